@@ -1,0 +1,81 @@
+-- Fanout cluster store: the reference data model (SQLite backend).
+--
+-- The Redis and MongoDB backends store the same records under the same
+-- names (Ant Media Server's, where it has one); see store/README.md.
+--
+-- Forward migrations: each "-- migration N" section runs once, in order,
+-- in its own transaction, on databases whose PRAGMA user_version < N;
+-- user_version then becomes N.  Never edit a section that has shipped:
+-- add a new one.
+--
+-- Times are milliseconds since the Unix epoch.  A node's status is not
+-- stored: it is alive while now - last_update_time <= period * factor.
+
+-- migration 1
+CREATE TABLE cluster_node (
+    id               TEXT PRIMARY KEY,
+    ip               TEXT NOT NULL,          -- the address others use
+    http_port        INTEGER NOT NULL DEFAULT 5080,
+    rtmp_port        INTEGER NOT NULL DEFAULT 0,
+    role             TEXT NOT NULL CHECK (role IN ('origin', 'edge')),
+    node_group       TEXT NOT NULL DEFAULT 'default',
+    cpu              REAL NOT NULL DEFAULT 0,
+    memory           INTEGER NOT NULL DEFAULT 0,
+    active_streams   INTEGER NOT NULL DEFAULT 0,
+    viewers          INTEGER NOT NULL DEFAULT 0,
+    db_query_avg_ms  REAL NOT NULL DEFAULT 0,
+    last_update_time INTEGER NOT NULL
+);
+
+CREATE TABLE broadcast (
+    app               TEXT NOT NULL,
+    stream_id         TEXT NOT NULL,
+    name              TEXT NOT NULL DEFAULT '',
+    status            TEXT NOT NULL DEFAULT 'created'
+                      CHECK (status IN ('created', 'broadcasting',
+                                        'finished', 'error')),
+    type              TEXT NOT NULL DEFAULT 'liveStream',
+    publish_type      TEXT NOT NULL DEFAULT '',
+    origin_address    TEXT NOT NULL DEFAULT '',  -- JSON: originAdress
+    origin_http_port  INTEGER NOT NULL DEFAULT 0,
+    origin_node       TEXT NOT NULL DEFAULT '',  -- cluster_node.id
+    session_id        TEXT NOT NULL DEFAULT '',  -- one per publish
+    date              INTEGER NOT NULL,
+    start_time        INTEGER NOT NULL DEFAULT 0,
+    update_time       INTEGER NOT NULL,
+    hls_viewer_count  INTEGER NOT NULL DEFAULT 0,
+    dash_viewer_count INTEGER NOT NULL DEFAULT 0,
+    bitrate           INTEGER NOT NULL DEFAULT 0,
+    extra             TEXT NOT NULL DEFAULT '',  -- JSON object, more fields
+    PRIMARY KEY (app, stream_id)
+);
+CREATE INDEX broadcast_status ON broadcast (status);
+
+-- One row per (stream, node) that serves viewers; the broadcast's counts
+-- are the sums over fresh rows.
+CREATE TABLE viewer_report (
+    app       TEXT NOT NULL,
+    stream_id TEXT NOT NULL,
+    node_id   TEXT NOT NULL,
+    hls       INTEGER NOT NULL DEFAULT 0,
+    dash      INTEGER NOT NULL DEFAULT 0,
+    updated   INTEGER NOT NULL,
+    PRIMARY KEY (app, stream_id, node_id)
+);
+
+CREATE TABLE app_settings (
+    app         TEXT PRIMARY KEY,
+    settings    TEXT NOT NULL,                 -- JSON object
+    update_time INTEGER NOT NULL
+);
+
+CREATE TABLE vod (
+    app           TEXT NOT NULL,
+    vod_id        TEXT NOT NULL,
+    stream_id     TEXT NOT NULL DEFAULT '',
+    name          TEXT NOT NULL DEFAULT '',
+    file_path     TEXT NOT NULL DEFAULT '',
+    duration_ms   INTEGER NOT NULL DEFAULT 0,
+    creation_date INTEGER NOT NULL,
+    PRIMARY KEY (app, vod_id)
+);

@@ -1,0 +1,297 @@
+/*
+ * fanout/store.h — the cluster store: one API, several backends.
+ *
+ * Origins and edges share cluster state (nodes, broadcasts, app settings)
+ * through this library.  The backend is chosen by the URI scheme:
+ *
+ *   sqlite:///abs/path/cluster.db[?opts]        embedded, one machine
+ *   redis://[:password@]host[:port][/db][?opts] hiredis
+ *   mongodb://...[?opts]                        mongo-c-driver; any URI it
+ *                                               accepts (replica sets too)
+ *
+ * Options every backend understands (query string):
+ *   connect_timeout_ms  (default 2000)  bound on establishing a connection
+ *   timeout_ms          (default 2000)  bound on one operation
+ *   update_period_ms    (default 5000)  node heartbeat period
+ *   dead_factor         (default 4)     a node silent for factor x period
+ *                                       is dead
+ * For mongodb:// the driver's own connectTimeoutMS / socketTimeoutMS /
+ * serverSelectionTimeoutMS are set from these unless the URI names them.
+ *
+ * Time: every timestamp is milliseconds since the Unix epoch on the *store
+ * server's* clock (Redis TIME, MongoDB $$NOW; SQLite: the local clock), so
+ * liveness does not flap between nodes whose clocks disagree.  Callers never
+ * supply "now".
+ *
+ * Thread safety: a fo_store handle may be shared by threads; calls on one
+ * handle are serialised by an internal mutex.  Open one handle per thread
+ * for parallelism.  Handles must not cross fork(): open after forking.
+ *
+ * Errors: every call returns a fo_status.  When err is not NULL and the
+ * status is not FO_OK, err->msg says what happened, naming the backend and
+ * the operation.  Lookups distinguish FO_OK (found), FO_NOT_FOUND and
+ * errors.
+ *
+ * Strings in records are fixed-size, NUL-terminated arrays: records own no
+ * heap memory and may be copied with memcpy.
+ */
+#ifndef FANOUT_STORE_H
+#define FANOUT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    FO_OK = 0,
+    FO_NOT_FOUND = 1,   /* no such record */
+    FO_CONFLICT = 2,    /* live owner holds it, duplicate id, not the owner */
+    FO_ERR = -1,        /* backend, I/O or timeout error */
+    FO_ERR_INVALID = -2 /* bad argument or malformed URI; nothing was sent */
+} fo_status;
+
+typedef struct {
+    fo_status code;
+    char msg[256];
+} fo_error;
+
+#define FO_ID_MAX      64   /* node ids, session ids, app names */
+#define FO_STREAM_MAX  128  /* stream ids */
+#define FO_ADDR_MAX    64   /* host names and addresses */
+#define FO_NAME_MAX    256
+#define FO_EXTRA_MAX   2048 /* a JSON object with further fields */
+
+typedef struct fo_store fo_store;
+
+/* ---- handle -------------------------------------------------------- */
+
+/* Opens a store.  On success *out is a new handle (free with
+ * fo_store_close).  Creates schema / indexes when needed. */
+fo_status fo_store_open(const char *uri, fo_store **out, fo_error *err);
+void fo_store_close(fo_store *s);
+
+/* "sqlite", "redis" or "mongodb". */
+const char *fo_store_backend(const fo_store *s);
+
+/* The liveness rule: dead after update_period_ms * dead_factor of silence. */
+int64_t fo_store_dead_after_ms(const fo_store *s);
+
+/* The store server's clock. */
+fo_status fo_store_now(fo_store *s, int64_t *now_ms, fo_error *err);
+
+/* Mean wall-clock duration of the calls made on this handle so far, in
+ * milliseconds (Ant Media's dbQueryAverageTimeMs), and how many. */
+double fo_store_avg_query_ms(const fo_store *s, uint64_t *calls);
+
+/* ---- cluster nodes ------------------------------------------------- */
+
+typedef enum { FO_ROLE_ORIGIN = 0, FO_ROLE_EDGE = 1 } fo_role;
+
+typedef struct {
+    char id[FO_ID_MAX];
+    char ip[FO_ADDR_MAX];       /* the address other nodes use */
+    int http_port;              /* origin/edge HTTP port (5080) */
+    int rtmp_port;              /* 0 when the node takes no publishers */
+    fo_role role;
+    char node_group[FO_ID_MAX];
+    double cpu;                 /* percent of all cores, 0..100 */
+    int64_t memory;             /* resident bytes */
+    int32_t active_streams;
+    int32_t viewers;
+    double db_query_avg_ms;
+    int64_t last_update_ms;     /* set by the store (server clock) */
+    int alive;                  /* computed on read, never stored */
+} fo_node;
+
+/* Registers or refreshes a node; last_update_ms is the server's now. */
+fo_status fo_node_heartbeat(fo_store *s, const fo_node *n, fo_error *err);
+
+fo_status fo_node_get(fo_store *s, const char *id, fo_node *out,
+                      fo_error *err);
+
+/* Nodes ordered by id, from offset, at most cap of them. */
+fo_status fo_node_list(fo_store *s, size_t offset, fo_node *out, size_t cap,
+                       size_t *n, fo_error *err);
+
+fo_status fo_node_count(fo_store *s, int64_t *count, fo_error *err);
+
+/* FO_NOT_FOUND when there was no such node. */
+fo_status fo_node_delete(fo_store *s, const char *id, fo_error *err);
+
+/* ---- broadcasts ---------------------------------------------------- */
+
+#define FO_STATUS_CREATED      "created"
+#define FO_STATUS_BROADCASTING "broadcasting"
+#define FO_STATUS_FINISHED     "finished"
+#define FO_STATUS_ERROR        "error"
+
+typedef struct {
+    char app[FO_ID_MAX];
+    char stream_id[FO_STREAM_MAX];
+    char name[FO_NAME_MAX];
+    char status[16];
+    char type[32];              /* "liveStream" */
+    char publish_type[32];      /* "RTMP", "WebRTC", ... */
+    char origin_address[FO_ADDR_MAX]; /* JSON name: originAdress */
+    int origin_http_port;
+    char origin_node[FO_ID_MAX];
+    char session_id[FO_ID_MAX];
+    int64_t date;               /* created */
+    int64_t start_time;         /* last publish start, 0 if never */
+    int64_t update_time;
+    int64_t hls_viewer_count;
+    int64_t dash_viewer_count;
+    int64_t bitrate;            /* bits per second */
+    char extra[FO_EXTRA_MAX];   /* JSON object text, "" for none */
+} fo_broadcast;
+
+/* Creates a broadcast; status defaults to "created", type to "liveStream",
+ * date and update_time are set by the store.  FO_CONFLICT when the
+ * (app, stream_id) exists. */
+fo_status fo_broadcast_create(fo_store *s, const fo_broadcast *b,
+                              fo_error *err);
+
+fo_status fo_broadcast_get(fo_store *s, const char *app,
+                           const char *stream_id, fo_broadcast *out,
+                           fo_error *err);
+
+/* Fields a caller may change with fo_broadcast_update. */
+enum {
+    FO_F_NAME = 1 << 0,
+    FO_F_STATUS = 1 << 1,
+    FO_F_TYPE = 1 << 2,
+    FO_F_PUBLISH_TYPE = 1 << 3,
+    FO_F_BITRATE = 1 << 4,
+    FO_F_VIEWERS = 1 << 5,      /* hls_viewer_count and dash_viewer_count */
+    FO_F_EXTRA = 1 << 6
+};
+
+/* Writes the fields named by mask from b; update_time becomes now. */
+fo_status fo_broadcast_update(fo_store *s, const fo_broadcast *b,
+                              unsigned mask, fo_error *err);
+
+fo_status fo_broadcast_delete(fo_store *s, const char *app,
+                              const char *stream_id, fo_error *err);
+
+typedef enum {
+    FO_SORT_NONE = 0,   /* by stream id */
+    FO_SORT_NAME,
+    FO_SORT_DATE,
+    FO_SORT_STATUS
+} fo_sort;
+
+typedef struct {
+    fo_sort sort_by;
+    int descending;
+    const char *search; /* substring of name or stream id; NULL for all */
+} fo_list_query;
+
+/* Broadcasts of one app, sorted, from offset, at most cap. */
+fo_status fo_broadcast_list(fo_store *s, const char *app,
+                            const fo_list_query *q, size_t offset,
+                            fo_broadcast *out, size_t cap, size_t *n,
+                            fo_error *err);
+
+/* search may be NULL. */
+fo_status fo_broadcast_count(fo_store *s, const char *app,
+                             const char *search, int64_t *count,
+                             fo_error *err);
+
+/* Broadcasts of the app whose status is "broadcasting". */
+fo_status fo_broadcast_count_active(fo_store *s, const char *app,
+                                    int64_t *count, fo_error *err);
+
+/* ---- publishing: claim, release, lookup, reap ---------------------- */
+
+typedef struct {
+    const char *app;
+    const char *stream_id;
+    const char *node_id;        /* the claiming origin */
+    const char *address;        /* its address (originAdress) */
+    int http_port;
+    const char *session_id;     /* unique per publish */
+    const char *publish_type;   /* "RTMP" */
+} fo_claim;
+
+/* Atomic compare-and-set: makes the caller's session the broadcasting
+ * owner of the stream, creating the broadcast if needed.  Succeeds when
+ * the stream is not broadcasting, or its owner node is dead or gone.
+ * FO_CONFLICT when it is broadcasting for another session on a live node.
+ * Claiming again with the owning session is FO_OK. */
+fo_status fo_stream_claim(fo_store *s, const fo_claim *c, fo_error *err);
+
+/* Marks the stream finished, only if session_id owns it.  FO_CONFLICT
+ * when another session owns it or it is not broadcasting. */
+fo_status fo_stream_release(fo_store *s, const char *app,
+                            const char *stream_id, const char *session_id,
+                            fo_error *err);
+
+typedef struct {
+    char address[FO_ADDR_MAX];
+    int http_port;
+    char node_id[FO_ID_MAX];
+    char session_id[FO_ID_MAX];
+    char status[16];
+    int node_alive;             /* owner node heartbeat is fresh */
+} fo_origin;
+
+/* Where a stream is published.  FO_OK with the owner even when it is not
+ * broadcasting or its node is dead: the caller reads status and
+ * node_alive.  FO_NOT_FOUND when there is no such broadcast. */
+fo_status fo_stream_lookup(fo_store *s, const char *app,
+                           const char *stream_id, fo_origin *out,
+                           fo_error *err);
+
+/* Marks finished every broadcasting stream whose owner node is dead or
+ * gone; *reaped (may be NULL) is how many. */
+fo_status fo_stream_reap_dead(fo_store *s, int64_t *reaped, fo_error *err);
+
+/* ---- viewers -------------------------------------------------------- */
+
+/* One node's viewer counts for a stream.  The broadcast's hls/dash viewer
+ * counts become the sum over nodes whose reports are fresh. */
+fo_status fo_viewers_report(fo_store *s, const char *node_id,
+                            const char *app, const char *stream_id,
+                            int64_t hls, int64_t dash, fo_error *err);
+
+/* ---- app settings ---------------------------------------------------- */
+
+/* json: a JSON object text, at most FO_EXTRA_MAX - 1 bytes. */
+fo_status fo_app_settings_put(fo_store *s, const char *app,
+                              const char *json, fo_error *err);
+fo_status fo_app_settings_get(fo_store *s, const char *app, char *json,
+                              size_t cap, fo_error *err);
+
+/* ---- VoD records ------------------------------------------------------ */
+
+typedef struct {
+    char app[FO_ID_MAX];
+    char vod_id[FO_STREAM_MAX];
+    char stream_id[FO_STREAM_MAX];
+    char name[FO_NAME_MAX];
+    char file_path[FO_NAME_MAX];
+    int64_t duration_ms;
+    int64_t creation_date;      /* set by the store */
+} fo_vod;
+
+fo_status fo_vod_put(fo_store *s, const fo_vod *v, fo_error *err);
+fo_status fo_vod_count(fo_store *s, const char *app, int64_t *count,
+                       fo_error *err);
+fo_status fo_vod_delete(fo_store *s, const char *app, const char *vod_id,
+                        fo_error *err);
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* 1 when id is 1..max-1 bytes of [A-Za-z0-9_.-], not "." or "..". */
+int fo_valid_id(const char *id, size_t max);
+
+const char *fo_status_str(fo_status st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FANOUT_STORE_H */

@@ -1,0 +1,179 @@
+/*
+ * record.c — semantics every backend shares: errors, ids, defaults,
+ * search, sort and paging of broadcasts.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+fo_status fo_err(fo_error *err, fo_status code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err != NULL) {
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int fo_strlcpy(char *dst, const char *src, size_t cap)
+{
+    size_t n = strnlen(src, cap);
+
+    if (n == cap) {
+        memcpy(dst, src, cap - 1);
+        dst[cap - 1] = '\0';
+        return -1;
+    }
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+int fo_valid_id(const char *id, size_t max)
+{
+    size_t n;
+
+    if (id == NULL) {
+        return 0;
+    }
+    n = strnlen(id, max);
+    if (n == 0 || n == max) {
+        return 0;
+    }
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) id[i];
+
+        if (!isalnum(c) && c != '_' && c != '-' && c != '.') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *fo_status_str(fo_status st)
+{
+    switch (st) {
+    case FO_OK:
+        return "ok";
+    case FO_NOT_FOUND:
+        return "not found";
+    case FO_CONFLICT:
+        return "conflict";
+    case FO_ERR:
+        return "error";
+    case FO_ERR_INVALID:
+        return "invalid";
+    }
+    return "unknown";
+}
+
+/* Case-insensitive: is needle in hay? */
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t hn = strlen(hay), nn = strlen(needle);
+
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t j = 0;
+
+        while (j < nn
+               && tolower((unsigned char) hay[i + j])
+                      == tolower((unsigned char) needle[j]))
+        {
+            j++;
+        }
+        if (j == nn) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int fo_broadcast_matches(const fo_broadcast *b, const char *search)
+{
+    if (search == NULL || search[0] == '\0') {
+        return 1;
+    }
+    return contains_nocase(b->name, search)
+           || contains_nocase(b->stream_id, search);
+}
+
+void fo_broadcast_defaults(fo_broadcast *b)
+{
+    if (b->status[0] == '\0') {
+        fo_strlcpy(b->status, FO_STATUS_CREATED, sizeof(b->status));
+    }
+    if (b->type[0] == '\0') {
+        fo_strlcpy(b->type, "liveStream", sizeof(b->type));
+    }
+    if (b->name[0] == '\0') {
+        fo_strlcpy(b->name, b->stream_id, sizeof(b->name));
+    }
+}
+
+/* qsort has no context argument; the key travels in a file-scope
+ * thread-local, so concurrent handles do not race. */
+static _Thread_local const fo_list_query *sort_q;
+
+static int cmp_key(const fo_broadcast *a, const fo_broadcast *b)
+{
+    switch (sort_q->sort_by) {
+    case FO_SORT_NAME:
+        return strcmp(a->name, b->name);
+    case FO_SORT_STATUS:
+        return strcmp(a->status, b->status);
+    case FO_SORT_DATE:
+        return (a->date > b->date) - (a->date < b->date);
+    case FO_SORT_NONE:
+        break;
+    }
+    return strcmp(a->stream_id, b->stream_id);
+}
+
+static int cmp_broadcast(const void *pa, const void *pb)
+{
+    const fo_broadcast *a = pa, *b = pb;
+    int c = cmp_key(a, b);
+
+    if (sort_q->descending) {
+        c = -c;
+    }
+    return c != 0 ? c : strcmp(a->stream_id, b->stream_id);
+}
+
+void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
+                       size_t offset, fo_broadcast *out, size_t cap,
+                       size_t *nout)
+{
+    static const fo_list_query none = { FO_SORT_NONE, 0, NULL };
+    size_t kept = 0;
+
+    if (q == NULL) {
+        q = &none;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fo_broadcast_matches(&all[i], q->search)) {
+            if (kept != i) {
+                all[kept] = all[i];
+            }
+            kept++;
+        }
+    }
+    sort_q = q;
+    qsort(all, kept, sizeof(*all), cmp_broadcast);
+    sort_q = NULL;
+
+    *nout = 0;
+    for (size_t i = offset; i < kept && *nout < cap; i++) {
+        out[(*nout)++] = all[i];
+    }
+}
