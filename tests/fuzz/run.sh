@@ -15,8 +15,12 @@ case $target in
 esac
 
 bin=$out/${target}_fuzz
-newest=$(ls -t "$root/tests/fuzz/${target}_fuzz.c" "${srcs[@]}" "$bin" 2>/dev/null | head -1)
-if [ ! -x "$bin" ] || [ "$newest" != "$bin" ]; then
+stale=0
+[ -x "$bin" ] || stale=1
+for f in "$root/tests/fuzz/${target}_fuzz.c" "${srcs[@]}"; do
+  [ "$f" -nt "$bin" ] && stale=1
+done
+if [ "$stale" = 1 ]; then
   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined "${incs[@]}" \
         "$root/tests/fuzz/${target}_fuzz.c" "${srcs[@]}" -o "$bin"

@@ -19,7 +19,7 @@
  * serverSelectionTimeoutMS are set from these unless the URI names them.
  *
  * Time: every timestamp is milliseconds since the Unix epoch on the *store
- * server's* clock (Redis TIME, MongoDB $$NOW; SQLite: the local clock), so
+ * server's* clock (Redis TIME, MongoDB's hello.localTime; SQLite: the local clock), so
  * liveness does not flap between nodes whose clocks disagree.  Callers never
  * supply "now".
  *

@@ -1,0 +1,76 @@
+# Fanout — build, test, run.  `make run` and `make test` are all a new user
+# needs; each installs what it lacks first (make deps).
+
+SHELL := /bin/bash
+ROOT  := $(CURDIR)
+BUILD := $(ROOT)/build
+JOBS  ?= $(shell nproc)
+
+# Debian 12 packages the build, the tests and the benchmarks need.
+APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
+  git curl ca-certificates iproute2 procps psmisc \
+  nginx nginx-dev libnginx-mod-rtmp libnginx-mod-stream \
+  libpcre3-dev libssl-dev zlib1g-dev \
+  ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
+  libswresample-dev libavfilter-dev \
+  libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev sqlite3 \
+  libcurl4-openssl-dev libcmocka-dev libgtest-dev libgmock-dev redis-server \
+  libboost-dev libboost-system-dev nlohmann-json3-dev \
+  python3 python3-pytest wrk docker-compose
+
+.PHONY: all build deps store module test run bench fuzz clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$(echo $$missing | sed 's/^/ /')"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@command -v node >/dev/null || { echo "deps: node >= 20 is needed for the MongoDB-wire test server" >&2; exit 1; }
+	@tests/mongo-server/install.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+store: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The edge module, built against Debian's nginx-dev.  nginx's configure
+# writes into the tree it runs in, so it runs in a copy under build/.
+NGX_SRC  := /usr/share/nginx/src
+NGX_COPY := $(BUILD)/nginx-src
+NGX_OBJS := $(BUILD)/nginx
+
+module: store
+	@if [ ! -f $(NGX_OBJS)/Makefile ] || [ nginx-module/config -nt $(NGX_OBJS)/Makefile ]; then \
+	  rm -rf $(NGX_COPY) && cp -a $(NGX_SRC) $(NGX_COPY) && \
+	  source $(NGX_SRC)/conf_flags && cd $(NGX_COPY) && \
+	  FANOUT_ROOT=$(ROOT) FANOUT_BUILD=$(BUILD) ./configure "$${NGX_CONF_FLAGS[@]}" \
+	    --with-compat --add-dynamic-module=$(ROOT)/nginx-module \
+	    --builddir=$(NGX_OBJS) >$(NGX_OBJS).configure.log 2>&1 || \
+	    { tail -20 $(NGX_OBJS).configure.log; exit 1; }; \
+	fi
+	cd $(NGX_COPY) && $(MAKE) -s -f $(NGX_OBJS)/Makefile modules
+	@mkdir -p $(BUILD)/modules && cp $(NGX_OBJS)/ngx_http_fanout_module.so $(BUILD)/modules/
+
+build: store module
+
+test: deps build
+	@bash tests/run_all.sh
+
+run: deps build
+	@bash scripts/run.sh
+
+bench: deps build
+	@bash bench/run.sh
+
+fuzz: deps build
+	@for t in uri; do tests/fuzz/run.sh $$t $${FUZZ_SECONDS:-300} $(BUILD)/fuzz || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
