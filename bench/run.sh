@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every benchmark; figures go to docs/benchmarks.md with this command.
+#   make bench                 (all)
+#   bench/run.sh store         (one group)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-$PWD/build}
+groups=${*:-store}
+
+machine() {
+  echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
+       "$(free -g | awk '/Mem:/{print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME")"
+}
+
+bench_store() {
+  echo "### store: one client, loopback, ${STORE_ITERS:-5000} ops per row"
+  echo
+  echo "| backend | op | ops | ops/s | p50 µs | p99 µs |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  for b in sqlite redis mongodb; do
+    "$BUILD/bin/store_bench" "$b" "${STORE_ITERS:-5000}" 2>/dev/null
+  done
+}
+
+machine
+echo
+for g in $groups; do "bench_$g"; echo; done
