@@ -1,0 +1,144 @@
+#include "app/origin_app.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "app/origin_context.h"
+#include "app/publish_gate.h"
+#include "cluster/membership.h"
+#include "cluster/webhooks.h"
+#include "core/log.h"
+#include "core/system_stats.h"
+#include "http/server.h"
+#include "ingest/rtmp/server.h"
+
+namespace fanout {
+
+namespace {
+
+int64_t wall_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A node cannot join a cluster without its store: retry for a bounded
+// while at start (the store may be starting beside us), then give up.
+fo_store* open_store(const std::string& uri)
+{
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (int attempt = 1;; attempt++) {
+        fo_store* store = nullptr;
+        fo_error err{};
+        fo_status st = fo_store_open(uri.c_str(), &store, &err);
+        if (st == FO_OK) {
+            return store;
+        }
+        if (st == FO_ERR_INVALID
+            || std::chrono::steady_clock::now() > deadline) {
+            log::error(std::string("clusterdb.host: ") + err.msg);
+            return nullptr;
+        }
+        if (attempt == 1) {
+            log::warn(std::string("store not reachable yet, retrying: ")
+                      + err.msg);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+}
+
+package::PackagerConfig packager_config(const Config& c)
+{
+    package::PackagerConfig p;
+    p.hls_time_ms = c.hls_time_s * 1000;
+    p.hls_list_size = c.hls_list_size;
+    p.hls_ts = c.hls_segment_type == "mpegts";
+    return p;
+}
+
+}  // namespace
+
+int run_origin(const Config& config)
+{
+    // Writes to closed sockets surface as errors, not as a dead process.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    fo_store* store = open_store(config.store_uri);
+    if (store == nullptr) {
+        return 1;
+    }
+    boost::asio::io_context loop(1);
+    Metrics metrics;
+    auto segments = package::make_segment_store(packager_config(config));
+    int exit_code = 0;
+    {
+        BlockingPool pool(loop, 2);
+        OriginContext ctx{loop, config, store, pool, *segments, metrics,
+                          config.server_name, FANOUT_VERSION, wall_ms()};
+        cluster::Webhooks hooks(config.listener_hook_url);
+        PublishGate gate(ctx, hooks);
+        SystemSampler sampler;
+        cluster::Membership membership(
+            ctx,
+            [&] {
+                cluster::NodeLoad load;
+                auto s = sampler.sample();
+                if (s) {
+                    load.cpu = s->process_cpu_percent;
+                    load.memory = static_cast<int64_t>(s->process_rss_bytes);
+                }
+                load.active_streams = gate.active();
+                return load;
+            },
+            [&](bool ok) { gate.reconcile(ok); });
+
+        ingest::RtmpServer rtmp(loop, config, metrics, gate);
+        http::HttpServer http(ctx);
+        Status st = rtmp.listen();
+        if (st) {
+            st = http.listen();
+        }
+        if (!st) {
+            log::error(st.error().message());
+            exit_code = 1;
+        } else {
+            log::info("origin " + ctx.node_id + " (" + config.host_address
+                      + ") rtmp :" + std::to_string(config.rtmp_port)
+                      + " http :" + std::to_string(config.http_port)
+                      + " store " + fo_store_backend(store));
+            membership.start();
+
+            boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
+            signals.async_wait([&](const boost::system::error_code& ec,
+                                   int signo) {
+                if (ec) {
+                    return;
+                }
+                log::info("signal " + std::to_string(signo)
+                          + ": shutting down");
+                membership.stop();
+                rtmp.stop();            // ends every publish
+                http.stop();
+                loop.stop();
+            });
+            loop.run();
+        }
+        rtmp.stop();
+        http.stop();
+        membership.stop();
+        // Work already queued (releases of ended publishes) finishes here;
+        // then whatever is still live is released and the node leaves.
+        pool.stop();
+        gate.release_all_blocking();
+        membership.leave_blocking();
+    }
+    fo_store_close(store);
+    log::info("origin stopped");
+    return exit_code;
+}
+
+}  // namespace fanout

@@ -1,0 +1,128 @@
+#include "cluster/membership.h"
+
+#include <cstring>
+
+#include "core/log.h"
+
+namespace fanout::cluster {
+
+namespace {
+
+struct BeatResult {
+    fo_status heartbeat = FO_OK;
+    fo_status reap = FO_OK;
+    int64_t reaped = 0;
+    std::string error;
+};
+
+}  // namespace
+
+Membership::Membership(OriginContext& ctx, std::function<NodeLoad()> load,
+                       std::function<void(bool)> after_beat)
+    : ctx_(ctx), load_(std::move(load)), after_beat_(std::move(after_beat)),
+      timer_(ctx.loop)
+{
+}
+
+void Membership::start() { beat(); }
+
+void Membership::stop()
+{
+    stopped_ = true;
+    timer_.cancel();
+}
+
+void Membership::schedule()
+{
+    if (stopped_) {
+        return;
+    }
+    timer_.expires_after(
+        std::chrono::milliseconds(ctx_.config.update_period_ms));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            beat();
+        }
+    });
+}
+
+void Membership::beat()
+{
+    if (in_flight_) {
+        // The previous beat is still waiting on a slow store: never queue
+        // beats behind it.
+        schedule();
+        return;
+    }
+    fo_node n;
+    std::memset(&n, 0, sizeof(n));
+    const Config& c = ctx_.config;
+    NodeLoad load = load_();
+    std::snprintf(n.id, sizeof(n.id), "%s", ctx_.node_id.c_str());
+    std::snprintf(n.ip, sizeof(n.ip), "%s", c.host_address.c_str());
+    std::snprintf(n.node_group, sizeof(n.node_group), "%s",
+                  c.node_group.c_str());
+    n.role = FO_ROLE_ORIGIN;
+    n.http_port = c.http_port;
+    n.rtmp_port = c.rtmp_port;
+    n.cpu = load.cpu;
+    n.memory = load.memory;
+    n.active_streams = load.active_streams;
+    n.viewers = load.viewers;
+    n.db_query_avg_ms = fo_store_avg_query_ms(ctx_.store, nullptr);
+
+    in_flight_ = true;
+    fo_store* store = ctx_.store;
+    ctx_.pool.run(
+        [store, n]() {
+            BeatResult r;
+            fo_error err{};
+            r.heartbeat = fo_node_heartbeat(store, &n, &err);
+            if (r.heartbeat != FO_OK) {
+                r.error = err.msg;
+                return r;
+            }
+            // Any alive origin reaps: no stream stays "broadcasting" after
+            // its origin died.  The operation is idempotent, so several
+            // origins doing it at once is harmless.
+            r.reap = fo_stream_reap_dead(store, &r.reaped, &err);
+            if (r.reap != FO_OK) {
+                r.error = err.msg;
+            }
+            return r;
+        },
+        [this](BeatResult r) {
+            in_flight_ = false;
+            bool ok = r.heartbeat == FO_OK && r.reap == FO_OK;
+            if (!ok) {
+                ctx_.metrics.store_errors_total++;
+            }
+            if (!ok && store_ok_) {
+                log::error("cluster: store unreachable, ingest and serving go "
+                           "on: " + r.error);
+            } else if (ok && !store_ok_) {
+                log::info("cluster: store reachable again");
+            }
+            store_ok_ = ok;
+            if (r.reaped > 0) {
+                log::info("cluster: finished " + std::to_string(r.reaped)
+                          + " broadcast(s) of dead origins");
+            }
+            if (after_beat_) {
+                after_beat_(ok);
+            }
+            schedule();
+        });
+}
+
+void Membership::leave_blocking()
+{
+    fo_error err{};
+    fo_status st = fo_node_delete(ctx_.store, ctx_.node_id.c_str(), &err);
+    if (st != FO_OK && st != FO_NOT_FOUND) {
+        log::warn("cluster: could not leave the store: "
+                  + std::string(err.msg));
+    }
+}
+
+}  // namespace fanout::cluster

@@ -1,0 +1,50 @@
+// cluster/membership.h — this node's life in the cluster store: register at
+// start, heartbeat every period with its load, reap broadcasts whose origin
+// died, and leave cleanly.  Store calls run on the blocking pool; an outage
+// is logged once and the state converges when the store returns.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "app/origin_context.h"
+
+namespace fanout::cluster {
+
+struct NodeLoad {
+    double cpu = 0;             // percent
+    int64_t memory = 0;         // bytes resident
+    int32_t active_streams = 0;
+    int32_t viewers = 0;
+};
+
+class Membership {
+public:
+    // load() runs on the event loop at each beat.  after_beat(ok) too: the
+    // publish gate re-claims streams the store missed during an outage.
+    Membership(OriginContext& ctx, std::function<NodeLoad()> load,
+               std::function<void(bool store_ok)> after_beat);
+
+    void start();               // first beat now, then every period
+    void stop();                // cancels the timer
+    // Blocking: removes this node from the store (clean shutdown).
+    void leave_blocking();
+
+    bool store_ok() const { return store_ok_; }
+
+private:
+    void beat();
+    void schedule();
+
+    OriginContext& ctx_;
+    std::function<NodeLoad()> load_;
+    std::function<void(bool)> after_beat_;
+    boost::asio::steady_timer timer_;
+    bool store_ok_ = true;
+    bool stopped_ = false;
+    bool in_flight_ = false;
+};
+
+}  // namespace fanout::cluster

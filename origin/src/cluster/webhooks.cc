@@ -1,0 +1,153 @@
+#include "cluster/webhooks.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+
+#include "core/log.h"
+
+namespace fanout::cluster {
+
+namespace {
+
+constexpr size_t kMaxQueued = 1000;
+
+std::string form_escape(const std::string& v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : v) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+}  // namespace
+
+Webhooks::Webhooks(std::string url, int timeout_ms, int attempts)
+    : url_(std::move(url)), timeout_ms_(timeout_ms), attempts_(attempts)
+{
+    if (!url_.empty()) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        worker_ = std::thread([this] { run(); });
+    }
+}
+
+Webhooks::~Webhooks()
+{
+    if (!worker_.joinable()) {
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+}
+
+void Webhooks::post(const std::string& action, const std::string& stream_id,
+                    const std::string& name, const std::string& app)
+{
+    if (url_.empty()) {
+        return;
+    }
+    long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    std::string body = "id=" + form_escape(stream_id)
+                       + "&action=" + form_escape(action)
+                       + "&streamName=" + form_escape(name)
+                       + "&category=&app=" + form_escape(app)
+                       + "&timestamp=" + std::to_string(now);
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= kMaxQueued) {
+            queue_.pop_front();
+            failed_++;
+            log::warn("webhook: queue full, dropped the oldest event");
+        }
+        queue_.push_back(std::move(body));
+    }
+    wake_.notify_one();
+}
+
+size_t Webhooks::delivered() const
+{
+    std::lock_guard lock(mutex_);
+    return delivered_;
+}
+
+size_t Webhooks::failed() const
+{
+    std::lock_guard lock(mutex_);
+    return failed_;
+}
+
+bool Webhooks::send(const std::string& body) const
+{
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+        return false;
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(timeout_ms_));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK) {
+        log::warn(std::string("webhook: ") + url_ + ": "
+                  + curl_easy_strerror(rc));
+        return false;
+    }
+    if (status < 200 || status >= 300) {
+        log::warn("webhook: " + url_ + " answered " + std::to_string(status));
+        return false;
+    }
+    return true;
+}
+
+void Webhooks::run()
+{
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+            return;                     // stopping, nothing left
+        }
+        std::string body = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        bool ok = false;
+        for (int i = 0; i < attempts_ && !ok; i++) {
+            if (i > 0) {
+                // Short, bounded backoff; skipped when shutting down.
+                std::unique_lock wait(mutex_);
+                if (wake_.wait_for(wait, std::chrono::milliseconds(500 * i),
+                                   [this] { return stopping_; })) {
+                    break;
+                }
+            }
+            ok = send(body);
+        }
+        lock.lock();
+        ok ? delivered_++ : failed_++;
+    }
+}
+
+}  // namespace fanout::cluster

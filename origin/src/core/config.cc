@@ -1,0 +1,321 @@
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/log.h"
+#include "fanout/store.h"
+
+namespace fanout {
+
+namespace {
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'
+                          || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+std::vector<std::string> split_list(std::string_view s)
+{
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        size_t comma = s.find(',');
+        std::string_view item = trim(s.substr(0, comma));
+        if (!item.empty()) {
+            out.emplace_back(item);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        s.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+// The first non-loopback IPv4 address, else loopback.
+std::string first_ipv4()
+{
+    ifaddrs* list = nullptr;
+    std::string found = "127.0.0.1";
+    if (getifaddrs(&list) != 0) {
+        return found;
+    }
+    for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) {
+            continue;
+        }
+        auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+        if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) {
+            continue;
+        }
+        char buf[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf));
+        found = buf;
+        break;
+    }
+    freeifaddrs(list);
+    return found;
+}
+
+// KEY.name → FANOUT_KEY_NAME
+std::string env_name(std::string_view key)
+{
+    std::string out = "FANOUT_";
+    for (char c : key) {
+        out += c == '.' ? '_' : static_cast<char>(std::toupper(
+                                    static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+Result<int> to_int(const std::string& key, const std::string& v, int lo,
+                   int hi)
+{
+    int out = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || end != v.data() + v.size() || out < lo
+        || out > hi) {
+        return Error(key + ": '" + v + "' is not an integer in ["
+                     + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> parse_properties(
+    std::string_view text)
+{
+    std::map<std::string, std::string> kv;
+    int line_no = 0;
+    while (!text.empty()) {
+        size_t nl = text.find('\n');
+        std::string_view line = trim(text.substr(0, nl));
+        text.remove_prefix(nl == std::string_view::npos ? text.size()
+                                                        : nl + 1);
+        line_no++;
+        if (line.empty() || line.front() == '#' || line.front() == '!') {
+            continue;
+        }
+        size_t eq = line.find('=');
+        if (eq == std::string_view::npos) {
+            return Error("line " + std::to_string(line_no)
+                         + ": expected key=value");
+        }
+        std::string_view key = trim(line.substr(0, eq));
+        if (key.empty()) {
+            return Error("line " + std::to_string(line_no) + ": empty key");
+        }
+        kv[std::string(key)] = std::string(trim(line.substr(eq + 1)));
+    }
+    return kv;
+}
+
+Result<Cidr> parse_cidr(std::string_view text)
+{
+    std::string s(text);
+    int bits = 32;
+    size_t slash = s.find('/');
+    if (slash != std::string::npos) {
+        auto b = to_int("cidr", s.substr(slash + 1), 0, 32);
+        if (!b) {
+            return Error("'" + s + "': prefix length must be 0..32");
+        }
+        bits = b.value();
+        s.resize(slash);
+    }
+    in_addr a{};
+    if (inet_pton(AF_INET, s.c_str(), &a) != 1) {
+        return Error("'" + std::string(text) + "': not an IPv4 address/CIDR");
+    }
+    Cidr c;
+    c.mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+    c.network = ntohl(a.s_addr) & c.mask;
+    return c;
+}
+
+Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
+                           char** environ_)
+{
+    Config c;
+    std::map<std::string, std::string> kv = file_kv;
+    using Setter = std::function<Status(const std::string&)>;
+    auto integer = [](int* field, int lo, int hi) -> Setter {
+        return [field, lo, hi](const std::string& v) -> Status {
+            auto r = to_int("", v, lo, hi);
+            if (!r) {
+                return Error("'" + v + "' is not an integer in ["
+                             + std::to_string(lo) + ", " + std::to_string(hi)
+                             + "]");
+            }
+            *field = r.value();
+            return {};
+        };
+    };
+    auto text = [](std::string* field) -> Setter {
+        return [field](const std::string& v) -> Status {
+            *field = v;
+            return {};
+        };
+    };
+    auto id = [](std::string* field) -> Setter {
+        return [field](const std::string& v) -> Status {
+            if (!fo_valid_id(v.c_str(), FO_ID_MAX)) {
+                return Error("'" + v + "' must be 1..63 of [A-Za-z0-9_.-]");
+            }
+            *field = v;
+            return {};
+        };
+    };
+    int max_body = static_cast<int>(c.http_max_body);
+    const std::map<std::string, Setter> setters = {
+        {"server.name", id(&c.server_name)},
+        {"server.host_address", text(&c.host_address)},
+        {"server.bind_address", text(&c.bind_address)},
+        {"http.port", integer(&c.http_port, 1, 65535)},
+        {"rtmp.port", integer(&c.rtmp_port, 1, 65535)},
+        {"clusterdb.host", text(&c.store_uri)},
+        {"nodeGroup", id(&c.node_group)},
+        {"cluster.update_period_ms", integer(&c.update_period_ms, 100, 600000)},
+        {"cluster.dead_factor", integer(&c.dead_factor, 2, 100)},
+        {"hlsTime", integer(&c.hls_time_s, 1, 60)},
+        {"hlsListSize", integer(&c.hls_list_size, 2, 100)},
+        {"hlsSegmentType", [&c](const std::string& v) -> Status {
+             if (v != "fmp4" && v != "mpegts") {
+                 return Error("'" + v + "' must be fmp4 or mpegts");
+             }
+             c.hls_segment_type = v;
+             return {};
+         }},
+        {"listenerHookURL", [&c](const std::string& v) -> Status {
+             if (!v.empty() && v.rfind("http://", 0) != 0
+                 && v.rfind("https://", 0) != 0) {
+                 return Error("'" + v + "' must be an http(s):// URL");
+             }
+             c.listener_hook_url = v;
+             return {};
+         }},
+        {"apps", [&c](const std::string& v) -> Status {
+             auto apps = split_list(v);
+             if (apps.empty()) {
+                 return Error("needs at least one app");
+             }
+             for (auto& a : apps) {
+                 if (!fo_valid_id(a.c_str(), FO_ID_MAX)) {
+                     return Error("app '" + a + "' must be of [A-Za-z0-9_.-]");
+                 }
+             }
+             c.apps = apps;
+             return {};
+         }},
+        {"remoteAllowedCIDR", [&c](const std::string& v) -> Status {
+             c.rest_allowed.clear();
+             for (auto& item : split_list(v)) {
+                 auto cidr = parse_cidr(item);
+                 if (!cidr) {
+                     return cidr.error();
+                 }
+                 c.rest_allowed.push_back(cidr.value());
+             }
+             return {};
+         }},
+        {"rtmp.max_connections", integer(&c.rtmp_max_connections, 1, 100000)},
+        {"http.max_body_bytes", integer(&max_body, 1024, 64 << 20)},
+        {"log.level", [&c](const std::string& v) -> Status {
+             log::Level l;
+             if (!log::parse_level(v, &l)) {
+                 return Error("'" + v + "' must be debug, info, warn or error");
+             }
+             c.log_level = v;
+             return {};
+         }},
+    };
+
+    // The environment overrides the file (containers).
+    for (char** e = environ_; e != nullptr && *e != nullptr; e++) {
+        std::string_view entry(*e);
+        size_t eq = entry.find('=');
+        for (const auto& [key, setter] : setters) {
+            if (entry.substr(0, eq) == env_name(key)) {
+                kv[key] = std::string(entry.substr(eq + 1));
+            }
+        }
+    }
+    for (const auto& [key, value] : kv) {
+        auto it = setters.find(key);
+        if (it == setters.end()) {
+            return Error("unknown key '" + key + "'");
+        }
+        Status st = it->second(value);
+        if (!st) {
+            return st.error().wrap(key);
+        }
+    }
+    c.http_max_body = static_cast<size_t>(max_body);
+
+    if (c.host_address.empty()) {
+        c.host_address = first_ipv4();
+    }
+    if (c.server_name.empty()) {
+        c.server_name = "origin-" + c.host_address + "-"
+                        + std::to_string(c.http_port);
+        for (char& ch : c.server_name) {
+            if (ch == ':') {
+                ch = '-';
+            }
+        }
+    }
+    if (c.rest_allowed.empty()) {
+        c.rest_allowed.push_back(parse_cidr("127.0.0.0/8").value());
+    }
+    if (c.store_uri.empty()) {
+        std::filesystem::path run = std::filesystem::current_path() / "run";
+        std::error_code ec;
+        std::filesystem::create_directories(run, ec);
+        c.store_uri = "sqlite://" + (run / "cluster.db").string();
+    }
+    // The store judges liveness with the cluster's period and factor.
+    if (c.store_uri.find("update_period_ms=") == std::string::npos) {
+        c.store_uri += c.store_uri.find('?') == std::string::npos ? "?" : "&";
+        c.store_uri += "update_period_ms=" + std::to_string(c.update_period_ms)
+                       + "&dead_factor=" + std::to_string(c.dead_factor);
+    }
+    return c;
+}
+
+Result<Config> load_config(const std::string& path, char** environ_)
+{
+    std::ifstream in(path);
+    if (!in) {
+        return Error("cannot read " + path + ": " + std::strerror(errno));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto kv = parse_properties(text.str());
+    if (!kv) {
+        return kv.error().wrap(path);
+    }
+    auto config = make_config(kv.value(), environ_);
+    if (!config) {
+        return config.error().wrap(path);
+    }
+    return config;
+}
+
+}  // namespace fanout

@@ -1,0 +1,284 @@
+#include "core/system_stats.h"
+
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+namespace fanout {
+
+namespace {
+
+// /proc files report a size of 0, so read until EOF.
+Result<std::string> read_file(const char* path)
+{
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return Error(std::string(path) + ": " + std::strerror(errno));
+    }
+    std::string out;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            int e = errno;
+            ::close(fd);
+            return Error(std::string(path) + ": " + std::strerror(e));
+        }
+        if (n == 0) {
+            break;
+        }
+        out.append(buf, static_cast<size_t>(n));
+        if (out.size() > (1u << 20)) {
+            break;   // nothing we read is that big; do not loop forever
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+// Whitespace-separated unsigned numbers.
+std::vector<uint64_t> numbers(std::string_view s)
+{
+    std::vector<uint64_t> out;
+    size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
+            i++;
+        }
+        size_t j = i;
+        while (j < s.size() && s[j] != ' ' && s[j] != '\t' && s[j] != '\n') {
+            j++;
+        }
+        if (j == i) {
+            break;
+        }
+        uint64_t v = 0;
+        auto [p, ec] = std::from_chars(s.data() + i, s.data() + j, v);
+        if (ec != std::errc() || p != s.data() + j) {
+            // A field such as "-1" or "R": keep positions, value 0.
+            v = 0;
+        }
+        out.push_back(v);
+        i = j;
+    }
+    return out;
+}
+
+int64_t mono_ms()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+std::optional<CpuTicks> parse_proc_stat(std::string_view text)
+{
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+    if (text.substr(0, 4) != "cpu ") {
+        return std::nullopt;
+    }
+    std::string_view line = text.substr(4, text.find('\n') - 4);
+    std::vector<uint64_t> v = numbers(line);
+    if (v.size() < 4) {
+        return std::nullopt;
+    }
+    CpuTicks t;
+    // guest and guest_nice are already counted in user and nice.
+    size_t n = v.size() > 8 ? 8 : v.size();
+    for (size_t i = 0; i < n; i++) {
+        t.total += v[i];
+    }
+    t.idle = v[3] + (v.size() > 4 ? v[4] : 0);
+    return t;
+}
+
+std::optional<ProcTicks> parse_self_stat(std::string_view text)
+{
+    // pid (comm) state ppid ... ; comm may contain ") (", so use the last ')'.
+    size_t close = text.rfind(')');
+    if (close == std::string_view::npos || close + 2 > text.size()) {
+        return std::nullopt;
+    }
+    std::string_view rest = text.substr(close + 2);
+    // rest starts at field 3 (state); utime=14, stime=15, starttime=22.
+    std::vector<uint64_t> v = numbers(rest);
+    if (v.size() < 20) {
+        return std::nullopt;
+    }
+    ProcTicks t;
+    t.cpu_ticks = v[14 - 3] + v[15 - 3];
+    t.start_ticks = v[22 - 3];
+    return t;
+}
+
+std::optional<MemInfo> parse_meminfo(std::string_view text)
+{
+    MemInfo m;
+    bool have_total = false;
+    bool have_available = false;
+    while (!text.empty()) {
+        size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        size_t colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            continue;
+        }
+        std::string_view key = line.substr(0, colon);
+        std::vector<uint64_t> v = numbers(line.substr(colon + 1));
+        if (v.empty()) {
+            continue;
+        }
+        uint64_t bytes = v[0] * 1024;   // values are in kB
+        if (key == "MemTotal") {
+            m.total = bytes;
+            have_total = true;
+        } else if (key == "MemFree") {
+            m.free = bytes;
+        } else if (key == "MemAvailable") {
+            m.available = bytes;
+            have_available = true;
+        } else if (key == "SwapTotal") {
+            m.swap_total = bytes;
+        } else if (key == "SwapFree") {
+            m.swap_free = bytes;
+        }
+    }
+    if (!have_total) {
+        return std::nullopt;
+    }
+    if (!have_available) {   // kernels before 3.14
+        m.available = m.free;
+    }
+    return m;
+}
+
+std::optional<Statm> parse_statm(std::string_view text)
+{
+    std::vector<uint64_t> v = numbers(text.substr(0, text.find('\n')));
+    if (v.size() < 2) {
+        return std::nullopt;
+    }
+    return Statm{v[0], v[1]};
+}
+
+SystemSampler::SystemSampler(std::string disk_path)
+    : disk_path_(std::move(disk_path))
+{
+}
+
+Result<SystemStats> SystemSampler::sample()
+{
+    SystemStats s;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    long hz = sysconf(_SC_CLK_TCK);
+    long page = sysconf(_SC_PAGESIZE);
+    s.cpu_count = ncpu > 0 ? int(ncpu) : 1;
+    if (hz <= 0) {
+        hz = 100;
+    }
+
+    auto stat = read_file("/proc/stat");
+    if (!stat.ok()) {
+        return stat.error();
+    }
+    auto cpu = parse_proc_stat(stat.value());
+    if (!cpu) {
+        return Error("/proc/stat: no aggregate cpu line");
+    }
+    auto self = read_file("/proc/self/stat");
+    if (!self.ok()) {
+        return self.error();
+    }
+    auto proc = parse_self_stat(self.value());
+    if (!proc) {
+        return Error("/proc/self/stat: unexpected format");
+    }
+    auto meminfo = read_file("/proc/meminfo");
+    if (!meminfo.ok()) {
+        return meminfo.error();
+    }
+    auto mem = parse_meminfo(meminfo.value());
+    if (!mem) {
+        return Error("/proc/meminfo: no MemTotal");
+    }
+    auto statm_text = read_file("/proc/self/statm");
+    if (!statm_text.ok()) {
+        return statm_text.error();
+    }
+    auto statm = parse_statm(statm_text.value());
+    if (!statm) {
+        return Error("/proc/self/statm: unexpected format");
+    }
+    struct statvfs fs{};
+    if (::statvfs(disk_path_.c_str(), &fs) != 0) {
+        return Error("statvfs " + disk_path_ + ": " + std::strerror(errno));
+    }
+
+    s.process_cpu_time_ms = proc->cpu_ticks * 1000 / uint64_t(hz);
+    s.process_rss_bytes = statm->resident_pages * uint64_t(page);
+    s.process_virtual_bytes = statm->virtual_pages * uint64_t(page);
+    s.mem_total_bytes = mem->total;
+    s.mem_free_bytes = mem->free;
+    s.mem_available_bytes = mem->available;
+    s.swap_total_bytes = mem->swap_total;
+    s.swap_free_bytes = mem->swap_free;
+    s.disk_total_bytes = uint64_t(fs.f_blocks) * fs.f_frsize;
+    s.disk_free_bytes = uint64_t(fs.f_bfree) * fs.f_frsize;
+    s.disk_available_bytes = uint64_t(fs.f_bavail) * fs.f_frsize;
+
+    int64_t now = mono_ms();
+    std::lock_guard lock(mutex_);
+    uint64_t d_total = cpu->total;
+    uint64_t d_idle = cpu->idle;
+    double proc_ticks = double(proc->cpu_ticks);
+    double wall_ticks;
+    if (have_prev_) {
+        d_total = cpu->total - std::min(cpu->total, prev_total_ticks_);
+        d_idle = cpu->idle - std::min(cpu->idle, prev_idle_ticks_);
+        proc_ticks = double(proc->cpu_ticks - std::min(proc->cpu_ticks,
+                                                       prev_proc_ticks_));
+        s.interval_ms = now - prev_mono_ms_;
+        wall_ticks = double(s.interval_ms) * double(hz) / 1000.0;
+    } else {
+        // First sample: since boot (system) and since start (process).
+        double uptime_s = 0;
+        auto up = read_file("/proc/uptime");
+        if (up.ok()) {
+            uptime_s = std::strtod(up.value().c_str(), nullptr);
+        }
+        wall_ticks = uptime_s * double(hz) - double(proc->start_ticks);
+        s.interval_ms = int64_t(wall_ticks * 1000.0 / double(hz));
+    }
+    if (d_total > 0) {
+        s.system_cpu_percent =
+            100.0 * double(d_total - std::min(d_total, d_idle)) / double(d_total);
+    }
+    if (wall_ticks > 0) {
+        s.process_cpu_percent = 100.0 * proc_ticks / (wall_ticks * s.cpu_count);
+        if (s.process_cpu_percent > 100.0) {
+            s.process_cpu_percent = 100.0;   // tick rounding on short intervals
+        }
+    }
+    have_prev_ = true;
+    prev_total_ticks_ = cpu->total;
+    prev_idle_ticks_ = cpu->idle;
+    prev_proc_ticks_ = proc->cpu_ticks;
+    prev_mono_ms_ = now;
+    return s;
+}
+
+}  // namespace fanout

@@ -1,0 +1,38 @@
+// ingest/publish_control.h — how an ingest protocol (RTMP now; SRT and
+// WebRTC later) asks the origin whether a publish may start.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "media/frame.h"
+
+namespace fanout::ingest {
+
+struct PublishRequest {
+    std::string app;          // "LiveApp"
+    std::string stream_id;    // validated: [A-Za-z0-9_.-], 1..127 bytes
+    std::string query;        // what followed '?', e.g. "token=abc"
+    std::string client;       // "ip:port" of the publisher
+    std::string protocol;     // "RTMP"
+};
+
+// Denied publishes carry the reason; the protocol maps it to its own
+// status (NetStream.Publish.BadName for RTMP).
+using PublishDecision = Result<std::shared_ptr<media::StreamSink>>;
+
+class PublishControl {
+public:
+    virtual ~PublishControl() = default;
+    // Called on the event loop; never blocks.  done is called exactly once,
+    // on the same event loop, possibly later (the store is asked on a worker
+    // thread).  The caller keeps itself alive until then or cancels by
+    // ignoring the answer (done must tolerate a dead connection: capture a
+    // weak_ptr).
+    virtual void authorize(const PublishRequest& request,
+                           std::function<void(PublishDecision)> done) = 0;
+};
+
+}  // namespace fanout::ingest

@@ -1,0 +1,71 @@
+// package/segment_store.h — every live stream's packaged output, in memory,
+// bounded; what the HTTP server serves under /{app}/streams/.
+//
+// One packaging pass per stream: CMAF fragments (init + media segments cut
+// on keyframes) listed by both an HLS media playlist and a dynamic DASH MPD;
+// MPEG-TS segments instead for HLS when configured.
+//
+// URLs (Ant Media's layout; <s> = stream id, <sess> = publish session):
+//   /{app}/streams/<s>.m3u8               HLS media playlist
+//   /{app}/streams/<s>/<s>.mpd            DASH MPD
+//   /{app}/streams/<s>/<sess>-init.mp4    CMAF init segment
+//   /{app}/streams/<s>/<sess>-<n>.m4s     CMAF media segment n
+//   /{app}/streams/<s>/<sess>-<n>.ts      MPEG-TS segment n (ts mode)
+// Segment names carry the publish session, so no cache anywhere can serve
+// an old publish's segment for a new one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "media/frame.h"
+
+namespace fanout::package {
+
+struct PackagerConfig {
+    int hls_time_ms = 2000;        // target segment duration (hlsTime)
+    int hls_list_size = 5;         // segments listed (hlsListSize)
+    bool hls_ts = false;           // HLS uses MPEG-TS segments, not fMP4
+    // Segments kept beyond the window, for players a little behind.
+    int extra_segments = 3;
+    // Ended streams stay servable this long (players reach ENDLIST).
+    int ended_linger_ms = 60000;
+};
+
+struct Resource {
+    std::shared_ptr<const std::string> body;   // immutable, shared
+    std::string content_type;
+    std::string cache_control;
+};
+
+struct StoreStats {
+    size_t live_streams = 0;
+    uint64_t segments_total = 0;   // produced since start
+    size_t bytes = 0;              // held now
+};
+
+class SegmentStore {
+public:
+    virtual ~SegmentStore() = default;
+
+    // A new publish session of app/stream_id; replaces a previous session's
+    // output.  The sink packages into this store; media arrives on one
+    // thread at a time.
+    virtual std::shared_ptr<media::StreamSink> open(
+        const std::string& app, const std::string& stream_id,
+        const std::string& session_id) = 0;
+
+    // rest: the path after "/{app}/streams/".  nullopt: 404.  Thread-safe.
+    virtual std::optional<Resource> find(std::string_view app,
+                                         std::string_view rest) const = 0;
+
+    virtual StoreStats stats() const = 0;
+};
+
+std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config);
+
+}  // namespace fanout::package

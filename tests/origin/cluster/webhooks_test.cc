@@ -1,0 +1,164 @@
+// Webhooks over real sockets: a tiny HTTP listener on loopback records
+// what the origin posts.
+#include "cluster/webhooks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace fanout::cluster {
+namespace {
+
+// Answers each request with `status` and keeps the bodies.
+class HookServer {
+public:
+    explicit HookServer(int status) : status_(status)
+    {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+        socklen_t len = sizeof(a);
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        listen(fd_, 16);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HookServer()
+    {
+        stop_ = true;
+        shutdown(fd_, SHUT_RDWR);
+        close(fd_);
+        thread_.join();
+    }
+    std::string url() const
+    {
+        return "http://127.0.0.1:" + std::to_string(port_) + "/hook";
+    }
+    std::vector<std::string> bodies()
+    {
+        std::lock_guard lock(mutex_);
+        return bodies_;
+    }
+    int requests() const { return requests_; }
+
+private:
+    void serve()
+    {
+        while (!stop_) {
+            int c = accept(fd_, nullptr, nullptr);
+            if (c < 0) {
+                return;
+            }
+            std::string req;
+            char buf[4096];
+            timeval tv{2, 0};
+            setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+            for (;;) {
+                ssize_t n = read(c, buf, sizeof(buf));
+                if (n <= 0) {
+                    break;
+                }
+                req.append(buf, static_cast<size_t>(n));
+                size_t head = req.find("\r\n\r\n");
+                if (head == std::string::npos) {
+                    continue;
+                }
+                size_t cl = req.find("Content-Length: ");
+                size_t len = cl == std::string::npos
+                                 ? 0 : std::stoul(req.substr(cl + 16));
+                if (req.size() >= head + 4 + len) {
+                    std::lock_guard lock(mutex_);
+                    bodies_.push_back(req.substr(head + 4, len));
+                    break;
+                }
+            }
+            requests_++;
+            std::string resp = "HTTP/1.1 " + std::to_string(status_)
+                               + " X\r\nContent-Length: 0\r\n"
+                                 "Connection: close\r\n\r\n";
+            (void) !write(c, resp.data(), resp.size());
+            close(c);
+        }
+    }
+
+    int status_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> requests_{0};
+    std::mutex mutex_;
+    std::vector<std::string> bodies_;
+    std::thread thread_;
+};
+
+template <class Pred>
+bool eventually(Pred pred, int ms = 5000)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        if (pred()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+}
+
+TEST(Webhooks, PostsAntMediaFormFields)
+{
+    HookServer server(200);
+    Webhooks hooks(server.url());
+    hooks.post("liveStreamStarted", "cam 1", "Lobby & hall", "LiveApp");
+    hooks.post("liveStreamEnded", "cam1", "cam1", "LiveApp");
+    ASSERT_TRUE(eventually([&] { return hooks.delivered() == 2; }));
+    auto bodies = server.bodies();
+    ASSERT_EQ(bodies.size(), 2u);
+    EXPECT_EQ(bodies[0].rfind("id=cam%201&action=liveStreamStarted"
+                              "&streamName=Lobby%20%26%20hall&category="
+                              "&app=LiveApp&timestamp=", 0), 0u)
+        << bodies[0];
+    EXPECT_NE(bodies[1].find("action=liveStreamEnded"), std::string::npos);
+    EXPECT_EQ(hooks.failed(), 0u);
+}
+
+TEST(Webhooks, RetriesThenGivesUpOnServerErrors)
+{
+    HookServer server(500);
+    Webhooks hooks(server.url(), 1000, 3);
+    hooks.post("liveStreamStarted", "s", "s", "LiveApp");
+    ASSERT_TRUE(eventually([&] { return hooks.failed() == 1; }));
+    EXPECT_EQ(server.requests(), 3);
+    EXPECT_EQ(hooks.delivered(), 0u);
+}
+
+TEST(Webhooks, UnreachableHookCountsFailures)
+{
+    // Port 1 on loopback: nothing listens.
+    Webhooks hooks("http://127.0.0.1:1/hook", 300, 2);
+    for (int i = 0; i < 5; i++) {
+        hooks.post("liveStreamStarted", "s", "s", "LiveApp");
+    }
+    ASSERT_TRUE(eventually([&] { return hooks.failed() == 5; }));
+    EXPECT_EQ(hooks.delivered(), 0u);
+}
+
+TEST(Webhooks, EmptyUrlIsOff)
+{
+    Webhooks hooks("");
+    hooks.post("liveStreamStarted", "s", "s", "LiveApp");
+    EXPECT_EQ(hooks.delivered(), 0u);
+    EXPECT_EQ(hooks.failed(), 0u);
+}
+
+}  // namespace
+}  // namespace fanout::cluster

@@ -1,0 +1,130 @@
+// The origin's properties parser and config builder.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace fanout {
+namespace {
+
+Result<Config> build(const std::string& text,
+                     std::vector<std::string> env = {})
+{
+    auto kv = parse_properties(text);
+    if (!kv) {
+        return kv.error();
+    }
+    std::vector<char*> envp;
+    for (auto& e : env) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    return make_config(kv.value(), envp.data());
+}
+
+TEST(Properties, ParsesKeysCommentsAndBlankLines)
+{
+    auto kv = parse_properties("# comment\n! also\n\n a = b \nc=d=e\r\nf=\n");
+    ASSERT_TRUE(kv.ok());
+    EXPECT_EQ(kv.value().at("a"), "b");
+    EXPECT_EQ(kv.value().at("c"), "d=e");
+    EXPECT_EQ(kv.value().at("f"), "");
+    EXPECT_EQ(kv.value().size(), 3u);
+}
+
+TEST(Properties, LineWithoutEqualsNamesTheLine)
+{
+    auto kv = parse_properties("a=b\nnonsense\n");
+    ASSERT_FALSE(kv.ok());
+    EXPECT_EQ(kv.error().message(), "line 2: expected key=value");
+}
+
+TEST(Config, DefaultsFollowAntMedia)
+{
+    auto c = build("server.host_address=10.1.2.3\n"
+                   "clusterdb.host=sqlite:///tmp/x.db\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->http_port, 5080);
+    EXPECT_EQ(c->rtmp_port, 1935);
+    EXPECT_EQ(c->hls_time_s, 2);
+    EXPECT_EQ(c->hls_list_size, 5);
+    EXPECT_EQ(c->hls_segment_type, "fmp4");
+    EXPECT_EQ(c->apps, std::vector<std::string>{"LiveApp"});
+    EXPECT_EQ(c->server_name, "origin-10.1.2.3-5080");
+    // The store learns the cluster's liveness rule through its URI.
+    EXPECT_EQ(c->store_uri,
+              "sqlite:///tmp/x.db?update_period_ms=5000&dead_factor=4");
+    ASSERT_EQ(c->rest_allowed.size(), 1u);
+    EXPECT_TRUE(c->rest_allowed[0].contains(0x7f000001));
+    EXPECT_FALSE(c->rest_allowed[0].contains(0x0a000001));
+}
+
+TEST(Config, EnvironmentOverridesFile)
+{
+    auto c = build("http.port=5080\nhlsTime=2\n",
+                   {"FANOUT_HTTP_PORT=6080", "FANOUT_HLSTIME=4",
+                    "FANOUT_SERVER_NAME=o-7", "UNRELATED=1",
+                    "FANOUT_CLUSTERDB_HOST=redis://r:6379?timeout_ms=100"});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->http_port, 6080);
+    EXPECT_EQ(c->hls_time_s, 4);
+    EXPECT_EQ(c->server_name, "o-7");
+    EXPECT_EQ(c->store_uri, "redis://r:6379?timeout_ms=100"
+                            "&update_period_ms=5000&dead_factor=4");
+}
+
+TEST(Config, BadValuesNameTheKey)
+{
+    struct Case {
+        const char* text;
+        const char* message;
+    } cases[] = {
+        {"http.port=0", "http.port: '0' is not an integer in [1, 65535]"},
+        {"http.port=80x", "http.port: '80x' is not an integer"},
+        {"rtmp.port=70000", "rtmp.port: '70000' is not an integer"},
+        {"hlsSegmentType=webm", "hlsSegmentType: 'webm' must be fmp4 or mpegts"},
+        {"apps=Live App", "apps: app 'Live App' must be of [A-Za-z0-9_.-]"},
+        {"apps= , ", "apps: needs at least one app"},
+        {"remoteAllowedCIDR=10.0.0.0/33", "remoteAllowedCIDR: '10.0.0.0/33'"},
+        {"remoteAllowedCIDR=example.com", "remoteAllowedCIDR: 'example.com'"},
+        {"listenerHookURL=ftp://x", "listenerHookURL: 'ftp://x' must be"},
+        {"server.name=../x", "server.name: '../x' must be"},
+        {"log.level=loud", "log.level: 'loud' must be debug"},
+        {"cluster.dead_factor=1", "cluster.dead_factor: '1' is not"},
+        {"hlsTime=", "hlsTime: '' is not an integer"},
+        {"colour=blue", "unknown key 'colour'"},
+    };
+    for (const auto& tc : cases) {
+        auto c = build(tc.text);
+        ASSERT_FALSE(c.ok()) << tc.text;
+        EXPECT_EQ(c.error().message().rfind(tc.message, 0), 0u)
+            << tc.text << " -> " << c.error().message();
+    }
+}
+
+TEST(Config, Cidr)
+{
+    auto c = parse_cidr("192.168.1.77/24");
+    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(c->contains(0xc0a801fe));
+    EXPECT_FALSE(c->contains(0xc0a802fe));
+    auto any = parse_cidr("0.0.0.0/0");
+    ASSERT_TRUE(any.ok());
+    EXPECT_TRUE(any->contains(0x01020304));
+    auto host = parse_cidr("127.0.0.1");
+    ASSERT_TRUE(host.ok());
+    EXPECT_TRUE(host->contains(0x7f000001));
+    EXPECT_FALSE(host->contains(0x7f000002));
+}
+
+TEST(Config, MissingFileIsAnError)
+{
+    auto c = load_config("/nonexistent/origin.properties", nullptr);
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().message().find("/nonexistent/origin.properties"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace fanout
