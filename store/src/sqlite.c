@@ -4,32 +4,20 @@
  * the busy timeout bounds every wait for the write lock; multi-statement
  * operations run in BEGIN IMMEDIATE transactions, which is what makes
  * claim a compare-and-set across processes.
+ *
+ * This file holds the schema, opening and the operations; binding
+ * arguments and reading rows are in sqlite_rows.c.
  */
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "backend.h"
+#include "sqlite_rows.h"
 
 extern const char fo_schema_sql[];      /* sql/schema.sql, embedded */
-
-typedef struct {
-    sqlite3 *db;
-    fo_backend_conf conf;
-    char path[1024];
-} sq;
-
-static fo_status fail(sq *q, fo_error *err, const char *op, const char *arg)
-{
-    int code = sqlite3_errcode(q->db);
-
-    return fo_err(err, FO_ERR, "sqlite: %s %s: %s%s (%s)", op, arg,
-                  sqlite3_errmsg(q->db),
-                  code == SQLITE_BUSY ? " after busy timeout" : "", q->path);
-}
 
 static int64_t clock_now(void)
 {
@@ -39,64 +27,12 @@ static int64_t clock_now(void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Prepares sql and binds arguments described by types: 's' text, 'i'
- * int64_t, 'd' double.  Returns an SQLite result code. */
-static int vprep(sq *q, sqlite3_stmt **st, const char *sql, const char *types,
-                 va_list ap)
-{
-    int rc = sqlite3_prepare_v2(q->db, sql, -1, st, NULL);
-
-    for (int i = 1; rc == SQLITE_OK && types[i - 1] != '\0'; i++) {
-        switch (types[i - 1]) {
-        case 's':
-            rc = sqlite3_bind_text(*st, i, va_arg(ap, const char *), -1,
-                                   SQLITE_STATIC);
-            break;
-        case 'i':
-            rc = sqlite3_bind_int64(*st, i, va_arg(ap, int64_t));
-            break;
-        default:
-            rc = sqlite3_bind_double(*st, i, va_arg(ap, double));
-            break;
-        }
-    }
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(*st);
-        *st = NULL;
-    }
-    return rc;
-}
-
-static int prep(sq *q, sqlite3_stmt **st, const char *sql, const char *types,
-                ...)
-{
-    va_list ap;
-    int rc;
-
-    va_start(ap, types);
-    rc = vprep(q, st, sql, types, ap);
-    va_end(ap);
-    return rc;
-}
-
-static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-
-    fo_strlcpy(dst, t ? (const char *) t : "", cap);
-}
-
-static int exec(sq *q, const char *sql)
-{
-    return sqlite3_exec(q->db, sql, NULL, NULL, NULL);
-}
-
 /* ---- open, schema ------------------------------------------------------ */
 
 static int user_version(sq *q, int *v)
 {
     sqlite3_stmt *st;
-    int rc = prep(q, &st, "PRAGMA user_version", "");
+    int rc = fo_sq_prep(q, &st, "PRAGMA user_version", "");
 
     if (rc != SQLITE_OK) {
         return rc;
@@ -127,16 +63,16 @@ static fo_status migrate(sq *q, fo_error *err)
         memcpy(section, p, len);
         section[len] = '\0';
 
-        if (exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
             free(section);
-            return fail(q, err, "migrate", "begin");
+            return fo_sq_fail(q, err, "migrate", "begin");
         }
         if (user_version(q, &v) != SQLITE_OK
-            || (v < n && exec(q, section) != SQLITE_OK))
+            || (v < n && fo_sq_exec(q, section) != SQLITE_OK))
         {
             free(section);
-            fo_status rc = fail(q, err, "migrate to", "schema");
-            exec(q, "ROLLBACK");
+            fo_status rc = fo_sq_fail(q, err, "migrate to", "schema");
+            fo_sq_exec(q, "ROLLBACK");
             return rc;
         }
         free(section);
@@ -144,15 +80,15 @@ static fo_status migrate(sq *q, fo_error *err)
             char pragma[64];
 
             snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", n);
-            if (exec(q, pragma) != SQLITE_OK) {
-                fo_status rc = fail(q, err, "migrate", "version");
-                exec(q, "ROLLBACK");
+            if (fo_sq_exec(q, pragma) != SQLITE_OK) {
+                fo_status rc = fo_sq_fail(q, err, "migrate", "version");
+                fo_sq_exec(q, "ROLLBACK");
                 return rc;
             }
         }
-        if (exec(q, "COMMIT") != SQLITE_OK) {
-            fo_status rc = fail(q, err, "migrate", "commit");
-            exec(q, "ROLLBACK");
+        if (fo_sq_exec(q, "COMMIT") != SQLITE_OK) {
+            fo_status rc = fo_sq_fail(q, err, "migrate", "commit");
+            fo_sq_exec(q, "ROLLBACK");
             return rc;
         }
         p = next;
@@ -194,10 +130,10 @@ static fo_status sq_open(const fo_uri *uri, const fo_backend_conf *conf,
         return rc;
     }
     sqlite3_busy_timeout(q->db, conf->timeout_ms);
-    if (exec(q, "PRAGMA journal_mode = WAL") != SQLITE_OK
-        || exec(q, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
+    if (fo_sq_exec(q, "PRAGMA journal_mode = WAL") != SQLITE_OK
+        || fo_sq_exec(q, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
     {
-        rc = fail(q, err, "open", "pragma");
+        rc = fo_sq_fail(q, err, "open", "pragma");
         sq_close(q);
         return rc;
     }
@@ -217,89 +153,31 @@ static fo_status sq_now(void *impl, int64_t *now_ms, fo_error *err)
     *now_ms = clock_now();
     return FO_OK;
 }
-
-/* Runs a statement that returns no rows.  *changes (may be NULL) gets the
- * number of rows it changed. */
-static fo_status run(sq *q, fo_error *err, const char *op, const char *arg,
-                     int *changes, const char *sql, const char *types, ...)
-{
-    sqlite3_stmt *st = NULL;
-    va_list ap;
-    int rc;
-
-    va_start(ap, types);
-    rc = vprep(q, &st, sql, types, ap);
-    va_end(ap);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        int ext = sqlite3_extended_errcode(q->db);
-        fo_status s = ext == SQLITE_CONSTRAINT_PRIMARYKEY
-                          ? fo_err(err, FO_CONFLICT, "sqlite: %s %s: exists",
-                                   op, arg)
-                          : fail(q, err, op, arg);
-
-        sqlite3_finalize(st);
-        return s;
-    }
-    if (changes != NULL) {
-        *changes = sqlite3_changes(q->db);
-    }
-    sqlite3_finalize(st);
-    return FO_OK;
-}
-
 /* ---- nodes -------------------------------------------------------------- */
-
-#define NODE_COLS                                                         \
-    "id, ip, http_port, rtmp_port, role, node_group, cpu, memory, "       \
-    "active_streams, viewers, db_query_avg_ms, last_update_time"
-
-static void read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
-                      fo_node *n)
-{
-    char role[16];
-
-    memset(n, 0, sizeof(*n));
-    col_text(st, 0, n->id, sizeof(n->id));
-    col_text(st, 1, n->ip, sizeof(n->ip));
-    n->http_port = sqlite3_column_int(st, 2);
-    n->rtmp_port = sqlite3_column_int(st, 3);
-    col_text(st, 4, role, sizeof(role));
-    n->role = strcmp(role, "edge") == 0 ? FO_ROLE_EDGE : FO_ROLE_ORIGIN;
-    col_text(st, 5, n->node_group, sizeof(n->node_group));
-    n->cpu = sqlite3_column_double(st, 6);
-    n->memory = sqlite3_column_int64(st, 7);
-    n->active_streams = sqlite3_column_int(st, 8);
-    n->viewers = sqlite3_column_int(st, 9);
-    n->db_query_avg_ms = sqlite3_column_double(st, 10);
-    n->last_update_ms = sqlite3_column_int64(st, 11);
-    n->alive = now - n->last_update_ms <= dead_after;
-}
 
 static fo_status sq_node_heartbeat(void *impl, const fo_node *n,
                                    fo_error *err)
 {
     sq *q = impl;
 
-    return run(q, err, "heartbeat", n->id, NULL,
-               "INSERT INTO cluster_node (" NODE_COLS ") VALUES "
-               "(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
-               "ip = excluded.ip, http_port = excluded.http_port, "
-               "rtmp_port = excluded.rtmp_port, role = excluded.role, "
-               "node_group = excluded.node_group, cpu = excluded.cpu, "
-               "memory = excluded.memory, "
-               "active_streams = excluded.active_streams, "
-               "viewers = excluded.viewers, "
-               "db_query_avg_ms = excluded.db_query_avg_ms, "
-               "last_update_time = excluded.last_update_time",
-               "ssiissdiiidi", n->id, n->ip, (int64_t) n->http_port,
-               (int64_t) n->rtmp_port,
-               n->role == FO_ROLE_EDGE ? "edge" : "origin",
-               n->node_group[0] ? n->node_group : "default", n->cpu,
-               n->memory, (int64_t) n->active_streams, (int64_t) n->viewers,
-               n->db_query_avg_ms, clock_now());
+    return fo_sq_run(q, err, "heartbeat", n->id, NULL,
+                     "INSERT INTO cluster_node (" NODE_COLS ") VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?) "
+                     "ON CONFLICT (id) DO UPDATE SET "
+                     "ip = excluded.ip, http_port = excluded.http_port, "
+                     "rtmp_port = excluded.rtmp_port, role = excluded.role, "
+                     "node_group = excluded.node_group, cpu = excluded.cpu, "
+                     "memory = excluded.memory, "
+                     "active_streams = excluded.active_streams, "
+                     "viewers = excluded.viewers, "
+                     "db_query_avg_ms = excluded.db_query_avg_ms, "
+                     "last_update_time = excluded.last_update_time",
+                     "ssiissdiiidi", n->id, n->ip, (int64_t) n->http_port,
+                     (int64_t) n->rtmp_port,
+                     n->role == FO_ROLE_EDGE ? "edge" : "origin",
+                     n->node_group[0] ? n->node_group : "default", n->cpu,
+                     n->memory, (int64_t) n->active_streams,
+                     (int64_t) n->viewers, n->db_query_avg_ms, clock_now());
 }
 
 static fo_status sq_node_get(void *impl, const char *id, fo_node *out,
@@ -307,21 +185,22 @@ static fo_status sq_node_get(void *impl, const char *id, fo_node *out,
 {
     sq *q = impl;
     sqlite3_stmt *st;
-    int rc = prep(q, &st, "SELECT " NODE_COLS " FROM cluster_node "
-                  "WHERE id = ?", "s", id);
+    int rc = fo_sq_prep(q, &st, "SELECT " NODE_COLS " FROM cluster_node "
+                        "WHERE id = ?", "s", id);
 
     if (rc != SQLITE_OK) {
-        return fail(q, err, "node get", id);
+        return fo_sq_fail(q, err, "node get", id);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        read_node(st, clock_now(), q->conf.dead_after_ms, out);
+        fo_sq_read_node(st, clock_now(), q->conf.dead_after_ms, out);
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW) {
         return FO_OK;
     }
-    return rc == SQLITE_DONE ? FO_NOT_FOUND : fail(q, err, "node get", id);
+    return rc == SQLITE_DONE ? FO_NOT_FOUND
+                             : fo_sq_fail(q, err, "node get", id);
 }
 
 static fo_status sq_node_list(void *impl, size_t offset, fo_node *out,
@@ -330,95 +209,52 @@ static fo_status sq_node_list(void *impl, size_t offset, fo_node *out,
     sq *q = impl;
     sqlite3_stmt *st;
     int64_t now = clock_now();
-    int rc = prep(q, &st, "SELECT " NODE_COLS " FROM cluster_node "
-                  "ORDER BY id LIMIT ? OFFSET ?", "ii", (int64_t) cap,
-                  (int64_t) offset);
+    int rc = fo_sq_prep(q, &st, "SELECT " NODE_COLS " FROM cluster_node "
+                        "ORDER BY id LIMIT ? OFFSET ?", "ii", (int64_t) cap,
+                        (int64_t) offset);
 
     if (rc != SQLITE_OK) {
-        return fail(q, err, "node list", "");
+        return fo_sq_fail(q, err, "node list", "");
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-        read_node(st, now, q->conf.dead_after_ms, &out[(*n)++]);
+        fo_sq_read_node(st, now, q->conf.dead_after_ms, &out[(*n)++]);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW
-               ? FO_OK : fail(q, err, "node list", "");
-}
-
-/* Runs a one-row, one-integer query. */
-static fo_status scalar(sq *q, fo_error *err, const char *op, const char *arg,
-                        int64_t *out, const char *sql, const char *types,
-                        const char *a1, const char *a2)
-{
-    sqlite3_stmt *st;
-    int rc = prep(q, &st, sql, types, a1, a2);
-
-    if (rc != SQLITE_OK) {
-        return fail(q, err, op, arg);
-    }
-    rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? FO_OK : fail(q, err, op, arg);
+               ? FO_OK : fo_sq_fail(q, err, "node list", "");
 }
 
 static fo_status sq_node_count(void *impl, int64_t *count, fo_error *err)
 {
-    return scalar(impl, err, "node count", "", count,
-                  "SELECT count(*) FROM cluster_node", "", NULL, NULL);
+    return fo_sq_scalar(impl, err, "node count", "", count,
+                        "SELECT count(*) FROM cluster_node", "", NULL, NULL);
 }
 
 static fo_status sq_node_delete(void *impl, const char *id, fo_error *err)
 {
     int changes = 0;
-    fo_status rc = run(impl, err, "node delete", id, &changes,
-                       "DELETE FROM cluster_node WHERE id = ?", "s", id);
+    fo_status rc = fo_sq_run(impl, err, "node delete", id, &changes,
+                             "DELETE FROM cluster_node WHERE id = ?", "s", id);
 
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }
 
 /* ---- broadcasts ----------------------------------------------------------- */
 
-#define BC_COLS                                                           \
-    "app, stream_id, name, status, type, publish_type, origin_address, "  \
-    "origin_http_port, origin_node, session_id, date, start_time, "       \
-    "update_time, hls_viewer_count, dash_viewer_count, bitrate, extra"
-
-static void read_broadcast(sqlite3_stmt *st, fo_broadcast *b)
-{
-    memset(b, 0, sizeof(*b));
-    col_text(st, 0, b->app, sizeof(b->app));
-    col_text(st, 1, b->stream_id, sizeof(b->stream_id));
-    col_text(st, 2, b->name, sizeof(b->name));
-    col_text(st, 3, b->status, sizeof(b->status));
-    col_text(st, 4, b->type, sizeof(b->type));
-    col_text(st, 5, b->publish_type, sizeof(b->publish_type));
-    col_text(st, 6, b->origin_address, sizeof(b->origin_address));
-    b->origin_http_port = sqlite3_column_int(st, 7);
-    col_text(st, 8, b->origin_node, sizeof(b->origin_node));
-    col_text(st, 9, b->session_id, sizeof(b->session_id));
-    b->date = sqlite3_column_int64(st, 10);
-    b->start_time = sqlite3_column_int64(st, 11);
-    b->update_time = sqlite3_column_int64(st, 12);
-    b->hls_viewer_count = sqlite3_column_int64(st, 13);
-    b->dash_viewer_count = sqlite3_column_int64(st, 14);
-    b->bitrate = sqlite3_column_int64(st, 15);
-    col_text(st, 16, b->extra, sizeof(b->extra));
-}
-
 static fo_status sq_broadcast_create(void *impl, const fo_broadcast *b,
                                      fo_error *err)
 {
     int64_t now = clock_now();
 
-    return run(impl, err, "create", b->stream_id, NULL,
-               "INSERT INTO broadcast (" BC_COLS ") VALUES "
-               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-               "sssssssissiiiiiis", b->app, b->stream_id, b->name, b->status,
-               b->type, b->publish_type, b->origin_address,
-               (int64_t) b->origin_http_port, b->origin_node, b->session_id,
-               now, b->start_time, now, b->hls_viewer_count,
-               b->dash_viewer_count, b->bitrate, b->extra);
+    return fo_sq_run(impl, err, "create", b->stream_id, NULL,
+                     "INSERT INTO broadcast (" BC_COLS ") VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     "sssssssissiiiiiis", b->app, b->stream_id, b->name,
+                     b->status, b->type, b->publish_type, b->origin_address,
+                     (int64_t) b->origin_http_port, b->origin_node,
+                     b->session_id, now, b->start_time, now,
+                     b->hls_viewer_count, b->dash_viewer_count, b->bitrate,
+                     b->extra);
 }
 
 static fo_status sq_broadcast_get(void *impl, const char *app,
@@ -427,21 +263,23 @@ static fo_status sq_broadcast_get(void *impl, const char *app,
 {
     sq *q = impl;
     sqlite3_stmt *st;
-    int rc = prep(q, &st, "SELECT " BC_COLS " FROM broadcast "
-                  "WHERE app = ? AND stream_id = ?", "ss", app, stream_id);
+    int rc = fo_sq_prep(q, &st, "SELECT " BC_COLS " FROM broadcast "
+                        "WHERE app = ? AND stream_id = ?", "ss", app,
+                        stream_id);
 
     if (rc != SQLITE_OK) {
-        return fail(q, err, "get", stream_id);
+        return fo_sq_fail(q, err, "get", stream_id);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        read_broadcast(st, out);
+        fo_sq_read_broadcast(st, out);
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW) {
         return FO_OK;
     }
-    return rc == SQLITE_DONE ? FO_NOT_FOUND : fail(q, err, "get", stream_id);
+    return rc == SQLITE_DONE ? FO_NOT_FOUND
+                             : fo_sq_fail(q, err, "get", stream_id);
 }
 
 static fo_status sq_broadcast_update(void *impl, const fo_broadcast *b,
@@ -453,23 +291,24 @@ static fo_status sq_broadcast_update(void *impl, const fo_broadcast *b,
 
     /* One statement for every mask: each column keeps its value unless its
      * bit is set. */
-    rc = run(impl, err, "update", b->stream_id, &changes,
-             "UPDATE broadcast SET "
-             "name = CASE WHEN ?1 & 1 THEN ?2 ELSE name END, "
-             "status = CASE WHEN ?1 & 2 THEN ?3 ELSE status END, "
-             "type = CASE WHEN ?1 & 4 THEN ?4 ELSE type END, "
-             "publish_type = CASE WHEN ?1 & 8 THEN ?5 ELSE publish_type END, "
-             "bitrate = CASE WHEN ?1 & 16 THEN ?6 ELSE bitrate END, "
-             "hls_viewer_count = CASE WHEN ?1 & 32 THEN ?7 "
-             "ELSE hls_viewer_count END, "
-             "dash_viewer_count = CASE WHEN ?1 & 32 THEN ?8 "
-             "ELSE dash_viewer_count END, "
-             "extra = CASE WHEN ?1 & 64 THEN ?9 ELSE extra END, "
-             "update_time = ?10 WHERE app = ?11 AND stream_id = ?12",
-             "issssiiisiss", all, b->name, b->status, b->type,
-             b->publish_type, b->bitrate, b->hls_viewer_count,
-             b->dash_viewer_count, b->extra, clock_now(), b->app,
-             b->stream_id);
+    rc = fo_sq_run(impl, err, "update", b->stream_id, &changes,
+                   "UPDATE broadcast SET "
+                   "name = CASE WHEN ?1 & 1 THEN ?2 ELSE name END, "
+                   "status = CASE WHEN ?1 & 2 THEN ?3 ELSE status END, "
+                   "type = CASE WHEN ?1 & 4 THEN ?4 ELSE type END, "
+                   "publish_type = CASE WHEN ?1 & 8 THEN ?5 "
+                   "ELSE publish_type END, "
+                   "bitrate = CASE WHEN ?1 & 16 THEN ?6 ELSE bitrate END, "
+                   "hls_viewer_count = CASE WHEN ?1 & 32 THEN ?7 "
+                   "ELSE hls_viewer_count END, "
+                   "dash_viewer_count = CASE WHEN ?1 & 32 THEN ?8 "
+                   "ELSE dash_viewer_count END, "
+                   "extra = CASE WHEN ?1 & 64 THEN ?9 ELSE extra END, "
+                   "update_time = ?10 WHERE app = ?11 AND stream_id = ?12",
+                   "issssiiisiss", all, b->name, b->status, b->type,
+                   b->publish_type, b->bitrate, b->hls_viewer_count,
+                   b->dash_viewer_count, b->extra, clock_now(), b->app,
+                   b->stream_id);
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }
 
@@ -480,22 +319,23 @@ static fo_status sq_broadcast_delete(void *impl, const char *app,
     int changes = 0;
     fo_status rc;
 
-    if (exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        return fail(q, err, "delete", stream_id);
+    if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        return fo_sq_fail(q, err, "delete", stream_id);
     }
-    rc = run(q, err, "delete", stream_id, &changes,
-             "DELETE FROM broadcast WHERE app = ? AND stream_id = ?", "ss",
-             app, stream_id);
+    rc = fo_sq_run(q, err, "delete", stream_id, &changes,
+                   "DELETE FROM broadcast WHERE app = ? AND stream_id = ?",
+                   "ss", app, stream_id);
     if (rc == FO_OK) {
-        rc = run(q, err, "delete", stream_id, NULL,
-                 "DELETE FROM viewer_report WHERE app = ? AND stream_id = ?",
-                 "ss", app, stream_id);
+        rc = fo_sq_run(q, err, "delete", stream_id, NULL,
+                       "DELETE FROM viewer_report "
+                       "WHERE app = ? AND stream_id = ?", "ss", app,
+                       stream_id);
     }
-    if (rc != FO_OK || exec(q, "COMMIT") != SQLITE_OK) {
+    if (rc != FO_OK || fo_sq_exec(q, "COMMIT") != SQLITE_OK) {
         if (rc == FO_OK) {
-            rc = fail(q, err, "delete", stream_id);
+            rc = fo_sq_fail(q, err, "delete", stream_id);
         }
-        exec(q, "ROLLBACK");
+        fo_sq_exec(q, "ROLLBACK");
         return rc;
     }
     return changes == 0 ? FO_NOT_FOUND : FO_OK;
@@ -524,34 +364,34 @@ static fo_status sq_broadcast_list(void *impl, const char *app,
              "SELECT " BC_COLS " FROM broadcast WHERE " SEARCH_WHERE
              " ORDER BY %s %s, stream_id LIMIT ?3 OFFSET ?4",
              keys[lq->sort_by], lq->descending ? "DESC" : "ASC");
-    rc = prep(q, &st, sql, "ssii", lq->search ? lq->search : "", app,
-              (int64_t) cap, (int64_t) offset);
+    rc = fo_sq_prep(q, &st, sql, "ssii", lq->search ? lq->search : "", app,
+                    (int64_t) cap, (int64_t) offset);
     if (rc != SQLITE_OK) {
-        return fail(q, err, "list", app);
+        return fo_sq_fail(q, err, "list", app);
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-        read_broadcast(st, &out[(*n)++]);
+        fo_sq_read_broadcast(st, &out[(*n)++]);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? FO_OK
-                                                 : fail(q, err, "list", app);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW
+               ? FO_OK : fo_sq_fail(q, err, "list", app);
 }
 
 static fo_status sq_broadcast_count(void *impl, const char *app,
                                     const char *search, int64_t *count,
                                     fo_error *err)
 {
-    return scalar(impl, err, "count", app, count,
-                  "SELECT count(*) FROM broadcast WHERE " SEARCH_WHERE, "ss",
-                  search ? search : "", app);
+    return fo_sq_scalar(impl, err, "count", app, count,
+                        "SELECT count(*) FROM broadcast WHERE " SEARCH_WHERE,
+                        "ss", search ? search : "", app);
 }
 
 static fo_status sq_broadcast_count_active(void *impl, const char *app,
                                            int64_t *count, fo_error *err)
 {
-    return scalar(impl, err, "count active", app, count,
-                  "SELECT count(*) FROM broadcast WHERE app = ? "
-                  "AND status = 'broadcasting'", "s", app, NULL);
+    return fo_sq_scalar(impl, err, "count active", app, count,
+                        "SELECT count(*) FROM broadcast WHERE app = ? "
+                        "AND status = 'broadcasting'", "s", app, NULL);
 }
 
 /* ---- publishing ------------------------------------------------------------ */
@@ -573,24 +413,25 @@ static fo_status sq_stream_claim(void *impl, const fo_claim *c,
     fo_status s;
 
     /* The write lock first: the read and the write below are one step. */
-    if (exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        return fail(q, err, "claim", c->stream_id);
+    if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        return fo_sq_fail(q, err, "claim", c->stream_id);
     }
-    rc = prep(q, &st, "SELECT status = 'broadcasting' AND session_id != ?1 "
-              "AND " OWNER_ALIVE("?2") ", origin_node FROM broadcast "
-              "WHERE app = ?3 AND stream_id = ?4", "siss", c->session_id,
-              fresh, c->app, c->stream_id);
+    rc = fo_sq_prep(q, &st, "SELECT status = 'broadcasting' "
+                    "AND session_id != ?1 AND " OWNER_ALIVE("?2")
+                    ", origin_node FROM broadcast "
+                    "WHERE app = ?3 AND stream_id = ?4", "siss", c->session_id,
+                    fresh, c->app, c->stream_id);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             exists = 1;
             held = sqlite3_column_int(st, 0);
-            col_text(st, 1, owner, sizeof(owner));
+            fo_sq_col_text(st, 1, owner, sizeof(owner));
         }
         sqlite3_finalize(st);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        s = fail(q, err, "claim", c->stream_id);
+        s = fo_sq_fail(q, err, "claim", c->stream_id);
         goto rollback;
     }
     if (held) {
@@ -600,35 +441,37 @@ static fo_status sq_stream_claim(void *impl, const fo_claim *c,
         goto rollback;
     }
     if (exists) {
-        s = run(q, err, "claim", c->stream_id, NULL,
-                "UPDATE broadcast SET status = 'broadcasting', "
-                "publish_type = ?, origin_address = ?, origin_http_port = ?, "
-                "origin_node = ?, session_id = ?, start_time = ?, "
-                "update_time = ? WHERE app = ? AND stream_id = ?",
-                "ssissiiss", c->publish_type, c->address,
-                (int64_t) c->http_port, c->node_id, c->session_id, now, now,
-                c->app, c->stream_id);
+        s = fo_sq_run(q, err, "claim", c->stream_id, NULL,
+                      "UPDATE broadcast SET status = 'broadcasting', "
+                      "publish_type = ?, origin_address = ?, "
+                      "origin_http_port = ?, origin_node = ?, "
+                      "session_id = ?, start_time = ?, update_time = ? "
+                      "WHERE app = ? AND stream_id = ?",
+                      "ssissiiss", c->publish_type, c->address,
+                      (int64_t) c->http_port, c->node_id, c->session_id, now,
+                      now, c->app, c->stream_id);
     } else {
-        s = run(q, err, "claim", c->stream_id, NULL,
-                "INSERT INTO broadcast (app, stream_id, name, status, type, "
-                "publish_type, origin_address, origin_http_port, origin_node, "
-                "session_id, date, start_time, update_time) VALUES "
-                "(?, ?, ?, 'broadcasting', 'liveStream', ?, ?, ?, ?, ?, ?, ?, ?)",
-                "sssssissiii", c->app, c->stream_id, c->stream_id,
-                c->publish_type, c->address, (int64_t) c->http_port,
-                c->node_id, c->session_id, now, now, now);
+        s = fo_sq_run(q, err, "claim", c->stream_id, NULL,
+                      "INSERT INTO broadcast (app, stream_id, name, status, "
+                      "type, publish_type, origin_address, origin_http_port, "
+                      "origin_node, session_id, date, start_time, "
+                      "update_time) VALUES (?, ?, ?, 'broadcasting', "
+                      "'liveStream', ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "sssssissiii", c->app, c->stream_id, c->stream_id,
+                      c->publish_type, c->address, (int64_t) c->http_port,
+                      c->node_id, c->session_id, now, now, now);
     }
     if (s != FO_OK) {
         goto rollback;
     }
-    if (exec(q, "COMMIT") != SQLITE_OK) {
-        s = fail(q, err, "claim", c->stream_id);
+    if (fo_sq_exec(q, "COMMIT") != SQLITE_OK) {
+        s = fo_sq_fail(q, err, "claim", c->stream_id);
         goto rollback;
     }
     return FO_OK;
 
 rollback:
-    exec(q, "ROLLBACK");
+    fo_sq_exec(q, "ROLLBACK");
     return s;
 }
 
@@ -641,17 +484,17 @@ static fo_status sq_stream_release(void *impl, const char *app,
     int64_t exists = 0;
     fo_status rc;
 
-    rc = run(q, err, "release", stream_id, &changes,
-             "UPDATE broadcast SET status = 'finished', update_time = ? "
-             "WHERE app = ? AND stream_id = ? AND session_id = ? "
-             "AND status = 'broadcasting'", "isss", clock_now(), app,
-             stream_id, session_id);
+    rc = fo_sq_run(q, err, "release", stream_id, &changes,
+                   "UPDATE broadcast SET status = 'finished', update_time = ? "
+                   "WHERE app = ? AND stream_id = ? AND session_id = ? "
+                   "AND status = 'broadcasting'", "isss", clock_now(), app,
+                   stream_id, session_id);
     if (rc != FO_OK || changes == 1) {
         return rc;
     }
-    rc = scalar(q, err, "release", stream_id, &exists,
-                "SELECT count(*) FROM broadcast WHERE app = ? "
-                "AND stream_id = ?", "ss", app, stream_id);
+    rc = fo_sq_scalar(q, err, "release", stream_id, &exists,
+                      "SELECT count(*) FROM broadcast WHERE app = ? "
+                      "AND stream_id = ?", "ss", app, stream_id);
     if (rc != FO_OK) {
         return rc;
     }
@@ -669,22 +512,23 @@ static fo_status sq_stream_lookup(void *impl, const char *app,
 {
     sq *q = impl;
     sqlite3_stmt *st;
-    int rc = prep(q, &st, "SELECT origin_address, origin_http_port, "
-                  "origin_node, session_id, status, " OWNER_ALIVE("?1")
-                  " FROM broadcast WHERE app = ?2 AND stream_id = ?3", "iss",
-                  clock_now() - q->conf.dead_after_ms, app, stream_id);
+    int rc = fo_sq_prep(q, &st, "SELECT origin_address, origin_http_port, "
+                        "origin_node, session_id, status, " OWNER_ALIVE("?1")
+                        " FROM broadcast WHERE app = ?2 AND stream_id = ?3",
+                        "iss", clock_now() - q->conf.dead_after_ms, app,
+                        stream_id);
 
     if (rc != SQLITE_OK) {
-        return fail(q, err, "lookup", stream_id);
+        return fo_sq_fail(q, err, "lookup", stream_id);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof(*out));
-        col_text(st, 0, out->address, sizeof(out->address));
+        fo_sq_col_text(st, 0, out->address, sizeof(out->address));
         out->http_port = sqlite3_column_int(st, 1);
-        col_text(st, 2, out->node_id, sizeof(out->node_id));
-        col_text(st, 3, out->session_id, sizeof(out->session_id));
-        col_text(st, 4, out->status, sizeof(out->status));
+        fo_sq_col_text(st, 2, out->node_id, sizeof(out->node_id));
+        fo_sq_col_text(st, 3, out->session_id, sizeof(out->session_id));
+        fo_sq_col_text(st, 4, out->status, sizeof(out->status));
         out->node_alive = sqlite3_column_int(st, 5);
     }
     sqlite3_finalize(st);
@@ -692,7 +536,7 @@ static fo_status sq_stream_lookup(void *impl, const char *app,
         return FO_OK;
     }
     return rc == SQLITE_DONE ? FO_NOT_FOUND
-                             : fail(q, err, "lookup", stream_id);
+                             : fo_sq_fail(q, err, "lookup", stream_id);
 }
 
 static fo_status sq_stream_reap_dead(void *impl, int64_t *reaped,
@@ -703,10 +547,11 @@ static fo_status sq_stream_reap_dead(void *impl, int64_t *reaped,
     int changes = 0;
     fo_status rc;
 
-    rc = run(q, err, "reap", "", &changes,
-             "UPDATE broadcast SET status = 'finished', update_time = ?1 "
-             "WHERE status = 'broadcasting' AND NOT " OWNER_ALIVE("?2"), "ii", now,
-             now - q->conf.dead_after_ms);
+    rc = fo_sq_run(q, err, "reap", "", &changes,
+                   "UPDATE broadcast SET status = 'finished', "
+                   "update_time = ?1 WHERE status = 'broadcasting' "
+                   "AND NOT " OWNER_ALIVE("?2"), "ii", now,
+                   now - q->conf.dead_after_ms);
     *reaped = changes;
     return rc;
 }
@@ -722,33 +567,35 @@ static fo_status sq_viewers_report(void *impl, const char *node_id,
     int changes = 0;
     fo_status rc;
 
-    if (exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        return fail(q, err, "viewers", stream_id);
+    if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        return fo_sq_fail(q, err, "viewers", stream_id);
     }
-    rc = run(q, err, "viewers", stream_id, NULL,
-             "INSERT INTO viewer_report (app, stream_id, node_id, hls, dash, "
-             "updated) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 "
-             "FROM broadcast WHERE app = ?1 AND stream_id = ?2) "
-             "ON CONFLICT (app, stream_id, node_id) DO UPDATE SET "
-             "hls = excluded.hls, dash = excluded.dash, "
-             "updated = excluded.updated", "sssiii", app, stream_id, node_id,
-             hls, dash, now);
+    rc = fo_sq_run(q, err, "viewers", stream_id, NULL,
+                   "INSERT INTO viewer_report (app, stream_id, node_id, hls, "
+                   "dash, updated) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+                   "WHERE EXISTS (SELECT 1 "
+                   "FROM broadcast WHERE app = ?1 AND stream_id = ?2) "
+                   "ON CONFLICT (app, stream_id, node_id) DO UPDATE SET "
+                   "hls = excluded.hls, dash = excluded.dash, "
+                   "updated = excluded.updated", "sssiii", app, stream_id,
+                   node_id, hls, dash, now);
     if (rc == FO_OK) {
-        rc = run(q, err, "viewers", stream_id, &changes,
-                 "UPDATE broadcast SET "
-                 "hls_viewer_count = (SELECT coalesce(sum(hls), 0) FROM "
-                 "viewer_report v WHERE v.app = ?1 AND v.stream_id = ?2 "
-                 "AND v.updated >= ?3), "
-                 "dash_viewer_count = (SELECT coalesce(sum(dash), 0) FROM "
-                 "viewer_report v WHERE v.app = ?1 AND v.stream_id = ?2 "
-                 "AND v.updated >= ?3) WHERE app = ?1 AND stream_id = ?2",
-                 "ssi", app, stream_id, now - q->conf.dead_after_ms);
+        rc = fo_sq_run(q, err, "viewers", stream_id, &changes,
+                       "UPDATE broadcast SET "
+                       "hls_viewer_count = (SELECT coalesce(sum(hls), 0) FROM "
+                       "viewer_report v WHERE v.app = ?1 AND v.stream_id = ?2 "
+                       "AND v.updated >= ?3), "
+                       "dash_viewer_count = (SELECT coalesce(sum(dash), 0) "
+                       "FROM viewer_report v WHERE v.app = ?1 "
+                       "AND v.stream_id = ?2 AND v.updated >= ?3) "
+                       "WHERE app = ?1 AND stream_id = ?2",
+                       "ssi", app, stream_id, now - q->conf.dead_after_ms);
     }
-    if (rc != FO_OK || exec(q, "COMMIT") != SQLITE_OK) {
+    if (rc != FO_OK || fo_sq_exec(q, "COMMIT") != SQLITE_OK) {
         if (rc == FO_OK) {
-            rc = fail(q, err, "viewers", stream_id);
+            rc = fo_sq_fail(q, err, "viewers", stream_id);
         }
-        exec(q, "ROLLBACK");
+        fo_sq_exec(q, "ROLLBACK");
         return rc;
     }
     return changes == 0 ? FO_NOT_FOUND : FO_OK;
@@ -759,12 +606,12 @@ static fo_status sq_viewers_report(void *impl, const char *node_id,
 static fo_status sq_app_settings_put(void *impl, const char *app,
                                      const char *json, fo_error *err)
 {
-    return run(impl, err, "settings put", app, NULL,
-               "INSERT INTO app_settings (app, settings, update_time) "
-               "VALUES (?, ?, ?) ON CONFLICT (app) DO UPDATE SET "
-               "settings = excluded.settings, "
-               "update_time = excluded.update_time", "ssi", app, json,
-               clock_now());
+    return fo_sq_run(impl, err, "settings put", app, NULL,
+                     "INSERT INTO app_settings (app, settings, update_time) "
+                     "VALUES (?, ?, ?) ON CONFLICT (app) DO UPDATE SET "
+                     "settings = excluded.settings, "
+                     "update_time = excluded.update_time", "ssi", app, json,
+                     clock_now());
 }
 
 static fo_status sq_app_settings_get(void *impl, const char *app, char *json,
@@ -773,11 +620,11 @@ static fo_status sq_app_settings_get(void *impl, const char *app, char *json,
     sq *q = impl;
     sqlite3_stmt *st;
     fo_status s = FO_OK;
-    int rc = prep(q, &st, "SELECT settings FROM app_settings WHERE app = ?",
-                  "s", app);
+    int rc = fo_sq_prep(q, &st, "SELECT settings FROM app_settings "
+                        "WHERE app = ?", "s", app);
 
     if (rc != SQLITE_OK) {
-        return fail(q, err, "settings get", app);
+        return fo_sq_fail(q, err, "settings get", app);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -790,7 +637,7 @@ static fo_status sq_app_settings_get(void *impl, const char *app, char *json,
     } else if (rc == SQLITE_DONE) {
         s = FO_NOT_FOUND;
     } else {
-        s = fail(q, err, "settings get", app);
+        s = fo_sq_fail(q, err, "settings get", app);
     }
     sqlite3_finalize(st);
     return s;
@@ -798,32 +645,34 @@ static fo_status sq_app_settings_get(void *impl, const char *app, char *json,
 
 static fo_status sq_vod_put(void *impl, const fo_vod *v, fo_error *err)
 {
-    return run(impl, err, "vod put", v->vod_id, NULL,
-               "INSERT INTO vod (app, vod_id, stream_id, name, file_path, "
-               "duration_ms, creation_date) VALUES (?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT (app, vod_id) DO UPDATE SET "
-               "stream_id = excluded.stream_id, name = excluded.name, "
-               "file_path = excluded.file_path, "
-               "duration_ms = excluded.duration_ms, "
-               "creation_date = excluded.creation_date", "sssssii", v->app,
-               v->vod_id, v->stream_id, v->name, v->file_path, v->duration_ms,
-               clock_now());
+    return fo_sq_run(impl, err, "vod put", v->vod_id, NULL,
+                     "INSERT INTO vod (app, vod_id, stream_id, name, "
+                     "file_path, duration_ms, creation_date) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (app, vod_id) DO UPDATE SET "
+                     "stream_id = excluded.stream_id, name = excluded.name, "
+                     "file_path = excluded.file_path, "
+                     "duration_ms = excluded.duration_ms, "
+                     "creation_date = excluded.creation_date", "sssssii",
+                     v->app, v->vod_id, v->stream_id, v->name, v->file_path,
+                     v->duration_ms, clock_now());
 }
 
 static fo_status sq_vod_count(void *impl, const char *app, int64_t *count,
                               fo_error *err)
 {
-    return scalar(impl, err, "vod count", app, count,
-                  "SELECT count(*) FROM vod WHERE app = ?", "s", app, NULL);
+    return fo_sq_scalar(impl, err, "vod count", app, count,
+                        "SELECT count(*) FROM vod WHERE app = ?", "s", app,
+                        NULL);
 }
 
 static fo_status sq_vod_delete(void *impl, const char *app,
                                const char *vod_id, fo_error *err)
 {
     int changes = 0;
-    fo_status rc = run(impl, err, "vod delete", vod_id, &changes,
-                       "DELETE FROM vod WHERE app = ? AND vod_id = ?", "ss",
-                       app, vod_id);
+    fo_status rc = fo_sq_run(impl, err, "vod delete", vod_id, &changes,
+                             "DELETE FROM vod WHERE app = ? AND vod_id = ?",
+                             "ss", app, vod_id);
 
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }

@@ -115,7 +115,8 @@ static fo_status parse_query(const char *q, size_t n, fo_uri *out,
     return FO_OK;
 }
 
-/* [[user]:password@]host[:port][/db] */
+/* [[user]:password@]host[:port][/db].  The user ends at the first ':'
+ * and the password at the last '@', so a password may hold both. */
 static fo_status parse_redis(const char *s, size_t n, fo_uri *out,
                              fo_error *err)
 {
@@ -132,6 +133,11 @@ static fo_status parse_redis(const char *s, size_t n, fo_uri *out,
         if (c == NULL) {
             return fo_err(err, FO_ERR_INVALID,
                           "store URI: redis userinfo needs ':password'");
+        }
+        if (copy_span(out->user, sizeof(out->user), s, (size_t) (c - s))
+            != 0)
+        {
+            return fo_err(err, FO_ERR_INVALID, "store URI: user too long");
         }
         if (copy_span(out->password, sizeof(out->password), c + 1,
                       (size_t) (at - c - 1)) != 0)

@@ -18,6 +18,7 @@
 
 typedef struct {
     char scheme[16];            /* "sqlite", "redis", "mongodb" */
+    char user[256];             /* redis ACL user; "" for the default */
     char password[256];         /* redis */
     char host[256];             /* redis; "" for others */
     int port;                   /* redis; 0 when absent */

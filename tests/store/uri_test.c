@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -62,17 +63,78 @@ static void test_redis(void **state)
     assert_int_equal(u.port, 6390);
     assert_int_equal(u.db, 3);
     assert_int_equal(u.connect_timeout_ms, 500);
+    assert_string_equal(u.user, "");
     assert_string_equal(u.password, "");
 
     u = parse_ok("redis://:s3cr@t@cache.local");
+    assert_string_equal(u.user, "");
     assert_string_equal(u.password, "s3cr@t");
     assert_string_equal(u.host, "cache.local");
     assert_int_equal(u.port, 0);
     assert_int_equal(u.db, 0);
 
     u = parse_ok("redis://user:pw@h:1/");
+    assert_string_equal(u.user, "user");
     assert_string_equal(u.password, "pw");
     assert_int_equal(u.port, 1);
+}
+
+/* Redis ACL users: [[user]:password@].  The user ends at the first ':',
+ * the password at the last '@'. */
+static void test_redis_user(void **state)
+{
+    (void) state;
+    char user[300], uri[400];
+    fo_uri u = parse_ok("redis://fanout:pw@10.0.0.7:6390/2?timeout_ms=50");
+
+    assert_string_equal(u.user, "fanout");
+    assert_string_equal(u.password, "pw");
+    assert_string_equal(u.host, "10.0.0.7");
+    assert_int_equal(u.port, 6390);
+    assert_int_equal(u.db, 2);
+    assert_int_equal(u.timeout_ms, 50);
+
+    /* empty user: the default user, AUTH password */
+    u = parse_ok("redis://:pw@h");
+    assert_string_equal(u.user, "");
+    assert_string_equal(u.password, "pw");
+    assert_string_equal(u.host, "h");
+
+    /* '@' inside the password */
+    u = parse_ok("redis://fanout:p@ss@word@h:6379");
+    assert_string_equal(u.user, "fanout");
+    assert_string_equal(u.password, "p@ss@word");
+    assert_string_equal(u.host, "h");
+    assert_int_equal(u.port, 6379);
+
+    /* ':' inside the password */
+    u = parse_ok("redis://fanout:a:b@h");
+    assert_string_equal(u.user, "fanout");
+    assert_string_equal(u.password, "a:b");
+
+    /* a user with an empty password (an ACL user with nopass) */
+    u = parse_ok("redis://fanout:@h");
+    assert_string_equal(u.user, "fanout");
+    assert_string_equal(u.password, "");
+    assert_string_equal(u.host, "h");
+
+    /* no userinfo: no user, no password */
+    u = parse_ok("redis://h");
+    assert_string_equal(u.user, "");
+    assert_string_equal(u.password, "");
+
+    expect_invalid("redis://fanout@h", "password");
+    expect_invalid("redis://fanout:pw@", "host missing");
+    memset(user, 'u', sizeof(user) - 1);
+    user[sizeof(user) - 1] = '\0';
+    snprintf(uri, sizeof(uri), "redis://%s:pw@h", user);
+    expect_invalid(uri, "user too long");
+    snprintf(uri, sizeof(uri), "redis://:%s@h", user);
+    expect_invalid(uri, "password too long");
+    user[255] = '\0';            /* 255 bytes: the most that fits */
+    snprintf(uri, sizeof(uri), "redis://%s:pw@h", user);
+    u = parse_ok(uri);
+    assert_int_equal(strlen(u.user), 255);
 }
 
 static void test_mongodb_passthrough(void **state)
@@ -132,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_redis),
+        cmocka_unit_test(test_redis_user),
         cmocka_unit_test(test_mongodb_passthrough),
         cmocka_unit_test(test_malformed),
     };

@@ -5,7 +5,11 @@
  * through this library.  The backend is chosen by the URI scheme:
  *
  *   sqlite:///abs/path/cluster.db[?opts]        embedded, one machine
- *   redis://[:password@]host[:port][/db][?opts] hiredis
+ *   redis://[[user]:password@]host[:port][/db][?opts]
+ *                                               hiredis; AUTH user password
+ *                                               (a Redis 6+ ACL user) when
+ *                                               a user is given, else AUTH
+ *                                               password
  *   mongodb://...[?opts]                        mongo-c-driver; any URI it
  *                                               accepts (replica sets too)
  *

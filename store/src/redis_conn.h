@@ -1,0 +1,127 @@
+/*
+ * redis_conn.h — the redis:// backend's connection: one blocking hiredis
+ * context per handle, the command arguments it sends, and the mapping of
+ * replies and I/O errors to fo_status.
+ *
+ * On an I/O error the context is freed; the next call reconnects.  Every
+ * function here fills err (through fo_rd_fail) on any status other than
+ * FO_OK / FO_NOT_FOUND, with a message naming the call set by fo_rd_op.
+ * A handle is used by one thread at a time (backend.h).
+ */
+#ifndef FANOUT_STORE_REDIS_CONN_H
+#define FANOUT_STORE_REDIS_CONN_H
+
+#include <signal.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "backend.h"
+#include "redis_lua.h"
+
+#define RD_KEY_MAX  256
+#define RD_ARGS_MAX 48
+#define RD_KEYS_MAX 4
+
+/* argv of one command, owning the text it formats.  A script's argv
+ * starts with 3 empty slots (EVALSHA sha numkeys), then its keys (added
+ * with fo_rd_args_key, which counts them), then its arguments.  Too many
+ * arguments or keys set overflow, and sending it then fails. */
+typedef struct {
+    int argc, nkeys, overflow;
+    const char *argv[RD_ARGS_MAX];
+    size_t len[RD_ARGS_MAX];
+    char num[RD_ARGS_MAX][32];
+    char key[RD_KEYS_MAX][RD_KEY_MAX];
+} rd_args;
+
+typedef struct {
+    redisContext *c;            /* NULL until (re)connected */
+    char host[256];
+    int port;
+    char user[256];             /* ACL user; "" for the default user */
+    char password[256];
+    char db[16];                /* "" for db 0 */
+    int timeout_ms;
+    struct timeval connect_tv, tv;
+    int64_t dead_after_ms;
+    char op[320];               /* "<op> <args>" of this call, for errors */
+    char sha[RS_COUNT][41];     /* "" until SCRIPT LOAD told us */
+} rd;
+
+/* ---- arguments -------------------------------------------------------- */
+
+/* Starts an empty argv; reserve is 3 for a script (see rd_args), else 0. */
+void fo_rd_args_init(rd_args *a, int reserve);
+
+/* Appends s, which is not copied: it must outlive the send. */
+void fo_rd_args_str(rd_args *a, const char *s);
+
+/* Appends a formatted number (or short text), copied into a. */
+void fo_rd_args_num(rd_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends a formatted key, copied into a, and counts it as a key. */
+void fo_rd_args_key(rd_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- handle ----------------------------------------------------------- */
+
+/* The ops table's open and close.  open connects (AUTH, SELECT) at once,
+ * so that a wrong address or password shows there. */
+fo_status fo_rd_open(const fo_uri *uri, const fo_backend_conf *conf,
+                     void **impl, fo_error *err);
+void fo_rd_close(void *impl);
+
+/* Names the call for the error messages it may produce. */
+void fo_rd_op(rd *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Fills err with "redis: <op>: <reason> (host:port)"; returns code. */
+fo_status fo_rd_fail(const rd *r, fo_error *err, fo_status code,
+                     const char *reason);
+
+/* Fails with why r->c broke and frees it, so that the next call
+ * reconnects.  Call it right after the failed hiredis call. */
+fo_status fo_rd_drop(rd *r, fo_error *err);
+
+/* hiredis writes with write(2): a reset peer would raise SIGPIPE.  block
+ * masks it for this thread and returns whether one was already pending;
+ * restore swallows one we caused and puts the old mask back.  Needed only
+ * around hiredis calls made outside the functions below (pipelines). */
+int fo_rd_sigpipe_block(sigset_t *old);
+void fo_rd_sigpipe_restore(const sigset_t *old, int was_pending);
+
+/* ---- commands --------------------------------------------------------- */
+
+/* Sends a, reconnecting first if the connection is gone or went stale;
+ * *out is the reply, error replies included (the caller frees it). */
+fo_status fo_rd_send(rd *r, rd_args *a, redisReply **out, fo_error *err);
+
+/* Turns an error reply into FO_ERR (freeing it, *out = NULL); rc is the
+ * status of the call that produced *out, passed through otherwise. */
+fo_status fo_rd_check(rd *r, fo_status rc, redisReply **out, fo_error *err);
+
+/* cmd on one key, formatted from fmt; error replies are FO_ERR. */
+fo_status fo_rd_cmd(rd *r, redisReply **out, fo_error *err, const char *cmd,
+                    const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Runs script s (RS_*) with the keys and arguments in a: EVALSHA, loading
+ * the script first if this handle has not, and EVAL on NOSCRIPT.  Error
+ * replies are FO_ERR; *out is the caller's to free on FO_OK. */
+fo_status fo_rd_eval(rd *r, int s, rd_args *a, redisReply **out,
+                     fo_error *err);
+
+/* Runs a deciding script (redis_lua.h) and maps its result: 0 FO_OK, -1
+ * FO_NOT_FOUND, 1 FO_CONFLICT with message conflict, a string FO_CONFLICT
+ * with that string. */
+fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
+                       fo_error *err);
+
+/* Takes the integer out of rep, the reply of a call that returned rc, and
+ * frees rep; anything but an integer reply is FO_ERR. */
+fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
+                        fo_error *err);
+
+#endif /* FANOUT_STORE_REDIS_CONN_H */

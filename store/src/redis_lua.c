@@ -1,0 +1,161 @@
+/*
+ * redis_lua.c — the redis:// backend's Lua scripts (see redis_lua.h for
+ * the key layout they work on and what they return).
+ */
+#include "redis_lua.h"
+
+#define LUA_NOW                                                              \
+    "local t = redis.call('TIME')\n"                                         \
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"                    \
+    "local nows = string.format('%.0f', now)\n"
+
+/* A node is alive when its hash exists and it spoke within dead ms. */
+#define LUA_ALIVE                                                            \
+    "local function alive(node, dead)\n"                                     \
+    "  local lu = redis.call('HGET', 'fo:node:' .. (node or ''), 'last_update_ms')\n" \
+    "  lu = tonumber(lu)\n"                                                  \
+    "  return lu ~= nil and now - lu <= dead\n"                              \
+    "end\n"
+
+/* Keeps fo:live (KEYS[2]) in step with the status of broadcast KEYS[1]. */
+#define LUA_SYNC_LIVE                                                        \
+    "if redis.call('HGET', KEYS[1], 'status') == 'broadcasting' then\n"      \
+    "  redis.call('SADD', KEYS[2], KEYS[1])\n"                               \
+    "else redis.call('SREM', KEYS[2], KEYS[1]) end\n"
+
+/* Only the last expression in a Lua call expands, hence unpack(ARGV)
+ * last. */
+const char *const fo_rd_scripts[RS_COUNT] = {
+    /* KEYS node, nodes; ARGV id, field, value, ... */
+    [RS_NODE_PUT] = LUA_NOW
+        "redis.call('HSET', KEYS[1], 'last_update_ms', nows, unpack(ARGV, 2))\n"
+        "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
+        "return 0\n",
+    /* KEYS node.  The shape of RS_NODE_LIST's reply: {now, hash...} */
+    [RS_NODE_GET] = LUA_NOW
+        "return {now, redis.call('HGETALL', KEYS[1])}\n",
+    /* KEYS nodes; ARGV start, stop */
+    [RS_NODE_LIST] = LUA_NOW
+        "local out = {now}\n"
+        "for _, id in ipairs(redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])) do\n"
+        "  out[#out + 1] = redis.call('HGETALL', 'fo:node:' .. id)\n"
+        "end\n"
+        "return out\n",
+    /* KEYS node, nodes; ARGV id */
+    [RS_NODE_DELETE] =
+        "local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])\n"
+        "if n == 0 then return -1 end\n"
+        "return 0\n",
+    /* KEYS bc, live, bcs; ARGV stream, field, value, ... */
+    [RS_BC_CREATE] =
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'date', nows, 'update_time', nows, unpack(ARGV, 2))\n"
+        "redis.call('SADD', KEYS[3], ARGV[1])\n"
+        LUA_SYNC_LIVE
+        "return 0\n",
+    /* KEYS bc, live; ARGV field, value, ... (maybe none) */
+    [RS_BC_UPDATE] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'update_time', nows, unpack(ARGV))\n"
+        LUA_SYNC_LIVE
+        "return 0\n",
+    /* KEYS bc, live, bcs, viewers; ARGV stream */
+    [RS_BC_DELETE] =
+        "if redis.call('DEL', KEYS[1]) == 0 then return -1 end\n"
+        "redis.call('SREM', KEYS[2], KEYS[1])\n"
+        "redis.call('SREM', KEYS[3], ARGV[1])\n"
+        "redis.call('DEL', KEYS[4])\n"
+        "return 0\n",
+    /* KEYS bcs; ARGV "fo:bc:<app>:" */
+    [RS_BC_ACTIVE] =
+        "local n = 0\n"
+        "for _, s in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+        "  local st = redis.call('HGET', ARGV[1] .. s, 'status')\n"
+        "  if st == 'broadcasting' then n = n + 1 end\n"
+        "end\n"
+        "return n\n",
+    /* KEYS bc, live, bcs; ARGV app, stream, node, address, port, session,
+     * publish_type, dead_after_ms.  The owner's liveness is decided in
+     * here too, or two claims could both win. */
+    [RS_CLAIM] = LUA_NOW LUA_ALIVE
+        "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id', 'origin_node')\n"
+        "if cur[1] == 'broadcasting' and cur[2] ~= ARGV[6]\n"
+        "   and alive(cur[3], tonumber(ARGV[8])) then\n"
+        "  return 'broadcasting on live node ' .. cur[3]\n"
+        "end\n"
+        "if redis.call('EXISTS', KEYS[1]) == 0 then\n"
+        "  redis.call('HSET', KEYS[1], 'app', ARGV[1], 'stream_id', ARGV[2],\n"
+        "    'name', ARGV[2], 'type', 'liveStream', 'date', nows, 'bitrate', '0',\n"
+        "    'hls_viewer_count', '0', 'dash_viewer_count', '0', 'extra', '')\n"
+        "  redis.call('SADD', KEYS[3], ARGV[2])\n"
+        "end\n"
+        "redis.call('HSET', KEYS[1], 'status', 'broadcasting',\n"
+        "  'origin_node', ARGV[3], 'origin_address', ARGV[4],\n"
+        "  'origin_http_port', ARGV[5], 'session_id', ARGV[6],\n"
+        "  'publish_type', ARGV[7], 'start_time', nows, 'update_time', nows)\n"
+        "redis.call('SADD', KEYS[2], KEYS[1])\n"
+        "return 0\n",
+    /* KEYS bc, live; ARGV session */
+    [RS_RELEASE] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id')\n"
+        "if cur[1] ~= 'broadcasting' then\n"
+        "  return 'not broadcasting (' .. (cur[1] or '') .. ')'\n"
+        "end\n"
+        "if cur[2] ~= ARGV[1] then return 'owned by session ' .. (cur[2] or '') end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'status', 'finished', 'update_time', nows)\n"
+        "redis.call('SREM', KEYS[2], KEYS[1])\n"
+        "return 0\n",
+    /* KEYS bc; ARGV dead_after_ms.  0 when missing, else the owner row. */
+    [RS_LOOKUP] = LUA_NOW LUA_ALIVE
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+        "local r = redis.call('HMGET', KEYS[1], 'origin_address',\n"
+        "  'origin_http_port', 'origin_node', 'session_id', 'status')\n"
+        "r[6] = alive(r[3], tonumber(ARGV[1])) and 1 or 0\n"
+        "return r\n",
+    /* KEYS live; ARGV dead_after_ms */
+    [RS_REAP] = LUA_NOW LUA_ALIVE
+        "local dead, n = tonumber(ARGV[1]), 0\n"
+        "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+        "  local cur = redis.call('HMGET', k, 'status', 'origin_node')\n"
+        "  if cur[1] ~= 'broadcasting' then\n"
+        "    redis.call('SREM', KEYS[1], k)\n"
+        "  elseif not alive(cur[2], dead) then\n"
+        "    redis.call('HSET', k, 'status', 'finished', 'update_time', nows)\n"
+        "    redis.call('SREM', KEYS[1], k)\n"
+        "    n = n + 1\n"
+        "  end\n"
+        "end\n"
+        "return n\n",
+    /* KEYS bc, viewers; ARGV node, hls, dash, dead_after_ms.  A stale row
+     * counts no more until refreshed, so it is dropped. */
+    [RS_VIEWERS] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. nows)\n"
+        "local dead, hls, dash = tonumber(ARGV[4]), 0, 0\n"
+        "local rows = redis.call('HGETALL', KEYS[2])\n"
+        "for i = 1, #rows, 2 do\n"
+        "  local h, d, u = string.match(rows[i + 1], '^(%S+) (%S+) (%S+)$')\n"
+        "  if tonumber(u) ~= nil and now - tonumber(u) <= dead then\n"
+        "    hls = hls + (tonumber(h) or 0)\n"
+        "    dash = dash + (tonumber(d) or 0)\n"
+        "  else redis.call('HDEL', KEYS[2], rows[i]) end\n"
+        "end\n"
+        "redis.call('HSET', KEYS[1], 'hls_viewer_count', string.format('%.0f', hls),\n"
+        "  'dash_viewer_count', string.format('%.0f', dash))\n"
+        "return 0\n",
+    /* KEYS vod, vods; ARGV vod_id, field, value, ... */
+    [RS_VOD_PUT] = LUA_NOW
+        "redis.call('HSET', KEYS[1], 'creation_date', nows, unpack(ARGV, 2))\n"
+        "redis.call('SADD', KEYS[2], ARGV[1])\n"
+        "return 0\n",
+    /* KEYS vod, vods; ARGV vod_id */
+    [RS_VOD_DELETE] =
+        "local n = redis.call('DEL', KEYS[1]) + redis.call('SREM', KEYS[2], ARGV[1])\n"
+        "if n == 0 then return -1 end\n"
+        "return 0\n",
+};

@@ -1,0 +1,46 @@
+/*
+ * redis_lua.h — the redis:// backend's key layout and its Lua scripts.
+ *
+ * Key layout (ids are [A-Za-z0-9_.-], so keys cannot collide):
+ *   fo:node:<id>               hash    node fields + last_update_ms
+ *   fo:nodes                   zset    node ids, all score 0, so ZRANGE by
+ *                                      index walks them in byte order
+ *   fo:bc:<app>:<stream>       hash    broadcast fields
+ *   fo:bcs:<app>               set     the app's stream ids
+ *   fo:live                    set     keys (fo:bc:...) of broadcasts whose
+ *                                      status is "broadcasting"
+ *   fo:viewers:<app>:<stream>  hash    node id -> "<hls> <dash> <updated>"
+ *   fo:app:<app>               string  app settings JSON
+ *   fo:vod:<app>:<vod>         hash    VoD fields
+ *   fo:vods:<app>              set     the app's vod ids
+ * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
+ * times ms since the epoch on the server's clock.
+ *
+ * Whatever writes more than one key, or writes depending on what it read,
+ * is a Lua script: Redis runs a script with nothing interleaved, so claim,
+ * release, reap, viewer sums, create and update are atomic.  Scripts read
+ * the clock with TIME (Redis 7 replicates script effects, so that is
+ * allowed) and derive node and broadcast keys from ids: fine on one
+ * server, not on Redis Cluster.  They go as EVALSHA, falling back to EVAL
+ * on NOSCRIPT.
+ *
+ * The scripts themselves, with the KEYS and ARGV each takes, are in
+ * redis_lua.c; redis.c names them by RS_*, redis_conn.c sends them.
+ */
+#ifndef FANOUT_STORE_REDIS_LUA_H
+#define FANOUT_STORE_REDIS_LUA_H
+
+/* The scripts, by name. */
+enum {
+    RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
+    RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_BC_ACTIVE,
+    RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_VIEWERS,
+    RS_VOD_PUT, RS_VOD_DELETE, RS_COUNT
+};
+
+/* The script texts, indexed by RS_*.  Scripts that decide return 0 done,
+ * -1 not found, and 1 or a string (the reason) for a conflict, which is
+ * what fo_rd_decide maps. */
+extern const char *const fo_rd_scripts[RS_COUNT];
+
+#endif /* FANOUT_STORE_REDIS_LUA_H */

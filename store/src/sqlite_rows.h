@@ -1,0 +1,70 @@
+/*
+ * sqlite_rows.h — the sqlite:// backend's statements: binding arguments,
+ * running a statement, and reading rows into records.
+ *
+ * Every function here works on one sq handle, used by one thread at a
+ * time (backend.h).  Those returning fo_status fill err on FO_ERR ("sqlite:
+ * <op> <arg>: <why> (<path>)") and FO_CONFLICT.
+ */
+#ifndef FANOUT_STORE_SQLITE_ROWS_H
+#define FANOUT_STORE_SQLITE_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "backend.h"
+
+typedef struct {
+    sqlite3 *db;
+    fo_backend_conf conf;
+    char path[1024];
+} sq;
+
+/* FO_ERR naming op and arg, with SQLite's last error on q. */
+fo_status fo_sq_fail(sq *q, fo_error *err, const char *op, const char *arg);
+
+/* Runs sql (no arguments, no rows wanted); an SQLite result code. */
+int fo_sq_exec(sq *q, const char *sql);
+
+/* Prepares sql and binds the arguments that follow, described by types:
+ * 's' text (not copied: it must outlive *st), 'i' int64_t, 'd' double.
+ * Returns an SQLite result code; on failure *st is NULL. */
+int fo_sq_prep(sq *q, sqlite3_stmt **st, const char *sql, const char *types,
+               ...);
+
+/* Runs a statement that returns no rows, its arguments bound as by
+ * fo_sq_prep.  *changes (may be NULL) gets the number of rows it changed.
+ * A primary-key violation is FO_CONFLICT ("exists"). */
+fo_status fo_sq_run(sq *q, fo_error *err, const char *op, const char *arg,
+                    int *changes, const char *sql, const char *types, ...);
+
+/* Runs a one-row, one-integer query with up to two text arguments. */
+fo_status fo_sq_scalar(sq *q, fo_error *err, const char *op, const char *arg,
+                       int64_t *out, const char *sql, const char *types,
+                       const char *a1, const char *a2);
+
+/* Column i of the current row as text into dst[cap]; NULL reads as "". */
+void fo_sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+/* The columns fo_sq_read_node reads, in its order. */
+#define NODE_COLS                                                         \
+    "id, ip, http_port, rtmp_port, role, node_group, cpu, memory, "       \
+    "active_streams, viewers, db_query_avg_ms, last_update_time"
+
+/* Fills n from a row of NODE_COLS; alive when now - last update is at
+ * most dead_after. */
+void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
+                     fo_node *n);
+
+/* The columns fo_sq_read_broadcast reads, in its order. */
+#define BC_COLS                                                           \
+    "app, stream_id, name, status, type, publish_type, origin_address, "  \
+    "origin_http_port, origin_node, session_id, date, start_time, "       \
+    "update_time, hls_viewer_count, dash_viewer_count, bitrate, extra"
+
+/* Fills b from a row of BC_COLS. */
+void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);
+
+#endif /* FANOUT_STORE_SQLITE_ROWS_H */
