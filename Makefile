@@ -5,6 +5,7 @@ SHELL := /bin/bash
 ROOT  := $(CURDIR)
 BUILD := $(ROOT)/build
 JOBS  ?= $(shell nproc)
+FUZZ_TARGETS := uri http_request
 
 # Debian 12 packages the build, the tests and the benchmarks need.
 APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
@@ -16,7 +17,7 @@ APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
   libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev sqlite3 \
   libcurl4-openssl-dev libcmocka-dev libgtest-dev libgmock-dev redis-server \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
-  python3 python3-pytest wrk docker-compose
+  fonts-dejavu-core python3 python3-pytest wrk docker-compose
 
 .PHONY: all build deps store module test run bench fuzz clean
 
@@ -70,7 +71,7 @@ bench: deps build
 	@bash bench/run.sh
 
 fuzz: deps build
-	@for t in uri; do tests/fuzz/run.sh $$t $${FUZZ_SECONDS:-300} $(BUILD)/fuzz || exit 1; done
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $${FUZZ_SECONDS:-300} $(BUILD)/fuzz || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -8,22 +8,44 @@ target=$1 seconds=$2 out=$3
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out/corpus-$target"
 
+store=(-I"$root/store/include" -I"$root/store/src")
+origin=(-I"$root/origin/src")
+libs=()
 case $target in
-  uri) srcs=("$root/store/src/uri.c" "$root/store/src/record.c")
-       incs=(-I"$root/store/include" -I"$root/store/src") ;;
-  *)   echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
+  uri)          srcs=(store/src/uri.c store/src/record.c); incs=("${store[@]}") ;;
+  http_request) srcs=(origin/src/http/request_parser.cc origin/src/http/range.cc)
+                incs=("${origin[@]}") ;;
+  *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 
+main=$root/tests/fuzz/${target}_fuzz.c
+cc=(clang -std=c11 -D_GNU_SOURCE)
+if [ ! -f "$main" ]; then
+  main=${main}c
+  cc=(clang++ -std=c++20)
+fi
 bin=$out/${target}_fuzz
 stale=0
 [ -x "$bin" ] || stale=1
-for f in "$root/tests/fuzz/${target}_fuzz.c" "${srcs[@]}"; do
+for f in "$main" "${srcs[@]/#/$root/}"; do
   [ "$f" -nt "$bin" ] && stale=1
 done
 if [ "$stale" = 1 ]; then
-  clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=undefined "${incs[@]}" \
-        "$root/tests/fuzz/${target}_fuzz.c" "${srcs[@]}" -o "$bin"
+  # C sources in a C++ target are compiled as C.
+  objs=()
+  for s in "${srcs[@]}"; do
+    o=$out/$(echo "$s" | tr / _).o
+    case $s in
+      *.c) clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+             "${incs[@]}" -c "$root/$s" -o "$o" ;;
+      *)   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+             "${incs[@]}" -c "$root/$s" -o "$o" ;;
+    esac
+    objs+=("$o")
+  done
+  "${cc[@]}" -g -O1 -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined "${incs[@]}" "$main" "${objs[@]}" \
+    "${libs[@]}" -o "$bin"
 fi
 cd "$out"
 "$bin" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 \

@@ -11,6 +11,11 @@
 //   /{app}/streams/<s>/<sess>-init.mp4    CMAF init segment
 //   /{app}/streams/<s>/<sess>-<n>.m4s     CMAF media segment n
 //   /{app}/streams/<s>/<sess>-<n>.ts      MPEG-TS segment n (ts mode)
+// DASH wants one track per file, so a stream with audio and video also has
+//   /{app}/streams/<s>/<sess>-v-init.mp4, <sess>-a-init.mp4
+//   /{app}/streams/<s>/<sess>-v-<n>.m4s,  <sess>-a-<n>.m4s
+// and after the g-th codec configuration change, <sess>-init-<g>.mp4 (and
+// its -v-/-a- forms).
 // Segment names carry the publish session, so no cache anywhere can serve
 // an old publish's segment for a new one.
 #pragma once

@@ -1,0 +1,42 @@
+// http/handler.h — what the connection hands a request to.
+//
+// A handler answers exactly once through `respond`, on the event loop,
+// either at once or later from a BlockingPool completion (the nginx
+// AGAIN-then-resume pattern).  `respond` holds only a weak reference to
+// the connection: calling it after the client went away is a no-op.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "http/request_parser.h"
+#include "http/response.h"
+
+namespace fanout::http {
+
+struct Peer {
+    boost::asio::ip::address address;
+    uint16_t port = 0;
+};
+
+using Respond = std::function<void(Response)>;
+
+class Handler {
+public:
+    virtual ~Handler() = default;
+    virtual void handle(Request request, const Peer& peer, Respond respond) = 0;
+};
+
+// Connection-level counters, shown at /metrics.
+struct HttpStats {
+    std::atomic<uint64_t> open_connections{0};
+    std::atomic<uint64_t> connections_total{0};
+    std::atomic<uint64_t> rejected_connections_total{0};  // over the limit
+    std::atomic<uint64_t> bad_requests_total{0};          // parser errors
+    std::atomic<uint64_t> timeouts_total{0};
+};
+
+}  // namespace fanout::http

@@ -1,0 +1,55 @@
+// http/response.h — what a handler answers, and its serialisation.
+//
+// Bodies are shared, immutable strings with a slice (offset, length), so a
+// media segment is written straight from the segment store without a copy
+// and a range request is just a narrower slice.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fanout::http {
+
+struct Response {
+    int status = 200;
+    // Besides Date, Server, Content-Length and Connection, which the
+    // connection adds.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::shared_ptr<const std::string> body;   // may be null: empty body
+    size_t offset = 0;
+    size_t length = 0;
+    // The connection must close after this response, whatever the client
+    // asked for (the byte stream could not be resynced).
+    bool close = false;
+
+    void set_body(std::shared_ptr<const std::string> b);
+    void add_header(std::string name, std::string value);
+
+    static Response text(int status, std::string body,
+                         std::string content_type = "text/plain; charset=utf-8");
+    static Response json(int status, const nlohmann::json& body);
+    // {"success":false,"message":...}: Ant Media's Result shape for errors.
+    static Response error(int status, std::string_view message);
+};
+
+std::string_view status_reason(int status);
+
+// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(std::time_t t);
+
+// The status line and header block, CRLF-terminated.  content_length is
+// the entity bytes described (for HEAD: what GET would send).
+std::string serialize_head(const Response& r, size_t content_length,
+                           bool close, std::string_view date);
+
+// JSON text that never throws: invalid UTF-8 from a record is replaced.
+std::string dump_json(const nlohmann::json& j);
+
+}  // namespace fanout::http

@@ -1,0 +1,67 @@
+// http/rest_api.h — REST API v2 with Ant Media Server's paths and JSON
+// names, so existing curl scripts keep working:
+//
+//   /{app}/rest/v2/broadcasts/create                    POST
+//   /{app}/rest/v2/broadcasts/{id}                      GET PUT DELETE
+//   /{app}/rest/v2/broadcasts/list/{offset}/{size}      GET ?sort_by&order_by&search
+//   /{app}/rest/v2/broadcasts/count                     GET
+//   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
+//   /rest/v2/cluster/nodes/{offset}/{size}              GET
+//   /rest/v2/cluster/node-count                         GET
+//   /rest/v2/cluster/node/{id}                          GET DELETE
+//   /rest/v2/liveness, /rest/v2/system-resources, /rest/v2/version   GET
+//   /metrics                                            GET (Prometheus)
+//
+// Every store call runs on ctx.pool; the answer comes back on the loop.
+// Access control and app checks are the router's job.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/origin_context.h"
+#include "core/system_stats.h"
+#include "http/handler.h"
+
+namespace fanout::http {
+
+class RestApi {
+public:
+    RestApi(OriginContext& ctx, const HttpStats* http_stats);
+
+    // segs: the path segments after "/{app}/rest/v2/broadcasts".
+    void broadcasts(const std::string& app,
+                    const std::vector<std::string>& segs, Request& req,
+                    Respond respond);
+    // segs: the path segments after "/rest/v2" (not liveness).
+    void global(const std::vector<std::string>& segs, Request& req,
+                Respond respond);
+    void liveness(Request& req, Respond respond);
+    void metrics(Request& req, Respond respond);
+
+private:
+    void create(const std::string& app, Request& req, Respond respond);
+    void get(const std::string& app, const std::string& id, Respond respond);
+    void update(const std::string& app, const std::string& id, Request& req,
+                Respond respond);
+    void remove(const std::string& app, const std::string& id,
+                Respond respond);
+    void list(const std::string& app, const std::string& offset,
+              const std::string& size, Request& req, Respond respond);
+    void count(const std::string& app, bool active, Respond respond);
+
+    void nodes(const std::string& offset, const std::string& size,
+               Respond respond);
+    void node_count(Respond respond);
+    void node(const std::string& id, Request& req, Respond respond);
+    void system_resources(Respond respond);
+    void version(Respond respond);
+
+    OriginContext& ctx_;
+    const HttpStats* http_stats_;
+    // Shared with pool work, which may outlive this object.
+    std::shared_ptr<SystemSampler> sampler_;
+};
+
+}  // namespace fanout::http

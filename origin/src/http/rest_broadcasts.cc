@@ -1,0 +1,298 @@
+// The broadcast half of the REST API (see rest_api.h).
+#include <cstring>
+#include <random>
+
+#include "http/broadcast_json.h"
+#include "http/rest_api.h"
+#include "http/rest_util.h"
+
+namespace fanout::http {
+
+namespace {
+
+using nlohmann::json;
+
+bool is_get(const Request& r)
+{
+    return r.method == Method::Get || r.method == Method::Head;
+}
+
+// Ant Media generates 24 digits; letters make collisions rarer still.
+std::string random_stream_id()
+{
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_int_distribution<size_t> pick(0, sizeof(alphabet) - 2);
+    std::string id(20, '0');
+    for (char& c : id) {
+        c = alphabet[pick(rng)];
+    }
+    return id;
+}
+
+void copy_id(char* dst, size_t cap, const std::string& src)
+{
+    std::snprintf(dst, cap, "%s", src.c_str());
+}
+
+Response bad_id(const std::string& id)
+{
+    return Response::error(400, "invalid stream id '" + id
+                                    + "': use 1-127 of [A-Za-z0-9_.-]");
+}
+
+}  // namespace
+
+RestApi::RestApi(OriginContext& ctx, const HttpStats* http_stats)
+    : ctx_(ctx),
+      http_stats_(http_stats),
+      sampler_(std::make_shared<SystemSampler>("/"))
+{
+}
+
+void RestApi::broadcasts(const std::string& app,
+                         const std::vector<std::string>& segs, Request& req,
+                         Respond respond)
+{
+    const std::string first = segs.empty() ? std::string() : segs[0];
+    if (segs.size() == 1 && first == "create") {
+        if (req.method != Method::Post) {
+            return respond(method_not_allowed("POST"));
+        }
+        return create(app, req, std::move(respond));
+    }
+    if (segs.size() == 1
+        && (first == "count" || first == "active-live-stream-count"))
+    {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        return count(app, first != "count", std::move(respond));
+    }
+    if (segs.size() == 3 && first == "list") {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        return list(app, segs[1], segs[2], req, std::move(respond));
+    }
+    if (segs.size() == 1 && !first.empty() && first != "list") {
+        switch (req.method) {
+        case Method::Get:
+        case Method::Head:
+            return get(app, first, std::move(respond));
+        case Method::Put:
+            return update(app, first, req, std::move(respond));
+        case Method::Delete:
+            return remove(app, first, std::move(respond));
+        default:
+            return respond(method_not_allowed("GET, HEAD, PUT, DELETE"));
+        }
+    }
+    respond(Response::error(404, "no such REST resource"));
+}
+
+void RestApi::create(const std::string& app, Request& req, Respond respond)
+{
+    auto patch = parse_broadcast_patch(req.body);
+    if (!patch.ok()) {
+        return respond(Response::error(400, patch.error().message()));
+    }
+    bool generate = !patch->stream_id.has_value() || patch->stream_id->empty();
+    if (!generate && !valid_stream_id(*patch->stream_id)) {
+        return respond(bad_id(*patch->stream_id));
+    }
+    auto b = std::make_shared<fo_broadcast>();
+    std::memset(b.get(), 0, sizeof(*b));
+    if (Status st = patch_to_new_broadcast(patch.value(), b.get()); !st) {
+        return respond(Response::error(400, st.error().message()));
+    }
+    copy_id(b->app, sizeof(b->app), app);
+    if (!generate) {
+        copy_id(b->stream_id, sizeof(b->stream_id), *patch->stream_id);
+    }
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, b, generate]() -> Response {
+        fo_error err{};
+        fo_status st;
+        // A generated id that collides is simply drawn again.
+        for (int attempt = 0;; attempt++) {
+            if (generate) {
+                copy_id(b->stream_id, sizeof(b->stream_id), random_stream_id());
+            }
+            st = fo_broadcast_create(store, b.get(), &err);
+            if (!(generate && st == FO_CONFLICT && attempt < 3)) {
+                break;
+            }
+        }
+        if (st == FO_CONFLICT) {
+            return Response::error(409, std::string("broadcast ")
+                                            + b->stream_id + " already exists");
+        }
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "");
+        }
+        fo_broadcast created{};
+        st = fo_broadcast_get(store, b->app, b->stream_id, &created, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "created broadcast vanished");
+        }
+        return Response::json(200, broadcast_to_json(created));
+    }, std::move(respond));
+}
+
+void RestApi::get(const std::string& app, const std::string& id,
+                  Respond respond)
+{
+    if (!valid_stream_id(id)) {
+        return respond(bad_id(id));
+    }
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+        auto b = std::make_unique<fo_broadcast>();
+        fo_error err{};
+        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
+                                        b.get(), &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "no broadcast " + id);
+        }
+        return Response::json(200, broadcast_to_json(*b));
+    }, std::move(respond));
+}
+
+void RestApi::update(const std::string& app, const std::string& id,
+                     Request& req, Respond respond)
+{
+    if (!valid_stream_id(id)) {
+        return respond(bad_id(id));
+    }
+    auto parsed = parse_broadcast_patch(req.body);
+    if (!parsed.ok()) {
+        return respond(Response::error(400, parsed.error().message()));
+    }
+    if (parsed->stream_id && *parsed->stream_id != id) {
+        return respond(Response::error(
+            400, "streamId in the body differs from the one in the path"));
+    }
+    auto patch = std::make_shared<BroadcastPatch>(std::move(parsed.value()));
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, app, id, patch]() -> Response {
+        // Read, apply, write: the viewer counts share one mask bit and the
+        // extra fields are merged, so the current record is needed.
+        auto b = std::make_unique<fo_broadcast>();
+        fo_error err{};
+        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
+                                        b.get(), &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "no broadcast " + id);
+        }
+        auto mask = patch_onto_broadcast(*patch, b.get());
+        if (!mask.ok()) {
+            return Response::error(400, mask.error().message());
+        }
+        st = fo_broadcast_update(store, b.get(), mask.value(), &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "no broadcast " + id);
+        }
+        return success(id);
+    }, std::move(respond));
+}
+
+void RestApi::remove(const std::string& app, const std::string& id,
+                     Respond respond)
+{
+    if (!valid_stream_id(id)) {
+        return respond(bad_id(id));
+    }
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+        fo_error err{};
+        fo_status st = fo_broadcast_delete(store, app.c_str(), id.c_str(), &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "no broadcast " + id);
+        }
+        return success(id);
+    }, std::move(respond));
+}
+
+void RestApi::list(const std::string& app, const std::string& offset_text,
+                   const std::string& size_text, Request& req, Respond respond)
+{
+    auto offset = parse_index(offset_text);
+    auto size = parse_index(size_text);
+    if (!offset || !size) {
+        return respond(Response::error(
+            400, "offset and size must be non-negative integers"));
+    }
+    fo_sort sort = FO_SORT_NONE;
+    if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
+        if (*s == "name") {
+            sort = FO_SORT_NAME;
+        } else if (*s == "date") {
+            sort = FO_SORT_DATE;
+        } else if (*s == "status") {
+            sort = FO_SORT_STATUS;
+        } else {
+            return respond(Response::error(
+                400, "sort_by must be name, date or status"));
+        }
+    }
+    bool descending = false;
+    if (const std::string* o = req.query_param("order_by"); o && !o->empty()) {
+        if (*o == "desc") {
+            descending = true;
+        } else if (*o != "asc") {
+            return respond(Response::error(400, "order_by must be asc or desc"));
+        }
+    }
+    std::optional<std::string> search;
+    if (const std::string* s = req.query_param("search"); s && !s->empty()) {
+        if (s->size() >= FO_NAME_MAX) {
+            return respond(Response::error(400, "search text is too long"));
+        }
+        search = *s;
+    }
+    size_t cap = std::min(*size, kMaxListSize);
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [=]() -> Response {
+        fo_list_query q{sort, descending ? 1 : 0,
+                        search ? search->c_str() : nullptr};
+        std::vector<fo_broadcast> rows(cap);
+        size_t n = 0;
+        fo_error err{};
+        fo_status st = fo_broadcast_list(store, app.c_str(), &q, *offset,
+                                         rows.data(), cap, &n, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "");
+        }
+        json out = json::array();
+        for (size_t i = 0; i < n; i++) {
+            out.push_back(broadcast_to_json(rows[i]));
+        }
+        return Response::json(200, out);
+    }, std::move(respond));
+}
+
+void RestApi::count(const std::string& app, bool active, Respond respond)
+{
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, app, active]() -> Response {
+        int64_t n = 0;
+        fo_error err{};
+        fo_status st = active
+            ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
+            : fo_broadcast_count(store, app.c_str(), nullptr, &n, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "");
+        }
+        return Response::json(200, {{"number", n}});
+    }, std::move(respond));
+}
+
+}  // namespace fanout::http

@@ -1,0 +1,253 @@
+// The cluster and system half of the REST API (see rest_api.h), and
+// /metrics.
+#include <chrono>
+#include <sys/utsname.h>
+
+#include "http/broadcast_json.h"
+#include "http/metrics_text.h"
+#include "http/rest_api.h"
+#include "http/rest_util.h"
+
+#ifndef FANOUT_BUILD_NUMBER
+#define FANOUT_BUILD_NUMBER "dev"
+#endif
+
+namespace fanout::http {
+
+namespace {
+
+using nlohmann::json;
+
+bool is_get(const Request& r)
+{
+    return r.method == Method::Get || r.method == Method::Head;
+}
+
+int64_t wall_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+void RestApi::global(const std::vector<std::string>& segs, Request& req,
+                     Respond respond)
+{
+    const size_t n = segs.size();
+    if (n == 1 && (segs[0] == "system-resources" || segs[0] == "version")) {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        if (segs[0] == "version") {
+            return version(std::move(respond));
+        }
+        return system_resources(std::move(respond));
+    }
+    if (n >= 2 && segs[0] == "cluster") {
+        if (n == 4 && segs[1] == "nodes") {
+            if (!is_get(req)) {
+                return respond(method_not_allowed("GET, HEAD"));
+            }
+            return nodes(segs[2], segs[3], std::move(respond));
+        }
+        if (n == 2 && segs[1] == "node-count") {
+            if (!is_get(req)) {
+                return respond(method_not_allowed("GET, HEAD"));
+            }
+            return node_count(std::move(respond));
+        }
+        if (n == 3 && segs[1] == "node") {
+            return node(segs[2], req, std::move(respond));
+        }
+    }
+    respond(Response::error(404, "no such REST resource"));
+}
+
+void RestApi::liveness(Request& req, Respond respond)
+{
+    if (!is_get(req)) {
+        return respond(method_not_allowed("GET, HEAD"));
+    }
+    // No store call: a load balancer asks whether this process serves, and
+    // a slow store must not take every origin out of rotation.
+    respond(Response::json(200, {{"status", "ok"},
+                                 {"host", ctx_.node_id},
+                                 {"version", ctx_.version},
+                                 {"time", wall_ms()},
+                                 {"uptimeMs", wall_ms() - ctx_.started_ms}}));
+}
+
+void RestApi::version(Respond respond)
+{
+    respond(Response::json(200, {{"versionName", ctx_.version},
+                                 {"versionType", "Community Edition"},
+                                 {"buildNumber", FANOUT_BUILD_NUMBER}}));
+}
+
+void RestApi::nodes(const std::string& offset_text,
+                    const std::string& size_text, Respond respond)
+{
+    auto offset = parse_index(offset_text);
+    auto size = parse_index(size_text);
+    if (!offset || !size) {
+        return respond(Response::error(
+            400, "offset and size must be non-negative integers"));
+    }
+    size_t cap = std::min(*size, kMaxListSize);
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    size_t off = *offset;
+    run_blocking(ctx_, [store, metrics, off, cap]() -> Response {
+        std::vector<fo_node> rows(cap);
+        size_t n = 0;
+        fo_error err{};
+        fo_status st = fo_node_list(store, off, rows.data(), cap, &n, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "");
+        }
+        json out = json::array();
+        for (size_t i = 0; i < n; i++) {
+            out.push_back(node_to_json(rows[i]));
+        }
+        return Response::json(200, out);
+    }, std::move(respond));
+}
+
+void RestApi::node_count(Respond respond)
+{
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics]() -> Response {
+        int64_t n = 0;
+        fo_error err{};
+        fo_status st = fo_node_count(store, &n, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "");
+        }
+        return Response::json(200, {{"number", n}});
+    }, std::move(respond));
+}
+
+void RestApi::node(const std::string& id, Request& req, Respond respond)
+{
+    bool del = req.method == Method::Delete;
+    if (!del && !is_get(req)) {
+        return respond(method_not_allowed("GET, HEAD, DELETE"));
+    }
+    if (id.empty() || id.size() >= FO_ID_MAX
+        || id.find('\0') != std::string::npos
+        || !fo_valid_id(id.c_str(), FO_ID_MAX))
+    {
+        return respond(Response::error(400, "invalid node id '" + id + "'"));
+    }
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(ctx_, [store, metrics, id, del]() -> Response {
+        fo_error err{};
+        if (del) {
+            fo_status st = fo_node_delete(store, id.c_str(), &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "no node " + id);
+            }
+            return success(id);
+        }
+        fo_node n{};
+        fo_status st = fo_node_get(store, id.c_str(), &n, &err);
+        if (st != FO_OK) {
+            return store_failure(*metrics, st, err, "no node " + id);
+        }
+        return Response::json(200, node_to_json(n));
+    }, std::move(respond));
+}
+
+void RestApi::system_resources(Respond respond)
+{
+    // sample() reads /proc and calls statvfs, which can stall on a sick
+    // file system: keep it off the loop.
+    std::shared_ptr<SystemSampler> sampler = sampler_;
+    package::SegmentStore* segments = &ctx_.segments;
+    run_blocking(ctx_, [sampler, segments]() -> Response {
+        auto r = sampler->sample();
+        if (!r.ok()) {
+            return Response::error(500, "system stats: " + r.error().message());
+        }
+        const SystemStats& s = r.value();
+        utsname u{};
+        uname(&u);
+        // Ant Media's field names where it has them.
+        return Response::json(200, {
+            {"cpuUsage", {{"processCPUTime", s.process_cpu_time_ms * 1000},
+                          {"processCPULoad", s.process_cpu_percent},
+                          {"systemCPULoad", s.system_cpu_percent},
+                          {"intervalMs", s.interval_ms}}},
+            {"systemInfo", {{"osName", u.sysname},
+                            {"osArch", u.machine},
+                            {"processorCount", s.cpu_count}}},
+            {"systemMemoryInfo",
+             {{"virtualMemory", s.process_virtual_bytes},
+              {"totalMemory", s.mem_total_bytes},
+              {"freeMemory", s.mem_free_bytes},
+              {"availableMemory", s.mem_available_bytes},
+              {"inUseMemory", s.mem_total_bytes - s.mem_available_bytes},
+              {"totalSwapSpace", s.swap_total_bytes},
+              {"freeSwapSpace", s.swap_free_bytes},
+              {"inUseSwapSpace", s.swap_total_bytes - s.swap_free_bytes}}},
+            {"processMemoryInfo",
+             {{"residentMemory", s.process_rss_bytes},
+              {"virtualMemory", s.process_virtual_bytes}}},
+            {"fileSystemInfo",
+             {{"totalSpace", s.disk_total_bytes},
+              {"freeSpace", s.disk_free_bytes},
+              {"usableSpace", s.disk_available_bytes},
+              {"inUseSpace", s.disk_total_bytes - s.disk_free_bytes}}},
+            {"totalLiveStreamSize", segments->stats().live_streams},
+        });
+    }, std::move(respond));
+}
+
+void RestApi::metrics(Request& req, Respond respond)
+{
+    if (!is_get(req)) {
+        return respond(method_not_allowed("GET, HEAD"));
+    }
+    MetricsSnapshot m;
+    const Metrics& c = ctx_.metrics;
+    m.publishers = c.publishers;
+    m.publishes_total = c.publishes_total;
+    m.publishes_refused_total = c.publishes_refused;
+    m.rtmp_connections = c.rtmp_connections;
+    m.rtmp_bad_input_total = c.rtmp_bad_input_total;
+    m.bytes_in_total = c.bytes_in;
+    m.http_requests_total = c.http_requests_total;
+    m.segment_requests_total = c.segment_requests_total;
+    if (http_stats_) {
+        m.http_connections = http_stats_->open_connections;
+        m.http_connections_total = http_stats_->connections_total;
+        m.http_connections_rejected_total =
+            http_stats_->rejected_connections_total;
+        m.http_bad_requests_total = http_stats_->bad_requests_total;
+        m.http_timeouts_total = http_stats_->timeouts_total;
+    }
+    m.uptime_seconds = double(wall_ms() - ctx_.started_ms) / 1000.0;
+    m.version = ctx_.version;
+    m.node = ctx_.node_id;
+    fo_store* store = ctx_.store;
+    package::SegmentStore* segments = &ctx_.segments;
+    Metrics* metrics = &ctx_.metrics;
+    // fo_store_avg_query_ms takes the handle's mutex, which a slow store
+    // call holds: ask from the pool.
+    run_blocking(ctx_, [m, store, segments, metrics]() mutable -> Response {
+        m.store_query_avg_ms = fo_store_avg_query_ms(store, &m.store_queries_total);
+        m.store_errors_total = metrics->store_errors_total;
+        package::StoreStats s = segments->stats();
+        m.streams = s.live_streams;
+        m.segments_total = s.segments_total;
+        m.segment_bytes = s.bytes;
+        return Response::text(200, render_metrics(m),
+                              "text/plain; version=0.0.4; charset=utf-8");
+    }, std::move(respond));
+}
+
+}  // namespace fanout::http

@@ -1,0 +1,61 @@
+#include "http/rest_util.h"
+
+#include "core/log.h"
+
+namespace fanout::http {
+
+Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
+                       std::string_view not_found)
+{
+    switch (st) {
+    case FO_OK:
+        return Response::error(500, "internal error: store call succeeded");
+    case FO_NOT_FOUND:
+        return Response::error(404, not_found);
+    case FO_CONFLICT:
+        return Response::error(409, err.msg);
+    case FO_ERR_INVALID:
+        return Response::error(400, err.msg);
+    case FO_ERR:
+        break;
+    }
+    metrics.store_errors_total++;
+    log::warn(std::string("http: store: ") + err.msg);
+    Response r = Response::error(
+        503, std::string("cluster store unavailable: ") + err.msg);
+    r.add_header("Retry-After", "5");
+    return r;
+}
+
+Response success(std::string_view data_id)
+{
+    return Response::json(200, {{"success", true},
+                                {"message", ""},
+                                {"dataId", data_id},
+                                {"errorId", 0}});
+}
+
+Response method_not_allowed(std::string_view allow)
+{
+    Response r = Response::error(405, "method not allowed; use "
+                                          + std::string(allow));
+    r.add_header("Allow", std::string(allow));
+    return r;
+}
+
+std::optional<size_t> parse_index(std::string_view s)
+{
+    if (s.empty() || s.size() > 9) {
+        return std::nullopt;
+    }
+    size_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        v = v * 10 + size_t(c - '0');
+    }
+    return v;
+}
+
+}  // namespace fanout::http

@@ -1,0 +1,58 @@
+// http/rest_util.h — what the REST handlers share: running store calls on
+// the blocking pool, turning store statuses into HTTP answers, small
+// argument parsers.
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "app/origin_context.h"
+#include "fanout/store.h"
+#include "http/handler.h"
+#include "http/response.h"
+
+namespace fanout::http {
+
+// Ant Media's MAX_ITEM_IN_ONE_LIST: list sizes are capped to this.
+constexpr size_t kMaxListSize = 50;
+
+// Runs work() (returning a Response) on ctx.pool, where it may block on the
+// store, then answers on the event loop.  An exception in work() becomes a
+// 500 instead of killing a pool thread.
+template <class Work>
+void run_blocking(OriginContext& ctx, Work work, Respond respond)
+{
+    ctx.pool.run(
+        [work = std::move(work)]() mutable -> Response {
+            try {
+                return work();
+            } catch (const std::exception& e) {
+                return Response::error(500, std::string("internal error: ")
+                                                + e.what());
+            }
+        },
+        [respond = std::move(respond)](Response r) mutable {
+            respond(std::move(r));
+        });
+}
+
+// The answer for a failed store call.  FO_NOT_FOUND → 404 (not_found is
+// the message), FO_CONFLICT → 409, FO_ERR_INVALID → 400; FO_ERR is the
+// store's trouble, not the client's: 503 with Retry-After, counted and
+// logged.  Call from the pool thread or the loop.
+Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
+                       std::string_view not_found);
+
+// {"success":true,"message":"","dataId":id,"errorId":0}: Ant Media's Result.
+Response success(std::string_view data_id = "");
+
+// 405 with the Allow header.
+Response method_not_allowed(std::string_view allow);
+
+// Non-negative decimal index from a path segment, at most 9 digits.
+std::optional<size_t> parse_index(std::string_view s);
+
+}  // namespace fanout::http

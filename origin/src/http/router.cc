@@ -1,0 +1,179 @@
+#include "http/router.h"
+
+#include <algorithm>
+
+#include "http/access.h"
+#include "http/range.h"
+#include "http/rest_util.h"
+
+namespace fanout::http {
+
+namespace {
+
+const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+
+void add_cors(Response& r)
+{
+    r.add_header("Access-Control-Allow-Origin", "*");
+}
+
+Response forbidden(const Peer& peer)
+{
+    return Response::error(403, "REST access is not allowed from "
+                                    + peer.address.to_string());
+}
+
+}  // namespace
+
+std::vector<std::string> split_path(std::string_view path)
+{
+    std::vector<std::string> segs;
+    if (path.empty() || path.front() != '/') {
+        return segs;
+    }
+    path.remove_prefix(1);
+    if (path.empty()) {
+        return segs;
+    }
+    for (;;) {
+        size_t slash = path.find('/');
+        segs.emplace_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        path.remove_prefix(slash + 1);
+    }
+    return segs;
+}
+
+Router::Router(OriginContext& ctx, const HttpStats* http_stats)
+    : ctx_(ctx), rest_(ctx, http_stats)
+{
+}
+
+bool Router::known_app(std::string_view app) const
+{
+    const auto& apps = ctx_.config.apps;
+    return std::find(apps.begin(), apps.end(), app) != apps.end();
+}
+
+void Router::handle(Request req, const Peer& peer, Respond respond)
+{
+    ctx_.metrics.http_requests_total++;
+    if (req.path == "*") {   // OPTIONS * : what the server supports
+        Response r;
+        r.status = 204;
+        r.add_header("Allow", kAllowAll);
+        return respond(std::move(r));
+    }
+    std::vector<std::string> segs = split_path(req.path);
+    const size_t n = segs.size();
+
+    if (n >= 2 && segs[1] == "streams") {
+        // Everything after "/{app}/streams/", slashes included.
+        size_t prefix = 1 + segs[0].size() + std::string_view("/streams/").size();
+        std::string_view rest = req.path.size() > prefix
+                                    ? std::string_view(req.path).substr(prefix)
+                                    : std::string_view();
+        return streams(segs[0], rest, req, std::move(respond));
+    }
+
+    bool allowed = peer_allowed(ctx_.config.rest_allowed, peer.address);
+    if (n == 1 && segs[0] == "metrics") {
+        if (!allowed) {
+            return respond(forbidden(peer));
+        }
+        return rest_.metrics(req, std::move(respond));
+    }
+    if (n >= 2 && segs[0] == "rest" && segs[1] == "v2") {
+        if (n == 3 && segs[2] == "liveness") {
+            return rest_.liveness(req, std::move(respond));
+        }
+        if (!allowed) {
+            return respond(forbidden(peer));
+        }
+        std::vector<std::string> tail(segs.begin() + 2, segs.end());
+        return rest_.global(tail, req, std::move(respond));
+    }
+    if (n >= 3 && segs[1] == "rest" && segs[2] == "v2") {
+        if (!allowed) {
+            return respond(forbidden(peer));
+        }
+        if (!known_app(segs[0])) {
+            return respond(Response::error(404, "no application " + segs[0]));
+        }
+        if (n >= 4 && segs[3] == "broadcasts") {
+            std::vector<std::string> tail(segs.begin() + 4, segs.end());
+            return rest_.broadcasts(segs[0], tail, req, std::move(respond));
+        }
+    }
+    respond(Response::error(404, "no such resource"));
+}
+
+void Router::streams(const std::string& app, std::string_view rest,
+                     const Request& req, Respond respond)
+{
+    ctx_.metrics.segment_requests_total++;
+    if (!known_app(app) || rest.empty()) {
+        Response r = Response::error(404, "no such stream resource");
+        add_cors(r);
+        return respond(std::move(r));
+    }
+    if (req.method == Method::Options) {
+        // CORS preflight from browser players (hls.js, dash.js send Range).
+        Response r;
+        r.status = 204;
+        add_cors(r);
+        r.add_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+        const std::string* asked = req.header("access-control-request-headers");
+        r.add_header("Access-Control-Allow-Headers",
+                     asked && !asked->empty() ? *asked : std::string("Range"));
+        r.add_header("Access-Control-Max-Age", "86400");
+        return respond(std::move(r));
+    }
+    if (req.method != Method::Get && req.method != Method::Head) {
+        Response r = method_not_allowed("GET, HEAD, OPTIONS");
+        add_cors(r);
+        return respond(std::move(r));
+    }
+    std::optional<package::Resource> res = ctx_.segments.find(app, rest);
+    if (!res || !res->body) {
+        Response r = Response::error(404, "no such stream resource");
+        add_cors(r);
+        return respond(std::move(r));
+    }
+    Response r;
+    r.add_header("Content-Type", res->content_type);
+    if (!res->cache_control.empty()) {
+        r.add_header("Cache-Control", res->cache_control);
+    }
+    add_cors(r);
+    r.add_header("Access-Control-Expose-Headers",
+                 "Content-Length, Content-Range");
+    r.add_header("Accept-Ranges", "bytes");
+    r.set_body(res->body);
+
+    const std::string* range = req.header("range");
+    // Without validators an If-Range can never be shown to match, so the
+    // whole entity is sent (RFC 9110 13.1.5).
+    if (range && !req.header("if-range")) {
+        uint64_t size = r.body->size();
+        ByteRange br = parse_range(*range, size);
+        if (br.kind == ByteRange::Partial) {
+            r.status = 206;
+            r.offset = br.first;
+            r.length = br.last - br.first + 1;
+            r.add_header("Content-Range", "bytes " + std::to_string(br.first)
+                                              + "-" + std::to_string(br.last)
+                                              + "/" + std::to_string(size));
+        } else if (br.kind == ByteRange::Unsatisfiable) {
+            r.status = 416;
+            r.body.reset();
+            r.length = 0;
+            r.add_header("Content-Range", "bytes */" + std::to_string(size));
+        }
+    }
+    respond(std::move(r));
+}
+
+}  // namespace fanout::http

@@ -1,0 +1,40 @@
+// http/router.h — which handler answers a request, and who may ask.
+//
+//   /{app}/streams/<rest>   GET HEAD OPTIONS   open to all (players), CORS
+//   /rest/v2/liveness       GET HEAD           open to all (health checks)
+//   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
+//   /{app}/rest/v2/...      REST API           allowlisted
+//   /metrics                GET HEAD           allowlisted
+// Anything else is a JSON 404.  The allowlist is checked before the app
+// name, so strangers learn nothing about which apps exist.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/origin_context.h"
+#include "http/handler.h"
+#include "http/rest_api.h"
+
+namespace fanout::http {
+
+class Router : public Handler {
+public:
+    // http_stats: the server's connection counters, shown at /metrics.
+    Router(OriginContext& ctx, const HttpStats* http_stats);
+
+    void handle(Request request, const Peer& peer, Respond respond) override;
+
+private:
+    void streams(const std::string& app, std::string_view rest,
+                 const Request& req, Respond respond);
+    bool known_app(std::string_view app) const;
+
+    OriginContext& ctx_;
+    RestApi rest_;
+};
+
+// "/a/b/c" → {"a","b","c"}; "/" → {}; "/a/" → {"a",""}.
+std::vector<std::string> split_path(std::string_view path);
+
+}  // namespace fanout::http

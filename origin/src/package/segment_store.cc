@@ -1,0 +1,267 @@
+// package/segment_store.cc — the in-memory SegmentStore: one published
+// view per (app, stream), swapped under a mutex by the session's sink in
+// the same call that closed a segment, so a segment is listed as soon as
+// the keyframe that ends it has been pushed.  Playlists are rendered once
+// per change (in the sink, outside the lock); find() only copies a
+// shared_ptr.
+#include "package/segment_store.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "package/stream_packager.h"
+
+namespace fanout::package {
+namespace {
+
+const char* const kImmutable = "public, max-age=31536000, immutable";
+
+int64_t wall_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+int64_t steady_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool ends_with(std::string_view s, std::string_view suffix)
+{
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string content_type_of(std::string_view name)
+{
+    if (ends_with(name, ".m4s")) return "video/iso.segment";
+    if (ends_with(name, ".mp4")) return "video/mp4";
+    if (ends_with(name, ".ts")) return "video/mp2t";
+    return "application/octet-stream";
+}
+
+// What find() serves for one publish session.  Guarded by Shared::mu.
+struct Session {
+    std::string id;
+    std::unordered_map<std::string, Resource> files;
+    Body playlist;   // null until the first segment: 404, not an empty list
+    Body mpd;
+    size_t bytes = 0;
+    bool ended = false;
+    int64_t ended_at_ms = 0;   // steady clock
+    std::atomic<bool> replaced{false};   // a newer session took the name
+};
+
+// Outlives the store while sinks still hold it.
+struct Shared {
+    explicit Shared(const PackagerConfig& c) : config(c)
+    {
+        int age = c.hls_time_ms / 2000;   // at most half a segment
+        playlist_cache = age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
+    }
+
+    PackagerConfig config;
+    std::string playlist_cache;
+    mutable std::mutex mu;
+    // key: app + '/' + stream (stream ids contain no '/').
+    mutable std::map<std::string, std::shared_ptr<Session>, std::less<>> streams;
+    std::atomic<uint64_t> segments_total{0};
+
+    bool expired(const Session& s, int64_t now) const
+    {
+        return s.ended && now - s.ended_at_ms >= config.ended_linger_ms;
+    }
+
+    // Drops ended streams whose linger is over.  Walking every stream on
+    // each request would cost O(streams) under the lock, so find() prunes
+    // at most once a second and otherwise checks only the stream it serves.
+    // Caller holds mu.
+    void prune(int64_t now, bool force) const
+    {
+        if (!force && now - last_prune_ms < 1000) return;
+        last_prune_ms = now;
+        for (auto it = streams.begin(); it != streams.end();) {
+            if (expired(*it->second, now))
+                it = streams.erase(it);
+            else
+                ++it;
+        }
+    }
+    mutable int64_t last_prune_ms = 0;
+};
+
+class PackagingSink : public media::StreamSink {
+public:
+    PackagingSink(std::shared_ptr<Shared> shared, std::shared_ptr<Session> session,
+                  const std::string& stream_id)
+        : shared_(std::move(shared)),
+          session_(std::move(session)),
+          packager_(shared_->config, stream_id, session_->id)
+    {
+    }
+    ~PackagingSink() override
+    {
+        if (!ended_) on_end();   // the publisher vanished without on_end
+    }
+
+    void on_video_config(const media::VideoConfig& c) override
+    {
+        if (!replaced()) publish(packager_.on_video_config(c, wall_ms()));
+    }
+    void on_audio_config(const media::AudioConfig& c) override
+    {
+        if (!replaced()) publish(packager_.on_audio_config(c, wall_ms()));
+    }
+    void on_frame(const media::Frame& f) override
+    {
+        if (!replaced()) publish(packager_.on_frame(f, wall_ms()));
+    }
+    void on_end() override
+    {
+        if (ended_) return;
+        ended_ = true;
+        PackagerUpdate up = packager_.on_end(wall_ms());
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        apply(up);
+        session_->ended = true;
+        session_->ended_at_ms = steady_ms();
+    }
+
+private:
+    // A replaced session's output is unreachable; skip the work.
+    bool replaced() const { return session_->replaced.load(std::memory_order_relaxed); }
+
+    void publish(const PackagerUpdate& up)
+    {
+        if (up.added.empty() && up.removed.empty() && !up.playlist && !up.mpd) return;
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        apply(up);
+    }
+
+    // Caller holds shared_->mu.
+    void apply(const PackagerUpdate& up)
+    {
+        Session& s = *session_;
+        for (const auto& [name, body] : up.added) {
+            auto& r = s.files[name];
+            if (r.body) s.bytes -= r.body->size();
+            r = Resource{body, content_type_of(name), kImmutable};
+            s.bytes += body->size();
+        }
+        for (const auto& name : up.removed) {
+            auto it = s.files.find(name);
+            if (it == s.files.end()) continue;
+            s.bytes -= it->second.body->size();
+            s.files.erase(it);
+        }
+        auto swap_body = [&s](Body& slot, const Body& next) {
+            if (!next) return;
+            if (slot) s.bytes -= slot->size();
+            slot = next;
+            s.bytes += slot->size();
+        };
+        swap_body(s.playlist, up.playlist);
+        swap_body(s.mpd, up.mpd);
+        shared_->segments_total += up.segments;
+    }
+
+    std::shared_ptr<Shared> shared_;
+    std::shared_ptr<Session> session_;
+    StreamPackager packager_;
+    bool ended_ = false;
+};
+
+class MemorySegmentStore : public SegmentStore {
+public:
+    explicit MemorySegmentStore(const PackagerConfig& config)
+        : shared_(std::make_shared<Shared>(config))
+    {
+    }
+
+    std::shared_ptr<media::StreamSink> open(const std::string& app,
+                                            const std::string& stream_id,
+                                            const std::string& session_id) override
+    {
+        auto session = std::make_shared<Session>();
+        session->id = session_id;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mu);
+            shared_->prune(steady_ms(), true);
+            auto& slot = shared_->streams[app + "/" + stream_id];
+            if (slot) slot->replaced = true;
+            slot = session;
+        }
+        return std::make_shared<PackagingSink>(shared_, std::move(session), stream_id);
+    }
+
+    std::optional<Resource> find(std::string_view app, std::string_view rest) const override
+    {
+        std::string_view stream, file;
+        bool playlist = false;
+        size_t slash = rest.find('/');
+        if (slash == std::string_view::npos) {
+            if (!ends_with(rest, ".m3u8")) return std::nullopt;
+            stream = rest.substr(0, rest.size() - 5);
+            playlist = true;
+        } else {
+            stream = rest.substr(0, slash);
+            file = rest.substr(slash + 1);
+            if (file.empty() || file.find('/') != std::string_view::npos) return std::nullopt;
+        }
+        if (stream.empty()) return std::nullopt;
+        std::string key;
+        key.reserve(app.size() + 1 + stream.size());
+        key.append(app).append("/").append(stream);
+
+        int64_t now = steady_ms();
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        shared_->prune(now, false);
+        auto it = shared_->streams.find(key);
+        if (it == shared_->streams.end() || shared_->expired(*it->second, now))
+            return std::nullopt;
+        const Session& s = *it->second;
+        if (playlist) {
+            if (!s.playlist) return std::nullopt;
+            return Resource{s.playlist, "application/vnd.apple.mpegurl", shared_->playlist_cache};
+        }
+        if (file.size() == stream.size() + 4 && file.substr(0, stream.size()) == stream &&
+            ends_with(file, ".mpd")) {
+            if (!s.mpd) return std::nullopt;
+            return Resource{s.mpd, "application/dash+xml", shared_->playlist_cache};
+        }
+        auto f = s.files.find(std::string(file));
+        if (f == s.files.end()) return std::nullopt;
+        return f->second;
+    }
+
+    StoreStats stats() const override
+    {
+        StoreStats st;
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        shared_->prune(steady_ms(), true);
+        for (const auto& [key, s] : shared_->streams) {
+            if (!s->ended) st.live_streams++;
+            st.bytes += s->bytes;
+        }
+        st.segments_total = shared_->segments_total.load();
+        return st;
+    }
+
+private:
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace
+
+std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config)
+{
+    return std::make_unique<MemorySegmentStore>(config);
+}
+
+}  // namespace fanout::package

@@ -1,0 +1,108 @@
+// package/stream_packager.h — one publish session's packaging pass: frames
+// → segmenter → container bytes (muxed CMAF for HLS, per-track CMAF for
+// DASH, MPEG-TS in ts mode) → playlists, over a bounded window.  No locks
+// and no clock of its own (times are passed in); the store publishes what
+// each call returns.
+//
+// Files, relative to /{app}/streams/<s>/ (g = config generation, "" for 0):
+//   <sess>-init[-g].mp4, <sess>-<n>.m4s     both tracks, muxed: HLS fMP4;
+//                                           also DASH when there is one track
+//   <sess>-v-init[-g].mp4, <sess>-v-<n>.m4s video alone: DASH with A+V
+//   <sess>-a-init[-g].mp4, <sess>-a-<n>.m4s audio alone: DASH with A+V
+//   <sess>-<n>.ts                            HLS in ts mode
+// DASH needs one track per Representation: muxed files referenced from a
+// video and an audio AdaptationSet make ffmpeg's DASH demuxer open both
+// tracks twice and feed video bytes to the AAC decoder; MSE SourceBuffers
+// reject tracks their codecs do not name; the CMAF profile requires
+// single-track fragments.  So with A+V the one Segment the segmenter cut is
+// serialised twice (the bytes are copied, the packaging pass is not
+// repeated); one track alone is the same file for both.
+//
+// DASH timing: the segmenter rebases timestamp jumps, so one Period keeps a
+// continuous SegmentTimeline across them; only a new config generation
+// (new init segment) opens a new Period, starting where the last ended.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "media/frame.h"
+#include "package/mpegts.h"
+#include "package/segment_store.h"
+#include "package/segmenter.h"
+
+namespace fanout::package {
+
+using Body = std::shared_ptr<const std::string>;
+
+// What changed; apply in order: add, then remove.
+struct PackagerUpdate {
+    std::vector<std::pair<std::string, Body>> added;   // file name → bytes
+    std::vector<std::string> removed;
+    Body playlist;   // new renderings; null: unchanged
+    Body mpd;
+    uint64_t segments = 0;   // segments added by this call
+};
+
+class StreamPackager {
+public:
+    StreamPackager(const PackagerConfig& config, std::string stream_id, std::string session_id);
+
+    PackagerUpdate on_video_config(const media::VideoConfig& config, int64_t now_ms);
+    PackagerUpdate on_audio_config(const media::AudioConfig& config, int64_t now_ms);
+    // now_ms: wall clock (Unix ms) — availabilityStartTime, PROGRAM-DATE-TIME.
+    PackagerUpdate on_frame(const media::Frame& frame, int64_t now_ms);
+    PackagerUpdate on_end(int64_t now_ms);
+
+    uint64_t dropped_frames() const { return segmenter_.dropped_frames(); }
+
+private:
+    struct TrackEntry {
+        bool present = false;
+        int64_t t = 0, d = 0;
+        uint64_t bytes = 0;
+    };
+    struct Kept {
+        uint64_t number = 0;
+        uint32_t generation = 0;
+        bool discontinuity = false;
+        double duration_s = 0;
+        int64_t start_ms = 0;
+        TrackEntry video, audio;
+        std::vector<std::string> files;
+    };
+    struct Generation {
+        std::shared_ptr<const TrackConfig> tracks;
+        int64_t start_ms = 0;
+        std::string suffix;           // "" or "-<g>"
+        std::string frame_rate;       // for the MPD; "" unknown
+        std::vector<std::string> files;
+    };
+
+    void add_segment(Segment seg, PackagerUpdate& up);
+    void render(int64_t now_ms, PackagerUpdate& up);
+    std::string render_playlist() const;
+    std::string render_mpd(int64_t now_ms) const;
+    bool per_track_dash(const TrackConfig& t) const { return t.video && t.audio; }
+
+    PackagerConfig config_;
+    std::string stream_;
+    std::string session_;
+    Segmenter segmenter_;
+    TsState ts_;
+    std::optional<int64_t> availability_start_ms_;
+    std::map<uint32_t, Generation> generations_;
+    std::deque<Kept> kept_;
+    uint64_t discontinuity_sequence_ = 0;
+    int target_duration_s_ = 0;
+    int64_t video_end_ = 0, audio_end_ = 0;   // for tracks absent from a segment
+    bool ended_ = false;
+};
+
+}  // namespace fanout::package

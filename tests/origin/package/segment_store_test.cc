@@ -1,0 +1,317 @@
+// tests/origin/package/segment_store_test.cc — what the store serves, when,
+// with which headers; sessions, bounds, linger, concurrency.
+#include "package/segment_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "box_reader.h"
+#include "test_media.h"
+
+namespace fanout::package {
+namespace {
+
+std::shared_ptr<media::StreamSink> open_av(SegmentStore& store, const std::string& session,
+                                           bool video = true, bool audio = true)
+{
+    auto sink = store.open("live", "cam", session);
+    if (video) sink->on_video_config(test::h264_config());
+    if (audio) sink->on_audio_config(test::aac_config());
+    return sink;
+}
+
+std::string body(const std::optional<Resource>& r) { return r ? *r->body : std::string(); }
+
+TEST(SegmentStore, NothingServedBeforeTheFirstSegment)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(1900)) sink->on_frame(f);
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));   // 404, not an empty playlist
+    EXPECT_FALSE(store->find("live", "cam/cam.mpd"));
+    EXPECT_EQ(store->stats().live_streams, 1u);
+}
+
+TEST(SegmentStore, SegmentListedByTheKeyframeThatClosesIt)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(2100)) {
+        sink->on_frame(f);
+        if (f.video && f.keyframe && f.dts_ms == 2000) {
+            // Synchronously available when on_frame returns.
+            auto pl = store->find("live", "cam.m3u8");
+            ASSERT_TRUE(pl);
+            EXPECT_NE(pl->body->find("cam/s1-0.m4s\n"), std::string::npos);
+            auto mpd = store->find("live", "cam/cam.mpd");
+            ASSERT_TRUE(mpd);
+            EXPECT_NE(mpd->body->find("<S t=\"0\" d=\"180000\"/>"), std::string::npos);
+        }
+    }
+}
+
+TEST(SegmentStore, ServesEveryUrlWithItsHeaders)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(4100)) sink->on_frame(f);
+
+    auto pl = store->find("live", "cam.m3u8");
+    ASSERT_TRUE(pl);
+    EXPECT_EQ(pl->content_type, "application/vnd.apple.mpegurl");
+    EXPECT_EQ(pl->cache_control, "max-age=1");
+    EXPECT_EQ(*pl->body,
+              "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+              "#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"cam/s1-init.mp4\"\n" +
+                  pl->body->substr(pl->body->find("#EXT-X-PROGRAM-DATE-TIME"), 50) +
+                  "#EXTINF:2.000,\ncam/s1-0.m4s\n" +
+                  pl->body->substr(pl->body->rfind("#EXT-X-PROGRAM-DATE-TIME"), 50) +
+                  "#EXTINF:2.000,\ncam/s1-1.m4s\n");
+
+    auto mpd = store->find("live", "cam/cam.mpd");
+    ASSERT_TRUE(mpd);
+    EXPECT_EQ(mpd->content_type, "application/dash+xml");
+    EXPECT_EQ(mpd->cache_control, "max-age=1");
+    EXPECT_NE(mpd->body->find("type=\"dynamic\""), std::string::npos);
+    EXPECT_NE(mpd->body->find("media=\"s1-v-$Number$.m4s\""), std::string::npos);
+    EXPECT_NE(mpd->body->find("media=\"s1-a-$Number$.m4s\""), std::string::npos);
+
+    for (const char* name : {"cam/s1-init.mp4", "cam/s1-v-init.mp4", "cam/s1-a-init.mp4"}) {
+        auto r = store->find("live", name);
+        ASSERT_TRUE(r) << name;
+        EXPECT_EQ(r->content_type, "video/mp4");
+        EXPECT_EQ(r->cache_control, "public, max-age=31536000, immutable");
+    }
+    for (const char* name : {"cam/s1-0.m4s", "cam/s1-1.m4s", "cam/s1-v-1.m4s", "cam/s1-a-1.m4s"}) {
+        auto r = store->find("live", name);
+        ASSERT_TRUE(r) << name;
+        EXPECT_EQ(r->content_type, "video/iso.segment");
+        EXPECT_EQ(r->cache_control, "public, max-age=31536000, immutable");
+        EXPECT_TRUE(test::parse_fragment(*r->body)) << name;
+    }
+    // The muxed segment holds both tracks; the DASH ones one each.
+    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-1.m4s")))->trafs.size(), 2u);
+    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-v-1.m4s")))->trafs.size(), 1u);
+
+    // Serving shares the body, never copies it.
+    EXPECT_EQ(store->find("live", "cam/s1-0.m4s")->body.get(),
+              store->find("live", "cam/s1-0.m4s")->body.get());
+
+    for (const char* bad : {"cam/s1-2.m4s", "cam.m3u8x", "cam/", "/cam.m3u8", "cam/x/cam.mpd",
+                            "cam/cam.m3u8", "other.m3u8", "cam/other.mpd", "cam.mpd", ""})
+        EXPECT_FALSE(store->find("live", bad)) << bad;
+    EXPECT_FALSE(store->find("otherapp", "cam.m3u8"));
+}
+
+TEST(SegmentStore, SingleTrackDashUsesTheMuxedFiles)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    auto sink = open_av(*store, "s1", false, true);
+    for (const auto& f : test::av_frames(4100, 25, 50, false, true)) sink->on_frame(f);
+    std::string mpd = body(store->find("live", "cam/cam.mpd"));
+    EXPECT_NE(mpd.find("initialization=\"s1-init.mp4\" media=\"s1-$Number$.m4s\""),
+              std::string::npos)
+        << mpd;
+    EXPECT_FALSE(store->find("live", "cam/s1-a-0.m4s"));
+    EXPECT_TRUE(store->find("live", "cam/s1-0.m4s"));
+}
+
+TEST(SegmentStore, NoCacheForOneSecondSegments)
+{
+    PackagerConfig c;
+    c.hls_time_ms = 1000;
+    auto store = make_segment_store(c);
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(3100, 25, 25)) sink->on_frame(f);
+    auto pl = store->find("live", "cam.m3u8");
+    ASSERT_TRUE(pl);
+    EXPECT_EQ(pl->cache_control, "no-cache");
+    EXPECT_NE(pl->body->find("#EXT-X-TARGETDURATION:1\n"), std::string::npos);
+}
+
+TEST(SegmentStore, TransportStreamMode)
+{
+    PackagerConfig c;
+    c.hls_ts = true;
+    auto store = make_segment_store(c);
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(4100)) sink->on_frame(f);
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("#EXT-X-VERSION:3\n"), std::string::npos);
+    EXPECT_EQ(pl.find("#EXT-X-MAP"), std::string::npos);
+    EXPECT_NE(pl.find("cam/s1-1.ts\n"), std::string::npos);
+    auto ts = store->find("live", "cam/s1-1.ts");
+    ASSERT_TRUE(ts);
+    EXPECT_EQ(ts->content_type, "video/mp2t");
+    EXPECT_EQ(ts->body->size() % 188, 0u);
+    // DASH still gets CMAF; the muxed fMP4 is not made for nobody.
+    EXPECT_TRUE(store->find("live", "cam/s1-v-1.m4s"));
+    EXPECT_FALSE(store->find("live", "cam/s1-1.m4s"));
+    EXPECT_FALSE(store->find("live", "cam/s1-init.mp4"));
+}
+
+TEST(SegmentStore, NewSessionReplacesTheOld)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    auto old_sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(4100)) old_sink->on_frame(f);
+    ASSERT_TRUE(store->find("live", "cam/s1-0.m4s"));
+
+    auto sink = open_av(*store, "s2");
+    EXPECT_FALSE(store->find("live", "cam/s1-0.m4s"));
+    EXPECT_FALSE(store->find("live", "cam/s1-init.mp4"));
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));   // until s2's first segment
+    // The old publisher's late frames change nothing.
+    for (const auto& f : test::av_frames(4100)) {
+        media::Frame late = f;
+        late.dts_ms += 4100;
+        old_sink->on_frame(late);
+    }
+    old_sink->on_end();
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));
+    for (const auto& f : test::av_frames(2100)) sink->on_frame(f);
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("cam/s2-0.m4s"), std::string::npos);
+    EXPECT_EQ(pl.find("s1-"), std::string::npos);
+    EXPECT_EQ(store->stats().live_streams, 1u);
+}
+
+TEST(SegmentStore, MemoryIsBoundedByWindowPlusExtra)
+{
+    PackagerConfig c;
+    c.hls_list_size = 3;
+    c.extra_segments = 2;
+    auto store = make_segment_store(c);
+    auto sink = open_av(*store, "s1");
+    size_t peak = 0;
+    for (const auto& f : test::av_frames(40000)) {
+        sink->on_frame(f);
+        peak = std::max(peak, store->stats().bytes);
+    }
+    // 19 closed: 0..18.  Listed 16..18; kept 14..18.
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:16\n"), std::string::npos) << pl;
+    EXPECT_NE(body(store->find("live", "cam/cam.mpd")).find("startNumber=\"16\""), std::string::npos);
+    for (int n = 0; n < 19; n++) {
+        bool held = n >= 14;
+        std::string name = "cam/s1-" + std::to_string(n) + ".m4s";
+        EXPECT_EQ(store->find("live", name).has_value(), held) << name;
+        EXPECT_EQ(store->find("live", "cam/s1-v-" + std::to_string(n) + ".m4s").has_value(), held);
+    }
+    StoreStats st = store->stats();
+    EXPECT_EQ(st.segments_total, 19u);
+    // Held bytes stop growing once the window is full.
+    size_t per_segment = store->find("live", "cam/s1-14.m4s")->body->size() * 2;
+    EXPECT_LT(st.bytes, per_segment * 6 + 16384);
+    EXPECT_LT(peak, per_segment * 6 + 16384);
+}
+
+TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
+{
+    PackagerConfig c;
+    c.ended_linger_ms = 150;
+    auto store = make_segment_store(c);
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(3000)) sink->on_frame(f);
+    sink->on_end();
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("cam/s1-1.m4s\n#EXT-X-ENDLIST\n"), std::string::npos) << pl;
+    std::string mpd = body(store->find("live", "cam/cam.mpd"));
+    EXPECT_NE(mpd.find("type=\"static\" mediaPresentationDuration=\"PT3.000S\""),
+              std::string::npos)
+        << mpd;
+    EXPECT_EQ(store->stats().live_streams, 0u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));
+    EXPECT_FALSE(store->find("live", "cam/s1-0.m4s"));
+    EXPECT_EQ(store->stats().bytes, 0u);
+}
+
+TEST(SegmentStore, DiscontinuitySequenceCountsTagsThatSlidOut)
+{
+    PackagerConfig c;
+    c.hls_list_size = 2;
+    auto store = make_segment_store(c);
+    auto sink = open_av(*store, "s1", true, false);
+    auto frames = test::av_frames(12000, 25, 50, true, false);
+    for (auto& f : frames)
+        if (f.dts_ms >= 4000) f.dts_ms += 100000;   // disc before segment 2
+    for (const auto& f : frames) sink->on_frame(f);   // closes 0..4
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
+              std::string::npos)
+        << pl;
+    EXPECT_EQ(pl.find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
+}
+
+TEST(SegmentStore, ConfigChangeGetsANewInitAndPeriod)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(6000)) {
+        if (f.video && f.dts_ms == 3000) {
+            auto c = test::h264_config(1280, 720);
+            c.record[3] = 0x1f;
+            sink->on_video_config(c);
+        }
+        sink->on_frame(f);
+    }
+    sink->on_end();
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"cam/s1-init-1.mp4\"\n"),
+              std::string::npos)
+        << pl;
+    EXPECT_TRUE(store->find("live", "cam/s1-init-1.mp4"));
+    EXPECT_TRUE(store->find("live", "cam/s1-v-init-1.mp4"));
+    std::string mpd = body(store->find("live", "cam/cam.mpd"));
+    EXPECT_NE(mpd.find("<Period id=\"p1\" start=\"PT3.000S\">"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find("codecs=\"avc1.64001f\" bandwidth"), std::string::npos);
+    EXPECT_NE(mpd.find("width=\"1280\" height=\"720\""), std::string::npos);
+}
+
+TEST(SegmentStore, ConcurrentReadersSeeConsistentState)
+{
+    PackagerConfig c;
+    c.hls_list_size = 3;
+    c.extra_segments = 1;
+    auto store = make_segment_store(c);
+    std::atomic<bool> done{false};
+    std::atomic<int> found{0}, missing{0};
+    std::thread reader([&] {
+        while (!done) {
+            auto pl = store->find("live", "cam.m3u8");
+            if (!pl) continue;
+            // Every listed segment is servable at the moment it is listed.
+            size_t at = 0;
+            std::string last;
+            while ((at = pl->body->find("cam/s", at)) != std::string::npos) {
+                size_t eol = pl->body->find('\n', at);
+                last = pl->body->substr(at, eol - at);
+                at = eol;
+            }
+            if (last.empty()) continue;
+            if (store->find("live", last))
+                found++;
+            else
+                missing++;
+            store->stats();
+        }
+    });
+    auto sink = open_av(*store, "s1");
+    for (const auto& f : test::av_frames(30000)) {
+        sink->on_frame(f);
+        // Let the reader look at every window.
+        if (f.video && f.keyframe) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    sink->on_end();
+    done = true;
+    reader.join();
+    EXPECT_GT(found.load(), 0);
+    EXPECT_EQ(missing.load(), 0);
+}
+
+}  // namespace
+}  // namespace fanout::package
