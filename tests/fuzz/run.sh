@@ -10,11 +10,20 @@ mkdir -p "$out/corpus-$target"
 
 store=(-I"$root/store/include" -I"$root/store/src")
 origin=(-I"$root/origin/src")
+media=(origin/src/media/{flv,avc,hevc,aac,nal}.cc)
 libs=()
 case $target in
   uri)          srcs=(store/src/uri.c store/src/record.c); incs=("${store[@]}") ;;
   http_request) srcs=(origin/src/http/request_parser.cc origin/src/http/range.cc)
                 incs=("${origin[@]}") ;;
+  rtmp_handshake) srcs=(origin/src/ingest/rtmp/handshake.cc)
+                incs=("${origin[@]}"); libs=(-lcrypto) ;;
+  rtmp_chunk)   srcs=(origin/src/ingest/rtmp/chunk.cc); incs=("${origin[@]}") ;;
+  amf0)         srcs=(origin/src/ingest/rtmp/amf0.cc); incs=("${origin[@]}") ;;
+  flv)          srcs=("${media[@]}"); incs=("${origin[@]}") ;;
+  session)      srcs=(origin/src/ingest/rtmp/{session,publish_media,chunk,amf0,handshake}.cc
+                      "${media[@]}")
+                incs=("${origin[@]}"); libs=(-lcrypto) ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 

@@ -1,6 +1,7 @@
 #include "app/publish_gate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "core/log.h"
@@ -45,8 +46,23 @@ public:
     }
     void on_frame(const media::Frame& f) override
     {
-        gate_.ctx_.metrics.bytes_in += f.data.size();
+        Metrics& m = gate_.ctx_.metrics;
+        m.bytes_in += f.data.size();
+        if (!(f.video && f.keyframe)) {
+            inner_->on_frame(f);
+            return;
+        }
+        // A keyframe may close a segment: time how long until it is listed.
+        // The loop runs one frame at a time, so a change in the store's
+        // segment count during this call is this stream's segment.
+        auto before = gate_.ctx_.segments.stats().segments_total;
+        auto t0 = std::chrono::steady_clock::now();
         inner_->on_frame(f);
+        auto t1 = std::chrono::steady_clock::now();
+        if (gate_.ctx_.segments.stats().segments_total != before) {
+            m.segment_publish_ms.observe(
+                std::chrono::duration<double, std::milli>(t1 - t0).count());
+        }
     }
     void on_end() override
     {
@@ -183,8 +199,18 @@ void PublishGate::ended(const std::string& key, const std::string& session)
 
 void PublishGate::reconcile(bool store_ok)
 {
+    bool recovered = store_ok && !store_was_ok_;
+    store_was_ok_ = store_ok;
     if (!store_ok) {
         return;
+    }
+    if (recovered) {
+        // The store may have lost what we wrote (a restarted in-memory
+        // server) or reaped us while we could not heartbeat: claim every
+        // live publish again; for the owning session it is a no-op.
+        for (auto& [key, live] : live_) {
+            live.claimed = false;
+        }
     }
     for (auto& [key, live] : live_) {
         if (live.claimed || live.claiming) {

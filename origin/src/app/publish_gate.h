@@ -45,6 +45,7 @@ private:
     OriginContext& ctx_;
     cluster::Webhooks& hooks_;
     std::map<std::string, Live> live_;   // "app/stream" → live publish
+    bool store_was_ok_ = true;
 };
 
 }  // namespace fanout

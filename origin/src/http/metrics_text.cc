@@ -79,6 +79,17 @@ std::string render_metrics(const MetricsSnapshot& m)
            "Media bytes received from publishers.", num(m.bytes_in_total));
     family(out, "fanout_segments_total", "counter",
            "Segments produced since start.", num(m.segments_total));
+    out += "# HELP fanout_segment_publish_ms From the frame that closes a "
+           "segment arriving to the segment listed (last 1024 segments).\n"
+           "# TYPE fanout_segment_publish_ms summary\n"
+           "fanout_segment_publish_ms{quantile=\"0.5\"} "
+           + num(m.segment_publish_p50_ms) + "\n"
+           "fanout_segment_publish_ms{quantile=\"0.95\"} "
+           + num(m.segment_publish_p95_ms) + "\n"
+           "fanout_segment_publish_ms{quantile=\"0.99\"} "
+           + num(m.segment_publish_p99_ms) + "\n"
+           "fanout_segment_publish_ms_count "
+           + num(m.segment_publish_count) + "\n";
     family(out, "fanout_segment_store_bytes", "gauge",
            "Bytes held by the segment store.", num(m.segment_bytes));
     family(out, "fanout_http_requests_total", "counter",

@@ -18,6 +18,10 @@ struct MetricsSnapshot {
     uint64_t http_requests_total = 0;
     uint64_t segment_requests_total = 0;
     uint64_t store_errors_total = 0;
+    double segment_publish_p50_ms = 0;
+    double segment_publish_p95_ms = 0;
+    double segment_publish_p99_ms = 0;
+    uint64_t segment_publish_count = 0;
     // segment store
     uint64_t streams = 0;
     uint64_t segments_total = 0;

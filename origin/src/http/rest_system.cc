@@ -222,6 +222,10 @@ void RestApi::metrics(Request& req, Respond respond)
     m.bytes_in_total = c.bytes_in;
     m.http_requests_total = c.http_requests_total;
     m.segment_requests_total = c.segment_requests_total;
+    m.segment_publish_p50_ms = c.segment_publish_ms.quantile(0.50);
+    m.segment_publish_p95_ms = c.segment_publish_ms.quantile(0.95);
+    m.segment_publish_p99_ms = c.segment_publish_ms.quantile(0.99);
+    m.segment_publish_count = c.segment_publish_ms.count();
     if (http_stats_) {
         m.http_connections = http_stats_->open_connections;
         m.http_connections_total = http_stats_->connections_total;

@@ -1,0 +1,189 @@
+// ingest/rtmp/publish_media.cc — see publish_media.h.
+#include "ingest/rtmp/publish_media.h"
+
+#include <string>
+#include <utility>
+
+#include "ingest/rtmp/chunk.h"
+#include "media/byte_reader.h"
+#include "media/flv.h"
+
+namespace fanout::ingest::rtmp {
+namespace {
+
+size_t item_bytes(const std::variant<media::VideoConfig, media::AudioConfig, media::Frame,
+                                     double>& item)
+{
+    if (auto* f = std::get_if<media::Frame>(&item)) return f->data.size() + sizeof(*f);
+    if (auto* v = std::get_if<media::VideoConfig>(&item)) return v->record.size() + sizeof(*v);
+    if (auto* a = std::get_if<media::AudioConfig>(&item)) return a->asc.size() + sizeof(*a);
+    return sizeof(double);
+}
+
+bool same_config(const media::VideoConfig& a, const media::VideoConfig& b)
+{
+    return a.codec == b.codec && a.record == b.record;
+}
+bool same_config(const media::AudioConfig& a, const media::AudioConfig& b)
+{
+    return a.codec == b.codec && a.asc == b.asc;
+}
+
+}  // namespace
+
+Status PublishMedia::on_video(uint32_t timestamp, std::span<const uint8_t> body)
+{
+    const int64_t dts = clock_.unwrap(timestamp);
+    Result<media::FlvMedia> m = media::parse_flv_video(body, nal_length_size_);
+    if (!m) return m.error();
+    switch (m->kind) {
+    case media::FlvMedia::Kind::VideoConfig:
+        nal_length_size_ = m->nal_length_size;
+        if (video_ && same_config(*video_, m->video_config)) return {};
+        video_ = m->video_config;
+        return emit(std::move(m->video_config));
+    case media::FlvMedia::Kind::Frame:
+        if (!video_ || video_->codec != m->codec) {
+            ++dropped_frames_;   // nothing to decode it with
+            return {};
+        }
+        m->frame.dts_ms = dts;
+        return on_frame(std::move(m->frame));
+    default:
+        return {};
+    }
+}
+
+Status PublishMedia::on_audio(uint32_t timestamp, std::span<const uint8_t> body)
+{
+    const int64_t dts = clock_.unwrap(timestamp);
+    Result<media::FlvMedia> m = media::parse_flv_audio(body);
+    if (!m) return m.error();
+    switch (m->kind) {
+    case media::FlvMedia::Kind::AudioConfig:
+        if (audio_ && same_config(*audio_, m->audio_config)) return {};
+        audio_ = m->audio_config;
+        return emit(std::move(m->audio_config));
+    case media::FlvMedia::Kind::Frame:
+        if (!audio_) {
+            ++dropped_frames_;
+            return {};
+        }
+        m->frame.dts_ms = dts;
+        return on_frame(std::move(m->frame));
+    default:
+        return {};
+    }
+}
+
+// An aggregate message is a run of FLV tags: type(1) size(3) timestamp(3)
+// timestamp-extended(1) stream id(3) body back-pointer(4).  Their
+// timestamps count from the message's.
+Status PublishMedia::on_aggregate(uint32_t timestamp, std::span<const uint8_t> body)
+{
+    media::ByteReader r(body);
+    bool first = true;
+    uint32_t base = 0;
+    while (!r.empty()) {
+        uint8_t type = 0, ts_ext = 0;
+        uint32_t size = 0, ts = 0, stream_id = 0;
+        std::span<const uint8_t> tag;
+        if (!r.u8(type) || !r.u24(size) || !r.u24(ts) || !r.u8(ts_ext) ||
+            !r.u24(stream_id) || !r.bytes(size, tag) || !r.skip(4)) {
+            return Error("aggregate message: truncated tag at byte " +
+                         std::to_string(r.position()));
+        }
+        ts |= uint32_t{ts_ext} << 24;
+        if (first) {
+            base = ts;
+            first = false;
+        }
+        const uint32_t at = timestamp + (ts - base);
+        Status s;
+        if (type == kVideo) {
+            s = on_video(at, tag);
+        } else if (type == kAudio) {
+            s = on_audio(at, tag);
+        }
+        if (!s) return s;
+    }
+    return {};
+}
+
+Status PublishMedia::on_metadata(double bitrate_kbps) { return emit(bitrate_kbps); }
+
+Status PublishMedia::on_frame(media::Frame frame)
+{
+    if (wait_keyframe_) {
+        const bool restart = video_ ? (frame.video && frame.keyframe) : true;
+        if (!restart) {
+            ++dropped_frames_;
+            return {};
+        }
+        wait_keyframe_ = false;
+    }
+    return emit(std::move(frame));
+}
+
+Status PublishMedia::emit(Item item)
+{
+    if (sink_) {
+        deliver(item);
+        return {};
+    }
+    const size_t bytes = item_bytes(item);
+    if (pending_bytes_ + bytes > max_pending_bytes_) {
+        // Keep the configs and metadata, in order; frames go.
+        std::deque<Item> kept;
+        pending_bytes_ = 0;
+        for (Item& i : pending_) {
+            if (std::holds_alternative<media::Frame>(i)) {
+                ++dropped_frames_;
+                continue;
+            }
+            pending_bytes_ += item_bytes(i);
+            kept.push_back(std::move(i));
+        }
+        pending_ = std::move(kept);
+        if (auto* f = std::get_if<media::Frame>(&item)) {
+            if (!(f->video && f->keyframe) || pending_bytes_ + bytes > max_pending_bytes_) {
+                ++dropped_frames_;
+                wait_keyframe_ = true;
+                return {};
+            }
+        } else if (pending_bytes_ + bytes > max_pending_bytes_) {
+            // Only configs and metadata left, and still too much: a
+            // publisher flooding sequence headers before it may publish.
+            return Error("more than " + std::to_string(max_pending_bytes_) +
+                         " bytes of sequence headers before the publish started");
+        }
+    }
+    pending_bytes_ += bytes;
+    pending_.push_back(std::move(item));
+    return {};
+}
+
+void PublishMedia::deliver(const Item& item)
+{
+    if (auto* v = std::get_if<media::VideoConfig>(&item)) {
+        sink_->on_video_config(*v);
+    } else if (auto* a = std::get_if<media::AudioConfig>(&item)) {
+        sink_->on_audio_config(*a);
+    } else if (auto* f = std::get_if<media::Frame>(&item)) {
+        sink_->on_frame(*f);
+    } else {
+        sink_->on_metadata(std::get<double>(item));
+    }
+}
+
+void PublishMedia::attach(std::shared_ptr<media::StreamSink> sink)
+{
+    sink_ = std::move(sink);
+    if (!sink_) return;
+    std::deque<Item> queued = std::move(pending_);
+    pending_.clear();
+    pending_bytes_ = 0;
+    for (const Item& item : queued) deliver(item);
+}
+
+}  // namespace fanout::ingest::rtmp

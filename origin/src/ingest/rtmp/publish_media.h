@@ -1,0 +1,68 @@
+// ingest/rtmp/publish_media.h — one publish's audio, video and metadata
+// messages → StreamSink calls.  Pure: no sockets, no clock.
+//
+// While PublishControl is still deciding, media is held in a bounded queue
+// and replayed in order once a sink is attached.  If the queue would
+// outgrow its bound, the queued frames are dropped (the latest configs and
+// metadata are kept) and frames are dropped until the next video keyframe
+// (any frame, for audio-only streams), so the sink never starts on a frame
+// that depends on a dropped one.  Sequence headers and metadata are never
+// dropped; if they alone outgrow the bound (a publisher flooding changing
+// headers before it may publish) that is an Error.  Frames of a track whose
+// sequence header has not arrived are dropped (nothing could decode them),
+// and identical repeated sequence headers are forwarded once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <variant>
+
+#include "core/error.h"
+#include "ingest/rtmp/timestamp.h"
+#include "media/frame.h"
+
+namespace fanout::ingest::rtmp {
+
+class PublishMedia {
+public:
+    explicit PublishMedia(size_t max_pending_bytes = 4u << 20)
+        : max_pending_bytes_(max_pending_bytes) {}
+
+    // Message bodies of RTMP types 9, 8 and 22 with the message timestamp.
+    // Errors: unsupported codecs, malformed configs or frames.
+    Status on_video(uint32_t timestamp, std::span<const uint8_t> body);
+    Status on_audio(uint32_t timestamp, std::span<const uint8_t> body);
+    Status on_aggregate(uint32_t timestamp, std::span<const uint8_t> body);
+    Status on_metadata(double bitrate_kbps);
+
+    // Replays what was queued, then forwards as messages arrive.
+    void attach(std::shared_ptr<media::StreamSink> sink);
+
+    size_t dropped_frames() const { return dropped_frames_; }
+    size_t queued_bytes() const { return pending_bytes_; }
+
+private:
+    using Item = std::variant<media::VideoConfig, media::AudioConfig, media::Frame, double>;
+
+    Status emit(Item item);
+    void deliver(const Item& item);
+    Status on_frame(media::Frame frame);
+
+    size_t max_pending_bytes_;
+    std::shared_ptr<media::StreamSink> sink_;
+    std::deque<Item> pending_;
+    size_t pending_bytes_ = 0;
+    bool wait_keyframe_ = false;
+    size_t dropped_frames_ = 0;
+
+    TimestampUnwrapper clock_;
+    int nal_length_size_ = 4;
+    std::optional<media::VideoConfig> video_;
+    std::optional<media::AudioConfig> audio_;
+};
+
+}  // namespace fanout::ingest::rtmp

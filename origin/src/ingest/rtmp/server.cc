@@ -1,0 +1,345 @@
+// ingest/rtmp/server.cc — see server.h.
+#include "ingest/rtmp/server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/log.h"
+#include "ingest/rtmp/session.h"
+
+namespace fanout::ingest {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::string endpoint_text(const tcp::endpoint& ep)
+{
+    const std::string addr = ep.address().to_string();
+    return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
+}
+
+std::string duration_text(std::chrono::milliseconds d)
+{
+    const auto ms = d.count();
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+class RtmpConnection;
+
+struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
+    Impl(asio::io_context& l, const Config& c, Metrics& m, PublishControl& p,
+         RtmpServerOptions o)
+        : loop(l), config(c), metrics(m), control(p), options(o), acceptor(l), retry(l)
+    {
+    }
+
+    void accept();
+
+    asio::io_context& loop;
+    const Config& config;
+    Metrics& metrics;
+    PublishControl& control;
+    RtmpServerOptions options;
+    tcp::acceptor acceptor;
+    asio::steady_timer retry;   // after an accept error (EMFILE): no busy loop
+    std::unordered_set<std::shared_ptr<RtmpConnection>> connections;
+    bool stopped = false;
+};
+
+class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
+public:
+    RtmpConnection(std::shared_ptr<RtmpServer::Impl> server, tcp::socket socket,
+                   std::string peer)
+        : owner_(std::move(server)),
+          server_(*owner_),
+          socket_(std::move(socket)),
+          timer_(server_.loop),
+          buf_(server_.options.read_buffer),
+          peer_(std::move(peer))
+    {
+    }
+
+    void start()
+    {
+        rtmp::SessionOptions opt;
+        opt.client = peer_;
+        opt.out_chunk_size = server_.options.out_chunk_size;
+        rtmp::SessionLog log;
+        log.info = [](const std::string& m) { log::info(m); };
+        log.debug = [](const std::string& m) { log::debug(m); };
+        session_ = rtmp::RtmpSession::create(server_.control, std::move(opt), &server_.metrics,
+                                             std::move(log));
+        std::weak_ptr<RtmpConnection> weak = weak_from_this();
+        session_->set_async_output([weak] {
+            if (auto self = weak.lock()) self->drain_session();
+        });
+        boost::system::error_code ec;
+        socket_.set_option(tcp::no_delay(true), ec);
+        deadline_ = Clock::now() + server_.options.handshake_timeout;
+        arm_timer();
+        read();
+    }
+
+    // Idempotent.  Ends the session's publish (sink->on_end()).
+    void close()
+    {
+        if (closed_) return;
+        closed_ = true;
+        session_->close();
+        boost::system::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
+        timer_.cancel();
+        --server_.metrics.rtmp_connections;
+        server_.connections.erase(shared_from_this());
+    }
+
+private:
+    void read()
+    {
+        socket_.async_read_some(asio::buffer(buf_),
+                                [self = shared_from_this()](boost::system::error_code ec,
+                                                            size_t n) { self->on_read(ec, n); });
+    }
+
+    void on_read(boost::system::error_code ec, size_t n)
+    {
+        if (closed_) return;
+        if (ec) {
+            if (ec != asio::error::eof && ec != asio::error::connection_reset &&
+                ec != asio::error::operation_aborted) {
+                log::debug("rtmp " + peer_ + ": read: " + ec.message());
+            }
+            close();
+            return;
+        }
+        server_.metrics.bytes_in += n;
+        if (lingering_) {   // discarding until the peer closes
+            read();
+            return;
+        }
+        Status st = session_->feed(std::span<const uint8_t>(buf_.data(), n));
+        if (!st) {
+            log::warn("rtmp " + peer_ + ": " + st.error().message());
+            ++server_.metrics.rtmp_bad_input_total;
+            close();
+            return;
+        }
+        if (!closing_) {
+            set_deadline(Clock::now() + (session_->handshake_done()
+                                             ? server_.options.idle_timeout
+                                             : server_.options.handshake_timeout));
+        }
+        drain_session();
+        if (!closed_) read();
+    }
+
+    // Queues what the session produced; starts a graceful close when the
+    // session has said its last word.
+    void drain_session()
+    {
+        if (closed_) return;
+        if (session_->has_output()) {
+            std::vector<uint8_t> out = session_->take_output();
+            queued_ += out.size();
+            if (queued_ > server_.options.max_write_queue) {
+                log::warn("rtmp " + peer_ + ": more than " +
+                          std::to_string(server_.options.max_write_queue) +
+                          " bytes waiting to be sent");
+                close();
+                return;
+            }
+            writes_.push_back(std::move(out));
+        }
+        if (session_->wants_close() && !closing_) {
+            closing_ = true;
+            set_deadline(Clock::now() + server_.options.close_linger);
+        }
+        write_next();
+    }
+
+    void write_next()
+    {
+        if (closed_ || writing_) return;
+        if (writes_.empty()) {
+            if (closing_ && !lingering_) {
+                // Half-close and read to EOF: closing with unread input
+                // would reset the connection and could lose the reply.
+                lingering_ = true;
+                boost::system::error_code ec;
+                socket_.shutdown(tcp::socket::shutdown_send, ec);
+            }
+            return;
+        }
+        writing_ = true;
+        asio::async_write(socket_, asio::buffer(writes_.front()),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                              self->writing_ = false;
+                              if (self->closed_) return;
+                              if (ec) {
+                                  log::debug("rtmp " + self->peer_ + ": write: " + ec.message());
+                                  self->close();
+                                  return;
+                              }
+                              self->queued_ -= self->writes_.front().size();
+                              self->writes_.pop_front();
+                              self->write_next();
+                          });
+    }
+
+    // A later deadline is picked up when the armed wait expires (cheap on
+    // every read); an earlier one must re-arm the timer now.
+    void set_deadline(Clock::time_point at)
+    {
+        const bool earlier = at < deadline_;
+        deadline_ = at;
+        if (earlier) arm_timer();
+    }
+
+    void arm_timer()
+    {
+        timer_.expires_at(deadline_);
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            self->on_timer(ec);
+        });
+    }
+
+    void on_timer(boost::system::error_code ec)
+    {
+        if (closed_ || ec == asio::error::operation_aborted) return;
+        if (Clock::now() < deadline_) {
+            arm_timer();   // activity moved the deadline
+            return;
+        }
+        if (!closing_) {
+            if (!session_->handshake_done()) {
+                log::info("rtmp " + peer_ + ": no handshake within " +
+                          duration_text(server_.options.handshake_timeout));
+            } else {
+                log::info("rtmp " + peer_ + ": no data for " +
+                          duration_text(server_.options.idle_timeout));
+            }
+        }
+        close();
+    }
+
+    // The server's registry holds this connection until close(); this
+    // holds the registry, so handlers never outlive what they touch.
+    std::shared_ptr<RtmpServer::Impl> owner_;
+    RtmpServer::Impl& server_;
+    tcp::socket socket_;
+    asio::steady_timer timer_;
+    std::vector<uint8_t> buf_;
+    std::string peer_;
+    std::shared_ptr<rtmp::RtmpSession> session_;
+    std::deque<std::vector<uint8_t>> writes_;
+    size_t queued_ = 0;
+    Clock::time_point deadline_;
+    bool writing_ = false;
+    bool closing_ = false;     // the session asked to close: flush first
+    bool lingering_ = false;   // flushed and half-closed: waiting for EOF
+    bool closed_ = false;
+};
+
+void RtmpServer::Impl::accept()
+{
+    // Handlers hold the Impl: the RtmpServer may be gone when an aborted
+    // accept completes.
+    acceptor.async_accept([self = shared_from_this(), this](boost::system::error_code ec,
+                                                            tcp::socket socket) {
+        if (stopped || ec == asio::error::operation_aborted) return;
+        if (ec) {
+            log::warn("rtmp accept: " + ec.message());
+            retry.expires_after(std::chrono::milliseconds(100));
+            retry.async_wait([self](boost::system::error_code e) {
+                if (!e && !self->stopped) self->accept();
+            });
+            return;
+        }
+        boost::system::error_code pe;
+        const tcp::endpoint remote = socket.remote_endpoint(pe);
+        const std::string peer = pe ? "unknown" : endpoint_text(remote);
+        const size_t limit = config.rtmp_max_connections > 0
+                                 ? static_cast<size_t>(config.rtmp_max_connections)
+                                 : 0;
+        if (connections.size() >= limit) {
+            log::warn("rtmp " + peer + ": refused, " + std::to_string(connections.size()) +
+                      " connections open (rtmp.max_connections)");
+            socket.close(pe);
+        } else {
+            auto conn = std::make_shared<RtmpConnection>(self, std::move(socket), peer);
+            connections.insert(conn);
+            ++metrics.rtmp_connections;
+            conn->start();
+        }
+        accept();
+    });
+}
+
+RtmpServer::RtmpServer(asio::io_context& loop, const Config& config, Metrics& metrics,
+                       PublishControl& control, RtmpServerOptions options)
+    : impl_(std::make_shared<Impl>(loop, config, metrics, control, options))
+{
+}
+
+RtmpServer::~RtmpServer() { stop(); }
+
+Status RtmpServer::listen()
+{
+    Impl& s = *impl_;
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(s.config.bind_address, ec);
+    if (ec) return Error("rtmp: bind address '" + s.config.bind_address + "' is not an IP address");
+    if (s.config.rtmp_port < 0 || s.config.rtmp_port > 65535) {
+        return Error("rtmp: port " + std::to_string(s.config.rtmp_port) + " out of range");
+    }
+    const tcp::endpoint ep(addr, static_cast<uint16_t>(s.config.rtmp_port));
+    auto fail = [&](const char* what) {
+        boost::system::error_code ignored;
+        s.acceptor.close(ignored);
+        return Error("rtmp listen " + endpoint_text(ep) + ": " + what + ": " + ec.message());
+    };
+    s.acceptor.open(ep.protocol(), ec);
+    if (ec) return fail("open");
+    s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (ec) return fail("SO_REUSEADDR");
+    s.acceptor.bind(ep, ec);
+    if (ec) return fail("bind");
+    s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail("listen");
+    s.stopped = false;
+    s.accept();
+    return {};
+}
+
+uint16_t RtmpServer::port() const
+{
+    boost::system::error_code ec;
+    const tcp::endpoint ep = impl_->acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+}
+
+void RtmpServer::stop()
+{
+    Impl& s = *impl_;
+    s.stopped = true;
+    boost::system::error_code ec;
+    s.acceptor.close(ec);
+    s.retry.cancel();
+    // close() erases from the set: iterate over a copy.
+    std::vector<std::shared_ptr<RtmpConnection>> open(s.connections.begin(), s.connections.end());
+    for (auto& c : open) c->close();
+}
+
+size_t RtmpServer::connections() const { return impl_->connections.size(); }
+
+}  // namespace fanout::ingest
