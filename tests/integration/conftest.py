@@ -76,3 +76,190 @@ http {{
             ["nginx", "-t", "-p", str(self.prefix), "-e", "stderr",
              "-c", str(self.prefix / "nginx.conf")],
             capture_output=True, text=True, timeout=30)
+
+
+ORIGIN_BIN = BUILD / "bin" / "fanout-origin"
+
+
+class Origin:
+    """A real fanout-origin process on loopback."""
+
+    def __init__(self, workdir: pathlib.Path, store_uri: str, name="origin-1",
+                 host="127.0.0.1", period_ms=500, extra=None):
+        self.workdir = workdir
+        self.name = name
+        self.host = host
+        self.http_port = free_port(host)
+        self.rtmp_port = free_port(host)
+        self.store_uri = store_uri
+        self.log_path = workdir / f"{name}.log"
+        props = {
+            "server.name": name,
+            "server.host_address": host,
+            "server.bind_address": host,
+            "http.port": self.http_port,
+            "rtmp.port": self.rtmp_port,
+            "clusterdb.host": store_uri,
+            "cluster.update_period_ms": period_ms,
+            "cluster.dead_factor": 4,
+            "hlsTime": 1,
+            "hlsListSize": 5,
+            "log.level": "info",
+        }
+        props.update(extra or {})
+        self.conf = workdir / f"{name}.properties"
+        self.conf.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        self.proc = None
+
+    @property
+    def http(self):
+        return f"http://{self.host}:{self.http_port}"
+
+    def rtmp(self, app, stream):
+        return f"rtmp://{self.host}:{self.rtmp_port}/{app}/{stream}"
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([str(ORIGIN_BIN), "--config",
+                                      str(self.conf)], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        ok = wait_port(self.http_port, self.host) and \
+            wait_port(self.rtmp_port, self.host)
+        assert ok, f"origin did not listen; log:\n{self.log_text()}"
+        return self
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=None):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()
+        self.proc = None
+
+
+class Publisher:
+    """ffmpeg publishing a test pattern (or a file with -c copy)."""
+
+    def __init__(self, url, workdir, seconds=None, source=None, name="pub"):
+        self.url = url
+        self.log_path = workdir / f"{name}.ffmpeg.log"
+        if source is None:
+            args = ["-re", "-f", "lavfi", "-i",
+                    "testsrc=size=640x360:rate=25",
+                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+            if seconds:
+                args += ["-t", str(seconds)]
+            args += ["-c:v", "libx264", "-preset", "ultrafast",
+                     "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
+                     "-c:a", "aac", "-b:a", "64k"]
+        else:
+            args = ["-re", "-i", str(source), "-c", "copy"]
+        self.cmd = ["ffmpeg", "-hide_banner", "-loglevel", "warning",
+                    "-nostdin"] + args + ["-f", "flv", url]
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        return self
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace")
+
+
+def http_get(url, timeout=5.0, headers=None, method="GET", body=None):
+    """(status, headers, body bytes) — never raises on HTTP errors."""
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def wait_for(pred, timeout=15.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    return pred()
+
+
+def ffprobe(url, timeout=60):
+    import json
+    r = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json",
+                        "-show_format", "-show_streams", url],
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"ffprobe {url}: {r.stderr}"
+    return json.loads(r.stdout)
+
+
+class Redis:
+    """A real redis-server on loopback, stoppable and restartable."""
+
+    def __init__(self, workdir: pathlib.Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc = None
+
+    @property
+    def uri(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_port(self.port), "redis-server did not start"
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture
+def redis_server(tmpdir_path):
+    r = Redis(tmpdir_path).start()
+    yield r
+    r.stop()

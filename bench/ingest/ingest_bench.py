@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: N concurrent RTMP publishers (-c copy of a 2 Mbps 720p
+H.264/AAC file) into fanout-origin and, in the same run, into nginx with
+nginx-rtmp-module (`hls on`, same fragment length).
+
+Reports server CPU seconds per stream-minute and RSS, side by side, and
+fanout's segment availability (frame that closes a segment arriving ->
+segment listed), p50/p95, from its /metrics.
+
+  bench/ingest/ingest_bench.py [--counts 1,10,30] [--seconds 30]
+"""
+import argparse
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("BUILD", ROOT / "build"))
+ORIGIN = BUILD / "bin" / "fanout-origin"
+RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+HLS_TIME = 2
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def tree(pid):
+    """pid and its descendants (nginx master + workers)."""
+    pids, frontier = [pid], [pid]
+    while frontier:
+        p = frontier.pop()
+        try:
+            kids = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text()
+        except OSError:
+            continue
+        for k in kids.split():
+            pids.append(int(k))
+            frontier.append(int(k))
+    return pids
+
+
+def cpu_seconds(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            fields = pathlib.Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        rest = fields[fields.rindex(")") + 2:].split()
+        total += int(rest[11]) + int(rest[12])       # utime + stime
+    return total / TICK
+
+
+def rss_mb(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            total += int(pathlib.Path(f"/proc/{p}/statm").read_text()
+                         .split()[1]) * PAGE
+        except OSError:
+            pass
+    return total / 2**20
+
+
+def make_source(path):
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.flv")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
+         "sine=frequency=440:sample_rate=48000", "-t", "30",
+         "-c:v", "libx264", "-preset", "veryfast", "-b:v", "2M",
+         "-maxrate", "2M", "-bufsize", "4M", "-g", "60", "-pix_fmt",
+         "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv", str(tmp)],
+        check=True)
+    tmp.rename(path)
+
+
+class Fanout:
+    name = "fanout-origin (HLS+DASH)"
+
+    def __init__(self, work):
+        self.http, self.rtmp = free_port(), free_port()
+        conf = work / "origin.properties"
+        conf.write_text(
+            f"server.name=bench\nserver.host_address=127.0.0.1\n"
+            f"server.bind_address=127.0.0.1\nhttp.port={self.http}\n"
+            f"rtmp.port={self.rtmp}\n"
+            f"clusterdb.host=sqlite://{work}/cluster.db\n"
+            f"hlsTime={HLS_TIME}\nhlsListSize=5\nlog.level=warn\n")
+        self.proc = subprocess.Popen([str(ORIGIN), "--config", str(conf)],
+                                     stderr=open(work / "origin.log", "wb"))
+        wait_port(self.rtmp)
+
+    def url(self, i):
+        return f"rtmp://127.0.0.1:{self.rtmp}/LiveApp/s{i}"
+
+    def segment_latency(self):
+        body = urllib.request.urlopen(
+            f"http://127.0.0.1:{self.http}/metrics", timeout=5).read().decode()
+        q = dict(re.findall(r'fanout_segment_publish_ms\{quantile="([\d.]+)"\}'
+                            r' ([\d.e+-]+)', body))
+        n = re.search(r"fanout_segment_publish_ms_count (\d+)", body)
+        return float(q.get("0.5", 0)), float(q.get("0.95", 0)), \
+            int(n.group(1)) if n else 0
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+class NginxRtmp:
+    name = "nginx-rtmp (HLS only)"
+
+    def __init__(self, work):
+        self.rtmp = free_port()
+        (work / "hls").mkdir()
+        (work / "logs").mkdir()
+        conf = work / "nginx.conf"
+        conf.write_text(f"""
+load_module {RTMP_MODULE};
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+rtmp {{
+    server {{
+        listen 127.0.0.1:{self.rtmp};
+        chunk_size 4096;
+        application LiveApp {{
+            live on;
+            hls on;
+            hls_path {work}/hls;
+            hls_fragment {HLS_TIME}s;
+            hls_playlist_length {HLS_TIME * 5}s;
+        }}
+    }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", str(work), "-e",
+                                      "stderr", "-c", str(conf)],
+                                     stderr=open(work / "nginx.out", "wb"))
+        wait_port(self.rtmp)
+
+    def url(self, i):
+        return f"rtmp://127.0.0.1:{self.rtmp}/LiveApp/s{i}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def run(server_cls, n, seconds, source, warmup=5):
+    work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-ingest-"))
+    server = server_cls(work)
+    pubs = []
+    try:
+        for i in range(n):
+            pubs.append(subprocess.Popen(
+                ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop",
+                 "-1", "-i", str(source), "-c", "copy", "-f", "flv",
+                 server.url(i)], stdout=subprocess.DEVNULL,
+                stderr=open(work / f"pub{i}.log", "wb")))
+        time.sleep(warmup)
+        c0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
+        time.sleep(seconds)
+        c1, t1 = cpu_seconds(server.proc.pid), time.monotonic()
+        rss = rss_mb(server.proc.pid)
+        alive = sum(p.poll() is None for p in pubs)
+        extra = server.segment_latency() if hasattr(server,
+                                                    "segment_latency") else None
+        cpu_per_stream_min = (c1 - c0) / (n * (t1 - t0) / 60)
+        return cpu_per_stream_min, rss, alive, extra
+    finally:
+        for p in pubs:
+            p.terminate()
+        for p in pubs:
+            p.wait(timeout=10)
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--counts", default="1,10,30")
+    ap.add_argument("--seconds", type=int, default=30)
+    args = ap.parse_args()
+    source = BUILD / "bench" / "src-720p-2mbps.flv"
+    make_source(source)
+    print(f"### ingest: {args.seconds} s measured per row after 5 s warm-up,"
+          f" `-c copy` of a 2 Mbps 720p30 H.264/AAC file, hlsTime "
+          f"{HLS_TIME} s\n")
+    print("| publishers | server | CPU s per stream-minute | RSS MiB | "
+          "publishers alive | ratio to nginx-rtmp |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    latencies = []
+    ok = True
+    for n in [int(x) for x in args.counts.split(",")]:
+        ngx = run(NginxRtmp, n, args.seconds, source)
+        fan = run(Fanout, n, args.seconds, source)
+        ratio = fan[0] / ngx[0] if ngx[0] > 0 else float("nan")
+        print(f"| {n} | {NginxRtmp.name} | {ngx[0]:.3f} | {ngx[1]:.1f} | "
+              f"{ngx[2]}/{n} | 1.00 |")
+        print(f"| {n} | {Fanout.name} | {fan[0]:.3f} | {fan[1]:.1f} | "
+              f"{fan[2]}/{n} | {ratio:.2f} |")
+        latencies.append((n, fan[3]))
+        ok &= fan[2] == n and ngx[2] == n
+        sys.stdout.flush()
+    print("\n### segment availability (fanout-origin, from /metrics)\n")
+    print("| publishers | segments | p50 ms | p95 ms |")
+    print("| ---: | ---: | ---: | ---: |")
+    for n, (p50, p95, count) in latencies:
+        print(f"| {n} | {count} | {p50:.3f} | {p95:.3f} |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
