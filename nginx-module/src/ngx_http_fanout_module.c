@@ -1,29 +1,52 @@
 /*
  * ngx_http_fanout_module — the edge's link to the cluster store.
  *
- * This first part opens the store named by `fanout_store` in every worker
- * and checks the URI at configuration time, so `nginx -t` rejects a bad
- * one with the store library's message.  The stream lookup (issue 4)
- * builds on it.
+ * For /{app}/streams/... requests in a location with `fanout_lookup on`,
+ * a precontent phase handler (ngx_http_fanout_handler.c) finds the origin
+ * that publishes the stream and sets $fanout_origin for
+ * `proxy_pass http://$fanout_origin;`.  Answers are cached for every
+ * worker in shared memory (ngx_http_fanout_shm.c); store calls block, so
+ * they run on an nginx thread pool (ngx_http_fanout_lookup.c).  Worker 0
+ * registers the edge in the store and heartbeats (ngx_http_fanout_node.c).
+ *
+ * This file: directives, configuration, process start.
  */
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
+#include "ngx_http_fanout_module.h"
 
-#include "fanout/store.h"
+#include <ifaddrs.h>
+#include <net/if.h>
 
-typedef struct {
-    ngx_str_t   uri;            /* fanout_store */
-    fo_store   *store;          /* per worker, opened in init_process */
-} ngx_http_fanout_main_conf_t;
 
 static void *ngx_http_fanout_create_main_conf(ngx_conf_t *cf);
-static char *ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
+static char *ngx_http_fanout_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_fanout_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_fanout_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_fanout_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_fanout_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fanout_exit_process(ngx_cycle_t *cycle);
 
-static ngx_command_t ngx_http_fanout_commands[] = {
+static char *ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_origin_nodes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_check_id(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_fanout_default_host(ngx_conf_t *cf, ngx_str_t *host);
+
+/* in ngx_http_fanout_handler.c */
+ngx_int_t ngx_http_fanout_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_fanout_add_variables(ngx_conf_t *cf);
+
+
+static ngx_command_t  ngx_http_fanout_commands[] = {
 
     { ngx_string("fanout_store"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -32,21 +55,124 @@ static ngx_command_t ngx_http_fanout_commands[] = {
       0,
       NULL },
 
+    { ngx_string("fanout_cache_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, zone_size),
+      NULL },
+
+    { ngx_string("fanout_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, thread_pool_name),
+      NULL },
+
+    { ngx_string("fanout_lookup_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, lookup_timeout),
+      NULL },
+
+    { ngx_string("fanout_origin_nodes"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_fanout_origin_nodes,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fanout_node_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, node_id),
+      NULL },
+
+    { ngx_string("fanout_node_address"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_fanout_node_address,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fanout_node_group"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, node_group),
+      NULL },
+
+    { ngx_string("fanout_update_period"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, update_period),
+      NULL },
+
+    { ngx_string("fanout_lookup"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, lookup),
+      NULL },
+
+    { ngx_string("fanout_lookup_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, ttl),
+      NULL },
+
+    { ngx_string("fanout_lookup_negative_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, negative_ttl),
+      NULL },
+
+    { ngx_string("fanout_apps"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_fanout_apps,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fanout_invalidate"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, invalidate),
+      NULL },
+
+    { ngx_string("fanout_status"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_fanout_status,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
-static ngx_http_module_t ngx_http_fanout_module_ctx = {
-    NULL,                                   /* preconfiguration */
-    NULL,                                   /* postconfiguration */
+
+static ngx_http_module_t  ngx_http_fanout_module_ctx = {
+    ngx_http_fanout_preconfiguration,       /* preconfiguration */
+    ngx_http_fanout_postconfiguration,      /* postconfiguration */
+
     ngx_http_fanout_create_main_conf,       /* create main configuration */
-    NULL,                                   /* init main configuration */
+    ngx_http_fanout_init_main_conf,         /* init main configuration */
+
     NULL,                                   /* create server configuration */
     NULL,                                   /* merge server configuration */
-    NULL,                                   /* create location configuration */
-    NULL                                    /* merge location configuration */
+
+    ngx_http_fanout_create_loc_conf,        /* create location configuration */
+    ngx_http_fanout_merge_loc_conf          /* merge location configuration */
 };
 
-ngx_module_t ngx_http_fanout_module = {
+
+ngx_module_t  ngx_http_fanout_module = {
     NGX_MODULE_V1,
     &ngx_http_fanout_module_ctx,            /* module context */
     ngx_http_fanout_commands,               /* module directives */
@@ -61,69 +187,269 @@ ngx_module_t ngx_http_fanout_module = {
     NGX_MODULE_V1_PADDING
 };
 
+
+static ngx_str_t  ngx_http_fanout_zone_name = ngx_string("fanout_cache");
+static ngx_str_t  ngx_http_fanout_default_pool = ngx_string("default");
+static ngx_str_t  ngx_http_fanout_default_app = ngx_string("LiveApp");
+
+
 static void *
 ngx_http_fanout_create_main_conf(ngx_conf_t *cf)
 {
-    return ngx_pcalloc(cf->pool, sizeof(ngx_http_fanout_main_conf_t));
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    fmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_fanout_main_conf_t));
+    if (fmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     fmcf->uri = { 0, NULL };
+     *     fmcf->thread_pool_name = { 0, NULL };
+     *     fmcf->origin_nodes = NULL;
+     *     fmcf->node_id, node_host, node_group = { 0, NULL };
+     */
+
+    fmcf->zone_size = NGX_CONF_UNSET_SIZE;
+    fmcf->lookup_timeout = NGX_CONF_UNSET_MSEC;
+    fmcf->update_period = NGX_CONF_UNSET_MSEC;
+    fmcf->node_port = NGX_CONF_UNSET;
+
+    return fmcf;
 }
+
 
 static char *
-ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_fanout_init_main_conf(ngx_conf_t *cf, void *conf)
 {
-    ngx_http_fanout_main_conf_t  *fmcf = conf;
-    ngx_str_t                    *value;
-    u_char                       *uri;
-    fo_store                     *probe;
-    fo_error                      err;
+    ngx_http_fanout_main_conf_t *fmcf = conf;
 
-    if (fmcf->uri.data != NULL) {
-        return "is duplicate";
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   id;
+
+    if (fmcf->uri.data == NULL) {
+        return NGX_CONF_OK;         /* the module is idle */
     }
-    value = cf->args->elts;
-    uri = ngx_pnalloc(cf->pool, value[1].len + 1);
-    if (uri == NULL) {
+
+    ngx_conf_init_size_value(fmcf->zone_size, 1024 * 1024);
+    ngx_conf_init_msec_value(fmcf->lookup_timeout, 5000);
+    ngx_conf_init_msec_value(fmcf->update_period, 5000);
+
+    if (fmcf->zone_size < 8 * ngx_pagesize) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_cache_zone\" must be at least %uzk",
+                           8 * ngx_pagesize / 1024);
         return NGX_CONF_ERROR;
     }
-    ngx_cpystrn(uri, value[1].data, value[1].len + 1);
 
-    /* Opening checks the URI and the server now, while the operator
-     * watches `nginx -t`; workers open their own handles later (a handle
-     * must not cross fork()). */
-    if (fo_store_open((const char *) uri, &probe, &err) != FO_OK) {
-        if (err.code == FO_ERR_INVALID) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.msg);
+    if (fmcf->lookup_timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_lookup_timeout\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (fmcf->thread_pool_name.data == NULL) {
+        fmcf->thread_pool_name = ngx_http_fanout_default_pool;
+    }
+
+    /* an unknown pool name fails later, in thread_pool's init_conf */
+    fmcf->thread_pool = ngx_thread_pool_add(cf, &fmcf->thread_pool_name);
+    if (fmcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (fmcf->node_id.data == NULL) {
+        /* "edge-" + host name, with what an id cannot hold made '-' */
+        len = ngx_min(5 + cf->cycle->hostname.len, FO_ID_MAX - 1);
+
+        id.data = ngx_pnalloc(cf->pool, len + 1);
+        if (id.data == NULL) {
             return NGX_CONF_ERROR;
         }
-        /* An unreachable store is not a configuration error: the edge
-         * starts and serves what it can (stale mappings, static origins). */
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "%s", err.msg);
-    } else {
-        fo_store_close(probe);
+
+        p = ngx_cpymem(id.data, "edge-", 5);
+        ngx_memcpy(p, cf->cycle->hostname.data, len - 5);
+
+        for ( /* void */ ; p < id.data + len; p++) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                  || (*p >= '0' && *p <= '9')
+                  || *p == '_' || *p == '.' || *p == '-'))
+            {
+                *p = '-';
+            }
+        }
+
+        id.data[len] = '\0';
+        id.len = len;
+        fmcf->node_id = id;
     }
-    fmcf->uri.data = uri;
-    fmcf->uri.len = value[1].len;
+
+    if (ngx_http_fanout_check_id(cf, "fanout_node_id", &fmcf->node_id)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (fmcf->node_group.data == NULL) {
+        ngx_str_set(&fmcf->node_group, "default");
+    }
+
+    if (ngx_http_fanout_check_id(cf, "fanout_node_group", &fmcf->node_group)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (fmcf->node_host.data == NULL) {
+        if (ngx_http_fanout_default_host(cf, &fmcf->node_host) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        fmcf->node_port = 80;
+    }
+
+    fmcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_fanout_zone_name,
+                                           fmcf->zone_size,
+                                           &ngx_http_fanout_module);
+    if (fmcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf->shm_zone->init = ngx_http_fanout_init_zone;
+    fmcf->shm_zone->data = fmcf;
+
     return NGX_CONF_OK;
 }
+
+
+static void *
+ngx_http_fanout_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_fanout_loc_conf_t  *flcf;
+
+    flcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_fanout_loc_conf_t));
+    if (flcf == NULL) {
+        return NULL;
+    }
+
+    flcf->lookup = NGX_CONF_UNSET;
+    flcf->invalidate = NGX_CONF_UNSET;
+    flcf->ttl = NGX_CONF_UNSET_MSEC;
+    flcf->negative_ttl = NGX_CONF_UNSET_MSEC;
+    flcf->apps = NGX_CONF_UNSET_PTR;
+
+    return flcf;
+}
+
+
+static char *
+ngx_http_fanout_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_fanout_loc_conf_t *prev = parent;
+    ngx_http_fanout_loc_conf_t *conf = child;
+
+    ngx_str_t                    *app;
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    ngx_conf_merge_value(conf->lookup, prev->lookup, 0);
+    ngx_conf_merge_value(conf->invalidate, prev->invalidate, 0);
+    ngx_conf_merge_msec_value(conf->ttl, prev->ttl, 1000);
+    ngx_conf_merge_msec_value(conf->negative_ttl, prev->negative_ttl, 500);
+    ngx_conf_merge_ptr_value(conf->apps, prev->apps, NULL);
+
+    if (conf->apps == NULL) {
+        conf->apps = ngx_array_create(cf->pool, 1, sizeof(ngx_str_t));
+        if (conf->apps == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        app = ngx_array_push(conf->apps);
+        if (app == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *app = ngx_http_fanout_default_app;
+    }
+
+    if (conf->ttl == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_lookup_ttl\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->lookup || conf->invalidate) {
+        fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fanout_module);
+
+        if (fmcf->uri.data == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"fanout_lookup\" requires \"fanout_store\"");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fanout_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_fanout_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_fanout_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    /*
+     * precontent, not access: it must run for every request whatever
+     * `satisfy` says, and it is where try_files and mirror wait too.
+     */
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fanout_handler;
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_fanout_init_process(ngx_cycle_t *cycle)
 {
     ngx_http_fanout_main_conf_t  *fmcf;
-    fo_error                      err;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
 
     fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_fanout_module);
+
     if (fmcf == NULL || fmcf->uri.data == NULL) {
         return NGX_OK;
     }
-    if (fo_store_open((const char *) fmcf->uri.data, &fmcf->store, &err)
-        != FO_OK)
-    {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "fanout: store not open yet: %s", err.msg);
-        fmcf->store = NULL;
+
+    /* no store handle here: opening one blocks; pool threads open them */
+
+    if (ngx_http_fanout_lookup_init_worker(cycle, fmcf) != NGX_OK) {
+        return NGX_ERROR;
     }
-    return NGX_OK;
+
+    return ngx_http_fanout_node_init_worker(cycle, fmcf);
 }
+
 
 static void
 ngx_http_fanout_exit_process(ngx_cycle_t *cycle)
@@ -131,8 +457,296 @@ ngx_http_fanout_exit_process(ngx_cycle_t *cycle)
     ngx_http_fanout_main_conf_t  *fmcf;
 
     fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_fanout_module);
-    if (fmcf != NULL && fmcf->store != NULL) {
-        fo_store_close(fmcf->store);
-        fmcf->store = NULL;
+
+    if (fmcf && fmcf->uri.data) {
+        ngx_http_fanout_lookup_exit_worker(fmcf);
     }
+}
+
+
+static char *
+ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_main_conf_t  *fmcf = conf;
+
+    u_char     *uri;
+    fo_error    err;
+    fo_store   *probe;
+    ngx_str_t  *value;
+
+    if (fmcf->uri.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    uri = ngx_pnalloc(cf->pool, value[1].len + 1);
+    if (uri == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn(uri, value[1].data, value[1].len + 1);
+
+    /*
+     * Opening checks the URI and the server now, while the operator
+     * watches `nginx -t`; workers open their own handles later, in pool
+     * threads (a handle must not cross fork()).
+     */
+    if (fo_store_open((const char *) uri, &probe, &err) != FO_OK) {
+        if (err.code == FO_ERR_INVALID) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.msg);
+            return NGX_CONF_ERROR;
+        }
+
+        /* An unreachable store is not a configuration error: the edge
+         * starts and serves what it can (stale mappings, static origins). */
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "%s", err.msg);
+
+    } else {
+        fo_store_close(probe);
+    }
+
+    fmcf->uri.data = uri;
+    fmcf->uri.len = value[1].len;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_fanout_origin_nodes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_main_conf_t  *fmcf = conf;
+
+    u_char      *p;
+    ngx_str_t   *value, *node;
+    ngx_url_t    u;
+    ngx_uint_t   i;
+
+    if (fmcf->origin_nodes != NULL) {
+        return "is duplicate";
+    }
+
+    fmcf->origin_nodes = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                          sizeof(ngx_str_t));
+    if (fmcf->origin_nodes == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+
+        u.url = value[i];
+        u.default_port = 5080;
+        u.no_resolve = 1;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.uri.len
+            || u.host.len == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%s in fanout_origin_nodes \"%V\"",
+                               u.err ? u.err : "invalid host:port", &u.url);
+            return NGX_CONF_ERROR;
+        }
+
+        node = ngx_array_push(fmcf->origin_nodes);
+        if (node == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* "host:port" as $fanout_origin carries it ([v6] keeps brackets) */
+        node->data = ngx_pnalloc(cf->pool, u.host.len + 1 + NGX_INT_T_LEN);
+        if (node->data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        p = ngx_sprintf(node->data, "%V:%d", &u.host, (int) u.port);
+        node->len = p - node->data;
+
+        if (node->len >= NGX_HTTP_FANOUT_ORIGIN_MAX) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "too long origin \"%V\"", &u.url);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_main_conf_t  *fmcf = conf;
+
+    ngx_str_t  *value, host;
+    ngx_url_t   u;
+
+    if (fmcf->node_host.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = value[1];
+    u.default_port = 80;
+    u.no_resolve = 1;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.uri.len
+        || u.host.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s in fanout_node_address \"%V\"",
+                           u.err ? u.err : "invalid host[:port]", &u.url);
+        return NGX_CONF_ERROR;
+    }
+
+    host = u.host;
+
+    /* the store holds a bare address: [v6] loses its brackets */
+    if (host.len > 2 && host.data[0] == '[') {
+        host.data++;
+        host.len -= 2;
+    }
+
+    if (host.len >= FO_ADDR_MAX) {
+        return "is too long";
+    }
+
+    fmcf->node_host.data = ngx_pnalloc(cf->pool, host.len + 1);
+    if (fmcf->node_host.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn(fmcf->node_host.data, host.data, host.len + 1);
+    fmcf->node_host.len = host.len;
+    fmcf->node_port = u.port;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_loc_conf_t *flcf = conf;
+
+    ngx_str_t   *value, *app;
+    ngx_uint_t   i;
+
+    if (flcf->apps != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    flcf->apps = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                  sizeof(ngx_str_t));
+    if (flcf->apps == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_http_fanout_check_id(cf, "fanout_apps", &value[i])
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        app = ngx_array_push(flcf->apps);
+        if (app == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *app = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_fanout_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Node ids, groups and app names obey the store's rule (fo_valid_id). */
+static char *
+ngx_http_fanout_check_id(ngx_conf_t *cf, const char *directive, ngx_str_t *id)
+{
+    u_char  buf[FO_ID_MAX];
+
+    if (id->len == 0 || id->len >= FO_ID_MAX) {
+        goto invalid;
+    }
+
+    (void) ngx_cpystrn(buf, id->data, id->len + 1);
+
+    if (ngx_strlen(buf) == id->len && fo_valid_id((char *) buf, FO_ID_MAX)) {
+        return NGX_CONF_OK;
+    }
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid name \"%V\" in \"%s\": 1 to %d characters "
+                       "of A-Z a-z 0-9 _ . -", id, directive, FO_ID_MAX - 1);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* The first IPv4 address of an interface that is up and not loopback. */
+static ngx_int_t
+ngx_http_fanout_default_host(ngx_conf_t *cf, ngx_str_t *host)
+{
+    size_t           len;
+    struct ifaddrs  *ifs, *ifa;
+
+    host->data = ngx_pnalloc(cf->pool, NGX_INET_ADDRSTRLEN + 1);
+    if (host->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = 0;
+
+    if (getifaddrs(&ifs) == 0) {
+        for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
+            if (ifa->ifa_addr == NULL
+                || ifa->ifa_addr->sa_family != AF_INET
+                || !(ifa->ifa_flags & IFF_UP)
+                || (ifa->ifa_flags & IFF_LOOPBACK))
+            {
+                continue;
+            }
+
+            len = ngx_inet_ntop(AF_INET,
+                                &((struct sockaddr_in *) ifa->ifa_addr)
+                                    ->sin_addr,
+                                host->data, NGX_INET_ADDRSTRLEN);
+            break;
+        }
+
+        freeifaddrs(ifs);
+    }
+
+    if (len == 0) {
+        len = ngx_cpystrn(host->data, (u_char *) "127.0.0.1", 10) - host->data;
+    }
+
+    host->data[len] = '\0';
+    host->len = len;
+
+    return NGX_OK;
 }

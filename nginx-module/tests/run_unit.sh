@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The edge module's unit tests: no nginx needed.
+#   nginx-module/tests/run_unit.sh [OUTDIR] [FUZZ_SECONDS]
+# Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone)
+# with its cmocka test under ASan + UBSan and runs it, then builds the
+# libFuzzer target with clang and runs it FUZZ_SECONDS (default 20; 0
+# skips it), seeded from tests/corpus/uri.  Exits non-zero on a failure,
+# crash, leak or sanitizer report.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/../src
+out=${1:-${FANOUT_BUILD:-$here/../../build}/nginx-module-tests}
+seconds=${2:-${FUZZ_SECONDS:-20}}
+mkdir -p "$out/corpus-uri"
+
+cflags=(-std=c11 -g -O1 -Wall -Wextra -Werror -I"$src")
+
+gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "$here/uri_test.c" "$src/ngx_http_fanout_uri.c" -lcmocka \
+    -o "$out/edge_uri_test"
+"$out/edge_uri_test"
+
+if [ "$seconds" -gt 0 ]; then
+  clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined \
+        "$here/uri_fuzz.c" "$src/ngx_http_fanout_uri.c" -o "$out/edge_uri_fuzz"
+  (cd "$out" && ./edge_uri_fuzz -max_total_time="$seconds" -timeout=5 \
+       -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-uri" \
+       "$here/corpus/uri" 2>&1 | tail -n 6)
+  echo "fuzz edge_uri: ${seconds}s without a crash"
+fi

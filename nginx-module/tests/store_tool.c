@@ -1,0 +1,179 @@
+/*
+ * store_tool.c — writes and reads cluster-store records for the edge's
+ * integration tests, through the store library itself (so the records are
+ * exactly what origins write), until the real origin takes over.
+ *
+ *   store_tool URI heartbeat ID IP HTTP_PORT [origin|edge [GROUP]]
+ *   store_tool URI beat ID IP HTTP_PORT PERIOD_MS     origin heartbeats
+ *                                                     until SIGTERM
+ *   store_tool URI claim APP STREAM NODE ADDR HTTP_PORT SESSION
+ *   store_tool URI release APP STREAM SESSION
+ *   store_tool URI set-status APP STREAM STATUS
+ *   store_tool URI lookup APP STREAM                  key=value lines
+ *   store_tool URI node ID                            key=value lines
+ *   store_tool URI delete-node ID
+ *
+ * Exit status: 0 FO_OK, 1 FO_NOT_FOUND, 2 FO_CONFLICT, 3 any error, 64 usage.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fanout/store.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+    (void) sig;
+    stop = 1;
+}
+
+static int
+finish(fo_status st, const fo_error *err)
+{
+    switch (st) {
+    case FO_OK:
+        return 0;
+    case FO_NOT_FOUND:
+        return 1;
+    case FO_CONFLICT:
+        fprintf(stderr, "store_tool: %s\n", err->msg);
+        return 2;
+    default:
+        fprintf(stderr, "store_tool: %s\n", err->msg);
+        return 3;
+    }
+}
+
+static void
+node_fill(fo_node *n, const char *id, const char *ip, const char *port,
+    fo_role role, const char *group)
+{
+    memset(n, 0, sizeof(*n));
+    snprintf(n->id, sizeof(n->id), "%s", id);
+    snprintf(n->ip, sizeof(n->ip), "%s", ip);
+    snprintf(n->node_group, sizeof(n->node_group), "%s", group);
+    n->http_port = atoi(port);
+    n->rtmp_port = role == FO_ROLE_ORIGIN ? 1935 : 0;
+    n->role = role;
+}
+
+static int
+usage(void)
+{
+    fprintf(stderr, "usage: store_tool URI COMMAND ARGS... (see the source)\n");
+    return 64;
+}
+
+int
+main(int argc, char **argv)
+{
+    int              rc;
+    fo_node          n;
+    fo_store        *s;
+    fo_error         err;
+    fo_status        st;
+    fo_origin        o;
+    fo_claim         c;
+    fo_broadcast     b;
+    const char      *cmd;
+    struct timespec  ts;
+
+    if (argc < 3) {
+        return usage();
+    }
+
+    memset(&err, 0, sizeof(err));
+    cmd = argv[2];
+
+    st = fo_store_open(argv[1], &s, &err);
+    if (st != FO_OK) {
+        return finish(st, &err);
+    }
+
+    rc = 64;
+
+    if (strcmp(cmd, "heartbeat") == 0 && argc >= 6) {
+        node_fill(&n, argv[3], argv[4], argv[5],
+                  argc >= 7 && strcmp(argv[6], "edge") == 0 ? FO_ROLE_EDGE
+                                                            : FO_ROLE_ORIGIN,
+                  argc >= 8 ? argv[7] : "default");
+        rc = finish(fo_node_heartbeat(s, &n, &err), &err);
+
+    } else if (strcmp(cmd, "beat") == 0 && argc == 7) {
+        node_fill(&n, argv[3], argv[4], argv[5], FO_ROLE_ORIGIN, "default");
+        ts.tv_sec = atoi(argv[6]) / 1000;
+        ts.tv_nsec = (long) (atoi(argv[6]) % 1000) * 1000000L;
+        signal(SIGTERM, on_term);
+        signal(SIGINT, on_term);
+        rc = 0;
+        while (!stop) {
+            st = fo_node_heartbeat(s, &n, &err);
+            if (st != FO_OK) {
+                fprintf(stderr, "store_tool: beat: %s\n", err.msg);
+            } else {
+                /* tells the test the first beat is in */
+                printf("beat\n");
+                fflush(stdout);
+            }
+            nanosleep(&ts, NULL);
+        }
+
+    } else if (strcmp(cmd, "claim") == 0 && argc == 9) {
+        memset(&c, 0, sizeof(c));
+        c.app = argv[3];
+        c.stream_id = argv[4];
+        c.node_id = argv[5];
+        c.address = argv[6];
+        c.http_port = atoi(argv[7]);
+        c.session_id = argv[8];
+        c.publish_type = "RTMP";
+        rc = finish(fo_stream_claim(s, &c, &err), &err);
+
+    } else if (strcmp(cmd, "release") == 0 && argc == 6) {
+        rc = finish(fo_stream_release(s, argv[3], argv[4], argv[5], &err),
+                    &err);
+
+    } else if (strcmp(cmd, "set-status") == 0 && argc == 6) {
+        memset(&b, 0, sizeof(b));
+        snprintf(b.app, sizeof(b.app), "%s", argv[3]);
+        snprintf(b.stream_id, sizeof(b.stream_id), "%s", argv[4]);
+        snprintf(b.status, sizeof(b.status), "%s", argv[5]);
+        rc = finish(fo_broadcast_update(s, &b, FO_F_STATUS, &err), &err);
+
+    } else if (strcmp(cmd, "lookup") == 0 && argc == 5) {
+        st = fo_stream_lookup(s, argv[3], argv[4], &o, &err);
+        if (st == FO_OK) {
+            printf("status=%s\nalive=%d\naddress=%s\nhttp_port=%d\n"
+                   "node=%s\nsession=%s\n", o.status, o.node_alive,
+                   o.address, o.http_port, o.node_id, o.session_id);
+        }
+        rc = finish(st, &err);
+
+    } else if (strcmp(cmd, "node") == 0 && argc == 4) {
+        st = fo_node_get(s, argv[3], &n, &err);
+        if (st == FO_OK) {
+            printf("id=%s\nrole=%s\nip=%s\nhttp_port=%d\ngroup=%s\n"
+                   "alive=%d\nlast_update_ms=%lld\nactive_streams=%d\n"
+                   "cpu=%.1f\nmemory=%lld\n",
+                   n.id, n.role == FO_ROLE_EDGE ? "edge" : "origin", n.ip,
+                   n.http_port, n.node_group, n.alive,
+                   (long long) n.last_update_ms, (int) n.active_streams,
+                   n.cpu, (long long) n.memory);
+        }
+        rc = finish(st, &err);
+
+    } else if (strcmp(cmd, "delete-node") == 0 && argc == 4) {
+        rc = finish(fo_node_delete(s, argv[3], &err), &err);
+
+    } else {
+        rc = usage();
+    }
+
+    fo_store_close(s);
+    return rc;
+}

@@ -1,0 +1,237 @@
+/*
+ * uri_test.c — the edge's request-path parser over byte vectors
+ * (src/ngx_http_fanout_uri.c, compiled on its own: no nginx needed).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ngx_http_fanout_uri.h"
+
+#define BYTES(lit)  (const unsigned char *) (lit), sizeof(lit) - 1
+
+static void
+expect_ok(const unsigned char *p, size_t len, const char *app,
+    const char *stream, ngx_http_fanout_kind_e kind, int rendition)
+{
+    ngx_http_fanout_uri_t  u;
+    int                    rc;
+
+    memset(&u, 0xa5, sizeof(u));
+    rc = ngx_http_fanout_uri_parse(p, len, &u);
+    if (rc != NGX_HTTP_FANOUT_URI_OK) {
+        fail_msg("%.*s: rc %d, want OK", (int) len, p, rc);
+    }
+    if (u.app_len != strlen(app) || memcmp(u.app, app, u.app_len) != 0) {
+        fail_msg("%.*s: app '%.*s', want '%s'", (int) len, p,
+                 (int) u.app_len, u.app, app);
+    }
+    if (u.stream_len != strlen(stream)
+        || memcmp(u.stream, stream, u.stream_len) != 0)
+    {
+        fail_msg("%.*s: stream '%.*s', want '%s'", (int) len, p,
+                 (int) u.stream_len, u.stream, stream);
+    }
+    assert_int_equal(u.kind, kind);
+    assert_int_equal(u.rendition, rendition);
+    /* Results point into the input. */
+    assert_true(u.app >= p && u.app + u.app_len <= p + len);
+    assert_true(u.stream >= p && u.stream + u.stream_len <= p + len);
+}
+
+static void
+expect_rc(const unsigned char *p, size_t len, int want)
+{
+    ngx_http_fanout_uri_t  u;
+    int                    rc;
+
+    rc = ngx_http_fanout_uri_parse(p, len, &u);
+    if (rc != want) {
+        fail_msg("'%.*s' (%zu bytes): rc %d, want %d", (int) len, p, len, rc,
+                 want);
+    }
+}
+
+#define OK(lit, app, s, kind, rend) \
+    expect_ok(BYTES(lit), app, s, NGX_HTTP_FANOUT_KIND_##kind, rend)
+#define BAD(lit)        expect_rc(BYTES(lit), NGX_HTTP_FANOUT_URI_BAD)
+#define NOT_STREAM(lit) expect_rc(BYTES(lit), NGX_HTTP_FANOUT_URI_NOT_STREAM)
+
+static void
+test_hls_dash_cmaf(void **state)
+{
+    (void) state;
+    OK("/LiveApp/streams/s1.m3u8", "LiveApp", "s1", HLS, 0);
+    OK("/LiveApp/streams/s1/s1.mpd", "LiveApp", "s1", DASH, 0);
+    OK("/LiveApp/streams/s1/ab12-init.mp4", "LiveApp", "s1", INIT, 0);
+    OK("/LiveApp/streams/s1/ab12-17.m4s", "LiveApp", "s1", SEGMENT, 0);
+    OK("/LiveApp/streams/s1/ab12-17.ts", "LiveApp", "s1", SEGMENT, 0);
+    OK("/LiveApp/streams/s1/s1_720p.m3u8", "LiveApp", "s1", HLS, 0);
+    OK("/a/streams/b.c-d_e.m3u8", "a", "b.c-d_e", HLS, 0);
+    OK("/My-App.2/streams/x/y.z.m4s", "My-App.2", "x", SEGMENT, 0);
+}
+
+static void
+test_renditions(void **state)
+{
+    (void) state;
+    OK("/LiveApp/streams/s1_720p.m3u8", "LiveApp", "s1", HLS, 1);
+    OK("/LiveApp/streams/s1_1080p/seg-3.m4s", "LiveApp", "s1", SEGMENT, 1);
+    OK("/LiveApp/streams/cam_2_12345p.m3u8", "LiveApp", "cam_2", HLS, 1);
+    OK("/LiveApp/streams/a_1p.m3u8", "LiveApp", "a", HLS, 1);
+    /* Not a rendition suffix: kept as it is. */
+    OK("/LiveApp/streams/s1_123456p.m3u8", "LiveApp", "s1_123456p", HLS, 0);
+    OK("/LiveApp/streams/s1_p.m3u8", "LiveApp", "s1_p", HLS, 0);
+    OK("/LiveApp/streams/s1720p.m3u8", "LiveApp", "s1720p", HLS, 0);
+    OK("/LiveApp/streams/_720p.m3u8", "LiveApp", "_720p", HLS, 0);
+    OK("/LiveApp/streams/s1_720P.m3u8", "LiveApp", "s1_720P", HLS, 0);
+    OK("/LiveApp/streams/s1_720p.x.m3u8", "LiveApp", "s1_720p.x", HLS, 0);
+}
+
+static void
+test_traversal(void **state)
+{
+    (void) state;
+    BAD("/LiveApp/streams/../s1.m3u8");
+    BAD("/LiveApp/streams/s1/../../etc/passwd.ts");
+    BAD("/LiveApp/streams/./s1.m3u8");
+    BAD("/../streams/s1.m3u8");
+    BAD("/LiveApp/streams/..");
+    BAD("/LiveApp/streams/s1/..");
+    BAD("/LiveApp/streams/...m3u8");        /* stream ".." */
+    BAD("/LiveApp/streams/..m3u8");         /* stream "." */
+    BAD("/LiveApp/streams/.._720p.m3u8");   /* ".." once stripped */
+    BAD("/LiveApp/streams/%2e%2e/s1.m3u8");
+    BAD("/LiveApp/streams/%2E%2E%2Fx.m3u8");
+    BAD("/LiveApp/streams/s1%2fx.m3u8");
+    BAD("/LiveApp/streams/s1\\..\\x.m3u8");
+    BAD("/LiveApp//streams/s1.m3u8");
+    BAD("//LiveApp/streams/s1.m3u8");
+}
+
+static void
+test_bad_bytes(void **state)
+{
+    static const unsigned char nul[] = "/LiveApp/streams/s1\0.m3u8";
+    static const unsigned char high[] = "/LiveApp/streams/s\xc3\xa9.m3u8";
+    static const unsigned char ff[] = "/LiveApp/streams/s1.m3u8\xff";
+
+    (void) state;
+    expect_rc(nul, sizeof(nul) - 1, NGX_HTTP_FANOUT_URI_BAD);
+    expect_rc(high, sizeof(high) - 1, NGX_HTTP_FANOUT_URI_BAD);
+    expect_rc(ff, sizeof(ff) - 1, NGX_HTTP_FANOUT_URI_BAD);
+    BAD("/LiveApp/streams/s 1.m3u8");
+    BAD("/LiveApp/streams/s1.m3u8?x=1");
+    BAD("/LiveApp/streams/s1.m3u8#f");
+    BAD("/LiveApp/streams/s1;x.m3u8");
+    BAD("/LiveApp/streams/s1\r\n.m3u8");
+    BAD("/LiveApp/streams/s1:x.m3u8");
+    BAD("/LiveApp/streams/$(id).m3u8");
+    BAD("/LiveApp/streams/*.m3u8");
+    BAD("LiveApp/streams/s1.m3u8");         /* not absolute */
+    BAD("");
+    expect_rc(NULL, 0, NGX_HTTP_FANOUT_URI_BAD);
+    expect_rc(NULL, 5, NGX_HTTP_FANOUT_URI_BAD);
+}
+
+static void
+test_lengths(void **state)
+{
+    unsigned char  buf[2048];
+    size_t         n;
+    char           want[256];
+
+    (void) state;
+
+    /* A 127-byte stream id is fine, 128 is not. */
+    n = (size_t) sprintf((char *) buf, "/LiveApp/streams/");
+    memset(buf + n, 's', 127);
+    memcpy(buf + n + 127, ".m3u8", 5);
+    memset(want, 's', 127);
+    want[127] = '\0';
+    expect_ok(buf, n + 132, "LiveApp", want, NGX_HTTP_FANOUT_KIND_HLS, 0);
+    memset(buf + n, 's', 128);
+    memcpy(buf + n + 128, ".m3u8", 5);
+    expect_rc(buf, n + 133, NGX_HTTP_FANOUT_URI_BAD);
+
+    /* A 63-byte app is fine, 64 is not. */
+    buf[0] = '/';
+    memset(buf + 1, 'a', 63);
+    n = 64 + (size_t) sprintf((char *) buf + 64, "/streams/s.m3u8");
+    memset(want, 'a', 63);
+    want[63] = '\0';
+    expect_ok(buf, n, want, "s", NGX_HTTP_FANOUT_KIND_HLS, 0);
+    memset(buf + 1, 'a', 64);
+    n = 65 + (size_t) sprintf((char *) buf + 65, "/streams/s.m3u8");
+    expect_rc(buf, n, NGX_HTTP_FANOUT_URI_BAD);
+
+    /* A file name over 255 bytes, then a path over 512. */
+    n = (size_t) sprintf((char *) buf, "/LiveApp/streams/s1/");
+    memset(buf + n, 'f', 256);
+    memcpy(buf + n + 256, ".ts", 3);
+    expect_rc(buf, n + 259, NGX_HTTP_FANOUT_URI_BAD);
+    memset(buf, '/', 1);
+    memset(buf + 1, 'x', sizeof(buf) - 1);
+    expect_rc(buf, sizeof(buf), NGX_HTTP_FANOUT_URI_BAD);
+    expect_rc(buf, 513, NGX_HTTP_FANOUT_URI_BAD);
+}
+
+static void
+test_not_a_stream(void **state)
+{
+    (void) state;
+    NOT_STREAM("/");
+    NOT_STREAM("/LiveApp");
+    NOT_STREAM("/LiveApp/");
+    NOT_STREAM("/LiveApp/streams");
+    NOT_STREAM("/LiveApp/streams/");
+    NOT_STREAM("/LiveApp/streams/s1/");
+    NOT_STREAM("/LiveApp/stream/s1.m3u8");
+    NOT_STREAM("/LiveApp/Streams/s1.m3u8");
+    NOT_STREAM("/LiveApp/rest/v2/broadcasts");
+    NOT_STREAM("/LiveApp/streams/s1.mpd");      /* MPDs live in the dir */
+    NOT_STREAM("/LiveApp/streams/s1.ts");
+    NOT_STREAM("/LiveApp/streams/s1");
+    NOT_STREAM("/LiveApp/streams/s1.M3U8");
+    NOT_STREAM("/LiveApp/streams/s1/x.exe");
+    NOT_STREAM("/LiveApp/streams/s1/x");
+    NOT_STREAM("/LiveApp/streams/s1/.m4s");
+    NOT_STREAM("/LiveApp/streams/.m3u8");
+    NOT_STREAM("/LiveApp/streams/s1/a/b.m4s");
+    NOT_STREAM("/LiveApp/streams/s1/a/b/c/d.m4s");
+    NOT_STREAM("/x/streams/s1/a/b/c/d/e/f/g.m4s");
+}
+
+static void
+test_kind_names(void **state)
+{
+    (void) state;
+    assert_string_equal(ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_HLS),
+                        "hls");
+    assert_string_equal(ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_DASH),
+                        "dash");
+    assert_string_equal(ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_INIT),
+                        "init");
+    assert_string_equal(
+        ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_SEGMENT), "segment");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hls_dash_cmaf),
+        cmocka_unit_test(test_renditions),
+        cmocka_unit_test(test_traversal),
+        cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_not_a_stream),
+        cmocka_unit_test(test_kind_names),
+    };
+
+    return cmocka_run_group_tests_name("edge_uri", tests, NULL, NULL);
+}

@@ -1,0 +1,115 @@
+"""End to end with the real origin: ffmpeg publishes over RTMP to
+fanout-origin, which claims the stream in the store; viewers play HLS and
+DASH through the edge (the shipped edge.conf) with ffprobe.  When the
+publish moves to another origin, the edge follows."""
+import re
+import time
+
+import pytest
+
+import conftest
+from test_edge_harness import (  # noqa: F401  (fixtures)
+    edges, get, wait_for)
+
+ORIGIN_BIN = conftest.BUILD / "bin" / "fanout-origin"
+Origin = getattr(conftest, "Origin", None)
+Publisher = getattr(conftest, "Publisher", None)
+
+pytestmark = pytest.mark.skipif(
+    not ORIGIN_BIN.exists() or Origin is None or Publisher is None,
+    reason="fanout-origin not built (or its test helpers are missing)")
+
+# The origins' liveness settings (conftest.Origin: period 500 ms, factor 4);
+# the edge must judge liveness the same way.
+EDGE_OPTS = "update_period_ms=500&dead_factor=4&timeout_ms=1000"
+
+
+def ffprobe_codecs(url):
+    info = conftest.ffprobe(url)
+    return sorted(s["codec_name"] for s in info["streams"])
+
+
+def playlist_ready(edge, stream, segments=3):
+    r = get(edge.port, f"/LiveApp/streams/{stream}.m3u8")
+    if r.status == 200 and len(re.findall(r"#EXTINF", r.text)) >= segments:
+        return r.text
+    return None
+
+
+@pytest.fixture
+def cluster(tmpdir_path):
+    """Two origins on one SQLite store; stopped afterwards."""
+    uri = f"sqlite://{tmpdir_path}/cluster.db"
+    made = []
+
+    def origin(name):
+        o = Origin(tmpdir_path, uri, name=name).start()
+        made.append(o)
+        return o
+
+    yield uri, origin
+    for o in made:
+        o.stop()
+
+
+def test_publish_to_origin_play_through_edge(cluster, edges, tmpdir_path):
+    uri, origin = cluster
+    o1 = origin("origin-1")
+    edge = edges(f"{uri}?{EDGE_OPTS}", workers=2)
+    pub = Publisher(o1.rtmp("LiveApp", "cam1"), tmpdir_path).start()
+    try:
+        text = wait_for(lambda: playlist_ready(edge, "cam1"), 30)
+        assert text, "no playlist through the edge; origin log:\n" + \
+            o1.log_text()[-3000:]
+
+        base = f"http://127.0.0.1:{edge.port}/LiveApp/streams"
+        before, t0 = edge.status(), time.monotonic()
+        assert ffprobe_codecs(f"{base}/cam1.m3u8") == ["aac", "h264"]
+        assert ffprobe_codecs(f"{base}/cam1/cam1.mpd") == ["aac", "h264"]
+        after, took = edge.status(), time.monotonic() - t0
+        # Playback asks the store about once per TTL (1 s), not per request.
+        requests = after["requests"] - before["requests"]
+        lookups = after["store_lookups"] - before["store_lookups"]
+        assert requests >= 6 and lookups <= took / 1.0 + 2, (after, took)
+
+        # A segment is fetched from the origin once, then served cached.
+        seg = re.search(r"^(cam1/\S+\.m4s)$", text, re.M).group(1)
+        first = get(edge.port, f"/LiveApp/streams/{seg}")
+        again = get(edge.port, f"/LiveApp/streams/{seg}")
+        assert first.status == again.status == 200
+        assert first.body == again.body and len(first.body) > 1000
+        assert again.headers.get("x-cache-status") == "HIT"
+
+        st = edge.status()
+        assert st["store_found"] >= 1 and st["mapped"] == 1, st
+    finally:
+        pub.stop()
+
+
+def test_edge_follows_a_publish_to_another_origin(cluster, edges,
+                                                  tmpdir_path):
+    uri, origin = cluster
+    o1, o2 = origin("origin-1"), origin("origin-2")
+    edge = edges(f"{uri}?{EDGE_OPTS}")
+    pub = Publisher(o1.rtmp("LiveApp", "cam2"), tmpdir_path,
+                    name="pub1").start()
+    try:
+        assert wait_for(lambda: playlist_ready(edge, "cam2"), 30)
+        line = [ln for ln in edge.access_log() if "stream=cam2" in ln][-1]
+        assert f"origin=127.0.0.1:{o1.http_port}" in line, line
+
+        # Unpublish: the origin releases the stream; the edge answers 404.
+        pub.stop()
+        assert wait_for(lambda: get(edge.port, "/LiveApp/streams/cam2.m3u8")
+                        .status == 404, 15), "still served after unpublish"
+
+        # Publish again on origin-2: the edge follows.
+        pub = Publisher(o2.rtmp("LiveApp", "cam2"), tmpdir_path,
+                        name="pub2").start()
+        assert wait_for(lambda: playlist_ready(edge, "cam2", 2), 30)
+        line = [ln for ln in edge.access_log() if "stream=cam2" in ln][-1]
+        assert f"origin=127.0.0.1:{o2.http_port}" in line, line
+        base = f"http://127.0.0.1:{edge.port}/LiveApp/streams"
+        assert ffprobe_codecs(f"{base}/cam2.m3u8") == ["aac", "h264"]
+    finally:
+        pub.stop()
