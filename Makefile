@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
   fonts-dejavu-core python3 python3-pytest wrk docker-compose
 
-.PHONY: all build deps store module test run bench fuzz clean
+.PHONY: all build deps store module test run up down status bench fuzz clean
 
 all: build
 
@@ -66,6 +66,15 @@ test: deps build
 
 run: deps build
 	@bash scripts/run.sh
+
+up: deps build
+	@bash scripts/run.sh up
+
+down:
+	@bash scripts/run.sh down
+
+status:
+	@bash scripts/run.sh status
 
 bench: deps build
 	@bash bench/run.sh

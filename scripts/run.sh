@@ -1,95 +1,233 @@
 #!/usr/bin/env bash
-# make run: a local Fanout cluster in the foreground, with a demo stream.
-# Ctrl-C stops everything.  Logs and state under run/.
+# A whole Fanout cluster on one machine, on loopback addresses:
+#   2 origins (127.0.1.x), 2 edges (127.0.2.x), 1 load balancer (127.0.0.1)
+#   sharing an embedded SQLite store, and a demo publisher (a test pattern
+#   with a clock, through the LB, reconnecting like OBS).
 #
-# Overridable: ORIGIN_ADDR (127.0.1.1), HTTP_PORT (5080), RTMP_PORT (1935),
-# STORE_URI (sqlite://$PWD/run/cluster.db), DEMO (1: publish a test pattern).
+#   scripts/run.sh          foreground; Ctrl-C stops everything   (make run)
+#   scripts/run.sh up       the same in the background            (make up)
+#   scripts/run.sh down     stops a background cluster            (make down)
+#   scripts/run.sh status   what runs, and the cluster's nodes    (make status)
+#
+# Overridable: ORIGINS, EDGES, LB_ADDR, HTTP_PORT (5080), HTTPS_PORT (5443),
+# RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1).
+# Logs and state under run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUN=$ROOT/run
 BIN=$ROOT/build/bin
-mkdir -p "$RUN"
+MODULE=$ROOT/build/modules/ngx_http_fanout_module.so
 
-ORIGIN_ADDR=${ORIGIN_ADDR:-127.0.1.1}
+ORIGINS=${ORIGINS:-127.0.1.1 127.0.1.2}
+EDGES=${EDGES:-127.0.2.1 127.0.2.2}
+LB_ADDR=${LB_ADDR:-127.0.0.1}
 HTTP_PORT=${HTTP_PORT:-5080}
+HTTPS_PORT=${HTTPS_PORT:-5443}
 RTMP_PORT=${RTMP_PORT:-1935}
+RTMPS_PORT=${RTMPS_PORT:-8443}
+PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
+PIDS=$RUN/pids
 
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  echo
-  echo "stopping..."
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "stopped; logs in $RUN"
+# Every process of ours shares the cluster's liveness rule.
+sep='?'; [[ $STORE_URI == *\?* ]] && sep='&'
+STORE_FULL="$STORE_URI${sep}update_period_ms=$PERIOD_MS&dead_factor=4"
+
+say() { printf '%s\n' "$*"; }
+die() { say "run: $*" >&2; exit 1; }
+
+in_use() {   # ADDR PORT -> true when something listens there
+  ss -Htln 2>/dev/null | awk '{print $4}' | grep -qE "^($1|0\.0\.0\.0|\*|\[::\]):$2$"
 }
-trap cleanup INT TERM EXIT
 
-# A port already taken is reported by name.
-port_free() {
-  ! ss -Htln "sport = :$2" 2>/dev/null | awk '{print $4}' \
-      | grep -qE "^($1|0\.0\.0\.0|\*|\[::\]):$2$"
+check_ports() {
+  local spec
+  for spec in "$@"; do
+    set -- $spec
+    in_use "$1" "$2" && die "$3 $1:$2 is already in use (override ${4}=...)"
+  done
+  return 0
 }
-for spec in "$ORIGIN_ADDR $HTTP_PORT http.port" "$ORIGIN_ADDR $RTMP_PORT rtmp.port"; do
-  set -- $spec
-  if ! port_free "$1" "$2"; then
-    echo "run: $3 $1:$2 is already in use (set ${3%%.*}_PORT=...)" >&2
-    exit 1
-  fi
-done
 
-conf=$RUN/origin-1.properties
-cat > "$conf" <<PROPS
-server.name=origin-1
-server.host_address=$ORIGIN_ADDR
-server.bind_address=$ORIGIN_ADDR
+spawn() {   # NAME CMD... : starts in its own session, records the pid
+  local name=$1; shift
+  setsid "$@" >>"$RUN/$name.log" 2>&1 < /dev/null &
+  echo "$! $name" >> "$PIDS"
+}
+
+wait_http() {   # URL NAME
+  for _ in $(seq 150); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  die "$2 did not answer at $1; see $RUN/$2.log"
+}
+
+render_edge() {   # N ADDR
+  local dir=$RUN/edge-$1 origins=""
+  mkdir -p "$dir/logs" "$dir/tmp" "$dir/cache"
+  for o in $ORIGINS; do origins="$origins $o:$HTTP_PORT"; done
+  python3 scripts/render_conf.py nginx-module/conf/edge.conf "$dir/nginx.conf" \
+    --set "load_module=$MODULE" --set user=root --set worker_processes=1 \
+    --set "pid=$dir/nginx.pid" --set "error_log=$dir/logs/error.log notice" \
+    --set "access_log=$dir/logs/access.log fanout" \
+    --set "listen=$2:$HTTP_PORT" \
+    --set "fanout_store=\"$STORE_FULL\"" \
+    --set "fanout_node_id=edge-$1" --set "fanout_node_address=$2:$HTTP_PORT" \
+    --set "fanout_update_period=${PERIOD_MS}ms" \
+    --set "fanout_origin_nodes=${origins# }" \
+    --sub "/var/cache/nginx/fanout=$dir/cache" --temp-dir "$dir/tmp"
+}
+
+render_lb() {
+  local dir=$RUN/lb
+  mkdir -p "$dir/logs" "$dir/tmp"
+  lb-config/gen-cert.sh "$RUN/tls" localhost
+  python3 scripts/render_conf.py lb-config/lb.conf "$dir/nginx.conf" \
+    --set user=root --set worker_processes=1 \
+    --sub "/run/nginx-lb.pid=$dir/nginx.pid" --sub "/var/log/nginx/=$dir/logs/" \
+    --sub "/etc/fanout/lb/=$dir/" --sub "/etc/fanout/tls/=$RUN/tls/" \
+    --tag "HTTP=$LB_ADDR:$HTTP_PORT" --tag "HTTPS=$LB_ADDR:$HTTPS_PORT ssl http2" \
+    --tag "RTMP=$LB_ADDR:$RTMP_PORT" --tag "RTMPS=$LB_ADDR:$RTMPS_PORT ssl" \
+    --temp-dir "$dir/tmp"
+}
+
+up() {
+  [ -s "$PIDS" ] && status_quiet && die "a cluster already runs (make down first)"
+  [ -x "$BIN/fanout-origin" ] && [ -f "$MODULE" ] || die "not built: run make build"
+  mkdir -p "$RUN"; : > "$PIDS"
+  local specs=() n
+  for o in $ORIGINS; do
+    specs+=("$o $HTTP_PORT origin-http HTTP_PORT" "$o $RTMP_PORT origin-rtmp RTMP_PORT")
+  done
+  for e in $EDGES; do specs+=("$e $HTTP_PORT edge-http HTTP_PORT"); done
+  specs+=("$LB_ADDR $HTTP_PORT lb-http HTTP_PORT" "$LB_ADDR $HTTPS_PORT lb-https HTTPS_PORT"
+          "$LB_ADDR $RTMP_PORT lb-rtmp RTMP_PORT" "$LB_ADDR $RTMPS_PORT lb-rtmps RTMPS_PORT")
+  check_ports "${specs[@]}"
+
+  n=0
+  for o in $ORIGINS; do
+    n=$((n + 1))
+    cat > "$RUN/origin-$n.properties" <<PROPS
+server.name=origin-$n
+server.host_address=$o
+server.bind_address=$o
 http.port=$HTTP_PORT
 rtmp.port=$RTMP_PORT
 clusterdb.host=$STORE_URI
+cluster.update_period_ms=$PERIOD_MS
 PROPS
-"$BIN/fanout-origin" --config "$conf" >"$RUN/origin-1.log" 2>&1 &
-pids+=($!)
+    spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
+  done
+  n=0
+  for o in $ORIGINS; do n=$((n + 1)); wait_http "http://$o:$HTTP_PORT/rest/v2/liveness" "origin-$n"; done
 
-for i in $(seq 100); do
-  curl -sf "http://$ORIGIN_ADDR:$HTTP_PORT/rest/v2/liveness" >/dev/null && break
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then
-    echo "run: the origin exited:" >&2; tail -5 "$RUN/origin-1.log" >&2; exit 1
+  n=0
+  for e in $EDGES; do
+    n=$((n + 1))
+    render_edge "$n" "$e"
+    spawn "edge-$n" nginx -g "daemon off;" -p "$RUN/edge-$n" -e "$RUN/edge-$n/logs/error.log" \
+      -c "$RUN/edge-$n/nginx.conf"
+  done
+
+  render_lb
+  local lbc="-p $RUN/lb -e $RUN/lb/logs/error.log -c $RUN/lb/nginx.conf"
+  "$BIN/fanout-lb-sync" --store "$STORE_FULL" --dir "$RUN/lb" --once >> "$RUN/lb-sync.log" 2>&1
+  spawn lb nginx $lbc -g "daemon off;"
+  wait_http "http://$LB_ADDR:$HTTP_PORT/rest/v2/liveness" lb
+  spawn lb-sync "$BIN/fanout-lb-sync" --store "$STORE_FULL" --dir "$RUN/lb" \
+    --period-ms "$PERIOD_MS" --test-cmd "nginx -t -q $lbc" \
+    --reload-cmd "nginx -s reload $lbc"
+
+  if [ "$DEMO" = 1 ]; then
+    spawn demo-publisher bash -c "
+      while true; do
+        ffmpeg -hide_banner -loglevel error -nostdin -re \
+          -f lavfi -i 'testsrc=size=1280x720:rate=30' \
+          -f lavfi -i 'sine=frequency=440:sample_rate=48000' \
+          -vf \"drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:text='%{localtime\:%T}':fontsize=64:fontcolor=white:box=1:boxcolor=black@0.6:x=40:y=40\" \
+          -c:v libx264 -preset veryfast -tune zerolatency -g 60 -pix_fmt yuv420p \
+          -c:a aac -b:a 96k -f flv rtmp://$LB_ADDR:$RTMP_PORT/LiveApp/demo
+        sleep 1   # reconnect, as OBS does
+      done"
   fi
-  sleep 0.1
-done
+  info
+}
 
-PUBLISH=rtmp://$ORIGIN_ADDR:$RTMP_PORT/LiveApp
-if [ "$DEMO" = 1 ]; then
-  ffmpeg -hide_banner -loglevel error -nostdin -re \
-    -f lavfi -i "testsrc=size=1280x720:rate=30" \
-    -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-    -vf "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:text='%{localtime\:%T}':fontsize=64:fontcolor=white:box=1:boxcolor=black@0.6:x=40:y=40" \
-    -c:v libx264 -preset veryfast -tune zerolatency -g 60 -pix_fmt yuv420p \
-    -c:a aac -b:a 96k -f flv "$PUBLISH/demo" >"$RUN/demo-publisher.log" 2>&1 &
-  pids+=($!)
-fi
+info() {
+  local H=http://$LB_ADDR:$HTTP_PORT S=https://$LB_ADDR:$HTTPS_PORT
+  cat <<INFO
 
-H=http://$ORIGIN_ADDR:$HTTP_PORT
-cat <<INFO
+Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
+(store: $STORE_URI; logs: $RUN/)
 
-Fanout is running (store: $STORE_URI; logs: $RUN/)
+  HLS    $H/LiveApp/streams/demo.m3u8
+         $S/LiveApp/streams/demo.m3u8   (self-signed: curl -k)
+  DASH   $H/LiveApp/streams/demo/demo.mpd
+  OBS    server rtmp://$LB_ADDR:$RTMP_PORT/LiveApp  (or rtmps://$LB_ADDR:$RTMPS_PORT/LiveApp)
+         stream key: any id, e.g. mystream
 
-  HLS   $H/LiveApp/streams/demo.m3u8
-  DASH  $H/LiveApp/streams/demo/demo.mpd
-  OBS   server $PUBLISH   stream key: any id, e.g. mystream
-
-REST (Ant Media paths):
+REST (Ant Media paths, through the LB to an origin):
   curl $H/LiveApp/rest/v2/broadcasts/list/0/10
   curl -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
   curl $H/LiveApp/rest/v2/broadcasts/demo
+  curl $H/LiveApp/rest/v2/broadcasts/count
   curl $H/rest/v2/cluster/nodes/0/10
   curl $H/rest/v2/system-resources
   curl $H/metrics
-
-Ctrl-C stops everything.
 INFO
-wait -n "${pids[@]}" || true
-echo "run: a process exited; see $RUN/*.log" >&2
+}
+
+down() {
+  [ -s "$PIDS" ] || { say "run: nothing runs"; return 0; }
+  local pid name
+  # Publisher first, then the LB, edges, origins (they release their streams).
+  tac "$PIDS" | while read -r pid name; do
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 100); do
+    local alive=0
+    while read -r pid name; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$PIDS"
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  while read -r pid name; do kill -KILL -- "-$pid" 2>/dev/null || true; done < "$PIDS"
+  : > "$PIDS"
+  say "stopped; logs in $RUN"
+}
+
+status_quiet() {
+  local pid name any=0
+  while read -r pid name; do kill -0 "$pid" 2>/dev/null && any=1; done < "$PIDS"
+  [ $any = 1 ]
+}
+
+status() {
+  [ -s "$PIDS" ] || { say "run: nothing runs"; return 0; }
+  local pid name
+  while read -r pid name; do
+    if kill -0 "$pid" 2>/dev/null; then say "  up    $name ($pid)"; else say "  DOWN  $name"; fi
+  done < "$PIDS"
+  say
+  curl -sf "http://$LB_ADDR:$HTTP_PORT/rest/v2/cluster/nodes/0/50" | python3 -c '
+import json, sys
+for n in json.load(sys.stdin):
+    print("  %-10s %-6s %s:%-5s %-5s streams=%s" % (n["id"], n["role"],
+          n["ip"], n["httpPort"], n["status"], n["activeStreams"]))
+' || say "  (the cluster API does not answer)"
+}
+
+case ${1:-run} in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  run)
+    trap 'trap - INT TERM; say; say "stopping..."; down; exit 0' INT TERM
+    up
+    say; say "Ctrl-C stops everything."
+    while status_quiet; do sleep 1; done
+    ;;
+  *) die "usage: scripts/run.sh [up|down|status]" ;;
+esac
