@@ -10,14 +10,16 @@
 #   scripts/run.sh status   what runs, and the cluster's nodes    (make status)
 #
 # Overridable: ORIGINS, EDGES, LB_ADDR, HTTP_PORT (5080), HTTPS_PORT (5443),
-# RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1).
+# RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1),
+# HLS_TIME (2), RUN_DIR (run/).
 # Logs and state under run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RUN=$ROOT/run
-BIN=$ROOT/build/bin
-MODULE=$ROOT/build/modules/ngx_http_fanout_module.so
+RUN=${RUN_DIR:-$ROOT/run}
+BUILD_DIR=${FANOUT_BUILD:-$ROOT/build}
+BIN=$BUILD_DIR/bin
+MODULE=$BUILD_DIR/modules/ngx_http_fanout_module.so
 
 ORIGINS=${ORIGINS:-127.0.1.1 127.0.1.2}
 EDGES=${EDGES:-127.0.2.1 127.0.2.2}
@@ -29,6 +31,7 @@ RTMPS_PORT=${RTMPS_PORT:-8443}
 PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
+HLS_TIME=${HLS_TIME:-2}
 PIDS=$RUN/pids
 
 # Every process of ours shares the cluster's liveness rule.
@@ -118,6 +121,7 @@ http.port=$HTTP_PORT
 rtmp.port=$RTMP_PORT
 clusterdb.host=$STORE_URI
 cluster.update_period_ms=$PERIOD_MS
+hlsTime=$HLS_TIME
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done

@@ -263,3 +263,99 @@ def redis_server(tmpdir_path):
     r = Redis(tmpdir_path).start()
     yield r
     r.stop()
+
+
+class Cluster:
+    """The whole local cluster, started by the very script behind `make up`
+    (scripts/run.sh), on loopback addresses of its own."""
+
+    def __init__(self, workdir: pathlib.Path, store_uri: str, block: int,
+                 period_ms=500, hls_time=2, origins=2, edges=2):
+        self.workdir = workdir
+        self.origins = [f"127.0.{block}.{i}" for i in range(1, origins + 1)]
+        self.edges = [f"127.0.{block + 1}.{i}" for i in range(1, edges + 1)]
+        self.lb = f"127.0.{block + 2}.1"
+        self.http_port = free_port()
+        self.rtmp_port = free_port()
+        self.env = dict(os.environ,
+                        RUN_DIR=str(workdir / "run"),
+                        FANOUT_BUILD=str(BUILD),
+                        ORIGINS=" ".join(self.origins),
+                        EDGES=" ".join(self.edges),
+                        LB_ADDR=self.lb,
+                        HTTP_PORT=str(self.http_port),
+                        HTTPS_PORT=str(free_port()),
+                        RTMP_PORT=str(self.rtmp_port),
+                        RTMPS_PORT=str(free_port()),
+                        PERIOD_MS=str(period_ms),
+                        HLS_TIME=str(hls_time),
+                        STORE_URI=store_uri,
+                        DEMO="0")
+
+    def script(self, *args, timeout=120):
+        return subprocess.run(["bash", str(ROOT / "scripts" / "run.sh"),
+                               *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def up(self):
+        r = self.script("up")
+        assert r.returncode == 0, r.stdout + r.stderr
+        return self
+
+    def down(self):
+        self.script("down")
+
+    @property
+    def url(self):
+        return f"http://{self.lb}:{self.http_port}"
+
+    def rtmp(self, app, stream):
+        return f"rtmp://{self.lb}:{self.rtmp_port}/{app}/{stream}"
+
+    def pid(self, name):
+        for line in (self.workdir / "run" / "pids").read_text().splitlines():
+            pid, n = line.split()
+            if n == name:
+                return int(pid)
+        raise KeyError(name)
+
+    def kill(self, name, sig=9):
+        """SIGKILL a node and everything it started (nginx workers too)."""
+        pid = self.pid(name)
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def origin_http(self, i):
+        return f"http://{self.origins[i]}:{self.http_port}"
+
+    def log(self, name):
+        p = self.workdir / "run" / f"{name}.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+
+class LoopPublisher:
+    """ffmpeg in a reconnect loop, as OBS auto-reconnect behaves."""
+
+    def __init__(self, url, workdir, name="loop-pub"):
+        self.log_path = workdir / f"{name}.log"
+        script = (
+            "while true; do ffmpeg -hide_banner -loglevel warning -nostdin "
+            "-re -f lavfi -i testsrc=size=640x360:rate=25 "
+            "-f lavfi -i sine=frequency=440:sample_rate=48000 "
+            "-c:v libx264 -preset ultrafast -tune zerolatency -g 25 "
+            "-pix_fmt yuv420p -c:a aac -b:a 64k "
+            f"-f flv {url}; sleep 0.5; done")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(["bash", "-c", script],
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, 15)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+        self.log.close()

@@ -1,0 +1,64 @@
+"""Scale-out without restarts: a third origin joins a running cluster,
+fanout-lb-sync adds it to the LB, and new publishes spread by least_conn."""
+import collections
+import json
+import subprocess
+
+import pytest
+
+from conftest import (ORIGIN_BIN, Cluster, MODULE, Origin, http_get,
+                      wait_for)
+
+pytestmark = pytest.mark.skipif(
+    not (ORIGIN_BIN.exists() and MODULE.exists()), reason="not built")
+
+
+def test_third_origin_joins_and_takes_publishers(tmpdir_path):
+    c = Cluster(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db", 80,
+                period_ms=500).up()
+    third = None
+    pubs = []
+    try:
+        # The new origin: same store, same ports, its own address.
+        third = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
+                       name="origin-3", host="127.0.80.3", period_ms=500)
+        third.http_port, third.rtmp_port = c.http_port, c.rtmp_port
+        third.conf.write_text(third.conf.read_text()
+                              .replace("http.port=", "#")
+                              .replace("rtmp.port=", "#")
+                              + f"http.port={c.http_port}\n"
+                                f"rtmp.port={c.rtmp_port}\n")
+        third.start()
+        upstreams = tmpdir_path / "run" / "lb" / "upstreams-stream.conf"
+        assert wait_for(lambda: "127.0.80.3" in upstreams.read_text(), 5), \
+            upstreams.read_text()
+        assert "upstreams updated" in c.log("lb-sync")
+
+        for i in range(12):
+            pubs.append(subprocess.Popen(
+                ["ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi",
+                 "-i", "testsrc=size=320x180:rate=15", "-c:v", "libx264",
+                 "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
+                 "-f", "flv", c.rtmp("LiveApp", f"s{i}")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+        def placement():
+            st, _, body = http_get(
+                f"{c.url}/LiveApp/rest/v2/broadcasts/list/0/50")
+            live = [b for b in json.loads(body)
+                    if b["status"] == "broadcasting"] if st == 200 else []
+            return live if len(live) == 12 else None
+        live = wait_for(placement, 30)
+        assert live, "12 publishes did not all start"
+        per_origin = collections.Counter(b["originAdress"] for b in live)
+        print(f"12 publishers over 3 origins: {dict(per_origin)}")
+        assert set(per_origin) == set(c.origins) | {"127.0.80.3"}
+        assert max(per_origin.values()) <= 5
+    finally:
+        for p in pubs:
+            p.terminate()
+        for p in pubs:
+            p.wait(timeout=10)
+        if third:
+            third.stop()
+        c.down()
