@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-groups=${*:-store}
+groups=${*:-store ingest cluster}
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
@@ -20,6 +20,15 @@ bench_store() {
   for b in sqlite redis mongodb; do
     "$BUILD/bin/store_bench" "$b" "${STORE_ITERS:-5000}" 2>/dev/null
   done
+}
+
+bench_ingest() {
+  BUILD=$BUILD /usr/bin/python3 bench/ingest/ingest_bench.py \
+    --counts "${INGEST_COUNTS:-1,10,30}" --seconds "${INGEST_SECONDS:-30}"
+}
+
+bench_cluster() {
+  FANOUT_BUILD=$BUILD /usr/bin/python3 bench/cluster/cluster_bench.py
 }
 
 machine

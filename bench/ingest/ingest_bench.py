@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Ingest benchmark: N concurrent RTMP publishers (-c copy of a 2 Mbps 720p
 H.264/AAC file) into fanout-origin and, in the same run, into nginx with
 nginx-rtmp-module (`hls on`, same fragment length).
