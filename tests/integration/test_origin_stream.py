@@ -177,3 +177,42 @@ def test_garbage_on_rtmp_port_does_not_disturb_a_live_stream(origin,
         assert "rtmp" in origin.log_text()
     finally:
         pub.stop()
+
+
+def test_webhooks_announce_start_and_end(tmpdir_path):
+    """listenerHookURL gets Ant Media's liveStreamStarted / liveStreamEnded
+    form posts."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    got = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", 0))
+            got.append(urllib.parse.parse_qs(self.rfile.read(n).decode()))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db", extra={
+        "listenerHookURL":
+            f"http://127.0.0.1:{server.server_address[1]}/hook"}).start()
+    try:
+        pub = Publisher(o.rtmp("LiveApp", "hooked"), tmpdir_path,
+                        seconds=3).start()
+        assert pub.wait(60) == 0, pub.log_text()
+        assert wait_for(lambda: len(got) >= 2, 15), got
+        actions = [g["action"][0] for g in got]
+        assert actions == ["liveStreamStarted", "liveStreamEnded"]
+        assert all(g["id"] == ["hooked"] for g in got)
+        assert all(g["streamName"] == ["hooked"] for g in got)
+    finally:
+        o.stop()
+        server.shutdown()
