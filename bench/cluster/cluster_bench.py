@@ -13,7 +13,6 @@ import argparse
 import collections
 import json
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -22,23 +21,11 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]
                        / "tests" / "integration"))
-from conftest import Cluster, LoopPublisher, Origin, http_get, wait_for  # noqa
+from conftest import (Cluster, LoopPublisher, api_broadcast,  # noqa: E402
+                      api_nodes, http_get, playlist_sessions, wait_for)
 
 
-def broadcast(url, stream):
-    st, _, body = http_get(f"{url}/LiveApp/rest/v2/broadcasts/{stream}")
-    return json.loads(body) if st == 200 else {}
-
-
-def nodes(url):
-    st, _, body = http_get(f"{url}/rest/v2/cluster/nodes/0/50")
-    return {n["id"]: n for n in json.loads(body)} if st == 200 else {}
-
-
-def sessions(url, stream):
-    st, _, body = http_get(f"{url}/LiveApp/streams/{stream}.m3u8", timeout=3)
-    return set(re.findall(rb"/([0-9a-f]+)-\d+\.m4s", body)) if st == 200 \
-        else None
+broadcast, nodes, sessions = api_broadcast, api_nodes, playlist_sessions
 
 
 def failover(period_ms, hls_time):
@@ -81,15 +68,8 @@ def spread(period_ms):
                 hls_time=2).up()
     third, pubs = None, []
     try:
-        third = Origin(work, f"sqlite://{work}/cluster.db", name="origin-3",
-                       host="127.0.93.3", period_ms=period_ms)
-        third.http_port, third.rtmp_port = c.http_port, c.rtmp_port
-        third.conf.write_text(third.conf.read_text().replace("http.port=", "#")
-                              .replace("rtmp.port=", "#")
-                              + f"http.port={c.http_port}\n"
-                                f"rtmp.port={c.rtmp_port}\n")
         t0 = time.monotonic()
-        third.start()
+        third = c.add_origin("origin-3", "127.0.93.3")
         up = work / "run" / "lb" / "upstreams-stream.conf"
         wait_for(lambda: "127.0.93.3" in up.read_text(), 60, 0.05)
         joined = time.monotonic() - t0
@@ -139,7 +119,7 @@ def main():
     print(f"| republish (claim) -> first new segment playable at the edge | "
           f"{playable:.2f} | <= hlsTime + 2 = {a.hls_time + 2} s |")
     joined, per = spread(a.period_ms)
-    print(f"\n### scale-out: a third origin joins the running cluster\n")
+    print("\n### scale-out: a third origin joins the running cluster\n")
     print("| measure | value | goal |")
     print("| --- | ---: | --- |")
     print(f"| origin start -> in the LB's RTMP upstream | {joined:.2f} s | "

@@ -222,6 +222,39 @@ def wait_for(pred, timeout=15.0, interval=0.1):
     return pred()
 
 
+def api_broadcast(base_url, stream, app="LiveApp"):
+    """The broadcast record from the REST API ({} when there is none)."""
+    import json
+    st, _, body = http_get(f"{base_url}/{app}/rest/v2/broadcasts/{stream}")
+    return json.loads(body) if st == 200 else {}
+
+
+def api_nodes(base_url):
+    """Cluster nodes by id, from the REST API ({} when it fails)."""
+    import json
+    st, _, body = http_get(f"{base_url}/rest/v2/cluster/nodes/0/50")
+    return {n["id"]: n for n in json.loads(body)} if st == 200 else {}
+
+
+def playlist_sessions(base_url, stream, app="LiveApp"):
+    """The publish sessions named by the HLS playlist's segments, or None."""
+    import re
+    st, _, body = http_get(f"{base_url}/{app}/streams/{stream}.m3u8",
+                           timeout=3)
+    if st != 200:
+        return None
+    return set(re.findall(rb"^" + re.escape(stream.encode())
+                          + rb"/([0-9a-f]+)-\d+\.m4s$", body, re.M))
+
+
+@pytest.fixture
+def origin(tmpdir_path):
+    """One origin on an SQLite store of its own."""
+    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db").start()
+    yield o
+    o.stop()
+
+
 def ffprobe(url, timeout=60):
     import json
     r = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json",
@@ -326,6 +359,16 @@ class Cluster:
             os.killpg(pid, sig)
         except ProcessLookupError:
             pass
+
+    def add_origin(self, name, host):
+        """Starts one more origin on this cluster's store and ports (it
+        joins without anyone restarting anything)."""
+        o = Origin(self.workdir, self.env["STORE_URI"], name=name, host=host,
+                   period_ms=int(self.env["PERIOD_MS"]),
+                   extra={"http.port": self.http_port,
+                          "rtmp.port": self.rtmp_port})
+        o.http_port, o.rtmp_port = self.http_port, self.rtmp_port
+        return o.start()
 
     def origin_http(self, i):
         return f"http://{self.origins[i]}:{self.http_port}"

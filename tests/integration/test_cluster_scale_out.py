@@ -6,8 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import (ORIGIN_BIN, Cluster, MODULE, Origin, http_get,
-                      wait_for)
+from conftest import ORIGIN_BIN, Cluster, MODULE, http_get, wait_for
 
 pytestmark = pytest.mark.skipif(
     not (ORIGIN_BIN.exists() and MODULE.exists()), reason="not built")
@@ -20,15 +19,7 @@ def test_third_origin_joins_and_takes_publishers(tmpdir_path):
     pubs = []
     try:
         # The new origin: same store, same ports, its own address.
-        third = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
-                       name="origin-3", host="127.0.80.3", period_ms=500)
-        third.http_port, third.rtmp_port = c.http_port, c.rtmp_port
-        third.conf.write_text(third.conf.read_text()
-                              .replace("http.port=", "#")
-                              .replace("rtmp.port=", "#")
-                              + f"http.port={c.http_port}\n"
-                                f"rtmp.port={c.rtmp_port}\n")
-        third.start()
+        third = c.add_origin("origin-3", "127.0.80.3")
         upstreams = tmpdir_path / "run" / "lb" / "upstreams-stream.conf"
         assert wait_for(lambda: "127.0.80.3" in upstreams.read_text(), 5), \
             upstreams.read_text()

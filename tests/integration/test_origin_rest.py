@@ -4,17 +4,10 @@ import json
 
 import pytest
 
-from conftest import ORIGIN_BIN, Origin, http_get
+from conftest import ORIGIN_BIN, http_get
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
-
-
-@pytest.fixture
-def origin(tmpdir_path):
-    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db").start()
-    yield o
-    o.stop()
 
 
 def call(o, method, path, body=None, raw=None):

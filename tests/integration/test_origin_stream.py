@@ -1,6 +1,5 @@
 """Origin end to end: real ffmpeg publishes over RTMP, ffprobe and ffmpeg
 read back HLS and DASH, the store and the REST API follow the stream."""
-import json
 import re
 import socket
 import subprocess
@@ -8,23 +7,15 @@ import time
 
 import pytest
 
-from conftest import (ORIGIN_BIN, Origin, Publisher, ffprobe, http_get,
-                      wait_for)
+from conftest import (ORIGIN_BIN, Origin, Publisher, api_broadcast, ffprobe,
+                      http_get, wait_for)
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
 
 
-@pytest.fixture
-def origin(tmpdir_path):
-    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db").start()
-    yield o
-    o.stop()
-
-
 def broadcast(o, stream, app="LiveApp"):
-    st, _, body = http_get(f"{o.http}/{app}/rest/v2/broadcasts/{stream}")
-    return json.loads(body) if st == 200 else None
+    return api_broadcast(o.http, stream, app) or None
 
 
 def playlist(o, stream, app="LiveApp"):
