@@ -38,8 +38,10 @@ PIDS=$RUN/pids
 sep='?'; [[ $STORE_URI == *\?* ]] && sep='&'
 STORE_FULL="$STORE_URI${sep}update_period_ms=$PERIOD_MS&dead_factor=4"
 
+STARTED=0
 say() { printf '%s\n' "$*"; }
-die() { say "run: $*" >&2; exit 1; }
+# A start that fails half-way stops what it had started.
+die() { say "run: $*" >&2; [ "$STARTED" = 1 ] && down >/dev/null 2>&1; exit 1; }
 
 in_use() {   # ADDR PORT -> true when something listens there
   ss -Htln 2>/dev/null | awk '{print $4}' | grep -qE "^($1|0\.0\.0\.0|\*|\[::\]):$2$"
@@ -60,12 +62,18 @@ spawn() {   # NAME CMD... : starts in its own session, records the pid
   echo "$! $name" >> "$PIDS"
 }
 
-wait_http() {   # URL NAME
+wait_http() {   # URL NAME [any]: a 2xx, or with "any" any HTTP answer
+  local code
   for _ in $(seq 150); do
-    curl -sf -o /dev/null "$1" && return 0
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
+    case $code in
+      2??) return 0 ;;
+      000) ;;
+      *) [ "${3:-}" = any ] && return 0 ;;
+    esac
     sleep 0.1
   done
-  die "$2 did not answer at $1; see $RUN/$2.log"
+  die "$2 did not answer at $1; see $RUN/$2.log and $RUN/$2/logs/"
 }
 
 render_edge() {   # N ADDR
@@ -109,6 +117,7 @@ up() {
   specs+=("$LB_ADDR $HTTP_PORT lb-http HTTP_PORT" "$LB_ADDR $HTTPS_PORT lb-https HTTPS_PORT"
           "$LB_ADDR $RTMP_PORT lb-rtmp RTMP_PORT" "$LB_ADDR $RTMPS_PORT lb-rtmps RTMPS_PORT")
   check_ports "${specs[@]}"
+  STARTED=1
 
   n=0
   for o in $ORIGINS; do
@@ -135,6 +144,9 @@ PROPS
     spawn "edge-$n" nginx -g "daemon off;" -p "$RUN/edge-$n" -e "$RUN/edge-$n/logs/error.log" \
       -c "$RUN/edge-$n/nginx.conf"
   done
+
+  n=0
+  for e in $EDGES; do n=$((n + 1)); wait_http "http://$e:$HTTP_PORT/" "edge-$n" any; done
 
   render_lb
   local lbc="-p $RUN/lb -e $RUN/lb/logs/error.log -c $RUN/lb/nginx.conf"
