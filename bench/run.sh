@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-groups=${*:-store ingest cluster}
+groups=${*:-store ingest cluster edge}
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
@@ -29,6 +29,10 @@ bench_ingest() {
 
 bench_cluster() {
   FANOUT_BUILD=$BUILD /usr/bin/python3 bench/cluster/cluster_bench.py
+}
+
+bench_edge() {
+  BUILD=$BUILD bash bench/edge/run.sh
 }
 
 machine

@@ -24,7 +24,6 @@
 ngx_int_t ngx_http_fanout_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_fanout_add_variables(ngx_conf_t *cf);
 
-static ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 static ngx_http_fanout_ctx_t *ngx_http_fanout_create_ctx(
     ngx_http_request_t *r);
 static void ngx_http_fanout_cleanup(void *data);
@@ -464,7 +463,7 @@ ngx_http_fanout_fallback(ngx_http_request_t *r,
  * r->ctx: then it is found through the request pool's cleanup (as
  * ngx_http_realip_module does).  Subrequests share the pool: match r.
  */
-static ngx_http_fanout_ctx_t *
+ngx_http_fanout_ctx_t *
 ngx_http_fanout_get_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t     *cln;

@@ -8,6 +8,8 @@
  * worker in shared memory (ngx_http_fanout_shm.c); store calls block, so
  * they run on an nginx thread pool (ngx_http_fanout_lookup.c).  Worker 0
  * registers the edge in the store and heartbeats (ngx_http_fanout_node.c).
+ * A log-phase handler counts the viewers of each stream, and worker 0
+ * reports them to the store (ngx_http_fanout_viewers.c).
  *
  * This file: directives, configuration, process start.
  */
@@ -34,6 +36,8 @@ static char *ngx_http_fanout_origin_nodes(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_viewer_args(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -146,6 +150,34 @@ static ngx_command_t  ngx_http_fanout_commands[] = {
       offsetof(ngx_http_fanout_loc_conf_t, invalidate),
       NULL },
 
+    { ngx_string("fanout_viewer_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, viewer_zone_size),
+      NULL },
+
+    { ngx_string("fanout_viewer_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, viewer_window),
+      NULL },
+
+    { ngx_string("fanout_viewers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, viewers),
+      NULL },
+
+    { ngx_string("fanout_viewer_args"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_fanout_viewer_args,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("fanout_status"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_fanout_status,
@@ -189,6 +221,11 @@ ngx_module_t  ngx_http_fanout_module = {
 
 
 static ngx_str_t  ngx_http_fanout_zone_name = ngx_string("fanout_cache");
+static ngx_str_t  ngx_http_fanout_viewer_zone_name =
+    ngx_string("fanout_viewers");
+static ngx_str_t  ngx_http_fanout_default_viewer_args[] = {
+    ngx_string("sid"), ngx_string("session"), ngx_string("token")
+};
 static ngx_str_t  ngx_http_fanout_default_pool = ngx_string("default");
 static ngx_str_t  ngx_http_fanout_default_app = ngx_string("LiveApp");
 
@@ -216,6 +253,8 @@ ngx_http_fanout_create_main_conf(ngx_conf_t *cf)
     fmcf->lookup_timeout = NGX_CONF_UNSET_MSEC;
     fmcf->update_period = NGX_CONF_UNSET_MSEC;
     fmcf->node_port = NGX_CONF_UNSET;
+    fmcf->viewer_zone_size = NGX_CONF_UNSET_SIZE;
+    fmcf->viewer_window = NGX_CONF_UNSET_MSEC;
 
     return fmcf;
 }
@@ -237,11 +276,30 @@ ngx_http_fanout_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_size_value(fmcf->zone_size, 1024 * 1024);
     ngx_conf_init_msec_value(fmcf->lookup_timeout, 5000);
     ngx_conf_init_msec_value(fmcf->update_period, 5000);
+    ngx_conf_init_size_value(fmcf->viewer_zone_size, 1024 * 1024);
+    ngx_conf_init_msec_value(fmcf->viewer_window, 10000);
 
     if (fmcf->zone_size < 8 * ngx_pagesize) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"fanout_cache_zone\" must be at least %uzk",
                            8 * ngx_pagesize / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    /* viewer entries hold a stream's offset in the zone in 32 bits */
+    if (fmcf->viewer_zone_size < 8 * ngx_pagesize
+        || fmcf->viewer_zone_size > 1024 * 1024 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_viewer_zone\" must be %uzk to 1g",
+                           8 * ngx_pagesize / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    /* times are compared in 32 bits of milliseconds */
+    if (fmcf->viewer_window < 1000 || fmcf->viewer_window > 3600000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_viewer_window\" must be 1s to 1h");
         return NGX_CONF_ERROR;
     }
 
@@ -321,6 +379,17 @@ ngx_http_fanout_init_main_conf(ngx_conf_t *cf, void *conf)
     fmcf->shm_zone->init = ngx_http_fanout_init_zone;
     fmcf->shm_zone->data = fmcf;
 
+    fmcf->viewer_zone = ngx_shared_memory_add(cf,
+                                              &ngx_http_fanout_viewer_zone_name,
+                                              fmcf->viewer_zone_size,
+                                              &ngx_http_fanout_module);
+    if (fmcf->viewer_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf->viewer_zone->init = ngx_http_fanout_viewers_init_zone;
+    fmcf->viewer_zone->data = fmcf;
+
     return NGX_CONF_OK;
 }
 
@@ -340,6 +409,8 @@ ngx_http_fanout_create_loc_conf(ngx_conf_t *cf)
     flcf->ttl = NGX_CONF_UNSET_MSEC;
     flcf->negative_ttl = NGX_CONF_UNSET_MSEC;
     flcf->apps = NGX_CONF_UNSET_PTR;
+    flcf->viewers = NGX_CONF_UNSET;
+    flcf->viewer_args = NGX_CONF_UNSET_PTR;
 
     return flcf;
 }
@@ -351,7 +422,8 @@ ngx_http_fanout_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_fanout_loc_conf_t *prev = parent;
     ngx_http_fanout_loc_conf_t *conf = child;
 
-    ngx_str_t                    *app;
+    ngx_str_t                    *app, *arg;
+    ngx_uint_t                    i;
     ngx_http_fanout_main_conf_t  *fmcf;
 
     ngx_conf_merge_value(conf->lookup, prev->lookup, 0);
@@ -359,6 +431,24 @@ ngx_http_fanout_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ttl, prev->ttl, 1000);
     ngx_conf_merge_msec_value(conf->negative_ttl, prev->negative_ttl, 500);
     ngx_conf_merge_ptr_value(conf->apps, prev->apps, NULL);
+    ngx_conf_merge_value(conf->viewers, prev->viewers, 1);
+    ngx_conf_merge_ptr_value(conf->viewer_args, prev->viewer_args, NULL);
+
+    if (conf->viewer_args == NULL) {
+        conf->viewer_args = ngx_array_create(cf->pool, 3, sizeof(ngx_str_t));
+        if (conf->viewer_args == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        for (i = 0; i < 3; i++) {
+            arg = ngx_array_push(conf->viewer_args);
+            if (arg == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *arg = ngx_http_fanout_default_viewer_args[i];
+        }
+    }
 
     if (conf->apps == NULL) {
         conf->apps = ngx_array_create(cf->pool, 1, sizeof(ngx_str_t));
@@ -419,6 +509,14 @@ ngx_http_fanout_postconfiguration(ngx_conf_t *cf)
     }
 
     *h = ngx_http_fanout_handler;
+
+    /* viewers are counted once the answer is known: status and all */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fanout_viewers_handler;
 
     return NGX_OK;
 }
@@ -663,6 +761,48 @@ ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         *app = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* fanout_viewer_args name ... | off */
+static char *
+ngx_http_fanout_viewer_args(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_loc_conf_t *flcf = conf;
+
+    ngx_str_t   *value, *arg;
+    ngx_uint_t   i;
+
+    if (flcf->viewer_args != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    flcf->viewer_args = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                         sizeof(ngx_str_t));
+    if (flcf->viewer_args == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        return NGX_CONF_OK;         /* address and User-Agent only */
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            return "has an empty argument name";
+        }
+
+        arg = ngx_array_push(flcf->viewer_args);
+        if (arg == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *arg = value[i];
     }
 
     return NGX_CONF_OK;

@@ -8,6 +8,8 @@
  *   ngx_http_fanout_lookup.c  store lookups on the thread pool, coalescing,
  *                             resuming the requests that wait
  *   ngx_http_fanout_node.c    this edge's heartbeat in the store
+ *   ngx_http_fanout_viewers.c viewer accounting: the log-phase recorder,
+ *                             its shared zone, the reports to the store
  *   ngx_http_fanout_status.c  the fanout_status page
  *   ngx_http_fanout_uri.c     the request-path parser (pure)
  */
@@ -92,9 +94,16 @@ typedef struct {
     ngx_atomic_t                takeovers;
     ngx_atomic_t                heartbeats;
     ngx_atomic_t                heartbeat_errors;
+    ngx_atomic_t                viewer_evictions;
+    ngx_atomic_t                viewer_streams_full;
+    ngx_atomic_t                viewer_reports;
+    ngx_atomic_t                viewer_report_errors;
     ngx_atomic_t                entries;    /* gauges from here on */
     ngx_atomic_t                mapped;
     ngx_atomic_t                inflight;
+    ngx_atomic_t                viewers_hls;
+    ngx_atomic_t                viewers_dash;
+    ngx_atomic_t                viewer_streams;
 } ngx_http_fanout_stats_t;
 
 #define ngx_http_fanout_count(fmcf, field)                                    \
@@ -112,6 +121,8 @@ typedef struct {
 
 
 typedef struct ngx_http_fanout_node_s  ngx_http_fanout_node_t;
+typedef struct ngx_http_fanout_vshctx_s  ngx_http_fanout_vshctx_t;
+typedef struct ngx_http_fanout_reporter_s  ngx_http_fanout_reporter_t;
 
 
 typedef struct {
@@ -134,6 +145,12 @@ typedef struct {
     ngx_str_t                   node_group;     /* NUL-terminated */
     ngx_msec_t                  update_period;
 
+    ngx_shm_zone_t             *viewer_zone;
+    size_t                      viewer_zone_size;
+    ngx_msec_t                  viewer_window;
+    ngx_http_fanout_vshctx_t   *vsh;
+    ngx_slab_pool_t            *vpool;
+
     /* per worker process, set up in init_process */
     pthread_mutex_t             stores_mutex;   /* idle store handles */
     fo_store                   *stores[NGX_HTTP_FANOUT_STORES];
@@ -143,6 +160,7 @@ typedef struct {
     ngx_rbtree_t                pending;        /* lookups in flight here */
     ngx_rbtree_node_t           pending_sentinel;
     ngx_http_fanout_node_t     *node;
+    ngx_http_fanout_reporter_t *reporter;       /* worker 0 */
 } ngx_http_fanout_main_conf_t;
 
 
@@ -152,6 +170,8 @@ typedef struct {
     ngx_msec_t                  ttl;
     ngx_msec_t                  negative_ttl;
     ngx_array_t                *apps;           /* ngx_str_t */
+    ngx_flag_t                  viewers;
+    ngx_array_t                *viewer_args;    /* ngx_str_t; empty: off */
 } ngx_http_fanout_loc_conf_t;
 
 
@@ -271,6 +291,17 @@ void ngx_http_fanout_lookup_exit_worker(ngx_http_fanout_main_conf_t *fmcf);
 /* ngx_http_fanout_node.c */
 ngx_int_t ngx_http_fanout_node_init_worker(ngx_cycle_t *cycle,
     ngx_http_fanout_main_conf_t *fmcf);
+
+/* ngx_http_fanout_handler.c */
+ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
+
+/* ngx_http_fanout_viewers.c */
+ngx_int_t ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+ngx_int_t ngx_http_fanout_viewers_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_fanout_viewers_init_worker(ngx_cycle_t *cycle,
+    ngx_http_fanout_main_conf_t *fmcf);
+ngx_uint_t ngx_http_fanout_viewers_tick(ngx_http_fanout_main_conf_t *fmcf);
 
 /* ngx_http_fanout_status.c */
 ngx_int_t ngx_http_fanout_status_handler(ngx_http_request_t *r);

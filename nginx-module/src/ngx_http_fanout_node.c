@@ -5,7 +5,8 @@
  * timer on its event loop posts fo_node_heartbeat to the thread pool
  * every fanout_update_period.  The record carries role edge, the address
  * and group from the configuration, the machine's CPU use, this worker's
- * memory, and how many streams the edge maps now.
+ * memory, how many streams the edge maps now, and its live viewers; the
+ * same timer has the viewer counts reported (ngx_http_fanout_viewers.c).
  */
 #include "ngx_http_fanout_module.h"
 
@@ -73,6 +74,10 @@ ngx_http_fanout_node_init_worker(ngx_cycle_t *cycle,
 
     fmcf->node = hb;
 
+    if (ngx_http_fanout_viewers_init_worker(cycle, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     /* the first beat right away, so the edge shows up as it starts */
     ngx_add_timer(&hb->timer, 1);
 
@@ -85,6 +90,7 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
 {
     ngx_http_fanout_node_t *hb = ev->data;
 
+    ngx_uint_t                    viewers;
     ngx_http_fanout_main_conf_t  *fmcf;
 
     fmcf = hb->fmcf;
@@ -93,10 +99,13 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
         return;
     }
 
+    /* the count and the reports: a task of their own, apart from the beat */
+    viewers = ngx_http_fanout_viewers_tick(fmcf);
+
     /* a beat still running (slow store) is not doubled */
     if (!hb->busy) {
         hb->node.active_streams = (int32_t) fmcf->sh->stats.mapped;
-        hb->node.viewers = 0;
+        hb->node.viewers = (int32_t) ngx_min(viewers, NGX_MAX_INT32_VALUE);
 
         if (ngx_thread_task_post(fmcf->thread_pool, &hb->task) == NGX_OK) {
             hb->busy = 1;

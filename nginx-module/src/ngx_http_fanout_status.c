@@ -33,9 +33,16 @@ static ngx_http_fanout_stat_name_t  ngx_http_fanout_stat_names[] = {
     ngx_http_fanout_stat(takeovers),
     ngx_http_fanout_stat(heartbeats),
     ngx_http_fanout_stat(heartbeat_errors),
+    ngx_http_fanout_stat(viewer_evictions),
+    ngx_http_fanout_stat(viewer_streams_full),
+    ngx_http_fanout_stat(viewer_reports),
+    ngx_http_fanout_stat(viewer_report_errors),
     ngx_http_fanout_stat(entries),
     ngx_http_fanout_stat(mapped),
     ngx_http_fanout_stat(inflight),
+    ngx_http_fanout_stat(viewers_hls),
+    ngx_http_fanout_stat(viewers_dash),
+    ngx_http_fanout_stat(viewer_streams),
     { ngx_null_string, 0 }
 };
 

@@ -7,10 +7,13 @@
  *   store_tool URI beat ID IP HTTP_PORT PERIOD_MS     origin heartbeats
  *                                                     until SIGTERM
  *   store_tool URI claim APP STREAM NODE ADDR HTTP_PORT SESSION
+ *   store_tool URI claims APP PREFIX COUNT NODE ADDR HTTP_PORT
+ *                                      claims PREFIX0 .. PREFIX<COUNT-1>
  *   store_tool URI release APP STREAM SESSION
  *   store_tool URI set-status APP STREAM STATUS
  *   store_tool URI lookup APP STREAM                  key=value lines
  *   store_tool URI node ID                            key=value lines
+ *   store_tool URI broadcast APP STREAM               key=value lines
  *   store_tool URI delete-node ID
  *
  * Exit status: 0 FO_OK, 1 FO_NOT_FOUND, 2 FO_CONFLICT, 3 any error, 64 usage.
@@ -134,6 +137,25 @@ main(int argc, char **argv)
         c.publish_type = "RTMP";
         rc = finish(fo_stream_claim(s, &c, &err), &err);
 
+    } else if (strcmp(cmd, "claims") == 0 && argc == 9) {
+        char  stream[FO_STREAM_MAX], session[FO_ID_MAX];
+        long  i, count = atol(argv[5]);
+
+        memset(&c, 0, sizeof(c));
+        c.app = argv[3];
+        c.stream_id = stream;
+        c.node_id = argv[6];
+        c.address = argv[7];
+        c.http_port = atoi(argv[8]);
+        c.session_id = session;
+        c.publish_type = "RTMP";
+        rc = 0;
+        for (i = 0; i < count && rc == 0; i++) {
+            snprintf(stream, sizeof(stream), "%s%ld", argv[4], i);
+            snprintf(session, sizeof(session), "sess-%ld", i);
+            rc = finish(fo_stream_claim(s, &c, &err), &err);
+        }
+
     } else if (strcmp(cmd, "release") == 0 && argc == 6) {
         rc = finish(fo_stream_release(s, argv[3], argv[4], argv[5], &err),
                     &err);
@@ -159,11 +181,20 @@ main(int argc, char **argv)
         if (st == FO_OK) {
             printf("id=%s\nrole=%s\nip=%s\nhttp_port=%d\ngroup=%s\n"
                    "alive=%d\nlast_update_ms=%lld\nactive_streams=%d\n"
-                   "cpu=%.1f\nmemory=%lld\n",
+                   "cpu=%.1f\nmemory=%lld\nviewers=%d\n",
                    n.id, n.role == FO_ROLE_EDGE ? "edge" : "origin", n.ip,
                    n.http_port, n.node_group, n.alive,
                    (long long) n.last_update_ms, (int) n.active_streams,
-                   n.cpu, (long long) n.memory);
+                   n.cpu, (long long) n.memory, (int) n.viewers);
+        }
+        rc = finish(st, &err);
+
+    } else if (strcmp(cmd, "broadcast") == 0 && argc == 5) {
+        st = fo_broadcast_get(s, argv[3], argv[4], &b, &err);
+        if (st == FO_OK) {
+            printf("status=%s\nhls=%lld\ndash=%lld\n", b.status,
+                   (long long) b.hls_viewer_count,
+                   (long long) b.dash_viewer_count);
         }
         rc = finish(st, &err);
 

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Cache-hit throughput: wrk against the edge (edge.conf: the module and
+proxy_cache) serving a cached 1 MiB segment and a playlist, against the
+same edge.conf with a fixed origin instead of the lookup (proxy_cache
+without the module), and against plain nginx serving the same bytes as
+static files; same worker count, one run.  The three share the generic
+settings of edge.conf (sendfile, tcp_nopush, keepalive, an access log
+line per request).  Runs alternate plain/proxy/edge, --reps each; a row
+is the mean.  Besides requests/s, the nginx workers' CPU time per
+request: the machine's 2 cores are shared with wrk (and with whatever
+else runs), and CPU per request is what that disturbs least.
+Goal: edge / plain >= 0.95.
+
+  bench/edge/hit_bench.py [--workers 1,2] [--seconds 10] [--conns 50]
+                          [--threads 2] [--reps 2]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import edge_env  # noqa: E402
+from edge_env import APP, Env, cpu_seconds, http_get  # noqa: E402
+
+STREAM, SESSION = "bench1", "sessB"
+SEGMENT = f"/{APP}/streams/{STREAM}/{SESSION}-1.m4s"
+PLAYLIST = f"/{APP}/streams/{STREAM}.m3u8"
+
+
+def publish(www):
+    d = www / APP / "streams"
+    (d / STREAM).mkdir(parents=True, exist_ok=True)
+    (d / STREAM / f"{SESSION}-1.m4s").write_bytes(
+        os.urandom(1 << 20))                        # 1 MiB
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:2",
+             "#EXT-X-MEDIA-SEQUENCE:1", "#EXT-X-INDEPENDENT-SEGMENTS",
+             f'#EXT-X-MAP:URI="{STREAM}/{SESSION}-init.mp4"']
+    for n in range(1, 6):
+        lines += ["#EXT-X-PROGRAM-DATE-TIME:2026-11-25T09:25:17.717Z",
+                  "#EXTINF:2.000,", f"{STREAM}/{SESSION}-{n}.m4s"]
+    (d / f"{STREAM}.m3u8").write_text("\n".join(lines) + "\n")
+
+
+def wrk(server, path, args):
+    """(requests/s, worker CPU µs per request)."""
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}",
+           f"-d{args.seconds}s", "--timeout", "5s",
+           f"http://127.0.0.1:{server.port}{path}"]
+    workers = server.pids()[1:]
+    cpu0 = cpu_seconds(workers)
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         timeout=args.seconds + 60).stdout
+    cpu = cpu_seconds(workers) - cpu0
+    m = re.search(r"(\d+) requests in ([\d.]+)s", out)
+    if not m or re.search(r"Non-2xx|Socket errors", out):
+        raise RuntimeError(f"wrk on {path}:\n{out}")
+    requests = int(m.group(1))
+    return requests / float(m.group(2)), cpu * 1e6 / requests
+
+
+def proxy_conf(edge_text, origin_port):
+    """edge.conf, the lookup replaced by a fixed origin."""
+    return (edge_text.replace("fanout_lookup on;", "fanout_lookup off;")
+            .replace("$fanout_origin$uri",
+                     f"127.0.0.1:{origin_port}$uri"))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--workers", default="1,2")
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--conns", type=int, default=50)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--reps", type=int, default=2)
+    args = p.parse_args(argv)
+
+    rows, origin_fetches = [], {}
+    load = edge_env.cpu_busy()
+    with Env("hit") as env:
+        uri = f"sqlite://{env.dir}/cluster.db"
+        www = env.dir / "www"
+        publish(www)
+        origin = env.static("origin", www)
+        env.beat(uri, "o1", origin.port)
+        env.store(uri, "claim", APP, STREAM, "o1", "127.0.0.1", origin.port,
+                  SESSION)
+
+        for workers in (int(w) for w in args.workers.split(",")):
+            port = edge_env.free_port()
+            servers = {
+                "plain": env.static(f"plain-{workers}", www, workers),
+                "proxy": env.nginx(
+                    f"proxy-{workers}", port, lambda prefix: proxy_conf(
+                        edge_env.edge_conf(prefix, port, uri, workers),
+                        origin.port)),
+                "edge": env.edge(uri, workers, name=f"edge-{workers}"),
+            }
+            for path in (SEGMENT, PLAYLIST):
+                _, want = http_get(f"http://127.0.0.1:{origin.port}{path}")
+                for name in ("proxy", "edge"):
+                    for _ in range(3):      # the mapping, then the cache
+                        st, body = http_get(f"http://127.0.0.1:"
+                                            f"{servers[name].port}{path}")
+                        assert st == 200 and body == want, (name, path, st)
+            for obj, path in (("1 MiB segment", SEGMENT),
+                              ("playlist", PLAYLIST)):
+                runs = {name: [] for name in servers}
+                for _ in range(args.reps):
+                    for name in ("plain", "proxy", "edge"):
+                        runs[name].append(wrk(servers[name], path, args))
+                mean = {name: (sum(r[0] for r in v) / len(v),
+                               sum(r[1] for r in v) / len(v))
+                        for name, v in runs.items()}
+                rows.append((workers, obj, mean))
+            for name in ("proxy", "edge"):
+                log = servers[name].access_log()
+                fetched = sum(1 for ln in log if "upstream=-" not in ln)
+                origin_fetches[(workers, name)] = (fetched, len(log))
+            for srv in servers.values():
+                srv.stop()
+                env.procs.remove(srv)
+
+    print(f"### Edge cache-hit throughput: wrk -t{args.threads} "
+          f"-c{args.conns} -d{args.seconds}s, mean of {args.reps} "
+          f"alternating runs (CPU busy before: {load:.0f}%)")
+    print()
+    print("| workers | object | plain nginx req/s | proxy_cache req/s "
+          "| edge req/s | edge / plain | edge / proxy_cache "
+          "| CPU µs/req plain / proxy / edge |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for workers, obj, m in rows:
+        print(f"| {workers} | {obj} | {m['plain'][0]:.0f} "
+              f"| {m['proxy'][0]:.0f} | {m['edge'][0]:.0f} "
+              f"| {m['edge'][0] / m['plain'][0]:.3f} "
+              f"| {m['edge'][0] / m['proxy'][0]:.3f} "
+              f"| {m['plain'][1]:.1f} / {m['proxy'][1]:.1f} / "
+              f"{m['edge'][1]:.1f} |")
+    print()
+    print("Origin fetches during the runs (proxy_cache, edge): " + ", ".join(
+        f"{w} worker(s) {n}: {f} of {t} requests"
+        for (w, n), (f, t) in sorted(origin_fetches.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
