@@ -55,11 +55,11 @@ public:
         // A keyframe may close a segment: time how long until it is listed.
         // The loop runs one frame at a time, so a change in the store's
         // segment count during this call is this stream's segment.
-        auto before = gate_.ctx_.segments.stats().segments_total;
+        auto before = gate_.ctx_.segments.segments_total();
         auto t0 = std::chrono::steady_clock::now();
         inner_->on_frame(f);
         auto t1 = std::chrono::steady_clock::now();
-        if (gate_.ctx_.segments.stats().segments_total != before) {
+        if (gate_.ctx_.segments.segments_total() != before) {
             m.segment_publish_ms.observe(
                 std::chrono::duration<double, std::milli>(t1 - t0).count());
         }

@@ -201,11 +201,14 @@ void Connection::send(Response response, bool head, bool keep_alive,
     writing_ = true;
     arm_timer(shared_->options.write_timeout);
 
-    std::array<asio::const_buffer, 2> buffers{
-        asio::buffer(out_head_),
-        out_body_ ? asio::buffer(out_body_->data() + response.offset, length)
-                  : asio::const_buffer()};
-    asio::async_write(socket_, buffers,
+    out_buffers_.clear();
+    out_buffers_.push_back(asio::buffer(out_head_));
+    if (out_body_) {
+        out_body_->for_each(response.offset, length, [this](const uint8_t* p, size_t n) {
+            out_buffers_.push_back(asio::const_buffer(p, n));
+        });
+    }
+    asio::async_write(socket_, out_buffers_,
                       [self = shared_from_this()](
                           const boost::system::error_code& ec, size_t) {
                           self->on_write(ec);
@@ -232,6 +235,7 @@ void Connection::send_continue()
 void Connection::on_write(const boost::system::error_code& ec)
 {
     writing_ = false;
+    out_buffers_.clear();
     out_body_.reset();
     if (closed_) {
         return;

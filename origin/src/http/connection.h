@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -93,7 +94,8 @@ private:
     size_t need_ = 0;                 // parse again once in_ has this much
 
     std::string out_head_;
-    std::shared_ptr<const std::string> out_body_;
+    std::shared_ptr<const ByteChain> out_body_;
+    std::vector<boost::asio::const_buffer> out_buffers_;   // head, then the body's pieces
 
     uint64_t seq_ = 0;                // the request being answered
     uint64_t timer_gen_ = 0;

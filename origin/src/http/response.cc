@@ -2,7 +2,7 @@
 
 namespace fanout::http {
 
-void Response::set_body(std::shared_ptr<const std::string> b)
+void Response::set_body(std::shared_ptr<const ByteChain> b)
 {
     body = std::move(b);
     offset = 0;
@@ -19,7 +19,7 @@ Response Response::text(int status, std::string body, std::string content_type)
     Response r;
     r.status = status;
     r.add_header("Content-Type", std::move(content_type));
-    r.set_body(std::make_shared<const std::string>(std::move(body)));
+    r.set_body(std::make_shared<const ByteChain>(std::move(body)));
     return r;
 }
 

@@ -1,8 +1,9 @@
 // http/response.h — what a handler answers, and its serialisation.
 //
-// Bodies are shared, immutable strings with a slice (offset, length), so a
-// media segment is written straight from the segment store without a copy
-// and a range request is just a narrower slice.
+// Bodies are shared, immutable byte chains with a slice (offset, length),
+// so a media segment is written straight from the segment store, piece by
+// piece with scatter/gather, without a copy, and a range request is just a
+// narrower slice.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/shared_bytes.h"
+
 namespace fanout::http {
 
 struct Response {
@@ -22,14 +25,14 @@ struct Response {
     // Besides Date, Server, Content-Length and Connection, which the
     // connection adds.
     std::vector<std::pair<std::string, std::string>> headers;
-    std::shared_ptr<const std::string> body;   // may be null: empty body
+    std::shared_ptr<const ByteChain> body;   // may be null: empty body
     size_t offset = 0;
     size_t length = 0;
     // The connection must close after this response, whatever the client
     // asked for (the byte stream could not be resynced).
     bool close = false;
 
-    void set_body(std::shared_ptr<const std::string> b);
+    void set_body(std::shared_ptr<const ByteChain> b);
     void add_header(std::string name, std::string value);
 
     static Response text(int status, std::string body,

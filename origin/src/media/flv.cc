@@ -64,24 +64,41 @@ Result<FlvMedia> video_config(Codec codec, std::span<const uint8_t> record)
     return m;
 }
 
-Result<FlvMedia> video_frame(Codec codec, bool key, int32_t cts,
-                             std::span<const uint8_t> nals, int nal_length_size)
+// `bytes` as frame data: a slice of `owner` when it holds them, else a copy.
+SharedBytes frame_bytes(std::span<const uint8_t> bytes, const SharedBytes* owner)
 {
-    Result<std::vector<uint8_t>> data = normalize_nal_lengths(nals, nal_length_size);
-    if (!data) return data.error().wrap("video frame");
+    if (owner) return owner->slice(bytes);
+    return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+Result<FlvMedia> video_frame(Codec codec, bool key, int32_t cts,
+                             std::span<const uint8_t> nals, int nal_length_size,
+                             const SharedBytes* owner)
+{
+    Result<bool> as_is = nal_lengths_normalized(nals, nal_length_size);
+    if (!as_is) return as_is.error().wrap("video frame");
+    SharedBytes data;
+    if (as_is.value()) {
+        data = frame_bytes(nals, owner);
+    } else {
+        Result<std::vector<uint8_t>> normalized = normalize_nal_lengths(nals, nal_length_size);
+        if (!normalized) return normalized.error().wrap("video frame");
+        data = std::move(normalized.value());
+    }
     FlvMedia m;
-    if (data->empty()) return m;
+    if (data.empty()) return m;
     m.kind = FlvMedia::Kind::Frame;
     m.codec = codec;
     m.frame.video = true;
     m.frame.keyframe = key;
     m.frame.cts_ms = cts;
-    m.frame.data = std::move(data.value());
+    m.frame.data = std::move(data);
     return m;
 }
 
 // Enhanced RTMP (veovera enhanced-rtmp v1 and v2) ExVideoTagHeader.
-Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_size)
+Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_size,
+                                const SharedBytes* owner)
 {
     const int frame_type = (first >> 4) & 7;
     uint8_t packet = first & 0x0f;
@@ -120,10 +137,11 @@ Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_siz
         uint32_t cts = 0;
         if (!r.u24(cts)) return Error("video: truncated composition time");
         return video_frame(codec, frame_type == kFrameKey, si24(cts), r.rest(),
-                           nal_length_size);
+                           nal_length_size, owner);
     }
     case kCodedFramesX:
-        return video_frame(codec, frame_type == kFrameKey, 0, r.rest(), nal_length_size);
+        return video_frame(codec, frame_type == kFrameKey, 0, r.rest(), nal_length_size,
+                           owner);
     case kSequenceEnd:
     case kMetadata:
     case kMpeg2TsSequenceStart:
@@ -173,12 +191,13 @@ const char* flv_audio_codec_name(int sound_format)
     }
 }
 
-Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size)
+Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size,
+                                 const SharedBytes* owner)
 {
     ByteReader r(body);
     uint8_t first = 0;
     if (!r.u8(first)) return Error("video: empty tag");
-    if (first & 0x80) return parse_ex_video(r, first, nal_length_size);
+    if (first & 0x80) return parse_ex_video(r, first, nal_length_size, owner);
 
     const int frame_type = first >> 4;
     const int codec_id = first & 0x0f;
@@ -196,7 +215,7 @@ Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_s
         return video_config(codec, r.rest());
     case 1:
         return video_frame(codec, frame_type == kFrameKey, si24(cts), r.rest(),
-                           nal_length_size);
+                           nal_length_size, owner);
     case 2:  // end of sequence
         return FlvMedia{};
     default:
@@ -204,7 +223,7 @@ Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_s
     }
 }
 
-Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body)
+Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body, const SharedBytes* owner)
 {
     ByteReader r(body);
     uint8_t first = 0;
@@ -230,7 +249,7 @@ Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body)
     m.kind = FlvMedia::Kind::Frame;
     m.frame.video = false;
     m.frame.keyframe = true;
-    m.frame.data.assign(r.rest().begin(), r.rest().end());
+    m.frame.data = frame_bytes(r.rest(), owner);
     return m;
 }
 

@@ -35,8 +35,13 @@ struct FlvMedia {
 };
 
 // nal_length_size: from the latest video sequence header (4 before one).
-Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size);
-Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body);
+// owner: the buffer `body` lies in, if shared; the frame's data is then a
+// slice of it whenever its bytes need no change (4-byte NAL lengths, the
+// common case), and a copy otherwise or without an owner.
+Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size,
+                                 const SharedBytes* owner = nullptr);
+Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body,
+                                 const SharedBytes* owner = nullptr);
 
 const char* flv_video_codec_name(int codec_id);
 const char* flv_audio_codec_name(int sound_format);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/shared_bytes.h"
+
 namespace fanout::media {
 
 enum class Codec : uint8_t { H264, HEVC, AAC };
@@ -35,7 +37,9 @@ struct Frame {
     int32_t cts_ms = 0;       // composition offset: pts = dts + cts
     // Video: length-prefixed NAL units (4-byte big-endian lengths, AVCC).
     // Audio: one raw AAC access unit (no ADTS header).
-    std::vector<uint8_t> data;
+    // Usually a slice of the RTMP message that carried it; shared, never
+    // copied, by the segments that hold the frame.
+    SharedBytes data;
 };
 
 // Receives one publish session's media, in order, on one thread at a time.

@@ -24,16 +24,17 @@ std::vector<uint8_t> nal_to_rbsp(std::span<const uint8_t> nal)
     return out;
 }
 
-Result<std::vector<uint8_t>> normalize_nal_lengths(std::span<const uint8_t> data,
-                                                   int length_size)
+namespace {
+
+// Walks the length-prefixed units of `data`, calling unit(span) for each
+// (empty ones included); the first framing error ends the walk.
+template <typename Unit>
+Status walk_nal_units(std::span<const uint8_t> data, int length_size, Unit&& unit)
 {
     if (length_size != 1 && length_size != 2 && length_size != 4) {
         return Error("NAL length size " + std::to_string(length_size) +
                      " not supported");
     }
-    std::vector<uint8_t> out;
-    // Shorter prefixes grow by at most 3 bytes per unit of >= 1 byte.
-    out.reserve(length_size == 4 ? data.size() : data.size() * 4);
     ByteReader r(data);
     while (!r.empty()) {
         uint32_t len = 0;
@@ -53,18 +54,43 @@ Result<std::vector<uint8_t>> normalize_nal_lengths(std::span<const uint8_t> data
             return Error("truncated NAL length at byte " +
                          std::to_string(r.position()));
         }
-        std::span<const uint8_t> unit;
-        if (!r.bytes(len, unit)) {
+        std::span<const uint8_t> u;
+        if (!r.bytes(len, u)) {
             return Error("NAL length " + std::to_string(len) + " exceeds the " +
                          std::to_string(r.remaining()) + " bytes left");
         }
-        if (len == 0) continue;
-        size_t at = out.size();
-        out.resize(at + 4 + len);
-        put_u32(out.data() + at, len);
-        std::copy(unit.begin(), unit.end(), out.begin() + static_cast<long>(at) + 4);
+        unit(u);
     }
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> normalize_nal_lengths(std::span<const uint8_t> data,
+                                                   int length_size)
+{
+    std::vector<uint8_t> out;
+    // Shorter prefixes grow by at most 3 bytes per unit of >= 1 byte.
+    out.reserve(length_size == 4 ? data.size() : data.size() * 4);
+    Status st = walk_nal_units(data, length_size, [&out](std::span<const uint8_t> unit) {
+        if (unit.empty()) return;
+        uint8_t prefix[4];
+        put_u32(prefix, static_cast<uint32_t>(unit.size()));
+        out.insert(out.end(), prefix, prefix + 4);
+        out.insert(out.end(), unit.begin(), unit.end());
+    });
+    if (!st) return st.error();
     return out;
+}
+
+Result<bool> nal_lengths_normalized(std::span<const uint8_t> data, int length_size)
+{
+    bool as_is = length_size == 4;
+    Status st = walk_nal_units(data, length_size, [&as_is](std::span<const uint8_t> unit) {
+        if (unit.empty()) as_is = false;
+    });
+    if (!st) return st.error();
+    return as_is;
 }
 
 }  // namespace fanout::media

@@ -15,10 +15,10 @@ public:
     explicit ByteWriter(std::string& out) : out_(out) {}
 
     void u8(uint32_t v) { out_.push_back(static_cast<char>(v & 0xff)); }
-    void u16(uint32_t v) { u8(v >> 8); u8(v); }
-    void u24(uint32_t v) { u8(v >> 16); u16(v); }
-    void u32(uint32_t v) { u16(v >> 16); u16(v); }
-    void u64(uint64_t v) { u32(static_cast<uint32_t>(v >> 32)); u32(static_cast<uint32_t>(v)); }
+    void u16(uint32_t v) { be(v, 2); }
+    void u24(uint32_t v) { be(v, 3); }
+    void u32(uint32_t v) { be(v, 4); }
+    void u64(uint64_t v) { be(v, 8); }
     void zeros(size_t n) { out_.append(n, '\0'); }
     void bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
     void fourcc(std::string_view cc) { out_.append(cc.data(), 4); }
@@ -54,6 +54,15 @@ public:
     std::string& str() { return out_; }
 
 private:
+    // The low n bytes of v, big-endian, in one append (a trun writes four
+    // of these per sample).
+    void be(uint64_t v, size_t n)
+    {
+        char b[8];
+        for (size_t i = 0; i < n; i++) b[i] = static_cast<char>(v >> (8 * (n - 1 - i)));
+        out_.append(b, n);
+    }
+
     std::string& out_;
 };
 

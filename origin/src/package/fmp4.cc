@@ -239,7 +239,7 @@ size_t traf(ByteWriter& w, uint32_t id, const TrackRun& run)
     w.u32(0);
     for (const Sample& s : run.samples) {
         w.u32(s.duration);
-        w.u32(s.size);
+        w.u32(s.size());
         w.u32(s.sync ? kSyncFlags : kNonSyncFlags);
         w.u32(static_cast<uint32_t>(s.cto));
     }
@@ -269,16 +269,17 @@ std::string write_init_segment(const TrackConfig& tracks, TrackSelect select)
     return out;
 }
 
-std::string write_media_segment(uint32_t sequence_number, const TrackRun* video,
-                                const TrackRun* audio)
+ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
+                        const TrackRun* audio)
 {
     if (video && video->empty()) video = nullptr;
     if (audio && audio->empty()) audio = nullptr;
-    size_t payload = (video ? video->data.size() : 0) + (audio ? audio->data.size() : 0);
-    std::string out;
-    out.reserve(payload + 1024 + 16 * ((video ? video->samples.size() : 0) +
-                                      (audio ? audio->samples.size() : 0)));
-    ByteWriter w(out);
+    const size_t video_bytes = video ? video->payload_size() : 0;
+    const size_t audio_bytes = audio ? audio->payload_size() : 0;
+    const size_t samples = (video ? video->samples.size() : 0) + (audio ? audio->samples.size() : 0);
+    std::string head;
+    head.reserve(256 + 16 * samples);
+    ByteWriter w(head);
 
     size_t styp = w.begin("styp");
     w.fourcc("msdh");
@@ -299,13 +300,24 @@ std::string write_media_segment(uint32_t sequence_number, const TrackRun* video,
     size_t data_start = w.size() - moof + mdat_header;
     if (video) w.patch_u32(video_offset_at, static_cast<uint32_t>(data_start));
     if (audio)
-        w.patch_u32(audio_offset_at,
-                    static_cast<uint32_t>(data_start + (video ? video->data.size() : 0)));
-    size_t mdat = w.begin("mdat");
-    if (video) w.bytes(video->data.data(), video->data.size());
-    if (audio) w.bytes(audio->data.data(), audio->data.size());
-    w.end(mdat);
+        w.patch_u32(audio_offset_at, static_cast<uint32_t>(data_start + video_bytes));
+    w.u32(static_cast<uint32_t>(mdat_header + video_bytes + audio_bytes));
+    w.fourcc("mdat");
+
+    ByteChain out;
+    out.reserve(1 + samples);
+    out.append(SharedBytes(std::move(head)));
+    for (const TrackRun* run : {video, audio}) {
+        if (!run) continue;
+        for (const Sample& s : run->samples) out.append(s.data);
+    }
     return out;
+}
+
+std::string write_media_segment(uint32_t sequence_number, const TrackRun* video,
+                                const TrackRun* audio)
+{
+    return media_segment(sequence_number, video, audio).str();
 }
 
 }  // namespace fanout::package

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/shared_bytes.h"
+
 #include "package/media_segment.h"
 
 namespace fanout::package {
@@ -22,7 +24,13 @@ std::string write_init_segment(const TrackConfig& tracks,
 
 // styp + moof (mfhd, one traf per non-empty selected run: tfhd
 // default-base-is-moof, tfdt v1, trun v1 with per-sample duration, size,
-// flags and signed composition offsets) + mdat.
+// flags and signed composition offsets) + mdat.  The boxes are one piece;
+// the mdat payload is the samples' own data, shared, not copied — the same
+// runs make the muxed and the per-track files.
+ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
+                        const TrackRun* audio);
+
+// The same bytes, contiguous.
 std::string write_media_segment(uint32_t sequence_number, const TrackRun* video,
                                 const TrackRun* audio);
 

@@ -29,16 +29,23 @@ struct Sample {
     uint32_t duration = 0;
     int32_t cto = 0;          // pts - dts
     bool sync = false;        // random access point
-    uint32_t offset = 0;      // into TrackRun::data
-    uint32_t size = 0;
+    SharedBytes data;         // the frame's payload, shared with it
+
+    uint32_t size() const { return static_cast<uint32_t>(data.size()); }
 };
 
 struct TrackRun {
     uint32_t timescale = 0;
     std::vector<Sample> samples;
-    std::vector<uint8_t> data;   // the samples' payloads, back to back
 
     bool empty() const { return samples.empty(); }
+    // The samples' payloads together: what an mdat carries for this run.
+    size_t payload_size() const
+    {
+        size_t n = 0;
+        for (const Sample& s : samples) n += s.data.size();
+        return n;
+    }
     int64_t base_dts() const { return samples.empty() ? 0 : samples.front().dts; }
     int64_t end_dts() const
     {

@@ -215,7 +215,7 @@ std::string write_ts_segment(const Segment& seg, TsState& st)
 {
     const TrackConfig& tracks = *seg.tracks;
     std::string out;
-    out.reserve((seg.video.data.size() + seg.audio.data.size()) * 106 / 100 + 4 * kPacket);
+    out.reserve((seg.video.payload_size() + seg.audio.payload_size()) * 106 / 100 + 4 * kPacket);
     write_psi(out, tracks, st);
 
     ParameterSets ps;
@@ -251,7 +251,7 @@ std::string write_ts_segment(const Segment& seg, TsState& st)
             o.random_access = s.sync;
             o.pcr = std::max<int64_t>(0, o.dts - kTsPcrDelay);
             write_pes(out, o, st.video_cc,
-                      annex_b(seg.video.data.data() + s.offset, s.size, s.sync, hevc, ps));
+                      annex_b(s.data.data(), s.size(), s.sync, hevc, ps));
         } else {
             const Sample& s = as[ai++];
             o.pid = kAudioPid;
@@ -259,9 +259,8 @@ std::string write_ts_segment(const Segment& seg, TsState& st)
             o.pts = o.dts = adts + kTsTimestampOffset;
             o.random_access = !video_clock;
             if (!video_clock) o.pcr = std::max<int64_t>(0, o.dts - kTsPcrDelay);
-            std::vector<uint8_t> payload = adts_header(asc, s.size);
-            const uint8_t* p = seg.audio.data.data() + s.offset;
-            payload.insert(payload.end(), p, p + s.size);
+            std::vector<uint8_t> payload = adts_header(asc, s.size());
+            payload.insert(payload.end(), s.data.begin(), s.data.end());
             write_pes(out, o, st.audio_cc, payload);
         }
     }

@@ -142,6 +142,9 @@ private:
         if (up.added.empty() && up.removed.empty() && !up.playlist && !up.mpd) return;
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
+        // Live streams keep dropping the ended ones whose linger is over,
+        // even when nobody asks for anything.
+        if (up.segments) shared_->prune(steady_ms(), false);
     }
 
     // Caller holds shared_->mu.
@@ -252,6 +255,8 @@ public:
         st.segments_total = shared_->segments_total.load();
         return st;
     }
+
+    uint64_t segments_total() const override { return shared_->segments_total.load(); }
 
 private:
     std::shared_ptr<Shared> shared_;

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/shared_bytes.h"
 #include "media/frame.h"
 
 namespace fanout::package {
@@ -42,7 +43,10 @@ struct PackagerConfig {
 };
 
 struct Resource {
-    std::shared_ptr<const std::string> body;   // immutable, shared
+    // Immutable and shared: serving copies the pointer, never the bytes.
+    // A media segment's body is several pieces (its boxes, then the
+    // frames' payloads); write them with scatter/gather.
+    std::shared_ptr<const ByteChain> body;
     std::string content_type;
     std::string cache_control;
 };
@@ -50,7 +54,8 @@ struct Resource {
 struct StoreStats {
     size_t live_streams = 0;
     uint64_t segments_total = 0;   // produced since start
-    size_t bytes = 0;              // held now
+    size_t bytes = 0;              // of the files served now (a frame shared
+                                   // by two files counts twice)
 };
 
 class SegmentStore {
@@ -69,6 +74,10 @@ public:
                                          std::string_view rest) const = 0;
 
     virtual StoreStats stats() const = 0;
+
+    // stats().segments_total, without the rest of the walk: cheap enough
+    // to ask on every keyframe.
+    virtual uint64_t segments_total() const { return stats().segments_total; }
 };
 
 std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config);

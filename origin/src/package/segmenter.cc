@@ -159,10 +159,8 @@ void Segmenter::append(const media::Frame& f, int64_t dts)
     s.dts = dts;
     s.cto = f.video ? static_cast<int32_t>(ms_to_ts(f.cts_ms, kVideoTimescale)) : 0;
     s.sync = f.video ? f.keyframe : true;
-    s.offset = static_cast<uint32_t>(run.data.size());
-    s.size = static_cast<uint32_t>(f.data.size());
-    run.samples.push_back(s);
-    run.data.insert(run.data.end(), f.data.begin(), f.data.end());
+    s.data = f.data;   // shared, not copied
+    run.samples.push_back(std::move(s));
     c.has_dts = true;
     c.last_dts = dts;
     c.has_raw = true;

@@ -13,7 +13,8 @@
 namespace fanout::package {
 namespace {
 
-Body make_body(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+Body make_body(std::string s) { return std::make_shared<const ByteChain>(std::move(s)); }
+Body make_body(ByteChain c) { return std::make_shared<const ByteChain>(std::move(c)); }
 
 // "25" or "30000/1001" from the video sample durations; "" when they vary
 // in a way no common rate explains.
@@ -148,24 +149,24 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
 
     const std::string n = std::to_string(seg.number);
     const uint32_t seq = static_cast<uint32_t>(seg.number + 1);
-    auto add_file = [&](std::string name, std::string bytes) {
+    auto add_file = [&](std::string name, Body body) {
         k.files.push_back(name);
-        up.added.emplace_back(std::move(name), make_body(std::move(bytes)));
+        up.added.emplace_back(std::move(name), std::move(body));
     };
     if (combined) {
-        std::string m4s = write_media_segment(seq, &seg.video, &seg.audio);
-        if (!per_track) k.video.bytes = k.audio.bytes = m4s.size();
+        Body m4s = make_body(media_segment(seq, &seg.video, &seg.audio));
+        if (!per_track) k.video.bytes = k.audio.bytes = m4s->size();
         add_file(base + n + ".m4s", std::move(m4s));
     }
     if (per_track) {
-        std::string v = write_media_segment(seq, &seg.video, nullptr);
-        std::string a = write_media_segment(seq, nullptr, &seg.audio);
-        k.video.bytes = v.size();
-        k.audio.bytes = a.size();
+        Body v = make_body(media_segment(seq, &seg.video, nullptr));
+        Body a = make_body(media_segment(seq, nullptr, &seg.audio));
+        k.video.bytes = v->size();
+        k.audio.bytes = a->size();
         add_file(base + "v-" + n + ".m4s", std::move(v));
         add_file(base + "a-" + n + ".m4s", std::move(a));
     }
-    if (config_.hls_ts) add_file(base + n + ".ts", write_ts_segment(seg, ts_));
+    if (config_.hls_ts) add_file(base + n + ".ts", make_body(write_ts_segment(seg, ts_)));
 
     target_duration_s_ = std::max(target_duration_s_, ceil_extinf(k.duration_s));
     kept_.push_back(std::move(k));

@@ -15,8 +15,9 @@
 // tracks twice and feed video bytes to the AAC decoder; MSE SourceBuffers
 // reject tracks their codecs do not name; the CMAF profile requires
 // single-track fragments.  So with A+V the one Segment the segmenter cut is
-// serialised twice (the bytes are copied, the packaging pass is not
-// repeated); one track alone is the same file for both.
+// serialised twice; only the boxes are written twice: every file's mdat is
+// the frames' own bytes, shared (core/shared_bytes.h).  One track alone is
+// the same file for both.
 //
 // DASH timing: the segmenter rebases timestamp jumps, so one Period keeps a
 // continuous SegmentTimeline across them; only a new config generation
@@ -39,7 +40,7 @@
 
 namespace fanout::package {
 
-using Body = std::shared_ptr<const std::string>;
+using Body = std::shared_ptr<const ByteChain>;
 
 // What changed; apply in order: add, then remove.
 struct PackagerUpdate {

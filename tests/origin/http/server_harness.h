@@ -54,10 +54,17 @@ public:
         }
         add("s1/sess-1.m4s", seg, "video/iso.segment", "max-age=3600");
     }
+    // The body is served in pieces of 1, 2, 3, ... bytes, like a media
+    // segment (boxes, then each frame's payload): ranges and writes cross
+    // piece boundaries.
     void add(std::string rest, std::string body, std::string type, std::string cache)
     {
+        ByteChain chain;
+        for (size_t at = 0, n = 1; at < body.size(); at += n, n++) {
+            chain.append(SharedBytes(body.substr(at, n)));
+        }
         resources_[std::move(rest)] = package::Resource{
-            std::make_shared<const std::string>(std::move(body)), std::move(type),
+            std::make_shared<const ByteChain>(std::move(chain)), std::move(type),
             std::move(cache)};
     }
     std::shared_ptr<media::StreamSink> open(const std::string&, const std::string&,

@@ -228,6 +228,39 @@ TEST(Chunk, InterleavedStreams)
     EXPECT_EQ(r.messages[1].payload, a);
 }
 
+TEST(Chunk, SmallMessagesShareBlocksLargeOnesStandAlone)
+{
+    // Interleaved small messages, a block's worth and more of them, then
+    // messages just under, at and over the block limit: every payload
+    // arrives intact, and small ones are slices of shared blocks.
+    ChunkWriter w;
+    w.set_chunk_size(4096);
+    std::vector<uint8_t> bytes;
+    ChunkWriter().write(bytes, 2, kSetChunkSize, 0, 0, u32_payload(4096));
+    std::vector<std::vector<uint8_t>> sent;
+    const size_t block_messages = ChunkReader::kBlockSize / 9000 + 3;
+    for (size_t i = 0; i < block_messages; ++i) {
+        sent.push_back(payload(9000 + i, static_cast<uint8_t>(i)));
+        w.write(bytes, i % 2 ? 4 : 6, i % 2 ? kAudio : kVideo, 1, static_cast<uint32_t>(i),
+                sent.back());
+    }
+    for (size_t size : {size_t{ChunkReader::kBlockMessage} - 1,
+                        size_t{ChunkReader::kBlockMessage},
+                        size_t{ChunkReader::kBlockMessage} + 1, size_t{300000}}) {
+        sent.push_back(payload(size, static_cast<uint8_t>(size)));
+        w.write(bytes, 6, kVideo, 1, 0, sent.back());
+    }
+    ChunkReader reader;
+    Read r = read_all(reader, bytes, 1000);
+    ASSERT_FALSE(r.error);
+    ASSERT_EQ(r.messages.size(), sent.size() + 1);
+    for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(r.messages[i + 1].payload, sent[i]) << i;
+    // The first two small ones sit back to back in one block.
+    EXPECT_EQ(r.messages[1].payload.data() + r.messages[1].payload.size(),
+              r.messages[2].payload.data());
+    EXPECT_EQ(r.left, 0u);
+}
+
 TEST(Chunk, ExtendedTimestampOnContinuationWithAndWithout)
 {
     auto body = payload(200, 3);

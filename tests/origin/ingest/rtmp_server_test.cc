@@ -59,7 +59,10 @@ public:
     {
         std::lock_guard l(mu_);
         media::Frame copy = f;
-        copy.data.resize(std::min<size_t>(copy.data.size(), 8));   // keep memory small
+        // Keep memory small: a copy of the first bytes, not a slice that
+        // would hold the whole message.
+        copy.data = std::vector<uint8_t>(f.data.begin(),
+                                         f.data.begin() + std::min<size_t>(f.data.size(), 8));
         frames_.push_back(std::move(copy));
         cv_.notify_all();
     }

@@ -168,9 +168,7 @@ TrackRun make_run(uint32_t timescale, int64_t base, std::vector<uint32_t> durati
         s.duration = durations[i];
         s.cto = ctos[i];
         s.sync = sync[i];
-        s.offset = static_cast<uint32_t>(r.data.size());
-        s.size = static_cast<uint32_t>(10 + i);
-        r.data.insert(r.data.end(), s.size, static_cast<uint8_t>(fill + i));
+        s.data = std::vector<uint8_t>(10 + i, static_cast<uint8_t>(fill + i));
         r.samples.push_back(s);
         t += durations[i];
     }
@@ -220,8 +218,8 @@ TEST(Fmp4Media, MuxedFragmentFields)
     size_t vdata = f->moof_offset + static_cast<size_t>(vt->data_offset);
     size_t adata = f->moof_offset + static_cast<size_t>(at->data_offset);
     EXPECT_EQ(vdata, f->mdat_payload_offset);
-    EXPECT_EQ(adata, vdata + v.data.size());
-    EXPECT_EQ(f->mdat_payload_size, v.data.size() + a.data.size());
+    EXPECT_EQ(adata, vdata + v.payload_size());
+    EXPECT_EQ(f->mdat_payload_size, v.payload_size() + a.payload_size());
     EXPECT_EQ(static_cast<uint8_t>(seg[vdata]), 0x10);
     EXPECT_EQ(static_cast<uint8_t>(seg[vdata + 10]), 0x11);
     EXPECT_EQ(static_cast<uint8_t>(seg[adata]), 0x80);
@@ -239,6 +237,26 @@ TEST(Fmp4Media, SingleTrackAndEmptyRunsOmitted)
     EXPECT_EQ(f->trafs[0].track_id, kAudioTrackId);
     EXPECT_EQ(f->moof_offset + static_cast<size_t>(f->trafs[0].data_offset),
               f->mdat_payload_offset);
+}
+
+TEST(Fmp4Media, SegmentSharesTheSamplesBytes)
+{
+    TrackRun v = make_run(90000, 0, {3600, 3600}, {0, 0}, {true, false}, 0x10);
+    TrackRun a = make_run(48000, 0, {1024, 1024, 1024}, {0, 0, 0}, {true, true, true}, 0x80);
+    ByteChain muxed = media_segment(7, &v, &a);
+    ByteChain video = media_segment(7, &v, nullptr);
+    EXPECT_EQ(muxed.str(), write_media_segment(7, &v, &a));
+    EXPECT_EQ(muxed.size(), muxed.str().size());
+    // The boxes, then each sample's own bytes: nothing copied, the muxed
+    // and the per-track files hold the same memory.
+    ASSERT_EQ(muxed.pieces().size(), 1u + 2u + 3u);
+    ASSERT_EQ(video.pieces().size(), 1u + 2u);
+    EXPECT_EQ(muxed.pieces()[1].data(), v.samples[0].data.data());
+    EXPECT_EQ(video.pieces()[2].data(), v.samples[1].data.data());
+    EXPECT_EQ(muxed.pieces()[5].data(), a.samples[2].data.data());
+    auto f = test::parse_fragment(video.str());
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->mdat_payload_size, v.payload_size());
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ Demuxed demux(const std::string& path)
             f.keyframe = f.video ? (pkt->flags & AV_PKT_FLAG_KEY) != 0 : true;
             f.dts_ms = av_rescale_q(pkt->dts, tb, AVRational{1, 1000});
             f.cts_ms = static_cast<int32_t>(av_rescale_q(pkt->pts - pkt->dts, tb, AVRational{1, 1000}));
-            f.data.assign(pkt->data, pkt->data + pkt->size);
+            f.data = std::vector<uint8_t>(pkt->data, pkt->data + pkt->size);
             d.frames.push_back(std::move(f));
         }
         av_packet_unref(pkt);
@@ -179,14 +179,14 @@ Served serve_to_disk(const SegmentStore& store, const std::string& name)
     auto mpd = store.find("live", "s/s.mpd");
     EXPECT_TRUE(pl && mpd);
     if (!pl || !mpd) return s;
-    s.playlist = *pl->body;
-    s.mpd = *mpd->body;
+    s.playlist = pl->body->str();
+    s.mpd = mpd->body->str();
     write_file(s.root + "/s.m3u8", s.playlist);
     write_file(s.root + "/s/s.mpd", s.mpd);
     auto fetch = [&](const std::string& rest) {
         auto r = store.find("live", rest);
         EXPECT_TRUE(r) << rest;
-        if (r) write_file(s.root + "/" + rest, *r->body);
+        if (r) write_file(s.root + "/" + rest, r->body->str());
     };
     std::istringstream lines(s.playlist);
     std::string line;

@@ -41,10 +41,11 @@ inline media::Frame video_frame(int64_t dts_ms, bool key, int32_t cts_ms = 0, si
     f.dts_ms = dts_ms;
     f.cts_ms = cts_ms;
     size_t n = size - 4;
-    f.data = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
-              static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
-    f.data.push_back(key ? 0x65 : 0x41);
-    for (size_t i = 1; i < n; i++) f.data.push_back(static_cast<uint8_t>(dts_ms + i));
+    std::vector<uint8_t> data = {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                                 static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+    data.push_back(key ? 0x65 : 0x41);
+    for (size_t i = 1; i < n; i++) data.push_back(static_cast<uint8_t>(dts_ms + i));
+    f.data = std::move(data);
     return f;
 }
 
@@ -54,7 +55,9 @@ inline media::Frame audio_frame(int64_t dts_ms, size_t size = 20)
     f.video = false;
     f.keyframe = true;
     f.dts_ms = dts_ms;
-    for (size_t i = 0; i < size; i++) f.data.push_back(static_cast<uint8_t>(0x21 + i));
+    std::vector<uint8_t> data;
+    for (size_t i = 0; i < size; i++) data.push_back(static_cast<uint8_t>(0x21 + i));
+    f.data = std::move(data);
     return f;
 }
 

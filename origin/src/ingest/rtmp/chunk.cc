@@ -2,6 +2,7 @@
 #include "ingest/rtmp/chunk.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace fanout::ingest::rtmp {
@@ -122,15 +123,35 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
                                           " bytes of messages pending");
         }
         s.in_message = true;
-        s.payload.clear();
-        // Reserve as bytes arrive, not what the header claims.
-        s.payload.reserve(std::min<uint32_t>(s.length, 64 * 1024));
+        start_payload(s);
         pending_bytes_ += s.length;
     }
     current_ = &s;
     current_csid_ = csid;
-    chunk_left_ = std::min<uint32_t>(chunk_size_, s.length - static_cast<uint32_t>(s.payload.size()));
+    chunk_left_ = std::min<uint32_t>(chunk_size_, s.length - s.filled);
     return ChunkResult{ParseStatus::Parsed, r.position(), std::nullopt};
+}
+
+void ChunkReader::start_payload(Stream& s)
+{
+    s.filled = 0;
+    s.owner.reset();
+    s.at = nullptr;
+    s.own = {};
+    if (s.length == 0) return;
+    if (s.length > kBlockMessage) {
+        // Reserve as bytes arrive, not what the header claims.
+        s.own.reserve(std::min<uint32_t>(s.length, 64 * 1024));
+        return;
+    }
+    if (!block_ || kBlockSize - block_used_ < s.length) {
+        // Not make_shared: the bytes need no zeroing.
+        block_ = std::shared_ptr<uint8_t[]>(new uint8_t[kBlockSize]);
+        block_used_ = 0;
+    }
+    s.owner = block_;
+    s.at = block_.get() + block_used_;
+    block_used_ += s.length;
 }
 
 Status ChunkReader::apply_control(const Message& m)
@@ -154,7 +175,10 @@ Status ChunkReader::apply_control(const Message& m)
         if (it != streams_.end() && it->second.in_message && &it->second != current_) {
             pending_bytes_ -= it->second.length;
             it->second.in_message = false;
-            it->second.payload.clear();
+            it->second.filled = 0;
+            it->second.owner.reset();
+            it->second.at = nullptr;
+            it->second.own = {};
         }
     }
     return {};
@@ -176,20 +200,31 @@ ChunkResult ChunkReader::read(std::span<const uint8_t> in, Message& out)
         }
         Stream& s = *current_;
         const size_t take = std::min<size_t>(chunk_left_, in.size() - used);
-        s.payload.insert(s.payload.end(), in.begin() + static_cast<long>(used),
+        if (s.at) {
+            std::memcpy(s.at + s.filled, in.data() + used, take);
+        } else {
+            s.own.insert(s.own.end(), in.begin() + static_cast<long>(used),
                          in.begin() + static_cast<long>(used + take));
+        }
+        s.filled += static_cast<uint32_t>(take);
         used += take;
         chunk_left_ -= static_cast<uint32_t>(take);
         if (chunk_left_ > 0) return ChunkResult{ParseStatus::NeedMoreData, used, std::nullopt};
         current_ = nullptr;
-        if (s.payload.size() < s.length) continue;   // next chunk
+        if (s.filled < s.length) continue;   // next chunk
 
         out.csid = current_csid_;
         out.type = s.type;
         out.stream_id = s.stream_id;
         out.timestamp = s.timestamp;
-        out.payload = std::move(s.payload);
-        s.payload = {};
+        if (s.at) {
+            out.payload = SharedBytes(std::move(s.owner), s.at, s.length);
+            s.at = nullptr;
+        } else {
+            out.payload = SharedBytes(std::move(s.own));
+            s.own = {};
+        }
+        s.filled = 0;
         s.in_message = false;
         pending_bytes_ -= s.length;
         if (Status st = apply_control(out); !st) {

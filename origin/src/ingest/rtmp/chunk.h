@@ -8,11 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "core/error.h"
+#include "core/shared_bytes.h"
 #include "media/byte_reader.h"
 
 namespace fanout::ingest::rtmp {
@@ -43,7 +45,9 @@ struct Message {
     uint8_t type = 0;
     uint32_t stream_id = 0;
     uint32_t timestamp = 0;   // 32-bit, as the chunk headers add up
-    std::vector<uint8_t> payload;
+    // Immutable; small messages share a block with their neighbours (see
+    // ChunkReader), so holding one holds its block.
+    SharedBytes payload;
 };
 
 struct ChunkLimits {
@@ -75,6 +79,13 @@ public:
 
     uint32_t chunk_size() const { return chunk_size_; }
 
+    // Messages up to this size are laid out back to back in shared blocks
+    // of kBlockSize bytes: a frame costs no allocation of its own.  Larger
+    // ones get a buffer of their own, grown as their bytes arrive, not as
+    // their header claims.
+    static constexpr uint32_t kBlockMessage = 32 * 1024;
+    static constexpr size_t kBlockSize = 128 * 1024 - 256;   // under malloc's mmap threshold
+
 private:
     struct Stream {
         bool has_header = false;
@@ -85,14 +96,23 @@ private:
         uint8_t type = 0;
         uint32_t stream_id = 0;
         bool in_message = false;   // a message is partly received
-        std::vector<uint8_t> payload;
+        // The message being received: `filled` of `length` bytes, in a
+        // block (owner + at) or in `own`.
+        uint32_t filled = 0;
+        std::shared_ptr<const void> owner;
+        uint8_t* at = nullptr;
+        std::vector<uint8_t> own;
     };
 
     // Parses one chunk header; NeedMoreData consumes nothing.
     ChunkResult read_header(std::span<const uint8_t> in);
     Status apply_control(const Message& m);
+    // Where a new message of s.length bytes will be assembled.
+    void start_payload(Stream& s);
 
     ChunkLimits limits_;
+    std::shared_ptr<uint8_t[]> block_;   // the block small messages go to
+    size_t block_used_ = 0;
     uint32_t chunk_size_ = 128;
     std::map<uint32_t, Stream> streams_;
     size_t pending_bytes_ = 0;

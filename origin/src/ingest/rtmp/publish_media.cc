@@ -31,10 +31,10 @@ bool same_config(const media::AudioConfig& a, const media::AudioConfig& b)
 
 }  // namespace
 
-Status PublishMedia::on_video(uint32_t timestamp, std::span<const uint8_t> body)
+Status PublishMedia::on_video(uint32_t timestamp, const SharedBytes& body)
 {
     const int64_t dts = clock_.unwrap(timestamp);
-    Result<media::FlvMedia> m = media::parse_flv_video(body, nal_length_size_);
+    Result<media::FlvMedia> m = media::parse_flv_video(body, nal_length_size_, &body);
     if (!m) return m.error();
     switch (m->kind) {
     case media::FlvMedia::Kind::VideoConfig:
@@ -54,10 +54,10 @@ Status PublishMedia::on_video(uint32_t timestamp, std::span<const uint8_t> body)
     }
 }
 
-Status PublishMedia::on_audio(uint32_t timestamp, std::span<const uint8_t> body)
+Status PublishMedia::on_audio(uint32_t timestamp, const SharedBytes& body)
 {
     const int64_t dts = clock_.unwrap(timestamp);
-    Result<media::FlvMedia> m = media::parse_flv_audio(body);
+    Result<media::FlvMedia> m = media::parse_flv_audio(body, &body);
     if (!m) return m.error();
     switch (m->kind) {
     case media::FlvMedia::Kind::AudioConfig:
@@ -79,7 +79,7 @@ Status PublishMedia::on_audio(uint32_t timestamp, std::span<const uint8_t> body)
 // An aggregate message is a run of FLV tags: type(1) size(3) timestamp(3)
 // timestamp-extended(1) stream id(3) body back-pointer(4).  Their
 // timestamps count from the message's.
-Status PublishMedia::on_aggregate(uint32_t timestamp, std::span<const uint8_t> body)
+Status PublishMedia::on_aggregate(uint32_t timestamp, const SharedBytes& body)
 {
     media::ByteReader r(body);
     bool first = true;
@@ -101,9 +101,9 @@ Status PublishMedia::on_aggregate(uint32_t timestamp, std::span<const uint8_t> b
         const uint32_t at = timestamp + (ts - base);
         Status s;
         if (type == kVideo) {
-            s = on_video(at, tag);
+            s = on_video(at, body.slice(tag));
         } else if (type == kAudio) {
-            s = on_audio(at, tag);
+            s = on_audio(at, body.slice(tag));
         }
         if (!s) return s;
     }

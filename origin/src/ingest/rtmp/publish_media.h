@@ -33,10 +33,11 @@ public:
         : max_pending_bytes_(max_pending_bytes) {}
 
     // Message bodies of RTMP types 9, 8 and 22 with the message timestamp.
+    // Frames are slices of the body, not copies.
     // Errors: unsupported codecs, malformed configs or frames.
-    Status on_video(uint32_t timestamp, std::span<const uint8_t> body);
-    Status on_audio(uint32_t timestamp, std::span<const uint8_t> body);
-    Status on_aggregate(uint32_t timestamp, std::span<const uint8_t> body);
+    Status on_video(uint32_t timestamp, const SharedBytes& body);
+    Status on_audio(uint32_t timestamp, const SharedBytes& body);
+    Status on_aggregate(uint32_t timestamp, const SharedBytes& body);
     Status on_metadata(double bitrate_kbps);
 
     // Replays what was queued, then forwards as messages arrive.

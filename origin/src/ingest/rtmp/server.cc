@@ -38,11 +38,15 @@ class RtmpConnection;
 struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
     Impl(asio::io_context& l, const Config& c, Metrics& m, PublishControl& p,
          RtmpServerOptions o)
-        : loop(l), config(c), metrics(m), control(p), options(o), acceptor(l), retry(l)
+        : loop(l), config(c), metrics(m), control(p), options(o), acceptor(l), retry(l),
+          merge_timer(l)
     {
     }
 
     void accept();
+    // Reads again on the next tick of the merge timer (see merge_read).
+    void park(std::shared_ptr<RtmpConnection> conn);
+    void on_merge_tick();
 
     asio::io_context& loop;
     const Config& config;
@@ -53,6 +57,9 @@ struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
     asio::steady_timer retry;   // after an accept error (EMFILE): no busy loop
     std::unordered_set<std::shared_ptr<RtmpConnection>> connections;
     bool stopped = false;
+    asio::steady_timer merge_timer;
+    bool merge_armed = false;
+    std::vector<std::shared_ptr<RtmpConnection>> parked;   // waiting for the tick
 };
 
 class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
@@ -84,6 +91,7 @@ public:
         });
         boost::system::error_code ec;
         socket_.set_option(tcp::no_delay(true), ec);
+        socket_.non_blocking(true, ec);   // poll() must never wait
         deadline_ = Clock::now() + server_.options.handshake_timeout;
         arm_timer();
         read();
@@ -106,6 +114,7 @@ public:
 private:
     void read()
     {
+        quiet(false);
         socket_.async_read_some(asio::buffer(buf_),
                                 [self = shared_from_this()](boost::system::error_code ec,
                                                             size_t n) { self->on_read(ec, n); });
@@ -113,26 +122,38 @@ private:
 
     void on_read(boost::system::error_code ec, size_t n)
     {
-        if (closed_) return;
+        if (!consume(ec, n)) return;
+        if (merging()) {
+            if (n < buf_.size()) {
+                wait_for_tick();
+            } else {
+                poll();   // a full buffer: more is waiting
+            }
+        } else {
+            read();
+        }
+    }
+
+    // Takes what a read returned; false when the connection closed.
+    bool consume(boost::system::error_code ec, size_t n)
+    {
+        if (closed_) return false;
         if (ec) {
             if (ec != asio::error::eof && ec != asio::error::connection_reset &&
                 ec != asio::error::operation_aborted) {
                 log::debug("rtmp " + peer_ + ": read: " + ec.message());
             }
             close();
-            return;
+            return false;
         }
         server_.metrics.bytes_in += n;
-        if (lingering_) {   // discarding until the peer closes
-            read();
-            return;
-        }
+        if (lingering_) return true;   // discarding until the peer closes
         Status st = session_->feed(std::span<const uint8_t>(buf_.data(), n));
         if (!st) {
             log::warn("rtmp " + peer_ + ": " + st.error().message());
             ++server_.metrics.rtmp_bad_input_total;
             close();
-            return;
+            return false;
         }
         if (!closing_) {
             set_deadline(Clock::now() + (session_->handshake_done()
@@ -140,9 +161,66 @@ private:
                                              : server_.options.handshake_timeout));
         }
         drain_session();
-        if (!closed_) read();
+        return !closed_;
     }
 
+    // Merged reads (RtmpServerOptions::merge_read) apply to a publishing
+    // connection; the handshake, commands and a closing connection are
+    // read as bytes arrive.
+    bool merging() const
+    {
+        return server_.options.merge_read.count() > 0 && !closing_ && !lingering_ &&
+               session_->publishing();
+    }
+
+    void wait_for_tick()
+    {
+        quiet(true);
+        server_.park(shared_from_this());
+    }
+
+    // Between ticks nobody waits on the socket, yet every segment that
+    // arrives would still wake the loop: a receive low-water mark of a
+    // whole read buffer keeps it asleep.  (Reads that do not wait return
+    // what is there whatever the mark; end of stream and errors still
+    // wake.)  Back to 1 before any read that waits.
+    void quiet(bool on)
+    {
+        if (quiet_ == on) return;
+        quiet_ = on;
+        boost::system::error_code ec;
+        socket_.set_option(asio::socket_base::receive_low_watermark(
+                               on ? static_cast<int>(buf_.size()) : 1),
+                           ec);
+    }
+
+public:
+    // A tick of the merge timer: reads what arrived since the last one
+    // without waiting (nothing yet: the next tick), so a publisher costs one
+    // read per tick and no wakeup of its own.
+    void poll()
+    {
+        for (;;) {
+            if (closed_) return;
+            boost::system::error_code ec;
+            const size_t n = socket_.read_some(asio::buffer(buf_), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                wait_for_tick();
+                return;
+            }
+            if (!consume(ec, n)) return;
+            if (!merging()) {
+                read();
+                return;
+            }
+            if (n < buf_.size()) {
+                wait_for_tick();
+                return;
+            }
+        }
+    }
+
+private:
     // Queues what the session produced; starts a graceful close when the
     // session has said its last word.
     void drain_session()
@@ -247,6 +325,7 @@ private:
     bool writing_ = false;
     bool closing_ = false;     // the session asked to close: flush first
     bool lingering_ = false;   // flushed and half-closed: waiting for EOF
+    bool quiet_ = false;       // the low-water mark is raised (quiet())
     bool closed_ = false;
 };
 
@@ -283,6 +362,28 @@ void RtmpServer::Impl::accept()
         }
         accept();
     });
+}
+
+void RtmpServer::Impl::park(std::shared_ptr<RtmpConnection> conn)
+{
+    parked.push_back(std::move(conn));
+    if (merge_armed) return;
+    merge_armed = true;
+    static const int hack = getenv("FANOUT_MERGE_MS") ? atoi(getenv("FANOUT_MERGE_MS")) : -1; // HACK
+    merge_timer.expires_after(hack >= 0 ? std::chrono::milliseconds(hack) : options.merge_read);
+    merge_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        self->merge_armed = false;
+        if (ec || self->stopped) return;
+        self->on_merge_tick();
+    });
+}
+
+void RtmpServer::Impl::on_merge_tick()
+{
+    std::vector<std::shared_ptr<RtmpConnection>> ready;
+    ready.swap(parked);
+    parked.reserve(ready.size());
+    for (auto& c : ready) c->poll();
 }
 
 RtmpServer::RtmpServer(asio::io_context& loop, const Config& config, Metrics& metrics,
@@ -335,6 +436,8 @@ void RtmpServer::stop()
     boost::system::error_code ec;
     s.acceptor.close(ec);
     s.retry.cancel();
+    s.merge_timer.cancel();
+    s.parked.clear();
     // close() erases from the set: iterate over a copy.
     std::vector<std::shared_ptr<RtmpConnection>> open(s.connections.begin(), s.connections.end());
     for (auto& c : open) c->close();

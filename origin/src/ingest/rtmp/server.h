@@ -27,6 +27,13 @@ struct RtmpServerOptions {
     std::chrono::milliseconds idle_timeout{30000};     // after the handshake
     std::chrono::milliseconds close_linger{2000};      // flushing a last reply
     size_t read_buffer = 64 * 1024;
+    // Merged reads (SRS's "mr"): once a connection publishes, a read that
+    // did not fill the buffer is followed by a pause of up to this long
+    // before the next one.  One timer serves every publisher, so the loop
+    // wakes once per period, not once per RTMP message on each connection,
+    // and each read takes a period's worth of bytes.  Media waits at most
+    // this long in the socket; 0 reads as soon as bytes arrive.
+    std::chrono::milliseconds merge_read{20};
     size_t max_write_queue = 1u << 20;                 // bytes; beyond: close
     uint32_t out_chunk_size = 4096;
 };

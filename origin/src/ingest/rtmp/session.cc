@@ -415,9 +415,11 @@ Status RtmpSession::handle_media(const Message& m)
         }
         return {};
     }
-    Status s = m.type == kVideo   ? media_->on_video(m.timestamp, m.payload)
-               : m.type == kAudio ? media_->on_audio(m.timestamp, m.payload)
-                                  : media_->on_aggregate(m.timestamp, m.payload);
+    // The frames share the payload from here on: no copy to the segments.
+    const SharedBytes& body = m.payload;
+    Status s = m.type == kVideo   ? media_->on_video(m.timestamp, body)
+               : m.type == kAudio ? media_->on_audio(m.timestamp, body)
+                                  : media_->on_aggregate(m.timestamp, body);
     return s;
 }
 
