@@ -96,7 +96,9 @@ int run_origin(const Config& config)
             },
             [&](bool ok) { gate.reconcile(ok); });
 
-        ingest::RtmpServer rtmp(loop, config, metrics, gate);
+        ingest::RtmpServerOptions rtmp_options;
+        rtmp_options.merge_read = std::chrono::milliseconds(config.rtmp_merge_read_ms);
+        ingest::RtmpServer rtmp(loop, config, metrics, gate, rtmp_options);
         http::HttpServer http(ctx);
         Status st = rtmp.listen();
         if (st) {

@@ -52,11 +52,15 @@ public:
             inner_->on_frame(f);
             return;
         }
-        // A keyframe may close a segment: time how long until it is listed.
-        // The loop runs one frame at a time, so a change in the store's
-        // segment count during this call is this stream's segment.
+        // A keyframe may close a segment: time how long until it is listed,
+        // from when its bytes reached the host (merged reads leave them in
+        // the socket until the next tick).  The loop runs one frame at a
+        // time, so a change in the store's segment count during this call
+        // is this stream's segment.
         auto before = gate_.ctx_.segments.segments_total();
-        auto t0 = std::chrono::steady_clock::now();
+        auto t0 = f.received != std::chrono::steady_clock::time_point{}
+                      ? f.received
+                      : std::chrono::steady_clock::now();
         inner_->on_frame(f);
         auto t1 = std::chrono::steady_clock::now();
         if (gate_.ctx_.segments.segments_total() != before) {

@@ -236,6 +236,7 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
              return {};
          }},
         {"rtmp.max_connections", integer(&c.rtmp_max_connections, 1, 100000)},
+        {"rtmp.merge_read_ms", integer(&c.rtmp_merge_read_ms, 0, 1000)},
         {"http.max_body_bytes", integer(&max_body, 1024, 64 << 20)},
         {"log.level", [&c](const std::string& v) -> Status {
              log::Level l;

@@ -36,6 +36,7 @@ struct Config {
     std::vector<std::string> apps{"LiveApp"};  // apps
     std::vector<Cidr> rest_allowed;  // remoteAllowedCIDR
     int rtmp_max_connections = 1000; // rtmp.max_connections
+    int rtmp_merge_read_ms = 100;    // rtmp.merge_read_ms (0: off)
     size_t http_max_body = 64 * 1024;  // http.max_body_bytes
     std::string log_level = "info";  // log.level
 };

@@ -2,6 +2,7 @@
 // timestamped frames, already unwrapped to 64-bit milliseconds.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct Frame {
     // Usually a slice of the RTMP message that carried it; shared, never
     // copied, by the segments that hold the frame.
     SharedBytes data;
+    // When its last byte reached the host, as far as the reader knows (the
+    // earliest moment it can have arrived).  Unset (epoch) when unknown.
+    // Segment availability is timed from here.
+    std::chrono::steady_clock::time_point received{};
 };
 
 // Receives one publish session's media, in order, on one thread at a time.

@@ -50,6 +50,7 @@ TEST(Config, DefaultsFollowAntMedia)
     EXPECT_EQ(c->hls_time_s, 2);
     EXPECT_EQ(c->hls_list_size, 5);
     EXPECT_EQ(c->hls_segment_type, "fmp4");
+    EXPECT_EQ(c->rtmp_merge_read_ms, 100);
     EXPECT_EQ(c->apps, std::vector<std::string>{"LiveApp"});
     EXPECT_EQ(c->server_name, "origin-10.1.2.3-5080");
     // The store learns the cluster's liveness rule through its URI.
@@ -93,6 +94,7 @@ TEST(Config, BadValuesNameTheKey)
         {"log.level=loud", "log.level: 'loud' must be debug"},
         {"cluster.dead_factor=1", "cluster.dead_factor: '1' is not"},
         {"hlsTime=", "hlsTime: '' is not an integer"},
+        {"rtmp.merge_read_ms=-1", "rtmp.merge_read_ms: '-1' is not an integer in [0, 1000]"},
         {"colour=blue", "unknown key 'colour'"},
     };
     for (const auto& tc : cases) {

@@ -26,6 +26,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -64,6 +65,11 @@ public:
         copy.data = std::vector<uint8_t>(f.data.begin(),
                                          f.data.begin() + std::min<size_t>(f.data.size(), 8));
         frames_.push_back(std::move(copy));
+        // Stamped by the server, never after the frame reached us.
+        if (f.received == std::chrono::steady_clock::time_point{} ||
+            f.received > std::chrono::steady_clock::now()) {
+            ++badly_stamped_;
+        }
         cv_.notify_all();
     }
     void on_end() override
@@ -90,11 +96,12 @@ public:
         std::vector<media::AudioConfig> audios;
         std::vector<media::Frame> frames;
         int ends;
+        int badly_stamped;
     };
     Snapshot snapshot()
     {
         std::lock_guard l(mu_);
-        return {metadata_, videos_, audios_, frames_, ends_};
+        return {metadata_, videos_, audios_, frames_, ends_, badly_stamped_};
     }
 
 private:
@@ -105,6 +112,7 @@ private:
     std::vector<media::AudioConfig> audios_;
     std::vector<media::Frame> frames_;
     int ends_ = 0;
+    int badly_stamped_ = 0;
 };
 
 // Accepts (or refuses) every publish, answering later on the loop as the
@@ -160,7 +168,7 @@ struct Proc {
 
 // Runs argv with a deadline; stdin is /dev/null, output goes to a file.
 Proc run(const std::vector<std::string>& argv, const fs::path& log,
-         std::chrono::seconds deadline, std::function<void()> while_running = {})
+         std::chrono::seconds deadline, std::function<void(pid_t)> while_running = {})
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -178,7 +186,7 @@ Proc run(const std::vector<std::string>& argv, const fs::path& log,
         p.output = "spawn failed: " + std::string(strerror(rc));
         return p;
     }
-    if (while_running) while_running();
+    if (while_running) while_running(pid);
     const auto until = std::chrono::steady_clock::now() + deadline;
     int status = 0;
     for (;;) {
@@ -311,6 +319,7 @@ protected:
         EXPECT_EQ(s.audios[0].sample_rate, 44100);   // lavfi sine's default
         EXPECT_EQ(s.audios[0].channels, 1);
 
+        EXPECT_EQ(s.badly_stamped, 0);
         std::vector<media::Frame> video, audio;
         for (const auto& f : s.frames) (f.video ? video : audio).push_back(f);
         const size_t expected = static_cast<size_t>(25 * seconds);
@@ -367,6 +376,37 @@ TEST_F(RtmpServerTest, FfmpegLivePublish)
     EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
 }
 
+// Merged reads change when bytes are read, never what is delivered: read
+// as they arrive, and on ticks long enough that a tick's bytes overflow
+// the read buffer.
+TEST_F(RtmpServerTest, FfmpegLivePublishWithoutAndWithLongMergedReads)
+{
+    for (auto merge : {0ms, 700ms}) {
+        RtmpServerOptions opt;
+        opt.merge_read = merge;
+        opt.read_buffer = 16 * 1024;
+        start(opt);
+        const std::string stream = "merge" + std::to_string(merge.count());
+        Proc p = run(live_ffmpeg(stream), dir_ / (stream + ".log"), 60s);
+        ASSERT_EQ(p.status, 0) << p.output;
+        auto sink = control.wait_sink(merge == 0ms ? 0 : 1, 1s);
+        ASSERT_NE(sink, nullptr);
+        ASSERT_TRUE(sink->wait_ended(10s));
+        const auto snap = sink->snapshot();
+        expect_good_publish(snap, 3);
+        if (merge > 0ms) {
+            // A tick's reads share one arrival bound: when the connection
+            // last went to wait for the tick.
+            std::set<std::chrono::steady_clock::time_point> stamps;
+            for (const auto& f : snap.frames) stamps.insert(f.received);
+            EXPECT_LT(stamps.size() * 4, snap.frames.size());
+        }
+        EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
+        stop();
+        loop.restart();
+    }
+}
+
 TEST_F(RtmpServerTest, RefusedPublishFailsFfmpeg)
 {
     control.refuse("stream key rejected");
@@ -385,7 +425,7 @@ TEST_F(RtmpServerTest, GarbageConnectionsAreClosedWhilePublishContinues)
     start();
     std::shared_ptr<LockedSink> sink;
     bool garbage_closed = false, chunk_garbage_closed = false;
-    Proc p = run(live_ffmpeg("steady", 4), dir_ / "ffmpeg.log", 60s, [&] {
+    Proc p = run(live_ffmpeg("steady", 4), dir_ / "ffmpeg.log", 60s, [&](pid_t) {
         sink = control.wait_sink(0, 15s);
         if (!sink || !sink->wait_frames(10, 15s)) return;
         std::mt19937 rng(1234);
@@ -547,6 +587,31 @@ TEST_F(RtmpServerTest, IdleTimeoutAfterHandshake)
     EXPECT_EQ(rtmp::test::status_code(r.messages.back()), "NetConnection.Connect.Success");
 }
 
+// A publisher that goes silent mid-stream is read on the merge ticks, not
+// waited on: the idle timeout still closes it and ends its publish.
+TEST_F(RtmpServerTest, SilentPublisherTimesOutWhileMerged)
+{
+    RtmpServerOptions opt;
+    opt.idle_timeout = 2s;   // not before ffmpeg's encoder starts
+    opt.merge_read = 50ms;
+    start(opt);
+    std::shared_ptr<LockedSink> sink;
+    bool ended = false;
+    Proc p = run(live_ffmpeg("silent", 30), dir_ / "ffmpeg.log", 60s, [&](pid_t pid) {
+        sink = control.wait_sink(0, 15s);
+        if (sink && sink->wait_frames(10, 15s)) {
+            kill(pid, SIGSTOP);   // still connected, publishing, silent
+            ended = sink->wait_ended(8s);
+        }
+        kill(pid, SIGKILL);
+        kill(pid, SIGCONT);
+    });
+    ASSERT_NE(sink, nullptr) << p.output;
+    EXPECT_TRUE(ended);
+    EXPECT_TRUE(wait_for([&] { return metrics.rtmp_connections == 0; }, 5s));
+    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
+}
+
 TEST_F(RtmpServerTest, ConnectionLimit)
 {
     config.rtmp_max_connections = 1;
@@ -566,7 +631,7 @@ TEST_F(RtmpServerTest, StopEndsLivePublish)
 {
     start();
     std::shared_ptr<LockedSink> sink;
-    Proc p = run(live_ffmpeg("stopped", 20), dir_ / "ffmpeg.log", 30s, [&] {
+    Proc p = run(live_ffmpeg("stopped", 20), dir_ / "ffmpeg.log", 30s, [&](pid_t) {
         sink = control.wait_sink(0, 15s);
         if (sink && sink->wait_frames(5, 15s)) stop();
     });

@@ -357,6 +357,28 @@ TEST_F(SessionTest, TimestampsUnwrapAcross32Bits)
     EXPECT_EQ(sink->frames[3].dts_ms, 0x100000050LL);
 }
 
+// A frame carries the arrival time of the feed that completed it, held
+// frames included; the session reads no clock of its own.
+TEST_F(SessionTest, FramesCarryWhenTheirLastByteArrived)
+{
+    using std::chrono::steady_clock;
+    const steady_clock::time_point t1{std::chrono::seconds(100)};
+    const steady_clock::time_point t2{std::chrono::seconds(200)};
+    publish("stamped");
+    ASSERT_TRUE(session->feed(client.message(6, kVideo, 1, 0, avc_header()), t1));
+    const Bytes key = client.message(6, kVideo, 1, 0, avc_key());
+    ASSERT_TRUE(session->feed(std::span(key).first(key.size() - 1), t1));
+    ASSERT_TRUE(session->feed(std::span(key).last(1), t2));   // held: not authorized yet
+    auto sink = std::make_shared<RecordingSink>();
+    control.answer(std::shared_ptr<media::StreamSink>(sink));
+    ASSERT_TRUE(session->feed(client.message(6, kVideo, 1, 40, avc_inter()), t1));
+    ASSERT_TRUE(media(kVideo, 80, avc_inter()));   // no time given
+    ASSERT_EQ(sink->frames.size(), 3u);
+    EXPECT_EQ(sink->frames[0].received, t2);
+    EXPECT_EQ(sink->frames[1].received, t1);
+    EXPECT_EQ(sink->frames[2].received, steady_clock::time_point{});
+}
+
 TEST_F(SessionTest, AcknowledgesEveryWindow)
 {
     auto sink = std::make_shared<RecordingSink>();

@@ -114,6 +114,7 @@ Status PublishMedia::on_metadata(double bitrate_kbps) { return emit(bitrate_kbps
 
 Status PublishMedia::on_frame(media::Frame frame)
 {
+    frame.received = received_;
     if (wait_keyframe_) {
         const bool restart = video_ ? (frame.video && frame.keyframe) : true;
         if (!restart) {

@@ -39,6 +39,8 @@ public:
     Status on_audio(uint32_t timestamp, const SharedBytes& body);
     Status on_aggregate(uint32_t timestamp, const SharedBytes& body);
     Status on_metadata(double bitrate_kbps);
+    // Stamped on the frames of the messages that follow (Frame::received).
+    void set_received(std::chrono::steady_clock::time_point t) { received_ = t; }
 
     // Replays what was queued, then forwards as messages arrive.
     void attach(std::shared_ptr<media::StreamSink> sink);
@@ -60,6 +62,7 @@ private:
     bool wait_keyframe_ = false;
     size_t dropped_frames_ = 0;
 
+    std::chrono::steady_clock::time_point received_{};
     TimestampUnwrapper clock_;
     int nal_length_size_ = 4;
     std::optional<media::VideoConfig> video_;

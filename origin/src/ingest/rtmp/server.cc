@@ -122,7 +122,7 @@ private:
 
     void on_read(boost::system::error_code ec, size_t n)
     {
-        if (!consume(ec, n)) return;
+        if (!consume(ec, n, Clock::now())) return;
         if (merging()) {
             if (n < buf_.size()) {
                 wait_for_tick();
@@ -135,7 +135,8 @@ private:
     }
 
     // Takes what a read returned; false when the connection closed.
-    bool consume(boost::system::error_code ec, size_t n)
+    // received: the earliest moment these bytes can have arrived.
+    bool consume(boost::system::error_code ec, size_t n, Clock::time_point received)
     {
         if (closed_) return false;
         if (ec) {
@@ -148,7 +149,7 @@ private:
         }
         server_.metrics.bytes_in += n;
         if (lingering_) return true;   // discarding until the peer closes
-        Status st = session_->feed(std::span<const uint8_t>(buf_.data(), n));
+        Status st = session_->feed(std::span<const uint8_t>(buf_.data(), n), received);
         if (!st) {
             log::warn("rtmp " + peer_ + ": " + st.error().message());
             ++server_.metrics.rtmp_bad_input_total;
@@ -175,24 +176,26 @@ private:
 
     void wait_for_tick()
     {
+        parked_at_ = Clock::now();   // what the tick reads arrived after this
         quiet(true);
         server_.park(shared_from_this());
     }
 
     // Between ticks nobody waits on the socket, yet every segment that
-    // arrives would still wake the loop: a receive low-water mark of a
-    // whole read buffer keeps it asleep.  (Reads that do not wait return
-    // what is there whatever the mark; end of stream and errors still
-    // wake.)  Back to 1 before any read that waits.
+    // arrives would still wake the loop.  A high receive low-water mark
+    // keeps it asleep: reads that do not wait return what is there
+    // whatever the mark, and end of stream and errors still wake.  Linux
+    // may clamp the receive window to the mark, so it is far above what a
+    // tick brings (1 MiB per 100 ms is 80 Mbit/s).  Back to 1 before any
+    // read that waits.
     void quiet(bool on)
     {
         if (quiet_ == on) return;
         quiet_ = on;
         boost::system::error_code ec;
-        socket_.set_option(asio::socket_base::receive_low_watermark(
-                               on ? static_cast<int>(buf_.size()) : 1),
-                           ec);
+        socket_.set_option(asio::socket_base::receive_low_watermark(on ? kQuietLowWater : 1), ec);
     }
+    static constexpr int kQuietLowWater = 1 << 20;
 
 public:
     // A tick of the merge timer: reads what arrived since the last one
@@ -208,7 +211,7 @@ public:
                 wait_for_tick();
                 return;
             }
-            if (!consume(ec, n)) return;
+            if (!consume(ec, n, parked_at_)) return;
             if (!merging()) {
                 read();
                 return;
@@ -326,6 +329,7 @@ private:
     bool closing_ = false;     // the session asked to close: flush first
     bool lingering_ = false;   // flushed and half-closed: waiting for EOF
     bool quiet_ = false;       // the low-water mark is raised (quiet())
+    Clock::time_point parked_at_{};   // last wait_for_tick()
     bool closed_ = false;
 };
 
@@ -369,9 +373,9 @@ void RtmpServer::Impl::park(std::shared_ptr<RtmpConnection> conn)
     parked.push_back(std::move(conn));
     if (merge_armed) return;
     merge_armed = true;
-    static const int hack = getenv("FANOUT_MERGE_MS") ? atoi(getenv("FANOUT_MERGE_MS")) : -1; // HACK
-    merge_timer.expires_after(hack >= 0 ? std::chrono::milliseconds(hack) : options.merge_read);
+    merge_timer.expires_after(options.merge_read);
     merge_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec == asio::error::operation_aborted) return;   // stop() or re-armed
         self->merge_armed = false;
         if (ec || self->stopped) return;
         self->on_merge_tick();
@@ -437,6 +441,7 @@ void RtmpServer::stop()
     s.acceptor.close(ec);
     s.retry.cancel();
     s.merge_timer.cancel();
+    s.merge_armed = false;
     s.parked.clear();
     // close() erases from the set: iterate over a copy.
     std::vector<std::shared_ptr<RtmpConnection>> open(s.connections.begin(), s.connections.end());

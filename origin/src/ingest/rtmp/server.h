@@ -1,7 +1,8 @@
 // ingest/rtmp/server.h — the RTMP listener: Boost.Asio on the origin's one
 // event loop, no thread per connection.  Each connection reads into a
 // fixed buffer, feeds its RtmpSession (session.h) and writes the session's
-// output through a bounded queue.
+// output through a bounded queue.  Publishing connections are read on the
+// ticks of one shared timer (merge_read below), not as each message lands.
 //
 // Policy lives here: timeouts (handshake 10 s; then 30 s without a byte),
 // the connection limit (rtmp.max_connections), and what a protocol error
@@ -27,13 +28,14 @@ struct RtmpServerOptions {
     std::chrono::milliseconds idle_timeout{30000};     // after the handshake
     std::chrono::milliseconds close_linger{2000};      // flushing a last reply
     size_t read_buffer = 64 * 1024;
-    // Merged reads (SRS's "mr"): once a connection publishes, a read that
-    // did not fill the buffer is followed by a pause of up to this long
-    // before the next one.  One timer serves every publisher, so the loop
-    // wakes once per period, not once per RTMP message on each connection,
-    // and each read takes a period's worth of bytes.  Media waits at most
-    // this long in the socket; 0 reads as soon as bytes arrive.
-    std::chrono::milliseconds merge_read{20};
+    // Merged reads (SRS's "mr"; rtmp.merge_read_ms): once a connection
+    // publishes, it is read on the ticks of one timer shared by every
+    // publisher, without waiting, instead of as each RTMP message arrives.
+    // The loop wakes once a tick, not once per message per connection, and
+    // each read (and each TCP ACK it sends) carries a tick's worth of
+    // bytes.  Media waits at most this long in the socket — 5% of a 2 s
+    // segment by default; 0 reads as soon as bytes arrive.
+    std::chrono::milliseconds merge_read{100};
     size_t max_write_queue = 1u << 20;                 // bytes; beyond: close
     uint32_t out_chunk_size = 4096;
 };

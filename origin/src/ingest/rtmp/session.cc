@@ -97,10 +97,12 @@ void RtmpSession::note(bool info, const std::string& text) const
     if (fn) fn(text);
 }
 
-Status RtmpSession::feed(std::span<const uint8_t> bytes)
+Status RtmpSession::feed(std::span<const uint8_t> bytes,
+                         std::chrono::steady_clock::time_point received)
 {
     if (closed_ || close_requested_) return {};
     FlagScope scope(in_feed_);
+    received_ = received;
     bytes_in_ += bytes.size();
 
     size_t used = 0;
@@ -417,6 +419,7 @@ Status RtmpSession::handle_media(const Message& m)
     }
     // The frames share the payload from here on: no copy to the segments.
     const SharedBytes& body = m.payload;
+    media_->set_received(received_);
     Status s = m.type == kVideo   ? media_->on_video(m.timestamp, body)
                : m.type == kAudio ? media_->on_audio(m.timestamp, body)
                                   : media_->on_aggregate(m.timestamp, body);

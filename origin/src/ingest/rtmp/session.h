@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -75,8 +76,11 @@ public:
 
     // Processes bytes from the client.  An Error is a protocol violation
     // (the reason, without the peer): the caller logs it and closes.  After
-    // wants_close() the session ignores further input.
-    Status feed(std::span<const uint8_t> bytes);
+    // wants_close() the session ignores further input.  received: when
+    // these bytes reached the host, stamped on the frames they complete
+    // (media::Frame::received); the session never reads a clock.
+    Status feed(std::span<const uint8_t> bytes,
+                std::chrono::steady_clock::time_point received = {});
 
     bool has_output() const { return !out_.empty(); }
     std::vector<uint8_t> take_output();
@@ -134,6 +138,7 @@ private:
     std::vector<uint8_t> pending_in_;   // an incomplete handshake or chunk header
     std::vector<uint8_t> out_;
     bool in_feed_ = false;
+    std::chrono::steady_clock::time_point received_{};
     bool noted_stray_media_ = false;
     bool close_requested_ = false;
     bool closed_ = false;
