@@ -132,6 +132,10 @@ ngx_http_fanout_handler(ngx_http_request_t *r)
         return ngx_http_fanout_lookup(r, fmcf, flcf, ctx);
 
     case NGX_HTTP_FANOUT_PHASE_DONE:
+        /* proxied this time (a memory hit sets the content handler anew) */
+        ctx->mem_hit = 0;
+        ctx->capture = NULL;
+
         if (ctx->uri.data == r->uri.data && ctx->uri.len == r->uri.len) {
 
             if (flcf->invalidate && !ctx->retried) {
@@ -172,6 +176,8 @@ ngx_http_fanout_parse(ngx_http_request_t *r, ngx_http_fanout_main_conf_t *fmcf,
     ctx->uri = r->uri;
     ctx->key.len = 0;
     ctx->waited = 0;
+    ctx->mem_hit = 0;
+    ctx->capture = NULL;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
     ctx->lookup_status = NGX_HTTP_FANOUT_LS_REJECTED;
 
@@ -378,6 +384,12 @@ ngx_http_fanout_finish(ngx_http_request_t *r, ngx_http_fanout_main_conf_t *fmcf,
 
     case NGX_HTTP_FANOUT_FOUND:
         ctx->status = 0;
+
+        /* a fresh copy of the playlist: served by the module's handler */
+        if (ngx_http_fanout_memcache_find(r, fmcf, flcf, ctx) == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
         return NGX_DECLINED;
 
     case NGX_HTTP_FANOUT_GONE:

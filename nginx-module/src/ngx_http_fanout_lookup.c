@@ -471,6 +471,10 @@ ngx_http_fanout_lookup_result(ngx_http_fanout_lookup_t *lk,
         }
 
         result->state = NGX_HTTP_FANOUT_FOUND;
+        result->session = ngx_crc32_short((u_char *) lk->origin.session_id,
+                                          ngx_strnlen((u_char *)
+                                                      lk->origin.session_id,
+                                                      FO_ID_MAX));
         ngx_http_fanout_count(fmcf, store_found);
         break;
 

@@ -178,6 +178,34 @@ static ngx_command_t  ngx_http_fanout_commands[] = {
       0,
       NULL },
 
+    { ngx_string("fanout_playlist_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, playlist_cache),
+      NULL },
+
+    { ngx_string("fanout_playlist_cache_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_main_conf_t, mc_zone_size),
+      NULL },
+
+    { ngx_string("fanout_playlist_cache_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, playlist_max_size),
+      NULL },
+
+    { ngx_string("fanout_playlist_cache_valid"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_loc_conf_t, playlist_valid),
+      NULL },
+
     { ngx_string("fanout_status"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_fanout_status,
@@ -255,6 +283,7 @@ ngx_http_fanout_create_main_conf(ngx_conf_t *cf)
     fmcf->node_port = NGX_CONF_UNSET;
     fmcf->viewer_zone_size = NGX_CONF_UNSET_SIZE;
     fmcf->viewer_window = NGX_CONF_UNSET_MSEC;
+    fmcf->mc_zone_size = NGX_CONF_UNSET_SIZE;
 
     return fmcf;
 }
@@ -411,6 +440,9 @@ ngx_http_fanout_create_loc_conf(ngx_conf_t *cf)
     flcf->apps = NGX_CONF_UNSET_PTR;
     flcf->viewers = NGX_CONF_UNSET;
     flcf->viewer_args = NGX_CONF_UNSET_PTR;
+    flcf->playlist_cache = NGX_CONF_UNSET;
+    flcf->playlist_max_size = NGX_CONF_UNSET_SIZE;
+    flcf->playlist_valid = NGX_CONF_UNSET_MSEC;
 
     return flcf;
 }
@@ -480,14 +512,18 @@ ngx_http_fanout_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_fanout_memcache_merge(cf, prev, conf);
 }
 
 
 static ngx_int_t
 ngx_http_fanout_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_fanout_add_variables(cf);
+    if (ngx_http_fanout_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_fanout_memcache_add_variables(cf);
 }
 
 
@@ -518,7 +554,8 @@ ngx_http_fanout_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_fanout_viewers_handler;
 
-    return NGX_OK;
+    /* fanout_playlist_cache: its zone and filters, if a location uses it */
+    return ngx_http_fanout_memcache_init(cf);
 }
 
 

@@ -10,6 +10,9 @@
  *   ngx_http_fanout_node.c    this edge's heartbeat in the store
  *   ngx_http_fanout_viewers.c viewer accounting: the log-phase recorder,
  *                             its shared zone, the reports to the store
+ *   ngx_http_fanout_memcache.c playlists and MPDs served from shared
+ *                             memory (fanout_playlist_cache): zone, hits
+ *   ngx_http_fanout_memfill.c the filters that copy the proxy's answers
  *   ngx_http_fanout_status.c  the fanout_status page
  *   ngx_http_fanout_uri.c     the request-path parser (pure)
  */
@@ -57,6 +60,10 @@ typedef enum {
 typedef struct {
     ngx_uint_t                  state;
     ngx_uint_t                  version;    /* changes with every answer */
+    ngx_uint_t                  gen;        /* changes when the mapping does:
+                                               another origin or session, or
+                                               found again after a loss */
+    uint32_t                    session;    /* crc32 of the publish session */
     unsigned                    stale:1;    /* FOUND kept after an error */
     size_t                      origin_len;
     u_char                      origin[NGX_HTTP_FANOUT_ORIGIN_MAX];
@@ -121,6 +128,9 @@ typedef struct {
 
 
 typedef struct ngx_http_fanout_node_s  ngx_http_fanout_node_t;
+typedef struct ngx_http_fanout_mcshctx_s  ngx_http_fanout_mcshctx_t;
+typedef struct ngx_http_fanout_mcopy_s  ngx_http_fanout_mcopy_t;
+typedef struct ngx_http_fanout_capture_s  ngx_http_fanout_capture_t;
 typedef struct ngx_http_fanout_vshctx_s  ngx_http_fanout_vshctx_t;
 typedef struct ngx_http_fanout_reporter_s  ngx_http_fanout_reporter_t;
 
@@ -151,6 +161,12 @@ typedef struct {
     ngx_http_fanout_vshctx_t   *vsh;
     ngx_slab_pool_t            *vpool;
 
+    ngx_shm_zone_t             *mc_zone;        /* fanout_playlists */
+    size_t                      mc_zone_size;
+    ngx_http_fanout_mcshctx_t  *mcsh;
+    ngx_slab_pool_t            *mcpool;
+    unsigned                    mc_used:1;      /* a location enables it */
+
     /* per worker process, set up in init_process */
     pthread_mutex_t             stores_mutex;   /* idle store handles */
     fo_store                   *stores[NGX_HTTP_FANOUT_STORES];
@@ -172,6 +188,9 @@ typedef struct {
     ngx_array_t                *apps;           /* ngx_str_t */
     ngx_flag_t                  viewers;
     ngx_array_t                *viewer_args;    /* ngx_str_t; empty: off */
+    ngx_flag_t                  playlist_cache;
+    size_t                      playlist_max_size;
+    ngx_msec_t                  playlist_valid;
 } ngx_http_fanout_loc_conf_t;
 
 
@@ -216,6 +235,9 @@ typedef struct {
     unsigned                    waited:1;
     unsigned                    retried:1;
     unsigned                    fallback:1;
+    unsigned                    mem_hit:1;      /* served from fanout_playlists */
+    ngx_http_fanout_mcopy_t    *mem;            /* what it serves */
+    ngx_http_fanout_capture_t  *capture;        /* a response being stored */
     ngx_uint_t                  fallback_index;
     ngx_str_t                   key;            /* "app/stream" in keybuf */
     u_char                      keybuf[NGX_HTTP_FANOUT_KEY_MAX];
@@ -302,6 +324,20 @@ ngx_int_t ngx_http_fanout_viewers_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_fanout_viewers_init_worker(ngx_cycle_t *cycle,
     ngx_http_fanout_main_conf_t *fmcf);
 ngx_uint_t ngx_http_fanout_viewers_tick(ngx_http_fanout_main_conf_t *fmcf);
+
+/* ngx_http_fanout_memcache.c */
+ngx_int_t ngx_http_fanout_memcache_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+ngx_int_t ngx_http_fanout_memcache_add_variables(ngx_conf_t *cf);
+char *ngx_http_fanout_memcache_merge(ngx_conf_t *cf,
+    ngx_http_fanout_loc_conf_t *prev, ngx_http_fanout_loc_conf_t *conf);
+ngx_int_t ngx_http_fanout_memcache_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_fanout_memcache_find(ngx_http_request_t *r,
+    ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
+    ngx_http_fanout_ctx_t *ctx);
+u_char *ngx_http_fanout_memcache_status(ngx_http_fanout_main_conf_t *fmcf,
+    u_char *p);
+size_t ngx_http_fanout_memcache_status_len(void);
 
 /* ngx_http_fanout_status.c */
 ngx_int_t ngx_http_fanout_status_handler(ngx_http_request_t *r);

@@ -195,7 +195,7 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
     ngx_http_fanout_answer_t *out)
 {
     ngx_msec_t                now;
-    ngx_uint_t                was_found;
+    ngx_uint_t                was_found, gen;
     ngx_http_fanout_entry_t  *e;
     ngx_http_fanout_shctx_t  *sh;
 
@@ -212,6 +212,7 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
         if (e == NULL) {
             *out = *result;
             out->version = ++sh->version;
+            out->gen = out->version;
             ngx_shmtx_unlock(&fmcf->shpool->mutex);
             return;
         }
@@ -223,9 +224,24 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
         e->answer.stale = 1;
 
     } else {
+        /* the playlists stored under the old mapping are not served again */
+        if (result->state == NGX_HTTP_FANOUT_FOUND
+            && was_found
+            && e->answer.session == result->session
+            && e->answer.origin_len == result->origin_len
+            && ngx_memcmp(e->answer.origin, result->origin,
+                          result->origin_len) == 0)
+        {
+            gen = e->answer.gen;
+
+        } else {
+            gen = ++sh->version;
+        }
+
         e->answer = *result;
         e->answer.stale = 0;
         e->answer.version = ++sh->version;
+        e->answer.gen = gen;
 
         if (was_found != (result->state == NGX_HTTP_FANOUT_FOUND)) {
             (void) ngx_atomic_fetch_add(&sh->stats.mapped,

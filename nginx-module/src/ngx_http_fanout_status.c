@@ -79,6 +79,8 @@ ngx_http_fanout_status_handler(ngx_http_request_t *r)
         len += s->name.len + 1 + NGX_ATOMIC_T_LEN + 1;
     }
 
+    len += ngx_http_fanout_memcache_status_len();
+
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = 0;
     ngx_str_set(&r->headers_out.content_type, "text/plain");
@@ -95,6 +97,8 @@ ngx_http_fanout_status_handler(ngx_http_request_t *r)
         value = (ngx_atomic_t *) ((u_char *) &fmcf->sh->stats + s->offset);
         p = ngx_sprintf(p, "%V %uA\n", &s->name, *value);
     }
+
+    p = ngx_http_fanout_memcache_status(fmcf, p);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;

@@ -28,6 +28,7 @@ def test_shipped_edge_conf_has_every_part_the_issue_asks_for():
                    "error_page 404 502 504 = @fanout_retry",
                    "location @fanout_retry", "fanout_invalidate on",
                    "$upstream_cache_status", "fanout_status",
+                   "fanout_playlist_cache on", "$fanout_cache_status",
                    "fanout_origin_nodes", "fanout_cache_zone",
                    r"\.(m3u8|mpd)$", r"\.(m4s|mp4|ts)$"):
         assert needle in text, needle
@@ -48,6 +49,11 @@ def test_shipped_edge_conf_has_every_part_the_issue_asks_for():
     ({"fanout_cache_zone": "1k"}, "", "must be at least"),
     ({"fanout_lookup_timeout": "0"}, "", "must be positive"),
     ({}, "fanout_cache_zone 2m;", "is duplicate"),
+    ({"fanout_playlist_cache_zone": "1k"}, "", "must be at least"),
+    ({"fanout_playlist_cache_max_size": "0"}, "", "must be 1 to 16m"),
+    ({"fanout_playlist_cache_max_size": "17m"}, "", "must be 1 to 16m"),
+    ({"fanout_playlist_cache_valid": "0"}, "", "must be positive"),
+    ({"fanout_playlist_cache": "maybe"}, "", "invalid value"),
 ])
 def test_bad_directive_values_fail_nginx_t(tmpdir_path, settings, extra_http,
                                            message):

@@ -1,0 +1,329 @@
+/*
+ * ngx_http_fanout_memfill.c — filling fanout_playlist_cache: a header and
+ * a body filter copy the answers the proxy sends for playlists and MPDs
+ * (a fresh origin fetch, or a proxy_cache hit) and hand each complete one
+ * to ngx_http_fanout_memcache_store (ngx_http_fanout_memcache.c).
+ *
+ * The module loads after nginx's own filters, so its filters run first:
+ * they see the proxy's answer before add_header, not_modified or gzip
+ * change it.  Only a 200 to a GET of the main request, in a location with
+ * fanout_playlist_cache on, from the stream's own origin (not a fallback)
+ * and through the proxy cache, with a Content-Length of at most
+ * fanout_playlist_cache_max_size, whose proxy_cache_key is the memory's
+ * key ($fanout_origin$uri).
+ */
+#include "ngx_http_fanout_module.h"
+#include "ngx_http_fanout_memcache.h"
+
+
+static ngx_int_t ngx_http_fanout_memcache_header_filter(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
+    ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
+    ngx_http_fanout_ctx_t *ctx);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+/* postconfiguration, when a location uses fanout_playlist_cache */
+void
+ngx_http_fanout_memfill_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_fanout_memcache_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_fanout_memcache_body_filter;
+}
+
+
+/*
+ * First in the header filter chain (the module loads after nginx's
+ * filters): it sees what the proxy made of the origin's or the cache's
+ * answer, before add_header, not_modified, gzip.  A copy starts when the
+ * answer may be stored; the body filter fills it.
+ */
+static ngx_int_t
+ngx_http_fanout_memcache_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_fanout_ctx_t        *ctx;
+    ngx_http_fanout_loc_conf_t   *flcf;
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_module);
+
+    if (!flcf->playlist_cache
+        || r != r->main
+        || r->method != NGX_HTTP_GET
+        || r->headers_out.status != NGX_HTTP_OK
+        || r->upstream == NULL
+#if (NGX_HTTP_CACHE)
+        || r->cache == NULL
+#endif
+        )
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_module);
+    ctx = ngx_http_fanout_get_ctx(r);
+
+    if (fmcf->mcsh == NULL
+        || ctx == NULL
+        || ctx->mem_hit
+        || ctx->key.len == 0
+        || ctx->status != 0
+        || ctx->fallback
+        || ctx->phase != NGX_HTTP_FANOUT_PHASE_DONE
+        || ctx->answer.state != NGX_HTTP_FANOUT_FOUND
+        || (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS
+            && ctx->kind != NGX_HTTP_FANOUT_KIND_DASH))
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (ngx_http_fanout_memcache_capture(r, fmcf, flcf, ctx) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* Starts ctx->capture with the type and headers, or declines. */
+static ngx_int_t
+ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
+    ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
+    ngx_http_fanout_ctx_t *ctx)
+{
+#if (NGX_HTTP_CACHE)
+    u_char                       *p;
+    size_t                        len, hlen, klen;
+    off_t                         body;
+    ngx_str_t                    *k;
+    ngx_uint_t                    i;
+    ngx_list_part_t              *part;
+    ngx_table_elt_t              *h;
+    ngx_http_fanout_capture_t    *cap;
+    ngx_http_fanout_mc_header_t   rec;
+    u_char                        buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
+
+    body = r->headers_out.content_length_n;
+
+    if (body <= 0 || body > (off_t) flcf->playlist_max_size) {
+        ngx_http_fanout_mc_count(fmcf, too_big);
+        return NGX_DECLINED;
+    }
+
+    /* only a copy of what the proxy cache keeps under the same key */
+    klen = ngx_http_fanout_memcache_key(ctx, r, buf);
+
+    len = 0;
+    k = r->cache->keys.elts;
+
+    for (i = 0; i < r->cache->keys.nelts; i++) {
+        if (len + k[i].len > klen
+            || ngx_memcmp(buf + len, k[i].data, k[i].len) != 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        len += k[i].len;
+    }
+
+    if (klen == 0 || len != klen) {
+        return NGX_DECLINED;
+    }
+
+    hlen = 0;
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (h[i].key.len > 0xffff || h[i].value.len > 0xffff) {
+            return NGX_DECLINED;
+        }
+
+        hlen += sizeof(ngx_http_fanout_mc_header_t) + 2 * h[i].key.len
+                + h[i].value.len;
+    }
+
+    if (hlen > NGX_HTTP_FANOUT_MC_HEADERS_MAX
+        || r->headers_out.content_type.len > 0xffff)
+    {
+        ngx_http_fanout_mc_count(fmcf, too_big);
+        return NGX_DECLINED;
+    }
+
+    cap = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_capture_t));
+    if (cap == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = r->headers_out.content_type.len + hlen + (size_t) body;
+
+    cap->key.data = ngx_pnalloc(r->pool, klen + len);
+    if (cap->key.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    cap->key.len = klen;
+    ngx_memcpy(cap->key.data, buf, klen);
+
+    cap->data = cap->key.data + klen;
+    cap->end = cap->data + len;
+    cap->gen = ctx->answer.gen;
+    cap->last_modified_time = r->headers_out.last_modified_time;
+    cap->ctype_len = r->headers_out.content_type.len;
+    cap->headers_len = hlen;
+    cap->body_len = (uint32_t) body;
+
+    p = ngx_cpymem(cap->data, r->headers_out.content_type.data,
+                   r->headers_out.content_type.len);
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        rec.flags = 0;
+        rec.pad = 0;
+        rec.key_len = (uint16_t) h[i].key.len;
+        rec.value_len = (uint16_t) h[i].value.len;
+
+        if (&h[i] == r->headers_out.etag) {
+            rec.flags = NGX_HTTP_FANOUT_MC_ETAG;
+
+        } else if (&h[i] == r->headers_out.last_modified) {
+            rec.flags = NGX_HTTP_FANOUT_MC_LAST_MOD;
+        }
+
+        p = ngx_cpymem(p, &rec, sizeof(ngx_http_fanout_mc_header_t));
+        p = ngx_cpymem(p, h[i].key.data, h[i].key.len);
+        ngx_strlow(p, h[i].key.data, h[i].key.len);
+        p += h[i].key.len;
+        p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
+    }
+
+    cap->last = p;
+    ctx->capture = cap;
+
+    return NGX_OK;
+
+#else
+    return NGX_DECLINED;
+#endif
+}
+
+
+/*
+ * Copies the body as it passes (memory buffers, or the cache file's
+ * buffer: a pread of at most fanout_playlist_cache_max_size, once per
+ * playlist refresh); stores it when the last buffer has passed and the
+ * length is right.
+ */
+static ngx_int_t
+ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                         size;
+    ssize_t                       n;
+    ngx_buf_t                    *b;
+    ngx_chain_t                  *cl;
+    ngx_http_fanout_ctx_t        *ctx;
+    ngx_http_fanout_capture_t    *cap;
+    ngx_http_fanout_loc_conf_t   *flcf;
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    if (in == NULL || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fanout_module);
+
+    if (ctx == NULL || ctx->capture == NULL || ctx->capture->failed) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    cap = ctx->capture;
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            size = b->last - b->pos;
+
+            if (size > cap->end - cap->last) {
+                cap->failed = 1;
+                break;
+            }
+
+            cap->last = ngx_cpymem(cap->last, b->pos, (size_t) size);
+
+        } else if (b->in_file) {
+            size = b->file_last - b->file_pos;
+
+            if (size > cap->end - cap->last) {
+                cap->failed = 1;
+                break;
+            }
+
+            n = ngx_read_file(b->file, cap->last, (size_t) size, b->file_pos);
+
+            if (n != (ssize_t) size) {
+                cap->failed = 1;
+                break;
+            }
+
+            cap->last += size;
+        }
+
+        if (b->last_buf) {
+            cap->failed = 1;        /* done, either way */
+
+            if (cap->last == cap->end) {
+                fmcf = ngx_http_get_module_main_conf(r,
+                                                     ngx_http_fanout_module);
+                flcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_module);
+
+                ngx_http_fanout_memcache_store(r, fmcf, flcf, cap);
+            }
+
+            break;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
