@@ -83,6 +83,12 @@ static ngx_http_fanout_mc_stat_name_t  ngx_http_fanout_mc_stat_names[] = {
 };
 
 
+/* Past its proxy cache entry's expiry, or its fanout_playlist_cache_valid. */
+#define ngx_http_fanout_memcache_expired(e, now)                              \
+    ((e)->expires <= (now)                                                    \
+     || (ngx_msec_int_t) ((e)->deadline - ngx_current_msec) <= 0)
+
+
 static ngx_inline uint64_t
 ngx_http_fanout_wall_msec(void)
 {
@@ -287,11 +293,13 @@ ngx_http_fanout_memcache_find(ngx_http_request_t *r,
     e = (ngx_http_fanout_mc_entry_t *)
             ngx_str_rbtree_lookup(&fmcf->mcsh->rbtree, &key, hash);
 
-    if (e == NULL || e->gen != ctx->answer.gen || e->expires <= now) {
-        if (e && e->expires <= now) {
-            ngx_http_fanout_memcache_delete(fmcf, e);
-        }
+    if (e && ngx_http_fanout_memcache_expired(e, now)) {
+        ngx_http_fanout_memcache_delete(fmcf, e);
+        e = NULL;
+    }
 
+    /* a copy made under another mapping of the stream is never served */
+    if (e == NULL || e->gen != ctx->answer.gen) {
         ngx_shmtx_unlock(&fmcf->mcpool->mutex);
         ngx_http_fanout_mc_count(fmcf, misses);
         return NGX_DECLINED;
@@ -473,7 +481,9 @@ ngx_http_fanout_memcache_store(ngx_http_request_t *r,
             ngx_str_rbtree_lookup(&fmcf->mcsh->rbtree, &cap->key, hash);
 
     if (e) {
-        if (e->gen == cap->gen && e->expires >= expires) {
+        if (e->gen == cap->gen && e->expires >= expires
+            && !ngx_http_fanout_memcache_expired(e, now))
+        {
             /* another worker stored the same answer, or a newer one */
             ngx_shmtx_unlock(&fmcf->mcpool->mutex);
             return;
@@ -514,6 +524,7 @@ ngx_http_fanout_memcache_store(ngx_http_request_t *r,
     e->sn.str.len = cap->key.len;
     e->sn.str.data = e->data;
     e->expires = expires;
+    e->deadline = ngx_current_msec + flcf->playlist_valid;
     e->gen = cap->gen;
     e->last_modified_time = cap->last_modified_time;
     e->size = size;
@@ -598,7 +609,7 @@ ngx_http_fanout_memcache_evict(ngx_http_fanout_main_conf_t *fmcf,
 
         e = ngx_queue_data(q, ngx_http_fanout_mc_entry_t, lru);
 
-        if (e->expires <= now) {
+        if (ngx_http_fanout_memcache_expired(e, now)) {
             ngx_http_fanout_memcache_delete(fmcf, e);
         }
     }

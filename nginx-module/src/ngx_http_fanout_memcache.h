@@ -32,6 +32,8 @@ typedef struct {
     ngx_str_node_t              sn;         /* key: the proxy cache key */
     ngx_queue_t                 lru;
     uint64_t                    expires;    /* wall clock, ms */
+    ngx_msec_t                  deadline;   /* ngx_current_msec: the cap,
+                                               whatever the wall clock does */
     ngx_uint_t                  gen;        /* of the mapping */
     time_t                      last_modified_time;
     size_t                      size;       /* this allocation */

@@ -348,3 +348,24 @@ def test_malformed_requests_never_reach_the_memory(store, store_tool,
         assert not re.search(r"\[alert\]|signal", edge.error_log())
     finally:
         stop_proc(beat)
+
+
+def test_copy_lives_at_most_fanout_playlist_cache_valid(store, store_tool,
+                                                        origins, edges):
+    """The proxy cache keeps the playlist 30 s, the memory 500 ms: then the
+    proxy cache answers (HIT) and its answer is copied again."""
+    o1 = origins("o1")
+    beat = live(store_tool, store, o1)
+    edge = edges(store.uri, settings={"proxy_cache_valid": "200 30s",
+                                      "fanout_playlist_cache_valid": "500ms"})
+    try:
+        assert fetch(edge.port, PLAYLIST).cache == "MISS"
+        t0 = time.monotonic()
+        assert fetch(edge.port, PLAYLIST).cache == "MEM"
+        time.sleep(max(0.0, 0.6 - (time.monotonic() - t0)))
+        assert [fetch(edge.port, PLAYLIST).cache for _ in range(3)] == \
+            ["HIT", "MEM", "MEM"]
+        assert edge.status()["playlist_stores"] == 2
+        assert o1.requests(PLAYLIST) == 1
+    finally:
+        stop_proc(beat)
