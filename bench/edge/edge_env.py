@@ -177,7 +177,8 @@ def edge_conf(prefix, port, store_uri, workers, settings=None):
     return "daemon off;\n" + text
 
 
-def static_conf(prefix, port, www, workers, extra="", log=True):
+def static_conf(prefix, port, www, workers, extra="", log=True,
+                listen_opts=""):
     """A plain nginx serving www: the origin stub, the static baseline."""
     access = f"access_log {prefix}/logs/access.log;" if log \
         else "access_log off;"
@@ -200,7 +201,7 @@ http {{
         video/mp4 mp4 m4s;
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_opts};
         root {www};
         location ~ \\.(m3u8|mpd)$ {{ add_header Cache-Control "max-age=1"; }}
         location ~ \\.(m4s|mp4)$ {{
@@ -246,10 +247,11 @@ class Env:
         return self.nginx(name, port, lambda p: edge_conf(
             p, port, store_uri, workers, settings))
 
-    def static(self, name, www, workers=1, extra="", log=True):
+    def static(self, name, www, workers=1, extra="", log=True,
+               listen_opts=""):
         port = free_port()
         return self.nginx(name, port, lambda p: static_conf(
-            p, port, www, workers, extra, log))
+            p, port, www, workers, extra, log, listen_opts))
 
     def redis(self):
         port = free_port()

@@ -8,15 +8,22 @@ settings of edge.conf (sendfile, tcp_nopush, keepalive, an access log
 line per request).  Runs alternate plain/proxy/edge, --reps each; a row
 is the mean.  Besides requests/s, the nginx workers' CPU time per
 request: the machine's 2 cores are shared with wrk (and with whatever
-else runs), and CPU per request is what that disturbs least.
+else runs), and CPU per request is what that disturbs least; and wrk's own
+CPU per request, the rest of the two cores' time.  With more
+than one worker, the busiest worker's share of the workers' CPU shows how
+evenly the kernel spread wrk's connections (0.50: even; nginx without
+reuseport leaves that to whichever worker wakes first).  --reuseport
+gives all three servers `listen ... reuseport` (the kernel spreads the
+connections): same settings for the three, not edge.conf's own.
 Goal: edge / plain >= 0.95.
 
   bench/edge/hit_bench.py [--workers 1,2] [--seconds 10] [--conns 50]
-                          [--threads 2] [--reps 2]
+                          [--threads 2] [--reps 2] [--reuseport]
 """
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 
@@ -45,20 +52,26 @@ def publish(www):
 
 
 def wrk(server, path, args):
-    """(requests/s, worker CPU µs per request)."""
+    """(requests/s, worker CPU µs per request, busiest worker's share of
+    the workers' CPU, wrk's own CPU µs per request)."""
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.conns}",
            f"-d{args.seconds}s", "--timeout", "5s",
            f"http://127.0.0.1:{server.port}{path}"]
     workers = server.pids()[1:]
-    cpu0 = cpu_seconds(workers)
+    cpu0 = [cpu_seconds([w]) for w in workers]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True,
                          timeout=args.seconds + 60).stdout
-    cpu = cpu_seconds(workers) - cpu0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    each = [cpu_seconds([w]) - c for w, c in zip(workers, cpu0)]
+    wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    cpu = sum(each)
     m = re.search(r"(\d+) requests in ([\d.]+)s", out)
     if not m or re.search(r"Non-2xx|Socket errors", out):
         raise RuntimeError(f"wrk on {path}:\n{out}")
     requests = int(m.group(1))
-    return requests / float(m.group(2)), cpu * 1e6 / requests
+    return (requests / float(m.group(2)), cpu * 1e6 / requests,
+            max(each) / cpu if cpu else 1.0, wrk_cpu * 1e6 / requests)
 
 
 def proxy_conf(edge_text, origin_port):
@@ -75,7 +88,9 @@ def main(argv=None):
     p.add_argument("--conns", type=int, default=50)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reps", type=int, default=2)
+    p.add_argument("--reuseport", action="store_true")
     args = p.parse_args(argv)
+    opts = " reuseport" if args.reuseport else ""
 
     rows, origin_fetches = [], {}
     load = edge_env.cpu_busy()
@@ -89,14 +104,19 @@ def main(argv=None):
                   SESSION)
 
         for workers in (int(w) for w in args.workers.split(",")):
-            port = edge_env.free_port()
+            port, eport = edge_env.free_port(), edge_env.free_port()
             servers = {
-                "plain": env.static(f"plain-{workers}", www, workers),
+                "plain": env.static(f"plain-{workers}", www, workers,
+                                    listen_opts=opts),
                 "proxy": env.nginx(
                     f"proxy-{workers}", port, lambda prefix: proxy_conf(
-                        edge_env.edge_conf(prefix, port, uri, workers),
+                        edge_env.edge_conf(prefix, port, uri, workers, {
+                            "listen": f"127.0.0.1:{port}{opts}"}),
                         origin.port)),
-                "edge": env.edge(uri, workers, name=f"edge-{workers}"),
+                "edge": env.nginx(
+                    f"edge-{workers}", eport, lambda prefix:
+                    edge_env.edge_conf(prefix, eport, uri, workers, {
+                        "listen": f"127.0.0.1:{eport}{opts}"})),
             }
             for path in (SEGMENT, PLAYLIST):
                 _, want = http_get(f"http://127.0.0.1:{origin.port}{path}")
@@ -111,10 +131,13 @@ def main(argv=None):
                 for _ in range(args.reps):
                     for name in ("plain", "proxy", "edge"):
                         runs[name].append(wrk(servers[name], path, args))
-                mean = {name: (sum(r[0] for r in v) / len(v),
-                               sum(r[1] for r in v) / len(v))
+                mean = {name: tuple(sum(r[i] for r in v) / len(v)
+                                    for i in range(4))
                         for name, v in runs.items()}
-                rows.append((workers, obj, mean))
+                # edge / plain of each alternation: how much runs differ
+                pairs = sorted(e[0] / p[0] for e, p in
+                               zip(runs["edge"], runs["plain"]))
+                rows.append((workers, obj, mean, pairs))
             for name in ("proxy", "edge"):
                 log = servers[name].access_log()
                 fetched = sum(1 for ln in log if "upstream=-" not in ln)
@@ -125,19 +148,29 @@ def main(argv=None):
 
     print(f"### Edge cache-hit throughput: wrk -t{args.threads} "
           f"-c{args.conns} -d{args.seconds}s, mean of {args.reps} "
-          f"alternating runs (CPU busy before: {load:.0f}%)")
+          f"alternating runs{', reuseport' if args.reuseport else ''} "
+          f"(CPU busy before: {load:.0f}%)")
     print()
     print("| workers | object | plain nginx req/s | proxy_cache req/s "
           "| edge req/s | edge / plain | edge / proxy_cache "
-          "| CPU µs/req plain / proxy / edge |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for workers, obj, m in rows:
+          "| edge / plain, each run "
+          "| CPU µs/req plain / proxy / edge "
+          "| busiest worker plain / proxy / edge "
+          "| wrk CPU µs/req plain / proxy / edge |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: "
+          "| ---: | ---: |")
+    for workers, obj, m, pairs in rows:
         print(f"| {workers} | {obj} | {m['plain'][0]:.0f} "
               f"| {m['proxy'][0]:.0f} | {m['edge'][0]:.0f} "
               f"| {m['edge'][0] / m['plain'][0]:.3f} "
               f"| {m['edge'][0] / m['proxy'][0]:.3f} "
+              f"| {' '.join(f'{x:.2f}' for x in pairs)} "
               f"| {m['plain'][1]:.1f} / {m['proxy'][1]:.1f} / "
-              f"{m['edge'][1]:.1f} |")
+              f"{m['edge'][1]:.1f} "
+              f"| {m['plain'][2]:.2f} / {m['proxy'][2]:.2f} / "
+              f"{m['edge'][2]:.2f} "
+              f"| {m['plain'][3]:.1f} / {m['proxy'][3]:.1f} / "
+              f"{m['edge'][3]:.1f} |")
     print()
     print("Origin fetches during the runs (proxy_cache, edge): " + ", ".join(
         f"{w} worker(s) {n}: {f} of {t} requests"

@@ -14,7 +14,7 @@
 # Environment: BUILD (default ./build: modules/ngx_http_fanout_module.so,
 # bin/fanout-origin, lib/libfanout_store.a — `make build`), and
 #   EDGE_WRK_WORKERS=1,2 EDGE_WRK_SECONDS=10 EDGE_WRK_CONNS=50
-#   EDGE_WRK_THREADS=2 EDGE_WRK_REPS=2
+#   EDGE_WRK_THREADS=2 EDGE_WRK_REPS=2 EDGE_WRK_REUSEPORT= (1: listen reuseport)
 #   EDGE_FANIN_VIEWERS=500 EDGE_FANIN_SECONDS=60 EDGE_FANIN_RAMP=10
 #   EDGE_FANIN_PROTOCOLS=hls,dash
 #   EDGE_LOOKUP_STREAMS=2000 EDGE_SLOW_SECONDS=10
@@ -53,7 +53,8 @@ for g in $groups; do
     hit)
       run 1800 hit_bench.py --workers "${EDGE_WRK_WORKERS:-1,2}" \
           --seconds "${EDGE_WRK_SECONDS:-10}" --conns "${EDGE_WRK_CONNS:-50}" \
-          --threads "${EDGE_WRK_THREADS:-2}" --reps "${EDGE_WRK_REPS:-2}" ;;
+          --threads "${EDGE_WRK_THREADS:-2}" --reps "${EDGE_WRK_REPS:-2}" \
+          ${EDGE_WRK_REUSEPORT:+--reuseport} ;;
     fanin)
       run 1200 fanin_bench.py --viewers "${EDGE_FANIN_VIEWERS:-500}" \
           --seconds "${EDGE_FANIN_SECONDS:-60}" --ramp-up "${EDGE_FANIN_RAMP:-10}" \
