@@ -24,7 +24,8 @@ bench_store() {
 
 bench_ingest() {
   BUILD=$BUILD /usr/bin/python3 bench/ingest/ingest_bench.py \
-    --counts "${INGEST_COUNTS:-1,10,30}" --seconds "${INGEST_SECONDS:-30}"
+    --counts "${INGEST_COUNTS:-1,10,30}" --seconds "${INGEST_SECONDS:-30}" \
+    --repeat "${INGEST_REPEAT:-3}"
 }
 
 bench_cluster() {

@@ -7,7 +7,7 @@ Reports server CPU seconds per stream-minute and RSS, side by side, and
 fanout's segment availability (frame that closes a segment arriving ->
 segment listed), p50/p95, from its /metrics.
 
-  bench/ingest/ingest_bench.py [--counts 1,10,30] [--seconds 30]
+  bench/ingest/ingest_bench.py [--counts 1,10,30] [--seconds 30] [--repeat 1]
 """
 import argparse
 import os
@@ -222,29 +222,43 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--counts", default="1,10,30")
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per server and count, alternating")
     args = ap.parse_args()
     source = BUILD / "bench" / "src-720p-2mbps.flv"
     make_source(source)
-    print(f"### ingest: {args.seconds} s measured per row after 5 s warm-up,"
-          f" `-c copy` of a 2 Mbps 720p30 H.264/AAC file, hlsTime "
-          f"{HLS_TIME} s\n")
-    print("| publishers | server | CPU s per stream-minute | RSS MiB | "
-          "publishers alive | ratio to nginx-rtmp |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    print(f"### ingest: {args.seconds} s measured per run after 5 s warm-up,"
+          f" {args.repeat} run(s) per row, alternating servers, `-c copy` of"
+          f" a 2 Mbps 720p30 H.264/AAC file, hlsTime {HLS_TIME} s\n")
+    print("| publishers | server | CPU s per stream-minute (mean) | runs | "
+          "RSS MiB | publishers alive | ratio to nginx-rtmp (of means; "
+          "per run) |")
+    print("| ---: | --- | ---: | --- | ---: | ---: | ---: |")
     latencies = []
     ok = True
     for n in [int(x) for x in args.counts.split(",")]:
-        ngx = run(NginxRtmp, n, args.seconds, source)
-        fan = run(Fanout, n, args.seconds, source)
-        ratio = fan[0] / ngx[0] if ngx[0] > 0 else float("nan")
-        print(f"| {n} | {NginxRtmp.name} | {ngx[0]:.3f} | {ngx[1]:.1f} | "
-              f"{ngx[2]}/{n} | 1.00 |")
-        print(f"| {n} | {Fanout.name} | {fan[0]:.3f} | {fan[1]:.1f} | "
-              f"{fan[2]}/{n} | {ratio:.2f} |")
-        latencies.append((n, fan[3]))
-        ok &= fan[2] == n and ngx[2] == n
+        ngx, fan = [], []
+        for _ in range(args.repeat):
+            ngx.append(run(NginxRtmp, n, args.seconds, source))
+            fan.append(run(Fanout, n, args.seconds, source))
+        ngx_cpu = sum(r[0] for r in ngx) / len(ngx)
+        fan_cpu = sum(r[0] for r in fan) / len(fan)
+        ratio = fan_cpu / ngx_cpu if ngx_cpu > 0 else float("nan")
+        per_run = ", ".join(f"{f[0] / g[0]:.2f}" for f, g in zip(fan, ngx)
+                            if g[0] > 0)
+        for name, rows, r in ((NginxRtmp.name, ngx, "1.00"),
+                              (Fanout.name, fan, f"{ratio:.2f} ({per_run})")):
+            cpu = sum(x[0] for x in rows) / len(rows)
+            runs = " ".join(f"{x[0]:.3f}" for x in rows)
+            print(f"| {n} | {name} | {cpu:.3f} | {runs} | "
+                  f"{max(x[1] for x in rows):.1f} | "
+                  f"{min(x[2] for x in rows)}/{n} | {r} |")
+        # The worst run's availability.
+        latencies.append((n, max((f[3] for f in fan), key=lambda x: x[1])))
+        ok &= all(f[2] == n for f in fan) and all(g[2] == n for g in ngx)
         sys.stdout.flush()
-    print("\n### segment availability (fanout-origin, from /metrics)\n")
+    print("\n### segment availability (fanout-origin, from /metrics; the run"
+          " with the highest p95)\n")
     print("| publishers | segments | p50 ms | p95 ms |")
     print("| ---: | ---: | ---: | ---: |")
     for n, (p50, p95, count) in latencies:
