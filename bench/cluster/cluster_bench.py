@@ -11,10 +11,8 @@ edge, and the spread of 12 publishers over 3 origins.
 """
 import argparse
 import collections
-import json
 import pathlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]
                        / "tests" / "integration"))
 from conftest import (Cluster, LoopPublisher, api_broadcast,  # noqa: E402
-                      api_nodes, http_get, playlist_sessions, wait_for)
+                      api_nodes, playlist_sessions, stop_all, wait_for)
 
 
 broadcast, nodes, sessions = api_broadcast, api_nodes, playlist_sessions
@@ -73,26 +71,11 @@ def spread(period_ms):
         up = work / "run" / "lb" / "upstreams-stream.conf"
         wait_for(lambda: "127.0.93.3" in up.read_text(), 60, 0.05)
         joined = time.monotonic() - t0
-        for i in range(12):
-            pubs.append(subprocess.Popen(
-                ["ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi",
-                 "-i", "testsrc=size=320x180:rate=15", "-c:v", "libx264",
-                 "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
-                 "-f", "flv", c.rtmp("LiveApp", f"s{i}")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
-        def live():
-            st, _, body = http_get(
-                f"{c.url}/LiveApp/rest/v2/broadcasts/list/0/50")
-            v = [b for b in json.loads(body) if b["status"] == "broadcasting"]
-            return v if len(v) == 12 else None
-        placed = wait_for(live, 60)
+        pubs = c.publish_many(12)
+        placed = wait_for(lambda: c.broadcasting(12), 60)
         return joined, collections.Counter(b["originAdress"] for b in placed)
     finally:
-        for p in pubs:
-            p.terminate()
-        for p in pubs:
-            p.wait(timeout=10)
+        stop_all(pubs)
         if third:
             third.stop()
         c.down()

@@ -8,10 +8,9 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -23,22 +22,11 @@ EDGE_CONF = ROOT / "nginx-module" / "conf" / "edge.conf"
 VIEWER_SIM = ROOT / "tools" / "viewer-sim" / "viewer_sim.py"
 APP = "LiveApp"
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+# The integration tests' helpers (run with /usr/bin/python3: they import
+# pytest).
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from conftest import free_port, require_port as wait_port  # noqa: E402,F401
+from test_edge_harness import SlowProxy  # noqa: E402,F401
 
 
 def http_get(url, timeout=5.0):
@@ -228,7 +216,7 @@ class Env:
     def __exit__(self, *exc):
         for p in reversed(self.procs):
             try:
-                p.stop()
+                (getattr(p, "stop", None) or p.close)()
             except Exception:       # keep stopping the others
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -322,52 +310,3 @@ class Env:
                "zerolatency", "-g", "25", "-b:v", bitrate, "-pix_fmt",
                "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
         return self.keep(Proc(cmd, self.dir / "ffmpeg.log"))
-
-
-class SlowProxy:
-    """A TCP relay; each reply chunk from the server waits `delay` s."""
-
-    def __init__(self, target_port, delay=0.0):
-        self.target = target_port
-        self.delay = delay
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.port = self.sock.getsockname()[1]
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.closed:
-            try:
-                c, _ = self.sock.accept()
-                u = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                continue
-            for a, b, slow in ((c, u, False), (u, c, True)):
-                threading.Thread(target=self._pump, args=(a, b, slow),
-                                 daemon=True).start()
-
-    def _pump(self, src, dst, slow):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if slow and self.delay:
-                    time.sleep(self.delay)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-    def stop(self):
-        self.closed = True
-        self.sock.close()

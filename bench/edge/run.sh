@@ -25,7 +25,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-$PWD/build}
 groups=${*:-hit fanin lookup}
-py=${PYTHON:-python3}
+py=${PYTHON:-/usr/bin/python3}   # Debian's: the one with pytest
 
 for f in "$BUILD/modules/ngx_http_fanout_module.so" "$BUILD/bin/fanout-origin" \
          "$BUILD/lib/libfanout_store.a"; do

@@ -1,4 +1,5 @@
 """Shared fixtures for integration tests: real processes on loopback."""
+import json
 import os
 import pathlib
 import shutil
@@ -29,6 +30,12 @@ def wait_port(port, host="127.0.0.1", timeout=10.0):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def require_port(port, host="127.0.0.1", timeout=10.0):
+    """wait_port, raising when nothing listens in time (benchmarks)."""
+    if not wait_port(port, host, timeout):
+        raise RuntimeError(f"nothing listens on {host}:{port}")
 
 
 @pytest.fixture
@@ -373,9 +380,35 @@ class Cluster:
     def origin_http(self, i):
         return f"http://{self.origins[i]}:{self.http_port}"
 
+    def publish_many(self, n, app="LiveApp"):
+        """n small live ffmpeg publishers s0..s{n-1} through the LB;
+        stop them with stop_all()."""
+        return [subprocess.Popen(
+            ["ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi",
+             "-i", "testsrc=size=320x180:rate=15", "-c:v", "libx264",
+             "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
+             "-f", "flv", self.rtmp(app, f"s{i}")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for i in range(n)]
+
+    def broadcasting(self, n, app="LiveApp"):
+        """The broadcasts listed as broadcasting, once there are n; None
+        before (for wait_for)."""
+        st, _, body = http_get(f"{self.url}/{app}/rest/v2/broadcasts/list/0/50")
+        live = [b for b in json.loads(body)
+                if b["status"] == "broadcasting"] if st == 200 else []
+        return live if len(live) == n else None
+
     def log(self, name):
         p = self.workdir / "run" / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
+
+
+def stop_all(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(timeout=10)
 
 
 class LoopPublisher:

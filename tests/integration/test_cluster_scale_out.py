@@ -1,12 +1,10 @@
 """Scale-out without restarts: a third origin joins a running cluster,
 fanout-lb-sync adds it to the LB, and new publishes spread by least_conn."""
 import collections
-import json
-import subprocess
 
 import pytest
 
-from conftest import ORIGIN_BIN, Cluster, MODULE, http_get, wait_for
+from conftest import ORIGIN_BIN, Cluster, MODULE, stop_all, wait_for
 
 pytestmark = pytest.mark.skipif(
     not (ORIGIN_BIN.exists() and MODULE.exists()), reason="not built")
@@ -25,31 +23,15 @@ def test_third_origin_joins_and_takes_publishers(tmpdir_path):
             upstreams.read_text()
         assert "upstreams updated" in c.log("lb-sync")
 
-        for i in range(12):
-            pubs.append(subprocess.Popen(
-                ["ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi",
-                 "-i", "testsrc=size=320x180:rate=15", "-c:v", "libx264",
-                 "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
-                 "-f", "flv", c.rtmp("LiveApp", f"s{i}")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
-        def placement():
-            st, _, body = http_get(
-                f"{c.url}/LiveApp/rest/v2/broadcasts/list/0/50")
-            live = [b for b in json.loads(body)
-                    if b["status"] == "broadcasting"] if st == 200 else []
-            return live if len(live) == 12 else None
-        live = wait_for(placement, 30)
+        pubs = c.publish_many(12)
+        live = wait_for(lambda: c.broadcasting(12), 30)
         assert live, "12 publishes did not all start"
         per_origin = collections.Counter(b["originAdress"] for b in live)
         print(f"12 publishers over 3 origins: {dict(per_origin)}")
         assert set(per_origin) == set(c.origins) | {"127.0.80.3"}
         assert max(per_origin.values()) <= 5
     finally:
-        for p in pubs:
-            p.terminate()
-        for p in pubs:
-            p.wait(timeout=10)
+        stop_all(pubs)
         if third:
             third.stop()
         c.down()
