@@ -24,7 +24,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("BUILD", ROOT / "build"))
 ORIGIN = BUILD / "bin" / "fanout-origin"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
-TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 HLS_TIME = 2
 
@@ -50,25 +49,16 @@ def tree(pid):
 def cpu_seconds(pid):
     """CPU time of pid's process tree: every thread's run time in ns from
     /proc/PID/task/TID/schedstat, so one publisher's few ticks are not
-    rounded to 10 ms; utime + stime in clock ticks where schedstat is
-    missing.  (A thread that exits inside the window takes its time with
-    it: the servers' threads live as long as they do.)"""
-    total = 0.0
+    rounded to 10 ms.  (A thread that exits inside the window takes its
+    time with it: the servers' threads live as long as they do.)"""
+    total = 0
     for p in tree(pid):
-        try:
-            tasks = list(pathlib.Path(f"/proc/{p}/task").iterdir())
-            total += sum(int((t / "schedstat").read_text().split()[0])
-                         for t in tasks) / 1e9
-            continue
-        except (OSError, ValueError):
-            pass
-        try:
-            fields = pathlib.Path(f"/proc/{p}/stat").read_text()
-        except OSError:
-            continue
-        rest = fields[fields.rindex(")") + 2:].split()
-        total += (int(rest[11]) + int(rest[12])) / TICK   # utime + stime
-    return total
+        for t in pathlib.Path(f"/proc/{p}/task").glob("*/schedstat"):
+            try:
+                total += int(t.read_text().split()[0])
+            except OSError:
+                pass                # exited meanwhile
+    return total / 1e9
 
 
 def rss_mb(pid):

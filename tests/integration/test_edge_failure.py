@@ -9,19 +9,11 @@ import time
 
 from conftest import free_port
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    SlowProxy, edges, origin_tag, origins, parallel_get, redis_server,
+    SlowProxy, edges, live, origin_tag, origins, parallel_get, redis_server,
     store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
 
-
-def live(store_tool, uri, origin, stream, session, node=None):
-    node = node or origin.name
-    origin.publish(APP, stream, session)
-    beat = store_tool.beat(uri, node, "127.0.0.1", origin.port)
-    assert store_tool.claim(uri, APP, stream, node, "127.0.0.1", origin.port,
-                            session) == 0
-    return beat
 
 
 def test_stopped_store_keeps_live_streams_on_their_mapping(

@@ -543,6 +543,18 @@ def edges(tmpdir_path):
         assert not e.crashed(), "\n".join(e.crashed())
 
 
+def live(store_tool, uri, origin, stream="s1", session="sessA", node=None,
+         renditions=()):
+    """Publishes stream on origin: files, a heartbeating node (returned:
+    stop it with stop_proc), the claim."""
+    node = node or origin.name
+    origin.publish("LiveApp", stream, session, renditions=renditions)
+    beat = store_tool.beat(uri, node, "127.0.0.1", origin.port)
+    assert store_tool.claim(uri, "LiveApp", stream, node, "127.0.0.1",
+                            origin.port, session) == 0
+    return beat
+
+
 def origin_tag(reply):
     m = re.search(r"origin=(\S+)", reply.text)
     return m.group(1) if m else None

@@ -1,31 +1,25 @@
 """The edge finds each stream's origin in the store and proxies to it
 (SQLite and Redis stores), caches answers, and rejects bad input without
 asking the store.  The edge runs the shipped nginx-module/conf/edge.conf."""
+import functools
 import time
 
 import pytest
 
+import test_edge_harness
 from test_edge_harness import (  # noqa: F401  (fixtures)
     PERIOD_MS, edges, get, origin_tag, origins, raw_request, store,
     store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
-
-
-def live(store_tool, store, origin, stream, session, node=None):
-    """Publishes stream on origin: files, a heartbeating node, the claim."""
-    node = node or origin.name
-    origin.publish(APP, stream, session, renditions=("720p",))
-    beat = store_tool.beat(store.uri, node, "127.0.0.1", origin.port)
-    assert store_tool.claim(store.uri, APP, stream, node, "127.0.0.1",
-                            origin.port, session) == 0
-    return beat
+# Streams here have a 720p rendition (master playlists).
+live = functools.partial(test_edge_harness.live, renditions=("720p",))
 
 
 def test_live_stream_is_proxied_to_its_origin(store, store_tool, origins,
                                               edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
     edge = edges(store.uri)
     try:
         for path, want in [
@@ -79,8 +73,8 @@ def test_unknown_stream_is_404_and_negatively_cached(store, store_tool,
 def test_not_broadcasting_or_dead_origin_is_404(store, store_tool, origins,
                                                 edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
-    beat2 = live(store_tool, store, o1, "s2", "sessB", node="o1b")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
+    beat2 = live(store_tool, store.uri, o1, "s2", "sessB", node="o1b")
     edge = edges(store.uri, ttl="300ms", negative_ttl="300ms")
     try:
         assert edge.get("/LiveApp/streams/s1.m3u8").status == 200
@@ -108,7 +102,7 @@ def test_republished_stream_is_followed_within_ttl(store, store_tool,
     """Release on o1, claim on o2 (o1 still serves its old files): the
     edge follows within lookup TTL + 1 s."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store, o1, "s1", "sessA")
+    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
     edge = edges(store.uri, ttl="1s")
     try:
         assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
@@ -135,7 +129,7 @@ def test_dead_origin_replaced_and_followed_at_once(store, store_tool, origins,
     with a long TTL the edge follows on the first request: the connection
     to o1 fails, @fanout_retry drops the mapping and looks up again."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store, o1, "s1", "sessA")
+    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
     edge = edges(store.uri, ttl="60s")
     beat2 = None
     try:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    PERIOD_MS, edges, origin_tag, origins, store, store_tool, stop_proc,
+    PERIOD_MS, edges, live, origin_tag, origins, store, store_tool, stop_proc,
     wait_for)
 
 APP = "LiveApp"
@@ -57,14 +57,6 @@ def fetch(port, path, method="GET", headers=None):
         conn.close()
 
 
-def live(store_tool, store, origin, stream="s1", session="sessA", node=None):
-    node = node or origin.name
-    origin.publish(APP, stream, session)
-    beat = store_tool.beat(store.uri, node, "127.0.0.1", origin.port)
-    assert store_tool.claim(store.uri, APP, stream, node, "127.0.0.1",
-                            origin.port, session) == 0
-    return beat
-
 
 def write_playlist(origin, stream, text):
     (origin.www / APP / "streams" / f"{stream}.m3u8").write_text(text)
@@ -73,7 +65,7 @@ def write_playlist(origin, stream, text):
 def test_memory_hit_is_the_origin_answer_without_the_origin(
         store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings=LONG)
     try:
         direct = fetch(o1.port, PLAYLIST)
@@ -128,7 +120,7 @@ def test_copy_expires_with_the_proxy_cache_entry(store, store_tool, origins,
     viewers as soon as proxy_cache alone would show it: at most 2 s after
     the fetch (nginx's whole seconds), never later."""
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri)
     try:
         old = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\ns1/sessA-1.m4s\n"
@@ -160,7 +152,7 @@ def test_copy_expires_with_the_proxy_cache_entry(store, store_tool, origins,
 
 def test_head_is_answered_from_memory(store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings=LONG)
     try:
         body = fetch(edge.port, PLAYLIST).body
@@ -181,7 +173,7 @@ def test_copy_of_the_old_origin_is_not_served_after_the_stream_moved(
     still serves its old files: the edge follows within the lookup TTL,
     and o1's copy is never served again."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store, o1)
+    beat1 = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings=LONG, ttl="1s")
     beat2 = None
     try:
@@ -211,7 +203,7 @@ def test_copy_of_the_old_origin_is_not_served_after_the_stream_moved(
 def test_ended_stream_reaches_viewers_then_404(store, store_tool, origins,
                                                edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, ttl="500ms", negative_ttl="500ms")
     try:
         wait_for(lambda: fetch(edge.port, PLAYLIST).cache == "MEM", 5,
@@ -234,7 +226,7 @@ def test_ended_stream_reaches_viewers_then_404(store, store_tool, origins,
 
 def test_memory_hits_count_as_viewers(store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings=dict(LONG, fanout_viewer_window="2s"),
                  node_id="edge-mem")
     try:
@@ -262,8 +254,8 @@ def test_memory_hits_count_as_viewers(store, store_tool, origins, edges):
 def test_oversize_playlist_stays_in_the_proxy_cache(store, store_tool,
                                                     origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
-    beat2 = live(store_tool, store, o1, stream="big", session="sessC",
+    beat = live(store_tool, store.uri, o1)
+    beat2 = live(store_tool, store.uri, o1, stream="big", session="sessC",
                  node="o1b")
     edge = edges(store.uri, settings=dict(
         LONG, fanout_playlist_cache_max_size="1k"))
@@ -291,7 +283,7 @@ def test_workers_share_the_copies(store, store_tool, origins, edges,
     """Two workers, each its own listening socket: the worker that did not
     fetch the playlist answers its first request for it from memory."""
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     log = tmpdir_path / "edge-pid" / "logs" / "pid.log"
     edge = edges(store.uri, workers=2, reuseport=True, name="edge-pid",
                  extra_http="log_format pids '$pid $fanout_cache_status "
@@ -319,7 +311,7 @@ def test_workers_share_the_copies(store, store_tool, origins, edges,
 def test_memory_cache_off_proxies_as_before(store, store_tool, origins,
                                             edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings={"fanout_playlist_cache": "off"})
     try:
         caches = [fetch(edge.port, PLAYLIST).cache for _ in range(3)]
@@ -332,7 +324,7 @@ def test_memory_cache_off_proxies_as_before(store, store_tool, origins,
 def test_malformed_requests_never_reach_the_memory(store, store_tool,
                                                    origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings=LONG)
     try:
         fetch(edge.port, PLAYLIST)
@@ -355,7 +347,7 @@ def test_copy_lives_at_most_fanout_playlist_cache_valid(store, store_tool,
     """The proxy cache keeps the playlist 30 s, the memory 500 ms: then the
     proxy cache answers (HIT) and its answer is copied again."""
     o1 = origins("o1")
-    beat = live(store_tool, store, o1)
+    beat = live(store_tool, store.uri, o1)
     edge = edges(store.uri, settings={"proxy_cache_valid": "200 30s",
                                       "fanout_playlist_cache_valid": "500ms"})
     try:

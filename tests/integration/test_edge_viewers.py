@@ -5,6 +5,7 @@ a broadcast's hlsViewerCount / dashViewerCount is the sum over edges.
 Viewers that stop polling stop counting after fanout_viewer_window.  The
 edge runs the shipped nginx-module/conf/edge.conf; origins are static
 nginx stubs, and fanout-origin with ffmpeg for the REST API."""
+import functools
 import http.client
 import json
 import time
@@ -12,10 +13,13 @@ import time
 import pytest
 
 import conftest
+import test_edge_harness
 from test_edge_harness import (  # noqa: F401  (fixtures)
     edges, origins, store, store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
+# Streams here have a 720p rendition (master playlists).
+live = functools.partial(test_edge_harness.live, renditions=("720p",))
 WINDOW = 2.0                    # fanout_viewer_window in these tests
 PERIOD = 0.5                    # fanout_update_period (PERIOD_MS)
 
@@ -30,14 +34,6 @@ def request(port, path, ua="test-player/1.0", timeout=10.0):
     finally:
         conn.close()
 
-
-def live(store_tool, store, origin, stream, session, node=None):
-    node = node or origin.name
-    origin.publish(APP, stream, session, renditions=("720p",))
-    beat = store_tool.beat(store.uri, node, "127.0.0.1", origin.port)
-    assert store_tool.claim(store.uri, APP, stream, node, "127.0.0.1",
-                            origin.port, session) == 0
-    return beat
 
 
 def counts(store_tool, store, stream):
@@ -77,7 +73,7 @@ def viewer_edge(edges, store, **kw):
 def test_distinct_viewers_are_counted_reported_and_expire(
         store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
     edge = viewer_edge(edges, store, workers=2, node_id="edge-v1")
     try:
         # 5 HLS viewers told apart by ?sid= (same address and player);
@@ -129,7 +125,7 @@ def test_distinct_viewers_are_counted_reported_and_expire(
 
 def test_two_edges_report_the_sum(store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
     e1 = viewer_edge(edges, store, node_id="edge-a")
     e2 = viewer_edge(edges, store, node_id="edge-b")
     try:
@@ -153,7 +149,7 @@ def test_two_edges_report_the_sum(store, store_tool, origins, edges):
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_which_argument_names_the_viewer(store, store_tool, origins, edges):
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
     e1 = viewer_edge(edges, store, node_id="edge-a")
     e2 = viewer_edge(edges, store, node_id="edge-b",
                      settings={"fanout_viewer_args": "off"})
@@ -187,7 +183,7 @@ def test_viewer_zone_is_bounded(store, store_tool, origins, edges):
     """A zone of 8 pages holds under a thousand viewers: more viewers
     evict the least recently seen ones; nothing breaks, nothing grows."""
     o1 = origins("o1")
-    beat = live(store_tool, store, o1, "s1", "sessA")
+    beat = live(store_tool, store.uri, o1, "s1", "sessA")
     edge = viewer_edge(edges, store, settings={"fanout_viewer_zone": "32k",
                                                "fanout_viewer_window": "30s"})
     try:
