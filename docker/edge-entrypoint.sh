@@ -32,21 +32,12 @@ TEMPLATE=${FANOUT_EDGE_TEMPLATE:-/etc/fanout/edge.conf.in}
 CONF=${FANOUT_EDGE_CONF:-/etc/fanout/edge.conf}
 HTTP_PORT=5080   # the template's listen port
 
-die() { echo "edge-entrypoint: $*" >&2; exit 1; }
-
-# VALUE NAME REGEX: stops on anything that could break out of the directive.
-check() { [[ $1 =~ $3 ]] || die "$2='$1' is not valid"; }
+ENTRYPOINT_NAME=edge-entrypoint
+# log, die, check, with_option
+. "$(dirname "$0")/fanout-entrypoint-lib.sh"
 
 first_ipv4() {
   ip -4 -o addr show scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}'
-}
-
-# Appends OPTION=VALUE to a store URI unless the URI already sets it.
-with_option() {
-  local uri=$1 name=$2 value=$3
-  [[ $uri == *[?\&]"$name="* ]] && { printf '%s' "$uri"; return; }
-  [[ $uri == *\?* ]] && printf '%s&%s=%s' "$uri" "$name" "$value" \
-                     || printf '%s?%s=%s' "$uri" "$name" "$value"
 }
 
 render() {

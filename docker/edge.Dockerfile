@@ -83,6 +83,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
 COPY --from=module /out/ngx_http_fanout_module.so /usr/lib/nginx/modules/
 COPY --from=conf /out/edge.conf.in /etc/fanout/edge.conf.in
 COPY docker/edge-entrypoint.sh /usr/local/bin/fanout-edge-entrypoint
+COPY docker/fanout-entrypoint-lib.sh /usr/local/bin/fanout-entrypoint-lib.sh
 # The module must match this nginx exactly (same version, --with-compat):
 # a mismatch fails the build here, not at start-up.
 RUN chmod 0755 /usr/local/bin/fanout-edge-entrypoint \

@@ -23,16 +23,9 @@ CONF=${FANOUT_LB_CONF:-/etc/fanout/lb.conf}
 UPSTREAMS=/etc/fanout/lb   # lb.conf includes upstreams-{http,stream}.conf here
 TLS=/etc/fanout/tls        # lb.crt and lb.key, as lb.conf names them
 
-log() { echo "lb-entrypoint: $*" >&2; }
-die() { log "$*"; exit 1; }
-check() { [[ $1 =~ $3 ]] || die "$2='$1' is not valid"; }
-
-with_option() {
-  local uri=$1 name=$2 value=$3
-  [[ $uri == *[?\&]"$name="* ]] && { printf '%s' "$uri"; return; }
-  [[ $uri == *\?* ]] && printf '%s&%s=%s' "$uri" "$name" "$value" \
-                     || printf '%s?%s=%s' "$uri" "$name" "$value"
-}
+ENTRYPOINT_NAME=lb-entrypoint
+# log, die, check, with_option
+. "$(dirname "$0")/fanout-entrypoint-lib.sh"
 
 render() {
   local workers=${FANOUT_WORKER_PROCESSES:-auto} text

@@ -66,6 +66,7 @@ COPY --from=build /out/fanout-lb-sync /usr/local/bin/fanout-lb-sync
 COPY lb-config/gen-cert.sh /usr/local/bin/fanout-gen-cert
 COPY --from=conf /out/lb.conf.in /etc/fanout/lb.conf.in
 COPY docker/lb-entrypoint.sh /usr/local/bin/fanout-lb-entrypoint
+COPY docker/fanout-entrypoint-lib.sh /usr/local/bin/fanout-entrypoint-lib.sh
 RUN chmod 0755 /usr/local/bin/fanout-lb-entrypoint /usr/local/bin/fanout-gen-cert
 EXPOSE 5080 5443 1935 8443
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=6 \
