@@ -555,6 +555,17 @@ def live(store_tool, uri, origin, stream="s1", session="sessA", node=None,
     return beat
 
 
+def move(store_tool, uri, origin, stream, old_session, session):
+    """The stream is republished on origin: its files and heartbeating node
+    (returned) first, then the old claim released and the new one made."""
+    origin.publish("LiveApp", stream, session)
+    beat = store_tool.beat(uri, origin.name, "127.0.0.1", origin.port)
+    assert store_tool.release(uri, "LiveApp", stream, old_session) == 0
+    assert store_tool.claim(uri, "LiveApp", stream, origin.name, "127.0.0.1",
+                            origin.port, session) == 0
+    return beat
+
+
 def origin_tag(reply):
     m = re.search(r"origin=(\S+)", reply.text)
     return m.group(1) if m else None

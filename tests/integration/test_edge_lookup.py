@@ -8,7 +8,7 @@ import pytest
 
 import test_edge_harness
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    PERIOD_MS, edges, get, origin_tag, origins, raw_request, store,
+    PERIOD_MS, edges, move, get, origin_tag, origins, raw_request, store,
     store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
@@ -107,11 +107,7 @@ def test_republished_stream_is_followed_within_ttl(store, store_tool,
     try:
         assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
 
-        o2.publish(APP, "s1", "sessB")
-        beat2 = store_tool.beat(store.uri, "o2", "127.0.0.1", o2.port)
-        assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
-        assert store_tool.claim(store.uri, APP, "s1", "o2", "127.0.0.1",
-                                o2.port, "sessB") == 0
+        beat2 = move(store_tool, store.uri, o2, "s1", "sessA", "sessB")
         t0 = time.monotonic()
         wait_for(lambda: origin_tag(edge.get("/LiveApp/streams/s1.m3u8"))
                  == "o2", 2.0 + 0.5, interval=0.05, what="edge follows o2")

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    PERIOD_MS, edges, live, origin_tag, origins, store, store_tool, stop_proc,
+    PERIOD_MS, edges, move, live, origin_tag, origins, store, store_tool, stop_proc,
     wait_for)
 
 APP = "LiveApp"
@@ -181,11 +181,7 @@ def test_copy_of_the_old_origin_is_not_served_after_the_stream_moved(
         r = fetch(edge.port, PLAYLIST)
         assert r.cache == "MEM" and origin_tag(r) == "o1"
 
-        o2.publish(APP, "s1", "sessB")
-        beat2 = store_tool.beat(store.uri, "o2", "127.0.0.1", o2.port)
-        assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
-        assert store_tool.claim(store.uri, APP, "s1", "o2", "127.0.0.1",
-                                o2.port, "sessB") == 0
+        beat2 = move(store_tool, store.uri, o2, "s1", "sessA", "sessB")
         t0 = time.monotonic()
         wait_for(lambda: origin_tag(fetch(edge.port, PLAYLIST)) == "o2", 3,
                  what="the playlist of o2")
