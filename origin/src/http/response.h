@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,10 @@ struct Response {
     // The connection must close after this response, whatever the client
     // asked for (the byte stream could not be resynced).
     bool close = false;
+    // Where the status line will begin in an edge's cache file
+    // (X-Fanout-Cache-Offset): the header block is then padded so that the
+    // body begins on a page boundary there (see pad_to_page).
+    std::optional<size_t> cache_offset;
 
     void set_body(std::shared_ptr<const ByteChain> b);
     void add_header(std::string name, std::string value);
@@ -47,7 +52,16 @@ std::string_view status_reason(int status);
 // RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::time_t t);
 
-// The status line and header block, CRLF-terminated.  content_length is
+// Cache pages the padding aligns to.
+inline constexpr size_t kCachePage = 4096;
+
+// An edge's X-Fanout-Cache-Offset: decimal digits, below one cache page
+// (nginx's cache header and key; it offers no more); nullopt otherwise.
+std::optional<size_t> parse_cache_offset(std::string_view value);
+
+// The status line and header block, CRLF-terminated.  With cache_offset
+// and a block of at most 2 KiB, an X-Fanout-Pad header makes
+// cache_offset + block size a multiple of kCachePage.  content_length is
 // the entity bytes described (for HEAD: what GET would send).
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date);

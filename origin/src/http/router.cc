@@ -11,6 +11,8 @@ namespace fanout::http {
 namespace {
 
 const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+// Bodies smaller than this are not worth up to a page of padding.
+constexpr size_t kPadMinBody = 4 * kCachePage;
 
 void add_cors(Response& r)
 {
@@ -152,6 +154,12 @@ void Router::streams(const std::string& app, std::string_view rest,
                  "Content-Length, Content-Range");
     r.add_header("Accept-Ranges", "bytes");
     r.set_body(res->body);
+    // An edge caching a segment tells where our answer lands in its cache
+    // file; a padded header block puts the body on a page boundary there.
+    const std::string* at = req.header("x-fanout-cache-offset");
+    if (at && r.body->size() >= kPadMinBody) {
+        r.cache_offset = parse_cache_offset(*at);
+    }
 
     const std::string* range = req.header("range");
     // Without validators an If-Range can never be shown to match, so the
