@@ -48,6 +48,8 @@ static ngx_int_t ngx_http_fanout_origin_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_request_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 #define NGX_HTTP_FANOUT_VAR_APP       0
@@ -55,6 +57,13 @@ static ngx_int_t ngx_http_fanout_request_variable(ngx_http_request_t *r,
 #define NGX_HTTP_FANOUT_VAR_KIND      2
 #define NGX_HTTP_FANOUT_VAR_STATUS    3
 #define NGX_HTTP_FANOUT_VAR_RETRY     4
+
+/*
+ * $fanout_cache_offset is offered only when the proxy buffer can take the
+ * cache file's header, an origin's header block of up to 2 KiB and the
+ * up to one page of padding that aligns the body behind it.
+ */
+#define NGX_HTTP_FANOUT_PAD_ROOM      (4096 + 2048)
 
 
 static ngx_http_variable_t  ngx_http_fanout_vars[] = {
@@ -77,6 +86,9 @@ static ngx_http_variable_t  ngx_http_fanout_vars[] = {
 
     { ngx_string("fanout_retry"), NULL, ngx_http_fanout_request_variable,
       NGX_HTTP_FANOUT_VAR_RETRY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_cache_offset"), NULL,
+      ngx_http_fanout_cache_offset_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -681,6 +693,52 @@ ngx_http_fanout_request_variable(ngx_http_request_t *r,
         v->len = 1;
         break;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Where the upstream's status line will begin in this request's proxy_cache
+ * file: the file's own header and "\nKEY: ...\n" come first
+ * (ngx_http_file_cache_create_key() sets header_start before the upstream
+ * request is made).  Sent to the origin as X-Fanout-Cache-Offset, it lets
+ * the origin pad its header block so that the body starts on a page
+ * boundary in the file; every cache hit then sendfile()s whole pages.
+ */
+
+static ngx_int_t
+ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+#if (NGX_HTTP_CACHE)
+    u_char  *p;
+    size_t   start;
+
+    if (r->cache != NULL && r->upstream != NULL && r->upstream->conf != NULL) {
+        start = r->cache->header_start;
+
+        if (start != 0
+            && start + NGX_HTTP_FANOUT_PAD_ROOM
+               <= r->upstream->conf->buffer_size)
+        {
+            p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            v->len = ngx_sprintf(p, "%uz", start) - p;
+            v->data = p;
+            v->valid = 1;
+            v->no_cacheable = 1;
+            v->not_found = 0;
+
+            return NGX_OK;
+        }
+    }
+#endif
+
+    v->not_found = 1;
 
     return NGX_OK;
 }

@@ -113,3 +113,49 @@ def test_edge_follows_a_publish_to_another_origin(cluster, edges,
         assert ffprobe_codecs(f"{base}/cam2.m3u8") == ["aac", "h264"]
     finally:
         pub.stop()
+
+
+def cache_file_of(edge, uri):
+    """The edge's proxy_cache file whose key ends with uri."""
+    for f in (edge.prefix / "cache").rglob("*"):
+        if f.is_file() and f"{uri}\n".encode() in f.read_bytes()[:2048]:
+            return f
+    return None
+
+
+def test_cached_segment_body_is_page_aligned(cluster, edges, tmpdir_path):
+    """The module tells the origin where its answer lands in the cache file
+    (X-Fanout-Cache-Offset); the origin pads its header block so that the
+    segment's body starts on a page boundary there.  Viewers never see the
+    padding."""
+    uri, origin = cluster
+    o1 = origin("origin-1")
+    edge = edges(f"{uri}?{EDGE_OPTS}")
+    pub = Publisher(o1.rtmp("LiveApp", "cam3"), tmpdir_path).start()
+    try:
+        text = wait_for(lambda: playlist_ready(edge, "cam3"), 30)
+        assert text
+        seg = re.search(r"^(cam3/\S+\.m4s)$", text, re.M).group(1)
+        path = f"/LiveApp/streams/{seg}"
+        first, again = get(edge.port, path), get(edge.port, path)
+        assert first.status == again.status == 200
+        assert again.headers.get("x-cache-status") == "HIT"
+        assert first.body == again.body
+        assert len(first.body) >= 16 * 1024, "segment below the padding size"
+        for r in (first, again):
+            assert not any(h.startswith("x-fanout") for h in r.headers), \
+                r.headers
+
+        f = wait_for(lambda: cache_file_of(edge, path), 5)
+        assert f, "no cache file for " + path
+        data = f.read_bytes()
+        offset = len(data) - len(first.body)
+        assert data[offset:] == first.body
+        assert offset % 4096 == 0, f"body at {offset} in {f}"
+        assert b"\r\nX-Fanout-Pad: ppp" in data[:offset]
+
+        # The playlist is too small to pad.
+        pl = cache_file_of(edge, "/LiveApp/streams/cam3.m3u8")
+        assert pl and b"X-Fanout-Pad" not in pl.read_bytes()
+    finally:
+        pub.stop()
