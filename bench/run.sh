@@ -23,9 +23,15 @@ bench_store() {
 }
 
 bench_ingest() {
+  # Server and publishers on separate CPUs (--placement apart); then the
+  # one-publisher row again on one shared CPU, the case that is not apart.
   BUILD=$BUILD /usr/bin/python3 bench/ingest/ingest_bench.py \
     --counts "${INGEST_COUNTS:-1,10,30}" --seconds "${INGEST_SECONDS:-30}" \
     --repeat "${INGEST_REPEAT:-3}"
+  echo
+  BUILD=$BUILD /usr/bin/python3 bench/ingest/ingest_bench.py --counts 1 \
+    --seconds "${INGEST_SECONDS:-30}" --repeat "${INGEST_REPEAT:-3}" \
+    --placement shared
 }
 
 bench_cluster() {

@@ -7,7 +7,15 @@ Reports server CPU seconds per stream-minute and RSS, side by side, and
 fanout's segment availability (frame that closes a segment arriving ->
 segment listed), p50/p95, from its /metrics.
 
+Placement (--placement): "apart" (default) runs the server on the last
+CPU and the publishers on the others, as in production where publishers
+are other machines and the server is woken by the network, never by a
+sender on its own core; "shared" puts both on CPU 0; "free" leaves it to
+the scheduler, whose choice then decides the one-publisher figures
+(a server woken by a sender on the same core runs on a warm cache).
+
   bench/ingest/ingest_bench.py [--counts 1,10,30] [--seconds 30] [--repeat 1]
+                               [--placement apart|shared|free]
 """
 import argparse
 import os
@@ -29,6 +37,18 @@ HLS_TIME = 2
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from conftest import free_port, require_port as wait_port  # noqa: E402
+
+
+CPUS = sorted(os.sched_getaffinity(0))
+PLACEMENT = {"apart": ({CPUS[-1]}, set(CPUS[:-1]) or {CPUS[-1]}),
+             "shared": ({CPUS[0]}, {CPUS[0]}),
+             "free": (None, None)}
+SERVER_CPUS, PUBLISHER_CPUS = PLACEMENT["apart"]
+
+
+def pinned(cpus):
+    """preexec_fn: run the child on cpus (None: wherever)."""
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
 
 def tree(pid):
@@ -101,7 +121,8 @@ class Fanout:
             f"clusterdb.host=sqlite://{work}/cluster.db\n"
             f"hlsTime={HLS_TIME}\nhlsListSize=5\nlog.level=warn\n")
         self.proc = subprocess.Popen([str(ORIGIN), "--config", str(conf)],
-                                     stderr=open(work / "origin.log", "wb"))
+                                     stderr=open(work / "origin.log", "wb"),
+                                     preexec_fn=pinned(SERVER_CPUS))
         wait_port(self.rtmp)
 
     def url(self, i):
@@ -152,7 +173,8 @@ rtmp {{
 """)
         self.proc = subprocess.Popen(["nginx", "-p", str(work), "-e",
                                       "stderr", "-c", str(conf)],
-                                     stderr=open(work / "nginx.out", "wb"))
+                                     stderr=open(work / "nginx.out", "wb"),
+                                     preexec_fn=pinned(SERVER_CPUS))
         wait_port(self.rtmp)
 
     def url(self, i):
@@ -173,7 +195,8 @@ def run(server_cls, n, seconds, source, warmup=5):
                 ["ffmpeg", "-v", "error", "-nostdin", "-re", "-stream_loop",
                  "-1", "-i", str(source), "-c", "copy", "-f", "flv",
                  server.url(i)], stdout=subprocess.DEVNULL,
-                stderr=open(work / f"pub{i}.log", "wb")))
+                stderr=open(work / f"pub{i}.log", "wb"),
+                preexec_fn=pinned(PUBLISHER_CPUS)))
         time.sleep(warmup)
         c0, t0 = cpu_seconds(server.proc.pid), time.monotonic()
         time.sleep(seconds)
@@ -199,12 +222,19 @@ def main():
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per server and count, alternating")
+    ap.add_argument("--placement", choices=sorted(PLACEMENT),
+                    default="apart", help="where servers and publishers run")
     args = ap.parse_args()
+    global SERVER_CPUS, PUBLISHER_CPUS
+    SERVER_CPUS, PUBLISHER_CPUS = PLACEMENT[args.placement]
     source = BUILD / "bench" / "src-720p-2mbps.flv"
     make_source(source)
     print(f"### ingest: {args.seconds} s measured per run after 5 s warm-up,"
           f" {args.repeat} run(s) per row, alternating servers, `-c copy` of"
-          f" a 2 Mbps 720p30 H.264/AAC file, hlsTime {HLS_TIME} s\n")
+          f" a 2 Mbps 720p30 H.264/AAC file, hlsTime {HLS_TIME} s;"
+          f" placement {args.placement} (server CPUs "
+          f"{sorted(SERVER_CPUS) if SERVER_CPUS else 'any'}, publishers "
+          f"{sorted(PUBLISHER_CPUS) if PUBLISHER_CPUS else 'any'})\n")
     print("| publishers | server | CPU s per stream-minute (mean) | runs | "
           "RSS MiB | publishers alive | ratio to nginx-rtmp (of means; "
           "per run) |")
