@@ -1,8 +1,9 @@
 """Processes for the edge benchmarks, all on loopback, all stopped by the
 Env that started them: the shipped nginx-module/conf/edge.conf as the
 edge (its "site:" lines replaced, as the integration tests do), plain
-nginx servers, redis-server, fanout-origin, an ffmpeg publisher, a delay
-proxy, and store_tool (nginx-module/tests/store_tool.c) for records."""
+nginx servers, redis-server, fanout-origin, ffmpeg publishers (a live
+encoder, or a copy of a file made once), a delay proxy, and store_tool
+(nginx-module/tests/store_tool.c) for records."""
 import os
 import pathlib
 import re
@@ -83,6 +84,26 @@ def machine():
 def nginx_version():
     r = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
     return r.stderr.strip().split("/")[-1]
+
+
+def make_source(path, mbps):
+    """A 30 s 720p30 H.264/AAC FLV at `mbps` Mbit/s, a keyframe per 2 s,
+    made once at `path` (BUILD/bench/...) for a copy publisher: what
+    bench/ingest/ingest_bench.py's make_source makes at 2 Mbit/s."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.flv")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
+         "sine=frequency=440:sample_rate=48000", "-t", "30",
+         "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{mbps}M",
+         "-maxrate", f"{mbps}M", "-bufsize", f"{2 * mbps}M", "-g", "60",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
+         str(tmp)], check=True)
+    tmp.rename(path)
+    return path
 
 
 class Proc:
@@ -309,4 +330,12 @@ class Env:
                "-c:v", "libx264", "-preset", "ultrafast", "-tune",
                "zerolatency", "-g", "25", "-b:v", bitrate, "-pix_fmt",
                "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
+        return self.keep(Proc(cmd, self.dir / "ffmpeg.log"))
+
+    def copy_publisher(self, url, source):
+        """ffmpeg -c copy of a file (make_source), looped, at its own pace:
+        no encoding, about 1% of a core."""
+        cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+               "-re", "-stream_loop", "-1", "-i", str(source), "-c", "copy",
+               "-f", "flv", url]
         return self.keep(Proc(cmd, self.dir / "ffmpeg.log"))

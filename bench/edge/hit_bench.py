@@ -1,9 +1,20 @@
 #!/usr/bin/env python3
 """Cache-hit throughput: wrk against the edge (edge.conf: the module and
-proxy_cache) serving a cached 1 MiB segment and a playlist, against the
-same edge.conf with a fixed origin instead of the lookup (proxy_cache
-without the module), and against plain nginx serving the same bytes as
-static files; same worker count, one run.  The three share the generic
+proxy_cache) serving a cached segment and a playlist, against the same
+edge.conf with a fixed origin instead of the lookup (proxy_cache without
+the module), and against plain nginx serving the same bytes as static
+files; same worker count, one run.  The origin behind the edge and the
+proxy is a real fanout-origin (SQLite store, hlsTime=2) with a live
+publisher, ffmpeg -c copy of a 30 s 720p30 4 Mbit/s H.264/AAC file in a
+loop (made once, BUILD/bench/src-720p-4mbps.flv): it answers the edge as
+in production (X-Fanout-Cache-Offset -> a padded header, X-Fanout-Pad).
+The segment is the largest one the live playlist lists (~1 MiB); it and
+that playlist are written, same bytes, same paths, for plain nginx.  The
+origin keeps a segment ~16 s, so every server is started and its copy
+primed (a cache HIT) before the first run; the proxy cache keeps it 10
+min, so the whole bench must fit in that (checked: a HIT after the runs).
+The playlist stays live: the edge and the proxy refresh it from the
+origin about once a second, as in production.  The three share the generic
 settings of edge.conf (sendfile, tcp_nopush, keepalive, an access log
 line per request).  Runs alternate plain/proxy/edge, --reps each; a row
 is the mean.  Besides requests/s, the nginx workers' CPU time per
@@ -26,29 +37,51 @@ import re
 import resource
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import edge_env  # noqa: E402
-from edge_env import APP, Env, cpu_seconds, http_get  # noqa: E402
+from edge_env import APP, BUILD, Env, cpu_seconds  # noqa: E402
 
-STREAM, SESSION = "bench1", "sessB"
-SEGMENT = f"/{APP}/streams/{STREAM}/{SESSION}-1.m4s"
+STREAM = "bench1"
 PLAYLIST = f"/{APP}/streams/{STREAM}.m3u8"
 
 
-def publish(www):
-    d = www / APP / "streams"
-    (d / STREAM).mkdir(parents=True, exist_ok=True)
-    (d / STREAM / f"{SESSION}-1.m4s").write_bytes(
-        os.urandom(1 << 20))                        # 1 MiB
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:2",
-             "#EXT-X-MEDIA-SEQUENCE:1", "#EXT-X-INDEPENDENT-SEGMENTS",
-             f'#EXT-X-MAP:URI="{STREAM}/{SESSION}-init.mp4"']
-    for n in range(1, 6):
-        lines += ["#EXT-X-PROGRAM-DATE-TIME:2026-11-25T09:25:17.717Z",
-                  "#EXTINF:2.000,", f"{STREAM}/{SESSION}-{n}.m4s"]
-    (d / f"{STREAM}.m3u8").write_text("\n".join(lines) + "\n")
+def get(port, path):
+    """(status, X-Cache-Status, body)."""
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.headers["X-Cache-Status"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["X-Cache-Status"], e.read()
+
+
+def publish(origin, www):
+    """Once the origin lists 3 segments: the largest one listed and the
+    playlist, copied into www at the same paths.  (path, bytes)."""
+    deadline = time.monotonic() + 60
+    while True:
+        st, _, playlist = get(origin.http_port, PLAYLIST)
+        uris = re.findall(rb"^[^#\s].*\.m4s$", playlist, re.M)
+        if st == 200 and len(uris) >= 3:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no live playlist at the origin ({st})")
+        time.sleep(0.5)
+    segments = {}
+    for u in uris:
+        path = urllib.parse.urljoin(PLAYLIST, u.decode())
+        st, _, segments[path] = get(origin.http_port, path)
+        assert st == 200, (path, st)
+    path = max(segments, key=lambda s: len(segments[s]))
+    for p, body in ((path, segments[path]), (PLAYLIST, playlist)):
+        (www / p[1:]).parent.mkdir(parents=True, exist_ok=True)
+        (www / p[1:]).write_bytes(body)
+    return path, segments[path]
 
 
 def wrk(server, path, args):
@@ -93,40 +126,47 @@ def main(argv=None):
     opts = " reuseport" if args.reuseport else ""
 
     rows, origin_fetches = [], {}
+    source = edge_env.make_source(BUILD / "bench" / "src-720p-4mbps.flv", 4)
     load = edge_env.cpu_busy()
     with Env("hit") as env:
         uri = f"sqlite://{env.dir}/cluster.db"
         www = env.dir / "www"
-        publish(www)
-        origin = env.static("origin", www)
-        env.beat(uri, "o1", origin.port)
-        env.store(uri, "claim", APP, STREAM, "o1", "127.0.0.1", origin.port,
-                  SESSION)
+        origin = env.origin(uri, hls_time=2)
+        env.copy_publisher(f"rtmp://127.0.0.1:{origin.rtmp_port}/{APP}/"
+                           f"{STREAM}", source)
 
+        sets = {}
         for workers in (int(w) for w in args.workers.split(",")):
             port, eport = edge_env.free_port(), edge_env.free_port()
-            servers = {
+            sets[workers] = {
                 "plain": env.static(f"plain-{workers}", www, workers,
                                     listen_opts=opts),
                 "proxy": env.nginx(
                     f"proxy-{workers}", port, lambda prefix: proxy_conf(
                         edge_env.edge_conf(prefix, port, uri, workers, {
                             "listen": f"127.0.0.1:{port}{opts}"}),
-                        origin.port)),
+                        origin.http_port)),
                 "edge": env.nginx(
                     f"edge-{workers}", eport, lambda prefix:
                     edge_env.edge_conf(prefix, eport, uri, workers, {
                         "listen": f"127.0.0.1:{eport}{opts}"})),
             }
-            for path in (SEGMENT, PLAYLIST):
-                _, want = http_get(f"http://127.0.0.1:{origin.port}{path}")
-                for name in ("proxy", "edge"):
-                    for _ in range(3):      # the mapping, then the cache
-                        st, body = http_get(f"http://127.0.0.1:"
-                                            f"{servers[name].port}{path}")
-                        assert st == 200 and body == want, (name, path, st)
-            for obj, path in (("1 MiB segment", SEGMENT),
-                              ("playlist", PLAYLIST)):
+        segment, want = publish(origin, www)
+        for servers in sets.values():
+            for name in ("proxy", "edge"):
+                for _ in range(10):         # the mapping, then the cache
+                    st, cache, body = get(servers[name].port, segment)
+                    assert st == 200 and body == want, (name, segment, st)
+                    if cache == "HIT":
+                        break
+                else:
+                    raise RuntimeError(f"{name}: {segment} is not a HIT")
+                st, _, body = get(servers[name].port, PLAYLIST)
+                assert st == 200 and body.startswith(b"#EXTM3U"), \
+                    (name, PLAYLIST, st)
+
+        for workers, servers in sets.items():
+            for obj, path in (("segment", segment), ("playlist", PLAYLIST)):
                 runs = {name: [] for name in servers}
                 for _ in range(args.reps):
                     for name in ("plain", "proxy", "edge"):
@@ -142,13 +182,20 @@ def main(argv=None):
                 log = servers[name].access_log()
                 fetched = sum(1 for ln in log if "upstream=-" not in ln)
                 origin_fetches[(workers, name)] = (fetched, len(log))
+                # still served from the cache after the runs
+                cache = get(servers[name].port, segment)[1]
+                assert cache == "HIT", (workers, name, segment, cache)
+            cache = [get(servers["edge"].port, PLAYLIST)[1]
+                     for _ in range(2)]     # a refresh, then memory
+            assert "MEM" in cache, (workers, "edge", PLAYLIST, cache)
             for srv in servers.values():
                 srv.stop()
                 env.procs.remove(srv)
 
     print(f"### Edge cache-hit throughput: wrk -t{args.threads} "
           f"-c{args.conns} -d{args.seconds}s, mean of {args.reps} "
-          f"alternating runs{', reuseport' if args.reuseport else ''} "
+          f"alternating runs{', reuseport' if args.reuseport else ''}; "
+          f"a live fanout-origin's segment of {len(want):,} bytes "
           f"(CPU busy before: {load:.0f}%)")
     print()
     print("| workers | object | plain nginx req/s | proxy_cache req/s "
