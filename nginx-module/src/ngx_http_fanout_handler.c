@@ -58,6 +58,9 @@ static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
 #define NGX_HTTP_FANOUT_VAR_STATUS    3
 #define NGX_HTTP_FANOUT_VAR_RETRY     4
 
+#define NGX_HTTP_FANOUT_VAR_ORIGIN    0
+#define NGX_HTTP_FANOUT_VAR_SESSION   1
+
 /*
  * $fanout_cache_offset is offered only when the proxy buffer can take the
  * cache file's header, an origin's header block of up to 2 KiB and the
@@ -68,8 +71,11 @@ static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
 
 static ngx_http_variable_t  ngx_http_fanout_vars[] = {
 
-    { ngx_string("fanout_origin"), NULL, ngx_http_fanout_origin_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+    { ngx_string("fanout_origin"), NULL, ngx_http_fanout_origin_variable,
+      NGX_HTTP_FANOUT_VAR_ORIGIN, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_session"), NULL, ngx_http_fanout_origin_variable,
+      NGX_HTTP_FANOUT_VAR_SESSION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fanout_app"), NULL, ngx_http_fanout_request_variable,
       NGX_HTTP_FANOUT_VAR_APP, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -631,11 +637,24 @@ ngx_http_fanout_origin_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    v->len = ctx->answer.origin_len;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;
-    v->data = ctx->answer.origin;
+
+    if (data == NGX_HTTP_FANOUT_VAR_ORIGIN) {
+        v->len = ctx->answer.origin_len;
+        v->data = ctx->answer.origin;
+        return NGX_OK;
+    }
+
+    /* the publish session, as the 8 hex digits of its crc32 */
+
+    v->data = ngx_pnalloc(r->pool, 8);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(v->data, "%08xD", ctx->answer.session) - v->data;
 
     return NGX_OK;
 }

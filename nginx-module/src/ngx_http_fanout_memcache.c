@@ -21,8 +21,8 @@
  * after it was stored.  So the memory never makes a playlist older than
  * proxy_cache alone would.
  *
- * The key is the proxy cache's own (edge.conf: $fanout_origin$uri, the
- * origin first); a response whose proxy_cache_key is anything else is
+ * The key is the proxy cache's own (edge.conf:
+ * $fanout_origin/$fanout_session$uri); a response whose proxy_cache_key is anything else is
  * not copied.  Each copy also records the mapping's generation
  * (answer.gen), which changes when the stream moves to another origin or
  * session, or is found again after being lost (fanout_invalidate, gone):
@@ -552,7 +552,10 @@ ngx_http_fanout_memcache_store(ngx_http_request_t *r,
 }
 
 
-/* "origin" + $uri: the key edge.conf gives proxy_cache_key. */
+/*
+ * The key edge.conf gives proxy_cache_key: $fanout_origin/$fanout_session$uri
+ * ("/" and the session's 8 hex digits between origin and path).
+ */
 size_t
 ngx_http_fanout_memcache_key(ngx_http_fanout_ctx_t *ctx,
     ngx_http_request_t *r, u_char *buf)
@@ -560,12 +563,14 @@ ngx_http_fanout_memcache_key(ngx_http_fanout_ctx_t *ctx,
     u_char  *p;
 
     if (ctx->answer.origin_len == 0
-        || ctx->answer.origin_len + r->uri.len > NGX_HTTP_FANOUT_MC_KEY_MAX)
+        || ctx->answer.origin_len + 9 + r->uri.len
+           > NGX_HTTP_FANOUT_MC_KEY_MAX)
     {
         return 0;
     }
 
     p = ngx_cpymem(buf, ctx->answer.origin, ctx->answer.origin_len);
+    p = ngx_sprintf(p, "/%08xD", ctx->answer.session);
     p = ngx_cpymem(p, r->uri.data, r->uri.len);
 
     return p - buf;

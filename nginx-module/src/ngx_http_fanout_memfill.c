@@ -10,7 +10,7 @@
  * fanout_playlist_cache on, from the stream's own origin (not a fallback)
  * and through the proxy cache, with a Content-Length of at most
  * fanout_playlist_cache_max_size, whose proxy_cache_key is the memory's
- * key ($fanout_origin$uri).
+ * key ($fanout_origin/$fanout_session$uri).
  */
 #include "ngx_http_fanout_module.h"
 #include "ngx_http_fanout_memcache.h"

@@ -2,7 +2,9 @@
 (SQLite and Redis stores), caches answers, and rejects bad input without
 asking the store.  The edge runs the shipped nginx-module/conf/edge.conf."""
 import functools
+import re
 import time
+import zlib
 
 import pytest
 
@@ -114,6 +116,37 @@ def test_republished_stream_is_followed_within_ttl(store, store_tool,
         assert time.monotonic() - t0 <= 2.0, "not within TTL + 1 s"
         r = edge.get("/LiveApp/streams/s1/sessB-1.m4s")
         assert r.status == 200 and origin_tag(r) == "o2"
+        stop_proc(beat2)
+    finally:
+        stop_proc(beat1)
+
+
+def test_republished_on_the_same_origin_never_serves_the_old_playlist(
+        store, store_tool, origins, edges):
+    """Published again on the same origin, new session: once the edge has
+    looked the new session up, no answer is the old publish's playlist
+    (the session is in the proxy cache key, and the memory cache follows
+    the mapping)."""
+    path = "/LiveApp/streams/s1.m3u8"
+    o1 = origins("o1")
+    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
+    edge = edges(store.uri, ttl="1s")
+    new = f"session={zlib.crc32(b'sessB'):08x} "
+    try:
+        assert "session=sessA" in edge.get(path).text
+        before = len(edge.access_log())
+        beat2 = move(store_tool, store.uri, o1, "s1", "sessA", "sessB")
+        replies, end = [], time.monotonic() + 3.0
+        while time.monotonic() < end:
+            replies.append(re.search(r"session=(\S+)", edge.get(path).text)
+                           .group(1))
+            time.sleep(0.02)
+        logged = [new in ln for ln in edge.access_log()[before:]]
+        assert len(logged) == len(replies)
+        assert any(logged), "the edge never looked up the new session"
+        old = [i for i, (n, r) in enumerate(zip(logged, replies))
+               if n and r != "sessB"]
+        assert not old, f"old playlist served for the new session: {old}"
         stop_proc(beat2)
     finally:
         stop_proc(beat1)
