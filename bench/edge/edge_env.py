@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from conftest import free_port, require_port as wait_port  # noqa: E402,F401
 from test_edge_harness import SlowProxy  # noqa: E402,F401
 
+sys.path.insert(0, str(ROOT / "bench"))
+from media_source import make_source  # noqa: E402,F401
+
 
 def http_get(url, timeout=5.0):
     try:
@@ -84,26 +87,6 @@ def machine():
 def nginx_version():
     r = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
     return r.stderr.strip().split("/")[-1]
-
-
-def make_source(path, mbps):
-    """A 30 s 720p30 H.264/AAC FLV at `mbps` Mbit/s, a keyframe per 2 s,
-    made once at `path` (BUILD/bench/...) for a copy publisher: what
-    bench/ingest/ingest_bench.py's make_source makes at 2 Mbit/s."""
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.flv")
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
-         "sine=frequency=440:sample_rate=48000", "-t", "30",
-         "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{mbps}M",
-         "-maxrate", f"{mbps}M", "-bufsize", f"{2 * mbps}M", "-g", "60",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
-         str(tmp)], check=True)
-    tmp.rename(path)
-    return path
 
 
 class Proc:

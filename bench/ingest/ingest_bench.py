@@ -38,6 +38,9 @@ HLS_TIME = 2
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from conftest import free_port, require_port as wait_port  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from media_source import make_source  # noqa: E402
+
 
 CPUS = sorted(os.sched_getaffinity(0))
 PLACEMENT = {"apart": ({CPUS[-1]}, set(CPUS[:-1]) or {CPUS[-1]}),
@@ -90,22 +93,6 @@ def rss_mb(pid):
         except OSError:
             pass
     return total / 2**20
-
-
-def make_source(path):
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.flv")
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
-         "sine=frequency=440:sample_rate=48000", "-t", "30",
-         "-c:v", "libx264", "-preset", "veryfast", "-b:v", "2M",
-         "-maxrate", "2M", "-bufsize", "4M", "-g", "60", "-pix_fmt",
-         "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv", str(tmp)],
-        check=True)
-    tmp.rename(path)
 
 
 class Fanout:
@@ -228,7 +215,7 @@ def main():
     global SERVER_CPUS, PUBLISHER_CPUS
     SERVER_CPUS, PUBLISHER_CPUS = PLACEMENT[args.placement]
     source = BUILD / "bench" / "src-720p-2mbps.flv"
-    make_source(source)
+    make_source(source, 2)
     print(f"### ingest: {args.seconds} s measured per run after 5 s warm-up,"
           f" {args.repeat} run(s) per row, alternating servers, `-c copy` of"
           f" a 2 Mbps 720p30 H.264/AAC file, hlsTime {HLS_TIME} s;"
