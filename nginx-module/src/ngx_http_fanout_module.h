@@ -339,8 +339,21 @@ u_char *ngx_http_fanout_memcache_status(ngx_http_fanout_main_conf_t *fmcf,
     u_char *p);
 size_t ngx_http_fanout_memcache_status_len(void);
 
+/* ngx_http_fanout_conf.c: the directives' arguments */
+char *ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_fanout_origin_nodes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_fanout_viewer_args(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_fanout_check_id(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *id);
+ngx_int_t ngx_http_fanout_default_host(ngx_conf_t *cf, ngx_str_t *host);
+
 /* ngx_http_fanout_status.c */
-ngx_int_t ngx_http_fanout_status_handler(ngx_http_request_t *r);
+char *ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
 #endif /* _NGX_HTTP_FANOUT_MODULE_H_INCLUDED_ */

@@ -47,7 +47,7 @@ static ngx_http_fanout_stat_name_t  ngx_http_fanout_stat_names[] = {
 };
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_fanout_status_handler(ngx_http_request_t *r)
 {
     size_t                        len;
@@ -116,4 +116,17 @@ ngx_http_fanout_status_handler(ngx_http_request_t *r)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* fanout_status: this location answers with the counters. */
+char *
+ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_fanout_status_handler;
+
+    return NGX_CONF_OK;
 }
