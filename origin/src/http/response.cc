@@ -76,24 +76,6 @@ std::string http_date(std::time_t t)
     return std::string(buf, n);
 }
 
-std::optional<size_t> parse_cache_offset(std::string_view value)
-{
-    if (value.empty() || value.size() > 4) {
-        return std::nullopt;
-    }
-    size_t n = 0;
-    for (char c : value) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        n = n * 10 + size_t(c - '0');
-    }
-    if (n >= kCachePage) {
-        return std::nullopt;
-    }
-    return n;
-}
-
 // "X-Fanout-Pad: " and its CRLF, without the padding itself.
 static constexpr size_t kPadLine = 16;
 
@@ -122,7 +104,8 @@ std::string serialize_head(const Response& r, size_t content_length,
         out += "\r\n";
     }
     out += close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
-    if (r.cache_offset && r.status == 200 && out.size() <= 2048 - kPadLine) {
+    if (r.cache_offset && *r.cache_offset < kCachePage && r.status == 200
+        && out.size() <= 2048 - kPadLine) {
         // offset + head + pad line (kPadLine + n bytes) + CRLF = k pages
         size_t end = *r.cache_offset + out.size() + kPadLine + 2;
         size_t n = (kCachePage - end % kCachePage) % kCachePage;

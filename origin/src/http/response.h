@@ -55,13 +55,10 @@ std::string http_date(std::time_t t);
 // Cache pages the padding aligns to.
 inline constexpr size_t kCachePage = 4096;
 
-// An edge's X-Fanout-Cache-Offset: decimal digits, below one cache page
-// (nginx's cache header and key; it offers no more); nullopt otherwise.
-std::optional<size_t> parse_cache_offset(std::string_view value);
-
-// The status line and header block, CRLF-terminated.  With cache_offset
-// and a block of at most 2 KiB, an X-Fanout-Pad header makes
-// cache_offset + block size a multiple of kCachePage.  content_length is
+// The status line and header block, CRLF-terminated.  With a
+// cache_offset below kCachePage, a 200 and a block of at most 2 KiB, an
+// X-Fanout-Pad header makes cache_offset + block size a multiple of
+// kCachePage.  content_length is
 // the entity bytes described (for HEAD: what GET would send).
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date);

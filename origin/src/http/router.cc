@@ -158,7 +158,7 @@ void Router::streams(const std::string& app, std::string_view rest,
     // file; a padded header block puts the body on a page boundary there.
     const std::string* at = req.header("x-fanout-cache-offset");
     if (at && r.body->size() >= kPadMinBody) {
-        r.cache_offset = parse_cache_offset(*at);
+        r.cache_offset = parse_index(*at);   // decimal digits, or none
     }
 
     const std::string* range = req.header("range");
