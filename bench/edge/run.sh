@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Edge benchmarks (issue 4 §7); markdown on stdout, for docs/benchmarks.md.
 #
-#   bench/edge/run.sh [hit] [fanin] [lookup]      (no argument: all three)
+#   bench/edge/run.sh [hit] [fanin] [lookup] [align]
+#                                 (no argument: hit, fanin and lookup)
 #
 #   hit     cache-hit throughput: wrk against the edge, proxy_cache without
 #           the module, and plain nginx (static files), same workers
@@ -10,6 +11,9 @@
 #           requests per segment, playlist fetches per second
 #   lookup  time to response headers on a store miss (SQLite, Redis) and
 #           for unrelated requests while Redis answers 500 ms late
+#   align   why cached segment bodies are page-aligned: proxy_cache with
+#           the body at an unaligned offset of its file, at a page
+#           boundary, and plain nginx (EDGE_WRK_WORKERS: one count)
 #
 # Environment: BUILD (default ./build: modules/ngx_http_fanout_module.so,
 # bin/fanout-origin, lib/libfanout_store.a — `make build`), and
@@ -62,7 +66,11 @@ for g in $groups; do
     lookup)
       run 900 lookup_bench.py --streams "${EDGE_LOOKUP_STREAMS:-2000}" \
           --slow-seconds "${EDGE_SLOW_SECONDS:-10}" ;;
-    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup)" >&2; exit 64 ;;
+    align)
+      run 900 align_probe.py --workers "${EDGE_WRK_WORKERS:-2}" \
+          --seconds "${EDGE_WRK_SECONDS:-10}" --reps "${EDGE_WRK_REPS:-3}" ;;
+    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup, align)" >&2
+       exit 64 ;;
   esac
 done
 exit $status
