@@ -23,6 +23,8 @@ static ngx_int_t ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r,
 static ngx_int_t ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
     ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
     ngx_http_fanout_ctx_t *ctx);
+static size_t ngx_http_fanout_memcache_records(ngx_http_request_t *r,
+    u_char *p);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -101,16 +103,13 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx)
 {
 #if (NGX_HTTP_CACHE)
-    u_char                       *p;
-    size_t                        len, hlen, klen;
-    off_t                         body;
-    ngx_str_t                    *k;
-    ngx_uint_t                    i;
-    ngx_list_part_t              *part;
-    ngx_table_elt_t              *h;
-    ngx_http_fanout_capture_t    *cap;
-    ngx_http_fanout_mc_header_t   rec;
-    u_char                        buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
+    u_char                     *p;
+    size_t                      len, hlen, klen;
+    off_t                       body;
+    ngx_str_t                  *k;
+    ngx_uint_t                  i;
+    ngx_http_fanout_capture_t  *cap;
+    u_char                      buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
     body = r->headers_out.content_length_n;
 
@@ -139,32 +138,10 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    hlen = 0;
-    part = &r->headers_out.headers.part;
-    h = part->elts;
+    hlen = ngx_http_fanout_memcache_records(r, NULL);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0) {
-            continue;
-        }
-
-        if (h[i].key.len > 0xffff || h[i].value.len > 0xffff) {
-            return NGX_DECLINED;
-        }
-
-        hlen += sizeof(ngx_http_fanout_mc_header_t) + 2 * h[i].key.len
-                + h[i].value.len;
+    if (hlen == (size_t) NGX_ERROR) {
+        return NGX_DECLINED;
     }
 
     if (hlen > NGX_HTTP_FANOUT_MC_HEADERS_MAX
@@ -200,6 +177,34 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
     p = ngx_cpymem(cap->data, r->headers_out.content_type.data,
                    r->headers_out.content_type.len);
 
+    p += ngx_http_fanout_memcache_records(r, p);
+
+    cap->last = p;
+    ctx->capture = cap;
+
+    return NGX_OK;
+
+#else
+    return NGX_DECLINED;
+#endif
+}
+
+
+/*
+ * The response headers as records (ngx_http_fanout_mc_header_t, the name,
+ * its lowercase form, the value), written at p; with p NULL only their
+ * size.  NGX_ERROR when a name or value is too long for a record.
+ */
+static size_t
+ngx_http_fanout_memcache_records(ngx_http_request_t *r, u_char *p)
+{
+    size_t                        size;
+    ngx_uint_t                    i;
+    ngx_list_part_t              *part;
+    ngx_table_elt_t              *h;
+    ngx_http_fanout_mc_header_t   rec;
+
+    size = 0;
     part = &r->headers_out.headers.part;
     h = part->elts;
 
@@ -216,6 +221,17 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
         }
 
         if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (h[i].key.len > 0xffff || h[i].value.len > 0xffff) {
+            return (size_t) NGX_ERROR;
+        }
+
+        size += sizeof(ngx_http_fanout_mc_header_t) + 2 * h[i].key.len
+                + h[i].value.len;
+
+        if (p == NULL) {
             continue;
         }
 
@@ -238,14 +254,7 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
         p = ngx_cpymem(p, h[i].value.data, h[i].value.len);
     }
 
-    cap->last = p;
-    ctx->capture = cap;
-
-    return NGX_OK;
-
-#else
-    return NGX_DECLINED;
-#endif
+    return size;
 }
 
 
