@@ -647,14 +647,13 @@ ngx_http_fanout_origin_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* the publish session, as the 8 hex digits of its crc32 */
-
-    v->data = ngx_pnalloc(r->pool, 8);
+    v->data = ngx_pnalloc(r->pool, NGX_HTTP_FANOUT_SESSION_LEN);
     if (v->data == NULL) {
         return NGX_ERROR;
     }
 
-    v->len = ngx_sprintf(v->data, "%08xD", ctx->answer.session) - v->data;
+    v->len = ngx_http_fanout_session_hex(v->data, ctx->answer.session)
+             - v->data;
 
     return NGX_OK;
 }

@@ -563,14 +563,15 @@ ngx_http_fanout_memcache_key(ngx_http_fanout_ctx_t *ctx,
     u_char  *p;
 
     if (ctx->answer.origin_len == 0
-        || ctx->answer.origin_len + 9 + r->uri.len
-           > NGX_HTTP_FANOUT_MC_KEY_MAX)
+        || ctx->answer.origin_len + 1 + NGX_HTTP_FANOUT_SESSION_LEN
+           + r->uri.len > NGX_HTTP_FANOUT_MC_KEY_MAX)
     {
         return 0;
     }
 
     p = ngx_cpymem(buf, ctx->answer.origin, ctx->answer.origin_len);
-    p = ngx_sprintf(p, "/%08xD", ctx->answer.session);
+    *p++ = '/';
+    p = ngx_http_fanout_session_hex(p, ctx->answer.session);
     p = ngx_cpymem(p, r->uri.data, r->uri.len);
 
     return p - buf;

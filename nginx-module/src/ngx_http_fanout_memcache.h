@@ -16,7 +16,8 @@
 #define NGX_HTTP_FANOUT_MC_LAST_MOD     2
 
 #define NGX_HTTP_FANOUT_MC_HEADERS_MAX  4096    /* bytes of records */
-#define NGX_HTTP_FANOUT_MC_KEY_MAX      (NGX_HTTP_FANOUT_ORIGIN_MAX + 9       \
+#define NGX_HTTP_FANOUT_MC_KEY_MAX      (NGX_HTTP_FANOUT_ORIGIN_MAX + 1       \
+                                         + NGX_HTTP_FANOUT_SESSION_LEN        \
                                          + NGX_HTTP_FANOUT_PATH_MAX)
 #define NGX_HTTP_FANOUT_MC_EVICT        8       /* per allocation attempt */
 

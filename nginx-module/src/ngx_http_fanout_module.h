@@ -41,6 +41,12 @@
 /* "[" address "]:" port */
 #define NGX_HTTP_FANOUT_ORIGIN_MAX  (FO_ADDR_MAX + 8)
 
+/* A publish session as $fanout_session and the cache keys write it: the 8
+ * hex digits of its crc32. */
+#define NGX_HTTP_FANOUT_SESSION_LEN  8
+#define ngx_http_fanout_session_hex(p, session)                               \
+    ngx_sprintf(p, "%08xD", (uint32_t) (session))
+
 /* Idle store handles a worker keeps (one is in use per running task). */
 #define NGX_HTTP_FANOUT_STORES      64
 
