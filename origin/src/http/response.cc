@@ -78,6 +78,8 @@ std::string http_date(std::time_t t)
 
 // "X-Fanout-Pad: " and its CRLF, without the padding itself.
 static constexpr size_t kPadLine = 16;
+// Bodies smaller than this are not worth up to a page of padding.
+static constexpr size_t kPadMinBody = 4 * kCachePage;
 
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date)
@@ -105,7 +107,7 @@ std::string serialize_head(const Response& r, size_t content_length,
     }
     out += close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
     if (r.cache_offset && *r.cache_offset < kCachePage && r.status == 200
-        && out.size() <= 2048 - kPadLine) {
+        && content_length >= kPadMinBody && out.size() <= 2048 - kPadLine) {
         // offset + head + pad line (kPadLine + n bytes) + CRLF = k pages
         size_t end = *r.cache_offset + out.size() + kPadLine + 2;
         size_t n = (kCachePage - end % kCachePage) % kCachePage;

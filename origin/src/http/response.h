@@ -56,9 +56,9 @@ std::string http_date(std::time_t t);
 inline constexpr size_t kCachePage = 4096;
 
 // The status line and header block, CRLF-terminated.  With a
-// cache_offset below kCachePage, a 200 and a block of at most 2 KiB, an
-// X-Fanout-Pad header makes cache_offset + block size a multiple of
-// kCachePage.  content_length is
+// cache_offset below kCachePage, a 200 of at least 16 KiB and a block of
+// at most 2 KiB, an X-Fanout-Pad header makes cache_offset + block size a
+// multiple of kCachePage.  content_length is
 // the entity bytes described (for HEAD: what GET would send).
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date);

@@ -11,8 +11,6 @@ namespace fanout::http {
 namespace {
 
 const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
-// Bodies smaller than this are not worth up to a page of padding.
-constexpr size_t kPadMinBody = 4 * kCachePage;
 
 void add_cors(Response& r)
 {
@@ -156,8 +154,7 @@ void Router::streams(const std::string& app, std::string_view rest,
     r.set_body(res->body);
     // An edge caching a segment tells where our answer lands in its cache
     // file; a padded header block puts the body on a page boundary there.
-    const std::string* at = req.header("x-fanout-cache-offset");
-    if (at && r.body->size() >= kPadMinBody) {
+    if (const std::string* at = req.header("x-fanout-cache-offset")) {
         r.cache_offset = parse_index(*at);   // decimal digits, or none
     }
 

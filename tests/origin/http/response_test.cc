@@ -58,12 +58,22 @@ TEST(CacheOffset, NoPadPastAPage)
               std::string::npos);
 }
 
+TEST(CacheOffset, NoPadForASmallBody)
+{
+    Response r = segment();
+    r.cache_offset = 437;
+    EXPECT_EQ(serialize_head(r, 16 * 1024 - 1, false, kDate).find("X-Fanout-Pad"),
+              std::string::npos);
+    EXPECT_NE(serialize_head(r, 16 * 1024, false, kDate).find("X-Fanout-Pad"),
+              std::string::npos);
+}
+
 TEST(CacheOffset, NoPadForOtherStatuses)
 {
     Response r = segment();
     r.status = 206;
     r.cache_offset = 437;
-    EXPECT_EQ(serialize_head(r, 100, false, kDate).find("X-Fanout-Pad"),
+    EXPECT_EQ(serialize_head(r, 1 << 20, false, kDate).find("X-Fanout-Pad"),
               std::string::npos);
 }
 
@@ -73,7 +83,7 @@ TEST(CacheOffset, NoPadForAHeaderBlockOverTwoKiB)
     Response r = segment();
     r.add_header("X-Extra", std::string(2100, 'x'));
     r.cache_offset = 437;
-    EXPECT_EQ(serialize_head(r, 100, false, kDate).find("X-Fanout-Pad"),
+    EXPECT_EQ(serialize_head(r, 1 << 20, false, kDate).find("X-Fanout-Pad"),
               std::string::npos);
 }
 
