@@ -36,7 +36,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 HLS_TIME = 2
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from conftest import free_port, require_port as wait_port  # noqa: E402
+from conftest import free_port, require_port as wait_port, stop_all  # noqa: E402,E501
 
 sys.path.insert(0, str(ROOT / "bench"))
 from media_source import make_source  # noqa: E402
@@ -95,7 +95,16 @@ def rss_mb(pid):
     return total / 2**20
 
 
-class Fanout:
+class Server:
+    """A server under test: its process (and, for nginx, the workers)."""
+    proc = None
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+class Fanout(Server):
     name = "fanout-origin (HLS+DASH)"
 
     def __init__(self, work):
@@ -124,12 +133,7 @@ class Fanout:
         return float(q.get("0.5", 0)), float(q.get("0.95", 0)), \
             int(n.group(1)) if n else 0
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
-class NginxRtmp:
+class NginxRtmp(Server):
     name = "nginx-rtmp (HLS only)"
 
     def __init__(self, work):
@@ -167,11 +171,6 @@ rtmp {{
     def url(self, i):
         return f"rtmp://127.0.0.1:{self.rtmp}/LiveApp/s{i}"
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
 def run(server_cls, n, seconds, source, warmup=5):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-ingest-"))
     server = server_cls(work)
@@ -195,10 +194,7 @@ def run(server_cls, n, seconds, source, warmup=5):
         cpu_per_stream_min = (c1 - c0) / (n * (t1 - t0) / 60)
         return cpu_per_stream_min, rss, alive, extra
     finally:
-        for p in pubs:
-            p.terminate()
-        for p in pubs:
-            p.wait(timeout=10)
+        stop_all(pubs)
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
