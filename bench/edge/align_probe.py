@@ -52,6 +52,7 @@ def main(argv=None):
     p.add_argument("--seconds", type=int, default=10)
     args = p.parse_args(argv)
     args.threads, args.conns = 2, 50
+    args.placement = "free"         # as its figures were measured
     with Env("align") as env:
         uri = f"sqlite://{env.dir}/cluster.db"
         www = env.dir / "www"

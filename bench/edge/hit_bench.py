@@ -26,10 +26,24 @@ evenly the kernel spread wrk's connections (0.50: even; nginx without
 reuseport leaves that to whichever worker wakes first).  --reuseport
 gives all three servers `listen ... reuseport` (the kernel spreads the
 connections): same settings for the three, not edge.conf's own.
+--page-cache reread (the default) drops the segment's three copies (the
+static file and the two cache files) from the page cache after priming
+and reads each back in order, so that all three are served from the same
+page-cache layout; --page-cache written serves them as written (one
+write() for the static file, a read event's worth at a time for nginx's
+cache files), see reread().
+--placement apart (the default) pins the nginx workers to the last CPUs
+and wrk to the others when there are fewer workers than CPUs (1 worker
+here): viewers are other machines in production, and wrk's threads
+landing on the worker's core made the 1-worker runs differ by 10 %;
+with as many workers as CPUs, and with --placement free, the scheduler
+places them.
 Goal: edge / plain >= 0.95.
 
   bench/edge/hit_bench.py [--workers 1,2] [--seconds 10] [--conns 50]
                           [--threads 2] [--reps 2] [--reuseport]
+                          [--page-cache reread|written]
+                          [--placement apart|free]
 """
 import argparse
 import os
@@ -46,6 +60,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edge_env  # noqa: E402
 from edge_env import APP, BUILD, Env, cpu_seconds  # noqa: E402
 
+CPUS = sorted(os.sched_getaffinity(0))
 STREAM = "bench1"
 PLAYLIST = f"/{APP}/streams/{STREAM}.m3u8"
 
@@ -84,6 +99,16 @@ def publish(origin, www):
     return path, segments[path]
 
 
+def placement(workers, how):
+    """(the nginx workers' CPUs, wrk's CPUs); None: the scheduler's
+    choice.  apart: the workers on the last CPUs, wrk on the others, as
+    in production where viewers are other machines; possible only with
+    fewer workers than CPUs."""
+    if how == "apart" and workers < len(CPUS):
+        return set(CPUS[-workers:]), set(CPUS[:-workers])
+    return None, None
+
+
 def wrk(server, path, args):
     """(requests/s, worker CPU µs per request, busiest worker's share of
     the workers' CPU, wrk's own CPU µs per request)."""
@@ -91,10 +116,16 @@ def wrk(server, path, args):
            f"-d{args.seconds}s", "--timeout", "5s",
            f"http://127.0.0.1:{server.port}{path}"]
     workers = server.pids()[1:]
+    server_cpus, wrk_cpus = placement(len(workers), args.placement)
+    if server_cpus:
+        for w in workers:
+            os.sched_setaffinity(w, server_cpus)
     cpu0 = [cpu_seconds([w]) for w in workers]
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True,
-                         timeout=args.seconds + 60).stdout
+                         timeout=args.seconds + 60, preexec_fn=(
+                             lambda: os.sched_setaffinity(0, wrk_cpus))
+                         if wrk_cpus else None).stdout
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     each = [cpu_seconds([w]) - c for w, c in zip(workers, cpu0)]
     wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
@@ -105,6 +136,43 @@ def wrk(server, path, args):
     requests = int(m.group(1))
     return (requests / float(m.group(2)), cpu * 1e6 / requests,
             max(each) / cpu if cpu else 1.0, wrk_cpu * 1e6 / requests)
+
+
+def cached_copy(server, body):
+    """The file in server's proxy cache whose body is body."""
+    for path in (server.prefix / "cache").rglob("*"):
+        if path.is_file() and path.stat().st_size > len(body) \
+                and path.read_bytes().endswith(body):
+            return path
+    raise RuntimeError(f"{server.prefix}: no cache file holds the segment")
+
+
+def resident(path):
+    """Bytes of path in the page cache (util-linux fincore)."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output",
+                          "RES", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    return int(out.strip() or 0)
+
+
+def reread(path):
+    """path dropped from the page cache and read back in order.  How a
+    file entered the page cache decides its folios: one 1.2 MB write()
+    gives a 1 MiB folio, nginx's cache file (written a read event's worth
+    at a time) 4-32 KiB ones, and sendfile pays per folio.  Read back the
+    same way, every copy gets the same readahead folios."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        left = resident(path)
+        if left:
+            raise RuntimeError(f"{path}: {left} bytes stay in the page cache")
+        offset = 0
+        while chunk := os.pread(fd, 1 << 16, offset):
+            offset += len(chunk)
+    finally:
+        os.close(fd)
 
 
 def proxy_conf(edge_text, origin_port):
@@ -122,6 +190,14 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reps", type=int, default=2)
     p.add_argument("--reuseport", action="store_true")
+    p.add_argument("--placement", choices=("apart", "free"),
+                   default="apart")
+    p.add_argument("--page-cache", choices=("reread", "written"),
+                   default="reread",
+                   help="reread: the segment's copies (static file, cache "
+                   "files) dropped from the page cache and read back the "
+                   "same way before the runs; written: as their writers "
+                   "left them")
     args = p.parse_args(argv)
     opts = " reuseport" if args.reuseport else ""
 
@@ -164,6 +240,11 @@ def main(argv=None):
                 st, _, body = get(servers[name].port, PLAYLIST)
                 assert st == 200 and body.startswith(b"#EXTM3U"), \
                     (name, PLAYLIST, st)
+        if args.page_cache == "reread":
+            reread(www / segment[1:])
+            for servers in sets.values():
+                for name in ("proxy", "edge"):
+                    reread(cached_copy(servers[name], want))
 
         for workers, servers in sets.items():
             for obj, path in (("segment", segment), ("playlist", PLAYLIST)):
@@ -194,9 +275,17 @@ def main(argv=None):
 
     print(f"### Edge cache-hit throughput: wrk -t{args.threads} "
           f"-c{args.conns} -d{args.seconds}s, mean of {args.reps} "
-          f"alternating runs{', reuseport' if args.reuseport else ''}; "
+          f"alternating runs{', reuseport' if args.reuseport else ''}, "
+          f"page cache: {args.page_cache}, placement: {args.placement}; "
           f"a live fanout-origin's segment of {len(want):,} bytes "
           f"(CPU busy before: {load:.0f}%)")
+    print()
+    for workers in sets:
+        server_cpus, wrk_cpus = placement(workers, args.placement)
+        print(f"{workers} worker(s): " + (
+            f"nginx on CPU {sorted(server_cpus)}, wrk on CPU "
+            f"{sorted(wrk_cpus)}" if server_cpus else "CPUs left to the "
+            "scheduler") + "  ")
     print()
     print("| workers | object | plain nginx req/s | proxy_cache req/s "
           "| edge req/s | edge / plain | edge / proxy_cache "
