@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Edge benchmarks (issue 4 §7); markdown on stdout, for docs/benchmarks.md.
 #
-#   bench/edge/run.sh [hit] [fanin] [lookup] [align]
+#   bench/edge/run.sh [hit] [fanin] [lookup] [align] [folio]
 #                                 (no argument: hit, fanin and lookup)
 #
 #   hit     cache-hit throughput: wrk against the edge, proxy_cache without
@@ -14,11 +14,15 @@
 #   align   why cached segment bodies are page-aligned: proxy_cache with
 #           the body at an unaligned offset of its file, at a page
 #           boundary, and plain nginx (EDGE_WRK_WORKERS: one count)
+#   folio   why segments get 1 MiB of proxy buffers: page-cache folios of
+#           cache files written with nginx's and edge.conf's buffers, and
+#           of static files written at once and 16 KiB at a time; hits
 #
 # Environment: BUILD (default ./build: modules/ngx_http_fanout_module.so,
 # bin/fanout-origin, lib/libfanout_store.a — `make build`), and
 #   EDGE_WRK_WORKERS=1,2 EDGE_WRK_SECONDS=10 EDGE_WRK_CONNS=50
 #   EDGE_WRK_THREADS=2 EDGE_WRK_REPS=2 EDGE_WRK_REUSEPORT= (1: listen reuseport)
+#   EDGE_WRK_PAGE_CACHE=reread|written EDGE_WRK_PLACEMENT=apart|free
 #   EDGE_FANIN_VIEWERS=500 EDGE_FANIN_SECONDS=60 EDGE_FANIN_RAMP=10
 #   EDGE_FANIN_PROTOCOLS=hls,dash
 #   EDGE_LOOKUP_STREAMS=2000 EDGE_SLOW_SECONDS=10
@@ -58,6 +62,8 @@ for g in $groups; do
       run 1800 hit_bench.py --workers "${EDGE_WRK_WORKERS:-1,2}" \
           --seconds "${EDGE_WRK_SECONDS:-10}" --conns "${EDGE_WRK_CONNS:-50}" \
           --threads "${EDGE_WRK_THREADS:-2}" --reps "${EDGE_WRK_REPS:-2}" \
+          --page-cache "${EDGE_WRK_PAGE_CACHE:-reread}" \
+          --placement "${EDGE_WRK_PLACEMENT:-apart}" \
           ${EDGE_WRK_REUSEPORT:+--reuseport} ;;
     fanin)
       run 1200 fanin_bench.py --viewers "${EDGE_FANIN_VIEWERS:-500}" \
@@ -69,7 +75,10 @@ for g in $groups; do
     align)
       run 900 align_probe.py --workers "${EDGE_WRK_WORKERS:-2}" \
           --seconds "${EDGE_WRK_SECONDS:-10}" --reps "${EDGE_WRK_REPS:-3}" ;;
-    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup, align)" >&2
+    folio)
+      run 900 folio_probe.py --seconds "${EDGE_WRK_SECONDS:-10}" \
+          --reps "${EDGE_WRK_REPS:-3}" ;;
+    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup, align, folio)" >&2
        exit 64 ;;
   esac
 done
