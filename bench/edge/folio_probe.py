@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Why edge.conf gives segments 1 MiB of proxy buffers: how a file was
-written decides its page-cache folios, and sendfile pays per folio.
+"""Why hit_bench serves every copy of its segment from the same
+page-cache layout (--page-cache reread): how a file was written decides
+its page-cache folios, and sendfile pays per folio.
 
-wrk against two proxy_cache servers (edge.conf with a fixed origin, no
-lookup) holding the same random segment-sized body, one with nginx's
-default buffers (8 x 4k, 16k per temp-file write), one with edge.conf's
-segment buffers (8 x 128k, 1m per write), and against plain nginx
-serving the same bytes from a file written by one write() and from one
-written 16 KiB at a time.  Their origin is plain nginx, so only the
-buffers differ.  Prints each copy's folios (mmap + /proc/self/pagemap +
-/proc/kpageflags: needs root), req/s and the nginx worker's CPU µs per
-request.  One worker, pinned apart from wrk as in hit_bench; runs
-alternate.
+wrk against plain nginx serving a random segment-sized body from a file
+written by one write() and from one written 16 KiB at a time, and against
+a proxy_cache server (edge.conf with a fixed origin, no lookup: nginx
+writes its cache file a read event's worth at a time) holding the same
+bytes; then again after the three files were dropped from the page cache
+and read back in order, as hit_bench does.  Prints each copy's folios
+(mmap + /proc/self/pagemap + /proc/kpageflags: needs root), req/s and
+the nginx worker's CPU µs per request.  One worker, pinned apart from wrk
+as in hit_bench; runs alternate.
 
   bench/edge/folio_probe.py [--reps 3] [--seconds 10]
 """
@@ -27,13 +27,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import edge_env  # noqa: E402
 from edge_env import APP, Env, http_get  # noqa: E402
-from hit_bench import cached_copy, proxy_conf, wrk  # noqa: E402
+from hit_bench import cached_copy, proxy_conf, reread, wrk  # noqa: E402
 
 PATH = f"/{APP}/streams/probe/s-1.m4s"
 SIZE = 1_210_795                    # hit_bench's live segment, in bytes
 PAGE = 4096
-SEGMENT_BUFFERS = ("proxy_buffers 8 128k;", "proxy_busy_buffers_size 256k;",
-                   "proxy_temp_file_write_size 1m;")
 
 
 def folios(path):
@@ -100,30 +98,30 @@ def main(argv=None):
             servers[name] = env.static(f"plain-{chunk}", www, 1)
             copies[name] = www / PATH[1:]
         origin = env.static("origin", env.dir / f"www-{SIZE}", 1)
-        for name, keep in (("proxy_cache, nginx's buffers", False),
-                           ("proxy_cache, edge.conf's buffers", True)):
-            port = edge_env.free_port()
-
-            def conf(prefix, port=port, keep=keep):
-                text = proxy_conf(edge_env.edge_conf(
-                    prefix, port, uri, 1, {"listen": f"127.0.0.1:{port}"}),
-                    origin.port)
-                for line in SEGMENT_BUFFERS:
-                    if line not in text:
-                        raise RuntimeError(f"edge.conf has no '{line}'")
-                    text = text.replace(line, "" if not keep else line)
-                return text
-            servers[name] = env.nginx(f"proxy-{int(keep)}", port, conf)
-            for _ in range(2):          # a MISS, then a HIT
-                st, got = http_get(f"http://127.0.0.1:{port}{PATH}")
-                assert st == 200 and got == body, (name, st)
-            copies[name] = cached_copy(servers[name], body)
-        layout = {name: describe(folios(path))
-                  for name, path in copies.items()}
-        runs = {name: [] for name in servers}
-        for _ in range(args.reps):
-            for name, server in servers.items():
-                runs[name].append(wrk(server, PATH, args))
+        name, port = "proxy_cache (edge.conf)", edge_env.free_port()
+        servers[name] = env.nginx("proxy", port, lambda prefix: proxy_conf(
+            edge_env.edge_conf(prefix, port, uri, 1,
+                               {"listen": f"127.0.0.1:{port}"}),
+            origin.port))
+        for _ in range(2):              # a MISS, then a HIT
+            st, got = http_get(f"http://127.0.0.1:{port}{PATH}")
+            assert st == 200 and got == body, (name, st)
+        copies[name] = cached_copy(servers[name], body)
+        layout, runs = {}, {}
+        # as written, then all three dropped from the page cache and read
+        # back in order (hit_bench's --page-cache reread)
+        for phase in ("as written", "read back"):
+            if phase == "read back":
+                for path in copies.values():
+                    reread(path)
+            rows = {f"{name}, {phase}": (server, copies[name])
+                    for name, server in servers.items()}
+            for row, (_, path) in rows.items():
+                layout[row] = describe(folios(path))
+                runs[row] = []
+            for _ in range(args.reps):
+                for row, (server, _) in rows.items():
+                    runs[row].append(wrk(server, PATH, args))
     print(f"### page-cache folios and cache hits: 1 worker (pinned apart "
           f"from wrk), wrk -t2 -c50 -d{args.seconds}s, {args.reps} "
           f"alternating runs, {SIZE:,} random bytes\n")

@@ -14,9 +14,9 @@
 #   align   why cached segment bodies are page-aligned: proxy_cache with
 #           the body at an unaligned offset of its file, at a page
 #           boundary, and plain nginx (EDGE_WRK_WORKERS: one count)
-#   folio   why segments get 1 MiB of proxy buffers: page-cache folios of
-#           cache files written with nginx's and edge.conf's buffers, and
-#           of static files written at once and 16 KiB at a time; hits
+#   folio   why hit's copies are read back before the runs: page-cache
+#           folios and hits of a static file written at once, one written
+#           16 KiB at a time and a proxy_cache file, as written and reread
 #
 # Environment: BUILD (default ./build: modules/ngx_http_fanout_module.so,
 # bin/fanout-origin, lib/libfanout_store.a — `make build`), and
