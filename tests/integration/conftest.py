@@ -3,6 +3,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -30,6 +31,16 @@ def wait_port(port, host="127.0.0.1", timeout=10.0):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def stop_proc(p, sig=signal.SIGTERM):
+    if p is not None and p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
 
 
 def require_port(port, host="127.0.0.1", timeout=10.0):
@@ -283,19 +294,25 @@ class Redis:
     def uri(self):
         return f"redis://127.0.0.1:{self.port}"
 
+    def uri_with(self, query, port=None, **opts):
+        """Database 0 with a query string: query, then opts (port: another
+        port in front of this server, e.g. a SlowProxy's)."""
+        q = "&".join([query] + [f"{k}={v}" for k, v in opts.items()])
+        return f"redis://127.0.0.1:{port or self.port}/0?{q}"
+
     def start(self):
+        self.log = open(self.workdir / f"redis-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
              "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=self.log, stderr=subprocess.STDOUT)
         assert wait_port(self.port), "redis-server did not start"
         return self
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+    def stop(self, sig=signal.SIGTERM):
+        stop_proc(self.proc, sig)
         self.proc = None
+        self.log.close()
 
 
 @pytest.fixture

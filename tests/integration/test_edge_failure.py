@@ -9,7 +9,7 @@ import time
 
 from conftest import free_port
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    SlowProxy, edges, live, origin_tag, origins, parallel_get, redis_server,
+    STORE_OPTS, SlowProxy, edges, live, origin_tag, origins, parallel_get,
     store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
@@ -18,13 +18,14 @@ APP = "LiveApp"
 
 def test_stopped_store_keeps_live_streams_on_their_mapping(
         redis_server, store_tool, origins, edges):
-    uri = redis_server.uri(connect_timeout_ms=200, timeout_ms=500)
+    uri = redis_server.uri_with(STORE_OPTS, connect_timeout_ms=200,
+                                timeout_ms=500)
     o1 = origins("o1")
     beat = live(store_tool, uri, o1, "s1", "sessA")
     edge = edges(uri, ttl="200ms", negative_ttl="200ms")
     try:
         assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
-        redis_server.stop()     # SIGKILL
+        redis_server.stop(signal.SIGKILL)
         stop_proc(beat)
 
         # Well past the TTL, the stream keeps being served from o1.
@@ -82,11 +83,12 @@ def test_no_origin_nodes_and_store_down_is_503(edges):
 def test_slow_store_does_not_delay_cached_streams(redis_server, store_tool,
                                                   origins, edges):
     proxy = SlowProxy(redis_server.port)
-    direct = redis_server.uri()
+    direct = redis_server.uri_with(STORE_OPTS)
     o1 = origins("o1")
     beats = [live(store_tool, direct, o1, "s1", "sessA"),
              live(store_tool, direct, o1, "s2", "sessB", node="o1b")]
-    edge = edges(redis_server.uri(port=proxy.port, timeout_ms=4000),
+    edge = edges(redis_server.uri_with(STORE_OPTS, port=proxy.port,
+                                       timeout_ms=4000),
                  ttl="300ms", workers=2)
     try:
         for path in ("/LiveApp/streams/s1.m3u8",
@@ -130,8 +132,10 @@ def test_many_viewers_of_one_uncached_stream_make_one_lookup_and_one_fetch(
         redis_server, store_tool, origins, edges):
     proxy = SlowProxy(redis_server.port)
     o1 = origins("o1")
-    beat = live(store_tool, redis_server.uri(), o1, "s1", "sessA")
-    edge = edges(redis_server.uri(port=proxy.port, timeout_ms=4000),
+    beat = live(store_tool, redis_server.uri_with(STORE_OPTS), o1, "s1",
+                "sessA")
+    edge = edges(redis_server.uri_with(STORE_OPTS, port=proxy.port,
+                                       timeout_ms=4000),
                  ttl="30s", workers=2, reuseport=True)
     try:
         # Warm this worker's... no: open the store handles first, so the
@@ -164,8 +168,10 @@ def test_waits_across_workers(redis_server, store_tool, origins, edges):
     lookup polls the shared cache (waits_remote) and gets the answer."""
     proxy = SlowProxy(redis_server.port)
     o1 = origins("o1")
-    beat = live(store_tool, redis_server.uri(), o1, "s1", "sessA")
-    edge = edges(redis_server.uri(port=proxy.port, timeout_ms=4000),
+    beat = live(store_tool, redis_server.uri_with(STORE_OPTS), o1, "s1",
+                "sessA")
+    edge = edges(redis_server.uri_with(STORE_OPTS, port=proxy.port,
+                                       timeout_ms=4000),
                  ttl="30s", workers=2, reuseport=True)
     try:
         assert edge.get("/LiveApp/streams/warm.m3u8").status == 404
@@ -186,7 +192,7 @@ def test_waits_across_workers(redis_server, store_tool, origins, edges):
 
 def test_failing_origin_is_retried_once_not_forever(redis_server, store_tool,
                                                     origins, edges):
-    uri = redis_server.uri()
+    uri = redis_server.uri_with(STORE_OPTS)
     o1 = origins("o1")
     beat = live(store_tool, uri, o1, "s1", "sessA")
     edge = edges(uri, ttl="30s")
@@ -219,8 +225,10 @@ def test_worker_dying_mid_lookup_does_not_block_the_stream(
     fanout_lookup_timeout: waiting is bounded."""
     proxy = SlowProxy(redis_server.port)
     o1 = origins("o1")
-    beat = live(store_tool, redis_server.uri(), o1, "s1", "sessA")
-    edge = edges(redis_server.uri(port=proxy.port, timeout_ms=4000),
+    beat = live(store_tool, redis_server.uri_with(STORE_OPTS), o1, "s1",
+                "sessA")
+    edge = edges(redis_server.uri_with(STORE_OPTS, port=proxy.port,
+                                       timeout_ms=4000),
                  settings={"fanout_lookup_timeout": "1s"})
     try:
         assert edge.get("/LiveApp/streams/warm.m3u8").status == 404
@@ -252,7 +260,7 @@ def test_worker_dying_mid_lookup_does_not_block_the_stream(
 
 def test_reload_keeps_cached_answers_and_counters(redis_server, store_tool,
                                                   origins, edges):
-    uri = redis_server.uri()
+    uri = redis_server.uri_with(STORE_OPTS)
     o1 = origins("o1")
     beat = live(store_tool, uri, o1, "s1", "sessA")
     edge = edges(uri, ttl="30s")

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, MODULE, ROOT, free_port, wait_port
+from conftest import BUILD, MODULE, ROOT, free_port, stop_proc, wait_port
 
 EDGE_CONF = ROOT / "nginx-module" / "conf" / "edge.conf"
 STORE_TOOL_SRC = ROOT / "nginx-module" / "tests" / "store_tool.c"
@@ -133,16 +133,6 @@ class StoreTool:
         return p
 
 
-def stop_proc(p, sig=signal.SIGTERM):
-    if p is not None and p.poll() is None:
-        p.send_signal(sig)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-
-
 @pytest.fixture(scope="session")
 def store_tool(tmp_path_factory):
     assert STORE_LIB.exists(), f"{STORE_LIB} missing: run make build"
@@ -159,37 +149,6 @@ def store_tool(tmp_path_factory):
 
 
 # ---- stores -------------------------------------------------------------------
-
-class RedisServer:
-    def __init__(self, workdir):
-        self.workdir = workdir
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.workdir / f"redis-{self.port}.log", "ab")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        assert wait_port(self.port), "redis-server did not start"
-        return self
-
-    def stop(self, sig=signal.SIGKILL):
-        stop_proc(self.proc, sig)
-        self.proc = None
-
-    def uri(self, port=None, **opts):
-        q = "&".join([STORE_OPTS] + [f"{k}={v}" for k, v in opts.items()])
-        return f"redis://127.0.0.1:{port or self.port}/0?{q}"
-
-
-@pytest.fixture
-def redis_server(tmpdir_path):
-    r = RedisServer(tmpdir_path).start()
-    yield r
-    r.stop()
-
 
 class Store:
     """A store URI for the edge (short timeouts) and for the tool."""
@@ -209,12 +168,9 @@ def store(request, tmpdir_path):
         yield Store("sqlite", f"sqlite://{tmpdir_path}/cluster.db?"
                     f"{STORE_OPTS}&timeout_ms=1000")
         return
-    r = RedisServer(tmpdir_path).start()
-    try:
-        yield Store("redis", r.uri(connect_timeout_ms=300, timeout_ms=1000),
-                    redis=r)
-    finally:
-        r.stop()
+    r = request.getfixturevalue("redis_server")      # conftest.py's
+    yield Store("redis", r.uri_with(STORE_OPTS, connect_timeout_ms=300,
+                                    timeout_ms=1000), redis=r)
 
 
 class SlowProxy:
