@@ -227,6 +227,17 @@ class SlowProxy:
         self.sock.close()
 
 
+@pytest.fixture
+def slow_proxy(redis_server):
+    """A SlowProxy in front of redis_server, closed afterwards; its uri is
+    the store through it, with a timeout longer than the tests' delays."""
+    proxy = SlowProxy(redis_server.port)
+    proxy.uri = redis_server.uri_with(STORE_OPTS, port=proxy.port,
+                                      timeout_ms=4000)
+    yield proxy
+    proxy.close()
+
+
 # ---- origins ------------------------------------------------------------------
 
 class OriginStub:
@@ -502,7 +513,7 @@ def edges(tmpdir_path):
 def live(store_tool, uri, origin, stream="s1", session="sessA", node=None,
          renditions=()):
     """Publishes stream on origin: files, a heartbeating node (returned:
-    stop it with stop_proc), the claim."""
+    hand it to beats), the claim."""
     node = node or origin.name
     origin.publish("LiveApp", stream, session, renditions=renditions)
     beat = store_tool.beat(uri, node, "127.0.0.1", origin.port)
@@ -520,6 +531,22 @@ def move(store_tool, uri, origin, stream, old_session, session):
     assert store_tool.claim(uri, "LiveApp", stream, origin.name, "127.0.0.1",
                             origin.port, session) == 0
     return beat
+
+
+@pytest.fixture
+def beats():
+    """beats(proc) -> proc: a heartbeating node (from live, move or
+    store_tool.beat) stopped afterwards, even when the test fails;
+    stop_proc(proc) makes it dead sooner."""
+    made = []
+
+    def keep(proc):
+        made.append(proc)
+        return proc
+
+    yield keep
+    for p in made:
+        stop_proc(p)
 
 
 def origin_tag(reply):

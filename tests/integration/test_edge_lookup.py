@@ -10,8 +10,8 @@ import pytest
 
 import test_edge_harness
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    PERIOD_MS, edges, move, get, origin_tag, origins, raw_request, store,
-    store_tool, stop_proc, wait_for)
+    PERIOD_MS, beats, edges, move, get, origin_tag, origins, raw_request,
+    store, store_tool, stop_proc, wait_for)
 
 APP = "LiveApp"
 # Streams here have a 720p rendition (master playlists).
@@ -19,40 +19,37 @@ live = functools.partial(test_edge_harness.live, renditions=("720p",))
 
 
 def test_live_stream_is_proxied_to_its_origin(store, store_tool, origins,
-                                              edges):
+                                              edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1, "s1", "sessA")
+    beats(live(store_tool, store.uri, o1, "s1", "sessA"))
     edge = edges(store.uri)
-    try:
-        for path, want in [
-            ("/LiveApp/streams/s1.m3u8", "#EXTM3U"),
-            ("/LiveApp/streams/s1_720p.m3u8", "720p"),
-            ("/LiveApp/streams/s1/s1.mpd", "<MPD>"),
-            ("/LiveApp/streams/s1/sessA-init.mp4", "init"),
-            ("/LiveApp/streams/s1/sessA-1.m4s", "m4s 1"),
-            ("/LiveApp/streams/s1/sessA-2.ts", "ts 2"),
-        ]:
-            r = edge.get(path)
-            assert r.status == 200, (path, r.status, edge.error_log())
-            assert want in r.text and origin_tag(r) == "o1", (path, r.text)
+    for path, want in [
+        ("/LiveApp/streams/s1.m3u8", "#EXTM3U"),
+        ("/LiveApp/streams/s1_720p.m3u8", "720p"),
+        ("/LiveApp/streams/s1/s1.mpd", "<MPD>"),
+        ("/LiveApp/streams/s1/sessA-init.mp4", "init"),
+        ("/LiveApp/streams/s1/sessA-1.m4s", "m4s 1"),
+        ("/LiveApp/streams/s1/sessA-2.ts", "ts 2"),
+    ]:
+        r = edge.get(path)
+        assert r.status == 200, (path, r.status, edge.error_log())
+        assert want in r.text and origin_tag(r) == "o1", (path, r.text)
 
-        st = edge.status()
-        # One store lookup for the stream, whatever the rendition or kind.
-        assert st["store_lookups"] == 1 and st["store_found"] == 1, st
-        assert st["hits"] == 5 and st["mapped"] == 1, st
+    st = edge.status()
+    # One store lookup for the stream, whatever the rendition or kind.
+    assert st["store_lookups"] == 1 and st["store_found"] == 1, st
+    assert st["hits"] == 5 and st["mapped"] == 1, st
 
-        # The log format records the lookup and the proxy cache.
-        line = edge.access_log()[-1]
-        assert "app=LiveApp stream=s1 kind=segment" in line, line
-        assert f"origin=127.0.0.1:{o1.port}" in line, line
-        assert "lookup=HIT" in line and "cache=MISS" in line, line
+    # The log format records the lookup and the proxy cache.
+    line = edge.access_log()[-1]
+    assert "app=LiveApp stream=s1 kind=segment" in line, line
+    assert f"origin=127.0.0.1:{o1.port}" in line, line
+    assert "lookup=HIT" in line and "cache=MISS" in line, line
 
-        # Segments come from the edge's cache the second time.
-        r = edge.get("/LiveApp/streams/s1/sessA-1.m4s")
-        assert r.headers.get("x-cache-status") == "HIT"
-        assert o1.requests("/LiveApp/streams/s1/sessA-1.m4s") == 1
-    finally:
-        stop_proc(beat)
+    # Segments come from the edge's cache the second time.
+    r = edge.get("/LiveApp/streams/s1/sessA-1.m4s")
+    assert r.headers.get("x-cache-status") == "HIT"
+    assert o1.requests("/LiveApp/streams/s1/sessA-1.m4s") == 1
 
 
 def test_unknown_stream_is_404_and_negatively_cached(store, store_tool,
@@ -73,116 +70,99 @@ def test_unknown_stream_is_404_and_negatively_cached(store, store_tool,
 
 
 def test_not_broadcasting_or_dead_origin_is_404(store, store_tool, origins,
-                                                edges):
+                                                edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1, "s1", "sessA")
-    beat2 = live(store_tool, store.uri, o1, "s2", "sessB", node="o1b")
+    beats(live(store_tool, store.uri, o1, "s1", "sessA"))
+    beat2 = beats(live(store_tool, store.uri, o1, "s2", "sessB", node="o1b"))
     edge = edges(store.uri, ttl="300ms", negative_ttl="300ms")
-    try:
-        assert edge.get("/LiveApp/streams/s1.m3u8").status == 200
-        assert edge.get("/LiveApp/streams/s2.m3u8").status == 200
+    assert edge.get("/LiveApp/streams/s1.m3u8").status == 200
+    assert edge.get("/LiveApp/streams/s2.m3u8").status == 200
 
-        # s1 ends: finished is not broadcasting.
-        assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
-        wait_for(lambda: edge.get("/LiveApp/streams/s1.m3u8").status == 404,
-                 3, what="s1 404 after release")
+    # s1 ends: finished is not broadcasting.
+    assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
+    wait_for(lambda: edge.get("/LiveApp/streams/s1.m3u8").status == 404,
+             3, what="s1 404 after release")
 
-        # s2's origin stops heartbeating: dead after 2 periods.
-        stop_proc(beat2)
-        wait_for(lambda: edge.get("/LiveApp/streams/s2.m3u8").status == 404,
-                 2 * PERIOD_MS / 1000 + 2, what="s2 404 once o1b is dead")
-        # The files are still on o1: the 404 came from the edge.
-        assert o1.requests("/LiveApp/streams/s2.m3u8") >= 1
-        assert edge.status()["store_gone"] >= 2
-    finally:
-        stop_proc(beat)
-        stop_proc(beat2)
+    # s2's origin stops heartbeating: dead after 2 periods.
+    stop_proc(beat2)
+    wait_for(lambda: edge.get("/LiveApp/streams/s2.m3u8").status == 404,
+             2 * PERIOD_MS / 1000 + 2, what="s2 404 once o1b is dead")
+    # The files are still on o1: the 404 came from the edge.
+    assert o1.requests("/LiveApp/streams/s2.m3u8") >= 1
+    assert edge.status()["store_gone"] >= 2
 
 
 def test_republished_stream_is_followed_within_ttl(store, store_tool,
-                                                   origins, edges):
+                                                   origins, edges, beats):
     """Release on o1, claim on o2 (o1 still serves its old files): the
     edge follows within lookup TTL + 1 s."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
+    beats(live(store_tool, store.uri, o1, "s1", "sessA"))
     edge = edges(store.uri, ttl="1s")
-    try:
-        assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
+    assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
 
-        beat2 = move(store_tool, store.uri, o2, "s1", "sessA", "sessB")
-        t0 = time.monotonic()
-        wait_for(lambda: origin_tag(edge.get("/LiveApp/streams/s1.m3u8"))
-                 == "o2", 2.0 + 0.5, interval=0.05, what="edge follows o2")
-        assert time.monotonic() - t0 <= 2.0, "not within TTL + 1 s"
-        r = edge.get("/LiveApp/streams/s1/sessB-1.m4s")
-        assert r.status == 200 and origin_tag(r) == "o2"
-        stop_proc(beat2)
-    finally:
-        stop_proc(beat1)
+    beats(move(store_tool, store.uri, o2, "s1", "sessA", "sessB"))
+    t0 = time.monotonic()
+    wait_for(lambda: origin_tag(edge.get("/LiveApp/streams/s1.m3u8"))
+             == "o2", 2.0 + 0.5, interval=0.05, what="edge follows o2")
+    assert time.monotonic() - t0 <= 2.0, "not within TTL + 1 s"
+    r = edge.get("/LiveApp/streams/s1/sessB-1.m4s")
+    assert r.status == 200 and origin_tag(r) == "o2"
 
 
 def test_republished_on_the_same_origin_never_serves_the_old_playlist(
-        store, store_tool, origins, edges):
+        store, store_tool, origins, edges, beats):
     """Published again on the same origin, new session: once the edge has
     looked the new session up, no answer is the old publish's playlist
     (the session is in the proxy cache key, and the memory cache follows
     the mapping)."""
     path = "/LiveApp/streams/s1.m3u8"
     o1 = origins("o1")
-    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
+    beats(live(store_tool, store.uri, o1, "s1", "sessA"))
     edge = edges(store.uri, ttl="1s")
     new = f"session={zlib.crc32(b'sessB'):08x} "
-    try:
-        assert "session=sessA" in edge.get(path).text
-        before = len(edge.access_log())
-        beat2 = move(store_tool, store.uri, o1, "s1", "sessA", "sessB")
-        replies, end = [], time.monotonic() + 3.0
-        while time.monotonic() < end:
-            replies.append(re.search(r"session=(\S+)", edge.get(path).text)
-                           .group(1))
-            time.sleep(0.02)
-        logged = [new in ln for ln in edge.access_log()[before:]]
-        assert len(logged) == len(replies)
-        assert any(logged), "the edge never looked up the new session"
-        old = [i for i, (n, r) in enumerate(zip(logged, replies))
-               if n and r != "sessB"]
-        assert not old, f"old playlist served for the new session: {old}"
-        stop_proc(beat2)
-    finally:
-        stop_proc(beat1)
+    assert "session=sessA" in edge.get(path).text
+    before = len(edge.access_log())
+    beats(move(store_tool, store.uri, o1, "s1", "sessA", "sessB"))
+    replies, end = [], time.monotonic() + 3.0
+    while time.monotonic() < end:
+        replies.append(re.search(r"session=(\S+)", edge.get(path).text)
+                       .group(1))
+        time.sleep(0.02)
+    logged = [new in ln for ln in edge.access_log()[before:]]
+    assert len(logged) == len(replies)
+    assert any(logged), "the edge never looked up the new session"
+    old = [i for i, (n, r) in enumerate(zip(logged, replies))
+           if n and r != "sessB"]
+    assert not old, f"old playlist served for the new session: {old}"
 
 
 def test_dead_origin_replaced_and_followed_at_once(store, store_tool, origins,
-                                                   edges):
+                                                   edges, beats):
     """o1 dies (process and heartbeats); o2 claims once o1 is dead.  Even
     with a long TTL the edge follows on the first request: the connection
     to o1 fails, @fanout_retry drops the mapping and looks up again."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store.uri, o1, "s1", "sessA")
+    beat1 = beats(live(store_tool, store.uri, o1, "s1", "sessA"))
     edge = edges(store.uri, ttl="60s")
-    beat2 = None
-    try:
-        assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
-        o1.stop()
-        stop_proc(beat1)
-        o2.publish(APP, "s1", "sessB")
-        beat2 = store_tool.beat(store.uri, "o2", "127.0.0.1", o2.port)
-        wait_for(lambda: store_tool.claim(store.uri, APP, "s1", "o2",
-                                          "127.0.0.1", o2.port, "sessB") == 0,
-                 2 * PERIOD_MS / 1000 + 3, what="o2's claim")
-        # Not in the edge's proxy cache yet: fetched from o1, which fails.
-        r = edge.get("/LiveApp/streams/s1/s1.mpd")
-        assert r.status == 200 and origin_tag(r) == "o2", r.text
-        st = edge.status()
-        assert st["invalidations"] == 1 and st["store_lookups"] == 2, st
-        line = edge.access_log()[-1]
-        assert "retry=1" in line and f"origin=127.0.0.1:{o2.port}" in line
-        # The playlist cached from o1 is keyed by o1: o2's is fetched.
-        r = edge.get("/LiveApp/streams/s1.m3u8")
-        assert r.status == 200 and origin_tag(r) == "o2", r.text
-    finally:
-        stop_proc(beat1)
-        stop_proc(beat2)
+    assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
+    o1.stop()
+    stop_proc(beat1)
+    o2.publish(APP, "s1", "sessB")
+    beats(store_tool.beat(store.uri, "o2", "127.0.0.1", o2.port))
+    wait_for(lambda: store_tool.claim(store.uri, APP, "s1", "o2",
+                                      "127.0.0.1", o2.port, "sessB") == 0,
+             2 * PERIOD_MS / 1000 + 3, what="o2's claim")
+    # Not in the edge's proxy cache yet: fetched from o1, which fails.
+    r = edge.get("/LiveApp/streams/s1/s1.mpd")
+    assert r.status == 200 and origin_tag(r) == "o2", r.text
+    st = edge.status()
+    assert st["invalidations"] == 1 and st["store_lookups"] == 2, st
+    line = edge.access_log()[-1]
+    assert "retry=1" in line and f"origin=127.0.0.1:{o2.port}" in line
+    # The playlist cached from o1 is keyed by o1: o2's is fetched.
+    r = edge.get("/LiveApp/streams/s1.m3u8")
+    assert r.status == 200 and origin_tag(r) == "o2", r.text
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)

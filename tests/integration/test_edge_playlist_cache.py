@@ -10,8 +10,8 @@ import time
 import pytest
 
 from test_edge_harness import (  # noqa: F401  (fixtures)
-    PERIOD_MS, edges, move, live, origin_tag, origins, store, store_tool, stop_proc,
-    wait_for)
+    PERIOD_MS, beats, edges, move, live, origin_tag, origins, store,
+    store_tool, wait_for)
 
 APP = "LiveApp"
 PLAYLIST = f"/{APP}/streams/s1.m3u8"
@@ -63,297 +63,263 @@ def write_playlist(origin, stream, text):
 
 
 def test_memory_hit_is_the_origin_answer_without_the_origin(
-        store, store_tool, origins, edges):
+        store, store_tool, origins, edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings=LONG)
-    try:
-        direct = fetch(o1.port, PLAYLIST)
-        first = fetch(edge.port, PLAYLIST)
-        assert first.status == 200 and first.cache == "MISS", first.headers
-        assert first.body == direct.body
+    direct = fetch(o1.port, PLAYLIST)
+    first = fetch(edge.port, PLAYLIST)
+    assert first.status == 200 and first.cache == "MISS", first.headers
+    assert first.body == direct.body
 
-        for _ in range(10):
-            r = fetch(edge.port, PLAYLIST)
-            assert r.status == 200 and r.cache == "MEM", r.headers
-            assert r.body == direct.body
-            # The origin's headers, once each, as the proxy passed them.
-            for name in ("content-type", "cache-control", "etag",
-                         "last-modified", "content-length"):
-                assert r.header(name) == first.header(name), name
-            assert r.header("content-type") == "application/vnd.apple.mpegurl"
-            assert r.header("cache-control") == "max-age=1"
-            assert r.header("etag") == direct.header("etag")
-        assert o1.requests(PLAYLIST) == 2       # ours, and the edge's one
+    for _ in range(10):
+        r = fetch(edge.port, PLAYLIST)
+        assert r.status == 200 and r.cache == "MEM", r.headers
+        assert r.body == direct.body
+        # The origin's headers, once each, as the proxy passed them.
+        for name in ("content-type", "cache-control", "etag",
+                     "last-modified", "content-length"):
+            assert r.header(name) == first.header(name), name
+        assert r.header("content-type") == "application/vnd.apple.mpegurl"
+        assert r.header("cache-control") == "max-age=1"
+        assert r.header("etag") == direct.header("etag")
+    assert o1.requests(PLAYLIST) == 2       # ours, and the edge's one
 
-        # Conditional requests are answered from memory too.
-        r = fetch(edge.port, PLAYLIST,
-                  headers={"If-None-Match": first.header("etag")})
-        assert r.status == 304 and r.cache == "MEM" and r.body == b""
-        r = fetch(edge.port, PLAYLIST, headers={"Range": "bytes=0-6"})
-        assert r.status == 206 and r.cache == "MEM" and r.body == b"#EXTM3U"
+    # Conditional requests are answered from memory too.
+    r = fetch(edge.port, PLAYLIST,
+              headers={"If-None-Match": first.header("etag")})
+    assert r.status == 304 and r.cache == "MEM" and r.body == b""
+    r = fetch(edge.port, PLAYLIST, headers={"Range": "bytes=0-6"})
+    assert r.status == 206 and r.cache == "MEM" and r.body == b"#EXTM3U"
 
-        # The MPD too; segments stay in the proxy cache.
-        assert fetch(edge.port, MPD).cache == "MISS"
-        r = fetch(edge.port, MPD)
-        assert r.cache == "MEM" and r.header("content-type") == \
-            "application/dash+xml" and b"origin=o1" in r.body
-        seg = f"/{APP}/streams/s1/sessA-1.m4s"
-        assert [fetch(edge.port, seg).cache for _ in range(2)] == \
-            ["MISS", "HIT"]
+    # The MPD too; segments stay in the proxy cache.
+    assert fetch(edge.port, MPD).cache == "MISS"
+    r = fetch(edge.port, MPD)
+    assert r.cache == "MEM" and r.header("content-type") == \
+        "application/dash+xml" and b"origin=o1" in r.body
+    seg = f"/{APP}/streams/s1/sessA-1.m4s"
+    assert [fetch(edge.port, seg).cache for _ in range(2)] == \
+        ["MISS", "HIT"]
 
-        st = edge.status()
-        assert st["playlist_stores"] == 2, st
-        assert st["playlist_hits"] == 13, st   # 10, the 304, the 206, the MPD
-        assert st["playlist_entries"] == 2 and st["playlist_bytes"] > 0, st
+    st = edge.status()
+    assert st["playlist_stores"] == 2, st
+    assert st["playlist_hits"] == 13, st   # 10, the 304, the 206, the MPD
+    assert st["playlist_entries"] == 2 and st["playlist_bytes"] > 0, st
 
-        line = [ln for ln in edge.access_log() if "s1.mpd" in ln][-1]
-        assert "lookup=HIT" in line and "cache=MEM" in line, line
-        assert "upstream=-" in line and f"origin={o1.address}" in line, line
-    finally:
-        stop_proc(beat)
+    line = [ln for ln in edge.access_log() if "s1.mpd" in ln][-1]
+    assert "lookup=HIT" in line and "cache=MEM" in line, line
+    assert "upstream=-" in line and f"origin={o1.address}" in line, line
 
 
 def test_copy_expires_with_the_proxy_cache_entry(store, store_tool, origins,
-                                                 edges):
+                                                 edges, beats):
     """Default edge.conf (1 s): a new segment in the playlist reaches the
     viewers as soon as proxy_cache alone would show it: at most 2 s after
     the fetch (nginx's whole seconds), never later."""
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri)
-    try:
-        old = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\ns1/sessA-1.m4s\n"
-        new = old + "#EXTINF:2.0,\ns1/sessA-2.m4s\n"
-        write_playlist(o1, "s1", old)
-        wait_for(lambda: fetch(edge.port, PLAYLIST).cache == "MEM", 5,
-                 what="a memory hit")
-        fetched = time.monotonic()          # no later than the fetch
-        write_playlist(o1, "s1", new)
+    old = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\ns1/sessA-1.m4s\n"
+    new = old + "#EXTINF:2.0,\ns1/sessA-2.m4s\n"
+    write_playlist(o1, "s1", old)
+    wait_for(lambda: fetch(edge.port, PLAYLIST).cache == "MEM", 5,
+             what="a memory hit")
+    fetched = time.monotonic()          # no later than the fetch
+    write_playlist(o1, "s1", new)
 
-        seen = []
-        while time.monotonic() - fetched < 4:
-            r = fetch(edge.port, PLAYLIST)
-            assert r.status == 200
-            seen.append((time.monotonic() - fetched, r.text, r.cache))
-            time.sleep(0.02)
+    seen = []
+    while time.monotonic() - fetched < 4:
+        r = fetch(edge.port, PLAYLIST)
+        assert r.status == 200
+        seen.append((time.monotonic() - fetched, r.text, r.cache))
+        time.sleep(0.02)
 
-        first_new = next(t for t, text, _ in seen if text == new)
-        assert first_new <= 2.1, first_new
-        # Served from memory before and after, never the old one again.
-        assert any(c == "MEM" and text == old for _, text, c in seen)
-        assert any(c == "MEM" and text == new for _, text, c in seen)
-        assert all(text == new for t, text, _ in seen if t > first_new)
-        # One or two fetches per 2 s, as without the memory cache.
-        assert 2 <= o1.requests(PLAYLIST) <= 5, o1.requests(PLAYLIST)
-    finally:
-        stop_proc(beat)
+    first_new = next(t for t, text, _ in seen if text == new)
+    assert first_new <= 2.1, first_new
+    # Served from memory before and after, never the old one again.
+    assert any(c == "MEM" and text == old for _, text, c in seen)
+    assert any(c == "MEM" and text == new for _, text, c in seen)
+    assert all(text == new for t, text, _ in seen if t > first_new)
+    # One or two fetches per 2 s, as without the memory cache.
+    assert 2 <= o1.requests(PLAYLIST) <= 5, o1.requests(PLAYLIST)
 
 
-def test_head_is_answered_from_memory(store, store_tool, origins, edges):
+def test_head_is_answered_from_memory(store, store_tool, origins, edges,
+                                      beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings=LONG)
-    try:
-        body = fetch(edge.port, PLAYLIST).body
-        r = fetch(edge.port, PLAYLIST, method="HEAD")
-        assert r.status == 200 and r.cache == "MEM" and r.body == b""
-        assert r.header("content-length") == str(len(body))
-        assert r.header("content-type") == "application/vnd.apple.mpegurl"
-        assert o1.requests(PLAYLIST) == 1
-        # A POST is not a viewer's request: 405 as before.
-        assert fetch(edge.port, PLAYLIST, method="POST").status == 405
-    finally:
-        stop_proc(beat)
+    body = fetch(edge.port, PLAYLIST).body
+    r = fetch(edge.port, PLAYLIST, method="HEAD")
+    assert r.status == 200 and r.cache == "MEM" and r.body == b""
+    assert r.header("content-length") == str(len(body))
+    assert r.header("content-type") == "application/vnd.apple.mpegurl"
+    assert o1.requests(PLAYLIST) == 1
+    # A POST is not a viewer's request: 405 as before.
+    assert fetch(edge.port, PLAYLIST, method="POST").status == 405
 
 
 def test_copy_of_the_old_origin_is_not_served_after_the_stream_moved(
-        store, store_tool, origins, edges):
+        store, store_tool, origins, edges, beats):
     """Copies valid for 30 s; the stream is published again on o2 while o1
     still serves its old files: the edge follows within the lookup TTL,
     and o1's copy is never served again."""
     o1, o2 = origins("o1"), origins("o2")
-    beat1 = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings=LONG, ttl="1s")
-    beat2 = None
-    try:
-        fetch(edge.port, PLAYLIST)
-        r = fetch(edge.port, PLAYLIST)
-        assert r.cache == "MEM" and origin_tag(r) == "o1"
+    fetch(edge.port, PLAYLIST)
+    r = fetch(edge.port, PLAYLIST)
+    assert r.cache == "MEM" and origin_tag(r) == "o1"
 
-        beat2 = move(store_tool, store.uri, o2, "s1", "sessA", "sessB")
-        t0 = time.monotonic()
-        wait_for(lambda: origin_tag(fetch(edge.port, PLAYLIST)) == "o2", 3,
-                 what="the playlist of o2")
-        assert time.monotonic() - t0 < 2.5
+    beats(move(store_tool, store.uri, o2, "s1", "sessA", "sessB"))
+    t0 = time.monotonic()
+    wait_for(lambda: origin_tag(fetch(edge.port, PLAYLIST)) == "o2", 3,
+             what="the playlist of o2")
+    assert time.monotonic() - t0 < 2.5
 
-        tags = [fetch(edge.port, PLAYLIST) for _ in range(30)]
-        assert {origin_tag(r) for r in tags} == {"o2"}
-        assert tags[-1].cache == "MEM" and "session=sessB" in tags[-1].text
-        assert o2.requests(PLAYLIST) == 1
-    finally:
-        stop_proc(beat1)
-        stop_proc(beat2)
+    tags = [fetch(edge.port, PLAYLIST) for _ in range(30)]
+    assert {origin_tag(r) for r in tags} == {"o2"}
+    assert tags[-1].cache == "MEM" and "session=sessB" in tags[-1].text
+    assert o2.requests(PLAYLIST) == 1
 
 
 def test_ended_stream_reaches_viewers_then_404(store, store_tool, origins,
-                                               edges):
+                                               edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, ttl="500ms", negative_ttl="500ms")
-    try:
-        wait_for(lambda: fetch(edge.port, PLAYLIST).cache == "MEM", 5,
-                 what="a memory hit")
-        text = fetch(o1.port, PLAYLIST).text + "#EXT-X-ENDLIST\n"
-        write_playlist(o1, "s1", text)
-        t0 = time.monotonic()
-        wait_for(lambda: "#EXT-X-ENDLIST" in fetch(edge.port, PLAYLIST).text,
-                 3, what="EXT-X-ENDLIST at the edge")
-        assert time.monotonic() - t0 <= 2.1
+    wait_for(lambda: fetch(edge.port, PLAYLIST).cache == "MEM", 5,
+             what="a memory hit")
+    text = fetch(o1.port, PLAYLIST).text + "#EXT-X-ENDLIST\n"
+    write_playlist(o1, "s1", text)
+    t0 = time.monotonic()
+    wait_for(lambda: "#EXT-X-ENDLIST" in fetch(edge.port, PLAYLIST).text,
+             3, what="EXT-X-ENDLIST at the edge")
+    assert time.monotonic() - t0 <= 2.1
 
-        # Unpublished: the module answers 404 before the memory is asked.
-        assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
-        wait_for(lambda: fetch(edge.port, PLAYLIST).status == 404, 3,
-                 what="404 after the release")
-        assert {fetch(edge.port, PLAYLIST).status for _ in range(5)} == {404}
-    finally:
-        stop_proc(beat)
+    # Unpublished: the module answers 404 before the memory is asked.
+    assert store_tool.release(store.uri, APP, "s1", "sessA") == 0
+    wait_for(lambda: fetch(edge.port, PLAYLIST).status == 404, 3,
+             what="404 after the release")
+    assert {fetch(edge.port, PLAYLIST).status for _ in range(5)} == {404}
 
 
-def test_memory_hits_count_as_viewers(store, store_tool, origins, edges):
+def test_memory_hits_count_as_viewers(store, store_tool, origins, edges,
+                                      beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings=dict(LONG, fanout_viewer_window="2s"),
                  node_id="edge-mem")
-    try:
-        fetch(edge.port, PLAYLIST)
-        caches = set()
+    fetch(edge.port, PLAYLIST)
+    caches = set()
 
-        def polled_and_counted():
-            for i in range(6):
-                r = fetch(edge.port, f"{PLAYLIST}?sid=v{i}")
-                assert r.status == 200
-                caches.add(r.cache)
-            rc, f, err = store_tool.run(store.uri, "broadcast", APP, "s1")
-            assert rc == 0, err
-            return f["hls"] == "6"
+    def polled_and_counted():
+        for i in range(6):
+            r = fetch(edge.port, f"{PLAYLIST}?sid=v{i}")
+            assert r.status == 200
+            caches.add(r.cache)
+        rc, f, err = store_tool.run(store.uri, "broadcast", APP, "s1")
+        assert rc == 0, err
+        return f["hls"] == "6"
 
-        wait_for(polled_and_counted, 10, interval=0.25,
-                 what="hls=6 in the store")
-        assert caches == {"MEM"}, caches
-        assert edge.status()["viewers_hls"] == 6
-        assert o1.requests(PLAYLIST) == 1
-    finally:
-        stop_proc(beat)
+    wait_for(polled_and_counted, 10, interval=0.25,
+             what="hls=6 in the store")
+    assert caches == {"MEM"}, caches
+    assert edge.status()["viewers_hls"] == 6
+    assert o1.requests(PLAYLIST) == 1
 
 
 def test_oversize_playlist_stays_in_the_proxy_cache(store, store_tool,
-                                                    origins, edges):
+                                                    origins, edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
-    beat2 = live(store_tool, store.uri, o1, stream="big", session="sessC",
-                 node="o1b")
+    beats(live(store_tool, store.uri, o1))
+    beats(live(store_tool, store.uri, o1, stream="big", session="sessC",
+               node="o1b"))
     edge = edges(store.uri, settings=dict(
         LONG, fanout_playlist_cache_max_size="1k"))
-    try:
-        lines = "".join(f"#EXTINF:2.0,\nbig/sessC-{n}.m4s\n"
-                        for n in range(100))
-        write_playlist(o1, "big", "#EXTM3U\n" + lines)
-        big = f"/{APP}/streams/big.m3u8"
-        assert [fetch(edge.port, big).cache for _ in range(4)] == \
-            ["MISS", "HIT", "HIT", "HIT"]
-        r = fetch(edge.port, big)
-        assert r.body == fetch(o1.port, big).body and len(r.body) > 1024
-        assert [fetch(edge.port, PLAYLIST).cache for _ in range(2)] == \
-            ["MISS", "MEM"]
-        st = edge.status()
-        assert st["playlist_too_big"] >= 5 and st["playlist_stores"] == 1, st
-        assert o1.requests(big) == 2            # the edge's one, and ours
-    finally:
-        stop_proc(beat)
-        stop_proc(beat2)
+    lines = "".join(f"#EXTINF:2.0,\nbig/sessC-{n}.m4s\n"
+                    for n in range(100))
+    write_playlist(o1, "big", "#EXTM3U\n" + lines)
+    big = f"/{APP}/streams/big.m3u8"
+    assert [fetch(edge.port, big).cache for _ in range(4)] == \
+        ["MISS", "HIT", "HIT", "HIT"]
+    r = fetch(edge.port, big)
+    assert r.body == fetch(o1.port, big).body and len(r.body) > 1024
+    assert [fetch(edge.port, PLAYLIST).cache for _ in range(2)] == \
+        ["MISS", "MEM"]
+    st = edge.status()
+    assert st["playlist_too_big"] >= 5 and st["playlist_stores"] == 1, st
+    assert o1.requests(big) == 2            # the edge's one, and ours
 
 
 def test_workers_share_the_copies(store, store_tool, origins, edges,
-                                  tmpdir_path):
+                                  tmpdir_path, beats):
     """Two workers, each its own listening socket: the worker that did not
     fetch the playlist answers its first request for it from memory."""
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     log = tmpdir_path / "edge-pid" / "logs" / "pid.log"
     edge = edges(store.uri, workers=2, reuseport=True, name="edge-pid",
                  extra_http="log_format pids '$pid $fanout_cache_status "
                             "$request_uri';",
                  settings=dict(LONG, access_log=f"{log} pids"))
-    try:
-        assert fetch(edge.port, PLAYLIST).cache == "MISS"
-        for _ in range(40):                 # a new connection each
-            assert fetch(edge.port, PLAYLIST).status == 200
-        by_pid = {}
-        for line in log.read_text().splitlines():
-            pid, cache, uri = line.split()
-            if uri == PLAYLIST:
-                by_pid.setdefault(pid, []).append(cache)
-        assert len(by_pid) == 2, by_pid
-        firsts = sorted(c[0] for c in by_pid.values())
-        assert firsts == ["MEM", "MISS"], by_pid
-        assert all(c == "MEM" for v in by_pid.values() for c in v[1:])
-        assert o1.requests(PLAYLIST) == 1
-        assert edge.status()["playlist_stores"] == 1
-    finally:
-        stop_proc(beat)
+    assert fetch(edge.port, PLAYLIST).cache == "MISS"
+    for _ in range(40):                 # a new connection each
+        assert fetch(edge.port, PLAYLIST).status == 200
+    by_pid = {}
+    for line in log.read_text().splitlines():
+        pid, cache, uri = line.split()
+        if uri == PLAYLIST:
+            by_pid.setdefault(pid, []).append(cache)
+    assert len(by_pid) == 2, by_pid
+    firsts = sorted(c[0] for c in by_pid.values())
+    assert firsts == ["MEM", "MISS"], by_pid
+    assert all(c == "MEM" for v in by_pid.values() for c in v[1:])
+    assert o1.requests(PLAYLIST) == 1
+    assert edge.status()["playlist_stores"] == 1
 
 
 def test_memory_cache_off_proxies_as_before(store, store_tool, origins,
-                                            edges):
+                                            edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings={"fanout_playlist_cache": "off"})
-    try:
-        caches = [fetch(edge.port, PLAYLIST).cache for _ in range(3)]
-        assert caches == ["MISS", "HIT", "HIT"]
-        assert "playlist_hits" not in edge.status()
-    finally:
-        stop_proc(beat)
+    caches = [fetch(edge.port, PLAYLIST).cache for _ in range(3)]
+    assert caches == ["MISS", "HIT", "HIT"]
+    assert "playlist_hits" not in edge.status()
 
 
 def test_malformed_requests_never_reach_the_memory(store, store_tool,
-                                                   origins, edges):
+                                                   origins, edges, beats):
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings=LONG)
-    try:
-        fetch(edge.port, PLAYLIST)
-        assert fetch(edge.port, PLAYLIST).cache == "MEM"
-        for path, status in ((f"/{APP}/streams/s%201.m3u8", (400,)),
-                             (f"/{APP}/streams/%2E%2E%2Fs1.m3u8", (400, 404)),
-                             (f"/{APP}/streams/s1%3b.m3u8", (400,)),
-                             ("/Other/streams/s1.m3u8", (404,))):
-            r = fetch(edge.port, path)
-            assert r.status in status and r.cache != "MEM", path
-        r = fetch(edge.port, PLAYLIST + "?x=" + "a" * 3000)
-        assert r.status == 200 and r.cache == "MEM"
-        assert not re.search(r"\[alert\]|signal", edge.error_log())
-    finally:
-        stop_proc(beat)
+    fetch(edge.port, PLAYLIST)
+    assert fetch(edge.port, PLAYLIST).cache == "MEM"
+    for path, status in ((f"/{APP}/streams/s%201.m3u8", (400,)),
+                         (f"/{APP}/streams/%2E%2E%2Fs1.m3u8", (400, 404)),
+                         (f"/{APP}/streams/s1%3b.m3u8", (400,)),
+                         ("/Other/streams/s1.m3u8", (404,))):
+        r = fetch(edge.port, path)
+        assert r.status in status and r.cache != "MEM", path
+    r = fetch(edge.port, PLAYLIST + "?x=" + "a" * 3000)
+    assert r.status == 200 and r.cache == "MEM"
+    assert not re.search(r"\[alert\]|signal", edge.error_log())
 
 
 def test_copy_lives_at_most_fanout_playlist_cache_valid(store, store_tool,
-                                                        origins, edges):
+                                                        origins, edges, beats):
     """The proxy cache keeps the playlist 30 s, the memory 500 ms: then the
     proxy cache answers (HIT) and its answer is copied again."""
     o1 = origins("o1")
-    beat = live(store_tool, store.uri, o1)
+    beats(live(store_tool, store.uri, o1))
     edge = edges(store.uri, settings={"proxy_cache_valid": "200 30s",
                                       "fanout_playlist_cache_valid": "500ms"})
-    try:
-        assert fetch(edge.port, PLAYLIST).cache == "MISS"
-        t0 = time.monotonic()
-        assert fetch(edge.port, PLAYLIST).cache == "MEM"
-        time.sleep(max(0.0, 0.6 - (time.monotonic() - t0)))
-        assert [fetch(edge.port, PLAYLIST).cache for _ in range(3)] == \
-            ["HIT", "MEM", "MEM"]
-        assert edge.status()["playlist_stores"] == 2
-        assert o1.requests(PLAYLIST) == 1
-    finally:
-        stop_proc(beat)
+    assert fetch(edge.port, PLAYLIST).cache == "MISS"
+    t0 = time.monotonic()
+    assert fetch(edge.port, PLAYLIST).cache == "MEM"
+    time.sleep(max(0.0, 0.6 - (time.monotonic() - t0)))
+    assert [fetch(edge.port, PLAYLIST).cache for _ in range(3)] == \
+        ["HIT", "MEM", "MEM"]
+    assert edge.status()["playlist_stores"] == 2
+    assert o1.requests(PLAYLIST) == 1
