@@ -259,12 +259,11 @@ ngx_http_fanout_memcache_find(ngx_http_request_t *r,
     ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
     ngx_http_fanout_ctx_t *ctx)
 {
-    u_char                      *data;
     size_t                       len;
     uint32_t                     hash;
     uint64_t                     now;
     ngx_str_t                    key;
-    ngx_http_fanout_mcopy_t     *m, copy;
+    ngx_http_fanout_mcopy_t     *m;
     ngx_http_fanout_mc_entry_t  *e;
     u_char                       buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
@@ -307,31 +306,25 @@ ngx_http_fanout_memcache_find(ngx_http_request_t *r,
 
     len = e->ctype_len + e->headers_len + e->body_len;
 
-    data = ngx_pnalloc(r->pool, len);
-    if (data == NULL) {
+    /* the copy's description and its bytes: one allocation */
+    m = ngx_palloc(r->pool, sizeof(ngx_http_fanout_mcopy_t) + len);
+    if (m == NULL) {
         ngx_shmtx_unlock(&fmcf->mcpool->mutex);
         return NGX_ERROR;
     }
 
-    ngx_memcpy(data, e->data + e->sn.str.len, len);
+    m->data = (u_char *) (m + 1);
+    m->last_modified_time = e->last_modified_time;
+    m->ctype_len = e->ctype_len;
+    m->headers_len = e->headers_len;
+    m->body_len = e->body_len;
 
-    copy.data = data;
-    copy.last_modified_time = e->last_modified_time;
-    copy.ctype_len = e->ctype_len;
-    copy.headers_len = e->headers_len;
-    copy.body_len = e->body_len;
+    ngx_memcpy(m->data, e->data + e->sn.str.len, len);
 
     ngx_queue_remove(&e->lru);
     ngx_queue_insert_head(&fmcf->mcsh->lru, &e->lru);
 
     ngx_shmtx_unlock(&fmcf->mcpool->mutex);
-
-    m = ngx_palloc(r->pool, sizeof(ngx_http_fanout_mcopy_t));
-    if (m == NULL) {
-        return NGX_ERROR;
-    }
-
-    *m = copy;
 
     ngx_http_fanout_mc_count(fmcf, hits);
 
