@@ -34,8 +34,7 @@ write() for the static file, a read event's worth at a time for nginx's
 cache files), see reread().
 --placement apart (the default) pins the nginx workers to the last CPUs
 and wrk to the others when there are fewer workers than CPUs (1 worker
-here): viewers are other machines in production, and wrk's threads
-landing on the worker's core made the 1-worker runs differ by 10 %;
+here), as bench/ingest does: viewers are other machines in production;
 with as many workers as CPUs, and with --placement free, the scheduler
 places them.
 Goal: edge / plain >= 0.95.
@@ -157,10 +156,10 @@ def resident(path):
 
 def reread(path):
     """path dropped from the page cache and read back in order.  How a
-    file entered the page cache decides its folios: one 1.2 MB write()
-    gives a 1 MiB folio, nginx's cache file (written a read event's worth
-    at a time) 4-32 KiB ones, and sendfile pays per folio.  Read back the
-    same way, every copy gets the same readahead folios."""
+    file entered the page cache decides its folios (one 1.2 MB write()
+    may get a 1 MiB folio; nginx writes a cache file 16 KiB at a time),
+    and sendfile pays per folio.  Read back the same way, every copy gets
+    the same readahead folios (bench/edge/folio_probe.py)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
