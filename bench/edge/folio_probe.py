@@ -35,8 +35,9 @@ PAGE = 4096
 
 
 def folios(path):
-    """The sizes (bytes) of path's page-cache folios, in file order.
-    Every page must be cached already (mapping it then reads nothing)."""
+    """The sizes (bytes) of path's page-cache folios, in file order, the
+    last one counted up to the end of the file.  Every page must be cached
+    already (mapping it then reads nothing)."""
     fd = os.open(path, os.O_RDWR)
     try:
         size = os.fstat(fd).st_size
