@@ -122,7 +122,7 @@ def test_many_viewers_of_one_uncached_stream_make_one_lookup_and_one_fetch(
     beats(live(store_tool, redis_server.uri_with(STORE_OPTS), o1, "s1",
                "sessA"))
     edge = edges(slow_proxy.uri, ttl="30s", workers=2, reuseport=True)
-    # Warm this worker's... no: open the store handles first, so the
+    # Open the store handles first (a lookup of another stream), so the
     # lookup below is one delayed round trip.
     assert edge.get("/LiveApp/streams/warm.m3u8").status == 404
     slow_proxy.delay = 0.3
