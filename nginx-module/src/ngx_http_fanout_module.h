@@ -8,8 +8,10 @@
  *   ngx_http_fanout_lookup.c  store lookups on the thread pool, coalescing,
  *                             resuming the requests that wait
  *   ngx_http_fanout_node.c    this edge's heartbeat in the store
- *   ngx_http_fanout_viewers.c viewer accounting: the log-phase recorder,
- *                             its shared zone, the reports to the store
+ *   ngx_http_fanout_viewers.c viewer accounting: the log-phase recorder
+ *                             and its shared zone
+ *   ngx_http_fanout_viewers_report.c worker 0's count of the zone and
+ *                             its reports to the store
  *   ngx_http_fanout_memcache.c playlists and MPDs served from shared
  *                             memory (fanout_playlist_cache): zone, hits
  *   ngx_http_fanout_memfill.c the filters that copy the proxy's answers
@@ -323,7 +325,7 @@ ngx_int_t ngx_http_fanout_node_init_worker(ngx_cycle_t *cycle,
 /* ngx_http_fanout_handler.c */
 ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 
-/* ngx_http_fanout_viewers.c */
+/* ngx_http_fanout_viewers.c, ngx_http_fanout_viewers_report.c */
 ngx_int_t ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 ngx_int_t ngx_http_fanout_viewers_handler(ngx_http_request_t *r);

@@ -1,0 +1,384 @@
+/*
+ * ngx_http_fanout_viewers_report.c — worker 0 counts the viewers of
+ * ngx_http_fanout_viewers.c's zone and reports them to the store.
+ *
+ * Worker 0, on its heartbeat timer (every fanout_update_period), posts
+ * one thread-pool task that counts the live entries of each stream and
+ * clears expired ones (the whole table: on the event loop that would stall
+ * the worker, 2.5 ms for a 4m zone), then calls fo_viewers_report for
+ * every stream with viewers, and with zeros for a stream whose viewers
+ * left (until the store took it, at most NGX_HTTP_FANOUT_ZERO_TRIES
+ * periods).  Only then is the stream's node freed.  The thread takes the
+ * zone's lock per chunk of entries: a worker recording a viewer waits for
+ * one chunk at most.
+ */
+#include "ngx_http_fanout_viewers.h"
+
+
+#define NGX_HTTP_FANOUT_CHUNK       1024    /* entries counted per lock */
+#define NGX_HTTP_FANOUT_ZERO_TRIES  3
+
+
+typedef struct {
+    size_t                      key_len;
+    u_char                      key[NGX_HTTP_FANOUT_KEY_MAX];
+    uint32_t                    hash;
+    int64_t                     live[2];
+    fo_status                   rc;         /* FO_ERR until sent */
+} ngx_http_fanout_report_t;
+
+
+/* Worker 0's reporter; the task owns what follows busy while it runs. */
+struct ngx_http_fanout_reporter_s {
+    ngx_thread_task_t           task;
+    ngx_http_fanout_main_conf_t *fmcf;
+    ngx_uint_t                  cap;
+    ngx_uint_t                  busy;
+    ngx_uint_t                  failing;
+
+    uint32_t                    now;        /* the tick's ngx_current_msec */
+    ngx_http_fanout_report_t   *reports;
+    ngx_uint_t                  nreports;
+    ngx_uint_t                  errors;
+    fo_error                    err;
+};
+
+
+static void ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp);
+static void ngx_http_fanout_report_thread(void *data, ngx_log_t *log);
+static void ngx_http_fanout_report_done(ngx_event_t *ev);
+
+
+/* Worker 0, at start: the reporter and its report array. */
+ngx_int_t
+ngx_http_fanout_viewers_init_worker(ngx_cycle_t *cycle,
+    ngx_http_fanout_main_conf_t *fmcf)
+{
+    ngx_http_fanout_reporter_t  *rp;
+
+    if (fmcf->vsh == NULL) {
+        return NGX_OK;
+    }
+
+    rp = ngx_pcalloc(cycle->pool, sizeof(ngx_http_fanout_reporter_t));
+    if (rp == NULL) {
+        return NGX_ERROR;
+    }
+
+    rp->fmcf = fmcf;
+    rp->cap = fmcf->vsh->max_streams;
+    rp->reports = ngx_palloc(cycle->pool,
+                             rp->cap * sizeof(ngx_http_fanout_report_t));
+    if (rp->reports == NULL) {
+        return NGX_ERROR;
+    }
+
+    rp->task.ctx = rp;
+    rp->task.handler = ngx_http_fanout_report_thread;
+    rp->task.event.data = rp;
+    rp->task.event.handler = ngx_http_fanout_report_done;
+    rp->task.event.log = cycle->log;
+
+    fmcf->reporter = rp;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Worker 0, every fanout_update_period: post the count and the reports,
+ * unless the previous ones are still running (slow store).  Returns the
+ * edge's live viewers (HLS + DASH) at the last count, for its heartbeat.
+ */
+ngx_uint_t
+ngx_http_fanout_viewers_tick(ngx_http_fanout_main_conf_t *fmcf)
+{
+    ngx_http_fanout_reporter_t  *rp;
+
+    rp = fmcf->reporter;
+
+    if (rp == NULL) {
+        return 0;
+    }
+
+    if (!rp->busy) {
+        rp->now = (uint32_t) ngx_current_msec;
+        rp->nreports = 0;
+        rp->errors = 0;
+
+        if (ngx_thread_task_post(fmcf->thread_pool, &rp->task) == NGX_OK) {
+            rp->busy = 1;
+
+        } else {
+            ngx_http_fanout_count(fmcf, viewer_report_errors);
+        }
+    }
+
+    return fmcf->sh->stats.viewers_hls + fmcf->sh->stats.viewers_dash;
+}
+
+
+/*
+ * In a pool thread: counts each stream's live viewers and clears expired
+ * entries, one chunk of the table per lock (workers record meanwhile);
+ * then, under one lock, publishes the counts, fills rp's reports and frees
+ * the nodes of streams whose viewers left and whose zero was reported.
+ *
+ * A node is freed only when its own time is past the window: it is never
+ * older than any of its viewers, so every entry that still points to it
+ * is expired, and expired entries are cleared before they are followed.
+ */
+static void
+ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
+{
+    uint32_t                      now;
+    ngx_uint_t                    i, end, total, streams, hls, dash;
+    ngx_queue_t                  *q, *next;
+    ngx_http_fanout_viewer_t     *v;
+    ngx_http_fanout_vshctx_t     *vsh;
+    ngx_http_fanout_report_t     *rep;
+    ngx_http_fanout_vstream_t    *st;
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    fmcf = rp->fmcf;
+    vsh = fmcf->vsh;
+    now = rp->now;
+    total = vsh->nbuckets * NGX_HTTP_FANOUT_WAYS;
+
+    ngx_shmtx_lock(&fmcf->vpool->mutex);
+
+    for (q = ngx_queue_head(&vsh->streams);
+         q != ngx_queue_sentinel(&vsh->streams);
+         q = ngx_queue_next(q))
+    {
+        st = ngx_queue_data(q, ngx_http_fanout_vstream_t, queue);
+        st->counting[0] = 0;
+        st->counting[1] = 0;
+    }
+
+    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+
+    for (i = 0; i < total; i = end) {
+        end = ngx_min(i + NGX_HTTP_FANOUT_CHUNK, total);
+
+        ngx_shmtx_lock(&fmcf->vpool->mutex);
+
+        for (v = &vsh->viewers[i]; v < &vsh->viewers[end]; v++) {
+            if (v->key == 0) {
+                continue;
+            }
+
+            if (ngx_http_fanout_expired(now, v->seen, fmcf->viewer_window)) {
+                v->key = 0;
+                continue;
+            }
+
+            st = (ngx_http_fanout_vstream_t *)
+                     ((u_char *) fmcf->vpool + (v->stream & ~1u));
+            st->counting[v->stream & 1]++;
+        }
+
+        ngx_shmtx_unlock(&fmcf->vpool->mutex);
+    }
+
+    hls = 0;
+    dash = 0;
+    streams = 0;
+
+    ngx_shmtx_lock(&fmcf->vpool->mutex);
+
+    for (q = ngx_queue_head(&vsh->streams);
+         q != ngx_queue_sentinel(&vsh->streams);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        st = ngx_queue_data(q, ngx_http_fanout_vstream_t, queue);
+
+        st->live[0] = st->counting[0];
+        st->live[1] = st->counting[1];
+        hls += st->live[0];
+        dash += st->live[1];
+
+        if (st->live[0] || st->live[1]) {
+            streams++;
+            st->zero_tries = NGX_HTTP_FANOUT_ZERO_TRIES;
+
+        } else if (st->zero_tries) {
+            st->zero_tries--;
+
+        } else {
+            if (ngx_http_fanout_expired(now, st->seen, fmcf->viewer_window)) {
+                ngx_http_fanout_vstream_free(fmcf, st);
+            }
+
+            continue;
+        }
+
+        if (rp->nreports == rp->cap) {
+            continue;
+        }
+
+        rep = &rp->reports[rp->nreports++];
+        rep->key_len = st->sn.str.len;
+        ngx_memcpy(rep->key, st->key, st->sn.str.len);
+        rep->hash = (uint32_t) st->sn.node.key;
+        rep->live[0] = st->live[0];
+        rep->live[1] = st->live[1];
+        rep->rc = FO_ERR;
+    }
+
+    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+
+    fmcf->sh->stats.viewers_hls = hls;
+    fmcf->sh->stats.viewers_dash = dash;
+    fmcf->sh->stats.viewer_streams = streams;
+}
+
+
+/*
+ * In a pool thread: the count, then one fo_viewers_report per stream,
+ * within one update period (a slow store must not make every report
+ * stale: what is left is sent next period, counted afresh).
+ */
+static void
+ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_fanout_reporter_t *rp = data;
+
+    char                       app[FO_ID_MAX], stream[FO_STREAM_MAX];
+    u_char                    *slash;
+    fo_error                   err;
+    fo_store                  *st;
+    ngx_uint_t                 i;
+    ngx_msec_t                 start;
+    struct timespec            ts;
+    ngx_http_fanout_report_t  *rep;
+
+    ngx_http_fanout_viewers_count(rp);
+
+    if (rp->nreports == 0) {
+        return;
+    }
+
+    st = ngx_http_fanout_store_get(rp->fmcf, &rp->err);
+    if (st == NULL) {
+        rp->errors = rp->nreports;
+        return;
+    }
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    start = (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+    for (i = 0; i < rp->nreports; i++) {
+        rep = &rp->reports[i];
+
+        /* "app/stream": the parser and fo_valid_id bounded both */
+        slash = ngx_strlchr(rep->key, rep->key + rep->key_len, '/');
+        if (slash == NULL) {
+            continue;
+        }
+
+        ngx_memcpy(app, rep->key, slash - rep->key);
+        app[slash - rep->key] = '\0';
+        ngx_memcpy(stream, slash + 1, rep->key + rep->key_len - slash - 1);
+        stream[rep->key + rep->key_len - slash - 1] = '\0';
+
+        rep->rc = fo_viewers_report(st, (char *) rp->fmcf->node_id.data, app,
+                                    stream, rep->live[0], rep->live[1], &err);
+
+        if (rep->rc != FO_OK && rep->rc != FO_NOT_FOUND) {
+            if (rp->errors++ == 0) {
+                rp->err = err;
+            }
+        }
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+        if (i + 1 < rp->nreports
+            && (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - start
+               >= rp->fmcf->update_period)
+        {
+            if (rp->errors == 0) {
+                (void) ngx_snprintf((u_char *) rp->err.msg,
+                                    sizeof(rp->err.msg),
+                                    "the store is slow: %ui left for the next "
+                                    "period%Z", rp->nreports - i - 1);
+            }
+
+            rp->errors += rp->nreports - i - 1;
+            break;
+        }
+    }
+
+    ngx_http_fanout_store_put(rp->fmcf, st);
+}
+
+
+/*
+ * Back on worker 0's loop.  A zero the store took needs no repeating; a
+ * broadcast that is gone (FO_NOT_FOUND) is not an error: it was deleted.
+ */
+static void
+ngx_http_fanout_report_done(ngx_event_t *ev)
+{
+    ngx_http_fanout_reporter_t *rp = ev->data;
+
+    ngx_str_t                     key;
+    ngx_uint_t                    i, sent;
+    ngx_http_fanout_report_t     *rep;
+    ngx_http_fanout_vstream_t    *st;
+    ngx_http_fanout_main_conf_t  *fmcf;
+
+    fmcf = rp->fmcf;
+    rp->busy = 0;
+    sent = 0;
+
+    ngx_shmtx_lock(&fmcf->vpool->mutex);
+
+    for (i = 0; i < rp->nreports; i++) {
+        rep = &rp->reports[i];
+
+        if (rep->rc != FO_OK && rep->rc != FO_NOT_FOUND) {
+            continue;
+        }
+
+        sent++;
+
+        if (rep->live[0] || rep->live[1]) {
+            continue;
+        }
+
+        key.data = rep->key;
+        key.len = rep->key_len;
+
+        st = (ngx_http_fanout_vstream_t *)
+                 ngx_str_rbtree_lookup(&fmcf->vsh->rbtree, &key, rep->hash);
+
+        if (st && st->live[0] == 0 && st->live[1] == 0) {
+            st->zero_tries = 0;
+        }
+    }
+
+    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+
+    (void) ngx_atomic_fetch_add(&fmcf->sh->stats.viewer_reports, sent);
+
+    if (rp->errors) {
+        (void) ngx_atomic_fetch_add(&fmcf->sh->stats.viewer_report_errors,
+                                    rp->errors);
+
+        if (!rp->failing) {
+            rp->failing = 1;
+            ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+                          "fanout: %ui of %ui viewer reports failed: %s",
+                          rp->errors, rp->nreports, rp->err.msg);
+        }
+
+    } else if (rp->failing) {
+        rp->failing = 0;
+        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                      "fanout: viewer reports reach the store again");
+    }
+
+    rp->nreports = 0;
+}
