@@ -133,6 +133,7 @@ class Fanout(Server):
         return float(q.get("0.5", 0)), float(q.get("0.95", 0)), \
             int(n.group(1)) if n else 0
 
+
 class NginxRtmp(Server):
     name = "nginx-rtmp (HLS only)"
 
@@ -170,6 +171,7 @@ rtmp {{
 
     def url(self, i):
         return f"rtmp://127.0.0.1:{self.rtmp}/LiveApp/s{i}"
+
 
 def run(server_cls, n, seconds, source, warmup=5):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-ingest-"))
