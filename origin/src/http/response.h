@@ -34,7 +34,7 @@ struct Response {
     bool close = false;
     // Where the status line will begin in an edge's cache file
     // (X-Fanout-Cache-Offset): the header block is then padded so that the
-    // body begins on a page boundary there (see pad_to_page).
+    // body begins on a page boundary there (see serialize_head).
     std::optional<size_t> cache_offset;
 
     void set_body(std::shared_ptr<const ByteChain> b);
