@@ -733,26 +733,24 @@ ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
     u_char  *p;
     size_t   start;
 
-    if (r->cache != NULL && r->upstream != NULL && r->upstream->conf != NULL) {
-        start = r->cache->header_start;
+    start = (r->cache && r->upstream && r->upstream->conf)
+            ? r->cache->header_start : 0;
 
-        if (start != 0
-            && start + NGX_HTTP_FANOUT_PAD_ROOM
-               <= r->upstream->conf->buffer_size)
-        {
-            p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            v->len = ngx_sprintf(p, "%uz", start) - p;
-            v->data = p;
-            v->valid = 1;
-            v->no_cacheable = 1;
-            v->not_found = 0;
-
-            return NGX_OK;
+    if (start != 0
+        && start + NGX_HTTP_FANOUT_PAD_ROOM <= r->upstream->conf->buffer_size)
+    {
+        p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
         }
+
+        v->len = ngx_sprintf(p, "%uz", start) - p;
+        v->data = p;
+        v->valid = 1;
+        v->no_cacheable = 1;
+        v->not_found = 0;
+
+        return NGX_OK;
     }
 #endif
 
