@@ -2,7 +2,6 @@
  * record.c — semantics every backend shares: errors, ids, defaults,
  * search, sort and paging of broadcasts.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,22 +37,27 @@ int fo_strlcpy(char *dst, const char *src, size_t cap)
 
 int fo_valid_id(const char *id, size_t max)
 {
-    size_t n;
-
     if (id == NULL) {
         return 0;
     }
-    n = strnlen(id, max);
-    if (n == 0 || n == max) {
+    return fo_valid_id_len(id, strnlen(id, max), max);
+}
+
+int fo_valid_id_len(const char *id, size_t len, size_t max)
+{
+    if (id == NULL || len == 0 || len >= max) {
         return 0;
     }
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+    if ((len == 1 && id[0] == '.') || (len == 2 && id[0] == '.' && id[1] == '.')) {
         return 0;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) id[i];
 
-        if (!isalnum(c) && c != '_' && c != '-' && c != '.') {
+        /* Not isalnum(): the rule must not depend on the locale. */
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+        {
             return 0;
         }
     }

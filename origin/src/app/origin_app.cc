@@ -5,7 +5,8 @@
 #include <csignal>
 #include <thread>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
+#include "package/segment_store.h"
 #include "app/publish_gate.h"
 #include "cluster/membership.h"
 #include "cluster/webhooks.h"

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "package/segment_store.h"
 
 namespace fanout {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 #include "cluster/webhooks.h"
 #include "ingest/publish_control.h"
 

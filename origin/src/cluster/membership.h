@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 
 namespace fanout::cluster {
 

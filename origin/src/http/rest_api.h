@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 #include "core/system_stats.h"
 #include "http/handler.h"
 

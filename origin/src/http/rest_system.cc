@@ -7,6 +7,7 @@
 #include "http/metrics_text.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
+#include "package/segment_store.h"
 
 #ifndef FANOUT_BUILD_NUMBER
 #define FANOUT_BUILD_NUMBER "dev"

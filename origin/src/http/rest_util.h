@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 #include "fanout/store.h"
 #include "http/handler.h"
 #include "http/response.h"

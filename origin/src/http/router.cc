@@ -5,6 +5,7 @@
 #include "http/access.h"
 #include "http/range.h"
 #include "http/rest_util.h"
+#include "package/segment_store.h"
 
 namespace fanout::http {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 #include "http/handler.h"
 #include "http/rest_api.h"
 

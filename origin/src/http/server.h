@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "app/origin_context.h"
+#include "core/origin_context.h"
 #include "core/error.h"
 #include "http/connection.h"
 

@@ -289,8 +289,17 @@ fo_status fo_vod_delete(fo_store *s, const char *app, const char *vod_id,
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* 1 when id is 1..max-1 bytes of [A-Za-z0-9_.-], not "." or "..". */
+/*
+ * The one rule for names: stream ids, app names, node, session and group
+ * ids.  1 when the name is 1..max-1 bytes of [A-Za-z0-9_.-] and not "." or
+ * "..": it can stand in a URL path, a file name, a Redis key or a Mongo
+ * _id unescaped.  max is the buffer size (FO_STREAM_MAX for stream ids,
+ * FO_ID_MAX otherwise).  fo_valid_id_len takes bytes that need not end
+ * in NUL (a NUL among them is invalid); every validator in the origin
+ * and the edge's tests state this same rule (tests/data/stream_ids.tsv).
+ */
 int fo_valid_id(const char *id, size_t max);
+int fo_valid_id_len(const char *id, size_t len, size_t max);
 
 const char *fo_status_str(fo_status st);
 

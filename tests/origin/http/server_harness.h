@@ -28,10 +28,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/origin_context.h"
 #include "core/blocking_pool.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/origin_context.h"
 #include "fanout/store.h"
 #include "http/server.h"
 #include "package/segment_store.h"

@@ -1,5 +1,6 @@
-// app/origin_context.h — what the origin's parts share.  Built once in
-// main(); every member outlives the event loop.
+// core/origin_context.h — what the origin's parts share.  Built once by
+// app/ (run_origin); every member outlives the event loop.  Lives in core/
+// so that cluster/ and http/ need nothing from app/.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -9,9 +10,12 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "fanout/store.h"
-#include "package/segment_store.h"
 
 namespace fanout {
+
+namespace package {
+class SegmentStore;
+}
 
 struct OriginContext {
     boost::asio::io_context& loop;
