@@ -131,6 +131,8 @@ typedef struct {
 
 #define ngx_http_fanout_mc_count(camcf, i)                                    \
     ngx_http_fanout_count((camcf)->metrics, NGX_HTTP_FANOUT_MC_ ## i)
+#define ngx_http_fanout_mc_gauge(camcf, i, n)                                 \
+    (void) ngx_atomic_fetch_add(&(camcf)->metrics[NGX_HTTP_FANOUT_MC_ ## i], n)
 
 
 extern ngx_module_t  ngx_http_fanout_cache_module;

@@ -20,9 +20,14 @@
 #include "ngx_http_fanout_cache.h"
 
 
+static ngx_http_fanout_mcopy_t *ngx_http_fanout_cache_copy(ngx_pool_t *pool,
+    ngx_http_fanout_mc_entry_t *e);
 static ngx_int_t ngx_http_fanout_cache_send(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fanout_cache_headers(ngx_http_request_t *r,
     ngx_http_fanout_mcopy_t *m);
+static ngx_uint_t ngx_http_fanout_cache_stored(
+    ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_capture_t *cap,
+    uint32_t hash, uint64_t expires, uint64_t now);
 static ngx_http_fanout_mc_entry_t *ngx_http_fanout_cache_alloc(
     ngx_http_fanout_cache_main_conf_t *camcf, size_t size, uint64_t now);
 static void ngx_http_fanout_cache_delete(
@@ -113,7 +118,6 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 ngx_int_t
 ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
-    size_t                              len;
     uint32_t                            hash;
     ngx_str_t                           key;
     ngx_http_fanout_mcopy_t            *m;
@@ -162,24 +166,13 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
-    len = e->ctype_len + e->headers_len + e->body_len;
-
-    /* the copy's description and its bytes: one allocation */
-    m = ngx_palloc(r->pool, sizeof(ngx_http_fanout_mcopy_t) + len);
+    m = ngx_http_fanout_cache_copy(r->pool, e);
     cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
 
     if (m == NULL || cctx == NULL) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         return NGX_ERROR;
     }
-
-    m->data = (u_char *) (m + 1);
-    m->last_modified_time = e->last_modified_time;
-    m->ctype_len = e->ctype_len;
-    m->headers_len = e->headers_len;
-    m->body_len = e->body_len;
-
-    ngx_memcpy(m->data, e->data + e->sn.str.len, len);
 
     ngx_queue_remove(&e->lru);
     ngx_queue_insert_head(&camcf->sh->lru, &e->lru);
@@ -195,6 +188,33 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     r->content_handler = ngx_http_fanout_cache_send;
 
     return NGX_OK;
+}
+
+
+/* Under the lock: the entry's type, headers and body, in the pool. */
+static ngx_http_fanout_mcopy_t *
+ngx_http_fanout_cache_copy(ngx_pool_t *pool, ngx_http_fanout_mc_entry_t *e)
+{
+    size_t                    len;
+    ngx_http_fanout_mcopy_t  *m;
+
+    len = e->ctype_len + e->headers_len + e->body_len;
+
+    /* the copy's description and its bytes: one allocation */
+    m = ngx_palloc(pool, sizeof(ngx_http_fanout_mcopy_t) + len);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->data = (u_char *) (m + 1);
+    m->last_modified_time = e->last_modified_time;
+    m->ctype_len = e->ctype_len;
+    m->headers_len = e->headers_len;
+    m->body_len = e->body_len;
+
+    ngx_memcpy(m->data, e->data + e->sn.str.len, len);
+
+    return m;
 }
 
 
@@ -349,19 +369,9 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&camcf->pool->mutex);
 
-    e = (ngx_http_fanout_mc_entry_t *)
-            ngx_str_rbtree_lookup(&camcf->sh->rbtree, &cap->key, hash);
-
-    if (e) {
-        if (e->gen == cap->gen && e->expires >= expires
-            && !ngx_http_fanout_cache_expired(e, now))
-        {
-            /* another worker stored the same answer, or a newer one */
-            ngx_shmtx_unlock(&camcf->pool->mutex);
-            return;
-        }
-
-        ngx_http_fanout_cache_delete(camcf, e);
+    if (ngx_http_fanout_cache_stored(camcf, cap, hash, expires, now)) {
+        ngx_shmtx_unlock(&camcf->pool->mutex);
+        return;
     }
 
     e = ngx_http_fanout_cache_alloc(camcf, size, now);
@@ -390,10 +400,8 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     ngx_rbtree_insert(&camcf->sh->rbtree, &e->sn.node);
     ngx_queue_insert_head(&camcf->sh->lru, &e->lru);
 
-    (void) ngx_atomic_fetch_add(&camcf->metrics[NGX_HTTP_FANOUT_MC_ENTRIES],
-                                1);
-    (void) ngx_atomic_fetch_add(&camcf->metrics[NGX_HTTP_FANOUT_MC_BYTES],
-                                size);
+    ngx_http_fanout_mc_gauge(camcf, ENTRIES, 1);
+    ngx_http_fanout_mc_gauge(camcf, BYTES, size);
 
     ngx_shmtx_unlock(&camcf->pool->mutex);
 
@@ -403,6 +411,36 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
                    "fanout: stored \"%V\" (%uz bytes) for %uLms",
                    &cap->key, len, expires - now);
 #endif
+}
+
+
+/*
+ * Under the lock: 1 when another worker stored the same answer, or a
+ * newer one; an older copy of it is dropped.
+ */
+static ngx_uint_t
+ngx_http_fanout_cache_stored(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_capture_t *cap, uint32_t hash, uint64_t expires,
+    uint64_t now)
+{
+    ngx_http_fanout_mc_entry_t  *e;
+
+    e = (ngx_http_fanout_mc_entry_t *)
+            ngx_str_rbtree_lookup(&camcf->sh->rbtree, &cap->key, hash);
+
+    if (e == NULL) {
+        return 0;
+    }
+
+    if (e->gen == cap->gen && e->expires >= expires
+        && !ngx_http_fanout_cache_expired(e, now))
+    {
+        return 1;
+    }
+
+    ngx_http_fanout_cache_delete(camcf, e);
+
+    return 0;
 }
 
 
@@ -478,10 +516,8 @@ ngx_http_fanout_cache_delete(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_rbtree_delete(&camcf->sh->rbtree, &e->sn.node);
     ngx_queue_remove(&e->lru);
 
-    (void) ngx_atomic_fetch_add(&camcf->metrics[NGX_HTTP_FANOUT_MC_ENTRIES],
-                                (ngx_atomic_int_t) -1);
-    (void) ngx_atomic_fetch_add(&camcf->metrics[NGX_HTTP_FANOUT_MC_BYTES],
-                                -(ngx_atomic_int_t) e->size);
+    ngx_http_fanout_mc_gauge(camcf, ENTRIES, (ngx_atomic_int_t) -1);
+    ngx_http_fanout_mc_gauge(camcf, BYTES, -(ngx_atomic_int_t) e->size);
 
     ngx_slab_free_locked(camcf->pool, e);
 }

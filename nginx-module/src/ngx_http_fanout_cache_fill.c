@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_fanout_cache_body_filter(ngx_http_request_t *r,
 static ngx_int_t ngx_http_fanout_cache_capture(ngx_http_request_t *r,
     ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx);
+static ngx_http_fanout_capture_t *ngx_http_fanout_capture_create(
+    ngx_http_request_t *r, ngx_str_t *key, size_t hlen, uint32_t body);
 static ngx_uint_t ngx_http_fanout_cache_same_key(ngx_http_request_t *r,
     u_char *key, size_t len);
 static size_t ngx_http_fanout_cache_records(ngx_http_request_t *r,
@@ -106,10 +108,9 @@ ngx_http_fanout_cache_capture(ngx_http_request_t *r,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx)
 {
 #if (NGX_HTTP_CACHE)
-    u_char                       *p;
-    size_t                        len, hlen, klen;
+    size_t                        hlen, klen;
     off_t                         body;
-    ngx_http_fanout_capture_t    *cap;
+    ngx_str_t                     key;
     ngx_http_fanout_cache_ctx_t  *cctx;
     u_char                        buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
@@ -151,28 +152,55 @@ ngx_http_fanout_cache_capture(ngx_http_request_t *r,
         ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
     }
 
+    key.data = buf;
+    key.len = klen;
+
+    cctx->capture = ngx_http_fanout_capture_create(r, &key, hlen,
+                                                   (uint32_t) body);
+    if (cctx->capture == NULL) {
+        return NGX_ERROR;
+    }
+
+    cctx->capture->gen = ctx->answer.gen;
+
+    return NGX_OK;
+
+#else
+    return NGX_DECLINED;
+#endif
+}
+
+
+/* The copy of r's answer: type and header records now, the body to come. */
+static ngx_http_fanout_capture_t *
+ngx_http_fanout_capture_create(ngx_http_request_t *r, ngx_str_t *key,
+    size_t hlen, uint32_t body)
+{
+    u_char                     *p;
+    size_t                      len;
+    ngx_http_fanout_capture_t  *cap;
+
     cap = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_capture_t));
     if (cap == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
-    len = r->headers_out.content_type.len + hlen + (size_t) body;
+    len = r->headers_out.content_type.len + hlen + body;
 
-    cap->key.data = ngx_pnalloc(r->pool, klen + len);
+    cap->key.data = ngx_pnalloc(r->pool, key->len + len);
     if (cap->key.data == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
-    cap->key.len = klen;
-    ngx_memcpy(cap->key.data, buf, klen);
+    cap->key.len = key->len;
+    ngx_memcpy(cap->key.data, key->data, key->len);
 
-    cap->data = cap->key.data + klen;
+    cap->data = cap->key.data + key->len;
     cap->end = cap->data + len;
-    cap->gen = ctx->answer.gen;
     cap->last_modified_time = r->headers_out.last_modified_time;
     cap->ctype_len = r->headers_out.content_type.len;
     cap->headers_len = hlen;
-    cap->body_len = (uint32_t) body;
+    cap->body_len = body;
 
     p = ngx_cpymem(cap->data, r->headers_out.content_type.data,
                    r->headers_out.content_type.len);
@@ -180,13 +208,8 @@ ngx_http_fanout_cache_capture(ngx_http_request_t *r,
     p += ngx_http_fanout_cache_records(r, p);
 
     cap->last = p;
-    cctx->capture = cap;
 
-    return NGX_OK;
-
-#else
-    return NGX_DECLINED;
-#endif
+    return cap;
 }
 
 

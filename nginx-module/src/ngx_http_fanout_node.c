@@ -5,8 +5,9 @@
  * timer on its event loop posts fo_node_heartbeat to the thread pool
  * every fanout_update_period.  The record carries role edge, the address
  * and group from the configuration, the machine's CPU use, this worker's
- * memory, and what the other modules add through their beat handlers:
- * how many streams the edge maps now, and its live viewers.
+ * memory (ngx_http_fanout_node_load.c), and what the other modules add
+ * through their beat handlers: how many streams the edge maps now, and
+ * its live viewers.
  */
 #include "ngx_http_fanout_node.h"
 
@@ -20,15 +21,14 @@ typedef struct {
 } ngx_http_fanout_beat_t;
 
 
-/* Worker 0's heartbeat; the task owns node and the CPU figures while busy. */
+/* Worker 0's heartbeat; the task owns node and cpu while busy. */
 typedef struct {
     ngx_http_fanout_task_t            task;
     ngx_event_t                       timer;
     ngx_http_fanout_node_main_conf_t *nmcf;
     ngx_uint_t                        failing;
     fo_node                           node;
-    uint64_t                          cpu_busy;     /* previous /proc/stat */
-    uint64_t                          cpu_total;
+    ngx_http_fanout_cpu_t             cpu;
 } ngx_http_fanout_heartbeat_t;
 
 
@@ -51,8 +51,6 @@ static ngx_int_t ngx_http_fanout_node_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fanout_node_timer(ngx_event_t *ev);
 static fo_status ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t);
 static void ngx_http_fanout_node_done(ngx_http_fanout_task_t *t);
-static void ngx_http_fanout_node_cpu(ngx_http_fanout_heartbeat_t *hb);
-static void ngx_http_fanout_node_memory(ngx_http_fanout_heartbeat_t *hb);
 
 
 static ngx_command_t  ngx_http_fanout_node_commands[] = {
@@ -491,8 +489,8 @@ ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t)
         return FO_ERR;
     }
 
-    ngx_http_fanout_node_cpu(hb);
-    ngx_http_fanout_node_memory(hb);
+    hb->node.cpu = ngx_http_fanout_node_cpu(&hb->cpu, hb->node.cpu);
+    hb->node.memory = ngx_http_fanout_node_memory(hb->node.memory);
     hb->node.db_query_avg_ms = fo_store_avg_query_ms(st, &calls);
 
     return fo_node_heartbeat(st, &hb->node, &t->err);
@@ -530,94 +528,4 @@ ngx_http_fanout_node_done(ngx_http_fanout_task_t *t)
                       "fanout: heartbeat of node \"%s\" failed: %s",
                       hb->node.id, t->err.msg);
     }
-}
-
-
-/*
- * In the pool thread: machine CPU use since the previous beat, percent of
- * all cores (/proc/stat).  A value that cannot be read stays 0.
- */
-static void
-ngx_http_fanout_node_cpu(ngx_http_fanout_heartbeat_t *hb)
-{
-    int          fd;
-    ssize_t      n;
-    uint64_t     v[8], busy, total;
-    ngx_uint_t   i;
-    u_char       buf[256], *p, *last;
-
-    fd = open("/proc/stat", O_RDONLY);
-    if (fd == -1) {
-        return;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
-
-    if (n <= 4 || ngx_strncmp(buf, "cpu ", 4) != 0) {
-        return;
-    }
-
-    p = buf + 4;
-    last = buf + n;
-
-    /* user nice system idle iowait irq softirq steal */
-    for (i = 0; i < 8; i++) {
-        while (p < last && *p == ' ') {
-            p++;
-        }
-
-        v[i] = 0;
-        while (p < last && *p >= '0' && *p <= '9') {
-            v[i] = v[i] * 10 + (*p++ - '0');
-        }
-    }
-
-    total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-    busy = total - v[3] - v[4];
-
-    if (hb->cpu_total && total > hb->cpu_total && busy >= hb->cpu_busy) {
-        hb->node.cpu = 100.0 * (double) (busy - hb->cpu_busy)
-                       / (double) (total - hb->cpu_total);
-    }
-
-    hb->cpu_busy = busy;
-    hb->cpu_total = total;
-}
-
-
-/* In the pool thread: this worker's resident memory (/proc/self/statm). */
-static void
-ngx_http_fanout_node_memory(ngx_http_fanout_heartbeat_t *hb)
-{
-    int        fd;
-    ssize_t    n;
-    uint64_t   resident;
-    u_char     buf[256], *p, *last;
-
-    fd = open("/proc/self/statm", O_RDONLY);
-    if (fd == -1) {
-        return;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
-
-    if (n <= 0) {
-        return;
-    }
-
-    p = buf;
-    last = buf + n;
-
-    while (p < last && *p != ' ') {         /* size */
-        p++;
-    }
-
-    resident = 0;
-    while (++p < last && *p >= '0' && *p <= '9') {
-        resident = resident * 10 + (*p - '0');
-    }
-
-    hb->node.memory = (int64_t) (resident * ngx_pagesize);
 }

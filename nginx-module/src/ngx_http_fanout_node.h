@@ -36,6 +36,13 @@ typedef struct {
 } ngx_http_fanout_node_main_conf_t;
 
 
+/* /proc/stat at the previous beat */
+typedef struct {
+    uint64_t                    busy;
+    uint64_t                    total;
+} ngx_http_fanout_cpu_t;
+
+
 extern ngx_module_t  ngx_http_fanout_node_module;
 
 
@@ -46,6 +53,11 @@ extern ngx_module_t  ngx_http_fanout_node_module;
  */
 ngx_msec_t ngx_http_fanout_node_add_beat(ngx_conf_t *cf,
     ngx_http_fanout_beat_pt handler, void *data);
+
+
+/* ngx_http_fanout_node_load.c */
+double ngx_http_fanout_node_cpu(ngx_http_fanout_cpu_t *cpu, double prev);
+int64_t ngx_http_fanout_node_memory(int64_t prev);
 
 
 #endif /* _NGX_HTTP_FANOUT_NODE_H_INCLUDED_ */

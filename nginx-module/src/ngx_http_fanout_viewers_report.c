@@ -45,6 +45,10 @@ struct ngx_http_fanout_reporter_s {
 
 
 static void ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp);
+static void ngx_http_fanout_viewers_count_chunk(
+    ngx_http_fanout_viewers_main_conf_t *vmcf, uint32_t now, ngx_uint_t start,
+    ngx_uint_t end);
+static void ngx_http_fanout_viewers_publish(ngx_http_fanout_reporter_t *rp);
 static fo_status ngx_http_fanout_report_thread(ngx_http_fanout_task_t *t);
 static void ngx_http_fanout_report_send(ngx_http_fanout_reporter_t *rp,
     fo_store *st);
@@ -133,18 +137,14 @@ ngx_http_fanout_viewers_beat(void *data, ngx_http_fanout_load_t *load)
 static void
 ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
 {
-    uint32_t                      now;
-    ngx_uint_t                    i, end, total, streams, hls, dash;
-    ngx_queue_t                  *q, *next;
-    ngx_http_fanout_viewer_t     *v;
-    ngx_http_fanout_vshctx_t     *vsh;
-    ngx_http_fanout_report_t     *rep;
-    ngx_http_fanout_vstream_t    *st;
+    ngx_uint_t                            i, end, total;
+    ngx_queue_t                          *q;
+    ngx_http_fanout_vshctx_t             *vsh;
+    ngx_http_fanout_vstream_t            *st;
     ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
     vmcf = rp->vmcf;
     vsh = vmcf->sh;
-    now = rp->now;
     total = vsh->nbuckets * NGX_HTTP_FANOUT_WAYS;
 
     ngx_shmtx_lock(&vmcf->pool->mutex);
@@ -162,27 +162,55 @@ ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
 
     for (i = 0; i < total; i = end) {
         end = ngx_min(i + NGX_HTTP_FANOUT_CHUNK, total);
-
-        ngx_shmtx_lock(&vmcf->pool->mutex);
-
-        for (v = &vsh->viewers[i]; v < &vsh->viewers[end]; v++) {
-            if (v->key == 0) {
-                continue;
-            }
-
-            if (ngx_http_fanout_expired(now, v->seen, vmcf->window)) {
-                v->key = 0;
-                continue;
-            }
-
-            st = (ngx_http_fanout_vstream_t *)
-                     ((u_char *) vmcf->pool + (v->stream & ~1u));
-            st->counting[v->stream & 1]++;
-        }
-
-        ngx_shmtx_unlock(&vmcf->pool->mutex);
+        ngx_http_fanout_viewers_count_chunk(vmcf, rp->now, i, end);
     }
 
+    ngx_http_fanout_viewers_publish(rp);
+}
+
+
+/* Entries start to end: each live one counts for its stream. */
+static void
+ngx_http_fanout_viewers_count_chunk(ngx_http_fanout_viewers_main_conf_t *vmcf,
+    uint32_t now, ngx_uint_t start, ngx_uint_t end)
+{
+    ngx_http_fanout_viewer_t   *v;
+    ngx_http_fanout_vstream_t  *st;
+
+    ngx_shmtx_lock(&vmcf->pool->mutex);
+
+    for (v = &vmcf->sh->viewers[start]; v < &vmcf->sh->viewers[end]; v++) {
+        if (v->key == 0) {
+            continue;
+        }
+
+        if (ngx_http_fanout_expired(now, v->seen, vmcf->window)) {
+            v->key = 0;
+            continue;
+        }
+
+        st = (ngx_http_fanout_vstream_t *)
+                 ((u_char *) vmcf->pool + (v->stream & ~1u));
+        st->counting[v->stream & 1]++;
+    }
+
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
+}
+
+
+/* The counts as the live ones, the gauges and rp's reports. */
+static void
+ngx_http_fanout_viewers_publish(ngx_http_fanout_reporter_t *rp)
+{
+    ngx_uint_t                            streams, hls, dash;
+    ngx_queue_t                          *q, *next;
+    ngx_http_fanout_vshctx_t             *vsh;
+    ngx_http_fanout_report_t             *rep;
+    ngx_http_fanout_vstream_t            *st;
+    ngx_http_fanout_viewers_main_conf_t  *vmcf;
+
+    vmcf = rp->vmcf;
+    vsh = vmcf->sh;
     hls = 0;
     dash = 0;
     streams = 0;
@@ -209,7 +237,7 @@ ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
             st->zero_tries--;
 
         } else {
-            if (ngx_http_fanout_expired(now, st->seen, vmcf->window)) {
+            if (ngx_http_fanout_expired(rp->now, st->seen, vmcf->window)) {
                 ngx_http_fanout_vstream_free(vmcf, st);
             }
 
