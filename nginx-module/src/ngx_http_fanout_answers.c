@@ -55,7 +55,7 @@ ngx_http_fanout_answers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_fanout_lookup_main_conf_t  *olmcf = data;
 
-    size_t                        len;
+    size_t                               len;
     ngx_http_fanout_lookup_main_conf_t  *lmcf;
 
     lmcf = shm_zone->data;

@@ -263,10 +263,10 @@ ngx_http_fanout_lookup_watcher(ngx_event_t *ev)
 {
     ngx_http_fanout_lookup_t *lk = ev->data;
 
-    ngx_uint_t                token;
-    ngx_queue_t              *q;
-    ngx_http_fanout_ctx_t    *ctx;
-    ngx_http_fanout_answer_t  answer;
+    ngx_uint_t                 token;
+    ngx_queue_t               *q;
+    ngx_http_fanout_ctx_t     *ctx;
+    ngx_http_fanout_answer_t   answer;
 
     token = 0;
 

@@ -51,8 +51,8 @@ static void ngx_http_fanout_wait(ngx_http_fanout_lookup_main_conf_t *lmcf,
 ngx_int_t
 ngx_http_fanout_lookup_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                     rc;
-    ngx_http_fanout_ctx_t        *ctx;
+    ngx_int_t                            rc;
+    ngx_http_fanout_ctx_t               *ctx;
     ngx_http_fanout_lookup_loc_conf_t   *llcf;
     ngx_http_fanout_lookup_main_conf_t  *lmcf;
 

@@ -168,6 +168,26 @@ ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* A module's table of variables, ended by ngx_http_null_variable. */
+ngx_int_t
+ngx_http_fanout_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
 /* Node ids, groups and app names obey the store's rule (fo_valid_id). */
 char *
 ngx_http_fanout_check_id(ngx_conf_t *cf, const char *directive, ngx_str_t *id)

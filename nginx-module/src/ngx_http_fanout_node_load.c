@@ -6,6 +6,25 @@
 #include "ngx_http_fanout_node.h"
 
 
+/* The start of a /proc file: its length, or -1. */
+static ssize_t
+ngx_http_fanout_read_proc(const char *path, u_char *buf, size_t size)
+{
+    int      fd;
+    ssize_t  n;
+
+    fd = open(path, O_RDONLY);
+    if (fd == -1) {
+        return -1;
+    }
+
+    n = read(fd, buf, size - 1);
+    (void) close(fd);
+
+    return n;
+}
+
+
 /*
  * Machine CPU use since the previous call, percent of all cores
  * (/proc/stat), or prev when it cannot be read.
@@ -13,19 +32,12 @@
 double
 ngx_http_fanout_node_cpu(ngx_http_fanout_cpu_t *cpu, double prev)
 {
-    int          fd;
-    ssize_t      n;
-    uint64_t     v[8], busy, total;
-    ngx_uint_t   i;
-    u_char       buf[256], *p, *last;
+    ssize_t     n;
+    uint64_t    v[8], busy, total;
+    ngx_uint_t  i;
+    u_char      buf[256], *p, *last;
 
-    fd = open("/proc/stat", O_RDONLY);
-    if (fd == -1) {
-        return prev;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
+    n = ngx_http_fanout_read_proc("/proc/stat", buf, sizeof(buf));
 
     if (n <= 4 || ngx_strncmp(buf, "cpu ", 4) != 0) {
         return prev;
@@ -65,18 +77,11 @@ ngx_http_fanout_node_cpu(ngx_http_fanout_cpu_t *cpu, double prev)
 int64_t
 ngx_http_fanout_node_memory(int64_t prev)
 {
-    int        fd;
-    ssize_t    n;
-    uint64_t   resident;
-    u_char     buf[256], *p, *last;
+    ssize_t   n;
+    uint64_t  resident;
+    u_char    buf[256], *p, *last;
 
-    fd = open("/proc/self/statm", O_RDONLY);
-    if (fd == -1) {
-        return prev;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
+    n = ngx_http_fanout_read_proc("/proc/self/statm", buf, sizeof(buf));
 
     if (n <= 0) {
         return prev;

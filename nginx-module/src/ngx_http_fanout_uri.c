@@ -188,7 +188,7 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
 {
     size_t                    n, base_len, stream_len;
     int                       trailing;
-    const unsigned char      *stream;
+    const unsigned            char      *stream;
     ngx_http_fanout_kind_e    kind;
     ngx_http_fanout_uri_rc_e  rc;
     ngx_http_fanout_seg_t     segs[NGX_HTTP_FANOUT_SEGS];

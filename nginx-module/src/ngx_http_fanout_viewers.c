@@ -41,8 +41,8 @@ static ngx_http_fanout_vstream_t *ngx_http_fanout_vstream_get(
 ngx_int_t
 ngx_http_fanout_viewers_handler(ngx_http_request_t *r)
 {
-    ngx_uint_t                    kind;
-    ngx_http_fanout_ctx_t        *ctx;
+    ngx_uint_t                            kind;
+    ngx_http_fanout_ctx_t                *ctx;
     ngx_http_fanout_viewers_loc_conf_t   *vlcf;
     ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
@@ -119,10 +119,10 @@ ngx_http_fanout_viewer_key(ngx_http_request_t *r,
     ngx_http_fanout_viewers_loc_conf_t *vlcf, ngx_http_fanout_ctx_t *ctx,
     ngx_uint_t kind)
 {
-    u_char           tag;
-    uint64_t         h;
-    ngx_str_t       *name, value;
-    ngx_uint_t       i;
+    u_char            tag;
+    uint64_t          h;
+    ngx_str_t        *name, value;
+    ngx_uint_t        i;
     struct sockaddr  *sa;
 
     h = ngx_http_fanout_hash64(0xcbf29ce484222325ULL, ctx->key.data,

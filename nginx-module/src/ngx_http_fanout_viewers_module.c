@@ -277,10 +277,10 @@ ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_fanout_viewers_main_conf_t  *ovmcf = data;
 
-    size_t                        free, len;
-    ngx_uint_t                    nviewers;
-    ngx_slab_pool_t              *pool;
-    ngx_http_fanout_vshctx_t     *vsh;
+    size_t                                free, len;
+    ngx_uint_t                            nviewers;
+    ngx_slab_pool_t                      *pool;
+    ngx_http_fanout_vshctx_t             *vsh;
     ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
     vmcf = shm_zone->data;

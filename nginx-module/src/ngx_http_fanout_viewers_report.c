@@ -362,10 +362,10 @@ ngx_http_fanout_report_done(ngx_http_fanout_task_t *t)
 {
     ngx_http_fanout_reporter_t *rp = t->data;
 
-    ngx_str_t                     key;
-    ngx_uint_t                    i, sent;
-    ngx_http_fanout_report_t     *rep;
-    ngx_http_fanout_vstream_t    *st;
+    ngx_str_t                             key;
+    ngx_uint_t                            i, sent;
+    ngx_http_fanout_report_t             *rep;
+    ngx_http_fanout_vstream_t            *st;
     ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
     vmcf = rp->vmcf;
