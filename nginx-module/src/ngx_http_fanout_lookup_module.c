@@ -48,7 +48,7 @@ static ngx_command_t  ngx_http_fanout_lookup_commands[] = {
       offsetof(ngx_http_fanout_lookup_main_conf_t, zone_size),
       NULL },
 
-    /* the name before 0.11: "cache" now means the response cache only */
+    /* its old name: "cache" now means the response cache only */
     { ngx_string("fanout_cache_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
