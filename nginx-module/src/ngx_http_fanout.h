@@ -139,6 +139,8 @@ char *ngx_http_fanout_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* ngx_http_fanout_module.c */
 ngx_int_t ngx_http_fanout_add_variables(ngx_conf_t *cf,
     ngx_http_variable_t *vars);
+ngx_int_t ngx_http_fanout_zone_log(ngx_shm_zone_t *shm_zone,
+    const char *directive);
 char *ngx_http_fanout_check_id(ngx_conf_t *cf, const char *directive,
     ngx_str_t *id);
 

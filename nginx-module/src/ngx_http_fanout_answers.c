@@ -55,7 +55,6 @@ ngx_http_fanout_answers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_fanout_lookup_main_conf_t  *olmcf = data;
 
-    size_t                               len;
     ngx_http_fanout_lookup_main_conf_t  *lmcf;
 
     lmcf = shm_zone->data;
@@ -86,20 +85,8 @@ ngx_http_fanout_answers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_str_rbtree_insert_value);
     ngx_queue_init(&lmcf->sh->lru);
 
-    len = sizeof(" in fanout_lookup_zone \"\"") + shm_zone->shm.name.len;
-
-    lmcf->shpool->log_ctx = ngx_slab_alloc(lmcf->shpool, len);
-    if (lmcf->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(lmcf->shpool->log_ctx, " in fanout_lookup_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
     /* a full zone is handled: the least recently used entries make room */
-    lmcf->shpool->log_nomem = 0;
-
-    return NGX_OK;
+    return ngx_http_fanout_zone_log(shm_zone, "fanout_lookup_zone");
 }
 
 

@@ -58,7 +58,6 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_fanout_cache_main_conf_t  *ocamcf = data;
 
-    size_t                              len;
     ngx_slab_pool_t                    *pool;
     ngx_http_fanout_cache_sh_t         *sh;
     ngx_http_fanout_cache_main_conf_t  *camcf;
@@ -88,24 +87,11 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->lru);
 
-    len = sizeof(" in fanout_playlist_cache_zone \"\"")
-          + shm_zone->shm.name.len;
-
-    pool->log_ctx = ngx_slab_alloc(pool, len);
-    if (pool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(pool->log_ctx, " in fanout_playlist_cache_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    /* a full zone is handled: old copies go, or the answer is not kept */
-    pool->log_nomem = 0;
-
     pool->data = sh;
     camcf->sh = sh;
 
-    return NGX_OK;
+    /* a full zone is handled: old copies go, or the answer is not kept */
+    return ngx_http_fanout_zone_log(shm_zone, "fanout_playlist_cache_zone");
 }
 
 

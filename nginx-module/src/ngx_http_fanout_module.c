@@ -168,6 +168,33 @@ ngx_http_fanout_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * A zone's slab pool names its directive in "no memory" messages, and
+ * stays quiet about them: every zone here handles a full pool itself.
+ */
+ngx_int_t
+ngx_http_fanout_zone_log(ngx_shm_zone_t *shm_zone, const char *directive)
+{
+    size_t            len;
+    ngx_slab_pool_t  *pool;
+
+    pool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    len = sizeof(" in  \"\"") + ngx_strlen(directive) + shm_zone->shm.name.len;
+
+    pool->log_ctx = ngx_slab_alloc(pool, len);
+    if (pool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(pool->log_ctx, " in %s \"%V\"%Z", directive,
+                &shm_zone->shm.name);
+
+    pool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
 /* A module's table of variables, ended by ngx_http_null_variable. */
 ngx_int_t
 ngx_http_fanout_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)

@@ -277,7 +277,7 @@ ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_fanout_viewers_main_conf_t  *ovmcf = data;
 
-    size_t                                free, len;
+    size_t                                free;
     ngx_uint_t                            nviewers;
     ngx_slab_pool_t                      *pool;
     ngx_http_fanout_vshctx_t             *vsh;
@@ -308,18 +308,10 @@ ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&vsh->rbtree, &vsh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&vsh->streams);
 
-    len = sizeof(" in fanout_viewer_zone \"\"") + shm_zone->shm.name.len;
-
-    pool->log_ctx = ngx_slab_alloc(pool, len);
-    if (pool->log_ctx == NULL) {
+    /* a full zone is handled: the stream is not counted, and said so */
+    if (ngx_http_fanout_zone_log(shm_zone, "fanout_viewer_zone") != NGX_OK) {
         return NGX_ERROR;
     }
-
-    ngx_sprintf(pool->log_ctx, " in fanout_viewer_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    /* a full zone is handled: the stream is not counted, and said so */
-    pool->log_nomem = 0;
 
     /* 3/4 of the free pages for viewers, the rest for stream nodes */
     free = pool->pfree * ngx_pagesize;
