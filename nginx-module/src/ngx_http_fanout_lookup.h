@@ -46,7 +46,7 @@ typedef struct {
 } ngx_http_fanout_answer_t;
 
 
-/* What the answers tell the phase handler to do (ngx_http_fanout_answer_get). */
+/* What the answers zone tells the handler (ngx_http_fanout_answer_get). */
 typedef enum {
     NGX_HTTP_FANOUT_ANSWERED = 0,   /* fresh answer */
     NGX_HTTP_FANOUT_STALE,          /* stale mapping; a refresh is running */
