@@ -1,27 +1,21 @@
 /*
  * ngx_http_fanout_lookup.c — store lookups off the event loop.
  *
- * A lookup is a thread-pool task (fo_stream_lookup blocks: network, disk).
+ * A lookup is a thread-pool task (fo_stream_lookup blocks: network, disk;
+ * ngx_http_fanout_store.c).
  * Each worker keeps its lookups in flight in an rbtree by stream key, and
  * the requests of that worker that need the same answer queue on it; the
  * completion handler, back on the event loop, writes the answer to shared
  * memory and resumes them.  A worker whose requests need a stream another
- * worker is looking up (the in-flight mark in shared memory) puts a watch
- * in the same rbtree instead: one timer re-reads the shared cache every
+ * worker is looking up (the in-flight mark in the answers zone) puts a watch
+ * in the same rbtree instead: one timer re-reads the answers zone every
  * NGX_HTTP_FANOUT_POLL_MS and resumes them the same way.
- *
- * Store handles: a task takes an idle handle of its worker, or opens one,
- * and gives it back (a handle serialises its calls: one shared handle
- * would make every lookup wait behind the slowest).  There are never more
- * than pool threads.  They are closed in exit_process, once the thread
- * pools have stopped: not from the threads as they exit, which may still
- * be running when nginx unloads this module.
  */
-#include "ngx_http_fanout_module.h"
+#include "ngx_http_fanout_lookup.h"
 
 
-static void ngx_http_fanout_lookup_thread(void *data, ngx_log_t *log);
-static void ngx_http_fanout_lookup_done(ngx_event_t *ev);
+static fo_status ngx_http_fanout_lookup_thread(ngx_http_fanout_task_t *t);
+static void ngx_http_fanout_lookup_done(ngx_http_fanout_task_t *t);
 static void ngx_http_fanout_lookup_watcher(ngx_event_t *ev);
 static void ngx_http_fanout_lookup_finish(ngx_http_fanout_lookup_t *lk,
     ngx_http_fanout_answer_t *answer);
@@ -31,106 +25,19 @@ static ngx_int_t ngx_http_fanout_origin_format(fo_origin *o, u_char *buf,
     size_t *len);
 
 
-ngx_int_t
-ngx_http_fanout_lookup_init_worker(ngx_cycle_t *cycle,
-    ngx_http_fanout_main_conf_t *fmcf)
-{
-    int  err;
-
-    ngx_rbtree_init(&fmcf->pending, &fmcf->pending_sentinel,
-                    ngx_str_rbtree_insert_value);
-
-    err = pthread_mutex_init(&fmcf->stores_mutex, NULL);
-    if (err) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, err,
-                      "fanout: pthread_mutex_init() failed");
-        return NGX_ERROR;
-    }
-
-    fmcf->nstores = 0;
-    fmcf->stores_ready = 1;
-
-    return NGX_OK;
-}
-
-
-/* After the thread pools stopped (ngx_thread_pool_module exits first). */
-void
-ngx_http_fanout_lookup_exit_worker(ngx_http_fanout_main_conf_t *fmcf)
-{
-    if (!fmcf->stores_ready) {
-        return;
-    }
-
-    while (fmcf->nstores) {
-        fo_store_close(fmcf->stores[--fmcf->nstores]);
-    }
-
-    (void) pthread_mutex_destroy(&fmcf->stores_mutex);
-    fmcf->stores_ready = 0;
-}
-
-
-/* In a pool thread: an idle handle of this worker, or a new one. */
-fo_store *
-ngx_http_fanout_store_get(ngx_http_fanout_main_conf_t *fmcf, fo_error *err)
-{
-    fo_store  *st;
-
-    st = NULL;
-
-    (void) pthread_mutex_lock(&fmcf->stores_mutex);
-
-    if (fmcf->nstores) {
-        st = fmcf->stores[--fmcf->nstores];
-    }
-
-    (void) pthread_mutex_unlock(&fmcf->stores_mutex);
-
-    if (st) {
-        return st;
-    }
-
-    if (fo_store_open((const char *) fmcf->uri.data, &st, err) != FO_OK) {
-        return NULL;
-    }
-
-    return st;
-}
-
-
-/* In a pool thread: the handle is idle again. */
-void
-ngx_http_fanout_store_put(ngx_http_fanout_main_conf_t *fmcf, fo_store *st)
-{
-    (void) pthread_mutex_lock(&fmcf->stores_mutex);
-
-    if (fmcf->nstores < NGX_HTTP_FANOUT_STORES) {
-        fmcf->stores[fmcf->nstores++] = st;
-        st = NULL;
-    }
-
-    (void) pthread_mutex_unlock(&fmcf->stores_mutex);
-
-    if (st) {
-        fo_store_close(st);
-    }
-}
-
-
 ngx_http_fanout_lookup_t *
-ngx_http_fanout_lookup_find(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
-    uint32_t hash)
+ngx_http_fanout_lookup_find(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_str_t *key, uint32_t hash)
 {
-    return (ngx_http_fanout_lookup_t *) ngx_str_rbtree_lookup(&fmcf->pending,
+    return (ngx_http_fanout_lookup_t *) ngx_str_rbtree_lookup(&lmcf->pending,
                                                               key, hash);
 }
 
 
-/* A new lookup or watch for ctx's stream, not yet in fmcf->pending. */
+/* A new lookup or watch for ctx's stream, not yet in lmcf->pending. */
 static ngx_http_fanout_lookup_t *
-ngx_http_fanout_lookup_create(ngx_http_fanout_main_conf_t *fmcf,
-    ngx_http_fanout_loc_conf_t *flcf, ngx_http_fanout_ctx_t *ctx)
+ngx_http_fanout_lookup_create(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx)
 {
     ngx_http_fanout_lookup_t  *lk;
 
@@ -150,16 +57,14 @@ ngx_http_fanout_lookup_create(ngx_http_fanout_main_conf_t *fmcf,
     (void) ngx_cpystrn((u_char *) lk->stream, (u_char *) ctx->stream,
                        FO_STREAM_MAX);
 
-    lk->fmcf = fmcf;
-    lk->ttl = flcf->ttl;
-    lk->negative_ttl = flcf->negative_ttl;
+    lk->lmcf = lmcf;
+    lk->ttl = llcf->ttl;
+    lk->negative_ttl = llcf->negative_ttl;
     ngx_queue_init(&lk->waiters);
 
-    lk->task.ctx = lk;
-    lk->task.handler = ngx_http_fanout_lookup_thread;
-    lk->task.event.data = lk;
-    lk->task.event.handler = ngx_http_fanout_lookup_done;
-    lk->task.event.log = ngx_cycle->log;
+    ngx_http_fanout_task_init(&lk->task, lmcf->fmcf,
+                              ngx_http_fanout_lookup_thread,
+                              ngx_http_fanout_lookup_done, lk);
 
     lk->watch.data = lk;
     lk->watch.handler = ngx_http_fanout_lookup_watcher;
@@ -176,11 +81,12 @@ ngx_http_fanout_lookup_post(ngx_http_fanout_lookup_t *lk, ngx_uint_t token)
     lk->token = token;
     lk->watching = 0;
 
-    if (ngx_thread_task_post(lk->fmcf->thread_pool, &lk->task) != NGX_OK) {
+    if (ngx_http_fanout_task_post(&lk->task) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_fanout_count(lk->fmcf, store_lookups);
+    ngx_http_fanout_count(lk->lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_LOOKUPS);
 
     return NGX_OK;
 }
@@ -188,10 +94,10 @@ ngx_http_fanout_lookup_post(ngx_http_fanout_lookup_t *lk, ngx_uint_t token)
 
 /*
  * The store call could not be posted: release the in-flight mark as a
- * store error; *answer is what the cache holds then.
+ * store error; *answer is what the zone holds then.
  */
 static void
-ngx_http_fanout_lookup_failed(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_lookup_failed(ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_str_t *key, uint32_t hash, ngx_uint_t token,
     ngx_http_fanout_answer_t *answer)
 {
@@ -200,12 +106,13 @@ ngx_http_fanout_lookup_failed(ngx_http_fanout_main_conf_t *fmcf,
     ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                   "fanout: cannot start the lookup of \"%V\"", key);
 
-    ngx_http_fanout_count(fmcf, store_errors);
+    ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_ERRORS);
 
     ngx_memzero(&failed, sizeof(ngx_http_fanout_answer_t));
     failed.state = NGX_HTTP_FANOUT_ERROR;
 
-    ngx_http_fanout_cache_put(fmcf, key, hash, token, &failed, answer);
+    ngx_http_fanout_answer_put(lmcf, key, hash, token, &failed, answer);
 }
 
 
@@ -213,28 +120,28 @@ ngx_http_fanout_lookup_failed(ngx_http_fanout_main_conf_t *fmcf,
  * Posts the lookup of ctx's stream, holding the in-flight mark token.
  * NGX_OK: *lkp is running; queue on it or not.  NGX_ERROR: nothing runs,
  * the mark is released as a store error and ctx->answer says what the
- * cache now holds.
+ * zone now holds.
  */
 ngx_int_t
-ngx_http_fanout_lookup_start(ngx_http_fanout_main_conf_t *fmcf,
-    ngx_http_fanout_loc_conf_t *flcf, ngx_http_fanout_ctx_t *ctx,
+ngx_http_fanout_lookup_start(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
     ngx_uint_t token, ngx_http_fanout_lookup_t **lkp)
 {
     ngx_http_fanout_lookup_t  *lk;
 
-    lk = ngx_http_fanout_lookup_create(fmcf, flcf, ctx);
+    lk = ngx_http_fanout_lookup_create(lmcf, llcf, ctx);
 
     if (lk == NULL || ngx_http_fanout_lookup_post(lk, token) != NGX_OK) {
         if (lk) {
             ngx_free(lk);
         }
 
-        ngx_http_fanout_lookup_failed(fmcf, &ctx->key, ctx->hash, token,
+        ngx_http_fanout_lookup_failed(lmcf, &ctx->key, ctx->hash, token,
                                       &ctx->answer);
         return NGX_ERROR;
     }
 
-    ngx_rbtree_insert(&fmcf->pending, &lk->sn.node);
+    ngx_rbtree_insert(&lmcf->pending, &lk->sn.node);
 
     *lkp = lk;
 
@@ -244,22 +151,22 @@ ngx_http_fanout_lookup_start(ngx_http_fanout_main_conf_t *fmcf,
 
 /*
  * Another worker is looking ctx's stream up: this worker watches the
- * shared cache for its answer, once for all of its requests.
+ * answers zone for its answer, once for all of its requests.
  */
 ngx_int_t
-ngx_http_fanout_lookup_watch(ngx_http_fanout_main_conf_t *fmcf,
-    ngx_http_fanout_loc_conf_t *flcf, ngx_http_fanout_ctx_t *ctx,
+ngx_http_fanout_lookup_watch(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
     ngx_http_fanout_lookup_t **lkp)
 {
     ngx_http_fanout_lookup_t  *lk;
 
-    lk = ngx_http_fanout_lookup_create(fmcf, flcf, ctx);
+    lk = ngx_http_fanout_lookup_create(lmcf, llcf, ctx);
     if (lk == NULL) {
         return NGX_ERROR;
     }
 
     lk->watching = 1;
-    ngx_rbtree_insert(&fmcf->pending, &lk->sn.node);
+    ngx_rbtree_insert(&lmcf->pending, &lk->sn.node);
     ngx_add_timer(&lk->watch, NGX_HTTP_FANOUT_POLL_MS);
 
     *lkp = lk;
@@ -283,7 +190,7 @@ ngx_http_fanout_lookup_wait(ngx_http_fanout_lookup_t *lk,
     ctx->phase = NGX_HTTP_FANOUT_PHASE_WAITING;
     ctx->request->main->blocked++;
 
-    ngx_add_timer(&ctx->deadline, lk->fmcf->lookup_timeout);
+    ngx_add_timer(&ctx->deadline, lk->lmcf->timeout);
 }
 
 
@@ -311,35 +218,33 @@ ngx_http_fanout_wake(ngx_http_request_t *r)
 }
 
 
-static void
-ngx_http_fanout_lookup_thread(void *data, ngx_log_t *log)
+/* In a pool thread. */
+static fo_status
+ngx_http_fanout_lookup_thread(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_lookup_t *lk = data;
+    ngx_http_fanout_lookup_t *lk = t->data;
 
     fo_store  *st;
 
-    st = ngx_http_fanout_store_get(lk->fmcf, &lk->err);
+    st = ngx_http_fanout_task_store(t);
     if (st == NULL) {
-        lk->rc = FO_ERR;
-        return;
+        return FO_ERR;
     }
 
-    lk->rc = fo_stream_lookup(st, lk->app, lk->stream, &lk->origin, &lk->err);
-
-    ngx_http_fanout_store_put(lk->fmcf, st);
+    return fo_stream_lookup(st, lk->app, lk->stream, &lk->origin, &t->err);
 }
 
 
 static void
-ngx_http_fanout_lookup_done(ngx_event_t *ev)
+ngx_http_fanout_lookup_done(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_lookup_t *lk = ev->data;
+    ngx_http_fanout_lookup_t *lk = t->data;
 
     ngx_http_fanout_answer_t  result, answer;
 
     ngx_http_fanout_lookup_result(lk, &result);
 
-    ngx_http_fanout_cache_put(lk->fmcf, &lk->sn.str,
+    ngx_http_fanout_answer_put(lk->lmcf, &lk->sn.str,
                               (uint32_t) lk->sn.node.key, lk->token, &result,
                               &answer);
 
@@ -348,7 +253,7 @@ ngx_http_fanout_lookup_done(ngx_event_t *ev)
 
 
 /*
- * The watch on another worker's lookup: re-read the shared cache.  Its
+ * The watch on another worker's lookup: re-read the answers zone.  Its
  * answer goes to this worker's waiters.  If the other worker died or
  * hangs past fanout_lookup_timeout (its mark is then stale), or the
  * answer was invalidated meanwhile, this worker looks up itself.
@@ -358,14 +263,14 @@ ngx_http_fanout_lookup_watcher(ngx_event_t *ev)
 {
     ngx_http_fanout_lookup_t *lk = ev->data;
 
-    ngx_uint_t                token;
-    ngx_queue_t              *q;
-    ngx_http_fanout_ctx_t    *ctx;
-    ngx_http_fanout_answer_t  answer;
+    ngx_uint_t                 token;
+    ngx_queue_t               *q;
+    ngx_http_fanout_ctx_t     *ctx;
+    ngx_http_fanout_answer_t   answer;
 
     token = 0;
 
-    switch (ngx_http_fanout_cache_get(lk->fmcf, &lk->sn.str,
+    switch (ngx_http_fanout_answer_get(lk->lmcf, &lk->sn.str,
                                       (uint32_t) lk->sn.node.key, lk->ttl,
                                       lk->negative_ttl, 0, &answer, &token))
     {
@@ -382,13 +287,13 @@ ngx_http_fanout_lookup_watcher(ngx_event_t *ev)
                  q = ngx_queue_next(q))
             {
                 ctx = ngx_queue_data(q, ngx_http_fanout_ctx_t, queue);
-                ngx_add_timer(&ctx->deadline, lk->fmcf->lookup_timeout);
+                ngx_add_timer(&ctx->deadline, lk->lmcf->timeout);
             }
 
             return;
         }
 
-        ngx_http_fanout_lookup_failed(lk->fmcf, &lk->sn.str,
+        ngx_http_fanout_lookup_failed(lk->lmcf, &lk->sn.str,
                                       (uint32_t) lk->sn.node.key, token,
                                       &answer);
         break;
@@ -409,7 +314,7 @@ ngx_http_fanout_lookup_finish(ngx_http_fanout_lookup_t *lk,
     ngx_queue_t            *q;
     ngx_http_fanout_ctx_t  *ctx;
 
-    ngx_rbtree_delete(&lk->fmcf->pending, &lk->sn.node);
+    ngx_rbtree_delete(&lk->lmcf->pending, &lk->sn.node);
 
     /*
      * Each waiter leaves the queue before it runs: running it may finish
@@ -435,25 +340,26 @@ ngx_http_fanout_lookup_finish(ngx_http_fanout_lookup_t *lk,
 }
 
 
-/* The store's reply as a cache answer; logs a failing store once. */
+/* The store's reply as an answer; logs a failing store once. */
 static void
 ngx_http_fanout_lookup_result(ngx_http_fanout_lookup_t *lk,
     ngx_http_fanout_answer_t *result)
 {
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_http_fanout_lookup_main_conf_t  *lmcf;
 
-    fmcf = lk->fmcf;
+    lmcf = lk->lmcf;
 
     ngx_memzero(result, sizeof(ngx_http_fanout_answer_t));
 
-    switch (lk->rc) {
+    switch (lk->task.rc) {
 
     case FO_OK:
         if (ngx_strcmp(lk->origin.status, FO_STATUS_BROADCASTING) != 0
             || !lk->origin.node_alive)
         {
             result->state = NGX_HTTP_FANOUT_GONE;
-            ngx_http_fanout_count(fmcf, store_gone);
+            ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_GONE);
             break;
         }
 
@@ -466,7 +372,8 @@ ngx_http_fanout_lookup_result(ngx_http_fanout_lookup_t *lk,
                           "port %d in the store", lk->app, lk->stream,
                           lk->origin.address, lk->origin.http_port);
             result->state = NGX_HTTP_FANOUT_ERROR;
-            ngx_http_fanout_count(fmcf, store_errors);
+            ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_ERRORS);
             break;
         }
 
@@ -475,29 +382,32 @@ ngx_http_fanout_lookup_result(ngx_http_fanout_lookup_t *lk,
                                           ngx_strnlen((u_char *)
                                                       lk->origin.session_id,
                                                       FO_ID_MAX));
-        ngx_http_fanout_count(fmcf, store_found);
+        ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_FOUND);
         break;
 
     case FO_NOT_FOUND:
         result->state = NGX_HTTP_FANOUT_GONE;
-        ngx_http_fanout_count(fmcf, store_gone);
+        ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_GONE);
         break;
 
     default:
         result->state = NGX_HTTP_FANOUT_ERROR;
-        ngx_http_fanout_count(fmcf, store_errors);
+        ngx_http_fanout_count(lmcf->metrics,
+                          NGX_HTTP_FANOUT_M_STORE_ERRORS);
 
-        if (!fmcf->store_failing) {
-            fmcf->store_failing = 1;
+        if (!lmcf->store_failing) {
+            lmcf->store_failing = 1;
             ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                          "fanout: store lookup failed: %s", lk->err.msg);
+                          "fanout: store lookup failed: %s", lk->task.err.msg);
         }
 
         return;
     }
 
-    if (fmcf->store_failing) {
-        fmcf->store_failing = 0;
+    if (lmcf->store_failing) {
+        lmcf->store_failing = 0;
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                       "fanout: store answers again");
     }

@@ -1,82 +1,431 @@
 /*
- * ngx_http_fanout_node.c — this edge as a node of the cluster.
+ * ngx_http_fanout_node_module — this edge as a node of the cluster.
  *
  * Worker 0 alone heartbeats (one record per edge, not per worker): a
  * timer on its event loop posts fo_node_heartbeat to the thread pool
  * every fanout_update_period.  The record carries role edge, the address
  * and group from the configuration, the machine's CPU use, this worker's
- * memory, how many streams the edge maps now, and its live viewers; the
- * same timer has the viewer counts reported (ngx_http_fanout_viewers.c).
+ * memory (ngx_http_fanout_node_load.c), and what the other modules add
+ * through their beat handlers: how many streams the edge maps now, and
+ * its live viewers.
  */
-#include "ngx_http_fanout_module.h"
+#include "ngx_http_fanout_node.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
 
 
-struct ngx_http_fanout_node_s {
-    ngx_thread_task_t             task;
-    ngx_event_t                   timer;
-    ngx_http_fanout_main_conf_t  *fmcf;
-    ngx_uint_t                    busy;         /* task posted, not done */
-    ngx_uint_t                    failing;
+typedef struct {
+    ngx_http_fanout_beat_pt     handler;
+    void                       *data;
+} ngx_http_fanout_beat_t;
 
-    /* read and written by the pool thread only while the task runs */
-    fo_node                       node;
-    fo_status                     rc;
-    fo_error                      err;
-    uint64_t                      cpu_busy;     /* previous /proc/stat */
-    uint64_t                      cpu_total;
+
+/* Worker 0's heartbeat; the task owns node and cpu while busy. */
+typedef struct {
+    ngx_http_fanout_task_t            task;
+    ngx_event_t                       timer;
+    ngx_http_fanout_node_main_conf_t *nmcf;
+    ngx_uint_t                        failing;
+    fo_node                           node;
+    ngx_http_fanout_cpu_t             cpu;
+} ngx_http_fanout_heartbeat_t;
+
+
+enum {
+    NGX_HTTP_FANOUT_M_HEARTBEATS = 0,
+    NGX_HTTP_FANOUT_M_HEARTBEAT_ERRORS
 };
 
 
+static void *ngx_http_fanout_node_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_fanout_node_init_main_conf(ngx_conf_t *cf, void *conf);
+static char *ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_fanout_node_default_id(ngx_conf_t *cf,
+    ngx_http_fanout_node_main_conf_t *nmcf);
+static ngx_int_t ngx_http_fanout_node_default_host(ngx_conf_t *cf,
+    ngx_str_t *host);
+static ngx_int_t ngx_http_fanout_node_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_fanout_node_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fanout_node_timer(ngx_event_t *ev);
-static void ngx_http_fanout_node_thread(void *data, ngx_log_t *log);
-static void ngx_http_fanout_node_done(ngx_event_t *ev);
-static void ngx_http_fanout_node_load(ngx_http_fanout_node_t *hb);
+static fo_status ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t);
+static void ngx_http_fanout_node_done(ngx_http_fanout_task_t *t);
 
 
-ngx_int_t
-ngx_http_fanout_node_init_worker(ngx_cycle_t *cycle,
-    ngx_http_fanout_main_conf_t *fmcf)
+static ngx_command_t  ngx_http_fanout_node_commands[] = {
+
+    { ngx_string("fanout_node_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_node_main_conf_t, id),
+      NULL },
+
+    { ngx_string("fanout_node_address"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_fanout_node_address,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("fanout_node_group"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_node_main_conf_t, group),
+      NULL },
+
+    { ngx_string("fanout_update_period"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_fanout_node_main_conf_t, update_period),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_fanout_node_module_ctx = {
+    NULL,                                   /* preconfiguration */
+    ngx_http_fanout_node_postconfiguration, /* postconfiguration */
+
+    ngx_http_fanout_node_create_main_conf,  /* create main configuration */
+    ngx_http_fanout_node_init_main_conf,    /* init main configuration */
+
+    NULL,                                   /* create server configuration */
+    NULL,                                   /* merge server configuration */
+
+    NULL,                                   /* create location configuration */
+    NULL                                    /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_fanout_node_module = {
+    NGX_MODULE_V1,
+    &ngx_http_fanout_node_module_ctx,       /* module context */
+    ngx_http_fanout_node_commands,          /* module directives */
+    NGX_HTTP_MODULE,                        /* module type */
+    NULL,                                   /* init master */
+    NULL,                                   /* init module */
+    ngx_http_fanout_node_init_process,      /* init process */
+    NULL,                                   /* init thread */
+    NULL,                                   /* exit thread */
+    NULL,                                   /* exit process */
+    NULL,                                   /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_fanout_metric_t  ngx_http_fanout_node_metrics[] = {
+    { ngx_string("heartbeats"), 0, "Heartbeats the store took." },
+    { ngx_string("heartbeat_errors"), 0,
+      "Heartbeats that failed or could not be started." }
+};
+
+
+static void *
+ngx_http_fanout_node_create_main_conf(ngx_conf_t *cf)
 {
-    fo_node                 *n;
-    ngx_http_fanout_node_t  *hb;
+    ngx_http_fanout_node_main_conf_t  *nmcf;
 
-    if (fmcf->update_period == 0 || ngx_worker != 0) {
+    nmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_fanout_node_main_conf_t));
+    if (nmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     nmcf->id, host, group = { 0, NULL };
+     */
+
+    nmcf->port = NGX_CONF_UNSET;
+    nmcf->update_period = NGX_CONF_UNSET_MSEC;
+
+    if (ngx_array_init(&nmcf->beats, cf->pool, 2,
+                       sizeof(ngx_http_fanout_beat_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return nmcf;
+}
+
+
+static char *
+ngx_http_fanout_node_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_fanout_node_main_conf_t *nmcf = conf;
+
+    if (ngx_http_fanout_store_uri(cf) == NULL) {
+        nmcf->update_period = 0;
+        return NGX_CONF_OK;         /* idle */
+    }
+
+    ngx_conf_init_msec_value(nmcf->update_period, 5000);
+
+    if (nmcf->id.data == NULL
+        && ngx_http_fanout_node_default_id(cf, nmcf) != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_fanout_check_id(cf, "fanout_node_id", &nmcf->id)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (nmcf->group.data == NULL) {
+        ngx_str_set(&nmcf->group, "default");
+    }
+
+    if (ngx_http_fanout_check_id(cf, "fanout_node_group", &nmcf->group)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (nmcf->host.data == NULL) {
+        if (ngx_http_fanout_node_default_host(cf, &nmcf->host) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        nmcf->port = 80;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* "edge-" + host name, with what an id cannot hold made '-'. */
+static char *
+ngx_http_fanout_node_default_id(ngx_conf_t *cf,
+    ngx_http_fanout_node_main_conf_t *nmcf)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_str_t   id;
+
+    len = ngx_min(5 + cf->cycle->hostname.len, FO_ID_MAX - 1);
+
+    id.data = ngx_pnalloc(cf->pool, len + 1);
+    if (id.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(id.data, "edge-", 5);
+    ngx_memcpy(p, cf->cycle->hostname.data, len - 5);
+
+    for ( /* void */ ; p < id.data + len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9')
+              || *p == '_' || *p == '.' || *p == '-'))
+        {
+            *p = '-';
+        }
+    }
+
+    id.data[len] = '\0';
+    id.len = len;
+    nmcf->id = id;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_fanout_node_address(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_node_main_conf_t *nmcf = conf;
+
+    ngx_str_t  *value, host;
+    ngx_url_t   u;
+
+    if (nmcf->host.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = value[1];
+    u.default_port = 80;
+    u.no_resolve = 1;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.uri.len
+        || u.host.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s in fanout_node_address \"%V\"",
+                           u.err ? u.err : "invalid host[:port]", &u.url);
+        return NGX_CONF_ERROR;
+    }
+
+    host = u.host;
+
+    /* the store holds a bare address: [v6] loses its brackets */
+    if (host.len > 2 && host.data[0] == '[') {
+        host.data++;
+        host.len -= 2;
+    }
+
+    if (host.len >= FO_ADDR_MAX) {
+        return "is too long";
+    }
+
+    nmcf->host.data = ngx_pnalloc(cf->pool, host.len + 1);
+    if (nmcf->host.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn(nmcf->host.data, host.data, host.len + 1);
+    nmcf->host.len = host.len;
+    nmcf->port = u.port;
+
+    return NGX_CONF_OK;
+}
+
+
+/* The first IPv4 address of an interface that is up and not loopback. */
+static ngx_int_t
+ngx_http_fanout_node_default_host(ngx_conf_t *cf, ngx_str_t *host)
+{
+    size_t           len;
+    struct ifaddrs  *ifs, *ifa;
+
+    host->data = ngx_pnalloc(cf->pool, NGX_INET_ADDRSTRLEN + 1);
+    if (host->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = 0;
+
+    if (getifaddrs(&ifs) == 0) {
+        for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
+            if (ifa->ifa_addr == NULL
+                || ifa->ifa_addr->sa_family != AF_INET
+                || !(ifa->ifa_flags & IFF_UP)
+                || (ifa->ifa_flags & IFF_LOOPBACK))
+            {
+                continue;
+            }
+
+            len = ngx_inet_ntop(AF_INET,
+                                &((struct sockaddr_in *) ifa->ifa_addr)
+                                    ->sin_addr,
+                                host->data, NGX_INET_ADDRSTRLEN);
+            break;
+        }
+
+        freeifaddrs(ifs);
+    }
+
+    if (len == 0) {
+        len = ngx_cpystrn(host->data, (u_char *) "127.0.0.1", 10) - host->data;
+    }
+
+    host->data[len] = '\0';
+    host->len = len;
+
+    return NGX_OK;
+}
+
+
+ngx_msec_t
+ngx_http_fanout_node_add_beat(ngx_conf_t *cf, ngx_http_fanout_beat_pt handler,
+    void *data)
+{
+    ngx_http_fanout_beat_t            *beat;
+    ngx_http_fanout_node_main_conf_t  *nmcf;
+
+    nmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fanout_node_module);
+
+    if (nmcf->update_period == 0) {
+        return 0;
+    }
+
+    beat = ngx_array_push(&nmcf->beats);
+    if (beat == NULL) {
+        return NGX_CONF_UNSET_MSEC;
+    }
+
+    beat->handler = handler;
+    beat->data = data;
+
+    return nmcf->update_period;
+}
+
+
+static ngx_int_t
+ngx_http_fanout_node_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_fanout_node_main_conf_t  *nmcf;
+
+    if (ngx_http_fanout_store_uri(cf) == NULL) {
         return NGX_OK;
     }
 
-    hb = ngx_pcalloc(cycle->pool, sizeof(ngx_http_fanout_node_t));
+    nmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fanout_node_module);
+
+    return ngx_http_fanout_metrics_add(cf, ngx_http_fanout_node_metrics,
+               sizeof(ngx_http_fanout_node_metrics)
+               / sizeof(ngx_http_fanout_metric_t), &nmcf->metrics);
+}
+
+
+static ngx_int_t
+ngx_http_fanout_node_init_process(ngx_cycle_t *cycle)
+{
+    fo_node                           *n;
+    ngx_http_fanout_heartbeat_t       *hb;
+    ngx_http_fanout_main_conf_t       *fmcf;
+    ngx_http_fanout_node_main_conf_t  *nmcf;
+
+    if ((ngx_process != NGX_PROCESS_WORKER
+         && ngx_process != NGX_PROCESS_SINGLE)
+        || ngx_worker != 0)
+    {
+        return NGX_OK;
+    }
+
+    nmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fanout_node_module);
+
+    if (nmcf == NULL || nmcf->update_period == 0) {
+        return NGX_OK;
+    }
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_fanout_module);
+
+    hb = ngx_pcalloc(cycle->pool, sizeof(ngx_http_fanout_heartbeat_t));
     if (hb == NULL) {
         return NGX_ERROR;
     }
 
-    hb->fmcf = fmcf;
+    hb->nmcf = nmcf;
 
     n = &hb->node;
-    (void) ngx_cpystrn((u_char *) n->id, fmcf->node_id.data, FO_ID_MAX);
-    (void) ngx_cpystrn((u_char *) n->ip, fmcf->node_host.data, FO_ADDR_MAX);
-    (void) ngx_cpystrn((u_char *) n->node_group, fmcf->node_group.data,
+    (void) ngx_cpystrn((u_char *) n->id, nmcf->id.data, FO_ID_MAX);
+    (void) ngx_cpystrn((u_char *) n->ip, nmcf->host.data, FO_ADDR_MAX);
+    (void) ngx_cpystrn((u_char *) n->node_group, nmcf->group.data,
                        FO_ID_MAX);
-    n->http_port = (int) fmcf->node_port;
+    n->http_port = (int) nmcf->port;
     n->rtmp_port = 0;
     n->role = FO_ROLE_EDGE;
 
-    hb->task.ctx = hb;
-    hb->task.handler = ngx_http_fanout_node_thread;
-    hb->task.event.data = hb;
-    hb->task.event.handler = ngx_http_fanout_node_done;
-    hb->task.event.log = cycle->log;
+    ngx_http_fanout_task_init(&hb->task, fmcf, ngx_http_fanout_node_beat,
+                              ngx_http_fanout_node_done, hb);
 
     hb->timer.handler = ngx_http_fanout_node_timer;
     hb->timer.data = hb;
     hb->timer.log = cycle->log;
     /* a shutting-down worker does not wait for the next beat */
     hb->timer.cancelable = 1;
-
-    fmcf->node = hb;
-
-    if (ngx_http_fanout_viewers_init_worker(cycle, fmcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
 
     /* the first beat right away, so the edge shows up as it starts */
     ngx_add_timer(&hb->timer, 1);
@@ -88,159 +437,95 @@ ngx_http_fanout_node_init_worker(ngx_cycle_t *cycle,
 static void
 ngx_http_fanout_node_timer(ngx_event_t *ev)
 {
-    ngx_http_fanout_node_t *hb = ev->data;
+    ngx_http_fanout_heartbeat_t *hb = ev->data;
 
-    ngx_uint_t                    viewers;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_uint_t                         i;
+    ngx_http_fanout_beat_t            *beat;
+    ngx_http_fanout_load_t             load;
+    ngx_http_fanout_node_main_conf_t  *nmcf;
 
-    fmcf = hb->fmcf;
+    nmcf = hb->nmcf;
 
     if (ngx_exiting) {
         return;
     }
 
-    /* the count and the reports: a task of their own, apart from the beat */
-    viewers = ngx_http_fanout_viewers_tick(fmcf);
+    /* the modules' own periodic work runs whether or not a beat does */
+    ngx_memzero(&load, sizeof(ngx_http_fanout_load_t));
+    beat = nmcf->beats.elts;
+
+    for (i = 0; i < nmcf->beats.nelts; i++) {
+        beat[i].handler(beat[i].data, &load);
+    }
 
     /* a beat still running (slow store) is not doubled */
-    if (!hb->busy) {
-        hb->node.active_streams = (int32_t) fmcf->sh->stats.mapped;
-        hb->node.viewers = (int32_t) ngx_min(viewers, NGX_MAX_INT32_VALUE);
+    if (!hb->task.busy) {
+        hb->node.active_streams = (int32_t) ngx_min(load.streams,
+                                                    NGX_MAX_INT32_VALUE);
+        hb->node.viewers = (int32_t) ngx_min(load.viewers,
+                                             NGX_MAX_INT32_VALUE);
 
-        if (ngx_thread_task_post(fmcf->thread_pool, &hb->task) == NGX_OK) {
-            hb->busy = 1;
-
-        } else {
-            ngx_http_fanout_count(fmcf, heartbeat_errors);
+        if (ngx_http_fanout_task_post(&hb->task) != NGX_OK) {
+            ngx_http_fanout_count(nmcf->metrics,
+                                  NGX_HTTP_FANOUT_M_HEARTBEAT_ERRORS);
         }
     }
 
-    ngx_add_timer(&hb->timer, fmcf->update_period);
+    ngx_add_timer(&hb->timer, nmcf->update_period);
 }
 
 
-static void
-ngx_http_fanout_node_thread(void *data, ngx_log_t *log)
+/* In a pool thread. */
+static fo_status
+ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_node_t *hb = data;
+    ngx_http_fanout_heartbeat_t *hb = t->data;
 
     fo_store  *st;
     uint64_t   calls;
 
-    st = ngx_http_fanout_store_get(hb->fmcf, &hb->err);
+    st = ngx_http_fanout_task_store(t);
     if (st == NULL) {
-        hb->rc = FO_ERR;
-        return;
+        return FO_ERR;
     }
 
-    ngx_http_fanout_node_load(hb);
+    hb->node.cpu = ngx_http_fanout_node_cpu(&hb->cpu, hb->node.cpu);
+    hb->node.memory = ngx_http_fanout_node_memory(hb->node.memory);
     hb->node.db_query_avg_ms = fo_store_avg_query_ms(st, &calls);
 
-    hb->rc = fo_node_heartbeat(st, &hb->node, &hb->err);
-
-    ngx_http_fanout_store_put(hb->fmcf, st);
+    return fo_node_heartbeat(st, &hb->node, &t->err);
 }
 
 
 static void
-ngx_http_fanout_node_done(ngx_event_t *ev)
+ngx_http_fanout_node_done(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_node_t *hb = ev->data;
+    ngx_http_fanout_heartbeat_t *hb = t->data;
 
-    hb->busy = 0;
+    ngx_log_t  *log;
 
-    if (hb->rc == FO_OK) {
-        ngx_http_fanout_count(hb->fmcf, heartbeats);
+    log = t->task.event.log;
+
+    if (t->rc == FO_OK) {
+        ngx_http_fanout_count(hb->nmcf->metrics,
+                              NGX_HTTP_FANOUT_M_HEARTBEATS);
 
         if (hb->failing) {
             hb->failing = 0;
-            ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+            ngx_log_error(NGX_LOG_NOTICE, log, 0,
                           "fanout: node \"%s\" heartbeats again", hb->node.id);
         }
 
         return;
     }
 
-    ngx_http_fanout_count(hb->fmcf, heartbeat_errors);
+    ngx_http_fanout_count(hb->nmcf->metrics,
+                          NGX_HTTP_FANOUT_M_HEARTBEAT_ERRORS);
 
     if (!hb->failing) {
         hb->failing = 1;
-        ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+        ngx_log_error(NGX_LOG_ERR, log, 0,
                       "fanout: heartbeat of node \"%s\" failed: %s",
-                      hb->node.id, hb->err.msg);
-    }
-}
-
-
-/*
- * In the pool thread: machine CPU use since the previous beat (percent of
- * all cores, /proc/stat) and this worker's resident memory (/proc/self/
- * statm).  A value that cannot be read stays 0.
- */
-static void
-ngx_http_fanout_node_load(ngx_http_fanout_node_t *hb)
-{
-    int                 fd;
-    ssize_t             n;
-    uint64_t            v[8], busy, total;
-    ngx_uint_t          i;
-    u_char              buf[256], *p, *last;
-
-    fd = open("/proc/stat", O_RDONLY);
-    if (fd != -1) {
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) close(fd);
-
-        if (n > 4 && ngx_strncmp(buf, "cpu ", 4) == 0) {
-            p = buf + 4;
-            last = buf + n;
-
-            /* user nice system idle iowait irq softirq steal */
-            for (i = 0; i < 8; i++) {
-                while (p < last && *p == ' ') {
-                    p++;
-                }
-
-                v[i] = 0;
-                while (p < last && *p >= '0' && *p <= '9') {
-                    v[i] = v[i] * 10 + (*p++ - '0');
-                }
-            }
-
-            total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-            busy = total - v[3] - v[4];
-
-            if (hb->cpu_total && total > hb->cpu_total
-                && busy >= hb->cpu_busy)
-            {
-                hb->node.cpu = 100.0 * (double) (busy - hb->cpu_busy)
-                               / (double) (total - hb->cpu_total);
-            }
-
-            hb->cpu_busy = busy;
-            hb->cpu_total = total;
-        }
-    }
-
-    fd = open("/proc/self/statm", O_RDONLY);
-    if (fd != -1) {
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) close(fd);
-
-        if (n > 0) {
-            p = buf;
-            last = buf + n;
-
-            while (p < last && *p != ' ') {         /* size */
-                p++;
-            }
-
-            v[0] = 0;
-            while (++p < last && *p >= '0' && *p <= '9') {
-                v[0] = v[0] * 10 + (*p - '0');      /* resident */
-            }
-
-            hb->node.memory = (int64_t) (v[0] * ngx_pagesize);
-        }
+                      hb->node.id, t->err.msg);
     }
 }

@@ -129,27 +129,20 @@ ngx_http_fanout_file_kind(const ngx_http_fanout_seg_t *file, size_t *base_len,
 }
 
 
-ngx_http_fanout_uri_rc_e
-ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
-    ngx_http_fanout_uri_t *out)
+/*
+ * Pass 1: every byte and every segment, whatever the layout.  The first
+ * NGX_HTTP_FANOUT_SEGS segments go to segs; *n counts them all, and
+ * *trailing says the path ends in "/".
+ */
+static ngx_http_fanout_uri_rc_e
+ngx_http_fanout_split(const unsigned char *path, size_t len,
+    ngx_http_fanout_seg_t *segs, size_t *n, int *trailing)
 {
-    size_t                   i, start, n, seg_len, base_len, stream_len;
-    int                      trailing;
-    const unsigned char     *stream;
-    ngx_http_fanout_kind_e   kind;
-    ngx_http_fanout_seg_t    segs[NGX_HTTP_FANOUT_SEGS];
+    size_t  i, start, seg_len;
 
-    if (path == 0 || len == 0 || path[0] != '/'
-        || len > NGX_HTTP_FANOUT_PATH_MAX)
-    {
-        return NGX_HTTP_FANOUT_URI_BAD;
-    }
-
-    /* Pass 1: every byte and every segment, whatever the layout. */
-
-    n = 0;
+    *n = 0;
+    *trailing = 0;
     start = 1;
-    trailing = 0;
 
     for (i = 1; i <= len; i++) {
 
@@ -164,7 +157,7 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
 
         if (seg_len == 0) {
             if (i == len) {
-                trailing = 1;       /* "/LiveApp/streams/" */
+                *trailing = 1;      /* "/LiveApp/streams/" */
                 break;
             }
             return NGX_HTTP_FANOUT_URI_BAD;     /* "//" */
@@ -176,13 +169,39 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
             return NGX_HTTP_FANOUT_URI_BAD;
         }
 
-        if (n < NGX_HTTP_FANOUT_SEGS) {
-            segs[n].p = path + start;
-            segs[n].len = seg_len;
+        if (*n < NGX_HTTP_FANOUT_SEGS) {
+            segs[*n].p = path + start;
+            segs[*n].len = seg_len;
         }
 
-        n++;
+        (*n)++;
         start = i + 1;
+    }
+
+    return NGX_HTTP_FANOUT_URI_OK;
+}
+
+
+ngx_http_fanout_uri_rc_e
+ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
+    ngx_http_fanout_uri_t *out)
+{
+    size_t                    n, base_len, stream_len;
+    int                       trailing;
+    const unsigned            char      *stream;
+    ngx_http_fanout_kind_e    kind;
+    ngx_http_fanout_uri_rc_e  rc;
+    ngx_http_fanout_seg_t     segs[NGX_HTTP_FANOUT_SEGS];
+
+    if (path == 0 || len == 0 || path[0] != '/'
+        || len > NGX_HTTP_FANOUT_PATH_MAX)
+    {
+        return NGX_HTTP_FANOUT_URI_BAD;
+    }
+
+    rc = ngx_http_fanout_split(path, len, segs, &n, &trailing);
+    if (rc != NGX_HTTP_FANOUT_URI_OK) {
+        return rc;
     }
 
     /* Pass 2: the layout. */

@@ -18,92 +18,19 @@
  * its node is not counted (viewer_streams_full).
  *
  * Worker 0 counts and reports them: ngx_http_fanout_viewers_report.c.
+ * This file: the recorder.
  */
 #include "ngx_http_fanout_viewers.h"
 
 
 static uint64_t ngx_http_fanout_viewer_key(ngx_http_request_t *r,
-    ngx_http_fanout_loc_conf_t *flcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_viewers_loc_conf_t *vlcf, ngx_http_fanout_ctx_t *ctx,
     ngx_uint_t kind);
-static void ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
-    ngx_str_t *skey, uint32_t shash, ngx_uint_t kind, uint64_t vkey);
+static void ngx_http_fanout_viewers_record(
+    ngx_http_fanout_viewers_main_conf_t *vmcf, ngx_str_t *skey, uint32_t shash,
+    ngx_uint_t kind, uint64_t vkey);
 static ngx_http_fanout_vstream_t *ngx_http_fanout_vstream_get(
-    ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key, uint32_t hash);
-
-
-ngx_int_t
-ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_http_fanout_main_conf_t  *ofmcf = data;
-
-    size_t                        free, len;
-    ngx_uint_t                    nviewers;
-    ngx_slab_pool_t              *pool;
-    ngx_http_fanout_vshctx_t     *vsh;
-    ngx_http_fanout_main_conf_t  *fmcf;
-
-    fmcf = shm_zone->data;
-
-    if (ofmcf) {
-        /* reload: the viewers seen so far stay counted */
-        fmcf->vsh = ofmcf->vsh;
-        fmcf->vpool = ofmcf->vpool;
-        return NGX_OK;
-    }
-
-    pool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-    fmcf->vpool = pool;
-
-    if (shm_zone->shm.exists) {
-        fmcf->vsh = pool->data;
-        return NGX_OK;
-    }
-
-    vsh = ngx_slab_calloc(pool, sizeof(ngx_http_fanout_vshctx_t));
-    if (vsh == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_rbtree_init(&vsh->rbtree, &vsh->sentinel, ngx_str_rbtree_insert_value);
-    ngx_queue_init(&vsh->streams);
-
-    len = sizeof(" in fanout_viewer_zone \"\"") + shm_zone->shm.name.len;
-
-    pool->log_ctx = ngx_slab_alloc(pool, len);
-    if (pool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(pool->log_ctx, " in fanout_viewer_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    /* a full zone is handled: the stream is not counted, and said so */
-    pool->log_nomem = 0;
-
-    /* 3/4 of the free pages for viewers, the rest for stream nodes */
-    free = pool->pfree * ngx_pagesize;
-
-    nviewers = free / 4 * 3 / sizeof(ngx_http_fanout_viewer_t);
-    vsh->nbuckets = nviewers / NGX_HTTP_FANOUT_WAYS;
-
-    if (vsh->nbuckets == 0) {
-        return NGX_ERROR;
-    }
-
-    vsh->viewers = ngx_slab_calloc(pool, vsh->nbuckets * NGX_HTTP_FANOUT_WAYS
-                                         * sizeof(ngx_http_fanout_viewer_t));
-    if (vsh->viewers == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* nodes take 128 bytes of slab for ordinary names, 512 at most */
-    vsh->max_streams = ngx_max(pool->pfree * ngx_pagesize / 128, 1);
-
-    pool->data = vsh;
-    fmcf->vsh = vsh;
-
-    return NGX_OK;
-}
+    ngx_http_fanout_viewers_main_conf_t *vmcf, ngx_str_t *key, uint32_t hash);
 
 
 /*
@@ -114,10 +41,10 @@ ngx_http_fanout_viewers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 ngx_int_t
 ngx_http_fanout_viewers_handler(ngx_http_request_t *r)
 {
-    ngx_uint_t                    kind;
-    ngx_http_fanout_ctx_t        *ctx;
-    ngx_http_fanout_loc_conf_t   *flcf;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_uint_t                            kind;
+    ngx_http_fanout_ctx_t                *ctx;
+    ngx_http_fanout_viewers_loc_conf_t   *vlcf;
+    ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
     if (r != r->main || r->method != NGX_HTTP_GET) {
         return NGX_OK;
@@ -129,11 +56,12 @@ ngx_http_fanout_viewers_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_module);
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_module);
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_viewers_module);
+    vmcf = ngx_http_get_module_main_conf(r,
+                                         ngx_http_fanout_viewers_module);
 
     /* without a heartbeat nothing would report, or clear, the entries */
-    if (!flcf->viewers || fmcf->vsh == NULL || fmcf->update_period == 0) {
+    if (!vlcf->viewers || vmcf->sh == NULL || vmcf->period == 0) {
         return NGX_OK;
     }
 
@@ -160,8 +88,8 @@ ngx_http_fanout_viewers_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ngx_http_fanout_viewers_record(fmcf, &ctx->key, ctx->hash, kind,
-                                   ngx_http_fanout_viewer_key(r, flcf, ctx,
+    ngx_http_fanout_viewers_record(vmcf, &ctx->key, ctx->hash, kind,
+                                   ngx_http_fanout_viewer_key(r, vlcf, ctx,
                                                               kind));
 
     return NGX_OK;
@@ -188,13 +116,13 @@ ngx_http_fanout_hash64(uint64_t h, u_char *p, size_t len)
  */
 static uint64_t
 ngx_http_fanout_viewer_key(ngx_http_request_t *r,
-    ngx_http_fanout_loc_conf_t *flcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_viewers_loc_conf_t *vlcf, ngx_http_fanout_ctx_t *ctx,
     ngx_uint_t kind)
 {
-    u_char           tag;
-    uint64_t         h;
-    ngx_str_t       *name, value;
-    ngx_uint_t       i;
+    u_char            tag;
+    uint64_t          h;
+    ngx_str_t        *name, value;
+    ngx_uint_t        i;
     struct sockaddr  *sa;
 
     h = ngx_http_fanout_hash64(0xcbf29ce484222325ULL, ctx->key.data,
@@ -202,9 +130,9 @@ ngx_http_fanout_viewer_key(ngx_http_request_t *r,
     tag = (u_char) kind;
     h = ngx_http_fanout_hash64(h, &tag, 1);
 
-    name = flcf->viewer_args->elts;
+    name = vlcf->args->elts;
 
-    for (i = 0; i < flcf->viewer_args->nelts; i++) {
+    for (i = 0; i < vlcf->args->nelts; i++) {
         if (ngx_http_arg(r, name[i].data, name[i].len, &value) == NGX_OK
             && value.len)
         {
@@ -256,7 +184,7 @@ done:
 
 
 static void
-ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_viewers_record(ngx_http_fanout_viewers_main_conf_t *vmcf,
     ngx_str_t *skey, uint32_t shash, ngx_uint_t kind, uint64_t vkey)
 {
     uint32_t                    now, tag;
@@ -265,16 +193,16 @@ ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
     ngx_http_fanout_vshctx_t   *vsh;
     ngx_http_fanout_vstream_t  *st;
 
-    vsh = fmcf->vsh;
+    vsh = vmcf->sh;
     now = (uint32_t) ngx_current_msec;
 
-    ngx_shmtx_lock(&fmcf->vpool->mutex);
+    ngx_shmtx_lock(&vmcf->pool->mutex);
 
-    st = ngx_http_fanout_vstream_get(fmcf, skey, shash);
+    st = ngx_http_fanout_vstream_get(vmcf, skey, shash);
 
     if (st == NULL) {
-        ngx_shmtx_unlock(&fmcf->vpool->mutex);
-        ngx_http_fanout_count(fmcf, viewer_streams_full);
+        ngx_shmtx_unlock(&vmcf->pool->mutex);
+        ngx_http_fanout_count(vmcf->metrics, NGX_HTTP_FANOUT_MV_STREAMS_FULL);
         return;
     }
 
@@ -283,7 +211,7 @@ ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
         st->seen = now;
     }
 
-    tag = (uint32_t) ((u_char *) st - (u_char *) fmcf->vpool) | kind;
+    tag = (uint32_t) ((u_char *) st - (u_char *) vmcf->pool) | kind;
 
     b = &vsh->viewers[(vkey ^ (vkey >> 32)) % vsh->nbuckets
                       * NGX_HTTP_FANOUT_WAYS];
@@ -295,7 +223,7 @@ ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
 
         if (v->key == vkey && v->stream == tag) {
             v->seen = now;
-            ngx_shmtx_unlock(&fmcf->vpool->mutex);
+            ngx_shmtx_unlock(&vmcf->pool->mutex);
             return;
         }
 
@@ -304,7 +232,7 @@ ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
         }
 
         if (v->key == 0
-            || ngx_http_fanout_expired(now, v->seen, fmcf->viewer_window))
+            || ngx_http_fanout_expired(now, v->seen, vmcf->window))
         {
             take = v;
 
@@ -316,26 +244,26 @@ ngx_http_fanout_viewers_record(ngx_http_fanout_main_conf_t *fmcf,
     if (take == NULL) {
         /* the bucket is full of live viewers: the least recent goes */
         take = oldest;
-        ngx_http_fanout_count(fmcf, viewer_evictions);
+        ngx_http_fanout_count(vmcf->metrics, NGX_HTTP_FANOUT_MV_EVICTIONS);
     }
 
     take->key = vkey;
     take->seen = now;
     take->stream = tag;
 
-    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
 }
 
 
 /* The stream's node, created if needed; NULL when there is no room. */
 static ngx_http_fanout_vstream_t *
-ngx_http_fanout_vstream_get(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
-    uint32_t hash)
+ngx_http_fanout_vstream_get(ngx_http_fanout_viewers_main_conf_t *vmcf,
+    ngx_str_t *key, uint32_t hash)
 {
     ngx_http_fanout_vshctx_t   *vsh;
     ngx_http_fanout_vstream_t  *st;
 
-    vsh = fmcf->vsh;
+    vsh = vmcf->sh;
 
     st = (ngx_http_fanout_vstream_t *) ngx_str_rbtree_lookup(&vsh->rbtree, key,
                                                              hash);
@@ -347,7 +275,7 @@ ngx_http_fanout_vstream_get(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
         return NULL;
     }
 
-    st = ngx_slab_alloc_locked(fmcf->vpool,
+    st = ngx_slab_alloc_locked(vmcf->pool,
                                offsetof(ngx_http_fanout_vstream_t, key)
                                + key->len);
     if (st == NULL) {
@@ -371,12 +299,12 @@ ngx_http_fanout_vstream_get(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
 
 
 void
-ngx_http_fanout_vstream_free(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_vstream_free(ngx_http_fanout_viewers_main_conf_t *vmcf,
     ngx_http_fanout_vstream_t *st)
 {
-    ngx_rbtree_delete(&fmcf->vsh->rbtree, &st->sn.node);
+    ngx_rbtree_delete(&vmcf->sh->rbtree, &st->sn.node);
     ngx_queue_remove(&st->queue);
-    fmcf->vsh->nstreams--;
+    vmcf->sh->nstreams--;
 
-    ngx_slab_free_locked(fmcf->vpool, st);
+    ngx_slab_free_locked(vmcf->pool, st);
 }

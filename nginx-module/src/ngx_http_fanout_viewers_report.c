@@ -2,8 +2,9 @@
  * ngx_http_fanout_viewers_report.c — worker 0 counts the viewers of
  * ngx_http_fanout_viewers.c's zone and reports them to the store.
  *
- * Worker 0, on its heartbeat timer (every fanout_update_period), posts
- * one thread-pool task that counts the live entries of each stream and
+ * Worker 0, at every heartbeat of this node (every fanout_update_period,
+ * ngx_http_fanout_node.c calls ngx_http_fanout_viewers_beat), posts one
+ * thread-pool task that counts the live entries of each stream and
  * clears expired ones (the whole table: on the event loop that would stall
  * the worker, 2.5 ms for a 4m zone), then calls fo_viewers_report for
  * every stream with viewers, and with zeros for a stream whose viewers
@@ -28,93 +29,98 @@ typedef struct {
 } ngx_http_fanout_report_t;
 
 
-/* Worker 0's reporter; the task owns what follows busy while it runs. */
+/* Worker 0's reporter; the task owns what follows failing while busy. */
 struct ngx_http_fanout_reporter_s {
-    ngx_thread_task_t           task;
-    ngx_http_fanout_main_conf_t *fmcf;
+    ngx_http_fanout_task_t      task;
+    ngx_http_fanout_viewers_main_conf_t *vmcf;
+    char                       *node_id;
     ngx_uint_t                  cap;
-    ngx_uint_t                  busy;
     ngx_uint_t                  failing;
 
     uint32_t                    now;        /* the tick's ngx_current_msec */
     ngx_http_fanout_report_t   *reports;
     ngx_uint_t                  nreports;
     ngx_uint_t                  errors;
-    fo_error                    err;
 };
 
 
 static void ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp);
-static void ngx_http_fanout_report_thread(void *data, ngx_log_t *log);
-static void ngx_http_fanout_report_done(ngx_event_t *ev);
+static void ngx_http_fanout_viewers_count_chunk(
+    ngx_http_fanout_viewers_main_conf_t *vmcf, uint32_t now, ngx_uint_t start,
+    ngx_uint_t end);
+static void ngx_http_fanout_viewers_publish(ngx_http_fanout_reporter_t *rp);
+static fo_status ngx_http_fanout_report_thread(ngx_http_fanout_task_t *t);
+static void ngx_http_fanout_report_send(ngx_http_fanout_reporter_t *rp,
+    fo_store *st);
+static void ngx_http_fanout_report_done(ngx_http_fanout_task_t *t);
 
 
 /* Worker 0, at start: the reporter and its report array. */
 ngx_int_t
-ngx_http_fanout_viewers_init_worker(ngx_cycle_t *cycle,
-    ngx_http_fanout_main_conf_t *fmcf)
+ngx_http_fanout_viewers_init_reporter(ngx_cycle_t *cycle,
+    ngx_http_fanout_viewers_main_conf_t *vmcf)
 {
-    ngx_http_fanout_reporter_t  *rp;
+    ngx_http_fanout_reporter_t        *rp;
+    ngx_http_fanout_node_main_conf_t  *nmcf;
 
-    if (fmcf->vsh == NULL) {
-        return NGX_OK;
-    }
+    nmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_fanout_node_module);
 
     rp = ngx_pcalloc(cycle->pool, sizeof(ngx_http_fanout_reporter_t));
     if (rp == NULL) {
         return NGX_ERROR;
     }
 
-    rp->fmcf = fmcf;
-    rp->cap = fmcf->vsh->max_streams;
+    rp->vmcf = vmcf;
+    rp->node_id = (char *) nmcf->id.data;
+    rp->cap = vmcf->sh->max_streams;
     rp->reports = ngx_palloc(cycle->pool,
                              rp->cap * sizeof(ngx_http_fanout_report_t));
     if (rp->reports == NULL) {
         return NGX_ERROR;
     }
 
-    rp->task.ctx = rp;
-    rp->task.handler = ngx_http_fanout_report_thread;
-    rp->task.event.data = rp;
-    rp->task.event.handler = ngx_http_fanout_report_done;
-    rp->task.event.log = cycle->log;
+    ngx_http_fanout_task_init(&rp->task, vmcf->fmcf,
+                              ngx_http_fanout_report_thread,
+                              ngx_http_fanout_report_done, rp);
 
-    fmcf->reporter = rp;
+    vmcf->reporter = rp;
 
     return NGX_OK;
 }
 
 
 /*
- * Worker 0, every fanout_update_period: post the count and the reports,
- * unless the previous ones are still running (slow store).  Returns the
- * edge's live viewers (HLS + DASH) at the last count, for its heartbeat.
+ * Worker 0, at every heartbeat: post the count and the reports, unless
+ * the previous ones are still running (slow store).  The heartbeat
+ * carries the edge's live viewers (HLS + DASH) at the last count.
  */
-ngx_uint_t
-ngx_http_fanout_viewers_tick(ngx_http_fanout_main_conf_t *fmcf)
+void
+ngx_http_fanout_viewers_beat(void *data, ngx_http_fanout_load_t *load)
 {
+    ngx_http_fanout_viewers_main_conf_t *vmcf = data;
+
     ngx_http_fanout_reporter_t  *rp;
 
-    rp = fmcf->reporter;
+    rp = vmcf->reporter;
 
     if (rp == NULL) {
-        return 0;
+        return;
     }
 
-    if (!rp->busy) {
+    if (!rp->task.busy) {
         rp->now = (uint32_t) ngx_current_msec;
         rp->nreports = 0;
         rp->errors = 0;
 
-        if (ngx_thread_task_post(fmcf->thread_pool, &rp->task) == NGX_OK) {
-            rp->busy = 1;
-
-        } else {
-            ngx_http_fanout_count(fmcf, viewer_report_errors);
+        if (ngx_http_fanout_task_post(&rp->task) != NGX_OK) {
+            ngx_http_fanout_count(vmcf->metrics,
+                                  NGX_HTTP_FANOUT_MV_REPORT_ERRORS);
         }
     }
 
-    return fmcf->sh->stats.viewers_hls + fmcf->sh->stats.viewers_dash;
+    load->viewers = vmcf->metrics[NGX_HTTP_FANOUT_MV_HLS]
+                    + vmcf->metrics[NGX_HTTP_FANOUT_MV_DASH];
 }
 
 
@@ -131,21 +137,17 @@ ngx_http_fanout_viewers_tick(ngx_http_fanout_main_conf_t *fmcf)
 static void
 ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
 {
-    uint32_t                      now;
-    ngx_uint_t                    i, end, total, streams, hls, dash;
-    ngx_queue_t                  *q, *next;
-    ngx_http_fanout_viewer_t     *v;
-    ngx_http_fanout_vshctx_t     *vsh;
-    ngx_http_fanout_report_t     *rep;
-    ngx_http_fanout_vstream_t    *st;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_uint_t                            i, end, total;
+    ngx_queue_t                          *q;
+    ngx_http_fanout_vshctx_t             *vsh;
+    ngx_http_fanout_vstream_t            *st;
+    ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
-    fmcf = rp->fmcf;
-    vsh = fmcf->vsh;
-    now = rp->now;
+    vmcf = rp->vmcf;
+    vsh = vmcf->sh;
     total = vsh->nbuckets * NGX_HTTP_FANOUT_WAYS;
 
-    ngx_shmtx_lock(&fmcf->vpool->mutex);
+    ngx_shmtx_lock(&vmcf->pool->mutex);
 
     for (q = ngx_queue_head(&vsh->streams);
          q != ngx_queue_sentinel(&vsh->streams);
@@ -156,36 +158,64 @@ ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
         st->counting[1] = 0;
     }
 
-    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
 
     for (i = 0; i < total; i = end) {
         end = ngx_min(i + NGX_HTTP_FANOUT_CHUNK, total);
-
-        ngx_shmtx_lock(&fmcf->vpool->mutex);
-
-        for (v = &vsh->viewers[i]; v < &vsh->viewers[end]; v++) {
-            if (v->key == 0) {
-                continue;
-            }
-
-            if (ngx_http_fanout_expired(now, v->seen, fmcf->viewer_window)) {
-                v->key = 0;
-                continue;
-            }
-
-            st = (ngx_http_fanout_vstream_t *)
-                     ((u_char *) fmcf->vpool + (v->stream & ~1u));
-            st->counting[v->stream & 1]++;
-        }
-
-        ngx_shmtx_unlock(&fmcf->vpool->mutex);
+        ngx_http_fanout_viewers_count_chunk(vmcf, rp->now, i, end);
     }
 
+    ngx_http_fanout_viewers_publish(rp);
+}
+
+
+/* Entries start to end: each live one counts for its stream. */
+static void
+ngx_http_fanout_viewers_count_chunk(ngx_http_fanout_viewers_main_conf_t *vmcf,
+    uint32_t now, ngx_uint_t start, ngx_uint_t end)
+{
+    ngx_http_fanout_viewer_t   *v;
+    ngx_http_fanout_vstream_t  *st;
+
+    ngx_shmtx_lock(&vmcf->pool->mutex);
+
+    for (v = &vmcf->sh->viewers[start]; v < &vmcf->sh->viewers[end]; v++) {
+        if (v->key == 0) {
+            continue;
+        }
+
+        if (ngx_http_fanout_expired(now, v->seen, vmcf->window)) {
+            v->key = 0;
+            continue;
+        }
+
+        st = (ngx_http_fanout_vstream_t *)
+                 ((u_char *) vmcf->pool + (v->stream & ~1u));
+        st->counting[v->stream & 1]++;
+    }
+
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
+}
+
+
+/* The counts as the live ones, the gauges and rp's reports. */
+static void
+ngx_http_fanout_viewers_publish(ngx_http_fanout_reporter_t *rp)
+{
+    ngx_uint_t                            streams, hls, dash;
+    ngx_queue_t                          *q, *next;
+    ngx_http_fanout_vshctx_t             *vsh;
+    ngx_http_fanout_report_t             *rep;
+    ngx_http_fanout_vstream_t            *st;
+    ngx_http_fanout_viewers_main_conf_t  *vmcf;
+
+    vmcf = rp->vmcf;
+    vsh = vmcf->sh;
     hls = 0;
     dash = 0;
     streams = 0;
 
-    ngx_shmtx_lock(&fmcf->vpool->mutex);
+    ngx_shmtx_lock(&vmcf->pool->mutex);
 
     for (q = ngx_queue_head(&vsh->streams);
          q != ngx_queue_sentinel(&vsh->streams);
@@ -207,8 +237,8 @@ ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
             st->zero_tries--;
 
         } else {
-            if (ngx_http_fanout_expired(now, st->seen, fmcf->viewer_window)) {
-                ngx_http_fanout_vstream_free(fmcf, st);
+            if (ngx_http_fanout_expired(rp->now, st->seen, vmcf->window)) {
+                ngx_http_fanout_vstream_free(vmcf, st);
             }
 
             continue;
@@ -227,44 +257,55 @@ ngx_http_fanout_viewers_count(ngx_http_fanout_reporter_t *rp)
         rep->rc = FO_ERR;
     }
 
-    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
 
-    fmcf->sh->stats.viewers_hls = hls;
-    fmcf->sh->stats.viewers_dash = dash;
-    fmcf->sh->stats.viewer_streams = streams;
+    vmcf->metrics[NGX_HTTP_FANOUT_MV_HLS] = hls;
+    vmcf->metrics[NGX_HTTP_FANOUT_MV_DASH] = dash;
+    vmcf->metrics[NGX_HTTP_FANOUT_MV_STREAMS] = streams;
 }
 
 
-/*
- * In a pool thread: the count, then one fo_viewers_report per stream,
- * within one update period (a slow store must not make every report
- * stale: what is left is sent next period, counted afresh).
- */
-static void
-ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
+/* In a pool thread: the count, then the reports. */
+static fo_status
+ngx_http_fanout_report_thread(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_reporter_t *rp = data;
+    ngx_http_fanout_reporter_t *rp = t->data;
 
-    char                       app[FO_ID_MAX], stream[FO_STREAM_MAX];
-    u_char                    *slash;
-    fo_error                   err;
-    fo_store                  *st;
-    ngx_uint_t                 i;
-    ngx_msec_t                 start;
-    struct timespec            ts;
-    ngx_http_fanout_report_t  *rep;
+    fo_store  *st;
 
     ngx_http_fanout_viewers_count(rp);
 
     if (rp->nreports == 0) {
-        return;
+        return FO_OK;
     }
 
-    st = ngx_http_fanout_store_get(rp->fmcf, &rp->err);
+    st = ngx_http_fanout_task_store(t);
     if (st == NULL) {
         rp->errors = rp->nreports;
-        return;
+        return FO_ERR;
     }
+
+    ngx_http_fanout_report_send(rp, st);
+
+    return rp->errors ? FO_ERR : FO_OK;
+}
+
+
+/*
+ * In a pool thread: one fo_viewers_report per stream, within one update
+ * period (a slow store must not make every report stale: what is left is
+ * sent next period, counted afresh).
+ */
+static void
+ngx_http_fanout_report_send(ngx_http_fanout_reporter_t *rp, fo_store *st)
+{
+    char                       app[FO_ID_MAX], stream[FO_STREAM_MAX];
+    u_char                    *slash;
+    fo_error                   err;
+    ngx_uint_t                 i;
+    ngx_msec_t                 start;
+    struct timespec            ts;
+    ngx_http_fanout_report_t  *rep;
 
     (void) clock_gettime(CLOCK_MONOTONIC, &ts);
     start = (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -283,12 +324,12 @@ ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
         ngx_memcpy(stream, slash + 1, rep->key + rep->key_len - slash - 1);
         stream[rep->key + rep->key_len - slash - 1] = '\0';
 
-        rep->rc = fo_viewers_report(st, (char *) rp->fmcf->node_id.data, app,
-                                    stream, rep->live[0], rep->live[1], &err);
+        rep->rc = fo_viewers_report(st, rp->node_id, app, stream,
+                                    rep->live[0], rep->live[1], &err);
 
         if (rep->rc != FO_OK && rep->rc != FO_NOT_FOUND) {
             if (rp->errors++ == 0) {
-                rp->err = err;
+                rp->task.err = err;
             }
         }
 
@@ -296,11 +337,11 @@ ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
 
         if (i + 1 < rp->nreports
             && (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - start
-               >= rp->fmcf->update_period)
+               >= rp->vmcf->period)
         {
             if (rp->errors == 0) {
-                (void) ngx_snprintf((u_char *) rp->err.msg,
-                                    sizeof(rp->err.msg),
+                (void) ngx_snprintf((u_char *) rp->task.err.msg,
+                                    sizeof(rp->task.err.msg),
                                     "the store is slow: %ui left for the next "
                                     "period%Z", rp->nreports - i - 1);
             }
@@ -309,8 +350,6 @@ ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
             break;
         }
     }
-
-    ngx_http_fanout_store_put(rp->fmcf, st);
 }
 
 
@@ -319,21 +358,20 @@ ngx_http_fanout_report_thread(void *data, ngx_log_t *log)
  * broadcast that is gone (FO_NOT_FOUND) is not an error: it was deleted.
  */
 static void
-ngx_http_fanout_report_done(ngx_event_t *ev)
+ngx_http_fanout_report_done(ngx_http_fanout_task_t *t)
 {
-    ngx_http_fanout_reporter_t *rp = ev->data;
+    ngx_http_fanout_reporter_t *rp = t->data;
 
-    ngx_str_t                     key;
-    ngx_uint_t                    i, sent;
-    ngx_http_fanout_report_t     *rep;
-    ngx_http_fanout_vstream_t    *st;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_str_t                             key;
+    ngx_uint_t                            i, sent;
+    ngx_http_fanout_report_t             *rep;
+    ngx_http_fanout_vstream_t            *st;
+    ngx_http_fanout_viewers_main_conf_t  *vmcf;
 
-    fmcf = rp->fmcf;
-    rp->busy = 0;
+    vmcf = rp->vmcf;
     sent = 0;
 
-    ngx_shmtx_lock(&fmcf->vpool->mutex);
+    ngx_shmtx_lock(&vmcf->pool->mutex);
 
     for (i = 0; i < rp->nreports; i++) {
         rep = &rp->reports[i];
@@ -352,31 +390,33 @@ ngx_http_fanout_report_done(ngx_event_t *ev)
         key.len = rep->key_len;
 
         st = (ngx_http_fanout_vstream_t *)
-                 ngx_str_rbtree_lookup(&fmcf->vsh->rbtree, &key, rep->hash);
+                 ngx_str_rbtree_lookup(&vmcf->sh->rbtree, &key, rep->hash);
 
         if (st && st->live[0] == 0 && st->live[1] == 0) {
             st->zero_tries = 0;
         }
     }
 
-    ngx_shmtx_unlock(&fmcf->vpool->mutex);
+    ngx_shmtx_unlock(&vmcf->pool->mutex);
 
-    (void) ngx_atomic_fetch_add(&fmcf->sh->stats.viewer_reports, sent);
+    (void) ngx_atomic_fetch_add(&vmcf->metrics[NGX_HTTP_FANOUT_MV_REPORTS],
+                                sent);
 
     if (rp->errors) {
-        (void) ngx_atomic_fetch_add(&fmcf->sh->stats.viewer_report_errors,
-                                    rp->errors);
+        (void) ngx_atomic_fetch_add(
+                   &vmcf->metrics[NGX_HTTP_FANOUT_MV_REPORT_ERRORS],
+                   rp->errors);
 
         if (!rp->failing) {
             rp->failing = 1;
-            ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+            ngx_log_error(NGX_LOG_ERR, t->task.event.log, 0,
                           "fanout: %ui of %ui viewer reports failed: %s",
-                          rp->errors, rp->nreports, rp->err.msg);
+                          rp->errors, rp->nreports, t->err.msg);
         }
 
     } else if (rp->failing) {
         rp->failing = 0;
-        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, t->task.event.log, 0,
                       "fanout: viewer reports reach the store again");
     }
 

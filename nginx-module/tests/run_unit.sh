@@ -2,7 +2,8 @@
 # The edge module's unit tests: no nginx needed.
 #   nginx-module/tests/run_unit.sh [OUTDIR] [FUZZ_SECONDS]
 # Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone)
-# with its cmocka test under ASan + UBSan and runs it, then builds the
+# with its cmocka test (which also reads tests/data/stream_ids.tsv) under
+# ASan + UBSan and runs it, then builds the
 # libFuzzer target with clang and runs it FUZZ_SECONDS (default 20; 0
 # skips it), seeded from tests/corpus/uri.  Exits non-zero on a failure,
 # crash, leak or sanitizer report.
@@ -13,9 +14,11 @@ out=${1:-${FANOUT_BUILD:-$here/../../build}/nginx-module-tests}
 seconds=${2:-${FUZZ_SECONDS:-20}}
 mkdir -p "$out/corpus-uri"
 
+data=$here/../../tests/data
 cflags=(-std=c11 -g -O1 -Wall -Wextra -Werror -I"$src")
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -I"$data" -DFO_STREAM_IDS_TSV="\"$data/stream_ids.tsv\"" \
     "$here/uri_test.c" "$src/ngx_http_fanout_uri.c" -lcmocka \
     -o "$out/edge_uri_test"
 "$out/edge_uri_test"

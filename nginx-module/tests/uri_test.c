@@ -1,6 +1,8 @@
 /*
  * uri_test.c — the edge's request-path parser over byte vectors
- * (src/ngx_http_fanout_uri.c, compiled on its own: no nginx needed).
+ * (src/ngx_http_fanout_uri.c, compiled on its own: no nginx needed), and
+ * against the one table of valid and invalid names every validator shares
+ * (tests/data/stream_ids.tsv).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ngx_http_fanout_uri.h"
+#include "stream_ids_table.h"
 
 #define BYTES(lit)  (const unsigned char *) (lit), sizeof(lit) - 1
 
@@ -206,6 +209,135 @@ test_not_a_stream(void **state)
     NOT_STREAM("/x/streams/s1/a/b/c/d/e/f/g.m4s");
 }
 
+/*
+ * Where a name of the table stands in a path: a stream id as the {s} of
+ * /{app}/streams/{s}/x.m4s and of /{app}/streams/{s}.m3u8, an app name as
+ * the {app} of /{app}/streams/s1/x.m4s.
+ */
+static const char  *id_forms[][2] = {
+    { "/LiveApp/streams/", "/x.m4s" },
+    { "/LiveApp/streams/", ".m3u8" },
+};
+static const char  *app_form[2] = { "/", "/streams/s1/x.m4s" };
+
+static size_t
+id_path(unsigned char *buf, const char *const form[2], const fo_id_row *row)
+{
+    size_t  n;
+
+    n = strlen(form[0]);
+    memcpy(buf, form[0], n);
+    memcpy(buf + n, row->name, row->len);
+    n += row->len;
+    memcpy(buf + n, form[1], strlen(form[1]));
+
+    return n + strlen(form[1]);
+}
+
+/*
+ * A valid name must come out of the parser as itself, an invalid one must
+ * never: the path is refused, or it names something else (a/b is stream
+ * "a" with file "b.m3u8").  One exception, stated: a valid stream id that
+ * ends in a rendition suffix ("_<1-5 digits>p", e.g. cam_720p) cannot be
+ * written in a path at all, since the grammar reads that suffix as the
+ * rendition of a shorter id; the parser must then say so (rendition = 1)
+ * and give the id without it.  Returns 1 for such a row.
+ */
+static int
+check_name(const unsigned char *path, size_t len, const fo_id_row *row,
+    int app)
+{
+    int                    rc, same;
+    size_t                 got_len;
+    const unsigned char   *got;
+    ngx_http_fanout_uri_t  u;
+
+    rc = ngx_http_fanout_uri_parse(path, len, &u);
+    got = app ? u.app : u.stream;
+    got_len = app ? u.app_len : u.stream_len;
+    same = rc == NGX_HTTP_FANOUT_URI_OK && got_len == row->len
+           && memcmp(got, row->name, row->len) == 0;
+
+    if (!row->valid) {
+        if (same) {
+            fail_msg("line %d: invalid %s name accepted: %.*s", row->line,
+                     row->kind, (int) len, path);
+        }
+        return 0;
+    }
+
+    if (rc != NGX_HTTP_FANOUT_URI_OK) {
+        fail_msg("line %d: valid %s name refused (rc %d): %.*s", row->line,
+                 row->kind, rc, (int) len, path);
+    }
+
+    if (!same && !app && u.rendition && got_len + 3 <= row->len
+        && memcmp(got, row->name, got_len) == 0
+        && row->name[got_len] == '_' && row->name[row->len - 1] == 'p')
+    {
+        return 1;
+    }
+
+    if (!same) {
+        fail_msg("line %d: valid %s name parsed as '%.*s': %.*s", row->line,
+                 row->kind, (int) got_len, got, (int) len, path);
+    }
+
+    return 0;
+}
+
+static void
+test_shared_name_table(void **state)
+{
+    FILE           *f;
+    size_t          i, len;
+    int             rc, rows, apps, renditions;
+    fo_id_row       row;
+    unsigned char   path[1024];
+
+    (void) state;
+
+    f = fopen(FO_STREAM_IDS_TSV, "r");
+    if (f == NULL) {
+        fail_msg("cannot open %s", FO_STREAM_IDS_TSV);
+    }
+
+    memset(&row, 0, sizeof(row));
+    rows = 0;
+    apps = 0;
+    renditions = 0;
+
+    while ((rc = fo_id_row_next(f, &row)) == 1) {
+        rows++;
+
+        if (strcmp(row.kind, "app") == 0) {
+            apps++;
+            len = id_path(path, app_form, &row);
+            (void) check_name(path, len, &row, 1);
+            continue;
+        }
+
+        assert_string_equal(row.kind, "stream");
+
+        for (i = 0; i < sizeof(id_forms) / sizeof(id_forms[0]); i++) {
+            len = id_path(path, id_forms[i], &row);
+            renditions += check_name(path, len, &row, 0);
+        }
+    }
+
+    fclose(f);
+
+    if (rc != 0) {
+        fail_msg("%s: malformed line %d", FO_STREAM_IDS_TSV, row.line);
+    }
+
+    /* a table that reads as nearly empty tests nothing */
+    assert_true(rows >= 40);
+    assert_true(apps >= 10);
+    print_message("%d rows, %d stream forms named a rendition\n", rows,
+                  renditions);
+}
+
 static void
 test_kind_names(void **state)
 {
@@ -231,6 +363,7 @@ main(void)
         cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_not_a_stream),
         cmocka_unit_test(test_kind_names),
+        cmocka_unit_test(test_shared_name_table),
     };
 
     return cmocka_run_group_tests_name("edge_uri", tests, NULL, NULL);

@@ -29,7 +29,7 @@ def test_shipped_edge_conf_has_every_part_the_issue_asks_for():
                    "location @fanout_retry", "fanout_invalidate on",
                    "$upstream_cache_status", "fanout_status",
                    "fanout_playlist_cache on", "$fanout_cache_status",
-                   "fanout_origin_nodes", "fanout_cache_zone",
+                   "fanout_origin_nodes", "fanout_lookup_zone",
                    r"\.(m3u8|mpd)$", r"\.(m4s|mp4|ts)$"):
         assert needle in text, needle
 
@@ -46,9 +46,10 @@ def test_shipped_edge_conf_has_every_part_the_issue_asks_for():
     ({"fanout_origin_nodes": "10.0.0.5:5080/x"}, "", "fanout_origin_nodes"),
     ({"fanout_node_address": "10.0.0.5:0"}, "", "fanout_node_address"),
     ({"fanout_thread_pool": "nosuch"}, "", 'unknown thread pool "nosuch"'),
-    ({"fanout_cache_zone": "1k"}, "", "must be at least"),
+    ({"fanout_lookup_zone": "1k"}, "", "must be at least"),
     ({"fanout_lookup_timeout": "0"}, "", "must be positive"),
-    ({}, "fanout_cache_zone 2m;", "is duplicate"),
+    ({}, "fanout_lookup_zone 2m;", "is duplicate"),
+    ({}, "fanout_cache_zone 2m;", "is duplicate"),     # the old name
     ({"fanout_playlist_cache_zone": "1k"}, "", "must be at least"),
     ({"fanout_playlist_cache_max_size": "0"}, "", "must be 1 to 16m"),
     ({"fanout_playlist_cache_max_size": "17m"}, "", "must be 1 to 16m"),

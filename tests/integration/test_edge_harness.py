@@ -452,10 +452,20 @@ class Edge:
         return get(self.port, path, **kw)
 
     def status(self):
+        """fanout_status (Prometheus text) as {name: value}, the name
+        without fanout_edge_ and a counter's _total."""
         r = self.get("/fanout_status")
         assert r.status == 200, r.status
-        return {k: int(v) for k, v in
-                (line.split() for line in r.text.splitlines())}
+        out = {}
+        for line in r.text.splitlines():
+            if line.startswith("#"):
+                continue
+            name, value = line.split()
+            assert name.startswith("fanout_edge_"), line
+            name = name[len("fanout_edge_"):]
+            out[name[:-len("_total")] if name.endswith("_total")
+                else name] = int(value)
+        return out
 
     def error_log(self):
         try:

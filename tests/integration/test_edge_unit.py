@@ -21,6 +21,6 @@ def test_edge_unit_and_fuzz(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     out = r.stdout + r.stderr
-    assert "[  PASSED  ] 7 test(s)." in out, out
+    assert "[  PASSED  ] 8 test(s)." in out, out
     if seconds != "0":
         assert "without a crash" in out, out

@@ -1,8 +1,8 @@
 /*
- * ngx_http_fanout_memfill.c — filling fanout_playlist_cache: a header and
- * a body filter copy the answers the proxy sends for playlists and MPDs
- * (a fresh origin fetch, or a proxy_cache hit) and hand each complete one
- * to ngx_http_fanout_memcache_store (ngx_http_fanout_memcache.c).
+ * ngx_http_fanout_cache_fill.c — filling fanout_playlist_cache: a header
+ * and a body filter copy the answers the proxy sends for playlists and
+ * MPDs (a fresh origin fetch, or a proxy_cache hit) and hand each complete
+ * one to ngx_http_fanout_cache_store (ngx_http_fanout_cache_copies.c).
  *
  * The module loads after nginx's own filters, so its filters run first:
  * they see the proxy's answer before add_header, not_modified or gzip
@@ -12,18 +12,21 @@
  * fanout_playlist_cache_max_size, whose proxy_cache_key is the memory's
  * key ($fanout_origin/$fanout_session$uri).
  */
-#include "ngx_http_fanout_module.h"
-#include "ngx_http_fanout_memcache.h"
+#include "ngx_http_fanout_cache.h"
 
 
-static ngx_int_t ngx_http_fanout_memcache_header_filter(
+static ngx_int_t ngx_http_fanout_cache_header_filter(
     ngx_http_request_t *r);
-static ngx_int_t ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r,
+static ngx_int_t ngx_http_fanout_cache_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static ngx_int_t ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
-    ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
-    ngx_http_fanout_ctx_t *ctx);
-static size_t ngx_http_fanout_memcache_records(ngx_http_request_t *r,
+static ngx_int_t ngx_http_fanout_cache_capture(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx);
+static ngx_http_fanout_capture_t *ngx_http_fanout_capture_create(
+    ngx_http_request_t *r, ngx_str_t *key, size_t hlen, uint32_t body);
+static ngx_uint_t ngx_http_fanout_cache_same_key(ngx_http_request_t *r,
+    u_char *key, size_t len);
+static size_t ngx_http_fanout_cache_records(ngx_http_request_t *r,
     u_char *p);
 
 
@@ -33,13 +36,13 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 /* postconfiguration, when a location uses fanout_playlist_cache */
 void
-ngx_http_fanout_memfill_init(ngx_conf_t *cf)
+ngx_http_fanout_cache_fill_init(ngx_conf_t *cf)
 {
     ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_fanout_memcache_header_filter;
+    ngx_http_top_header_filter = ngx_http_fanout_cache_header_filter;
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_fanout_memcache_body_filter;
+    ngx_http_top_body_filter = ngx_http_fanout_cache_body_filter;
 }
 
 
@@ -50,15 +53,16 @@ ngx_http_fanout_memfill_init(ngx_conf_t *cf)
  * answer may be stored; the body filter fills it.
  */
 static ngx_int_t
-ngx_http_fanout_memcache_header_filter(ngx_http_request_t *r)
+ngx_http_fanout_cache_header_filter(ngx_http_request_t *r)
 {
-    ngx_http_fanout_ctx_t        *ctx;
-    ngx_http_fanout_loc_conf_t   *flcf;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_http_fanout_ctx_t              *ctx;
+    ngx_http_fanout_cache_ctx_t        *cctx;
+    ngx_http_fanout_cache_loc_conf_t   *calcf;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_module);
+    calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
 
-    if (!flcf->playlist_cache
+    if (!calcf->playlist_cache
         || r != r->main
         || r->method != NGX_HTTP_GET
         || r->headers_out.status != NGX_HTTP_OK
@@ -71,12 +75,13 @@ ngx_http_fanout_memcache_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_module);
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
     ctx = ngx_http_fanout_get_ctx(r);
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
 
-    if (fmcf->mcsh == NULL
+    if (camcf->sh == NULL
         || ctx == NULL
-        || ctx->mem_hit
+        || (cctx && cctx->mem_hit)
         || ctx->key.len == 0
         || ctx->status != 0
         || ctx->fallback
@@ -88,7 +93,7 @@ ngx_http_fanout_memcache_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (ngx_http_fanout_memcache_capture(r, fmcf, flcf, ctx) == NGX_ERROR) {
+    if (ngx_http_fanout_cache_capture(r, camcf, calcf, ctx) == NGX_ERROR) {
         return NGX_ERROR;
     }
 
@@ -96,49 +101,34 @@ ngx_http_fanout_memcache_header_filter(ngx_http_request_t *r)
 }
 
 
-/* Starts ctx->capture with the type and headers, or declines. */
+/* Starts the ctx's capture with the type and headers, or declines. */
 static ngx_int_t
-ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
-    ngx_http_fanout_main_conf_t *fmcf, ngx_http_fanout_loc_conf_t *flcf,
-    ngx_http_fanout_ctx_t *ctx)
+ngx_http_fanout_cache_capture(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx)
 {
 #if (NGX_HTTP_CACHE)
-    u_char                     *p;
-    size_t                      len, hlen, klen;
-    off_t                       body;
-    ngx_str_t                  *k;
-    ngx_uint_t                  i;
-    ngx_http_fanout_capture_t  *cap;
-    u_char                      buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
+    size_t                        hlen, klen;
+    off_t                         body;
+    ngx_str_t                     key;
+    ngx_http_fanout_cache_ctx_t  *cctx;
+    u_char                        buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
     body = r->headers_out.content_length_n;
 
-    if (body <= 0 || body > (off_t) flcf->playlist_max_size) {
-        ngx_http_fanout_mc_count(fmcf, too_big);
+    if (body <= 0 || body > (off_t) calcf->playlist_max_size) {
+        ngx_http_fanout_mc_count(camcf, TOO_BIG);
         return NGX_DECLINED;
     }
 
     /* only a copy of what the proxy cache keeps under the same key */
-    klen = ngx_http_fanout_memcache_key(ctx, r, buf);
+    klen = ngx_http_fanout_cache_key(ctx, r, buf);
 
-    len = 0;
-    k = r->cache->keys.elts;
-
-    for (i = 0; i < r->cache->keys.nelts; i++) {
-        if (len + k[i].len > klen
-            || ngx_memcmp(buf + len, k[i].data, k[i].len) != 0)
-        {
-            return NGX_DECLINED;
-        }
-
-        len += k[i].len;
-    }
-
-    if (klen == 0 || len != klen) {
+    if (klen == 0 || !ngx_http_fanout_cache_same_key(r, buf, klen)) {
         return NGX_DECLINED;
     }
 
-    hlen = ngx_http_fanout_memcache_records(r, NULL);
+    hlen = ngx_http_fanout_cache_records(r, NULL);
 
     if (hlen == (size_t) NGX_ERROR) {
         return NGX_DECLINED;
@@ -147,40 +137,31 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
     if (hlen > NGX_HTTP_FANOUT_MC_HEADERS_MAX
         || r->headers_out.content_type.len > 0xffff)
     {
-        ngx_http_fanout_mc_count(fmcf, too_big);
+        ngx_http_fanout_mc_count(camcf, TOO_BIG);
         return NGX_DECLINED;
     }
 
-    cap = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_capture_t));
-    if (cap == NULL) {
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+
+    if (cctx == NULL) {
+        cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
+        if (cctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
+    }
+
+    key.data = buf;
+    key.len = klen;
+
+    cctx->capture = ngx_http_fanout_capture_create(r, &key, hlen,
+                                                   (uint32_t) body);
+    if (cctx->capture == NULL) {
         return NGX_ERROR;
     }
 
-    len = r->headers_out.content_type.len + hlen + (size_t) body;
-
-    cap->key.data = ngx_pnalloc(r->pool, klen + len);
-    if (cap->key.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    cap->key.len = klen;
-    ngx_memcpy(cap->key.data, buf, klen);
-
-    cap->data = cap->key.data + klen;
-    cap->end = cap->data + len;
-    cap->gen = ctx->answer.gen;
-    cap->last_modified_time = r->headers_out.last_modified_time;
-    cap->ctype_len = r->headers_out.content_type.len;
-    cap->headers_len = hlen;
-    cap->body_len = (uint32_t) body;
-
-    p = ngx_cpymem(cap->data, r->headers_out.content_type.data,
-                   r->headers_out.content_type.len);
-
-    p += ngx_http_fanout_memcache_records(r, p);
-
-    cap->last = p;
-    ctx->capture = cap;
+    cctx->capture->gen = ctx->answer.gen;
 
     return NGX_OK;
 
@@ -190,13 +171,84 @@ ngx_http_fanout_memcache_capture(ngx_http_request_t *r,
 }
 
 
+/* The copy of r's answer: type and header records now, the body to come. */
+static ngx_http_fanout_capture_t *
+ngx_http_fanout_capture_create(ngx_http_request_t *r, ngx_str_t *key,
+    size_t hlen, uint32_t body)
+{
+    u_char                     *p;
+    size_t                      len;
+    ngx_http_fanout_capture_t  *cap;
+
+    cap = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_capture_t));
+    if (cap == NULL) {
+        return NULL;
+    }
+
+    len = r->headers_out.content_type.len + hlen + body;
+
+    cap->key.data = ngx_pnalloc(r->pool, key->len + len);
+    if (cap->key.data == NULL) {
+        return NULL;
+    }
+
+    cap->key.len = key->len;
+    ngx_memcpy(cap->key.data, key->data, key->len);
+
+    cap->data = cap->key.data + key->len;
+    cap->end = cap->data + len;
+    cap->last_modified_time = r->headers_out.last_modified_time;
+    cap->ctype_len = r->headers_out.content_type.len;
+    cap->headers_len = hlen;
+    cap->body_len = body;
+
+    p = ngx_cpymem(cap->data, r->headers_out.content_type.data,
+                   r->headers_out.content_type.len);
+
+    p += ngx_http_fanout_cache_records(r, p);
+
+    cap->last = p;
+
+    return cap;
+}
+
+
+#if (NGX_HTTP_CACHE)
+
+/* The proxy cache's key of r is key. */
+static ngx_uint_t
+ngx_http_fanout_cache_same_key(ngx_http_request_t *r, u_char *key,
+    size_t len)
+{
+    size_t       n;
+    ngx_str_t   *k;
+    ngx_uint_t   i;
+
+    n = 0;
+    k = r->cache->keys.elts;
+
+    for (i = 0; i < r->cache->keys.nelts; i++) {
+        if (n + k[i].len > len || ngx_memcmp(key + n, k[i].data, k[i].len))
+        {
+            return 0;
+        }
+
+        n += k[i].len;
+    }
+
+    return n == len;
+}
+
+#endif
+
+
 /*
  * The response headers as records (ngx_http_fanout_mc_header_t, the name,
  * its lowercase form, the value), written at p; with p NULL only their
  * size.  NGX_ERROR when a name or value is too long for a record.
  */
 static size_t
-ngx_http_fanout_memcache_records(ngx_http_request_t *r, u_char *p)
+ngx_http_fanout_cache_records(ngx_http_request_t *r, u_char *p)
 {
     size_t                        size;
     ngx_uint_t                    i;
@@ -265,22 +317,20 @@ ngx_http_fanout_memcache_records(ngx_http_request_t *r, u_char *p)
  * length is right.
  */
 static ngx_int_t
-ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     off_t                         size;
     ssize_t                       n;
     ngx_buf_t                    *b;
     ngx_chain_t                  *cl;
-    ngx_http_fanout_ctx_t        *ctx;
     ngx_http_fanout_capture_t    *cap;
-    ngx_http_fanout_loc_conf_t   *flcf;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_http_fanout_cache_ctx_t  *ctx;
 
     if (in == NULL || r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_fanout_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
 
     if (ctx == NULL || ctx->capture == NULL || ctx->capture->failed) {
         return ngx_http_next_body_filter(r, in);
@@ -323,11 +373,7 @@ ngx_http_fanout_memcache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             cap->failed = 1;        /* done, either way */
 
             if (cap->last == cap->end) {
-                fmcf = ngx_http_get_module_main_conf(r,
-                                                     ngx_http_fanout_module);
-                flcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_module);
-
-                ngx_http_fanout_memcache_store(r, fmcf, flcf, cap);
+                ngx_http_fanout_cache_store(r, cap);
             }
 
             break;

@@ -1,20 +1,24 @@
 /*
- * ngx_http_fanout_shm.c — the answer cache every worker shares.
+ * ngx_http_fanout_answers.c — the store's answers, shared by every worker.
  *
- * One slab zone (fanout_cache_zone) holds an rbtree of entries keyed by
- * "app/stream" (crc32 + bytes, ngx_str_node_t), an LRU queue, and the
- * counters fanout_status prints.  An entry is the last answer of the store
+ * One slab zone (fanout_lookup_zone, named fanout_lookups) holds an
+ * rbtree of entries keyed by "app/stream" (crc32 + bytes,
+ * ngx_str_node_t) and an LRU queue.  An entry is the last answer of the store
  * for that stream, when it arrived, and who is looking it up right now:
  * that in-flight mark is what lets one lookup per stream run in the whole
  * edge.  Entries outlive their TTL on purpose: a mapping is served stale
  * while it is refreshed, and when the store fails.
  */
-#include "ngx_http_fanout_module.h"
+#include "ngx_http_fanout_lookup.h"
 
 
 /* Unused entries go after this long (mappings much later: stale-if-error). */
 #define NGX_HTTP_FANOUT_IDLE        60000
 #define NGX_HTTP_FANOUT_KEEP        3600000
+
+#define ngx_http_fanout_gauge(lmcf, name, n)                                  \
+    (void) ngx_atomic_fetch_add(&(lmcf)->metrics[NGX_HTTP_FANOUT_M_ ## name], \
+                                n)
 
 
 typedef struct {
@@ -31,101 +35,90 @@ typedef struct {
 
 
 static ngx_http_fanout_entry_t *ngx_http_fanout_entry_find(
-    ngx_http_fanout_shctx_t *sh, ngx_str_t *key, uint32_t hash);
+    ngx_http_fanout_answers_sh_t *sh, ngx_str_t *key, uint32_t hash);
 static ngx_http_fanout_entry_t *ngx_http_fanout_entry_create(
-    ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key, uint32_t hash,
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_str_t *key, uint32_t hash,
     ngx_msec_t now);
-static void ngx_http_fanout_entry_delete(ngx_http_fanout_main_conf_t *fmcf,
-    ngx_http_fanout_entry_t *e);
-static void ngx_http_fanout_expire(ngx_http_fanout_main_conf_t *fmcf,
+static void ngx_http_fanout_entry_delete(
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_entry_t *e);
+static void ngx_http_fanout_expire(ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_msec_t now, ngx_uint_t force);
+static ngx_uint_t ngx_http_fanout_mark(
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_entry_t *e,
+    ngx_str_t *key, uint32_t hash, ngx_msec_t now);
 static ngx_uint_t ngx_http_fanout_fresh(ngx_http_fanout_entry_t *e,
     ngx_msec_t ttl, ngx_msec_t negative_ttl, ngx_msec_t now);
 
 
 ngx_int_t
-ngx_http_fanout_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+ngx_http_fanout_answers_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_http_fanout_main_conf_t  *ofmcf = data;
+    ngx_http_fanout_lookup_main_conf_t  *olmcf = data;
 
-    size_t                        len;
-    ngx_http_fanout_main_conf_t  *fmcf;
+    ngx_http_fanout_lookup_main_conf_t  *lmcf;
 
-    fmcf = shm_zone->data;
+    lmcf = shm_zone->data;
 
-    if (ofmcf) {
+    if (olmcf) {
         /* reload: keep the answers and counters of the previous cycle */
-        fmcf->sh = ofmcf->sh;
-        fmcf->shpool = ofmcf->shpool;
+        lmcf->sh = olmcf->sh;
+        lmcf->shpool = olmcf->shpool;
         return NGX_OK;
     }
 
-    fmcf->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    lmcf->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (shm_zone->shm.exists) {
-        fmcf->sh = fmcf->shpool->data;
+        lmcf->sh = lmcf->shpool->data;
         return NGX_OK;
     }
 
-    fmcf->sh = ngx_slab_calloc(fmcf->shpool, sizeof(ngx_http_fanout_shctx_t));
-    if (fmcf->sh == NULL) {
+    lmcf->sh = ngx_slab_calloc(lmcf->shpool,
+                               sizeof(ngx_http_fanout_answers_sh_t));
+    if (lmcf->sh == NULL) {
         return NGX_ERROR;
     }
 
-    fmcf->shpool->data = fmcf->sh;
+    lmcf->shpool->data = lmcf->sh;
 
-    ngx_rbtree_init(&fmcf->sh->rbtree, &fmcf->sh->sentinel,
+    ngx_rbtree_init(&lmcf->sh->rbtree, &lmcf->sh->sentinel,
                     ngx_str_rbtree_insert_value);
-    ngx_queue_init(&fmcf->sh->lru);
-
-    len = sizeof(" in fanout_cache_zone \"\"") + shm_zone->shm.name.len;
-
-    fmcf->shpool->log_ctx = ngx_slab_alloc(fmcf->shpool, len);
-    if (fmcf->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(fmcf->shpool->log_ctx, " in fanout_cache_zone \"%V\"%Z",
-                &shm_zone->shm.name);
+    ngx_queue_init(&lmcf->sh->lru);
 
     /* a full zone is handled: the least recently used entries make room */
-    fmcf->shpool->log_nomem = 0;
-
-    return NGX_OK;
+    return ngx_http_fanout_zone_log(shm_zone, "fanout_lookup_zone");
 }
 
 
 /*
- * The cache-hit path: one lock, one rbtree walk, one copy into the request
- * ctx.  No system call (the shmtx spins on an atomic; it only sleeps under
+ * The hit path: one lock, one rbtree walk, one copy into the request ctx.
+ * No system call (the shmtx spins on an atomic; it only sleeps under
  * heavy contention) and no allocation.
  */
 ngx_http_fanout_action_e
-ngx_http_fanout_cache_get(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
-    uint32_t hash, ngx_msec_t ttl, ngx_msec_t negative_ttl, ngx_uint_t local,
-    ngx_http_fanout_answer_t *answer, ngx_uint_t *token)
+ngx_http_fanout_answer_get(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_str_t *key, uint32_t hash, ngx_msec_t ttl, ngx_msec_t negative_ttl,
+    ngx_uint_t local, ngx_http_fanout_answer_t *answer, ngx_uint_t *token)
 {
     ngx_msec_t                now;
     ngx_uint_t                stale;
     ngx_http_fanout_entry_t  *e;
-    ngx_http_fanout_shctx_t  *sh;
 
-    sh = fmcf->sh;
     now = ngx_current_msec;
     stale = 0;
 
-    ngx_shmtx_lock(&fmcf->shpool->mutex);
+    ngx_shmtx_lock(&lmcf->shpool->mutex);
 
-    e = ngx_http_fanout_entry_find(sh, key, hash);
+    e = ngx_http_fanout_entry_find(lmcf->sh, key, hash);
 
     if (e) {
         e->used = now;
         ngx_queue_remove(&e->lru);
-        ngx_queue_insert_head(&sh->lru, &e->lru);
+        ngx_queue_insert_head(&lmcf->sh->lru, &e->lru);
 
         if (ngx_http_fanout_fresh(e, ttl, negative_ttl, now)) {
             *answer = e->answer;
-            ngx_shmtx_unlock(&fmcf->shpool->mutex);
+            ngx_shmtx_unlock(&lmcf->shpool->mutex);
             return NGX_HTTP_FANOUT_ANSWERED;
         }
 
@@ -135,85 +128,95 @@ ngx_http_fanout_cache_get(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
             answer->stale = 1;
             stale = 1;
         }
-
-        if (local) {
-            ngx_shmtx_unlock(&fmcf->shpool->mutex);
-            return stale ? NGX_HTTP_FANOUT_STALE : NGX_HTTP_FANOUT_WAIT_LOCAL;
-        }
-
-        if (e->token) {
-            if (e->owner != ngx_pid
-                && now - e->inflight_since < fmcf->lookup_timeout)
-            {
-                ngx_shmtx_unlock(&fmcf->shpool->mutex);
-                return stale ? NGX_HTTP_FANOUT_STALE
-                             : NGX_HTTP_FANOUT_WAIT_REMOTE;
-            }
-
-            /* its worker died or hung: this request takes the lookup over */
-            ngx_http_fanout_count(fmcf, takeovers);
-
-        } else {
-            (void) ngx_atomic_fetch_add(&sh->stats.inflight, 1);
-        }
-
-    } else {
-        if (local) {
-            ngx_shmtx_unlock(&fmcf->shpool->mutex);
-            return NGX_HTTP_FANOUT_WAIT_LOCAL;
-        }
-
-        e = ngx_http_fanout_entry_create(fmcf, key, hash, now);
-
-        if (e) {
-            (void) ngx_atomic_fetch_add(&sh->stats.inflight, 1);
-        }
     }
 
-    *token = ++sh->version;
-
-    if (e) {
-        e->token = *token;
-        e->inflight_since = now;
-        e->owner = ngx_pid;
+    if (local) {
+        ngx_shmtx_unlock(&lmcf->shpool->mutex);
+        return stale ? NGX_HTTP_FANOUT_STALE : NGX_HTTP_FANOUT_WAIT_LOCAL;
     }
 
-    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+    if (e && e->token && e->owner != ngx_pid
+        && now - e->inflight_since < lmcf->timeout)
+    {
+        ngx_shmtx_unlock(&lmcf->shpool->mutex);
+        return stale ? NGX_HTTP_FANOUT_STALE : NGX_HTTP_FANOUT_WAIT_REMOTE;
+    }
+
+    *token = ngx_http_fanout_mark(lmcf, e, key, hash, now);
+
+    ngx_shmtx_unlock(&lmcf->shpool->mutex);
 
     return stale ? NGX_HTTP_FANOUT_STALE_START : NGX_HTTP_FANOUT_START;
 }
 
 
 /*
+ * Under the lock: the caller looks key up; its in-flight mark, on e or a
+ * new entry (none if the zone has no room), is the token returned.  A
+ * mark left by a worker that died or hung is taken over.
+ */
+static ngx_uint_t
+ngx_http_fanout_mark(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_entry_t *e, ngx_str_t *key, uint32_t hash, ngx_msec_t now)
+{
+    ngx_uint_t  token;
+
+    if (e == NULL) {
+        e = ngx_http_fanout_entry_create(lmcf, key, hash, now);
+
+        if (e) {
+            ngx_http_fanout_gauge(lmcf, INFLIGHT, 1);
+        }
+
+    } else if (e->token) {
+        ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_TAKEOVERS);
+
+    } else {
+        ngx_http_fanout_gauge(lmcf, INFLIGHT, 1);
+    }
+
+    token = ++lmcf->sh->version;
+
+    if (e) {
+        e->token = token;
+        e->inflight_since = now;
+        e->owner = ngx_pid;
+    }
+
+    return token;
+}
+
+
+/*
  * Records the store's answer for key and clears the in-flight mark of the
  * lookup that got it (token).  A store error keeps a known mapping, marked
- * stale (stale-if-error).  *out is what the cache now says.
+ * stale (stale-if-error).  *out is what the zone now says.
  */
 void
-ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
-    uint32_t hash, ngx_uint_t token, ngx_http_fanout_answer_t *result,
-    ngx_http_fanout_answer_t *out)
+ngx_http_fanout_answer_put(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_str_t *key, uint32_t hash, ngx_uint_t token,
+    ngx_http_fanout_answer_t *result, ngx_http_fanout_answer_t *out)
 {
-    ngx_msec_t                now;
-    ngx_uint_t                was_found, gen;
-    ngx_http_fanout_entry_t  *e;
-    ngx_http_fanout_shctx_t  *sh;
+    ngx_msec_t                     now;
+    ngx_uint_t                     was_found, gen;
+    ngx_http_fanout_entry_t       *e;
+    ngx_http_fanout_answers_sh_t  *sh;
 
-    sh = fmcf->sh;
+    sh = lmcf->sh;
     now = ngx_current_msec;
 
-    ngx_shmtx_lock(&fmcf->shpool->mutex);
+    ngx_shmtx_lock(&lmcf->shpool->mutex);
 
     e = ngx_http_fanout_entry_find(sh, key, hash);
 
     if (e == NULL) {
-        e = ngx_http_fanout_entry_create(fmcf, key, hash, now);
+        e = ngx_http_fanout_entry_create(lmcf, key, hash, now);
 
         if (e == NULL) {
             *out = *result;
             out->version = ++sh->version;
             out->gen = out->version;
-            ngx_shmtx_unlock(&fmcf->shpool->mutex);
+            ngx_shmtx_unlock(&lmcf->shpool->mutex);
             return;
         }
     }
@@ -244,8 +247,8 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
         e->answer.gen = gen;
 
         if (was_found != (result->state == NGX_HTTP_FANOUT_FOUND)) {
-            (void) ngx_atomic_fetch_add(&sh->stats.mapped,
-                                        was_found ? (ngx_atomic_int_t) -1 : 1);
+            ngx_http_fanout_gauge(lmcf, MAPPED,
+                                  was_found ? (ngx_atomic_int_t) -1 : 1);
         }
     }
 
@@ -253,12 +256,12 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
 
     if (token && e->token == token) {
         e->token = 0;
-        (void) ngx_atomic_fetch_add(&sh->stats.inflight, (ngx_atomic_int_t) -1);
+        ngx_http_fanout_gauge(lmcf, INFLIGHT, (ngx_atomic_int_t) -1);
     }
 
     *out = e->answer;
 
-    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+    ngx_shmtx_unlock(&lmcf->shpool->mutex);
 }
 
 
@@ -268,14 +271,14 @@ ngx_http_fanout_cache_put(ngx_http_fanout_main_conf_t *fmcf, ngx_str_t *key,
  * cause one invalidation, and one lookup.
  */
 void
-ngx_http_fanout_cache_invalidate(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_answer_invalidate(ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_str_t *key, uint32_t hash, ngx_uint_t version)
 {
     ngx_http_fanout_entry_t  *e;
 
-    ngx_shmtx_lock(&fmcf->shpool->mutex);
+    ngx_shmtx_lock(&lmcf->shpool->mutex);
 
-    e = ngx_http_fanout_entry_find(fmcf->sh, key, hash);
+    e = ngx_http_fanout_entry_find(lmcf->sh, key, hash);
 
     if (e && e->answer.state == NGX_HTTP_FANOUT_FOUND
         && e->answer.version == version)
@@ -283,12 +286,11 @@ ngx_http_fanout_cache_invalidate(ngx_http_fanout_main_conf_t *fmcf,
         e->answer.state = NGX_HTTP_FANOUT_EMPTY;
         e->answer.stale = 0;
         e->answer.origin_len = 0;
-        (void) ngx_atomic_fetch_add(&fmcf->sh->stats.mapped,
-                                    (ngx_atomic_int_t) -1);
-        ngx_http_fanout_count(fmcf, invalidations);
+        ngx_http_fanout_gauge(lmcf, MAPPED, (ngx_atomic_int_t) -1);
+        ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_INVALIDATIONS);
     }
 
-    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+    ngx_shmtx_unlock(&lmcf->shpool->mutex);
 }
 
 
@@ -317,7 +319,7 @@ ngx_http_fanout_fresh(ngx_http_fanout_entry_t *e, ngx_msec_t ttl,
 
 
 static ngx_http_fanout_entry_t *
-ngx_http_fanout_entry_find(ngx_http_fanout_shctx_t *sh, ngx_str_t *key,
+ngx_http_fanout_entry_find(ngx_http_fanout_answers_sh_t *sh, ngx_str_t *key,
     uint32_t hash)
 {
     return (ngx_http_fanout_entry_t *) ngx_str_rbtree_lookup(&sh->rbtree, key,
@@ -326,7 +328,7 @@ ngx_http_fanout_entry_find(ngx_http_fanout_shctx_t *sh, ngx_str_t *key,
 
 
 static ngx_http_fanout_entry_t *
-ngx_http_fanout_entry_create(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_entry_create(ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_str_t *key, uint32_t hash, ngx_msec_t now)
 {
     size_t                    size;
@@ -334,14 +336,14 @@ ngx_http_fanout_entry_create(ngx_http_fanout_main_conf_t *fmcf,
 
     size = offsetof(ngx_http_fanout_entry_t, key) + key->len;
 
-    ngx_http_fanout_expire(fmcf, now, 0);
+    ngx_http_fanout_expire(lmcf, now, 0);
 
-    e = ngx_slab_alloc_locked(fmcf->shpool, size);
+    e = ngx_slab_alloc_locked(lmcf->shpool, size);
 
     if (e == NULL) {
-        ngx_http_fanout_expire(fmcf, now, 1);
+        ngx_http_fanout_expire(lmcf, now, 1);
 
-        e = ngx_slab_alloc_locked(fmcf->shpool, size);
+        e = ngx_slab_alloc_locked(lmcf->shpool, size);
         if (e == NULL) {
             return NULL;
         }
@@ -355,31 +357,29 @@ ngx_http_fanout_entry_create(ngx_http_fanout_main_conf_t *fmcf,
     e->sn.str.data = e->key;
     e->used = now;
 
-    ngx_rbtree_insert(&fmcf->sh->rbtree, &e->sn.node);
-    ngx_queue_insert_head(&fmcf->sh->lru, &e->lru);
+    ngx_rbtree_insert(&lmcf->sh->rbtree, &e->sn.node);
+    ngx_queue_insert_head(&lmcf->sh->lru, &e->lru);
 
-    (void) ngx_atomic_fetch_add(&fmcf->sh->stats.entries, 1);
+    ngx_http_fanout_gauge(lmcf, ENTRIES, 1);
 
     return e;
 }
 
 
 static void
-ngx_http_fanout_entry_delete(ngx_http_fanout_main_conf_t *fmcf,
+ngx_http_fanout_entry_delete(ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_entry_t *e)
 {
-    ngx_rbtree_delete(&fmcf->sh->rbtree, &e->sn.node);
+    ngx_rbtree_delete(&lmcf->sh->rbtree, &e->sn.node);
     ngx_queue_remove(&e->lru);
 
     if (e->answer.state == NGX_HTTP_FANOUT_FOUND) {
-        (void) ngx_atomic_fetch_add(&fmcf->sh->stats.mapped,
-                                    (ngx_atomic_int_t) -1);
+        ngx_http_fanout_gauge(lmcf, MAPPED, (ngx_atomic_int_t) -1);
     }
 
-    (void) ngx_atomic_fetch_add(&fmcf->sh->stats.entries,
-                                (ngx_atomic_int_t) -1);
+    ngx_http_fanout_gauge(lmcf, ENTRIES, (ngx_atomic_int_t) -1);
 
-    ngx_slab_free_locked(fmcf->shpool, e);
+    ngx_slab_free_locked(lmcf->shpool, e);
 }
 
 
@@ -389,8 +389,8 @@ ngx_http_fanout_entry_delete(ngx_http_fanout_main_conf_t *fmcf,
  * the oldest ones whatever they hold.  Never an entry being looked up.
  */
 static void
-ngx_http_fanout_expire(ngx_http_fanout_main_conf_t *fmcf, ngx_msec_t now,
-    ngx_uint_t force)
+ngx_http_fanout_expire(ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_msec_t now, ngx_uint_t force)
 {
     ngx_uint_t                visited, dropped;
     ngx_msec_t                idle;
@@ -400,8 +400,8 @@ ngx_http_fanout_expire(ngx_http_fanout_main_conf_t *fmcf, ngx_msec_t now,
     dropped = 0;
     visited = 0;
 
-    for (q = ngx_queue_last(&fmcf->sh->lru);
-         q != ngx_queue_sentinel(&fmcf->sh->lru) && visited < 16;
+    for (q = ngx_queue_last(&lmcf->sh->lru);
+         q != ngx_queue_sentinel(&lmcf->sh->lru) && visited < 16;
          q = prev)
     {
         prev = ngx_queue_prev(q);
@@ -424,7 +424,7 @@ ngx_http_fanout_expire(ngx_http_fanout_main_conf_t *fmcf, ngx_msec_t now,
             }
         }
 
-        ngx_http_fanout_entry_delete(fmcf, e);
+        ngx_http_fanout_entry_delete(lmcf, e);
 
         if (++dropped == 2) {
             return;

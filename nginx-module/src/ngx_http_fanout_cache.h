@@ -1,0 +1,155 @@
+/*
+ * ngx_http_fanout_cache.h — ngx_http_fanout_cache_module: what the edge
+ * adds to nginx's response cache (proxy_cache).  "Cache" in the fanout
+ * directives and variables means this, and only this:
+ *
+ *   fanout_playlist_cache*   copies of the playlists and MPDs the proxy
+ *                            cache holds, in the zone fanout_playlist_cache,
+ *                            answered without the proxy
+ *   $fanout_cache_status     MEM for such a copy, else the proxy cache's
+ *   $fanout_cache_offset     where the origin's answer starts in the proxy
+ *                            cache file (fanout/cache_pad.h)
+ *
+ *   ngx_http_fanout_cache_module.c  directives, configuration, variables
+ *   ngx_http_fanout_cache_copies.c  the zone: finding, sending, storing
+ *   ngx_http_fanout_cache_fill.c    the filters that copy the proxy's
+ *                                   answers
+ */
+#ifndef _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
+#define _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
+
+
+#include "ngx_http_fanout_lookup.h"
+
+
+/* A record per header in the copy: its flags, then key, lower-case key,
+ * value. */
+#define NGX_HTTP_FANOUT_MC_ETAG         1
+#define NGX_HTTP_FANOUT_MC_LAST_MOD     2
+
+#define NGX_HTTP_FANOUT_MC_HEADERS_MAX  4096    /* bytes of records */
+#define NGX_HTTP_FANOUT_MC_KEY_MAX      (NGX_HTTP_FANOUT_ORIGIN_MAX + 1       \
+                                         + NGX_HTTP_FANOUT_SESSION_LEN        \
+                                         + NGX_HTTP_FANOUT_PATH_MAX)
+#define NGX_HTTP_FANOUT_MC_EVICT        8       /* per allocation attempt */
+
+typedef struct {
+    u_char                      flags;
+    u_char                      pad;
+    uint16_t                    key_len;
+    uint16_t                    value_len;
+} ngx_http_fanout_mc_header_t;
+
+
+typedef struct {
+    ngx_str_node_t              sn;         /* key: the proxy cache key */
+    ngx_queue_t                 lru;
+    uint64_t                    expires;    /* wall clock, ms */
+    ngx_msec_t                  deadline;   /* ngx_current_msec: the cap,
+                                               whatever the wall clock does */
+    ngx_uint_t                  gen;        /* of the mapping */
+    time_t                      last_modified_time;
+    size_t                      size;       /* this allocation */
+    uint32_t                    ctype_len;
+    uint32_t                    headers_len;
+    uint32_t                    body_len;
+    u_char                      data[1];    /* key, type, headers, body */
+} ngx_http_fanout_mc_entry_t;
+
+
+/* The module's counters (fanout_status), in ngx_http_fanout_cache_metrics
+ * order. */
+enum {
+    NGX_HTTP_FANOUT_MC_HITS = 0,
+    NGX_HTTP_FANOUT_MC_MISSES,
+    NGX_HTTP_FANOUT_MC_STORES,
+    NGX_HTTP_FANOUT_MC_TOO_BIG,
+    NGX_HTTP_FANOUT_MC_NO_ROOM,
+    NGX_HTTP_FANOUT_MC_EVICTIONS,
+    NGX_HTTP_FANOUT_MC_ENTRIES,     /* gauges from here on */
+    NGX_HTTP_FANOUT_MC_BYTES,
+    NGX_HTTP_FANOUT_MC_N
+};
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 lru;
+} ngx_http_fanout_cache_sh_t;
+
+
+/* A copy out of the zone, in the request pool. */
+typedef struct {
+    u_char                     *data;       /* type, headers, body */
+    time_t                      last_modified_time;
+    uint32_t                    ctype_len;
+    uint32_t                    headers_len;
+    uint32_t                    body_len;
+} ngx_http_fanout_mcopy_t;
+
+
+/* A response being copied; everything in the request pool. */
+typedef struct {
+    u_char                     *data;       /* type, headers, body */
+    u_char                     *last;
+    u_char                     *end;
+    time_t                      last_modified_time;
+    uint32_t                    ctype_len;
+    uint32_t                    headers_len;
+    uint32_t                    body_len;
+    ngx_uint_t                  gen;
+    ngx_str_t                   key;
+    unsigned                    failed:1;
+} ngx_http_fanout_capture_t;
+
+
+typedef struct {
+    ngx_shm_zone_t             *zone;       /* fanout_playlist_cache */
+    size_t                      zone_size;
+    ngx_http_fanout_cache_sh_t *sh;
+    ngx_slab_pool_t            *pool;
+    ngx_atomic_t               *metrics;
+    unsigned                    used:1;     /* a location enables it */
+} ngx_http_fanout_cache_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                  playlist_cache;
+    size_t                      playlist_max_size;
+    ngx_msec_t                  playlist_valid;
+} ngx_http_fanout_cache_loc_conf_t;
+
+
+/* Per request; a redirect drops it, and with it a copy half made. */
+typedef struct {
+    ngx_http_fanout_mcopy_t    *mem;        /* what a memory hit sends */
+    ngx_http_fanout_capture_t  *capture;    /* a response being stored */
+    unsigned                    mem_hit:1;
+} ngx_http_fanout_cache_ctx_t;
+
+
+#define ngx_http_fanout_mc_count(camcf, i)                                    \
+    ngx_http_fanout_count((camcf)->metrics, NGX_HTTP_FANOUT_MC_ ## i)
+#define ngx_http_fanout_mc_gauge(camcf, i, n)                                 \
+    (void) ngx_atomic_fetch_add(&(camcf)->metrics[NGX_HTTP_FANOUT_MC_ ## i], n)
+
+
+extern ngx_module_t  ngx_http_fanout_cache_module;
+
+
+/* ngx_http_fanout_cache_copies.c */
+ngx_int_t ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+ngx_int_t ngx_http_fanout_cache_find(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
+size_t ngx_http_fanout_cache_key(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_request_t *r, u_char *buf);
+void ngx_http_fanout_cache_store(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap);
+
+/* ngx_http_fanout_cache_fill.c */
+void ngx_http_fanout_cache_fill_init(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_ */
