@@ -8,7 +8,7 @@ JOBS  ?= $(shell nproc)
 FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session
 
 # Debian 12 packages the build, the tests and the benchmarks need.
-APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
+APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
   git curl ca-certificates iproute2 procps psmisc \
   nginx nginx-dev libnginx-mod-rtmp libnginx-mod-stream \
   libpcre3-dev libssl-dev zlib1g-dev \
@@ -19,7 +19,7 @@ APT_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
   fonts-dejavu-core python3 python3-pytest wrk docker-compose
 
-.PHONY: all build deps store module test run up down status bench fuzz clean
+.PHONY: all build deps store module test run up down status bench fuzz format clean
 
 all: build
 
@@ -81,6 +81,10 @@ bench: deps build
 
 fuzz: deps build
 	@for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $${FUZZ_SECONDS:-300} $(BUILD)/fuzz || exit 1; done
+
+# The C++ tree by the root .clang-format (make test checks it).
+format:
+	@tools/format.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -41,6 +41,54 @@ bool skip_scaling_list(BitReader& br, int size)
 
 Error sps_error(const std::string& what) { return Error("SPS: " + what); }
 
+// The high profiles' chroma format, bit depths and scaling lists (7.3.2.1.1).
+Status read_chroma_info(BitReader& br, AvcSps& sps, bool& separate_planes)
+{
+    uint32_t chroma = 0, depth_luma = 0, depth_chroma = 0;
+    if (!br.ue(chroma) || chroma > 3) return sps_error("bad chroma_format_idc");
+    sps.chroma_format_idc = static_cast<int>(chroma);
+    if (chroma == 3 && !br.flag(separate_planes)) return sps_error("truncated");
+    if (!br.ue(depth_luma) || depth_luma > 6) return sps_error("bad bit depth");
+    if (!br.ue(depth_chroma) || depth_chroma > 6) return sps_error("bad bit depth");
+    bool bypass = false, matrix = false;
+    if (!br.flag(bypass) || !br.flag(matrix)) return sps_error("truncated");
+    if (matrix) {
+        int lists = (chroma != 3) ? 8 : 12;
+        for (int i = 0; i < lists; ++i) {
+            bool present = false;
+            if (!br.flag(present)) return sps_error("truncated");
+            if (present && !skip_scaling_list(br, i < 6 ? 16 : 64)) {
+                return sps_error("bad scaling list");
+            }
+        }
+    }
+    return {};
+}
+
+// Frame numbering and picture order count fields: only checked, not kept.
+Status read_poc_info(BitReader& br)
+{
+    uint32_t log2_frame_num = 0, poc_type = 0;
+    if (!br.ue(log2_frame_num) || log2_frame_num > 12) {
+        return sps_error("bad log2_max_frame_num");
+    }
+    if (!br.ue(poc_type) || poc_type > 2) return sps_error("bad pic_order_cnt_type");
+    if (poc_type == 0) {
+        uint32_t log2_poc = 0;
+        if (!br.ue(log2_poc) || log2_poc > 12) return sps_error("bad log2_max_poc_lsb");
+    } else if (poc_type == 1) {
+        bool always_zero = false;
+        int64_t s = 0;
+        uint32_t cycle = 0;
+        if (!br.flag(always_zero) || !br.se(s) || !br.se(s)) return sps_error("truncated");
+        if (!br.ue(cycle) || cycle > 255) return sps_error("bad poc cycle");
+        for (uint32_t i = 0; i < cycle; ++i) {
+            if (!br.se(s)) return sps_error("truncated");
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<AvcSps> parse_avc_sps(std::span<const uint8_t> nal)
@@ -64,44 +112,10 @@ Result<AvcSps> parse_avc_sps(std::span<const uint8_t> nal)
 
     bool separate_planes = false;
     if (has_chroma_info(sps.profile_idc)) {
-        uint32_t chroma = 0, depth_luma = 0, depth_chroma = 0;
-        if (!br.ue(chroma) || chroma > 3) return sps_error("bad chroma_format_idc");
-        sps.chroma_format_idc = static_cast<int>(chroma);
-        if (chroma == 3 && !br.flag(separate_planes)) return sps_error("truncated");
-        if (!br.ue(depth_luma) || depth_luma > 6) return sps_error("bad bit depth");
-        if (!br.ue(depth_chroma) || depth_chroma > 6) return sps_error("bad bit depth");
-        bool bypass = false, matrix = false;
-        if (!br.flag(bypass) || !br.flag(matrix)) return sps_error("truncated");
-        if (matrix) {
-            int lists = (chroma != 3) ? 8 : 12;
-            for (int i = 0; i < lists; ++i) {
-                bool present = false;
-                if (!br.flag(present)) return sps_error("truncated");
-                if (present && !skip_scaling_list(br, i < 6 ? 16 : 64)) {
-                    return sps_error("bad scaling list");
-                }
-            }
-        }
+        Status st = read_chroma_info(br, sps, separate_planes);
+        if (!st) return st.error();
     }
-
-    uint32_t log2_frame_num = 0, poc_type = 0;
-    if (!br.ue(log2_frame_num) || log2_frame_num > 12) {
-        return sps_error("bad log2_max_frame_num");
-    }
-    if (!br.ue(poc_type) || poc_type > 2) return sps_error("bad pic_order_cnt_type");
-    if (poc_type == 0) {
-        uint32_t log2_poc = 0;
-        if (!br.ue(log2_poc) || log2_poc > 12) return sps_error("bad log2_max_poc_lsb");
-    } else if (poc_type == 1) {
-        bool always_zero = false;
-        int64_t s = 0;
-        uint32_t cycle = 0;
-        if (!br.flag(always_zero) || !br.se(s) || !br.se(s)) return sps_error("truncated");
-        if (!br.ue(cycle) || cycle > 255) return sps_error("bad poc cycle");
-        for (uint32_t i = 0; i < cycle; ++i) {
-            if (!br.se(s)) return sps_error("truncated");
-        }
-    }
+    if (Status st = read_poc_info(br); !st) return st.error();
     uint32_t ref_frames = 0, width_mbs = 0, height_units = 0;
     bool gaps = false, frame_mbs_only = false;
     if (!br.ue(ref_frames) || !br.flag(gaps)) return sps_error("truncated");

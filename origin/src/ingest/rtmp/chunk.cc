@@ -25,24 +25,35 @@ uint32_t le32(std::span<const uint8_t> b)
            (uint32_t{b[3]} << 24);
 }
 
+// The basic header (spec 5.3.1.1): format and chunk stream id, in 1 to 3
+// bytes.  false: more bytes are needed.
+bool read_basic_header(ByteReader& r, int& fmt, uint32_t& csid)
+{
+    uint8_t b0 = 0;
+    if (!r.u8(b0)) return false;
+    fmt = b0 >> 6;
+    csid = b0 & 0x3f;
+    if (csid == 0) {
+        uint8_t b1 = 0;
+        if (!r.u8(b1)) return false;
+        csid = 64 + b1;
+    } else if (csid == 1) {
+        uint8_t b1 = 0, b2 = 0;
+        if (!r.u8(b1) || !r.u8(b2)) return false;
+        csid = 64 + b1 + 256u * b2;
+    }
+    return true;
+}
+
 }  // namespace
 
 ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
 {
     ByteReader r(in);
-    uint8_t b0 = 0;
-    if (!r.u8(b0)) return need_more();
-    const int fmt = b0 >> 6;
-    uint32_t csid = b0 & 0x3f;
-    if (csid == 0) {
-        uint8_t b1 = 0;
-        if (!r.u8(b1)) return need_more();
-        csid = 64 + b1;
-    } else if (csid == 1) {
-        uint8_t b1 = 0, b2 = 0;
-        if (!r.u8(b1) || !r.u8(b2)) return need_more();
-        csid = 64 + b1 + 256u * b2;
-    }
+    Header h;
+    if (!read_basic_header(r, h.fmt, h.csid)) return need_more();
+    const int fmt = h.fmt;
+    const uint32_t csid = h.csid;
 
     auto it = streams_.find(csid);
     const bool fresh = it == streams_.end() || !it->second.has_header;
@@ -57,14 +68,12 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
                                       " chunk streams");
     }
 
-    uint32_t ts = 0, length = 0, stream_id = 0;
-    uint8_t type = 0;
-    if (fmt <= 2 && !r.u24(ts)) return need_more();
-    if (fmt <= 1 && (!r.u24(length) || !r.u8(type))) return need_more();
+    if (fmt <= 2 && !r.u24(h.ts)) return need_more();
+    if (fmt <= 1 && (!r.u24(h.length) || !r.u8(h.type))) return need_more();
     if (fmt == 0) {
         std::span<const uint8_t> sid;
         if (!r.bytes(4, sid)) return need_more();
-        stream_id = le32(sid);   // the one little-endian field in RTMP
+        h.stream_id = le32(sid);   // the one little-endian field in RTMP
     }
 
     Stream probe;
@@ -78,14 +87,13 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
     // Type 3 repeats the previous header, including whether an extended
     // timestamp follows.  On a continuation chunk some clients omit it, so
     // it is taken only when it repeats the value (SRS does the same).
-    bool has_ext = (fmt <= 2) ? ts == kExtendedTimestamp : prev.extended;
-    uint32_t ext = 0;
-    if (has_ext) {
+    h.has_ext = (fmt <= 2) ? h.ts == kExtendedTimestamp : prev.extended;
+    if (h.has_ext) {
         if (r.remaining() < 4) return need_more();
         ByteReader peek(r.rest());
-        peek.u32(ext);
-        if (continuation && ext != prev.ts_field) {
-            has_ext = false;
+        peek.u32(h.ext);
+        if (continuation && h.ext != prev.ts_field) {
+            h.has_ext = false;
         } else {
             r.skip(4);
         }
@@ -95,41 +103,46 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
     if (it == streams_.end()) it = streams_.emplace(csid, Stream{}).first;
     Stream& s = it->second;
     if (!continuation) {
-        if (fmt == 0) {
-            s.ts_field = has_ext ? ext : ts;
-            s.timestamp = s.ts_field;
-            s.stream_id = stream_id;
-        } else if (fmt <= 2) {
-            s.ts_field = has_ext ? ext : ts;
-            s.timestamp += s.ts_field;
-        } else {
-            if (has_ext) s.ts_field = ext;
-            s.timestamp += s.ts_field;   // the previous delta, again
-        }
-        if (fmt <= 2) s.extended = has_ext;
-        if (fmt <= 1) {
-            s.length = length;
-            s.type = type;
-        }
-        s.has_header = true;
-        if (s.length > limits_.max_message_size) {
-            return fail(r.position(), "message of " + std::to_string(s.length) +
-                                          " bytes exceeds " +
-                                          std::to_string(limits_.max_message_size));
-        }
-        if (pending_bytes_ + s.length > limits_.max_pending_bytes) {
-            return fail(r.position(), "more than " +
-                                          std::to_string(limits_.max_pending_bytes) +
-                                          " bytes of messages pending");
-        }
-        s.in_message = true;
-        start_payload(s);
-        pending_bytes_ += s.length;
+        Status st = begin_message(s, h);
+        if (!st) return fail(r.position(), st.error().message());
     }
     current_ = &s;
     current_csid_ = csid;
     chunk_left_ = std::min<uint32_t>(chunk_size_, s.length - s.filled);
     return ChunkResult{ParseStatus::Parsed, r.position(), std::nullopt};
+}
+
+Status ChunkReader::begin_message(Stream& s, const Header& h)
+{
+    if (h.fmt == 0) {
+        s.ts_field = h.has_ext ? h.ext : h.ts;
+        s.timestamp = s.ts_field;
+        s.stream_id = h.stream_id;
+    } else if (h.fmt <= 2) {
+        s.ts_field = h.has_ext ? h.ext : h.ts;
+        s.timestamp += s.ts_field;
+    } else {
+        if (h.has_ext) s.ts_field = h.ext;
+        s.timestamp += s.ts_field;   // the previous delta, again
+    }
+    if (h.fmt <= 2) s.extended = h.has_ext;
+    if (h.fmt <= 1) {
+        s.length = h.length;
+        s.type = h.type;
+    }
+    s.has_header = true;
+    if (s.length > limits_.max_message_size) {
+        return Error("message of " + std::to_string(s.length) +
+                     " bytes exceeds " + std::to_string(limits_.max_message_size));
+    }
+    if (pending_bytes_ + s.length > limits_.max_pending_bytes) {
+        return Error("more than " + std::to_string(limits_.max_pending_bytes) +
+                     " bytes of messages pending");
+    }
+    s.in_message = true;
+    start_payload(s);
+    pending_bytes_ += s.length;
+    return {};
 }
 
 void ChunkReader::start_payload(Stream& s)

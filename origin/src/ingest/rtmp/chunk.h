@@ -104,8 +104,23 @@ private:
         std::vector<uint8_t> own;
     };
 
+    // One chunk header's fields as read (spec 5.3.1).
+    struct Header {
+        int fmt = 0;
+        uint32_t csid = 0;
+        uint32_t ts = 0;          // timestamp or delta field (24 bits)
+        uint32_t length = 0;
+        uint8_t type = 0;
+        uint32_t stream_id = 0;
+        bool has_ext = false;     // an extended timestamp was taken
+        uint32_t ext = 0;
+    };
+
     // Parses one chunk header; NeedMoreData consumes nothing.
     ChunkResult read_header(std::span<const uint8_t> in);
+    // A complete header that starts a message on s: its fields, then the
+    // message's place.  An Error when the message is over a limit.
+    Status begin_message(Stream& s, const Header& h);
     Status apply_control(const Message& m);
     // Where a new message of s.length bytes will be assembled.
     void start_payload(Stream& s);
