@@ -67,11 +67,11 @@ void fo_rd_args_key(rd_args *a, const char *fmt, ...)
 
 /* ---- handle ----------------------------------------------------------- */
 
-/* The ops table's open and close.  open connects (AUTH, SELECT) at once,
- * so that a wrong address or password shows there. */
-fo_status fo_rd_open(const fo_uri *uri, const fo_backend_conf *conf,
-                     void **impl, fo_error *err);
-void fo_rd_close(void *impl);
+/* The operations of the ops table (backend.h): fo_rd_open and fo_rd_close
+ * in redis_conn.c (open connects, AUTH and SELECT, at once, so that a
+ * wrong address or password shows there), the others in redis.c,
+ * redis_broadcast.c and redis_publish.c. */
+FO_BACKEND_DECLARE(fo_rd)
 
 /* Names the call for the error messages it may produce. */
 void fo_rd_op(rd *r, const char *fmt, ...)

@@ -6,9 +6,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "sqlite_rows.h"
+
+int64_t fo_sq_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 fo_status fo_sq_fail(sq *q, fo_error *err, const char *op, const char *arg)
 {
@@ -69,6 +78,27 @@ void fo_sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 int fo_sq_exec(sq *q, const char *sql)
 {
     return sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+}
+
+fo_status fo_sq_begin(sq *q, fo_error *err, const char *op, const char *arg)
+{
+    if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        return fo_sq_fail(q, err, op, arg);
+    }
+    return FO_OK;
+}
+
+fo_status fo_sq_end(sq *q, fo_error *err, fo_status rc, const char *op,
+                    const char *arg)
+{
+    if (rc == FO_OK && fo_sq_exec(q, "COMMIT") == SQLITE_OK) {
+        return FO_OK;
+    }
+    if (rc == FO_OK) {
+        rc = fo_sq_fail(q, err, op, arg);
+    }
+    fo_sq_exec(q, "ROLLBACK");
+    return rc;
 }
 
 /* Runs a statement that returns no rows.  *changes (may be NULL) gets the
