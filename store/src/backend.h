@@ -149,6 +149,10 @@ void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
                        size_t offset, fo_broadcast *out, size_t cap,
                        size_t *nout);
 
+/* The owner fields of b (address, port, node, session, status) into out;
+ * node_alive is 0: the backend judges it. */
+void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
+
 /* Defaults applied on create: status, type, publish_type when empty. */
 void fo_broadcast_defaults(fo_broadcast *b);
 

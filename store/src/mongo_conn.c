@@ -162,6 +162,19 @@ int fo_mg_find_one(mg_call *c, int coll, bson_t *q, bson_t *out)
     return c->ok && f.found;
 }
 
+int fo_mg_find_record(mg_call *c, int coll, bson_t *q, const mg_field *f,
+                      void *rec, size_t size)
+{
+    bson_t d = BSON_INITIALIZER;
+    int found = fo_mg_find_one(c, coll, q, &d);
+
+    if (found) {
+        fo_mg_get_fields(&d, f, rec, size);
+    }
+    bson_destroy(&d);
+    return found;
+}
+
 /* Updates one document; how many q matched (an upsert's insert is one). */
 int64_t fo_mg_update(mg_call *c, int coll, bson_t *q, bson_t *u, int upsert)
 {

@@ -112,6 +112,16 @@ int fo_broadcast_matches(const fo_broadcast *b, const char *search)
            || contains_nocase(b->stream_id, search);
 }
 
+void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out)
+{
+    memset(out, 0, sizeof(*out));
+    fo_strlcpy(out->address, b->origin_address, sizeof(out->address));
+    out->http_port = b->origin_http_port;
+    fo_strlcpy(out->node_id, b->origin_node, sizeof(out->node_id));
+    fo_strlcpy(out->session_id, b->session_id, sizeof(out->session_id));
+    fo_strlcpy(out->status, b->status, sizeof(out->status));
+}
+
 void fo_broadcast_defaults(fo_broadcast *b)
 {
     if (b->status[0] == '\0') {
