@@ -4,9 +4,11 @@
  * This file holds the clock, nodes, app settings, VoD and the ops table;
  * broadcasts and their viewers are in mongo_broadcast.c, claim, release,
  * lookup and reap in mongo_publish.c, the client and the driver steps the
- * operations are made of in mongo_conn.c, the documents in mongo_doc.c.  Documents use Ant Media Server's field names and a
- * server-made ObjectId _id, as Ant Media's own; records are found by their
- * key fields (app + streamId, nodeId, ...), each with a unique index.
+ * operations are made of in mongo_conn.c, the documents in mongo_doc.c.
+ *
+ * Documents use Ant Media Server's field names and a server-made ObjectId
+ * _id, as Ant Media's own; records are found by their key fields (app +
+ * streamId, nodeId, ...), each with a unique index.
  *
  * Atomicity: no transactions, and no reliance on duplicate-key errors.  A
  * record is created by an upsert whose filter is exactly its key (real

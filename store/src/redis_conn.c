@@ -39,36 +39,33 @@ void fo_rd_args_str(rd_args *a, const char *s)
     a->argc++;
 }
 
-static void args_vfmt(rd_args *a, char *buf, size_t cap, const char *fmt,
-                      va_list ap)
+/* fo_rd_args_fmt with a va_list. */
+static void args_vfmt(rd_args *a, int key, const char *fmt, va_list ap)
 {
+    char *buf;
+    size_t cap;
+
+    if (key ? a->nkeys == RD_KEYS_MAX : a->argc == RD_ARGS_MAX) {
+        a->overflow = 1;
+        return;
+    }
+    if (key) {
+        buf = a->key[a->nkeys++];
+        cap = RD_KEY_MAX;
+    } else {
+        buf = a->num[a->argc];
+        cap = sizeof a->num[0];
+    }
     vsnprintf(buf, cap, fmt, ap);
     fo_rd_args_str(a, buf);
 }
 
-void fo_rd_args_num(rd_args *a, const char *fmt, ...)
+void fo_rd_args_fmt(rd_args *a, int key, const char *fmt, ...)
 {
     va_list ap;
 
-    if (a->argc == RD_ARGS_MAX) {
-        a->overflow = 1;
-        return;
-    }
     va_start(ap, fmt);
-    args_vfmt(a, a->num[a->argc], sizeof a->num[0], fmt, ap);
-    va_end(ap);
-}
-
-void fo_rd_args_key(rd_args *a, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (a->nkeys == RD_KEYS_MAX) {
-        a->overflow = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    args_vfmt(a, a->key[a->nkeys++], RD_KEY_MAX, fmt, ap);
+    args_vfmt(a, key, fmt, ap);
     va_end(ap);
 }
 
@@ -260,7 +257,7 @@ fo_status fo_rd_cmd(rd *r, redisReply **out, fo_error *err,
     fo_rd_args_init(&a, 0);
     fo_rd_args_str(&a, cmd);
     va_start(ap, fmt);
-    args_vfmt(&a, a.key[0], RD_KEY_MAX, fmt, ap);
+    args_vfmt(&a, 1, fmt, ap);
     va_end(ap);
     return fo_rd_check(r, fo_rd_send(r, &a, out, err), out, err);
 }

@@ -57,13 +57,13 @@ void fo_rd_args_init(rd_args *a, int reserve);
 /* Appends s, which is not copied: it must outlive the send. */
 void fo_rd_args_str(rd_args *a, const char *s);
 
-/* Appends a formatted number (or short text), copied into a. */
-void fo_rd_args_num(rd_args *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Appends a formatted key, copied into a, and counts it as a key. */
-void fo_rd_args_key(rd_args *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Appends a formatted argument, copied into a: with key, a key (counted
+ * as one), else a number or short text.  fo_rd_args_num and
+ * fo_rd_args_key name the two. */
+void fo_rd_args_fmt(rd_args *a, int key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define fo_rd_args_num(a, ...) fo_rd_args_fmt((a), 0, __VA_ARGS__)
+#define fo_rd_args_key(a, ...) fo_rd_args_fmt((a), 1, __VA_ARGS__)
 
 /* ---- handle ----------------------------------------------------------- */
 

@@ -260,16 +260,17 @@ static fo_status parse_sqlite(const char *body, size_t blen, fo_uri *out,
 
 fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
 {
+    static const fo_uri defaults = {
+        .connect_timeout_ms = DEFAULT_TIMEOUT_MS,
+        .timeout_ms = DEFAULT_TIMEOUT_MS,
+        .update_period_ms = DEFAULT_PERIOD_MS,
+        .dead_factor = DEFAULT_DEAD_FACTOR,
+    };
     const char *body = NULL, *q;
     size_t blen;
     fo_status rc;
 
-    memset(out, 0, sizeof(*out));
-    out->connect_timeout_ms = DEFAULT_TIMEOUT_MS;
-    out->timeout_ms = DEFAULT_TIMEOUT_MS;
-    out->update_period_ms = DEFAULT_PERIOD_MS;
-    out->dead_factor = DEFAULT_DEAD_FACTOR;
-
+    *out = defaults;
     rc = check_bytes(uri, err);
     if (rc == FO_OK) {
         rc = parse_scheme(uri, out, &body, err);
