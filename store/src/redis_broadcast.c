@@ -198,15 +198,12 @@ fo_status fo_rd_broadcast_count_active(void *impl, const char *app,
 {
     rd *r = impl;
     rd_args a;
-    redisReply *rep;
-    fo_status rc;
 
     fo_rd_op(r, "count_active %s", app);
     fo_rd_args_init(&a, 3);
     fo_rd_args_key(&a, "fo:bcs:%s", app);
     fo_rd_args_num(&a, "fo:bc:%s:", app);
-    rc = fo_rd_eval(r, RS_BC_ACTIVE, &a, &rep, err);
-    return fo_rd_integer(r, rc, rep, count, err);
+    return fo_rd_eval_integer(r, RS_BC_ACTIVE, &a, count, err);
 }
 
 /* ---- viewers ---------------------------------------------------------- */

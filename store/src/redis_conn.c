@@ -301,6 +301,22 @@ fo_status fo_rd_eval(rd *r, int s, rd_args *a, redisReply **out,
     return fo_rd_check(r, rc, out, err);
 }
 
+/* A deciding script's result as a status (redis_lua.h). */
+static fo_status decision(rd *r, const redisReply *rep, const char *conflict,
+                          fo_error *err)
+{
+    if (rep->type == REDIS_REPLY_STRING)
+        return fo_rd_fail(r, err, FO_CONFLICT, rep->str);
+    if (rep->type != REDIS_REPLY_INTEGER)
+        return fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    switch (rep->integer) {
+    case 0: return FO_OK;
+    case -1: return fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
+    case 1: return fo_rd_fail(r, err, FO_CONFLICT, conflict);
+    default: return fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    }
+}
+
 /* Runs a deciding script and maps its result to a status. */
 fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
                        fo_error *err)
@@ -308,19 +324,10 @@ fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
     redisReply *rep;
     fo_status rc = fo_rd_eval(r, s, a, &rep, err);
 
-    if (rc != FO_OK)
-        return rc;
-    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
-        rc = FO_OK;
-    else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == -1)
-        rc = fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
-    else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1)
-        rc = fo_rd_fail(r, err, FO_CONFLICT, conflict);
-    else if (rep->type == REDIS_REPLY_STRING)
-        rc = fo_rd_fail(r, err, FO_CONFLICT, rep->str);
-    else
-        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
-    freeReplyObject(rep);
+    if (rc == FO_OK) {
+        rc = decision(r, rep, conflict, err);
+        freeReplyObject(rep);
+    }
     return rc;
 }
 
@@ -337,6 +344,15 @@ fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
         rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
     freeReplyObject(rep);
     return rc;
+}
+
+fo_status fo_rd_eval_integer(rd *r, int s, rd_args *a, int64_t *v,
+                             fo_error *err)
+{
+    redisReply *rep = NULL;
+    fo_status rc = fo_rd_eval(r, s, a, &rep, err);
+
+    return fo_rd_integer(r, rc, rep, v, err);
 }
 
 /* ---- handle ----------------------------------------------------------- */

@@ -124,4 +124,8 @@ fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
 fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
                         fo_error *err);
 
+/* fo_rd_eval then fo_rd_integer: script s's integer result into *v. */
+fo_status fo_rd_eval_integer(rd *r, int s, rd_args *a, int64_t *v,
+                             fo_error *err);
+
 #endif /* FANOUT_STORE_REDIS_CONN_H */

@@ -84,7 +84,6 @@ fo_status fo_rd_stream_reap_dead(void *impl, int64_t *reaped,
 {
     rd *r = impl;
     rd_args a;
-    redisReply *rep;
     int64_t n = 0;
     fo_status rc;
 
@@ -92,8 +91,7 @@ fo_status fo_rd_stream_reap_dead(void *impl, int64_t *reaped,
     fo_rd_args_init(&a, 3);
     fo_rd_args_key(&a, "fo:live");
     fo_rd_args_num(&a, "%" PRId64, r->dead_after_ms);
-    rc = fo_rd_eval(r, RS_REAP, &a, &rep, err);
-    rc = fo_rd_integer(r, rc, rep, &n, err);
+    rc = fo_rd_eval_integer(r, RS_REAP, &a, &n, err);
     if (rc == FO_OK && reaped != NULL)
         *reaped = n;
     return rc;
