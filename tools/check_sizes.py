@@ -358,7 +358,9 @@ def check_text(path, text):
 def _name_at(lines, first, last):
     """The function's name: the identifier before its first `(`."""
     sig = " ".join(lines[first - 1:min(last, first + 5)])
-    m = re.search(r"([~\w:.]+)\s*\(", sig)
+    m = re.search(r"([~\w:.]+)\s*\(([^()]*)\)?", sig)
+    if m and re.fullmatch(r"(TYPED_)?TEST(_F|_P)?", m.group(1)):
+        return "%s(%s)" % (m.group(1), m.group(2))   # gtest: say which
     if m and m.group(1) not in ("if", "for", "while", "switch"):
         return m.group(1)
     m = re.search(r"([\w$]+)\s*(?:=|:)\s*(?:async\s*)?(?:function\b|\()", sig)

@@ -104,7 +104,8 @@ def test_raw_strings_and_digit_separators():
 
 def test_macro_wrapped_test_bodies_count():
     src = "TEST(Suite, Case)\n{\n" + body(90) + "}\n"
-    assert offences("x_test.cc", src) == ["function TEST has 93 lines (max 80)"]
+    assert offences("x_test.cc", src) == [
+        "function TEST(Suite, Case) has 93 lines (max 80)"]
 
 
 def test_operators_and_lambdas():
