@@ -139,6 +139,13 @@ int fo_strlcpy(char *dst, const char *src, size_t cap);
 
 /* ---- shared record logic, so backends agree on semantics ------------- */
 
+/* How every backend stores a role: "origin" or "edge". */
+const char *fo_role_name(fo_role role);
+
+/* The role named s ("edge"); anything else, NULL included, is an
+ * origin. */
+fo_role fo_role_parse(const char *s);
+
 /* 1 when b matches search (NULL/"" matches all): case-insensitive
  * substring of name or stream id. */
 int fo_broadcast_matches(const fo_broadcast *b, const char *search);

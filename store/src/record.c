@@ -82,6 +82,17 @@ const char *fo_status_str(fo_status st)
     return "unknown";
 }
 
+const char *fo_role_name(fo_role role)
+{
+    return role == FO_ROLE_EDGE ? "edge" : "origin";
+}
+
+fo_role fo_role_parse(const char *s)
+{
+    return s != NULL && strcmp(s, "edge") == 0 ? FO_ROLE_EDGE
+                                               : FO_ROLE_ORIGIN;
+}
+
 /* Case-insensitive: is needle in hay? */
 static int contains_nocase(const char *hay, const char *needle)
 {

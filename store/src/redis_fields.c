@@ -96,8 +96,7 @@ void fo_rd_decode(const rd_field *t, void *rec, const redisReply *h)
         case T_I64: *(int64_t *)p = fo_rd_parse_i64(v->str); break;
         case T_DBL: *(double *)p = strtod(v->str, NULL); break;
         case T_ROLE:
-            *(fo_role *)p = strcmp(v->str, "edge") == 0 ? FO_ROLE_EDGE
-                                                        : FO_ROLE_ORIGIN;
+            *(fo_role *)p = fo_role_parse(v->str);
             break;
         }
     }
@@ -126,8 +125,7 @@ void fo_rd_args_fields(rd_args *a, const rd_field *t, const void *rec,
         case T_I64: fo_rd_args_num(a, "%" PRId64, *(const int64_t *)p); break;
         case T_DBL: fo_rd_args_num(a, "%.17g", *(const double *)p); break;
         case T_ROLE:
-            fo_rd_args_str(a, *(const fo_role *)p == FO_ROLE_EDGE
-                                  ? "edge" : "origin");
+            fo_rd_args_str(a, fo_role_name(*(const fo_role *)p));
             break;
         }
     }

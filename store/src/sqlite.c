@@ -163,7 +163,7 @@ fo_status fo_sq_node_heartbeat(void *impl, const fo_node *n,
                      "last_update_time = excluded.last_update_time",
                      "ssiissdiiidi", n->id, n->ip, (int64_t) n->http_port,
                      (int64_t) n->rtmp_port,
-                     n->role == FO_ROLE_EDGE ? "edge" : "origin",
+                     fo_role_name(n->role),
                      n->node_group[0] ? n->node_group : "default", n->cpu,
                      n->memory, (int64_t) n->active_streams,
                      (int64_t) n->viewers, n->db_query_avg_ms, fo_sq_clock());
@@ -228,7 +228,7 @@ fo_status fo_sq_node_delete(void *impl, const char *id, fo_error *err)
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }
 
-/* ---- app settings, VoD ------------------------------------------------------ */
+/* ---- app settings, VoD -------------------------------------------------- */
 
 fo_status fo_sq_app_settings_put(void *impl, const char *app,
                                  const char *json, fo_error *err)

@@ -9,7 +9,7 @@
 #include "backend.h"
 #include "sqlite_rows.h"
 
-/* ---- broadcasts ----------------------------------------------------------- */
+/* ---- broadcasts --------------------------------------------------------- */
 
 fo_status fo_sq_broadcast_create(void *impl, const fo_broadcast *b,
                                  fo_error *err)
@@ -159,7 +159,7 @@ fo_status fo_sq_broadcast_count_active(void *impl, const char *app,
                         "AND status = 'broadcasting'", "s", app, NULL);
 }
 
-/* ---- viewers -------------------------------------------------------------- */
+/* ---- viewers ------------------------------------------------------------ */
 
 fo_status fo_sq_viewers_report(void *impl, const char *node_id,
                                const char *app, const char *stream_id,

@@ -161,7 +161,7 @@ void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
     n->http_port = sqlite3_column_int(st, 2);
     n->rtmp_port = sqlite3_column_int(st, 3);
     fo_sq_col_text(st, 4, role, sizeof(role));
-    n->role = strcmp(role, "edge") == 0 ? FO_ROLE_EDGE : FO_ROLE_ORIGIN;
+    n->role = fo_role_parse(role);
     fo_sq_col_text(st, 5, n->node_group, sizeof(n->node_group));
     n->cpu = sqlite3_column_double(st, 6);
     n->memory = sqlite3_column_int64(st, 7);
