@@ -130,12 +130,8 @@ fo_status fo_mg_node_count(void *impl, int64_t *count_out, fo_error *err)
 
 fo_status fo_mg_node_delete(void *impl, const char *id, fo_error *err)
 {
-    mg_call c;
-    int64_t n;
-
-    fo_mg_begin(&c, impl, err, "node delete", id, 0);
-    n = fo_mg_del(&c, C_NODES, fo_mg_node_q(id), 0);
-    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
+    return fo_mg_delete_call(impl, err, "node delete", id, C_NODES,
+                             fo_mg_node_q(id));
 }
 
 /* ---- app settings, VoD -------------------------------------------------- */
@@ -208,13 +204,11 @@ fo_status fo_mg_vod_count(void *impl, const char *app, int64_t *n,
 fo_status fo_mg_vod_delete(void *impl, const char *app,
                            const char *vod_id, fo_error *err)
 {
-    mg_call c;
     char key[MG_KEY_MAX];
-    int64_t n;
 
-    fo_mg_begin(&c, impl, err, "vod delete", fo_mg_skey(key, app, vod_id), 0);
-    n = fo_mg_del(&c, C_VODS, vod_q(app, vod_id), 0);
-    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
+    return fo_mg_delete_call(impl, err, "vod delete",
+                             fo_mg_skey(key, app, vod_id), C_VODS,
+                             vod_q(app, vod_id));
 }
 
 const fo_backend_ops fo_mongo_ops = FO_BACKEND_OPS("mongodb", fo_mg);

@@ -247,6 +247,17 @@ int64_t fo_mg_del(mg_call *c, int coll, bson_t *q, int many)
     return c->ok ? n : 0;
 }
 
+fo_status fo_mg_delete_call(void *impl, fo_error *err, const char *op,
+                            const char *arg, int coll, bson_t *q)
+{
+    mg_call c;
+    int64_t n;
+
+    fo_mg_begin(&c, impl, err, op, arg, 0);
+    n = fo_mg_del(&c, coll, q, 0);
+    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
+}
+
 int64_t fo_mg_count(mg_call *c, int coll, bson_t *q)
 {
     int64_t n = 0;

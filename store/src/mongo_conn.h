@@ -85,6 +85,12 @@ int fo_mg_insert_missing(mg_call *c, int coll, bson_t *q, bson_t *u,
 /* Deletes one (or with many, every) document matching q; how many. */
 int64_t fo_mg_del(mg_call *c, int coll, bson_t *q, int many);
 
+/* A whole call (begin, delete, end) that deletes the document of coll
+ * that q matches; FO_NOT_FOUND when none does.  op and arg as for
+ * fo_mg_begin. */
+fo_status fo_mg_delete_call(void *impl, fo_error *err, const char *op,
+                            const char *arg, int coll, bson_t *q);
+
 /* How many documents of coll match q. */
 int64_t fo_mg_count(mg_call *c, int coll, bson_t *q);
 
