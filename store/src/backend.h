@@ -139,6 +139,10 @@ int fo_strlcpy(char *dst, const char *src, size_t cap);
 
 /* ---- shared record logic, so backends agree on semantics ------------- */
 
+/* The liveness rule: a node whose last heartbeat was at last_update_ms
+ * is alive at now when it spoke within dead_after ms. */
+int fo_node_fresh(int64_t last_update_ms, int64_t now, int64_t dead_after);
+
 /* How every backend stores a role: "origin" or "edge". */
 const char *fo_role_name(fo_role role);
 

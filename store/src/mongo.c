@@ -49,7 +49,8 @@ fo_status fo_mg_now(void *impl, int64_t *now_ms, fo_error *err)
 static void node_read(mg_call *c, const bson_t *d, fo_node *n)
 {
     fo_mg_get_fields(d, fo_mg_node_fields, n, sizeof(*n));
-    n->alive = c->now - n->last_update_ms <= c->m->conf.dead_after_ms;
+    n->alive = fo_node_fresh(n->last_update_ms, c->now,
+                             c->m->conf.dead_after_ms);
 }
 
 fo_status fo_mg_node_heartbeat(void *impl, const fo_node *n,

@@ -21,8 +21,8 @@ static int node_alive(mg_call *c, const char *id)
     bson_t d = BSON_INITIALIZER;
     int alive = id[0] != '\0'
                 && fo_mg_find_one(c, C_NODES, fo_mg_node_q(id), &d)
-                && c->now - fo_mg_num(&d, "lastUpdateTime")
-                       <= c->m->conf.dead_after_ms;
+                && fo_node_fresh(fo_mg_num(&d, "lastUpdateTime"), c->now,
+                                 c->m->conf.dead_after_ms);
 
     bson_destroy(&d);
     return alive;

@@ -82,6 +82,11 @@ const char *fo_status_str(fo_status st)
     return "unknown";
 }
 
+int fo_node_fresh(int64_t last_update_ms, int64_t now, int64_t dead_after)
+{
+    return now - last_update_ms <= dead_after;
+}
+
 const char *fo_role_name(fo_role role)
 {
     return role == FO_ROLE_EDGE ? "edge" : "origin";

@@ -85,7 +85,7 @@ static fo_status nodes_decode(rd *r, redisReply *rep, fo_node *out,
             continue;
         memset(o, 0, sizeof *o);
         fo_rd_decode(fo_rd_node_fields, o, h);
-        o->alive = now - o->last_update_ms <= r->dead_after_ms;
+        o->alive = fo_node_fresh(o->last_update_ms, now, r->dead_after_ms);
         (*n)++;
     }
 done:

@@ -169,7 +169,7 @@ void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
     n->viewers = sqlite3_column_int(st, 9);
     n->db_query_avg_ms = sqlite3_column_double(st, 10);
     n->last_update_ms = sqlite3_column_int64(st, 11);
-    n->alive = now - n->last_update_ms <= dead_after;
+    n->alive = fo_node_fresh(n->last_update_ms, now, dead_after);
 }
 
 void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b)
