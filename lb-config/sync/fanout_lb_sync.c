@@ -264,36 +264,121 @@ static void usage(void)
     exit(2);
 }
 
-int main(int argc, char **argv)
-{
-    const char *uri = NULL, *dir = NULL, *test_cmd = NULL, *reload_cmd = NULL;
-    long period_ms = 5000;
-    int once = 0, store_ok = 1;
-    fo_store *s = NULL;
-    fo_node *nodes;
-    fo_error err;
+typedef struct {
+    const char *uri, *dir, *test_cmd, *reload_cmd;
+    long period_ms;
+    int once;
+} options;
 
+/* The command line into o; exits with the usage on anything else. */
+static void parse_args(int argc, char **argv, options *o)
+{
+    o->period_ms = 5000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
-            uri = argv[++i];
+            o->uri = argv[++i];
         } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-            dir = argv[++i];
+            o->dir = argv[++i];
         } else if (strcmp(argv[i], "--period-ms") == 0 && i + 1 < argc) {
-            period_ms = strtol(argv[++i], NULL, 10);
+            o->period_ms = strtol(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--test-cmd") == 0 && i + 1 < argc) {
-            test_cmd = argv[++i];
+            o->test_cmd = argv[++i];
         } else if (strcmp(argv[i], "--reload-cmd") == 0 && i + 1 < argc) {
-            reload_cmd = argv[++i];
+            o->reload_cmd = argv[++i];
         } else if (strcmp(argv[i], "--once") == 0) {
-            once = 1;
+            o->once = 1;
         } else {
             usage();
         }
     }
-    if (uri == NULL || dir == NULL || period_ms < 100 || period_ms > 3600000) {
+    if (o->uri == NULL || o->dir == NULL || o->period_ms < 100
+        || o->period_ms > 3600000)
+    {
         usage();
     }
-    if (fo_store_open(uri, &s, &err) != FO_OK) {
+}
+
+/* Every node, page by page, at most MAX_NODES of them. */
+static fo_status list_nodes(fo_store *s, fo_node *nodes, size_t *n,
+                            fo_error *err)
+{
+    size_t got = 0;
+    fo_status st;
+
+    *n = 0;
+    do {
+        st = fo_node_list(s, *n, nodes + *n, MAX_NODES - *n, &got, err);
+        *n += got;
+    } while (st == FO_OK && got > 0 && *n < MAX_NODES);
+    return st;
+}
+
+/* Renders the nodes and installs the result, logging a reload. */
+static void render_and_install(const options *o, const fo_node *nodes,
+                               size_t n)
+{
+    text http = { 0 }, stream = { 0 };
+
+    if (render(nodes, n, &http, &stream) != 0) {
+        logf_("out of memory rendering upstreams");
+    } else if (install(o->dir, &http, &stream, o->test_cmd, o->reload_cmd)
+               == 1)
+    {
+        int up = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            up += nodes[i].alive;
+        }
+        logf_("upstreams updated: %d alive node(s) of %zu", up, n);
+    }
+    free(http.buf);
+    free(stream.buf);
+}
+
+/* One round: read the nodes and, when the store answers, bring the
+ * upstream files in line.  *store_ok is whether the store answered, so
+ * that an outage is logged when it starts and when it ends, not every
+ * round. */
+static void sync_once(fo_store *s, const options *o, fo_node *nodes,
+                      int *store_ok)
+{
+    size_t n = 0;
+    fo_error err;
+
+    if (list_nodes(s, nodes, &n, &err) != FO_OK) {
+        if (*store_ok) {
+            logf_("store unreachable, upstreams unchanged: %s", err.msg);
+        }
+        *store_ok = 0;
+        return;
+    }
+    if (!*store_ok) {
+        logf_("store reachable again");
+    }
+    *store_ok = 1;
+    render_and_install(o, nodes, n);
+}
+
+/* Waits period_ms, or less when a signal asks us to stop. */
+static void wait_period(long period_ms)
+{
+    for (long slept = 0; slept < period_ms && !stopping; slept += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+
+        nanosleep(&ts, NULL);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    options o = { 0 };
+    int store_ok = 1;
+    fo_store *s = NULL;
+    fo_node *nodes;
+    fo_error err;
+
+    parse_args(argc, argv, &o);
+    if (fo_store_open(o.uri, &s, &err) != FO_OK) {
         logf_("%s", err.msg);
         return 1;
     }
@@ -306,50 +391,11 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
 
     while (!stopping) {
-        size_t n = 0, got = 0;
-        text http = { 0 }, stream = { 0 };
-        fo_status st = FO_OK;
-
-        do {
-            st = fo_node_list(s, n, nodes + n, MAX_NODES - n, &got, &err);
-            n += got;
-        } while (st == FO_OK && got > 0 && n < MAX_NODES);
-
-        if (st != FO_OK) {
-            if (store_ok) {
-                logf_("store unreachable, upstreams unchanged: %s", err.msg);
-            }
-            store_ok = 0;
-        } else {
-            if (!store_ok) {
-                logf_("store reachable again");
-            }
-            store_ok = 1;
-            if (render(nodes, n, &http, &stream) != 0) {
-                logf_("out of memory rendering upstreams");
-            } else {
-                int r = install(dir, &http, &stream, test_cmd, reload_cmd);
-
-                if (r == 1) {
-                    int up = 0;
-
-                    for (size_t i = 0; i < n; i++) {
-                        up += nodes[i].alive;
-                    }
-                    logf_("upstreams updated: %d alive node(s) of %zu", up, n);
-                }
-            }
-        }
-        free(http.buf);
-        free(stream.buf);
-        if (once) {
+        sync_once(s, &o, nodes, &store_ok);
+        if (o.once) {
             break;
         }
-        for (long slept = 0; slept < period_ms && !stopping; slept += 50) {
-            struct timespec ts = { 0, 50 * 1000000L };
-
-            nanosleep(&ts, NULL);
-        }
+        wait_period(o.period_ms);
     }
     free(nodes);
     fo_store_close(s);

@@ -22,66 +22,106 @@ typedef struct {
     int64_t dead_after_ms;      /* update_period_ms * dead_factor */
 } fo_backend_conf;
 
+/* The operations, one type each; store.h says what each must do. */
+typedef fo_status fo_op_open(const fo_uri *uri, const fo_backend_conf *conf,
+                             void **impl, fo_error *err);
+typedef void fo_op_close(void *impl);
+typedef fo_status fo_op_now(void *impl, int64_t *now_ms, fo_error *err);
+
+typedef fo_status fo_op_node_heartbeat(void *impl, const fo_node *n,
+                                       fo_error *err);
+typedef fo_status fo_op_node_get(void *impl, const char *id, fo_node *out,
+                                 fo_error *err);
+typedef fo_status fo_op_node_list(void *impl, size_t offset, fo_node *out,
+                                  size_t cap, size_t *n, fo_error *err);
+typedef fo_status fo_op_node_count(void *impl, int64_t *count,
+                                   fo_error *err);
+typedef fo_status fo_op_node_delete(void *impl, const char *id,
+                                    fo_error *err);
+
+typedef fo_status fo_op_broadcast_create(void *impl, const fo_broadcast *b,
+                                         fo_error *err);
+typedef fo_status fo_op_broadcast_get(void *impl, const char *app,
+                                      const char *stream_id,
+                                      fo_broadcast *out, fo_error *err);
+typedef fo_status fo_op_broadcast_update(void *impl, const fo_broadcast *b,
+                                         unsigned mask, fo_error *err);
+typedef fo_status fo_op_broadcast_delete(void *impl, const char *app,
+                                         const char *stream_id,
+                                         fo_error *err);
+typedef fo_status fo_op_broadcast_list(void *impl, const char *app,
+                                       const fo_list_query *q, size_t offset,
+                                       fo_broadcast *out, size_t cap,
+                                       size_t *n, fo_error *err);
+typedef fo_status fo_op_broadcast_count(void *impl, const char *app,
+                                        const char *search, int64_t *count,
+                                        fo_error *err);
+typedef fo_status fo_op_broadcast_count_active(void *impl, const char *app,
+                                               int64_t *count,
+                                               fo_error *err);
+
+typedef fo_status fo_op_stream_claim(void *impl, const fo_claim *c,
+                                     fo_error *err);
+typedef fo_status fo_op_stream_release(void *impl, const char *app,
+                                       const char *stream_id,
+                                       const char *session_id,
+                                       fo_error *err);
+typedef fo_status fo_op_stream_lookup(void *impl, const char *app,
+                                      const char *stream_id, fo_origin *out,
+                                      fo_error *err);
+typedef fo_status fo_op_stream_reap_dead(void *impl, int64_t *reaped,
+                                         fo_error *err);
+
+typedef fo_status fo_op_viewers_report(void *impl, const char *node_id,
+                                       const char *app,
+                                       const char *stream_id, int64_t hls,
+                                       int64_t dash, fo_error *err);
+
+typedef fo_status fo_op_app_settings_put(void *impl, const char *app,
+                                         const char *json, fo_error *err);
+typedef fo_status fo_op_app_settings_get(void *impl, const char *app,
+                                         char *json, size_t cap,
+                                         fo_error *err);
+
+typedef fo_status fo_op_vod_put(void *impl, const fo_vod *v, fo_error *err);
+typedef fo_status fo_op_vod_count(void *impl, const char *app,
+                                  int64_t *count, fo_error *err);
+typedef fo_status fo_op_vod_delete(void *impl, const char *app,
+                                   const char *vod_id, fo_error *err);
+
+/* Every operation, in the order above: X(p, op) for each.  A backend
+ * whose functions are named <p>_<op> declares them all with
+ * FO_BACKEND_DECLARE(p) and builds its table with FO_BACKEND_OPS, so a
+ * missing one fails the link rather than leaving a NULL in the table. */
+#define FO_BACKEND_EACH_OP(X, p)                                          \
+    X(p, open) X(p, close) X(p, now)                                      \
+    X(p, node_heartbeat) X(p, node_get) X(p, node_list)                   \
+    X(p, node_count) X(p, node_delete)                                    \
+    X(p, broadcast_create) X(p, broadcast_get) X(p, broadcast_update)     \
+    X(p, broadcast_delete) X(p, broadcast_list) X(p, broadcast_count)     \
+    X(p, broadcast_count_active)                                          \
+    X(p, stream_claim) X(p, stream_release) X(p, stream_lookup)           \
+    X(p, stream_reap_dead)                                                \
+    X(p, viewers_report)                                                  \
+    X(p, app_settings_put) X(p, app_settings_get)                         \
+    X(p, vod_put) X(p, vod_count) X(p, vod_delete)
+
+#define FO_OP_MEMBER(p, op) fo_op_##op *op;
+#define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;
+#define FO_OP_INIT(p, op) .op = p##_##op,
+
 typedef struct fo_backend_ops {
     const char *name;
-
-    fo_status (*open)(const fo_uri *uri, const fo_backend_conf *conf,
-                      void **impl, fo_error *err);
-    void (*close)(void *impl);
-    fo_status (*now)(void *impl, int64_t *now_ms, fo_error *err);
-
-    fo_status (*node_heartbeat)(void *impl, const fo_node *n, fo_error *err);
-    fo_status (*node_get)(void *impl, const char *id, fo_node *out,
-                          fo_error *err);
-    fo_status (*node_list)(void *impl, size_t offset, fo_node *out,
-                           size_t cap, size_t *n, fo_error *err);
-    fo_status (*node_count)(void *impl, int64_t *count, fo_error *err);
-    fo_status (*node_delete)(void *impl, const char *id, fo_error *err);
-
-    fo_status (*broadcast_create)(void *impl, const fo_broadcast *b,
-                                  fo_error *err);
-    fo_status (*broadcast_get)(void *impl, const char *app,
-                               const char *stream_id, fo_broadcast *out,
-                               fo_error *err);
-    fo_status (*broadcast_update)(void *impl, const fo_broadcast *b,
-                                  unsigned mask, fo_error *err);
-    fo_status (*broadcast_delete)(void *impl, const char *app,
-                                  const char *stream_id, fo_error *err);
-    fo_status (*broadcast_list)(void *impl, const char *app,
-                                const fo_list_query *q, size_t offset,
-                                fo_broadcast *out, size_t cap, size_t *n,
-                                fo_error *err);
-    fo_status (*broadcast_count)(void *impl, const char *app,
-                                 const char *search, int64_t *count,
-                                 fo_error *err);
-    fo_status (*broadcast_count_active)(void *impl, const char *app,
-                                        int64_t *count, fo_error *err);
-
-    fo_status (*stream_claim)(void *impl, const fo_claim *c, fo_error *err);
-    fo_status (*stream_release)(void *impl, const char *app,
-                                const char *stream_id,
-                                const char *session_id, fo_error *err);
-    fo_status (*stream_lookup)(void *impl, const char *app,
-                               const char *stream_id, fo_origin *out,
-                               fo_error *err);
-    fo_status (*stream_reap_dead)(void *impl, int64_t *reaped,
-                                  fo_error *err);
-
-    fo_status (*viewers_report)(void *impl, const char *node_id,
-                                const char *app, const char *stream_id,
-                                int64_t hls, int64_t dash, fo_error *err);
-
-    fo_status (*app_settings_put)(void *impl, const char *app,
-                                  const char *json, fo_error *err);
-    fo_status (*app_settings_get)(void *impl, const char *app, char *json,
-                                  size_t cap, fo_error *err);
-
-    fo_status (*vod_put)(void *impl, const fo_vod *v, fo_error *err);
-    fo_status (*vod_count)(void *impl, const char *app, int64_t *count,
-                           fo_error *err);
-    fo_status (*vod_delete)(void *impl, const char *app, const char *vod_id,
-                            fo_error *err);
+    FO_BACKEND_EACH_OP(FO_OP_MEMBER, unused)
 } fo_backend_ops;
+
+/* Declares p_open ... p_vod_delete. */
+#define FO_BACKEND_DECLARE(p) FO_BACKEND_EACH_OP(FO_OP_DECLARE, p)
+
+/* The initializer of a backend's table: its name, then p_<op> for each
+ * operation. */
+#define FO_BACKEND_OPS(label, p)                                          \
+    { .name = (label), FO_BACKEND_EACH_OP(FO_OP_INIT, p) }
 
 extern const fo_backend_ops fo_sqlite_ops;
 extern const fo_backend_ops fo_redis_ops;
@@ -99,6 +139,17 @@ int fo_strlcpy(char *dst, const char *src, size_t cap);
 
 /* ---- shared record logic, so backends agree on semantics ------------- */
 
+/* The liveness rule: a node whose last heartbeat was at last_update_ms
+ * is alive at now when it spoke within dead_after ms. */
+int fo_node_fresh(int64_t last_update_ms, int64_t now, int64_t dead_after);
+
+/* How every backend stores a role: "origin" or "edge". */
+const char *fo_role_name(fo_role role);
+
+/* The role named s ("edge"); anything else, NULL included, is an
+ * origin. */
+fo_role fo_role_parse(const char *s);
+
 /* 1 when b matches search (NULL/"" matches all): case-insensitive
  * substring of name or stream id. */
 int fo_broadcast_matches(const fo_broadcast *b, const char *search);
@@ -108,6 +159,10 @@ int fo_broadcast_matches(const fo_broadcast *b, const char *search);
 void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
                        size_t offset, fo_broadcast *out, size_t cap,
                        size_t *nout);
+
+/* The owner fields of b (address, port, node, session, status) into out;
+ * node_alive is 0: the backend judges it. */
+void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
 
 /* Defaults applied on create: status, type, publish_type when empty. */
 void fo_broadcast_defaults(fo_broadcast *b);

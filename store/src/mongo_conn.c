@@ -162,6 +162,19 @@ int fo_mg_find_one(mg_call *c, int coll, bson_t *q, bson_t *out)
     return c->ok && f.found;
 }
 
+int fo_mg_find_record(mg_call *c, int coll, bson_t *q, const mg_field *f,
+                      void *rec, size_t size)
+{
+    bson_t d = BSON_INITIALIZER;
+    int found = fo_mg_find_one(c, coll, q, &d);
+
+    if (found) {
+        fo_mg_get_fields(&d, f, rec, size);
+    }
+    bson_destroy(&d);
+    return found;
+}
+
 /* Updates one document; how many q matched (an upsert's insert is one). */
 int64_t fo_mg_update(mg_call *c, int coll, bson_t *q, bson_t *u, int upsert)
 {
@@ -232,6 +245,17 @@ int64_t fo_mg_del(mg_call *c, int coll, bson_t *q, int many)
     bson_destroy(&reply);
     bson_destroy(q);
     return c->ok ? n : 0;
+}
+
+fo_status fo_mg_delete_call(void *impl, fo_error *err, const char *op,
+                            const char *arg, int coll, bson_t *q)
+{
+    mg_call c;
+    int64_t n;
+
+    fo_mg_begin(&c, impl, err, op, arg, 0);
+    n = fo_mg_del(&c, coll, q, 0);
+    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
 }
 
 int64_t fo_mg_count(mg_call *c, int coll, bson_t *q)

@@ -18,6 +18,7 @@
 #include <mongoc/mongoc.h>
 
 #include "backend.h"
+#include "mongo_doc.h"
 
 enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_N };
 
@@ -40,11 +41,11 @@ typedef struct {
     int ok;
 } mg_call;
 
-/* The ops table's open and close.  open also creates the collections'
- * indexes, so it fails when no server can be reached. */
-fo_status fo_mg_open(const fo_uri *uri, const fo_backend_conf *conf,
-                     void **impl, fo_error *err);
-void fo_mg_close(void *impl);
+/* The operations of the ops table (backend.h): fo_mg_open and fo_mg_close
+ * in mongo_conn.c (open also creates the collections' indexes, so it
+ * fails when no server can be reached), the others in mongo.c,
+ * mongo_broadcast.c and mongo_publish.c. */
+FO_BACKEND_DECLARE(fo_mg)
 
 /* Starts a call, connecting when the handle has no client yet; with
  * want_now, reads the server's clock into c->now.  op and arg name the
@@ -67,6 +68,11 @@ void fo_mg_each(mg_call *c, int coll, bson_t *q, bson_t *opts, mg_each_fn fn,
 /* 1 when q matches a document, copied to out (initialised) if not NULL. */
 int fo_mg_find_one(mg_call *c, int coll, bson_t *q, bson_t *out);
 
+/* 1 when q matches a document, read into rec (size bytes, zeroed first)
+ * by field table f (mongo_doc.h). */
+int fo_mg_find_record(mg_call *c, int coll, bson_t *q, const mg_field *f,
+                      void *rec, size_t size);
+
 /* Updates one document; how many q matched (an upsert's insert is one). */
 int64_t fo_mg_update(mg_call *c, int coll, bson_t *q, bson_t *u,
                      int upsert);
@@ -78,6 +84,12 @@ int fo_mg_insert_missing(mg_call *c, int coll, bson_t *q, bson_t *u,
 
 /* Deletes one (or with many, every) document matching q; how many. */
 int64_t fo_mg_del(mg_call *c, int coll, bson_t *q, int many);
+
+/* A whole call (begin, delete, end) that deletes the document of coll
+ * that q matches; FO_NOT_FOUND when none does.  op and arg as for
+ * fo_mg_begin. */
+fo_status fo_mg_delete_call(void *impl, fo_error *err, const char *op,
+                            const char *arg, int coll, bson_t *q);
 
 /* How many documents of coll match q. */
 int64_t fo_mg_count(mg_call *c, int coll, bson_t *q);

@@ -83,8 +83,7 @@ static void put_fields(bson_t *d, const mg_field *f, const void *rec,
             BSON_APPEND_INT64(d, f->name, *(const int64_t *) p);
             break;
         case 'r':
-            BSON_APPEND_UTF8(d, f->name, *(const fo_role *) p == FO_ROLE_EDGE
-                                             ? "edge" : "origin");
+            BSON_APPEND_UTF8(d, f->name, fo_role_name(*(const fo_role *) p));
             break;
         default:
             BSON_APPEND_DOUBLE(d, f->name, *(const double *) p);
@@ -118,8 +117,8 @@ void fo_mg_get_fields(const bson_t *d, const mg_field *f, void *rec,
             *(int64_t *) p = fo_mg_num(d, f->name);
             break;
         case 'r':
-            *(fo_role *) p = str && strcmp(bson_iter_utf8(&it, NULL), "edge")
-                                        == 0 ? FO_ROLE_EDGE : FO_ROLE_ORIGIN;
+            *(fo_role *) p = fo_role_parse(str ? bson_iter_utf8(&it, NULL)
+                                               : NULL);
             break;
         default:
             *(double *) p = bson_iter_init_find(&it, d, f->name)

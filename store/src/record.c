@@ -82,6 +82,22 @@ const char *fo_status_str(fo_status st)
     return "unknown";
 }
 
+int fo_node_fresh(int64_t last_update_ms, int64_t now, int64_t dead_after)
+{
+    return now - last_update_ms <= dead_after;
+}
+
+const char *fo_role_name(fo_role role)
+{
+    return role == FO_ROLE_EDGE ? "edge" : "origin";
+}
+
+fo_role fo_role_parse(const char *s)
+{
+    return s != NULL && strcmp(s, "edge") == 0 ? FO_ROLE_EDGE
+                                               : FO_ROLE_ORIGIN;
+}
+
 /* Case-insensitive: is needle in hay? */
 static int contains_nocase(const char *hay, const char *needle)
 {
@@ -110,6 +126,16 @@ int fo_broadcast_matches(const fo_broadcast *b, const char *search)
     }
     return contains_nocase(b->name, search)
            || contains_nocase(b->stream_id, search);
+}
+
+void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out)
+{
+    memset(out, 0, sizeof(*out));
+    fo_strlcpy(out->address, b->origin_address, sizeof(out->address));
+    out->http_port = b->origin_http_port;
+    fo_strlcpy(out->node_id, b->origin_node, sizeof(out->node_id));
+    fo_strlcpy(out->session_id, b->session_id, sizeof(out->session_id));
+    fo_strlcpy(out->status, b->status, sizeof(out->status));
 }
 
 void fo_broadcast_defaults(fo_broadcast *b)

@@ -39,36 +39,33 @@ void fo_rd_args_str(rd_args *a, const char *s)
     a->argc++;
 }
 
-static void args_vfmt(rd_args *a, char *buf, size_t cap, const char *fmt,
-                      va_list ap)
+/* fo_rd_args_fmt with a va_list. */
+static void args_vfmt(rd_args *a, int key, const char *fmt, va_list ap)
 {
+    char *buf;
+    size_t cap;
+
+    if (key ? a->nkeys == RD_KEYS_MAX : a->argc == RD_ARGS_MAX) {
+        a->overflow = 1;
+        return;
+    }
+    if (key) {
+        buf = a->key[a->nkeys++];
+        cap = RD_KEY_MAX;
+    } else {
+        buf = a->num[a->argc];
+        cap = sizeof a->num[0];
+    }
     vsnprintf(buf, cap, fmt, ap);
     fo_rd_args_str(a, buf);
 }
 
-void fo_rd_args_num(rd_args *a, const char *fmt, ...)
+void fo_rd_args_fmt(rd_args *a, int key, const char *fmt, ...)
 {
     va_list ap;
 
-    if (a->argc == RD_ARGS_MAX) {
-        a->overflow = 1;
-        return;
-    }
     va_start(ap, fmt);
-    args_vfmt(a, a->num[a->argc], sizeof a->num[0], fmt, ap);
-    va_end(ap);
-}
-
-void fo_rd_args_key(rd_args *a, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (a->nkeys == RD_KEYS_MAX) {
-        a->overflow = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    args_vfmt(a, a->key[a->nkeys++], RD_KEY_MAX, fmt, ap);
+    args_vfmt(a, key, fmt, ap);
     va_end(ap);
 }
 
@@ -260,7 +257,7 @@ fo_status fo_rd_cmd(rd *r, redisReply **out, fo_error *err,
     fo_rd_args_init(&a, 0);
     fo_rd_args_str(&a, cmd);
     va_start(ap, fmt);
-    args_vfmt(&a, a.key[0], RD_KEY_MAX, fmt, ap);
+    args_vfmt(&a, 1, fmt, ap);
     va_end(ap);
     return fo_rd_check(r, fo_rd_send(r, &a, out, err), out, err);
 }
@@ -304,6 +301,22 @@ fo_status fo_rd_eval(rd *r, int s, rd_args *a, redisReply **out,
     return fo_rd_check(r, rc, out, err);
 }
 
+/* A deciding script's result as a status (redis_lua.h). */
+static fo_status decision(rd *r, const redisReply *rep, const char *conflict,
+                          fo_error *err)
+{
+    if (rep->type == REDIS_REPLY_STRING)
+        return fo_rd_fail(r, err, FO_CONFLICT, rep->str);
+    if (rep->type != REDIS_REPLY_INTEGER)
+        return fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    switch (rep->integer) {
+    case 0: return FO_OK;
+    case -1: return fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
+    case 1: return fo_rd_fail(r, err, FO_CONFLICT, conflict);
+    default: return fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    }
+}
+
 /* Runs a deciding script and maps its result to a status. */
 fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
                        fo_error *err)
@@ -311,19 +324,10 @@ fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
     redisReply *rep;
     fo_status rc = fo_rd_eval(r, s, a, &rep, err);
 
-    if (rc != FO_OK)
-        return rc;
-    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
-        rc = FO_OK;
-    else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == -1)
-        rc = fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
-    else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1)
-        rc = fo_rd_fail(r, err, FO_CONFLICT, conflict);
-    else if (rep->type == REDIS_REPLY_STRING)
-        rc = fo_rd_fail(r, err, FO_CONFLICT, rep->str);
-    else
-        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
-    freeReplyObject(rep);
+    if (rc == FO_OK) {
+        rc = decision(r, rep, conflict, err);
+        freeReplyObject(rep);
+    }
     return rc;
 }
 
@@ -340,6 +344,15 @@ fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
         rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
     freeReplyObject(rep);
     return rc;
+}
+
+fo_status fo_rd_eval_integer(rd *r, int s, rd_args *a, int64_t *v,
+                             fo_error *err)
+{
+    redisReply *rep = NULL;
+    fo_status rc = fo_rd_eval(r, s, a, &rep, err);
+
+    return fo_rd_integer(r, rc, rep, v, err);
 }
 
 /* ---- handle ----------------------------------------------------------- */

@@ -57,21 +57,21 @@ void fo_rd_args_init(rd_args *a, int reserve);
 /* Appends s, which is not copied: it must outlive the send. */
 void fo_rd_args_str(rd_args *a, const char *s);
 
-/* Appends a formatted number (or short text), copied into a. */
-void fo_rd_args_num(rd_args *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Appends a formatted key, copied into a, and counts it as a key. */
-void fo_rd_args_key(rd_args *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Appends a formatted argument, copied into a: with key, a key (counted
+ * as one), else a number or short text.  fo_rd_args_num and
+ * fo_rd_args_key name the two. */
+void fo_rd_args_fmt(rd_args *a, int key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define fo_rd_args_num(a, ...) fo_rd_args_fmt((a), 0, __VA_ARGS__)
+#define fo_rd_args_key(a, ...) fo_rd_args_fmt((a), 1, __VA_ARGS__)
 
 /* ---- handle ----------------------------------------------------------- */
 
-/* The ops table's open and close.  open connects (AUTH, SELECT) at once,
- * so that a wrong address or password shows there. */
-fo_status fo_rd_open(const fo_uri *uri, const fo_backend_conf *conf,
-                     void **impl, fo_error *err);
-void fo_rd_close(void *impl);
+/* The operations of the ops table (backend.h): fo_rd_open and fo_rd_close
+ * in redis_conn.c (open connects, AUTH and SELECT, at once, so that a
+ * wrong address or password shows there), the others in redis.c,
+ * redis_broadcast.c and redis_publish.c. */
+FO_BACKEND_DECLARE(fo_rd)
 
 /* Names the call for the error messages it may produce. */
 void fo_rd_op(rd *r, const char *fmt, ...)
@@ -123,5 +123,9 @@ fo_status fo_rd_decide(rd *r, int s, rd_args *a, const char *conflict,
  * frees rep; anything but an integer reply is FO_ERR. */
 fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
                         fo_error *err);
+
+/* fo_rd_eval then fo_rd_integer: script s's integer result into *v. */
+fo_status fo_rd_eval_integer(rd *r, int s, rd_args *a, int64_t *v,
+                             fo_error *err);
 
 #endif /* FANOUT_STORE_REDIS_CONN_H */

@@ -4,11 +4,21 @@
  */
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "sqlite_rows.h"
+
+int64_t fo_sq_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 fo_status fo_sq_fail(sq *q, fo_error *err, const char *op, const char *arg)
 {
@@ -71,6 +81,27 @@ int fo_sq_exec(sq *q, const char *sql)
     return sqlite3_exec(q->db, sql, NULL, NULL, NULL);
 }
 
+fo_status fo_sq_begin(sq *q, fo_error *err, const char *op, const char *arg)
+{
+    if (fo_sq_exec(q, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        return fo_sq_fail(q, err, op, arg);
+    }
+    return FO_OK;
+}
+
+fo_status fo_sq_end(sq *q, fo_error *err, fo_status rc, const char *op,
+                    const char *arg)
+{
+    if (rc == FO_OK && fo_sq_exec(q, "COMMIT") == SQLITE_OK) {
+        return FO_OK;
+    }
+    if (rc == FO_OK) {
+        rc = fo_sq_fail(q, err, op, arg);
+    }
+    fo_sq_exec(q, "ROLLBACK");
+    return rc;
+}
+
 /* Runs a statement that returns no rows.  *changes (may be NULL) gets the
  * number of rows it changed. */
 fo_status fo_sq_run(sq *q, fo_error *err, const char *op, const char *arg,
@@ -120,46 +151,85 @@ fo_status fo_sq_scalar(sq *q, fo_error *err, const char *op, const char *arg,
     return rc == SQLITE_ROW ? FO_OK : fo_sq_fail(q, err, op, arg);
 }
 
-void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
-                     fo_node *n)
+/* A column of NODE_COLS or BC_COLS, in order, and the member it fills:
+ * text into a char array of size bytes, an integer of size bytes, a
+ * double, or a role. */
+typedef struct {
+    char type;
+    size_t off, size;
+} sq_col;
+
+#define COL(t, T, f) { t, offsetof(T, f), sizeof(((T *) 0)->f) }
+
+/* 'i' columns of 4 bytes are int or int32_t members, written as one. */
+_Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
+
+static const sq_col node_cols[] = {
+    COL('t', fo_node, id), COL('t', fo_node, ip),
+    COL('i', fo_node, http_port), COL('i', fo_node, rtmp_port),
+    COL('r', fo_node, role), COL('t', fo_node, node_group),
+    COL('d', fo_node, cpu), COL('i', fo_node, memory),
+    COL('i', fo_node, active_streams), COL('i', fo_node, viewers),
+    COL('d', fo_node, db_query_avg_ms), COL('i', fo_node, last_update_ms),
+};
+
+static const sq_col bc_cols[] = {
+    COL('t', fo_broadcast, app), COL('t', fo_broadcast, stream_id),
+    COL('t', fo_broadcast, name), COL('t', fo_broadcast, status),
+    COL('t', fo_broadcast, type), COL('t', fo_broadcast, publish_type),
+    COL('t', fo_broadcast, origin_address),
+    COL('i', fo_broadcast, origin_http_port),
+    COL('t', fo_broadcast, origin_node), COL('t', fo_broadcast, session_id),
+    COL('i', fo_broadcast, date), COL('i', fo_broadcast, start_time),
+    COL('i', fo_broadcast, update_time),
+    COL('i', fo_broadcast, hls_viewer_count),
+    COL('i', fo_broadcast, dash_viewer_count),
+    COL('i', fo_broadcast, bitrate), COL('t', fo_broadcast, extra),
+};
+
+/* Fills rec (zeroed first, size bytes) from the current row, column i
+ * into cols[i]. */
+static void read_row(sqlite3_stmt *st, const sq_col *cols, size_t n,
+                     void *rec, size_t size)
 {
     char role[16];
 
-    memset(n, 0, sizeof(*n));
-    fo_sq_col_text(st, 0, n->id, sizeof(n->id));
-    fo_sq_col_text(st, 1, n->ip, sizeof(n->ip));
-    n->http_port = sqlite3_column_int(st, 2);
-    n->rtmp_port = sqlite3_column_int(st, 3);
-    fo_sq_col_text(st, 4, role, sizeof(role));
-    n->role = strcmp(role, "edge") == 0 ? FO_ROLE_EDGE : FO_ROLE_ORIGIN;
-    fo_sq_col_text(st, 5, n->node_group, sizeof(n->node_group));
-    n->cpu = sqlite3_column_double(st, 6);
-    n->memory = sqlite3_column_int64(st, 7);
-    n->active_streams = sqlite3_column_int(st, 8);
-    n->viewers = sqlite3_column_int(st, 9);
-    n->db_query_avg_ms = sqlite3_column_double(st, 10);
-    n->last_update_ms = sqlite3_column_int64(st, 11);
-    n->alive = now - n->last_update_ms <= dead_after;
+    memset(rec, 0, size);
+    for (size_t i = 0; i < n; i++) {
+        char *p = (char *) rec + cols[i].off;
+
+        switch (cols[i].type) {
+        case 't':
+            fo_sq_col_text(st, (int) i, p, cols[i].size);
+            break;
+        case 'r':
+            fo_sq_col_text(st, (int) i, role, sizeof(role));
+            *(fo_role *) p = fo_role_parse(role);
+            break;
+        case 'd':
+            *(double *) p = sqlite3_column_double(st, (int) i);
+            break;
+        default:
+            if (cols[i].size == sizeof(int64_t)) {
+                *(int64_t *) p = sqlite3_column_int64(st, (int) i);
+            } else {
+                *(int32_t *) p = sqlite3_column_int(st, (int) i);
+            }
+            break;
+        }
+    }
+}
+
+void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
+                     fo_node *n)
+{
+    read_row(st, node_cols, sizeof(node_cols) / sizeof(node_cols[0]), n,
+             sizeof(*n));
+    n->alive = fo_node_fresh(n->last_update_ms, now, dead_after);
 }
 
 void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b)
 {
-    memset(b, 0, sizeof(*b));
-    fo_sq_col_text(st, 0, b->app, sizeof(b->app));
-    fo_sq_col_text(st, 1, b->stream_id, sizeof(b->stream_id));
-    fo_sq_col_text(st, 2, b->name, sizeof(b->name));
-    fo_sq_col_text(st, 3, b->status, sizeof(b->status));
-    fo_sq_col_text(st, 4, b->type, sizeof(b->type));
-    fo_sq_col_text(st, 5, b->publish_type, sizeof(b->publish_type));
-    fo_sq_col_text(st, 6, b->origin_address, sizeof(b->origin_address));
-    b->origin_http_port = sqlite3_column_int(st, 7);
-    fo_sq_col_text(st, 8, b->origin_node, sizeof(b->origin_node));
-    fo_sq_col_text(st, 9, b->session_id, sizeof(b->session_id));
-    b->date = sqlite3_column_int64(st, 10);
-    b->start_time = sqlite3_column_int64(st, 11);
-    b->update_time = sqlite3_column_int64(st, 12);
-    b->hls_viewer_count = sqlite3_column_int64(st, 13);
-    b->dash_viewer_count = sqlite3_column_int64(st, 14);
-    b->bitrate = sqlite3_column_int64(st, 15);
-    fo_sq_col_text(st, 16, b->extra, sizeof(b->extra));
+    read_row(st, bc_cols, sizeof(bc_cols) / sizeof(bc_cols[0]), b,
+             sizeof(*b));
 }

@@ -22,11 +22,29 @@ typedef struct {
     char path[1024];
 } sq;
 
+/* The operations of the ops table (backend.h), defined in sqlite.c,
+ * sqlite_broadcast.c and sqlite_publish.c. */
+FO_BACKEND_DECLARE(fo_sq)
+
+/* The clock every record's times come from: this machine's, in ms since
+ * the epoch (every process sharing the file reads the same one). */
+int64_t fo_sq_clock(void);
+
 /* FO_ERR naming op and arg, with SQLite's last error on q. */
 fo_status fo_sq_fail(sq *q, fo_error *err, const char *op, const char *arg);
 
 /* Runs sql (no arguments, no rows wanted); an SQLite result code. */
 int fo_sq_exec(sq *q, const char *sql);
+
+/* Starts a write transaction (BEGIN IMMEDIATE: the write lock first,
+ * waiting at most the busy timeout); FO_ERR naming op and arg if not. */
+fo_status fo_sq_begin(sq *q, fo_error *err, const char *op, const char *arg);
+
+/* Ends the transaction fo_sq_begin started: COMMIT when rc is FO_OK, else
+ * ROLLBACK.  Returns rc, or FO_ERR naming op and arg when COMMIT fails
+ * (then it rolls back). */
+fo_status fo_sq_end(sq *q, fo_error *err, fo_status rc, const char *op,
+                    const char *arg);
 
 /* Prepares sql and binds the arguments that follow, described by types:
  * 's' text (not copied: it must outlive *st), 'i' int64_t, 'd' double.

@@ -47,6 +47,16 @@ static fo_status end(fo_store *s, double t0, fo_status rc)
         return end(s, t0_, (s)->ops->op((s)->impl, __VA_ARGS__));          \
     } while (0)
 
+/* Validation, then the call: returns check's status unless it is FO_OK. */
+#define CHECKED_CALL(s, check, op, ...)                                   \
+    do {                                                                  \
+        fo_status c_ = (check);                                           \
+        if (c_ != FO_OK) {                                                \
+            return c_;                                                    \
+        }                                                                 \
+        CALL(s, op, __VA_ARGS__);                                         \
+    } while (0)
+
 /* Is the fixed-size string field NUL-terminated inside its array? */
 #define TERMINATED(field) (strnlen((field), sizeof(field)) < sizeof(field))
 
@@ -278,34 +288,22 @@ fo_status fo_broadcast_get(fo_store *s, const char *app,
                            const char *stream_id, fo_broadcast *out,
                            fo_error *err)
 {
-    fo_status rc = check_key("get", app, stream_id, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, broadcast_get, app, stream_id, out, err);
+    CHECKED_CALL(s, check_key("get", app, stream_id, err),
+                 broadcast_get, app, stream_id, out, err);
 }
 
 fo_status fo_broadcast_update(fo_store *s, const fo_broadcast *b,
                               unsigned mask, fo_error *err)
 {
-    fo_status rc = check_broadcast("update", b, mask, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, broadcast_update, b, mask, err);
+    CHECKED_CALL(s, check_broadcast("update", b, mask, err),
+                 broadcast_update, b, mask, err);
 }
 
 fo_status fo_broadcast_delete(fo_store *s, const char *app,
                               const char *stream_id, fo_error *err)
 {
-    fo_status rc = check_key("delete", app, stream_id, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, broadcast_delete, app, stream_id, err);
+    CHECKED_CALL(s, check_key("delete", app, stream_id, err),
+                 broadcast_delete, app, stream_id, err);
 }
 
 fo_status fo_broadcast_list(fo_store *s, const char *app,
@@ -336,23 +334,15 @@ fo_status fo_broadcast_count(fo_store *s, const char *app,
                              const char *search, int64_t *count,
                              fo_error *err)
 {
-    fo_status rc = check_key("count", app, NULL, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, broadcast_count, app, search, count, err);
+    CHECKED_CALL(s, check_key("count", app, NULL, err),
+                 broadcast_count, app, search, count, err);
 }
 
 fo_status fo_broadcast_count_active(fo_store *s, const char *app,
                                     int64_t *count, fo_error *err)
 {
-    fo_status rc = check_key("count active", app, NULL, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, broadcast_count_active, app, count, err);
+    CHECKED_CALL(s, check_key("count active", app, NULL, err),
+                 broadcast_count_active, app, count, err);
 }
 
 /* ---- publishing ----------------------------------------------------- */
@@ -401,12 +391,8 @@ fo_status fo_stream_lookup(fo_store *s, const char *app,
                            const char *stream_id, fo_origin *out,
                            fo_error *err)
 {
-    fo_status rc = check_key("lookup", app, stream_id, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, stream_lookup, app, stream_id, out, err);
+    CHECKED_CALL(s, check_key("lookup", app, stream_id, err),
+                 stream_lookup, app, stream_id, out, err);
 }
 
 fo_status fo_stream_reap_dead(fo_store *s, int64_t *reaped, fo_error *err)
@@ -487,21 +473,13 @@ fo_status fo_vod_put(fo_store *s, const fo_vod *v, fo_error *err)
 fo_status fo_vod_count(fo_store *s, const char *app, int64_t *count,
                        fo_error *err)
 {
-    fo_status rc = check_key("vod count", app, NULL, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, vod_count, app, count, err);
+    CHECKED_CALL(s, check_key("vod count", app, NULL, err),
+                 vod_count, app, count, err);
 }
 
 fo_status fo_vod_delete(fo_store *s, const char *app, const char *vod_id,
                         fo_error *err)
 {
-    fo_status rc = check_key("vod delete", app, vod_id, err);
-
-    if (rc != FO_OK) {
-        return rc;
-    }
-    CALL(s, vod_delete, app, vod_id, err);
+    CHECKED_CALL(s, check_key("vod delete", app, vod_id, err),
+                 vod_delete, app, vod_id, err);
 }

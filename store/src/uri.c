@@ -185,17 +185,11 @@ static fo_status parse_redis(const char *s, size_t n, fo_uri *out,
     return FO_OK;
 }
 
-fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
+/* The URI as a whole: not empty, shorter than FO_URI_MAX, printable
+ * ASCII without spaces. */
+static fo_status check_bytes(const char *uri, fo_error *err)
 {
-    const char *sep, *body, *q;
-    size_t len, blen;
-    fo_status rc;
-
-    memset(out, 0, sizeof(*out));
-    out->connect_timeout_ms = DEFAULT_TIMEOUT_MS;
-    out->timeout_ms = DEFAULT_TIMEOUT_MS;
-    out->update_period_ms = DEFAULT_PERIOD_MS;
-    out->dead_factor = DEFAULT_DEAD_FACTOR;
+    size_t len;
 
     if (uri == NULL || uri[0] == '\0') {
         return fo_err(err, FO_ERR_INVALID, "store URI: empty");
@@ -214,7 +208,16 @@ fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
                           i);
         }
     }
-    sep = strstr(uri, "://");
+    return FO_OK;
+}
+
+/* The scheme before "://" into out->scheme, one we have a backend for
+ * (mongodb+srv reads as mongodb); *body is what follows "://". */
+static fo_status parse_scheme(const char *uri, fo_uri *out, const char **body,
+                              fo_error *err)
+{
+    const char *sep = strstr(uri, "://");
+
     if (sep == NULL || copy_span(out->scheme, sizeof(out->scheme), uri,
                                  (size_t) (sep - uri)) != 0)
     {
@@ -232,8 +235,49 @@ fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
     if (strcmp(out->scheme, "mongodb+srv") == 0) {
         fo_strlcpy(out->scheme, "mongodb", sizeof(out->scheme));
     }
+    *body = sep + 3;
+    return FO_OK;
+}
 
-    body = sep + 3;
+/* sqlite:///abs/path.db: body[0..blen) is an absolute path to a file. */
+static fo_status parse_sqlite(const char *body, size_t blen, fo_uri *out,
+                              fo_error *err)
+{
+    if (blen < 2 || body[0] != '/') {
+        return fo_err(err, FO_ERR_INVALID,
+                      "store URI: sqlite needs an absolute path "
+                      "(sqlite:///abs/path.db)");
+    }
+    if (body[blen - 1] == '/') {
+        return fo_err(err, FO_ERR_INVALID,
+                      "store URI: sqlite path names a directory");
+    }
+    if (copy_span(out->path, sizeof(out->path), body, blen) != 0) {
+        return fo_err(err, FO_ERR_INVALID, "store URI: path too long");
+    }
+    return FO_OK;
+}
+
+fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
+{
+    static const fo_uri defaults = {
+        .connect_timeout_ms = DEFAULT_TIMEOUT_MS,
+        .timeout_ms = DEFAULT_TIMEOUT_MS,
+        .update_period_ms = DEFAULT_PERIOD_MS,
+        .dead_factor = DEFAULT_DEAD_FACTOR,
+    };
+    const char *body = NULL, *q;
+    size_t blen;
+    fo_status rc;
+
+    *out = defaults;
+    rc = check_bytes(uri, err);
+    if (rc == FO_OK) {
+        rc = parse_scheme(uri, out, &body, err);
+    }
+    if (rc != FO_OK) {
+        return rc;
+    }
     q = strchr(body, '?');
     blen = q ? (size_t) (q - body) : strlen(body);
 
@@ -248,19 +292,7 @@ fo_status fo_uri_parse(const char *uri, fo_uri *out, fo_error *err)
     }
 
     if (strcmp(out->scheme, "sqlite") == 0) {
-        if (blen < 2 || body[0] != '/') {
-            return fo_err(err, FO_ERR_INVALID,
-                          "store URI: sqlite needs an absolute path "
-                          "(sqlite:///abs/path.db)");
-        }
-        if (body[blen - 1] == '/') {
-            return fo_err(err, FO_ERR_INVALID,
-                          "store URI: sqlite path names a directory");
-        }
-        if (copy_span(out->path, sizeof(out->path), body, blen) != 0) {
-            return fo_err(err, FO_ERR_INVALID, "store URI: path too long");
-        }
-        return FO_OK;
+        return parse_sqlite(body, blen, out, err);
     }
     if (strcmp(out->scheme, "redis") == 0) {
         return parse_redis(body, blen, out, err);

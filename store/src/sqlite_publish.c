@@ -1,0 +1,177 @@
+/*
+ * sqlite_publish.c — the sqlite:// backend's publishing: claim, release,
+ * lookup and reap.  Claim reads and writes in one BEGIN IMMEDIATE
+ * transaction, which makes it a compare-and-set across processes.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "backend.h"
+#include "sqlite_rows.h"
+
+/* Is the owner node of a broadcast alive?  p names the parameter that
+ * holds the oldest heartbeat time still fresh. */
+#define OWNER_ALIVE(p)                                                    \
+    "EXISTS (SELECT 1 FROM cluster_node WHERE id = broadcast.origin_node " \
+    "AND last_update_time >= " p ")"
+
+/* Whether the stream exists, and FO_CONFLICT (naming the owner) when
+ * another session holds it on a node whose heartbeat is at or after
+ * fresh. */
+static fo_status claim_check(sq *q, const fo_claim *c, int64_t fresh,
+                             int *exists, fo_error *err)
+{
+    sqlite3_stmt *st;
+    char owner[FO_ID_MAX] = "";
+    int held = 0;
+    int rc = fo_sq_prep(q, &st, "SELECT status = 'broadcasting' "
+                        "AND session_id != ?1 AND " OWNER_ALIVE("?2")
+                        ", origin_node FROM broadcast "
+                        "WHERE app = ?3 AND stream_id = ?4", "siss",
+                        c->session_id, fresh, c->app, c->stream_id);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *exists = 1;
+            held = sqlite3_column_int(st, 0);
+            fo_sq_col_text(st, 1, owner, sizeof(owner));
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return fo_sq_fail(q, err, "claim", c->stream_id);
+    }
+    if (held) {
+        return fo_err(err, FO_CONFLICT,
+                      "sqlite: claim %s/%s: broadcasting on live node %s",
+                      c->app, c->stream_id, owner);
+    }
+    return FO_OK;
+}
+
+/* Makes c's session the broadcasting owner: updates the broadcast when it
+ * exists, else creates it. */
+static fo_status claim_write(sq *q, const fo_claim *c, int exists,
+                             int64_t now, fo_error *err)
+{
+    if (exists) {
+        return fo_sq_run(q, err, "claim", c->stream_id, NULL,
+                         "UPDATE broadcast SET status = 'broadcasting', "
+                         "publish_type = ?, origin_address = ?, "
+                         "origin_http_port = ?, origin_node = ?, "
+                         "session_id = ?, start_time = ?, update_time = ? "
+                         "WHERE app = ? AND stream_id = ?",
+                         "ssissiiss", c->publish_type, c->address,
+                         (int64_t) c->http_port, c->node_id, c->session_id,
+                         now, now, c->app, c->stream_id);
+    }
+    return fo_sq_run(q, err, "claim", c->stream_id, NULL,
+                     "INSERT INTO broadcast (app, stream_id, name, status, "
+                     "type, publish_type, origin_address, origin_http_port, "
+                     "origin_node, session_id, date, start_time, "
+                     "update_time) VALUES (?, ?, ?, 'broadcasting', "
+                     "'liveStream', ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "sssssissiii", c->app, c->stream_id, c->stream_id,
+                     c->publish_type, c->address, (int64_t) c->http_port,
+                     c->node_id, c->session_id, now, now, now);
+}
+
+fo_status fo_sq_stream_claim(void *impl, const fo_claim *c, fo_error *err)
+{
+    sq *q = impl;
+    int64_t now = fo_sq_clock();
+    int exists = 0;
+    /* The write lock first: the read and the write below are one step. */
+    fo_status rc = fo_sq_begin(q, err, "claim", c->stream_id);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    rc = claim_check(q, c, now - q->conf.dead_after_ms, &exists, err);
+    if (rc == FO_OK) {
+        rc = claim_write(q, c, exists, now, err);
+    }
+    return fo_sq_end(q, err, rc, "claim", c->stream_id);
+}
+
+fo_status fo_sq_stream_release(void *impl, const char *app,
+                               const char *stream_id,
+                               const char *session_id, fo_error *err)
+{
+    sq *q = impl;
+    int changes = 0;
+    int64_t exists = 0;
+    fo_status rc;
+
+    rc = fo_sq_run(q, err, "release", stream_id, &changes,
+                   "UPDATE broadcast SET status = 'finished', update_time = ? "
+                   "WHERE app = ? AND stream_id = ? AND session_id = ? "
+                   "AND status = 'broadcasting'", "isss", fo_sq_clock(), app,
+                   stream_id, session_id);
+    if (rc != FO_OK || changes == 1) {
+        return rc;
+    }
+    rc = fo_sq_scalar(q, err, "release", stream_id, &exists,
+                      "SELECT count(*) FROM broadcast WHERE app = ? "
+                      "AND stream_id = ?", "ss", app, stream_id);
+    if (rc != FO_OK) {
+        return rc;
+    }
+    if (!exists) {
+        return FO_NOT_FOUND;
+    }
+    return fo_err(err, FO_CONFLICT,
+                  "sqlite: release %s/%s: session %s does not own it",
+                  app, stream_id, session_id);
+}
+
+fo_status fo_sq_stream_lookup(void *impl, const char *app,
+                              const char *stream_id, fo_origin *out,
+                              fo_error *err)
+{
+    sq *q = impl;
+    sqlite3_stmt *st;
+    int rc = fo_sq_prep(q, &st, "SELECT origin_address, origin_http_port, "
+                        "origin_node, session_id, status, " OWNER_ALIVE("?1")
+                        " FROM broadcast WHERE app = ?2 AND stream_id = ?3",
+                        "iss", fo_sq_clock() - q->conf.dead_after_ms, app,
+                        stream_id);
+
+    if (rc != SQLITE_OK) {
+        return fo_sq_fail(q, err, "lookup", stream_id);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        fo_sq_col_text(st, 0, out->address, sizeof(out->address));
+        out->http_port = sqlite3_column_int(st, 1);
+        fo_sq_col_text(st, 2, out->node_id, sizeof(out->node_id));
+        fo_sq_col_text(st, 3, out->session_id, sizeof(out->session_id));
+        fo_sq_col_text(st, 4, out->status, sizeof(out->status));
+        out->node_alive = sqlite3_column_int(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) {
+        return FO_OK;
+    }
+    return rc == SQLITE_DONE ? FO_NOT_FOUND
+                             : fo_sq_fail(q, err, "lookup", stream_id);
+}
+
+fo_status fo_sq_stream_reap_dead(void *impl, int64_t *reaped,
+                                 fo_error *err)
+{
+    sq *q = impl;
+    int64_t now = fo_sq_clock();
+    int changes = 0;
+    fo_status rc;
+
+    rc = fo_sq_run(q, err, "reap", "", &changes,
+                   "UPDATE broadcast SET status = 'finished', "
+                   "update_time = ?1 WHERE status = 'broadcasting' "
+                   "AND NOT " OWNER_ALIVE("?2"), "ii", now,
+                   now - q->conf.dead_after_ms);
+    *reaped = changes;
+    return rc;
+}

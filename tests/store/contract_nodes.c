@@ -1,0 +1,116 @@
+/*
+ * contract_nodes.c — the contract suite's opening, clock and cluster
+ * nodes: heartbeats, liveness, list, count and delete.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "contract.h"
+
+static void test_open_and_clock(void **state)
+{
+    fixture *f = *state;
+    int64_t now = 0;
+
+    assert_string_equal(fo_store_backend(f->s), server.kind);
+    assert_int_equal(fo_store_dead_after_ms(f->s), 600);
+    OK(fo_store_now(f->s, &now, ERR));
+    /* The servers run on this machine: their clock is ours, give or take. */
+    assert_true(llabs(now - (int64_t) time(NULL) * 1000) < 60000);
+}
+
+static void test_node_heartbeat_roundtrip(void **state)
+{
+    fixture *f = *state;
+    fo_node n = make_node("origin-1", FO_ROLE_ORIGIN, "127.0.1.1"), got;
+
+    n.cpu = 12.5;
+    n.memory = 123456789;
+    n.active_streams = 3;
+    n.viewers = 42;
+    n.db_query_avg_ms = 0.75;
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_get(f->s, "origin-1", &got, ERR));
+    assert_string_equal(got.ip, "127.0.1.1");
+    assert_int_equal(got.role, FO_ROLE_ORIGIN);
+    assert_string_equal(got.node_group, "default");
+    assert_int_equal(got.http_port, 5080);
+    assert_int_equal(got.rtmp_port, 1935);
+    assert_true(got.cpu == 12.5);
+    assert_int_equal(got.memory, 123456789);
+    assert_int_equal(got.active_streams, 3);
+    assert_int_equal(got.viewers, 42);
+    assert_true(got.db_query_avg_ms == 0.75);
+    assert_true(got.alive);
+    assert_true(got.last_update_ms > 0);
+    assert_int_equal(fo_node_get(f->s, "nobody", &got, NULL), FO_NOT_FOUND);
+}
+
+static void test_node_silence_is_death(void **state)
+{
+    fixture *f = *state;
+    fo_node n = make_node("edge-1", FO_ROLE_EDGE, "127.0.2.1"), got;
+    int64_t first;
+
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_get(f->s, "edge-1", &got, ERR));
+    assert_true(got.alive);
+    assert_int_equal(got.role, FO_ROLE_EDGE);
+    first = got.last_update_ms;
+    sleep_ms(900);                      /* > 600 ms dead_after */
+    OK(fo_node_get(f->s, "edge-1", &got, ERR));
+    assert_false(got.alive);
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_get(f->s, "edge-1", &got, ERR));
+    assert_true(got.alive);
+    assert_true(got.last_update_ms >= first + 800);
+}
+
+static void test_node_list_count_delete(void **state)
+{
+    fixture *f = *state;
+    fo_node out[8];
+    size_t n = 0;
+    int64_t count = 0;
+    const char *ids[] = { "n3", "n1", "n5", "n2", "n4" };
+
+    for (int i = 0; i < 5; i++) {
+        fo_node nd = make_node(ids[i], FO_ROLE_ORIGIN, "127.0.1.9");
+
+        OK(fo_node_heartbeat(f->s, &nd, ERR));
+    }
+    OK(fo_node_heartbeat(f->s, &(fo_node) { .id = "n1", .ip = "10.0.0.1" },
+                         ERR));   /* an upsert, not a second row */
+    OK(fo_node_count(f->s, &count, ERR));
+    assert_int_equal(count, 5);
+    OK(fo_node_list(f->s, 0, out, 2, &n, ERR));
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].id, "n1");
+    assert_string_equal(out[0].ip, "10.0.0.1");
+    assert_string_equal(out[1].id, "n2");
+    OK(fo_node_list(f->s, 2, out, 8, &n, ERR));
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0].id, "n3");
+    assert_string_equal(out[2].id, "n5");
+    OK(fo_node_list(f->s, 9, out, 8, &n, ERR));
+    assert_int_equal(n, 0);
+    OK(fo_node_delete(f->s, "n3", ERR));
+    assert_int_equal(fo_node_delete(f->s, "n3", NULL), FO_NOT_FOUND);
+    OK(fo_node_count(f->s, &count, ERR));
+    assert_int_equal(count, 4);
+}
+
+const contract_suite contract_nodes = CONTRACT_SUITE(
+    CONTRACT_TEST(test_open_and_clock),
+    CONTRACT_TEST(test_node_heartbeat_roundtrip),
+    CONTRACT_TEST(test_node_silence_is_death),
+    CONTRACT_TEST(test_node_list_count_delete));
