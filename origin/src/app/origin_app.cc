@@ -5,9 +5,10 @@
 #include <csignal>
 #include <thread>
 
+#include "app/live_streams.h"
+#include "app/publish_gate.h"
 #include "core/origin_context.h"
 #include "package/segment_store.h"
-#include "app/publish_gate.h"
 #include "cluster/membership.h"
 #include "cluster/webhooks.h"
 #include "core/log.h"
@@ -74,7 +75,7 @@ int run_origin(const Config& config)
     }
     boost::asio::io_context loop(1);
     Metrics metrics;
-    auto segments = package::make_segment_store(packager_config(config));
+    auto segments = package::make_segment_store(packager_config(config), &metrics);
     int exit_code = 0;
     {
         BlockingPool pool(loop, 2);
@@ -82,6 +83,7 @@ int run_origin(const Config& config)
                           config.server_name, FANOUT_VERSION, wall_ms()};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
+        LiveStreams streams(ctx, gate);
         SystemSampler sampler;
         cluster::Membership membership(
             ctx,
@@ -99,7 +101,7 @@ int run_origin(const Config& config)
 
         ingest::RtmpServerOptions rtmp_options;
         rtmp_options.merge_read = std::chrono::milliseconds(config.rtmp_merge_read_ms);
-        ingest::RtmpServer rtmp(loop, config, metrics, gate, rtmp_options);
+        ingest::RtmpServer rtmp(loop, config, metrics, streams, rtmp_options);
         http::HttpServer http(ctx);
         Status st = rtmp.listen();
         if (st) {

@@ -364,8 +364,8 @@ TEST_F(RtmpServerTest, FfmpegLivePublish)
     ASSERT_NE(sink, nullptr);
     ASSERT_TRUE(sink->wait_ended(10s));
     auto req = control.requests().at(0);
-    EXPECT_EQ(req.app, "LiveApp");
-    EXPECT_EQ(req.stream_id, "test1");
+    EXPECT_EQ(req.key.app, "LiveApp");
+    EXPECT_EQ(req.key.id, "test1");
     EXPECT_EQ(req.protocol, "RTMP");
     EXPECT_EQ(req.client.rfind("127.0.0.1:", 0), 0u);
     auto snap = sink->snapshot();
@@ -416,7 +416,7 @@ TEST_F(RtmpServerTest, RefusedPublishFailsFfmpeg)
     EXPECT_NE(p.status, -1) << "ffmpeg hung: " << p.output;
     EXPECT_NE(p.output.find("stream key rejected"), std::string::npos) << p.output;
     ASSERT_EQ(control.requests().size(), 1u);
-    EXPECT_EQ(control.requests()[0].stream_id, "denied");
+    EXPECT_EQ(control.requests()[0].key.id, "denied");
     EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);   // a refusal is not bad input
 }
 

@@ -16,7 +16,7 @@ namespace {
 std::shared_ptr<media::StreamSink> open_av(SegmentStore& store, const std::string& session,
                                            bool video = true, bool audio = true)
 {
-    auto sink = store.open("live", "cam", session);
+    auto sink = store.open(StreamKey{"live", "cam"}, session);
     if (video) sink->on_video_config(test::h264_config());
     if (audio) sink->on_audio_config(test::aac_config());
     return sink;
