@@ -62,6 +62,13 @@ package::PackagerConfig packager_config(const Config& c)
     return p;
 }
 
+ingest::RtmpServerOptions rtmp_options(const Config& c)
+{
+    ingest::RtmpServerOptions o;
+    o.merge_read = std::chrono::milliseconds(c.rtmp_merge_read_ms);
+    return o;
+}
+
 }  // namespace
 
 int run_origin(const Config& config)
@@ -99,9 +106,8 @@ int run_origin(const Config& config)
             },
             [&](bool ok) { gate.reconcile(ok); });
 
-        ingest::RtmpServerOptions rtmp_options;
-        rtmp_options.merge_read = std::chrono::milliseconds(config.rtmp_merge_read_ms);
-        ingest::RtmpServer rtmp(loop, config, metrics, streams, rtmp_options);
+        ingest::RtmpServer rtmp(loop, config, metrics, streams,
+                                rtmp_options(config));
         http::HttpServer http(ctx);
         Status st = rtmp.listen();
         if (st) {
