@@ -82,7 +82,8 @@ int run_origin(const Config& config)
     }
     boost::asio::io_context loop(1);
     Metrics metrics;
-    auto segments = package::make_segment_store(packager_config(config), &metrics);
+    auto segments =
+        package::make_segment_store(packager_config(config), &metrics);
     int exit_code = 0;
     {
         BlockingPool pool(loop, 2);

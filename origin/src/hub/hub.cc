@@ -110,7 +110,9 @@ void Hub::fan_out(Fn&& fn)
 void Hub::on_metadata(double bitrate_kbps)
 {
     bitrate_kbps_ = bitrate_kbps;
-    fan_out([&](Subscriber&, media::StreamSink& k) { k.on_metadata(bitrate_kbps); });
+    fan_out([&](Subscriber&, media::StreamSink& k) {
+        k.on_metadata(bitrate_kbps);
+    });
 }
 
 // The GOP held was coded with the old config: a late sink must wait for a
@@ -119,14 +121,18 @@ void Hub::on_video_config(const media::VideoConfig& config)
 {
     video_ = config;
     drop_gop();
-    fan_out([&](Subscriber&, media::StreamSink& k) { k.on_video_config(config); });
+    fan_out([&](Subscriber&, media::StreamSink& k) {
+        k.on_video_config(config);
+    });
 }
 
 void Hub::on_audio_config(const media::AudioConfig& config)
 {
     audio_ = config;
     drop_gop();
-    fan_out([&](Subscriber&, media::StreamSink& k) { k.on_audio_config(config); });
+    fan_out([&](Subscriber&, media::StreamSink& k) {
+        k.on_audio_config(config);
+    });
 }
 
 void Hub::on_frame(const media::Frame& frame)

@@ -8,9 +8,15 @@ namespace fanout::media {
 
 size_t item_bytes(const MediaItem& item)
 {
-    if (auto* f = std::get_if<Frame>(&item)) return f->data.size() + sizeof(*f);
-    if (auto* v = std::get_if<VideoConfig>(&item)) return v->record.size() + sizeof(*v);
-    if (auto* a = std::get_if<AudioConfig>(&item)) return a->asc.size() + sizeof(*a);
+    if (auto* f = std::get_if<Frame>(&item)) {
+        return f->data.size() + sizeof(*f);
+    }
+    if (auto* v = std::get_if<VideoConfig>(&item)) {
+        return v->record.size() + sizeof(*v);
+    }
+    if (auto* a = std::get_if<AudioConfig>(&item)) {
+        return a->asc.size() + sizeof(*a);
+    }
     return sizeof(double);
 }
 
@@ -92,7 +98,8 @@ void MediaQueue::keep_latest_configs()
 {
     std::optional<MediaItem> latest[3];
     for (MediaItem& i : items_) {
-        latest[std::holds_alternative<double>(i) ? 2 : i.index()] = std::move(i);
+        const size_t kind = std::holds_alternative<double>(i) ? 2 : i.index();
+        latest[kind] = std::move(i);
     }
     items_.clear();
     bytes_ = 0;

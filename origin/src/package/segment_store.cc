@@ -273,8 +273,6 @@ public:
         return st;
     }
 
-    uint64_t segments_total() const override { return shared_->segments_total.load(); }
-
 private:
     // name: what a URL names, "<s>" or "<s>_<r>" (segment_store.h); the
     // stream's source first.  Caller holds mu.

@@ -99,10 +99,6 @@ public:
                                          std::string_view rest) const = 0;
 
     virtual StoreStats stats() const = 0;
-
-    // stats().segments_total, without the rest of the walk: cheap enough
-    // to ask on every keyframe.
-    virtual uint64_t segments_total() const { return stats().segments_total; }
 };
 
 // metrics, if given, and clock must outlive the store and its sinks.
