@@ -48,7 +48,8 @@ Hub::SinkId Hub::subscribe(std::shared_ptr<media::StreamSink> sink)
 
 std::shared_ptr<SinkQueue> Hub::subscribe_queued()
 {
-    auto queue = std::make_shared<SinkQueue>(options_.queue_max_bytes);
+    auto queue = std::make_shared<SinkQueue>(
+        options_.queue_max_bytes, options_.queue_max_delay, *options_.clock);
     SinkId id = subscribe(std::make_shared<QueueFeeder>(queue));
     if (id != 0) subs_.back().queue = queue;
     return queue;

@@ -24,13 +24,15 @@
 //   swaps a pointer under a short lock.
 // - A sink that runs on a worker thread (subscribe_queued) gets a
 //   SinkQueue: the hub pushes into it on the loop and never waits for the
-//   worker, which drains it on its own thread.  The queue is bounded; when
-//   it is full the worker loses frames up to the next keyframe, never a
-//   config, and the drops are counted (sink_queue.h).
+//   worker, which drains it on its own thread.  The queue is bounded in
+//   bytes and in delay; past either bound the worker loses frames up to
+//   the next keyframe, never a config, and the drops are counted
+//   (sink_queue.h).
 // - Frames are shared, not copied: a Frame's payload is SharedBytes, and
 //   every sink, queue and the GOP hold the same bytes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -38,6 +40,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "core/stream_key.h"
 #include "hub/sink_queue.h"
@@ -47,7 +50,11 @@ namespace fanout::hub {
 
 struct HubOptions {
     size_t max_gop_bytes = 16u << 20;     // the last GOP kept for late joins
-    size_t queue_max_bytes = 16u << 20;   // each worker sink's queue
+    // Each worker sink's queue (sink_queue.h): its bounds, and the clock
+    // that times the delay (it must outlive the hub's queues).
+    size_t queue_max_bytes = 16u << 20;
+    std::chrono::milliseconds queue_max_delay{5000};
+    const Clock* clock = &Clock::real();
 };
 
 class Hub : public media::StreamSink {

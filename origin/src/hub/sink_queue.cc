@@ -6,8 +6,11 @@
 
 namespace fanout::hub {
 
-SinkQueue::SinkQueue(size_t max_bytes)
-    : queue_(max_bytes, media::MediaQueue::ConfigOverflow::KeepLatest)
+SinkQueue::SinkQueue(size_t max_bytes, std::chrono::milliseconds max_delay,
+                     const Clock& clock)
+    : max_delay_(max_delay),
+      clock_(clock),
+      queue_(max_bytes, media::MediaQueue::ConfigOverflow::KeepLatest)
 {
 }
 
@@ -16,6 +19,13 @@ void SinkQueue::push(media::MediaItem item)
     {
         std::lock_guard lock(mu_);
         if (closed_ || finished_) return;
+        const auto now = clock_.now();
+        if (queue_.empty()) {
+            waiting_since_ = now;
+        } else if (now - waiting_since_ > max_delay_) {
+            queue_.skip_to_keyframe();   // what is left: configs, metadata
+            waiting_since_ = now;
+        }
         queue_.push(std::move(item));
     }
     ready_.notify_one();

@@ -6,14 +6,17 @@
 // only the queue's own bookkeeping (never a sink call, never I/O), so it is
 // held for the time of a deque operation by either side.
 //
-// Bounded: at most max_bytes of queued media (media/media_queue.h counts
-// a frame's payload and its struct).  When a push would outgrow it, the
-// worker is too slow for the stream: the queued frames are dropped, and so
-// is every frame until the next video keyframe (any frame for a stream
-// without video), so the worker restarts on a frame it can decode; each
-// dropped frame is counted (dropped_frames()).  Configs and metadata are
-// never dropped: the queue keeps the latest of each kind, so the worker
-// always decodes with the right config.
+// Bounded twice: at most max_bytes of queued media (media/media_queue.h
+// counts a frame's payload and its struct), and at most max_delay for what
+// the worker has not taken (it takes everything queued at each drain, so
+// this is the time since the first push after its last drain, on the
+// injected clock).  When a push would cross either bound, the worker is too
+// slow for the stream: the queued frames are dropped, and so is every
+// frame until the next video keyframe (any frame for a stream without
+// video), so the worker restarts on a frame it can decode, close to live;
+// each dropped frame is counted (dropped_frames()).  Configs and metadata
+// are never dropped: the queue keeps the latest of each kind, so the
+// worker always decodes with the right config.
 //
 // End: finish() (the stream ended) lets the worker take what is queued,
 // then on_end.  Leaving: the worker calls close(); the hub forgets the
@@ -27,6 +30,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "core/clock.h"
 #include "media/frame.h"
 #include "media/media_queue.h"
 
@@ -34,7 +38,9 @@ namespace fanout::hub {
 
 class SinkQueue {
 public:
-    explicit SinkQueue(size_t max_bytes);
+    // clock must outlive the queue.
+    SinkQueue(size_t max_bytes, std::chrono::milliseconds max_delay,
+              const Clock& clock = Clock::real());
 
     // Event loop side.  Never blocks.
     void push(media::MediaItem item);
@@ -56,9 +62,13 @@ public:
     size_t queued_bytes() const;
 
 private:
+    const std::chrono::milliseconds max_delay_;
+    const Clock& clock_;
     mutable std::mutex mu_;
     std::condition_variable ready_;
     media::MediaQueue queue_;
+    // When the oldest item the worker has not taken was queued.
+    std::chrono::steady_clock::time_point waiting_since_{};
     bool finished_ = false;
     bool end_delivered_ = false;
     std::atomic<bool> closed_{false};   // written under mu_; read lock-free

@@ -77,6 +77,12 @@ MediaItem MediaQueue::pop()
     return item;
 }
 
+void MediaQueue::skip_to_keyframe()
+{
+    drop_frames();
+    wait_keyframe_ = true;
+}
+
 void MediaQueue::drop_frames()
 {
     std::deque<MediaItem> kept;

@@ -56,6 +56,10 @@ public:
     // The oldest item.  The queue must not be empty.
     MediaItem pop();
 
+    // The owner's own bound was crossed (a sink that stopped taking): the
+    // queued frames go and frames wait for the next keyframe, as above.
+    void skip_to_keyframe();
+
 private:
     void drop_frames();
     void keep_latest_configs();

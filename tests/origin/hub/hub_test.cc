@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "../core/fake_clock.h"
 #include "../media/recording_sink.h"
 #include "hub_media.h"
 
@@ -261,6 +262,28 @@ TEST(Hub, ASlowWorkerSinkLosesFramesToTheNextKeyframeNeverAConfig)
     EXPECT_EQ(worker.log, (Log{"video_config", "video_config", "video", "video"}));
     EXPECT_EQ(dts_of(worker), (std::vector<int64_t>{200, 240}));
     EXPECT_EQ(worker.videos.back().record.back(), 2);
+}
+
+TEST(Hub, AStalledWorkerSinkRestartsOnALiveKeyframe)
+{
+    fanout::test::FakeClock clock;
+    HubOptions opt;
+    opt.queue_max_delay = std::chrono::milliseconds(1000);
+    opt.clock = &clock;
+    Hub hub(kKey, opt);
+    std::shared_ptr<SinkQueue> q = hub.subscribe_queued();
+    auto loop_sink = std::make_shared<RecordingSink>();
+    hub.subscribe(loop_sink);
+    publish_first_gop(hub);
+    clock.advance(std::chrono::milliseconds(1500));   // the worker took nothing
+    hub.on_frame(inter(120));
+    hub.on_frame(key(160));
+    EXPECT_EQ(q->dropped_frames(), 5u);
+    EXPECT_EQ(loop_sink->frames.size(), 6u);   // the loop's sinks lose nothing
+    RecordingSink worker;
+    EXPECT_TRUE(q->drain(worker, clock.now()));
+    EXPECT_EQ(worker.log, (Log{"video_config", "audio_config", "meta", "video"}));
+    EXPECT_EQ(dts_of(worker), (std::vector<int64_t>{160}));
 }
 
 TEST(Hub, AWorkerSinkLeavesByClosingItsQueue)

@@ -7,19 +7,24 @@
 #include <chrono>
 #include <thread>
 
+#include "../core/fake_clock.h"
 #include "../media/recording_sink.h"
 #include "hub_media.h"
 
 namespace fanout::hub {
 namespace {
 
+using fanout::test::FakeClock;
 using fanout::test::RecordingSink;
 using Log = std::vector<std::string>;
 using namespace test;
+using std::chrono::milliseconds;
+
+const milliseconds kDelay{2000};
 
 TEST(SinkQueue, ConfigsAloneOverTheBoundKeepTheLatestOfEachKind)
 {
-    SinkQueue q(400);
+    SinkQueue q(400, kDelay);
     q.push(audio_config());
     for (uint8_t i = 0; i < 50; i++) q.push(video_config(i));   // a flood
     q.push(2000.0);
@@ -33,9 +38,42 @@ TEST(SinkQueue, ConfigsAloneOverTheBoundKeepTheLatestOfEachKind)
     EXPECT_EQ(worker.metadata, (std::vector<double>{2000}));
 }
 
+// A worker that stops taking, even under the byte bound, is skipped to a
+// keyframe once what it has not taken waited longer than the delay.
+TEST(SinkQueue, AWorkerBehindByMoreThanTheDelaySkipsToTheNextKeyframe)
+{
+    FakeClock clock;
+    SinkQueue q(1u << 20, kDelay, clock);
+    q.push(video_config());
+    q.push(key(0));
+    for (int i = 1; i < 50; i++) {   // 2 s of frames, 40 ms apart
+        clock.advance(milliseconds(40));
+        q.push(inter(i * 40));
+    }
+    EXPECT_EQ(q.dropped_frames(), 0u);   // 1960 ms: not yet
+    clock.advance(milliseconds(41));
+    q.push(inter(2000));                  // 2001 ms behind
+    EXPECT_EQ(q.dropped_frames(), 51u);
+    q.push(inter(2040));
+    q.push(key(2080));
+    EXPECT_EQ(q.dropped_frames(), 52u);
+    RecordingSink worker;
+    EXPECT_TRUE(q.drain(worker, clock.now()));
+    EXPECT_EQ(worker.log, (Log{"video_config", "video"}));
+    EXPECT_EQ(worker.frames[0].dts_ms, 2080);
+
+    // A worker that keeps up never crosses it, however long the stream.
+    for (int i = 0; i < 100; i++) {
+        clock.advance(milliseconds(1000));
+        q.push(i % 2 ? inter(3000 + i * 40) : key(3000 + i * 40));
+        EXPECT_TRUE(q.drain(worker, clock.now()));
+    }
+    EXPECT_EQ(q.dropped_frames(), 52u);
+}
+
 TEST(SinkQueue, DrainReturnsAtTheDeadlineWhenNothingCame)
 {
-    SinkQueue q(1000);
+    SinkQueue q(1000, kDelay);
     RecordingSink worker;
     EXPECT_TRUE(q.drain(worker, std::chrono::steady_clock::now()));
     EXPECT_TRUE(worker.log.empty());
@@ -43,7 +81,7 @@ TEST(SinkQueue, DrainReturnsAtTheDeadlineWhenNothingCame)
 
 TEST(SinkQueue, DrainWakesWhenAnItemArrives)
 {
-    SinkQueue q(100000);
+    SinkQueue q(100000, kDelay);
     RecordingSink worker;
     std::thread loop([&] { q.push(key(0)); });
     // Waits for the push, not for the deadline.
@@ -57,7 +95,7 @@ TEST(SinkQueue, DrainWakesWhenAnItemArrives)
 
 TEST(SinkQueue, NothingIsQueuedAfterTheEndOrAfterClose)
 {
-    SinkQueue q(100000);
+    SinkQueue q(100000, kDelay);
     q.push(key(0));
     q.finish();
     q.push(key(40));
@@ -65,7 +103,7 @@ TEST(SinkQueue, NothingIsQueuedAfterTheEndOrAfterClose)
     EXPECT_FALSE(q.drain(worker, std::chrono::steady_clock::now()));
     EXPECT_EQ(worker.log, (Log{"video", "end"}));
 
-    SinkQueue closed(100000);
+    SinkQueue closed(100000, kDelay);
     closed.push(key(0));
     closed.close();
     EXPECT_TRUE(closed.closed());
