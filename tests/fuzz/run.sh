@@ -22,8 +22,9 @@ case $target in
   amf0)         srcs=(origin/src/ingest/rtmp/amf0.cc); incs=("${origin[@]}") ;;
   flv)          srcs=("${media[@]}"); incs=("${origin[@]}") ;;
   session)      srcs=(origin/src/ingest/rtmp/{session,publish_media,chunk,amf0,handshake}.cc
-                      "${media[@]}")
-                incs=("${origin[@]}"); libs=(-lcrypto) ;;
+                      origin/src/media/media_queue.cc origin/src/core/stream_key.cc
+                      store/src/record.c "${media[@]}")
+                incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 

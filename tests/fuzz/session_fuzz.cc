@@ -57,7 +57,7 @@ struct CheckingSink : media::StreamSink {
 struct StubControl : PublishControl {
     void authorize(const PublishRequest& req, std::function<void(PublishDecision)> done) override
     {
-        if (req.stream_id.empty() || req.protocol != "RTMP") abort();
+        if (req.key.id.empty() || req.protocol != "RTMP") abort();
         PublishDecision d = refuse ? PublishDecision(Error("refused"))
                                    : PublishDecision(std::shared_ptr<media::StreamSink>(grant()));
         if (later) {

@@ -5,9 +5,10 @@
 #include <csignal>
 #include <thread>
 
+#include "app/live_streams.h"
+#include "app/publish_gate.h"
 #include "core/origin_context.h"
 #include "package/segment_store.h"
-#include "app/publish_gate.h"
 #include "cluster/membership.h"
 #include "cluster/webhooks.h"
 #include "core/log.h"
@@ -61,6 +62,13 @@ package::PackagerConfig packager_config(const Config& c)
     return p;
 }
 
+ingest::RtmpServerOptions rtmp_options(const Config& c)
+{
+    ingest::RtmpServerOptions o;
+    o.merge_read = std::chrono::milliseconds(c.rtmp_merge_read_ms);
+    return o;
+}
+
 }  // namespace
 
 int run_origin(const Config& config)
@@ -74,7 +82,8 @@ int run_origin(const Config& config)
     }
     boost::asio::io_context loop(1);
     Metrics metrics;
-    auto segments = package::make_segment_store(packager_config(config));
+    auto segments =
+        package::make_segment_store(packager_config(config), &metrics);
     int exit_code = 0;
     {
         BlockingPool pool(loop, 2);
@@ -82,6 +91,7 @@ int run_origin(const Config& config)
                           config.server_name, FANOUT_VERSION, wall_ms()};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
+        LiveStreams streams(ctx, gate);
         SystemSampler sampler;
         cluster::Membership membership(
             ctx,
@@ -97,9 +107,8 @@ int run_origin(const Config& config)
             },
             [&](bool ok) { gate.reconcile(ok); });
 
-        ingest::RtmpServerOptions rtmp_options;
-        rtmp_options.merge_read = std::chrono::milliseconds(config.rtmp_merge_read_ms);
-        ingest::RtmpServer rtmp(loop, config, metrics, gate, rtmp_options);
+        ingest::RtmpServer rtmp(loop, config, metrics, streams,
+                                rtmp_options(config));
         http::HttpServer http(ctx);
         Status st = rtmp.listen();
         if (st) {

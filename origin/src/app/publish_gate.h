@@ -1,25 +1,45 @@
-// app/publish_gate.h — decides whether a publish may start, and keeps the
-// cluster store's record of it true: claim on publish (a stream live on
-// another alive origin is refused), release on unpublish, and re-claim what
-// the store missed while it was unreachable (ingest never waits for it).
+// app/publish_gate.h — decides whether a publish may start (admission),
+// and keeps the cluster store's record of it true: claim on publish (a
+// stream live on another alive origin is refused), release when it ends,
+// and re-claim what the store missed while it was unreachable (ingest
+// never waits for it).  It forwards no media: an admitted publish gets its
+// hub from app/live_streams.h.
 #pragma once
 
+#include <functional>
 #include <map>
-#include <memory>
 #include <string>
 
-#include "core/origin_context.h"
 #include "cluster/webhooks.h"
+#include "core/error.h"
+#include "core/origin_context.h"
+#include "core/stream_key.h"
 #include "ingest/publish_control.h"
 
 namespace fanout {
 
-class PublishGate : public ingest::PublishControl {
+// An admitted publish: ended(key, session_id) when it is over.
+struct Admission {
+    StreamKey key;
+    std::string session_id;
+};
+
+class PublishGate {
 public:
     PublishGate(OriginContext& ctx, cluster::Webhooks& hooks);
 
-    void authorize(const ingest::PublishRequest& request,
-                   std::function<void(ingest::PublishDecision)> done) override;
+    // Called on the event loop; never blocks.  done is called exactly once
+    // on the event loop, possibly later (the store is asked on a worker
+    // thread).  Refused: an unknown application, a stream already live on
+    // this origin, or (store CONFLICT) on another alive origin.  A store
+    // that cannot answer does not refuse: the publish goes on unclaimed,
+    // and reconcile() claims it when the store is back.
+    void admit(const ingest::PublishRequest& request,
+               std::function<void(Result<Admission>)> done);
+
+    // The admitted publish is over: its claim is released (on a worker
+    // thread).  A session that is no longer the stream's is ignored.
+    void ended(const StreamKey& key, const std::string& session_id);
 
     // Publishes live on this origin now.
     int32_t active() const { return static_cast<int32_t>(live_.size()); }
@@ -32,19 +52,28 @@ public:
     void release_all_blocking();
 
     struct Live {
-        std::string app, stream_id, session_id;
+        StreamKey key;
+        std::string session_id;
         bool claimed = false;
         bool claiming = false;
     };
 
 private:
-    friend class GateSink;
-    void ended(const std::string& key, const std::string& session_id);
-    fo_claim claim_of(const Live& live) const;
+    struct ClaimResult {
+        fo_status status = FO_OK;
+        std::string message;
+    };
+
+    // Asks the store on a worker thread; done(result) on the loop.
+    void claim(const Live& live, std::function<void(ClaimResult)> done);
+    void claimed(const StreamKey& key, const ingest::PublishRequest& req,
+                 ClaimResult r, std::function<void(Result<Admission>)> done);
+    void reclaimed(const StreamKey& key, const std::string& session,
+                   ClaimResult r);
 
     OriginContext& ctx_;
     cluster::Webhooks& hooks_;
-    std::map<std::string, Live> live_;   // "app/stream" → live publish
+    std::map<StreamKey, Live> live_;
     bool store_was_ok_ = true;
 };
 

@@ -7,13 +7,13 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/stream_key.h"
 #include "media/frame.h"
 
 namespace fanout::ingest {
 
 struct PublishRequest {
-    std::string app;          // "LiveApp"
-    std::string stream_id;    // validated: [A-Za-z0-9_.-], 1..127 bytes
+    StreamKey key;            // {"LiveApp", "cam1"}: validated by the protocol
     std::string query;        // what followed '?', e.g. "token=abc"
     std::string client;       // "ip:port" of the publisher
     std::string protocol;     // "RTMP"

@@ -1,5 +1,5 @@
 // package/segment_store.cc — the in-memory SegmentStore: one published
-// view per (app, stream), swapped under a mutex by the session's sink in
+// view per (stream, rendition), swapped under a mutex by the session's sink in
 // the same call that closed a segment, so a segment is listed as soon as
 // the keyframe that ends it has been pushed.  Playlists are rendered once
 // per change (in the sink, outside the lock); find() only copies a
@@ -19,17 +19,10 @@ namespace {
 
 const char* const kImmutable = "public, max-age=31536000, immutable";
 
-int64_t wall_ms()
+int64_t ms(std::chrono::steady_clock::time_point t)
 {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-int64_t steady_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+               t.time_since_epoch())
         .count();
 }
 
@@ -58,20 +51,30 @@ struct Session {
     std::atomic<bool> replaced{false};   // a newer session took the name
 };
 
+struct RenditionKey {
+    StreamKey stream;
+    std::string rendition;
+    auto operator<=>(const RenditionKey&) const = default;
+};
+
 // Outlives the store while sinks still hold it.
 struct Shared {
-    explicit Shared(const PackagerConfig& c) : config(c)
+    Shared(const PackagerConfig& c, Metrics* m, const Clock& clk)
+        : config(c), metrics(m), clock(clk)
     {
         int age = c.hls_time_ms / 2000;   // at most half a segment
         playlist_cache = age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
     }
 
     PackagerConfig config;
+    Metrics* metrics;
+    const Clock& clock;
     std::string playlist_cache;
     mutable std::mutex mu;
-    // key: app + '/' + stream (stream ids contain no '/').
-    mutable std::map<std::string, std::shared_ptr<Session>, std::less<>> streams;
+    mutable std::map<RenditionKey, std::shared_ptr<Session>> streams;
     std::atomic<uint64_t> segments_total{0};
+
+    int64_t now_ms() const { return ms(clock.now()); }
 
     bool expired(const Session& s, int64_t now) const
     {
@@ -98,11 +101,13 @@ struct Shared {
 
 class PackagingSink : public media::StreamSink {
 public:
+    // name: what the rendition is served under (segment_store.h).
     PackagingSink(std::shared_ptr<Shared> shared, std::shared_ptr<Session> session,
-                  const std::string& stream_id)
+                  const std::string& name)
         : shared_(std::move(shared)),
           session_(std::move(session)),
-          packager_(shared_->config, stream_id, session_->id)
+          packager_(shared_->config, name, session_->id),
+          clock_(shared_->clock)
     {
     }
     ~PackagingSink() override
@@ -112,25 +117,37 @@ public:
 
     void on_video_config(const media::VideoConfig& c) override
     {
-        if (!replaced()) publish(packager_.on_video_config(c, wall_ms()));
+        if (!replaced()) publish(packager_.on_video_config(c, clock_.wall_ms()));
     }
     void on_audio_config(const media::AudioConfig& c) override
     {
-        if (!replaced()) publish(packager_.on_audio_config(c, wall_ms()));
+        if (!replaced()) publish(packager_.on_audio_config(c, clock_.wall_ms()));
     }
+    // A frame may close a segment: time how long until it is listed, from
+    // when the frame's bytes reached the host (merged reads leave them in
+    // the socket until the next tick), or from now when that is unknown.
     void on_frame(const media::Frame& f) override
     {
-        if (!replaced()) publish(packager_.on_frame(f, wall_ms()));
+        if (replaced()) return;
+        const auto t0 = f.received != std::chrono::steady_clock::time_point{}
+                            ? f.received
+                            : clock_.now();
+        PackagerUpdate up = packager_.on_frame(f, clock_.wall_ms());
+        publish(up);
+        if (up.segments > 0 && shared_->metrics) {
+            shared_->metrics->segment_publish_ms.observe(
+                std::chrono::duration<double, std::milli>(clock_.now() - t0).count());
+        }
     }
     void on_end() override
     {
         if (ended_) return;
         ended_ = true;
-        PackagerUpdate up = packager_.on_end(wall_ms());
+        PackagerUpdate up = packager_.on_end(clock_.wall_ms());
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
         session_->ended = true;
-        session_->ended_at_ms = steady_ms();
+        session_->ended_at_ms = shared_->now_ms();
     }
 
 private:
@@ -144,7 +161,7 @@ private:
         apply(up);
         // Live streams keep dropping the ended ones whose linger is over,
         // even when nobody asks for anything.
-        if (up.segments) shared_->prune(steady_ms(), false);
+        if (up.segments) shared_->prune(shared_->now_ms(), false);
     }
 
     // Caller holds shared_->mu.
@@ -177,30 +194,34 @@ private:
     std::shared_ptr<Shared> shared_;
     std::shared_ptr<Session> session_;
     StreamPackager packager_;
+    const Clock& clock_;
     bool ended_ = false;
 };
 
 class MemorySegmentStore : public SegmentStore {
 public:
-    explicit MemorySegmentStore(const PackagerConfig& config)
-        : shared_(std::make_shared<Shared>(config))
+    MemorySegmentStore(const PackagerConfig& config, Metrics* metrics, const Clock& clock)
+        : shared_(std::make_shared<Shared>(config, metrics, clock))
     {
     }
 
-    std::shared_ptr<media::StreamSink> open(const std::string& app,
-                                            const std::string& stream_id,
+    using SegmentStore::open;
+    std::shared_ptr<media::StreamSink> open(const StreamKey& key, std::string_view rendition,
                                             const std::string& session_id) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;
         {
             std::lock_guard<std::mutex> lock(shared_->mu);
-            shared_->prune(steady_ms(), true);
-            auto& slot = shared_->streams[app + "/" + stream_id];
+            shared_->prune(shared_->now_ms(), true);
+            auto& slot = shared_->streams[RenditionKey{key, std::string(rendition)}];
             if (slot) slot->replaced = true;
             slot = session;
         }
-        return std::make_shared<PackagingSink>(shared_, std::move(session), stream_id);
+        std::string name = rendition == kSourceRendition
+                               ? key.id
+                               : key.id + "_" + std::string(rendition);
+        return std::make_shared<PackagingSink>(shared_, std::move(session), name);
     }
 
     std::optional<Resource> find(std::string_view app, std::string_view rest) const override
@@ -218,17 +239,13 @@ public:
             if (file.empty() || file.find('/') != std::string_view::npos) return std::nullopt;
         }
         if (stream.empty()) return std::nullopt;
-        std::string key;
-        key.reserve(app.size() + 1 + stream.size());
-        key.append(app).append("/").append(stream);
 
-        int64_t now = steady_ms();
+        int64_t now = shared_->now_ms();
         std::lock_guard<std::mutex> lock(shared_->mu);
         shared_->prune(now, false);
-        auto it = shared_->streams.find(key);
-        if (it == shared_->streams.end() || shared_->expired(*it->second, now))
-            return std::nullopt;
-        const Session& s = *it->second;
+        const Session* found = lookup(app, stream);
+        if (found == nullptr || shared_->expired(*found, now)) return std::nullopt;
+        const Session& s = *found;
         if (playlist) {
             if (!s.playlist) return std::nullopt;
             return Resource{s.playlist, "application/vnd.apple.mpegurl", shared_->playlist_cache};
@@ -247,26 +264,45 @@ public:
     {
         StoreStats st;
         std::lock_guard<std::mutex> lock(shared_->mu);
-        shared_->prune(steady_ms(), true);
+        shared_->prune(shared_->now_ms(), true);
         for (const auto& [key, s] : shared_->streams) {
-            if (!s->ended) st.live_streams++;
+            if (!s->ended && key.rendition == kSourceRendition) st.live_streams++;
             st.bytes += s->bytes;
         }
         st.segments_total = shared_->segments_total.load();
         return st;
     }
 
-    uint64_t segments_total() const override { return shared_->segments_total.load(); }
-
 private:
+    // name: what a URL names, "<s>" or "<s>_<r>" (segment_store.h); the
+    // stream's source first.  Caller holds mu.
+    const Session* lookup(std::string_view app, std::string_view name) const
+    {
+        const auto& streams = shared_->streams;
+        auto it = streams.find(RenditionKey{{std::string(app), std::string(name)},
+                                            std::string(kSourceRendition)});
+        if (it != streams.end()) return it->second.get();
+        size_t cut = name.rfind('_');
+        if (cut == std::string_view::npos) return nullptr;
+        it = streams.find(RenditionKey{{std::string(app), std::string(name.substr(0, cut))},
+                                       std::string(name.substr(cut + 1))});
+        return it == streams.end() ? nullptr : it->second.get();
+    }
+
     std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace
 
-std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config)
+bool valid_rendition(std::string_view rendition)
 {
-    return std::make_unique<MemorySegmentStore>(config);
+    return valid_stream_id(rendition) && rendition.find('_') == std::string_view::npos;
+}
+
+std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config, Metrics* metrics,
+                                                 const Clock& clock)
+{
+    return std::make_unique<MemorySegmentStore>(config, metrics, clock);
 }
 
 }  // namespace fanout::package

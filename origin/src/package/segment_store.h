@@ -18,6 +18,13 @@
 // its -v-/-a- forms).
 // Segment names carry the publish session, so no cache anywhere can serve
 // an old publish's segment for a new one.
+//
+// A stream can have several renditions, each with its own packager, files
+// and playlists, keyed by StreamKey + rendition name.  The source rendition
+// (the publisher's own media) is served under the stream id, as above.
+// Another rendition r of stream s (issue #13: r = "<height>p<kbps>kbps")
+// is served under the name "<s>_<r>" in place of <s>; where that name is
+// also a stream id, the stream's source wins.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +34,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.h"
+#include "core/metrics.h"
 #include "core/shared_bytes.h"
+#include "core/stream_key.h"
 #include "media/frame.h"
 
 namespace fanout::package {
@@ -58,28 +68,42 @@ struct StoreStats {
                                    // by two files counts twice)
 };
 
+// The publisher's own media, packaged as it comes.
+inline constexpr std::string_view kSourceRendition = "source";
+
+// A rendition's name: the stream id rule, without '_' (it separates the
+// stream id from the rendition in URLs).
+bool valid_rendition(std::string_view rendition);
+
 class SegmentStore {
 public:
     virtual ~SegmentStore() = default;
 
-    // A new publish session of app/stream_id; replaces a previous session's
-    // output.  The sink packages into this store; media arrives on one
-    // thread at a time.
+    // A new publish session of one rendition of a stream; replaces that
+    // rendition's previous session's output.  The sink packages into this
+    // store (a hub sink, hub/hub.h); media arrives on one thread at a time.
+    // Each segment it lists is timed from the arrival of the frame that
+    // closed it (Metrics::segment_publish_ms).  rendition must be valid.
     virtual std::shared_ptr<media::StreamSink> open(
-        const std::string& app, const std::string& stream_id,
+        const StreamKey& key, std::string_view rendition,
         const std::string& session_id) = 0;
+    // The source rendition.
+    std::shared_ptr<media::StreamSink> open(const StreamKey& key,
+                                            const std::string& session_id)
+    {
+        return open(key, kSourceRendition, session_id);
+    }
 
     // rest: the path after "/{app}/streams/".  nullopt: 404.  Thread-safe.
     virtual std::optional<Resource> find(std::string_view app,
                                          std::string_view rest) const = 0;
 
     virtual StoreStats stats() const = 0;
-
-    // stats().segments_total, without the rest of the walk: cheap enough
-    // to ask on every keyframe.
-    virtual uint64_t segments_total() const { return stats().segments_total; }
 };
 
-std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config);
+// metrics, if given, and clock must outlive the store and its sinks.
+std::unique_ptr<SegmentStore> make_segment_store(
+    const PackagerConfig& config, Metrics* metrics = nullptr,
+    const Clock& clock = Clock::real());
 
 }  // namespace fanout::package

@@ -24,12 +24,7 @@ std::optional<Segment> Segmenter::set_video_config(const media::VideoConfig& con
     if (video_ && video_->codec == config.codec && video_->record == config.record)
         return std::nullopt;   // the same sequence header sent again
     video_ = config;
-    config_changed_ = true;
-    if (!running_) return std::nullopt;
-    auto closed = close_segment(std::nullopt, std::nullopt);
-    running_ = false;
-    next_discontinuity_ = true;
-    return closed;
+    return restart_for_config();
 }
 
 std::optional<Segment> Segmenter::set_audio_config(const media::AudioConfig& config)
@@ -38,6 +33,13 @@ std::optional<Segment> Segmenter::set_audio_config(const media::AudioConfig& con
         audio_->sample_rate == config.sample_rate)
         return std::nullopt;
     audio_ = config;
+    return restart_for_config();
+}
+
+// A new config: what ran under the old one is a segment of its own, and
+// the next one starts a discontinuity.
+std::optional<Segment> Segmenter::restart_for_config()
+{
     config_changed_ = true;
     if (!running_) return std::nullopt;
     auto closed = close_segment(std::nullopt, std::nullopt);

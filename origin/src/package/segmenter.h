@@ -73,6 +73,7 @@ private:
     };
 
     bool is_rap(const media::Frame& f) const;
+    std::optional<Segment> restart_for_config();
     enum class Jump { None, Backward, Forward, OwnOnly };
     Jump classify(const Clock& c, const Clock& other, int64_t dts_ms) const;
     void start_epoch(const media::Frame& f);

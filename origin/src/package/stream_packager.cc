@@ -56,18 +56,18 @@ StreamPackager::StreamPackager(const PackagerConfig& config, std::string stream_
 
 PackagerUpdate StreamPackager::on_video_config(const media::VideoConfig& config, int64_t now_ms)
 {
-    PackagerUpdate up;
-    if (auto seg = segmenter_.set_video_config(config)) {
-        add_segment(std::move(*seg), up);
-        render(now_ms, up);
-    }
-    return up;
+    return config_closed(segmenter_.set_video_config(config), now_ms);
 }
 
 PackagerUpdate StreamPackager::on_audio_config(const media::AudioConfig& config, int64_t now_ms)
 {
+    return config_closed(segmenter_.set_audio_config(config), now_ms);
+}
+
+PackagerUpdate StreamPackager::config_closed(std::optional<Segment> seg, int64_t now_ms)
+{
     PackagerUpdate up;
-    if (auto seg = segmenter_.set_audio_config(config)) {
+    if (seg) {
         add_segment(std::move(*seg), up);
         render(now_ms, up);
     }

@@ -86,6 +86,8 @@ private:
         std::vector<std::string> files;
     };
 
+    // What a config change closed (a segment, or nothing), listed.
+    PackagerUpdate config_closed(std::optional<Segment> seg, int64_t now_ms);
     void add_segment(Segment seg, PackagerUpdate& up);
     void render(int64_t now_ms, PackagerUpdate& up);
     std::string render_playlist() const;

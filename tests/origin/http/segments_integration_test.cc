@@ -13,7 +13,7 @@ public:
         auto store = package::make_segment_store(package::PackagerConfig{});
         raw_ = store.get();
         h = std::make_unique<Harness>(ServerOptions{}, std::move(store));
-        sink_ = raw_->open("LiveApp", "cam", "s1");
+        sink_ = raw_->open(StreamKey{"LiveApp", "cam"}, "s1");
         sink_->on_video_config(package::test::h264_config());
         sink_->on_audio_config(package::test::aac_config());
         // Frames arrive on this thread while the loop thread serves: the

@@ -67,7 +67,7 @@ public:
             std::make_shared<const ByteChain>(std::move(chain)), std::move(type),
             std::move(cache)};
     }
-    std::shared_ptr<media::StreamSink> open(const std::string&, const std::string&,
+    std::shared_ptr<media::StreamSink> open(const StreamKey&, std::string_view,
                                             const std::string&) override
     {
         return nullptr;

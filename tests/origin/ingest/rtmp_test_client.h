@@ -13,6 +13,7 @@
 #include "ingest/publish_control.h"
 #include "ingest/rtmp/amf0.h"
 #include "ingest/rtmp/chunk.h"
+#include "../media/recording_sink.h"
 #include "media/frame.h"
 
 namespace fanout::ingest::rtmp::test {
@@ -108,36 +109,7 @@ inline std::string command_name(const Message& m)
     return !v.empty() && v[0].is_string() ? v[0].as_string() : "";
 }
 
-struct RecordingSink : media::StreamSink {
-    void on_metadata(double kbps) override { metadata.push_back(kbps), log.push_back("meta"); }
-    void on_video_config(const media::VideoConfig& c) override
-    {
-        videos.push_back(c);
-        log.push_back("video_config");
-    }
-    void on_audio_config(const media::AudioConfig& c) override
-    {
-        audios.push_back(c);
-        log.push_back("audio_config");
-    }
-    void on_frame(const media::Frame& f) override
-    {
-        frames.push_back(f);
-        log.push_back(f.video ? "video" : "audio");
-    }
-    void on_end() override
-    {
-        ++ends;
-        log.push_back("end");
-    }
-
-    std::vector<double> metadata;
-    std::vector<media::VideoConfig> videos;
-    std::vector<media::AudioConfig> audios;
-    std::vector<media::Frame> frames;
-    std::vector<std::string> log;
-    int ends = 0;
-};
+using fanout::test::RecordingSink;
 
 // Answers later (answer()) or at once (set `immediate`).
 struct FakeControl : PublishControl {

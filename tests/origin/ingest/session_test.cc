@@ -137,8 +137,8 @@ TEST_F(SessionTest, PublishFlowBuffersUntilAuthorized)
 
     ASSERT_EQ(control.requests.size(), 1u);
     const PublishRequest& req = control.requests[0];
-    EXPECT_EQ(req.app, "LiveApp");
-    EXPECT_EQ(req.stream_id, "test1");
+    EXPECT_EQ(req.key.app, "LiveApp");
+    EXPECT_EQ(req.key.id, "test1");
     EXPECT_EQ(req.query, "token=abc");
     EXPECT_EQ(req.client, "192.0.2.7:50000");
     EXPECT_EQ(req.protocol, "RTMP");
@@ -217,7 +217,7 @@ TEST_F(SessionTest, AppQueryCarriesTokenWhenStreamHasNone)
 {
     publish("test1", "LiveApp?token=xyz/");
     ASSERT_EQ(control.requests.size(), 1u);
-    EXPECT_EQ(control.requests[0].app, "LiveApp");
+    EXPECT_EQ(control.requests[0].key.app, "LiveApp");
     EXPECT_EQ(control.requests[0].query, "token=xyz/");
 }
 

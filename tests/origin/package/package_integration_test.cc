@@ -318,7 +318,7 @@ Served package(const Scenario& sc)
     cfg.hls_ts = sc.ts;
     cfg.hls_list_size = 10;   // the whole 6 s stays listed
     auto store = make_segment_store(cfg);
-    auto sink = store->open("live", "s", "sess");
+    auto sink = store->open(StreamKey{"live", "s"}, "sess");
     if (sc.video) sink->on_video_config(*sc.input->video);
     if (sc.audio) sink->on_audio_config(*sc.input->audio);
     for (media::Frame f : sc.input->frames) {
@@ -424,7 +424,7 @@ TEST_F(PackageIntegration, LivePlaylistProbesMidStream)
 {
     PackagerConfig cfg;
     auto store = make_segment_store(cfg);
-    auto sink = store->open("live", "s", "sess");
+    auto sink = store->open(StreamKey{"live", "s"}, "sess");
     sink->on_video_config(*g_input.video);
     sink->on_audio_config(*g_input.audio);
     for (const auto& f : g_input.frames) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "../core/fake_clock.h"
 #include "box_reader.h"
 #include "test_media.h"
 
@@ -16,7 +17,7 @@ namespace {
 std::shared_ptr<media::StreamSink> open_av(SegmentStore& store, const std::string& session,
                                            bool video = true, bool audio = true)
 {
-    auto sink = store.open("live", "cam", session);
+    auto sink = store.open(StreamKey{"live", "cam"}, session);
     if (video) sink->on_video_config(test::h264_config());
     if (audio) sink->on_audio_config(test::aac_config());
     return sink;
@@ -214,7 +215,8 @@ TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
 {
     PackagerConfig c;
     c.ended_linger_ms = 150;
-    auto store = make_segment_store(c);
+    fanout::test::FakeClock clock;
+    auto store = make_segment_store(c, nullptr, clock);
     auto sink = open_av(*store, "s1");
     for (const auto& f : test::av_frames(3000)) sink->on_frame(f);
     sink->on_end();
@@ -225,7 +227,9 @@ TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
               std::string::npos)
         << mpd;
     EXPECT_EQ(store->stats().live_streams, 0u);
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    clock.advance(std::chrono::milliseconds(149));
+    EXPECT_TRUE(store->find("live", "cam.m3u8"));
+    clock.advance(std::chrono::milliseconds(1));
     EXPECT_FALSE(store->find("live", "cam.m3u8"));
     EXPECT_FALSE(store->find("live", "cam/s1-0.m4s"));
     EXPECT_EQ(store->stats().bytes, 0u);
@@ -280,9 +284,9 @@ TEST(SegmentStore, ConcurrentReadersSeeConsistentState)
     c.extra_segments = 1;
     auto store = make_segment_store(c);
     std::atomic<bool> done{false};
-    std::atomic<int> found{0}, missing{0};
+    std::atomic<int> found{0}, missing{0}, looks{0};
     std::thread reader([&] {
-        while (!done) {
+        for (; !done; looks++) {
             auto pl = store->find("live", "cam.m3u8");
             if (!pl) continue;
             // Every listed segment is servable at the moment it is listed.
@@ -305,14 +309,68 @@ TEST(SegmentStore, ConcurrentReadersSeeConsistentState)
     auto sink = open_av(*store, "s1");
     for (const auto& f : test::av_frames(30000)) {
         sink->on_frame(f);
-        // Let the reader look at every window.
-        if (f.video && f.keyframe) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        // Let the reader look at every window: wait for its next look.
+        if (f.video && f.keyframe) {
+            const int seen = looks;
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (looks == seen && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::yield();
+            }
+        }
     }
     sink->on_end();
     done = true;
     reader.join();
     EXPECT_GT(found.load(), 0);
     EXPECT_EQ(missing.load(), 0);
+}
+
+TEST(SegmentStore, SegmentAvailabilityIsTimedFromTheFrameThatClosedIt)
+{
+    Metrics metrics;
+    fanout::test::FakeClock clock;
+    auto store = make_segment_store(PackagerConfig{}, &metrics, clock);
+    auto sink = open_av(*store, "s1");
+    for (auto f : test::av_frames(4100)) {
+        f.received = clock.now() - std::chrono::milliseconds(30);
+        sink->on_frame(f);
+        clock.advance(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(metrics.segment_publish_ms.count(), 2u);   // segments 0 and 1
+    EXPECT_EQ(metrics.segment_publish_ms.quantile(1), 30.0);
+    // PROGRAM-DATE-TIME comes from the same clock.
+    EXPECT_NE(body(store->find("live", "cam.m3u8")).find("#EXT-X-PROGRAM-DATE-TIME:2023-11-14"),
+              std::string::npos);
+}
+
+TEST(SegmentStore, RenditionsOfOneStreamAreKeptApart)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    EXPECT_TRUE(valid_rendition("720p2000kbps"));
+    EXPECT_FALSE(valid_rendition("720p_2000"));
+    EXPECT_FALSE(valid_rendition(""));
+    auto source = open_av(*store, "s1");
+    auto low = store->open(StreamKey{"live", "cam"}, "240p300kbps", "s1");
+    low->on_video_config(test::h264_config(426, 240));
+    for (const auto& f : test::av_frames(4100)) {
+        source->on_frame(f);
+        if (f.video) low->on_frame(f);
+    }
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    std::string low_pl = body(store->find("live", "cam_240p300kbps.m3u8"));
+    EXPECT_NE(pl.find("cam/s1-0.m4s"), std::string::npos) << pl;
+    EXPECT_NE(low_pl.find("cam_240p300kbps/s1-0.m4s"), std::string::npos) << low_pl;
+    EXPECT_TRUE(store->find("live", "cam_240p300kbps/s1-0.m4s"));
+    EXPECT_NE(body(store->find("live", "cam_240p300kbps/s1-0.m4s")),
+              body(store->find("live", "cam/s1-0.m4s")));
+    EXPECT_EQ(store->stats().live_streams, 1u);   // one stream, two renditions
+
+    // A stream whose id is another's rendition name: its own source wins.
+    auto named = store->open(StreamKey{"live", "cam_240p300kbps"}, "s2");
+    named->on_video_config(test::h264_config());
+    for (const auto& f : test::av_frames(2100, 25, 50, true, false)) named->on_frame(f);
+    EXPECT_NE(body(store->find("live", "cam_240p300kbps.m3u8")).find("cam_240p300kbps/s2-0.m4s"),
+              std::string::npos);
 }
 
 }  // namespace

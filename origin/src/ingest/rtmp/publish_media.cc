@@ -11,15 +11,6 @@
 namespace fanout::ingest::rtmp {
 namespace {
 
-size_t item_bytes(const std::variant<media::VideoConfig, media::AudioConfig, media::Frame,
-                                     double>& item)
-{
-    if (auto* f = std::get_if<media::Frame>(&item)) return f->data.size() + sizeof(*f);
-    if (auto* v = std::get_if<media::VideoConfig>(&item)) return v->record.size() + sizeof(*v);
-    if (auto* a = std::get_if<media::AudioConfig>(&item)) return a->asc.size() + sizeof(*a);
-    return sizeof(double);
-}
-
 bool same_config(const media::VideoConfig& a, const media::VideoConfig& b)
 {
     return a.codec == b.codec && a.record == b.record;
@@ -115,76 +106,27 @@ Status PublishMedia::on_metadata(double bitrate_kbps) { return emit(bitrate_kbps
 Status PublishMedia::on_frame(media::Frame frame)
 {
     frame.received = received_;
-    if (wait_keyframe_) {
-        const bool restart = video_ ? (frame.video && frame.keyframe) : true;
-        if (!restart) {
-            ++dropped_frames_;
-            return {};
-        }
-        wait_keyframe_ = false;
-    }
     return emit(std::move(frame));
 }
 
-Status PublishMedia::emit(Item item)
+Status PublishMedia::emit(media::MediaItem item)
 {
     if (sink_) {
-        deliver(item);
+        if (pending_.pass(item)) media::deliver(item, *sink_);
         return {};
     }
-    const size_t bytes = item_bytes(item);
-    if (pending_bytes_ + bytes > max_pending_bytes_) {
-        // Keep the configs and metadata, in order; frames go.
-        std::deque<Item> kept;
-        pending_bytes_ = 0;
-        for (Item& i : pending_) {
-            if (std::holds_alternative<media::Frame>(i)) {
-                ++dropped_frames_;
-                continue;
-            }
-            pending_bytes_ += item_bytes(i);
-            kept.push_back(std::move(i));
-        }
-        pending_ = std::move(kept);
-        if (auto* f = std::get_if<media::Frame>(&item)) {
-            if (!(f->video && f->keyframe) || pending_bytes_ + bytes > max_pending_bytes_) {
-                ++dropped_frames_;
-                wait_keyframe_ = true;
-                return {};
-            }
-        } else if (pending_bytes_ + bytes > max_pending_bytes_) {
-            // Only configs and metadata left, and still too much: a
-            // publisher flooding sequence headers before it may publish.
-            return Error("more than " + std::to_string(max_pending_bytes_) +
-                         " bytes of sequence headers before the publish started");
-        }
+    if (!pending_.push(std::move(item))) {
+        return Error("more than " + std::to_string(max_pending_bytes_) +
+                     " bytes of sequence headers before the publish started");
     }
-    pending_bytes_ += bytes;
-    pending_.push_back(std::move(item));
     return {};
-}
-
-void PublishMedia::deliver(const Item& item)
-{
-    if (auto* v = std::get_if<media::VideoConfig>(&item)) {
-        sink_->on_video_config(*v);
-    } else if (auto* a = std::get_if<media::AudioConfig>(&item)) {
-        sink_->on_audio_config(*a);
-    } else if (auto* f = std::get_if<media::Frame>(&item)) {
-        sink_->on_frame(*f);
-    } else {
-        sink_->on_metadata(std::get<double>(item));
-    }
 }
 
 void PublishMedia::attach(std::shared_ptr<media::StreamSink> sink)
 {
     sink_ = std::move(sink);
     if (!sink_) return;
-    std::deque<Item> queued = std::move(pending_);
-    pending_.clear();
-    pending_bytes_ = 0;
-    for (const Item& item : queued) deliver(item);
+    while (!pending_.empty()) media::deliver(pending_.pop(), *sink_);
 }
 
 }  // namespace fanout::ingest::rtmp

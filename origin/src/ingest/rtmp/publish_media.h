@@ -2,35 +2,35 @@
 // messages → StreamSink calls.  Pure: no sockets, no clock.
 //
 // While PublishControl is still deciding, media is held in a bounded queue
-// and replayed in order once a sink is attached.  If the queue would
-// outgrow its bound, the queued frames are dropped (the latest configs and
-// metadata are kept) and frames are dropped until the next video keyframe
-// (any frame, for audio-only streams), so the sink never starts on a frame
-// that depends on a dropped one.  Sequence headers and metadata are never
-// dropped; if they alone outgrow the bound (a publisher flooding changing
-// headers before it may publish) that is an Error.  Frames of a track whose
+// (media/media_queue.h) and replayed in order once a sink is attached.  If
+// the queue would outgrow its bound, the queued frames are dropped (the
+// configs and metadata are kept) and frames are dropped until the next
+// video keyframe (any frame, for audio-only streams), so the sink never
+// starts on a frame that depends on a dropped one.  Sequence headers and
+// metadata are never dropped; if they alone outgrow the bound (a publisher
+// flooding changing headers before it may publish) that is an Error.
+// Frames of a track whose
 // sequence header has not arrived are dropped (nothing could decode them),
 // and identical repeated sequence headers are forwarded once.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
-#include <variant>
 
 #include "core/error.h"
 #include "ingest/rtmp/timestamp.h"
 #include "media/frame.h"
+#include "media/media_queue.h"
 
 namespace fanout::ingest::rtmp {
 
 class PublishMedia {
 public:
     explicit PublishMedia(size_t max_pending_bytes = 4u << 20)
-        : max_pending_bytes_(max_pending_bytes) {}
+        : max_pending_bytes_(max_pending_bytes), pending_(max_pending_bytes) {}
 
     // Message bodies of RTMP types 9, 8 and 22 with the message timestamp.
     // Frames are slices of the body, not copies.
@@ -45,22 +45,20 @@ public:
     // Replays what was queued, then forwards as messages arrive.
     void attach(std::shared_ptr<media::StreamSink> sink);
 
-    size_t dropped_frames() const { return dropped_frames_; }
-    size_t queued_bytes() const { return pending_bytes_; }
+    size_t dropped_frames() const
+    {
+        return dropped_frames_ + static_cast<size_t>(pending_.dropped_frames());
+    }
+    size_t queued_bytes() const { return pending_.bytes(); }
 
 private:
-    using Item = std::variant<media::VideoConfig, media::AudioConfig, media::Frame, double>;
-
-    Status emit(Item item);
-    void deliver(const Item& item);
+    Status emit(media::MediaItem item);
     Status on_frame(media::Frame frame);
 
     size_t max_pending_bytes_;
     std::shared_ptr<media::StreamSink> sink_;
-    std::deque<Item> pending_;
-    size_t pending_bytes_ = 0;
-    bool wait_keyframe_ = false;
-    size_t dropped_frames_ = 0;
+    media::MediaQueue pending_;
+    size_t dropped_frames_ = 0;   // frames of a track without a config
 
     std::chrono::steady_clock::time_point received_{};
     TimestampUnwrapper clock_;

@@ -45,17 +45,6 @@ std::pair<std::string, std::string> split_query(std::string_view s)
     return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
 }
 
-bool valid_stream_id(std::string_view id)
-{
-    if (id.empty() || id.size() > 127 || id == "." || id == "..") return false;
-    for (char c : id) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 std::shared_ptr<RtmpSession> RtmpSession::create(PublishControl& control,
                                                  SessionOptions options,
                                                  Metrics* metrics, SessionLog log)
@@ -305,7 +294,9 @@ Status RtmpSession::on_publish(const Message& m, double txn, const std::vector<A
     }
     const std::string raw = args.size() > 1 && args[1].is_string() ? args[1].as_string() : "";
     auto [id, query] = split_query(raw);
-    if (!valid_stream_id(id) || !valid_stream_id(app_)) {
+    // Where the publish name enters: validated here, once (StreamKey).
+    Result<StreamKey> key = StreamKey::parse(app_, id);
+    if (!key) {
         if (metrics_) ++metrics_->publishes_refused;
         note(true, "rtmp " + opt_.client + ": publish '" + printable(app_) + "/" +
                        printable(raw) + "' refused: invalid name");
@@ -316,13 +307,12 @@ Status RtmpSession::on_publish(const Message& m, double txn, const std::vector<A
 
     state_ = PublishState::Authorizing;
     publish_stream_ = stream;
-    stream_id_ = id;
+    key_ = std::move(key.value());
     media_ = std::make_unique<PublishMedia>(opt_.max_pending_media_bytes);
     const uint64_t generation = ++publish_generation_;
 
     PublishRequest req;
-    req.app = app_;
-    req.stream_id = id;
+    req.key = key_;
     // A token may ride on the stream name or, for some encoders' URL
     // handling, on the app: the stream's wins.
     req.query = query.empty() ? app_query_ : query;
@@ -344,7 +334,7 @@ Status RtmpSession::on_publish(const Message& m, double txn, const std::vector<A
 
 void RtmpSession::on_decision(PublishDecision decision)
 {
-    const std::string name = app_ + "/" + stream_id_;
+    const std::string name = key_.str();
     if (!decision.ok() || !decision.value()) {
         const std::string why = decision.ok() ? "no sink" : decision.error().message();
         note(true, "rtmp " + opt_.client + ": publish " + name + " refused: " + why);
@@ -369,8 +359,7 @@ void RtmpSession::end_publish(const char* why)
     if (state_ == PublishState::Idle) return;
     if (state_ == PublishState::Publishing) {
         const size_t dropped = media_ ? media_->dropped_frames() : 0;
-        note(false, "rtmp " + opt_.client + ": publish " + app_ + "/" + stream_id_ +
-                        " ended (" + why + ")" +
+        note(false, "rtmp " + opt_.client + ": publish " + key_.str() + " ended (" + why + ")" +
                         (dropped ? ", " + std::to_string(dropped) + " frames dropped" : ""));
         std::shared_ptr<media::StreamSink> sink = std::move(sink_);
         sink_.reset();

@@ -27,6 +27,7 @@
 
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/stream_key.h"
 #include "ingest/publish_control.h"
 #include "ingest/rtmp/amf0.h"
 #include "ingest/rtmp/chunk.h"
@@ -56,9 +57,6 @@ struct SessionLog {
 
 // "name?query" → {name, query}.
 std::pair<std::string, std::string> split_query(std::string_view s);
-
-// [A-Za-z0-9_.-]{1,127}, and not "." or "..".
-bool valid_stream_id(std::string_view id);
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 public:
@@ -99,7 +97,8 @@ public:
     bool handshake_done() const { return handshake_.done(); }
     bool publishing() const { return state_ == PublishState::Publishing; }
     const std::string& app() const { return app_; }
-    const std::string& stream_id() const { return stream_id_; }
+    // The stream being published (or authorized); empty when none was.
+    const std::string& stream_id() const { return key_.id; }
 
 private:
     enum class PublishState : uint8_t { Idle, Authorizing, Publishing };
@@ -155,7 +154,7 @@ private:
     PublishState state_ = PublishState::Idle;
     uint64_t publish_generation_ = 0;
     uint32_t publish_stream_ = 0;
-    std::string stream_id_;
+    StreamKey key_;   // validated once, in on_publish
     std::shared_ptr<media::StreamSink> sink_;
     std::unique_ptr<PublishMedia> media_;
 };
