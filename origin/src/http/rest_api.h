@@ -28,7 +28,7 @@ namespace fanout::http {
 
 class RestApi {
 public:
-    RestApi(OriginContext& ctx, const HttpStats* http_stats);
+    explicit RestApi(OriginContext& ctx);
 
     // segs: the path segments after "/{app}/rest/v2/broadcasts".
     void broadcasts(const std::string& app,
@@ -59,7 +59,6 @@ private:
     void version(Respond respond);
 
     OriginContext& ctx_;
-    const HttpStats* http_stats_;
     // Shared with pool work, which may outlive this object.
     std::shared_ptr<SystemSampler> sampler_;
 };

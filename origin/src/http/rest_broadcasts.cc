@@ -44,10 +44,8 @@ Response bad_id(const std::string& id)
 
 }  // namespace
 
-RestApi::RestApi(OriginContext& ctx, const HttpStats* http_stats)
-    : ctx_(ctx),
-      http_stats_(http_stats),
-      sampler_(std::make_shared<SystemSampler>("/"))
+RestApi::RestApi(OriginContext& ctx)
+    : ctx_(ctx), sampler_(std::make_shared<SystemSampler>("/"))
 {
 }
 

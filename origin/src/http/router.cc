@@ -47,8 +47,7 @@ std::vector<std::string> split_path(std::string_view path)
     return segs;
 }
 
-Router::Router(OriginContext& ctx, const HttpStats* http_stats)
-    : ctx_(ctx), rest_(ctx, http_stats)
+Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx)
 {
 }
 
