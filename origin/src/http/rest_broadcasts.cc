@@ -2,6 +2,7 @@
 #include <cstring>
 #include <random>
 
+#include "core/stream_key.h"
 #include "http/broadcast_json.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
@@ -75,19 +76,30 @@ void RestApi::broadcasts(const std::string& app,
         return list(app, segs[1], segs[2], req, std::move(respond));
     }
     if (segs.size() == 1 && !first.empty() && first != "list") {
-        switch (req.method) {
-        case Method::Get:
-        case Method::Head:
-            return get(app, first, std::move(respond));
-        case Method::Put:
-            return update(app, first, req, std::move(respond));
-        case Method::Delete:
-            return remove(app, first, std::move(respond));
-        default:
-            return respond(method_not_allowed("GET, HEAD, PUT, DELETE"));
-        }
+        return broadcast(app, first, req, std::move(respond));
     }
     respond(Response::error(404, "no such REST resource"));
+}
+
+void RestApi::broadcast(const std::string& app, const std::string& id,
+                        Request& req, Respond respond)
+{
+    bool put = req.method == Method::Put;
+    bool del = req.method == Method::Delete;
+    if (!is_get(req) && !put && !del) {
+        return respond(method_not_allowed("GET, HEAD, PUT, DELETE"));
+    }
+    Result<StreamKey> key = StreamKey::parse(app, id);
+    if (!key) {
+        return respond(bad_id(id));
+    }
+    if (put) {
+        return update(key.value(), req, std::move(respond));
+    }
+    if (del) {
+        return remove(key.value(), std::move(respond));
+    }
+    get(key.value(), std::move(respond));
 }
 
 void RestApi::create(const std::string& app, Request& req, Respond respond)
@@ -97,7 +109,7 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
         return respond(Response::error(400, patch.error().message()));
     }
     bool generate = !patch->stream_id.has_value() || patch->stream_id->empty();
-    if (!generate && !valid_stream_id(*patch->stream_id)) {
+    if (!generate && !StreamKey::parse(app, *patch->stream_id)) {
         return respond(bad_id(*patch->stream_id));
     }
     auto b = std::make_shared<fo_broadcast>();
@@ -140,52 +152,44 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
     }, std::move(respond));
 }
 
-void RestApi::get(const std::string& app, const std::string& id,
-                  Respond respond)
+void RestApi::get(const StreamKey& key, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+    run_blocking(ctx_, [store, metrics, key]() -> Response {
         auto b = std::make_unique<fo_broadcast>();
         fo_error err{};
-        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
-                                        b.get(), &err);
+        fo_status st = fo_broadcast_get(store, key.app.c_str(),
+                                        key.id.c_str(), b.get(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
         return Response::json(200, broadcast_to_json(*b));
     }, std::move(respond));
 }
 
-void RestApi::update(const std::string& app, const std::string& id,
-                     Request& req, Respond respond)
+void RestApi::update(const StreamKey& key, Request& req, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     auto parsed = parse_broadcast_patch(req.body);
     if (!parsed.ok()) {
         return respond(Response::error(400, parsed.error().message()));
     }
-    if (parsed->stream_id && *parsed->stream_id != id) {
+    if (parsed->stream_id && *parsed->stream_id != key.id) {
         return respond(Response::error(
             400, "streamId in the body differs from the one in the path"));
     }
     auto patch = std::make_shared<BroadcastPatch>(std::move(parsed.value()));
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id, patch]() -> Response {
+    run_blocking(ctx_, [store, metrics, key, patch]() -> Response {
         // Read, apply, write: the viewer counts share one mask bit and the
         // extra fields are merged, so the current record is needed.
         auto b = std::make_unique<fo_broadcast>();
         fo_error err{};
-        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
-                                        b.get(), &err);
+        fo_status st = fo_broadcast_get(store, key.app.c_str(),
+                                        key.id.c_str(), b.get(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
         auto mask = patch_onto_broadcast(*patch, b.get());
         if (!mask.ok()) {
@@ -193,27 +197,24 @@ void RestApi::update(const std::string& app, const std::string& id,
         }
         st = fo_broadcast_update(store, b.get(), mask.value(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
-        return success(id);
+        return success(key.id);
     }, std::move(respond));
 }
 
-void RestApi::remove(const std::string& app, const std::string& id,
-                     Respond respond)
+void RestApi::remove(const StreamKey& key, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+    run_blocking(ctx_, [store, metrics, key]() -> Response {
         fo_error err{};
-        fo_status st = fo_broadcast_delete(store, app.c_str(), id.c_str(), &err);
+        fo_status st = fo_broadcast_delete(store, key.app.c_str(),
+                                           key.id.c_str(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
-        return success(id);
+        return success(key.id);
     }, std::move(respond));
 }
 

@@ -137,10 +137,7 @@ void RestApi::node(const std::string& id, Request& req, Respond respond)
     if (!del && !is_get(req)) {
         return respond(method_not_allowed("GET, HEAD, DELETE"));
     }
-    if (id.empty() || id.size() >= FO_ID_MAX
-        || id.find('\0') != std::string::npos
-        || !fo_valid_id(id.c_str(), FO_ID_MAX))
-    {
+    if (!fo_valid_id_len(id.data(), id.size(), FO_ID_MAX)) {
         return respond(Response::error(400, "invalid node id '" + id + "'"));
     }
     fo_store* store = ctx_.store;
