@@ -1,4 +1,5 @@
 // The broadcast half of the REST API (see rest_api.h).
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -41,6 +42,42 @@ Response bad_id(const std::string& id)
 {
     return Response::error(400, "invalid stream id '" + id
                                     + "': use 1-127 of [A-Za-z0-9_.-]");
+}
+
+// ?sort_by=name|date|status&order_by=asc|desc&search=text of a list.
+struct ListQuery {
+    fo_sort sort = FO_SORT_NONE;
+    bool descending = false;
+    std::optional<std::string> search;
+};
+
+Result<ListQuery> parse_list_query(const Request& req)
+{
+    static const std::pair<std::string_view, fo_sort> sorts[] = {
+        {"name", FO_SORT_NAME}, {"date", FO_SORT_DATE},
+        {"status", FO_SORT_STATUS}};
+    ListQuery q;
+    if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
+        auto it = std::find_if(std::begin(sorts), std::end(sorts),
+                               [s](const auto& e) { return e.first == *s; });
+        if (it == std::end(sorts)) {
+            return Error("sort_by must be name, date or status");
+        }
+        q.sort = it->second;
+    }
+    if (const std::string* o = req.query_param("order_by"); o && !o->empty()) {
+        if (*o != "asc" && *o != "desc") {
+            return Error("order_by must be asc or desc");
+        }
+        q.descending = *o == "desc";
+    }
+    if (const std::string* s = req.query_param("search"); s && !s->empty()) {
+        if (s->size() >= FO_NAME_MAX) {
+            return Error("search text is too long");
+        }
+        q.search = *s;
+    }
+    return q;
 }
 
 }  // namespace
@@ -221,51 +258,26 @@ void RestApi::remove(const StreamKey& key, Respond respond)
 void RestApi::list(const std::string& app, const std::string& offset_text,
                    const std::string& size_text, Request& req, Respond respond)
 {
-    auto offset = parse_index(offset_text);
-    auto size = parse_index(size_text);
-    if (!offset || !size) {
-        return respond(Response::error(
-            400, "offset and size must be non-negative integers"));
+    Result<Page> page = parse_page(offset_text, size_text);
+    if (!page) {
+        return respond(Response::error(400, page.error().message()));
     }
-    fo_sort sort = FO_SORT_NONE;
-    if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
-        if (*s == "name") {
-            sort = FO_SORT_NAME;
-        } else if (*s == "date") {
-            sort = FO_SORT_DATE;
-        } else if (*s == "status") {
-            sort = FO_SORT_STATUS;
-        } else {
-            return respond(Response::error(
-                400, "sort_by must be name, date or status"));
-        }
+    Result<ListQuery> query = parse_list_query(req);
+    if (!query) {
+        return respond(Response::error(400, query.error().message()));
     }
-    bool descending = false;
-    if (const std::string* o = req.query_param("order_by"); o && !o->empty()) {
-        if (*o == "desc") {
-            descending = true;
-        } else if (*o != "asc") {
-            return respond(Response::error(400, "order_by must be asc or desc"));
-        }
-    }
-    std::optional<std::string> search;
-    if (const std::string* s = req.query_param("search"); s && !s->empty()) {
-        if (s->size() >= FO_NAME_MAX) {
-            return respond(Response::error(400, "search text is too long"));
-        }
-        search = *s;
-    }
-    size_t cap = std::min(*size, kMaxListSize);
+    Page p = page.value();
+    ListQuery lq = std::move(query.value());
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [=]() -> Response {
-        fo_list_query q{sort, descending ? 1 : 0,
-                        search ? search->c_str() : nullptr};
-        std::vector<fo_broadcast> rows(cap);
+    run_blocking(ctx_, [store, metrics, app, p, lq]() -> Response {
+        fo_list_query q{lq.sort, lq.descending ? 1 : 0,
+                        lq.search ? lq.search->c_str() : nullptr};
+        std::vector<fo_broadcast> rows(p.size);
         size_t n = 0;
         fo_error err{};
-        fo_status st = fo_broadcast_list(store, app.c_str(), &q, *offset,
-                                         rows.data(), cap, &n, &err);
+        fo_status st = fo_broadcast_list(store, app.c_str(), &q, p.offset,
+                                         rows.data(), p.size, &n, &err);
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "");
         }

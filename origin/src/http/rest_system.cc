@@ -90,16 +90,14 @@ void RestApi::version(Respond respond)
 void RestApi::nodes(const std::string& offset_text,
                     const std::string& size_text, Respond respond)
 {
-    auto offset = parse_index(offset_text);
-    auto size = parse_index(size_text);
-    if (!offset || !size) {
-        return respond(Response::error(
-            400, "offset and size must be non-negative integers"));
+    Result<Page> page = parse_page(offset_text, size_text);
+    if (!page) {
+        return respond(Response::error(400, page.error().message()));
     }
-    size_t cap = std::min(*size, kMaxListSize);
+    size_t cap = page->size;
+    size_t off = page->offset;
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    size_t off = *offset;
     run_blocking(ctx_, [store, metrics, off, cap]() -> Response {
         std::vector<fo_node> rows(cap);
         size_t n = 0;

@@ -55,4 +55,11 @@ Response method_not_allowed(std::string_view allow);
 // Non-negative decimal index from a path segment, at most 9 digits.
 std::optional<size_t> parse_index(std::string_view s);
 
+// The "{offset}/{size}" of a list path; size capped to kMaxListSize.
+struct Page {
+    size_t offset = 0;
+    size_t size = 0;
+};
+Result<Page> parse_page(std::string_view offset, std::string_view size);
+
 }  // namespace fanout::http
