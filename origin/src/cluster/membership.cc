@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "core/store_timings.h"
 
 namespace fanout::cluster {
 

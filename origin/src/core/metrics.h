@@ -21,8 +21,6 @@
 #include <variant>
 #include <vector>
 
-#include "fanout/store.h"
-
 namespace fanout {
 
 // Quantiles over the most recent samples (a sliding window of 1024):
@@ -164,7 +162,7 @@ public:
     Counter segment_requests_total{registry_, "fanout_segment_requests_total",
                                    "Requests under /{app}/streams/."};
     HttpStats http{registry_};
-    // sampled: the store handle's timings (sample_store below).
+    // sampled: the store handle's timings (core/store_timings.h).
     RealGauge store_query_avg_ms{
         registry_, "fanout_store_query_avg_ms",
         "Mean duration of cluster store calls (dbQueryAverageTimeMs)."};
@@ -173,17 +171,5 @@ public:
     Counter store_errors_total{registry_, "fanout_store_errors_total",
                                "Cluster store calls that failed."};
 };
-
-// Copies the store handle's timings into the registry and returns the mean
-// call time.  Blocking (the handle's mutex, which a slow store call holds):
-// call it from the BlockingPool.
-inline double sample_store(Metrics& m, fo_store* store)
-{
-    uint64_t calls = 0;
-    double avg = fo_store_avg_query_ms(store, &calls);
-    m.store_query_avg_ms = avg;
-    m.store_queries_total = calls;
-    return avg;
-}
 
 }  // namespace fanout

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/store_timings.h"
 #include "package/segment_store.h"
 
 namespace fanout::http {
