@@ -407,4 +407,5 @@ ParseResult parse_request(std::string_view in, const ParseLimits& limits)
     req.body.assign(in.substr(fields->end, framing->content_length));
     return Parsed{std::move(req), total};
 }
+
 }  // namespace fanout::http
