@@ -281,11 +281,7 @@ void RestApi::list(const std::string& app, const std::string& offset_text,
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "");
         }
-        json out = json::array();
-        for (size_t i = 0; i < n; i++) {
-            out.push_back(broadcast_to_json(rows[i]));
-        }
-        return Response::json(200, out);
+        return rows_answer(rows, n, broadcast_to_json);
     }, std::move(respond));
 }
 

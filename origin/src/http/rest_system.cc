@@ -94,23 +94,19 @@ void RestApi::nodes(const std::string& offset_text,
     if (!page) {
         return respond(Response::error(400, page.error().message()));
     }
-    size_t cap = page->size;
-    size_t off = page->offset;
+    Page p = page.value();
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, off, cap]() -> Response {
-        std::vector<fo_node> rows(cap);
+    run_blocking(ctx_, [store, metrics, p]() -> Response {
+        std::vector<fo_node> rows(p.size);
         size_t n = 0;
         fo_error err{};
-        fo_status st = fo_node_list(store, off, rows.data(), cap, &n, &err);
+        fo_status st = fo_node_list(store, p.offset, rows.data(), p.size, &n,
+                                    &err);
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "");
         }
-        json out = json::array();
-        for (size_t i = 0; i < n; i++) {
-            out.push_back(node_to_json(rows[i]));
-        }
-        return Response::json(200, out);
+        return rows_answer(rows, n, node_to_json);
     }, std::move(respond));
 }
 
