@@ -36,17 +36,6 @@ bool is_token(std::string_view s)
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
-std::string_view trim_ows(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 // True when the comma-separated header list has the token (any case).
 bool has_token(std::string_view list, std::string_view token)
 {
@@ -318,6 +307,17 @@ bool iequals(std::string_view a, std::string_view b)
         }
     }
     return true;
+}
+
+std::string_view trim_ows(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
 }
 
 std::string_view method_name(Method m)

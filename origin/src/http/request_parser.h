@@ -104,4 +104,7 @@ bool parse_query(std::string_view raw,
 // ASCII case-insensitive equality (header values, URI schemes).
 bool iequals(std::string_view a, std::string_view b);
 
+// s without leading and trailing spaces and tabs (RFC 9110 OWS).
+std::string_view trim_ows(std::string_view s);
+
 }  // namespace fanout::http
