@@ -44,6 +44,19 @@ Response bad_id(const std::string& id)
                                     + "': use 1-127 of [A-Za-z0-9_.-]");
 }
 
+// Reads key's broadcast into *b (on the pool); the answer when it cannot.
+std::optional<Response> fetch(fo_store* store, Metrics& metrics,
+                              const StreamKey& key, fo_broadcast* b)
+{
+    fo_error err{};
+    fo_status st = fo_broadcast_get(store, key.app.c_str(), key.id.c_str(),
+                                    b, &err);
+    if (st != FO_OK) {
+        return store_failure(metrics, st, err, "no broadcast " + key.id);
+    }
+    return std::nullopt;
+}
+
 // ?sort_by=name|date|status&order_by=asc|desc&search=text of a list.
 struct ListQuery {
     fo_sort sort = FO_SORT_NONE;
@@ -195,11 +208,8 @@ void RestApi::get(const StreamKey& key, Respond respond)
     Metrics* metrics = &ctx_.metrics;
     run_blocking(ctx_, [store, metrics, key]() -> Response {
         auto b = std::make_unique<fo_broadcast>();
-        fo_error err{};
-        fo_status st = fo_broadcast_get(store, key.app.c_str(),
-                                        key.id.c_str(), b.get(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + key.id);
+        if (auto failed = fetch(store, *metrics, key, b.get())) {
+            return *failed;
         }
         return Response::json(200, broadcast_to_json(*b));
     }, std::move(respond));
@@ -222,17 +232,15 @@ void RestApi::update(const StreamKey& key, Request& req, Respond respond)
         // Read, apply, write: the viewer counts share one mask bit and the
         // extra fields are merged, so the current record is needed.
         auto b = std::make_unique<fo_broadcast>();
-        fo_error err{};
-        fo_status st = fo_broadcast_get(store, key.app.c_str(),
-                                        key.id.c_str(), b.get(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + key.id);
+        if (auto failed = fetch(store, *metrics, key, b.get())) {
+            return *failed;
         }
         auto mask = patch_onto_broadcast(*patch, b.get());
         if (!mask.ok()) {
             return Response::error(400, mask.error().message());
         }
-        st = fo_broadcast_update(store, b.get(), mask.value(), &err);
+        fo_error err{};
+        fo_status st = fo_broadcast_update(store, b.get(), mask.value(), &err);
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
