@@ -2,7 +2,7 @@
 //
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
 //     -I origin/src tests/fuzz/http_request_fuzz.cc \
-//     origin/src/http/request_parser.cc origin/src/http/range.cc
+//     origin/src/http/{request_parser,request_target,range}.cc
 //
 // Besides "no crash", it checks the parser's contract: a result never
 // claims more bytes than it was given, parsing is a pure function of its

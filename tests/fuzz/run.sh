@@ -14,7 +14,7 @@ media=(origin/src/media/{flv,avc,hevc,aac,nal}.cc)
 libs=()
 case $target in
   uri)          srcs=(store/src/uri.c store/src/record.c); incs=("${store[@]}") ;;
-  http_request) srcs=(origin/src/http/request_parser.cc origin/src/http/range.cc)
+  http_request) srcs=(origin/src/http/{request_parser,request_target,range}.cc)
                 incs=("${origin[@]}") ;;
   rtmp_handshake) srcs=(origin/src/ingest/rtmp/handshake.cc)
                 incs=("${origin[@]}"); libs=(-lcrypto) ;;

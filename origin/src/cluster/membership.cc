@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "core/store_timings.h"
 
 namespace fanout::cluster {
 
@@ -69,14 +70,17 @@ void Membership::beat()
     n.memory = load.memory;
     n.active_streams = load.active_streams;
     n.viewers = load.viewers;
-    n.db_query_avg_ms = fo_store_avg_query_ms(ctx_.store, nullptr);
 
     in_flight_ = true;
     fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
     ctx_.pool.run(
-        [store, n]() {
+        [store, metrics, n]() mutable {
             BeatResult r;
             fo_error err{};
+            // The registry's figure; sampling takes the handle's mutex,
+            // which a slow store call holds, so not on the loop.
+            n.db_query_avg_ms = sample_store(*metrics, store);
             r.heartbeat = fo_node_heartbeat(store, &n, &err);
             if (r.heartbeat != FO_OK) {
                 r.error = err.msg;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/log.h"
+#include "core/stream_key.h"
 #include "fanout/store.h"
 
 namespace fanout {
@@ -150,126 +151,152 @@ Result<Cidr> parse_cidr(std::string_view text)
     return c;
 }
 
-Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
-                           char** environ_)
-{
-    Config c;
-    std::map<std::string, std::string> kv = file_kv;
-    using Setter = std::function<Status(const std::string&)>;
-    auto integer = [](int* field, int lo, int hi) -> Setter {
-        return [field, lo, hi](const std::string& v) -> Status {
-            auto r = to_int("", v, lo, hi);
-            if (!r) {
-                return Error("'" + v + "' is not an integer in ["
-                             + std::to_string(lo) + ", " + std::to_string(hi)
-                             + "]");
-            }
-            *field = r.value();
-            return {};
-        };
-    };
-    auto text = [](std::string* field) -> Setter {
-        return [field](const std::string& v) -> Status {
-            *field = v;
-            return {};
-        };
-    };
-    auto id = [](std::string* field) -> Setter {
-        return [field](const std::string& v) -> Status {
-            if (!fo_valid_id(v.c_str(), FO_ID_MAX)) {
-                return Error("'" + v + "' must be 1..63 of [A-Za-z0-9_.-]");
-            }
-            *field = v;
-            return {};
-        };
-    };
-    int max_body = static_cast<int>(c.http_max_body);
-    const std::map<std::string, Setter> setters = {
-        {"server.name", id(&c.server_name)},
-        {"server.host_address", text(&c.host_address)},
-        {"server.bind_address", text(&c.bind_address)},
-        {"http.port", integer(&c.http_port, 1, 65535)},
-        {"rtmp.port", integer(&c.rtmp_port, 1, 65535)},
-        {"clusterdb.host", text(&c.store_uri)},
-        {"nodeGroup", id(&c.node_group)},
-        {"cluster.update_period_ms", integer(&c.update_period_ms, 100, 600000)},
-        {"cluster.dead_factor", integer(&c.dead_factor, 2, 100)},
-        {"hlsTime", integer(&c.hls_time_s, 1, 60)},
-        {"hlsListSize", integer(&c.hls_list_size, 2, 100)},
-        {"hlsSegmentType", [&c](const std::string& v) -> Status {
-             if (v != "fmp4" && v != "mpegts") {
-                 return Error("'" + v + "' must be fmp4 or mpegts");
-             }
-             c.hls_segment_type = v;
-             return {};
-         }},
-        {"listenerHookURL", [&c](const std::string& v) -> Status {
-             if (!v.empty() && v.rfind("http://", 0) != 0
-                 && v.rfind("https://", 0) != 0) {
-                 return Error("'" + v + "' must be an http(s):// URL");
-             }
-             c.listener_hook_url = v;
-             return {};
-         }},
-        {"apps", [&c](const std::string& v) -> Status {
-             auto apps = split_list(v);
-             if (apps.empty()) {
-                 return Error("needs at least one app");
-             }
-             for (auto& a : apps) {
-                 if (!fo_valid_id(a.c_str(), FO_ID_MAX)) {
-                     return Error("app '" + a + "' must be of [A-Za-z0-9_.-]");
-                 }
-             }
-             c.apps = apps;
-             return {};
-         }},
-        {"remoteAllowedCIDR", [&c](const std::string& v) -> Status {
-             c.rest_allowed.clear();
-             for (auto& item : split_list(v)) {
-                 auto cidr = parse_cidr(item);
-                 if (!cidr) {
-                     return cidr.error();
-                 }
-                 c.rest_allowed.push_back(cidr.value());
-             }
-             return {};
-         }},
-        {"rtmp.max_connections", integer(&c.rtmp_max_connections, 1, 100000)},
-        {"rtmp.merge_read_ms", integer(&c.rtmp_merge_read_ms, 0, 1000)},
-        {"http.max_body_bytes", integer(&max_body, 1024, 64 << 20)},
-        {"log.level", [&c](const std::string& v) -> Status {
-             log::Level l;
-             if (!log::parse_level(v, &l)) {
-                 return Error("'" + v + "' must be debug, info, warn or error");
-             }
-             c.log_level = v;
-             return {};
-         }},
-    };
+namespace {
 
-    // The environment overrides the file (containers).
+// What one key does to the Config: check the value, store it.  Errors say
+// what is wrong with the value; the caller names the key.
+using Setter = std::function<Status(Config&, const std::string&)>;
+
+template <class T>
+Setter integer(T Config::*field, int lo, int hi)
+{
+    return [field, lo, hi](Config& c, const std::string& v) -> Status {
+        auto r = to_int("", v, lo, hi);
+        if (!r) {
+            return Error("'" + v + "' is not an integer in ["
+                         + std::to_string(lo) + ", " + std::to_string(hi)
+                         + "]");
+        }
+        c.*field = static_cast<T>(r.value());
+        return {};
+    };
+}
+
+Setter text(std::string Config::*field)
+{
+    return [field](Config& c, const std::string& v) -> Status {
+        c.*field = v;
+        return {};
+    };
+}
+
+Setter id(std::string Config::*field)
+{
+    return [field](Config& c, const std::string& v) -> Status {
+        if (!fo_valid_id(v.c_str(), FO_ID_MAX)) {
+            return Error("'" + v + "' must be 1..63 of [A-Za-z0-9_.-]");
+        }
+        c.*field = v;
+        return {};
+    };
+}
+
+Status set_segment_type(Config& c, const std::string& v)
+{
+    if (v != "fmp4" && v != "mpegts") {
+        return Error("'" + v + "' must be fmp4 or mpegts");
+    }
+    c.hls_segment_type = v;
+    return {};
+}
+
+Status set_hook_url(Config& c, const std::string& v)
+{
+    if (!v.empty() && v.rfind("http://", 0) != 0
+        && v.rfind("https://", 0) != 0) {
+        return Error("'" + v + "' must be an http(s):// URL");
+    }
+    c.listener_hook_url = v;
+    return {};
+}
+
+Status set_apps(Config& c, const std::string& v)
+{
+    auto apps = split_list(v);
+    if (apps.empty()) {
+        return Error("needs at least one app");
+    }
+    for (auto& a : apps) {
+        if (!valid_app_name(a)) {
+            return Error("app '" + a + "' must be of [A-Za-z0-9_.-]");
+        }
+    }
+    c.apps = apps;
+    return {};
+}
+
+Status set_allowed(Config& c, const std::string& v)
+{
+    c.rest_allowed.clear();
+    for (auto& item : split_list(v)) {
+        auto cidr = parse_cidr(item);
+        if (!cidr) {
+            return cidr.error();
+        }
+        c.rest_allowed.push_back(cidr.value());
+    }
+    return {};
+}
+
+Status set_log_level(Config& c, const std::string& v)
+{
+    log::Level l;
+    if (!log::parse_level(v, &l)) {
+        return Error("'" + v + "' must be debug, info, warn or error");
+    }
+    c.log_level = v;
+    return {};
+}
+
+// Every key the origin knows.
+const std::map<std::string, Setter>& setters()
+{
+    static const std::map<std::string, Setter> table = {
+        {"server.name", id(&Config::server_name)},
+        {"server.host_address", text(&Config::host_address)},
+        {"server.bind_address", text(&Config::bind_address)},
+        {"http.port", integer(&Config::http_port, 1, 65535)},
+        {"rtmp.port", integer(&Config::rtmp_port, 1, 65535)},
+        {"clusterdb.host", text(&Config::store_uri)},
+        {"nodeGroup", id(&Config::node_group)},
+        {"cluster.update_period_ms",
+         integer(&Config::update_period_ms, 100, 600000)},
+        {"cluster.dead_factor", integer(&Config::dead_factor, 2, 100)},
+        {"hlsTime", integer(&Config::hls_time_s, 1, 60)},
+        {"hlsListSize", integer(&Config::hls_list_size, 2, 100)},
+        {"hlsSegmentType", set_segment_type},
+        {"listenerHookURL", set_hook_url},
+        {"apps", set_apps},
+        {"remoteAllowedCIDR", set_allowed},
+        {"rtmp.max_connections",
+         integer(&Config::rtmp_max_connections, 1, 100000)},
+        {"rtmp.merge_read_ms", integer(&Config::rtmp_merge_read_ms, 0, 1000)},
+        {"http.max_body_bytes", integer(&Config::http_max_body, 1024, 64 << 20)},
+        {"log.level", set_log_level},
+    };
+    return table;
+}
+
+// The environment overrides the file (containers): FANOUT_HTTP_PORT for
+// http.port.
+void override_from_environment(std::map<std::string, std::string>& kv,
+                               char** environ_)
+{
     for (char** e = environ_; e != nullptr && *e != nullptr; e++) {
         std::string_view entry(*e);
         size_t eq = entry.find('=');
-        for (const auto& [key, setter] : setters) {
+        for (const auto& [key, setter] : setters()) {
             if (entry.substr(0, eq) == env_name(key)) {
                 kv[key] = std::string(entry.substr(eq + 1));
             }
         }
     }
-    for (const auto& [key, value] : kv) {
-        auto it = setters.find(key);
-        if (it == setters.end()) {
-            return Error("unknown key '" + key + "'");
-        }
-        Status st = it->second(value);
-        if (!st) {
-            return st.error().wrap(key);
-        }
-    }
-    c.http_max_body = static_cast<size_t>(max_body);
+}
 
+// What a key left unset defaults to when the default depends on the host
+// or on other keys.
+void fill_defaults(Config& c)
+{
     if (c.host_address.empty()) {
         c.host_address = first_ipv4();
     }
@@ -297,6 +324,27 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
         c.store_uri += "update_period_ms=" + std::to_string(c.update_period_ms)
                        + "&dead_factor=" + std::to_string(c.dead_factor);
     }
+}
+
+}  // namespace
+
+Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
+                           char** environ_)
+{
+    std::map<std::string, std::string> kv = file_kv;
+    override_from_environment(kv, environ_);
+    Config c;
+    for (const auto& [key, value] : kv) {
+        auto it = setters().find(key);
+        if (it == setters().end()) {
+            return Error("unknown key '" + key + "'");
+        }
+        Status st = it->second(c, value);
+        if (!st) {
+            return st.error().wrap(key);
+        }
+    }
+    fill_defaults(c);
     return c;
 }
 

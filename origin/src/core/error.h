@@ -12,16 +12,24 @@ namespace fanout {
 class Error {
 public:
     explicit Error(std::string message) : message_(std::move(message)) {}
+    // code: a class of failure the caller acts on, in the caller's terms
+    // (the HTTP parser: the status to answer); 0 when there is none.
+    Error(int code, std::string message)
+        : message_(std::move(message)), code_(code)
+    {
+    }
 
     // "context: message" — add what the caller was doing.
     Error wrap(std::string_view context) const
     {
-        return Error(std::string(context) + ": " + message_);
+        return Error(code_, std::string(context) + ": " + message_);
     }
     const std::string& message() const { return message_; }
+    int code() const { return code_; }
 
 private:
     std::string message_;
+    int code_ = 0;
 };
 
 // A value or an Error.  Deliberately small: ok(), value(), error().
@@ -36,6 +44,7 @@ public:
     T& value() { return std::get<0>(v_); }
     const T& value() const { return std::get<0>(v_); }
     T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<1>(v_); }
 
 private:

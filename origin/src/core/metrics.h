@@ -1,4 +1,16 @@
-// core/metrics.h — process-wide counters, exported at GET /metrics.
+// core/metrics.h — the origin's metrics, in one registry.
+//
+// Each member of `Metrics` below is one row of the registry: its C++ type
+// says the Prometheus type, and it carries its exposition name and help
+// text.  Declaring the member registers it, in declaration order, so adding
+// a metric is one line here.  GET /metrics (http/metrics_text.h), the REST
+// system endpoints and the cluster heartbeat all read these members; none
+// of them keeps a list of its own.
+//
+// Members are atomics (or a LatencyWindow), so any thread may update them:
+// `metrics.publishes_refused++`, `metrics.segment_publish_ms.observe(ms)`.
+// Some are owned by another part and sampled into the registry just before
+// they are read (see "sampled" below).
 #pragma once
 
 #include <algorithm>
@@ -6,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <variant>
 #include <vector>
 
 namespace fanout {
@@ -44,19 +57,119 @@ private:
     uint64_t count_ = 0;
 };
 
+enum class MetricType { Counter, Gauge, Summary };
+
+// One registry row: {name, type, help, value}.  The value is the member
+// itself; the row only points at it.
+struct MetricRow {
+    const char* name;
+    MetricType type;
+    const char* help;
+    std::variant<const std::atomic<uint64_t>*, const std::atomic<double>*,
+                 const LatencyWindow*>
+        value;
+};
+
+using MetricRegistry = std::vector<MetricRow>;
+
+// A value that registers itself in `registry` when constructed.  It is
+// the value type T (an atomic or a LatencyWindow) for everything else.
+template <class T, MetricType K>
+struct Metric : T {
+    Metric(MetricRegistry& registry, const char* name, const char* help)
+        : T{}
+    {
+        registry.push_back({name, K, help, static_cast<const T*>(this)});
+    }
+    Metric(const Metric&) = delete;
+    Metric& operator=(const Metric&) = delete;
+    using T::operator=;
+};
+
+using Counter = Metric<std::atomic<uint64_t>, MetricType::Counter>;
+using Gauge = Metric<std::atomic<uint64_t>, MetricType::Gauge>;
+using RealGauge = Metric<std::atomic<double>, MetricType::Gauge>;
+using Summary = Metric<LatencyWindow, MetricType::Summary>;
+
+// The HTTP server's connection counters (one server per origin).
+struct HttpStats {
+    explicit HttpStats(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+
+public:
+    Gauge open_connections{registry_, "fanout_http_connections",
+                           "HTTP connections open now."};
+    Counter connections_total{registry_, "fanout_http_connections_total",
+                              "HTTP connections accepted."};
+    Counter rejected_connections_total{
+        registry_, "fanout_http_connections_rejected_total",
+        "HTTP connections refused at the connection limit."};
+    Counter bad_requests_total{registry_, "fanout_http_bad_requests_total",
+                               "HTTP requests rejected by the parser."};
+    Counter timeouts_total{registry_, "fanout_http_timeouts_total",
+                           "HTTP connections closed by a timeout."};
+};
+
+// The registry.  The exposition follows the declaration order; a row is
+// `Type member{registry_, "name", "help"};`.
 struct Metrics {
-    std::atomic<uint64_t> publishers{0};         // connected publishers now
-    std::atomic<uint64_t> publishes_total{0};
-    std::atomic<uint64_t> publishes_refused{0};
-    std::atomic<uint64_t> rtmp_connections{0};   // open now
-    std::atomic<uint64_t> rtmp_bad_input_total{0};
-    std::atomic<uint64_t> bytes_in{0};
-    std::atomic<uint64_t> http_requests_total{0};
-    std::atomic<uint64_t> segment_requests_total{0};
-    std::atomic<uint64_t> store_errors_total{0};
+    Metrics() = default;
+    Metrics(const Metrics&) = delete;
+    Metrics& operator=(const Metrics&) = delete;
+
+    // Every row, in exposition order.  Fixed once constructed.
+    const MetricRegistry& registry() const { return registry_; }
+
+private:
+    MetricRegistry registry_;
+
+public:
+    // sampled: process age (sample_metrics in http/metrics_text.h).
+    RealGauge uptime_seconds{registry_, "fanout_uptime_seconds",
+                             "Seconds since the origin started."};
+    // sampled: the segment store's live streams.
+    Gauge streams{registry_, "fanout_streams",
+                  "Live streams held by the segment store."};
+    Gauge publishers{registry_, "fanout_publishers",
+                     "Publishers connected now."};
+    Counter publishes_total{registry_, "fanout_publishes_total",
+                            "Publishes accepted."};
+    Counter publishes_refused{registry_, "fanout_publishes_refused_total",
+                              "Publishes refused."};
+    Gauge rtmp_connections{registry_, "fanout_rtmp_connections",
+                           "RTMP connections open now."};
+    Counter rtmp_bad_input_total{
+        registry_, "fanout_rtmp_bad_input_total",
+        "RTMP connections dropped for malformed input."};
+    Counter bytes_in{registry_, "fanout_bytes_in_total",
+                     "Media bytes received from publishers."};
+    // sampled: the segment store's count.
+    Counter segments_total{registry_, "fanout_segments_total",
+                           "Segments produced since start."};
     // From the frame that closes a segment arriving (its RTMP message
     // complete) to that segment being listed in the playlist and MPD.
-    LatencyWindow segment_publish_ms;
+    Summary segment_publish_ms{
+        registry_, "fanout_segment_publish_ms",
+        "From the frame that closes a segment arriving to the segment "
+        "listed (last 1024 segments)."};
+    // sampled: the segment store's bytes.
+    Gauge segment_store_bytes{registry_, "fanout_segment_store_bytes",
+                              "Bytes held by the segment store."};
+    Counter http_requests_total{registry_, "fanout_http_requests_total",
+                                "HTTP requests handled."};
+    Counter segment_requests_total{registry_, "fanout_segment_requests_total",
+                                   "Requests under /{app}/streams/."};
+    HttpStats http{registry_};
+    // sampled: the store handle's timings (core/store_timings.h).
+    RealGauge store_query_avg_ms{
+        registry_, "fanout_store_query_avg_ms",
+        "Mean duration of cluster store calls (dbQueryAverageTimeMs)."};
+    Counter store_queries_total{registry_, "fanout_store_queries_total",
+                                "Cluster store calls made."};
+    Counter store_errors_total{registry_, "fanout_store_errors_total",
+                               "Cluster store calls that failed."};
 };
 
 }  // namespace fanout

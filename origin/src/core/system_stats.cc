@@ -180,77 +180,107 @@ SystemSampler::SystemSampler(std::string disk_path)
 {
 }
 
-Result<SystemStats> SystemSampler::sample()
+namespace {
+
+// A /proc file through its parser; `bad` says what a text it cannot parse
+// lacks.
+template <class T>
+Result<T> read_parsed(const char* path,
+                      std::optional<T> (*parse)(std::string_view),
+                      const char* bad)
 {
-    SystemStats s;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    long hz = sysconf(_SC_CLK_TCK);
-    long page = sysconf(_SC_PAGESIZE);
-    s.cpu_count = ncpu > 0 ? int(ncpu) : 1;
-    if (hz <= 0) {
-        hz = 100;
+    auto text = read_file(path);
+    if (!text.ok()) {
+        return text.error();
     }
+    std::optional<T> parsed = parse(text.value());
+    if (!parsed) {
+        return Error(std::string(path) + ": " + bad);
+    }
+    return *parsed;
+}
 
-    auto stat = read_file("/proc/stat");
-    if (!stat.ok()) {
-        return stat.error();
+// The machine's memory and swap, and this process's.
+Status read_memory(SystemStats& s)
+{
+    auto mem = read_parsed("/proc/meminfo", parse_meminfo, "no MemTotal");
+    if (!mem.ok()) {
+        return mem.error();
     }
-    auto cpu = parse_proc_stat(stat.value());
-    if (!cpu) {
-        return Error("/proc/stat: no aggregate cpu line");
+    auto statm = read_parsed("/proc/self/statm", parse_statm,
+                             "unexpected format");
+    if (!statm.ok()) {
+        return statm.error();
     }
-    auto self = read_file("/proc/self/stat");
-    if (!self.ok()) {
-        return self.error();
-    }
-    auto proc = parse_self_stat(self.value());
-    if (!proc) {
-        return Error("/proc/self/stat: unexpected format");
-    }
-    auto meminfo = read_file("/proc/meminfo");
-    if (!meminfo.ok()) {
-        return meminfo.error();
-    }
-    auto mem = parse_meminfo(meminfo.value());
-    if (!mem) {
-        return Error("/proc/meminfo: no MemTotal");
-    }
-    auto statm_text = read_file("/proc/self/statm");
-    if (!statm_text.ok()) {
-        return statm_text.error();
-    }
-    auto statm = parse_statm(statm_text.value());
-    if (!statm) {
-        return Error("/proc/self/statm: unexpected format");
-    }
-    struct statvfs fs{};
-    if (::statvfs(disk_path_.c_str(), &fs) != 0) {
-        return Error("statvfs " + disk_path_ + ": " + std::strerror(errno));
-    }
-
-    s.process_cpu_time_ms = proc->cpu_ticks * 1000 / uint64_t(hz);
-    s.process_rss_bytes = statm->resident_pages * uint64_t(page);
-    s.process_virtual_bytes = statm->virtual_pages * uint64_t(page);
+    uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
+    s.process_rss_bytes = statm->resident_pages * page;
+    s.process_virtual_bytes = statm->virtual_pages * page;
     s.mem_total_bytes = mem->total;
     s.mem_free_bytes = mem->free;
     s.mem_available_bytes = mem->available;
     s.swap_total_bytes = mem->swap_total;
     s.swap_free_bytes = mem->swap_free;
+    return Status();
+}
+
+Status read_disk(SystemStats& s, const std::string& path)
+{
+    struct statvfs fs{};
+    if (::statvfs(path.c_str(), &fs) != 0) {
+        return Error("statvfs " + path + ": " + std::strerror(errno));
+    }
     s.disk_total_bytes = uint64_t(fs.f_blocks) * fs.f_frsize;
     s.disk_free_bytes = uint64_t(fs.f_bfree) * fs.f_frsize;
     s.disk_available_bytes = uint64_t(fs.f_bavail) * fs.f_frsize;
+    return Status();
+}
 
-    int64_t now = mono_ms();
+}  // namespace
+
+Result<SystemStats> SystemSampler::sample()
+{
+    SystemStats s;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    long hz = sysconf(_SC_CLK_TCK);
+    s.cpu_count = ncpu > 0 ? int(ncpu) : 1;
+    if (hz <= 0) {
+        hz = 100;
+    }
+    auto cpu = read_parsed("/proc/stat", parse_proc_stat,
+                           "no aggregate cpu line");
+    if (!cpu.ok()) {
+        return cpu.error();
+    }
+    auto proc = read_parsed("/proc/self/stat", parse_self_stat,
+                            "unexpected format");
+    if (!proc.ok()) {
+        return proc.error();
+    }
+    if (Status st = read_memory(s); !st) {
+        return st.error();
+    }
+    if (Status st = read_disk(s, disk_path_); !st) {
+        return st.error();
+    }
+    s.process_cpu_time_ms = proc->cpu_ticks * 1000 / uint64_t(hz);
     std::lock_guard lock(mutex_);
-    uint64_t d_total = cpu->total;
-    uint64_t d_idle = cpu->idle;
-    double proc_ticks = double(proc->cpu_ticks);
+    cpu_rates(cpu.value(), proc.value(), hz, s);
+    return s;
+}
+
+void SystemSampler::cpu_rates(const CpuTicks& cpu, const ProcTicks& proc,
+                              long hz, SystemStats& s)
+{
+    int64_t now = mono_ms();
+    uint64_t d_total = cpu.total;
+    uint64_t d_idle = cpu.idle;
+    double proc_ticks = double(proc.cpu_ticks);
     double wall_ticks;
     if (have_prev_) {
-        d_total = cpu->total - std::min(cpu->total, prev_total_ticks_);
-        d_idle = cpu->idle - std::min(cpu->idle, prev_idle_ticks_);
-        proc_ticks = double(proc->cpu_ticks - std::min(proc->cpu_ticks,
-                                                       prev_proc_ticks_));
+        d_total = cpu.total - std::min(cpu.total, prev_total_ticks_);
+        d_idle = cpu.idle - std::min(cpu.idle, prev_idle_ticks_);
+        proc_ticks = double(proc.cpu_ticks - std::min(proc.cpu_ticks,
+                                                      prev_proc_ticks_));
         s.interval_ms = now - prev_mono_ms_;
         wall_ticks = double(s.interval_ms) * double(hz) / 1000.0;
     } else {
@@ -260,7 +290,7 @@ Result<SystemStats> SystemSampler::sample()
         if (up.ok()) {
             uptime_s = std::strtod(up.value().c_str(), nullptr);
         }
-        wall_ticks = uptime_s * double(hz) - double(proc->start_ticks);
+        wall_ticks = uptime_s * double(hz) - double(proc.start_ticks);
         s.interval_ms = int64_t(wall_ticks * 1000.0 / double(hz));
     }
     if (d_total > 0) {
@@ -274,11 +304,10 @@ Result<SystemStats> SystemSampler::sample()
         }
     }
     have_prev_ = true;
-    prev_total_ticks_ = cpu->total;
-    prev_idle_ticks_ = cpu->idle;
-    prev_proc_ticks_ = proc->cpu_ticks;
+    prev_total_ticks_ = cpu.total;
+    prev_idle_ticks_ = cpu.idle;
+    prev_proc_ticks_ = proc.cpu_ticks;
     prev_mono_ms_ = now;
-    return s;
 }
 
 }  // namespace fanout

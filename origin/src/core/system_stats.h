@@ -39,6 +39,9 @@ struct SystemStats {
     uint64_t disk_available_bytes = 0; // to unprivileged users
 };
 
+struct CpuTicks;
+struct ProcTicks;
+
 class SystemSampler {
 public:
     // disk_path: a path on the file system to report (e.g. the data dir).
@@ -49,6 +52,10 @@ public:
     Result<SystemStats> sample();
 
 private:
+    // The CPU percentages since the previous sample; under mutex_.
+    void cpu_rates(const CpuTicks& cpu, const ProcTicks& proc, long hz,
+                   SystemStats& s);
+
     std::mutex mutex_;
     std::string disk_path_;
     bool have_prev_ = false;

@@ -121,16 +121,6 @@ Status put_common(const BroadcastPatch& p, fo_broadcast* b, unsigned* mask)
 
 }  // namespace
 
-bool valid_stream_id(std::string_view id)
-{
-    if (id.empty() || id.size() >= FO_STREAM_MAX) {
-        return false;
-    }
-    std::string copy(id);   // fo_valid_id reads a C string
-    return copy.find('\0') == std::string::npos
-           && fo_valid_id(copy.c_str(), FO_STREAM_MAX);
-}
-
 Result<BroadcastPatch> parse_broadcast_patch(std::string_view body)
 {
     BroadcastPatch p;

@@ -20,9 +20,6 @@
 
 namespace fanout::http {
 
-// [A-Za-z0-9_.-]{1,127}, not "." or "..": what the store accepts.
-bool valid_stream_id(std::string_view id);
-
 // A Broadcast JSON body: every field optional; null means absent.
 struct BroadcastPatch {
     std::optional<std::string> stream_id;

@@ -21,6 +21,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/metrics.h"
+
 #include "http/handler.h"
 #include "http/request_parser.h"
 
@@ -44,10 +46,12 @@ class Connection;
 // What the server and its connections share.  Held by shared_ptr so queued
 // completions never outlive it.
 struct ConnectionShared {
+    explicit ConnectionShared(HttpStats& s) : stats(s) {}
+
     ServerOptions options;
     ParseLimits limits;
     std::unique_ptr<Handler> handler;
-    HttpStats stats;
+    HttpStats& stats;           // the registry's (core/metrics.h)
     std::unordered_set<std::shared_ptr<Connection>> live;
     bool stopping = false;
 

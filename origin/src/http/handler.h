@@ -6,7 +6,6 @@
 // the connection: calling it after the client went away is a no-op.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -28,15 +27,6 @@ class Handler {
 public:
     virtual ~Handler() = default;
     virtual void handle(Request request, const Peer& peer, Respond respond) = 0;
-};
-
-// Connection-level counters, shown at /metrics.
-struct HttpStats {
-    std::atomic<uint64_t> open_connections{0};
-    std::atomic<uint64_t> connections_total{0};
-    std::atomic<uint64_t> rejected_connections_total{0};  // over the limit
-    std::atomic<uint64_t> bad_requests_total{0};          // parser errors
-    std::atomic<uint64_t> timeouts_total{0};
 };
 
 }  // namespace fanout::http

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "http/request_parser.h"
+
 namespace fanout::http {
 
 namespace {
@@ -28,23 +30,12 @@ bool parse_pos(std::string_view s, uint64_t* out)
     return true;
 }
 
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 }  // namespace
 
 ByteRange parse_range(std::string_view header, uint64_t size)
 {
     ByteRange full;
-    header = trim(header);
+    header = trim_ows(header);
     constexpr std::string_view unit = "bytes=";
     if (header.size() < unit.size()) {
         return full;
@@ -55,7 +46,7 @@ ByteRange parse_range(std::string_view header, uint64_t size)
             return full;
         }
     }
-    std::string_view spec = trim(header.substr(unit.size()));
+    std::string_view spec = trim_ows(header.substr(unit.size()));
     if (spec.find(',') != std::string_view::npos) {
         return full;   // several ranges: not worth multipart/byteranges
     }
@@ -63,8 +54,8 @@ ByteRange parse_range(std::string_view header, uint64_t size)
     if (dash == std::string_view::npos) {
         return full;
     }
-    std::string_view a = trim(spec.substr(0, dash));
-    std::string_view b = trim(spec.substr(dash + 1));
+    std::string_view a = trim_ows(spec.substr(0, dash));
+    std::string_view b = trim_ows(spec.substr(dash + 1));
     uint64_t first = 0;
     uint64_t last = 0;
 

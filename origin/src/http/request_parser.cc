@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/error.h"
+
 namespace fanout::http {
 
 namespace {
@@ -34,6 +36,266 @@ bool is_token(std::string_view s)
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
+// True when the comma-separated header list has the token (any case).
+bool has_token(std::string_view list, std::string_view token)
+{
+    while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::string_view item = trim_ows(list.substr(0, comma));
+        if (iequals(item, token)) {
+            return true;
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+Method parse_method(std::string_view s)
+{
+    static const std::pair<std::string_view, Method> known[] = {
+        {"GET", Method::Get},       {"HEAD", Method::Head},
+        {"POST", Method::Post},     {"PUT", Method::Put},
+        {"DELETE", Method::Delete}, {"OPTIONS", Method::Options}};
+    for (const auto& [name, method] : known) {
+        if (s == name) {   // methods are case-sensitive (RFC 9110 9.1)
+            return method;
+        }
+    }
+    return Method::Other;  // the request line checked it is a token
+}
+
+std::string_view chomp_cr(std::string_view line)
+{
+    if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+    }
+    return line;
+}
+
+// method SP request-target SP HTTP-version, without its line end.
+struct RequestLine {
+    std::string_view method;
+    std::string_view target;
+    int minor = 1;
+};
+
+// Empty lines before the request line are ignored (RFC 9112 2.2); they
+// count against the request-line limit so they cannot grow forever.
+// Returns where the request line starts.
+Result<size_t> skip_empty_lines(std::string_view in)
+{
+    size_t pos = 0;
+    while (pos < in.size() && (in[pos] == '\r' || in[pos] == '\n')) {
+        if (in[pos] == '\r' && pos + 1 < in.size() && in[pos + 1] != '\n') {
+            return Error(400, "bare CR before request line");
+        }
+        pos++;
+    }
+    return pos;
+}
+
+Result<RequestLine> parse_request_line(std::string_view line)
+{
+    if (line.find('\r') != std::string_view::npos
+        || line.find('\0') != std::string_view::npos)
+    {
+        return Error(400, "bad character in request line");
+    }
+    size_t sp1 = line.find(' ');
+    size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos
+        || line.find(' ', sp2 + 1) != std::string_view::npos)
+    {
+        return Error(400, "malformed request line");
+    }
+    RequestLine r;
+    r.method = line.substr(0, sp1);
+    r.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string_view version = line.substr(sp2 + 1);
+    if (!is_token(r.method) || r.method.size() > 32) {
+        return Error(400, "malformed method");
+    }
+    if (r.target.empty()) {
+        return Error(400, "empty request target");
+    }
+    if (version.size() != 8 || version.substr(0, 5) != "HTTP/"
+        || version[6] != '.' || version[5] < '0' || version[5] > '9'
+        || version[7] < '0' || version[7] > '9')
+    {
+        return Error(400, "malformed HTTP version");
+    }
+    if (version[5] != '1') {
+        return Error(505, "HTTP version not supported");
+    }
+    r.minor = version[7] - '0';
+    return r;
+}
+
+// One "name: value" line, without its line end.
+Result<Header> parse_field(std::string_view h)
+{
+    if (h.front() == ' ' || h.front() == '\t') {
+        return Error(400, "obsolete line folding");
+    }
+    size_t colon = h.find(':');
+    if (colon == std::string_view::npos || !is_token(h.substr(0, colon))) {
+        return Error(400, "malformed header field");
+    }
+    std::string_view value = trim_ows(h.substr(colon + 1));
+    for (char c : value) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7f) {
+            return Error(400, "bad character in header value");
+        }
+    }
+    Header field;
+    field.name.resize(colon);
+    std::transform(h.begin(), h.begin() + colon, field.name.begin(), lower);
+    field.value.assign(value);
+    return field;
+}
+
+// The header section from `start` up to its empty line.  `end` is where
+// the body starts, 0 while the section is still arriving.
+struct Fields {
+    std::vector<Header> headers;
+    size_t end = 0;
+};
+
+Result<Fields> parse_fields(std::string_view in, size_t start,
+                            const ParseLimits& limits)
+{
+    Fields f;
+    for (size_t pos = start;;) {
+        size_t nl = in.find('\n', pos);
+        if (nl == std::string_view::npos) {
+            if (in.size() - start > limits.max_header_bytes) {
+                return Error(431, "header section too large");
+            }
+            return f;
+        }
+        if (nl + 1 - start > limits.max_header_bytes) {
+            return Error(431, "header section too large");
+        }
+        std::string_view line = chomp_cr(in.substr(pos, nl - pos));
+        pos = nl + 1;
+        if (line.empty()) {
+            f.end = pos;
+            return f;
+        }
+        Result<Header> field = parse_field(line);
+        if (!field) {
+            return field.error();
+        }
+        if (f.headers.size() == limits.max_headers) {
+            return Error(431, "too many header fields");
+        }
+        f.headers.push_back(std::move(field.value()));
+    }
+}
+
+// What the header fields say about the body.  Only Content-Length: no
+// chunked uploads (nothing here needs them, and a body of unknown length
+// could not be bounded up front).
+struct Framing {
+    size_t content_length = 0;
+    bool expect_continue = false;
+    bool bad_expect = false;       // answered once the message is framed
+};
+
+Result<size_t> parse_content_length(const std::string& v,
+                                    const ParseLimits& limits)
+{
+    if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        }))
+    {
+        return Error(400, "malformed Content-Length");
+    }
+    bool too_big = v.size() > 18;
+    uint64_t n = too_big ? 0 : std::stoull(v);
+    if (too_big || n > limits.max_body) {
+        return Error(413, "request body too large");
+    }
+    return size_t(n);
+}
+
+Result<Framing> parse_framing(const std::vector<Header>& headers, int minor,
+                              const ParseLimits& limits)
+{
+    Framing f;
+    bool have_length = false;
+    for (const auto& h : headers) {
+        if (h.name == "transfer-encoding") {
+            if (has_token(h.value, "chunked")) {
+                return Error(411, "chunked request bodies are not accepted;"
+                                  " send Content-Length");
+            }
+            return Error(411, "Transfer-Encoding is not accepted;"
+                              " send Content-Length");
+        }
+        if (h.name == "content-length") {
+            Result<size_t> n = parse_content_length(h.value, limits);
+            if (!n) {
+                return n.error();
+            }
+            if (have_length && n.value() != f.content_length) {
+                return Error(400, "conflicting Content-Length");
+            }
+            f.content_length = n.value();
+            have_length = true;
+        }
+        if (h.name == "expect") {
+            if (iequals(h.value, "100-continue")) {
+                f.expect_continue = minor >= 1;
+            } else {
+                f.bad_expect = true;
+            }
+        }
+    }
+    return f;
+}
+
+bool wants_keep_alive(const std::vector<Header>& headers, int minor)
+{
+    bool keep_alive = minor >= 1;
+    for (const auto& h : headers) {
+        if (h.name == "connection") {
+            if (has_token(h.value, "close")) {
+                keep_alive = false;
+            } else if (has_token(h.value, "keep-alive")) {
+                keep_alive = true;
+            }
+        }
+    }
+    return keep_alive;
+}
+
+// Checks that need the whole message: what the client expects, and Host.
+Status check_framed(const Request& req, const std::vector<Header>& headers,
+                    const Framing& framing)
+{
+    if (framing.bad_expect) {
+        return Error(417, "unsupported expectation");
+    }
+    size_t hosts = std::count_if(headers.begin(), headers.end(),
+                                 [](const Header& h) { return h.name == "host"; });
+    if (hosts > 1 || (req.version_minor >= 1 && hosts == 0)) {
+        return Error(400, "exactly one Host header is required");
+    }
+    return Status();
+}
+
+ParseError fatal(const Error& e)
+{
+    return ParseError{e.code(), e.message(), 0, false};
+}
+
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b)
 {
     if (a.size() != b.size()) {
@@ -57,87 +319,6 @@ std::string_view trim_ows(std::string_view s)
     }
     return s;
 }
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// True when the comma-separated header list has the token (any case).
-bool has_token(std::string_view list, std::string_view token)
-{
-    while (!list.empty()) {
-        size_t comma = list.find(',');
-        std::string_view item = trim_ows(list.substr(0, comma));
-        if (iequals(item, token)) {
-            return true;
-        }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        list.remove_prefix(comma + 1);
-    }
-    return false;
-}
-
-ParseError fatal(int status, std::string reason)
-{
-    return ParseError{status, std::move(reason), 0, false};
-}
-
-bool parse_method(std::string_view s, Method* m)
-{
-    static const std::pair<std::string_view, Method> known[] = {
-        {"GET", Method::Get},       {"HEAD", Method::Head},
-        {"POST", Method::Post},     {"PUT", Method::Put},
-        {"DELETE", Method::Delete}, {"OPTIONS", Method::Options}};
-    for (const auto& [name, method] : known) {
-        if (s == name) {   // methods are case-sensitive (RFC 9110 9.1)
-            *m = method;
-            return true;
-        }
-    }
-    *m = Method::Other;    // the caller checked it is a token
-    return true;
-}
-
-// Decodes %XX escapes; '+' becomes a space when `plus` (query strings).
-bool percent_decode(std::string_view raw, bool plus, std::string* out,
-                    std::string* why)
-{
-    out->clear();
-    out->reserve(raw.size());
-    for (size_t i = 0; i < raw.size(); i++) {
-        char c = raw[i];
-        if (c == '%') {
-            if (raw.size() - i < 3) {
-                *why = "truncated percent escape";
-                return false;
-            }
-            int hi = hex_value(raw[i + 1]);
-            int lo = hex_value(raw[i + 2]);
-            if (hi < 0 || lo < 0) {
-                *why = "bad percent escape";
-                return false;
-            }
-            c = char(hi * 16 + lo);
-            i += 2;
-            if (c == '\0') {
-                *why = "encoded NUL";
-                return false;
-            }
-        } else if (c == '+' && plus) {
-            c = ' ';
-        }
-        out->push_back(c);
-    }
-    return true;
-}
-
-}  // namespace
 
 std::string_view method_name(Method m)
 {
@@ -173,332 +354,57 @@ const std::string* Request::query_param(std::string_view name) const
     return nullptr;
 }
 
-bool decode_path(std::string_view raw, std::string* out, std::string* why)
-{
-    if (raw.empty() || raw.front() != '/') {
-        *why = "path must start with '/'";
-        return false;
-    }
-    out->clear();
-    out->reserve(raw.size());
-    for (size_t i = 0; i < raw.size(); i++) {
-        unsigned char c = static_cast<unsigned char>(raw[i]);
-        if (c == '%') {
-            if (raw.size() - i < 3) {
-                *why = "truncated percent escape";
-                return false;
-            }
-            int hi = hex_value(raw[i + 1]);
-            int lo = hex_value(raw[i + 2]);
-            if (hi < 0 || lo < 0) {
-                *why = "bad percent escape";
-                return false;
-            }
-            c = static_cast<unsigned char>(hi * 16 + lo);
-            i += 2;
-            // An encoded '/' would let a segment smuggle a separator past
-            // the router; NUL and controls end C strings and log lines.
-            if (c == '/') {
-                *why = "encoded '/' in path";
-                return false;
-            }
-            if (c == 0) {
-                *why = "encoded NUL in path";
-                return false;
-            }
-            if (c < 0x20 || c == 0x7f) {
-                *why = "encoded control character in path";
-                return false;
-            }
-        } else if (c <= 0x20 || c >= 0x7f) {
-            *why = "bad character in path";
-            return false;
-        }
-        out->push_back(static_cast<char>(c));
-    }
-    // Checked after decoding, so "%2e%2E" is caught like "..".
-    size_t start = 1;
-    while (start <= out->size()) {
-        size_t slash = out->find('/', start);
-        size_t end = slash == std::string::npos ? out->size() : slash;
-        std::string_view seg(out->data() + start, end - start);
-        if (seg == "." || seg == "..") {
-            *why = "dot segment in path";
-            return false;
-        }
-        if (slash == std::string::npos) {
-            break;
-        }
-        start = slash + 1;
-    }
-    return true;
-}
-
-bool parse_query(std::string_view raw,
-                 std::vector<std::pair<std::string, std::string>>* out)
-{
-    out->clear();
-    std::string why;
-    while (!raw.empty()) {
-        size_t amp = raw.find('&');
-        std::string_view item = raw.substr(0, amp);
-        if (!item.empty()) {
-            size_t eq = item.find('=');
-            std::string k;
-            std::string v;
-            if (!percent_decode(item.substr(0, eq), true, &k, &why)) {
-                return false;
-            }
-            if (eq != std::string_view::npos
-                && !percent_decode(item.substr(eq + 1), true, &v, &why))
-            {
-                return false;
-            }
-            out->emplace_back(std::move(k), std::move(v));
-        }
-        if (amp == std::string_view::npos) {
-            break;
-        }
-        raw.remove_prefix(amp + 1);
-    }
-    return true;
-}
-
 ParseResult parse_request(std::string_view in, const ParseLimits& limits)
 {
-    // Empty lines before the request line are ignored (RFC 9112 2.2); they
-    // count against the request-line limit so they cannot grow forever.
-    size_t pos = 0;
-    while (pos < in.size() && (in[pos] == '\r' || in[pos] == '\n')) {
-        if (in[pos] == '\r' && pos + 1 < in.size() && in[pos + 1] != '\n') {
-            return fatal(400, "bare CR before request line");
-        }
-        pos++;
+    Result<size_t> start = skip_empty_lines(in);
+    if (!start) {
+        return fatal(start.error());
     }
-    size_t nl = in.find('\n', pos);
+    size_t nl = in.find('\n', start.value());
+    size_t line_bytes = nl == std::string_view::npos ? in.size() : nl + 1;
+    if (line_bytes > limits.max_request_line) {
+        return fatal(Error(414, "request line too long"));
+    }
     if (nl == std::string_view::npos) {
-        if (in.size() > limits.max_request_line) {
-            return fatal(414, "request line too long");
-        }
         return NeedMoreData{};
     }
-    std::string_view line = in.substr(pos, nl - pos);
-    if (!line.empty() && line.back() == '\r') {
-        line.remove_suffix(1);
+    Result<RequestLine> line = parse_request_line(
+        chomp_cr(in.substr(start.value(), nl - start.value())));
+    if (!line) {
+        return fatal(line.error());
     }
-    if (nl + 1 > limits.max_request_line) {
-        return fatal(414, "request line too long");
+    Result<Fields> fields = parse_fields(in, nl + 1, limits);
+    if (!fields) {
+        return fatal(fields.error());
     }
-    if (line.find('\r') != std::string_view::npos
-        || line.find('\0') != std::string_view::npos)
-    {
-        return fatal(400, "bad character in request line");
+    if (fields->end == 0) {
+        return NeedMoreData{};
     }
-
-    // method SP request-target SP HTTP-version
-    size_t sp1 = line.find(' ');
-    size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos
-        || line.find(' ', sp2 + 1) != std::string_view::npos)
-    {
-        return fatal(400, "malformed request line");
+    Result<Framing> framing = parse_framing(fields->headers, line->minor, limits);
+    if (!framing) {
+        return fatal(framing.error());
     }
-    std::string_view method = line.substr(0, sp1);
-    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string_view version = line.substr(sp2 + 1);
-    if (!is_token(method) || method.size() > 32) {
-        return fatal(400, "malformed method");
-    }
-    if (target.empty()) {
-        return fatal(400, "empty request target");
-    }
-    if (version.size() != 8 || version.substr(0, 5) != "HTTP/"
-        || version[6] != '.' || version[5] < '0' || version[5] > '9'
-        || version[7] < '0' || version[7] > '9')
-    {
-        return fatal(400, "malformed HTTP version");
-    }
-    if (version[5] != '1') {
-        return fatal(505, "HTTP version not supported");
-    }
-    int minor = version[7] - '0';
-
-    // Header fields up to the empty line.
-    std::vector<Header> headers;
-    size_t header_start = nl + 1;
-    pos = header_start;
-    size_t header_end = 0;
-    for (;;) {
-        nl = in.find('\n', pos);
-        if (nl == std::string_view::npos) {
-            if (in.size() - header_start > limits.max_header_bytes) {
-                return fatal(431, "header section too large");
-            }
-            return NeedMoreData{};
-        }
-        if (nl + 1 - header_start > limits.max_header_bytes) {
-            return fatal(431, "header section too large");
-        }
-        std::string_view h = in.substr(pos, nl - pos);
-        pos = nl + 1;
-        if (!h.empty() && h.back() == '\r') {
-            h.remove_suffix(1);
-        }
-        if (h.empty()) {
-            header_end = pos;
-            break;
-        }
-        if (h.front() == ' ' || h.front() == '\t') {
-            return fatal(400, "obsolete line folding");
-        }
-        size_t colon = h.find(':');
-        if (colon == std::string_view::npos || !is_token(h.substr(0, colon))) {
-            return fatal(400, "malformed header field");
-        }
-        std::string_view value = trim_ows(h.substr(colon + 1));
-        for (char c : value) {
-            unsigned char u = static_cast<unsigned char>(c);
-            if ((u < 0x20 && u != '\t') || u == 0x7f) {
-                return fatal(400, "bad character in header value");
-            }
-        }
-        if (headers.size() == limits.max_headers) {
-            return fatal(431, "too many header fields");
-        }
-        Header field;
-        field.name.resize(colon);
-        std::transform(h.begin(), h.begin() + colon, field.name.begin(), lower);
-        field.value.assign(value);
-        headers.push_back(std::move(field));
-    }
-
-    // Framing: only Content-Length (no chunked uploads: nothing here needs
-    // them, and a body of unknown length could not be bounded up front).
-    size_t content_length = 0;
-    bool have_length = false;
-    bool expect_continue = false;
-    bool bad_expect = false;
-    for (const auto& h : headers) {
-        if (h.name == "transfer-encoding") {
-            if (has_token(h.value, "chunked")) {
-                return fatal(411, "chunked request bodies are not accepted;"
-                                  " send Content-Length");
-            }
-            return fatal(411, "Transfer-Encoding is not accepted;"
-                              " send Content-Length");
-        }
-        if (h.name == "content-length") {
-            const std::string& v = h.value;
-            if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) {
-                    return c >= '0' && c <= '9';
-                }))
-            {
-                return fatal(400, "malformed Content-Length");
-            }
-            size_t n = 0;
-            bool too_big = v.size() > 18;
-            if (!too_big) {
-                n = std::stoull(v);
-            }
-            if (too_big || n > limits.max_body) {
-                return fatal(413, "request body too large");
-            }
-            if (have_length && n != content_length) {
-                return fatal(400, "conflicting Content-Length");
-            }
-            content_length = n;
-            have_length = true;
-        }
-        if (h.name == "expect") {
-            if (iequals(h.value, "100-continue")) {
-                expect_continue = minor >= 1;
-            } else {
-                bad_expect = true;
-            }
-        }
-    }
-    size_t total = header_end + content_length;
+    size_t total = fields->end + framing->content_length;
     if (in.size() < total) {
-        return NeedMoreData{total, expect_continue};
+        return NeedMoreData{total, framing->expect_continue};
     }
 
     // The message is framed: from here on a bad request can be answered
     // and the connection resynced after `total` bytes.
     Request req;
-    req.version_minor = minor;
-    req.keep_alive = minor >= 1;
-    for (const auto& h : headers) {
-        if (h.name == "connection") {
-            if (has_token(h.value, "close")) {
-                req.keep_alive = false;
-            } else if (has_token(h.value, "keep-alive")) {
-                req.keep_alive = true;
-            }
-        }
+    req.version_minor = line->minor;
+    req.keep_alive = wants_keep_alive(fields->headers, line->minor);
+    req.method = parse_method(line->method);
+    Status st = check_framed(req, fields->headers, framing.value());
+    if (st) {
+        st = parse_target(line->target, req);
     }
-    auto reject = [&](int status, std::string reason) -> ParseResult {
-        return ParseError{status, std::move(reason), total, req.keep_alive};
-    };
-
-    if (!parse_method(method, &req.method)) {
-        return reject(501, "method not implemented");
+    if (!st) {
+        return ParseError{st.error().code(), st.error().message(), total,
+                          req.keep_alive};
     }
-    if (bad_expect) {
-        return reject(417, "unsupported expectation");
-    }
-    size_t hosts = std::count_if(headers.begin(), headers.end(),
-                                 [](const Header& h) { return h.name == "host"; });
-    if (hosts > 1 || (minor >= 1 && hosts == 0)) {
-        return reject(400, "exactly one Host header is required");
-    }
-
-    for (char c : target) {
-        unsigned char u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7f || c == '#') {
-            return reject(400, "bad character in request target");
-        }
-    }
-    std::string_view origin_form = target;
-    if (target == "*") {
-        if (req.method != Method::Options) {
-            return reject(400, "'*' target is only for OPTIONS");
-        }
-    } else if (target.front() != '/') {
-        // absolute-form (RFC 9112 3.2.2): drop scheme and authority.
-        size_t scheme_end = target.find("://");
-        std::string_view scheme = target.substr(0, scheme_end);
-        if (scheme_end == std::string_view::npos
-            || !(iequals(scheme, "http") || iequals(scheme, "https")))
-        {
-            return reject(400, "malformed request target");
-        }
-        size_t path_start = target.find_first_of("/?", scheme_end + 3);
-        if (path_start == std::string_view::npos) {
-            origin_form = "/";
-        } else if (target[path_start] == '?') {
-            return reject(400, "malformed request target");
-        } else {
-            origin_form = target.substr(path_start);
-        }
-    }
-    req.target.assign(target);
-
-    if (origin_form == "*") {
-        req.path = "*";
-    } else {
-        size_t q = origin_form.find('?');
-        std::string why;
-        if (!decode_path(origin_form.substr(0, q), &req.path, &why)) {
-            return reject(400, why);
-        }
-        if (q != std::string_view::npos
-            && !parse_query(origin_form.substr(q + 1), &req.query))
-        {
-            return reject(400, "malformed query string");
-        }
-    }
-    req.headers = std::move(headers);
-    req.body.assign(in.substr(header_end, content_length));
+    req.headers = std::move(fields->headers);
+    req.body.assign(in.substr(fields->end, framing->content_length));
     return Parsed{std::move(req), total};
 }
 

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/error.h"
+
 namespace fanout::http {
 
 // Other: any other method token (PATCH, BREW...); routes answer it with
@@ -84,6 +86,11 @@ using ParseResult = std::variant<NeedMoreData, Parsed, ParseError>;
 // Host on HTTP/1.1, rejects Transfer-Encoding (chunked: 411, others: 501).
 ParseResult parse_request(std::string_view in, const ParseLimits& limits);
 
+// Fills req.target, req.path and req.query from a request-target
+// (origin-form, absolute-form, or "*" for OPTIONS).  The error's code is
+// the status to answer (request_target.cc).
+Status parse_target(std::string_view target, Request& req);
+
 // Decodes the path part of a request-target.  false (with why) on a bad
 // escape, an encoded '/', a NUL or control byte, or a "." / ".." segment,
 // raw or encoded.
@@ -93,5 +100,11 @@ bool decode_path(std::string_view raw, std::string* out, std::string* why);
 // a bad escape or a NUL.
 bool parse_query(std::string_view raw,
                  std::vector<std::pair<std::string, std::string>>* out);
+
+// ASCII case-insensitive equality (header values, URI schemes).
+bool iequals(std::string_view a, std::string_view b);
+
+// s without leading and trailing spaces and tabs (RFC 9110 OWS).
+std::string_view trim_ows(std::string_view s);
 
 }  // namespace fanout::http

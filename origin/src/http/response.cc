@@ -1,5 +1,7 @@
 #include "http/response.h"
 
+#include "http/segment_serving.h"
+
 namespace fanout::http {
 
 void Response::set_body(std::shared_ptr<const ByteChain> b)
@@ -76,11 +78,6 @@ std::string http_date(std::time_t t)
     return std::string(buf, n);
 }
 
-// "X-Fanout-Pad: " and its CRLF, without the padding itself.
-static constexpr size_t kPadLine = 16;
-// Bodies smaller than this are not worth up to a page of padding.
-static constexpr size_t kPadMinBody = 4 * kCachePage;
-
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date)
 {
@@ -106,15 +103,7 @@ std::string serialize_head(const Response& r, size_t content_length,
         out += "\r\n";
     }
     out += close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
-    if (r.cache_offset && *r.cache_offset < kCachePage && r.status == 200
-        && content_length >= kPadMinBody && out.size() <= 2048 - kPadLine) {
-        // offset + head + pad line (kPadLine + n bytes) + CRLF = k pages
-        size_t end = *r.cache_offset + out.size() + kPadLine + 2;
-        size_t n = (kCachePage - end % kCachePage) % kCachePage;
-        out += "X-Fanout-Pad: ";
-        out.append(n, 'p');
-        out += "\r\n";
-    }
+    out += cache_pad_line(r, content_length, out.size());
     out += "\r\n";
     return out;
 }

@@ -33,8 +33,8 @@ struct Response {
     // asked for (the byte stream could not be resynced).
     bool close = false;
     // Where the status line will begin in an edge's cache file
-    // (X-Fanout-Cache-Offset): the header block is then padded so that the
-    // body begins on a page boundary there (see serialize_head).
+    // (FO_PAD_OFFSET_HEADER): the header block is then padded so that the
+    // body begins on a page boundary there (see cache_pad_line).
     std::optional<size_t> cache_offset;
 
     void set_body(std::shared_ptr<const ByteChain> b);
@@ -52,14 +52,10 @@ std::string_view status_reason(int status);
 // RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string http_date(std::time_t t);
 
-// Cache pages the padding aligns to.
-inline constexpr size_t kCachePage = 4096;
-
-// The status line and header block, CRLF-terminated.  With a
-// cache_offset below kCachePage, a 200 of at least 16 KiB and a block of
-// at most 2 KiB, an X-Fanout-Pad header makes cache_offset + block size a
-// multiple of kCachePage.  content_length is
-// the entity bytes described (for HEAD: what GET would send).
+// The status line and header block, CRLF-terminated, padded for an edge's
+// cache when r.cache_offset asks (cache_pad_line, http/segment_serving.h).
+// content_length is the entity bytes described (for HEAD: what GET would
+// send).
 std::string serialize_head(const Response& r, size_t content_length,
                            bool close, std::string_view date);
 

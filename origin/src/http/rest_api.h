@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/origin_context.h"
+#include "core/stream_key.h"
 #include "core/system_stats.h"
 #include "http/handler.h"
 
@@ -28,7 +29,7 @@ namespace fanout::http {
 
 class RestApi {
 public:
-    RestApi(OriginContext& ctx, const HttpStats* http_stats);
+    explicit RestApi(OriginContext& ctx);
 
     // segs: the path segments after "/{app}/rest/v2/broadcasts".
     void broadcasts(const std::string& app,
@@ -42,11 +43,12 @@ public:
 
 private:
     void create(const std::string& app, Request& req, Respond respond);
-    void get(const std::string& app, const std::string& id, Respond respond);
-    void update(const std::string& app, const std::string& id, Request& req,
-                Respond respond);
-    void remove(const std::string& app, const std::string& id,
-                Respond respond);
+    // GET, PUT or DELETE of one broadcast: the id is checked here.
+    void broadcast(const std::string& app, const std::string& id,
+                   Request& req, Respond respond);
+    void get(const StreamKey& key, Respond respond);
+    void update(const StreamKey& key, Request& req, Respond respond);
+    void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,
               const std::string& size, Request& req, Respond respond);
     void count(const std::string& app, bool active, Respond respond);
@@ -59,7 +61,6 @@ private:
     void version(Respond respond);
 
     OriginContext& ctx_;
-    const HttpStats* http_stats_;
     // Shared with pool work, which may outlive this object.
     std::shared_ptr<SystemSampler> sampler_;
 };

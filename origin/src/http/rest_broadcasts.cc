@@ -1,7 +1,9 @@
 // The broadcast half of the REST API (see rest_api.h).
+#include <algorithm>
 #include <cstring>
 #include <random>
 
+#include "core/stream_key.h"
 #include "http/broadcast_json.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
@@ -42,12 +44,59 @@ Response bad_id(const std::string& id)
                                     + "': use 1-127 of [A-Za-z0-9_.-]");
 }
 
+// Reads key's broadcast into *b (on the pool); the answer when it cannot.
+std::optional<Response> fetch(fo_store* store, Metrics& metrics,
+                              const StreamKey& key, fo_broadcast* b)
+{
+    fo_error err{};
+    fo_status st = fo_broadcast_get(store, key.app.c_str(), key.id.c_str(),
+                                    b, &err);
+    if (st != FO_OK) {
+        return store_failure(metrics, st, err, "no broadcast " + key.id);
+    }
+    return std::nullopt;
+}
+
+// ?sort_by=name|date|status&order_by=asc|desc&search=text of a list.
+struct ListQuery {
+    fo_sort sort = FO_SORT_NONE;
+    bool descending = false;
+    std::optional<std::string> search;
+};
+
+Result<ListQuery> parse_list_query(const Request& req)
+{
+    static const std::pair<std::string_view, fo_sort> sorts[] = {
+        {"name", FO_SORT_NAME}, {"date", FO_SORT_DATE},
+        {"status", FO_SORT_STATUS}};
+    ListQuery q;
+    if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
+        auto it = std::find_if(std::begin(sorts), std::end(sorts),
+                               [s](const auto& e) { return e.first == *s; });
+        if (it == std::end(sorts)) {
+            return Error("sort_by must be name, date or status");
+        }
+        q.sort = it->second;
+    }
+    if (const std::string* o = req.query_param("order_by"); o && !o->empty()) {
+        if (*o != "asc" && *o != "desc") {
+            return Error("order_by must be asc or desc");
+        }
+        q.descending = *o == "desc";
+    }
+    if (const std::string* s = req.query_param("search"); s && !s->empty()) {
+        if (s->size() >= FO_NAME_MAX) {
+            return Error("search text is too long");
+        }
+        q.search = *s;
+    }
+    return q;
+}
+
 }  // namespace
 
-RestApi::RestApi(OriginContext& ctx, const HttpStats* http_stats)
-    : ctx_(ctx),
-      http_stats_(http_stats),
-      sampler_(std::make_shared<SystemSampler>("/"))
+RestApi::RestApi(OriginContext& ctx)
+    : ctx_(ctx), sampler_(std::make_shared<SystemSampler>("/"))
 {
 }
 
@@ -77,19 +126,30 @@ void RestApi::broadcasts(const std::string& app,
         return list(app, segs[1], segs[2], req, std::move(respond));
     }
     if (segs.size() == 1 && !first.empty() && first != "list") {
-        switch (req.method) {
-        case Method::Get:
-        case Method::Head:
-            return get(app, first, std::move(respond));
-        case Method::Put:
-            return update(app, first, req, std::move(respond));
-        case Method::Delete:
-            return remove(app, first, std::move(respond));
-        default:
-            return respond(method_not_allowed("GET, HEAD, PUT, DELETE"));
-        }
+        return broadcast(app, first, req, std::move(respond));
     }
     respond(Response::error(404, "no such REST resource"));
+}
+
+void RestApi::broadcast(const std::string& app, const std::string& id,
+                        Request& req, Respond respond)
+{
+    bool put = req.method == Method::Put;
+    bool del = req.method == Method::Delete;
+    if (!is_get(req) && !put && !del) {
+        return respond(method_not_allowed("GET, HEAD, PUT, DELETE"));
+    }
+    Result<StreamKey> key = StreamKey::parse(app, id);
+    if (!key) {
+        return respond(bad_id(id));
+    }
+    if (put) {
+        return update(key.value(), req, std::move(respond));
+    }
+    if (del) {
+        return remove(key.value(), std::move(respond));
+    }
+    get(key.value(), std::move(respond));
 }
 
 void RestApi::create(const std::string& app, Request& req, Respond respond)
@@ -99,7 +159,7 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
         return respond(Response::error(400, patch.error().message()));
     }
     bool generate = !patch->stream_id.has_value() || patch->stream_id->empty();
-    if (!generate && !valid_stream_id(*patch->stream_id)) {
+    if (!generate && !StreamKey::parse(app, *patch->stream_id)) {
         return respond(bad_id(*patch->stream_id));
     }
     auto b = std::make_shared<fo_broadcast>();
@@ -142,139 +202,94 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
     }, std::move(respond));
 }
 
-void RestApi::get(const std::string& app, const std::string& id,
-                  Respond respond)
+void RestApi::get(const StreamKey& key, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+    run_blocking(ctx_, [store, metrics, key]() -> Response {
         auto b = std::make_unique<fo_broadcast>();
-        fo_error err{};
-        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
-                                        b.get(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+        if (auto failed = fetch(store, *metrics, key, b.get())) {
+            return *failed;
         }
         return Response::json(200, broadcast_to_json(*b));
     }, std::move(respond));
 }
 
-void RestApi::update(const std::string& app, const std::string& id,
-                     Request& req, Respond respond)
+void RestApi::update(const StreamKey& key, Request& req, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     auto parsed = parse_broadcast_patch(req.body);
     if (!parsed.ok()) {
         return respond(Response::error(400, parsed.error().message()));
     }
-    if (parsed->stream_id && *parsed->stream_id != id) {
+    if (parsed->stream_id && *parsed->stream_id != key.id) {
         return respond(Response::error(
             400, "streamId in the body differs from the one in the path"));
     }
     auto patch = std::make_shared<BroadcastPatch>(std::move(parsed.value()));
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id, patch]() -> Response {
+    run_blocking(ctx_, [store, metrics, key, patch]() -> Response {
         // Read, apply, write: the viewer counts share one mask bit and the
         // extra fields are merged, so the current record is needed.
         auto b = std::make_unique<fo_broadcast>();
-        fo_error err{};
-        fo_status st = fo_broadcast_get(store, app.c_str(), id.c_str(),
-                                        b.get(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+        if (auto failed = fetch(store, *metrics, key, b.get())) {
+            return *failed;
         }
         auto mask = patch_onto_broadcast(*patch, b.get());
         if (!mask.ok()) {
             return Response::error(400, mask.error().message());
         }
-        st = fo_broadcast_update(store, b.get(), mask.value(), &err);
+        fo_error err{};
+        fo_status st = fo_broadcast_update(store, b.get(), mask.value(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
-        return success(id);
+        return success(key.id);
     }, std::move(respond));
 }
 
-void RestApi::remove(const std::string& app, const std::string& id,
-                     Respond respond)
+void RestApi::remove(const StreamKey& key, Respond respond)
 {
-    if (!valid_stream_id(id)) {
-        return respond(bad_id(id));
-    }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, id]() -> Response {
+    run_blocking(ctx_, [store, metrics, key]() -> Response {
         fo_error err{};
-        fo_status st = fo_broadcast_delete(store, app.c_str(), id.c_str(), &err);
+        fo_status st = fo_broadcast_delete(store, key.app.c_str(),
+                                           key.id.c_str(), &err);
         if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + id);
+            return store_failure(*metrics, st, err, "no broadcast " + key.id);
         }
-        return success(id);
+        return success(key.id);
     }, std::move(respond));
 }
 
 void RestApi::list(const std::string& app, const std::string& offset_text,
                    const std::string& size_text, Request& req, Respond respond)
 {
-    auto offset = parse_index(offset_text);
-    auto size = parse_index(size_text);
-    if (!offset || !size) {
-        return respond(Response::error(
-            400, "offset and size must be non-negative integers"));
+    Result<Page> page = parse_page(offset_text, size_text);
+    if (!page) {
+        return respond(Response::error(400, page.error().message()));
     }
-    fo_sort sort = FO_SORT_NONE;
-    if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
-        if (*s == "name") {
-            sort = FO_SORT_NAME;
-        } else if (*s == "date") {
-            sort = FO_SORT_DATE;
-        } else if (*s == "status") {
-            sort = FO_SORT_STATUS;
-        } else {
-            return respond(Response::error(
-                400, "sort_by must be name, date or status"));
-        }
+    Result<ListQuery> query = parse_list_query(req);
+    if (!query) {
+        return respond(Response::error(400, query.error().message()));
     }
-    bool descending = false;
-    if (const std::string* o = req.query_param("order_by"); o && !o->empty()) {
-        if (*o == "desc") {
-            descending = true;
-        } else if (*o != "asc") {
-            return respond(Response::error(400, "order_by must be asc or desc"));
-        }
-    }
-    std::optional<std::string> search;
-    if (const std::string* s = req.query_param("search"); s && !s->empty()) {
-        if (s->size() >= FO_NAME_MAX) {
-            return respond(Response::error(400, "search text is too long"));
-        }
-        search = *s;
-    }
-    size_t cap = std::min(*size, kMaxListSize);
+    Page p = page.value();
+    ListQuery lq = std::move(query.value());
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [=]() -> Response {
-        fo_list_query q{sort, descending ? 1 : 0,
-                        search ? search->c_str() : nullptr};
-        std::vector<fo_broadcast> rows(cap);
+    run_blocking(ctx_, [store, metrics, app, p, lq]() -> Response {
+        fo_list_query q{lq.sort, lq.descending ? 1 : 0,
+                        lq.search ? lq.search->c_str() : nullptr};
+        std::vector<fo_broadcast> rows(p.size);
         size_t n = 0;
         fo_error err{};
-        fo_status st = fo_broadcast_list(store, app.c_str(), &q, *offset,
-                                         rows.data(), cap, &n, &err);
+        fo_status st = fo_broadcast_list(store, app.c_str(), &q, p.offset,
+                                         rows.data(), p.size, &n, &err);
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "");
         }
-        json out = json::array();
-        for (size_t i = 0; i < n; i++) {
-            out.push_back(broadcast_to_json(rows[i]));
-        }
-        return Response::json(200, out);
+        return rows_answer(rows, n, broadcast_to_json);
     }, std::move(respond));
 }
 

@@ -90,29 +90,23 @@ void RestApi::version(Respond respond)
 void RestApi::nodes(const std::string& offset_text,
                     const std::string& size_text, Respond respond)
 {
-    auto offset = parse_index(offset_text);
-    auto size = parse_index(size_text);
-    if (!offset || !size) {
-        return respond(Response::error(
-            400, "offset and size must be non-negative integers"));
+    Result<Page> page = parse_page(offset_text, size_text);
+    if (!page) {
+        return respond(Response::error(400, page.error().message()));
     }
-    size_t cap = std::min(*size, kMaxListSize);
+    Page p = page.value();
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    size_t off = *offset;
-    run_blocking(ctx_, [store, metrics, off, cap]() -> Response {
-        std::vector<fo_node> rows(cap);
+    run_blocking(ctx_, [store, metrics, p]() -> Response {
+        std::vector<fo_node> rows(p.size);
         size_t n = 0;
         fo_error err{};
-        fo_status st = fo_node_list(store, off, rows.data(), cap, &n, &err);
+        fo_status st = fo_node_list(store, p.offset, rows.data(), p.size, &n,
+                                    &err);
         if (st != FO_OK) {
             return store_failure(*metrics, st, err, "");
         }
-        json out = json::array();
-        for (size_t i = 0; i < n; i++) {
-            out.push_back(node_to_json(rows[i]));
-        }
-        return Response::json(200, out);
+        return rows_answer(rows, n, node_to_json);
     }, std::move(respond));
 }
 
@@ -137,10 +131,7 @@ void RestApi::node(const std::string& id, Request& req, Respond respond)
     if (!del && !is_get(req)) {
         return respond(method_not_allowed("GET, HEAD, DELETE"));
     }
-    if (id.empty() || id.size() >= FO_ID_MAX
-        || id.find('\0') != std::string::npos
-        || !fo_valid_id(id.c_str(), FO_ID_MAX))
-    {
+    if (!fo_valid_id_len(id.data(), id.size(), FO_ID_MAX)) {
         return respond(Response::error(400, "invalid node id '" + id + "'"));
     }
     fo_store* store = ctx_.store;
@@ -168,8 +159,9 @@ void RestApi::system_resources(Respond respond)
     // sample() reads /proc and calls statvfs, which can stall on a sick
     // file system: keep it off the loop.
     std::shared_ptr<SystemSampler> sampler = sampler_;
-    package::SegmentStore* segments = &ctx_.segments;
-    run_blocking(ctx_, [sampler, segments]() -> Response {
+    OriginContext* ctx = &ctx_;
+    run_blocking(ctx_, [sampler, ctx]() -> Response {
+        sample_metrics(*ctx);
         auto r = sampler->sample();
         if (!r.ok()) {
             return Response::error(500, "system stats: " + r.error().message());
@@ -203,7 +195,7 @@ void RestApi::system_resources(Respond respond)
               {"freeSpace", s.disk_free_bytes},
               {"usableSpace", s.disk_available_bytes},
               {"inUseSpace", s.disk_total_bytes - s.disk_free_bytes}}},
-            {"totalLiveStreamSize", segments->stats().live_streams},
+            {"totalLiveStreamSize", ctx->metrics.streams.load()},
         });
     }, std::move(respond));
 }
@@ -213,44 +205,12 @@ void RestApi::metrics(Request& req, Respond respond)
     if (!is_get(req)) {
         return respond(method_not_allowed("GET, HEAD"));
     }
-    MetricsSnapshot m;
-    const Metrics& c = ctx_.metrics;
-    m.publishers = c.publishers;
-    m.publishes_total = c.publishes_total;
-    m.publishes_refused_total = c.publishes_refused;
-    m.rtmp_connections = c.rtmp_connections;
-    m.rtmp_bad_input_total = c.rtmp_bad_input_total;
-    m.bytes_in_total = c.bytes_in;
-    m.http_requests_total = c.http_requests_total;
-    m.segment_requests_total = c.segment_requests_total;
-    m.segment_publish_p50_ms = c.segment_publish_ms.quantile(0.50);
-    m.segment_publish_p95_ms = c.segment_publish_ms.quantile(0.95);
-    m.segment_publish_p99_ms = c.segment_publish_ms.quantile(0.99);
-    m.segment_publish_count = c.segment_publish_ms.count();
-    if (http_stats_) {
-        m.http_connections = http_stats_->open_connections;
-        m.http_connections_total = http_stats_->connections_total;
-        m.http_connections_rejected_total =
-            http_stats_->rejected_connections_total;
-        m.http_bad_requests_total = http_stats_->bad_requests_total;
-        m.http_timeouts_total = http_stats_->timeouts_total;
-    }
-    m.uptime_seconds = double(wall_ms() - ctx_.started_ms) / 1000.0;
-    m.version = ctx_.version;
-    m.node = ctx_.node_id;
-    fo_store* store = ctx_.store;
-    package::SegmentStore* segments = &ctx_.segments;
-    Metrics* metrics = &ctx_.metrics;
-    // fo_store_avg_query_ms takes the handle's mutex, which a slow store
-    // call holds: ask from the pool.
-    run_blocking(ctx_, [m, store, segments, metrics]() mutable -> Response {
-        m.store_query_avg_ms = fo_store_avg_query_ms(store, &m.store_queries_total);
-        m.store_errors_total = metrics->store_errors_total;
-        package::StoreStats s = segments->stats();
-        m.streams = s.live_streams;
-        m.segments_total = s.segments_total;
-        m.segment_bytes = s.bytes;
-        return Response::text(200, render_metrics(m),
+    OriginContext* ctx = &ctx_;
+    run_blocking(ctx_, [ctx]() -> Response {
+        sample_metrics(*ctx);
+        return Response::text(200,
+                              render_metrics(ctx->metrics, ctx->version,
+                                             ctx->node_id),
                               "text/plain; version=0.0.4; charset=utf-8");
     }, std::move(respond));
 }

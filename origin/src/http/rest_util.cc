@@ -1,5 +1,7 @@
 #include "http/rest_util.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 
 namespace fanout::http {
@@ -56,6 +58,16 @@ std::optional<size_t> parse_index(std::string_view s)
         v = v * 10 + size_t(c - '0');
     }
     return v;
+}
+
+Result<Page> parse_page(std::string_view offset, std::string_view size)
+{
+    std::optional<size_t> o = parse_index(offset);
+    std::optional<size_t> n = parse_index(size);
+    if (!o || !n) {
+        return Error("offset and size must be non-negative integers");
+    }
+    return Page{*o, std::min(*n, kMaxListSize)};
 }
 
 }  // namespace fanout::http

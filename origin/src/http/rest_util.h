@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/origin_context.h"
 #include "fanout/store.h"
@@ -52,7 +53,25 @@ Response success(std::string_view data_id = "");
 // 405 with the Allow header.
 Response method_not_allowed(std::string_view allow);
 
+// 200 with a JSON array of the first n rows of a store listing.
+template <class Row, class ToJson>
+Response rows_answer(const std::vector<Row>& rows, size_t n, ToJson to_json)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < n && i < rows.size(); i++) {
+        out.push_back(to_json(rows[i]));
+    }
+    return Response::json(200, out);
+}
+
 // Non-negative decimal index from a path segment, at most 9 digits.
 std::optional<size_t> parse_index(std::string_view s);
+
+// The "{offset}/{size}" of a list path; size capped to kMaxListSize.
+struct Page {
+    size_t offset = 0;
+    size_t size = 0;
+};
+Result<Page> parse_page(std::string_view offset, std::string_view size);
 
 }  // namespace fanout::http

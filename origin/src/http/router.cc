@@ -3,20 +3,14 @@
 #include <algorithm>
 
 #include "http/access.h"
-#include "http/range.h"
 #include "http/rest_util.h"
-#include "package/segment_store.h"
+#include "http/segment_serving.h"
 
 namespace fanout::http {
 
 namespace {
 
 const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
-
-void add_cors(Response& r)
-{
-    r.add_header("Access-Control-Allow-Origin", "*");
-}
 
 Response forbidden(const Peer& peer)
 {
@@ -47,8 +41,7 @@ std::vector<std::string> split_path(std::string_view path)
     return segs;
 }
 
-Router::Router(OriginContext& ctx, const HttpStats* http_stats)
-    : ctx_(ctx), rest_(ctx, http_stats)
+Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx)
 {
 }
 
@@ -115,71 +108,10 @@ void Router::streams(const std::string& app, std::string_view rest,
                      const Request& req, Respond respond)
 {
     ctx_.metrics.segment_requests_total++;
-    if (!known_app(app) || rest.empty()) {
-        Response r = Response::error(404, "no such stream resource");
-        add_cors(r);
-        return respond(std::move(r));
+    if (!known_app(app)) {
+        return respond(stream_not_found());
     }
-    if (req.method == Method::Options) {
-        // CORS preflight from browser players (hls.js, dash.js send Range).
-        Response r;
-        r.status = 204;
-        add_cors(r);
-        r.add_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-        const std::string* asked = req.header("access-control-request-headers");
-        r.add_header("Access-Control-Allow-Headers",
-                     asked && !asked->empty() ? *asked : std::string("Range"));
-        r.add_header("Access-Control-Max-Age", "86400");
-        return respond(std::move(r));
-    }
-    if (req.method != Method::Get && req.method != Method::Head) {
-        Response r = method_not_allowed("GET, HEAD, OPTIONS");
-        add_cors(r);
-        return respond(std::move(r));
-    }
-    std::optional<package::Resource> res = ctx_.segments.find(app, rest);
-    if (!res || !res->body) {
-        Response r = Response::error(404, "no such stream resource");
-        add_cors(r);
-        return respond(std::move(r));
-    }
-    Response r;
-    r.add_header("Content-Type", res->content_type);
-    if (!res->cache_control.empty()) {
-        r.add_header("Cache-Control", res->cache_control);
-    }
-    add_cors(r);
-    r.add_header("Access-Control-Expose-Headers",
-                 "Content-Length, Content-Range");
-    r.add_header("Accept-Ranges", "bytes");
-    r.set_body(res->body);
-    // An edge caching a segment tells where our answer lands in its cache
-    // file; a padded header block puts the body on a page boundary there.
-    if (const std::string* at = req.header("x-fanout-cache-offset")) {
-        r.cache_offset = parse_index(*at);   // decimal digits, or none
-    }
-
-    const std::string* range = req.header("range");
-    // Without validators an If-Range can never be shown to match, so the
-    // whole entity is sent (RFC 9110 13.1.5).
-    if (range && !req.header("if-range")) {
-        uint64_t size = r.body->size();
-        ByteRange br = parse_range(*range, size);
-        if (br.kind == ByteRange::Partial) {
-            r.status = 206;
-            r.offset = br.first;
-            r.length = br.last - br.first + 1;
-            r.add_header("Content-Range", "bytes " + std::to_string(br.first)
-                                              + "-" + std::to_string(br.last)
-                                              + "/" + std::to_string(size));
-        } else if (br.kind == ByteRange::Unsatisfiable) {
-            r.status = 416;
-            r.body.reset();
-            r.length = 0;
-            r.add_header("Content-Range", "bytes */" + std::to_string(size));
-        }
-    }
-    respond(std::move(r));
+    respond(serve_stream(ctx_.segments, app, rest, req));
 }
 
 }  // namespace fanout::http

@@ -20,8 +20,7 @@ namespace fanout::http {
 
 class Router : public Handler {
 public:
-    // http_stats: the server's connection counters, shown at /metrics.
-    Router(OriginContext& ctx, const HttpStats* http_stats);
+    explicit Router(OriginContext& ctx);
 
     void handle(Request request, const Peer& peer, Respond respond) override;
 

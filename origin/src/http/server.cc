@@ -81,12 +81,12 @@ HttpServer::HttpServer(OriginContext& ctx, ServerOptions options)
 
 HttpServer::HttpServer(OriginContext& ctx, ServerOptions options,
                        std::unique_ptr<Handler> handler)
-    : ctx_(ctx), shared_(std::make_shared<ConnectionShared>())
+    : ctx_(ctx), shared_(std::make_shared<ConnectionShared>(ctx.metrics.http))
 {
     shared_->options = options;
     shared_->limits.max_body = ctx.config.http_max_body;
     shared_->handler = handler ? std::move(handler)
-                               : std::make_unique<Router>(ctx, &shared_->stats);
+                               : std::make_unique<Router>(ctx);
     listener_ = std::make_shared<Listener>(ctx.loop, shared_);
 }
 

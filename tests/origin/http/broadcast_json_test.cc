@@ -1,6 +1,8 @@
 // Unit tests of the REST JSON shapes: body → store record → JSON.
 #include "http/broadcast_json.h"
 
+#include "core/stream_key.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>

@@ -1,6 +1,8 @@
 // serialize_head's padding for an edge's cache file.
 #include "http/response.h"
 
+#include "fanout/cache_pad.h"
+
 #include <gtest/gtest.h>
 
 namespace fanout::http {
@@ -24,7 +26,7 @@ TEST(CacheOffset, PadsTheBodyToAPageBoundary)
             r.add_header("X-Extra", std::string(extra, 'x'));
             r.cache_offset = offset;
             std::string head = serialize_head(r, 1 << 20, false, kDate);
-            EXPECT_EQ((offset + head.size()) % kCachePage, 0u)
+            EXPECT_EQ((offset + head.size()) % FO_PAD_PAGE, 0u)
                 << offset << " " << extra;
             EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
             // The pad is one header line, the last, of 'p's.
@@ -53,7 +55,7 @@ TEST(CacheOffset, NoPadPastAPage)
 {
     // nginx's cache header and key take less; larger offsets are refused.
     Response r = segment();
-    r.cache_offset = kCachePage;
+    r.cache_offset = FO_PAD_PAGE;
     EXPECT_EQ(serialize_head(r, 1 << 20, false, kDate).find("X-Fanout-Pad"),
               std::string::npos);
 }

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -176,6 +177,20 @@ private:
         boost::asio::make_work_guard(loop);
     std::thread thread_;
 };
+
+// Polls f until it holds or timeout_ms passes: a wait on a condition with
+// a deadline, for what another thread makes true.
+inline bool wait_until(const std::function<bool()>& f, int timeout_ms = 3000)
+{
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!f()) {
+        if (std::chrono::steady_clock::now() > until) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
 
 struct Reply {
     int status = 0;

@@ -349,11 +349,12 @@ TEST(HttpServer, Timeouts)
     auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_LT(took, std::chrono::seconds(3));
     EXPECT_GE(h.server->stats().timeouts_total.load(), 3u);
-    // A client that keeps talking is not cut off by the idle timer.
+    // A client that keeps talking is not cut off by the idle timer: each
+    // pause is shorter than it, and they add up to more than twice it.
     Client busy(h.port);
     for (int i = 0; i < 6; i++) {
         ASSERT_EQ(busy.call("GET", kSeg).status, 200);
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        ASSERT_FALSE(busy.closed_by_server(150));
     }
 }
 
@@ -371,17 +372,13 @@ TEST(HttpServer, ConnectionLimit)
     EXPECT_EQ(h.server->stats().rejected_connections_total.load(), 1u);
     a.close();
     // The slot frees once the server notices the close.
-    bool served = false;
-    for (int i = 0; i < 50 && !served; i++) {
-        Client again(h.port);
-        again.send(Client::request("GET", kSeg));
-        auto r = again.read(false, 200);
-        served = r && r->status == 200;
-        if (!served) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
-    EXPECT_TRUE(served);
+    ASSERT_TRUE(wait_until([&] {
+        return h.server->stats().open_connections.load() == 1;
+    }));
+    Client again(h.port);
+    again.send(Client::request("GET", kSeg));
+    auto r = again.read();
+    EXPECT_TRUE(r && r->status == 200);
 }
 
 // Occupies every pool thread until release(): store calls queue behind.
@@ -407,18 +404,6 @@ private:
     std::promise<void> gate_;
     bool released_ = false;
 };
-
-bool wait_until(const std::function<bool()>& f, int timeout_ms = 3000)
-{
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-}
 
 TEST(HttpServer, ClientGoneWhileStoreCallPending)
 {
@@ -460,9 +445,8 @@ TEST(HttpServer, StopClosesConnectionsWithPendingCalls)
     EXPECT_TRUE(pending.closed_by_server(2000));
     EXPECT_TRUE(idle.closed_by_server(2000));
     blocked.release();   // the answer now has no connection to go to
-    h.on_loop([] {});    // let the completion run before teardown
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    h.on_loop([] {});
+    h.pool->stop();      // the store call is done, its completion queued...
+    h.on_loop([] {});    // ...and run
     EXPECT_EQ(h.server->stats().open_connections.load(), 0u);
 }
 

@@ -1,0 +1,205 @@
+// Membership against a real SQLite cluster store in a temp dir: what a
+// heartbeat writes, the store-ok / store-error transitions, and reaping the
+// broadcasts of dead origins.  The test drives the event loop itself and
+// waits on conditions with a deadline; nothing depends on timing.
+#include "cluster/membership.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/blocking_pool.h"
+#include "package/segment_store.h"
+
+namespace fanout::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+
+class MembershipTest : public ::testing::Test {
+protected:
+    MembershipTest()
+    {
+        char tmpl[] = "/tmp/fanout-membership-test-XXXXXX";
+        dir_ = mkdtemp(tmpl);
+        db_path_ = dir_ + "/cluster.db";
+        fo_error err{};
+        std::string uri = "sqlite://" + db_path_;
+        if (fo_store_open(uri.c_str(), &store_, &err) != FO_OK) {
+            ADD_FAILURE() << "store open: " << err.msg;
+        }
+        config_.server_name = "node-a";
+        config_.host_address = "10.0.0.7";
+        config_.node_group = "eu";
+        config_.http_port = 5081;
+        config_.rtmp_port = 1936;
+        // The timer never fires during a test: each beat is asked for.
+        config_.update_period_ms = 3600 * 1000;
+        segments_ = package::make_segment_store(package::PackagerConfig{});
+        pool_ = std::make_unique<BlockingPool>(loop_, 1);
+        ctx_ = std::make_unique<OriginContext>(OriginContext{
+            loop_, config_, store_, *pool_, *segments_, metrics_, "node-a",
+            "9.8.7", 0});
+        membership_ = std::make_unique<Membership>(
+            *ctx_,
+            [] {
+                NodeLoad load;
+                load.cpu = 12.5;
+                load.memory = 123456789;
+                load.active_streams = 3;
+                load.viewers = 0;
+                return load;
+            },
+            [this](bool ok) { beats_.push_back(ok); });
+    }
+
+    ~MembershipTest() override
+    {
+        membership_->stop();
+        pool_->stop();
+        membership_.reset();
+        fo_store_close(store_);
+        std::filesystem::remove_all(dir_);
+    }
+
+    // One heartbeat, run to its end on this thread; its store_ok.
+    bool beat()
+    {
+        size_t before = beats_.size();
+        membership_->start();
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (beats_.size() == before
+               && std::chrono::steady_clock::now() < deadline) {
+            loop_.run_one_for(100ms);
+        }
+        EXPECT_EQ(beats_.size(), before + 1) << "the beat did not finish";
+        return beats_.size() > before && beats_.back();
+    }
+
+    // SQL on the store's file behind its back: how a test breaks it.
+    void sql(const std::string& statement)
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(db_path_.c_str(), &db), SQLITE_OK);
+        char* msg = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &msg),
+                  SQLITE_OK)
+            << (msg ? msg : "") << ": " << statement;
+        sqlite3_free(msg);
+        sqlite3_close(db);
+    }
+
+    void claim(const char* stream, const char* node)
+    {
+        fo_claim c{"LiveApp", stream, node, "10.0.0.9", 5080, stream, "RTMP"};
+        fo_error err{};
+        ASSERT_EQ(fo_stream_claim(store_, &c, &err), FO_OK) << err.msg;
+    }
+
+    std::string status_of(const char* stream)
+    {
+        fo_origin o{};
+        fo_error err{};
+        EXPECT_EQ(fo_stream_lookup(store_, "LiveApp", stream, &o, &err), FO_OK)
+            << err.msg;
+        return o.status;
+    }
+
+    std::string dir_;
+    std::string db_path_;
+    fo_store* store_ = nullptr;
+    boost::asio::io_context loop_;
+    // Pool completions arrive from another thread: the loop must not run
+    // out of work and stop while it waits for them.
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
+        guard_ = boost::asio::make_work_guard(loop_);
+    Config config_;
+    Metrics metrics_;
+    std::unique_ptr<package::SegmentStore> segments_;
+    std::unique_ptr<BlockingPool> pool_;
+    std::unique_ptr<OriginContext> ctx_;
+    std::unique_ptr<Membership> membership_;
+    std::vector<bool> beats_;   // after_beat's argument, in order
+};
+
+TEST_F(MembershipTest, HeartbeatWritesTheNodeAndItsLoad)
+{
+    ASSERT_TRUE(beat());
+    fo_node n{};
+    fo_error err{};
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_STREQ(n.id, "node-a");
+    EXPECT_STREQ(n.ip, "10.0.0.7");
+    EXPECT_STREQ(n.node_group, "eu");
+    EXPECT_EQ(n.role, FO_ROLE_ORIGIN);
+    EXPECT_EQ(n.http_port, 5081);
+    EXPECT_EQ(n.rtmp_port, 1936);
+    EXPECT_DOUBLE_EQ(n.cpu, 12.5);
+    EXPECT_EQ(n.memory, 123456789);
+    EXPECT_EQ(n.active_streams, 3);
+    EXPECT_EQ(n.viewers, 0);
+    EXPECT_TRUE(membership_->store_ok());
+    EXPECT_EQ(metrics_.store_errors_total, 0u);
+}
+
+TEST_F(MembershipTest, HeartbeatReportsTheRegistrysStoreTimings)
+{
+    ASSERT_TRUE(beat());
+    // The first beat sampled the handle before its own calls; the second
+    // sees the first's calls, in the registry and in the node record.
+    ASSERT_TRUE(beat());
+    EXPECT_GE(metrics_.store_queries_total, 2u);
+    fo_node n{};
+    fo_error err{};
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_DOUBLE_EQ(n.db_query_avg_ms, metrics_.store_query_avg_ms.load());
+}
+
+TEST_F(MembershipTest, StoreErrorThenRecovery)
+{
+    ASSERT_TRUE(beat());
+    sql("ALTER TABLE cluster_node RENAME TO cluster_node_away");
+    EXPECT_FALSE(beat());
+    EXPECT_FALSE(membership_->store_ok());
+    EXPECT_EQ(metrics_.store_errors_total, 1u);
+    EXPECT_FALSE(beat());                       // still down: counted again
+    EXPECT_EQ(metrics_.store_errors_total, 2u);
+    sql("ALTER TABLE cluster_node_away RENAME TO cluster_node");
+    EXPECT_TRUE(beat());
+    EXPECT_TRUE(membership_->store_ok());
+    EXPECT_EQ(metrics_.store_errors_total, 2u);
+    EXPECT_EQ(beats_, (std::vector<bool>{true, false, false, true}));
+}
+
+TEST_F(MembershipTest, ReapsBroadcastsOfGoneOrigins)
+{
+    ASSERT_TRUE(beat());                        // node-a is alive
+    claim("ours", "node-a");
+    claim("orphan", "node-gone");               // no such node: gone
+    EXPECT_EQ(status_of("orphan"), "broadcasting");
+    ASSERT_TRUE(beat());
+    EXPECT_EQ(status_of("orphan"), "finished");
+    EXPECT_EQ(status_of("ours"), "broadcasting");
+}
+
+TEST_F(MembershipTest, LeaveRemovesTheNode)
+{
+    ASSERT_TRUE(beat());
+    membership_->leave_blocking();
+    fo_node n{};
+    fo_error err{};
+    EXPECT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_NOT_FOUND);
+    membership_->leave_blocking();              // gone already: harmless
+}
+
+}  // namespace
+}  // namespace fanout::cluster
