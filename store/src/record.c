@@ -2,6 +2,7 @@
  * record.c — semantics every backend shares: errors, ids, defaults,
  * search, sort and paging of broadcasts.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
