@@ -27,24 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import edge_env  # noqa: E402
 
-from edge_env import (APP, Env, SlowProxy, free_port,  # noqa: E402
-                      temp_paths)
-
-TRIVIAL = """daemon off;
-user root;
-worker_processes 1;
-pid {p}/nginx.pid;
-error_log {p}/logs/error.log notice;
-events {{ worker_connections 4096; }}
-http {{
-{temp}
-    access_log off;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
+from edge_env import APP, Env, SlowProxy, free_port  # noqa: E402
+from harness.nginx import trivial_conf  # noqa: E402
 
 
 class Conn:
@@ -209,8 +193,7 @@ def main(argv=None):
     load = edge_env.cpu_busy()
     with Env("lookup") as env:
         port = free_port()
-        env.nginx("trivial", port, lambda pr: TRIVIAL.format(
-            p=pr, port=port, temp=temp_paths(pr)))
+        env.nginx("trivial", port, lambda pr: trivial_conf(pr, port))
 
         sqlite = f"sqlite://{env.dir}/cluster.db"
         env.beat(sqlite, "o1", port)
