@@ -28,6 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import edge_env  # noqa: E402
 
 from edge_env import APP, Env, SlowProxy, free_port  # noqa: E402
+from harness.edge import edge_status  # noqa: E402
+from harness.net import wait_for  # noqa: E402
 from harness.nginx import trivial_conf  # noqa: E402
 
 
@@ -160,7 +162,8 @@ def slow_rows(env, redis_port, upstream, args):
     load = ctx.Process(target=miss_load, args=(edge.port, "s", 0, 8,
                                                args.slow_seconds, child))
     load.start()
-    time.sleep(0.6)                         # the slow lookups are queued
+    wait_for(lambda: edge_status(edge.port)["inflight"] > 0, 10,
+             interval=0.02, what="the slow lookups under way")
     lat, bad = [], 0
     end = time.monotonic() + args.slow_seconds - 1
     conn = Conn(edge.port)
