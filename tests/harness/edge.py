@@ -73,13 +73,21 @@ def parallel_get(port, path, n):
 
 def edge_status(port):
     """The edge's /fanout_status page as {counter: int}: the one place
-    that reads its format, "name value" lines (comment lines, as in
-    Prometheus text, are skipped)."""
+    that reads its format.  Either "name value" lines, or Prometheus text
+    (comments skipped, fanout_edge_ and a counter's _total taken off the
+    name), so that both read as {"hits": 5, ...}."""
     r = get(port, "/fanout_status")
     assert r.status == 200, r.status
-    return {k: int(v) for k, v in
-            (line.split() for line in r.text.splitlines()
-             if line.strip() and not line.startswith("#"))}
+    out = {}
+    for line in r.text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, value = line.split()
+        if name.startswith("fanout_edge_"):
+            name = name[len("fanout_edge_"):]
+            name = name[:-len("_total")] if name.endswith("_total") else name
+        out[name] = int(value)
+    return out
 
 
 class StoreTool:
