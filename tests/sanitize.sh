@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The sanitizer pass: the C and C++ code and its tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer in a build directory of
-# their own, and the tests registered there (unit and store contract tests,
-# see tests/CMakeLists.txt) run under them.  ctest runs both steps
+# their own, and the unit and store contract tests (ctest label "unit",
+# see tests/CMakeLists.txt) run there.  ctest runs both steps
 # (sanitize_build, then sanitize_*); by hand:
 #   tests/sanitize.sh build DIR        configure DIR once, build the tests
-#   tests/sanitize.sh test DIR [ARGS]  ctest in DIR, e.g. -R store_contract
+#   tests/sanitize.sh test DIR [ARGS]  ctest in DIR, e.g. -L unit
 # Any report fails the test that made it: ASan and UBSan stop at the first
 # one (-fno-sanitize-recover=all, halt_on_error=1), leaks included.
 set -euo pipefail
