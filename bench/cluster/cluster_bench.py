@@ -18,9 +18,12 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]
-                       / "tests" / "integration"))
-from conftest import (Cluster, LoopPublisher, api_broadcast,  # noqa: E402
-                      api_nodes, playlist_sessions, stop_all, wait_for)
+                       / "tests"))
+from harness.cluster import (Cluster, api_broadcast,  # noqa: E402
+                             api_nodes, playlist_sessions)
+from harness.net import wait_for  # noqa: E402
+from harness.origin import LoopPublisher  # noqa: E402
+from harness.proc import stop_all  # noqa: E402
 
 
 broadcast, nodes, sessions = api_broadcast, api_nodes, playlist_sessions

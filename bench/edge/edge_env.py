@@ -6,9 +6,7 @@ encoder, or a copy of a file made once), a delay proxy, and store_tool
 (nginx-module/tests/store_tool.c) for records."""
 import os
 import pathlib
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,18 +14,20 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BUILD = pathlib.Path(os.environ.get("BUILD", ROOT / "build"))
-MODULE = BUILD / "modules" / "ngx_http_fanout_module.so"
-ORIGIN_BIN = BUILD / "bin" / "fanout-origin"
-EDGE_CONF = ROOT / "nginx-module" / "conf" / "edge.conf"
 VIEWER_SIM = ROOT / "tools" / "viewer-sim" / "viewer_sim.py"
 APP = "LiveApp"
 
-# The integration tests' helpers (run with /usr/bin/python3: they import
-# pytest).
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from conftest import free_port, require_port as wait_port  # noqa: E402,F401
-from test_edge_harness import SlowProxy  # noqa: E402,F401
+# The harness the integration tests use (tests/harness: no pytest needed).
+sys.path.insert(0, str(ROOT / "tests"))
+from harness import BUILD, MODULE, ORIGIN_BIN  # noqa: E402,F401
+from harness.edge import SlowProxy, build_store_tool  # noqa: E402,F401
+from harness.net import free_port, require_port as wait_port  # noqa: E402,F401,E501
+from harness.net import wait_for  # noqa: E402
+from harness.nginx import (Nginx, render_edge_conf,  # noqa: E402,F401
+                           static_conf, temp_paths)
+from harness.origin import Origin  # noqa: E402
+from harness.proc import Proc  # noqa: E402
+from harness.redis import Redis  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from media_source import make_source  # noqa: E402,F401
@@ -89,120 +89,18 @@ def nginx_version():
     return r.stderr.strip().split("/")[-1]
 
 
-class Proc:
-    def __init__(self, cmd, log, **kw):
-        self.log = open(log, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self.log,
-                                     stderr=subprocess.STDOUT, **kw)
-
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.log.close()
-
-
-class Nginx(Proc):
-    """nginx in its own prefix; conf is the whole nginx.conf text."""
-
-    def __init__(self, prefix, port, conf):
-        self.prefix = prefix
-        self.port = port
-        for sub in ("logs", "tmp", "cache"):
-            (prefix / sub).mkdir(parents=True, exist_ok=True)
-        (prefix / "nginx.conf").write_text(conf)
-        super().__init__(["nginx", "-p", str(prefix), "-c",
-                          str(prefix / "nginx.conf"), "-e",
-                          str(prefix / "logs" / "error.log")],
-                         prefix / "logs" / "stderr.log")
-        wait_port(port)
-
-    def pids(self):
-        master = int((self.prefix / "nginx.pid").read_text())
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)],
-                             capture_output=True, text=True).stdout
-        return [master] + [int(p) for p in out.split()]
-
-    def stop(self):
-        super().stop(signal.SIGQUIT)
-
-    def access_log(self):
-        p = self.prefix / "logs" / "access.log"
-        return p.read_text().splitlines() if p.exists() else []
-
-
-def temp_paths(prefix):
-    return "".join(f"    {t}_temp_path {prefix}/tmp/{t};\n"
-                   for t in ("client_body", "proxy", "fastcgi", "uwsgi",
-                             "scgi"))
-
-
 def edge_conf(prefix, port, store_uri, workers, settings=None):
-    """edge.conf with its site lines replaced (as the integration tests'
-    render_edge_conf does)."""
-    text = EDGE_CONF.read_text()
+    """edge.conf with its site lines replaced, as the integration tests
+    run it (harness.nginx.render_edge_conf), for this benchmark's node."""
     values = {
-        "load_module": str(MODULE), "user": "root",
-        "worker_processes": str(workers), "pid": f"{prefix}/nginx.pid",
         "error_log": f"{prefix}/logs/error.log notice",
-        "access_log": f"{prefix}/logs/access.log fanout",
-        "listen": f"127.0.0.1:{port}",
         "fanout_store": f'"{store_uri}"',
         "fanout_node_id": "edge-bench",
         "fanout_node_address": f"127.0.0.1:{port}",
         "fanout_origin_nodes": None,
     }
     values.update(settings or {})
-    for name, value in values.items():
-        pattern = re.compile(rf"^(\s*){re.escape(name)}\s[^;]*;", re.M)
-        if not pattern.search(text):
-            raise RuntimeError(f"edge.conf has no '{name}' directive")
-        repl = f"# {name} (bench: off);" if value is None \
-            else f"{name} {value};"
-        text = pattern.sub(lambda m: m.group(1) + repl, text, count=1)
-    text = text.replace("/var/cache/nginx/fanout", f"{prefix}/cache")
-    text = text.replace("http {\n", "http {\n" + temp_paths(prefix), 1)
-    return "daemon off;\n" + text
-
-
-def static_conf(prefix, port, www, workers, extra="", log=True,
-                listen_opts=""):
-    """A plain nginx serving www: the origin stub, the static baseline."""
-    access = f"access_log {prefix}/logs/access.log;" if log \
-        else "access_log off;"
-    return f"""daemon off;
-user root;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log notice;
-events {{ worker_connections 8192; }}
-http {{
-{temp_paths(prefix)}
-    {access}
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65s;
-    keepalive_requests 1000000;
-    types {{
-        application/vnd.apple.mpegurl m3u8;
-        application/dash+xml mpd;
-        video/mp4 mp4 m4s;
-    }}
-    server {{
-        listen 127.0.0.1:{port}{listen_opts};
-        root {www};
-        location ~ \\.(m3u8|mpd)$ {{ add_header Cache-Control "max-age=1"; }}
-        location ~ \\.(m4s|mp4)$ {{
-            add_header Cache-Control "max-age=31536000, immutable";
-        }}
-{extra}
-    }}
-}}
-"""
+    return render_edge_conf(prefix, port, values, workers)
 
 
 class Env:
@@ -246,28 +144,11 @@ class Env:
             p, port, www, workers, extra, log, listen_opts))
 
     def redis(self):
-        port = free_port()
-        self.keep(Proc(["redis-server", "--port", str(port), "--bind",
-                        "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--dir", str(self.dir)], self.dir / "redis.log"))
-        wait_port(port)
-        return port
+        return self.keep(Redis(self.dir).start()).port
 
     def store_tool(self):
         if self._store_tool is None:
-            out = self.dir / "store_tool"
-            libs = subprocess.run(["pkg-config", "--libs", "hiredis",
-                                   "libmongoc-1.0", "sqlite3"],
-                                  capture_output=True, text=True,
-                                  check=True).stdout.split()
-            subprocess.run(["gcc", "-std=c11", "-D_POSIX_C_SOURCE=200809L",
-                            "-O1", f"-I{ROOT / 'store' / 'include'}",
-                            str(ROOT / "nginx-module" / "tests" /
-                                "store_tool.c"),
-                            str(BUILD / "lib" / "libfanout_store.a")]
-                           + libs + ["-lpthread", "-o", str(out)],
-                           check=True)
-            self._store_tool = out
+            self._store_tool = build_store_tool(self.dir / "store_tool").path
         return self._store_tool
 
     def store(self, uri, *args):
@@ -279,31 +160,26 @@ class Env:
         return dict(line.split("=", 1) for line in r.stdout.splitlines()
                     if "=" in line)
 
+    def alive(self, uri, node):
+        """True when the store lists node as alive."""
+        r = subprocess.run([str(self.store_tool()), uri, "node", node],
+                           capture_output=True, text=True, timeout=60)
+        return r.returncode == 0 and "alive=1" in r.stdout.split()
+
     def beat(self, uri, node, port, period_ms=200):
         """An origin node heartbeating until the Env closes."""
         p = Proc([str(self.store_tool()), uri, "beat", node, "127.0.0.1",
                   str(port), str(period_ms)], self.dir / f"beat-{node}.log")
         self.keep(p)
-        time.sleep(0.3)
+        wait_for(lambda: self.alive(uri, node), 10, interval=0.05,
+                 what=f"{node}'s first heartbeat")
         return p
 
     def origin(self, store_uri, hls_time=2, name="origin-1"):
-        http, rtmp = free_port(), free_port()
-        props = {
-            "server.name": name, "server.host_address": "127.0.0.1",
-            "server.bind_address": "127.0.0.1", "http.port": http,
-            "rtmp.port": rtmp, "clusterdb.host": store_uri,
-            "cluster.update_period_ms": 1000, "cluster.dead_factor": 5,
-            "hlsTime": hls_time, "hlsListSize": 5, "log.level": "warn",
-        }
-        conf = self.dir / f"{name}.properties"
-        conf.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
-        p = self.keep(Proc([str(ORIGIN_BIN), "--config", str(conf)],
-                           self.dir / f"{name}.log"))
-        wait_port(http)
-        wait_port(rtmp)
-        p.http_port, p.rtmp_port = http, rtmp
-        return p
+        o = Origin(self.dir, store_uri, name=name, period_ms=1000,
+                   extra={"cluster.dead_factor": 5, "hlsTime": hls_time,
+                          "log.level": "warn"})
+        return self.keep(o.start())
 
     def publisher(self, url, bitrate="600k"):
         """ffmpeg: a 640x360 25 fps test pattern + tone, keyframe per 1 s."""

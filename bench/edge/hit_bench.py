@@ -181,7 +181,7 @@ def proxy_conf(edge_text, origin_port):
                      f"127.0.0.1:{origin_port}$uri"))
 
 
-def main(argv=None):
+def parse_args(argv):
     p = argparse.ArgumentParser()
     p.add_argument("--workers", default="1,2")
     p.add_argument("--seconds", type=int, default=10)
@@ -197,86 +197,92 @@ def main(argv=None):
                    "files) dropped from the page cache and read back the "
                    "same way before the runs; written: as their writers "
                    "left them")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def start_servers(env, args, uri, www, origin):
+    """For each worker count: plain nginx, proxy_cache, the edge."""
     opts = " reuseport" if args.reuseport else ""
+    sets = {}
+    for workers in (int(w) for w in args.workers.split(",")):
+        port, eport = edge_env.free_port(), edge_env.free_port()
+        sets[workers] = {
+            "plain": env.static(f"plain-{workers}", www, workers,
+                                listen_opts=opts),
+            "proxy": env.nginx(
+                f"proxy-{workers}", port, lambda prefix: proxy_conf(
+                    edge_env.edge_conf(prefix, port, uri, workers, {
+                        "listen": f"127.0.0.1:{port}{opts}"}),
+                    origin.http_port)),
+            "edge": env.nginx(
+                f"edge-{workers}", eport, lambda prefix:
+                edge_env.edge_conf(prefix, eport, uri, workers, {
+                    "listen": f"127.0.0.1:{eport}{opts}"})),
+        }
+    return sets
 
-    rows, origin_fetches = [], {}
-    source = edge_env.make_source(BUILD / "bench" / "src-720p-4mbps.flv", 4)
-    load = edge_env.cpu_busy()
-    with Env("hit") as env:
-        uri = f"sqlite://{env.dir}/cluster.db"
-        www = env.dir / "www"
-        origin = env.origin(uri, hls_time=2)
-        env.copy_publisher(f"rtmp://127.0.0.1:{origin.rtmp_port}/{APP}/"
-                           f"{STREAM}", source)
 
-        sets = {}
-        for workers in (int(w) for w in args.workers.split(",")):
-            port, eport = edge_env.free_port(), edge_env.free_port()
-            sets[workers] = {
-                "plain": env.static(f"plain-{workers}", www, workers,
-                                    listen_opts=opts),
-                "proxy": env.nginx(
-                    f"proxy-{workers}", port, lambda prefix: proxy_conf(
-                        edge_env.edge_conf(prefix, port, uri, workers, {
-                            "listen": f"127.0.0.1:{port}{opts}"}),
-                        origin.http_port)),
-                "edge": env.nginx(
-                    f"edge-{workers}", eport, lambda prefix:
-                    edge_env.edge_conf(prefix, eport, uri, workers, {
-                        "listen": f"127.0.0.1:{eport}{opts}"})),
-            }
-        segment, want = publish(origin, www)
+def warm(sets, segment, want, www, page_cache):
+    """Every server has the segment cached; with page_cache "reread" the
+    copies are read back from disk."""
+    for servers in sets.values():
+        for name in ("proxy", "edge"):
+            for _ in range(10):         # the mapping, then the cache
+                st, cache, body = get(servers[name].port, segment)
+                assert st == 200 and body == want, (name, segment, st)
+                if cache == "HIT":
+                    break
+            else:
+                raise RuntimeError(f"{name}: {segment} is not a HIT")
+            st, _, body = get(servers[name].port, PLAYLIST)
+            assert st == 200 and body.startswith(b"#EXTM3U"), \
+                (name, PLAYLIST, st)
+    if page_cache == "reread":
+        reread(www / segment[1:])
         for servers in sets.values():
             for name in ("proxy", "edge"):
-                for _ in range(10):         # the mapping, then the cache
-                    st, cache, body = get(servers[name].port, segment)
-                    assert st == 200 and body == want, (name, segment, st)
-                    if cache == "HIT":
-                        break
-                else:
-                    raise RuntimeError(f"{name}: {segment} is not a HIT")
-                st, _, body = get(servers[name].port, PLAYLIST)
-                assert st == 200 and body.startswith(b"#EXTM3U"), \
-                    (name, PLAYLIST, st)
-        if args.page_cache == "reread":
-            reread(www / segment[1:])
-            for servers in sets.values():
-                for name in ("proxy", "edge"):
-                    reread(cached_copy(servers[name], want))
+                reread(cached_copy(servers[name], want))
 
-        for workers, servers in sets.items():
-            for obj, path in (("segment", segment), ("playlist", PLAYLIST)):
-                runs = {name: [] for name in servers}
-                for _ in range(args.reps):
-                    for name in ("plain", "proxy", "edge"):
-                        runs[name].append(wrk(servers[name], path, args))
-                mean = {name: tuple(sum(r[i] for r in v) / len(v)
-                                    for i in range(4))
-                        for name, v in runs.items()}
-                # edge / plain of each alternation: how much runs differ
-                pairs = sorted(e[0] / p[0] for e, p in
-                               zip(runs["edge"], runs["plain"]))
-                rows.append((workers, obj, mean, pairs))
-            for name in ("proxy", "edge"):
-                log = servers[name].access_log()
-                fetched = sum(1 for ln in log if "upstream=-" not in ln)
-                origin_fetches[(workers, name)] = (fetched, len(log))
-                # still served from the cache after the runs
-                cache = get(servers[name].port, segment)[1]
-                assert cache == "HIT", (workers, name, segment, cache)
-            cache = [get(servers["edge"].port, PLAYLIST)[1]
-                     for _ in range(2)]     # a refresh, then memory
-            assert "MEM" in cache, (workers, "edge", PLAYLIST, cache)
-            for srv in servers.values():
-                srv.stop()
-                env.procs.remove(srv)
 
+def measure(env, sets, segment, args):
+    """wrk against each server; rows and each server's origin fetches.
+    The servers of a worker count stop once measured."""
+    rows, origin_fetches = [], {}
+    for workers, servers in sets.items():
+        for obj, path in (("segment", segment), ("playlist", PLAYLIST)):
+            runs = {name: [] for name in servers}
+            for _ in range(args.reps):
+                for name in ("plain", "proxy", "edge"):
+                    runs[name].append(wrk(servers[name], path, args))
+            mean = {name: tuple(sum(r[i] for r in v) / len(v)
+                                for i in range(4))
+                    for name, v in runs.items()}
+            # edge / plain of each alternation: how much runs differ
+            pairs = sorted(e[0] / p[0] for e, p in
+                           zip(runs["edge"], runs["plain"]))
+            rows.append((workers, obj, mean, pairs))
+        for name in ("proxy", "edge"):
+            log = servers[name].access_log()
+            fetched = sum(1 for ln in log if "upstream=-" not in ln)
+            origin_fetches[(workers, name)] = (fetched, len(log))
+            # still served from the cache after the runs
+            cache = get(servers[name].port, segment)[1]
+            assert cache == "HIT", (workers, name, segment, cache)
+        cache = [get(servers["edge"].port, PLAYLIST)[1]
+                 for _ in range(2)]     # a refresh, then memory
+        assert "MEM" in cache, (workers, "edge", PLAYLIST, cache)
+        for srv in servers.values():
+            srv.stop()
+            env.procs.remove(srv)
+    return rows, origin_fetches
+
+
+def report(args, sets, rows, origin_fetches, size, load):
     print(f"### Edge cache-hit throughput: wrk -t{args.threads} "
           f"-c{args.conns} -d{args.seconds}s, mean of {args.reps} "
           f"alternating runs{', reuseport' if args.reuseport else ''}, "
           f"page cache: {args.page_cache}, placement: {args.placement}; "
-          f"a live fanout-origin's segment of {len(want):,} bytes "
+          f"a live fanout-origin's segment of {size:,} bytes "
           f"(CPU busy before: {load:.0f}%)")
     print()
     for workers in sets:
@@ -310,8 +316,24 @@ def main(argv=None):
     print("Origin fetches during the runs (proxy_cache, edge): " + ", ".join(
         f"{w} worker(s) {n}: {f} of {t} requests"
         for (w, n), (f, t) in sorted(origin_fetches.items())))
-    return 0
 
+
+def main(argv=None):
+    args = parse_args(argv)
+    source = edge_env.make_source(BUILD / "bench" / "src-720p-4mbps.flv", 4)
+    load = edge_env.cpu_busy()
+    with Env("hit") as env:
+        uri = f"sqlite://{env.dir}/cluster.db"
+        www = env.dir / "www"
+        origin = env.origin(uri, hls_time=2)
+        env.copy_publisher(f"rtmp://127.0.0.1:{origin.rtmp_port}/{APP}/"
+                           f"{STREAM}", source)
+        sets = start_servers(env, args, uri, www, origin)
+        segment, want = publish(origin, www)
+        warm(sets, segment, want, www, args.page_cache)
+        rows, origin_fetches = measure(env, sets, segment, args)
+    report(args, sets, rows, origin_fetches, len(want), load)
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

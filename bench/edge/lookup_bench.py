@@ -27,24 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import edge_env  # noqa: E402
 
-from edge_env import (APP, Env, SlowProxy, free_port,  # noqa: E402
-                      temp_paths)
-
-TRIVIAL = """daemon off;
-user root;
-worker_processes 1;
-pid {p}/nginx.pid;
-error_log {p}/logs/error.log notice;
-events {{ worker_connections 4096; }}
-http {{
-{temp}
-    access_log off;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
+from edge_env import APP, Env, SlowProxy, free_port  # noqa: E402
+from harness.edge import edge_status  # noqa: E402
+from harness.net import wait_for  # noqa: E402
+from harness.nginx import trivial_conf  # noqa: E402
 
 
 class Conn:
@@ -176,7 +162,8 @@ def slow_rows(env, redis_port, upstream, args):
     load = ctx.Process(target=miss_load, args=(edge.port, "s", 0, 8,
                                                args.slow_seconds, child))
     load.start()
-    time.sleep(0.6)                         # the slow lookups are queued
+    wait_for(lambda: edge_status(edge.port)["inflight"] > 0, 10,
+             interval=0.02, what="the slow lookups under way")
     lat, bad = [], 0
     end = time.monotonic() + args.slow_seconds - 1
     conn = Conn(edge.port)
@@ -209,8 +196,7 @@ def main(argv=None):
     load = edge_env.cpu_busy()
     with Env("lookup") as env:
         port = free_port()
-        env.nginx("trivial", port, lambda pr: TRIVIAL.format(
-            p=pr, port=port, temp=temp_paths(pr)))
+        env.nginx("trivial", port, lambda pr: trivial_conf(pr, port))
 
         sqlite = f"sqlite://{env.dir}/cluster.db"
         env.beat(sqlite, "o1", port)

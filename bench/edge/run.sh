@@ -33,7 +33,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-$PWD/build}
 groups=${*:-hit fanin lookup}
-py=${PYTHON:-/usr/bin/python3}   # Debian's: the one with pytest
+py=${PYTHON:-/usr/bin/python3}   # the harness (tests/harness) needs no pytest
 
 for f in "$BUILD/modules/ngx_http_fanout_module.so" "$BUILD/bin/fanout-origin" \
          "$BUILD/lib/libfanout_store.a"; do

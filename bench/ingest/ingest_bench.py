@@ -35,8 +35,10 @@ RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 HLS_TIME = 2
 
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from conftest import free_port, require_port as wait_port, stop_all  # noqa: E402,E501
+sys.path.insert(0, str(ROOT / "tests"))
+from harness.net import free_port, require_port as wait_port  # noqa: E402
+from harness.nginx import main_conf  # noqa: E402
+from harness.proc import stop_all  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from media_source import make_source  # noqa: E402
@@ -144,11 +146,7 @@ class NginxRtmp(Server):
         conf = work / "nginx.conf"
         conf.write_text(f"""
 load_module {RTMP_MODULE};
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/logs/error.log warn;
-events {{ worker_connections 1024; }}
+{main_conf(work, 1024, log_level="warn", user=None)}
 rtmp {{
     server {{
         listen 127.0.0.1:{self.rtmp};

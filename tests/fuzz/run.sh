@@ -2,7 +2,10 @@
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it.
 #   tests/fuzz/run.sh TARGET SECONDS OUTDIR
 # The corpus in tests/fuzz/corpus/TARGET seeds it; new finds go to OUTDIR.
-# Exits non-zero on a crash, leak or sanitizer report.
+# SECONDS 0 replays the corpus instead, every input once (the sanitizer
+# pass).  edge_uri is the edge module's path parser and its corpus
+# (nginx-module/tests).  Exits non-zero on a crash, leak or sanitizer
+# report.
 set -euo pipefail
 target=$1 seconds=$2 out=$3
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,6 +13,8 @@ mkdir -p "$out/corpus-$target"
 
 store=(-I"$root/store/include" -I"$root/store/src")
 origin=(-I"$root/origin/src")
+main=$root/tests/fuzz/${target}_fuzz.c
+corpus=$root/tests/fuzz/corpus/$target
 media=(origin/src/media/{flv,avc,hevc,aac,nal}.cc)
 libs=()
 case $target in
@@ -25,10 +30,13 @@ case $target in
                       origin/src/media/media_queue.cc origin/src/core/stream_key.cc
                       store/src/record.c "${media[@]}")
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
+  edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
+                incs=(-I"$root/nginx-module/src")
+                main=$root/nginx-module/tests/uri_fuzz.c
+                corpus=$root/nginx-module/tests/corpus/uri ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 
-main=$root/tests/fuzz/${target}_fuzz.c
 cc=(clang -std=c11 -D_GNU_SOURCE)
 if [ ! -f "$main" ]; then
   main=${main}c
@@ -58,7 +66,15 @@ if [ "$stale" = 1 ]; then
     "${libs[@]}" -o "$bin"
 fi
 cd "$out"
+if [ "$seconds" = 0 ]; then
+  # Files as arguments: libFuzzer runs each once and does not fuzz.
+  find "$corpus" -type f -print0 |
+    xargs -0 -r "$bin" -timeout=5 -rss_limit_mb=1024 2>&1 | tail -n 3
+  echo "fuzz $target: $(find "$corpus" -type f | wc -l) corpus inputs" \
+       "without a report"
+  exit 0
+fi
 "$bin" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 \
-       -print_final_stats=1 "$out/corpus-$target" \
-       "$root/tests/fuzz/corpus/$target" 2>&1 | tail -n 12
+       -print_final_stats=1 "$out/corpus-$target" "$corpus" 2>&1 |
+  tail -n 12
 echo "fuzz $target: ${seconds}s without a crash"

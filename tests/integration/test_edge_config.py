@@ -71,6 +71,8 @@ def test_lookup_without_store_fails_nginx_t(tmpdir_path):
 
 def test_idle_module_needs_no_store(tmpdir_path):
     """Loaded but unused (no fanout_* directive): nginx runs as before."""
+    # Not edge.conf nor harness.nginx.module_conf: the point is a
+    # configuration with no fanout_* directive and nothing else.
     conf = tmpdir_path / "idle.conf"
     conf.write_text(f"""
 load_module {MODULE};

@@ -318,6 +318,7 @@ def test_copy_lives_at_most_fanout_playlist_cache_valid(store, store_tool,
     assert fetch(edge.port, PLAYLIST).cache == "MISS"
     t0 = time.monotonic()
     assert fetch(edge.port, PLAYLIST).cache == "MEM"
+    # the memory copy's 500 ms run out (the behaviour under test)
     time.sleep(max(0.0, 0.6 - (time.monotonic() - t0)))
     assert [fetch(edge.port, PLAYLIST).cache for _ in range(3)] == \
         ["HIT", "MEM", "MEM"]

@@ -222,6 +222,9 @@ def test_stream_nodes_are_bounded_and_freed(store, store_tool, origins,
     wait_for(lambda: all(counts(store_tool, store, f"m{i}") == (0, 0)
                          for i in counted[:3]), WINDOW + 3,
              what="zeros reported")
+    # Not a wait for a condition the test can see: an emptied node is
+    # kept for 3 more reports (the module's zero tries) before it is
+    # freed, and that grace is what this waits out.
     time.sleep(4 * PERIOD)
     for i in left_out:
         assert request(edge.port, f"/{APP}/streams/m{i}.m3u8") == 200

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, wait_for
 
 from test_edge_harness import store_tool  # noqa: F401 (fixture)
 
@@ -22,7 +22,9 @@ def sync(uri, out, test_cmd="true", reload_log=None):
 
 
 def test_renders_alive_nodes_per_role_and_group(tmpdir_path, store_tool):
-    uri = f"sqlite://{tmpdir_path}/c.db?update_period_ms=200&dead_factor=2"
+    # The default liveness (dead after 20 s): every node is alive however
+    # slowly the machine starts the processes.
+    uri = f"sqlite://{tmpdir_path}/c.db"
     store_tool.must(uri, "heartbeat", "origin-1", "10.0.0.1", 5080, "origin")
     store_tool.must(uri, "heartbeat", "origin-2", "10.0.0.2", 5081, "origin",
                     "eu")
@@ -43,17 +45,21 @@ def test_renders_alive_nodes_per_role_and_group(tmpdir_path, store_tool):
 
 def test_reloads_only_on_change_and_drops_dead_nodes(tmpdir_path,
                                                      store_tool):
-    import time
-    uri = f"sqlite://{tmpdir_path}/c.db?update_period_ms=200&dead_factor=2"
+    # Dead after 2 x 1 s: room for the first syncs on a busy machine, and
+    # not long to wait for origin-2 to die.
+    uri = f"sqlite://{tmpdir_path}/c.db?update_period_ms=1000&dead_factor=2"
     log = tmpdir_path / "reloads"
     store_tool.heartbeat(uri, "origin-1", "10.0.0.1", 5080)
     store_tool.heartbeat(uri, "origin-2", "10.0.0.2", 5080)
     assert sync(uri, tmpdir_path, reload_log=log).returncode == 0
     assert sync(uri, tmpdir_path, reload_log=log).returncode == 0
     assert log.read_text().count("reload") == 1     # nothing changed
-    time.sleep(0.3)
-    store_tool.heartbeat(uri, "origin-1", "10.0.0.1", 5080)
-    time.sleep(0.2)                                  # origin-2 now dead
+
+    def origin_2_dead():
+        # origin-1 keeps beating while origin-2's 2 s run out
+        store_tool.heartbeat(uri, "origin-1", "10.0.0.1", 5080)
+        return store_tool.node(uri, "origin-2")["alive"] == "0"
+    assert wait_for(origin_2_dead, 10, interval=0.05)
     assert sync(uri, tmpdir_path, reload_log=log).returncode == 0
     assert log.read_text().count("reload") == 2
     stream = (tmpdir_path / "upstreams-stream.conf").read_text()

@@ -92,7 +92,7 @@ def test_store_outage_does_not_stop_a_live_stream(tmpdir_path, redis_server):
         assert wait_for(lambda: status_of(o, "steady") == "broadcasting", 15)
         redis_server.stop()
         before = wait_for(lambda: media_sequence(o, "steady"), 5)
-        time.sleep(4)
+        time.sleep(4)           # the outage itself: 8 heartbeat periods
         after = media_sequence(o, "steady")
         assert after is not None and after > before, "stream stalled"
         assert o.log_text().count("store unreachable") == 1

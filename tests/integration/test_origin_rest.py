@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import ORIGIN_BIN, http_get
+from conftest import ORIGIN_BIN, api_nodes, http_get, wait_for
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -94,8 +94,9 @@ def test_client_mistakes_are_4xx_with_json(origin):
 
 
 def test_cluster_and_system_endpoints(origin):
-    import time
-    time.sleep(1.2)   # a heartbeat or two (period 500 ms)
+    # The origin's first heartbeats (period 500 ms) make it an alive node.
+    wait_for(lambda: api_nodes(origin.http).get("origin-1", {})
+             .get("status") == "alive", timeout=10)
     st, nodes = call(origin, "GET", "/rest/v2/cluster/nodes/0/10")
     assert st == 200 and len(nodes) == 1
     n = nodes[0]

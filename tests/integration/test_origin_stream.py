@@ -157,11 +157,13 @@ def test_garbage_on_rtmp_port_does_not_disturb_a_live_stream(origin,
                         pass
                 except OSError:
                     pass
-        text, _ = playlist(origin, "steady")
-        before = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-        time.sleep(3)
-        text, _ = playlist(origin, "steady")
-        after = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
+        def sequence():
+            text, _ = playlist(origin, "steady")
+            return int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text)
+                       .group(1))
+        before = sequence()
+        after = wait_for(lambda: (lambda s: s if s > before else None)(
+            sequence()), 10) or sequence()
         assert after > before, "the live stream stalled"
         assert pub.proc.poll() is None
         assert origin.proc.poll() is None

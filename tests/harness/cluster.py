@@ -1,0 +1,132 @@
+"""The whole local cluster as `make up` starts it (scripts/run.sh), and
+the REST API read as tests and benchmarks need it."""
+import json
+import os
+import pathlib
+import re
+import subprocess
+
+from . import BUILD, ROOT
+from .net import free_port, http_get
+from .origin import Origin
+
+
+def api_broadcast(base_url, stream, app="LiveApp"):
+    """The broadcast record from the REST API ({} when there is none)."""
+    st, _, body = http_get(f"{base_url}/{app}/rest/v2/broadcasts/{stream}")
+    return json.loads(body) if st == 200 else {}
+
+
+def api_nodes(base_url):
+    """Cluster nodes by id, from the REST API ({} when it fails)."""
+    st, _, body = http_get(f"{base_url}/rest/v2/cluster/nodes/0/50")
+    return {n["id"]: n for n in json.loads(body)} if st == 200 else {}
+
+
+def playlist_sessions(base_url, stream, app="LiveApp"):
+    """The publish sessions named by the HLS playlist's segments, or None."""
+    st, _, body = http_get(f"{base_url}/{app}/streams/{stream}.m3u8",
+                           timeout=3)
+    if st != 200:
+        return None
+    return set(re.findall(rb"^" + re.escape(stream.encode())
+                          + rb"/([0-9a-f]+)-\d+\.m4s$", body, re.M))
+
+
+class Cluster:
+    """The whole local cluster, started by the very script behind `make up`
+    (scripts/run.sh), on loopback addresses of its own."""
+
+    def __init__(self, workdir: pathlib.Path, store_uri: str, block: int,
+                 period_ms=500, hls_time=2, origins=2, edges=2):
+        self.workdir = workdir
+        self.origins = [f"127.0.{block}.{i}" for i in range(1, origins + 1)]
+        self.edges = [f"127.0.{block + 1}.{i}" for i in range(1, edges + 1)]
+        self.lb = f"127.0.{block + 2}.1"
+        self.http_port = free_port()
+        self.rtmp_port = free_port()
+        self.env = dict(os.environ,
+                        RUN_DIR=str(workdir / "run"),
+                        FANOUT_BUILD=str(BUILD),
+                        ORIGINS=" ".join(self.origins),
+                        EDGES=" ".join(self.edges),
+                        LB_ADDR=self.lb,
+                        HTTP_PORT=str(self.http_port),
+                        HTTPS_PORT=str(free_port()),
+                        RTMP_PORT=str(self.rtmp_port),
+                        RTMPS_PORT=str(free_port()),
+                        PERIOD_MS=str(period_ms),
+                        HLS_TIME=str(hls_time),
+                        STORE_URI=store_uri,
+                        DEMO="0")
+
+    def script(self, *args, timeout=120):
+        return subprocess.run(["bash", str(ROOT / "scripts" / "run.sh"),
+                               *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def up(self):
+        r = self.script("up")
+        assert r.returncode == 0, r.stdout + r.stderr
+        return self
+
+    def down(self):
+        self.script("down")
+
+    @property
+    def url(self):
+        return f"http://{self.lb}:{self.http_port}"
+
+    def rtmp(self, app, stream):
+        return f"rtmp://{self.lb}:{self.rtmp_port}/{app}/{stream}"
+
+    def pid(self, name):
+        for line in (self.workdir / "run" / "pids").read_text().splitlines():
+            pid, n = line.split()
+            if n == name:
+                return int(pid)
+        raise KeyError(name)
+
+    def kill(self, name, sig=9):
+        """SIGKILL a node and everything it started (nginx workers too)."""
+        pid = self.pid(name)
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def add_origin(self, name, host):
+        """Starts one more origin on this cluster's store and ports (it
+        joins without anyone restarting anything)."""
+        o = Origin(self.workdir, self.env["STORE_URI"], name=name, host=host,
+                   period_ms=int(self.env["PERIOD_MS"]),
+                   extra={"http.port": self.http_port,
+                          "rtmp.port": self.rtmp_port})
+        o.http_port, o.rtmp_port = self.http_port, self.rtmp_port
+        return o.start()
+
+    def origin_http(self, i):
+        return f"http://{self.origins[i]}:{self.http_port}"
+
+    def publish_many(self, n, app="LiveApp"):
+        """n small live ffmpeg publishers s0..s{n-1} through the LB;
+        stop them with stop_all()."""
+        return [subprocess.Popen(
+            ["ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi",
+             "-i", "testsrc=size=320x180:rate=15", "-c:v", "libx264",
+             "-preset", "ultrafast", "-g", "15", "-pix_fmt", "yuv420p",
+             "-f", "flv", self.rtmp(app, f"s{i}")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for i in range(n)]
+
+    def broadcasting(self, n, app="LiveApp"):
+        """The broadcasts listed as broadcasting, once there are n; None
+        before (for wait_for)."""
+        st, _, body = http_get(f"{self.url}/{app}/rest/v2/broadcasts/list/0/50")
+        live = [b for b in json.loads(body)
+                if b["status"] == "broadcasting"] if st == 200 else []
+        return live if len(live) == n else None
+
+    def log(self, name):
+        p = self.workdir / "run" / f"{name}.log"
+        return p.read_text(errors="replace") if p.exists() else ""

@@ -1,0 +1,276 @@
+"""The edge (nginx running the shipped edge.conf) and its surroundings:
+HTTP requests sent byte for byte, the status page, a slow TCP relay in
+front of a store, and store_tool (nginx-module/tests/store_tool.c) for
+records written by the store library."""
+import concurrent.futures
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from . import BUILD, ROOT
+from .net import free_port, wait_for, wait_port
+from .nginx import Logs, check_config, render_edge_conf, worker_pids
+from .proc import stop_proc
+
+STORE_TOOL_SRC = ROOT / "nginx-module" / "tests" / "store_tool.c"
+STORE_LIB = BUILD / "lib" / "libfanout_store.a"
+
+# Liveness in tests: a node is dead after 2 x 500 ms of silence.
+PERIOD_MS = 500
+STORE_OPTS = f"update_period_ms={PERIOD_MS}&dead_factor=2"
+
+
+class Reply:
+    def __init__(self, status, headers, body, elapsed):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsed = elapsed
+
+    @property
+    def text(self):
+        return self.body.decode(errors="replace")
+
+
+def get(port, path, timeout=10.0, method="GET"):
+    """One request, the path sent exactly as given (no normalisation)."""
+    t0 = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.endheaders()
+        r = conn.getresponse()
+        body = r.read()
+        return Reply(r.status, {k.lower(): v for k, v in r.getheaders()},
+                     body, time.monotonic() - t0)
+    finally:
+        conn.close()
+
+
+def raw_request(port, request_bytes, timeout=10.0):
+    """Sends bytes as they are; returns the status code (0: no reply)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request_bytes)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+    return int(m.group(1)) if m else 0
+
+
+def parallel_get(port, path, n):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(lambda _: get(port, path, timeout=20), range(n)))
+
+
+def edge_status(port):
+    """The edge's /fanout_status page as {counter: int}: the one place
+    that reads its format.  Either "name value" lines, or Prometheus text
+    (comments skipped, fanout_edge_ and a counter's _total taken off the
+    name), so that both read as {"hits": 5, ...}."""
+    r = get(port, "/fanout_status")
+    assert r.status == 200, r.status
+    out = {}
+    for line in r.text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, value = line.split()
+        if name.startswith("fanout_edge_"):
+            name = name[len("fanout_edge_"):]
+            name = name[:-len("_total")] if name.endswith("_total") else name
+        out[name] = int(value)
+    return out
+
+
+class StoreTool:
+    """nginx-module/tests/store_tool.c: records written by the store library."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def run(self, uri, *args, timeout=15):
+        r = subprocess.run([str(self.path), uri] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=timeout)
+        fields = dict(line.split("=", 1) for line in r.stdout.splitlines()
+                      if "=" in line)
+        return r.returncode, fields, r.stderr
+
+    def must(self, uri, *args):
+        rc, fields, err = self.run(uri, *args)
+        assert rc == 0, f"store_tool {' '.join(map(str, args))}: rc {rc} {err}"
+        return fields
+
+    def heartbeat(self, uri, node, ip, port, role="origin"):
+        return self.must(uri, "heartbeat", node, ip, port, role)
+
+    def claim(self, uri, app, stream, node, ip, port, session):
+        return self.run(uri, "claim", app, stream, node, ip, port, session)[0]
+
+    def release(self, uri, app, stream, session):
+        return self.run(uri, "release", app, stream, session)[0]
+
+    def node(self, uri, node_id):
+        rc, fields, _ = self.run(uri, "node", node_id)
+        return fields if rc == 0 else None
+
+    def beat(self, uri, node, ip, port, period_ms=PERIOD_MS // 4):
+        """An origin heartbeating in the background until stopped."""
+        p = subprocess.Popen([str(self.path), uri, "beat", node, ip, str(port),
+                              str(period_ms)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        line = p.stdout.readline()
+        assert line.strip() == "beat", "heartbeat loop did not start"
+        return p
+
+
+def build_store_tool(out):
+    """Compiles nginx-module/tests/store_tool.c against the store library
+    into out; a StoreTool."""
+    assert STORE_LIB.exists(), f"{STORE_LIB} missing: run make build"
+    libs = subprocess.run(["pkg-config", "--libs", "hiredis", "libmongoc-1.0",
+                           "sqlite3"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    subprocess.run(["gcc", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O1",
+                    "-Wall", "-Wextra", "-Werror",
+                    f"-I{ROOT / 'store' / 'include'}", str(STORE_TOOL_SRC),
+                    str(STORE_LIB)] + libs + ["-lpthread", "-o", str(out)],
+                   check=True)
+    return StoreTool(out)
+
+
+class SlowProxy:
+    """A TCP relay in front of a server; each reply chunk waits `delay`."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.delay = 0.0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                c.close()
+                continue
+            threading.Thread(target=self._pump, args=(c, u, False),
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c, True),
+                             daemon=True).start()
+
+    def _pump(self, src, dst, delayed):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if delayed and self.delay:
+                    time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+
+
+class Edge(Logs):
+    """The edge: nginx with the module, running the shipped edge.conf."""
+
+    def __init__(self, workdir, store_uri, name="edge", workers=1,
+                 node_id="edge-test", origin_nodes=None, ttl="1s",
+                 negative_ttl="500ms", update_period=f"{PERIOD_MS}ms",
+                 reuseport=False,
+                 extra_http="", extra_main=os.environ.get(
+                     "FANOUT_EDGE_EXTRA_MAIN", ""), settings=None):
+        self.prefix = workdir / name
+        for sub in ("logs", "tmp", "cache"):
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.node_id = node_id
+        conf = {
+            "fanout_store": f'"{store_uri}"',
+            "fanout_node_id": node_id,
+            "fanout_node_address": f"127.0.0.1:{self.port}",
+            "fanout_update_period": update_period,
+            "fanout_origin_nodes": " ".join(origin_nodes) if origin_nodes
+            else None,
+            "fanout_lookup_ttl": ttl,
+            "fanout_lookup_negative_ttl": negative_ttl,
+        }
+        conf.update(settings or {})
+        self.conf = self.prefix / "nginx.conf"
+        if reuseport:
+            # each worker its own socket: the kernel spreads connections
+            conf["listen"] = f"127.0.0.1:{self.port} reuseport"
+        self.conf.write_text(render_edge_conf(self.prefix, self.port, conf,
+                                              workers, extra_http,
+                                              extra_main))
+        self.proc = None
+
+    def test_config(self):
+        return check_config(self.prefix, self.conf)
+
+    def start(self):
+        self.log = open(self.prefix / "logs" / "stderr.log", "ab")
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(self.prefix), "-c", str(self.conf),
+             "-e", str(self.prefix / "logs" / "error.log")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_port(self.port):
+            raise AssertionError("edge did not start:\n" + self.error_log())
+        return self
+
+    def stop(self):
+        stop_proc(self.proc, signal.SIGQUIT)
+        self.proc = None
+
+    def get(self, path, **kw):
+        return get(self.port, path, **kw)
+
+    def status(self):
+        return edge_status(self.port)
+
+
+    def crashed(self):
+        """Alerts in the error log: worker crashes and the like (a worker
+        a test killed on purpose with SIGKILL does not count)."""
+        return [line for line in self.error_log().splitlines()
+                if ("exited on signal" in line or "[alert]" in line)
+                and "exited on signal 9" not in line]
+
+    def worker_pids(self):
+        return worker_pids(self.prefix)
+
+    def reload(self):
+        before = set(self.worker_pids())
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: before.isdisjoint(self.worker_pids())
+                 and self.worker_pids(), 10, interval=0.05,
+                 what="new workers")
