@@ -69,6 +69,19 @@ ingest::RtmpServerOptions rtmp_options(const Config& c)
     return o;
 }
 
+// What the heartbeat reports of this node's load.
+cluster::NodeLoad node_load(SystemSampler& sampler, const PublishGate& gate)
+{
+    cluster::NodeLoad load;
+    auto s = sampler.sample();
+    if (s) {
+        load.cpu = s->process_cpu_percent;
+        load.memory = static_cast<int64_t>(s->process_rss_bytes);
+    }
+    load.active_streams = gate.active();
+    return load;
+}
+
 }  // namespace
 
 int run_origin(const Config& config)
@@ -94,17 +107,7 @@ int run_origin(const Config& config)
         LiveStreams streams(ctx, gate);
         SystemSampler sampler;
         cluster::Membership membership(
-            ctx,
-            [&] {
-                cluster::NodeLoad load;
-                auto s = sampler.sample();
-                if (s) {
-                    load.cpu = s->process_cpu_percent;
-                    load.memory = static_cast<int64_t>(s->process_rss_bytes);
-                }
-                load.active_streams = gate.active();
-                return load;
-            },
+            ctx, [&] { return node_load(sampler, gate); },
             [&](bool ok) { gate.reconcile(ok); });
 
         ingest::RtmpServer rtmp(loop, config, metrics, streams,

@@ -171,6 +171,34 @@ void Segmenter::append(const media::Frame& f, int64_t dts)
     started_ = true;
 }
 
+bool Segmenter::rebase_on_jump(const media::Frame& f, Clock& c, Clock& other,
+                               std::optional<Segment>& closed)
+{
+    Jump jump = classify(c, other, f.dts_ms);
+    if (c.pending_join && jump != Jump::None) {
+        // The other track rebased already: follow it.
+        c.offset_ms = epoch_offset_ms_;
+        c.pending_join = false;
+        return false;
+    }
+    if (jump != Jump::Backward && jump != Jump::Forward) {
+        return false;
+    }
+    // This track starts a new epoch that continues the output timeline
+    // exactly where this track's output ends.
+    const bool cut = is_rap(f);
+    if (cut) {
+        closed = close_segment(std::nullopt, std::nullopt);
+    } else {
+        next_out_ms_ = track_end_ms(f.video);
+        force_cut_ = true;
+    }
+    epoch_offset_ms_ = next_out_ms_ - f.dts_ms;
+    c.offset_ms = epoch_offset_ms_;
+    other.pending_join = other.has_raw;
+    return cut;
+}
+
 std::optional<Segment> Segmenter::push(const media::Frame& f)
 {
     if (f.video ? !video_ : !audio_) {
@@ -188,28 +216,8 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
     Clock& c = f.video ? vclock_ : aclock_;
     Clock& other = f.video ? aclock_ : vclock_;
     std::optional<Segment> closed;
-    bool cut = false;
-    bool disc = false;
-    Jump jump = classify(c, other, f.dts_ms);
-    if (c.pending_join && jump != Jump::None) {
-        // The other track rebased already: follow it.
-        c.offset_ms = epoch_offset_ms_;
-        c.pending_join = false;
-    } else if (jump == Jump::Backward || jump == Jump::Forward) {
-        // This track starts a new epoch that continues the output
-        // timeline exactly where this track's output ends.
-        if (is_rap(f)) {
-            closed = close_segment(std::nullopt, std::nullopt);
-            cut = true;
-            disc = true;
-        } else {
-            next_out_ms_ = track_end_ms(f.video);
-            force_cut_ = true;
-        }
-        epoch_offset_ms_ = next_out_ms_ - f.dts_ms;
-        c.offset_ms = epoch_offset_ms_;
-        other.pending_join = other.has_raw;
-    }
+    bool cut = rebase_on_jump(f, c, other, closed);
+    bool disc = cut;
 
     int64_t out_ms = f.dts_ms + c.offset_ms;
     if (!c.has_dts && out_ms < epoch_floor_ms_) {

@@ -77,6 +77,11 @@ private:
     enum class Jump { None, Backward, Forward, OwnOnly };
     Jump classify(const Clock& c, const Clock& other, int64_t dts_ms) const;
     void start_epoch(const media::Frame& f);
+    // A timestamp jump on c's track: rebase it (or follow the other track's
+    // rebase).  true when f, a keyframe, starts a new segment there; the
+    // segment that ends goes to closed.
+    bool rebase_on_jump(const media::Frame& f, Clock& c, Clock& other,
+                        std::optional<Segment>& closed);
     void open_segment(bool discontinuity);
     // Closes the open segment; next_* are the next samples' dts when known.
     std::optional<Segment> close_segment(std::optional<int64_t> next_video,

@@ -101,27 +101,8 @@ PackagerUpdate StreamPackager::on_end(int64_t now_ms)
 void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
 {
     const TrackConfig& tracks = *seg.tracks;
-    const std::string base = session_ + "-";
-    const bool per_track = per_track_dash(tracks);
-    const bool combined = !config_.hls_ts || !per_track;
-
     auto [git, fresh] = generations_.try_emplace(tracks.generation);
-    Generation& gen = git->second;
-    if (fresh) {
-        gen.tracks = seg.tracks;
-        gen.start_ms = seg.start_ms();
-        gen.suffix = tracks.generation ? "-" + std::to_string(tracks.generation) : "";
-        if (tracks.video) gen.frame_rate = frame_rate_of(seg.video);
-        auto add_init = [&](const std::string& name, TrackSelect sel) {
-            up.added.emplace_back(name, make_body(write_init_segment(tracks, sel)));
-            gen.files.push_back(name);
-        };
-        if (combined) add_init(base + "init" + gen.suffix + ".mp4", TrackSelect::Both);
-        if (per_track) {
-            add_init(base + "v-init" + gen.suffix + ".mp4", TrackSelect::VideoOnly);
-            add_init(base + "a-init" + gen.suffix + ".mp4", TrackSelect::AudioOnly);
-        }
-    }
+    if (fresh) open_generation(seg, git->second, up);
 
     Kept k;
     k.number = seg.number;
@@ -146,14 +127,49 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     };
     k.video = entry(seg.video, tracks.video.has_value(), video_end_);
     k.audio = entry(seg.audio, tracks.audio.has_value(), audio_end_);
+    write_segment_files(seg, k, up);
 
+    target_duration_s_ = std::max(target_duration_s_, ceil_extinf(k.duration_s));
+    kept_.push_back(std::move(k));
+    up.segments++;
+    trim_window(tracks.generation, up);
+}
+
+void StreamPackager::open_generation(const Segment& seg, Generation& gen,
+                                     PackagerUpdate& up)
+{
+    const TrackConfig& tracks = *seg.tracks;
+    const std::string base = session_ + "-";
+    const bool per_track = per_track_dash(tracks);
+    gen.tracks = seg.tracks;
+    gen.start_ms = seg.start_ms();
+    gen.suffix = tracks.generation ? "-" + std::to_string(tracks.generation) : "";
+    if (tracks.video) gen.frame_rate = frame_rate_of(seg.video);
+    auto add_init = [&](const std::string& name, TrackSelect sel) {
+        up.added.emplace_back(name, make_body(write_init_segment(tracks, sel)));
+        gen.files.push_back(name);
+    };
+    if (!config_.hls_ts || !per_track) {
+        add_init(base + "init" + gen.suffix + ".mp4", TrackSelect::Both);
+    }
+    if (per_track) {
+        add_init(base + "v-init" + gen.suffix + ".mp4", TrackSelect::VideoOnly);
+        add_init(base + "a-init" + gen.suffix + ".mp4", TrackSelect::AudioOnly);
+    }
+}
+
+void StreamPackager::write_segment_files(const Segment& seg, Kept& k,
+                                         PackagerUpdate& up)
+{
+    const std::string base = session_ + "-";
+    const bool per_track = per_track_dash(*seg.tracks);
     const std::string n = std::to_string(seg.number);
     const uint32_t seq = static_cast<uint32_t>(seg.number + 1);
     auto add_file = [&](std::string name, Body body) {
         k.files.push_back(name);
         up.added.emplace_back(std::move(name), std::move(body));
     };
-    if (combined) {
+    if (!config_.hls_ts || !per_track) {
         Body m4s = make_body(media_segment(seq, &seg.video, &seg.audio));
         if (!per_track) k.video.bytes = k.audio.bytes = m4s->size();
         add_file(base + n + ".m4s", std::move(m4s));
@@ -167,11 +183,10 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
         add_file(base + "a-" + n + ".m4s", std::move(a));
     }
     if (config_.hls_ts) add_file(base + n + ".ts", make_body(write_ts_segment(seg, ts_)));
+}
 
-    target_duration_s_ = std::max(target_duration_s_, ceil_extinf(k.duration_s));
-    kept_.push_back(std::move(k));
-    up.segments++;
-
+void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
+{
     // The segment that just left the listed window took its DISCONTINUITY
     // tag with it.
     size_t listed = static_cast<size_t>(config_.hls_list_size);
@@ -183,7 +198,6 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
         for (auto& f : kept_.front().files) up.removed.push_back(f);
         kept_.pop_front();
     }
-    uint32_t current = tracks.generation;
     for (auto it = generations_.begin(); it != generations_.end();) {
         uint32_t g = it->first;
         bool used = g == current || std::any_of(kept_.begin(), kept_.end(),

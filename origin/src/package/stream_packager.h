@@ -89,6 +89,12 @@ private:
     // What a config change closed (a segment, or nothing), listed.
     PackagerUpdate config_closed(std::optional<Segment> seg, int64_t now_ms);
     void add_segment(Segment seg, PackagerUpdate& up);
+    // The init segments of a new config generation.
+    void open_generation(const Segment& seg, Generation& gen, PackagerUpdate& up);
+    // The media files of one segment (fMP4 muxed and/or per track, TS).
+    void write_segment_files(const Segment& seg, Kept& k, PackagerUpdate& up);
+    // Drops what left the window, and generations no kept segment uses.
+    void trim_window(uint32_t current_generation, PackagerUpdate& up);
     void render(int64_t now_ms, PackagerUpdate& up);
     std::string render_playlist() const;
     std::string render_mpd(int64_t now_ms) const;

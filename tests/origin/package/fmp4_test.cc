@@ -40,31 +40,10 @@ void expect_tree_consistent(const std::vector<Box>& boxes)
     }
 }
 
-TEST(Fmp4Init, LayoutForVideoAndAudio)
+// Video: tkhd id 1 and 640x360, mdhd 90 kHz, vide, vmhd, avc1 + avcC.
+void expect_video_trak(const Box& vtrak, const TrackConfig& tracks)
 {
-    TrackConfig tracks = av_tracks();
-    std::string init = write_init_segment(tracks);
-    auto top = parse_boxes(init);
-    ASSERT_TRUE(top);
-    ASSERT_EQ(top->size(), 2u);
-    EXPECT_EQ((*top)[0].type, "ftyp");
-    EXPECT_EQ((*top)[1].type, "moov");
-    std::string_view ftyp = (*top)[0].body();
-    EXPECT_EQ(ftyp.substr(0, 4), "iso6");
-    EXPECT_NE(ftyp.find("cmfc"), std::string_view::npos);
-    EXPECT_NE(ftyp.find("dash"), std::string_view::npos);
-    expect_tree_consistent(*top);
-
-    auto moov = children((*top)[1]);
-    ASSERT_TRUE(moov);
-    ASSERT_TRUE(child(*moov, "mvhd"));
-    const Box* vtrak = child(*moov, "trak", 0);
-    const Box* atrak = child(*moov, "trak", 1);
-    ASSERT_TRUE(vtrak && atrak);
-    EXPECT_EQ(child(*moov, "trak", 2), nullptr);
-
-    // Video: tkhd id 1 and 640x360, mdhd 90 kHz, vide, vmhd, avc1 + avcC.
-    auto vk = *children(*vtrak);
+    auto vk = *children(vtrak);
     std::string_view tkhd = child(vk, "tkhd")->body();
     EXPECT_EQ(be32(tkhd, 12), kVideoTrackId);
     EXPECT_EQ(be32(tkhd, 76), 640u << 16);
@@ -93,9 +72,12 @@ TEST(Fmp4Init, LayoutForVideoAndAudio)
     ASSERT_TRUE(avcc);
     EXPECT_EQ(std::string(avcc->body()),
               std::string(tracks.video->record.begin(), tracks.video->record.end()));
+}
 
-    // Audio: id 2, timescale = sample rate, soun, smhd, mp4a + esds(ASC).
-    auto ak = *children(*atrak);
+// Audio: id 2, timescale = sample rate, soun, smhd, mp4a + esds(ASC).
+void expect_audio_trak(const Box& atrak)
+{
+    auto ak = *children(atrak);
     EXPECT_EQ(be32(child(ak, "tkhd")->body(), 12), kAudioTrackId);
     auto amdia = *children(*child(ak, "mdia"));
     EXPECT_EQ(be32(child(amdia, "mdhd")->body(), 12), 44100u);
@@ -119,6 +101,33 @@ TEST(Fmp4Init, LayoutForVideoAndAudio)
     ASSERT_NE(dsi, std::string_view::npos);
     EXPECT_EQ(static_cast<uint8_t>(e[dsi + 5]), 0x12);
     EXPECT_EQ(static_cast<uint8_t>(e[dsi + 6]), 0x10);
+}
+
+TEST(Fmp4Init, LayoutForVideoAndAudio)
+{
+    TrackConfig tracks = av_tracks();
+    std::string init = write_init_segment(tracks);
+    auto top = parse_boxes(init);
+    ASSERT_TRUE(top);
+    ASSERT_EQ(top->size(), 2u);
+    EXPECT_EQ((*top)[0].type, "ftyp");
+    EXPECT_EQ((*top)[1].type, "moov");
+    std::string_view ftyp = (*top)[0].body();
+    EXPECT_EQ(ftyp.substr(0, 4), "iso6");
+    EXPECT_NE(ftyp.find("cmfc"), std::string_view::npos);
+    EXPECT_NE(ftyp.find("dash"), std::string_view::npos);
+    expect_tree_consistent(*top);
+
+    auto moov = children((*top)[1]);
+    ASSERT_TRUE(moov);
+    ASSERT_TRUE(child(*moov, "mvhd"));
+    const Box* vtrak = child(*moov, "trak", 0);
+    const Box* atrak = child(*moov, "trak", 1);
+    ASSERT_TRUE(vtrak && atrak);
+    EXPECT_EQ(child(*moov, "trak", 2), nullptr);
+
+    expect_video_trak(*vtrak, tracks);
+    expect_audio_trak(*atrak);
 
     auto mvex = *children(*child(*moov, "mvex"));
     EXPECT_EQ(be32(child(mvex, "trex", 0)->body(), 4), kVideoTrackId);
