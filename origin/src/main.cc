@@ -11,11 +11,12 @@ extern char** environ;
 
 static int usage()
 {
-    std::fprintf(stderr,
-                 "usage: fanout-origin --config FILE\n"
-                 "       fanout-origin --check --config FILE  (validate, exit)\n"
-                 "Keys: origin/conf/origin.properties; FANOUT_<KEY> environment "
-                 "variables override them.\n");
+    std::fprintf(
+        stderr,
+        "usage: fanout-origin --config FILE\n"
+        "       fanout-origin --check --config FILE  (validate, exit)\n"
+        "Keys: origin/conf/origin.properties; FANOUT_<KEY> environment "
+        "variables override them.\n");
     return 2;
 }
 

@@ -39,7 +39,8 @@ void check_request(const Request& r)
     check(r.path.find('\0') == std::string::npos);
     check(r.path.find("/../") == std::string::npos);
     check(r.path.find("/./") == std::string::npos);
-    check(r.path.size() < 3 || r.path.compare(r.path.size() - 3, 3, "/..") != 0);
+    check(r.path.size() < 3
+          || r.path.compare(r.path.size() - 3, 3, "/..") != 0);
     for (const auto& h : r.headers) {
         for (char c : h.name) {
             check(!(c >= 'A' && c <= 'Z'));
@@ -48,7 +49,8 @@ void check_request(const Request& r)
         check(h.value.find('\n') == std::string::npos);
     }
     for (const auto& [k, v] : r.query) {
-        check(k.find('\0') == std::string::npos && v.find('\0') == std::string::npos);
+        check(k.find('\0') == std::string::npos
+              && v.find('\0') == std::string::npos);
     }
     if (const std::string* range = r.header("range")) {
         for (uint64_t size : {uint64_t(0), uint64_t(1), uint64_t(1000)}) {
@@ -66,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     std::string_view in(reinterpret_cast<const char*>(data), size);
     ParseLimits limits;
-    limits.max_request_line = 512;   // small limits reach the limit paths
+    limits.max_request_line = 512;  // small limits reach the limit paths
     limits.max_header_bytes = 1024;
     limits.max_headers = 16;
     limits.max_body = 256;
@@ -81,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         more += "GET / HTTP/1.1\r\n";
         ParseResult again = parse_request(more, limits);
         auto* q = std::get_if<Parsed>(&again);
-        check(q && q->consumed == p->consumed && q->request.path == p->request.path);
+        check(q && q->consumed == p->consumed
+              && q->request.path == p->request.path);
         // A prefix is never a (different) complete request.
         for (size_t cut : {p->consumed - 1, p->consumed / 2}) {
             check(!std::holds_alternative<Parsed>(

@@ -13,7 +13,7 @@ using namespace fanout::ingest::rtmp;
 static ChunkLimits small_limits()
 {
     ChunkLimits l;
-    l.max_message_size = 1 << 20;   // keep fuzzing memory modest
+    l.max_message_size = 1 << 20;  // keep fuzzing memory modest
     l.max_pending_bytes = 2 << 20;
     return l;
 }
@@ -28,7 +28,8 @@ static void round_trip(const Message& m, uint32_t chunk_size)
     if (chunk_size != 128) {
         // Tell the reader about the chunk size first, as a peer would.
         std::vector<uint8_t> scs;
-        ChunkWriter().write(scs, 2, kSetChunkSize, 0, 0, u32_payload(chunk_size));
+        ChunkWriter().write(scs, 2, kSetChunkSize, 0, 0,
+                            u32_payload(chunk_size));
         bytes.insert(bytes.begin(), scs.begin(), scs.end());
         Message ignored;
         auto first = r.read(bytes, ignored);
@@ -38,10 +39,15 @@ static void round_trip(const Message& m, uint32_t chunk_size)
     Message back;
     auto res = r.read(bytes, back);
     // A Set Chunk Size message of ours may carry a size the reader rejects.
-    if (res.status == fanout::media::ParseStatus::Error && m.type == kSetChunkSize) return;
-    if (res.status != fanout::media::ParseStatus::Parsed || res.consumed != bytes.size()) abort();
-    if (back.csid != m.csid || back.type != m.type || back.stream_id != m.stream_id ||
-        back.timestamp != m.timestamp || back.payload != m.payload) {
+    if (res.status == fanout::media::ParseStatus::Error
+        && m.type == kSetChunkSize)
+        return;
+    if (res.status != fanout::media::ParseStatus::Parsed
+        || res.consumed != bytes.size())
+        abort();
+    if (back.csid != m.csid || back.type != m.type
+        || back.stream_id != m.stream_id || back.timestamp != m.timestamp
+        || back.payload != m.payload) {
         abort();
     }
 }

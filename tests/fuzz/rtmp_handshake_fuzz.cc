@@ -11,12 +11,15 @@
 
 using namespace fanout::ingest::rtmp;
 
-static void zeros(uint8_t* p, size_t n) { std::memset(p, 0x5a, n); }
+static void zeros(uint8_t* p, size_t n)
+{
+    std::memset(p, 0x5a, n);
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     if (size < 1) return 0;
-    const size_t step = 1 + data[0] % 200;   // how the bytes arrive
+    const size_t step = 1 + data[0] % 200;  // how the bytes arrive
     std::span<const uint8_t> in(data + 1, size - 1);
 
     ServerHandshake hs(zeros);
@@ -43,16 +46,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 
     if (in.size() >= kHandshakeSize) {
         auto block = in.first(kHandshakeSize);
-        for (auto schema : {HandshakeKind::DigestSchema0, HandshakeKind::DigestSchema1}) {
+        for (auto schema :
+             {HandshakeKind::DigestSchema0, HandshakeKind::DigestSchema1}) {
             const size_t off = digest_offset(block, schema);
             if (off + kDigestSize > kHandshakeSize) abort();
         }
         (void)find_client_digest(block);
     }
     if (in.size() >= 1 + kHandshakeSize) {
-        auto reply = make_handshake_reply(in.first(1 + kHandshakeSize), 0, zeros);
+        auto reply =
+            make_handshake_reply(in.first(1 + kHandshakeSize), 0, zeros);
         if (reply.ok() && in.size() >= 1 + 2 * kHandshakeSize) {
-            (void)c2_matches(reply.value(), in.subspan(1 + kHandshakeSize, kHandshakeSize));
+            (void)c2_matches(reply.value(),
+                             in.subspan(1 + kHandshakeSize, kHandshakeSize));
         }
     }
     return 0;

@@ -55,11 +55,14 @@ struct CheckingSink : media::StreamSink {
 };
 
 struct StubControl : PublishControl {
-    void authorize(const PublishRequest& req, std::function<void(PublishDecision)> done) override
+    void authorize(const PublishRequest& req,
+                   std::function<void(PublishDecision)> done) override
     {
         if (req.key.id.empty() || req.protocol != "RTMP") abort();
-        PublishDecision d = refuse ? PublishDecision(Error("refused"))
-                                   : PublishDecision(std::shared_ptr<media::StreamSink>(grant()));
+        PublishDecision d =
+            refuse
+                ? PublishDecision(Error("refused"))
+                : PublishDecision(std::shared_ptr<media::StreamSink>(grant()));
         if (later) {
             pending.push_back([done, d] { done(d); });
         } else {
@@ -76,7 +79,10 @@ struct StubControl : PublishControl {
     std::vector<std::shared_ptr<CheckingSink>> sinks;
 };
 
-void fixed_random(uint8_t* p, size_t n) { std::memset(p, 0x42, n); }
+void fixed_random(uint8_t* p, size_t n)
+{
+    std::memset(p, 0x42, n);
+}
 
 }  // namespace
 
@@ -109,12 +115,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const size_t n = std::min(step, in.size() - at);
         ok = session->feed(in.subspan(at, n)).ok();
         (void)session->take_output();
-        for (auto& answer : control.pending) answer();
+        for (auto& answer : control.pending)
+            answer();
         control.pending.clear();
         if (session->wants_close()) break;
     }
     session->close();
-    for (auto& answer : control.pending) answer();   // answers after close
+    for (auto& answer : control.pending)
+        answer();  // answers after close
     session.reset();
     for (const auto& s : control.sinks) {
         if (!s->ended) abort();

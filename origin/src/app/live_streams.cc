@@ -16,14 +16,14 @@ LiveStreams::LiveStreams(OriginContext& ctx, PublishGate& gate,
 void LiveStreams::authorize(const ingest::PublishRequest& request,
                             std::function<void(ingest::PublishDecision)> done)
 {
-    gate_.admit(request, [this, done = std::move(done)](
-                             Result<Admission> admitted) {
-        if (!admitted) {
-            done(admitted.error());
-            return;
-        }
-        done(std::shared_ptr<media::StreamSink>(open(admitted.value())));
-    });
+    gate_.admit(
+        request, [this, done = std::move(done)](Result<Admission> admitted) {
+            if (!admitted) {
+                done(admitted.error());
+                return;
+            }
+            done(std::shared_ptr<media::StreamSink>(open(admitted.value())));
+        });
 }
 
 std::shared_ptr<hub::Hub> LiveStreams::open(const Admission& a)

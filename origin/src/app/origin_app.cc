@@ -7,14 +7,14 @@
 
 #include "app/live_streams.h"
 #include "app/publish_gate.h"
-#include "core/origin_context.h"
-#include "package/segment_store.h"
 #include "cluster/membership.h"
 #include "cluster/webhooks.h"
 #include "core/log.h"
+#include "core/origin_context.h"
 #include "core/system_stats.h"
 #include "http/server.h"
 #include "ingest/rtmp/server.h"
+#include "package/segment_store.h"
 
 namespace fanout {
 
@@ -100,8 +100,15 @@ int run_origin(const Config& config)
     int exit_code = 0;
     {
         BlockingPool pool(loop, 2);
-        OriginContext ctx{loop, config, store, pool, *segments, metrics,
-                          config.server_name, FANOUT_VERSION, wall_ms()};
+        OriginContext ctx{loop,
+                          config,
+                          store,
+                          pool,
+                          *segments,
+                          metrics,
+                          config.server_name,
+                          FANOUT_VERSION,
+                          wall_ms()};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
         LiveStreams streams(ctx, gate);
@@ -123,23 +130,23 @@ int run_origin(const Config& config)
         } else {
             log::info("origin " + ctx.node_id + " (" + config.host_address
                       + ") rtmp :" + std::to_string(config.rtmp_port)
-                      + " http :" + std::to_string(config.http_port)
-                      + " store " + fo_store_backend(store));
+                      + " http :" + std::to_string(config.http_port) + " store "
+                      + fo_store_backend(store));
             membership.start();
 
             boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
-            signals.async_wait([&](const boost::system::error_code& ec,
-                                   int signo) {
-                if (ec) {
-                    return;
-                }
-                log::info("signal " + std::to_string(signo)
-                          + ": shutting down");
-                membership.stop();
-                rtmp.stop();            // ends every publish
-                http.stop();
-                loop.stop();
-            });
+            signals.async_wait(
+                [&](const boost::system::error_code& ec, int signo) {
+                    if (ec) {
+                        return;
+                    }
+                    log::info("signal " + std::to_string(signo)
+                              + ": shutting down");
+                    membership.stop();
+                    rtmp.stop();  // ends every publish
+                    http.stop();
+                    loop.stop();
+                });
             loop.run();
         }
         rtmp.stop();

@@ -26,8 +26,7 @@ PublishGate::PublishGate(OriginContext& ctx, cluster::Webhooks& hooks)
 {
 }
 
-void PublishGate::claim(const Live& live,
-                        std::function<void(ClaimResult)> done)
+void PublishGate::claim(const Live& live, std::function<void(ClaimResult)> done)
 {
     // The strings the claim points into live on with the worker's copy.
     auto copy = std::make_shared<const Live>(live);
@@ -42,7 +41,7 @@ void PublishGate::claim(const Live& live,
     fo_store* store = ctx_.store;
     ctx_.pool.run(
         [store, c, copy]() {
-            (void) copy;
+            (void)copy;
             ClaimResult r;
             fo_error err{};
             r.status = fo_stream_claim(store, &c, &err);
@@ -82,7 +81,7 @@ void PublishGate::claimed(const StreamKey& key,
                           std::function<void(Result<Admission>)> done)
 {
     auto it = live_.find(key);
-    if (it == live_.end()) {   // released meanwhile (shutdown)
+    if (it == live_.end()) {  // released meanwhile (shutdown)
         done(Error("stream " + key.str() + " is no longer reserved"));
         return;
     }
@@ -106,8 +105,8 @@ void PublishGate::claimed(const StreamKey& key,
     const std::string session = it->second.session_id;
     ctx_.metrics.publishes_total++;
     ctx_.metrics.publishers++;
-    log::info("publish " + key.str() + " started, session " + session
-              + " from " + req.client);
+    log::info("publish " + key.str() + " started, session " + session + " from "
+              + req.client);
     hooks_.post("liveStreamStarted", key.id, key.id, key.app);
     done(Admission{key, session});
 }
@@ -182,9 +181,9 @@ void PublishGate::reclaimed(const StreamKey& key, const std::string& session,
         it->second.claimed = true;
         log::info("publish " + key.str() + " recorded in the store");
     } else if (r.status == FO_CONFLICT) {
-        log::warn("publish " + key.str() + " is also live elsewhere: "
-                  + r.message);
-        it->second.claimed = true;   // do not retry forever
+        log::warn("publish " + key.str()
+                  + " is also live elsewhere: " + r.message);
+        it->second.claimed = true;  // do not retry forever
     }
 }
 

@@ -20,12 +20,17 @@ struct BeatResult {
 
 Membership::Membership(OriginContext& ctx, std::function<NodeLoad()> load,
                        std::function<void(bool)> after_beat)
-    : ctx_(ctx), load_(std::move(load)), after_beat_(std::move(after_beat)),
+    : ctx_(ctx),
+      load_(std::move(load)),
+      after_beat_(std::move(after_beat)),
       timer_(ctx.loop)
 {
 }
 
-void Membership::start() { beat(); }
+void Membership::start()
+{
+    beat();
+}
 
 void Membership::stop()
 {
@@ -102,8 +107,10 @@ void Membership::beat()
                 ctx_.metrics.store_errors_total++;
             }
             if (!ok && store_ok_) {
-                log::error("cluster: store unreachable, ingest and serving go "
-                           "on: " + r.error);
+                log::error(
+                    "cluster: store unreachable, ingest and serving go "
+                    "on: "
+                    + r.error);
             } else if (ok && !store_ok_) {
                 log::info("cluster: store reachable again");
             }

@@ -14,8 +14,8 @@
 namespace fanout::cluster {
 
 struct NodeLoad {
-    double cpu = 0;             // percent
-    int64_t memory = 0;         // bytes resident
+    double cpu = 0;  // percent
+    int64_t memory = 0;  // bytes resident
     int32_t active_streams = 0;
     int32_t viewers = 0;
 };
@@ -27,8 +27,8 @@ public:
     Membership(OriginContext& ctx, std::function<NodeLoad()> load,
                std::function<void(bool store_ok)> after_beat);
 
-    void start();               // first beat now, then every period
-    void stop();                // cancels the timer
+    void start();  // first beat now, then every period
+    void stop();  // cancels the timer
     // Blocking: removes this node from the store (clean shutdown).
     void leave_blocking();
 

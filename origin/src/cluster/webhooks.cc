@@ -28,7 +28,10 @@ std::string form_escape(const std::string& v)
     return out;
 }
 
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+size_t discard(char*, size_t size, size_t n, void*)
+{
+    return size * n;
+}
 
 }  // namespace
 
@@ -65,9 +68,8 @@ void Webhooks::post(const std::string& action, const std::string& stream_id,
                         .count();
     std::string body = "id=" + form_escape(stream_id)
                        + "&action=" + form_escape(action)
-                       + "&streamName=" + form_escape(name)
-                       + "&category=&app=" + form_escape(app)
-                       + "&timestamp=" + std::to_string(now);
+                       + "&streamName=" + form_escape(name) + "&category=&app="
+                       + form_escape(app) + "&timestamp=" + std::to_string(now);
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= kMaxQueued) {
@@ -100,7 +102,8 @@ bool Webhooks::send(const std::string& body) const
     }
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
+                     static_cast<long>(body.size()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(timeout_ms_));
@@ -128,7 +131,7 @@ void Webhooks::run()
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) {
-            return;                     // stopping, nothing left
+            return;  // stopping, nothing left
         }
         std::string body = std::move(queue_.front());
         queue_.pop_front();

@@ -15,9 +15,8 @@ namespace fanout::cluster {
 class Webhooks {
 public:
     // url empty: every post() is a no-op.
-    explicit Webhooks(std::string url, int timeout_ms = 5000,
-                      int attempts = 3);
-    ~Webhooks();                // sends what is queued (bounded), then joins
+    explicit Webhooks(std::string url, int timeout_ms = 5000, int attempts = 3);
+    ~Webhooks();  // sends what is queued (bounded), then joins
 
     // action: "liveStreamStarted", "liveStreamEnded", ...
     void post(const std::string& action, const std::string& stream_id,
@@ -35,7 +34,7 @@ private:
     const int attempts_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::string> queue_;     // url-encoded form bodies
+    std::deque<std::string> queue_;  // url-encoded form bodies
     size_t delivered_ = 0;
     size_t failed_ = 0;
     bool stopping_ = false;

@@ -14,7 +14,9 @@ namespace fanout {
 class BlockingPool {
 public:
     BlockingPool(boost::asio::io_context& loop, size_t threads)
-        : loop_(loop), pool_(threads) {}
+        : loop_(loop), pool_(threads)
+    {
+    }
     ~BlockingPool() { stop(); }
 
     // Runs work() on a pool thread, then done(result) on the event loop.
@@ -33,7 +35,10 @@ public:
 
     // Fire and forget: work() on a pool thread.
     template <class Work>
-    void detach(Work work) { boost::asio::post(pool_, std::move(work)); }
+    void detach(Work work)
+    {
+        boost::asio::post(pool_, std::move(work));
+    }
 
     // Waits for queued work to finish; later run() calls are dropped.
     void stop() { pool_.join(); }

@@ -25,8 +25,8 @@ std::string_view trim(std::string_view s)
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
     }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'
-                          || s.back() == '\r')) {
+    while (!s.empty()
+           && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
         s.remove_suffix(1);
     }
     return s;
@@ -79,14 +79,14 @@ std::string env_name(std::string_view key)
 {
     std::string out = "FANOUT_";
     for (char c : key) {
-        out += c == '.' ? '_' : static_cast<char>(std::toupper(
-                                    static_cast<unsigned char>(c)));
+        out += c == '.' ? '_'
+                        : static_cast<char>(
+                            std::toupper(static_cast<unsigned char>(c)));
     }
     return out;
 }
 
-Result<int> to_int(const std::string& key, const std::string& v, int lo,
-                   int hi)
+Result<int> to_int(const std::string& key, const std::string& v, int lo, int hi)
 {
     int out = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -108,8 +108,7 @@ Result<std::map<std::string, std::string>> parse_properties(
     while (!text.empty()) {
         size_t nl = text.find('\n');
         std::string_view line = trim(text.substr(0, nl));
-        text.remove_prefix(nl == std::string_view::npos ? text.size()
-                                                        : nl + 1);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
         line_no++;
         if (line.empty() || line.front() == '#' || line.front() == '!') {
             continue;
@@ -271,7 +270,8 @@ const std::map<std::string, Setter>& setters()
         {"rtmp.max_connections",
          integer(&Config::rtmp_max_connections, 1, 100000)},
         {"rtmp.merge_read_ms", integer(&Config::rtmp_merge_read_ms, 0, 1000)},
-        {"http.max_body_bytes", integer(&Config::http_max_body, 1024, 64 << 20)},
+        {"http.max_body_bytes",
+         integer(&Config::http_max_body, 1024, 64 << 20)},
         {"log.level", set_log_level},
     };
     return table;
@@ -301,8 +301,8 @@ void fill_defaults(Config& c)
         c.host_address = first_ipv4();
     }
     if (c.server_name.empty()) {
-        c.server_name = "origin-" + c.host_address + "-"
-                        + std::to_string(c.http_port);
+        c.server_name =
+            "origin-" + c.host_address + "-" + std::to_string(c.http_port);
         for (char& ch : c.server_name) {
             if (ch == ':') {
                 ch = '-';

@@ -14,29 +14,29 @@
 namespace fanout {
 
 struct Cidr {
-    uint32_t network = 0;   // host order
+    uint32_t network = 0;  // host order
     uint32_t mask = 0;
     bool contains(uint32_t addr) const { return (addr & mask) == network; }
 };
 
 struct Config {
-    std::string server_name;         // server.name; node id
-    std::string host_address;        // server.host_address
+    std::string server_name;  // server.name; node id
+    std::string host_address;  // server.host_address
     std::string bind_address = "0.0.0.0";  // server.bind_address
-    int http_port = 5080;            // http.port
-    int rtmp_port = 1935;            // rtmp.port
-    std::string store_uri;           // clusterdb.host
+    int http_port = 5080;  // http.port
+    int rtmp_port = 1935;  // rtmp.port
+    std::string store_uri;  // clusterdb.host
     std::string node_group = "default";  // nodeGroup
-    int update_period_ms = 5000;     // cluster.update_period_ms
-    int dead_factor = 4;             // cluster.dead_factor
-    int hls_time_s = 2;              // hlsTime
-    int hls_list_size = 5;           // hlsListSize
+    int update_period_ms = 5000;  // cluster.update_period_ms
+    int dead_factor = 4;  // cluster.dead_factor
+    int hls_time_s = 2;  // hlsTime
+    int hls_list_size = 5;  // hlsListSize
     std::string hls_segment_type = "fmp4";  // hlsSegmentType: fmp4 | mpegts
-    std::string listener_hook_url;   // listenerHookURL
+    std::string listener_hook_url;  // listenerHookURL
     std::vector<std::string> apps{"LiveApp"};  // apps
     std::vector<Cidr> rest_allowed;  // remoteAllowedCIDR
-    int rtmp_max_connections = 1000; // rtmp.max_connections
-    int rtmp_merge_read_ms = 100;    // rtmp.merge_read_ms (0: off)
+    int rtmp_max_connections = 1000;  // rtmp.max_connections
+    int rtmp_merge_read_ms = 100;  // rtmp.merge_read_ms (0: off)
     size_t http_max_body = 64 * 1024;  // http.max_body_bytes
     std::string log_level = "info";  // log.level
 };

@@ -36,8 +36,8 @@ private:
 template <class T>
 class Result {
 public:
-    Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit
-    Result(Error error) : v_(std::move(error)) {}      // NOLINT: implicit
+    Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit
+    Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

@@ -13,7 +13,10 @@ std::mutex out_mutex;
 const char* const names[] = {"debug", "info", "warn", "error"};
 }  // namespace
 
-void set_level(Level level) { min_level = static_cast<int>(level); }
+void set_level(Level level)
+{
+    min_level = static_cast<int>(level);
+}
 
 bool parse_level(std::string_view text, Level* out)
 {
@@ -26,7 +29,10 @@ bool parse_level(std::string_view text, Level* out)
     return false;
 }
 
-bool enabled(Level level) { return static_cast<int>(level) >= min_level; }
+bool enabled(Level level)
+{
+    return static_cast<int>(level) >= min_level;
+}
 
 void write(Level level, std::string_view message)
 {

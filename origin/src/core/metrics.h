@@ -76,8 +76,7 @@ using MetricRegistry = std::vector<MetricRow>;
 // the value type T (an atomic or a LatencyWindow) for everything else.
 template <class T, MetricType K>
 struct Metric : T {
-    Metric(MetricRegistry& registry, const char* name, const char* help)
-        : T{}
+    Metric(MetricRegistry& registry, const char* name, const char* help) : T{}
     {
         registry.push_back({name, K, help, static_cast<const T*>(this)});
     }

@@ -25,9 +25,9 @@ struct OriginContext {
     BlockingPool& pool;
     package::SegmentStore& segments;
     Metrics& metrics;
-    std::string node_id;        // config.server_name
-    std::string version;        // FANOUT_VERSION
-    int64_t started_ms = 0;     // wall clock at start
+    std::string node_id;  // config.server_name
+    std::string version;  // FANOUT_VERSION
+    int64_t started_ms = 0;  // wall clock at start
 };
 
 }  // namespace fanout

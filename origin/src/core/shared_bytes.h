@@ -32,16 +32,20 @@ public:
     SharedBytes() = default;
     // Takes the bytes.  Implicit: a vector (or a braced list) stands in for
     // SharedBytes wherever one is expected.
-    SharedBytes(std::vector<uint8_t> bytes)   // NOLINT(google-explicit-constructor)
+    SharedBytes(
+        std::vector<uint8_t> bytes)  // NOLINT(google-explicit-constructor)
     {
         if (bytes.empty()) return;
-        auto owner = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+        auto owner =
+            std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
         data_ = owner->data();
         size_ = owner->size();
         owner_ = std::move(owner);
     }
     SharedBytes(std::initializer_list<uint8_t> bytes)
-        : SharedBytes(std::vector<uint8_t>(bytes)) {}
+        : SharedBytes(std::vector<uint8_t>(bytes))
+    {
+    }
     explicit SharedBytes(std::string bytes)
     {
         if (bytes.empty()) return;
@@ -51,8 +55,13 @@ public:
         owner_ = std::move(owner);
     }
     // [data, data + size), kept alive by `owner`.
-    SharedBytes(std::shared_ptr<const void> owner, const uint8_t* data, size_t size)
-        : owner_(size ? std::move(owner) : nullptr), data_(size ? data : nullptr), size_(size) {}
+    SharedBytes(std::shared_ptr<const void> owner, const uint8_t* data,
+                size_t size)
+        : owner_(size ? std::move(owner) : nullptr),
+          data_(size ? data : nullptr),
+          size_(size)
+    {
+    }
 
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
@@ -61,7 +70,7 @@ public:
     const uint8_t* end() const { return data_ + size_; }
     uint8_t operator[](size_t i) const { return data_[i]; }
     std::span<const uint8_t> span() const { return {data_, size_}; }
-    operator std::span<const uint8_t>() const { return span(); }   // NOLINT
+    operator std::span<const uint8_t>() const { return span(); }  // NOLINT
     std::string_view chars() const
     {
         return {reinterpret_cast<const char*>(data_), size_};
@@ -80,7 +89,8 @@ public:
     // Equal bytes, wherever they live.
     friend bool operator==(const SharedBytes& a, const SharedBytes& b)
     {
-        return a.size_ == b.size_ && (a.size_ == 0 || std::memcmp(a.data_, b.data_, a.size_) == 0);
+        return a.size_ == b.size_
+               && (a.size_ == 0 || std::memcmp(a.data_, b.data_, a.size_) == 0);
     }
 
 private:
@@ -93,7 +103,10 @@ class ByteChain {
 public:
     ByteChain() = default;
     // One piece: text or bytes made whole (playlists, init segments).
-    explicit ByteChain(std::string bytes) { append(SharedBytes(std::move(bytes))); }
+    explicit ByteChain(std::string bytes)
+    {
+        append(SharedBytes(std::move(bytes)));
+    }
 
     // Empty pieces are skipped.
     void append(SharedBytes piece)

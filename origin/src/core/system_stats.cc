@@ -40,7 +40,7 @@ Result<std::string> read_file(const char* path)
         }
         out.append(buf, static_cast<size_t>(n));
         if (out.size() > (1u << 20)) {
-            break;   // nothing we read is that big; do not loop forever
+            break;  // nothing we read is that big; do not loop forever
         }
     }
     ::close(fd);
@@ -142,7 +142,7 @@ std::optional<MemInfo> parse_meminfo(std::string_view text)
         if (v.empty()) {
             continue;
         }
-        uint64_t bytes = v[0] * 1024;   // values are in kB
+        uint64_t bytes = v[0] * 1024;  // values are in kB
         if (key == "MemTotal") {
             m.total = bytes;
             have_total = true;
@@ -160,7 +160,7 @@ std::optional<MemInfo> parse_meminfo(std::string_view text)
     if (!have_total) {
         return std::nullopt;
     }
-    if (!have_available) {   // kernels before 3.14
+    if (!have_available) {  // kernels before 3.14
         m.available = m.free;
     }
     return m;
@@ -207,8 +207,8 @@ Status read_memory(SystemStats& s)
     if (!mem.ok()) {
         return mem.error();
     }
-    auto statm = read_parsed("/proc/self/statm", parse_statm,
-                             "unexpected format");
+    auto statm =
+        read_parsed("/proc/self/statm", parse_statm, "unexpected format");
     if (!statm.ok()) {
         return statm.error();
     }
@@ -225,7 +225,7 @@ Status read_memory(SystemStats& s)
 
 Status read_disk(SystemStats& s, const std::string& path)
 {
-    struct statvfs fs{};
+    struct statvfs fs {};
     if (::statvfs(path.c_str(), &fs) != 0) {
         return Error("statvfs " + path + ": " + std::strerror(errno));
     }
@@ -246,13 +246,13 @@ Result<SystemStats> SystemSampler::sample()
     if (hz <= 0) {
         hz = 100;
     }
-    auto cpu = read_parsed("/proc/stat", parse_proc_stat,
-                           "no aggregate cpu line");
+    auto cpu =
+        read_parsed("/proc/stat", parse_proc_stat, "no aggregate cpu line");
     if (!cpu.ok()) {
         return cpu.error();
     }
-    auto proc = read_parsed("/proc/self/stat", parse_self_stat,
-                            "unexpected format");
+    auto proc =
+        read_parsed("/proc/self/stat", parse_self_stat, "unexpected format");
     if (!proc.ok()) {
         return proc.error();
     }
@@ -279,8 +279,8 @@ void SystemSampler::cpu_rates(const CpuTicks& cpu, const ProcTicks& proc,
     if (have_prev_) {
         d_total = cpu.total - std::min(cpu.total, prev_total_ticks_);
         d_idle = cpu.idle - std::min(cpu.idle, prev_idle_ticks_);
-        proc_ticks = double(proc.cpu_ticks - std::min(proc.cpu_ticks,
-                                                      prev_proc_ticks_));
+        proc_ticks =
+            double(proc.cpu_ticks - std::min(proc.cpu_ticks, prev_proc_ticks_));
         s.interval_ms = now - prev_mono_ms_;
         wall_ticks = double(s.interval_ms) * double(hz) / 1000.0;
     } else {
@@ -294,13 +294,14 @@ void SystemSampler::cpu_rates(const CpuTicks& cpu, const ProcTicks& proc,
         s.interval_ms = int64_t(wall_ticks * 1000.0 / double(hz));
     }
     if (d_total > 0) {
-        s.system_cpu_percent =
-            100.0 * double(d_total - std::min(d_total, d_idle)) / double(d_total);
+        s.system_cpu_percent = 100.0
+                               * double(d_total - std::min(d_total, d_idle))
+                               / double(d_total);
     }
     if (wall_ticks > 0) {
         s.process_cpu_percent = 100.0 * proc_ticks / (wall_ticks * s.cpu_count);
         if (s.process_cpu_percent > 100.0) {
-            s.process_cpu_percent = 100.0;   // tick rounding on short intervals
+            s.process_cpu_percent = 100.0;  // tick rounding on short intervals
         }
     }
     have_prev_ = true;

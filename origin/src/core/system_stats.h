@@ -19,11 +19,11 @@
 namespace fanout {
 
 struct SystemStats {
-    int cpu_count = 0;                 // online CPUs
-    double system_cpu_percent = 0;     // busy share of all CPUs, 0..100
-    double process_cpu_percent = 0;    // this process, share of all CPUs
+    int cpu_count = 0;  // online CPUs
+    double system_cpu_percent = 0;  // busy share of all CPUs, 0..100
+    double process_cpu_percent = 0;  // this process, share of all CPUs
     uint64_t process_cpu_time_ms = 0;  // user + system, since start
-    int64_t interval_ms = 0;           // what the percentages cover
+    int64_t interval_ms = 0;  // what the percentages cover
 
     uint64_t process_rss_bytes = 0;
     uint64_t process_virtual_bytes = 0;
@@ -34,9 +34,9 @@ struct SystemStats {
     uint64_t swap_total_bytes = 0;
     uint64_t swap_free_bytes = 0;
 
-    uint64_t disk_total_bytes = 0;     // of the file system holding disk_path
+    uint64_t disk_total_bytes = 0;  // of the file system holding disk_path
     uint64_t disk_free_bytes = 0;
-    uint64_t disk_available_bytes = 0; // to unprivileged users
+    uint64_t disk_available_bytes = 0;  // to unprivileged users
 };
 
 struct CpuTicks;
@@ -69,14 +69,14 @@ private:
 
 struct CpuTicks {
     uint64_t total = 0;
-    uint64_t idle = 0;   // idle + iowait
+    uint64_t idle = 0;  // idle + iowait
 };
 // The aggregate "cpu " line of /proc/stat.
 std::optional<CpuTicks> parse_proc_stat(std::string_view text);
 
 struct ProcTicks {
-    uint64_t cpu_ticks = 0;     // utime + stime
-    uint64_t start_ticks = 0;   // starttime, since boot
+    uint64_t cpu_ticks = 0;  // utime + stime
+    uint64_t start_ticks = 0;  // starttime, since boot
 };
 // /proc/self/stat (the command name may hold spaces and parentheses).
 std::optional<ProcTicks> parse_self_stat(std::string_view text);

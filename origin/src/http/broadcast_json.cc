@@ -67,9 +67,10 @@ Status put(char (&dst)[N], const std::string& src, const char* field)
 
 Status put_extra(fo_broadcast* b, const json& extra)
 {
-    std::string text = extra.empty() ? std::string()
-                                     : extra.dump(-1, ' ', false,
-                                                  json::error_handler_t::replace);
+    std::string text =
+        extra.empty()
+            ? std::string()
+            : extra.dump(-1, ' ', false, json::error_handler_t::replace);
     return put(b->extra, text, "extra fields (as JSON)");
 }
 
@@ -84,8 +85,9 @@ Status put_common(const BroadcastPatch& p, fo_broadcast* b, unsigned* mask)
     }
     if (p.status) {
         if (!known_status(*p.status)) {
-            return Error("status must be one of created, broadcasting,"
-                         " finished, error");
+            return Error(
+                "status must be one of created, broadcasting,"
+                " finished, error");
         }
         if (!(st = put(b->status, *p.status, "status"))) {
             return st;
@@ -159,7 +161,7 @@ Result<BroadcastPatch> parse_broadcast_patch(std::string_view body)
         } else if (key == "dashViewerCount") {
             st = get_count(value, "dashViewerCount", &p.dash_viewer_count);
         } else if (key == "date" || key == "startTime" || key == "updateTime") {
-            continue;   // the store's clock sets these
+            continue;  // the store's clock sets these
         } else {
             p.extra[key] = std::move(value);
         }
@@ -178,8 +180,7 @@ Status patch_to_new_broadcast(const BroadcastPatch& p, fo_broadcast* b)
         return st;
     }
     if (p.origin_address
-        && !(st = put(b->origin_address, *p.origin_address, "originAdress")))
-    {
+        && !(st = put(b->origin_address, *p.origin_address, "originAdress"))) {
         return st;
     }
     json extra = json::object();
@@ -202,7 +203,7 @@ Result<unsigned> patch_onto_broadcast(const BroadcastPatch& p,
     if (!p.extra.empty()) {
         json extra = json::parse(current->extra, nullptr, false);
         if (!extra.is_object()) {
-            extra = json::object();   // "" or damaged: start afresh
+            extra = json::object();  // "" or damaged: start afresh
         }
         for (const auto& [key, value] : p.extra.items()) {
             if (value.is_null()) {

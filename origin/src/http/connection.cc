@@ -75,7 +75,7 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n)
         if (ec) {
             close();
         } else {
-            read();   // discard until the client closes or the timer fires
+            read();  // discard until the client closes or the timer fires
         }
         return;
     }
@@ -85,13 +85,13 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n)
             // Reset, or the client gave up on a pending answer.
             close();
         } else if (!writing_) {
-            process();   // a complete request may still be buffered
+            process();  // a complete request may still be buffered
         }
         return;
     }
     in_.append(read_buf_.data(), n);
     if (busy_ || writing_) {
-        read();   // keep watching for a disconnect, up to the buffer cap
+        read();  // keep watching for a disconnect, up to the buffer cap
         return;
     }
     process();
@@ -150,7 +150,7 @@ void Connection::process()
 void Connection::wait_for_more()
 {
     if (peer_eof_) {
-        close();   // the request can never complete
+        close();  // the request can never complete
         return;
     }
     if (!request_started_) {
@@ -163,18 +163,18 @@ void Connection::wait_for_more()
 void Connection::dispatch(Request request)
 {
     busy_ = true;
-    cancel_timer();   // the handler's own work is bounded (store timeouts)
+    cancel_timer();  // the handler's own work is bounded (store timeouts)
     uint64_t seq = ++seq_;
     bool head = request.method == Method::Head;
     bool keep_alive = request.keep_alive;
     std::weak_ptr<Connection> weak = shared_from_this();
-    shared_->handler->handle(
-        std::move(request), peer_,
-        [weak, seq, head, keep_alive](Response response) {
-            if (auto self = weak.lock()) {
-                self->send(std::move(response), head, keep_alive, seq);
-            }
-        });
+    shared_->handler->handle(std::move(request), peer_,
+                             [weak, seq, head, keep_alive](Response response) {
+                                 if (auto self = weak.lock()) {
+                                     self->send(std::move(response), head,
+                                                keep_alive, seq);
+                                 }
+                             });
     if (busy_) {
         read();
     }
@@ -184,15 +184,15 @@ void Connection::send(Response response, bool head, bool keep_alive,
                       uint64_t seq)
 {
     if (closed_ || !busy_ || seq != seq_) {
-        return;   // closed meanwhile, or a handler answered twice
+        return;  // closed meanwhile, or a handler answered twice
     }
     busy_ = false;
-    bool close = !keep_alive || response.close || shared_->stopping
-                 || peer_eof_;
+    bool close =
+        !keep_alive || response.close || shared_->stopping || peer_eof_;
     size_t length = 0;
     if (response.body && response.offset <= response.body->size()) {
-        length = std::min(response.length,
-                          response.body->size() - response.offset);
+        length =
+            std::min(response.length, response.body->size() - response.offset);
     }
     bool no_body = head || response.status == 204 || response.status == 304;
     out_head_ = serialize_head(response, length, close, shared_->date());
@@ -204,15 +204,15 @@ void Connection::send(Response response, bool head, bool keep_alive,
     out_buffers_.clear();
     out_buffers_.push_back(asio::buffer(out_head_));
     if (out_body_) {
-        out_body_->for_each(response.offset, length, [this](const uint8_t* p, size_t n) {
-            out_buffers_.push_back(asio::const_buffer(p, n));
-        });
+        out_body_->for_each(
+            response.offset, length, [this](const uint8_t* p, size_t n) {
+                out_buffers_.push_back(asio::const_buffer(p, n));
+            });
     }
-    asio::async_write(socket_, out_buffers_,
-                      [self = shared_from_this()](
-                          const boost::system::error_code& ec, size_t) {
-                          self->on_write(ec);
-                      });
+    asio::async_write(
+        socket_, out_buffers_,
+        [self = shared_from_this()](const boost::system::error_code& ec,
+                                    size_t) { self->on_write(ec); });
 }
 
 void Connection::send_continue()
@@ -277,18 +277,18 @@ void Connection::arm_timer(std::chrono::milliseconds d)
 {
     uint64_t gen = ++timer_gen_;
     timer_.expires_after(d);
-    timer_.async_wait([self = shared_from_this(),
-                       gen](const boost::system::error_code& ec) {
-        if (ec || gen != self->timer_gen_ || self->closed_) {
-            return;
-        }
-        if (!self->lingering_) {
-            self->shared_->stats.timeouts_total++;
-            log::debug("http: " + self->peer_.address.to_string()
-                       + ": timeout, closing");
-        }
-        self->close();
-    });
+    timer_.async_wait(
+        [self = shared_from_this(), gen](const boost::system::error_code& ec) {
+            if (ec || gen != self->timer_gen_ || self->closed_) {
+                return;
+            }
+            if (!self->lingering_) {
+                self->shared_->stats.timeouts_total++;
+                log::debug("http: " + self->peer_.address.to_string()
+                           + ": timeout, closing");
+            }
+            self->close();
+        });
 }
 
 void Connection::cancel_timer()

@@ -51,7 +51,7 @@ struct ConnectionShared {
     ServerOptions options;
     ParseLimits limits;
     std::unique_ptr<Handler> handler;
-    HttpStats& stats;           // the registry's (core/metrics.h)
+    HttpStats& stats;  // the registry's (core/metrics.h)
     std::unordered_set<std::shared_ptr<Connection>> live;
     bool stopping = false;
 
@@ -92,21 +92,22 @@ private:
     Peer peer_;
     std::shared_ptr<ConnectionShared> shared_;
 
-    std::string in_;                  // received, not yet consumed
+    std::string in_;  // received, not yet consumed
     std::array<char, 16384> read_buf_;
     size_t max_buffer_;
-    size_t need_ = 0;                 // parse again once in_ has this much
+    size_t need_ = 0;  // parse again once in_ has this much
 
     std::string out_head_;
     std::shared_ptr<const ByteChain> out_body_;
-    std::vector<boost::asio::const_buffer> out_buffers_;   // head, then the body's pieces
+    std::vector<boost::asio::const_buffer>
+        out_buffers_;  // head, then the body's pieces
 
-    uint64_t seq_ = 0;                // the request being answered
+    uint64_t seq_ = 0;  // the request being answered
     uint64_t timer_gen_ = 0;
     bool reading_ = false;
-    bool busy_ = false;               // a handler has the request
+    bool busy_ = false;  // a handler has the request
     bool writing_ = false;
-    bool request_started_ = false;    // header timer armed
+    bool request_started_ = false;  // header timer armed
     bool continue_sent_ = false;
     bool close_after_ = false;
     bool peer_eof_ = false;

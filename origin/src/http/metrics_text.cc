@@ -13,7 +13,10 @@ namespace fanout::http {
 
 namespace {
 
-std::string num(uint64_t v) { return std::to_string(v); }
+std::string num(uint64_t v)
+{
+    return std::to_string(v);
+}
 
 std::string num(double v)
 {
@@ -76,9 +79,12 @@ struct Samples {
 const char* type_name(MetricType t)
 {
     switch (t) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Summary: return "summary";
+        case MetricType::Counter:
+            return "counter";
+        case MetricType::Gauge:
+            return "gauge";
+        case MetricType::Summary:
+            return "summary";
     }
     return "untyped";
 }
@@ -118,8 +124,9 @@ void sample_metrics(OriginContext& ctx)
 {
     Metrics& m = ctx.metrics;
     using namespace std::chrono;
-    int64_t now_ms = duration_cast<milliseconds>(
-                         system_clock::now().time_since_epoch()).count();
+    int64_t now_ms =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+            .count();
     m.uptime_seconds = double(now_ms - ctx.started_ms) / 1000.0;
     package::StoreStats s = ctx.segments.stats();
     m.streams = s.live_streams;

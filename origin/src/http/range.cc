@@ -48,7 +48,7 @@ ByteRange parse_range(std::string_view header, uint64_t size)
     }
     std::string_view spec = trim_ows(header.substr(unit.size()));
     if (spec.find(',') != std::string_view::npos) {
-        return full;   // several ranges: not worth multipart/byteranges
+        return full;  // several ranges: not worth multipart/byteranges
     }
     size_t dash = spec.find('-');
     if (dash == std::string_view::npos) {
@@ -59,7 +59,7 @@ ByteRange parse_range(std::string_view header, uint64_t size)
     uint64_t first = 0;
     uint64_t last = 0;
 
-    if (a.empty()) {            // suffix: the last n bytes
+    if (a.empty()) {  // suffix: the last n bytes
         uint64_t n = 0;
         if (!parse_pos(b, &n)) {
             return full;
@@ -76,7 +76,7 @@ ByteRange parse_range(std::string_view header, uint64_t size)
     if (b.empty()) {
         last = std::numeric_limits<uint64_t>::max();
     } else if (!parse_pos(b, &last) || last < first) {
-        return full;   // invalid range-spec: ignore the header
+        return full;  // invalid range-spec: ignore the header
     }
     if (first >= size) {
         return ByteRange{ByteRange::Unsatisfiable, 0, 0};

@@ -9,9 +9,9 @@ namespace fanout::http {
 
 struct ByteRange {
     enum Kind {
-        Full,           // no usable Range: send the whole entity (200)
-        Partial,        // send [first, last] (206)
-        Unsatisfiable   // 416 with "Content-Range: bytes */size"
+        Full,  // no usable Range: send the whole entity (200)
+        Partial,  // send [first, last] (206)
+        Unsatisfiable  // 416 with "Content-Range: bytes */size"
     };
     Kind kind = Full;
     uint64_t first = 0;

@@ -13,28 +13,42 @@ namespace {
 bool is_tchar(unsigned char c)
 {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z'))
-    {
+        || (c >= 'A' && c <= 'Z')) {
         return true;
     }
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-    case '+': case '-': case '.': case '^': case '_': case '`': case '|':
-    case '~':
-        return true;
-    default:
-        return false;
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
+            return true;
+        default:
+            return false;
     }
 }
 
 bool is_token(std::string_view s)
 {
-    return !s.empty()
-           && std::all_of(s.begin(), s.end(),
-                          [](char c) { return is_tchar(c); });
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return is_tchar(c);
+    });
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
 // True when the comma-separated header list has the token (any case).
 bool has_token(std::string_view list, std::string_view token)
@@ -60,7 +74,7 @@ Method parse_method(std::string_view s)
         {"POST", Method::Post},     {"PUT", Method::Put},
         {"DELETE", Method::Delete}, {"OPTIONS", Method::Options}};
     for (const auto& [name, method] : known) {
-        if (s == name) {   // methods are case-sensitive (RFC 9110 9.1)
+        if (s == name) {  // methods are case-sensitive (RFC 9110 9.1)
             return method;
         }
     }
@@ -100,15 +114,13 @@ Result<size_t> skip_empty_lines(std::string_view in)
 Result<RequestLine> parse_request_line(std::string_view line)
 {
     if (line.find('\r') != std::string_view::npos
-        || line.find('\0') != std::string_view::npos)
-    {
+        || line.find('\0') != std::string_view::npos) {
         return Error(400, "bad character in request line");
     }
     size_t sp1 = line.find(' ');
     size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
     if (sp2 == std::string_view::npos
-        || line.find(' ', sp2 + 1) != std::string_view::npos)
-    {
+        || line.find(' ', sp2 + 1) != std::string_view::npos) {
         return Error(400, "malformed request line");
     }
     RequestLine r;
@@ -123,8 +135,7 @@ Result<RequestLine> parse_request_line(std::string_view line)
     }
     if (version.size() != 8 || version.substr(0, 5) != "HTTP/"
         || version[6] != '.' || version[5] < '0' || version[5] > '9'
-        || version[7] < '0' || version[7] > '9')
-    {
+        || version[7] < '0' || version[7] > '9') {
         return Error(400, "malformed HTTP version");
     }
     if (version[5] != '1') {
@@ -203,7 +214,7 @@ Result<Fields> parse_fields(std::string_view in, size_t start,
 struct Framing {
     size_t content_length = 0;
     bool expect_continue = false;
-    bool bad_expect = false;       // answered once the message is framed
+    bool bad_expect = false;  // answered once the message is framed
 };
 
 Result<size_t> parse_content_length(const std::string& v,
@@ -211,8 +222,7 @@ Result<size_t> parse_content_length(const std::string& v,
 {
     if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) {
             return c >= '0' && c <= '9';
-        }))
-    {
+        })) {
         return Error(400, "malformed Content-Length");
     }
     bool too_big = v.size() > 18;
@@ -231,11 +241,13 @@ Result<Framing> parse_framing(const std::vector<Header>& headers, int minor,
     for (const auto& h : headers) {
         if (h.name == "transfer-encoding") {
             if (has_token(h.value, "chunked")) {
-                return Error(411, "chunked request bodies are not accepted;"
-                                  " send Content-Length");
+                return Error(411,
+                             "chunked request bodies are not accepted;"
+                             " send Content-Length");
             }
-            return Error(411, "Transfer-Encoding is not accepted;"
-                              " send Content-Length");
+            return Error(411,
+                         "Transfer-Encoding is not accepted;"
+                         " send Content-Length");
         }
         if (h.name == "content-length") {
             Result<size_t> n = parse_content_length(h.value, limits);
@@ -281,8 +293,9 @@ Status check_framed(const Request& req, const std::vector<Header>& headers,
     if (framing.bad_expect) {
         return Error(417, "unsupported expectation");
     }
-    size_t hosts = std::count_if(headers.begin(), headers.end(),
-                                 [](const Header& h) { return h.name == "host"; });
+    size_t hosts =
+        std::count_if(headers.begin(), headers.end(),
+                      [](const Header& h) { return h.name == "host"; });
     if (hosts > 1 || (req.version_minor >= 1 && hosts == 0)) {
         return Error(400, "exactly one Host header is required");
     }
@@ -323,13 +336,20 @@ std::string_view trim_ows(std::string_view s)
 std::string_view method_name(Method m)
 {
     switch (m) {
-    case Method::Get: return "GET";
-    case Method::Head: return "HEAD";
-    case Method::Post: return "POST";
-    case Method::Put: return "PUT";
-    case Method::Delete: return "DELETE";
-    case Method::Options: return "OPTIONS";
-    case Method::Other: return "OTHER";
+        case Method::Get:
+            return "GET";
+        case Method::Head:
+            return "HEAD";
+        case Method::Post:
+            return "POST";
+        case Method::Put:
+            return "PUT";
+        case Method::Delete:
+            return "DELETE";
+        case Method::Options:
+            return "OPTIONS";
+        case Method::Other:
+            return "OTHER";
     }
     return "?";
 }
@@ -380,7 +400,8 @@ ParseResult parse_request(std::string_view in, const ParseLimits& limits)
     if (fields->end == 0) {
         return NeedMoreData{};
     }
-    Result<Framing> framing = parse_framing(fields->headers, line->minor, limits);
+    Result<Framing> framing =
+        parse_framing(fields->headers, line->minor, limits);
     if (!framing) {
         return fatal(framing.error());
     }

@@ -28,23 +28,23 @@ enum class Method { Get, Head, Post, Put, Delete, Options, Other };
 std::string_view method_name(Method m);
 
 struct ParseLimits {
-    size_t max_request_line = 8 * 1024;   // -> 414
+    size_t max_request_line = 8 * 1024;  // -> 414
     size_t max_header_bytes = 16 * 1024;  // all header lines -> 431
-    size_t max_headers = 100;             // -> 431
-    size_t max_body = 64 * 1024;          // Content-Length -> 413
+    size_t max_headers = 100;  // -> 431
+    size_t max_body = 64 * 1024;  // Content-Length -> 413
 };
 
 struct Header {
-    std::string name;    // lower case
-    std::string value;   // optional whitespace trimmed
+    std::string name;  // lower case
+    std::string value;  // optional whitespace trimmed
 };
 
 struct Request {
     Method method = Method::Get;
     std::string target;  // as received
-    std::string path;    // percent-decoded; no "." / ".." segments, no NUL
+    std::string path;  // percent-decoded; no "." / ".." segments, no NUL
     std::vector<std::pair<std::string, std::string>> query;  // decoded
-    int version_minor = 1;                                   // HTTP/1.x
+    int version_minor = 1;  // HTTP/1.x
     std::vector<Header> headers;
     std::string body;
     bool keep_alive = true;
@@ -71,8 +71,8 @@ struct Parsed {
 };
 
 struct ParseError {
-    int status = 400;       // what to answer
-    std::string reason;     // for the response body and the log
+    int status = 400;  // what to answer
+    std::string reason;  // for the response body and the log
     // Bytes of the rejected request when its framing was sound (the
     // connection may drop them and carry on); 0: close after answering.
     size_t consumed = 0;

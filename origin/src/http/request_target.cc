@@ -116,8 +116,7 @@ Result<std::string_view> origin_form(std::string_view target, Method method)
     size_t scheme_end = target.find("://");
     std::string_view scheme = target.substr(0, scheme_end);
     if (scheme_end == std::string_view::npos
-        || !(iequals(scheme, "http") || iequals(scheme, "https")))
-    {
+        || !(iequals(scheme, "http") || iequals(scheme, "https"))) {
         return Error(400, "malformed request target");
     }
     size_t path_start = target.find_first_of("/?", scheme_end + 3);
@@ -196,8 +195,7 @@ Status parse_target(std::string_view target, Request& req)
         return Error(400, why);
     }
     if (q != std::string_view::npos
-        && !parse_query(form->substr(q + 1), &req.query))
-    {
+        && !parse_query(form->substr(q + 1), &req.query)) {
         return Error(400, "malformed query string");
     }
     return Status();

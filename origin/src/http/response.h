@@ -26,7 +26,7 @@ struct Response {
     // Besides Date, Server, Content-Length and Connection, which the
     // connection adds.
     std::vector<std::pair<std::string, std::string>> headers;
-    std::shared_ptr<const ByteChain> body;   // may be null: empty body
+    std::shared_ptr<const ByteChain> body;  // may be null: empty body
     size_t offset = 0;
     size_t length = 0;
     // The connection must close after this response, whatever the client
@@ -40,8 +40,9 @@ struct Response {
     void set_body(std::shared_ptr<const ByteChain> b);
     void add_header(std::string name, std::string value);
 
-    static Response text(int status, std::string body,
-                         std::string content_type = "text/plain; charset=utf-8");
+    static Response text(
+        int status, std::string body,
+        std::string content_type = "text/plain; charset=utf-8");
     static Response json(int status, const nlohmann::json& body);
     // {"success":false,"message":...}: Ant Media's Result shape for errors.
     static Response error(int status, std::string_view message);
@@ -56,8 +57,8 @@ std::string http_date(std::time_t t);
 // cache when r.cache_offset asks (cache_pad_line, http/segment_serving.h).
 // content_length is the entity bytes described (for HEAD: what GET would
 // send).
-std::string serialize_head(const Response& r, size_t content_length,
-                           bool close, std::string_view date);
+std::string serialize_head(const Response& r, size_t content_length, bool close,
+                           std::string_view date);
 
 // JSON text that never throws: invalid UTF-8 from a record is replaced.
 std::string dump_json(const nlohmann::json& j);

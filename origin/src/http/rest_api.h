@@ -44,8 +44,8 @@ public:
 private:
     void create(const std::string& app, Request& req, Respond respond);
     // GET, PUT or DELETE of one broadcast: the id is checked here.
-    void broadcast(const std::string& app, const std::string& id,
-                   Request& req, Respond respond);
+    void broadcast(const std::string& app, const std::string& id, Request& req,
+                   Respond respond);
     void get(const StreamKey& key, Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
     void remove(const StreamKey& key, Respond respond);

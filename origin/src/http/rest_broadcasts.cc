@@ -40,8 +40,8 @@ void copy_id(char* dst, size_t cap, const std::string& src)
 
 Response bad_id(const std::string& id)
 {
-    return Response::error(400, "invalid stream id '" + id
-                                    + "': use 1-127 of [A-Za-z0-9_.-]");
+    return Response::error(
+        400, "invalid stream id '" + id + "': use 1-127 of [A-Za-z0-9_.-]");
 }
 
 // Reads key's broadcast into *b (on the pool); the answer when it cannot.
@@ -49,8 +49,8 @@ std::optional<Response> fetch(fo_store* store, Metrics& metrics,
                               const StreamKey& key, fo_broadcast* b)
 {
     fo_error err{};
-    fo_status st = fo_broadcast_get(store, key.app.c_str(), key.id.c_str(),
-                                    b, &err);
+    fo_status st =
+        fo_broadcast_get(store, key.app.c_str(), key.id.c_str(), b, &err);
     if (st != FO_OK) {
         return store_failure(metrics, st, err, "no broadcast " + key.id);
     }
@@ -67,7 +67,8 @@ struct ListQuery {
 Result<ListQuery> parse_list_query(const Request& req)
 {
     static const std::pair<std::string_view, fo_sort> sorts[] = {
-        {"name", FO_SORT_NAME}, {"date", FO_SORT_DATE},
+        {"name", FO_SORT_NAME},
+        {"date", FO_SORT_DATE},
         {"status", FO_SORT_STATUS}};
     ListQuery q;
     if (const std::string* s = req.query_param("sort_by"); s && !s->empty()) {
@@ -112,8 +113,7 @@ void RestApi::broadcasts(const std::string& app,
         return create(app, req, std::move(respond));
     }
     if (segs.size() == 1
-        && (first == "count" || first == "active-live-stream-count"))
-    {
+        && (first == "count" || first == "active-live-stream-count")) {
         if (!is_get(req)) {
             return respond(method_not_allowed("GET, HEAD"));
         }
@@ -173,46 +173,55 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
     }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, b, generate]() -> Response {
-        fo_error err{};
-        fo_status st;
-        // A generated id that collides is simply drawn again.
-        for (int attempt = 0;; attempt++) {
-            if (generate) {
-                copy_id(b->stream_id, sizeof(b->stream_id), random_stream_id());
+    run_blocking(
+        ctx_,
+        [store, metrics, b, generate]() -> Response {
+            fo_error err{};
+            fo_status st;
+            // A generated id that collides is simply drawn again.
+            for (int attempt = 0;; attempt++) {
+                if (generate) {
+                    copy_id(b->stream_id, sizeof(b->stream_id),
+                            random_stream_id());
+                }
+                st = fo_broadcast_create(store, b.get(), &err);
+                if (!(generate && st == FO_CONFLICT && attempt < 3)) {
+                    break;
+                }
             }
-            st = fo_broadcast_create(store, b.get(), &err);
-            if (!(generate && st == FO_CONFLICT && attempt < 3)) {
-                break;
+            if (st == FO_CONFLICT) {
+                return Response::error(409, std::string("broadcast ")
+                                                + b->stream_id
+                                                + " already exists");
             }
-        }
-        if (st == FO_CONFLICT) {
-            return Response::error(409, std::string("broadcast ")
-                                            + b->stream_id + " already exists");
-        }
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "");
-        }
-        fo_broadcast created{};
-        st = fo_broadcast_get(store, b->app, b->stream_id, &created, &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "created broadcast vanished");
-        }
-        return Response::json(200, broadcast_to_json(created));
-    }, std::move(respond));
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            fo_broadcast created{};
+            st = fo_broadcast_get(store, b->app, b->stream_id, &created, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err,
+                                     "created broadcast vanished");
+            }
+            return Response::json(200, broadcast_to_json(created));
+        },
+        std::move(respond));
 }
 
 void RestApi::get(const StreamKey& key, Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, key]() -> Response {
-        auto b = std::make_unique<fo_broadcast>();
-        if (auto failed = fetch(store, *metrics, key, b.get())) {
-            return *failed;
-        }
-        return Response::json(200, broadcast_to_json(*b));
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, key]() -> Response {
+            auto b = std::make_unique<fo_broadcast>();
+            if (auto failed = fetch(store, *metrics, key, b.get())) {
+                return *failed;
+            }
+            return Response::json(200, broadcast_to_json(*b));
+        },
+        std::move(respond));
 }
 
 void RestApi::update(const StreamKey& key, Request& req, Respond respond)
@@ -228,39 +237,48 @@ void RestApi::update(const StreamKey& key, Request& req, Respond respond)
     auto patch = std::make_shared<BroadcastPatch>(std::move(parsed.value()));
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, key, patch]() -> Response {
-        // Read, apply, write: the viewer counts share one mask bit and the
-        // extra fields are merged, so the current record is needed.
-        auto b = std::make_unique<fo_broadcast>();
-        if (auto failed = fetch(store, *metrics, key, b.get())) {
-            return *failed;
-        }
-        auto mask = patch_onto_broadcast(*patch, b.get());
-        if (!mask.ok()) {
-            return Response::error(400, mask.error().message());
-        }
-        fo_error err{};
-        fo_status st = fo_broadcast_update(store, b.get(), mask.value(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + key.id);
-        }
-        return success(key.id);
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, key, patch]() -> Response {
+            // Read, apply, write: the viewer counts share one mask bit and the
+            // extra fields are merged, so the current record is needed.
+            auto b = std::make_unique<fo_broadcast>();
+            if (auto failed = fetch(store, *metrics, key, b.get())) {
+                return *failed;
+            }
+            auto mask = patch_onto_broadcast(*patch, b.get());
+            if (!mask.ok()) {
+                return Response::error(400, mask.error().message());
+            }
+            fo_error err{};
+            fo_status st =
+                fo_broadcast_update(store, b.get(), mask.value(), &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err,
+                                     "no broadcast " + key.id);
+            }
+            return success(key.id);
+        },
+        std::move(respond));
 }
 
 void RestApi::remove(const StreamKey& key, Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, key]() -> Response {
-        fo_error err{};
-        fo_status st = fo_broadcast_delete(store, key.app.c_str(),
-                                           key.id.c_str(), &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no broadcast " + key.id);
-        }
-        return success(key.id);
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, key]() -> Response {
+            fo_error err{};
+            fo_status st = fo_broadcast_delete(store, key.app.c_str(),
+                                               key.id.c_str(), &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err,
+                                     "no broadcast " + key.id);
+            }
+            return success(key.id);
+        },
+        std::move(respond));
 }
 
 void RestApi::list(const std::string& app, const std::string& offset_text,
@@ -278,36 +296,43 @@ void RestApi::list(const std::string& app, const std::string& offset_text,
     ListQuery lq = std::move(query.value());
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, p, lq]() -> Response {
-        fo_list_query q{lq.sort, lq.descending ? 1 : 0,
-                        lq.search ? lq.search->c_str() : nullptr};
-        std::vector<fo_broadcast> rows(p.size);
-        size_t n = 0;
-        fo_error err{};
-        fo_status st = fo_broadcast_list(store, app.c_str(), &q, p.offset,
-                                         rows.data(), p.size, &n, &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "");
-        }
-        return rows_answer(rows, n, broadcast_to_json);
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, app, p, lq]() -> Response {
+            fo_list_query q{lq.sort, lq.descending ? 1 : 0,
+                            lq.search ? lq.search->c_str() : nullptr};
+            std::vector<fo_broadcast> rows(p.size);
+            size_t n = 0;
+            fo_error err{};
+            fo_status st = fo_broadcast_list(store, app.c_str(), &q, p.offset,
+                                             rows.data(), p.size, &n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            return rows_answer(rows, n, broadcast_to_json);
+        },
+        std::move(respond));
 }
 
 void RestApi::count(const std::string& app, bool active, Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, app, active]() -> Response {
-        int64_t n = 0;
-        fo_error err{};
-        fo_status st = active
-            ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
-            : fo_broadcast_count(store, app.c_str(), nullptr, &n, &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "");
-        }
-        return Response::json(200, {{"number", n}});
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, app, active]() -> Response {
+            int64_t n = 0;
+            fo_error err{};
+            fo_status st =
+                active
+                    ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
+                    : fo_broadcast_count(store, app.c_str(), nullptr, &n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            return Response::json(200, {{"number", n}});
+        },
+        std::move(respond));
 }
 
 }  // namespace fanout::http

@@ -1,7 +1,7 @@
 // The cluster and system half of the REST API (see rest_api.h), and
 // /metrics.
-#include <chrono>
 #include <sys/utsname.h>
+#include <chrono>
 
 #include "http/broadcast_json.h"
 #include "http/metrics_text.h"
@@ -97,32 +97,38 @@ void RestApi::nodes(const std::string& offset_text,
     Page p = page.value();
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, p]() -> Response {
-        std::vector<fo_node> rows(p.size);
-        size_t n = 0;
-        fo_error err{};
-        fo_status st = fo_node_list(store, p.offset, rows.data(), p.size, &n,
-                                    &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "");
-        }
-        return rows_answer(rows, n, node_to_json);
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics, p]() -> Response {
+            std::vector<fo_node> rows(p.size);
+            size_t n = 0;
+            fo_error err{};
+            fo_status st =
+                fo_node_list(store, p.offset, rows.data(), p.size, &n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            return rows_answer(rows, n, node_to_json);
+        },
+        std::move(respond));
 }
 
 void RestApi::node_count(Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics]() -> Response {
-        int64_t n = 0;
-        fo_error err{};
-        fo_status st = fo_node_count(store, &n, &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "");
-        }
-        return Response::json(200, {{"number", n}});
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [store, metrics]() -> Response {
+            int64_t n = 0;
+            fo_error err{};
+            fo_status st = fo_node_count(store, &n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            return Response::json(200, {{"number", n}});
+        },
+        std::move(respond));
 }
 
 void RestApi::node(const std::string& id, Request& req, Respond respond)
@@ -136,22 +142,25 @@ void RestApi::node(const std::string& id, Request& req, Respond respond)
     }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
-    run_blocking(ctx_, [store, metrics, id, del]() -> Response {
-        fo_error err{};
-        if (del) {
-            fo_status st = fo_node_delete(store, id.c_str(), &err);
+    run_blocking(
+        ctx_,
+        [store, metrics, id, del]() -> Response {
+            fo_error err{};
+            if (del) {
+                fo_status st = fo_node_delete(store, id.c_str(), &err);
+                if (st != FO_OK) {
+                    return store_failure(*metrics, st, err, "no node " + id);
+                }
+                return success(id);
+            }
+            fo_node n{};
+            fo_status st = fo_node_get(store, id.c_str(), &n, &err);
             if (st != FO_OK) {
                 return store_failure(*metrics, st, err, "no node " + id);
             }
-            return success(id);
-        }
-        fo_node n{};
-        fo_status st = fo_node_get(store, id.c_str(), &n, &err);
-        if (st != FO_OK) {
-            return store_failure(*metrics, st, err, "no node " + id);
-        }
-        return Response::json(200, node_to_json(n));
-    }, std::move(respond));
+            return Response::json(200, node_to_json(n));
+        },
+        std::move(respond));
 }
 
 void RestApi::system_resources(Respond respond)
@@ -160,44 +169,54 @@ void RestApi::system_resources(Respond respond)
     // file system: keep it off the loop.
     std::shared_ptr<SystemSampler> sampler = sampler_;
     OriginContext* ctx = &ctx_;
-    run_blocking(ctx_, [sampler, ctx]() -> Response {
-        sample_metrics(*ctx);
-        auto r = sampler->sample();
-        if (!r.ok()) {
-            return Response::error(500, "system stats: " + r.error().message());
-        }
-        const SystemStats& s = r.value();
-        utsname u{};
-        uname(&u);
-        // Ant Media's field names where it has them.
-        return Response::json(200, {
-            {"cpuUsage", {{"processCPUTime", s.process_cpu_time_ms * 1000},
-                          {"processCPULoad", s.process_cpu_percent},
-                          {"systemCPULoad", s.system_cpu_percent},
-                          {"intervalMs", s.interval_ms}}},
-            {"systemInfo", {{"osName", u.sysname},
-                            {"osArch", u.machine},
-                            {"processorCount", s.cpu_count}}},
-            {"systemMemoryInfo",
-             {{"virtualMemory", s.process_virtual_bytes},
-              {"totalMemory", s.mem_total_bytes},
-              {"freeMemory", s.mem_free_bytes},
-              {"availableMemory", s.mem_available_bytes},
-              {"inUseMemory", s.mem_total_bytes - s.mem_available_bytes},
-              {"totalSwapSpace", s.swap_total_bytes},
-              {"freeSwapSpace", s.swap_free_bytes},
-              {"inUseSwapSpace", s.swap_total_bytes - s.swap_free_bytes}}},
-            {"processMemoryInfo",
-             {{"residentMemory", s.process_rss_bytes},
-              {"virtualMemory", s.process_virtual_bytes}}},
-            {"fileSystemInfo",
-             {{"totalSpace", s.disk_total_bytes},
-              {"freeSpace", s.disk_free_bytes},
-              {"usableSpace", s.disk_available_bytes},
-              {"inUseSpace", s.disk_total_bytes - s.disk_free_bytes}}},
-            {"totalLiveStreamSize", ctx->metrics.streams.load()},
-        });
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [sampler, ctx]() -> Response {
+            sample_metrics(*ctx);
+            auto r = sampler->sample();
+            if (!r.ok()) {
+                return Response::error(500,
+                                       "system stats: " + r.error().message());
+            }
+            const SystemStats& s = r.value();
+            utsname u{};
+            uname(&u);
+            // Ant Media's field names where it has them.
+            return Response::json(
+                200,
+                {
+                    {"cpuUsage",
+                     {{"processCPUTime", s.process_cpu_time_ms * 1000},
+                      {"processCPULoad", s.process_cpu_percent},
+                      {"systemCPULoad", s.system_cpu_percent},
+                      {"intervalMs", s.interval_ms}}},
+                    {"systemInfo",
+                     {{"osName", u.sysname},
+                      {"osArch", u.machine},
+                      {"processorCount", s.cpu_count}}},
+                    {"systemMemoryInfo",
+                     {{"virtualMemory", s.process_virtual_bytes},
+                      {"totalMemory", s.mem_total_bytes},
+                      {"freeMemory", s.mem_free_bytes},
+                      {"availableMemory", s.mem_available_bytes},
+                      {"inUseMemory",
+                       s.mem_total_bytes - s.mem_available_bytes},
+                      {"totalSwapSpace", s.swap_total_bytes},
+                      {"freeSwapSpace", s.swap_free_bytes},
+                      {"inUseSwapSpace",
+                       s.swap_total_bytes - s.swap_free_bytes}}},
+                    {"processMemoryInfo",
+                     {{"residentMemory", s.process_rss_bytes},
+                      {"virtualMemory", s.process_virtual_bytes}}},
+                    {"fileSystemInfo",
+                     {{"totalSpace", s.disk_total_bytes},
+                      {"freeSpace", s.disk_free_bytes},
+                      {"usableSpace", s.disk_available_bytes},
+                      {"inUseSpace", s.disk_total_bytes - s.disk_free_bytes}}},
+                    {"totalLiveStreamSize", ctx->metrics.streams.load()},
+                });
+        },
+        std::move(respond));
 }
 
 void RestApi::metrics(Request& req, Respond respond)
@@ -206,13 +225,15 @@ void RestApi::metrics(Request& req, Respond respond)
         return respond(method_not_allowed("GET, HEAD"));
     }
     OriginContext* ctx = &ctx_;
-    run_blocking(ctx_, [ctx]() -> Response {
-        sample_metrics(*ctx);
-        return Response::text(200,
-                              render_metrics(ctx->metrics, ctx->version,
-                                             ctx->node_id),
-                              "text/plain; version=0.0.4; charset=utf-8");
-    }, std::move(respond));
+    run_blocking(
+        ctx_,
+        [ctx]() -> Response {
+            sample_metrics(*ctx);
+            return Response::text(
+                200, render_metrics(ctx->metrics, ctx->version, ctx->node_id),
+                "text/plain; version=0.0.4; charset=utf-8");
+        },
+        std::move(respond));
 }
 
 }  // namespace fanout::http

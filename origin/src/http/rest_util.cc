@@ -10,16 +10,16 @@ Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
                        std::string_view not_found)
 {
     switch (st) {
-    case FO_OK:
-        return Response::error(500, "internal error: store call succeeded");
-    case FO_NOT_FOUND:
-        return Response::error(404, not_found);
-    case FO_CONFLICT:
-        return Response::error(409, err.msg);
-    case FO_ERR_INVALID:
-        return Response::error(400, err.msg);
-    case FO_ERR:
-        break;
+        case FO_OK:
+            return Response::error(500, "internal error: store call succeeded");
+        case FO_NOT_FOUND:
+            return Response::error(404, not_found);
+        case FO_CONFLICT:
+            return Response::error(409, err.msg);
+        case FO_ERR_INVALID:
+            return Response::error(400, err.msg);
+        case FO_ERR:
+            break;
     }
     metrics.store_errors_total++;
     log::warn(std::string("http: store: ") + err.msg);
@@ -39,8 +39,8 @@ Response success(std::string_view data_id)
 
 Response method_not_allowed(std::string_view allow)
 {
-    Response r = Response::error(405, "method not allowed; use "
-                                          + std::string(allow));
+    Response r =
+        Response::error(405, "method not allowed; use " + std::string(allow));
     r.add_header("Allow", std::string(allow));
     return r;
 }

@@ -31,8 +31,8 @@ void run_blocking(OriginContext& ctx, Work work, Respond respond)
             try {
                 return work();
             } catch (const std::exception& e) {
-                return Response::error(500, std::string("internal error: ")
-                                                + e.what());
+                return Response::error(
+                    500, std::string("internal error: ") + e.what());
             }
         },
         [respond = std::move(respond)](Response r) mutable {

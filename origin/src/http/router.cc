@@ -14,8 +14,8 @@ const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
 Response forbidden(const Peer& peer)
 {
-    return Response::error(403, "REST access is not allowed from "
-                                    + peer.address.to_string());
+    return Response::error(
+        403, "REST access is not allowed from " + peer.address.to_string());
 }
 
 }  // namespace
@@ -41,9 +41,7 @@ std::vector<std::string> split_path(std::string_view path)
     return segs;
 }
 
-Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx)
-{
-}
+Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx) {}
 
 bool Router::known_app(std::string_view app) const
 {
@@ -54,7 +52,7 @@ bool Router::known_app(std::string_view app) const
 void Router::handle(Request req, const Peer& peer, Respond respond)
 {
     ctx_.metrics.http_requests_total++;
-    if (req.path == "*") {   // OPTIONS * : what the server supports
+    if (req.path == "*") {  // OPTIONS * : what the server supports
         Response r;
         r.status = 204;
         r.add_header("Allow", kAllowAll);
@@ -65,7 +63,8 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
 
     if (n >= 2 && segs[1] == "streams") {
         // Everything after "/{app}/streams/", slashes included.
-        size_t prefix = 1 + segs[0].size() + std::string_view("/streams/").size();
+        size_t prefix =
+            1 + segs[0].size() + std::string_view("/streams/").size();
         std::string_view rest = req.path.size() > prefix
                                     ? std::string_view(req.path).substr(prefix)
                                     : std::string_view();

@@ -21,9 +21,8 @@ const std::string& offset_header()
 {
     static const std::string name = [] {
         std::string s = FO_PAD_OFFSET_HEADER;
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
-            return char(std::tolower(c));
-        });
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
         return s;
     }();
     return name;
@@ -58,9 +57,9 @@ void apply_range(Response& r, const Request& req)
         r.status = 206;
         r.offset = br.first;
         r.length = br.last - br.first + 1;
-        r.add_header("Content-Range", "bytes " + std::to_string(br.first)
-                                          + "-" + std::to_string(br.last)
-                                          + "/" + std::to_string(size));
+        r.add_header("Content-Range", "bytes " + std::to_string(br.first) + "-"
+                                          + std::to_string(br.last) + "/"
+                                          + std::to_string(size));
     } else if (br.kind == ByteRange::Unsatisfiable) {
         r.status = 416;
         r.body.reset();
@@ -110,7 +109,7 @@ Response serve_stream(const package::SegmentStore& segments,
     // An edge caching a segment tells where our answer lands in its cache
     // file; a padded header block puts the body on a page boundary there.
     if (const std::string* at = req.header(offset_header())) {
-        r.cache_offset = parse_index(*at);   // decimal digits, or none
+        r.cache_offset = parse_index(*at);  // decimal digits, or none
     }
     apply_range(r, req);
     return r;
@@ -123,8 +122,7 @@ std::string cache_pad_line(const Response& r, size_t content_length,
     static constexpr size_t kLine = sizeof(FO_PAD_HEADER ": \r\n") - 1;
     if (!r.cache_offset || *r.cache_offset >= FO_PAD_PAGE || r.status != 200
         || content_length < FO_PAD_MIN_BODY
-        || head_size > FO_PAD_MAX_HEAD - kLine)
-    {
+        || head_size > FO_PAD_MAX_HEAD - kLine) {
         return "";
     }
     // offset + head + pad line (kLine + n bytes) + the blank line's CRLF

@@ -21,11 +21,11 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
 
     void accept()
     {
-        acceptor.async_accept([self = shared_from_this()](
-                                  const boost::system::error_code& ec,
-                                  tcp::socket socket) {
-            self->on_accept(ec, std::move(socket));
-        });
+        acceptor.async_accept(
+            [self = shared_from_this()](const boost::system::error_code& ec,
+                                        tcp::socket socket) {
+                self->on_accept(ec, std::move(socket));
+            });
     }
 
     void on_accept(const boost::system::error_code& ec, tcp::socket socket)
@@ -48,7 +48,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         boost::system::error_code peer_ec;
         tcp::endpoint remote = socket.remote_endpoint(peer_ec);
         if (peer_ec) {
-            accept();   // already gone
+            accept();  // already gone
             return;
         }
         if (shared->live.size() >= shared->options.max_connections) {
@@ -85,12 +85,15 @@ HttpServer::HttpServer(OriginContext& ctx, ServerOptions options,
 {
     shared_->options = options;
     shared_->limits.max_body = ctx.config.http_max_body;
-    shared_->handler = handler ? std::move(handler)
-                               : std::make_unique<Router>(ctx);
+    shared_->handler =
+        handler ? std::move(handler) : std::make_unique<Router>(ctx);
     listener_ = std::make_shared<Listener>(ctx.loop, shared_);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer()
+{
+    stop();
+}
 
 Status HttpServer::listen()
 {
@@ -141,7 +144,7 @@ void HttpServer::stop()
     boost::system::error_code ec;
     listener_->acceptor.close(ec);
     listener_->retry.cancel();
-    auto live = shared_->live;   // close() edits the set
+    auto live = shared_->live;  // close() edits the set
     for (const auto& conn : live) {
         conn->close();
     }

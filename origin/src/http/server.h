@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/origin_context.h"
 #include "core/error.h"
+#include "core/origin_context.h"
 #include "http/connection.h"
 
 namespace fanout::http {

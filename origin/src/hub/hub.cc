@@ -32,7 +32,10 @@ Hub::Hub(StreamKey key, HubOptions options, Metrics* metrics,
 {
 }
 
-Hub::~Hub() { on_end(); }
+Hub::~Hub()
+{
+    on_end();
+}
 
 Hub::SinkId Hub::subscribe(std::shared_ptr<media::StreamSink> sink)
 {
@@ -67,8 +70,8 @@ void Hub::unsubscribe(SinkId id)
 
 size_t Hub::sinks() const
 {
-    return static_cast<size_t>(std::count_if(
-        subs_.begin(), subs_.end(), [](const Subscriber& s) {
+    return static_cast<size_t>(
+        std::count_if(subs_.begin(), subs_.end(), [](const Subscriber& s) {
             return s.sink && !(s.queue && s.queue->closed());
         }));
 }
@@ -85,17 +88,18 @@ void Hub::replay(Subscriber& s)
         s.wait_keyframe = true;
         return;
     }
-    for (const media::Frame& f : gop_) s.sink->on_frame(f);
+    for (const media::Frame& f : gop_)
+        s.sink->on_frame(f);
 }
 
 template <class Fn>
 void Hub::fan_out(Fn&& fn)
 {
     ++fanning_;
-    const size_t n = subs_.size();   // not those subscribed meanwhile
+    const size_t n = subs_.size();  // not those subscribed meanwhile
     for (size_t i = 0; i < n; i++) {
         Subscriber& s = subs_[i];
-        if (s.queue && s.queue->closed()) s.sink.reset();   // worker left
+        if (s.queue && s.queue->closed()) s.sink.reset();  // worker left
         if (!s.sink) continue;
         // Held here: a sink that leaves from inside its call lives on
         // until the call returns.
@@ -122,18 +126,16 @@ void Hub::on_video_config(const media::VideoConfig& config)
 {
     video_ = config;
     drop_gop();
-    fan_out([&](Subscriber&, media::StreamSink& k) {
-        k.on_video_config(config);
-    });
+    fan_out(
+        [&](Subscriber&, media::StreamSink& k) { k.on_video_config(config); });
 }
 
 void Hub::on_audio_config(const media::AudioConfig& config)
 {
     audio_ = config;
     drop_gop();
-    fan_out([&](Subscriber&, media::StreamSink& k) {
-        k.on_audio_config(config);
-    });
+    fan_out(
+        [&](Subscriber&, media::StreamSink& k) { k.on_audio_config(config); });
 }
 
 void Hub::on_frame(const media::Frame& frame)
@@ -158,11 +160,11 @@ void Hub::keep_in_gop(const media::Frame& frame)
     }
     if (!gop_open_) return;
     if (gop_bytes_ + frame.data.size() > options_.max_gop_bytes) {
-        drop_gop();   // late sinks wait for the next keyframe
+        drop_gop();  // late sinks wait for the next keyframe
         return;
     }
     gop_bytes_ += frame.data.size();
-    gop_.push_back(frame);   // shares the payload
+    gop_.push_back(frame);  // shares the payload
 }
 
 void Hub::drop_gop()

@@ -49,7 +49,7 @@
 namespace fanout::hub {
 
 struct HubOptions {
-    size_t max_gop_bytes = 16u << 20;     // the last GOP kept for late joins
+    size_t max_gop_bytes = 16u << 20;  // the last GOP kept for late joins
     // Each worker sink's queue (sink_queue.h): its bounds, and the clock
     // that times the delay (it must outlive the hub's queues).
     size_t queue_max_bytes = 16u << 20;
@@ -93,8 +93,8 @@ public:
 private:
     struct Subscriber {
         SinkId id = 0;
-        std::shared_ptr<media::StreamSink> sink;   // null: left
-        std::shared_ptr<SinkQueue> queue;          // worker sinks
+        std::shared_ptr<media::StreamSink> sink;  // null: left
+        std::shared_ptr<SinkQueue> queue;  // worker sinks
         bool wait_keyframe = false;
     };
 
@@ -114,15 +114,15 @@ private:
 
     std::vector<Subscriber> subs_;
     SinkId next_id_ = 0;
-    int fanning_ = 0;   // depth of fan_out calls: unsubscribe only marks
+    int fanning_ = 0;  // depth of fan_out calls: unsubscribe only marks
 
     std::optional<media::VideoConfig> video_;
     std::optional<media::AudioConfig> audio_;
     std::optional<double> bitrate_kbps_;
-    std::vector<media::Frame> gop_;   // from a video keyframe; empty: none
+    std::vector<media::Frame> gop_;  // from a video keyframe; empty: none
     size_t gop_bytes_ = 0;
-    bool gop_open_ = false;           // frames are being added to gop_
-    bool started_ = false;            // a frame went out
+    bool gop_open_ = false;  // frames are being added to gop_
+    bool started_ = false;  // a frame went out
     bool ended_ = false;
 };
 

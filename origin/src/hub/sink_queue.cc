@@ -23,7 +23,7 @@ void SinkQueue::push(media::MediaItem item)
         if (queue_.empty()) {
             waiting_since_ = now;
         } else if (now - waiting_since_ > max_delay_) {
-            queue_.skip_to_keyframe();   // what is left: configs, metadata
+            queue_.skip_to_keyframe();  // what is left: configs, metadata
             waiting_since_ = now;
         }
         queue_.push(std::move(item));
@@ -51,11 +51,13 @@ bool SinkQueue::drain(media::StreamSink& sink,
             return !queue_.empty() || finished_ || closed_;
         });
         if (closed_ || end_delivered_) return false;
-        while (!queue_.empty()) batch.push_back(queue_.pop());
+        while (!queue_.empty())
+            batch.push_back(queue_.pop());
         end = finished_;
         end_delivered_ = end;
     }
-    for (const media::MediaItem& item : batch) media::deliver(item, sink);
+    for (const media::MediaItem& item : batch)
+        media::deliver(item, sink);
     if (end) sink.on_end();
     return !end;
 }
@@ -64,7 +66,8 @@ void SinkQueue::close()
 {
     std::lock_guard lock(mu_);
     closed_ = true;
-    while (!queue_.empty()) queue_.pop();
+    while (!queue_.empty())
+        queue_.pop();
 }
 
 bool SinkQueue::closed() const

@@ -71,7 +71,7 @@ private:
     std::chrono::steady_clock::time_point waiting_since_{};
     bool finished_ = false;
     bool end_delivered_ = false;
-    std::atomic<bool> closed_{false};   // written under mu_; read lock-free
+    std::atomic<bool> closed_{false};  // written under mu_; read lock-free
 };
 
 }  // namespace fanout::hub

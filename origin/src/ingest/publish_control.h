@@ -13,10 +13,10 @@
 namespace fanout::ingest {
 
 struct PublishRequest {
-    StreamKey key;            // {"LiveApp", "cam1"}: validated by the protocol
-    std::string query;        // what followed '?', e.g. "token=abc"
-    std::string client;       // "ip:port" of the publisher
-    std::string protocol;     // "RTMP"
+    StreamKey key;  // {"LiveApp", "cam1"}: validated by the protocol
+    std::string query;  // what followed '?', e.g. "token=abc"
+    std::string client;  // "ip:port" of the publisher
+    std::string protocol;  // "RTMP"
 };
 
 // Denied publishes carry the reason; the protocol maps it to its own

@@ -9,7 +9,7 @@ namespace fanout::media {
 namespace {
 
 constexpr int kRates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                            22050, 16000, 12000, 11025, 8000, 7350};
+                            22050, 16000, 12000, 11025, 8000,  7350};
 
 bool read_object_type(BitReader& br, int& aot)
 {
@@ -30,13 +30,15 @@ Result<int> read_rate(BitReader& br)
     if (!br.bits(4, index)) return Error("AudioSpecificConfig: truncated");
     if (index == 15) {
         uint32_t explicit_rate = 0;
-        if (!br.bits(24, explicit_rate)) return Error("AudioSpecificConfig: truncated");
-        if (explicit_rate == 0) return Error("AudioSpecificConfig: sampling rate 0");
+        if (!br.bits(24, explicit_rate))
+            return Error("AudioSpecificConfig: truncated");
+        if (explicit_rate == 0)
+            return Error("AudioSpecificConfig: sampling rate 0");
         return static_cast<int>(explicit_rate);
     }
     if (index >= 13) {
-        return Error("AudioSpecificConfig: reserved sampling frequency index " +
-                     std::to_string(index));
+        return Error("AudioSpecificConfig: reserved sampling frequency index "
+                     + std::to_string(index));
     }
     return kRates[index];
 }
@@ -58,19 +60,20 @@ Result<AacConfig> parse_audio_specific_config(std::span<const uint8_t> asc)
     BitReader br(asc);
     AacConfig c;
     if (!read_object_type(br, c.object_type)) {
-        return Error("AudioSpecificConfig: truncated (" + std::to_string(asc.size()) +
-                     " bytes)");
+        return Error("AudioSpecificConfig: truncated ("
+                     + std::to_string(asc.size()) + " bytes)");
     }
     if (c.object_type == 0) return Error("AudioSpecificConfig: object type 0");
     Result<int> rate = read_rate(br);
     if (!rate) return rate.error();
     c.sample_rate = rate.value();
     uint32_t channel_config = 0;
-    if (!br.bits(4, channel_config)) return Error("AudioSpecificConfig: truncated");
+    if (!br.bits(4, channel_config))
+        return Error("AudioSpecificConfig: truncated");
     c.channels = channels_for(channel_config);
     if (c.channels == 0) {
-        return Error("AudioSpecificConfig: channel configuration " +
-                     std::to_string(channel_config) + " not supported");
+        return Error("AudioSpecificConfig: channel configuration "
+                     + std::to_string(channel_config) + " not supported");
     }
     if (c.object_type == 5 || c.object_type == 29) {
         // Explicit hierarchical SBR signalling: the extension rate, then the
@@ -81,7 +84,8 @@ Result<AacConfig> parse_audio_specific_config(std::span<const uint8_t> asc)
         if (!ext) return ext.error();
         c.extension_sample_rate = ext.value();
         int core = 0;
-        if (!read_object_type(br, core)) return Error("AudioSpecificConfig: truncated");
+        if (!read_object_type(br, core))
+            return Error("AudioSpecificConfig: truncated");
     }
     return c;
 }

@@ -11,8 +11,8 @@
 namespace fanout::media {
 
 struct AacConfig {
-    int object_type = 0;        // 2 = AAC-LC, 5 = HE-AAC (SBR), 29 = HE-AACv2
-    int sample_rate = 0;        // core sampling rate, Hz
+    int object_type = 0;  // 2 = AAC-LC, 5 = HE-AAC (SBR), 29 = HE-AACv2
+    int sample_rate = 0;  // core sampling rate, Hz
     int channels = 0;
     int extension_sample_rate = 0;  // SBR output rate when signalled explicitly
 };

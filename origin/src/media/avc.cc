@@ -15,11 +15,22 @@ namespace {
 bool has_chroma_info(int profile_idc)
 {
     switch (profile_idc) {
-    case 100: case 110: case 122: case 244: case 44: case 83: case 86:
-    case 118: case 128: case 138: case 139: case 134: case 135:
-        return true;
-    default:
-        return false;
+        case 100:
+        case 110:
+        case 122:
+        case 244:
+        case 44:
+        case 83:
+        case 86:
+        case 118:
+        case 128:
+        case 138:
+        case 139:
+        case 134:
+        case 135:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -39,7 +50,10 @@ bool skip_scaling_list(BitReader& br, int size)
     return true;
 }
 
-Error sps_error(const std::string& what) { return Error("SPS: " + what); }
+Error sps_error(const std::string& what)
+{
+    return Error("SPS: " + what);
+}
 
 // The high profiles' chroma format, bit depths and scaling lists (7.3.2.1.1).
 Status read_chroma_info(BitReader& br, AvcSps& sps, bool& separate_planes)
@@ -49,7 +63,8 @@ Status read_chroma_info(BitReader& br, AvcSps& sps, bool& separate_planes)
     sps.chroma_format_idc = static_cast<int>(chroma);
     if (chroma == 3 && !br.flag(separate_planes)) return sps_error("truncated");
     if (!br.ue(depth_luma) || depth_luma > 6) return sps_error("bad bit depth");
-    if (!br.ue(depth_chroma) || depth_chroma > 6) return sps_error("bad bit depth");
+    if (!br.ue(depth_chroma) || depth_chroma > 6)
+        return sps_error("bad bit depth");
     bool bypass = false, matrix = false;
     if (!br.flag(bypass) || !br.flag(matrix)) return sps_error("truncated");
     if (matrix) {
@@ -72,15 +87,18 @@ Status read_poc_info(BitReader& br)
     if (!br.ue(log2_frame_num) || log2_frame_num > 12) {
         return sps_error("bad log2_max_frame_num");
     }
-    if (!br.ue(poc_type) || poc_type > 2) return sps_error("bad pic_order_cnt_type");
+    if (!br.ue(poc_type) || poc_type > 2)
+        return sps_error("bad pic_order_cnt_type");
     if (poc_type == 0) {
         uint32_t log2_poc = 0;
-        if (!br.ue(log2_poc) || log2_poc > 12) return sps_error("bad log2_max_poc_lsb");
+        if (!br.ue(log2_poc) || log2_poc > 12)
+            return sps_error("bad log2_max_poc_lsb");
     } else if (poc_type == 1) {
         bool always_zero = false;
         int64_t s = 0;
         uint32_t cycle = 0;
-        if (!br.flag(always_zero) || !br.se(s) || !br.se(s)) return sps_error("truncated");
+        if (!br.flag(always_zero) || !br.se(s) || !br.se(s))
+            return sps_error("truncated");
         if (!br.ue(cycle) || cycle > 255) return sps_error("bad poc cycle");
         for (uint32_t i = 0; i < cycle; ++i) {
             if (!br.se(s)) return sps_error("truncated");
@@ -95,8 +113,8 @@ Result<AvcSps> parse_avc_sps(std::span<const uint8_t> nal)
 {
     if (nal.empty()) return sps_error("empty");
     if ((nal[0] & 0x1f) != 7) {
-        return sps_error("NAL type " + std::to_string(nal[0] & 0x1f) +
-                         " is not an SPS");
+        return sps_error("NAL type " + std::to_string(nal[0] & 0x1f)
+                         + " is not an SPS");
     }
     std::vector<uint8_t> rbsp = nal_to_rbsp(nal.subspan(1));
     BitReader br(rbsp);
@@ -119,14 +137,16 @@ Result<AvcSps> parse_avc_sps(std::span<const uint8_t> nal)
     uint32_t ref_frames = 0, width_mbs = 0, height_units = 0;
     bool gaps = false, frame_mbs_only = false;
     if (!br.ue(ref_frames) || !br.flag(gaps)) return sps_error("truncated");
-    if (!br.ue(width_mbs) || !br.ue(height_units)) return sps_error("truncated");
+    if (!br.ue(width_mbs) || !br.ue(height_units))
+        return sps_error("truncated");
     if (!br.flag(frame_mbs_only)) return sps_error("truncated");
     if (!frame_mbs_only) {
         bool adaptive = false;
         if (!br.flag(adaptive)) return sps_error("truncated");
     }
     bool direct8x8 = false, cropping = false;
-    if (!br.flag(direct8x8) || !br.flag(cropping)) return sps_error("truncated");
+    if (!br.flag(direct8x8) || !br.flag(cropping))
+        return sps_error("truncated");
     uint32_t crop[4] = {0, 0, 0, 0};  // left, right, top, bottom
     if (cropping) {
         for (uint32_t& c : crop) {
@@ -143,13 +163,13 @@ Result<AvcSps> parse_avc_sps(std::span<const uint8_t> nal)
         crop_x = sub_w;
         crop_y = sub_h * field_factor;
     }
-    const int64_t w = (int64_t{width_mbs} + 1) * 16 -
-                      (int64_t{crop[0]} + crop[1]) * crop_x;
-    const int64_t h = field_factor * (int64_t{height_units} + 1) * 16 -
-                      (int64_t{crop[2]} + crop[3]) * crop_y;
+    const int64_t w =
+        (int64_t{width_mbs} + 1) * 16 - (int64_t{crop[0]} + crop[1]) * crop_x;
+    const int64_t h = field_factor * (int64_t{height_units} + 1) * 16
+                      - (int64_t{crop[2]} + crop[3]) * crop_y;
     if (w <= 0 || h <= 0 || w > 16384 || h > 16384) {
-        return Error("SPS: picture size " + std::to_string(w) + "x" +
-                     std::to_string(h) + " out of range");
+        return Error("SPS: picture size " + std::to_string(w) + "x"
+                     + std::to_string(h) + " out of range");
     }
     sps.width = static_cast<int>(w);
     sps.height = static_cast<int>(h);
@@ -161,16 +181,17 @@ Result<AvcRecord> parse_avcc(std::span<const uint8_t> record)
     ByteReader r(record);
     AvcRecord rec;
     uint8_t version = 0, length_byte = 0, count = 0;
-    if (!r.u8(version) || !r.u8(rec.profile) || !r.u8(rec.compatibility) ||
-        !r.u8(rec.level) || !r.u8(length_byte) || !r.u8(count)) {
-        return Error("avcC: truncated header (" + std::to_string(record.size()) +
-                     " bytes)");
+    if (!r.u8(version) || !r.u8(rec.profile) || !r.u8(rec.compatibility)
+        || !r.u8(rec.level) || !r.u8(length_byte) || !r.u8(count)) {
+        return Error("avcC: truncated header (" + std::to_string(record.size())
+                     + " bytes)");
     }
     if (version != 1) {
         return Error("avcC: configurationVersion " + std::to_string(version));
     }
     rec.nal_length_size = (length_byte & 3) + 1;
-    if (rec.nal_length_size == 3) return Error("avcC: NAL length size 3 is invalid");
+    if (rec.nal_length_size == 3)
+        return Error("avcC: NAL length size 3 is invalid");
 
     auto read_sets = [&](int n, int want_type, const char* name,
                          std::vector<std::span<const uint8_t>>& out) -> Status {
@@ -178,18 +199,20 @@ Result<AvcRecord> parse_avcc(std::span<const uint8_t> record)
             uint16_t len = 0;
             std::span<const uint8_t> nal;
             if (!r.u16(len) || !r.bytes(len, nal)) {
-                return Error(std::string("avcC: truncated ") + name + " " +
-                             std::to_string(i));
+                return Error(std::string("avcC: truncated ") + name + " "
+                             + std::to_string(i));
             }
             if (len == 0 || (nal[0] & 0x1f) != want_type) {
-                return Error(std::string("avcC: ") + name + " " + std::to_string(i) +
-                             " is not a " + name + " NAL unit");
+                return Error(std::string("avcC: ") + name + " "
+                             + std::to_string(i) + " is not a " + name
+                             + " NAL unit");
             }
             out.push_back(nal);
         }
         return {};
     };
-    if (Status s = read_sets(count & 0x1f, 7, "SPS", rec.sps); !s) return s.error();
+    if (Status s = read_sets(count & 0x1f, 7, "SPS", rec.sps); !s)
+        return s.error();
     if (!r.u8(count)) return Error("avcC: truncated PPS count");
     if (Status s = read_sets(count, 8, "PPS", rec.pps); !s) return s.error();
     if (rec.sps.empty()) return Error("avcC: no SPS");
@@ -199,10 +222,12 @@ Result<AvcRecord> parse_avcc(std::span<const uint8_t> record)
     return rec;
 }
 
-std::string avc_codec_string(uint8_t profile, uint8_t compatibility, uint8_t level)
+std::string avc_codec_string(uint8_t profile, uint8_t compatibility,
+                             uint8_t level)
 {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "avc1.%02x%02x%02x", profile, compatibility, level);
+    std::snprintf(buf, sizeof buf, "avc1.%02x%02x%02x", profile, compatibility,
+                  level);
     return buf;
 }
 

@@ -18,7 +18,7 @@ struct AvcSps {
     int constraint_flags = 0;
     int level_idc = 0;
     int chroma_format_idc = 1;
-    int width = 0;    // after frame cropping
+    int width = 0;  // after frame cropping
     int height = 0;
 };
 
@@ -30,8 +30,8 @@ struct AvcRecord {
     uint8_t profile = 0;
     uint8_t compatibility = 0;
     uint8_t level = 0;
-    int nal_length_size = 4;                     // 1, 2 or 4
-    std::vector<std::span<const uint8_t>> sps;   // views into the record
+    int nal_length_size = 4;  // 1, 2 or 4
+    std::vector<std::span<const uint8_t>> sps;  // views into the record
     std::vector<std::span<const uint8_t>> pps;
 };
 
@@ -39,7 +39,8 @@ struct AvcRecord {
 Result<AvcRecord> parse_avcc(std::span<const uint8_t> record);
 
 // "avc1.PPCCLL", lower-case hex (RFC 6381).
-std::string avc_codec_string(uint8_t profile, uint8_t compatibility, uint8_t level);
+std::string avc_codec_string(uint8_t profile, uint8_t compatibility,
+                             uint8_t level);
 
 // What a sequence header becomes: the config, with the record rewritten to
 // declare 4-byte NAL lengths (frames are normalised to match), plus the

@@ -19,7 +19,8 @@ public:
     // n in 0..32.
     bool bits(int n, uint32_t& v)
     {
-        if (n < 0 || n > 32 || bits_left() < static_cast<size_t>(n)) return false;
+        if (n < 0 || n > 32 || bits_left() < static_cast<size_t>(n))
+            return false;
         uint64_t x = 0;
         for (int i = 0; i < n; ++i) {
             x = (x << 1) | ((data_[bit_ >> 3] >> (7 - (bit_ & 7))) & 1u);

@@ -55,7 +55,8 @@ private:
     {
         if (remaining() < n) return false;
         T x = 0;
-        for (size_t i = 0; i < n; ++i) x = static_cast<T>((x << 8) | data_[pos_ + i]);
+        for (size_t i = 0; i < n; ++i)
+            x = static_cast<T>((x << 8) | data_[pos_ + i]);
         pos_ += n;
         v = x;
         return true;

@@ -13,7 +13,7 @@ namespace fanout::media {
 namespace {
 
 constexpr int kFrameKey = 1;
-constexpr int kFrameCommand = 5;   // "video info/command frame"
+constexpr int kFrameCommand = 5;  // "video info/command frame"
 constexpr int kCodecAvc = 7;
 constexpr int kCodecHevcLegacy = 12;
 constexpr int kSoundAac = 10;
@@ -32,8 +32,8 @@ enum ExPacket : uint8_t {
 
 constexpr uint32_t fourcc(const char (&s)[5])
 {
-    return (uint32_t(uint8_t(s[0])) << 24) | (uint32_t(uint8_t(s[1])) << 16) |
-           (uint32_t(uint8_t(s[2])) << 8) | uint32_t(uint8_t(s[3]));
+    return (uint32_t(uint8_t(s[0])) << 24) | (uint32_t(uint8_t(s[1])) << 16)
+           | (uint32_t(uint8_t(s[2])) << 8) | uint32_t(uint8_t(s[3]));
 }
 
 std::string fourcc_text(uint32_t v)
@@ -48,13 +48,15 @@ std::string fourcc_text(uint32_t v)
 
 int32_t si24(uint32_t v)
 {
-    return (v & 0x800000) ? static_cast<int32_t>(v) - 0x1000000 : static_cast<int32_t>(v);
+    return (v & 0x800000) ? static_cast<int32_t>(v) - 0x1000000
+                          : static_cast<int32_t>(v);
 }
 
 Result<FlvMedia> video_config(Codec codec, std::span<const uint8_t> record)
 {
-    Result<ParsedVideoConfig> parsed =
-        codec == Codec::H264 ? avc_video_config(record) : hevc_video_config(record);
+    Result<ParsedVideoConfig> parsed = codec == Codec::H264
+                                           ? avc_video_config(record)
+                                           : hevc_video_config(record);
     if (!parsed) return parsed.error();
     FlvMedia m;
     m.kind = FlvMedia::Kind::VideoConfig;
@@ -65,7 +67,8 @@ Result<FlvMedia> video_config(Codec codec, std::span<const uint8_t> record)
 }
 
 // `bytes` as frame data: a slice of `owner` when it holds them, else a copy.
-SharedBytes frame_bytes(std::span<const uint8_t> bytes, const SharedBytes* owner)
+SharedBytes frame_bytes(std::span<const uint8_t> bytes,
+                        const SharedBytes* owner)
 {
     if (owner) return owner->slice(bytes);
     return std::vector<uint8_t>(bytes.begin(), bytes.end());
@@ -81,7 +84,8 @@ Result<FlvMedia> video_frame(Codec codec, bool key, int32_t cts,
     if (as_is.value()) {
         data = frame_bytes(nals, owner);
     } else {
-        Result<std::vector<uint8_t>> normalized = normalize_nal_lengths(nals, nal_length_size);
+        Result<std::vector<uint8_t>> normalized =
+            normalize_nal_lengths(nals, nal_length_size);
         if (!normalized) return normalized.error().wrap("video frame");
         data = std::move(normalized.value());
     }
@@ -97,8 +101,8 @@ Result<FlvMedia> video_frame(Codec codec, bool key, int32_t cts,
 }
 
 // Enhanced RTMP (veovera enhanced-rtmp v1 and v2) ExVideoTagHeader.
-Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_size,
-                                const SharedBytes* owner)
+Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first,
+                                int nal_length_size, const SharedBytes* owner)
 {
     const int frame_type = (first >> 4) & 7;
     uint8_t packet = first & 0x0f;
@@ -116,10 +120,12 @@ Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_siz
             size = size_t{size16} + 1;
         }
         uint8_t next = 0;
-        if (!r.skip(size) || !r.u8(next)) return Error("video: truncated ModEx");
+        if (!r.skip(size) || !r.u8(next))
+            return Error("video: truncated ModEx");
         packet = next & 0x0f;
     }
-    if (packet == kMultitrack) return Error("video: Enhanced RTMP multitrack not supported");
+    if (packet == kMultitrack)
+        return Error("video: Enhanced RTMP multitrack not supported");
     uint32_t cc = 0;
     if (!r.u32(cc)) return Error("video: truncated FourCC");
     Codec codec;
@@ -131,24 +137,24 @@ Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_siz
         return Error("video codec '" + fourcc_text(cc) + "' not supported");
     }
     switch (packet) {
-    case kSequenceStart:
-        return video_config(codec, r.rest());
-    case kCodedFrames: {
-        uint32_t cts = 0;
-        if (!r.u24(cts)) return Error("video: truncated composition time");
-        return video_frame(codec, frame_type == kFrameKey, si24(cts), r.rest(),
-                           nal_length_size, owner);
-    }
-    case kCodedFramesX:
-        return video_frame(codec, frame_type == kFrameKey, 0, r.rest(), nal_length_size,
-                           owner);
-    case kSequenceEnd:
-    case kMetadata:
-    case kMpeg2TsSequenceStart:
-        return FlvMedia{};
-    default:
-        return Error("video: Enhanced RTMP packet type " + std::to_string(packet) +
-                     " not supported");
+        case kSequenceStart:
+            return video_config(codec, r.rest());
+        case kCodedFrames: {
+            uint32_t cts = 0;
+            if (!r.u24(cts)) return Error("video: truncated composition time");
+            return video_frame(codec, frame_type == kFrameKey, si24(cts),
+                               r.rest(), nal_length_size, owner);
+        }
+        case kCodedFramesX:
+            return video_frame(codec, frame_type == kFrameKey, 0, r.rest(),
+                               nal_length_size, owner);
+        case kSequenceEnd:
+        case kMetadata:
+        case kMpeg2TsSequenceStart:
+            return FlvMedia{};
+        default:
+            return Error("video: Enhanced RTMP packet type "
+                         + std::to_string(packet) + " not supported");
     }
 }
 
@@ -157,42 +163,67 @@ Result<FlvMedia> parse_ex_video(ByteReader& r, uint8_t first, int nal_length_siz
 const char* flv_video_codec_name(int codec_id)
 {
     switch (codec_id) {
-    case 1: return "JPEG";
-    case 2: return "Sorenson H.263";
-    case 3: return "Screen video";
-    case 4: return "On2 VP6";
-    case 5: return "On2 VP6 with alpha";
-    case 6: return "Screen video v2";
-    case 7: return "AVC";
-    case 12: return "HEVC";
-    case 13: return "AV1";
-    default: return "unknown";
+        case 1:
+            return "JPEG";
+        case 2:
+            return "Sorenson H.263";
+        case 3:
+            return "Screen video";
+        case 4:
+            return "On2 VP6";
+        case 5:
+            return "On2 VP6 with alpha";
+        case 6:
+            return "Screen video v2";
+        case 7:
+            return "AVC";
+        case 12:
+            return "HEVC";
+        case 13:
+            return "AV1";
+        default:
+            return "unknown";
     }
 }
 
 const char* flv_audio_codec_name(int sound_format)
 {
     switch (sound_format) {
-    case 0: return "Linear PCM, platform endian";
-    case 1: return "ADPCM";
-    case 2: return "MP3";
-    case 3: return "Linear PCM, little endian";
-    case 4: return "Nellymoser 16 kHz mono";
-    case 5: return "Nellymoser 8 kHz mono";
-    case 6: return "Nellymoser";
-    case 7: return "G.711 A-law";
-    case 8: return "G.711 mu-law";
-    case 9: return "Enhanced RTMP audio";
-    case 10: return "AAC";
-    case 11: return "Speex";
-    case 14: return "MP3 8 kHz";
-    case 15: return "device-specific";
-    default: return "reserved";
+        case 0:
+            return "Linear PCM, platform endian";
+        case 1:
+            return "ADPCM";
+        case 2:
+            return "MP3";
+        case 3:
+            return "Linear PCM, little endian";
+        case 4:
+            return "Nellymoser 16 kHz mono";
+        case 5:
+            return "Nellymoser 8 kHz mono";
+        case 6:
+            return "Nellymoser";
+        case 7:
+            return "G.711 A-law";
+        case 8:
+            return "G.711 mu-law";
+        case 9:
+            return "Enhanced RTMP audio";
+        case 10:
+            return "AAC";
+        case 11:
+            return "Speex";
+        case 14:
+            return "MP3 8 kHz";
+        case 15:
+            return "device-specific";
+        default:
+            return "reserved";
     }
 }
 
-Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size,
-                                 const SharedBytes* owner)
+Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body,
+                                 int nal_length_size, const SharedBytes* owner)
 {
     ByteReader r(body);
     uint8_t first = 0;
@@ -203,35 +234,37 @@ Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_s
     const int codec_id = first & 0x0f;
     if (frame_type == kFrameCommand) return FlvMedia{};
     if (codec_id != kCodecAvc && codec_id != kCodecHevcLegacy) {
-        return Error("video codec id " + std::to_string(codec_id) + " (" +
-                     flv_video_codec_name(codec_id) + ") not supported");
+        return Error("video codec id " + std::to_string(codec_id) + " ("
+                     + flv_video_codec_name(codec_id) + ") not supported");
     }
     const Codec codec = codec_id == kCodecAvc ? Codec::H264 : Codec::HEVC;
     uint8_t packet = 0;
     uint32_t cts = 0;
-    if (!r.u8(packet) || !r.u24(cts)) return Error("video: truncated AVC header");
+    if (!r.u8(packet) || !r.u24(cts))
+        return Error("video: truncated AVC header");
     switch (packet) {
-    case 0:
-        return video_config(codec, r.rest());
-    case 1:
-        return video_frame(codec, frame_type == kFrameKey, si24(cts), r.rest(),
-                           nal_length_size, owner);
-    case 2:  // end of sequence
-        return FlvMedia{};
-    default:
-        return Error("video: AVC packet type " + std::to_string(packet));
+        case 0:
+            return video_config(codec, r.rest());
+        case 1:
+            return video_frame(codec, frame_type == kFrameKey, si24(cts),
+                               r.rest(), nal_length_size, owner);
+        case 2:  // end of sequence
+            return FlvMedia{};
+        default:
+            return Error("video: AVC packet type " + std::to_string(packet));
     }
 }
 
-Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body, const SharedBytes* owner)
+Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body,
+                                 const SharedBytes* owner)
 {
     ByteReader r(body);
     uint8_t first = 0;
     if (!r.u8(first)) return Error("audio: empty tag");
     const int format = first >> 4;
     if (format != kSoundAac) {
-        return Error("audio codec id " + std::to_string(format) + " (" +
-                     flv_audio_codec_name(format) + ") not supported");
+        return Error("audio codec id " + std::to_string(format) + " ("
+                     + flv_audio_codec_name(format) + ") not supported");
     }
     uint8_t packet = 0;
     if (!r.u8(packet)) return Error("audio: truncated AAC header");
@@ -244,7 +277,8 @@ Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body, const SharedByte
         m.audio_config = std::move(config.value());
         return m;
     }
-    if (packet != 1) return Error("audio: AAC packet type " + std::to_string(packet));
+    if (packet != 1)
+        return Error("audio: AAC packet type " + std::to_string(packet));
     if (r.empty()) return m;
     m.kind = FlvMedia::Kind::Frame;
     m.frame.video = false;

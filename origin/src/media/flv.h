@@ -18,16 +18,16 @@ namespace fanout::media {
 
 struct FlvMedia {
     enum class Kind : uint8_t {
-        Nothing,       // a valid tag that carries no media (end of sequence,
-                       // command frame, empty packet, HDR metadata)
+        Nothing,  // a valid tag that carries no media (end of sequence,
+        // command frame, empty packet, HDR metadata)
         VideoConfig,
         AudioConfig,
         Frame,
     };
     Kind kind = Kind::Nothing;
-    Codec codec = Codec::H264;   // of the config or frame
+    Codec codec = Codec::H264;  // of the config or frame
     VideoConfig video_config;
-    int nal_length_size = 4;     // with VideoConfig: what frames will use
+    int nal_length_size = 4;  // with VideoConfig: what frames will use
     AudioConfig audio_config;
     // With Frame: dts_ms is left 0 — the caller owns the message timestamp.
     // Video data is normalised to 4-byte NAL lengths.
@@ -38,7 +38,8 @@ struct FlvMedia {
 // owner: the buffer `body` lies in, if shared; the frame's data is then a
 // slice of it whenever its bytes need no change (4-byte NAL lengths, the
 // common case), and a copy otherwise or without an owner.
-Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body, int nal_length_size,
+Result<FlvMedia> parse_flv_video(std::span<const uint8_t> body,
+                                 int nal_length_size,
                                  const SharedBytes* owner = nullptr);
 Result<FlvMedia> parse_flv_audio(std::span<const uint8_t> body,
                                  const SharedBytes* owner = nullptr);

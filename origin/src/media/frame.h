@@ -18,24 +18,24 @@ struct VideoConfig {
     // AVCDecoderConfigurationRecord (avcC) or HEVCDecoderConfigurationRecord
     // (hvcC), exactly as carried in the FLV sequence header.
     std::vector<uint8_t> record;
-    int width = 0;            // from the SPS
+    int width = 0;  // from the SPS
     int height = 0;
-    std::string codec_string; // RFC 6381, e.g. "avc1.64001f"
+    std::string codec_string;  // RFC 6381, e.g. "avc1.64001f"
 };
 
 struct AudioConfig {
     Codec codec = Codec::AAC;
-    std::vector<uint8_t> asc; // AudioSpecificConfig
-    int sample_rate = 0;      // Hz
+    std::vector<uint8_t> asc;  // AudioSpecificConfig
+    int sample_rate = 0;  // Hz
     int channels = 0;
-    std::string codec_string; // e.g. "mp4a.40.2"
+    std::string codec_string;  // e.g. "mp4a.40.2"
 };
 
 struct Frame {
     bool video = false;
-    bool keyframe = false;    // video IDR / random access point; audio: true
-    int64_t dts_ms = 0;       // decode time, monotonic per stream (may jump)
-    int32_t cts_ms = 0;       // composition offset: pts = dts + cts
+    bool keyframe = false;  // video IDR / random access point; audio: true
+    int64_t dts_ms = 0;  // decode time, monotonic per stream (may jump)
+    int32_t cts_ms = 0;  // composition offset: pts = dts + cts
     // Video: length-prefixed NAL units (4-byte big-endian lengths, AVCC).
     // Audio: one raw AAC access unit (no ADTS header).
     // Usually a slice of the RTMP message that carried it; shared, never

@@ -12,10 +12,13 @@ namespace fanout::media {
 namespace {
 
 constexpr int kSpsNalType = 33;
-constexpr size_t kProfileBits = 88;   // general/sub-layer profile fields
+constexpr size_t kProfileBits = 88;  // general/sub-layer profile fields
 constexpr size_t kRecordHeader = 23;
 
-Error sps_error(const std::string& what) { return Error("HEVC SPS: " + what); }
+Error sps_error(const std::string& what)
+{
+    return Error("HEVC SPS: " + what);
+}
 
 // profile_tier_level(1, max_sub_layers_minus1) (H.265 7.3.3): only skipped.
 bool skip_profile_tier_level(BitReader& br, uint32_t max_sub_layers_minus1)
@@ -23,9 +26,11 @@ bool skip_profile_tier_level(BitReader& br, uint32_t max_sub_layers_minus1)
     if (!br.skip(kProfileBits + 8)) return false;
     bool profile_present[8] = {}, level_present[8] = {};
     for (uint32_t i = 0; i < max_sub_layers_minus1; ++i) {
-        if (!br.flag(profile_present[i]) || !br.flag(level_present[i])) return false;
+        if (!br.flag(profile_present[i]) || !br.flag(level_present[i]))
+            return false;
     }
-    if (max_sub_layers_minus1 > 0 && !br.skip(2 * (8 - max_sub_layers_minus1))) {
+    if (max_sub_layers_minus1 > 0
+        && !br.skip(2 * (8 - max_sub_layers_minus1))) {
         return false;
     }
     for (uint32_t i = 0; i < max_sub_layers_minus1; ++i) {
@@ -49,15 +54,18 @@ Result<HevcSps> parse_hevc_sps(std::span<const uint8_t> nal)
     HevcSps sps;
     uint32_t vps_id = 0, max_sub_layers = 0, id = 0, chroma = 0, w = 0, h = 0;
     bool nesting = false, separate = false, window = false;
-    if (!br.bits(4, vps_id) || !br.bits(3, max_sub_layers) || !br.flag(nesting)) {
+    if (!br.bits(4, vps_id) || !br.bits(3, max_sub_layers)
+        || !br.flag(nesting)) {
         return sps_error("truncated");
     }
     if (max_sub_layers > 6) return sps_error("bad sps_max_sub_layers_minus1");
-    if (!skip_profile_tier_level(br, max_sub_layers)) return sps_error("truncated");
+    if (!skip_profile_tier_level(br, max_sub_layers))
+        return sps_error("truncated");
     if (!br.ue(id) || id > 15) return sps_error("bad sps_seq_parameter_set_id");
     if (!br.ue(chroma) || chroma > 3) return sps_error("bad chroma_format_idc");
     if (chroma == 3 && !br.flag(separate)) return sps_error("truncated");
-    if (!br.ue(w) || !br.ue(h) || !br.flag(window)) return sps_error("truncated");
+    if (!br.ue(w) || !br.ue(h) || !br.flag(window))
+        return sps_error("truncated");
     uint32_t win[4] = {0, 0, 0, 0};  // left, right, top, bottom
     if (window) {
         for (uint32_t& c : win) {
@@ -70,8 +78,8 @@ Result<HevcSps> parse_hevc_sps(std::span<const uint8_t> nal)
     const int64_t width = int64_t{w} - sub_w * (int64_t{win[0]} + win[1]);
     const int64_t height = int64_t{h} - sub_h * (int64_t{win[2]} + win[3]);
     if (width <= 0 || height <= 0 || width > 16384 || height > 16384) {
-        return Error("HEVC SPS: picture size " + std::to_string(width) + "x" +
-                     std::to_string(height) + " out of range");
+        return Error("HEVC SPS: picture size " + std::to_string(width) + "x"
+                     + std::to_string(height) + " out of range");
     }
     sps.chroma_format_idc = static_cast<int>(chroma);
     sps.width = static_cast<int>(width);
@@ -82,8 +90,8 @@ Result<HevcSps> parse_hevc_sps(std::span<const uint8_t> nal)
 Result<HevcRecord> parse_hvcc(std::span<const uint8_t> record)
 {
     if (record.size() < kRecordHeader) {
-        return Error("hvcC: truncated header (" + std::to_string(record.size()) +
-                     " bytes)");
+        return Error("hvcC: truncated header (" + std::to_string(record.size())
+                     + " bytes)");
     }
     if (record[0] != 1) {
         return Error("hvcC: configurationVersion " + std::to_string(record[0]));
@@ -92,12 +100,15 @@ Result<HevcRecord> parse_hvcc(std::span<const uint8_t> record)
     rec.profile_space = record[1] >> 6;
     rec.tier = (record[1] >> 5) & 1;
     rec.profile_idc = record[1] & 0x1f;
-    rec.compatibility = (uint32_t{record[2]} << 24) | (uint32_t{record[3]} << 16) |
-                        (uint32_t{record[4]} << 8) | record[5];
-    for (int i = 0; i < 6; ++i) rec.constraints[i] = record[6 + i];
+    rec.compatibility = (uint32_t{record[2]} << 24)
+                        | (uint32_t{record[3]} << 16)
+                        | (uint32_t{record[4]} << 8) | record[5];
+    for (int i = 0; i < 6; ++i)
+        rec.constraints[i] = record[6 + i];
     rec.level_idc = record[12];
     rec.nal_length_size = (record[21] & 3) + 1;
-    if (rec.nal_length_size == 3) return Error("hvcC: NAL length size 3 is invalid");
+    if (rec.nal_length_size == 3)
+        return Error("hvcC: NAL length size 3 is invalid");
 
     ByteReader r(record.subspan(22));
     uint8_t arrays = 0;
@@ -112,10 +123,11 @@ Result<HevcRecord> parse_hvcc(std::span<const uint8_t> record)
             uint16_t len = 0;
             std::span<const uint8_t> nal;
             if (!r.u16(len) || !r.bytes(len, nal)) {
-                return Error("hvcC: truncated NAL unit " + std::to_string(i) +
-                             " of array " + std::to_string(a));
+                return Error("hvcC: truncated NAL unit " + std::to_string(i)
+                             + " of array " + std::to_string(a));
             }
-            if ((type_byte & 0x3f) == kSpsNalType && rec.sps.empty() && len > 0) {
+            if ((type_byte & 0x3f) == kSpsNalType && rec.sps.empty()
+                && len > 0) {
                 rec.sps = nal;
             }
         }
@@ -127,7 +139,8 @@ Result<HevcRecord> parse_hvcc(std::span<const uint8_t> record)
 std::string hevc_codec_string(const HevcRecord& rec)
 {
     std::string s = "hvc1.";
-    if (rec.profile_space > 0) s += static_cast<char>('A' + rec.profile_space - 1);
+    if (rec.profile_space > 0)
+        s += static_cast<char>('A' + rec.profile_space - 1);
     s += std::to_string(rec.profile_idc);
     // The compatibility flags are written bit-reversed, in hex.
     uint32_t reversed = 0;
@@ -140,7 +153,8 @@ std::string hevc_codec_string(const HevcRecord& rec)
     s += rec.tier ? 'H' : 'L';
     s += std::to_string(rec.level_idc);
     int last = 5;
-    while (last >= 0 && rec.constraints[last] == 0) --last;
+    while (last >= 0 && rec.constraints[last] == 0)
+        --last;
     for (int i = 0; i <= last; ++i) {
         std::snprintf(buf, sizeof buf, ".%X", rec.constraints[i]);
         s += buf;

@@ -14,7 +14,7 @@ namespace fanout::media {
 
 struct HevcSps {
     int chroma_format_idc = 1;
-    int width = 0;    // after the conformance window
+    int width = 0;  // after the conformance window
     int height = 0;
 };
 
@@ -29,7 +29,7 @@ struct HevcRecord {
     uint8_t constraints[6] = {};
     int level_idc = 0;
     int nal_length_size = 4;
-    std::span<const uint8_t> sps;   // the first SPS, a view into the record
+    std::span<const uint8_t> sps;  // the first SPS, a view into the record
 };
 
 Result<HevcRecord> parse_hvcc(std::span<const uint8_t> record);

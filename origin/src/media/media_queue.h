@@ -38,7 +38,9 @@ public:
 
     explicit MediaQueue(size_t max_bytes,
                         ConfigOverflow overflow = ConfigOverflow::Refuse)
-        : max_bytes_(max_bytes), overflow_(overflow) {}
+        : max_bytes_(max_bytes), overflow_(overflow)
+    {
+    }
 
     // Queues the item, or drops it under the policy above (true), or
     // refuses a config that does not fit (false, ConfigOverflow::Refuse).

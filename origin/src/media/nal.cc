@@ -29,11 +29,12 @@ namespace {
 // Walks the length-prefixed units of `data`, calling unit(span) for each
 // (empty ones included); the first framing error ends the walk.
 template <typename Unit>
-Status walk_nal_units(std::span<const uint8_t> data, int length_size, Unit&& unit)
+Status walk_nal_units(std::span<const uint8_t> data, int length_size,
+                      Unit&& unit)
 {
     if (length_size != 1 && length_size != 2 && length_size != 4) {
-        return Error("NAL length size " + std::to_string(length_size) +
-                     " not supported");
+        return Error("NAL length size " + std::to_string(length_size)
+                     + " not supported");
     }
     ByteReader r(data);
     while (!r.empty()) {
@@ -51,13 +52,13 @@ Status walk_nal_units(std::span<const uint8_t> data, int length_size, Unit&& uni
             ok = r.u32(len);
         }
         if (!ok) {
-            return Error("truncated NAL length at byte " +
-                         std::to_string(r.position()));
+            return Error("truncated NAL length at byte "
+                         + std::to_string(r.position()));
         }
         std::span<const uint8_t> u;
         if (!r.bytes(len, u)) {
-            return Error("NAL length " + std::to_string(len) + " exceeds the " +
-                         std::to_string(r.remaining()) + " bytes left");
+            return Error("NAL length " + std::to_string(len) + " exceeds the "
+                         + std::to_string(r.remaining()) + " bytes left");
         }
         unit(u);
     }
@@ -66,29 +67,32 @@ Status walk_nal_units(std::span<const uint8_t> data, int length_size, Unit&& uni
 
 }  // namespace
 
-Result<std::vector<uint8_t>> normalize_nal_lengths(std::span<const uint8_t> data,
-                                                   int length_size)
+Result<std::vector<uint8_t>> normalize_nal_lengths(
+    std::span<const uint8_t> data, int length_size)
 {
     std::vector<uint8_t> out;
     // Shorter prefixes grow by at most 3 bytes per unit of >= 1 byte.
     out.reserve(length_size == 4 ? data.size() : data.size() * 4);
-    Status st = walk_nal_units(data, length_size, [&out](std::span<const uint8_t> unit) {
-        if (unit.empty()) return;
-        uint8_t prefix[4];
-        put_u32(prefix, static_cast<uint32_t>(unit.size()));
-        out.insert(out.end(), prefix, prefix + 4);
-        out.insert(out.end(), unit.begin(), unit.end());
-    });
+    Status st = walk_nal_units(
+        data, length_size, [&out](std::span<const uint8_t> unit) {
+            if (unit.empty()) return;
+            uint8_t prefix[4];
+            put_u32(prefix, static_cast<uint32_t>(unit.size()));
+            out.insert(out.end(), prefix, prefix + 4);
+            out.insert(out.end(), unit.begin(), unit.end());
+        });
     if (!st) return st.error();
     return out;
 }
 
-Result<bool> nal_lengths_normalized(std::span<const uint8_t> data, int length_size)
+Result<bool> nal_lengths_normalized(std::span<const uint8_t> data,
+                                    int length_size)
 {
     bool as_is = length_size == 4;
-    Status st = walk_nal_units(data, length_size, [&as_is](std::span<const uint8_t> unit) {
-        if (unit.empty()) as_is = false;
-    });
+    Status st = walk_nal_units(data, length_size,
+                               [&as_is](std::span<const uint8_t> unit) {
+                                   if (unit.empty()) as_is = false;
+                               });
     if (!st) return st.error();
     return as_is;
 }

@@ -20,7 +20,10 @@ public:
     void u32(uint32_t v) { be(v, 4); }
     void u64(uint64_t v) { be(v, 8); }
     void zeros(size_t n) { out_.append(n, '\0'); }
-    void bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+    void bytes(const void* p, size_t n)
+    {
+        out_.append(static_cast<const char*>(p), n);
+    }
     void fourcc(std::string_view cc) { out_.append(cc.data(), 4); }
 
     size_t size() const { return out_.size(); }
@@ -59,7 +62,8 @@ private:
     void be(uint64_t v, size_t n)
     {
         char b[8];
-        for (size_t i = 0; i < n; i++) b[i] = static_cast<char>(v >> (8 * (n - 1 - i)));
+        for (size_t i = 0; i < n; i++)
+            b[i] = static_cast<char>(v >> (8 * (n - 1 - i)));
         out_.append(b, n);
     }
 

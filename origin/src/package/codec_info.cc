@@ -6,8 +6,8 @@
 namespace fanout::package {
 namespace {
 
-const int kSampleRates[13] = {96000, 88200, 64000, 48000, 44100, 32000,
-                              24000, 22050, 16000, 12000, 11025, 8000, 7350};
+const int kSampleRates[13] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                              22050, 16000, 12000, 11025, 8000,  7350};
 
 // MSB-first bit reader that reports running off the end.
 class Bits {
@@ -74,7 +74,8 @@ bool read_nal_list(const std::vector<uint8_t>& b, size_t& at, int count,
 
 Result<AscInfo> parse_asc(const std::vector<uint8_t>& asc)
 {
-    if (asc.size() < 2) return Error("AudioSpecificConfig shorter than 2 bytes");
+    if (asc.size() < 2)
+        return Error("AudioSpecificConfig shorter than 2 bytes");
     Bits bits(asc);
     AscInfo info;
     info.object_type = read_object_type(bits);
@@ -93,10 +94,11 @@ Result<AscInfo> parse_asc(const std::vector<uint8_t>& asc)
         if (bits.read(1)) info.frame_length = 960;
     }
     if (bits.overrun()) return Error("AudioSpecificConfig truncated");
-    if (info.sample_rate <= 0) return Error("AudioSpecificConfig: bad sampling rate");
+    if (info.sample_rate <= 0)
+        return Error("AudioSpecificConfig: bad sampling rate");
     if (info.base_object_type < 1 || info.base_object_type > 4)
-        return Error("AudioSpecificConfig: object type " +
-                     std::to_string(info.base_object_type) + " not AAC");
+        return Error("AudioSpecificConfig: object type "
+                     + std::to_string(info.base_object_type) + " not AAC");
     return info;
 }
 
@@ -111,22 +113,24 @@ std::vector<uint8_t> adts_header(const AscInfo& info, size_t payload_size)
             if (kSampleRates[i] == info.sample_rate) index = i;
     }
     size_t len = payload_size + 7;
-    int profile = info.base_object_type - 1;   // 1 → AAC Main is profile 0
+    int profile = info.base_object_type - 1;  // 1 → AAC Main is profile 0
     std::vector<uint8_t> h(7);
     h[0] = 0xff;
-    h[1] = 0xf1;                               // MPEG-4, layer 0, no CRC
-    h[2] = static_cast<uint8_t>((profile & 3) << 6 | (index & 0xf) << 2 |
-                                ((info.channels >> 2) & 1));
+    h[1] = 0xf1;  // MPEG-4, layer 0, no CRC
+    h[2] = static_cast<uint8_t>((profile & 3) << 6 | (index & 0xf) << 2
+                                | ((info.channels >> 2) & 1));
     h[3] = static_cast<uint8_t>((info.channels & 3) << 6 | ((len >> 11) & 3));
     h[4] = static_cast<uint8_t>((len >> 3) & 0xff);
-    h[5] = static_cast<uint8_t>((len & 7) << 5 | 0x1f);   // buffer fullness 0x7ff
+    h[5] =
+        static_cast<uint8_t>((len & 7) << 5 | 0x1f);  // buffer fullness 0x7ff
     h[6] = 0xfc;
     return h;
 }
 
 uint32_t audio_timescale(const media::AudioConfig& config)
 {
-    if (config.sample_rate > 0) return static_cast<uint32_t>(config.sample_rate);
+    if (config.sample_rate > 0)
+        return static_cast<uint32_t>(config.sample_rate);
     auto info = parse_asc(config.asc);
     if (info.ok()) return static_cast<uint32_t>(info.value().output_rate);
     return 44100;
@@ -139,8 +143,9 @@ uint32_t audio_frame_duration(const media::AudioConfig& config)
     // One AU covers frame_length core samples; with SBR the output rate
     // (which may be the track timescale) is double the core rate.
     uint64_t ts = audio_timescale(config);
-    return static_cast<uint32_t>(info.value().frame_length * ts /
-                                 static_cast<uint64_t>(info.value().sample_rate));
+    return static_cast<uint32_t>(
+        info.value().frame_length * ts
+        / static_cast<uint64_t>(info.value().sample_rate));
 }
 
 Result<ParameterSets> parameter_sets(const media::VideoConfig& config)
@@ -151,10 +156,12 @@ Result<ParameterSets> parameter_sets(const media::VideoConfig& config)
         if (r.size() < 7 || r[0] != 1) return Error("avcC: bad header");
         out.nal_length_size = (r[4] & 3) + 1;
         size_t at = 6;
-        if (!read_nal_list(r, at, r[5] & 0x1f, out)) return Error("avcC: truncated SPS list");
+        if (!read_nal_list(r, at, r[5] & 0x1f, out))
+            return Error("avcC: truncated SPS list");
         if (at >= r.size()) return Error("avcC: no PPS count");
         int pps = r[at++];
-        if (!read_nal_list(r, at, pps, out)) return Error("avcC: truncated PPS list");
+        if (!read_nal_list(r, at, pps, out))
+            return Error("avcC: truncated PPS list");
         return out;
     }
     if (config.codec == media::Codec::HEVC) {
@@ -165,7 +172,8 @@ Result<ParameterSets> parameter_sets(const media::VideoConfig& config)
             if (at + 3 > r.size()) return Error("hvcC: truncated array");
             int count = be16(r, at + 1);
             at += 3;
-            if (!read_nal_list(r, at, count, out)) return Error("hvcC: truncated NAL list");
+            if (!read_nal_list(r, at, count, out))
+                return Error("hvcC: truncated NAL list");
         }
         return out;
     }
@@ -188,14 +196,17 @@ std::string video_codec_string(const media::VideoConfig& config)
     int space = r[1] >> 6;
     if (space) s += static_cast<char>('A' + space - 1);
     s += std::to_string(r[1] & 0x1f);
-    uint32_t compat = static_cast<uint32_t>(r[2]) << 24 | r[3] << 16 | r[4] << 8 | r[5];
+    uint32_t compat =
+        static_cast<uint32_t>(r[2]) << 24 | r[3] << 16 | r[4] << 8 | r[5];
     uint32_t reversed = 0;
     for (int i = 0; i < 32; i++)
         if (compat & (1u << i)) reversed |= 1u << (31 - i);
-    std::snprintf(buf, sizeof buf, ".%X.%c%d", reversed, (r[1] & 0x20) ? 'H' : 'L', r[12]);
+    std::snprintf(buf, sizeof buf, ".%X.%c%d", reversed,
+                  (r[1] & 0x20) ? 'H' : 'L', r[12]);
     s += buf;
     int last = 11;
-    while (last >= 6 && r[last] == 0) last--;   // trailing zero bytes omitted
+    while (last >= 6 && r[last] == 0)
+        last--;  // trailing zero bytes omitted
     for (int i = 6; i <= last; i++) {
         std::snprintf(buf, sizeof buf, ".%X", r[i]);
         s += buf;
@@ -207,7 +218,8 @@ std::string audio_codec_string(const media::AudioConfig& config)
 {
     if (!config.codec_string.empty()) return config.codec_string;
     auto info = parse_asc(config.asc);
-    return "mp4a.40." + std::to_string(info.ok() ? info.value().object_type : 2);
+    return "mp4a.40."
+           + std::to_string(info.ok() ? info.value().object_type : 2);
 }
 
 }  // namespace fanout::package

@@ -14,13 +14,13 @@
 namespace fanout::package {
 
 struct AscInfo {
-    int object_type = 0;        // 2 = AAC-LC; 5/29 = SBR/PS (HE-AAC)
-    int base_object_type = 0;   // the core codec (2 for HE-AAC)
-    int sample_rate = 0;        // core sampling rate, Hz
-    int sampling_index = 0;     // 0..12, or 15 when explicit
-    int output_rate = 0;        // with SBR: the doubled rate
-    int channels = 0;           // channelConfiguration
-    int frame_length = 1024;    // 960 with frameLengthFlag
+    int object_type = 0;  // 2 = AAC-LC; 5/29 = SBR/PS (HE-AAC)
+    int base_object_type = 0;  // the core codec (2 for HE-AAC)
+    int sample_rate = 0;  // core sampling rate, Hz
+    int sampling_index = 0;  // 0..12, or 15 when explicit
+    int output_rate = 0;  // with SBR: the doubled rate
+    int channels = 0;  // channelConfiguration
+    int frame_length = 1024;  // 960 with frameLengthFlag
 };
 
 // Parses an AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1).
@@ -34,7 +34,7 @@ uint32_t audio_timescale(const media::AudioConfig& config);
 uint32_t audio_frame_duration(const media::AudioConfig& config);
 
 struct ParameterSets {
-    int nal_length_size = 4;             // bytes per NAL length prefix
+    int nal_length_size = 4;  // bytes per NAL length prefix
     std::vector<std::vector<uint8_t>> nals;  // VPS/SPS/PPS in record order
 };
 

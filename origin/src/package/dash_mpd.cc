@@ -27,8 +27,8 @@ void timeline(std::string& out, const std::vector<DashSegment>& segs)
     int64_t expected = -1;
     while (i < segs.size()) {
         size_t j = i;
-        while (j + 1 < segs.size() && segs[j + 1].d == segs[i].d &&
-               segs[j + 1].t == segs[j].t + segs[j].d)
+        while (j + 1 < segs.size() && segs[j + 1].d == segs[i].d
+               && segs[j + 1].t == segs[j].t + segs[j].d)
             j++;
         out += "          <S";
         if (segs[i].t != expected) out += attr("t", segs[i].t);
@@ -43,30 +43,34 @@ void timeline(std::string& out, const std::vector<DashSegment>& segs)
 
 void adaptation(std::string& out, const DashAdaptation& a, int id)
 {
-    out += "    <AdaptationSet" + attr("id", id) +
-           attr("contentType", a.video ? "video" : "audio") +
-           attr("mimeType", a.video ? "video/mp4" : "audio/mp4") +
-           " segmentAlignment=\"true\" startWithSAP=\"1\">\n";
+    out += "    <AdaptationSet" + attr("id", id)
+           + attr("contentType", a.video ? "video" : "audio")
+           + attr("mimeType", a.video ? "video/mp4" : "audio/mp4")
+           + " segmentAlignment=\"true\" startWithSAP=\"1\">\n";
     out += "      <SegmentTemplate" + attr("timescale", a.timescale);
     if (a.presentation_time_offset)
         out += attr("presentationTimeOffset", a.presentation_time_offset);
-    out += attr("initialization", a.initialization) + attr("media", a.media) +
-           attr("startNumber", static_cast<int64_t>(a.start_number)) + ">\n";
+    out += attr("initialization", a.initialization) + attr("media", a.media)
+           + attr("startNumber", static_cast<int64_t>(a.start_number)) + ">\n";
     timeline(out, a.segments);
     out += "      </SegmentTemplate>\n";
-    out += "      <Representation" + attr("id", a.representation_id) + attr("codecs", a.codecs) +
-           attr("bandwidth", static_cast<int64_t>(a.bandwidth));
+    out += "      <Representation" + attr("id", a.representation_id)
+           + attr("codecs", a.codecs)
+           + attr("bandwidth", static_cast<int64_t>(a.bandwidth));
     if (a.video) {
         if (a.width > 0 && a.height > 0)
-            out += attr("width", a.width) + attr("height", a.height) + " sar=\"1:1\"";
+            out += attr("width", a.width) + attr("height", a.height)
+                   + " sar=\"1:1\"";
         if (!a.frame_rate.empty()) out += attr("frameRate", a.frame_rate);
         out += "/>\n";
     } else {
         if (a.sample_rate > 0) out += attr("audioSamplingRate", a.sample_rate);
         out += ">\n";
-        out += "        <AudioChannelConfiguration"
-               " schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\"" +
-               attr("value", a.channels) + "/>\n";
+        out +=
+            "        <AudioChannelConfiguration"
+            " schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:"
+            "2011\""
+            + attr("value", a.channels) + "/>\n";
         out += "      </Representation>\n";
     }
     out += "    </AdaptationSet>\n";
@@ -77,7 +81,8 @@ void adaptation(std::string& out, const DashAdaptation& a, int id)
 std::string xs_duration(int64_t ms)
 {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "PT%lld.%03lldS", static_cast<long long>(ms / 1000),
+    std::snprintf(buf, sizeof buf, "PT%lld.%03lldS",
+                  static_cast<long long>(ms / 1000),
                   static_cast<long long>(ms % 1000));
     return buf;
 }
@@ -87,24 +92,30 @@ std::string render_dash_mpd(const DashMpd& m)
     std::string out;
     out.reserve(2048);
     out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out += "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\""
-           " profiles=\"urn:mpeg:dash:profile:isoff-live:2011,"
-           "urn:mpeg:dash:profile:cmaf:2019\"";
+    out +=
+        "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\""
+        " profiles=\"urn:mpeg:dash:profile:isoff-live:2011,"
+        "urn:mpeg:dash:profile:cmaf:2019\"";
     if (m.dynamic) {
-        out += " type=\"dynamic\"" +
-               attr("availabilityStartTime", iso8601_ms(m.availability_start_ms)) +
-               attr("publishTime", iso8601_ms(m.publish_ms)) +
-               attr("minimumUpdatePeriod", xs_duration(m.min_update_period_ms)) +
-               attr("timeShiftBufferDepth", xs_duration(m.time_shift_buffer_ms)) +
-               attr("suggestedPresentationDelay", xs_duration(m.suggested_delay_ms));
+        out +=
+            " type=\"dynamic\""
+            + attr("availabilityStartTime", iso8601_ms(m.availability_start_ms))
+            + attr("publishTime", iso8601_ms(m.publish_ms))
+            + attr("minimumUpdatePeriod", xs_duration(m.min_update_period_ms))
+            + attr("timeShiftBufferDepth", xs_duration(m.time_shift_buffer_ms))
+            + attr("suggestedPresentationDelay",
+                   xs_duration(m.suggested_delay_ms));
     } else {
-        out += " type=\"static\"" + attr("mediaPresentationDuration", xs_duration(m.duration_ms));
+        out += " type=\"static\""
+               + attr("mediaPresentationDuration", xs_duration(m.duration_ms));
     }
     out += attr("minBufferTime", xs_duration(m.min_buffer_ms)) + ">\n";
     for (const DashPeriod& p : m.periods) {
-        out += "  <Period" + attr("id", p.id) + attr("start", xs_duration(p.start_ms)) + ">\n";
+        out += "  <Period" + attr("id", p.id)
+               + attr("start", xs_duration(p.start_ms)) + ">\n";
         int id = 0;
-        for (const DashAdaptation& a : p.sets) adaptation(out, a, id++);
+        for (const DashAdaptation& a : p.sets)
+            adaptation(out, a, id++);
         out += "  </Period>\n";
     }
     out += "</MPD>\n";

@@ -9,41 +9,41 @@
 namespace fanout::package {
 
 struct DashSegment {
-    int64_t t = 0;   // start, AdaptationSet timescale
-    int64_t d = 0;   // duration
+    int64_t t = 0;  // start, AdaptationSet timescale
+    int64_t d = 0;  // duration
 };
 
 struct DashAdaptation {
     bool video = true;
     std::string representation_id;
     std::string codecs;
-    int width = 0, height = 0;       // 0: unknown, omitted
-    std::string frame_rate;          // "25", "30000/1001"; "" omitted
+    int width = 0, height = 0;  // 0: unknown, omitted
+    std::string frame_rate;  // "25", "30000/1001"; "" omitted
     int sample_rate = 0, channels = 0;
-    uint64_t bandwidth = 0;          // bits/s
+    uint64_t bandwidth = 0;  // bits/s
     uint32_t timescale = 0;
     int64_t presentation_time_offset = 0;
-    std::string initialization;      // relative to the MPD
-    std::string media;               // with $Number$
+    std::string initialization;  // relative to the MPD
+    std::string media;  // with $Number$
     uint64_t start_number = 0;
-    std::vector<DashSegment> segments;   // consecutive numbers from start_number
+    std::vector<DashSegment> segments;  // consecutive numbers from start_number
 };
 
 struct DashPeriod {
     std::string id;
-    int64_t start_ms = 0;            // from availabilityStartTime (dynamic)
+    int64_t start_ms = 0;  // from availabilityStartTime (dynamic)
     std::vector<DashAdaptation> sets;
 };
 
 struct DashMpd {
-    bool dynamic = true;             // false: ended, type="static"
-    int64_t availability_start_ms = 0;   // Unix ms
+    bool dynamic = true;  // false: ended, type="static"
+    int64_t availability_start_ms = 0;  // Unix ms
     int64_t publish_ms = 0;
     int min_update_period_ms = 2000;
     int time_shift_buffer_ms = 10000;
     int suggested_delay_ms = 6000;
     int min_buffer_ms = 2000;
-    int64_t duration_ms = 0;         // static: mediaPresentationDuration
+    int64_t duration_ms = 0;  // static: mediaPresentationDuration
     std::vector<DashPeriod> periods;
 };
 

@@ -14,8 +14,10 @@ constexpr uint32_t kNonSyncFlags = 0x01010000;
 
 void matrix(ByteWriter& w)
 {
-    const uint32_t m[9] = {0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000};
-    for (uint32_t v : m) w.u32(v);
+    const uint32_t m[9] = {0x00010000, 0, 0, 0,         0x00010000,
+                           0,          0, 0, 0x40000000};
+    for (uint32_t v : m)
+        w.u32(v);
 }
 
 void ftyp(ByteWriter& w)
@@ -23,37 +25,38 @@ void ftyp(ByteWriter& w)
     size_t b = w.begin("ftyp");
     w.fourcc("iso6");
     w.u32(0);
-    for (const char* cc : {"iso6", "cmfc", "mp41", "dash"}) w.fourcc(cc);
+    for (const char* cc : {"iso6", "cmfc", "mp41", "dash"})
+        w.fourcc(cc);
     w.end(b);
 }
 
 void mvhd(ByteWriter& w, uint32_t next_track_id)
 {
     size_t b = w.begin_full("mvhd", 0, 0);
-    w.u32(0);             // creation_time
-    w.u32(0);             // modification_time
-    w.u32(1000);          // timescale
-    w.u32(0);             // duration: fragmented, unknown
-    w.u32(0x00010000);    // rate 1.0
-    w.u16(0x0100);        // volume 1.0
+    w.u32(0);  // creation_time
+    w.u32(0);  // modification_time
+    w.u32(1000);  // timescale
+    w.u32(0);  // duration: fragmented, unknown
+    w.u32(0x00010000);  // rate 1.0
+    w.u16(0x0100);  // volume 1.0
     w.zeros(10);
     matrix(w);
-    w.zeros(24);          // pre_defined
+    w.zeros(24);  // pre_defined
     w.u32(next_track_id);
     w.end(b);
 }
 
 void tkhd(ByteWriter& w, uint32_t id, bool video, int width, int height)
 {
-    size_t b = w.begin_full("tkhd", 0, 0x000003);   // enabled, in movie
+    size_t b = w.begin_full("tkhd", 0, 0x000003);  // enabled, in movie
     w.u32(0);
     w.u32(0);
     w.u32(id);
-    w.u32(0);             // reserved
-    w.u32(0);             // duration
+    w.u32(0);  // reserved
+    w.u32(0);  // duration
     w.zeros(8);
-    w.u16(0);             // layer
-    w.u16(0);             // alternate_group
+    w.u16(0);  // layer
+    w.u16(0);  // alternate_group
     w.u16(video ? 0 : 0x0100);
     w.u16(0);
     matrix(w);
@@ -69,7 +72,7 @@ void mdhd(ByteWriter& w, uint32_t timescale)
     w.u32(0);
     w.u32(timescale);
     w.u32(0);
-    w.u16(0x55c4);        // language "und"
+    w.u16(0x55c4);  // language "und"
     w.u16(0);
     w.end(b);
 }
@@ -90,7 +93,7 @@ void dinf(ByteWriter& w)
     size_t b = w.begin("dinf");
     size_t dref = w.begin_full("dref", 0, 0);
     w.u32(1);
-    size_t url = w.begin_full("url ", 0, 1);   // media in the same file
+    size_t url = w.begin_full("url ", 0, 1);  // media in the same file
     w.end(url);
     w.end(dref);
     w.end(b);
@@ -101,17 +104,17 @@ void visual_entry(ByteWriter& w, const media::VideoConfig& v)
     bool hevc = v.codec == media::Codec::HEVC;
     size_t b = w.begin(hevc ? "hvc1" : "avc1");
     w.zeros(6);
-    w.u16(1);             // data_reference_index
-    w.zeros(16);          // pre_defined, reserved
+    w.u16(1);  // data_reference_index
+    w.zeros(16);  // pre_defined, reserved
     w.u16(static_cast<uint32_t>(v.width));
     w.u16(static_cast<uint32_t>(v.height));
-    w.u32(0x00480000);    // 72 dpi
+    w.u32(0x00480000);  // 72 dpi
     w.u32(0x00480000);
     w.u32(0);
-    w.u16(1);             // frame_count
-    w.zeros(32);          // compressorname
-    w.u16(0x0018);        // depth
-    w.u16(0xffff);        // pre_defined = -1
+    w.u16(1);  // frame_count
+    w.zeros(32);  // compressorname
+    w.u16(0x0018);  // depth
+    w.u16(0xffff);  // pre_defined = -1
     size_t rec = w.begin(hevc ? "hvcC" : "avcC");
     w.bytes(v.record.data(), v.record.size());
     w.end(rec);
@@ -135,32 +138,33 @@ void audio_entry(ByteWriter& w, const media::AudioConfig& a)
     int channels = a.channels;
     if (channels <= 0) {
         auto info = parse_asc(a.asc);
-        channels = info.ok() && info.value().channels > 0 ? info.value().channels : 2;
+        channels =
+            info.ok() && info.value().channels > 0 ? info.value().channels : 2;
     }
     size_t b = w.begin("mp4a");
     w.zeros(6);
     w.u16(1);
     w.zeros(8);
     w.u16(static_cast<uint32_t>(channels));
-    w.u16(16);            // samplesize
-    w.u32(0);             // pre_defined, reserved
+    w.u16(16);  // samplesize
+    w.u32(0);  // pre_defined, reserved
     w.u32(rate < 65536 ? rate << 16 : 0);
     size_t esds = w.begin_full("esds", 0, 0);
     size_t dsi_len = a.asc.size();
     size_t dcd_len = 13 + 5 + dsi_len;
     size_t es_len = 3 + 5 + dcd_len + 5 + 1;
-    descriptor(w, 0x03, es_len);          // ES_Descriptor
-    w.u16(0);                             // ES_ID
-    w.u8(0);                              // flags
-    descriptor(w, 0x04, dcd_len);         // DecoderConfigDescriptor
-    w.u8(0x40);                           // MPEG-4 Audio
-    w.u8(0x15);                           // audio stream, reserved bit
-    w.u24(0);                             // bufferSizeDB
-    w.u32(0);                             // maxBitrate
-    w.u32(0);                             // avgBitrate
-    descriptor(w, 0x05, dsi_len);         // DecoderSpecificInfo = ASC
+    descriptor(w, 0x03, es_len);  // ES_Descriptor
+    w.u16(0);  // ES_ID
+    w.u8(0);  // flags
+    descriptor(w, 0x04, dcd_len);  // DecoderConfigDescriptor
+    w.u8(0x40);  // MPEG-4 Audio
+    w.u8(0x15);  // audio stream, reserved bit
+    w.u24(0);  // bufferSizeDB
+    w.u32(0);  // maxBitrate
+    w.u32(0);  // avgBitrate
+    descriptor(w, 0x05, dsi_len);  // DecoderSpecificInfo = ASC
     w.bytes(a.asc.data(), dsi_len);
-    descriptor(w, 0x06, 1);               // SLConfigDescriptor
+    descriptor(w, 0x06, 1);  // SLConfigDescriptor
     w.u8(0x02);
     w.end(esds);
     w.end(b);
@@ -169,8 +173,8 @@ void audio_entry(ByteWriter& w, const media::AudioConfig& a)
 void empty_table(ByteWriter& w, const char* type, bool stsz)
 {
     size_t b = w.begin_full(type, 0, 0);
-    if (stsz) w.u32(0);   // sample_size
-    w.u32(0);             // entry/sample count
+    if (stsz) w.u32(0);  // sample_size
+    w.u32(0);  // entry/sample count
     w.end(b);
 }
 
@@ -185,11 +189,11 @@ void trak(ByteWriter& w, const TrackConfig& t, bool video)
     size_t minf = w.begin("minf");
     if (video) {
         size_t vmhd = w.begin_full("vmhd", 0, 1);
-        w.zeros(8);       // graphicsmode, opcolor
+        w.zeros(8);  // graphicsmode, opcolor
         w.end(vmhd);
     } else {
         size_t smhd = w.begin_full("smhd", 0, 0);
-        w.zeros(4);       // balance, reserved
+        w.zeros(4);  // balance, reserved
         w.end(smhd);
     }
     dinf(w);
@@ -215,7 +219,7 @@ void trex(ByteWriter& w, uint32_t id)
 {
     size_t b = w.begin_full("trex", 0, 0);
     w.u32(id);
-    w.u32(1);             // sample description index
+    w.u32(1);  // sample description index
     w.u32(0);
     w.u32(0);
     w.u32(0);
@@ -226,14 +230,15 @@ void trex(ByteWriter& w, uint32_t id)
 size_t traf(ByteWriter& w, uint32_t id, const TrackRun& run)
 {
     size_t b = w.begin("traf");
-    size_t tfhd = w.begin_full("tfhd", 0, 0x020000);   // default-base-is-moof
+    size_t tfhd = w.begin_full("tfhd", 0, 0x020000);  // default-base-is-moof
     w.u32(id);
     w.end(tfhd);
     size_t tfdt = w.begin_full("tfdt", 1, 0);
     w.u64(static_cast<uint64_t>(run.base_dts()));
     w.end(tfdt);
     // data-offset, duration, size, flags, composition offset present.
-    size_t trun = w.begin_full("trun", 1, 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800);
+    size_t trun = w.begin_full(
+        "trun", 1, 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800);
     w.u32(static_cast<uint32_t>(run.samples.size()));
     size_t offset_at = w.size();
     w.u32(0);
@@ -276,7 +281,8 @@ ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
     if (audio && audio->empty()) audio = nullptr;
     const size_t video_bytes = video ? video->payload_size() : 0;
     const size_t audio_bytes = audio ? audio->payload_size() : 0;
-    const size_t samples = (video ? video->samples.size() : 0) + (audio ? audio->samples.size() : 0);
+    const size_t samples = (video ? video->samples.size() : 0)
+                           + (audio ? audio->samples.size() : 0);
     std::string head;
     head.reserve(256 + 16 * samples);
     ByteWriter w(head);
@@ -284,7 +290,8 @@ ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
     size_t styp = w.begin("styp");
     w.fourcc("msdh");
     w.u32(0);
-    for (const char* cc : {"msdh", "msix", "cmfs"}) w.fourcc(cc);
+    for (const char* cc : {"msdh", "msix", "cmfs"})
+        w.fourcc(cc);
     w.end(styp);
 
     size_t moof = w.begin("moof");
@@ -300,7 +307,8 @@ ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
     size_t data_start = w.size() - moof + mdat_header;
     if (video) w.patch_u32(video_offset_at, static_cast<uint32_t>(data_start));
     if (audio)
-        w.patch_u32(audio_offset_at, static_cast<uint32_t>(data_start + video_bytes));
+        w.patch_u32(audio_offset_at,
+                    static_cast<uint32_t>(data_start + video_bytes));
     w.u32(static_cast<uint32_t>(mdat_header + video_bytes + audio_bytes));
     w.fourcc("mdat");
 
@@ -309,7 +317,8 @@ ByteChain media_segment(uint32_t sequence_number, const TrackRun* video,
     out.append(SharedBytes(std::move(head)));
     for (const TrackRun* run : {video, audio}) {
         if (!run) continue;
-        for (const Sample& s : run->samples) out.append(s.data);
+        for (const Sample& s : run->samples)
+            out.append(s.data);
     }
     return out;
 }

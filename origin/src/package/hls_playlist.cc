@@ -26,15 +26,17 @@ std::string iso8601_ms(int64_t unix_ms)
     struct tm tm {};
     gmtime_r(&secs, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec, ms);
     return buf;
 }
 
 std::string render_hls_playlist(const HlsPlaylist& p)
 {
     int target = p.target_duration_s;
-    for (const HlsSegment& s : p.segments) target = std::max(target, ceil_extinf(s.duration_s));
+    for (const HlsSegment& s : p.segments)
+        target = std::max(target, ceil_extinf(s.duration_s));
     target = std::max(target, 1);
 
     std::string out;
@@ -49,8 +51,9 @@ std::string render_hls_playlist(const HlsPlaylist& p)
                   static_cast<unsigned long long>(p.media_sequence));
     out += buf;
     if (p.discontinuity_sequence) {
-        std::snprintf(buf, sizeof buf, "#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n",
-                      static_cast<unsigned long long>(p.discontinuity_sequence));
+        std::snprintf(
+            buf, sizeof buf, "#EXT-X-DISCONTINUITY-SEQUENCE:%llu\n",
+            static_cast<unsigned long long>(p.discontinuity_sequence));
         out += buf;
     }
     out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
@@ -66,7 +69,8 @@ std::string render_hls_playlist(const HlsPlaylist& p)
             current_map = s.map_uri;
         }
         if (s.program_date_time_ms)
-            out += "#EXT-X-PROGRAM-DATE-TIME:" + iso8601_ms(*s.program_date_time_ms) + "\n";
+            out += "#EXT-X-PROGRAM-DATE-TIME:"
+                   + iso8601_ms(*s.program_date_time_ms) + "\n";
         std::snprintf(buf, sizeof buf, "#EXTINF:%.3f,\n", s.duration_s);
         out += buf;
         out += s.uri;

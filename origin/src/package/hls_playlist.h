@@ -9,20 +9,20 @@
 namespace fanout::package {
 
 struct HlsSegment {
-    std::string uri;               // relative to the playlist
+    std::string uri;  // relative to the playlist
     double duration_s = 0;
-    bool discontinuity = false;    // EXT-X-DISCONTINUITY before it
-    std::string map_uri;           // fMP4: its init segment; "" for TS
-    std::optional<int64_t> program_date_time_ms;   // wall clock, Unix ms
+    bool discontinuity = false;  // EXT-X-DISCONTINUITY before it
+    std::string map_uri;  // fMP4: its init segment; "" for TS
+    std::optional<int64_t> program_date_time_ms;  // wall clock, Unix ms
 };
 
 struct HlsPlaylist {
-    int version = 7;               // 7 with EXT-X-MAP, 3 for TS
-    int target_duration_s = 0;     // 0: ceil of the longest segment
-    uint64_t media_sequence = 0;   // number of the first listed segment
+    int version = 7;  // 7 with EXT-X-MAP, 3 for TS
+    int target_duration_s = 0;  // 0: ceil of the longest segment
+    uint64_t media_sequence = 0;  // number of the first listed segment
     uint64_t discontinuity_sequence = 0;
     std::vector<HlsSegment> segments;
-    bool ended = false;            // EXT-X-ENDLIST
+    bool ended = false;  // EXT-X-ENDLIST
 };
 
 // EXTINF as printed (3 decimals) rounded up: what TARGETDURATION bounds.

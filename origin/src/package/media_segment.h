@@ -25,11 +25,11 @@ struct TrackConfig {
 };
 
 struct Sample {
-    int64_t dts = 0;          // track timescale
+    int64_t dts = 0;  // track timescale
     uint32_t duration = 0;
-    int32_t cto = 0;          // pts - dts
-    bool sync = false;        // random access point
-    SharedBytes data;         // the frame's payload, shared with it
+    int32_t cto = 0;  // pts - dts
+    bool sync = false;  // random access point
+    SharedBytes data;  // the frame's payload, shared with it
 
     uint32_t size() const { return static_cast<uint32_t>(data.size()); }
 };
@@ -43,20 +43,25 @@ struct TrackRun {
     size_t payload_size() const
     {
         size_t n = 0;
-        for (const Sample& s : samples) n += s.data.size();
+        for (const Sample& s : samples)
+            n += s.data.size();
         return n;
     }
-    int64_t base_dts() const { return samples.empty() ? 0 : samples.front().dts; }
+    int64_t base_dts() const
+    {
+        return samples.empty() ? 0 : samples.front().dts;
+    }
     int64_t end_dts() const
     {
-        return samples.empty() ? 0 : samples.back().dts + samples.back().duration;
+        return samples.empty() ? 0
+                               : samples.back().dts + samples.back().duration;
     }
     int64_t duration() const { return end_dts() - base_dts(); }
 };
 
 struct Segment {
     uint64_t number = 0;
-    bool discontinuity = false;   // timeline or config break before it
+    bool discontinuity = false;  // timeline or config break before it
     std::shared_ptr<const TrackConfig> tracks;
     TrackRun video;
     TrackRun audio;
@@ -65,12 +70,15 @@ struct Segment {
     // the stream has video (unless this segment has none: a video stall).
     const TrackRun& primary() const
     {
-        return tracks && tracks->video && (!video.empty() || audio.empty()) ? video : audio;
+        return tracks && tracks->video && (!video.empty() || audio.empty())
+                   ? video
+                   : audio;
     }
     double duration_s() const
     {
         const TrackRun& p = primary();
-        return p.timescale ? static_cast<double>(p.duration()) / p.timescale : 0;
+        return p.timescale ? static_cast<double>(p.duration()) / p.timescale
+                           : 0;
     }
     // Output-timeline start in milliseconds.
     int64_t start_ms() const

@@ -28,7 +28,8 @@ int64_t ms(std::chrono::steady_clock::time_point t)
 
 bool ends_with(std::string_view s, std::string_view suffix)
 {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+    return s.size() >= suffix.size()
+           && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 std::string content_type_of(std::string_view name)
@@ -43,12 +44,12 @@ std::string content_type_of(std::string_view name)
 struct Session {
     std::string id;
     std::unordered_map<std::string, Resource> files;
-    Body playlist;   // null until the first segment: 404, not an empty list
+    Body playlist;  // null until the first segment: 404, not an empty list
     Body mpd;
     size_t bytes = 0;
     bool ended = false;
-    int64_t ended_at_ms = 0;   // steady clock
-    std::atomic<bool> replaced{false};   // a newer session took the name
+    int64_t ended_at_ms = 0;  // steady clock
+    std::atomic<bool> replaced{false};  // a newer session took the name
 };
 
 struct RenditionKey {
@@ -62,8 +63,9 @@ struct Shared {
     Shared(const PackagerConfig& c, Metrics* m, const Clock& clk)
         : config(c), metrics(m), clock(clk)
     {
-        int age = c.hls_time_ms / 2000;   // at most half a segment
-        playlist_cache = age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
+        int age = c.hls_time_ms / 2000;  // at most half a segment
+        playlist_cache =
+            age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
     }
 
     PackagerConfig config;
@@ -102,8 +104,8 @@ struct Shared {
 class PackagingSink : public media::StreamSink {
 public:
     // name: what the rendition is served under (segment_store.h).
-    PackagingSink(std::shared_ptr<Shared> shared, std::shared_ptr<Session> session,
-                  const std::string& name)
+    PackagingSink(std::shared_ptr<Shared> shared,
+                  std::shared_ptr<Session> session, const std::string& name)
         : shared_(std::move(shared)),
           session_(std::move(session)),
           packager_(shared_->config, name, session_->id),
@@ -112,16 +114,18 @@ public:
     }
     ~PackagingSink() override
     {
-        if (!ended_) on_end();   // the publisher vanished without on_end
+        if (!ended_) on_end();  // the publisher vanished without on_end
     }
 
     void on_video_config(const media::VideoConfig& c) override
     {
-        if (!replaced()) publish(packager_.on_video_config(c, clock_.wall_ms()));
+        if (!replaced())
+            publish(packager_.on_video_config(c, clock_.wall_ms()));
     }
     void on_audio_config(const media::AudioConfig& c) override
     {
-        if (!replaced()) publish(packager_.on_audio_config(c, clock_.wall_ms()));
+        if (!replaced())
+            publish(packager_.on_audio_config(c, clock_.wall_ms()));
     }
     // A frame may close a segment: time how long until it is listed, from
     // when the frame's bytes reached the host (merged reads leave them in
@@ -136,7 +140,8 @@ public:
         publish(up);
         if (up.segments > 0 && shared_->metrics) {
             shared_->metrics->segment_publish_ms.observe(
-                std::chrono::duration<double, std::milli>(clock_.now() - t0).count());
+                std::chrono::duration<double, std::milli>(clock_.now() - t0)
+                    .count());
         }
     }
     void on_end() override
@@ -152,11 +157,15 @@ public:
 
 private:
     // A replaced session's output is unreachable; skip the work.
-    bool replaced() const { return session_->replaced.load(std::memory_order_relaxed); }
+    bool replaced() const
+    {
+        return session_->replaced.load(std::memory_order_relaxed);
+    }
 
     void publish(const PackagerUpdate& up)
     {
-        if (up.added.empty() && up.removed.empty() && !up.playlist && !up.mpd) return;
+        if (up.added.empty() && up.removed.empty() && !up.playlist && !up.mpd)
+            return;
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
         // Live streams keep dropping the ended ones whose linger is over,
@@ -200,31 +209,36 @@ private:
 
 class MemorySegmentStore : public SegmentStore {
 public:
-    MemorySegmentStore(const PackagerConfig& config, Metrics* metrics, const Clock& clock)
+    MemorySegmentStore(const PackagerConfig& config, Metrics* metrics,
+                       const Clock& clock)
         : shared_(std::make_shared<Shared>(config, metrics, clock))
     {
     }
 
     using SegmentStore::open;
-    std::shared_ptr<media::StreamSink> open(const StreamKey& key, std::string_view rendition,
-                                            const std::string& session_id) override
+    std::shared_ptr<media::StreamSink> open(
+        const StreamKey& key, std::string_view rendition,
+        const std::string& session_id) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;
         {
             std::lock_guard<std::mutex> lock(shared_->mu);
             shared_->prune(shared_->now_ms(), true);
-            auto& slot = shared_->streams[RenditionKey{key, std::string(rendition)}];
+            auto& slot =
+                shared_->streams[RenditionKey{key, std::string(rendition)}];
             if (slot) slot->replaced = true;
             slot = session;
         }
         std::string name = rendition == kSourceRendition
                                ? key.id
                                : key.id + "_" + std::string(rendition);
-        return std::make_shared<PackagingSink>(shared_, std::move(session), name);
+        return std::make_shared<PackagingSink>(shared_, std::move(session),
+                                               name);
     }
 
-    std::optional<Resource> find(std::string_view app, std::string_view rest) const override
+    std::optional<Resource> find(std::string_view app,
+                                 std::string_view rest) const override
     {
         std::string_view stream, file;
         bool playlist = false;
@@ -236,7 +250,8 @@ public:
         } else {
             stream = rest.substr(0, slash);
             file = rest.substr(slash + 1);
-            if (file.empty() || file.find('/') != std::string_view::npos) return std::nullopt;
+            if (file.empty() || file.find('/') != std::string_view::npos)
+                return std::nullopt;
         }
         if (stream.empty()) return std::nullopt;
 
@@ -244,16 +259,20 @@ public:
         std::lock_guard<std::mutex> lock(shared_->mu);
         shared_->prune(now, false);
         const Session* found = lookup(app, stream);
-        if (found == nullptr || shared_->expired(*found, now)) return std::nullopt;
+        if (found == nullptr || shared_->expired(*found, now))
+            return std::nullopt;
         const Session& s = *found;
         if (playlist) {
             if (!s.playlist) return std::nullopt;
-            return Resource{s.playlist, "application/vnd.apple.mpegurl", shared_->playlist_cache};
+            return Resource{s.playlist, "application/vnd.apple.mpegurl",
+                            shared_->playlist_cache};
         }
-        if (file.size() == stream.size() + 4 && file.substr(0, stream.size()) == stream &&
-            ends_with(file, ".mpd")) {
+        if (file.size() == stream.size() + 4
+            && file.substr(0, stream.size()) == stream
+            && ends_with(file, ".mpd")) {
             if (!s.mpd) return std::nullopt;
-            return Resource{s.mpd, "application/dash+xml", shared_->playlist_cache};
+            return Resource{s.mpd, "application/dash+xml",
+                            shared_->playlist_cache};
         }
         auto f = s.files.find(std::string(file));
         if (f == s.files.end()) return std::nullopt;
@@ -266,7 +285,8 @@ public:
         std::lock_guard<std::mutex> lock(shared_->mu);
         shared_->prune(shared_->now_ms(), true);
         for (const auto& [key, s] : shared_->streams) {
-            if (!s->ended && key.rendition == kSourceRendition) st.live_streams++;
+            if (!s->ended && key.rendition == kSourceRendition)
+                st.live_streams++;
             st.bytes += s->bytes;
         }
         st.segments_total = shared_->segments_total.load();
@@ -279,13 +299,15 @@ private:
     const Session* lookup(std::string_view app, std::string_view name) const
     {
         const auto& streams = shared_->streams;
-        auto it = streams.find(RenditionKey{{std::string(app), std::string(name)},
-                                            std::string(kSourceRendition)});
+        auto it =
+            streams.find(RenditionKey{{std::string(app), std::string(name)},
+                                      std::string(kSourceRendition)});
         if (it != streams.end()) return it->second.get();
         size_t cut = name.rfind('_');
         if (cut == std::string_view::npos) return nullptr;
-        it = streams.find(RenditionKey{{std::string(app), std::string(name.substr(0, cut))},
-                                       std::string(name.substr(cut + 1))});
+        it = streams.find(
+            RenditionKey{{std::string(app), std::string(name.substr(0, cut))},
+                         std::string(name.substr(cut + 1))});
         return it == streams.end() ? nullptr : it->second.get();
     }
 
@@ -296,10 +318,12 @@ private:
 
 bool valid_rendition(std::string_view rendition)
 {
-    return valid_stream_id(rendition) && rendition.find('_') == std::string_view::npos;
+    return valid_stream_id(rendition)
+           && rendition.find('_') == std::string_view::npos;
 }
 
-std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config, Metrics* metrics,
+std::unique_ptr<SegmentStore> make_segment_store(const PackagerConfig& config,
+                                                 Metrics* metrics,
                                                  const Clock& clock)
 {
     return std::make_unique<MemorySegmentStore>(config, metrics, clock);

@@ -43,9 +43,9 @@
 namespace fanout::package {
 
 struct PackagerConfig {
-    int hls_time_ms = 2000;        // target segment duration (hlsTime)
-    int hls_list_size = 5;         // segments listed (hlsListSize)
-    bool hls_ts = false;           // HLS uses MPEG-TS segments, not fMP4
+    int hls_time_ms = 2000;  // target segment duration (hlsTime)
+    int hls_list_size = 5;  // segments listed (hlsListSize)
+    bool hls_ts = false;  // HLS uses MPEG-TS segments, not fMP4
     // Segments kept beyond the window, for players a little behind.
     int extra_segments = 3;
     // Ended streams stay servable this long (players reach ENDLIST).
@@ -63,9 +63,9 @@ struct Resource {
 
 struct StoreStats {
     size_t live_streams = 0;
-    uint64_t segments_total = 0;   // produced since start
-    size_t bytes = 0;              // of the files served now (a frame shared
-                                   // by two files counts twice)
+    uint64_t segments_total = 0;  // produced since start
+    size_t bytes = 0;  // of the files served now (a frame shared
+        // by two files counts twice)
 };
 
 // The publisher's own media, packaged as it comes.

@@ -19,18 +19,21 @@ int64_t ms_to_ts(int64_t ms, uint32_t timescale)
 
 }  // namespace
 
-std::optional<Segment> Segmenter::set_video_config(const media::VideoConfig& config)
+std::optional<Segment> Segmenter::set_video_config(
+    const media::VideoConfig& config)
 {
-    if (video_ && video_->codec == config.codec && video_->record == config.record)
-        return std::nullopt;   // the same sequence header sent again
+    if (video_ && video_->codec == config.codec
+        && video_->record == config.record)
+        return std::nullopt;  // the same sequence header sent again
     video_ = config;
     return restart_for_config();
 }
 
-std::optional<Segment> Segmenter::set_audio_config(const media::AudioConfig& config)
+std::optional<Segment> Segmenter::set_audio_config(
+    const media::AudioConfig& config)
 {
-    if (audio_ && audio_->codec == config.codec && audio_->asc == config.asc &&
-        audio_->sample_rate == config.sample_rate)
+    if (audio_ && audio_->codec == config.codec && audio_->asc == config.asc
+        && audio_->sample_rate == config.sample_rate)
         return std::nullopt;
     audio_ = config;
     return restart_for_config();
@@ -54,15 +57,18 @@ bool Segmenter::is_rap(const media::Frame& f) const
     return !f.video;
 }
 
-Segmenter::Jump Segmenter::classify(const Clock& c, const Clock& other, int64_t dts_ms) const
+Segmenter::Jump Segmenter::classify(const Clock& c, const Clock& other,
+                                    int64_t dts_ms) const
 {
     if (!c.has_raw) return Jump::None;
     if (dts_ms < c.last_raw_ms) return Jump::Backward;
     if (dts_ms <= c.last_raw_ms + opt_.max_forward_jump_ms) return Jump::None;
     // Far ahead of this track's past, but is it ahead of the stream?  A
     // track that stalled while the other went on is not a jump.
-    int64_t stream_ms = std::max(c.last_out_ms, other.has_raw ? other.last_out_ms : c.last_out_ms);
-    if (dts_ms + c.offset_ms > stream_ms + opt_.max_forward_jump_ms) return Jump::Forward;
+    int64_t stream_ms = std::max(
+        c.last_out_ms, other.has_raw ? other.last_out_ms : c.last_out_ms);
+    if (dts_ms + c.offset_ms > stream_ms + opt_.max_forward_jump_ms)
+        return Jump::Forward;
     return Jump::OwnOnly;
 }
 
@@ -70,7 +76,8 @@ void Segmenter::start_epoch(const media::Frame& f)
 {
     if (!tracks_ || config_changed_) {
         if (tracks_) generation_++;
-        tracks_ = std::make_shared<const TrackConfig>(TrackConfig{video_, audio_, generation_});
+        tracks_ = std::make_shared<const TrackConfig>(
+            TrackConfig{video_, audio_, generation_});
         config_changed_ = false;
         if (audio_) audio_frame_ = audio_frame_duration(*audio_);
     }
@@ -94,11 +101,12 @@ void Segmenter::open_segment(bool discontinuity)
     cur_.discontinuity = discontinuity;
     cur_.tracks = tracks_;
     cur_.video.timescale = kVideoTimescale;
-    cur_.audio.timescale = tracks_->audio ? audio_timescale(*tracks_->audio) : 0;
+    cur_.audio.timescale =
+        tracks_->audio ? audio_timescale(*tracks_->audio) : 0;
 }
 
-std::optional<Segment> Segmenter::close_segment(std::optional<int64_t> next_video,
-                                                std::optional<int64_t> next_audio)
+std::optional<Segment> Segmenter::close_segment(
+    std::optional<int64_t> next_video, std::optional<int64_t> next_audio)
 {
     auto finish_run = [](TrackRun& run, Clock& c, std::optional<int64_t> next,
                          uint32_t fallback) {
@@ -114,12 +122,14 @@ std::optional<Segment> Segmenter::close_segment(std::optional<int64_t> next_vide
     if (!next_audio) aclock_.last_duration = audio_frame_;
     finish_run(cur_.audio, aclock_, next_audio, audio_frame_);
     if (cur_.video.empty() && cur_.audio.empty()) {
-        next_number_--;   // nothing was cut: reuse the number
+        next_number_--;  // nothing was cut: reuse the number
         return std::nullopt;
     }
-    next_out_ms_ = std::max(next_out_ms_, cur_.start_ms() +
-                                              static_cast<int64_t>(cur_.duration_s() * 1000));
-    next_out_ms_ = std::max(next_out_ms_, track_end_ms(tracks_->video.has_value()));
+    next_out_ms_ = std::max(
+        next_out_ms_,
+        cur_.start_ms() + static_cast<int64_t>(cur_.duration_s() * 1000));
+    next_out_ms_ =
+        std::max(next_out_ms_, track_end_ms(tracks_->video.has_value()));
     return std::move(cur_);
 }
 
@@ -131,7 +141,8 @@ int64_t Segmenter::track_end_ms(bool video) const
     return (c.last_dts + c.last_duration) * 1000 / ts;
 }
 
-int64_t Segmenter::output_dts(bool video, int64_t out_ms, bool first_in_run) const
+int64_t Segmenter::output_dts(bool video, int64_t out_ms,
+                              bool first_in_run) const
 {
     const Clock& c = video ? vclock_ : aclock_;
     if (video) {
@@ -142,7 +153,7 @@ int64_t Segmenter::output_dts(bool video, int64_t out_ms, bool first_in_run) con
     if (!c.has_dts) return actual;
     int64_t expected = c.last_dts + audio_frame_;
     if (std::llabs(actual - expected) <= audio_frame_) return expected;
-    if (actual > expected) return actual;   // a real hole in the audio
+    if (actual > expected) return actual;  // a real hole in the audio
     // Timestamps run behind the sample count: re-sync by shortening the
     // previous AU, which is only possible while it is still in this run.
     return first_in_run ? expected : std::max(actual, c.last_dts + 1);
@@ -159,9 +170,10 @@ void Segmenter::append(const media::Frame& f, int64_t dts)
     }
     Sample s;
     s.dts = dts;
-    s.cto = f.video ? static_cast<int32_t>(ms_to_ts(f.cts_ms, kVideoTimescale)) : 0;
+    s.cto =
+        f.video ? static_cast<int32_t>(ms_to_ts(f.cts_ms, kVideoTimescale)) : 0;
     s.sync = f.video ? f.keyframe : true;
-    s.data = f.data;   // shared, not copied
+    s.data = f.data;  // shared, not copied
     run.samples.push_back(std::move(s));
     c.has_dts = true;
     c.last_dts = dts;
@@ -202,7 +214,7 @@ bool Segmenter::rebase_on_jump(const media::Frame& f, Clock& c, Clock& other,
 std::optional<Segment> Segmenter::push(const media::Frame& f)
 {
     if (f.video ? !video_ : !audio_) {
-        dropped_++;   // a track without config cannot be described
+        dropped_++;  // a track without config cannot be described
         return std::nullopt;
     }
     if (!running_) {
@@ -221,7 +233,7 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
 
     int64_t out_ms = f.dts_ms + c.offset_ms;
     if (!c.has_dts && out_ms < epoch_floor_ms_) {
-        dropped_++;   // audio from before the epoch's first keyframe
+        dropped_++;  // audio from before the epoch's first keyframe
         return closed;
     }
 
@@ -231,14 +243,15 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
             return closed;
         }
         video_needs_key_ = false;
-        force_cut_ = true;   // video is back: end the audio-only segment here
+        force_cut_ = true;  // video is back: end the audio-only segment here
     }
 
     const int64_t span = out_ms - cur_start_ms_;
     const bool due = span >= opt_.target_ms;
     // Video stalled: audio cuts once past the cap, then at the target.
-    const bool overdue = video_ && !f.video && !cut &&
-                         (video_needs_key_ ? due : span >= opt_.max_segment_ms);
+    const bool overdue =
+        video_ && !f.video && !cut
+        && (video_needs_key_ ? due : span >= opt_.max_segment_ms);
     if (!cut && (is_rap(f) || overdue)) {
         const TrackRun& primary = cur_.primary();
         if (!primary.empty() && (force_cut_ || due)) {
@@ -262,7 +275,8 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
     }
     bool first_in_run = (f.video ? cur_.video : cur_.audio).empty();
     append(f, output_dts(f.video, out_ms, first_in_run));
-    if (cut && f.video) cur_start_ms_ = cur_.video.base_dts() / (kVideoTimescale / 1000);
+    if (cut && f.video)
+        cur_start_ms_ = cur_.video.base_dts() / (kVideoTimescale / 1000);
     return closed;
 }
 

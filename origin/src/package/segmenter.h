@@ -63,12 +63,12 @@ public:
 private:
     struct Clock {
         bool has_raw = false;
-        int64_t last_raw_ms = 0;     // input dts
-        int64_t offset_ms = 0;       // output ms = input ms + offset
+        int64_t last_raw_ms = 0;  // input dts
+        int64_t offset_ms = 0;  // output ms = input ms + offset
         int64_t last_out_ms = 0;
-        bool pending_join = false;   // the other track already rebased
+        bool pending_join = false;  // the other track already rebased
         bool has_dts = false;
-        int64_t last_dts = 0;        // output, track timescale
+        int64_t last_dts = 0;  // output, track timescale
         uint32_t last_duration = 0;
     };
 
@@ -94,18 +94,19 @@ private:
     std::optional<media::VideoConfig> video_;
     std::optional<media::AudioConfig> audio_;
     bool config_changed_ = false;
-    std::shared_ptr<const TrackConfig> tracks_;   // the current generation
+    std::shared_ptr<const TrackConfig> tracks_;  // the current generation
     uint32_t generation_ = 0;
-    uint32_t audio_frame_ = 1024;                 // AU duration, audio timescale
+    uint32_t audio_frame_ = 1024;  // AU duration, audio timescale
 
-    bool running_ = false;           // a segment is open
+    bool running_ = false;  // a segment is open
     bool started_ = false;
     bool next_discontinuity_ = false;
-    bool force_cut_ = false;         // a jump happened mid-GOP: cut at the next RAP
-    bool video_needs_key_ = false;   // a segment was cut without video
-    int64_t next_out_ms_ = 0;        // where the next epoch starts
+    bool force_cut_ = false;  // a jump happened mid-GOP: cut at the next RAP
+    bool video_needs_key_ = false;  // a segment was cut without video
+    int64_t next_out_ms_ = 0;  // where the next epoch starts
     int64_t epoch_offset_ms_ = 0;
-    int64_t epoch_floor_ms_ = 0;     // audio before the epoch's first RAP is dropped
+    int64_t epoch_floor_ms_ =
+        0;  // audio before the epoch's first RAP is dropped
     Clock vclock_, aclock_;
     Segment cur_;
     int64_t cur_start_ms_ = 0;

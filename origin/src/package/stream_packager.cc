@@ -13,8 +13,14 @@
 namespace fanout::package {
 namespace {
 
-Body make_body(std::string s) { return std::make_shared<const ByteChain>(std::move(s)); }
-Body make_body(ByteChain c) { return std::make_shared<const ByteChain>(std::move(c)); }
+Body make_body(std::string s)
+{
+    return std::make_shared<const ByteChain>(std::move(s));
+}
+Body make_body(ByteChain c)
+{
+    return std::make_shared<const ByteChain>(std::move(c));
+}
 
 // "25" or "30000/1001" from the video sample durations; "" when they vary
 // in a way no common rate explains.
@@ -22,28 +28,37 @@ std::string frame_rate_of(const TrackRun& video)
 {
     if (video.samples.size() < 2) return "";
     uint32_t d = video.samples.front().duration;
-    bool constant = d > 0 && std::all_of(video.samples.begin(), video.samples.end(),
-                                         [d](const Sample& s) { return s.duration == d; });
+    bool constant =
+        d > 0
+        && std::all_of(video.samples.begin(), video.samples.end(),
+                       [d](const Sample& s) { return s.duration == d; });
     if (constant) {
         uint32_t g = std::gcd(kVideoTimescale, d);
         uint32_t num = kVideoTimescale / g, den = d / g;
-        return den == 1 ? std::to_string(num) : std::to_string(num) + "/" + std::to_string(den);
+        return den == 1 ? std::to_string(num)
+                        : std::to_string(num) + "/" + std::to_string(den);
     }
     // Millisecond timestamps make 29.97 alternate 33/34 ms: match the mean.
-    double fps = static_cast<double>(video.samples.size()) * kVideoTimescale / video.duration();
-    for (auto [num, den] : {std::pair{24000, 1001}, {30000, 1001}, {60000, 1001}})
+    double fps = static_cast<double>(video.samples.size()) * kVideoTimescale
+                 / video.duration();
+    for (auto [num, den] :
+         {std::pair{24000, 1001}, {30000, 1001}, {60000, 1001}})
         if (std::fabs(fps - static_cast<double>(num) / den) < 0.02)
             return std::to_string(num) + "/" + std::to_string(den);
-    if (std::fabs(fps - std::round(fps)) < 0.02) return std::to_string(std::lround(fps));
+    if (std::fabs(fps - std::round(fps)) < 0.02)
+        return std::to_string(std::lround(fps));
     return "";
 }
 
-int64_t ms_to(int64_t ms, uint32_t timescale) { return ms * timescale / 1000; }
+int64_t ms_to(int64_t ms, uint32_t timescale)
+{
+    return ms * timescale / 1000;
+}
 
 }  // namespace
 
-StreamPackager::StreamPackager(const PackagerConfig& config, std::string stream_id,
-                               std::string session_id)
+StreamPackager::StreamPackager(const PackagerConfig& config,
+                               std::string stream_id, std::string session_id)
     : config_(config),
       stream_(std::move(stream_id)),
       session_(std::move(session_id)),
@@ -54,17 +69,20 @@ StreamPackager::StreamPackager(const PackagerConfig& config, std::string stream_
     config_.extra_segments = std::max(config_.extra_segments, 0);
 }
 
-PackagerUpdate StreamPackager::on_video_config(const media::VideoConfig& config, int64_t now_ms)
+PackagerUpdate StreamPackager::on_video_config(const media::VideoConfig& config,
+                                               int64_t now_ms)
 {
     return config_closed(segmenter_.set_video_config(config), now_ms);
 }
 
-PackagerUpdate StreamPackager::on_audio_config(const media::AudioConfig& config, int64_t now_ms)
+PackagerUpdate StreamPackager::on_audio_config(const media::AudioConfig& config,
+                                               int64_t now_ms)
 {
     return config_closed(segmenter_.set_audio_config(config), now_ms);
 }
 
-PackagerUpdate StreamPackager::config_closed(std::optional<Segment> seg, int64_t now_ms)
+PackagerUpdate StreamPackager::config_closed(std::optional<Segment> seg,
+                                             int64_t now_ms)
 {
     PackagerUpdate up;
     if (seg) {
@@ -74,7 +92,8 @@ PackagerUpdate StreamPackager::config_closed(std::optional<Segment> seg, int64_t
     return up;
 }
 
-PackagerUpdate StreamPackager::on_frame(const media::Frame& frame, int64_t now_ms)
+PackagerUpdate StreamPackager::on_frame(const media::Frame& frame,
+                                        int64_t now_ms)
 {
     PackagerUpdate up;
     bool was_started = segmenter_.started();
@@ -94,7 +113,7 @@ PackagerUpdate StreamPackager::on_end(int64_t now_ms)
     if (ended_) return up;
     ended_ = true;
     if (auto seg = segmenter_.finish()) add_segment(std::move(*seg), up);
-    if (!kept_.empty()) render(now_ms, up);   // ENDLIST, static MPD
+    if (!kept_.empty()) render(now_ms, up);  // ENDLIST, static MPD
     return up;
 }
 
@@ -117,7 +136,8 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
         if (run.empty()) {
             // A hole in this track: keep its timeline contiguous anyway.
             e.t = end;
-            e.d = std::max<int64_t>(1, static_cast<int64_t>(std::llround(k.duration_s * run.timescale)));
+            e.d = std::max<int64_t>(1, static_cast<int64_t>(std::llround(
+                                           k.duration_s * run.timescale)));
         } else {
             e.t = run.base_dts();
             e.d = run.duration();
@@ -129,7 +149,8 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     k.audio = entry(seg.audio, tracks.audio.has_value(), audio_end_);
     write_segment_files(seg, k, up);
 
-    target_duration_s_ = std::max(target_duration_s_, ceil_extinf(k.duration_s));
+    target_duration_s_ =
+        std::max(target_duration_s_, ceil_extinf(k.duration_s));
     kept_.push_back(std::move(k));
     up.segments++;
     trim_window(tracks.generation, up);
@@ -143,7 +164,8 @@ void StreamPackager::open_generation(const Segment& seg, Generation& gen,
     const bool per_track = per_track_dash(tracks);
     gen.tracks = seg.tracks;
     gen.start_ms = seg.start_ms();
-    gen.suffix = tracks.generation ? "-" + std::to_string(tracks.generation) : "";
+    gen.suffix =
+        tracks.generation ? "-" + std::to_string(tracks.generation) : "";
     if (tracks.video) gen.frame_rate = frame_rate_of(seg.video);
     auto add_init = [&](const std::string& name, TrackSelect sel) {
         up.added.emplace_back(name, make_body(write_init_segment(tracks, sel)));
@@ -182,7 +204,8 @@ void StreamPackager::write_segment_files(const Segment& seg, Kept& k,
         add_file(base + "v-" + n + ".m4s", std::move(v));
         add_file(base + "a-" + n + ".m4s", std::move(a));
     }
-    if (config_.hls_ts) add_file(base + n + ".ts", make_body(write_ts_segment(seg, ts_)));
+    if (config_.hls_ts)
+        add_file(base + n + ".ts", make_body(write_ts_segment(seg, ts_)));
 }
 
 void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
@@ -195,18 +218,22 @@ void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
 
     size_t keep = listed + static_cast<size_t>(config_.extra_segments);
     while (kept_.size() > keep) {
-        for (auto& f : kept_.front().files) up.removed.push_back(f);
+        for (auto& f : kept_.front().files)
+            up.removed.push_back(f);
         kept_.pop_front();
     }
     for (auto it = generations_.begin(); it != generations_.end();) {
         uint32_t g = it->first;
-        bool used = g == current || std::any_of(kept_.begin(), kept_.end(),
-                                                [g](const Kept& x) { return x.generation == g; });
+        bool used =
+            g == current
+            || std::any_of(kept_.begin(), kept_.end(),
+                           [g](const Kept& x) { return x.generation == g; });
         if (used) {
             ++it;
             continue;
         }
-        for (auto& f : it->second.files) up.removed.push_back(f);
+        for (auto& f : it->second.files)
+            up.removed.push_back(f);
         it = generations_.erase(it);
     }
 }
@@ -219,7 +246,8 @@ void StreamPackager::render(int64_t now_ms, PackagerUpdate& up)
 
 std::string StreamPackager::render_playlist() const
 {
-    size_t listed = std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
+    size_t listed =
+        std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
     HlsPlaylist p;
     p.version = config_.hls_ts ? 3 : 7;
     p.target_duration_s = target_duration_s_;
@@ -231,19 +259,69 @@ std::string StreamPackager::render_playlist() const
         const Generation& gen = generations_.at(k.generation);
         if (p.segments.empty()) p.media_sequence = k.number;
         HlsSegment s;
-        s.uri = prefix + std::to_string(k.number) + (config_.hls_ts ? ".ts" : ".m4s");
+        s.uri = prefix + std::to_string(k.number)
+                + (config_.hls_ts ? ".ts" : ".m4s");
         s.duration_s = k.duration_s;
         s.discontinuity = k.discontinuity;
         if (!config_.hls_ts) s.map_uri = prefix + "init" + gen.suffix + ".mp4";
-        if (availability_start_ms_) s.program_date_time_ms = *availability_start_ms_ + k.start_ms;
+        if (availability_start_ms_)
+            s.program_date_time_ms = *availability_start_ms_ + k.start_ms;
         p.segments.push_back(std::move(s));
     }
     return render_hls_playlist(p);
 }
 
+DashAdaptation StreamPackager::adaptation(const Generation& gen,
+                                          uint64_t start_number, size_t i,
+                                          size_t j, int64_t period_start,
+                                          bool video) const
+{
+    const TrackConfig& tracks = *gen.tracks;
+    bool per_track = per_track_dash(tracks);
+    const std::string prefix = session_ + "-";
+    DashAdaptation a;
+    a.video = video;
+    a.representation_id = video ? "v" : "a";
+    std::string track = per_track ? a.representation_id + "-" : "";
+    a.initialization = prefix + track + "init" + gen.suffix + ".mp4";
+    a.media = prefix + track + "$Number$.m4s";
+    a.start_number = start_number;
+    if (video) {
+        a.codecs = video_codec_string(*tracks.video);
+        a.width = tracks.video->width;
+        a.height = tracks.video->height;
+        a.frame_rate = gen.frame_rate;
+        a.timescale = kVideoTimescale;
+    } else {
+        a.codecs = audio_codec_string(*tracks.audio);
+        a.timescale = audio_timescale(*tracks.audio);
+        a.sample_rate = static_cast<int>(a.timescale);
+        a.channels = tracks.audio->channels;
+        if (a.channels <= 0) {
+            auto info = parse_asc(tracks.audio->asc);
+            a.channels = info.ok() ? info.value().channels : 2;
+        }
+    }
+    a.presentation_time_offset = ms_to(period_start, a.timescale);
+    uint64_t bytes = 0;
+    int64_t ticks = 0;
+    for (size_t x = i; x < j; x++) {
+        const TrackEntry& e = video ? kept_[x].video : kept_[x].audio;
+        a.segments.push_back({e.t, e.d});
+        bytes += e.bytes;
+        ticks += e.d;
+    }
+    a.bandwidth = ticks > 0
+                      ? static_cast<uint64_t>(bytes * 8.0 * a.timescale / ticks)
+                      : 0;
+    a.bandwidth = std::max<uint64_t>(a.bandwidth, 1);
+    return a;
+}
+
 std::string StreamPackager::render_mpd(int64_t now_ms) const
 {
-    size_t listed = std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
+    size_t listed =
+        std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
     size_t first = kept_.size() - listed;
     DashMpd m;
     m.dynamic = !ended_;
@@ -257,13 +335,15 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
     const int64_t origin_ms = ended_ && listed ? kept_[first].start_ms : 0;
     if (listed) {
         const Kept& last = kept_.back();
-        m.duration_ms = last.start_ms + std::llround(last.duration_s * 1000) - origin_ms;
+        m.duration_ms =
+            last.start_ms + std::llround(last.duration_s * 1000) - origin_ms;
     }
 
     for (size_t i = first; i < kept_.size();) {
         const Kept& k0 = kept_[i];
         size_t j = i;
-        while (j < kept_.size() && kept_[j].generation == k0.generation) j++;
+        while (j < kept_.size() && kept_[j].generation == k0.generation)
+            j++;
         const Generation& gen = generations_.at(k0.generation);
         const TrackConfig& tracks = *gen.tracks;
         DashPeriod period;
@@ -273,47 +353,12 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
         int64_t period_start = i == first && ended_ ? origin_ms : gen.start_ms;
         period.start_ms = period_start - origin_ms;
 
-        bool per_track = per_track_dash(tracks);
-        const std::string prefix = session_ + "-";
-        auto make_set = [&](bool video) {
-            DashAdaptation a;
-            a.video = video;
-            a.representation_id = video ? "v" : "a";
-            std::string track = per_track ? a.representation_id + "-" : "";
-            a.initialization = prefix + track + "init" + gen.suffix + ".mp4";
-            a.media = prefix + track + "$Number$.m4s";
-            a.start_number = k0.number;
-            if (video) {
-                a.codecs = video_codec_string(*tracks.video);
-                a.width = tracks.video->width;
-                a.height = tracks.video->height;
-                a.frame_rate = gen.frame_rate;
-                a.timescale = kVideoTimescale;
-            } else {
-                a.codecs = audio_codec_string(*tracks.audio);
-                a.timescale = audio_timescale(*tracks.audio);
-                a.sample_rate = static_cast<int>(a.timescale);
-                a.channels = tracks.audio->channels;
-                if (a.channels <= 0) {
-                    auto info = parse_asc(tracks.audio->asc);
-                    a.channels = info.ok() ? info.value().channels : 2;
-                }
+        for (bool video : {true, false}) {
+            if (video ? tracks.video.has_value() : tracks.audio.has_value()) {
+                period.sets.push_back(
+                    adaptation(gen, k0.number, i, j, period_start, video));
             }
-            a.presentation_time_offset = ms_to(period_start, a.timescale);
-            uint64_t bytes = 0;
-            int64_t ticks = 0;
-            for (size_t x = i; x < j; x++) {
-                const TrackEntry& e = video ? kept_[x].video : kept_[x].audio;
-                a.segments.push_back({e.t, e.d});
-                bytes += e.bytes;
-                ticks += e.d;
-            }
-            a.bandwidth = ticks > 0 ? static_cast<uint64_t>(bytes * 8.0 * a.timescale / ticks) : 0;
-            a.bandwidth = std::max<uint64_t>(a.bandwidth, 1);
-            return a;
-        };
-        if (tracks.video) period.sets.push_back(make_set(true));
-        if (tracks.audio) period.sets.push_back(make_set(false));
+        }
         m.periods.push_back(std::move(period));
         i = j;
     }

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "media/frame.h"
+#include "package/dash_mpd.h"
 #include "package/mpegts.h"
 #include "package/segment_store.h"
 #include "package/segmenter.h"
@@ -44,19 +45,22 @@ using Body = std::shared_ptr<const ByteChain>;
 
 // What changed; apply in order: add, then remove.
 struct PackagerUpdate {
-    std::vector<std::pair<std::string, Body>> added;   // file name → bytes
+    std::vector<std::pair<std::string, Body>> added;  // file name → bytes
     std::vector<std::string> removed;
-    Body playlist;   // new renderings; null: unchanged
+    Body playlist;  // new renderings; null: unchanged
     Body mpd;
-    uint64_t segments = 0;   // segments added by this call
+    uint64_t segments = 0;  // segments added by this call
 };
 
 class StreamPackager {
 public:
-    StreamPackager(const PackagerConfig& config, std::string stream_id, std::string session_id);
+    StreamPackager(const PackagerConfig& config, std::string stream_id,
+                   std::string session_id);
 
-    PackagerUpdate on_video_config(const media::VideoConfig& config, int64_t now_ms);
-    PackagerUpdate on_audio_config(const media::AudioConfig& config, int64_t now_ms);
+    PackagerUpdate on_video_config(const media::VideoConfig& config,
+                                   int64_t now_ms);
+    PackagerUpdate on_audio_config(const media::AudioConfig& config,
+                                   int64_t now_ms);
     // now_ms: wall clock (Unix ms) — availabilityStartTime, PROGRAM-DATE-TIME.
     PackagerUpdate on_frame(const media::Frame& frame, int64_t now_ms);
     PackagerUpdate on_end(int64_t now_ms);
@@ -81,8 +85,8 @@ private:
     struct Generation {
         std::shared_ptr<const TrackConfig> tracks;
         int64_t start_ms = 0;
-        std::string suffix;           // "" or "-<g>"
-        std::string frame_rate;       // for the MPD; "" unknown
+        std::string suffix;  // "" or "-<g>"
+        std::string frame_rate;  // for the MPD; "" unknown
         std::vector<std::string> files;
     };
 
@@ -90,7 +94,8 @@ private:
     PackagerUpdate config_closed(std::optional<Segment> seg, int64_t now_ms);
     void add_segment(Segment seg, PackagerUpdate& up);
     // The init segments of a new config generation.
-    void open_generation(const Segment& seg, Generation& gen, PackagerUpdate& up);
+    void open_generation(const Segment& seg, Generation& gen,
+                         PackagerUpdate& up);
     // The media files of one segment (fMP4 muxed and/or per track, TS).
     void write_segment_files(const Segment& seg, Kept& k, PackagerUpdate& up);
     // Drops what left the window, and generations no kept segment uses.
@@ -98,7 +103,14 @@ private:
     void render(int64_t now_ms, PackagerUpdate& up);
     std::string render_playlist() const;
     std::string render_mpd(int64_t now_ms) const;
-    bool per_track_dash(const TrackConfig& t) const { return t.video && t.audio; }
+    // One AdaptationSet of a Period: kept_[i, j) of generation gen.
+    DashAdaptation adaptation(const Generation& gen, uint64_t start_number,
+                              size_t i, size_t j, int64_t period_start,
+                              bool video) const;
+    bool per_track_dash(const TrackConfig& t) const
+    {
+        return t.video && t.audio;
+    }
 
     PackagerConfig config_;
     std::string stream_;
@@ -110,7 +122,7 @@ private:
     std::deque<Kept> kept_;
     uint64_t discontinuity_sequence_ = 0;
     int target_duration_s_ = 0;
-    int64_t video_end_ = 0, audio_end_ = 0;   // for tracks absent from a segment
+    int64_t video_end_ = 0, audio_end_ = 0;  // for tracks absent from a segment
     bool ended_ = false;
 };
 

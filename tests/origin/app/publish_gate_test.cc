@@ -36,8 +36,9 @@ protected:
         config_.apps = {"LiveApp"};
         heartbeat("node-a");
         pool_ = std::make_unique<BlockingPool>(loop_, 2);
-        ctx_ = std::make_unique<OriginContext>(OriginContext{
-            loop_, config_, store_, *pool_, *segments_, metrics_, "node-a", "1.0", 0});
+        ctx_ = std::make_unique<OriginContext>(
+            OriginContext{loop_, config_, store_, *pool_, *segments_, metrics_,
+                          "node-a", "1.0", 0});
         gate_ = std::make_unique<PublishGate>(*ctx_, hooks_);
     }
 
@@ -90,8 +91,8 @@ protected:
     {
         fo_origin o{};
         fo_error err{};
-        if (fo_stream_lookup(store_, "LiveApp", id.c_str(), &o, &err) != FO_OK ||
-            std::string(o.status) != "broadcasting") {
+        if (fo_stream_lookup(store_, "LiveApp", id.c_str(), &o, &err) != FO_OK
+            || std::string(o.status) != "broadcasting") {
             return std::nullopt;
         }
         return o;
@@ -142,13 +143,15 @@ TEST_F(PublishGateTest, ClaimOkThenADuplicateOnThisOriginIsRefused)
 TEST_F(PublishGateTest, LiveOnAnotherAliveOriginIsAConflict)
 {
     heartbeat("node-b");
-    fo_claim c{"LiveApp", "cam", "node-b", "127.0.0.2", 5080, "other-session", "RTMP"};
+    fo_claim c{"LiveApp", "cam",           "node-b", "127.0.0.2",
+               5080,      "other-session", "RTMP"};
     fo_error err{};
     ASSERT_EQ(fo_stream_claim(store_, &c, &err), FO_OK) << err.msg;
 
     Result<Admission> r = admit("LiveApp", "cam");
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message(), "stream LiveApp/cam is live on another origin");
+    EXPECT_EQ(r.error().message(),
+              "stream LiveApp/cam is live on another origin");
     EXPECT_EQ(gate_->active(), 0);
     EXPECT_EQ(metrics_.publishes_refused.load(), 1u);
     EXPECT_EQ(std::string(owner("cam")->node_id), "node-b");
@@ -159,17 +162,20 @@ TEST_F(PublishGateTest, AStoreErrorAdmitsUnclaimedAndReconcileClaimsLater)
     // Another connection holds the write lock: the claim times out.
     sqlite3* other = nullptr;
     ASSERT_EQ(sqlite3_open(db().c_str(), &other), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     Result<Admission> r = admit("LiveApp", "cam");
-    ASSERT_TRUE(r) << r.error().message();   // ingest does not wait for the store
+    ASSERT_TRUE(r)
+        << r.error().message();  // ingest does not wait for the store
     EXPECT_EQ(metrics_.store_errors_total.load(), 1u);
     EXPECT_EQ(gate_->active(), 1);
-    gate_->reconcile(false);   // the heartbeat failed too
-    ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    gate_->reconcile(false);  // the heartbeat failed too
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(other);
     EXPECT_FALSE(owner("cam"));
 
-    gate_->reconcile(true);   // the store is back: the publish is claimed
+    gate_->reconcile(true);  // the store is back: the publish is claimed
     ASSERT_TRUE(run_until([&] { return owner("cam").has_value(); }));
     EXPECT_EQ(std::string(owner("cam")->session_id), r.value().session_id);
 }
@@ -179,7 +185,7 @@ TEST_F(PublishGateTest, AnEndedPublishIsReleased)
     Result<Admission> r = admit("LiveApp", "cam");
     ASSERT_TRUE(r);
     ASSERT_TRUE(owner("cam"));
-    gate_->ended(r.value().key, "not-this-session");   // ignored
+    gate_->ended(r.value().key, "not-this-session");  // ignored
     EXPECT_EQ(gate_->active(), 1);
     gate_->ended(r.value().key, r.value().session_id);
     EXPECT_EQ(gate_->active(), 0);
@@ -197,7 +203,8 @@ TEST_F(PublishGateTest, LiveStreamsWiresTheHubThePackagerAndTheRelease)
     ingest::PublishRequest req;
     req.key = StreamKey{"LiveApp", "cam"};
     std::optional<ingest::PublishDecision> answer;
-    streams.authorize(req, [&](ingest::PublishDecision d) { answer = std::move(d); });
+    streams.authorize(
+        req, [&](ingest::PublishDecision d) { answer = std::move(d); });
     ASSERT_TRUE(run_until([&] { return answer.has_value(); }));
     ASSERT_TRUE(*answer);
     auto hub = std::dynamic_pointer_cast<hub::Hub>(answer->value());
@@ -206,9 +213,11 @@ TEST_F(PublishGateTest, LiveStreamsWiresTheHubThePackagerAndTheRelease)
     EXPECT_EQ(hub->sinks(), 1u);
 
     hub->on_video_config(package::test::h264_config());
-    for (int i = 0; i <= 3; i++) hub->on_frame(package::test::video_frame(i * 1000, true));
+    for (int i = 0; i <= 3; i++)
+        hub->on_frame(package::test::video_frame(i * 1000, true));
     EXPECT_TRUE(segments_->find("LiveApp", "cam.m3u8"));
-    EXPECT_GT(metrics_.segment_publish_ms.count(), 0u);   // timed at segment close
+    EXPECT_GT(metrics_.segment_publish_ms.count(),
+              0u);  // timed at segment close
     EXPECT_GT(metrics_.bytes_in.load(), 0u);
 
     hub->on_end();

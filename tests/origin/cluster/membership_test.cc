@@ -46,9 +46,9 @@ protected:
         config_.update_period_ms = 3600 * 1000;
         segments_ = package::make_segment_store(package::PackagerConfig{});
         pool_ = std::make_unique<BlockingPool>(loop_, 1);
-        ctx_ = std::make_unique<OriginContext>(OriginContext{
-            loop_, config_, store_, *pool_, *segments_, metrics_, "node-a",
-            "9.8.7", 0});
+        ctx_ = std::make_unique<OriginContext>(
+            OriginContext{loop_, config_, store_, *pool_, *segments_, metrics_,
+                          "node-a", "9.8.7", 0});
         membership_ = std::make_unique<Membership>(
             *ctx_,
             [] {
@@ -128,7 +128,7 @@ protected:
     std::unique_ptr<BlockingPool> pool_;
     std::unique_ptr<OriginContext> ctx_;
     std::unique_ptr<Membership> membership_;
-    std::vector<bool> beats_;   // after_beat's argument, in order
+    std::vector<bool> beats_;  // after_beat's argument, in order
 };
 
 TEST_F(MembershipTest, HeartbeatWritesTheNodeAndItsLoad)
@@ -171,7 +171,7 @@ TEST_F(MembershipTest, StoreErrorThenRecovery)
     EXPECT_FALSE(beat());
     EXPECT_FALSE(membership_->store_ok());
     EXPECT_EQ(metrics_.store_errors_total, 1u);
-    EXPECT_FALSE(beat());                       // still down: counted again
+    EXPECT_FALSE(beat());  // still down: counted again
     EXPECT_EQ(metrics_.store_errors_total, 2u);
     sql("ALTER TABLE cluster_node_away RENAME TO cluster_node");
     EXPECT_TRUE(beat());
@@ -182,9 +182,9 @@ TEST_F(MembershipTest, StoreErrorThenRecovery)
 
 TEST_F(MembershipTest, ReapsBroadcastsOfGoneOrigins)
 {
-    ASSERT_TRUE(beat());                        // node-a is alive
+    ASSERT_TRUE(beat());  // node-a is alive
     claim("ours", "node-a");
-    claim("orphan", "node-gone");               // no such node: gone
+    claim("orphan", "node-gone");  // no such node: gone
     EXPECT_EQ(status_of("orphan"), "broadcasting");
     ASSERT_TRUE(beat());
     EXPECT_EQ(status_of("orphan"), "finished");
@@ -198,7 +198,7 @@ TEST_F(MembershipTest, LeaveRemovesTheNode)
     fo_node n{};
     fo_error err{};
     EXPECT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_NOT_FOUND);
-    membership_->leave_blocking();              // gone already: harmless
+    membership_->leave_blocking();  // gone already: harmless
 }
 
 }  // namespace

@@ -76,7 +76,8 @@ private:
                 }
                 size_t cl = req.find("Content-Length: ");
                 size_t len = cl == std::string::npos
-                                 ? 0 : std::stoul(req.substr(cl + 16));
+                                 ? 0
+                                 : std::stoul(req.substr(cl + 16));
                 if (req.size() >= head + 4 + len) {
                     std::lock_guard lock(mutex_);
                     bodies_.push_back(req.substr(head + 4, len));
@@ -87,7 +88,7 @@ private:
             std::string resp = "HTTP/1.1 " + std::to_string(status_)
                                + " X\r\nContent-Length: 0\r\n"
                                  "Connection: close\r\n\r\n";
-            (void) !write(c, resp.data(), resp.size());
+            (void)!write(c, resp.data(), resp.size());
             close(c);
         }
     }
@@ -125,7 +126,9 @@ TEST(Webhooks, PostsAntMediaFormFields)
     ASSERT_EQ(bodies.size(), 2u);
     EXPECT_EQ(bodies[0].rfind("id=cam%201&action=liveStreamStarted"
                               "&streamName=Lobby%20%26%20hall&category="
-                              "&app=LiveApp&timestamp=", 0), 0u)
+                              "&app=LiveApp&timestamp=",
+                              0),
+              0u)
         << bodies[0];
     EXPECT_NE(bodies[1].find("action=liveStreamEnded"), std::string::npos);
     EXPECT_EQ(hooks.failed(), 0u);

@@ -8,8 +8,7 @@
 namespace fanout {
 namespace {
 
-Result<Config> build(const std::string& text,
-                     std::vector<std::string> env = {})
+Result<Config> build(const std::string& text, std::vector<std::string> env = {})
 {
     auto kv = parse_properties(text);
     if (!kv) {
@@ -42,8 +41,9 @@ TEST(Properties, LineWithoutEqualsNamesTheLine)
 
 TEST(Config, DefaultsFollowAntMedia)
 {
-    auto c = build("server.host_address=10.1.2.3\n"
-                   "clusterdb.host=sqlite:///tmp/x.db\n");
+    auto c = build(
+        "server.host_address=10.1.2.3\n"
+        "clusterdb.host=sqlite:///tmp/x.db\n");
     ASSERT_TRUE(c.ok()) << c.error().message();
     EXPECT_EQ(c->http_port, 5080);
     EXPECT_EQ(c->rtmp_port, 1935);
@@ -63,16 +63,17 @@ TEST(Config, DefaultsFollowAntMedia)
 
 TEST(Config, EnvironmentOverridesFile)
 {
-    auto c = build("http.port=5080\nhlsTime=2\n",
-                   {"FANOUT_HTTP_PORT=6080", "FANOUT_HLSTIME=4",
-                    "FANOUT_SERVER_NAME=o-7", "UNRELATED=1",
-                    "FANOUT_CLUSTERDB_HOST=redis://r:6379?timeout_ms=100"});
+    auto c = build(
+        "http.port=5080\nhlsTime=2\n",
+        {"FANOUT_HTTP_PORT=6080", "FANOUT_HLSTIME=4", "FANOUT_SERVER_NAME=o-7",
+         "UNRELATED=1", "FANOUT_CLUSTERDB_HOST=redis://r:6379?timeout_ms=100"});
     ASSERT_TRUE(c.ok()) << c.error().message();
     EXPECT_EQ(c->http_port, 6080);
     EXPECT_EQ(c->hls_time_s, 4);
     EXPECT_EQ(c->server_name, "o-7");
-    EXPECT_EQ(c->store_uri, "redis://r:6379?timeout_ms=100"
-                            "&update_period_ms=5000&dead_factor=4");
+    EXPECT_EQ(c->store_uri,
+              "redis://r:6379?timeout_ms=100"
+              "&update_period_ms=5000&dead_factor=4");
 }
 
 TEST(Config, BadValuesNameTheKey)
@@ -84,7 +85,8 @@ TEST(Config, BadValuesNameTheKey)
         {"http.port=0", "http.port: '0' is not an integer in [1, 65535]"},
         {"http.port=80x", "http.port: '80x' is not an integer"},
         {"rtmp.port=70000", "rtmp.port: '70000' is not an integer"},
-        {"hlsSegmentType=webm", "hlsSegmentType: 'webm' must be fmp4 or mpegts"},
+        {"hlsSegmentType=webm",
+         "hlsSegmentType: 'webm' must be fmp4 or mpegts"},
         {"apps=Live App", "apps: app 'Live App' must be of [A-Za-z0-9_.-]"},
         {"apps= , ", "apps: needs at least one app"},
         {"remoteAllowedCIDR=10.0.0.0/33", "remoteAllowedCIDR: '10.0.0.0/33'"},
@@ -94,7 +96,8 @@ TEST(Config, BadValuesNameTheKey)
         {"log.level=loud", "log.level: 'loud' must be debug"},
         {"cluster.dead_factor=1", "cluster.dead_factor: '1' is not"},
         {"hlsTime=", "hlsTime: '' is not an integer"},
-        {"rtmp.merge_read_ms=-1", "rtmp.merge_read_ms: '-1' is not an integer in [0, 1000]"},
+        {"rtmp.merge_read_ms=-1",
+         "rtmp.merge_read_ms: '-1' is not an integer in [0, 1000]"},
         {"colour=blue", "unknown key 'colour'"},
     };
     for (const auto& tc : cases) {

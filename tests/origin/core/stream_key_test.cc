@@ -22,7 +22,8 @@ TEST(StreamKey, EveryRowOfTheSharedTable)
     while ((rc = fo_id_row_next(f, &row)) == 1) {
         std::string_view name(reinterpret_cast<const char*>(row.name), row.len);
         std::string kind = row.kind;
-        bool got = kind == "stream" ? valid_stream_id(name) : valid_app_name(name);
+        bool got =
+            kind == "stream" ? valid_stream_id(name) : valid_app_name(name);
         EXPECT_EQ(got, row.valid == 1) << "line " << row.line << ": " << kind;
         // The C form agrees wherever the name is a C string.
         if (name.find('\0') == std::string_view::npos) {

@@ -13,7 +13,8 @@ TEST(SystemStats, ParseProcStat)
 {
     auto t = parse_proc_stat("cpu  100 5 50 800 20 1 2 3 7 0\ncpu0 1 2 3 4\n");
     ASSERT_TRUE(t.has_value());
-    EXPECT_EQ(t->total, 100u + 5 + 50 + 800 + 20 + 1 + 2 + 3);  // guest excluded
+    EXPECT_EQ(t->total,
+              100u + 5 + 50 + 800 + 20 + 1 + 2 + 3);  // guest excluded
     EXPECT_EQ(t->idle, 820u);
     EXPECT_FALSE(parse_proc_stat("cpu0 1 2 3 4\n").has_value());
     EXPECT_FALSE(parse_proc_stat("cpu  1 2\n").has_value());
@@ -21,7 +22,9 @@ TEST(SystemStats, ParseProcStat)
 
 TEST(SystemStats, ParseSelfStatWithAwkwardName)
 {
-    std::string s = "1234 (a) b (c) S 1 2 3 4 5 6 7 8 9 10 111 222 13 14 15 16 17 18 99999 20 21\n";
+    std::string s =
+        "1234 (a) b (c) S 1 2 3 4 5 6 7 8 9 10 111 222 13 14 15 16 17 18 99999 "
+        "20 21\n";
     auto t = parse_self_stat(s);
     ASSERT_TRUE(t.has_value());
     EXPECT_EQ(t->cpu_ticks, 333u);
@@ -32,8 +35,9 @@ TEST(SystemStats, ParseSelfStatWithAwkwardName)
 
 TEST(SystemStats, ParseMeminfoAndStatm)
 {
-    auto m = parse_meminfo("MemTotal:  1000 kB\nMemFree: 200 kB\nMemAvailable: 600 kB\n"
-                           "SwapTotal: 50 kB\nSwapFree: 10 kB\n");
+    auto m = parse_meminfo(
+        "MemTotal:  1000 kB\nMemFree: 200 kB\nMemAvailable: 600 kB\n"
+        "SwapTotal: 50 kB\nSwapFree: 10 kB\n");
     ASSERT_TRUE(m.has_value());
     EXPECT_EQ(m->total, 1000u * 1024);
     EXPECT_EQ(m->available, 600u * 1024);
@@ -61,7 +65,8 @@ TEST(SystemStats, SamplesThisMachine)
     EXPECT_GE(first->disk_total_bytes, first->disk_free_bytes);
 
     // Burn CPU for a while: the next sample's process share must show it.
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
     volatile uint64_t x = 0;
     while (std::chrono::steady_clock::now() < until) {
         x = x + 1;
@@ -81,7 +86,8 @@ TEST(SystemStats, MissingDiskPathIsAnError)
     SystemSampler sampler("/no/such/path/here");
     auto r = sampler.sample();
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message().find("/no/such/path/here"), std::string::npos);
+    EXPECT_NE(r.error().message().find("/no/such/path/here"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -43,9 +43,14 @@ TEST(BroadcastJson, EmptyAndNullBodiesAreEmptyPatches)
 
 TEST(BroadcastJson, BadBodies)
 {
-    const char* bad[] = {"{", "[1]", "\"s\"", "{\"name\":5}",
-                         "{\"bitrate\":-1}", "{\"bitrate\":1.5}",
-                         "{\"hlsViewerCount\":\"3\"}", "{\"streamId\":[]}",
+    const char* bad[] = {"{",
+                         "[1]",
+                         "\"s\"",
+                         "{\"name\":5}",
+                         "{\"bitrate\":-1}",
+                         "{\"bitrate\":1.5}",
+                         "{\"hlsViewerCount\":\"3\"}",
+                         "{\"streamId\":[]}",
                          "{\"name\":\"a\\u0000b\"}"};
     for (const char* body : bad) {
         EXPECT_FALSE(parse_broadcast_patch(body).ok()) << body;
@@ -66,21 +71,24 @@ TEST(BroadcastJson, CreateFromAntMediaBody)
     EXPECT_STREQ(b.publish_type, "RTMP");
     EXPECT_STREQ(b.origin_address, "10.0.0.1");
     EXPECT_EQ(b.bitrate, 2500000);
-    EXPECT_EQ(b.date, 0);   // the store's clock sets it
+    EXPECT_EQ(b.date, 0);  // the store's clock sets it
     // Nulls dropped, unknown fields kept.
-    EXPECT_EQ(json::parse(b.extra), json::parse(R"({"description":"desc","is360":false})"));
+    EXPECT_EQ(json::parse(b.extra),
+              json::parse(R"({"description":"desc","is360":false})"));
 }
 
 TEST(BroadcastJson, CreateRejectsTooLongAndUnknownStatus)
 {
     fo_broadcast b = zeroed();
-    auto p = parse_broadcast_patch("{\"name\":\"" + std::string(FO_NAME_MAX, 'n') + "\"}");
+    auto p = parse_broadcast_patch("{\"name\":\""
+                                   + std::string(FO_NAME_MAX, 'n') + "\"}");
     ASSERT_TRUE(p.ok());
     EXPECT_FALSE(patch_to_new_broadcast(p.value(), &b));
     p = parse_broadcast_patch("{\"status\":\"preparing\"}");
     ASSERT_TRUE(p.ok());
     EXPECT_FALSE(patch_to_new_broadcast(p.value(), &b));
-    p = parse_broadcast_patch("{\"notes\":\"" + std::string(FO_EXTRA_MAX, 'x') + "\"}");
+    p = parse_broadcast_patch("{\"notes\":\"" + std::string(FO_EXTRA_MAX, 'x')
+                              + "\"}");
     ASSERT_TRUE(p.ok());
     EXPECT_FALSE(patch_to_new_broadcast(p.value(), &b));
 }
@@ -102,11 +110,12 @@ TEST(BroadcastJson, UpdateMasksAndMergesExtra)
     EXPECT_EQ(mask.value(), unsigned(FO_F_NAME | FO_F_VIEWERS | FO_F_EXTRA));
     EXPECT_STREQ(b.name, "new");
     EXPECT_EQ(b.hls_viewer_count, 3);
-    EXPECT_EQ(b.dash_viewer_count, 9);   // untouched although the bit is shared
+    EXPECT_EQ(b.dash_viewer_count, 9);  // untouched although the bit is shared
     EXPECT_STREQ(b.origin_address, "");  // owned by the publishing origin
     EXPECT_EQ(json::parse(b.extra), json::parse(R"({"keep":1,"tag":"t"})"));
 
-    auto status_only = parse_broadcast_patch(R"({"status":"broadcasting","bitrate":5})");
+    auto status_only =
+        parse_broadcast_patch(R"({"status":"broadcasting","bitrate":5})");
     ASSERT_TRUE(status_only.ok());
     auto m2 = patch_onto_broadcast(status_only.value(), &b);
     ASSERT_TRUE(m2.ok());
@@ -159,8 +168,9 @@ TEST(BroadcastJson, NodeJson)
     EXPECT_EQ(j["role"], "edge");
     EXPECT_EQ(j["httpPort"], 5080);
     EXPECT_EQ(j["cpu"], 12.5);
-    for (const char* k : {"lastUpdateTime", "memory", "nodeGroup", "activeStreams",
-                          "viewers", "dbQueryAverageTimeMs", "rtmpPort", "ip"}) {
+    for (const char* k :
+         {"lastUpdateTime", "memory", "nodeGroup", "activeStreams", "viewers",
+          "dbQueryAverageTimeMs", "rtmpPort", "ip"}) {
         EXPECT_TRUE(j.contains(k)) << k;
     }
 }

@@ -18,14 +18,24 @@ namespace {
 // exposition order, except bytes_in, too big for a "%g".
 void fill(Metrics& m)
 {
-    std::atomic<uint64_t>* integers[] = {
-        &m.streams, &m.publishers, &m.publishes_total, &m.publishes_refused,
-        &m.rtmp_connections, &m.rtmp_bad_input_total, &m.bytes_in,
-        &m.segments_total, &m.segment_store_bytes, &m.http_requests_total,
-        &m.segment_requests_total, &m.http.open_connections,
-        &m.http.connections_total, &m.http.rejected_connections_total,
-        &m.http.bad_requests_total, &m.http.timeouts_total,
-        &m.store_queries_total, &m.store_errors_total};
+    std::atomic<uint64_t>* integers[] = {&m.streams,
+                                         &m.publishers,
+                                         &m.publishes_total,
+                                         &m.publishes_refused,
+                                         &m.rtmp_connections,
+                                         &m.rtmp_bad_input_total,
+                                         &m.bytes_in,
+                                         &m.segments_total,
+                                         &m.segment_store_bytes,
+                                         &m.http_requests_total,
+                                         &m.segment_requests_total,
+                                         &m.http.open_connections,
+                                         &m.http.connections_total,
+                                         &m.http.rejected_connections_total,
+                                         &m.http.bad_requests_total,
+                                         &m.http.timeouts_total,
+                                         &m.store_queries_total,
+                                         &m.store_errors_total};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -139,7 +149,8 @@ TEST(MetricsText, RowsReadTheLiveValues)
     m.publishes_refused++;
     m.http.timeouts_total += 3;
     std::string t = render_metrics(m, "v", "n");
-    EXPECT_NE(t.find("\nfanout_publishes_refused_total 2\n"), std::string::npos);
+    EXPECT_NE(t.find("\nfanout_publishes_refused_total 2\n"),
+              std::string::npos);
     EXPECT_NE(t.find("\nfanout_http_timeouts_total 3\n"), std::string::npos);
 }
 
@@ -157,8 +168,8 @@ TEST(MetricsText, PromtoolAcceptsIt)
     std::string text = render_metrics(m, "1.2.3", "node-a");
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
-    std::string cmd = std::string(FANOUT_PROMTOOL) + " check metrics < "
-                      + path + " 2>&1";
+    std::string cmd =
+        std::string(FANOUT_PROMTOOL) + " check metrics < " + path + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;
@@ -176,7 +187,8 @@ TEST(MetricsText, PromtoolAcceptsIt)
     EXPECT_TRUE(status == 0 || out == kept) << "promtool:\n" << out;
     EXPECT_TRUE(WIFEXITED(status)
                 && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3))
-        << "promtool:\n" << out;
+        << "promtool:\n"
+        << out;
 }
 #endif
 

@@ -5,7 +5,8 @@
 namespace fanout::http {
 namespace {
 
-void expect_partial(std::string_view h, uint64_t size, uint64_t first, uint64_t last)
+void expect_partial(std::string_view h, uint64_t size, uint64_t first,
+                    uint64_t last)
 {
     ByteRange r = parse_range(h, size);
     EXPECT_EQ(r.kind, ByteRange::Partial) << h;
@@ -18,7 +19,7 @@ TEST(Range, Forms)
     expect_partial("bytes=0-9", 100, 0, 9);
     expect_partial("bytes=10-", 100, 10, 99);
     expect_partial("bytes=-10", 100, 90, 99);
-    expect_partial("BYTES=5-5 ", 100, 5, 5);   // the unit is case-insensitive
+    expect_partial("BYTES=5-5 ", 100, 5, 5);  // the unit is case-insensitive
     expect_partial("bytes=99-99", 100, 99, 99);
 }
 
@@ -42,9 +43,10 @@ TEST(Range, Unsatisfiable)
 
 TEST(Range, IgnoredWhenNotUnderstood)
 {
-    const char* ignored[] = {"", "bytes", "bytes=", "bytes=-", "bytes=a-b",
-                             "bytes=5-1", "items=0-1", "bytes=0-1,5-6",
-                             "bytes=1-2-3", "bytes=+1-2", "bytes=0x1-2"};
+    const char* ignored[] = {
+        "",           "bytes",     "bytes=",        "bytes=-",     "bytes=a-b",
+        "bytes=5-1",  "items=0-1", "bytes=0-1,5-6", "bytes=1-2-3", "bytes=+1-2",
+        "bytes=0x1-2"};
     for (const char* h : ignored) {
         EXPECT_EQ(parse_range(h, 100).kind, ByteRange::Full) << h;
     }

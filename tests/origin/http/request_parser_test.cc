@@ -8,7 +8,10 @@
 namespace fanout::http {
 namespace {
 
-ParseLimits limits() { return ParseLimits{}; }
+ParseLimits limits()
+{
+    return ParseLimits{};
+}
 
 // By value: callers often pass a temporary ParseResult.
 Parsed parsed(const ParseResult& r)
@@ -37,7 +40,9 @@ bool need_more(const ParseResult& r)
 TEST(RequestParser, ParsesRequestLineHeadersAndQuery)
 {
     std::string in =
-        "GET /LiveApp/rest/v2/broadcasts/list/0/10?sort_by=name&search=a%20b+c&flag HTTP/1.1\r\n"
+        "GET "
+        "/LiveApp/rest/v2/broadcasts/list/0/"
+        "10?sort_by=name&search=a%20b+c&flag HTTP/1.1\r\n"
         "Host: example\r\n"
         "X-Mixed-CASE:   value with  spaces \t\r\n"
         "\r\n";
@@ -60,7 +65,8 @@ TEST(RequestParser, ParsesRequestLineHeadersAndQuery)
 
 TEST(RequestParser, BodyByContentLength)
 {
-    std::string in = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET";
+    std::string in =
+        "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET";
     const Parsed& p = parsed(parse_request(in, limits()));
     EXPECT_EQ(p.request.method, Method::Post);
     EXPECT_EQ(p.request.body, "hello");
@@ -83,7 +89,8 @@ TEST(RequestParser, EveryTruncationNeedsMoreData)
 
 TEST(RequestParser, NeedMoreDataTellsTheTotalOnceHeadersAreIn)
 {
-    std::string head = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n";
+    std::string head =
+        "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n";
     auto r = parse_request(head + "abc", limits());
     ASSERT_TRUE(need_more(r));
     EXPECT_EQ(std::get<NeedMoreData>(r).total_needed, head.size() + 10);
@@ -94,8 +101,9 @@ TEST(RequestParser, NeedMoreDataTellsTheTotalOnceHeadersAreIn)
 
 TEST(RequestParser, ExpectContinue)
 {
-    std::string in = "POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
-                     "Content-Length: 3\r\n\r\n";
+    std::string in =
+        "POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
+        "Content-Length: 3\r\n\r\n";
     auto r = parse_request(in, limits());
     ASSERT_TRUE(need_more(r));
     EXPECT_TRUE(std::get<NeedMoreData>(r).expect_continue);
@@ -119,7 +127,8 @@ TEST(RequestParser, PipelinedRequestsOneAtATime)
 {
     std::string a = "GET /one HTTP/1.1\r\nHost: h\r\n\r\n";
     std::string b = "HEAD /two HTTP/1.1\r\nHost: h\r\n\r\n";
-    std::string c = "POST /three HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
+    std::string c =
+        "POST /three HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
     std::string all = a + b + c + "GET /fo";
     std::string_view rest = all;
     std::vector<std::string> paths;
@@ -143,7 +152,8 @@ TEST(RequestParser, KeepAliveRules)
     };
     EXPECT_TRUE(ka("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
     EXPECT_FALSE(ka("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
-    EXPECT_FALSE(ka("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, CLOSE\r\n\r\n"));
+    EXPECT_FALSE(
+        ka("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, CLOSE\r\n\r\n"));
     EXPECT_FALSE(ka("GET / HTTP/1.0\r\n\r\n"));
     EXPECT_TRUE(ka("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
 }
@@ -166,7 +176,8 @@ TEST(RequestParser, RequestLineLimit)
     EXPECT_EQ(e.consumed, 0u);
     // Endless empty lines count too.
     EXPECT_EQ(error(parse_request(std::string(l.max_request_line + 2, '\n'), l))
-                  .status, 414);
+                  .status,
+              414);
 }
 
 TEST(RequestParser, HeaderBytesLimit)
@@ -175,13 +186,17 @@ TEST(RequestParser, HeaderBytesLimit)
     std::string start = "GET / HTTP/1.1\r\n";
     std::string host = "Host: h\r\n";
     // Header block (without the final empty line) of exactly the limit.
-    size_t filler = l.max_header_bytes - host.size() - 2 - std::string("X: \r\n").size();
-    std::string ok = start + host + "X: " + std::string(filler, 'v') + "\r\n\r\n";
+    size_t filler =
+        l.max_header_bytes - host.size() - 2 - std::string("X: \r\n").size();
+    std::string ok =
+        start + host + "X: " + std::string(filler, 'v') + "\r\n\r\n";
     EXPECT_TRUE(std::holds_alternative<Parsed>(parse_request(ok, l)));
-    std::string big = start + host + "X: " + std::string(filler + 1, 'v') + "\r\n\r\n";
+    std::string big =
+        start + host + "X: " + std::string(filler + 1, 'v') + "\r\n\r\n";
     EXPECT_EQ(error(parse_request(big, l)).status, 431);
     // Still arriving but already too big.
-    std::string arriving = start + "X: " + std::string(l.max_header_bytes + 1, 'v');
+    std::string arriving =
+        start + "X: " + std::string(l.max_header_bytes + 1, 'v');
     EXPECT_EQ(error(parse_request(arriving, l)).status, 431);
 }
 
@@ -203,29 +218,41 @@ TEST(RequestParser, BodyLimit)
     ParseLimits l = limits();
     l.max_body = 100;
     auto req = [](size_t n) {
-        return "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(n)
-               + "\r\n\r\n" + std::string(n, 'b');
+        return "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: "
+               + std::to_string(n) + "\r\n\r\n" + std::string(n, 'b');
     };
     EXPECT_EQ(parsed(parse_request(req(100), l)).request.body.size(), 100u);
     // Refused on the headers alone, before the body arrives.
-    auto e = error(parse_request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n", l));
+    auto e = error(parse_request(
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n", l));
     EXPECT_EQ(e.status, 413);
     EXPECT_EQ(e.consumed, 0u);
-    EXPECT_EQ(error(parse_request(
-                  "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n", l))
-                  .status, 413);
+    EXPECT_EQ(
+        error(parse_request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: "
+                            "99999999999999999999999\r\n\r\n",
+                            l))
+            .status,
+        413);
 }
 
 TEST(RequestParser, FramingErrorsClose)
 {
-    struct Case { const char* in; int status; };
+    struct Case {
+        const char* in;
+        int status;
+    };
     const Case cases[] = {
-        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", 411},
-        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n", 411},
+        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+         411},
+        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, "
+         "Chunked\r\n\r\n",
+         411},
         {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 411},
         {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12a\r\n\r\n", 400},
         {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400},
-        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
+        {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: "
+         "2\r\n\r\nab",
+         400},
         {"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", 400},
         {"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
         {"GET / HTTP/1.1\r\n: novalue\r\n\r\n", 400},
@@ -250,21 +277,25 @@ TEST(RequestParser, FramingErrorsClose)
 
 TEST(RequestParser, EqualDuplicateContentLengthIsFine)
 {
-    std::string in = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
-                     "content-length: 2\r\n\r\nab";
+    std::string in =
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+        "content-length: 2\r\n\r\nab";
     EXPECT_EQ(parsed(parse_request(in, limits())).request.body, "ab");
 }
 
 TEST(RequestParser, SemanticErrorsResync)
 {
-    struct Case { std::string in; int status; };
+    struct Case {
+        std::string in;
+        int status;
+    };
     const std::string tail = " HTTP/1.1\r\nHost: h\r\n\r\n";
     const Case cases[] = {
-        {"GET /x HTTP/1.1\r\n\r\n", 400},               // no Host
+        {"GET /x HTTP/1.1\r\n\r\n", 400},  // no Host
         {"GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
         {"GET x" + tail, 400},
         {"GET ftp://h/x" + tail, 400},
-        {"GET * " + tail.substr(1), 400},               // '*' only for OPTIONS
+        {"GET * " + tail.substr(1), 400},  // '*' only for OPTIONS
         {"GET /a#frag" + tail, 400},
         {"GET /a?x=%zz" + tail, 400},
         {"GET /a?x=%00" + tail, 400},
@@ -275,7 +306,8 @@ TEST(RequestParser, SemanticErrorsResync)
         EXPECT_EQ(e.status, c.status) << c.in;
         EXPECT_EQ(e.consumed, c.in.size()) << c.in;
         EXPECT_TRUE(e.keep_alive) << c.in;
-        auto next = parse_request(std::string_view(in).substr(e.consumed), limits());
+        auto next =
+            parse_request(std::string_view(in).substr(e.consumed), limits());
         EXPECT_EQ(parsed(next).request.path, "/next");
     }
 }
@@ -283,13 +315,30 @@ TEST(RequestParser, SemanticErrorsResync)
 TEST(RequestParser, TraversalIsRejected)
 {
     const char* targets[] = {
-        "/..", "/../etc/passwd", "/LiveApp/streams/../../etc/passwd",
-        "/LiveApp/streams/..", "/a/./b", "/a/%2e%2e/b", "/a/%2E%2e", "/a/.%2E/b",
-        "/a/%2e/b", "/a/%2F..%2Fb", "/a%2fb", "/a%2Fb", "/a/%00", "/a%00b",
-        "/a%0ab", "/a%7F", "/a%", "/a%2", "/a%g0", "/a%0g",
+        "/..",
+        "/../etc/passwd",
+        "/LiveApp/streams/../../etc/passwd",
+        "/LiveApp/streams/..",
+        "/a/./b",
+        "/a/%2e%2e/b",
+        "/a/%2E%2e",
+        "/a/.%2E/b",
+        "/a/%2e/b",
+        "/a/%2F..%2Fb",
+        "/a%2fb",
+        "/a%2Fb",
+        "/a/%00",
+        "/a%00b",
+        "/a%0ab",
+        "/a%7F",
+        "/a%",
+        "/a%2",
+        "/a%g0",
+        "/a%0g",
     };
     for (const char* t : targets) {
-        std::string in = std::string("GET ") + t + " HTTP/1.1\r\nHost: h\r\n\r\n";
+        std::string in =
+            std::string("GET ") + t + " HTTP/1.1\r\nHost: h\r\n\r\n";
         auto e = error(parse_request(in, limits()));
         EXPECT_EQ(e.status, 400) << t;
         EXPECT_EQ(e.consumed, in.size()) << t;
@@ -332,28 +381,30 @@ TEST(RequestParser, QueryDecoding)
 
 TEST(RequestParser, TargetForms)
 {
-    const Parsed& abs = parsed(parse_request(
-        "GET http://origin:5080/LiveApp/streams/s.m3u8?x=1 HTTP/1.1\r\nHost: origin\r\n\r\n",
-        limits()));
+    const Parsed& abs = parsed(
+        parse_request("GET http://origin:5080/LiveApp/streams/s.m3u8?x=1 "
+                      "HTTP/1.1\r\nHost: origin\r\n\r\n",
+                      limits()));
     EXPECT_EQ(abs.request.path, "/LiveApp/streams/s.m3u8");
     EXPECT_EQ(*abs.request.query_param("x"), "1");
     const Parsed& bare = parsed(parse_request(
         "GET HTTPS://origin HTTP/1.1\r\nHost: origin\r\n\r\n", limits()));
     EXPECT_EQ(bare.request.path, "/");
-    const Parsed& star = parsed(parse_request(
-        "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", limits()));
+    const Parsed& star = parsed(
+        parse_request("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", limits()));
     EXPECT_EQ(star.request.path, "*");
 }
 
 TEST(RequestParser, AllMethods)
 {
     const std::pair<const char*, Method> known[] = {
-        {"GET", Method::Get}, {"HEAD", Method::Head}, {"POST", Method::Post},
-        {"PUT", Method::Put}, {"DELETE", Method::Delete},
-        {"OPTIONS", Method::Options}};
+        {"GET", Method::Get},       {"HEAD", Method::Head},
+        {"POST", Method::Post},     {"PUT", Method::Put},
+        {"DELETE", Method::Delete}, {"OPTIONS", Method::Options}};
     for (const auto& [name, m] : known) {
         std::string in = std::string(name) + " / HTTP/1.1\r\nHost: h\r\n\r\n";
-        EXPECT_EQ(parsed(parse_request(in, limits())).request.method, m) << name;
+        EXPECT_EQ(parsed(parse_request(in, limits())).request.method, m)
+            << name;
         EXPECT_EQ(method_name(m), name);
     }
 }

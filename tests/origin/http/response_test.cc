@@ -38,9 +38,9 @@ TEST(CacheOffset, PadsTheBodyToAPageBoundary)
             // Everything before it is what an unpadded answer says.
             Response plain = r;
             plain.cache_offset.reset();
-            EXPECT_EQ(head.substr(0, at),
-                      serialize_head(plain, 1 << 20, false, kDate).substr(
-                          0, at));
+            EXPECT_EQ(
+                head.substr(0, at),
+                serialize_head(plain, 1 << 20, false, kDate).substr(0, at));
         }
     }
 }
@@ -64,8 +64,9 @@ TEST(CacheOffset, NoPadForASmallBody)
 {
     Response r = segment();
     r.cache_offset = 437;
-    EXPECT_EQ(serialize_head(r, 16 * 1024 - 1, false, kDate).find("X-Fanout-Pad"),
-              std::string::npos);
+    EXPECT_EQ(
+        serialize_head(r, 16 * 1024 - 1, false, kDate).find("X-Fanout-Pad"),
+        std::string::npos);
     EXPECT_NE(serialize_head(r, 16 * 1024, false, kDate).find("X-Fanout-Pad"),
               std::string::npos);
 }

@@ -23,7 +23,8 @@ bool alnum(const std::string& s)
     return true;
 }
 
-void put_broadcast(fo_store* s, const char* id, const char* name, const char* status)
+void put_broadcast(fo_store* s, const char* id, const char* name,
+                   const char* status)
 {
     fo_broadcast b;
     std::memset(&b, 0, sizeof(b));
@@ -50,8 +51,9 @@ TEST(RestApi, CreateGeneratesIdAndDefaults)
     EXPECT_EQ(b["status"], "created");
     EXPECT_EQ(b["type"], "liveStream");
     EXPECT_GT(b["date"].get<int64_t>(), 0);
-    for (const char* k : {"publishType", "originAdress", "startTime", "updateTime",
-                          "hlsViewerCount", "dashViewerCount", "bitrate"}) {
+    for (const char* k :
+         {"publishType", "originAdress", "startTime", "updateTime",
+          "hlsViewerCount", "dashViewerCount", "bitrate"}) {
         EXPECT_TRUE(b.contains(k)) << k;
     }
     Reply second = c.call("POST", kB + "create", "{}");
@@ -62,10 +64,11 @@ TEST(RestApi, BroadcastLifecycle)
 {
     Harness h;
     Client c(h.port);
-    Reply created = c.call("POST", kB + "create",
-                           R"({"streamId":"show1","name":"Morning show","publishType":"RTMP",
+    Reply created = c.call(
+        "POST", kB + "create",
+        R"({"streamId":"show1","name":"Morning show","publishType":"RTMP",
                                "description":"daily","bitrate":1500000})",
-                           "Content-Type: application/json\r\n");
+        "Content-Type: application/json\r\n");
     ASSERT_EQ(created.status, 200) << created.body;
     EXPECT_EQ(created.header("content-type"), "application/json");
     json b = created.json();
@@ -78,8 +81,9 @@ TEST(RestApi, BroadcastLifecycle)
     ASSERT_EQ(got.status, 200);
     EXPECT_EQ(got.json(), b);
 
-    Reply upd = c.call("PUT", kB + "show1",
-                       R"({"name":"Evening show","status":"broadcasting","hlsViewerCount":12,
+    Reply upd = c.call(
+        "PUT", kB + "show1",
+        R"({"name":"Evening show","status":"broadcasting","hlsViewerCount":12,
                            "category":"news","description":null})");
     ASSERT_EQ(upd.status, 200) << upd.body;
     EXPECT_EQ(upd.json()["success"], true);
@@ -88,11 +92,12 @@ TEST(RestApi, BroadcastLifecycle)
     EXPECT_EQ(after["status"], "broadcasting");
     EXPECT_EQ(after["hlsViewerCount"], 12);
     EXPECT_EQ(after["dashViewerCount"], 0);
-    EXPECT_EQ(after["bitrate"], 1500000);         // not in the body: untouched
+    EXPECT_EQ(after["bitrate"], 1500000);  // not in the body: untouched
     EXPECT_EQ(after["publishType"], "RTMP");
     EXPECT_EQ(after["category"], "news");
     EXPECT_FALSE(after.contains("description"));  // null removed it
-    EXPECT_GE(after["updateTime"].get<int64_t>(), b["updateTime"].get<int64_t>());
+    EXPECT_GE(after["updateTime"].get<int64_t>(),
+              b["updateTime"].get<int64_t>());
 
     // Nothing to change is still a success (update time moves).
     EXPECT_EQ(c.call("PUT", kB + "show1", "{}").status, 200);
@@ -102,7 +107,8 @@ TEST(RestApi, BroadcastLifecycle)
     EXPECT_EQ(again["hlsViewerCount"], 12);
     EXPECT_EQ(again["dashViewerCount"], 3);
 
-    EXPECT_EQ(c.call("GET", kB + "active-live-stream-count").json()["number"], 1);
+    EXPECT_EQ(c.call("GET", kB + "active-live-stream-count").json()["number"],
+              1);
 
     Reply del = c.call("DELETE", kB + "show1");
     EXPECT_EQ(del.status, 200);
@@ -117,16 +123,21 @@ TEST(RestApi, ClientMistakesAre4xx)
 {
     Harness h;
     Client c(h.port);
-    ASSERT_EQ(c.call("POST", kB + "create", R"({"streamId":"dup"})").status, 200);
+    ASSERT_EQ(c.call("POST", kB + "create", R"({"streamId":"dup"})").status,
+              200);
 
-    struct Case { std::string method, path, body; int status; };
+    struct Case {
+        std::string method, path, body;
+        int status;
+    };
     const Case cases[] = {
         {"POST", kB + "create", "{not json", 400},
         {"POST", kB + "create", "[1,2]", 400},
         {"POST", kB + "create", R"({"streamId":"dup"})", 409},
         {"POST", kB + "create", R"({"streamId":"bad id"})", 400},
         {"POST", kB + "create", R"({"streamId":"a/b"})", 400},
-        {"POST", kB + "create", "{\"streamId\":\"" + std::string(128, 'x') + "\"}", 400},
+        {"POST", kB + "create",
+         "{\"streamId\":\"" + std::string(128, 'x') + "\"}", 400},
         {"POST", kB + "create", R"({"name":7})", 400},
         {"POST", kB + "create", R"({"status":"weird"})", 400},
         {"GET", kB + "missing", "", 404},
@@ -150,7 +161,8 @@ TEST(RestApi, ClientMistakesAre4xx)
     };
     for (const auto& k : cases) {
         Reply r = c.call(k.method, k.path, k.body);
-        EXPECT_EQ(r.status, k.status) << k.method << " " << k.path << " " << k.body;
+        EXPECT_EQ(r.status, k.status)
+            << k.method << " " << k.path << " " << k.body;
         json j = r.json();
         EXPECT_EQ(j["success"], false) << k.path;
         EXPECT_TRUE(j["message"].is_string()) << k.path;
@@ -161,7 +173,9 @@ TEST(RestApi, WrongMethodIs405WithAllow)
 {
     Harness h;
     Client c(h.port);
-    struct Case { std::string method, path, allow; };
+    struct Case {
+        std::string method, path, allow;
+    };
     const Case cases[] = {
         {"GET", kB + "create", "POST"},
         {"PUT", kB + "create", "POST"},
@@ -191,39 +205,45 @@ TEST(RestApi, ListSortSearchAndCap)
         char name[16];
         std::snprintf(id, sizeof(id), "id%02d", i);
         std::snprintf(name, sizeof(name), "name%02d", 54 - i);
-        put_broadcast(h.store, id, name, i % 5 == 0 ? "broadcasting" : "created");
+        put_broadcast(h.store, id, name,
+                      i % 5 == 0 ? "broadcasting" : "created");
     }
     Client c(h.port);
     json all = c.call("GET", kB + "list/0/100").json();
     ASSERT_TRUE(all.is_array());
-    EXPECT_EQ(all.size(), 50u);   // capped like Ant Media
+    EXPECT_EQ(all.size(), 50u);  // capped like Ant Media
     EXPECT_EQ(all[0]["streamId"], "id00");
 
     json page = c.call("GET", kB + "list/50/10").json();
     EXPECT_EQ(page.size(), 5u);
     EXPECT_EQ(page[0]["streamId"], "id50");
 
-    json by_name = c.call("GET", kB + "list/0/3?sort_by=name&order_by=asc").json();
+    json by_name =
+        c.call("GET", kB + "list/0/3?sort_by=name&order_by=asc").json();
     ASSERT_EQ(by_name.size(), 3u);
     EXPECT_EQ(by_name[0]["name"], "name00");
     EXPECT_EQ(by_name[0]["streamId"], "id54");
-    json desc = c.call("GET", kB + "list/0/2?sort_by=name&order_by=desc").json();
+    json desc =
+        c.call("GET", kB + "list/0/2?sort_by=name&order_by=desc").json();
     EXPECT_EQ(desc[0]["name"], "name54");
 
-    json status = c.call("GET", kB + "list/0/20?sort_by=status&order_by=asc").json();
+    json status =
+        c.call("GET", kB + "list/0/20?sort_by=status&order_by=asc").json();
     EXPECT_EQ(status[0]["status"], "broadcasting");
 
     json found = c.call("GET", kB + "list/0/50?search=NAME1").json();
-    EXPECT_EQ(found.size(), 10u);   // name10..name19, case-insensitive
+    EXPECT_EQ(found.size(), 10u);  // name10..name19, case-insensitive
 
     json none = c.call("GET", kB + "list/0/0").json();
     EXPECT_TRUE(none.is_array());
     EXPECT_TRUE(none.empty());
 
     EXPECT_EQ(c.call("GET", kB + "count").json(), json({{"number", 55}}));
-    EXPECT_EQ(c.call("GET", kB + "active-live-stream-count").json(), json({{"number", 11}}));
+    EXPECT_EQ(c.call("GET", kB + "active-live-stream-count").json(),
+              json({{"number", 11}}));
     // Apps are separate.
-    EXPECT_EQ(c.call("GET", "/Other/rest/v2/broadcasts/count").json()["number"], 0);
+    EXPECT_EQ(c.call("GET", "/Other/rest/v2/broadcasts/count").json()["number"],
+              0);
 }
 
 TEST(RestApi, ClusterNodes)
@@ -247,7 +267,7 @@ TEST(RestApi, ClusterNodes)
     Client c(h.port);
     json nodes = c.call("GET", "/rest/v2/cluster/nodes/0/10").json();
     ASSERT_EQ(nodes.size(), 3u);
-    EXPECT_EQ(nodes[0]["id"], "edge-1");   // ordered by id
+    EXPECT_EQ(nodes[0]["id"], "edge-1");  // ordered by id
     json o = nodes[2];
     EXPECT_EQ(o["id"], "origin-1");
     EXPECT_EQ(o["status"], "alive");
@@ -261,11 +281,15 @@ TEST(RestApi, ClusterNodes)
     EXPECT_EQ(o["nodeGroup"], "default");
     EXPECT_GT(o["lastUpdateTime"].get<int64_t>(), 0);
     EXPECT_TRUE(o.contains("dbQueryAverageTimeMs"));
-    EXPECT_EQ(c.call("GET", "/rest/v2/cluster/nodes/1/1").json()[0]["id"], "edge-2");
+    EXPECT_EQ(c.call("GET", "/rest/v2/cluster/nodes/1/1").json()[0]["id"],
+              "edge-2");
 
     EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node-count").json()["number"], 3);
-    EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node/edge-2").json()["id"], "edge-2");
-    EXPECT_EQ(c.call("DELETE", "/rest/v2/cluster/node/edge-2").json()["success"], true);
+    EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node/edge-2").json()["id"],
+              "edge-2");
+    EXPECT_EQ(
+        c.call("DELETE", "/rest/v2/cluster/node/edge-2").json()["success"],
+        true);
     EXPECT_EQ(c.call("DELETE", "/rest/v2/cluster/node/edge-2").status, 404);
     EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node/edge-2").status, 404);
     EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node-count").json()["number"], 2);
@@ -308,18 +332,18 @@ TEST(RestApi, PrometheusMetrics)
     c.call("GET", kB + "count");
     Reply r = c.call("GET", "/metrics");
     ASSERT_EQ(r.status, 200);
-    EXPECT_EQ(r.header("content-type").rfind("text/plain; version=0.0.4", 0), 0u);
+    EXPECT_EQ(r.header("content-type").rfind("text/plain; version=0.0.4", 0),
+              0u);
     const std::string& t = r.body;
-    for (const char* line : {"# TYPE fanout_streams gauge\nfanout_streams 1\n",
-                             "# TYPE fanout_publishers gauge\nfanout_publishers 2\n",
-                             "fanout_bytes_in_total 12345\n",
-                             "fanout_segments_total 42\n",
-                             "fanout_http_requests_total 3\n",
-                             "fanout_segment_requests_total 1\n",
-                             "fanout_http_connections 1\n",
-                             "# TYPE fanout_store_query_avg_ms gauge\n",
-                             "# HELP fanout_http_requests_total ",
-                             "fanout_build_info{version=\"9.8.7\",node=\"node-a\"} 1\n"}) {
+    for (const char* line :
+         {"# TYPE fanout_streams gauge\nfanout_streams 1\n",
+          "# TYPE fanout_publishers gauge\nfanout_publishers 2\n",
+          "fanout_bytes_in_total 12345\n", "fanout_segments_total 42\n",
+          "fanout_http_requests_total 3\n", "fanout_segment_requests_total 1\n",
+          "fanout_http_connections 1\n",
+          "# TYPE fanout_store_query_avg_ms gauge\n",
+          "# HELP fanout_http_requests_total ",
+          "fanout_build_info{version=\"9.8.7\",node=\"node-a\"} 1\n"}) {
         EXPECT_NE(t.find(line), std::string::npos) << line << "\n---\n" << t;
     }
     EXPECT_NE(t.find("fanout_store_queries_total "), std::string::npos);
@@ -327,12 +351,12 @@ TEST(RestApi, PrometheusMetrics)
 
 TEST(RestApi, AllowlistGuardsRestAndMetricsOnly)
 {
-    Harness h;   // rest_allowed = 127.0.0.1/32
+    Harness h;  // rest_allowed = 127.0.0.1/32
     Client outsider(h.port, "127.0.0.2");
-    for (const std::string& p : {kB + "count", std::string("/rest/v2/version"),
-                                 std::string("/rest/v2/cluster/node-count"),
-                                 std::string("/metrics"),
-                                 std::string("/NoSuchApp/rest/v2/broadcasts/count")}) {
+    for (const std::string& p :
+         {kB + "count", std::string("/rest/v2/version"),
+          std::string("/rest/v2/cluster/node-count"), std::string("/metrics"),
+          std::string("/NoSuchApp/rest/v2/broadcasts/count")}) {
         Reply r = outsider.call("GET", p);
         EXPECT_EQ(r.status, 403) << p;
         EXPECT_EQ(r.json()["success"], false);
@@ -354,12 +378,16 @@ TEST(RestApi, StoreFailureIs503WithRetryAfter)
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((h.dir() + "/cluster.db").c_str(), &db), SQLITE_OK);
     char* msg = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE broadcast", nullptr, nullptr, &msg), SQLITE_OK)
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE broadcast", nullptr, nullptr, &msg),
+              SQLITE_OK)
         << (msg ? msg : "");
     sqlite3_close(db);
 
-    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", kB + "count"}, {"GET", kB + "s1"}, {"GET", kB + "list/0/5"},
+    for (const auto& [method, path] :
+         std::vector<std::pair<std::string, std::string>>{
+             {"GET", kB + "count"},
+             {"GET", kB + "s1"},
+             {"GET", kB + "list/0/5"},
              {"POST", kB + "create"}}) {
         Reply r = c.call(method, path, method == "POST" ? "{}" : "");
         EXPECT_EQ(r.status, 503) << method << " " << path << ": " << r.body;
@@ -367,7 +395,8 @@ TEST(RestApi, StoreFailureIs503WithRetryAfter)
         EXPECT_EQ(r.json()["success"], false);
     }
     EXPECT_GE(h.metrics.store_errors_total.load(), 4u);
-    EXPECT_EQ(c.call("GET", "/rest/v2/liveness").status, 200);   // no store needed
+    EXPECT_EQ(c.call("GET", "/rest/v2/liveness").status,
+              200);  // no store needed
 }
 
 }  // namespace

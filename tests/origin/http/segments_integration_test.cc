@@ -1,7 +1,7 @@
 // The real packager (package::make_segment_store) fed synthetic H.264/AAC
 // frames, its HLS and DASH output fetched over HTTP the way players do.
 #include "server_harness.h"
-#include "test_media.h"   // tests/origin/package: synthetic configs and frames
+#include "test_media.h"  // tests/origin/package: synthetic configs and frames
 
 namespace fanout::http::testing {
 namespace {
@@ -39,7 +39,8 @@ TEST(HttpSegments, HlsPlaylistAndSegments)
     EXPECT_EQ(pl.header("content-type"), "application/vnd.apple.mpegurl");
     EXPECT_EQ(pl.header("cache-control"), "max-age=1");
     EXPECT_EQ(pl.header("access-control-allow-origin"), "*");
-    ASSERT_NE(pl.body.find("#EXT-X-MAP:URI=\"cam/s1-init.mp4\""), std::string::npos);
+    ASSERT_NE(pl.body.find("#EXT-X-MAP:URI=\"cam/s1-init.mp4\""),
+              std::string::npos);
     ASSERT_NE(pl.body.find("cam/s1-0.m4s"), std::string::npos) << pl.body;
 
     // Every URI in the playlist resolves, relative to the playlist.
@@ -63,7 +64,8 @@ TEST(HttpSegments, HlsPlaylistAndSegments)
     // A player's range read of a real segment.
     Reply whole = c.call("GET", "/LiveApp/streams/cam/s1-0.m4s");
     ASSERT_EQ(whole.status, 200);
-    Reply part = c.call("GET", "/LiveApp/streams/cam/s1-0.m4s", "", "Range: bytes=0-15\r\n");
+    Reply part = c.call("GET", "/LiveApp/streams/cam/s1-0.m4s", "",
+                        "Range: bytes=0-15\r\n");
     EXPECT_EQ(part.status, 206);
     EXPECT_EQ(part.body, whole.body.substr(0, 16));
     EXPECT_EQ(part.header("content-range"),
@@ -92,7 +94,9 @@ TEST(HttpSegments, MetricsReflectThePackager)
     std::string t = c.call("GET", "/metrics").body;
     EXPECT_NE(t.find("fanout_streams 1\n"), std::string::npos) << t;
     EXPECT_EQ(t.find("fanout_segments_total 0\n"), std::string::npos) << t;
-    EXPECT_EQ(c.call("GET", "/rest/v2/system-resources").json()["totalLiveStreamSize"], 1);
+    EXPECT_EQ(c.call("GET", "/rest/v2/system-resources")
+                  .json()["totalLiveStreamSize"],
+              1);
 }
 
 }  // namespace

@@ -47,8 +47,8 @@ class FixedSegments : public package::SegmentStore {
 public:
     FixedSegments()
     {
-        add("s1.m3u8", "#EXTM3U\n#EXT-X-VERSION:7\n", "application/vnd.apple.mpegurl",
-            "no-cache");
+        add("s1.m3u8", "#EXTM3U\n#EXT-X-VERSION:7\n",
+            "application/vnd.apple.mpegurl", "no-cache");
         std::string seg;
         for (int i = 0; i < 1000; i++) {
             seg.push_back(char('a' + i % 26));
@@ -58,15 +58,16 @@ public:
     // The body is served in pieces of 1, 2, 3, ... bytes, like a media
     // segment (boxes, then each frame's payload): ranges and writes cross
     // piece boundaries.
-    void add(std::string rest, std::string body, std::string type, std::string cache)
+    void add(std::string rest, std::string body, std::string type,
+             std::string cache)
     {
         ByteChain chain;
         for (size_t at = 0, n = 1; at < body.size(); at += n, n++) {
             chain.append(SharedBytes(body.substr(at, n)));
         }
         resources_[std::move(rest)] = package::Resource{
-            std::make_shared<const ByteChain>(std::move(chain)), std::move(type),
-            std::move(cache)};
+            std::make_shared<const ByteChain>(std::move(chain)),
+            std::move(type), std::move(cache)};
     }
     std::shared_ptr<media::StreamSink> open(const StreamKey&, std::string_view,
                                             const std::string&) override
@@ -93,8 +94,9 @@ private:
 
 class Harness {
 public:
-    explicit Harness(ServerOptions options = {},
-                     std::unique_ptr<package::SegmentStore> store_of_segments = nullptr)
+    explicit Harness(
+        ServerOptions options = {},
+        std::unique_ptr<package::SegmentStore> store_of_segments = nullptr)
         : segments(store_of_segments ? std::move(store_of_segments)
                                      : std::make_unique<FixedSegments>())
     {
@@ -113,9 +115,9 @@ public:
         config.rest_allowed = {parse_cidr("127.0.0.1/32").value()};
         config.http_max_body = 4096;
         pool = std::make_unique<BlockingPool>(loop, 2);
-        ctx = std::make_unique<OriginContext>(OriginContext{
-            loop, config, store, *pool, *segments, metrics, "node-a", "9.8.7",
-            now_ms() - 5000});
+        ctx = std::make_unique<OriginContext>(
+            OriginContext{loop, config, store, *pool, *segments, metrics,
+                          "node-a", "9.8.7", now_ms() - 5000});
         server = std::make_unique<HttpServer>(*ctx, options);
         Status st = server->listen();
         if (!st) {
@@ -156,7 +158,9 @@ public:
     static int64_t now_ms()
     {
         using namespace std::chrono;
-        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+        return duration_cast<milliseconds>(
+                   system_clock::now().time_since_epoch())
+            .count();
     }
 
     const std::string& dir() const { return dir_; }
@@ -173,8 +177,8 @@ public:
 
 private:
     std::string dir_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
-        boost::asio::make_work_guard(loop);
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
+        guard_ = boost::asio::make_work_guard(loop);
     std::thread thread_;
 };
 
@@ -182,7 +186,8 @@ private:
 // a deadline, for what another thread makes true.
 inline bool wait_until(const std::function<bool()>& f, int timeout_ms = 3000)
 {
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto until = std::chrono::steady_clock::now()
+                 + std::chrono::milliseconds(timeout_ms);
     while (!f()) {
         if (std::chrono::steady_clock::now() > until) {
             return false;
@@ -194,7 +199,7 @@ inline bool wait_until(const std::function<bool()>& f, int timeout_ms = 3000)
 
 struct Reply {
     int status = 0;
-    std::map<std::string, std::string> headers;   // lower-case names
+    std::map<std::string, std::string> headers;  // lower-case names
     std::string body;
 
     std::string header(const std::string& name) const
@@ -202,7 +207,10 @@ struct Reply {
         auto it = headers.find(name);
         return it == headers.end() ? std::string() : it->second;
     }
-    nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+    nlohmann::json json() const
+    {
+        return nlohmann::json::parse(body, nullptr, false);
+    }
 };
 
 class Client {
@@ -214,7 +222,8 @@ public:
             sockaddr_in src{};
             src.sin_family = AF_INET;
             inet_pton(AF_INET, source, &src.sin_addr);
-            if (::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
+            if (::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof(src))
+                != 0) {
                 ADD_FAILURE() << "bind " << source;
             }
         }
@@ -289,7 +298,8 @@ public:
             pos = e + 2;
         }
         size_t length = r.headers.count("content-length")
-                            ? std::stoul(r.headers["content-length"]) : 0;
+                            ? std::stoul(r.headers["content-length"])
+                            : 0;
         if (head_request || r.status < 200 || r.status == 204) {
             length = 0;
         }
@@ -305,7 +315,8 @@ public:
     }
 
     Reply call(const std::string& method, const std::string& path,
-               const std::string& body = "", const std::string& extra_headers = "")
+               const std::string& body = "",
+               const std::string& extra_headers = "")
     {
         send(request(method, path, body, extra_headers));
         auto r = read(method == "HEAD");
@@ -316,11 +327,13 @@ public:
         return *r;
     }
 
-    static std::string request(const std::string& method, const std::string& path,
+    static std::string request(const std::string& method,
+                               const std::string& path,
                                const std::string& body = "",
                                const std::string& extra_headers = "")
     {
-        std::string r = method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers;
+        std::string r =
+            method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers;
         if (!body.empty() || method == "POST" || method == "PUT") {
             r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
         }
@@ -332,7 +345,8 @@ public:
     bool closed_by_server(int timeout_ms = 5000)
     {
         buf_.clear();
-        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        auto until = std::chrono::steady_clock::now()
+                     + std::chrono::milliseconds(timeout_ms);
         while (std::chrono::steady_clock::now() < until) {
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, 50) <= 0) {

@@ -45,8 +45,9 @@ TEST(HttpServer, StreamNotFoundAndMethods)
 {
     Harness h;
     Client c(h.port);
-    for (const char* p : {"/LiveApp/streams/nope.m3u8", "/Unknown/streams/s1.m3u8",
-                          "/Other/streams/s1.m3u8", "/LiveApp/streams/"}) {
+    for (const char* p :
+         {"/LiveApp/streams/nope.m3u8", "/Unknown/streams/s1.m3u8",
+          "/Other/streams/s1.m3u8", "/LiveApp/streams/"}) {
         Reply r = c.call("GET", p);
         EXPECT_EQ(r.status, 404) << p;
         EXPECT_EQ(r.header("access-control-allow-origin"), "*") << p;
@@ -72,7 +73,7 @@ TEST(HttpServer, OptionsPreflight)
     EXPECT_EQ(r.header("access-control-allow-origin"), "*");
     EXPECT_EQ(r.header("access-control-allow-methods"), "GET, HEAD, OPTIONS");
     EXPECT_EQ(r.header("access-control-allow-headers"), "range");
-    EXPECT_EQ(r.header("content-length"), "");   // 204 carries none
+    EXPECT_EQ(r.header("content-length"), "");  // 204 carries none
     // Still in sync afterwards.
     EXPECT_EQ(c.call("GET", kSeg).status, 200);
 }
@@ -101,7 +102,12 @@ TEST(HttpServer, RangeRequests)
     Harness h;
     Client c(h.port);
     const std::string all = segment_bytes();
-    struct Case { const char* range; int status; std::string content_range; std::string body; };
+    struct Case {
+        const char* range;
+        int status;
+        std::string content_range;
+        std::string body;
+    };
     const Case cases[] = {
         {"bytes=0-9", 206, "bytes 0-9/1000", all.substr(0, 10)},
         {"bytes=990-", 206, "bytes 990-999/1000", all.substr(990)},
@@ -113,14 +119,17 @@ TEST(HttpServer, RangeRequests)
         {"bytes=x-y", 200, "", all},
     };
     for (const auto& k : cases) {
-        Reply r = c.call("GET", kSeg, "", std::string("Range: ") + k.range + "\r\n");
+        Reply r =
+            c.call("GET", kSeg, "", std::string("Range: ") + k.range + "\r\n");
         EXPECT_EQ(r.status, k.status) << k.range;
         EXPECT_EQ(r.header("content-range"), k.content_range) << k.range;
         EXPECT_EQ(r.body, k.body) << k.range;
-        EXPECT_EQ(r.header("content-length"), std::to_string(k.body.size())) << k.range;
+        EXPECT_EQ(r.header("content-length"), std::to_string(k.body.size()))
+            << k.range;
     }
     // If-Range cannot be validated: the whole segment.
-    Reply ir = c.call("GET", kSeg, "", "Range: bytes=0-9\r\nIf-Range: \"x\"\r\n");
+    Reply ir =
+        c.call("GET", kSeg, "", "Range: bytes=0-9\r\nIf-Range: \"x\"\r\n");
     EXPECT_EQ(ir.status, 200);
     EXPECT_EQ(ir.body.size(), 1000u);
     // HEAD with a range describes the part.
@@ -165,7 +174,9 @@ TEST(HttpServer, ConnectionCloseAndHttp10)
     {
         Client c(h.port);
         for (int i = 0; i < 3; i++) {
-            c.send("GET /LiveApp/streams/s1.m3u8 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            c.send(
+                "GET /LiveApp/streams/s1.m3u8 HTTP/1.0\r\nConnection: "
+                "keep-alive\r\n\r\n");
             auto r = c.read();
             ASSERT_TRUE(r);
             EXPECT_EQ(r->header("connection"), "keep-alive");
@@ -180,7 +191,8 @@ TEST(HttpServer, PipelinedRequestsAnsweredInOrder)
     // Store-backed requests finish on the pool at their own pace; the
     // answers must still come back in request order.
     std::string batch =
-        Client::request("POST", "/LiveApp/rest/v2/broadcasts/create", R"({"streamId":"p1"})")
+        Client::request("POST", "/LiveApp/rest/v2/broadcasts/create",
+                        R"({"streamId":"p1"})")
         + Client::request("GET", kSeg)
         + Client::request("GET", "/LiveApp/rest/v2/broadcasts/p1")
         + Client::request("GET", "/LiveApp/streams/../secret")
@@ -209,9 +221,9 @@ TEST(HttpServer, BadRequestsResyncWhenFramed)
 {
     Harness h;
     Client c(h.port);
-    const char* bad[] = {"/LiveApp/streams/../../etc/passwd", "/LiveApp/streams/%2e%2e/x",
-                         "/LiveApp/streams/a%2Fb", "/LiveApp/streams/a%00b",
-                         "/LiveApp/streams/%zz"};
+    const char* bad[] = {"/LiveApp/streams/../../etc/passwd",
+                         "/LiveApp/streams/%2e%2e/x", "/LiveApp/streams/a%2Fb",
+                         "/LiveApp/streams/a%00b", "/LiveApp/streams/%zz"};
     for (const char* p : bad) {
         Reply r = c.call("GET", p);
         EXPECT_EQ(r.status, 400) << p;
@@ -221,7 +233,7 @@ TEST(HttpServer, BadRequestsResyncWhenFramed)
     Reply m = c.call("PATCH", kSeg);
     EXPECT_EQ(m.status, 405);
     EXPECT_EQ(m.header("allow"), "GET, HEAD, OPTIONS");
-    c.send("GET /x HTTP/1.1\r\n\r\n");   // no Host
+    c.send("GET /x HTTP/1.1\r\n\r\n");  // no Host
     auto nohost = c.read();
     ASSERT_TRUE(nohost);
     EXPECT_EQ(nohost->status, 400);
@@ -244,7 +256,9 @@ TEST(HttpServer, UnframedGarbageClosesTheConnection)
     }
     {
         Client c(h.port);
-        c.send("GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\nGET / HTTP/1.1\r\n");
+        c.send(
+            "GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\nGET / "
+            "HTTP/1.1\r\n");
         auto r = c.read();
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 400);
@@ -254,10 +268,11 @@ TEST(HttpServer, UnframedGarbageClosesTheConnection)
 
 TEST(HttpServer, BodyTooLargeIsRefusedBeforeItArrives)
 {
-    Harness h;   // max body 4096
+    Harness h;  // max body 4096
     Client c(h.port);
-    c.send("POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
-           "Content-Length: 100000\r\n\r\n");
+    c.send(
+        "POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
+        "Content-Length: 100000\r\n\r\n");
     auto r = c.read();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);
@@ -269,8 +284,9 @@ TEST(HttpServer, ChunkedBodiesAreRefused)
 {
     Harness h;
     Client c(h.port);
-    c.send("POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    c.send(
+        "POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
     auto r = c.read();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 411);
@@ -282,7 +298,8 @@ TEST(HttpServer, HugeHeadersAndRequestLines)
     Harness h;
     {
         Client c(h.port);
-        c.send("GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n");
+        c.send("GET /" + std::string(9000, 'a')
+               + " HTTP/1.1\r\nHost: t\r\n\r\n");
         auto r = c.read();
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 414);
@@ -290,7 +307,8 @@ TEST(HttpServer, HugeHeadersAndRequestLines)
     }
     {
         Client c(h.port);
-        c.send("GET / HTTP/1.1\r\nHost: t\r\nX: " + std::string(17000, 'h') + "\r\n\r\n");
+        c.send("GET / HTTP/1.1\r\nHost: t\r\nX: " + std::string(17000, 'h')
+               + "\r\n\r\n");
         auto r = c.read();
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 431);
@@ -302,9 +320,10 @@ TEST(HttpServer, ExpectContinue)
     Harness h;
     Client c(h.port);
     std::string body = R"({"streamId":"ec1"})";
-    c.send("POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
-           "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size())
-           + "\r\n\r\n");
+    c.send(
+        "POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
+        "Expect: 100-continue\r\nContent-Length: "
+        + std::to_string(body.size()) + "\r\n\r\n");
     auto interim = c.read();
     ASSERT_TRUE(interim);
     EXPECT_EQ(interim->status, 100);
@@ -319,8 +338,9 @@ TEST(HttpServer, BodyArrivingInPieces)
 {
     Harness h;
     Client c(h.port);
-    std::string req = Client::request("POST", "/LiveApp/rest/v2/broadcasts/create",
-                                      R"({"streamId":"slow","name":"in pieces"})");
+    std::string req =
+        Client::request("POST", "/LiveApp/rest/v2/broadcasts/create",
+                        R"({"streamId":"slow","name":"in pieces"})");
     for (char ch : req) {
         c.send(std::string_view(&ch, 1));
     }
@@ -338,9 +358,10 @@ TEST(HttpServer, Timeouts)
     o.linger_timeout = std::chrono::milliseconds(300);
     Harness h(o);
     auto t0 = std::chrono::steady_clock::now();
-    Client silent(h.port);                          // sends nothing
+    Client silent(h.port);  // sends nothing
     Client partial(h.port);
-    partial.send("GET /LiveApp/streams/s1.m3u8 HTTP/1.1\r\nHost:");  // never finishes
+    partial.send(
+        "GET /LiveApp/streams/s1.m3u8 HTTP/1.1\r\nHost:");  // never finishes
     Client idle(h.port);
     EXPECT_EQ(idle.call("GET", kSeg).status, 200);  // then stays quiet
     EXPECT_TRUE(silent.closed_by_server(3000));
@@ -372,9 +393,8 @@ TEST(HttpServer, ConnectionLimit)
     EXPECT_EQ(h.server->stats().rejected_connections_total.load(), 1u);
     a.close();
     // The slot frees once the server notices the close.
-    ASSERT_TRUE(wait_until([&] {
-        return h.server->stats().open_connections.load() == 1;
-    }));
+    ASSERT_TRUE(wait_until(
+        [&] { return h.server->stats().open_connections.load() == 1; }));
     Client again(h.port);
     again.send(Client::request("GET", kSeg));
     auto r = again.read();
@@ -412,8 +432,9 @@ TEST(HttpServer, ClientGoneWhileStoreCallPending)
         PoolBlocker blocked(*h.pool, 2);
         for (int i = 0; i < 10; i++) {
             Client c(h.port);
-            c.send(Client::request("POST", "/LiveApp/rest/v2/broadcasts/create",
-                                   "{\"streamId\":\"gone" + std::to_string(i) + "\"}"));
+            c.send(Client::request(
+                "POST", "/LiveApp/rest/v2/broadcasts/create",
+                "{\"streamId\":\"gone" + std::to_string(i) + "\"}"));
             c.close();
         }
         // Every request reached the handler and waits in the pool; the
@@ -428,7 +449,9 @@ TEST(HttpServer, ClientGoneWhileStoreCallPending)
     // still ran.
     Client c(h.port);
     EXPECT_TRUE(wait_until([&] {
-        return c.call("GET", "/LiveApp/rest/v2/broadcasts/count").json()["number"] == 10;
+        return c.call("GET", "/LiveApp/rest/v2/broadcasts/count")
+                   .json()["number"]
+               == 10;
     }));
     EXPECT_EQ(h.server->stats().open_connections.load(), 1u);
 }
@@ -440,13 +463,14 @@ TEST(HttpServer, StopClosesConnectionsWithPendingCalls)
     Client pending(h.port);
     Client idle(h.port);
     pending.send(Client::request("GET", "/LiveApp/rest/v2/broadcasts/count"));
-    EXPECT_TRUE(wait_until([&] { return h.metrics.http_requests_total.load() == 1; }));
+    EXPECT_TRUE(
+        wait_until([&] { return h.metrics.http_requests_total.load() == 1; }));
     h.on_loop([&] { h.server->stop(); });
     EXPECT_TRUE(pending.closed_by_server(2000));
     EXPECT_TRUE(idle.closed_by_server(2000));
-    blocked.release();   // the answer now has no connection to go to
-    h.pool->stop();      // the store call is done, its completion queued...
-    h.on_loop([] {});    // ...and run
+    blocked.release();  // the answer now has no connection to go to
+    h.pool->stop();  // the store call is done, its completion queued...
+    h.on_loop([] {});  // ...and run
     EXPECT_EQ(h.server->stats().open_connections.load(), 0u);
 }
 

@@ -37,8 +37,17 @@ inline media::Frame frame(bool video, bool key, int64_t dts_ms,
     f.data = std::move(bytes);
     return f;
 }
-inline media::Frame key(int64_t dts_ms, size_t size = 100) { return frame(true, true, dts_ms, size); }
-inline media::Frame inter(int64_t dts_ms, size_t size = 100) { return frame(true, false, dts_ms, size); }
-inline media::Frame audio(int64_t dts_ms) { return frame(false, true, dts_ms, 20); }
+inline media::Frame key(int64_t dts_ms, size_t size = 100)
+{
+    return frame(true, true, dts_ms, size);
+}
+inline media::Frame inter(int64_t dts_ms, size_t size = 100)
+{
+    return frame(true, false, dts_ms, size);
+}
+inline media::Frame audio(int64_t dts_ms)
+{
+    return frame(false, true, dts_ms, 20);
+}
 
 }  // namespace fanout::hub::test

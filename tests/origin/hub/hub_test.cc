@@ -25,7 +25,8 @@ const StreamKey kKey{"live", "cam"};
 std::vector<int64_t> dts_of(const RecordingSink& s)
 {
     std::vector<int64_t> out;
-    for (const auto& f : s.frames) out.push_back(f.dts_ms);
+    for (const auto& f : s.frames)
+        out.push_back(f.dts_ms);
     return out;
 }
 
@@ -46,10 +47,10 @@ TEST(Hub, ASinkFromTheStartGetsEverythingInOrder)
     Hub hub(kKey);
     auto sink = std::make_shared<RecordingSink>();
     hub.subscribe(sink);
-    hub.on_frame(inter(-40));   // before any keyframe: still forwarded
+    hub.on_frame(inter(-40));  // before any keyframe: still forwarded
     publish_first_gop(hub);
-    EXPECT_EQ(sink->log, (Log{"video", "video_config", "audio_config", "meta", "video",
-                              "audio", "video", "video"}));
+    EXPECT_EQ(sink->log, (Log{"video", "video_config", "audio_config", "meta",
+                              "video", "audio", "video", "video"}));
     EXPECT_EQ(hub.key(), kKey);
 }
 
@@ -62,7 +63,7 @@ TEST(Hub, FramesAreSharedNotCopied)
     media::Frame f = key(0);
     hub.on_frame(f);
     auto late = std::make_shared<RecordingSink>();
-    hub.subscribe(late);   // from the GOP the hub holds
+    hub.subscribe(late);  // from the GOP the hub holds
     ASSERT_EQ(sink->frames.size(), 1u);
     ASSERT_EQ(late->frames.size(), 1u);
     EXPECT_EQ(sink->frames[0].data.data(), f.data.data());
@@ -73,21 +74,22 @@ TEST(Hub, LateJoinGetsTheConfigsThenTheLastGopFromItsKeyframe)
 {
     Hub hub(kKey);
     publish_first_gop(hub);
-    hub.on_frame(key(120));   // a new GOP: the first one is gone
+    hub.on_frame(key(120));  // a new GOP: the first one is gone
     hub.on_frame(audio(130));
     auto late = std::make_shared<RecordingSink>();
     hub.subscribe(late);
-    EXPECT_EQ(late->log, (Log{"video_config", "audio_config", "meta", "video", "audio"}));
+    EXPECT_EQ(late->log,
+              (Log{"video_config", "audio_config", "meta", "video", "audio"}));
     EXPECT_EQ(dts_of(*late), (std::vector<int64_t>{120, 130}));
     EXPECT_EQ(late->metadata, (std::vector<double>{2500}));
-    hub.on_frame(inter(160));   // then live
+    hub.on_frame(inter(160));  // then live
     EXPECT_EQ(dts_of(*late), (std::vector<int64_t>{120, 130, 160}));
 }
 
 TEST(Hub, LateJoinWithoutAGopStartsOnTheNextKeyframe)
 {
     HubOptions small;
-    small.max_gop_bytes = 250;   // the GOP outgrows it: dropped
+    small.max_gop_bytes = 250;  // the GOP outgrows it: dropped
     Hub hub(kKey, small);
     publish_first_gop(hub);
     auto late = std::make_shared<RecordingSink>();
@@ -106,7 +108,7 @@ TEST(Hub, AConfigChangeDropsTheGopCodedWithTheOldOne)
     Hub hub(kKey);
     publish_first_gop(hub);
     hub.on_video_config(video_config(2));
-    hub.on_frame(inter(120));   // still the old GOP's: not for late sinks
+    hub.on_frame(inter(120));  // still the old GOP's: not for late sinks
     auto late = std::make_shared<RecordingSink>();
     hub.subscribe(late);
     ASSERT_EQ(late->videos.size(), 1u);
@@ -169,11 +171,11 @@ TEST(Hub, ASinkMayLeaveFromInsideItsOwnCall)
     leaving->hub = &hub;
     leaving->id = hub.subscribe(leaving);
     hub.subscribe(other);
-    leaving.reset();   // the hub holds it alone now
+    leaving.reset();  // the hub holds it alone now
     publish_first_gop(hub);
     EXPECT_TRUE(weak.expired());
     EXPECT_EQ(hub.sinks(), 1u);
-    EXPECT_EQ(other->frames.size(), 4u);   // the sink after it missed nothing
+    EXPECT_EQ(other->frames.size(), 4u);  // the sink after it missed nothing
 }
 
 TEST(Hub, EndOfStreamEndsEverySinkOnceThenTellsTheOwner)
@@ -185,9 +187,10 @@ TEST(Hub, EndOfStreamEndsEverySinkOnceThenTellsTheOwner)
         hub.subscribe(sink);
         publish_first_gop(hub);
         hub.on_end();
-        order.push_back(sink->ends == 1 ? "sink ended first" : "sink not ended");
+        order.push_back(sink->ends == 1 ? "sink ended first"
+                                        : "sink not ended");
         hub.on_end();
-        hub.on_frame(key(120));   // after the end: nothing
+        hub.on_frame(key(120));  // after the end: nothing
         auto after = std::make_shared<RecordingSink>();
         EXPECT_EQ(hub.subscribe(after), 0u);
         EXPECT_EQ(after->log, (Log{"end"}));
@@ -230,9 +233,9 @@ TEST(Hub, AWorkerSinkJoiningLateGetsConfigsAndTheGopInItsQueue)
     hub.on_end();
     RecordingSink worker;
     auto now = std::chrono::steady_clock::now();
-    EXPECT_FALSE(q->drain(worker, now));   // everything, then the end
-    EXPECT_EQ(worker.log, (Log{"video_config", "audio_config", "meta", "video", "audio",
-                               "video", "video", "video", "end"}));
+    EXPECT_FALSE(q->drain(worker, now));  // everything, then the end
+    EXPECT_EQ(worker.log, (Log{"video_config", "audio_config", "meta", "video",
+                               "audio", "video", "video", "video", "end"}));
     EXPECT_FALSE(q->drain(worker, now));
     EXPECT_EQ(worker.ends, 1);
 }
@@ -240,7 +243,7 @@ TEST(Hub, AWorkerSinkJoiningLateGetsConfigsAndTheGopInItsQueue)
 TEST(Hub, ASlowWorkerSinkLosesFramesToTheNextKeyframeNeverAConfig)
 {
     HubOptions opt;
-    opt.queue_max_bytes = 4000;   // a few 1000-byte frames
+    opt.queue_max_bytes = 4000;  // a few 1000-byte frames
     Hub hub(kKey, opt);
     std::shared_ptr<SinkQueue> q = hub.subscribe_queued();
     hub.on_video_config(video_config());
@@ -248,10 +251,10 @@ TEST(Hub, ASlowWorkerSinkLosesFramesToTheNextKeyframeNeverAConfig)
     hub.on_frame(inter(40, 1000));
     hub.on_frame(inter(80, 1000));
     EXPECT_EQ(q->dropped_frames(), 0u);
-    hub.on_frame(inter(120, 1000));   // the worker is not draining: full
+    hub.on_frame(inter(120, 1000));  // the worker is not draining: full
     EXPECT_EQ(q->dropped_frames(), 4u);
-    hub.on_video_config(video_config(2));   // configs are never dropped
-    hub.on_frame(inter(160, 1000));         // waits for a keyframe
+    hub.on_video_config(video_config(2));  // configs are never dropped
+    hub.on_frame(inter(160, 1000));  // waits for a keyframe
     hub.on_frame(key(200, 1000));
     hub.on_frame(inter(240, 1000));
     EXPECT_EQ(q->dropped_frames(), 5u);
@@ -259,7 +262,8 @@ TEST(Hub, ASlowWorkerSinkLosesFramesToTheNextKeyframeNeverAConfig)
 
     RecordingSink worker;
     EXPECT_TRUE(q->drain(worker, std::chrono::steady_clock::now()));
-    EXPECT_EQ(worker.log, (Log{"video_config", "video_config", "video", "video"}));
+    EXPECT_EQ(worker.log,
+              (Log{"video_config", "video_config", "video", "video"}));
     EXPECT_EQ(dts_of(worker), (std::vector<int64_t>{200, 240}));
     EXPECT_EQ(worker.videos.back().record.back(), 2);
 }
@@ -275,14 +279,15 @@ TEST(Hub, AStalledWorkerSinkRestartsOnALiveKeyframe)
     auto loop_sink = std::make_shared<RecordingSink>();
     hub.subscribe(loop_sink);
     publish_first_gop(hub);
-    clock.advance(std::chrono::milliseconds(1500));   // the worker took nothing
+    clock.advance(std::chrono::milliseconds(1500));  // the worker took nothing
     hub.on_frame(inter(120));
     hub.on_frame(key(160));
     EXPECT_EQ(q->dropped_frames(), 5u);
-    EXPECT_EQ(loop_sink->frames.size(), 6u);   // the loop's sinks lose nothing
+    EXPECT_EQ(loop_sink->frames.size(), 6u);  // the loop's sinks lose nothing
     RecordingSink worker;
     EXPECT_TRUE(q->drain(worker, clock.now()));
-    EXPECT_EQ(worker.log, (Log{"video_config", "audio_config", "meta", "video"}));
+    EXPECT_EQ(worker.log,
+              (Log{"video_config", "audio_config", "meta", "video"}));
     EXPECT_EQ(dts_of(worker), (std::vector<int64_t>{160}));
 }
 
@@ -293,7 +298,7 @@ TEST(Hub, AWorkerSinkLeavesByClosingItsQueue)
     hub.subscribe(std::make_shared<RecordingSink>());
     publish_first_gop(hub);
     EXPECT_EQ(hub.sinks(), 2u);
-    q->close();   // from the worker's thread, in real life
+    q->close();  // from the worker's thread, in real life
     EXPECT_EQ(hub.sinks(), 1u);
     hub.on_frame(key(120));
     EXPECT_EQ(q->queued_bytes(), 0u);
@@ -310,13 +315,16 @@ TEST(Hub, AWorkerThreadReceivesTheWholeStreamInOrder)
     std::shared_ptr<SinkQueue> q = hub.subscribe_queued();
     RecordingSink worker;
     std::thread t([&] {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (std::chrono::steady_clock::now() < deadline &&
-               q->drain(worker, std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (std::chrono::steady_clock::now() < deadline
+               && q->drain(worker, std::chrono::steady_clock::now()
+                                       + std::chrono::milliseconds(100))) {
         }
     });
     hub.on_video_config(video_config());
-    for (int i = 0; i < 300; i++) hub.on_frame(i % 30 == 0 ? key(i * 40) : inter(i * 40));
+    for (int i = 0; i < 300; i++)
+        hub.on_frame(i % 30 == 0 ? key(i * 40) : inter(i * 40));
     hub.on_end();
     t.join();
     EXPECT_EQ(worker.ends, 1);

@@ -26,13 +26,14 @@ TEST(SinkQueue, ConfigsAloneOverTheBoundKeepTheLatestOfEachKind)
 {
     SinkQueue q(400, kDelay);
     q.push(audio_config());
-    for (uint8_t i = 0; i < 50; i++) q.push(video_config(i));   // a flood
+    for (uint8_t i = 0; i < 50; i++)
+        q.push(video_config(i));  // a flood
     q.push(2000.0);
     EXPECT_LE(q.queued_bytes(), 400u + 3 * sizeof(media::VideoConfig) + 64);
     RecordingSink worker;
     EXPECT_TRUE(q.drain(worker, std::chrono::steady_clock::now()));
     ASSERT_FALSE(worker.videos.empty());
-    EXPECT_LT(worker.videos.size(), 6u);   // what fits in 400 bytes
+    EXPECT_LT(worker.videos.size(), 6u);  // what fits in 400 bytes
     EXPECT_EQ(worker.videos.back().record.back(), 49);
     EXPECT_EQ(worker.audios.size(), 1u);
     EXPECT_EQ(worker.metadata, (std::vector<double>{2000}));
@@ -46,13 +47,13 @@ TEST(SinkQueue, AWorkerBehindByMoreThanTheDelaySkipsToTheNextKeyframe)
     SinkQueue q(1u << 20, kDelay, clock);
     q.push(video_config());
     q.push(key(0));
-    for (int i = 1; i < 50; i++) {   // 2 s of frames, 40 ms apart
+    for (int i = 1; i < 50; i++) {  // 2 s of frames, 40 ms apart
         clock.advance(milliseconds(40));
         q.push(inter(i * 40));
     }
-    EXPECT_EQ(q.dropped_frames(), 0u);   // 1960 ms: not yet
+    EXPECT_EQ(q.dropped_frames(), 0u);  // 1960 ms: not yet
     clock.advance(milliseconds(41));
-    q.push(inter(2000));                  // 2001 ms behind
+    q.push(inter(2000));  // 2001 ms behind
     EXPECT_EQ(q.dropped_frames(), 51u);
     q.push(inter(2040));
     q.push(key(2080));
@@ -85,8 +86,10 @@ TEST(SinkQueue, DrainWakesWhenAnItemArrives)
     RecordingSink worker;
     std::thread loop([&] { q.push(key(0)); });
     // Waits for the push, not for the deadline.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (worker.frames.empty() && std::chrono::steady_clock::now() < deadline) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (worker.frames.empty()
+           && std::chrono::steady_clock::now() < deadline) {
         ASSERT_TRUE(q.drain(worker, deadline));
     }
     loop.join();

@@ -15,7 +15,7 @@ using test::hex;
 struct Read {
     std::vector<Message> messages;
     std::optional<Error> error;
-    size_t left = 0;   // bytes never consumed
+    size_t left = 0;  // bytes never consumed
 };
 
 // Feeds `in` in pieces of `step` bytes (0: all at once), keeping what the
@@ -26,7 +26,8 @@ Read read_all(ChunkReader& reader, std::span<const uint8_t> in, size_t step = 0)
     std::vector<uint8_t> pending;
     size_t at = 0;
     while (at < in.size() || !pending.empty()) {
-        const size_t n = step == 0 ? in.size() - at : std::min(step, in.size() - at);
+        const size_t n =
+            step == 0 ? in.size() - at : std::min(step, in.size() - at);
         pending.insert(pending.end(), in.begin() + static_cast<long>(at),
                        in.begin() + static_cast<long>(at + n));
         at += n;
@@ -42,7 +43,8 @@ Read read_all(ChunkReader& reader, std::span<const uint8_t> in, size_t step = 0)
             if (r.status == ParseStatus::NeedMoreData) break;
             out.messages.push_back(std::move(m));
         }
-        pending.erase(pending.begin(), pending.begin() + static_cast<long>(used));
+        pending.erase(pending.begin(),
+                      pending.begin() + static_cast<long>(used));
         if (at == in.size()) break;
     }
     out.left = pending.size();
@@ -52,7 +54,8 @@ Read read_all(ChunkReader& reader, std::span<const uint8_t> in, size_t step = 0)
 std::vector<uint8_t> payload(size_t n, uint8_t seed)
 {
     std::vector<uint8_t> p(n);
-    for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(seed + i * 7);
+    for (size_t i = 0; i < n; ++i)
+        p[i] = static_cast<uint8_t>(seed + i * 7);
     return p;
 }
 
@@ -65,14 +68,14 @@ struct Spec {
 };
 
 const Spec kSpecs[] = {
-    {2, kUserControl, 0, 0, 0},     // empty
+    {2, kUserControl, 0, 0, 0},  // empty
     {3, kCommandAmf0, 0, 0, 1},
     {4, kAudio, 1, 20, 128},
     {6, kVideo, 1, 40, 129},
     {63, kVideo, 1, 80, 5000},
     {64, kAudio, 1, 100, 300},
     {319, kAudio, 1, 0x00fffffe, 10},
-    {320, kVideo, 1, 0x00ffffff, 400},     // exactly the extended marker
+    {320, kVideo, 1, 0x00ffffff, 400},  // exactly the extended marker
     {65599, kVideo, 7, 0xfffffff0, 1000},  // highest csid, extended
 };
 
@@ -188,7 +191,8 @@ TEST(Chunk, HeaderCompressionSpecExample1)
     EXPECT_EQ(r.messages[1].timestamp, 1020u);
     EXPECT_EQ(r.messages[2].timestamp, 1040u);
     EXPECT_EQ(r.messages[3].timestamp, 1060u);
-    for (const auto& m : r.messages) EXPECT_EQ(m.stream_id, 1u);
+    for (const auto& m : r.messages)
+        EXPECT_EQ(m.stream_id, 1u);
 }
 
 TEST(Chunk, Type1OnFreshStreamAndTimestampWrap)
@@ -204,7 +208,8 @@ TEST(Chunk, Type1OnFreshStreamAndTimestampWrap)
     ASSERT_EQ(r.messages.size(), 3u);
     EXPECT_EQ(r.messages[0].timestamp, 5u);
     EXPECT_EQ(r.messages[1].timestamp, 0xfffffff0u);
-    EXPECT_EQ(r.messages[2].timestamp, 0x10u);   // 32-bit wrap; the session unwraps
+    EXPECT_EQ(r.messages[2].timestamp,
+              0x10u);  // 32-bit wrap; the session unwraps
 }
 
 TEST(Chunk, InterleavedStreams)
@@ -241,12 +246,13 @@ TEST(Chunk, SmallMessagesShareBlocksLargeOnesStandAlone)
     const size_t block_messages = ChunkReader::kBlockSize / 9000 + 3;
     for (size_t i = 0; i < block_messages; ++i) {
         sent.push_back(payload(9000 + i, static_cast<uint8_t>(i)));
-        w.write(bytes, i % 2 ? 4 : 6, i % 2 ? kAudio : kVideo, 1, static_cast<uint32_t>(i),
-                sent.back());
+        w.write(bytes, i % 2 ? 4 : 6, i % 2 ? kAudio : kVideo, 1,
+                static_cast<uint32_t>(i), sent.back());
     }
-    for (size_t size : {size_t{ChunkReader::kBlockMessage} - 1,
-                        size_t{ChunkReader::kBlockMessage},
-                        size_t{ChunkReader::kBlockMessage} + 1, size_t{300000}}) {
+    for (size_t size :
+         {size_t{ChunkReader::kBlockMessage} - 1,
+          size_t{ChunkReader::kBlockMessage},
+          size_t{ChunkReader::kBlockMessage} + 1, size_t{300000}}) {
         sent.push_back(payload(size, static_cast<uint8_t>(size)));
         w.write(bytes, 6, kVideo, 1, 0, sent.back());
     }
@@ -254,7 +260,8 @@ TEST(Chunk, SmallMessagesShareBlocksLargeOnesStandAlone)
     Read r = read_all(reader, bytes, 1000);
     ASSERT_FALSE(r.error);
     ASSERT_EQ(r.messages.size(), sent.size() + 1);
-    for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(r.messages[i + 1].payload, sent[i]) << i;
+    for (size_t i = 0; i < sent.size(); ++i)
+        EXPECT_EQ(r.messages[i + 1].payload, sent[i]) << i;
     // The first two small ones sit back to back in one block.
     EXPECT_EQ(r.messages[1].payload.data() + r.messages[1].payload.size(),
               r.messages[2].payload.data());
@@ -301,13 +308,16 @@ TEST(Chunk, AbortMessageDiscardsPartialMessage)
 
 TEST(Chunk, ProtocolErrors)
 {
-    auto error_of = [](const std::vector<uint8_t>& bytes, ChunkLimits limits = {}) {
+    auto error_of = [](const std::vector<uint8_t>& bytes,
+                       ChunkLimits limits = {}) {
         ChunkReader reader(limits);
         Read r = read_all(reader, bytes);
         return r.error ? r.error->message() : std::string("no error");
     };
-    EXPECT_NE(error_of(hex("83 000014")).find("without a previous header"), std::string::npos);
-    EXPECT_NE(error_of(hex("c3")).find("without a previous header"), std::string::npos);
+    EXPECT_NE(error_of(hex("83 000014")).find("without a previous header"),
+              std::string::npos);
+    EXPECT_NE(error_of(hex("c3")).find("without a previous header"),
+              std::string::npos);
     // A new header inside a message.
     auto mid = hex("06 000000 0000c8 09 01000000");
     auto fill = payload(128, 0);
@@ -316,13 +326,15 @@ TEST(Chunk, ProtocolErrors)
     mid.insert(mid.end(), again.begin(), again.end());
     EXPECT_NE(error_of(mid).find("inside a message"), std::string::npos);
     // Message length over the limit: 9 MB.
-    EXPECT_NE(error_of(hex("06 000000 895440 09 01000000")).find("exceeds"), std::string::npos);
+    EXPECT_NE(error_of(hex("06 000000 895440 09 01000000")).find("exceeds"),
+              std::string::npos);
     // Too many chunk streams.
     std::vector<uint8_t> many;
     for (int csid = 3; csid < 3 + 65; ++csid) {
         auto h = hex("00 000000 000000 14 00000000");
         h[0] = static_cast<uint8_t>(csid < 64 ? csid : 0);
-        if (csid >= 64) h.insert(h.begin() + 1, static_cast<uint8_t>(csid - 64));
+        if (csid >= 64)
+            h.insert(h.begin() + 1, static_cast<uint8_t>(csid - 64));
         many.insert(many.end(), h.begin(), h.end());
     }
     EXPECT_NE(error_of(many).find("chunk streams"), std::string::npos);
@@ -334,8 +346,9 @@ TEST(Chunk, ProtocolErrors)
     auto other = hex("07 000000 0000c8 09 01000000");
     pend.insert(pend.end(), other.begin(), other.end());
     EXPECT_NE(error_of(pend, small).find("pending"), std::string::npos);
-    EXPECT_NE(error_of(hex("02 000000 000003 01 00000000 000010")).find("too short"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(hex("02 000000 000003 01 00000000 000010")).find("too short"),
+        std::string::npos);
 }
 
 TEST(Chunk, ReaderStaysFailed)
@@ -356,7 +369,8 @@ TEST(Chunk, RandomGarbageReadsTheSameWholeOrInPieces)
     std::mt19937 rng(42);
     for (int round = 0; round < 200; ++round) {
         std::vector<uint8_t> junk(1 + rng() % 4096);
-        for (auto& b : junk) b = static_cast<uint8_t>(rng());
+        for (auto& b : junk)
+            b = static_cast<uint8_t>(rng());
         ChunkReader whole_reader, piece_reader;
         Read whole = read_all(whole_reader, junk);
         Read pieces = read_all(piece_reader, junk, 1 + rng() % 64);
@@ -367,7 +381,8 @@ TEST(Chunk, RandomGarbageReadsTheSameWholeOrInPieces)
         ASSERT_EQ(whole.messages.size(), pieces.messages.size()) << round;
         for (size_t i = 0; i < whole.messages.size(); ++i) {
             EXPECT_EQ(whole.messages[i].type, pieces.messages[i].type) << round;
-            EXPECT_EQ(whole.messages[i].payload, pieces.messages[i].payload) << round;
+            EXPECT_EQ(whole.messages[i].payload, pieces.messages[i].payload)
+                << round;
             EXPECT_LE(whole.messages[i].payload.size(), junk.size()) << round;
         }
     }

@@ -15,9 +15,10 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-const uint8_t kTail[32] = {0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0,
-                           0xD1, 0x02, 0x9E, 0x7E, 0x57, 0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80,
-                           0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
+const uint8_t kTail[32] = {0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8,
+                           0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57,
+                           0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB,
+                           0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE};
 
 Bytes key(const std::string& text, bool with_tail)
 {
@@ -34,7 +35,8 @@ Bytes hmac(const Bytes& k, const uint8_t* data, size_t n)
 {
     Bytes md(32);
     unsigned len = 0;
-    HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()), data, n, md.data(), &len);
+    HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()), data, n, md.data(),
+         &len);
     return md;
 }
 
@@ -42,7 +44,8 @@ Bytes hmac(const Bytes& k, const uint8_t* data, size_t n)
 size_t offset_of(const uint8_t* block, bool schema1)
 {
     const size_t at = schema1 ? 8 : 772;
-    return (block[at] + block[at + 1] + block[at + 2] + block[at + 3]) % 728 + at + 4;
+    return (block[at] + block[at + 1] + block[at + 2] + block[at + 3]) % 728
+           + at + 4;
 }
 
 Bytes digest_without(const Bytes& k, const uint8_t* block, size_t off)
@@ -55,7 +58,8 @@ Bytes digest_without(const Bytes& k, const uint8_t* block, size_t off)
 void deterministic(uint8_t* p, size_t n)
 {
     static std::mt19937 rng(7);
-    for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(rng());
+    for (size_t i = 0; i < n; ++i)
+        p[i] = static_cast<uint8_t>(rng());
 }
 
 // C0 + C1 as ffmpeg builds it: time, version 9.0.124.2, random, digest.
@@ -64,7 +68,8 @@ Bytes client_c0c1(bool digest, bool schema1 = true, uint32_t seed = 1)
     Bytes b(1 + 1536);
     b[0] = 3;
     std::mt19937 rng(seed);
-    for (size_t i = 1; i < b.size(); ++i) b[i] = static_cast<uint8_t>(rng());
+    for (size_t i = 1; i < b.size(); ++i)
+        b[i] = static_cast<uint8_t>(rng());
     uint8_t* c1 = b.data() + 1;
     std::memset(c1, 0, 4);
     if (!digest) {
@@ -87,7 +92,8 @@ TEST(Handshake, SimpleEchoesC1)
     const Bytes& out = reply->s0s1s2;
     ASSERT_EQ(out.size(), 1u + 2 * 1536);
     EXPECT_EQ(out[0], 3);
-    EXPECT_EQ(Bytes(out.begin() + 1, out.begin() + 5), (Bytes{0, 0, 0x04, 0xd2}));
+    EXPECT_EQ(Bytes(out.begin() + 1, out.begin() + 5),
+              (Bytes{0, 0, 0x04, 0xd2}));
     EXPECT_EQ(Bytes(out.begin() + 5, out.begin() + 9), (Bytes{0, 0, 0, 0}));
     EXPECT_TRUE(std::equal(out.begin() + 1537, out.end(), c0c1.begin() + 1));
 }
@@ -99,19 +105,22 @@ TEST_P(DigestHandshake, ServerSignsS1AndS2)
     const bool schema1 = GetParam();
     Bytes c0c1 = client_c0c1(true, schema1);
     const uint8_t* c1 = c0c1.data() + 1;
-    ASSERT_EQ(find_client_digest(std::span(c1, 1536)),
-              schema1 ? HandshakeKind::DigestSchema1 : HandshakeKind::DigestSchema0);
+    ASSERT_EQ(
+        find_client_digest(std::span(c1, 1536)),
+        schema1 ? HandshakeKind::DigestSchema1 : HandshakeKind::DigestSchema0);
 
     auto reply = make_handshake_reply(c0c1, 0, deterministic);
     ASSERT_TRUE(reply.ok());
-    EXPECT_EQ(reply->kind, schema1 ? HandshakeKind::DigestSchema1 : HandshakeKind::DigestSchema0);
+    EXPECT_EQ(reply->kind, schema1 ? HandshakeKind::DigestSchema1
+                                   : HandshakeKind::DigestSchema0);
     const uint8_t* s1 = reply->s0s1s2.data() + 1;
     const uint8_t* s2 = s1 + 1536;
-    EXPECT_NE(s1[4] | s1[5] | s1[6] | s1[7], 0);   // a server version
+    EXPECT_NE(s1[4] | s1[5] | s1[6] | s1[7], 0);  // a server version
 
     // What a verifying client (ffmpeg's play path, librtmp) checks.
     const size_t s1_off = offset_of(s1, schema1);
-    EXPECT_EQ(Bytes(s1 + s1_off, s1 + s1_off + 32), digest_without(kFmsText, s1, s1_off));
+    EXPECT_EQ(Bytes(s1 + s1_off, s1 + s1_off + 32),
+              digest_without(kFmsText, s1, s1_off));
     const size_t c1_off = offset_of(c1, schema1);
     Bytes s2_key = hmac(kFmsFull, c1 + c1_off, 32);
     EXPECT_EQ(Bytes(s2 + 1504, s2 + 1536), hmac(s2_key, s2, 1504));
@@ -132,12 +141,14 @@ TEST_P(DigestHandshake, ServerSignsS1AndS2)
 }
 
 INSTANTIATE_TEST_SUITE_P(Schemas, DigestHandshake, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "schema1" : "schema0"; });
+                         [](const auto& info) {
+                             return info.param ? "schema1" : "schema0";
+                         });
 
 TEST(Handshake, VersionedC1WithBadDigestFallsBackToSimple)
 {
     Bytes c0c1 = client_c0c1(true);
-    c0c1[1 + offset_of(c0c1.data() + 1, true)] ^= 0x55;   // spoil the digest
+    c0c1[1 + offset_of(c0c1.data() + 1, true)] ^= 0x55;  // spoil the digest
     auto reply = make_handshake_reply(c0c1, 0, deterministic);
     ASSERT_TRUE(reply.ok());
     EXPECT_EQ(reply->kind, HandshakeKind::Simple);
@@ -159,7 +170,8 @@ TEST(Handshake, VersionOtherThan3IsAnError)
         size_t used = 0;
         Bytes out;
         std::optional<Error> err;
-        EXPECT_EQ(hs.feed(std::span(c0c1).first(1), used, out, err), media::ParseStatus::Error);
+        EXPECT_EQ(hs.feed(std::span(c0c1).first(1), used, out, err),
+                  media::ParseStatus::Error);
         EXPECT_TRUE(err.has_value());
         EXPECT_TRUE(out.empty());
     }
@@ -176,7 +188,8 @@ TEST(ServerHandshake, ByteAtATime)
         size_t used = 0;
         std::optional<Error> err;
         ASSERT_EQ(hs.feed(std::span(in).first(n), used, out, err),
-                  media::ParseStatus::NeedMoreData) << n;
+                  media::ParseStatus::NeedMoreData)
+            << n;
         ASSERT_EQ(used, 0u);
         ASSERT_TRUE(out.empty());
     }
@@ -204,7 +217,7 @@ TEST(ServerHandshake, ByteAtATime)
 TEST(ServerHandshake, OddC2IsAccepted)
 {
     Bytes in = client_c0c1(false);
-    in.resize(in.size() + 1536, 0xee);   // C2 that matches nothing
+    in.resize(in.size() + 1536, 0xee);  // C2 that matches nothing
     ServerHandshake hs(deterministic);
     Bytes out;
     size_t used = 0;

@@ -64,12 +64,13 @@ public:
         media::Frame copy = f;
         // Keep memory small: a copy of the first bytes, not a slice that
         // would hold the whole message.
-        copy.data = std::vector<uint8_t>(f.data.begin(),
-                                         f.data.begin() + std::min<size_t>(f.data.size(), 8));
+        copy.data = std::vector<uint8_t>(
+            f.data.begin(),
+            f.data.begin() + std::min<size_t>(f.data.size(), 8));
         frames_.push_back(std::move(copy));
         // Stamped by the server, never after the frame reached us.
-        if (f.received == std::chrono::steady_clock::time_point{} ||
-            f.received > std::chrono::steady_clock::now()) {
+        if (f.received == std::chrono::steady_clock::time_point{}
+            || f.received > std::chrono::steady_clock::now()) {
             ++badly_stamped_;
         }
         cv_.notify_all();
@@ -123,7 +124,8 @@ class Recorder : public PublishControl {
 public:
     explicit Recorder(boost::asio::io_context& loop) : loop_(loop) {}
 
-    void authorize(const PublishRequest& req, std::function<void(PublishDecision)> done) override
+    void authorize(const PublishRequest& req,
+                   std::function<void(PublishDecision)> done) override
     {
         std::shared_ptr<LockedSink> sink;
         {
@@ -134,8 +136,9 @@ public:
                 sinks_.push_back(sink);
             }
         }
-        PublishDecision d = sink ? PublishDecision(std::shared_ptr<media::StreamSink>(sink))
-                                 : PublishDecision(Error(refuse_));
+        PublishDecision d =
+            sink ? PublishDecision(std::shared_ptr<media::StreamSink>(sink))
+                 : PublishDecision(Error(refuse_));
         boost::asio::post(loop_, [done, d] { done(d); });
         cv_.notify_all();
     }
@@ -145,7 +148,8 @@ public:
     std::shared_ptr<LockedSink> wait_sink(size_t i, std::chrono::milliseconds d)
     {
         std::unique_lock l(mu_);
-        if (!cv_.wait_for(l, d, [&] { return sinks_.size() > i; })) return nullptr;
+        if (!cv_.wait_for(l, d, [&] { return sinks_.size() > i; }))
+            return nullptr;
         return sinks_[i];
     }
     std::vector<PublishRequest> requests()
@@ -164,25 +168,29 @@ private:
 };
 
 struct Proc {
-    int status = -1;       // exit code; -1: killed on timeout or did not start
-    std::string output;    // stderr + stdout
+    int status = -1;  // exit code; -1: killed on timeout or did not start
+    std::string output;  // stderr + stdout
 };
 
 // Runs argv with a deadline; stdin is /dev/null, output goes to a file.
 Proc run(const std::vector<std::string>& argv, const fs::path& log,
-         std::chrono::seconds deadline, std::function<void(pid_t)> while_running = {})
+         std::chrono::seconds deadline,
+         std::function<void(pid_t)> while_running = {})
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
     Proc p;
-    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    const int rc =
+        posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
         p.output = "spawn failed: " + std::string(strerror(rc));
@@ -194,13 +202,15 @@ Proc run(const std::vector<std::string>& argv, const fs::path& log,
     for (;;) {
         const pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) {
-            p.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            p.status = WIFEXITED(status) ? WEXITSTATUS(status)
+                                         : 128 + WTERMSIG(status);
             break;
         }
         if (std::chrono::steady_clock::now() > until) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            p.output = "[killed after " + std::to_string(deadline.count()) + " s]\n";
+            p.output =
+                "[killed after " + std::to_string(deadline.count()) + " s]\n";
             break;
         }
         std::this_thread::sleep_for(20ms);
@@ -237,7 +247,7 @@ inline bool closed_by_server(int fd)
     for (;;) {
         const ssize_t n = recv(fd, buf, sizeof buf, 0);
         if (n == 0) return true;
-        if (n < 0) return errno == ECONNRESET;   // EAGAIN: the timeout hit
+        if (n < 0) return errno == ECONNRESET;  // EAGAIN: the timeout hit
     }
 }
 
@@ -245,10 +255,13 @@ class RtmpServerTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        if (system("command -v ffmpeg >/dev/null 2>&1") != 0) GTEST_SKIP() << "ffmpeg not installed";
-        dir_ = fs::temp_directory_path() /
-               ("rtmp_server_test_" + std::to_string(getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        if (system("command -v ffmpeg >/dev/null 2>&1") != 0)
+            GTEST_SKIP() << "ffmpeg not installed";
+        dir_ = fs::temp_directory_path()
+               / ("rtmp_server_test_" + std::to_string(getpid()) + "_"
+                  + ::testing::UnitTest::GetInstance()
+                        ->current_test_info()
+                        ->name());
         fs::create_directories(dir_);
         config.bind_address = "127.0.0.1";
         config.rtmp_port = 0;
@@ -262,7 +275,8 @@ protected:
 
     void start(RtmpServerOptions options = {})
     {
-        server = std::make_unique<RtmpServer>(loop, config, metrics, control, options);
+        server = std::make_unique<RtmpServer>(loop, config, metrics, control,
+                                              options);
         Status s = server->listen();
         ASSERT_TRUE(s) << s.error().message();
         ASSERT_NE(server->port(), 0);
@@ -287,18 +301,27 @@ protected:
     }
     std::string url(const std::string& stream) const
     {
-        return "rtmp://127.0.0.1:" + std::to_string(server->port()) + "/LiveApp/" + stream;
+        return "rtmp://127.0.0.1:" + std::to_string(server->port())
+               + "/LiveApp/" + stream;
     }
-    std::vector<std::string> live_ffmpeg(const std::string& stream, int seconds = 3) const
+    std::vector<std::string> live_ffmpeg(const std::string& stream,
+                                         int seconds = 3) const
     {
-        return {"ffmpeg", "-hide_banner", "-nostdin", "-re",
-                "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
-                "-f", "lavfi", "-i", "sine",
-                "-t", std::to_string(seconds),
-                "-c:v", "libx264", "-g", "25", "-c:a", "aac",
-                "-f", "flv", url(stream)};
+        return {"ffmpeg",   "-hide_banner",
+                "-nostdin", "-re",
+                "-f",       "lavfi",
+                "-i",       "testsrc=size=640x360:rate=25",
+                "-f",       "lavfi",
+                "-i",       "sine",
+                "-t",       std::to_string(seconds),
+                "-c:v",     "libx264",
+                "-g",       "25",
+                "-c:a",     "aac",
+                "-f",       "flv",
+                url(stream)};
     }
-    bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds d)
+    bool wait_for(const std::function<bool()>& pred,
+                  std::chrono::milliseconds d)
     {
         const auto until = std::chrono::steady_clock::now() + d;
         while (!pred()) {
@@ -318,16 +341,18 @@ protected:
         EXPECT_EQ(s.videos[0].codec_string.rfind("avc1.", 0), 0u);
         ASSERT_EQ(s.audios.size(), 1u);
         EXPECT_EQ(s.audios[0].codec_string, "mp4a.40.2");
-        EXPECT_EQ(s.audios[0].sample_rate, 44100);   // lavfi sine's default
+        EXPECT_EQ(s.audios[0].sample_rate, 44100);  // lavfi sine's default
         EXPECT_EQ(s.audios[0].channels, 1);
 
         EXPECT_EQ(s.badly_stamped, 0);
         std::vector<media::Frame> video, audio;
-        for (const auto& f : s.frames) (f.video ? video : audio).push_back(f);
+        for (const auto& f : s.frames)
+            (f.video ? video : audio).push_back(f);
         const size_t expected = static_cast<size_t>(25 * seconds);
         EXPECT_GE(video.size(), expected - 2);
         EXPECT_LE(video.size(), expected + 1);
-        EXPECT_GE(audio.size(), static_cast<size_t>(seconds * 44100 / 1024 - 5));
+        EXPECT_GE(audio.size(),
+                  static_cast<size_t>(seconds * 44100 / 1024 - 5));
         ASSERT_FALSE(video.empty());
         EXPECT_TRUE(video[0].keyframe);
         size_t keyframes = 0;
@@ -338,12 +363,14 @@ protected:
             }
             EXPECT_EQ(video[i].data.size() >= 4, true);
             if (i > 0) {
-                EXPECT_GT(video[i].dts_ms, video[i - 1].dts_ms) << "video frame " << i;
+                EXPECT_GT(video[i].dts_ms, video[i - 1].dts_ms)
+                    << "video frame " << i;
             }
         }
         EXPECT_EQ(keyframes, (video.size() + 24) / 25);
         for (size_t i = 1; i < audio.size(); ++i) {
-            EXPECT_GE(audio[i].dts_ms, audio[i - 1].dts_ms) << "audio frame " << i;
+            EXPECT_GE(audio[i].dts_ms, audio[i - 1].dts_ms)
+                << "audio frame " << i;
         }
         EXPECT_EQ(s.ends, 1);
     }

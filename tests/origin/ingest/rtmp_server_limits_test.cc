@@ -12,28 +12,31 @@ TEST_F(RtmpServerTest, GarbageConnectionsAreClosedWhilePublishContinues)
     start();
     std::shared_ptr<LockedSink> sink;
     bool garbage_closed = false, chunk_garbage_closed = false;
-    Proc p = run(live_ffmpeg("steady", 4), dir_ / "ffmpeg.log", 60s, [&](pid_t) {
-        sink = control.wait_sink(0, 15s);
-        if (!sink || !sink->wait_frames(10, 15s)) return;
-        std::mt19937 rng(1234);
-        std::vector<uint8_t> junk(64 * 1024);
-        for (auto& b : junk) b = static_cast<uint8_t>(rng());
-        junk[0] = 0x47;   // not version 3: refused on the first byte
-        int fd = dial(server->port());
-        send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
-        garbage_closed = closed_by_server(fd);
-        close(fd);
+    Proc p =
+        run(live_ffmpeg("steady", 4), dir_ / "ffmpeg.log", 60s, [&](pid_t) {
+            sink = control.wait_sink(0, 15s);
+            if (!sink || !sink->wait_frames(10, 15s)) return;
+            std::mt19937 rng(1234);
+            std::vector<uint8_t> junk(64 * 1024);
+            for (auto& b : junk)
+                b = static_cast<uint8_t>(rng());
+            junk[0] = 0x47;  // not version 3: refused on the first byte
+            int fd = dial(server->port());
+            send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+            garbage_closed = closed_by_server(fd);
+            close(fd);
 
-        // A valid simple handshake, then 64 KiB of garbage chunks.
-        std::vector<uint8_t> hs(1 + 1536 + 1536, 0);
-        hs[0] = 3;
-        fd = dial(server->port());
-        send(fd, hs.data(), hs.size(), MSG_NOSIGNAL);
-        for (auto& b : junk) b = static_cast<uint8_t>(rng());
-        send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
-        chunk_garbage_closed = closed_by_server(fd);
-        close(fd);
-    });
+            // A valid simple handshake, then 64 KiB of garbage chunks.
+            std::vector<uint8_t> hs(1 + 1536 + 1536, 0);
+            hs[0] = 3;
+            fd = dial(server->port());
+            send(fd, hs.data(), hs.size(), MSG_NOSIGNAL);
+            for (auto& b : junk)
+                b = static_cast<uint8_t>(rng());
+            send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+            chunk_garbage_closed = closed_by_server(fd);
+            close(fd);
+        });
     ASSERT_NE(sink, nullptr) << p.output;
     EXPECT_TRUE(garbage_closed);
     EXPECT_TRUE(chunk_garbage_closed);
@@ -54,7 +57,7 @@ TEST_F(RtmpServerTest, HandshakeTimeout)
     EXPECT_TRUE(closed_by_server(fd));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
     close(fd);
-    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);   // slow is not malformed
+    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);  // slow is not malformed
 }
 
 // Speaks RTMP over a raw socket up to `publish`, then neither sends nor
@@ -72,7 +75,9 @@ StubbornResult stubborn_client(uint16_t port, bool publish)
     rtmp::test::Client client;
     int fd = dial(port);
     if (fd < 0) return res;
-    auto send_all = [&](const std::vector<uint8_t>& b) { send(fd, b.data(), b.size(), MSG_NOSIGNAL); };
+    auto send_all = [&](const std::vector<uint8_t>& b) {
+        send(fd, b.data(), b.size(), MSG_NOSIGNAL);
+    };
     send_all(client.c0c1());
     std::vector<uint8_t> s0s1s2;
     char buf[4096];
@@ -84,13 +89,16 @@ StubbornResult stubborn_client(uint16_t port, bool publish)
     std::vector<uint8_t> c2;
     auto msgs = client.receive(s0s1s2, &c2);
     std::vector<uint8_t> out = c2;
-    auto add = [&](const std::vector<uint8_t>& b) { out.insert(out.end(), b.begin(), b.end()); };
+    auto add = [&](const std::vector<uint8_t>& b) {
+        out.insert(out.end(), b.begin(), b.end());
+    };
     add(client.command(0, {V::string("connect"), V::number(1),
                            V::object().set("app", V::string("LiveApp"))}));
     if (publish) {
-        add(client.command(0, {V::string("createStream"), V::number(2), V::null()}));
-        add(client.command(1, {V::string("publish"), V::number(3), V::null(), V::string("s1"),
-                               V::string("live")}));
+        add(client.command(
+            0, {V::string("createStream"), V::number(2), V::null()}));
+        add(client.command(1, {V::string("publish"), V::number(3), V::null(),
+                               V::string("s1"), V::string("live")}));
     }
     send_all(out);
     const auto t0 = std::chrono::steady_clock::now();
@@ -131,12 +139,14 @@ TEST_F(RtmpServerTest, RefusedClientThatStaysIsClosedAfterLinger)
     start(opt);
     StubbornResult r = stubborn_client(server->port(), true);
     ASSERT_TRUE(r.closed);
-    EXPECT_LT(r.after, 3s);   // the linger, not the 30 s idle timeout
+    EXPECT_LT(r.after, 3s);  // the linger, not the 30 s idle timeout
     bool bad_name = false;
     for (const auto& m : r.messages) {
-        if (rtmp::test::command_name(m) == "onStatus" &&
-            rtmp::test::status_code(m) == "NetStream.Publish.BadName") {
-            bad_name = rtmp::test::Client::amf(m).at(3).get_string("description") == "no such stream key";
+        if (rtmp::test::command_name(m) == "onStatus"
+            && rtmp::test::status_code(m) == "NetStream.Publish.BadName") {
+            bad_name =
+                rtmp::test::Client::amf(m).at(3).get_string("description")
+                == "no such stream key";
         }
     }
     EXPECT_TRUE(bad_name);
@@ -152,7 +162,8 @@ TEST_F(RtmpServerTest, IdleTimeoutAfterHandshake)
     EXPECT_GE(r.after, 300ms);
     EXPECT_LT(r.after, 5s);
     ASSERT_FALSE(r.messages.empty());
-    EXPECT_EQ(rtmp::test::status_code(r.messages.back()), "NetConnection.Connect.Success");
+    EXPECT_EQ(rtmp::test::status_code(r.messages.back()),
+              "NetConnection.Connect.Success");
 }
 
 // A publisher that goes silent mid-stream is read on the merge ticks, not
@@ -160,20 +171,21 @@ TEST_F(RtmpServerTest, IdleTimeoutAfterHandshake)
 TEST_F(RtmpServerTest, SilentPublisherTimesOutWhileMerged)
 {
     RtmpServerOptions opt;
-    opt.idle_timeout = 2s;   // not before ffmpeg's encoder starts
+    opt.idle_timeout = 2s;  // not before ffmpeg's encoder starts
     opt.merge_read = 50ms;
     start(opt);
     std::shared_ptr<LockedSink> sink;
     bool ended = false;
-    Proc p = run(live_ffmpeg("silent", 30), dir_ / "ffmpeg.log", 60s, [&](pid_t pid) {
-        sink = control.wait_sink(0, 15s);
-        if (sink && sink->wait_frames(10, 15s)) {
-            kill(pid, SIGSTOP);   // still connected, publishing, silent
-            ended = sink->wait_ended(8s);
-        }
-        kill(pid, SIGKILL);
-        kill(pid, SIGCONT);
-    });
+    Proc p = run(
+        live_ffmpeg("silent", 30), dir_ / "ffmpeg.log", 60s, [&](pid_t pid) {
+            sink = control.wait_sink(0, 15s);
+            if (sink && sink->wait_frames(10, 15s)) {
+                kill(pid, SIGSTOP);  // still connected, publishing, silent
+                ended = sink->wait_ended(8s);
+            }
+            kill(pid, SIGKILL);
+            kill(pid, SIGCONT);
+        });
     ASSERT_NE(sink, nullptr) << p.output;
     EXPECT_TRUE(ended);
     EXPECT_TRUE(wait_for([&] { return metrics.rtmp_connections == 0; }, 5s));
@@ -203,8 +215,9 @@ TEST_F(RtmpServerTest, ListenErrorNamesTheAddress)
     RtmpServer second(loop, taken, metrics, control);
     Status s = second.listen();
     ASSERT_FALSE(s);
-    EXPECT_NE(s.error().message().find("127.0.0.1:" + std::to_string(server->port())),
-              std::string::npos)
+    EXPECT_NE(
+        s.error().message().find("127.0.0.1:" + std::to_string(server->port())),
+        std::string::npos)
         << s.error().message();
     Config bad = config;
     bad.bind_address = "not-an-ip";

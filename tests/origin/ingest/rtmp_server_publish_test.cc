@@ -22,8 +22,9 @@ TEST_F(RtmpServerTest, FfmpegLivePublish)
     EXPECT_EQ(req.client.rfind("127.0.0.1:", 0), 0u);
     auto snap = sink->snapshot();
     expect_good_publish(snap, 3);
-    ASSERT_FALSE(snap.metadata.empty());   // ffmpeg sends @setDataFrame
-    EXPECT_GT(metrics.bytes_in, 2 * 1537u + 20000u);   // handshake + ~3 s of x264 test pattern
+    ASSERT_FALSE(snap.metadata.empty());  // ffmpeg sends @setDataFrame
+    EXPECT_GT(metrics.bytes_in,
+              2 * 1537u + 20000u);  // handshake + ~3 s of x264 test pattern
     EXPECT_TRUE(wait_for([&] { return metrics.rtmp_connections == 0; }, 5s));
     EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
 }
@@ -50,7 +51,8 @@ TEST_F(RtmpServerTest, FfmpegLivePublishWithoutAndWithLongMergedReads)
             // A tick's reads share one arrival bound: when the connection
             // last went to wait for the tick.
             std::set<std::chrono::steady_clock::time_point> stamps;
-            for (const auto& f : snap.frames) stamps.insert(f.received);
+            for (const auto& f : snap.frames)
+                stamps.insert(f.received);
             EXPECT_LT(stamps.size() * 4, snap.frames.size());
         }
         EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
@@ -66,23 +68,41 @@ TEST_F(RtmpServerTest, RefusedPublishFailsFfmpeg)
     Proc p = run(live_ffmpeg("denied"), dir_ / "ffmpeg.log", 30s);
     EXPECT_NE(p.status, 0) << p.output;
     EXPECT_NE(p.status, -1) << "ffmpeg hung: " << p.output;
-    EXPECT_NE(p.output.find("stream key rejected"), std::string::npos) << p.output;
+    EXPECT_NE(p.output.find("stream key rejected"), std::string::npos)
+        << p.output;
     ASSERT_EQ(control.requests().size(), 1u);
     EXPECT_EQ(control.requests()[0].key.id, "denied");
-    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);   // a refusal is not bad input
+    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);  // a refusal is not bad input
 }
 
 TEST_F(RtmpServerTest, CopyPublishOfAFile)
 {
     const fs::path file = dir_ / "in.mp4";
-    Proc make = run({"ffmpeg", "-hide_banner", "-nostdin", "-f", "lavfi", "-i",
-                     "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine", "-t", "3",
-                     "-c:v", "libx264", "-g", "25", "-c:a", "aac", file.string()},
+    Proc make = run({"ffmpeg",
+                     "-hide_banner",
+                     "-nostdin",
+                     "-f",
+                     "lavfi",
+                     "-i",
+                     "testsrc=size=640x360:rate=25",
+                     "-f",
+                     "lavfi",
+                     "-i",
+                     "sine",
+                     "-t",
+                     "3",
+                     "-c:v",
+                     "libx264",
+                     "-g",
+                     "25",
+                     "-c:a",
+                     "aac",
+                     file.string()},
                     dir_ / "make.log", 60s);
     ASSERT_EQ(make.status, 0) << make.output;
     start();
-    Proc p = run({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-i", file.string(), "-c", "copy",
-                  "-f", "flv", url("copy1")},
+    Proc p = run({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-i",
+                  file.string(), "-c", "copy", "-f", "flv", url("copy1")},
                  dir_ / "ffmpeg.log", 60s);
     ASSERT_EQ(p.status, 0) << p.output;
     auto sink = control.wait_sink(0, 1s);
@@ -95,10 +115,11 @@ TEST_F(RtmpServerTest, StopEndsLivePublish)
 {
     start();
     std::shared_ptr<LockedSink> sink;
-    Proc p = run(live_ffmpeg("stopped", 20), dir_ / "ffmpeg.log", 30s, [&](pid_t) {
-        sink = control.wait_sink(0, 15s);
-        if (sink && sink->wait_frames(5, 15s)) stop();
-    });
+    Proc p =
+        run(live_ffmpeg("stopped", 20), dir_ / "ffmpeg.log", 30s, [&](pid_t) {
+            sink = control.wait_sink(0, 15s);
+            if (sink && sink->wait_frames(5, 15s)) stop();
+        });
     ASSERT_NE(sink, nullptr) << p.output;
     EXPECT_NE(p.status, -1) << "ffmpeg did not notice the close: " << p.output;
     EXPECT_EQ(sink->snapshot().ends, 1);

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "../media/recording_sink.h"
 #include "ingest/publish_control.h"
 #include "ingest/rtmp/amf0.h"
 #include "ingest/rtmp/chunk.h"
-#include "../media/recording_sink.h"
 #include "media/frame.h"
 
 namespace fanout::ingest::rtmp::test {
@@ -28,7 +28,8 @@ public:
     {
         Bytes b(1 + 1536, 0);
         b[0] = 3;
-        for (size_t i = 9; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 13);
+        for (size_t i = 9; i < b.size(); ++i)
+            b[i] = static_cast<uint8_t>(i * 13);
         return b;
     }
 
@@ -70,7 +71,8 @@ public:
             ChunkResult r = reader_.read(std::span(in_).subspan(used), m);
             used += r.consumed;
             if (r.status != media::ParseStatus::Parsed) {
-                if (r.status == media::ParseStatus::Error) error = r.error->message();
+                if (r.status == media::ParseStatus::Error)
+                    error = r.error->message();
                 break;
             }
             msgs.push_back(std::move(m));

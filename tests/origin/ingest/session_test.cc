@@ -1,105 +1,14 @@
 // tests/origin/ingest/session_test.cc — the RTMP session state machine,
-// driven byte for byte as a publisher would, without sockets.
+// driven byte for byte as a publisher would, without sockets: connect,
+// publish, admission, metadata and timestamps.
 #include "ingest/rtmp/session.h"
 
 #include <gtest/gtest.h>
 
-#include "../media/test_vectors.h"
-#include "rtmp_test_client.h"
+#include "session_fixture.h"
 
 namespace fanout::ingest::rtmp {
 namespace {
-
-using fanout::test::cat;
-using fanout::test::hex;
-using test::Bytes;
-using test::Client;
-using test::command_name;
-using test::FakeControl;
-using test::RecordingSink;
-using test::status_code;
-using test::V;
-
-Bytes avc_header() { return cat(hex("1700000000"), hex(fanout::test::kAvcVectors[0].avcc_hex)); }
-Bytes avc_key() { return hex("1701000000 00000002 6588"); }
-Bytes avc_inter() { return hex("2701000000 00000002 419a"); }
-Bytes aac_header() { return hex("af00 1210"); }
-Bytes aac_frame() { return hex("af01 2100"); }
-
-class SessionTest : public ::testing::Test {
-protected:
-    SessionTest() { make_session(); }
-
-    void make_session()
-    {
-        SessionOptions opt;
-        opt.client = "192.0.2.7:50000";
-        session = RtmpSession::create(control, opt, &metrics);
-    }
-
-    Status send(const Bytes& b)
-    {
-        Status s = session->feed(b);
-        pump();
-        return s;
-    }
-    void pump()
-    {
-        Bytes c2;
-        auto msgs = client.receive(session->take_output(), &c2);
-        got.insert(got.end(), msgs.begin(), msgs.end());
-        if (!c2.empty()) c2_ = c2;
-    }
-    void handshake()
-    {
-        ASSERT_TRUE(send(client.c0c1()));
-        ASSERT_EQ(c2_.size(), 1536u);
-        ASSERT_TRUE(send(c2_));
-        ASSERT_TRUE(session->handshake_done());
-    }
-    void connect(const std::string& app = "LiveApp")
-    {
-        handshake();
-        ASSERT_TRUE(send(client.command(
-            0, {V::string("connect"), V::number(1),
-                V::object()
-                    .set("app", V::string(app))
-                    .set("tcUrl", V::string("rtmp://127.0.0.1/" + app))})));
-    }
-    // releaseStream, FCPublish, createStream, publish — what ffmpeg sends.
-    void publish(const std::string& name, const std::string& app = "LiveApp")
-    {
-        connect(app);
-        ASSERT_TRUE(send(client.command(0, {V::string("releaseStream"), V::number(2), V::null(),
-                                            V::string(name)})));
-        ASSERT_TRUE(send(client.command(0, {V::string("FCPublish"), V::number(3), V::null(),
-                                            V::string(name)})));
-        ASSERT_TRUE(send(client.command(0, {V::string("createStream"), V::number(4), V::null()})));
-        ASSERT_TRUE(send(client.command(1, {V::string("publish"), V::number(5), V::null(),
-                                            V::string(name), V::string("live")})));
-    }
-    Status media(uint8_t type, uint32_t ts, const Bytes& body, uint32_t stream = 1)
-    {
-        return send(client.message(type == kVideo ? 6 : 4, type, stream, ts, body));
-    }
-    // The first command named `code_or_name`, or onStatus with that code
-    // (onFCPublish also says NetStream.Publish.Start; it does not count).
-    const Message* find(const std::string& code_or_name) const
-    {
-        for (const auto& m : got) {
-            if (command_name(m) == code_or_name) return &m;
-            if (command_name(m) == "onStatus" && status_code(m) == code_or_name) return &m;
-        }
-        return nullptr;
-    }
-
-    FakeControl control;
-    Metrics metrics;
-    std::shared_ptr<RtmpSession> session;
-    Client client;
-    std::vector<Message> got;
-    Bytes c2_;
-};
 
 TEST_F(SessionTest, ConnectReplies)
 {
@@ -130,7 +39,9 @@ TEST_F(SessionTest, PublishFlowBuffersUntilAuthorized)
     const Message* created = nullptr;
     for (const auto& m : got) {
         auto v = Client::amf(m);
-        if (v.size() == 4 && v[0].as_string() == "_result" && v[1].as_number() == 4) created = &m;
+        if (v.size() == 4 && v[0].as_string() == "_result"
+            && v[1].as_number() == 4)
+            created = &m;
     }
     ASSERT_NE(created, nullptr);
     EXPECT_EQ(Client::amf(*created)[3].as_number(), 1);
@@ -161,10 +72,12 @@ TEST_F(SessionTest, PublishFlowBuffersUntilAuthorized)
     ASSERT_NE(find("NetStream.Publish.Start"), nullptr);
     bool stream_begin = false;
     for (const auto& m : got) {
-        if (m.type == kUserControl && m.payload == hex("0000 00000001")) stream_begin = true;
+        if (m.type == kUserControl && m.payload == hex("0000 00000001"))
+            stream_begin = true;
     }
     EXPECT_TRUE(stream_begin);
-    EXPECT_EQ(sink->log, (std::vector<std::string>{"video_config", "video", "audio_config", "audio"}));
+    EXPECT_EQ(sink->log, (std::vector<std::string>{"video_config", "video",
+                                                   "audio_config", "audio"}));
     EXPECT_EQ(sink->videos[0].width, 640);
     EXPECT_EQ(sink->frames[1].dts_ms, 23);
 
@@ -176,11 +89,11 @@ TEST_F(SessionTest, PublishFlowBuffersUntilAuthorized)
     EXPECT_EQ(metrics.publishers, 0u);
     EXPECT_EQ(metrics.publishes_total, 0u);
 
-    ASSERT_TRUE(send(client.command(0, {V::string("FCUnpublish"), V::number(6), V::null(),
-                                        V::string("test1")})));
+    ASSERT_TRUE(send(client.command(0, {V::string("FCUnpublish"), V::number(6),
+                                        V::null(), V::string("test1")})));
     EXPECT_EQ(sink->ends, 1);
-    ASSERT_TRUE(send(client.command(0, {V::string("deleteStream"), V::number(7), V::null(),
-                                        V::number(1)})));
+    ASSERT_TRUE(send(client.command(0, {V::string("deleteStream"), V::number(7),
+                                        V::null(), V::number(1)})));
     session->close();
     session.reset();
     EXPECT_EQ(sink->ends, 1);
@@ -188,13 +101,15 @@ TEST_F(SessionTest, PublishFlowBuffersUntilAuthorized)
 
 TEST_F(SessionTest, DeleteStreamEndsPublishOnce)
 {
-    control.immediate = std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
-    auto sink = std::static_pointer_cast<RecordingSink>(control.immediate->value());
+    control.immediate =
+        std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
+    auto sink =
+        std::static_pointer_cast<RecordingSink>(control.immediate->value());
     publish("s");
-    ASSERT_TRUE(session->publishing());   // answered inside feed()
+    ASSERT_TRUE(session->publishing());  // answered inside feed()
     ASSERT_NE(find("NetStream.Publish.Start"), nullptr);
-    ASSERT_TRUE(send(client.command(0, {V::string("deleteStream"), V::number(7), V::null(),
-                                        V::number(1)})));
+    ASSERT_TRUE(send(client.command(0, {V::string("deleteStream"), V::number(7),
+                                        V::null(), V::number(1)})));
     EXPECT_EQ(sink->ends, 1);
     EXPECT_FALSE(session->publishing());
     session.reset();
@@ -203,8 +118,10 @@ TEST_F(SessionTest, DeleteStreamEndsPublishOnce)
 
 TEST_F(SessionTest, DisconnectEndsPublish)
 {
-    control.immediate = std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
-    auto sink = std::static_pointer_cast<RecordingSink>(control.immediate->value());
+    control.immediate =
+        std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
+    auto sink =
+        std::static_pointer_cast<RecordingSink>(control.immediate->value());
     publish("s");
     session->close();
     EXPECT_EQ(sink->ends, 1);
@@ -234,17 +151,19 @@ TEST_F(SessionTest, RefusedPublish)
     EXPECT_EQ(m->stream_id, 1u);
     EXPECT_TRUE(session->wants_close());
     EXPECT_FALSE(session->publishing());
-    EXPECT_EQ(metrics.publishes_refused, 0u);   // the control counted its own refusal
+    EXPECT_EQ(metrics.publishes_refused,
+              0u);  // the control counted its own refusal
     // Whatever follows is ignored.
     EXPECT_TRUE(send(hex("ff ff ff ff")));
 }
 
 TEST_F(SessionTest, BadStreamNames)
 {
-    for (std::string name : {std::string(""), std::string("."), std::string(".."),
-                             std::string("../etc"), std::string("a b"), std::string("x/y"),
-                             std::string("caf\xc3\xa9"), std::string(128, 'a'),
-                             std::string("?token=1")}) {
+    for (std::string name :
+         {std::string(""), std::string("."), std::string(".."),
+          std::string("../etc"), std::string("a b"), std::string("x/y"),
+          std::string("caf\xc3\xa9"), std::string(128, 'a'),
+          std::string("?token=1")}) {
         SCOPED_TRACE(name);
         control = FakeControl{};
         client = Client{};
@@ -292,10 +211,11 @@ TEST_F(SessionTest, AnswerAfterSessionDestroyedEndsTheSink)
 TEST_F(SessionTest, UnpublishWhileAuthorizingThenPublishAgain)
 {
     publish("first");
-    ASSERT_TRUE(send(client.command(0, {V::string("FCUnpublish"), V::number(6), V::null(),
-                                        V::string("first")})));
-    ASSERT_TRUE(send(client.command(1, {V::string("publish"), V::number(7), V::null(),
-                                        V::string("second"), V::string("live")})));
+    ASSERT_TRUE(send(client.command(0, {V::string("FCUnpublish"), V::number(6),
+                                        V::null(), V::string("first")})));
+    ASSERT_TRUE(
+        send(client.command(1, {V::string("publish"), V::number(7), V::null(),
+                                V::string("second"), V::string("live")})));
     ASSERT_EQ(control.requests.size(), 2u);
     auto stale = std::make_shared<RecordingSink>();
     control.answer(std::shared_ptr<media::StreamSink>(stale));
@@ -308,10 +228,12 @@ TEST_F(SessionTest, UnpublishWhileAuthorizingThenPublishAgain)
 
 TEST_F(SessionTest, SecondPublishWhilePublishingIsRefused)
 {
-    control.immediate = std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
+    control.immediate =
+        std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
     publish("one");
-    ASSERT_TRUE(send(client.command(1, {V::string("publish"), V::number(9), V::null(),
-                                        V::string("two"), V::string("live")})));
+    ASSERT_TRUE(
+        send(client.command(1, {V::string("publish"), V::number(9), V::null(),
+                                V::string("two"), V::string("live")})));
     EXPECT_NE(find("NetStream.Publish.BadName"), nullptr);
     EXPECT_TRUE(session->wants_close());
     EXPECT_EQ(metrics.publishes_refused, 1u);
@@ -326,16 +248,18 @@ TEST_F(SessionTest, Metadata)
                     .set("width", V::number(640))
                     .set("videodatarate", V::number(2500))
                     .set("audiodatarate", V::number(128));
-    ASSERT_TRUE(send(client.message(4, kDataAmf0, 1, 0,
-                                    amf0_encode_all({V::string("@setDataFrame"),
-                                                     V::string("onMetaData"), meta}))));
-    ASSERT_TRUE(send(client.message(4, kDataAmf0, 1, 0,
-                                    amf0_encode_all({V::string("onMetaData"),
-                                                     V::object().set("videodatarate",
-                                                                     V::number(1000))}))));
+    ASSERT_TRUE(
+        send(client.message(4, kDataAmf0, 1, 0,
+                            amf0_encode_all({V::string("@setDataFrame"),
+                                             V::string("onMetaData"), meta}))));
+    ASSERT_TRUE(send(client.message(
+        4, kDataAmf0, 1, 0,
+        amf0_encode_all({V::string("onMetaData"),
+                         V::object().set("videodatarate", V::number(1000))}))));
     // No rates: nothing to report.  Unreadable AMF: ignored, not fatal.
-    ASSERT_TRUE(send(client.message(4, kDataAmf0, 1, 0,
-                                    amf0_encode_all({V::string("onMetaData"), V::object()}))));
+    ASSERT_TRUE(send(client.message(
+        4, kDataAmf0, 1, 0,
+        amf0_encode_all({V::string("onMetaData"), V::object()}))));
     ASSERT_TRUE(send(client.message(4, kDataAmf0, 1, 0, hex("07 0001"))));
     EXPECT_EQ(sink->metadata, (std::vector<double>{2628, 1000}));
 }
@@ -365,182 +289,21 @@ TEST_F(SessionTest, FramesCarryWhenTheirLastByteArrived)
     const steady_clock::time_point t1{std::chrono::seconds(100)};
     const steady_clock::time_point t2{std::chrono::seconds(200)};
     publish("stamped");
-    ASSERT_TRUE(session->feed(client.message(6, kVideo, 1, 0, avc_header()), t1));
+    ASSERT_TRUE(
+        session->feed(client.message(6, kVideo, 1, 0, avc_header()), t1));
     const Bytes key = client.message(6, kVideo, 1, 0, avc_key());
     ASSERT_TRUE(session->feed(std::span(key).first(key.size() - 1), t1));
-    ASSERT_TRUE(session->feed(std::span(key).last(1), t2));   // held: not authorized yet
+    ASSERT_TRUE(
+        session->feed(std::span(key).last(1), t2));  // held: not authorized yet
     auto sink = std::make_shared<RecordingSink>();
     control.answer(std::shared_ptr<media::StreamSink>(sink));
-    ASSERT_TRUE(session->feed(client.message(6, kVideo, 1, 40, avc_inter()), t1));
-    ASSERT_TRUE(media(kVideo, 80, avc_inter()));   // no time given
+    ASSERT_TRUE(
+        session->feed(client.message(6, kVideo, 1, 40, avc_inter()), t1));
+    ASSERT_TRUE(media(kVideo, 80, avc_inter()));  // no time given
     ASSERT_EQ(sink->frames.size(), 3u);
     EXPECT_EQ(sink->frames[0].received, t2);
     EXPECT_EQ(sink->frames[1].received, t1);
     EXPECT_EQ(sink->frames[2].received, steady_clock::time_point{});
-}
-
-TEST_F(SessionTest, AcknowledgesEveryWindow)
-{
-    auto sink = std::make_shared<RecordingSink>();
-    control.immediate = std::shared_ptr<media::StreamSink>(sink);
-    publish("a");
-    ASSERT_TRUE(send(client.message(2, kWindowAckSize, 0, 0, u32_payload(2000))));
-    Bytes big = cat(hex("2701000000 000003e8"), Bytes(1000, 0x41));
-    ASSERT_TRUE(media(kVideo, 0, avc_header()));
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(media(kVideo, 40u * i, big));
-    std::vector<uint32_t> acks;
-    for (const auto& m : got) {
-        if (m.type == kAcknowledgement) {
-            acks.push_back((uint32_t{m.payload[0]} << 24) | (uint32_t{m.payload[1]} << 16) |
-                           (uint32_t{m.payload[2]} << 8) | m.payload[3]);
-        }
-    }
-    ASSERT_FALSE(acks.empty());
-    EXPECT_GT(acks[0], 2000u);   // the count includes the handshake
-}
-
-TEST_F(SessionTest, PingIsAnswered)
-{
-    connect();
-    ASSERT_TRUE(send(client.message(2, kUserControl, 0, 0, user_control_payload(kPingRequest, 77))));
-    EXPECT_EQ(got.back().type, kUserControl);
-    EXPECT_EQ(got.back().payload, user_control_payload(kPingResponse, 77));
-}
-
-TEST_F(SessionTest, UnknownCommands)
-{
-    connect();
-    size_t before = got.size();
-    ASSERT_TRUE(send(client.command(0, {V::string("getStreamLength"), V::number(0), V::null()})));
-    EXPECT_EQ(got.size(), before);
-    ASSERT_TRUE(send(client.command(0, {V::string("frobnicate"), V::number(7), V::null()})));
-    ASSERT_EQ(got.size(), before + 1);
-    auto v = Client::amf(got.back());
-    EXPECT_EQ(v[0].as_string(), "_error");
-    EXPECT_EQ(v[1].as_number(), 7);
-}
-
-TEST_F(SessionTest, PlayIsRefused)
-{
-    connect();
-    ASSERT_TRUE(send(client.command(1, {V::string("play"), V::number(0), V::null(),
-                                        V::string("x")})));
-    EXPECT_NE(find("NetStream.Play.Failed"), nullptr);
-    EXPECT_TRUE(session->wants_close());
-}
-
-TEST_F(SessionTest, TooManyStreams)
-{
-    connect();
-    for (int i = 0; i < 9; ++i) {
-        ASSERT_TRUE(send(client.command(0, {V::string("createStream"), V::number(10 + i),
-                                            V::null()})));
-    }
-    EXPECT_EQ(command_name(got.back()), "_error");
-}
-
-TEST_F(SessionTest, Amf3CommandMessages)
-{
-    handshake();
-    Bytes body = cat(hex("00"), amf0_encode_all({V::string("connect"), V::number(1),
-                                                 V::object().set("app", V::string("LiveApp"))}));
-    ASSERT_TRUE(send(client.message(3, kCommandAmf3, 0, 0, body)));
-    ASSERT_FALSE(got.empty());
-    EXPECT_EQ(status_code(got.back()), "NetConnection.Connect.Success");
-}
-
-TEST_F(SessionTest, ProtocolErrors)
-{
-    handshake();
-    Status before = send(client.command(0, {V::string("createStream"), V::number(2), V::null()}));
-    ASSERT_FALSE(before);
-    EXPECT_EQ(before.error().message(), "command 'createStream' before connect");
-
-    make_session();
-    client = Client{};
-    connect();
-    Status again = send(client.command(0, {V::string("connect"), V::number(2), V::object()}));
-    EXPECT_FALSE(again);
-
-    make_session();
-    client = Client{};
-    connect();
-    EXPECT_FALSE(send(client.message(3, kCommandAmf0, 0, 0, hex("07 0001"))));   // AMF0 reference
-
-    make_session();
-    client = Client{};
-    handshake();
-    EXPECT_FALSE(send(client.message(2, kSetChunkSize, 0, 0, u32_payload(0x7fffffff))));
-}
-
-TEST_F(SessionTest, UnsupportedCodecIsAnError)
-{
-    auto sink = std::make_shared<RecordingSink>();
-    control.immediate = std::shared_ptr<media::StreamSink>(sink);
-    publish("c");
-    Status s = media(kVideo, 0, hex("2200"));
-    ASSERT_FALSE(s);
-    EXPECT_EQ(s.error().message(), "video codec id 2 (Sorenson H.263) not supported");
-    session->close();
-    EXPECT_EQ(sink->ends, 1);
-}
-
-TEST_F(SessionTest, MediaWithoutPublishIsDropped)
-{
-    connect();
-    EXPECT_TRUE(media(kVideo, 0, avc_header()));
-    EXPECT_TRUE(media(kVideo, 0, hex("2200")));   // not even parsed
-}
-
-TEST_F(SessionTest, ByteAtATimeMatchesAllAtOnce)
-{
-    // A whole publish, recorded as one byte string.
-    Client c;
-    Bytes all = c.c0c1();
-    all.resize(all.size() + 1536, 0x11);   // an odd C2: accepted
-    auto add = [&](const Bytes& b) { all.insert(all.end(), b.begin(), b.end()); };
-    add(c.set_chunk_size(60));
-    add(c.command(0, {V::string("connect"), V::number(1), V::object().set("app", V::string("LiveApp"))}));
-    add(c.command(0, {V::string("createStream"), V::number(2), V::null()}));
-    add(c.command(1, {V::string("publish"), V::number(3), V::null(), V::string("s"), V::string("live")}));
-    add(c.message(6, kVideo, 1, 0, avc_header()));
-    add(c.message(4, kAudio, 1, 0, aac_header()));
-    for (uint32_t i = 0; i < 10; ++i) {
-        add(c.message(6, kVideo, 1, 40 * i, i % 5 == 0 ? avc_key() : avc_inter()));
-        add(c.message(4, kAudio, 1, 23 * i, aac_frame()));
-    }
-
-    auto run = [&](size_t step) {
-        auto sink = std::make_shared<RecordingSink>();
-        FakeControl ctl;
-        ctl.immediate = std::shared_ptr<media::StreamSink>(sink);
-        auto s = RtmpSession::create(ctl, SessionOptions{});
-        for (size_t at = 0; at < all.size(); at += step) {
-            const size_t n = std::min(step, all.size() - at);
-            EXPECT_TRUE(s->feed(std::span(all).subspan(at, n)));
-        }
-        s.reset();
-        return sink;
-    };
-    auto whole = run(all.size());
-    auto bytewise = run(1);
-    EXPECT_EQ(whole->log.size(), 2u + 20u + 1u);
-    EXPECT_EQ(whole->log, bytewise->log);
-    ASSERT_EQ(whole->frames.size(), bytewise->frames.size());
-    for (size_t i = 0; i < whole->frames.size(); ++i) {
-        EXPECT_EQ(whole->frames[i].dts_ms, bytewise->frames[i].dts_ms);
-        EXPECT_EQ(whole->frames[i].data, bytewise->frames[i].data);
-    }
-}
-
-TEST(SessionHelpers, SplitAndValidate)
-{
-    EXPECT_EQ(split_query("a?b=c?d"), (std::pair<std::string, std::string>{"a", "b=c?d"}));
-    EXPECT_EQ(split_query("plain"), (std::pair<std::string, std::string>{"plain", ""}));
-    EXPECT_TRUE(valid_stream_id("Stream_1.2-x"));
-    EXPECT_TRUE(valid_stream_id("..."));
-    EXPECT_FALSE(valid_stream_id(".."));
-    EXPECT_FALSE(valid_stream_id("a\nb"));
 }
 
 }  // namespace

@@ -11,8 +11,9 @@ TEST(TimestampUnwrapper, PassesThroughAndUnwraps)
     TimestampUnwrapper u;
     EXPECT_EQ(u.unwrap(1000), 1000);
     EXPECT_EQ(u.unwrap(1040), 1040);
-    EXPECT_EQ(u.unwrap(1020), 1020);   // audio slightly behind video: stays small
-    EXPECT_EQ(u.unwrap(500000), 500000);   // a jump forward: passed through
+    EXPECT_EQ(u.unwrap(1020),
+              1020);  // audio slightly behind video: stays small
+    EXPECT_EQ(u.unwrap(500000), 500000);  // a jump forward: passed through
 }
 
 TEST(TimestampUnwrapper, WrapsForwardAt2To32)
@@ -20,7 +21,8 @@ TEST(TimestampUnwrapper, WrapsForwardAt2To32)
     TimestampUnwrapper u;
     EXPECT_EQ(u.unwrap(0xfffffff0u), 0xfffffff0LL);
     EXPECT_EQ(u.unwrap(0x00000010u), 0x100000010LL);
-    EXPECT_EQ(u.unwrap(0xfffffffcu), 0xfffffffcLL);   // a late packet from before the wrap
+    EXPECT_EQ(u.unwrap(0xfffffffcu),
+              0xfffffffcLL);  // a late packet from before the wrap
     EXPECT_EQ(u.unwrap(0x00000020u), 0x100000020LL);
     // A second wrap.
     int64_t t = 0;

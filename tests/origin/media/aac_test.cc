@@ -18,7 +18,7 @@ TEST(Asc, CommonConfigs)
         int aot, rate, channels;
         const char* codec;
     } cases[] = {
-        {"1210", 2, 44100, 2, "mp4a.40.2"},     // what ffmpeg's aac encoder writes
+        {"1210", 2, 44100, 2, "mp4a.40.2"},  // what ffmpeg's aac encoder writes
         {"1190", 2, 48000, 2, "mp4a.40.2"},
         {"1188", 2, 48000, 1, "mp4a.40.2"},
         {"13a8", 2, 22050, 5, "mp4a.40.2"},
@@ -67,16 +67,17 @@ TEST(Asc, EscapedObjectTypeAndExplicitRate)
 TEST(Asc, Rejects)
 {
     EXPECT_FALSE(aac_audio_config({}).ok());
-    EXPECT_FALSE(aac_audio_config(hex("12")).ok());       // no channel config
-    EXPECT_FALSE(aac_audio_config(hex("0210")).ok());     // AOT 0
-    EXPECT_FALSE(aac_audio_config(hex("16 90")).ok());    // index 13: reserved
-    auto pce = aac_audio_config(hex("1200"));             // channel config 0
+    EXPECT_FALSE(aac_audio_config(hex("12")).ok());  // no channel config
+    EXPECT_FALSE(aac_audio_config(hex("0210")).ok());  // AOT 0
+    EXPECT_FALSE(aac_audio_config(hex("16 90")).ok());  // index 13: reserved
+    auto pce = aac_audio_config(hex("1200"));  // channel config 0
     ASSERT_FALSE(pce.ok());
-    EXPECT_NE(pce.error().message().find("channel configuration 0"), std::string::npos);
+    EXPECT_NE(pce.error().message().find("channel configuration 0"),
+              std::string::npos);
     test::BitWriter zero_rate;
     zero_rate.bits(5, 2).bits(4, 15).bits(24, 0).bits(4, 2);
     EXPECT_FALSE(aac_audio_config(zero_rate.nal({})).ok());
-    EXPECT_FALSE(aac_audio_config(hex("f8")).ok());       // AOT escape cut short
+    EXPECT_FALSE(aac_audio_config(hex("f8")).ok());  // AOT escape cut short
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ TEST_P(AvcVectors, TruncatedRecordIsAnError)
     auto rec = hex(GetParam().avcc_hex);
     const size_t end = pps_end(rec);
     for (size_t n = 0; n < end; ++n) {
-        EXPECT_FALSE(avc_video_config(std::span(rec).first(n)).ok()) << "prefix " << n;
+        EXPECT_FALSE(avc_video_config(std::span(rec).first(n)).ok())
+            << "prefix " << n;
     }
     // The trailer is optional.
     EXPECT_TRUE(avc_video_config(std::span(rec).first(end)).ok());
@@ -50,7 +51,7 @@ TEST_P(AvcVectors, TruncatedRecordIsAnError)
 
 TEST_P(AvcVectors, TruncatedSpsIsAnError)
 {
-    const auto bytes = hex(GetParam().avcc_hex);   // rec holds views into it
+    const auto bytes = hex(GetParam().avcc_hex);  // rec holds views into it
     auto rec = parse_avcc(bytes);
     ASSERT_TRUE(rec.ok());
     std::vector<uint8_t> sps(rec->sps[0].begin(), rec->sps[0].end());
@@ -59,7 +60,8 @@ TEST_P(AvcVectors, TruncatedSpsIsAnError)
     // the end (ASan checks the latter).  The last byte holds only trailing
     // bits and VUI, so cuts late in the unit may still parse.
     for (size_t n = 0; n < 5 && n < sps.size(); ++n) {
-        EXPECT_FALSE(parse_avc_sps(std::span(sps).first(n)).ok()) << "prefix " << n;
+        EXPECT_FALSE(parse_avc_sps(std::span(sps).first(n)).ok())
+            << "prefix " << n;
     }
     for (size_t n = 0; n < sps.size(); ++n) {
         auto r = parse_avc_sps(std::span(sps).first(n));
@@ -70,13 +72,16 @@ TEST_P(AvcVectors, TruncatedSpsIsAnError)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(X264, AvcVectors, ::testing::ValuesIn(test::kAvcVectors),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(X264, AvcVectors,
+                         ::testing::ValuesIn(test::kAvcVectors),
+                         [](const auto& info) {
+                             return std::string(info.param.name);
+                         });
 
 TEST(Avcc, TwoByteLengthsAreNormalised)
 {
     auto rec = hex(test::kAvcVectors[0].avcc_hex);
-    rec[4] = 0xfd;   // lengthSizeMinusOne = 1
+    rec[4] = 0xfd;  // lengthSizeMinusOne = 1
     auto cfg = avc_video_config(rec);
     ASSERT_TRUE(cfg.ok());
     EXPECT_EQ(cfg->nal_length_size, 2);
@@ -90,23 +95,25 @@ TEST(Avcc, Rejects)
 {
     auto good = hex(test::kAvcVectors[0].avcc_hex);
     auto three = good;
-    three[4] = 0xfe;   // 3-byte lengths do not exist
+    three[4] = 0xfe;  // 3-byte lengths do not exist
     EXPECT_FALSE(parse_avcc(three).ok());
     auto version = good;
     version[0] = 2;
-    EXPECT_NE(parse_avcc(version).error().message().find("configurationVersion"),
-              std::string::npos);
+    EXPECT_NE(
+        parse_avcc(version).error().message().find("configurationVersion"),
+        std::string::npos);
     auto no_sps = good;
-    no_sps[5] = 0xe0;   // zero SPS; the SPS bytes then read as PPS count/data
+    no_sps[5] = 0xe0;  // zero SPS; the SPS bytes then read as PPS count/data
     EXPECT_FALSE(parse_avcc(no_sps).ok());
     auto not_sps = good;
     not_sps[8] = 0x68;  // NAL type 8 where the SPS goes
     EXPECT_FALSE(parse_avcc(not_sps).ok());
     auto no_pps = std::vector<uint8_t>(good.begin(), good.begin() + 8 + 0x1a);
     no_pps.push_back(0);
-    EXPECT_NE(parse_avcc(no_pps).error().message().find("no PPS"), std::string::npos);
+    EXPECT_NE(parse_avcc(no_pps).error().message().find("no PPS"),
+              std::string::npos);
     auto long_sps = good;
-    long_sps[7] = 0xff;   // SPS length beyond the record
+    long_sps[7] = 0xff;  // SPS length beyond the record
     EXPECT_FALSE(parse_avcc(long_sps).ok());
 }
 
@@ -174,7 +181,7 @@ TEST(AvcSps, Chroma422Cropping)
 TEST(AvcSps, ScalingListDeltaOutOfRange)
 {
     BitWriter w = sps_start(100);
-    w.ue(1).ue(0).ue(0).flag(false).flag(true);   // matrices present
+    w.ue(1).ue(0).ue(0).flag(false).flag(true);  // matrices present
     w.flag(true).se(200);
     sps_common(w);
     EXPECT_FALSE(parse_avc_sps(w.nal({0x67})).ok());
@@ -189,7 +196,15 @@ TEST(AvcSps, ImpossibleSizes)
 
     BitWriter cropped_away = sps_start(66);
     sps_common(cropped_away);
-    cropped_away.ue(0).ue(0).flag(true).flag(true).flag(true).ue(4).ue(4).ue(0).ue(0);
+    cropped_away.ue(0)
+        .ue(0)
+        .flag(true)
+        .flag(true)
+        .flag(true)
+        .ue(4)
+        .ue(4)
+        .ue(0)
+        .ue(0);
     auto r = parse_avc_sps(cropped_away.nal({0x67}));
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find("out of range"), std::string::npos);
@@ -198,8 +213,9 @@ TEST(AvcSps, ImpossibleSizes)
 TEST(AvcSps, Garbage)
 {
     EXPECT_FALSE(parse_avc_sps({}).ok());
-    EXPECT_FALSE(parse_avc_sps(hex("68ebe3cb22c0")).ok());       // a PPS
-    EXPECT_FALSE(parse_avc_sps(hex("6764001e00000000")).ok());   // 32+ zero bits in ue()
+    EXPECT_FALSE(parse_avc_sps(hex("68ebe3cb22c0")).ok());  // a PPS
+    EXPECT_FALSE(
+        parse_avc_sps(hex("6764001e00000000")).ok());  // 32+ zero bits in ue()
     EXPECT_FALSE(parse_avc_sps(hex("67640000ffffffffffffffff")).ok());
 }
 

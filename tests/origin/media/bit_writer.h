@@ -12,7 +12,8 @@ public:
     // n may exceed 64 (HEVC profile fields): the high bits are zeros.
     BitWriter& bits(int n, uint64_t v)
     {
-        for (int i = n - 1; i >= 0; --i) bit(i < 64 && ((v >> i) & 1));
+        for (int i = n - 1; i >= 0; --i)
+            bit(i < 64 && ((v >> i) & 1));
         return *this;
     }
     BitWriter& flag(bool f) { return bit(f); }
@@ -20,19 +21,22 @@ public:
     {
         const uint64_t x = v + 1;
         int len = 0;
-        while ((x >> len) > 1) ++len;
+        while ((x >> len) > 1)
+            ++len;
         bits(len, 0);
         return bits(len + 1, x);
     }
     BitWriter& se(int64_t v)
     {
-        return ue(v > 0 ? static_cast<uint64_t>(2 * v - 1) : static_cast<uint64_t>(-2 * v));
+        return ue(v > 0 ? static_cast<uint64_t>(2 * v - 1)
+                        : static_cast<uint64_t>(-2 * v));
     }
     // rbsp_trailing_bits, then emulation prevention; `header` bytes go first.
     std::vector<uint8_t> nal(std::vector<uint8_t> header)
     {
         bit(1);
-        while (n_ % 8) bit(0);
+        while (n_ % 8)
+            bit(0);
         int zeros = 0;
         for (uint8_t b : bytes_) {
             if (zeros >= 2 && b <= 3) {

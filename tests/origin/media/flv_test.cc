@@ -42,7 +42,7 @@ TEST(FlvVideo, AvcKeyAndInterFrames)
     auto inter = parse_flv_video(hex("2701ffffd8 00000003 419a01"), 4);
     ASSERT_TRUE(inter.ok());
     EXPECT_FALSE(inter->frame.keyframe);
-    EXPECT_EQ(inter->frame.cts_ms, -40);   // signed 24-bit
+    EXPECT_EQ(inter->frame.cts_ms, -40);  // signed 24-bit
     auto disposable = parse_flv_video(hex("3701000000 00000001 01"), 4);
     ASSERT_TRUE(disposable.ok());
     EXPECT_FALSE(disposable->frame.keyframe);
@@ -57,7 +57,8 @@ TEST(FlvVideo, ShortNalLengthsAreNormalised)
 
 TEST(FlvVideo, NothingButValid)
 {
-    for (const char* h : {"1702000000", "5700", "1701000000", "170100000000000000"}) {
+    for (const char* h :
+         {"1702000000", "5700", "1701000000", "170100000000000000"}) {
         auto m = parse_flv_video(hex(h), 4);
         ASSERT_TRUE(m.ok()) << h << ": " << m.error().message();
         EXPECT_EQ(m->kind, Kind::Nothing) << h;
@@ -68,10 +69,11 @@ TEST(FlvVideo, UnsupportedCodecsNamed)
 {
     auto h263 = parse_flv_video(hex("2200"), 4);
     ASSERT_FALSE(h263.ok());
-    EXPECT_EQ(h263.error().message(), "video codec id 2 (Sorenson H.263) not supported");
+    EXPECT_EQ(h263.error().message(),
+              "video codec id 2 (Sorenson H.263) not supported");
     auto vp6 = parse_flv_video(hex("14"), 4);
     EXPECT_NE(vp6.error().message().find("On2 VP6"), std::string::npos);
-    auto av1 = parse_flv_video(hex("9061763031"), 4);   // ex header, 'av01'
+    auto av1 = parse_flv_video(hex("9061763031"), 4);  // ex header, 'av01'
     ASSERT_FALSE(av1.ok());
     EXPECT_EQ(av1.error().message(), "video codec 'av01' not supported");
 }
@@ -79,9 +81,11 @@ TEST(FlvVideo, UnsupportedCodecsNamed)
 TEST(FlvVideo, Malformed)
 {
     EXPECT_FALSE(parse_flv_video({}, 4).ok());
-    EXPECT_FALSE(parse_flv_video(hex("1703000000"), 4).ok());         // packet type 3
-    EXPECT_FALSE(parse_flv_video(hex("1701000000 00000009 65"), 4).ok());  // NAL overrun
-    EXPECT_FALSE(parse_flv_video(hex("1700000000 01"), 4).ok());      // config cut short
+    EXPECT_FALSE(parse_flv_video(hex("1703000000"), 4).ok());  // packet type 3
+    EXPECT_FALSE(
+        parse_flv_video(hex("1701000000 00000009 65"), 4).ok());  // NAL overrun
+    EXPECT_FALSE(
+        parse_flv_video(hex("1700000000 01"), 4).ok());  // config cut short
     auto full = cat(hex("1701000000"), hex("00000002 6588"));
     for (size_t n = 0; n < 5; ++n) {
         EXPECT_FALSE(parse_flv_video(std::span(full).first(n), 4).ok()) << n;
@@ -90,7 +94,8 @@ TEST(FlvVideo, Malformed)
 
 TEST(FlvVideo, EnhancedHevc)
 {
-    auto start = parse_flv_video(cat(hex("9068766331"), hex(test::kHvcc360)), 4);
+    auto start =
+        parse_flv_video(cat(hex("9068766331"), hex(test::kHvcc360)), 4);
     ASSERT_TRUE(start.ok()) << start.error().message();
     ASSERT_EQ(start->kind, Kind::VideoConfig);
     EXPECT_EQ(start->codec, Codec::HEVC);
@@ -119,25 +124,29 @@ TEST(FlvVideo, EnhancedHevc)
 
 TEST(FlvVideo, EnhancedAvcAndModEx)
 {
-    auto start = parse_flv_video(cat(hex("9061766331"), hex(test::kAvcVectors[1].avcc_hex)), 4);
+    auto start = parse_flv_video(
+        cat(hex("9061766331"), hex(test::kAvcVectors[1].avcc_hex)), 4);
     ASSERT_TRUE(start.ok()) << start.error().message();
     EXPECT_EQ(start->video_config.height, 1080);
     // ModEx (7), 3 bytes of nanosecond offset, then CodedFramesX (3).
-    auto modex = parse_flv_video(hex("97 02 000102 03 61766331 00000001 09"), 4);
+    auto modex =
+        parse_flv_video(hex("97 02 000102 03 61766331 00000001 09"), 4);
     ASSERT_TRUE(modex.ok()) << modex.error().message();
     ASSERT_EQ(modex->kind, Kind::Frame);
     EXPECT_EQ(modex->frame.data, hex("00000001 09"));
-    EXPECT_FALSE(parse_flv_video(hex("97 05 0001"), 4).ok());   // ModEx cut short
-    EXPECT_FALSE(parse_flv_video(hex("96"), 4).ok());           // multitrack
+    EXPECT_FALSE(
+        parse_flv_video(hex("97 05 0001"), 4).ok());  // ModEx cut short
+    EXPECT_FALSE(parse_flv_video(hex("96"), 4).ok());  // multitrack
     EXPECT_FALSE(parse_flv_video(hex("9168766331 0000"), 4).ok());
-    auto command = parse_flv_video(hex("d1"), 4);               // command frame
+    auto command = parse_flv_video(hex("d1"), 4);  // command frame
     ASSERT_TRUE(command.ok());
     EXPECT_EQ(command->kind, Kind::Nothing);
 }
 
 TEST(FlvVideo, LegacyHevcCodecId12)
 {
-    auto start = parse_flv_video(cat(hex("1c00000000"), hex(test::kHvcc1080)), 4);
+    auto start =
+        parse_flv_video(cat(hex("1c00000000"), hex(test::kHvcc1080)), 4);
     ASSERT_TRUE(start.ok()) << start.error().message();
     EXPECT_EQ(start->codec, Codec::HEVC);
     EXPECT_EQ(start->video_config.width, 1920);
@@ -172,8 +181,8 @@ TEST(FlvAudio, Rejects)
     EXPECT_FALSE(parse_flv_audio({}).ok());
     EXPECT_FALSE(parse_flv_audio(hex("af")).ok());
     EXPECT_FALSE(parse_flv_audio(hex("af02")).ok());
-    EXPECT_FALSE(parse_flv_audio(hex("af00")).ok());      // empty ASC
-    EXPECT_FALSE(parse_flv_audio(hex("af00 1200")).ok()); // channel config 0
+    EXPECT_FALSE(parse_flv_audio(hex("af00")).ok());  // empty ASC
+    EXPECT_FALSE(parse_flv_audio(hex("af00 1200")).ok());  // channel config 0
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ VideoConfig video_config(uint8_t tag)
 
 Log drain(MediaQueue& q, RecordingSink& sink)
 {
-    while (!q.empty()) deliver(q.pop(), sink);
+    while (!q.empty())
+        deliver(q.pop(), sink);
     return sink.log;
 }
 
@@ -45,10 +46,10 @@ TEST(MediaQueue, OverflowDropsFramesToTheNextVideoKeyframe)
     ASSERT_TRUE(q.push(frame(true, false, 40, 1000)));
     ASSERT_TRUE(q.push(frame(true, false, 80, 1000)));
     EXPECT_EQ(q.dropped_frames(), 0u);
-    ASSERT_TRUE(q.push(frame(false, true, 90, 1000)));    // over: all go
+    ASSERT_TRUE(q.push(frame(false, true, 90, 1000)));  // over: all go
     EXPECT_EQ(q.dropped_frames(), 4u);
-    ASSERT_TRUE(q.push(frame(false, true, 100, 10)));     // audio: waits
-    ASSERT_TRUE(q.push(frame(true, true, 120, 10)));      // the restart
+    ASSERT_TRUE(q.push(frame(false, true, 100, 10)));  // audio: waits
+    ASSERT_TRUE(q.push(frame(true, true, 120, 10)));  // the restart
     ASSERT_TRUE(q.push(frame(false, true, 130, 10)));
     EXPECT_EQ(q.dropped_frames(), 5u);
     RecordingSink sink;
@@ -61,7 +62,7 @@ TEST(MediaQueue, WithoutVideoAnyFrameRestarts)
 {
     MediaQueue q(1000);
     ASSERT_TRUE(q.push(frame(false, true, 0, 600)));
-    ASSERT_TRUE(q.push(frame(false, true, 23, 600)));   // over: both go
+    ASSERT_TRUE(q.push(frame(false, true, 23, 600)));  // over: both go
     EXPECT_EQ(q.dropped_frames(), 2u);
     ASSERT_TRUE(q.push(frame(false, true, 46, 10)));
     EXPECT_EQ(q.size(), 1u);
@@ -86,12 +87,13 @@ TEST(MediaQueue, ConfigsAloneOverTheBound)
     MediaQueue refuse(2 * one);
     EXPECT_TRUE(refuse.push(video_config(0)));
     EXPECT_TRUE(refuse.push(video_config(1)));
-    EXPECT_FALSE(refuse.push(video_config(2)));   // the owner says no
+    EXPECT_FALSE(refuse.push(video_config(2)));  // the owner says no
     EXPECT_EQ(refuse.size(), 2u);
 
     MediaQueue keep(2 * one, MediaQueue::ConfigOverflow::KeepLatest);
     EXPECT_TRUE(keep.push(2500.0));
-    for (uint8_t i = 0; i < 10; i++) EXPECT_TRUE(keep.push(video_config(i)));
+    for (uint8_t i = 0; i < 10; i++)
+        EXPECT_TRUE(keep.push(video_config(i)));
     RecordingSink sink;
     Log log = drain(keep, sink);
     EXPECT_LE(log.size(), 3u);

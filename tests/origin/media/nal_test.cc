@@ -47,8 +47,10 @@ TEST(NormalizeNalLengths, DropsEmptyUnits)
 
 TEST(NormalizeNalLengths, FramingErrors)
 {
-    EXPECT_FALSE(normalize_nal_lengths(hex("00000005 6588"), 4).ok());   // overrun
-    EXPECT_FALSE(normalize_nal_lengths(hex("00000002 6588 0000"), 4).ok());  // cut length
+    EXPECT_FALSE(
+        normalize_nal_lengths(hex("00000005 6588"), 4).ok());  // overrun
+    EXPECT_FALSE(normalize_nal_lengths(hex("00000002 6588 0000"), 4)
+                     .ok());  // cut length
     EXPECT_FALSE(normalize_nal_lengths(hex("ffffffff 00"), 4).ok());
     EXPECT_FALSE(normalize_nal_lengths(hex("0001 65"), 3).ok());
     auto e = normalize_nal_lengths(hex("00000009 6588"), 4);

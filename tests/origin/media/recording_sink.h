@@ -10,7 +10,10 @@
 namespace fanout::test {
 
 struct RecordingSink : media::StreamSink {
-    void on_metadata(double kbps) override { metadata.push_back(kbps), log.push_back("meta"); }
+    void on_metadata(double kbps) override
+    {
+        metadata.push_back(kbps), log.push_back("meta");
+    }
     void on_video_config(const media::VideoConfig& c) override
     {
         videos.push_back(c);

@@ -12,19 +12,19 @@ namespace fanout::package::test {
 
 struct Box {
     std::string type;
-    size_t offset = 0;    // of the box header, in the parsed buffer
-    size_t size = 0;      // whole box
+    size_t offset = 0;  // of the box header, in the parsed buffer
+    size_t size = 0;  // whole box
     size_t header = 8;
     std::string_view body() const { return data.substr(header, size - header); }
-    std::string_view data;   // the whole box
+    std::string_view data;  // the whole box
 };
 
 inline uint32_t be32(std::string_view b, size_t at)
 {
-    return static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 24 |
-           static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16 |
-           static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 8 |
-           static_cast<uint32_t>(static_cast<uint8_t>(b[at + 3]));
+    return static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 24
+           | static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16
+           | static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 8
+           | static_cast<uint32_t>(static_cast<uint8_t>(b[at + 3]));
 }
 inline uint64_t be64(std::string_view b, size_t at)
 {
@@ -32,11 +32,13 @@ inline uint64_t be64(std::string_view b, size_t at)
 }
 inline uint16_t be16(std::string_view b, size_t at)
 {
-    return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) << 8 | static_cast<uint8_t>(b[at + 1]));
+    return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) << 8
+                                 | static_cast<uint8_t>(b[at + 1]));
 }
 
 // Boxes laid back to back in `b`; nullopt when sizes do not add up exactly.
-inline std::optional<std::vector<Box>> parse_boxes(std::string_view b, size_t base = 0)
+inline std::optional<std::vector<Box>> parse_boxes(std::string_view b,
+                                                   size_t base = 0)
 {
     std::vector<Box> out;
     size_t at = 0;
@@ -55,7 +57,8 @@ inline std::optional<std::vector<Box>> parse_boxes(std::string_view b, size_t ba
     return out;
 }
 
-inline const Box* child(const std::vector<Box>& boxes, std::string_view type, int nth = 0)
+inline const Box* child(const std::vector<Box>& boxes, std::string_view type,
+                        int nth = 0)
 {
     for (const Box& b : boxes)
         if (b.type == type && nth-- == 0) return &b;
@@ -85,7 +88,8 @@ struct Traf {
     uint64_t total_duration() const
     {
         uint64_t d = 0;
-        for (auto& s : samples) d += s.duration;
+        for (auto& s : samples)
+            d += s.duration;
         return d;
     }
 };
@@ -133,7 +137,8 @@ inline std::optional<Fragment> parse_fragment(std::string_view seg)
         t.tfhd_flags = be32(tfhd->body(), 0) & 0xffffff;
         t.track_id = be32(tfhd->body(), 4);
         t.tfdt_version = static_cast<uint8_t>(tfdt->body()[0]);
-        t.base_decode_time = t.tfdt_version == 1 ? be64(tfdt->body(), 4) : be32(tfdt->body(), 4);
+        t.base_decode_time =
+            t.tfdt_version == 1 ? be64(tfdt->body(), 4) : be32(tfdt->body(), 4);
         std::string_view r = trun->body();
         t.trun_version = static_cast<uint8_t>(r[0]);
         uint32_t flags = be32(r, 0) & 0xffffff;
@@ -146,10 +151,22 @@ inline std::optional<Fragment> parse_fragment(std::string_view seg)
         if (flags & 4) at += 4;
         for (uint32_t i = 0; i < count; i++) {
             TrunSample s;
-            if (flags & 0x100) { s.duration = be32(r, at); at += 4; }
-            if (flags & 0x200) { s.size = be32(r, at); at += 4; }
-            if (flags & 0x400) { s.flags = be32(r, at); at += 4; }
-            if (flags & 0x800) { s.cto = static_cast<int32_t>(be32(r, at)); at += 4; }
+            if (flags & 0x100) {
+                s.duration = be32(r, at);
+                at += 4;
+            }
+            if (flags & 0x200) {
+                s.size = be32(r, at);
+                at += 4;
+            }
+            if (flags & 0x400) {
+                s.flags = be32(r, at);
+                at += 4;
+            }
+            if (flags & 0x800) {
+                s.cto = static_cast<int32_t>(be32(r, at));
+                at += 4;
+            }
             if (at > r.size()) return std::nullopt;
             t.samples.push_back(s);
         }

@@ -32,7 +32,7 @@ TEST(CodecInfo, ParsesHeAacWithExplicitSbr)
     media::AudioConfig c;
     c.asc = {0x2b, 0x11, 0x88, 0x00};
     c.sample_rate = 48000;
-    EXPECT_EQ(audio_frame_duration(c), 2048u);   // 1024 core samples at 48 kHz
+    EXPECT_EQ(audio_frame_duration(c), 2048u);  // 1024 core samples at 48 kHz
     EXPECT_EQ(audio_codec_string(c), "mp4a.40.5");
 }
 
@@ -40,7 +40,7 @@ TEST(CodecInfo, RejectsBadAsc)
 {
     EXPECT_FALSE(parse_asc({}).ok());
     EXPECT_FALSE(parse_asc({0x12}).ok());
-    EXPECT_FALSE(parse_asc({0x3a, 0x10}).ok());   // AOT 7 (TwinVQ) is not AAC
+    EXPECT_FALSE(parse_asc({0x3a, 0x10}).ok());  // AOT 7 (TwinVQ) is not AAC
 }
 
 TEST(CodecInfo, AdtsHeader)
@@ -49,10 +49,10 @@ TEST(CodecInfo, AdtsHeader)
     auto h = adts_header(info, 100);
     ASSERT_EQ(h.size(), 7u);
     EXPECT_EQ(h[0], 0xff);
-    EXPECT_EQ(h[1] & 0xf6, 0xf0);                 // sync, layer 0
-    EXPECT_EQ(h[1] & 1, 1);                       // no CRC
-    EXPECT_EQ(h[2] >> 6, 1);                      // LC = profile 1
-    EXPECT_EQ((h[2] >> 2) & 0xf, 4);              // 44.1 kHz
+    EXPECT_EQ(h[1] & 0xf6, 0xf0);  // sync, layer 0
+    EXPECT_EQ(h[1] & 1, 1);  // no CRC
+    EXPECT_EQ(h[2] >> 6, 1);  // LC = profile 1
+    EXPECT_EQ((h[2] >> 2) & 0xf, 4);  // 44.1 kHz
     EXPECT_EQ(((h[2] & 1) << 2) | (h[3] >> 6), 2);  // channels
     int len = ((h[3] & 3) << 11) | (h[4] << 3) | (h[5] >> 5);
     EXPECT_EQ(len, 107);
@@ -69,7 +69,7 @@ TEST(CodecInfo, AvcParameterSetsAndCodecString)
     EXPECT_EQ(ps.value().nals[1][0] & 0x1f, 8);
     EXPECT_EQ(video_codec_string(c), "avc1.64001e");
     c.codec_string = "avc1.42c01f";
-    EXPECT_EQ(video_codec_string(c), "avc1.42c01f");   // ingest's wins
+    EXPECT_EQ(video_codec_string(c), "avc1.42c01f");  // ingest's wins
     c.record.resize(10);
     EXPECT_FALSE(parameter_sets(c).ok());
 }
@@ -80,8 +80,9 @@ TEST(CodecInfo, HevcCodecStringAndParameterSets)
     c.codec = media::Codec::HEVC;
     // Main profile, compat flags 0x60000000, constraints b0 00.., level 93,
     // 4-byte lengths, one array with one VPS.
-    c.record = {0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0xb0, 0x00, 0x00, 0x00, 0x00, 0x00,
-                93,   0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8, 0x00, 0x00, 0x0f, 0x01, 0xa0,
+    c.record = {0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0xb0, 0x00,
+                0x00, 0x00, 0x00, 0x00, 93,   0xf0, 0x00, 0xfc,
+                0xfd, 0xf8, 0xf8, 0x00, 0x00, 0x0f, 0x01, 0xa0,
                 0x00, 0x01, 0x00, 0x03, 0x40, 0x01, 0x0c};
     EXPECT_EQ(video_codec_string(c), "hvc1.1.6.L93.B0");
     auto ps = parameter_sets(c);

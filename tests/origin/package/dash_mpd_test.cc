@@ -20,7 +20,10 @@ DashAdaptation video_set()
     v.initialization = "s1-v-init.mp4";
     v.media = "s1-v-$Number$.m4s";
     v.start_number = 4;
-    v.segments = {{720000, 180000}, {900000, 180000}, {1080000, 180000}, {1260000, 90000}};
+    v.segments = {{720000, 180000},
+                  {900000, 180000},
+                  {1080000, 180000},
+                  {1260000, 90000}};
     return v;
 }
 
@@ -52,45 +55,56 @@ TEST(DashMpd, DynamicTwoAdaptationSets)
     m.suggested_delay_ms = 6000;
     m.min_buffer_ms = 2000;
     m.periods = {{"p0", 0, {video_set(), audio_set()}}};
-    EXPECT_EQ(render_dash_mpd(m),
-              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-              "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
-              "profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019\" "
-              "type=\"dynamic\" availabilityStartTime=\"2023-11-14T22:13:20.000Z\" "
-              "publishTime=\"2023-11-14T22:13:30.500Z\" minimumUpdatePeriod=\"PT2.000S\" "
-              "timeShiftBufferDepth=\"PT10.000S\" suggestedPresentationDelay=\"PT6.000S\" "
-              "minBufferTime=\"PT2.000S\">\n"
-              "  <Period id=\"p0\" start=\"PT0.000S\">\n"
-              "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" "
-              "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
-              "      <SegmentTemplate timescale=\"90000\" initialization=\"s1-v-init.mp4\" "
-              "media=\"s1-v-$Number$.m4s\" startNumber=\"4\">\n"
-              "        <SegmentTimeline>\n"
-              "          <S t=\"720000\" d=\"180000\" r=\"2\"/>\n"
-              "          <S d=\"90000\"/>\n"
-              "        </SegmentTimeline>\n"
-              "      </SegmentTemplate>\n"
-              "      <Representation id=\"v\" codecs=\"avc1.64001e\" bandwidth=\"800000\" "
-              "width=\"640\" height=\"360\" sar=\"1:1\" frameRate=\"25\"/>\n"
-              "    </AdaptationSet>\n"
-              "    <AdaptationSet id=\"1\" contentType=\"audio\" mimeType=\"audio/mp4\" "
-              "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
-              "      <SegmentTemplate timescale=\"48000\" initialization=\"s1-a-init.mp4\" "
-              "media=\"s1-a-$Number$.m4s\" startNumber=\"4\">\n"
-              "        <SegmentTimeline>\n"
-              "          <S t=\"384000\" d=\"96256\" r=\"1\"/>\n"
-              "          <S t=\"600000\" d=\"48128\"/>\n"
-              "        </SegmentTimeline>\n"
-              "      </SegmentTemplate>\n"
-              "      <Representation id=\"a\" codecs=\"mp4a.40.2\" bandwidth=\"128000\" "
-              "audioSamplingRate=\"48000\">\n"
-              "        <AudioChannelConfiguration "
-              "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" "
-              "value=\"2\"/>\n"
-              "      </Representation>\n"
-              "    </AdaptationSet>\n"
-              "  </Period>\n"
-              "</MPD>\n");
+    EXPECT_EQ(
+        render_dash_mpd(m),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+        "profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:"
+        "profile:cmaf:2019\" "
+        "type=\"dynamic\" availabilityStartTime=\"2023-11-14T22:13:20.000Z\" "
+        "publishTime=\"2023-11-14T22:13:30.500Z\" "
+        "minimumUpdatePeriod=\"PT2.000S\" "
+        "timeShiftBufferDepth=\"PT10.000S\" "
+        "suggestedPresentationDelay=\"PT6.000S\" "
+        "minBufferTime=\"PT2.000S\">\n"
+        "  <Period id=\"p0\" start=\"PT0.000S\">\n"
+        "    <AdaptationSet id=\"0\" contentType=\"video\" "
+        "mimeType=\"video/mp4\" "
+        "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+        "      <SegmentTemplate timescale=\"90000\" "
+        "initialization=\"s1-v-init.mp4\" "
+        "media=\"s1-v-$Number$.m4s\" startNumber=\"4\">\n"
+        "        <SegmentTimeline>\n"
+        "          <S t=\"720000\" d=\"180000\" r=\"2\"/>\n"
+        "          <S d=\"90000\"/>\n"
+        "        </SegmentTimeline>\n"
+        "      </SegmentTemplate>\n"
+        "      <Representation id=\"v\" codecs=\"avc1.64001e\" "
+        "bandwidth=\"800000\" "
+        "width=\"640\" height=\"360\" sar=\"1:1\" frameRate=\"25\"/>\n"
+        "    </AdaptationSet>\n"
+        "    <AdaptationSet id=\"1\" contentType=\"audio\" "
+        "mimeType=\"audio/mp4\" "
+        "segmentAlignment=\"true\" startWithSAP=\"1\">\n"
+        "      <SegmentTemplate timescale=\"48000\" "
+        "initialization=\"s1-a-init.mp4\" "
+        "media=\"s1-a-$Number$.m4s\" startNumber=\"4\">\n"
+        "        <SegmentTimeline>\n"
+        "          <S t=\"384000\" d=\"96256\" r=\"1\"/>\n"
+        "          <S t=\"600000\" d=\"48128\"/>\n"
+        "        </SegmentTimeline>\n"
+        "      </SegmentTemplate>\n"
+        "      <Representation id=\"a\" codecs=\"mp4a.40.2\" "
+        "bandwidth=\"128000\" "
+        "audioSamplingRate=\"48000\">\n"
+        "        <AudioChannelConfiguration "
+        "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:"
+        "2011\" "
+        "value=\"2\"/>\n"
+        "      </Representation>\n"
+        "    </AdaptationSet>\n"
+        "  </Period>\n"
+        "</MPD>\n");
 }
 
 TEST(DashMpd, StaticWithPeriodsAndOffsets)
@@ -110,18 +124,23 @@ TEST(DashMpd, StaticWithPeriodsAndOffsets)
     v2.segments = {{1350000, 135000}};
     m.periods = {{"p0", 0, {v}}, {"p1", 7000, {v2}}};
     std::string mpd = render_dash_mpd(m);
-    EXPECT_NE(mpd.find(" type=\"static\" mediaPresentationDuration=\"PT7.500S\" "
-                       "minBufferTime=\"PT2.000S\">\n"),
-              std::string::npos)
+    EXPECT_NE(
+        mpd.find(" type=\"static\" mediaPresentationDuration=\"PT7.500S\" "
+                 "minBufferTime=\"PT2.000S\">\n"),
+        std::string::npos)
         << mpd;
     EXPECT_EQ(mpd.find("availabilityStartTime"), std::string::npos);
     EXPECT_EQ(mpd.find("minimumUpdatePeriod"), std::string::npos);
-    EXPECT_NE(mpd.find("<Period id=\"p1\" start=\"PT7.000S\">"), std::string::npos);
-    EXPECT_NE(mpd.find("presentationTimeOffset=\"720000\""), std::string::npos);
-    EXPECT_NE(mpd.find("initialization=\"s1-v-init-1.mp4\" media=\"s1-v-$Number$.m4s\" "
-                       "startNumber=\"8\""),
+    EXPECT_NE(mpd.find("<Period id=\"p1\" start=\"PT7.000S\">"),
               std::string::npos);
-    EXPECT_NE(mpd.find("<Representation id=\"v\" codecs=\"avc1.64001e\" bandwidth=\"800000\"/>"),
+    EXPECT_NE(mpd.find("presentationTimeOffset=\"720000\""), std::string::npos);
+    EXPECT_NE(
+        mpd.find(
+            "initialization=\"s1-v-init-1.mp4\" media=\"s1-v-$Number$.m4s\" "
+            "startNumber=\"8\""),
+        std::string::npos);
+    EXPECT_NE(mpd.find("<Representation id=\"v\" codecs=\"avc1.64001e\" "
+                       "bandwidth=\"800000\"/>"),
               std::string::npos);
 }
 

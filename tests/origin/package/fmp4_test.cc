@@ -29,8 +29,9 @@ TrackConfig av_tracks()
 void expect_tree_consistent(const std::vector<Box>& boxes)
 {
     for (const Box& b : boxes) {
-        static const char* const kContainers[] = {"moov", "trak", "mdia", "minf", "stbl",
-                                                  "dinf", "mvex", "moof", "traf"};
+        static const char* const kContainers[] = {"moov", "trak", "mdia",
+                                                  "minf", "stbl", "dinf",
+                                                  "mvex", "moof", "traf"};
         for (const char* c : kContainers) {
             if (b.type != c) continue;
             auto kids = children(b);
@@ -70,8 +71,9 @@ void expect_video_trak(const Box& vtrak, const TrackConfig& tracks)
     ASSERT_TRUE(avc1_kids);
     const Box* avcc = child(*avc1_kids, "avcC");
     ASSERT_TRUE(avcc);
-    EXPECT_EQ(std::string(avcc->body()),
-              std::string(tracks.video->record.begin(), tracks.video->record.end()));
+    EXPECT_EQ(
+        std::string(avcc->body()),
+        std::string(tracks.video->record.begin(), tracks.video->record.end()));
 }
 
 // Audio: id 2, timescale = sample rate, soun, smhd, mp4a + esds(ASC).
@@ -88,14 +90,14 @@ void expect_audio_trak(const Box& atrak)
     auto aentries = children(*child(astbl, "stsd"), 8);
     const Box* mp4a = child(*aentries, "mp4a");
     ASSERT_TRUE(mp4a);
-    EXPECT_EQ(be16(mp4a->body(), 16), 2);          // channels
+    EXPECT_EQ(be16(mp4a->body(), 16), 2);  // channels
     EXPECT_EQ(be32(mp4a->body(), 24), 44100u << 16);
     auto mp4a_kids = children(*mp4a, 28);
     ASSERT_TRUE(mp4a_kids);
     const Box* esds = child(*mp4a_kids, "esds");
     ASSERT_TRUE(esds);
     std::string_view e = esds->body();
-    EXPECT_EQ(static_cast<uint8_t>(e[4]), 0x03);   // ES_Descriptor
+    EXPECT_EQ(static_cast<uint8_t>(e[4]), 0x03);  // ES_Descriptor
     // DecoderSpecificInfo (tag 5, 4-byte length) ends with the ASC bytes.
     size_t dsi = e.find("\x05\x80\x80\x80\x02");
     ASSERT_NE(dsi, std::string_view::npos);
@@ -137,8 +139,9 @@ TEST(Fmp4Init, LayoutForVideoAndAudio)
 TEST(Fmp4Init, SingleTrackSelection)
 {
     TrackConfig tracks = av_tracks();
-    for (auto [sel, handler, id] : {std::tuple{TrackSelect::VideoOnly, "vide", kVideoTrackId},
-                                    std::tuple{TrackSelect::AudioOnly, "soun", kAudioTrackId}}) {
+    for (auto [sel, handler, id] :
+         {std::tuple{TrackSelect::VideoOnly, "vide", kVideoTrackId},
+          std::tuple{TrackSelect::AudioOnly, "soun", kAudioTrackId}}) {
         std::string init = write_init_segment(tracks, sel);
         auto moov = *children(*child(*parse_boxes(init), "moov"));
         ASSERT_TRUE(child(moov, "trak"));
@@ -165,8 +168,9 @@ TEST(Fmp4Init, HevcUsesHvc1)
     EXPECT_EQ(init.find("avc1"), std::string::npos);
 }
 
-TrackRun make_run(uint32_t timescale, int64_t base, std::vector<uint32_t> durations,
-                  std::vector<int32_t> ctos, std::vector<bool> sync, uint8_t fill)
+TrackRun make_run(uint32_t timescale, int64_t base,
+                  std::vector<uint32_t> durations, std::vector<int32_t> ctos,
+                  std::vector<bool> sync, uint8_t fill)
 {
     TrackRun r;
     r.timescale = timescale;
@@ -208,7 +212,7 @@ TEST(Fmp4Media, MuxedFragmentFields)
     const test::Traf* vt = f->track(kVideoTrackId);
     const test::Traf* at = f->track(kAudioTrackId);
     ASSERT_TRUE(vt && at);
-    EXPECT_EQ(vt->tfhd_flags & 0x020000, 0x020000u);   // default-base-is-moof
+    EXPECT_EQ(vt->tfhd_flags & 0x020000, 0x020000u);  // default-base-is-moof
     EXPECT_EQ(vt->tfdt_version, 1);
     EXPECT_EQ(vt->trun_version, 1);
     EXPECT_EQ(vt->base_decode_time, static_cast<uint64_t>(big));
@@ -217,8 +221,8 @@ TEST(Fmp4Media, MuxedFragmentFields)
     ASSERT_EQ(at->samples.size(), 4u);
     EXPECT_EQ(vt->total_duration(), 10800u);
     EXPECT_EQ(at->total_duration(), 4096u);
-    EXPECT_EQ(vt->samples[0].flags, 0x02000000u);   // sync
-    EXPECT_EQ(vt->samples[1].flags, 0x01010000u);   // non-sync
+    EXPECT_EQ(vt->samples[0].flags, 0x02000000u);  // sync
+    EXPECT_EQ(vt->samples[1].flags, 0x01010000u);  // non-sync
     EXPECT_EQ(vt->samples[0].cto, 7200);
     EXPECT_EQ(vt->samples[1].cto, -3600);
     EXPECT_EQ(vt->samples[2].size, 12u);
@@ -251,7 +255,8 @@ TEST(Fmp4Media, SingleTrackAndEmptyRunsOmitted)
 TEST(Fmp4Media, SegmentSharesTheSamplesBytes)
 {
     TrackRun v = make_run(90000, 0, {3600, 3600}, {0, 0}, {true, false}, 0x10);
-    TrackRun a = make_run(48000, 0, {1024, 1024, 1024}, {0, 0, 0}, {true, true, true}, 0x80);
+    TrackRun a = make_run(48000, 0, {1024, 1024, 1024}, {0, 0, 0},
+                          {true, true, true}, 0x80);
     ByteChain muxed = media_segment(7, &v, &a);
     ByteChain video = media_segment(7, &v, nullptr);
     EXPECT_EQ(muxed.str(), write_media_segment(7, &v, &a));

@@ -83,8 +83,8 @@ TEST(HlsPlaylist, TransportStreamVersion3WithoutMap)
 TEST(HlsPlaylist, TargetDurationRoundsThePrintedValueUp)
 {
     EXPECT_EQ(ceil_extinf(2.0), 2);
-    EXPECT_EQ(ceil_extinf(2.0000004), 2);   // prints as 2.000
-    EXPECT_EQ(ceil_extinf(2.0006), 3);      // prints as 2.001
+    EXPECT_EQ(ceil_extinf(2.0000004), 2);  // prints as 2.000
+    EXPECT_EQ(ceil_extinf(2.0006), 3);  // prints as 2.001
     EXPECT_EQ(ceil_extinf(0.2), 1);
 }
 

@@ -41,8 +41,8 @@ std::vector<Packet> parse_ts(const std::string& ts)
             if (len > 0) {
                 p.random_access = b(5) & 0x40;
                 if (b(5) & 0x10) {
-                    p.pcr = static_cast<int64_t>(b(6)) << 25 | b(7) << 17 | b(8) << 9 |
-                            b(9) << 1 | b(10) >> 7;
+                    p.pcr = static_cast<int64_t>(b(6)) << 25 | b(7) << 17
+                            | b(8) << 9 | b(9) << 1 | b(10) >> 7;
                 }
             }
             pos = 5 + len;
@@ -56,8 +56,11 @@ std::vector<Packet> parse_ts(const std::string& ts)
 
 int64_t read_ts(const std::string& b, size_t at)
 {
-    auto u = [&](size_t i) { return static_cast<int64_t>(static_cast<uint8_t>(b[at + i])); };
-    return (u(0) >> 1 & 7) << 30 | u(1) << 22 | (u(2) >> 1) << 15 | u(3) << 7 | u(4) >> 1;
+    auto u = [&](size_t i) {
+        return static_cast<int64_t>(static_cast<uint8_t>(b[at + i]));
+    };
+    return (u(0) >> 1 & 7) << 30 | u(1) << 22 | (u(2) >> 1) << 15 | u(3) << 7
+           | u(4) >> 1;
 }
 
 struct Pes {
@@ -119,18 +122,23 @@ TEST(MpegTs, PsiAndContinuityAcrossSegments)
         std::string ts = write_ts_segment(s, st);
         auto pkts = parse_ts(ts);
         ASSERT_GE(pkts.size(), 3u);
-        EXPECT_EQ(pkts[0].pid, 0);     // each segment opens with PAT, PMT
+        EXPECT_EQ(pkts[0].pid, 0);  // each segment opens with PAT, PMT
         EXPECT_EQ(pkts[1].pid, kPmtPid);
         for (int i : {0, 1}) {
             // pointer_field, then a section whose CRC checks out (CRC over
             // section + CRC is 0).
             const std::string& pl = pkts[i].payload;
-            size_t len = (static_cast<uint8_t>(pl[2]) & 0x0f) << 8 | static_cast<uint8_t>(pl[3]);
-            EXPECT_EQ(crc32_mpeg2(reinterpret_cast<const uint8_t*>(pl.data() + 1), len + 3), 0u);
+            size_t len = (static_cast<uint8_t>(pl[2]) & 0x0f) << 8
+                         | static_cast<uint8_t>(pl[3]);
+            EXPECT_EQ(
+                crc32_mpeg2(reinterpret_cast<const uint8_t*>(pl.data() + 1),
+                            len + 3),
+                0u);
         }
         // PMT lists H.264 and AAC with PCR on the video PID.
         const std::string& pmt = pkts[1].payload;
-        EXPECT_EQ((static_cast<uint8_t>(pmt[9]) & 0x1f) << 8 | static_cast<uint8_t>(pmt[10]),
+        EXPECT_EQ((static_cast<uint8_t>(pmt[9]) & 0x1f) << 8
+                      | static_cast<uint8_t>(pmt[10]),
                   kVideoPid);
         EXPECT_EQ(static_cast<uint8_t>(pmt[13]), 0x1b);
         EXPECT_EQ(static_cast<uint8_t>(pmt[18]), 0x0f);
@@ -162,18 +170,21 @@ TEST(MpegTs, VideoAccessUnitsAndAudioFrames)
             size_t idr = p.data.find(std::string("\0\0\0\1\x65", 5));
             if (key) {
                 EXPECT_NE(sps, std::string::npos);
-                EXPECT_NE(p.data.find(std::string("\0\0\0\1\x68", 5)), std::string::npos);
+                EXPECT_NE(p.data.find(std::string("\0\0\0\1\x68", 5)),
+                          std::string::npos);
                 ASSERT_NE(idr, std::string::npos);
                 EXPECT_LT(sps, idr);
             } else {
                 EXPECT_EQ(sps, std::string::npos);
-                EXPECT_NE(p.data.find(std::string("\0\0\0\1\x41", 5)), std::string::npos);
+                EXPECT_NE(p.data.find(std::string("\0\0\0\1\x41", 5)),
+                          std::string::npos);
             }
-            EXPECT_EQ(p.dts, static_cast<int64_t>(video) * 3600 + kTsTimestampOffset);
+            EXPECT_EQ(p.dts,
+                      static_cast<int64_t>(video) * 3600 + kTsTimestampOffset);
             video++;
         } else {
             ASSERT_EQ(p.pid, kAudioPid);
-            EXPECT_EQ(static_cast<uint8_t>(p.data[0]), 0xff);   // ADTS sync
+            EXPECT_EQ(static_cast<uint8_t>(p.data[0]), 0xff);  // ADTS sync
             EXPECT_EQ(p.data.size(), 7u + 20u);
             audio++;
         }
@@ -203,7 +214,8 @@ TEST(MpegTs, AudioOnlyCarriesPcrOnAudio)
     TsState st;
     auto pkts = parse_ts(write_ts_segment(segs[0], st));
     const std::string& pmt = pkts[1].payload;
-    EXPECT_EQ((static_cast<uint8_t>(pmt[9]) & 0x1f) << 8 | static_cast<uint8_t>(pmt[10]),
+    EXPECT_EQ((static_cast<uint8_t>(pmt[9]) & 0x1f) << 8
+                  | static_cast<uint8_t>(pmt[10]),
               kAudioPid);
     int pcrs = 0;
     for (const Packet& p : pkts) {

@@ -32,9 +32,9 @@ struct Demuxed {
     std::vector<media::Frame> frames;
 };
 
-std::string g_dir;        // per-run temp dir
-Demuxed g_input;          // H.264 + AAC from FLV, as RTMP carries it
-Demuxed g_hevc;           // HEVC + AAC from MP4 (FLV in ffmpeg 5.1 has no HEVC)
+std::string g_dir;  // per-run temp dir
+Demuxed g_input;  // H.264 + AAC from FLV, as RTMP carries it
+Demuxed g_hevc;  // HEVC + AAC from MP4 (FLV in ffmpeg 5.1 has no HEVC)
 
 struct Cmd {
     int status = -1;
@@ -57,7 +57,8 @@ Cmd run(const std::string& cmd)
     if (!p) return c;
     char buf[4096];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.out.append(buf, n);
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+        c.out.append(buf, n);
     int st = pclose(p);
     c.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     c.err = read_file(err);
@@ -83,21 +84,24 @@ Demuxed demux(const std::string& path)
     int vidx = -1, aidx = -1;
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         AVCodecParameters* par = fmt->streams[i]->codecpar;
-        std::vector<uint8_t> extra(par->extradata, par->extradata + par->extradata_size);
+        std::vector<uint8_t> extra(par->extradata,
+                                   par->extradata + par->extradata_size);
         if (par->codec_id == AV_CODEC_ID_H264 && extra.size() > 4) {
             media::VideoConfig v;
             v.record = extra;
             v.width = par->width;
             v.height = par->height;
             char cs[32];
-            std::snprintf(cs, sizeof cs, "avc1.%02x%02x%02x", extra[1], extra[2], extra[3]);
+            std::snprintf(cs, sizeof cs, "avc1.%02x%02x%02x", extra[1],
+                          extra[2], extra[3]);
             v.codec_string = cs;
             d.video = v;
             vidx = static_cast<int>(i);
-        } else if (par->codec_id == AV_CODEC_ID_HEVC && extra.size() > 23 && extra[0] == 1) {
+        } else if (par->codec_id == AV_CODEC_ID_HEVC && extra.size() > 23
+                   && extra[0] == 1) {
             media::VideoConfig v;
             v.codec = media::Codec::HEVC;
-            v.record = extra;   // hvcC; the codec string is left to the packager
+            v.record = extra;  // hvcC; the codec string is left to the packager
             v.width = par->width;
             v.height = par->height;
             d.video = v;
@@ -120,7 +124,8 @@ Demuxed demux(const std::string& path)
             f.video = pkt->stream_index == vidx;
             f.keyframe = f.video ? (pkt->flags & AV_PKT_FLAG_KEY) != 0 : true;
             f.dts_ms = av_rescale_q(pkt->dts, tb, AVRational{1, 1000});
-            f.cts_ms = static_cast<int32_t>(av_rescale_q(pkt->pts - pkt->dts, tb, AVRational{1, 1000}));
+            f.cts_ms = static_cast<int32_t>(
+                av_rescale_q(pkt->pts - pkt->dts, tb, AVRational{1, 1000}));
             f.data = std::vector<uint8_t>(pkt->data, pkt->data + pkt->size);
             d.frames.push_back(std::move(f));
         }
@@ -163,10 +168,10 @@ protected:
 };
 
 struct Served {
-    std::string root;        // holds s.m3u8 and s/
+    std::string root;  // holds s.m3u8 and s/
     std::string playlist, mpd;
-    std::vector<std::string> hls_segments;                  // URIs, in order
-    std::vector<std::vector<std::string>> dash_segments;    // per AdaptationSet
+    std::vector<std::string> hls_segments;  // URIs, in order
+    std::vector<std::vector<std::string>> dash_segments;  // per AdaptationSet
 };
 
 // Pulls every URL the playlists name through find() and writes it under
@@ -192,7 +197,9 @@ Served serve_to_disk(const SegmentStore& store, const std::string& name)
     std::string line;
     std::smatch m;
     while (std::getline(lines, line)) {
-        if (std::regex_search(line, m, std::regex("#EXT-X-MAP:URI=\"([^\"]+)\""))) fetch(m[1]);
+        if (std::regex_search(line, m,
+                              std::regex("#EXT-X-MAP:URI=\"([^\"]+)\"")))
+            fetch(m[1]);
         if (!line.empty() && line[0] != '#') {
             fetch(line);
             s.hls_segments.push_back(line);
@@ -201,7 +208,8 @@ Served serve_to_disk(const SegmentStore& store, const std::string& name)
     // Each SegmentTemplate: initialization, media with $Number$, startNumber,
     // and as many segments as the timeline's S/@r say.
     std::regex tmpl_re(
-        "initialization=\"([^\"]+)\" media=\"([^\"]+)\" startNumber=\"(\\d+)\">([\\s\\S]*?)"
+        "initialization=\"([^\"]+)\" media=\"([^\"]+)\" "
+        "startNumber=\"(\\d+)\">([\\s\\S]*?)"
         "</SegmentTimeline>");
     std::regex s_re("<S( t=\"\\d+\")? d=\"\\d+\"( r=\"(\\d+)\")?/>");
     for (auto it = std::sregex_iterator(s.mpd.begin(), s.mpd.end(), tmpl_re);
@@ -210,12 +218,14 @@ Served serve_to_disk(const SegmentStore& store, const std::string& name)
         uint64_t number = std::stoull((*it)[3].str());
         std::string timeline = (*it)[4].str();
         std::vector<std::string> names;
-        for (auto si = std::sregex_iterator(timeline.begin(), timeline.end(), s_re);
+        for (auto si =
+                 std::sregex_iterator(timeline.begin(), timeline.end(), s_re);
              si != std::sregex_iterator(); ++si) {
             int repeat = (*si)[3].matched ? std::stoi((*si)[3].str()) : 0;
             for (int r = 0; r <= repeat; r++) {
                 std::string media = (*it)[2].str();
-                media.replace(media.find("$Number$"), 8, std::to_string(number++));
+                media.replace(media.find("$Number$"), 8,
+                              std::to_string(number++));
                 fetch("s/" + media);
                 names.push_back("s/" + media);
             }
@@ -240,7 +250,7 @@ Probe probe(const std::string& path)
     p.err = c.err;
     std::istringstream lines(c.out);
     std::string line, index;
-    std::set<std::string> video, audio;   // programs list streams again
+    std::set<std::string> video, audio;  // programs list streams again
     while (std::getline(lines, line)) {
         if (line.rfind("index=", 0) == 0) index = line;
         if (line == "codec_type=video") video.insert(index);
@@ -257,8 +267,8 @@ Probe probe(const std::string& path)
 // Decode time stamps of one stream as ffprobe reads them through `path`.
 std::vector<double> packet_dts(const std::string& path, const char* stream)
 {
-    Cmd c = run(std::string(FFPROBE_BIN) + " -v error -select_streams " + stream +
-                " -show_entries packet=dts_time -of csv=p=0 '" + path + "'");
+    Cmd c = run(std::string(FFPROBE_BIN) + " -v error -select_streams " + stream
+                + " -show_entries packet=dts_time -of csv=p=0 '" + path + "'");
     std::vector<double> out;
     std::istringstream lines(c.out);
     std::string line;
@@ -269,26 +279,30 @@ std::vector<double> packet_dts(const std::string& path, const char* stream)
 
 // No hole or overlap in what a player reads: successive dts step by about
 // one frame.
-void expect_no_gaps(const std::string& path, const char* stream, double max_step, size_t min_count)
+void expect_no_gaps(const std::string& path, const char* stream,
+                    double max_step, size_t min_count)
 {
     auto dts = packet_dts(path, stream);
     EXPECT_GE(dts.size(), min_count) << path << " " << stream;
     for (size_t i = 1; i < dts.size(); i++) {
         double step = dts[i] - dts[i - 1];
         EXPECT_GT(step, 0) << path << " " << stream << " packet " << i;
-        EXPECT_LE(step, max_step) << path << " " << stream << " packet " << i << " at " << dts[i];
+        EXPECT_LE(step, max_step)
+            << path << " " << stream << " packet " << i << " at " << dts[i];
     }
 }
 
 void expect_decodes(const std::string& path)
 {
-    Cmd c = run(std::string(FFMPEG_BIN) + " -v error -i '" + path + "' -f null -");
+    Cmd c =
+        run(std::string(FFMPEG_BIN) + " -v error -i '" + path + "' -f null -");
     EXPECT_EQ(c.status, 0) << path;
     EXPECT_EQ(c.err, "") << path;
 }
 
 // tfdt of each fragment continues exactly where the previous one ended.
-void expect_fragments_continuous(const Served& s, const std::vector<std::string>& names)
+void expect_fragments_continuous(const Served& s,
+                                 const std::vector<std::string>& names)
 {
     std::map<uint32_t, uint64_t> next;
     for (const std::string& n : names) {
@@ -297,7 +311,8 @@ void expect_fragments_continuous(const Served& s, const std::vector<std::string>
         ASSERT_TRUE(f) << n;
         for (const auto& t : f->trafs) {
             if (next.count(t.track_id)) {
-                EXPECT_EQ(t.base_decode_time, next[t.track_id]) << n << " track " << t.track_id;
+                EXPECT_EQ(t.base_decode_time, next[t.track_id])
+                    << n << " track " << t.track_id;
             }
             next[t.track_id] = t.base_decode_time + t.total_duration();
         }
@@ -316,14 +331,15 @@ Served package(const Scenario& sc)
 {
     PackagerConfig cfg;
     cfg.hls_ts = sc.ts;
-    cfg.hls_list_size = 10;   // the whole 6 s stays listed
+    cfg.hls_list_size = 10;  // the whole 6 s stays listed
     auto store = make_segment_store(cfg);
     auto sink = store->open(StreamKey{"live", "s"}, "sess");
     if (sc.video) sink->on_video_config(*sc.input->video);
     if (sc.audio) sink->on_audio_config(*sc.input->audio);
     for (media::Frame f : sc.input->frames) {
         if (f.video ? !sc.video : !sc.audio) continue;
-        if (sc.shift_from_ms >= 0 && f.dts_ms >= sc.shift_from_ms) f.dts_ms += sc.shift_by_ms;
+        if (sc.shift_from_ms >= 0 && f.dts_ms >= sc.shift_from_ms)
+            f.dts_ms += sc.shift_by_ms;
         sink->on_frame(f);
     }
     sink->on_end();
@@ -351,7 +367,8 @@ void check(const Scenario& sc, const Served& s)
         if (sc.audio) expect_no_gaps(path, "a:0", 0.047, 250);
     }
     if (!sc.ts) expect_fragments_continuous(s, s.hls_segments);
-    for (const auto& names : s.dash_segments) expect_fragments_continuous(s, names);
+    for (const auto& names : s.dash_segments)
+        expect_fragments_continuous(s, names);
     EXPECT_EQ(s.dash_segments.size(), static_cast<size_t>(want_v + want_a));
 }
 
@@ -362,8 +379,9 @@ TEST_F(PackageIntegration, Fmp4AudioVideo)
     check(sc, s);
     EXPECT_NE(s.playlist.find("#EXT-X-VERSION:7"), std::string::npos);
     EXPECT_EQ(s.playlist.find("#EXT-X-DISCONTINUITY"), std::string::npos);
-    EXPECT_EQ(s.hls_segments.size(), 3u);   // keyframes every 2 s
-    EXPECT_NE(s.mpd.find("codecs=\"" + g_input.video->codec_string + "\""), std::string::npos);
+    EXPECT_EQ(s.hls_segments.size(), 3u);  // keyframes every 2 s
+    EXPECT_NE(s.mpd.find("codecs=\"" + g_input.video->codec_string + "\""),
+              std::string::npos);
     EXPECT_NE(s.mpd.find("width=\"640\" height=\"360\""), std::string::npos);
     EXPECT_NE(s.mpd.find("frameRate=\"25\""), std::string::npos);
 }
@@ -398,11 +416,15 @@ TEST_F(PackageIntegration, TimestampJumps)
 {
     for (bool ts : {false, true}) {
         for (int64_t shift : {60000, -3000}) {
-            Scenario sc{std::string(ts ? "ts" : "fmp4") + "_jump" + std::to_string(shift), ts};
+            Scenario sc{std::string(ts ? "ts" : "fmp4") + "_jump"
+                            + std::to_string(shift),
+                        ts};
             sc.shift_from_ms = 3000;
             sc.shift_by_ms = shift;
             Served s = package(sc);
-            EXPECT_NE(s.playlist.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << sc.name;
+            EXPECT_NE(s.playlist.find("#EXT-X-DISCONTINUITY\n"),
+                      std::string::npos)
+                << sc.name;
             check(sc, s);
         }
     }
@@ -410,13 +432,15 @@ TEST_F(PackageIntegration, TimestampJumps)
 
 TEST_F(PackageIntegration, Hevc)
 {
-    if (!g_hevc.video || !g_hevc.audio) GTEST_SKIP() << "no libx265 in this ffmpeg";
+    if (!g_hevc.video || !g_hevc.audio)
+        GTEST_SKIP() << "no libx265 in this ffmpeg";
     for (bool ts : {false, true}) {
         Scenario sc{ts ? "ts_hevc" : "fmp4_hevc", ts};
         sc.input = &g_hevc;
         Served s = package(sc);
         check(sc, s);
-        EXPECT_NE(s.mpd.find("codecs=\"hvc1.1.6.L"), std::string::npos) << s.mpd;
+        EXPECT_NE(s.mpd.find("codecs=\"hvc1.1.6.L"), std::string::npos)
+            << s.mpd;
     }
 }
 

@@ -14,7 +14,8 @@
 namespace fanout::package {
 namespace {
 
-std::shared_ptr<media::StreamSink> open_av(SegmentStore& store, const std::string& session,
+std::shared_ptr<media::StreamSink> open_av(SegmentStore& store,
+                                           const std::string& session,
                                            bool video = true, bool audio = true)
 {
     auto sink = store.open(StreamKey{"live", "cam"}, session);
@@ -23,15 +24,20 @@ std::shared_ptr<media::StreamSink> open_av(SegmentStore& store, const std::strin
     return sink;
 }
 
-std::string body(const std::optional<Resource>& r) { return r ? r->body->str() : std::string(); }
+std::string body(const std::optional<Resource>& r)
+{
+    return r ? r->body->str() : std::string();
+}
 
 TEST(SegmentStore, NothingServedBeforeTheFirstSegment)
 {
     auto store = make_segment_store(PackagerConfig{});
     EXPECT_FALSE(store->find("live", "cam.m3u8"));
     auto sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(1900)) sink->on_frame(f);
-    EXPECT_FALSE(store->find("live", "cam.m3u8"));   // 404, not an empty playlist
+    for (const auto& f : test::av_frames(1900))
+        sink->on_frame(f);
+    EXPECT_FALSE(
+        store->find("live", "cam.m3u8"));  // 404, not an empty playlist
     EXPECT_FALSE(store->find("live", "cam/cam.mpd"));
     EXPECT_EQ(store->stats().live_streams, 1u);
 }
@@ -46,10 +52,12 @@ TEST(SegmentStore, SegmentListedByTheKeyframeThatClosesIt)
             // Synchronously available when on_frame returns.
             auto pl = store->find("live", "cam.m3u8");
             ASSERT_TRUE(pl);
-            EXPECT_NE(pl->body->str().find("cam/s1-0.m4s\n"), std::string::npos);
+            EXPECT_NE(pl->body->str().find("cam/s1-0.m4s\n"),
+                      std::string::npos);
             auto mpd = store->find("live", "cam/cam.mpd");
             ASSERT_TRUE(mpd);
-            EXPECT_NE(mpd->body->str().find("<S t=\"0\" d=\"180000\"/>"), std::string::npos);
+            EXPECT_NE(mpd->body->str().find("<S t=\"0\" d=\"180000\"/>"),
+                      std::string::npos);
         }
     }
 }
@@ -58,36 +66,43 @@ TEST(SegmentStore, ServesEveryUrlWithItsHeaders)
 {
     auto store = make_segment_store(PackagerConfig{});
     auto sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(4100)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(4100))
+        sink->on_frame(f);
 
     auto pl = store->find("live", "cam.m3u8");
     ASSERT_TRUE(pl);
     EXPECT_EQ(pl->content_type, "application/vnd.apple.mpegurl");
     EXPECT_EQ(pl->cache_control, "max-age=1");
     const std::string text = pl->body->str();
-    EXPECT_EQ(text,
-              "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
-              "#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"cam/s1-init.mp4\"\n" +
-                  text.substr(text.find("#EXT-X-PROGRAM-DATE-TIME"), 50) +
-                  "#EXTINF:2.000,\ncam/s1-0.m4s\n" +
-                  text.substr(text.rfind("#EXT-X-PROGRAM-DATE-TIME"), 50) +
-                  "#EXTINF:2.000,\ncam/s1-1.m4s\n");
+    EXPECT_EQ(
+        text,
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-"
+        "SEQUENCE:0\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"cam/s1-init.mp4\"\n"
+            + text.substr(text.find("#EXT-X-PROGRAM-DATE-TIME"), 50)
+            + "#EXTINF:2.000,\ncam/s1-0.m4s\n"
+            + text.substr(text.rfind("#EXT-X-PROGRAM-DATE-TIME"), 50)
+            + "#EXTINF:2.000,\ncam/s1-1.m4s\n");
 
     auto mpd = store->find("live", "cam/cam.mpd");
     ASSERT_TRUE(mpd);
     EXPECT_EQ(mpd->content_type, "application/dash+xml");
     EXPECT_EQ(mpd->cache_control, "max-age=1");
     EXPECT_NE(mpd->body->str().find("type=\"dynamic\""), std::string::npos);
-    EXPECT_NE(mpd->body->str().find("media=\"s1-v-$Number$.m4s\""), std::string::npos);
-    EXPECT_NE(mpd->body->str().find("media=\"s1-a-$Number$.m4s\""), std::string::npos);
+    EXPECT_NE(mpd->body->str().find("media=\"s1-v-$Number$.m4s\""),
+              std::string::npos);
+    EXPECT_NE(mpd->body->str().find("media=\"s1-a-$Number$.m4s\""),
+              std::string::npos);
 
-    for (const char* name : {"cam/s1-init.mp4", "cam/s1-v-init.mp4", "cam/s1-a-init.mp4"}) {
+    for (const char* name :
+         {"cam/s1-init.mp4", "cam/s1-v-init.mp4", "cam/s1-a-init.mp4"}) {
         auto r = store->find("live", name);
         ASSERT_TRUE(r) << name;
         EXPECT_EQ(r->content_type, "video/mp4");
         EXPECT_EQ(r->cache_control, "public, max-age=31536000, immutable");
     }
-    for (const char* name : {"cam/s1-0.m4s", "cam/s1-1.m4s", "cam/s1-v-1.m4s", "cam/s1-a-1.m4s"}) {
+    for (const char* name :
+         {"cam/s1-0.m4s", "cam/s1-1.m4s", "cam/s1-v-1.m4s", "cam/s1-a-1.m4s"}) {
         auto r = store->find("live", name);
         ASSERT_TRUE(r) << name;
         EXPECT_EQ(r->content_type, "video/iso.segment");
@@ -95,15 +110,20 @@ TEST(SegmentStore, ServesEveryUrlWithItsHeaders)
         EXPECT_TRUE(test::parse_fragment(r->body->str())) << name;
     }
     // The muxed segment holds both tracks; the DASH ones one each.
-    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-1.m4s")))->trafs.size(), 2u);
-    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-v-1.m4s")))->trafs.size(), 1u);
+    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-1.m4s")))
+                  ->trafs.size(),
+              2u);
+    EXPECT_EQ(test::parse_fragment(body(store->find("live", "cam/s1-v-1.m4s")))
+                  ->trafs.size(),
+              1u);
 
     // Serving shares the body, never copies it.
     EXPECT_EQ(store->find("live", "cam/s1-0.m4s")->body.get(),
               store->find("live", "cam/s1-0.m4s")->body.get());
 
-    for (const char* bad : {"cam/s1-2.m4s", "cam.m3u8x", "cam/", "/cam.m3u8", "cam/x/cam.mpd",
-                            "cam/cam.m3u8", "other.m3u8", "cam/other.mpd", "cam.mpd", ""})
+    for (const char* bad :
+         {"cam/s1-2.m4s", "cam.m3u8x", "cam/", "/cam.m3u8", "cam/x/cam.mpd",
+          "cam/cam.m3u8", "other.m3u8", "cam/other.mpd", "cam.mpd", ""})
         EXPECT_FALSE(store->find("live", bad)) << bad;
     EXPECT_FALSE(store->find("otherapp", "cam.m3u8"));
 }
@@ -112,10 +132,12 @@ TEST(SegmentStore, SingleTrackDashUsesTheMuxedFiles)
 {
     auto store = make_segment_store(PackagerConfig{});
     auto sink = open_av(*store, "s1", false, true);
-    for (const auto& f : test::av_frames(4100, 25, 50, false, true)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(4100, 25, 50, false, true))
+        sink->on_frame(f);
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
-    EXPECT_NE(mpd.find("initialization=\"s1-init.mp4\" media=\"s1-$Number$.m4s\""),
-              std::string::npos)
+    EXPECT_NE(
+        mpd.find("initialization=\"s1-init.mp4\" media=\"s1-$Number$.m4s\""),
+        std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "cam/s1-a-0.m4s"));
     EXPECT_TRUE(store->find("live", "cam/s1-0.m4s"));
@@ -127,11 +149,13 @@ TEST(SegmentStore, NoCacheForOneSecondSegments)
     c.hls_time_ms = 1000;
     auto store = make_segment_store(c);
     auto sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(3100, 25, 25)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(3100, 25, 25))
+        sink->on_frame(f);
     auto pl = store->find("live", "cam.m3u8");
     ASSERT_TRUE(pl);
     EXPECT_EQ(pl->cache_control, "no-cache");
-    EXPECT_NE(pl->body->str().find("#EXT-X-TARGETDURATION:1\n"), std::string::npos);
+    EXPECT_NE(pl->body->str().find("#EXT-X-TARGETDURATION:1\n"),
+              std::string::npos);
 }
 
 TEST(SegmentStore, TransportStreamMode)
@@ -140,7 +164,8 @@ TEST(SegmentStore, TransportStreamMode)
     c.hls_ts = true;
     auto store = make_segment_store(c);
     auto sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(4100)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(4100))
+        sink->on_frame(f);
     std::string pl = body(store->find("live", "cam.m3u8"));
     EXPECT_NE(pl.find("#EXT-X-VERSION:3\n"), std::string::npos);
     EXPECT_EQ(pl.find("#EXT-X-MAP"), std::string::npos);
@@ -159,13 +184,14 @@ TEST(SegmentStore, NewSessionReplacesTheOld)
 {
     auto store = make_segment_store(PackagerConfig{});
     auto old_sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(4100)) old_sink->on_frame(f);
+    for (const auto& f : test::av_frames(4100))
+        old_sink->on_frame(f);
     ASSERT_TRUE(store->find("live", "cam/s1-0.m4s"));
 
     auto sink = open_av(*store, "s2");
     EXPECT_FALSE(store->find("live", "cam/s1-0.m4s"));
     EXPECT_FALSE(store->find("live", "cam/s1-init.mp4"));
-    EXPECT_FALSE(store->find("live", "cam.m3u8"));   // until s2's first segment
+    EXPECT_FALSE(store->find("live", "cam.m3u8"));  // until s2's first segment
     // The old publisher's late frames change nothing.
     for (const auto& f : test::av_frames(4100)) {
         media::Frame late = f;
@@ -174,7 +200,8 @@ TEST(SegmentStore, NewSessionReplacesTheOld)
     }
     old_sink->on_end();
     EXPECT_FALSE(store->find("live", "cam.m3u8"));
-    for (const auto& f : test::av_frames(2100)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(2100))
+        sink->on_frame(f);
     std::string pl = body(store->find("live", "cam.m3u8"));
     EXPECT_NE(pl.find("cam/s2-0.m4s"), std::string::npos);
     EXPECT_EQ(pl.find("s1-"), std::string::npos);
@@ -196,12 +223,16 @@ TEST(SegmentStore, MemoryIsBoundedByWindowPlusExtra)
     // 19 closed: 0..18.  Listed 16..18; kept 14..18.
     std::string pl = body(store->find("live", "cam.m3u8"));
     EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:16\n"), std::string::npos) << pl;
-    EXPECT_NE(body(store->find("live", "cam/cam.mpd")).find("startNumber=\"16\""), std::string::npos);
+    EXPECT_NE(
+        body(store->find("live", "cam/cam.mpd")).find("startNumber=\"16\""),
+        std::string::npos);
     for (int n = 0; n < 19; n++) {
         bool held = n >= 14;
         std::string name = "cam/s1-" + std::to_string(n) + ".m4s";
         EXPECT_EQ(store->find("live", name).has_value(), held) << name;
-        EXPECT_EQ(store->find("live", "cam/s1-v-" + std::to_string(n) + ".m4s").has_value(), held);
+        EXPECT_EQ(store->find("live", "cam/s1-v-" + std::to_string(n) + ".m4s")
+                      .has_value(),
+                  held);
     }
     StoreStats st = store->stats();
     EXPECT_EQ(st.segments_total, 19u);
@@ -218,13 +249,16 @@ TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
     fanout::test::FakeClock clock;
     auto store = make_segment_store(c, nullptr, clock);
     auto sink = open_av(*store, "s1");
-    for (const auto& f : test::av_frames(3000)) sink->on_frame(f);
+    for (const auto& f : test::av_frames(3000))
+        sink->on_frame(f);
     sink->on_end();
     std::string pl = body(store->find("live", "cam.m3u8"));
-    EXPECT_NE(pl.find("cam/s1-1.m4s\n#EXT-X-ENDLIST\n"), std::string::npos) << pl;
+    EXPECT_NE(pl.find("cam/s1-1.m4s\n#EXT-X-ENDLIST\n"), std::string::npos)
+        << pl;
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
-    EXPECT_NE(mpd.find("type=\"static\" mediaPresentationDuration=\"PT3.000S\""),
-              std::string::npos)
+    EXPECT_NE(
+        mpd.find("type=\"static\" mediaPresentationDuration=\"PT3.000S\""),
+        std::string::npos)
         << mpd;
     EXPECT_EQ(store->stats().live_streams, 0u);
     clock.advance(std::chrono::milliseconds(149));
@@ -243,11 +277,13 @@ TEST(SegmentStore, DiscontinuitySequenceCountsTagsThatSlidOut)
     auto sink = open_av(*store, "s1", true, false);
     auto frames = test::av_frames(12000, 25, 50, true, false);
     for (auto& f : frames)
-        if (f.dts_ms >= 4000) f.dts_ms += 100000;   // disc before segment 2
-    for (const auto& f : frames) sink->on_frame(f);   // closes 0..4
+        if (f.dts_ms >= 4000) f.dts_ms += 100000;  // disc before segment 2
+    for (const auto& f : frames)
+        sink->on_frame(f);  // closes 0..4
     std::string pl = body(store->find("live", "cam.m3u8"));
-    EXPECT_NE(pl.find("#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
-              std::string::npos)
+    EXPECT_NE(
+        pl.find("#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
+        std::string::npos)
         << pl;
     EXPECT_EQ(pl.find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
 }
@@ -266,13 +302,16 @@ TEST(SegmentStore, ConfigChangeGetsANewInitAndPeriod)
     }
     sink->on_end();
     std::string pl = body(store->find("live", "cam.m3u8"));
-    EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"cam/s1-init-1.mp4\"\n"),
-              std::string::npos)
+    EXPECT_NE(
+        pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"cam/s1-init-1.mp4\"\n"),
+        std::string::npos)
         << pl;
     EXPECT_TRUE(store->find("live", "cam/s1-init-1.mp4"));
     EXPECT_TRUE(store->find("live", "cam/s1-v-init-1.mp4"));
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
-    EXPECT_NE(mpd.find("<Period id=\"p1\" start=\"PT3.000S\">"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find("<Period id=\"p1\" start=\"PT3.000S\">"),
+              std::string::npos)
+        << mpd;
     EXPECT_NE(mpd.find("codecs=\"avc1.64001f\" bandwidth"), std::string::npos);
     EXPECT_NE(mpd.find("width=\"1280\" height=\"720\""), std::string::npos);
 }
@@ -312,8 +351,10 @@ TEST(SegmentStore, ConcurrentReadersSeeConsistentState)
         // Let the reader look at every window: wait for its next look.
         if (f.video && f.keyframe) {
             const int seen = looks;
-            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-            while (looks == seen && std::chrono::steady_clock::now() < deadline) {
+            const auto deadline =
+                std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (looks == seen
+                   && std::chrono::steady_clock::now() < deadline) {
                 std::this_thread::yield();
             }
         }
@@ -336,10 +377,11 @@ TEST(SegmentStore, SegmentAvailabilityIsTimedFromTheFrameThatClosedIt)
         sink->on_frame(f);
         clock.advance(std::chrono::milliseconds(1));
     }
-    EXPECT_EQ(metrics.segment_publish_ms.count(), 2u);   // segments 0 and 1
+    EXPECT_EQ(metrics.segment_publish_ms.count(), 2u);  // segments 0 and 1
     EXPECT_EQ(metrics.segment_publish_ms.quantile(1), 30.0);
     // PROGRAM-DATE-TIME comes from the same clock.
-    EXPECT_NE(body(store->find("live", "cam.m3u8")).find("#EXT-X-PROGRAM-DATE-TIME:2023-11-14"),
+    EXPECT_NE(body(store->find("live", "cam.m3u8"))
+                  .find("#EXT-X-PROGRAM-DATE-TIME:2023-11-14"),
               std::string::npos);
 }
 
@@ -359,17 +401,20 @@ TEST(SegmentStore, RenditionsOfOneStreamAreKeptApart)
     std::string pl = body(store->find("live", "cam.m3u8"));
     std::string low_pl = body(store->find("live", "cam_240p300kbps.m3u8"));
     EXPECT_NE(pl.find("cam/s1-0.m4s"), std::string::npos) << pl;
-    EXPECT_NE(low_pl.find("cam_240p300kbps/s1-0.m4s"), std::string::npos) << low_pl;
+    EXPECT_NE(low_pl.find("cam_240p300kbps/s1-0.m4s"), std::string::npos)
+        << low_pl;
     EXPECT_TRUE(store->find("live", "cam_240p300kbps/s1-0.m4s"));
     EXPECT_NE(body(store->find("live", "cam_240p300kbps/s1-0.m4s")),
               body(store->find("live", "cam/s1-0.m4s")));
-    EXPECT_EQ(store->stats().live_streams, 1u);   // one stream, two renditions
+    EXPECT_EQ(store->stats().live_streams, 1u);  // one stream, two renditions
 
     // A stream whose id is another's rendition name: its own source wins.
     auto named = store->open(StreamKey{"live", "cam_240p300kbps"}, "s2");
     named->on_video_config(test::h264_config());
-    for (const auto& f : test::av_frames(2100, 25, 50, true, false)) named->on_frame(f);
-    EXPECT_NE(body(store->find("live", "cam_240p300kbps.m3u8")).find("cam_240p300kbps/s2-0.m4s"),
+    for (const auto& f : test::av_frames(2100, 25, 50, true, false))
+        named->on_frame(f);
+    EXPECT_NE(body(store->find("live", "cam_240p300kbps.m3u8"))
+                  .find("cam_240p300kbps/s2-0.m4s"),
               std::string::npos);
 }
 

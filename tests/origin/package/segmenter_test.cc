@@ -28,7 +28,8 @@ struct Feed {
     }
     void push_all(const std::vector<media::Frame>& frames)
     {
-        for (const auto& f : frames) push(f);
+        for (const auto& f : frames)
+            push(f);
     }
     void finish()
     {
@@ -42,10 +43,12 @@ void expect_continuous(const std::vector<Segment>& segs)
     for (size_t i = 1; i < segs.size(); i++) {
         EXPECT_EQ(segs[i].number, segs[i - 1].number + 1);
         if (!segs[i].video.empty() && !segs[i - 1].video.empty()) {
-            EXPECT_EQ(segs[i].video.base_dts(), segs[i - 1].video.end_dts()) << "video, seg " << i;
+            EXPECT_EQ(segs[i].video.base_dts(), segs[i - 1].video.end_dts())
+                << "video, seg " << i;
         }
         if (!segs[i].audio.empty() && !segs[i - 1].audio.empty()) {
-            EXPECT_EQ(segs[i].audio.base_dts(), segs[i - 1].audio.end_dts()) << "audio, seg " << i;
+            EXPECT_EQ(segs[i].audio.base_dts(), segs[i - 1].audio.end_dts())
+                << "audio, seg " << i;
         }
     }
     for (const Segment& s : segs) {
@@ -53,7 +56,9 @@ void expect_continuous(const std::vector<Segment>& segs)
             for (size_t i = 0; i < r->samples.size(); i++) {
                 EXPECT_GT(r->samples[i].duration, 0u);
                 if (i) {
-                    EXPECT_EQ(r->samples[i].dts, r->samples[i - 1].dts + r->samples[i - 1].duration);
+                    EXPECT_EQ(
+                        r->samples[i].dts,
+                        r->samples[i - 1].dts + r->samples[i - 1].duration);
                 }
             }
         }
@@ -63,7 +68,7 @@ void expect_continuous(const std::vector<Segment>& segs)
 TEST(Segmenter, CutsAtKeyframesAfterTarget)
 {
     Feed r;
-    r.push_all(av_frames(6000, 25, 25));   // keyframe every second
+    r.push_all(av_frames(6000, 25, 25));  // keyframe every second
     r.finish();
     ASSERT_EQ(r.segments.size(), 3u);
     for (size_t i = 0; i < 3; i++) {
@@ -80,17 +85,19 @@ TEST(Segmenter, CutsAtKeyframesAfterTarget)
     expect_continuous(r.segments);
     // The sample clock absorbs the millisecond rounding of AAC timestamps.
     for (const Segment& s : r.segments)
-        for (const Sample& a : s.audio.samples) EXPECT_EQ(a.duration, 1024u);
+        for (const Sample& a : s.audio.samples)
+            EXPECT_EQ(a.duration, 1024u);
     EXPECT_EQ(r.seg.dropped_frames(), 0u);
 }
 
 TEST(Segmenter, SegmentsWaitForTheNextKeyframe)
 {
     Feed r;
-    r.push_all(av_frames(9000, 25, 75));   // 3 s GOP, 2 s target
+    r.push_all(av_frames(9000, 25, 75));  // 3 s GOP, 2 s target
     r.finish();
     ASSERT_EQ(r.segments.size(), 3u);
-    for (const Segment& s : r.segments) EXPECT_NEAR(s.duration_s(), 3.0, 1e-9);
+    for (const Segment& s : r.segments)
+        EXPECT_NEAR(s.duration_s(), 3.0, 1e-9);
     expect_continuous(r.segments);
 }
 
@@ -119,13 +126,14 @@ TEST(Segmenter, DropsEverythingBeforeTheFirstKeyframe)
     r.push(video_frame(40, false));
     r.push(audio_frame(46));
     auto rest = av_frames(6000, 25, 50);
-    for (auto& f : rest) f.dts_ms += 80;   // first keyframe at 80 ms
+    for (auto& f : rest)
+        f.dts_ms += 80;  // first keyframe at 80 ms
     r.push_all(rest);
     r.finish();
     EXPECT_EQ(r.seg.dropped_frames(), 5u);
     ASSERT_FALSE(r.segments.empty());
     const Segment& first = r.segments.front();
-    EXPECT_EQ(first.video.base_dts(), 0);   // output time starts at the keyframe
+    EXPECT_EQ(first.video.base_dts(), 0);  // output time starts at the keyframe
     EXPECT_TRUE(first.video.samples.front().sync);
     EXPECT_GE(first.audio.base_dts(), 0);
     expect_continuous(r.segments);
@@ -151,7 +159,8 @@ TEST(Segmenter, VideoOnly)
     r.push_all(av_frames(6000, 25, 50, true, false));
     r.finish();
     ASSERT_EQ(r.segments.size(), 3u);
-    for (const Segment& s : r.segments) EXPECT_TRUE(s.audio.empty());
+    for (const Segment& s : r.segments)
+        EXPECT_TRUE(s.audio.empty());
     expect_continuous(r.segments);
 }
 
@@ -166,7 +175,8 @@ TEST(Segmenter, ForwardJumpAtKeyframeCutsAndRebases)
     ASSERT_EQ(r.segments.size(), 3u);
     EXPECT_FALSE(r.segments[1].discontinuity);
     EXPECT_TRUE(r.segments[2].discontinuity);
-    EXPECT_EQ(r.segments[2].video.base_dts(), 4000 * 90);   // the timeline continued
+    EXPECT_EQ(r.segments[2].video.base_dts(),
+              4000 * 90);  // the timeline continued
     expect_continuous(r.segments);
 }
 
@@ -175,16 +185,17 @@ TEST(Segmenter, BackwardJumpMidGopFlagsTheNextKeyframe)
     Feed r;
     auto frames = av_frames(6000, 25, 50);
     for (auto& f : frames)
-        if (f.dts_ms >= 3000) f.dts_ms -= 3000;   // goes back to 0 mid-GOP
+        if (f.dts_ms >= 3000) f.dts_ms -= 3000;  // goes back to 0 mid-GOP
     r.push_all(frames);
     r.finish();
     ASSERT_EQ(r.segments.size(), 3u);
-    EXPECT_FALSE(r.segments[1].discontinuity);   // [2 s, 4 s) holds the jump
+    EXPECT_FALSE(r.segments[1].discontinuity);  // [2 s, 4 s) holds the jump
     EXPECT_TRUE(r.segments[2].discontinuity);
     EXPECT_EQ(r.segments[2].video.base_dts(), 4000 * 90);
     size_t video = 0;
-    for (const Segment& s : r.segments) video += s.video.samples.size();
-    EXPECT_EQ(video, 150u);   // nothing lost
+    for (const Segment& s : r.segments)
+        video += s.video.samples.size();
+    EXPECT_EQ(video, 150u);  // nothing lost
     expect_continuous(r.segments);
     // Audio stayed with video: both end within one AU of 6 s.
     const Segment& last = r.segments.back();
@@ -196,11 +207,12 @@ TEST(Segmenter, SmallForwardGapIsNotADiscontinuity)
     Feed r(true, false);
     auto frames = av_frames(6000, 25, 50, true, false);
     for (auto& f : frames)
-        if (f.dts_ms >= 4000) f.dts_ms += 3000;   // a 3 s stall: kept as a gap
+        if (f.dts_ms >= 4000) f.dts_ms += 3000;  // a 3 s stall: kept as a gap
     r.push_all(frames);
     r.finish();
     ASSERT_EQ(r.segments.size(), 3u);
-    for (const Segment& s : r.segments) EXPECT_FALSE(s.discontinuity);
+    for (const Segment& s : r.segments)
+        EXPECT_FALSE(s.discontinuity);
     // The gap is absorbed by the last sample before it.
     EXPECT_EQ(r.segments[1].video.samples.back().duration, 3040u * 90);
     expect_continuous(r.segments);
@@ -219,7 +231,7 @@ TEST(Segmenter, VideoStallStillCutsOnAudio)
     ASSERT_GE(r.segments.size(), 10u);
     double total = 0;
     for (const Segment& s : r.segments) {
-        EXPECT_LE(s.duration_s(), 10.1) << s.number;   // bounded by the cap
+        EXPECT_LE(s.duration_s(), 10.1) << s.number;  // bounded by the cap
         total += s.duration_s();
     }
     EXPECT_NEAR(total, 40.0, 0.1);
@@ -239,7 +251,8 @@ TEST(Segmenter, VideoStallStillCutsOnAudio)
     }
     EXPECT_TRUE(resumed);
     for (size_t i = 1; i < r.segments.size(); i++)
-        EXPECT_EQ(r.segments[i].audio.base_dts(), r.segments[i - 1].audio.end_dts());
+        EXPECT_EQ(r.segments[i].audio.base_dts(),
+                  r.segments[i - 1].audio.end_dts());
 }
 
 TEST(Segmenter, ConfigChangeStartsANewGeneration)
@@ -250,8 +263,10 @@ TEST(Segmenter, ConfigChangeStartsANewGeneration)
         if (f.video && f.dts_ms == 3000) {
             auto changed = test::h264_config(1280, 720);
             changed.record[3] = 0x1f;
-            if (auto s = r.seg.set_video_config(changed)) r.segments.push_back(std::move(*s));
-            ASSERT_EQ(r.segments.size(), 2u);   // [0,2) by keyframe, [2,3) by the change
+            if (auto s = r.seg.set_video_config(changed))
+                r.segments.push_back(std::move(*s));
+            ASSERT_EQ(r.segments.size(),
+                      2u);  // [0,2) by keyframe, [2,3) by the change
             // The same config again changes nothing.
             EXPECT_FALSE(r.seg.set_video_config(changed));
         }
@@ -273,7 +288,8 @@ TEST(Segmenter, ConfigChangeStartsANewGeneration)
 TEST(Segmenter, LastSampleKeepsThePreviousDurationAtEnd)
 {
     Feed r(true, false);
-    for (int i = 0; i < 10; i++) r.push(video_frame(i * 33, i == 0));
+    for (int i = 0; i < 10; i++)
+        r.push(video_frame(i * 33, i == 0));
     r.finish();
     ASSERT_EQ(r.segments.size(), 1u);
     EXPECT_EQ(r.segments[0].video.samples.back().duration, 33u * 90);

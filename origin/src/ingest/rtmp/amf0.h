@@ -21,10 +21,18 @@ struct Amf0Property;
 class Amf0Value {
 public:
     enum class Type : uint8_t {
-        Number, Boolean, String, Object, Null, Undefined, EcmaArray, StrictArray, Date,
+        Number,
+        Boolean,
+        String,
+        Object,
+        Null,
+        Undefined,
+        EcmaArray,
+        StrictArray,
+        Date,
     };
 
-    Amf0Value();   // Null; defined below, where Amf0Property is complete
+    Amf0Value();  // Null; defined below, where Amf0Property is complete
     static Amf0Value number(double v);
     static Amf0Value boolean(bool v);
     static Amf0Value string(std::string v);
@@ -44,9 +52,12 @@ public:
     bool is_number() const { return type_ == Type::Number; }
     bool is_string() const { return type_ == Type::String; }
     // Objects and ECMA arrays both hold named properties.
-    bool has_properties() const { return type_ == Type::Object || type_ == Type::EcmaArray; }
+    bool has_properties() const
+    {
+        return type_ == Type::Object || type_ == Type::EcmaArray;
+    }
 
-    double as_number() const { return number_; }   // Number, Date; else 0
+    double as_number() const { return number_; }  // Number, Date; else 0
     bool as_boolean() const { return boolean_; }
     const std::string& as_string() const { return string_; }
     const std::vector<Amf0Property>& properties() const { return properties_; }
@@ -57,9 +68,10 @@ public:
     const Amf0Value* get(std::string_view key) const;
     // The property as a number/string when it is one, else the fallback.
     double get_number(std::string_view key, double fallback = 0) const;
-    std::string get_string(std::string_view key, std::string fallback = {}) const;
+    std::string get_string(std::string_view key,
+                           std::string fallback = {}) const;
 
-    Amf0Value& set(std::string key, Amf0Value value);   // appends
+    Amf0Value& set(std::string key, Amf0Value value);  // appends
 
     bool operator==(const Amf0Value& o) const;
 
@@ -80,11 +92,14 @@ struct Amf0Property {
 };
 
 inline Amf0Value::Amf0Value() = default;
-inline Amf0Value Amf0Value::null() { return Amf0Value(); }
+inline Amf0Value Amf0Value::null()
+{
+    return Amf0Value();
+}
 
 struct Amf0Limits {
-    int max_depth = 16;        // nested objects/arrays
-    size_t max_items = 1024;   // values + properties in one message
+    int max_depth = 16;  // nested objects/arrays
+    size_t max_items = 1024;  // values + properties in one message
 };
 
 // Decodes every value in `data` (a command or data message body).  A value

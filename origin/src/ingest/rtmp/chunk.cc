@@ -12,7 +12,10 @@ using media::ByteReader;
 
 constexpr uint32_t kExtendedTimestamp = 0xffffff;
 
-ChunkResult need_more() { return ChunkResult{ParseStatus::NeedMoreData, 0, std::nullopt}; }
+ChunkResult need_more()
+{
+    return ChunkResult{ParseStatus::NeedMoreData, 0, std::nullopt};
+}
 
 ChunkResult fail(size_t consumed, std::string why)
 {
@@ -21,8 +24,8 @@ ChunkResult fail(size_t consumed, std::string why)
 
 uint32_t le32(std::span<const uint8_t> b)
 {
-    return uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) |
-           (uint32_t{b[3]} << 24);
+    return uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16)
+           | (uint32_t{b[3]} << 24);
 }
 
 // The basic header (spec 5.3.1.1): format and chunk stream id, in 1 to 3
@@ -60,12 +63,14 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
     // librtmp opens some chunk streams with a type 1 header; a type 2 or 3
     // header has nothing to be relative to.
     if (fresh && fmt >= 2) {
-        return fail(r.position(), "chunk type " + std::to_string(fmt) + " on chunk stream " +
-                                      std::to_string(csid) + " without a previous header");
+        return fail(r.position(),
+                    "chunk type " + std::to_string(fmt) + " on chunk stream "
+                        + std::to_string(csid) + " without a previous header");
     }
     if (it == streams_.end() && streams_.size() >= limits_.max_chunk_streams) {
-        return fail(r.position(), "more than " + std::to_string(limits_.max_chunk_streams) +
-                                      " chunk streams");
+        return fail(r.position(),
+                    "more than " + std::to_string(limits_.max_chunk_streams)
+                        + " chunk streams");
     }
 
     if (fmt <= 2 && !r.u24(h.ts)) return need_more();
@@ -73,16 +78,16 @@ ChunkResult ChunkReader::read_header(std::span<const uint8_t> in)
     if (fmt == 0) {
         std::span<const uint8_t> sid;
         if (!r.bytes(4, sid)) return need_more();
-        h.stream_id = le32(sid);   // the one little-endian field in RTMP
+        h.stream_id = le32(sid);  // the one little-endian field in RTMP
     }
 
     Stream probe;
     const Stream& prev = fresh ? probe : it->second;
     const bool continuation = !fresh && prev.in_message;
     if (continuation && fmt != 3) {
-        return fail(r.position(), "chunk type " + std::to_string(fmt) +
-                                      " inside a message on chunk stream " +
-                                      std::to_string(csid));
+        return fail(r.position(), "chunk type " + std::to_string(fmt)
+                                      + " inside a message on chunk stream "
+                                      + std::to_string(csid));
     }
     // Type 3 repeats the previous header, including whether an extended
     // timestamp follows.  On a continuation chunk some clients omit it, so
@@ -123,7 +128,7 @@ Status ChunkReader::begin_message(Stream& s, const Header& h)
         s.timestamp += s.ts_field;
     } else {
         if (h.has_ext) s.ts_field = h.ext;
-        s.timestamp += s.ts_field;   // the previous delta, again
+        s.timestamp += s.ts_field;  // the previous delta, again
     }
     if (h.fmt <= 2) s.extended = h.has_ext;
     if (h.fmt <= 1) {
@@ -132,12 +137,13 @@ Status ChunkReader::begin_message(Stream& s, const Header& h)
     }
     s.has_header = true;
     if (s.length > limits_.max_message_size) {
-        return Error("message of " + std::to_string(s.length) +
-                     " bytes exceeds " + std::to_string(limits_.max_message_size));
+        return Error("message of " + std::to_string(s.length)
+                     + " bytes exceeds "
+                     + std::to_string(limits_.max_message_size));
     }
     if (pending_bytes_ + s.length > limits_.max_pending_bytes) {
-        return Error("more than " + std::to_string(limits_.max_pending_bytes) +
-                     " bytes of messages pending");
+        return Error("more than " + std::to_string(limits_.max_pending_bytes)
+                     + " bytes of messages pending");
     }
     s.in_message = true;
     start_payload(s);
@@ -170,7 +176,8 @@ void ChunkReader::start_payload(Stream& s)
 Status ChunkReader::apply_control(const Message& m)
 {
     if (m.type == kSetChunkSize) {
-        if (m.payload.size() < 4) return Error("Set Chunk Size message too short");
+        if (m.payload.size() < 4)
+            return Error("Set Chunk Size message too short");
         ByteReader r(m.payload);
         uint32_t size = 0;
         r.u32(size);
@@ -185,7 +192,8 @@ Status ChunkReader::apply_control(const Message& m)
         uint32_t csid = 0;
         r.u32(csid);
         auto it = streams_.find(csid);
-        if (it != streams_.end() && it->second.in_message && &it->second != current_) {
+        if (it != streams_.end() && it->second.in_message
+            && &it->second != current_) {
             pending_bytes_ -= it->second.length;
             it->second.in_message = false;
             it->second.filled = 0;
@@ -222,9 +230,10 @@ ChunkResult ChunkReader::read(std::span<const uint8_t> in, Message& out)
         s.filled += static_cast<uint32_t>(take);
         used += take;
         chunk_left_ -= static_cast<uint32_t>(take);
-        if (chunk_left_ > 0) return ChunkResult{ParseStatus::NeedMoreData, used, std::nullopt};
+        if (chunk_left_ > 0)
+            return ChunkResult{ParseStatus::NeedMoreData, used, std::nullopt};
         current_ = nullptr;
-        if (s.filled < s.length) continue;   // next chunk
+        if (s.filled < s.length) continue;  // next chunk
 
         out.csid = current_csid_;
         out.type = s.type;

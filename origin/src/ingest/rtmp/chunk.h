@@ -44,14 +44,14 @@ struct Message {
     uint32_t csid = 0;
     uint8_t type = 0;
     uint32_t stream_id = 0;
-    uint32_t timestamp = 0;   // 32-bit, as the chunk headers add up
+    uint32_t timestamp = 0;  // 32-bit, as the chunk headers add up
     // Immutable; small messages share a block with their neighbours (see
     // ChunkReader), so holding one holds its block.
     SharedBytes payload;
 };
 
 struct ChunkLimits {
-    uint32_t max_chunk_size = 16u << 20;   // Set Chunk Size above this: Error
+    uint32_t max_chunk_size = 16u << 20;  // Set Chunk Size above this: Error
     uint32_t max_message_size = 8u << 20;
     size_t max_chunk_streams = 64;
     // All partly received messages together; bounds memory when a client
@@ -61,8 +61,8 @@ struct ChunkLimits {
 
 struct ChunkResult {
     ParseStatus status = ParseStatus::NeedMoreData;
-    size_t consumed = 0;          // bytes of the input used, in every case
-    std::optional<Error> error;   // with ParseStatus::Error
+    size_t consumed = 0;  // bytes of the input used, in every case
+    std::optional<Error> error;  // with ParseStatus::Error
 };
 
 class ChunkReader {
@@ -84,18 +84,19 @@ public:
     // ones get a buffer of their own, grown as their bytes arrive, not as
     // their header claims.
     static constexpr uint32_t kBlockMessage = 32 * 1024;
-    static constexpr size_t kBlockSize = 128 * 1024 - 256;   // under malloc's mmap threshold
+    static constexpr size_t kBlockSize =
+        128 * 1024 - 256;  // under malloc's mmap threshold
 
 private:
     struct Stream {
         bool has_header = false;
-        uint32_t ts_field = 0;     // last delta or absolute timestamp field
-        bool extended = false;     // ts_field came from an extended timestamp
+        uint32_t ts_field = 0;  // last delta or absolute timestamp field
+        bool extended = false;  // ts_field came from an extended timestamp
         uint32_t timestamp = 0;
         uint32_t length = 0;
         uint8_t type = 0;
         uint32_t stream_id = 0;
-        bool in_message = false;   // a message is partly received
+        bool in_message = false;  // a message is partly received
         // The message being received: `filled` of `length` bytes, in a
         // block (owner + at) or in `own`.
         uint32_t filled = 0;
@@ -108,11 +109,11 @@ private:
     struct Header {
         int fmt = 0;
         uint32_t csid = 0;
-        uint32_t ts = 0;          // timestamp or delta field (24 bits)
+        uint32_t ts = 0;  // timestamp or delta field (24 bits)
         uint32_t length = 0;
         uint8_t type = 0;
         uint32_t stream_id = 0;
-        bool has_ext = false;     // an extended timestamp was taken
+        bool has_ext = false;  // an extended timestamp was taken
         uint32_t ext = 0;
     };
 
@@ -126,7 +127,7 @@ private:
     void start_payload(Stream& s);
 
     ChunkLimits limits_;
-    std::shared_ptr<uint8_t[]> block_;   // the block small messages go to
+    std::shared_ptr<uint8_t[]> block_;  // the block small messages go to
     size_t block_used_ = 0;
     uint32_t chunk_size_ = 128;
     std::map<uint32_t, Stream> streams_;
@@ -145,16 +146,18 @@ public:
     void set_chunk_size(uint32_t size) { chunk_size_ = size; }
     uint32_t chunk_size() const { return chunk_size_; }
 
-    void write(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t stream_id,
-               uint32_t timestamp, std::span<const uint8_t> payload) const;
+    void write(std::vector<uint8_t>& out, uint32_t csid, uint8_t type,
+               uint32_t stream_id, uint32_t timestamp,
+               std::span<const uint8_t> payload) const;
 
 private:
     uint32_t chunk_size_ = 128;
 };
 
 // Protocol control and user control message payloads (spec 5.4, 6.2, 7.1.7).
-std::vector<uint8_t> u32_payload(uint32_t value);   // chunk size, ack, window
-std::vector<uint8_t> peer_bandwidth_payload(uint32_t window, uint8_t limit_type);
+std::vector<uint8_t> u32_payload(uint32_t value);  // chunk size, ack, window
+std::vector<uint8_t> peer_bandwidth_payload(uint32_t window,
+                                            uint8_t limit_type);
 std::vector<uint8_t> user_control_payload(uint16_t event, uint32_t value);
 
 enum UserControlEvent : uint16_t {

@@ -25,8 +25,10 @@ template <size_t N>
 constexpr std::array<uint8_t, N - 1 + 32> make_key(const char (&text)[N])
 {
     std::array<uint8_t, N - 1 + 32> k{};
-    for (size_t i = 0; i + 1 < N; ++i) k[i] = static_cast<uint8_t>(text[i]);
-    for (size_t i = 0; i < 32; ++i) k[N - 1 + i] = kKeyTail[i];
+    for (size_t i = 0; i + 1 < N; ++i)
+        k[i] = static_cast<uint8_t>(text[i]);
+    for (size_t i = 0; i < 32; ++i)
+        k[N - 1 + i] = kKeyTail[i];
     return k;
 }
 
@@ -43,12 +45,15 @@ std::array<uint8_t, kDigestSize> hmac(std::span<const uint8_t> key,
 {
     std::array<uint8_t, kDigestSize> md{};
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-         md.data(), &len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(),
+         data.size(), md.data(), &len);
     return md;
 }
 
-void put_u32(uint8_t* p, uint32_t v) { media::put_u32(p, v); }
+void put_u32(uint8_t* p, uint32_t v)
+{
+    media::put_u32(p, v);
+}
 
 }  // namespace
 
@@ -57,11 +62,18 @@ void random_fill(uint8_t* out, size_t n)
     if (n == 0) return;
     if (RAND_bytes(out, static_cast<int>(n)) == 1) return;
     static thread_local std::minstd_rand rng{std::random_device{}()};
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(rng());
+    for (size_t i = 0; i < n; ++i)
+        out[i] = static_cast<uint8_t>(rng());
 }
 
-std::span<const uint8_t> flash_player_key() { return kPlayerKey; }
-std::span<const uint8_t> flash_media_server_key() { return kServerKey; }
+std::span<const uint8_t> flash_player_key()
+{
+    return kPlayerKey;
+}
+std::span<const uint8_t> flash_media_server_key()
+{
+    return kServerKey;
+}
 
 size_t digest_offset(std::span<const uint8_t> block, HandshakeKind schema)
 {
@@ -69,7 +81,8 @@ size_t digest_offset(std::span<const uint8_t> block, HandshakeKind schema)
     // version.  Schema 0: key block (764 bytes) first.
     const size_t at = schema == HandshakeKind::DigestSchema1 ? 8 : 772;
     const size_t base = at + 4;
-    const size_t sum = size_t{block[at]} + block[at + 1] + block[at + 2] + block[at + 3];
+    const size_t sum =
+        size_t{block[at]} + block[at + 1] + block[at + 2] + block[at + 3];
     return base + sum % 728;
 }
 
@@ -88,10 +101,13 @@ std::optional<HandshakeKind> find_client_digest(std::span<const uint8_t> c1)
 {
     if (c1.size() != kHandshakeSize) return std::nullopt;
     // ffmpeg and librtmp use schema 1; some Flash builds use schema 0.
-    for (HandshakeKind schema : {HandshakeKind::DigestSchema1, HandshakeKind::DigestSchema0}) {
+    for (HandshakeKind schema :
+         {HandshakeKind::DigestSchema1, HandshakeKind::DigestSchema0}) {
         const size_t off = digest_offset(c1, schema);
-        auto want = block_digest(c1, off, flash_player_key().first(kPlayerKeyText));
-        if (CRYPTO_memcmp(want.data(), c1.data() + off, kDigestSize) == 0) return schema;
+        auto want =
+            block_digest(c1, off, flash_player_key().first(kPlayerKeyText));
+        if (CRYPTO_memcmp(want.data(), c1.data() + off, kDigestSize) == 0)
+            return schema;
     }
     return std::nullopt;
 }
@@ -101,11 +117,12 @@ Result<HandshakeReply> make_handshake_reply(std::span<const uint8_t> c0c1,
                                             const RandomFill& random)
 {
     if (c0c1.size() != 1 + kHandshakeSize) {
-        return Error("handshake: C0+C1 is " + std::to_string(c0c1.size()) + " bytes");
+        return Error("handshake: C0+C1 is " + std::to_string(c0c1.size())
+                     + " bytes");
     }
     if (c0c1[0] != kRtmpVersion) {
-        return Error("handshake: RTMP version " + std::to_string(c0c1[0]) +
-                     " not supported (want 3)");
+        return Error("handshake: RTMP version " + std::to_string(c0c1[0])
+                     + " not supported (want 3)");
     }
     std::span<const uint8_t> c1 = c0c1.subspan(1);
     HandshakeReply reply;
@@ -122,7 +139,7 @@ Result<HandshakeReply> make_handshake_reply(std::span<const uint8_t> c0c1,
     if (client_versioned) schema = find_client_digest(c1);
     if (!schema) {
         std::memset(s1 + 4, 0, 4);
-        std::memcpy(s2, c1.data(), kHandshakeSize);   // S2 echoes C1
+        std::memcpy(s2, c1.data(), kHandshakeSize);  // S2 echoes C1
         reply.kind = HandshakeKind::Simple;
         return reply;
     }
@@ -131,20 +148,25 @@ Result<HandshakeReply> make_handshake_reply(std::span<const uint8_t> c0c1,
     std::memcpy(s1 + 4, kServerVersion, 4);
     std::span<const uint8_t> s1_span(s1, kHandshakeSize);
     const size_t s1_off = digest_offset(s1_span, *schema);
-    reply.s1_digest = block_digest(s1_span, s1_off, flash_media_server_key().first(kServerKeyText));
+    reply.s1_digest = block_digest(
+        s1_span, s1_off, flash_media_server_key().first(kServerKeyText));
     std::memcpy(s1 + s1_off, reply.s1_digest.data(), kDigestSize);
 
     const size_t c1_off = digest_offset(c1, *schema);
-    auto s2_key = hmac(flash_media_server_key(), c1.subspan(c1_off, kDigestSize));
+    auto s2_key =
+        hmac(flash_media_server_key(), c1.subspan(c1_off, kDigestSize));
     random(s2, kHandshakeSize);
-    auto s2_digest = hmac(s2_key, std::span<const uint8_t>(s2, kHandshakeSize - kDigestSize));
-    std::memcpy(s2 + kHandshakeSize - kDigestSize, s2_digest.data(), kDigestSize);
+    auto s2_digest = hmac(
+        s2_key, std::span<const uint8_t>(s2, kHandshakeSize - kDigestSize));
+    std::memcpy(s2 + kHandshakeSize - kDigestSize, s2_digest.data(),
+                kDigestSize);
     return reply;
 }
 
 bool c2_matches(const HandshakeReply& reply, std::span<const uint8_t> c2)
 {
-    if (c2.size() != kHandshakeSize || reply.s0s1s2.size() != 1 + 2 * kHandshakeSize) {
+    if (c2.size() != kHandshakeSize
+        || reply.s0s1s2.size() != 1 + 2 * kHandshakeSize) {
         return false;
     }
     std::span<const uint8_t> s1(reply.s0s1s2.data() + 1, kHandshakeSize);
@@ -154,10 +176,13 @@ bool c2_matches(const HandshakeReply& reply, std::span<const uint8_t> c2)
     if (reply.kind == HandshakeKind::Simple) return false;
     auto key = hmac(flash_player_key(), reply.s1_digest);
     auto want = hmac(key, c2.first(kHandshakeSize - kDigestSize));
-    return CRYPTO_memcmp(want.data(), c2.data() + kHandshakeSize - kDigestSize, kDigestSize) == 0;
+    return CRYPTO_memcmp(want.data(), c2.data() + kHandshakeSize - kDigestSize,
+                         kDigestSize)
+           == 0;
 }
 
-media::ParseStatus ServerHandshake::feed(std::span<const uint8_t> in, size_t& consumed,
+media::ParseStatus ServerHandshake::feed(std::span<const uint8_t> in,
+                                         size_t& consumed,
                                          std::vector<uint8_t>& out,
                                          std::optional<Error>& error)
 {
@@ -171,13 +196,14 @@ media::ParseStatus ServerHandshake::feed(std::span<const uint8_t> in, size_t& co
         // waiting for 1536 more bytes.
         if (!in.empty() && in[0] != kRtmpVersion) {
             state_ = State::Failed;
-            error = Error("handshake: RTMP version " + std::to_string(in[0]) +
-                          " not supported (want 3)");
+            error = Error("handshake: RTMP version " + std::to_string(in[0])
+                          + " not supported (want 3)");
             return media::ParseStatus::Error;
         }
-        if (in.size() < 1 + kHandshakeSize) return media::ParseStatus::NeedMoreData;
-        Result<HandshakeReply> reply =
-            make_handshake_reply(in.first(1 + kHandshakeSize), server_time_, random_);
+        if (in.size() < 1 + kHandshakeSize)
+            return media::ParseStatus::NeedMoreData;
+        Result<HandshakeReply> reply = make_handshake_reply(
+            in.first(1 + kHandshakeSize), server_time_, random_);
         if (!reply) {
             state_ = State::Failed;
             error = reply.error();

@@ -52,12 +52,12 @@ std::array<uint8_t, kDigestSize> block_digest(std::span<const uint8_t> block,
 std::optional<HandshakeKind> find_client_digest(std::span<const uint8_t> c1);
 
 // The keys (exposed so tests can play the client).
-std::span<const uint8_t> flash_player_key();      // 62 bytes; 30 are the text
-std::span<const uint8_t> flash_media_server_key(); // 68 bytes; 36 are the text
+std::span<const uint8_t> flash_player_key();  // 62 bytes; 30 are the text
+std::span<const uint8_t> flash_media_server_key();  // 68 bytes; 36 are the text
 
 struct HandshakeReply {
     HandshakeKind kind = HandshakeKind::Simple;
-    std::vector<uint8_t> s0s1s2;                   // 1 + 1536 + 1536 bytes
+    std::vector<uint8_t> s0s1s2;  // 1 + 1536 + 1536 bytes
     std::array<uint8_t, kDigestSize> s1_digest{};  // digest handshakes
 };
 
@@ -76,13 +76,16 @@ class ServerHandshake {
 public:
     explicit ServerHandshake(RandomFill random = random_fill,
                              uint32_t server_time = 0)
-        : random_(std::move(random)), server_time_(server_time) {}
+        : random_(std::move(random)), server_time_(server_time)
+    {
+    }
 
     // Consumes what it needs from `in`; appends the reply to `out` once
     // C0+C1 are complete.  Parsed once C2 has been read: `consumed` then
     // tells where the chunk stream starts.  c2_ok() says whether C2 matched.
     media::ParseStatus feed(std::span<const uint8_t> in, size_t& consumed,
-                            std::vector<uint8_t>& out, std::optional<Error>& error);
+                            std::vector<uint8_t>& out,
+                            std::optional<Error>& error);
 
     bool done() const { return state_ == State::Done; }
     bool c2_ok() const { return c2_ok_; }

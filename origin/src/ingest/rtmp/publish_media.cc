@@ -25,23 +25,24 @@ bool same_config(const media::AudioConfig& a, const media::AudioConfig& b)
 Status PublishMedia::on_video(uint32_t timestamp, const SharedBytes& body)
 {
     const int64_t dts = clock_.unwrap(timestamp);
-    Result<media::FlvMedia> m = media::parse_flv_video(body, nal_length_size_, &body);
+    Result<media::FlvMedia> m =
+        media::parse_flv_video(body, nal_length_size_, &body);
     if (!m) return m.error();
     switch (m->kind) {
-    case media::FlvMedia::Kind::VideoConfig:
-        nal_length_size_ = m->nal_length_size;
-        if (video_ && same_config(*video_, m->video_config)) return {};
-        video_ = m->video_config;
-        return emit(std::move(m->video_config));
-    case media::FlvMedia::Kind::Frame:
-        if (!video_ || video_->codec != m->codec) {
-            ++dropped_frames_;   // nothing to decode it with
+        case media::FlvMedia::Kind::VideoConfig:
+            nal_length_size_ = m->nal_length_size;
+            if (video_ && same_config(*video_, m->video_config)) return {};
+            video_ = m->video_config;
+            return emit(std::move(m->video_config));
+        case media::FlvMedia::Kind::Frame:
+            if (!video_ || video_->codec != m->codec) {
+                ++dropped_frames_;  // nothing to decode it with
+                return {};
+            }
+            m->frame.dts_ms = dts;
+            return on_frame(std::move(m->frame));
+        default:
             return {};
-        }
-        m->frame.dts_ms = dts;
-        return on_frame(std::move(m->frame));
-    default:
-        return {};
     }
 }
 
@@ -51,19 +52,19 @@ Status PublishMedia::on_audio(uint32_t timestamp, const SharedBytes& body)
     Result<media::FlvMedia> m = media::parse_flv_audio(body, &body);
     if (!m) return m.error();
     switch (m->kind) {
-    case media::FlvMedia::Kind::AudioConfig:
-        if (audio_ && same_config(*audio_, m->audio_config)) return {};
-        audio_ = m->audio_config;
-        return emit(std::move(m->audio_config));
-    case media::FlvMedia::Kind::Frame:
-        if (!audio_) {
-            ++dropped_frames_;
+        case media::FlvMedia::Kind::AudioConfig:
+            if (audio_ && same_config(*audio_, m->audio_config)) return {};
+            audio_ = m->audio_config;
+            return emit(std::move(m->audio_config));
+        case media::FlvMedia::Kind::Frame:
+            if (!audio_) {
+                ++dropped_frames_;
+                return {};
+            }
+            m->frame.dts_ms = dts;
+            return on_frame(std::move(m->frame));
+        default:
             return {};
-        }
-        m->frame.dts_ms = dts;
-        return on_frame(std::move(m->frame));
-    default:
-        return {};
     }
 }
 
@@ -79,10 +80,10 @@ Status PublishMedia::on_aggregate(uint32_t timestamp, const SharedBytes& body)
         uint8_t type = 0, ts_ext = 0;
         uint32_t size = 0, ts = 0, stream_id = 0;
         std::span<const uint8_t> tag;
-        if (!r.u8(type) || !r.u24(size) || !r.u24(ts) || !r.u8(ts_ext) ||
-            !r.u24(stream_id) || !r.bytes(size, tag) || !r.skip(4)) {
-            return Error("aggregate message: truncated tag at byte " +
-                         std::to_string(r.position()));
+        if (!r.u8(type) || !r.u24(size) || !r.u24(ts) || !r.u8(ts_ext)
+            || !r.u24(stream_id) || !r.bytes(size, tag) || !r.skip(4)) {
+            return Error("aggregate message: truncated tag at byte "
+                         + std::to_string(r.position()));
         }
         ts |= uint32_t{ts_ext} << 24;
         if (first) {
@@ -101,7 +102,10 @@ Status PublishMedia::on_aggregate(uint32_t timestamp, const SharedBytes& body)
     return {};
 }
 
-Status PublishMedia::on_metadata(double bitrate_kbps) { return emit(bitrate_kbps); }
+Status PublishMedia::on_metadata(double bitrate_kbps)
+{
+    return emit(bitrate_kbps);
+}
 
 Status PublishMedia::on_frame(media::Frame frame)
 {
@@ -116,8 +120,8 @@ Status PublishMedia::emit(media::MediaItem item)
         return {};
     }
     if (!pending_.push(std::move(item))) {
-        return Error("more than " + std::to_string(max_pending_bytes_) +
-                     " bytes of sequence headers before the publish started");
+        return Error("more than " + std::to_string(max_pending_bytes_)
+                     + " bytes of sequence headers before the publish started");
     }
     return {};
 }
@@ -126,7 +130,8 @@ void PublishMedia::attach(std::shared_ptr<media::StreamSink> sink)
 {
     sink_ = std::move(sink);
     if (!sink_) return;
-    while (!pending_.empty()) media::deliver(pending_.pop(), *sink_);
+    while (!pending_.empty())
+        media::deliver(pending_.pop(), *sink_);
 }
 
 }  // namespace fanout::ingest::rtmp

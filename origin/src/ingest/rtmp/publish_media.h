@@ -30,7 +30,9 @@ namespace fanout::ingest::rtmp {
 class PublishMedia {
 public:
     explicit PublishMedia(size_t max_pending_bytes = 4u << 20)
-        : max_pending_bytes_(max_pending_bytes), pending_(max_pending_bytes) {}
+        : max_pending_bytes_(max_pending_bytes), pending_(max_pending_bytes)
+    {
+    }
 
     // Message bodies of RTMP types 9, 8 and 22 with the message timestamp.
     // Frames are slices of the body, not copies.
@@ -40,7 +42,10 @@ public:
     Status on_aggregate(uint32_t timestamp, const SharedBytes& body);
     Status on_metadata(double bitrate_kbps);
     // Stamped on the frames of the messages that follow (Frame::received).
-    void set_received(std::chrono::steady_clock::time_point t) { received_ = t; }
+    void set_received(std::chrono::steady_clock::time_point t)
+    {
+        received_ = t;
+    }
 
     // Replays what was queued, then forwards as messages arrive.
     void attach(std::shared_ptr<media::StreamSink> sink);
@@ -58,7 +63,7 @@ private:
     size_t max_pending_bytes_;
     std::shared_ptr<media::StreamSink> sink_;
     media::MediaQueue pending_;
-    size_t dropped_frames_ = 0;   // frames of a track without a config
+    size_t dropped_frames_ = 0;  // frames of a track without a config
 
     std::chrono::steady_clock::time_point received_{};
     TimestampUnwrapper clock_;

@@ -22,13 +22,15 @@ using Clock = std::chrono::steady_clock;
 std::string endpoint_text(const tcp::endpoint& ep)
 {
     const std::string addr = ep.address().to_string();
-    return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
+    return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":"
+           + std::to_string(ep.port());
 }
 
 std::string duration_text(std::chrono::milliseconds d)
 {
     const auto ms = d.count();
-    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s"
+                          : std::to_string(ms) + " ms";
 }
 
 }  // namespace
@@ -38,7 +40,13 @@ class RtmpConnection;
 struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
     Impl(asio::io_context& l, const Config& c, Metrics& m, PublishControl& p,
          RtmpServerOptions o)
-        : loop(l), config(c), metrics(m), control(p), options(o), acceptor(l), retry(l),
+        : loop(l),
+          config(c),
+          metrics(m),
+          control(p),
+          options(o),
+          acceptor(l),
+          retry(l),
           merge_timer(l)
     {
     }
@@ -54,12 +62,13 @@ struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
     PublishControl& control;
     RtmpServerOptions options;
     tcp::acceptor acceptor;
-    asio::steady_timer retry;   // after an accept error (EMFILE): no busy loop
+    asio::steady_timer retry;  // after an accept error (EMFILE): no busy loop
     std::unordered_set<std::shared_ptr<RtmpConnection>> connections;
     bool stopped = false;
     asio::steady_timer merge_timer;
     bool merge_armed = false;
-    std::vector<std::shared_ptr<RtmpConnection>> parked;   // waiting for the tick
+    std::vector<std::shared_ptr<RtmpConnection>>
+        parked;  // waiting for the tick
 };
 
 class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
@@ -83,15 +92,15 @@ public:
         rtmp::SessionLog log;
         log.info = [](const std::string& m) { log::info(m); };
         log.debug = [](const std::string& m) { log::debug(m); };
-        session_ = rtmp::RtmpSession::create(server_.control, std::move(opt), &server_.metrics,
-                                             std::move(log));
+        session_ = rtmp::RtmpSession::create(server_.control, std::move(opt),
+                                             &server_.metrics, std::move(log));
         std::weak_ptr<RtmpConnection> weak = weak_from_this();
         session_->set_async_output([weak] {
             if (auto self = weak.lock()) self->drain_session();
         });
         boost::system::error_code ec;
         socket_.set_option(tcp::no_delay(true), ec);
-        socket_.non_blocking(true, ec);   // poll() must never wait
+        socket_.non_blocking(true, ec);  // poll() must never wait
         deadline_ = Clock::now() + server_.options.handshake_timeout;
         arm_timer();
         read();
@@ -115,9 +124,10 @@ private:
     void read()
     {
         quiet(false);
-        socket_.async_read_some(asio::buffer(buf_),
-                                [self = shared_from_this()](boost::system::error_code ec,
-                                                            size_t n) { self->on_read(ec, n); });
+        socket_.async_read_some(
+            asio::buffer(buf_),
+            [self = shared_from_this()](boost::system::error_code ec,
+                                        size_t n) { self->on_read(ec, n); });
     }
 
     void on_read(boost::system::error_code ec, size_t n)
@@ -127,7 +137,7 @@ private:
             if (n < buf_.size()) {
                 wait_for_tick();
             } else {
-                poll();   // a full buffer: more is waiting
+                poll();  // a full buffer: more is waiting
             }
         } else {
             read();
@@ -136,20 +146,22 @@ private:
 
     // Takes what a read returned; false when the connection closed.
     // received: the earliest moment these bytes can have arrived.
-    bool consume(boost::system::error_code ec, size_t n, Clock::time_point received)
+    bool consume(boost::system::error_code ec, size_t n,
+                 Clock::time_point received)
     {
         if (closed_) return false;
         if (ec) {
-            if (ec != asio::error::eof && ec != asio::error::connection_reset &&
-                ec != asio::error::operation_aborted) {
+            if (ec != asio::error::eof && ec != asio::error::connection_reset
+                && ec != asio::error::operation_aborted) {
                 log::debug("rtmp " + peer_ + ": read: " + ec.message());
             }
             close();
             return false;
         }
         server_.metrics.bytes_in += n;
-        if (lingering_) return true;   // discarding until the peer closes
-        Status st = session_->feed(std::span<const uint8_t>(buf_.data(), n), received);
+        if (lingering_) return true;  // discarding until the peer closes
+        Status st =
+            session_->feed(std::span<const uint8_t>(buf_.data(), n), received);
         if (!st) {
             log::warn("rtmp " + peer_ + ": " + st.error().message());
             ++server_.metrics.rtmp_bad_input_total;
@@ -157,9 +169,10 @@ private:
             return false;
         }
         if (!closing_) {
-            set_deadline(Clock::now() + (session_->handshake_done()
-                                             ? server_.options.idle_timeout
-                                             : server_.options.handshake_timeout));
+            set_deadline(Clock::now()
+                         + (session_->handshake_done()
+                                ? server_.options.idle_timeout
+                                : server_.options.handshake_timeout));
         }
         drain_session();
         return !closed_;
@@ -170,13 +183,13 @@ private:
     // read as bytes arrive.
     bool merging() const
     {
-        return server_.options.merge_read.count() > 0 && !closing_ && !lingering_ &&
-               session_->publishing();
+        return server_.options.merge_read.count() > 0 && !closing_
+               && !lingering_ && session_->publishing();
     }
 
     void wait_for_tick()
     {
-        parked_at_ = Clock::now();   // what the tick reads arrived after this
+        parked_at_ = Clock::now();  // what the tick reads arrived after this
         quiet(true);
         server_.park(shared_from_this());
     }
@@ -193,7 +206,9 @@ private:
         if (quiet_ == on) return;
         quiet_ = on;
         boost::system::error_code ec;
-        socket_.set_option(asio::socket_base::receive_low_watermark(on ? kQuietLowWater : 1), ec);
+        socket_.set_option(
+            asio::socket_base::receive_low_watermark(on ? kQuietLowWater : 1),
+            ec);
     }
     static constexpr int kQuietLowWater = 1 << 20;
 
@@ -207,7 +222,8 @@ public:
             if (closed_) return;
             boost::system::error_code ec;
             const size_t n = socket_.read_some(asio::buffer(buf_), ec);
-            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            if (ec == asio::error::would_block
+                || ec == asio::error::try_again) {
                 wait_for_tick();
                 return;
             }
@@ -233,9 +249,9 @@ private:
             std::vector<uint8_t> out = session_->take_output();
             queued_ += out.size();
             if (queued_ > server_.options.max_write_queue) {
-                log::warn("rtmp " + peer_ + ": more than " +
-                          std::to_string(server_.options.max_write_queue) +
-                          " bytes waiting to be sent");
+                log::warn("rtmp " + peer_ + ": more than "
+                          + std::to_string(server_.options.max_write_queue)
+                          + " bytes waiting to be sent");
                 close();
                 return;
             }
@@ -262,19 +278,21 @@ private:
             return;
         }
         writing_ = true;
-        asio::async_write(socket_, asio::buffer(writes_.front()),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                              self->writing_ = false;
-                              if (self->closed_) return;
-                              if (ec) {
-                                  log::debug("rtmp " + self->peer_ + ": write: " + ec.message());
-                                  self->close();
-                                  return;
-                              }
-                              self->queued_ -= self->writes_.front().size();
-                              self->writes_.pop_front();
-                              self->write_next();
-                          });
+        asio::async_write(
+            socket_, asio::buffer(writes_.front()),
+            [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                self->writing_ = false;
+                if (self->closed_) return;
+                if (ec) {
+                    log::debug("rtmp " + self->peer_
+                               + ": write: " + ec.message());
+                    self->close();
+                    return;
+                }
+                self->queued_ -= self->writes_.front().size();
+                self->writes_.pop_front();
+                self->write_next();
+            });
     }
 
     // A later deadline is picked up when the armed wait expires (cheap on
@@ -289,25 +307,26 @@ private:
     void arm_timer()
     {
         timer_.expires_at(deadline_);
-        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-            self->on_timer(ec);
-        });
+        timer_.async_wait(
+            [self = shared_from_this()](boost::system::error_code ec) {
+                self->on_timer(ec);
+            });
     }
 
     void on_timer(boost::system::error_code ec)
     {
         if (closed_ || ec == asio::error::operation_aborted) return;
         if (Clock::now() < deadline_) {
-            arm_timer();   // activity moved the deadline
+            arm_timer();  // activity moved the deadline
             return;
         }
         if (!closing_) {
             if (!session_->handshake_done()) {
-                log::info("rtmp " + peer_ + ": no handshake within " +
-                          duration_text(server_.options.handshake_timeout));
+                log::info("rtmp " + peer_ + ": no handshake within "
+                          + duration_text(server_.options.handshake_timeout));
             } else {
-                log::info("rtmp " + peer_ + ": no data for " +
-                          duration_text(server_.options.idle_timeout));
+                log::info("rtmp " + peer_ + ": no data for "
+                          + duration_text(server_.options.idle_timeout));
             }
         }
         close();
@@ -326,10 +345,10 @@ private:
     size_t queued_ = 0;
     Clock::time_point deadline_;
     bool writing_ = false;
-    bool closing_ = false;     // the session asked to close: flush first
-    bool lingering_ = false;   // flushed and half-closed: waiting for EOF
-    bool quiet_ = false;       // the low-water mark is raised (quiet())
-    Clock::time_point parked_at_{};   // last wait_for_tick()
+    bool closing_ = false;  // the session asked to close: flush first
+    bool lingering_ = false;  // flushed and half-closed: waiting for EOF
+    bool quiet_ = false;  // the low-water mark is raised (quiet())
+    Clock::time_point parked_at_{};  // last wait_for_tick()
     bool closed_ = false;
 };
 
@@ -337,8 +356,9 @@ void RtmpServer::Impl::accept()
 {
     // Handlers hold the Impl: the RtmpServer may be gone when an aborted
     // accept completes.
-    acceptor.async_accept([self = shared_from_this(), this](boost::system::error_code ec,
-                                                            tcp::socket socket) {
+    acceptor.async_accept([self = shared_from_this(), this](
+                              boost::system::error_code ec,
+                              tcp::socket socket) {
         if (stopped || ec == asio::error::operation_aborted) return;
         if (ec) {
             log::warn("rtmp accept: " + ec.message());
@@ -351,15 +371,18 @@ void RtmpServer::Impl::accept()
         boost::system::error_code pe;
         const tcp::endpoint remote = socket.remote_endpoint(pe);
         const std::string peer = pe ? "unknown" : endpoint_text(remote);
-        const size_t limit = config.rtmp_max_connections > 0
-                                 ? static_cast<size_t>(config.rtmp_max_connections)
-                                 : 0;
+        const size_t limit =
+            config.rtmp_max_connections > 0
+                ? static_cast<size_t>(config.rtmp_max_connections)
+                : 0;
         if (connections.size() >= limit) {
-            log::warn("rtmp " + peer + ": refused, " + std::to_string(connections.size()) +
-                      " connections open (rtmp.max_connections)");
+            log::warn("rtmp " + peer + ": refused, "
+                      + std::to_string(connections.size())
+                      + " connections open (rtmp.max_connections)");
             socket.close(pe);
         } else {
-            auto conn = std::make_shared<RtmpConnection>(self, std::move(socket), peer);
+            auto conn =
+                std::make_shared<RtmpConnection>(self, std::move(socket), peer);
             connections.insert(conn);
             ++metrics.rtmp_connections;
             conn->start();
@@ -374,12 +397,14 @@ void RtmpServer::Impl::park(std::shared_ptr<RtmpConnection> conn)
     if (merge_armed) return;
     merge_armed = true;
     merge_timer.expires_after(options.merge_read);
-    merge_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (ec == asio::error::operation_aborted) return;   // stop() or re-armed
-        self->merge_armed = false;
-        if (ec || self->stopped) return;
-        self->on_merge_tick();
-    });
+    merge_timer.async_wait(
+        [self = shared_from_this()](boost::system::error_code ec) {
+            if (ec == asio::error::operation_aborted)
+                return;  // stop() or re-armed
+            self->merge_armed = false;
+            if (ec || self->stopped) return;
+            self->on_merge_tick();
+        });
 }
 
 void RtmpServer::Impl::on_merge_tick()
@@ -387,31 +412,40 @@ void RtmpServer::Impl::on_merge_tick()
     std::vector<std::shared_ptr<RtmpConnection>> ready;
     ready.swap(parked);
     parked.reserve(ready.size());
-    for (auto& c : ready) c->poll();
+    for (auto& c : ready)
+        c->poll();
 }
 
-RtmpServer::RtmpServer(asio::io_context& loop, const Config& config, Metrics& metrics,
-                       PublishControl& control, RtmpServerOptions options)
+RtmpServer::RtmpServer(asio::io_context& loop, const Config& config,
+                       Metrics& metrics, PublishControl& control,
+                       RtmpServerOptions options)
     : impl_(std::make_shared<Impl>(loop, config, metrics, control, options))
 {
 }
 
-RtmpServer::~RtmpServer() { stop(); }
+RtmpServer::~RtmpServer()
+{
+    stop();
+}
 
 Status RtmpServer::listen()
 {
     Impl& s = *impl_;
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(s.config.bind_address, ec);
-    if (ec) return Error("rtmp: bind address '" + s.config.bind_address + "' is not an IP address");
+    if (ec)
+        return Error("rtmp: bind address '" + s.config.bind_address
+                     + "' is not an IP address");
     if (s.config.rtmp_port < 0 || s.config.rtmp_port > 65535) {
-        return Error("rtmp: port " + std::to_string(s.config.rtmp_port) + " out of range");
+        return Error("rtmp: port " + std::to_string(s.config.rtmp_port)
+                     + " out of range");
     }
     const tcp::endpoint ep(addr, static_cast<uint16_t>(s.config.rtmp_port));
     auto fail = [&](const char* what) {
         boost::system::error_code ignored;
         s.acceptor.close(ignored);
-        return Error("rtmp listen " + endpoint_text(ep) + ": " + what + ": " + ec.message());
+        return Error("rtmp listen " + endpoint_text(ep) + ": " + what + ": "
+                     + ec.message());
     };
     s.acceptor.open(ep.protocol(), ec);
     if (ec) return fail("open");
@@ -444,10 +478,15 @@ void RtmpServer::stop()
     s.merge_armed = false;
     s.parked.clear();
     // close() erases from the set: iterate over a copy.
-    std::vector<std::shared_ptr<RtmpConnection>> open(s.connections.begin(), s.connections.end());
-    for (auto& c : open) c->close();
+    std::vector<std::shared_ptr<RtmpConnection>> open(s.connections.begin(),
+                                                      s.connections.end());
+    for (auto& c : open)
+        c->close();
 }
 
-size_t RtmpServer::connections() const { return impl_->connections.size(); }
+size_t RtmpServer::connections() const
+{
+    return impl_->connections.size();
+}
 
 }  // namespace fanout::ingest

@@ -25,8 +25,8 @@ namespace fanout::ingest {
 
 struct RtmpServerOptions {
     std::chrono::milliseconds handshake_timeout{10000};
-    std::chrono::milliseconds idle_timeout{30000};     // after the handshake
-    std::chrono::milliseconds close_linger{2000};      // flushing a last reply
+    std::chrono::milliseconds idle_timeout{30000};  // after the handshake
+    std::chrono::milliseconds close_linger{2000};  // flushing a last reply
     size_t read_buffer = 64 * 1024;
     // Merged reads (SRS's "mr"; rtmp.merge_read_ms): once a connection
     // publishes, it is read on the ticks of one timer shared by every
@@ -36,16 +36,17 @@ struct RtmpServerOptions {
     // bytes.  Media waits at most this long in the socket — 5% of a 2 s
     // segment by default; 0 reads as soon as bytes arrive.
     std::chrono::milliseconds merge_read{100};
-    size_t max_write_queue = 1u << 20;                 // bytes; beyond: close
+    size_t max_write_queue = 1u << 20;  // bytes; beyond: close
     uint32_t out_chunk_size = 4096;
 };
 
 class RtmpServer {
 public:
     // All references must outlive the server and the loop's last handler.
-    RtmpServer(boost::asio::io_context& loop, const Config& config, Metrics& metrics,
-               PublishControl& control, RtmpServerOptions options = {});
-    ~RtmpServer();   // stop()
+    RtmpServer(boost::asio::io_context& loop, const Config& config,
+               Metrics& metrics, PublishControl& control,
+               RtmpServerOptions options = {});
+    ~RtmpServer();  // stop()
     RtmpServer(const RtmpServer&) = delete;
     RtmpServer& operator=(const RtmpServer&) = delete;
 

@@ -14,8 +14,8 @@
 // exactly once — also for a sink that is granted after the publish ended.
 #pragma once
 
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,11 +37,11 @@
 namespace fanout::ingest::rtmp {
 
 struct SessionOptions {
-    std::string client;                    // "ip:port", for PublishRequest and logs
-    uint32_t out_chunk_size = 4096;        // announced with Set Chunk Size at connect
-    uint32_t window_ack_size = 5000000;    // announced at connect
+    std::string client;  // "ip:port", for PublishRequest and logs
+    uint32_t out_chunk_size = 4096;  // announced with Set Chunk Size at connect
+    uint32_t window_ack_size = 5000000;  // announced at connect
     uint32_t peer_bandwidth = 5000000;
-    size_t max_pending_media_bytes = 4u << 20;   // held while authorize runs
+    size_t max_pending_media_bytes = 4u << 20;  // held while authorize runs
     ChunkLimits chunk_limits;
     Amf0Limits amf0_limits;
     RandomFill random = random_fill;
@@ -89,7 +89,10 @@ public:
 
     // Output produced outside feed(), by an authorize answer: the callback
     // should take_output() and check wants_close().
-    void set_async_output(std::function<void()> notify) { notify_ = std::move(notify); }
+    void set_async_output(std::function<void()> notify)
+    {
+        notify_ = std::move(notify);
+    }
 
     // The connection is gone: ends any publish.  Idempotent.
     void close();
@@ -103,8 +106,8 @@ public:
 private:
     enum class PublishState : uint8_t { Idle, Authorizing, Publishing };
 
-    RtmpSession(PublishControl& control, SessionOptions options, Metrics* metrics,
-                SessionLog log);
+    RtmpSession(PublishControl& control, SessionOptions options,
+                Metrics* metrics, SessionLog log);
 
     Status process(std::span<const uint8_t> in, size_t& used);
     Status handle_message(const Message& m);
@@ -113,7 +116,11 @@ private:
     Status handle_media(const Message& m);
 
     Status on_connect(double txn, const std::vector<Amf0Value>& args);
-    Status on_publish(const Message& m, double txn, const std::vector<Amf0Value>& args);
+    Status on_create_stream(double txn);
+    // _error with NetConnection.Call.Failed for the call txn.
+    void send_call_failed(double txn, const std::string& description);
+    Status on_publish(const Message& m, double txn,
+                      const std::vector<Amf0Value>& args);
     void on_decision(PublishDecision decision);
     void end_publish(const char* why);
 
@@ -134,7 +141,8 @@ private:
     ServerHandshake handshake_;
     ChunkReader reader_;
     ChunkWriter writer_;
-    std::vector<uint8_t> pending_in_;   // an incomplete handshake or chunk header
+    std::vector<uint8_t>
+        pending_in_;  // an incomplete handshake or chunk header
     std::vector<uint8_t> out_;
     bool in_feed_ = false;
     std::chrono::steady_clock::time_point received_{};
@@ -144,7 +152,7 @@ private:
 
     uint64_t bytes_in_ = 0;
     uint64_t last_ack_ = 0;
-    uint32_t ack_window_ = 0;   // the client's Window Ack Size; 0 = none
+    uint32_t ack_window_ = 0;  // the client's Window Ack Size; 0 = none
 
     bool connected_ = false;
     std::string app_;
@@ -154,7 +162,7 @@ private:
     PublishState state_ = PublishState::Idle;
     uint64_t publish_generation_ = 0;
     uint32_t publish_stream_ = 0;
-    StreamKey key_;   // validated once, in on_publish
+    StreamKey key_;  // validated once, in on_publish
     std::shared_ptr<media::StreamSink> sink_;
     std::unique_ptr<PublishMedia> media_;
 };
