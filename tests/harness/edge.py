@@ -72,10 +72,10 @@ def parallel_get(port, path, n):
 
 
 def edge_status(port):
-    """The edge's /fanout_status page as {counter: int}: the one place
-    that reads its format.  Either "name value" lines, or Prometheus text
-    (comments skipped, fanout_edge_ and a counter's _total taken off the
-    name), so that both read as {"hits": 5, ...}."""
+    """The edge's /fanout_status page (Prometheus text) as {counter: int}:
+    the one place that reads its format.  Comments are skipped, and
+    fanout_edge_ and a counter's _total are taken off each name, so that
+    it reads as {"hits": 5, ...}."""
     r = get(port, "/fanout_status")
     assert r.status == 200, r.status
     out = {}
@@ -83,10 +83,10 @@ def edge_status(port):
         if not line.strip() or line.startswith("#"):
             continue
         name, value = line.split()
-        if name.startswith("fanout_edge_"):
-            name = name[len("fanout_edge_"):]
-            name = name[:-len("_total")] if name.endswith("_total") else name
-        out[name] = int(value)
+        assert name.startswith("fanout_edge_"), line
+        name = name[len("fanout_edge_"):]
+        out[name[:-len("_total")] if name.endswith("_total") else name] = \
+            int(value)
     return out
 
 
