@@ -12,7 +12,6 @@
 namespace fanout::ingest::rtmp {
 namespace {
 
-
 using fanout::test::cat;
 using fanout::test::hex;
 using test::Bytes;
