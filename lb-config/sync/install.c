@@ -140,14 +140,15 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* Runs the test command on the files: 0 when it passes.  One run may take
- * a quarter of the round's budget (a name server that does not answer
- * holds nginx -t for seconds); then it is killed, with its children, and
- * has failed.  Its output is dropped unless loud: a node nginx refuses
+ * a quarter of the round's budget, and at least LB_TEST_MIN_MS (a name
+ * server that does not answer holds nginx -t for seconds); then it is
+ * killed, with its children, and has failed.  Its output is dropped unless loud: a node nginx refuses
  * would repeat nginx's message every period; lb_install lets it speak
  * once when nothing mends it. */
 static int test_files(lb_round *r, int loud)
 {
-    long cap = r->budget_ms / 4 > 50 ? r->budget_ms / 4 : 50;
+    long cap = r->budget_ms / 4 > LB_TEST_MIN_MS ? r->budget_ms / 4
+                                                  : LB_TEST_MIN_MS;
     struct timespec t0, tick = { 0, 5 * 1000000L };
     int status = 0;
     pid_t pid, done;
@@ -168,6 +169,9 @@ static int test_files(lb_round *r, int loud)
         if (ms_since(&t0) >= cap) {
             kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
+            if (loud) {
+                lb_log("test command killed after %ld ms", cap);
+            }
             return -1;
         }
         nanosleep(&tick, NULL);

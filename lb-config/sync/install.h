@@ -15,6 +15,10 @@
  * for the nodes nginx refuses included. */
 #define LB_MAX_TESTS 16
 
+/* A test run is killed after a quarter of the budget, but never sooner
+ * than this: nginx -t of a whole configuration on a busy machine. */
+#define LB_TEST_MIN_MS 1000
+
 /* Why lb_install left a checked node out. */
 extern const char LB_REFUSED[];   /* the test fails with it alone */
 extern const char LB_UNTESTED[];  /* the round's test budget ran out */
@@ -42,8 +46,9 @@ typedef struct {
  * runs and budget_ms) and left out, and the rest installed.  Otherwise
  * the old files are put back.  Returns 1 when nginx was reloaded, 0 when
  * nothing changed, -1 on failure (logged).  Each test run may take a
- * quarter of budget_ms, so a round returns within about 3/4 of a period
- * of 2 x budget_ms, plus what the reload command takes.
+ * quarter of budget_ms (at least LB_TEST_MIN_MS), so a round returns
+ * within budget_ms plus two such runs, plus what the reload command
+ * takes.
  */
 int lb_install(lb_round *r);
 
