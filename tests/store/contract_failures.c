@@ -81,7 +81,7 @@ static void test_server_outage(void **state)
     fo_node n = make_node("o1", FO_ROLE_ORIGIN, "127.0.1.1");
     fo_claim c = make_claim("LiveApp", "x", "o1", "s1");
     fo_error err;
-    double t0, took;
+    double t0, took = 0;
 
     (void) f;
     test_server_uri(&server, contract_next_ns(), "connect_timeout_ms=300&timeout_ms=300",
