@@ -357,7 +357,6 @@ TEST(HttpServer, Timeouts)
     o.idle_timeout = std::chrono::milliseconds(400);
     o.linger_timeout = std::chrono::milliseconds(300);
     Harness h(o);
-    auto t0 = std::chrono::steady_clock::now();
     Client silent(h.port);  // sends nothing
     Client partial(h.port);
     partial.send(
@@ -367,8 +366,8 @@ TEST(HttpServer, Timeouts)
     EXPECT_TRUE(silent.closed_by_server(3000));
     EXPECT_TRUE(partial.closed_by_server(3000));
     EXPECT_TRUE(idle.closed_by_server(3000));
-    auto took = std::chrono::steady_clock::now() - t0;
-    EXPECT_LT(took, std::chrono::seconds(3));
+    // Closed by the timers, not by the test's deadline: no wall-clock
+    // assertion, the server's own count says why each one went.
     EXPECT_GE(h.server->stats().timeouts_total.load(), 3u);
     // A client that keeps talking is not cut off by the idle timer: each
     // pause is shorter than it, and they add up to more than twice it.
