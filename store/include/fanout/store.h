@@ -218,6 +218,12 @@ typedef struct {
     int http_port;
     const char *session_id;     /* unique per publish */
     const char *publish_type;   /* "RTMP" */
+    /* Takeover: when not NULL, the claim also succeeds while this session
+     * owns the stream on a node that is still alive (the claimer asked
+     * that owner, and it has no live publisher, or could not be reached).
+     * The compare is on the session: if any other session owns the stream
+     * by now, FO_CONFLICT as usual. */
+    const char *take_over_session;
 } fo_claim;
 
 /* Atomic compare-and-set: makes the caller's session the broadcasting
@@ -226,6 +232,14 @@ typedef struct {
  * FO_CONFLICT when it is broadcasting for another session on a live node.
  * Claiming again with the owning session is FO_OK. */
 fo_status fo_stream_claim(fo_store *s, const fo_claim *c, fo_error *err);
+
+/* Ended sessions, for the history: a claim that replaces a broadcasting
+ * session (takeover, or a dead owner) ends that session with
+ * FO_END_TAKEN_OVER; release ends it with FO_END_RELEASED; reap with
+ * FO_END_REAPED. */
+#define FO_END_RELEASED   "released"
+#define FO_END_TAKEN_OVER "takenOver"
+#define FO_END_REAPED     "reaped"
 
 /* Marks the stream finished, only if session_id owns it.  FO_CONFLICT
  * when another session owns it or it is not broadcasting. */
@@ -252,6 +266,61 @@ fo_status fo_stream_lookup(fo_store *s, const char *app,
 /* Marks finished every broadcasting stream whose owner node is dead or
  * gone; *reaped (may be NULL) is how many. */
 fo_status fo_stream_reap_dead(fo_store *s, int64_t *reaped, fo_error *err);
+
+/* ---- continuation: what a successor needs to continue the numbering -- */
+
+/* Written by the owning session with the writes it already makes (its
+ * heartbeat, and its release); read by the next publish of the stream, on
+ * any origin, right after its claim.  All zero: nothing written yet. */
+typedef struct {
+    int64_t hls_sequence;       /* next HLS media sequence number */
+    int64_t hls_discontinuity;  /* discontinuity sequence of that segment */
+    int64_t dash_start_ms;      /* availabilityStartTime, Unix ms: the MPD's
+                                   identity across publishes; 0 none yet */
+    int64_t dash_period;        /* index of the current Period */
+    int64_t dash_end_ms;        /* presentation reached, ms from
+                                   availabilityStartTime */
+    int64_t dash_number;        /* next segment $Number$ */
+    int64_t written_ms;         /* set by the store (server clock) */
+} fo_progress;
+
+/* Writes p (written_ms := now) only while session_id owns the stream and
+ * it is broadcasting: this is how an origin that was paused or cut off
+ * learns, at its next write, that it lost the stream.  FO_CONFLICT when
+ * another session owns it or it is not broadcasting (nothing written);
+ * FO_NOT_FOUND when there is no broadcast. */
+fo_status fo_stream_progress_put(fo_store *s, const char *app,
+                                 const char *stream_id,
+                                 const char *session_id,
+                                 const fo_progress *p, fo_error *err);
+
+/* The stream's last progress, whoever wrote it (all zero when none).
+ * FO_NOT_FOUND when there is no broadcast. */
+fo_status fo_stream_progress_get(fo_store *s, const char *app,
+                                 const char *stream_id, fo_progress *out,
+                                 fo_error *err);
+
+/* ---- history: one entry per publish session --------------------------- */
+
+typedef struct {
+    char app[FO_ID_MAX];
+    char stream_id[FO_STREAM_MAX];
+    char session_id[FO_ID_MAX];
+    char node_id[FO_ID_MAX];
+    char origin_address[FO_ADDR_MAX];
+    int origin_http_port;
+    int64_t start_time;         /* the claim, server clock */
+    int64_t end_time;           /* 0 while the session is live */
+    char end_reason[16];        /* FO_END_*, "" while live */
+} fo_session;
+
+/* A stream's sessions, newest first, from offset, at most cap.  A claim
+ * starts an entry; release, takeover and reap end it (at most once).  The
+ * store keeps at least the last 100 sessions of each stream. */
+fo_status fo_stream_history(fo_store *s, const char *app,
+                            const char *stream_id, size_t offset,
+                            fo_session *out, size_t cap, size_t *n,
+                            fo_error *err);
 
 /* ---- viewers -------------------------------------------------------- */
 
