@@ -39,6 +39,7 @@
 #include "core/shared_bytes.h"
 #include "core/stream_key.h"
 #include "media/frame.h"
+#include "package/continuation.h"
 
 namespace fanout::package {
 
@@ -84,15 +85,30 @@ public:
     // store (a hub sink, hub/hub.h); media arrives on one thread at a time.
     // Each segment it lists is timed from the arrival of the frame that
     // closed it (Metrics::segment_publish_ms).  rendition must be valid.
+    // Its numbering continues from `from` (package/continuation.h).
     virtual std::shared_ptr<media::StreamSink> open(
         const StreamKey& key, std::string_view rendition,
-        const std::string& session_id) = 0;
+        const std::string& session_id, const Continuation& from = {}) = 0;
     // The source rendition.
     std::shared_ptr<media::StreamSink> open(const StreamKey& key,
-                                            const std::string& session_id)
+                                            const std::string& session_id,
+                                            const Continuation& from = {})
     {
-        return open(key, kSourceRendition, session_id);
+        return open(key, kSourceRendition, session_id, from);
     }
+
+    // What a successor needs to continue the stream (written_ms left 0):
+    // the source rendition of that session, nullopt when it is not here.
+    // Thread-safe.
+    virtual std::optional<fo_progress> progress(
+        const StreamKey& key, const std::string& session_id) const = 0;
+
+    // The session lost the stream to another origin: its output (every
+    // rendition) is no longer served, at once (404, not ENDLIST: players
+    // must not stop, edges look the stream up again), and later calls of
+    // its sinks change nothing.  Thread-safe.
+    virtual void withdraw(const StreamKey& key,
+                          const std::string& session_id) = 0;
 
     // rest: the path after "/{app}/streams/".  nullopt: 404.  Thread-safe.
     virtual std::optional<Resource> find(std::string_view app,
