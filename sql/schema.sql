@@ -79,3 +79,36 @@ CREATE TABLE vod (
     creation_date INTEGER NOT NULL,
     PRIMARY KEY (app, vod_id)
 );
+
+-- migration 2
+-- The continuation a successor reads right after its claim (fo_progress):
+-- written by the owning session only (fo_stream_progress_put); claim,
+-- release and reap leave it as it is.
+ALTER TABLE broadcast ADD COLUMN hls_sequence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN hls_discontinuity INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN dash_start_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN dash_period INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN dash_end_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN dash_number INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN progress_time INTEGER NOT NULL DEFAULT 0;
+
+-- The history: one row per publish session (fo_session), numbered 1, 2, ...
+-- per stream (seq).  Written in the transaction of the claim, release or
+-- reap it records; a claim keeps the last 100 (seq > its own - 100).
+-- Deleting the broadcast deletes its sessions.
+CREATE TABLE publish_session (
+    app              TEXT NOT NULL,
+    stream_id        TEXT NOT NULL,
+    seq              INTEGER NOT NULL,
+    session_id       TEXT NOT NULL,
+    node_id          TEXT NOT NULL,
+    origin_address   TEXT NOT NULL DEFAULT '',
+    origin_http_port INTEGER NOT NULL DEFAULT 0,
+    start_time       INTEGER NOT NULL,
+    end_time         INTEGER NOT NULL DEFAULT 0,   -- 0 while live
+    end_reason       TEXT NOT NULL DEFAULT ''      -- released, takenOver,
+                                                   -- reaped; '' while live
+                     CHECK (end_reason IN ('', 'released', 'takenOver',
+                                           'reaped')),
+    PRIMARY KEY (app, stream_id, seq)
+);

@@ -71,6 +71,18 @@ typedef fo_status fo_op_stream_lookup(void *impl, const char *app,
                                       fo_error *err);
 typedef fo_status fo_op_stream_reap_dead(void *impl, int64_t *reaped,
                                          fo_error *err);
+typedef fo_status fo_op_stream_progress_put(void *impl, const char *app,
+                                            const char *stream_id,
+                                            const char *session_id,
+                                            const fo_progress *p,
+                                            fo_error *err);
+typedef fo_status fo_op_stream_progress_get(void *impl, const char *app,
+                                            const char *stream_id,
+                                            fo_progress *out, fo_error *err);
+typedef fo_status fo_op_stream_history(void *impl, const char *app,
+                                       const char *stream_id, size_t offset,
+                                       fo_session *out, size_t cap,
+                                       size_t *n, fo_error *err);
 
 typedef fo_status fo_op_viewers_report(void *impl, const char *node_id,
                                        const char *app,
@@ -101,7 +113,8 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, broadcast_delete) X(p, broadcast_list) X(p, broadcast_count)     \
     X(p, broadcast_count_active)                                          \
     X(p, stream_claim) X(p, stream_release) X(p, stream_lookup)           \
-    X(p, stream_reap_dead)                                                \
+    X(p, stream_reap_dead) X(p, stream_progress_put)                      \
+    X(p, stream_progress_get) X(p, stream_history)                        \
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)
@@ -166,6 +179,12 @@ void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
 
 /* Defaults applied on create: status, type, publish_type when empty. */
 void fo_broadcast_defaults(fo_broadcast *b);
+
+/* How many sessions of a stream the history keeps at least: a claim
+ * that starts a session drops the ones older than the last
+ * FO_HISTORY_KEEP (every backend numbers a stream's sessions 1, 2, ...
+ * and drops those numbered <= the new one's - FO_HISTORY_KEEP). */
+#define FO_HISTORY_KEEP 100
 
 /* Ordering used by lists with FO_SORT_NONE and by node lists: byte order
  * of ids (strcmp). */

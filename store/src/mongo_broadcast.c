@@ -84,6 +84,7 @@ fo_status fo_mg_broadcast_delete(void *impl, const char *app,
     n = fo_mg_del(&c, C_BCAST, fo_mg_stream_q(app, stream_id), 0);
     if (n > 0) {
         fo_mg_del(&c, C_VIEWERS, fo_mg_stream_q(app, stream_id), 1);
+        fo_mg_del(&c, C_SESSIONS, fo_mg_stream_q(app, stream_id), 1);
     }
     return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
 }

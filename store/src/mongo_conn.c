@@ -18,7 +18,7 @@
 #include "mongo_doc.h"
 
 static const char *const coll_name[C_N] = {
-    "nodes", "broadcasts", "viewers", "app_settings", "vods"
+    "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions"
 };
 
 static const struct {
@@ -31,6 +31,7 @@ static const struct {
     { C_VIEWERS, 1, { "app", "streamId", "nodeId" } },
     { C_APPS, 1, { "app" } },
     { C_VODS, 1, { "app", "vodId" } },
+    { C_SESSIONS, 1, { "app", "streamId", "seq" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

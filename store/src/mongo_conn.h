@@ -20,7 +20,7 @@
 #include "backend.h"
 #include "mongo_doc.h"
 
-enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_N };
+enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_SESSIONS, C_N };
 
 typedef struct {
     mongoc_uri_t *uri;
@@ -103,5 +103,15 @@ typedef struct {
 /* Room for one more record at the end of a; NULL (and the call failed)
  * when out of memory. */
 void *fo_mg_push(mg_call *c, mg_vec *a);
+
+/* ---- the history (mongo_history.c) -------------------------------------- */
+
+/* Writes entry seq of c's stream's history, started at c->now, and drops
+ * the entries numbered <= seq - FO_HISTORY_KEEP. */
+void fo_mg_session_start(mg_call *c, const fo_claim *cl, int64_t seq);
+
+/* Ends session's entry of the stream, if it is still live, with reason. */
+void fo_mg_session_end(mg_call *c, const char *app, const char *stream_id,
+                       const char *session, const char *reason);
 
 #endif /* FANOUT_STORE_MONGO_CONN_H */

@@ -63,7 +63,32 @@ const mg_field fo_mg_vod_fields[] = {
     { NULL, 0, 0, 0, 0 }
 };
 
-static void put_fields(bson_t *d, const mg_field *f, const void *rec,
+const mg_field fo_mg_progress_fields[] = {
+    FIELD("hlsSequence", 'l', fo_progress, hls_sequence, F_PROGRESS),
+    FIELD("hlsDiscontinuity", 'l', fo_progress, hls_discontinuity,
+          F_PROGRESS),
+    FIELD("dashStartMs", 'l', fo_progress, dash_start_ms, F_PROGRESS),
+    FIELD("dashPeriod", 'l', fo_progress, dash_period, F_PROGRESS),
+    FIELD("dashEndMs", 'l', fo_progress, dash_end_ms, F_PROGRESS),
+    FIELD("dashNumber", 'l', fo_progress, dash_number, F_PROGRESS),
+    FIELD("progressTime", 'l', fo_progress, written_ms, F_UPDATE),
+    { NULL, 0, 0, 0, 0 }
+};
+
+const mg_field fo_mg_session_fields[] = {
+    FIELD("app", 's', fo_session, app, F_KEY),
+    FIELD("streamId", 's', fo_session, stream_id, F_KEY),
+    FIELD("sessionId", 's', fo_session, session_id, F_ALL),
+    FIELD("nodeId", 's', fo_session, node_id, F_ALL),
+    FIELD("originAdress", 's', fo_session, origin_address, F_ALL),
+    FIELD("originHttpPort", 'i', fo_session, origin_http_port, F_ALL),
+    FIELD("startTime", 'l', fo_session, start_time, F_ALL),
+    FIELD("endTime", 'l', fo_session, end_time, F_ALL),
+    FIELD("endReason", 's', fo_session, end_reason, F_ALL),
+    { NULL, 0, 0, 0, 0 }
+};
+
+void fo_mg_put_fields(bson_t *d, const mg_field *f, const void *rec,
                        unsigned mask)
 {
     for (; f->name != NULL; f++) {
@@ -137,7 +162,7 @@ bson_t *fo_mg_with(const char *op, const mg_field *f, const void *rec,
     bson_t sub;
 
     bson_append_document_begin(u, op, -1, &sub);
-    put_fields(&sub, f, rec, mask);
+    fo_mg_put_fields(&sub, f, rec, mask);
     bson_append_document_end(u, &sub);
     return u;
 }

@@ -48,6 +48,20 @@ extern const mg_field fo_mg_node_fields[];
 extern const mg_field fo_mg_bcast_fields[];
 extern const mg_field fo_mg_vod_fields[];
 
+/* The fields of fo_progress: F_PROGRESS those a put writes; progressTime
+ * (written_ms) is F_UPDATE, set by the server ($currentDate, a BSON
+ * date). */
+enum { F_PROGRESS = 1 << 21 };
+extern const mg_field fo_mg_progress_fields[];
+
+/* The fields of fo_session (collection "sessions"); seq, the entry's
+ * number, is not one of them. */
+extern const mg_field fo_mg_session_fields[];
+
+/* Appends the fields of rec named by mask to d. */
+void fo_mg_put_fields(bson_t *d, const mg_field *f, const void *rec,
+                      unsigned mask);
+
 /* {op: {fields of rec named by mask}}.  The caller destroys it (the
  * driver steps of mongo_conn.h do). */
 bson_t *fo_mg_with(const char *op, const mg_field *f, const void *rec,

@@ -1,6 +1,7 @@
 /*
  * mongo_publish.c — the mongodb:// backend's publishing: claim, release,
- * lookup and reap, each ending in a compare-and-set write (see mongo.c).
+ * lookup and reap, each ending in a compare-and-set write (see mongo.c),
+ * then the history entry it starts or ends (mongo_history.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ static int node_alive(mg_call *c, const char *id)
  * same value, or still absent). */
 static bson_t *cas_q(const fo_claim *cl, const bson_t *old)
 {
-    static const char *const keys[] = { "status", "sessionId", "originNode" };
+    static const char *const keys[] = { "status", "sessionId", "originNode",
+                                        "sessionCount" };
     bson_t *q = fo_mg_stream_q(cl->app, cl->stream_id);
     bson_iter_t it;
 
@@ -46,68 +48,115 @@ static bson_t *cas_q(const fo_claim *cl, const bson_t *old)
     return q;
 }
 
+/* The broadcast a claim writes: c's owner fields, broadcasting, now. */
+static void claim_record(const fo_claim *cl, int64_t now, fo_broadcast *x)
+{
+    memset(x, 0, sizeof(*x));
+    fo_strlcpy(x->app, cl->app, sizeof(x->app));
+    fo_strlcpy(x->stream_id, cl->stream_id, sizeof(x->stream_id));
+    fo_strlcpy(x->name, cl->stream_id, sizeof(x->name));
+    fo_strlcpy(x->status, FO_STATUS_BROADCASTING, sizeof(x->status));
+    fo_strlcpy(x->type, "liveStream", sizeof(x->type));
+    fo_strlcpy(x->publish_type, cl->publish_type, sizeof(x->publish_type));
+    fo_strlcpy(x->origin_address, cl->address, sizeof(x->origin_address));
+    x->origin_http_port = cl->http_port;
+    fo_strlcpy(x->origin_node, cl->node_id, sizeof(x->origin_node));
+    fo_strlcpy(x->session_id, cl->session_id, sizeof(x->session_id));
+    x->date = x->start_time = x->update_time = now;
+}
+
+/* What one claim attempt saw and did. */
+typedef struct {
+    char live[FO_ID_MAX];       /* the session broadcasting it, or "" */
+    char owner[FO_ID_MAX];      /* its node */
+    int64_t count;              /* sessionCount as read */
+    int inserted;               /* this claim created the broadcast */
+} claim_seen;
+
+/* One try: creates the broadcast when missing (FO_OK), else judges it
+ * (FO_CONFLICT) and writes it if it is still as read (FO_OK; FO_ERR when
+ * it changed in between, to try again). */
+static fo_status claim_try(mg_call *c, const fo_claim *cl,
+                           const fo_broadcast *x, claim_seen *seen)
+{
+    bson_t old = BSON_INITIALIZER;
+    bson_t *ins = bson_new(), sub, *u;
+    char status[16];
+    fo_status st = FO_ERR;
+    int held;
+
+    memset(seen, 0, sizeof(*seen));
+    bson_append_document_begin(ins, "$setOnInsert", -1, &sub);
+    fo_mg_put_fields(&sub, fo_mg_bcast_fields, x, F_BODY);
+    BSON_APPEND_INT64(&sub, "sessionCount", 1);
+    bson_append_document_end(ins, &sub);
+    if (!fo_mg_insert_missing(c, C_BCAST,
+                              fo_mg_stream_q(cl->app, cl->stream_id), ins,
+                              &old))
+    {
+        seen->inserted = 1;
+        bson_destroy(&old);
+        return FO_OK;
+    }
+    fo_mg_get_str(&old, "status", status, sizeof(status));
+    if (strcmp(status, FO_STATUS_BROADCASTING) == 0) {
+        fo_mg_get_str(&old, "sessionId", seen->live, sizeof(seen->live));
+    }
+    fo_mg_get_str(&old, "originNode", seen->owner, sizeof(seen->owner));
+    seen->count = fo_mg_num(&old, "sessionCount");
+    held = seen->live[0] != '\0' && strcmp(seen->live, cl->session_id) != 0
+           && (cl->take_over_session == NULL
+               || strcmp(seen->live, cl->take_over_session) != 0);
+    if (held && node_alive(c, seen->owner)) {
+        st = FO_CONFLICT;
+    } else {
+        u = fo_mg_with("$set", fo_mg_bcast_fields, x, F_CLAIM);
+        if (strcmp(seen->live, cl->session_id) != 0) {
+            BCON_APPEND(u, "$inc", "{", "sessionCount", BCON_INT64(1), "}");
+        }
+        if (fo_mg_update(c, C_BCAST, cas_q(cl, &old), u, 0)) {
+            st = FO_OK;
+        }
+    }
+    bson_destroy(&old);
+    return st;
+}
+
 /* Read, judge, then write only if the stream is still as it was read;
  * retried when another claim or release got in between.  The owner's
  * liveness is judged between the read and the write: a node that revives
- * in that window loses its stream, as if it had died a moment later. */
+ * in that window loses its stream, as if it had died a moment later.
+ * Then the history: the session it replaced ends, its own starts. */
 fo_status fo_mg_stream_claim(void *impl, const fo_claim *cl,
                              fo_error *err)
 {
     mg_call c;
     fo_broadcast x;
-    bson_t old = BSON_INITIALIZER;
-    char key[MG_KEY_MAX], status[16], session[FO_ID_MAX];
-    char owner[FO_ID_MAX] = "";
+    claim_seen seen;
+    char key[MG_KEY_MAX];
     fo_status st = FO_ERR;
 
     fo_mg_begin(&c, impl, err, "claim",
                 fo_mg_skey(key, cl->app, cl->stream_id), 1);
-    memset(&x, 0, sizeof(x));
-    fo_strlcpy(x.app, cl->app, sizeof(x.app));
-    fo_strlcpy(x.stream_id, cl->stream_id, sizeof(x.stream_id));
-    fo_strlcpy(x.name, cl->stream_id, sizeof(x.name));
-    fo_strlcpy(x.status, FO_STATUS_BROADCASTING, sizeof(x.status));
-    fo_strlcpy(x.type, "liveStream", sizeof(x.type));
-    fo_strlcpy(x.publish_type, cl->publish_type, sizeof(x.publish_type));
-    fo_strlcpy(x.origin_address, cl->address, sizeof(x.origin_address));
-    x.origin_http_port = cl->http_port;
-    fo_strlcpy(x.origin_node, cl->node_id, sizeof(x.origin_node));
-    fo_strlcpy(x.session_id, cl->session_id, sizeof(x.session_id));
-    x.date = x.start_time = x.update_time = c.now;
-
+    claim_record(cl, c.now, &x);
+    memset(&seen, 0, sizeof(seen));
     for (int i = 0; c.ok && st == FO_ERR && i < CLAIM_TRIES; i++) {
-        /* creates it broadcasting when missing, else reads it */
-        if (!fo_mg_insert_missing(&c, C_BCAST,
-                                  fo_mg_stream_q(cl->app, cl->stream_id),
-                                  fo_mg_with("$setOnInsert",
-                                             fo_mg_bcast_fields, &x, F_BODY),
-                                  &old))
-        {
-            st = FO_OK;
-            break;
-        }
-        fo_mg_get_str(&old, "status", status, sizeof(status));
-        fo_mg_get_str(&old, "sessionId", session, sizeof(session));
-        fo_mg_get_str(&old, "originNode", owner, sizeof(owner));
-        if (strcmp(status, FO_STATUS_BROADCASTING) == 0
-            && strcmp(session, cl->session_id) != 0 && node_alive(&c, owner))
-        {
-            st = FO_CONFLICT;
-        } else if (fo_mg_update(&c, C_BCAST, cas_q(cl, &old),
-                                fo_mg_with("$set", fo_mg_bcast_fields, &x,
-                                           F_CLAIM), 0))
-        {
-            st = FO_OK;
-        }
+        st = claim_try(&c, cl, &x, &seen);
     }
-    bson_destroy(&old);
     if (c.ok && st == FO_CONFLICT) {
         return fo_err(err, FO_CONFLICT, "mongodb: claim %s: broadcasting on "
-                      "live node %s", key, owner);
+                      "live node %s", key, seen.owner);
     }
     if (c.ok && st == FO_ERR) {
         return fo_err(err, FO_ERR, "mongodb: claim %s: still contended after "
                       "%d tries", key, CLAIM_TRIES);
+    }
+    if (st == FO_OK && strcmp(seen.live, cl->session_id) != 0) {
+        if (seen.live[0] != '\0') {
+            fo_mg_session_end(&c, cl->app, cl->stream_id, seen.live,
+                              FO_END_TAKEN_OVER);
+        }
+        fo_mg_session_start(&c, cl, seen.inserted ? 1 : seen.count + 1);
     }
     return fo_mg_end(&c, st);
 }
@@ -134,7 +183,8 @@ fo_status fo_mg_stream_release(void *impl, const char *app,
                               BCON_UTF8(FO_STATUS_BROADCASTING)),
                      finish(c.now), 0))
     {
-        return FO_OK;
+        fo_mg_session_end(&c, app, stream_id, session_id, FO_END_RELEASED);
+        return fo_mg_end(&c, FO_OK);
     }
     found = fo_mg_find_one(&c, C_BCAST, fo_mg_stream_q(app, stream_id), NULL);
     if (c.ok && found) {
@@ -220,13 +270,18 @@ fo_status fo_mg_stream_reap_dead(void *impl, int64_t *reaped,
         if (j < live.n) {
             continue;                   /* its owner is alive */
         }
-        *reaped += fo_mg_update(&c, C_BCAST,
-                                BCON_NEW("app", BCON_UTF8(r->app), "streamId",
-                                         BCON_UTF8(r->stream_id), "status",
-                                         BCON_UTF8(FO_STATUS_BROADCASTING),
-                                         "sessionId", BCON_UTF8(r->session),
-                                         "originNode", BCON_UTF8(r->owner)),
-                                finish(c.now), 0);
+        if (fo_mg_update(&c, C_BCAST,
+                         BCON_NEW("app", BCON_UTF8(r->app), "streamId",
+                                  BCON_UTF8(r->stream_id), "status",
+                                  BCON_UTF8(FO_STATUS_BROADCASTING),
+                                  "sessionId", BCON_UTF8(r->session),
+                                  "originNode", BCON_UTF8(r->owner)),
+                         finish(c.now), 0))
+        {
+            (*reaped)++;
+            fo_mg_session_end(&c, r->app, r->stream_id, r->session,
+                              FO_END_REAPED);
+        }
     }
     free(cand.v);
     free(live.v);

@@ -77,6 +77,7 @@ fo_status fo_rd_broadcast_delete(void *impl, const char *app,
     fo_rd_op(r, "delete %s/%s", app, stream_id);
     fo_rd_args_bc(&a, app, stream_id, 1);
     fo_rd_args_key(&a, "fo:viewers:%s:%s", app, stream_id);
+    fo_rd_args_key(&a, "fo:hist:%s:%s", app, stream_id);
     fo_rd_args_str(&a, stream_id);
     return fo_rd_decide(r, RS_BC_DELETE, &a, "", err);
 }

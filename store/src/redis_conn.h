@@ -21,7 +21,7 @@
 
 #define RD_KEY_MAX  256
 #define RD_ARGS_MAX 48
-#define RD_KEYS_MAX 4
+#define RD_KEYS_MAX 6
 
 /* argv of one command, owning the text it formats.  A script's argv
  * starts with 3 empty slots (EVALSHA sha numkeys), then its keys (added

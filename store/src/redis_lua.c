@@ -23,6 +23,27 @@
     "  redis.call('SADD', KEYS[2], KEYS[1])\n"                               \
     "else redis.call('SREM', KEYS[2], KEYS[1]) end\n"
 
+/* The history (redis_lua.h): a list per stream, newest session first,
+ * each entry "<session> <node> <address> <port> <start> <end> <reason>"
+ * (end 0 and reason "-" while live).  The live session, if any, is the
+ * head: end_session ends it, at most once; start_session pushes a new
+ * head and keeps FO_HISTORY_KEEP (100) entries. */
+#define LUA_HISTORY                                                          \
+    "local function end_session(h, s, why)\n"                                \
+    "  local e = redis.call('LINDEX', h, 0)\n"                               \
+    "  if not e then return end\n"                                           \
+    "  local f = {}\n"                                                       \
+    "  for w in string.gmatch(e, '%S+') do f[#f + 1] = w end\n"              \
+    "  if f[1] == s and f[6] == '0' and #f == 7 then\n"                      \
+    "    f[6], f[7] = nows, why\n"                                           \
+    "    redis.call('LSET', h, 0, table.concat(f, ' '))\n"                   \
+    "  end\n"                                                                \
+    "end\n"                                                                  \
+    "local function start_session(h, s, node, addr, port)\n"                 \
+    "  redis.call('LPUSH', h, table.concat({s, node, addr, port, nows, '0', '-'}, ' '))\n" \
+    "  redis.call('LTRIM', h, 0, 99)\n"                                      \
+    "end\n"
+
 /* Only the last expression in a Lua call expands, hence unpack(ARGV)
  * last. */
 const char *const fo_rd_scripts[RS_COUNT] = {
@@ -61,12 +82,13 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "redis.call('HSET', KEYS[1], 'update_time', nows, unpack(ARGV))\n"
         LUA_SYNC_LIVE
         "return 0\n",
-    /* KEYS bc, live, bcs, viewers; ARGV stream */
+    /* KEYS bc, live, bcs, viewers, hist; ARGV stream.  The history goes
+     * with the broadcast. */
     [RS_BC_DELETE] =
         "if redis.call('DEL', KEYS[1]) == 0 then return -1 end\n"
         "redis.call('SREM', KEYS[2], KEYS[1])\n"
         "redis.call('SREM', KEYS[3], ARGV[1])\n"
-        "redis.call('DEL', KEYS[4])\n"
+        "redis.call('DEL', KEYS[4], KEYS[5])\n"
         "return 0\n",
     /* KEYS bcs; ARGV "fo:bc:<app>:" */
     [RS_BC_ACTIVE] =
@@ -76,12 +98,14 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  if st == 'broadcasting' then n = n + 1 end\n"
         "end\n"
         "return n\n",
-    /* KEYS bc, live, bcs; ARGV app, stream, node, address, port, session,
-     * publish_type, dead_after_ms.  The owner's liveness is decided in
-     * here too, or two claims could both win. */
-    [RS_CLAIM] = LUA_NOW LUA_ALIVE
+    /* KEYS bc, live, bcs, hist; ARGV app, stream, node, address, port,
+     * session, publish_type, dead_after_ms, session taken over ("" for
+     * none).  The owner's liveness is decided in here too, or two claims
+     * could both win.  Progress fields are left as they are. */
+    [RS_CLAIM] = LUA_NOW LUA_ALIVE LUA_HISTORY
         "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id', 'origin_node')\n"
-        "if cur[1] == 'broadcasting' and cur[2] ~= ARGV[6]\n"
+        "local live = cur[1] == 'broadcasting' and cur[2] or nil\n"
+        "if live and live ~= ARGV[6] and (ARGV[9] == '' or live ~= ARGV[9])\n"
         "   and alive(cur[3], tonumber(ARGV[8])) then\n"
         "  return 'broadcasting on live node ' .. cur[3]\n"
         "end\n"
@@ -96,8 +120,12 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  'origin_http_port', ARGV[5], 'session_id', ARGV[6],\n"
         "  'publish_type', ARGV[7], 'start_time', nows, 'update_time', nows)\n"
         "redis.call('SADD', KEYS[2], KEYS[1])\n"
+        "if live ~= ARGV[6] then\n"
+        "  if live then end_session(KEYS[4], live, 'takenOver') end\n"
+        "  start_session(KEYS[4], ARGV[6], ARGV[3], ARGV[4], ARGV[5])\n"
+        "end\n"
         "return 0\n",
-    /* KEYS bc, live; ARGV session */
+    /* KEYS bc, live, hist; ARGV session */
     [RS_RELEASE] =
         "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
         "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id')\n"
@@ -105,9 +133,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  return 'not broadcasting (' .. (cur[1] or '') .. ')'\n"
         "end\n"
         "if cur[2] ~= ARGV[1] then return 'owned by session ' .. (cur[2] or '') end\n"
-        LUA_NOW
+        LUA_NOW LUA_HISTORY
         "redis.call('HSET', KEYS[1], 'status', 'finished', 'update_time', nows)\n"
         "redis.call('SREM', KEYS[2], KEYS[1])\n"
+        "end_session(KEYS[3], ARGV[1], 'released')\n"
         "return 0\n",
     /* KEYS bc; ARGV dead_after_ms.  0 when missing, else the owner row. */
     [RS_LOOKUP] = LUA_NOW LUA_ALIVE
@@ -116,20 +145,38 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  'origin_http_port', 'origin_node', 'session_id', 'status')\n"
         "r[6] = alive(r[3], tonumber(ARGV[1])) and 1 or 0\n"
         "return r\n",
-    /* KEYS live; ARGV dead_after_ms */
-    [RS_REAP] = LUA_NOW LUA_ALIVE
+    /* KEYS live; ARGV dead_after_ms.  A broadcast key fo:bc:<a>:<s> has
+     * its history at fo:hist:<a>:<s>. */
+    [RS_REAP] = LUA_NOW LUA_ALIVE LUA_HISTORY
         "local dead, n = tonumber(ARGV[1]), 0\n"
         "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-        "  local cur = redis.call('HMGET', k, 'status', 'origin_node')\n"
+        "  local cur = redis.call('HMGET', k, 'status', 'origin_node', 'session_id')\n"
         "  if cur[1] ~= 'broadcasting' then\n"
         "    redis.call('SREM', KEYS[1], k)\n"
         "  elseif not alive(cur[2], dead) then\n"
         "    redis.call('HSET', k, 'status', 'finished', 'update_time', nows)\n"
         "    redis.call('SREM', KEYS[1], k)\n"
+        "    end_session('fo:hist:' .. string.sub(k, 7), cur[3] or '', 'reaped')\n"
         "    n = n + 1\n"
         "  end\n"
         "end\n"
         "return n\n",
+    /* KEYS bc; ARGV session, hls_sequence, hls_discontinuity,
+     * dash_start_ms, dash_period, dash_end_ms, dash_number.  Written only
+     * while that session broadcasts it. */
+    [RS_PROGRESS_PUT] =
+        "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id')\n"
+        "if not cur[1] then return -1 end\n"
+        "if cur[1] ~= 'broadcasting' then\n"
+        "  return 'not broadcasting (' .. cur[1] .. ')'\n"
+        "end\n"
+        "if cur[2] ~= ARGV[1] then return 'owned by session ' .. (cur[2] or '') end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'hls_sequence', ARGV[2],\n"
+        "  'hls_discontinuity', ARGV[3], 'dash_start_ms', ARGV[4],\n"
+        "  'dash_period', ARGV[5], 'dash_end_ms', ARGV[6],\n"
+        "  'dash_number', ARGV[7], 'progress_time', nows)\n"
+        "return 0\n",
     /* KEYS bc, viewers; ARGV node, hls, dash, dead_after_ms.  A stale row
      * counts no more until refreshed, so it is dropped. */
     [RS_VIEWERS] =

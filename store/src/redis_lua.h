@@ -10,6 +10,10 @@
  *   fo:live                    set     keys (fo:bc:...) of broadcasts whose
  *                                      status is "broadcasting"
  *   fo:viewers:<app>:<stream>  hash    node id -> "<hls> <dash> <updated>"
+ *   fo:hist:<app>:<stream>     list    the stream's sessions, newest first:
+ *                                      "<session> <node> <address> <port>
+ *                                      <start> <end> <reason>" (end 0 and
+ *                                      reason "-" while live), at most 100
  *   fo:app:<app>               string  app settings JSON
  *   fo:vod:<app>:<vod>         hash    VoD fields
  *   fo:vods:<app>              set     the app's vod ids
@@ -18,7 +22,10 @@
  *
  * Whatever writes more than one key, or writes depending on what it read,
  * is a Lua script: Redis runs a script with nothing interleaved, so claim,
- * release, reap, viewer sums, create and update are atomic.  Scripts read
+ * release, reap (each with the history it writes), progress, viewer sums,
+ * create and update are atomic.  A broadcast's progress lives in its hash
+ * (hls_sequence ... dash_number, progress_time); claim, release and reap
+ * leave those fields alone.  Scripts read
  * the clock with TIME (Redis 7 replicates script effects, so that is
  * allowed) and derive node and broadcast keys from ids: fine on one
  * server, not on Redis Cluster.  They go as EVALSHA, falling back to EVAL
@@ -34,7 +41,7 @@
 enum {
     RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
     RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_BC_ACTIVE,
-    RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_VIEWERS,
+    RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
     RS_VOD_PUT, RS_VOD_DELETE, RS_COUNT
 };
 

@@ -21,6 +21,7 @@ fo_status fo_rd_stream_claim(void *impl, const fo_claim *c,
 
     fo_rd_op(r, "claim %s/%s", c->app, c->stream_id);
     fo_rd_args_bc(&a, c->app, c->stream_id, 1);
+    fo_rd_args_key(&a, "fo:hist:%s:%s", c->app, c->stream_id);
     fo_rd_args_str(&a, c->app);
     fo_rd_args_str(&a, c->stream_id);
     fo_rd_args_str(&a, c->node_id);
@@ -29,6 +30,7 @@ fo_status fo_rd_stream_claim(void *impl, const fo_claim *c,
     fo_rd_args_str(&a, c->session_id);
     fo_rd_args_str(&a, c->publish_type);
     fo_rd_args_num(&a, "%" PRId64, r->dead_after_ms);
+    fo_rd_args_str(&a, c->take_over_session ? c->take_over_session : "");
     return fo_rd_decide(r, RS_CLAIM, &a, "", err);
 }
 
@@ -41,6 +43,7 @@ fo_status fo_rd_stream_release(void *impl, const char *app,
 
     fo_rd_op(r, "release %s/%s", app, stream_id);
     fo_rd_args_bc(&a, app, stream_id, 0);
+    fo_rd_args_key(&a, "fo:hist:%s:%s", app, stream_id);
     fo_rd_args_str(&a, session_id);
     return fo_rd_decide(r, RS_RELEASE, &a, "", err);
 }

@@ -102,6 +102,12 @@ fo_status fo_sq_broadcast_delete(void *impl, const char *app,
                        "WHERE app = ? AND stream_id = ?", "ss", app,
                        stream_id);
     }
+    if (rc == FO_OK) {
+        rc = fo_sq_run(q, err, "delete", stream_id, NULL,
+                       "DELETE FROM publish_session "
+                       "WHERE app = ? AND stream_id = ?", "ss", app,
+                       stream_id);
+    }
     rc = fo_sq_end(q, err, rc, "delete", stream_id);
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }

@@ -187,6 +187,23 @@ static const sq_col bc_cols[] = {
     COL('i', fo_broadcast, bitrate), COL('t', fo_broadcast, extra),
 };
 
+static const sq_col progress_cols[] = {
+    COL('i', fo_progress, hls_sequence),
+    COL('i', fo_progress, hls_discontinuity),
+    COL('i', fo_progress, dash_start_ms), COL('i', fo_progress, dash_period),
+    COL('i', fo_progress, dash_end_ms), COL('i', fo_progress, dash_number),
+    COL('i', fo_progress, written_ms),
+};
+
+static const sq_col session_cols[] = {
+    COL('t', fo_session, app), COL('t', fo_session, stream_id),
+    COL('t', fo_session, session_id), COL('t', fo_session, node_id),
+    COL('t', fo_session, origin_address),
+    COL('i', fo_session, origin_http_port),
+    COL('i', fo_session, start_time), COL('i', fo_session, end_time),
+    COL('t', fo_session, end_reason),
+};
+
 /* Fills rec (zeroed first, size bytes) from the current row, column i
  * into cols[i]. */
 static void read_row(sqlite3_stmt *st, const sq_col *cols, size_t n,
@@ -232,4 +249,16 @@ void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b)
 {
     read_row(st, bc_cols, sizeof(bc_cols) / sizeof(bc_cols[0]), b,
              sizeof(*b));
+}
+
+void fo_sq_read_progress(sqlite3_stmt *st, fo_progress *p)
+{
+    read_row(st, progress_cols,
+             sizeof(progress_cols) / sizeof(progress_cols[0]), p, sizeof(*p));
+}
+
+void fo_sq_read_session(sqlite3_stmt *st, fo_session *s)
+{
+    read_row(st, session_cols, sizeof(session_cols) / sizeof(session_cols[0]),
+             s, sizeof(*s));
 }

@@ -85,4 +85,31 @@ void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
 /* Fills b from a row of BC_COLS. */
 void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);
 
+/* The columns fo_sq_read_progress reads, in its order. */
+#define PROGRESS_COLS                                                     \
+    "hls_sequence, hls_discontinuity, dash_start_ms, dash_period, "       \
+    "dash_end_ms, dash_number, progress_time"
+
+void fo_sq_read_progress(sqlite3_stmt *st, fo_progress *p);
+
+/* The columns fo_sq_read_session reads, in its order. */
+#define SESSION_COLS                                                      \
+    "app, stream_id, session_id, node_id, origin_address, "               \
+    "origin_http_port, start_time, end_time, end_reason"
+
+void fo_sq_read_session(sqlite3_stmt *st, fo_session *s);
+
+/* ---- the history, inside the caller's transaction (sqlite_history.c) --- */
+
+/* Appends c's session to its stream's history, started at now, and drops
+ * the sessions older than the last FO_HISTORY_KEEP. */
+fo_status fo_sq_session_start(sq *q, fo_error *err, const fo_claim *c,
+                              int64_t now);
+
+/* Ends the live entry of session (if any: at most once) with reason. */
+fo_status fo_sq_session_end(sq *q, fo_error *err, const char *op,
+                            const char *app, const char *stream_id,
+                            const char *session, int64_t now,
+                            const char *reason);
+
 #endif /* FANOUT_STORE_SQLITE_ROWS_H */

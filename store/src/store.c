@@ -369,6 +369,11 @@ fo_status fo_stream_claim(fo_store *s, const fo_claim *c, fo_error *err)
     if (c->publish_type == NULL || strnlen(c->publish_type, 32) == 32) {
         return bad(err, "claim", "publish type");
     }
+    if (c->take_over_session != NULL
+        && !fo_valid_id(c->take_over_session, FO_ID_MAX))
+    {
+        return bad(err, "claim", "session to take over");
+    }
     CALL(s, stream_claim, c, err);
 }
 
@@ -400,6 +405,53 @@ fo_status fo_stream_reap_dead(fo_store *s, int64_t *reaped, fo_error *err)
     int64_t dummy;
 
     CALL(s, stream_reap_dead, reaped ? reaped : &dummy, err);
+}
+
+/* ---- continuation, history ----------------------------------------- */
+
+fo_status fo_stream_progress_put(fo_store *s, const char *app,
+                                 const char *stream_id,
+                                 const char *session_id,
+                                 const fo_progress *p, fo_error *err)
+{
+    fo_status rc = check_key("progress put", app, stream_id, err);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    if (!fo_valid_id(session_id, FO_ID_MAX)) {
+        return bad(err, "progress put", "session id");
+    }
+    if (p == NULL || p->hls_sequence < 0 || p->hls_discontinuity < 0
+        || p->dash_start_ms < 0 || p->dash_period < 0 || p->dash_end_ms < 0
+        || p->dash_number < 0)
+    {
+        return bad(err, "progress put", "progress (a number < 0)");
+    }
+    CALL(s, stream_progress_put, app, stream_id, session_id, p, err);
+}
+
+fo_status fo_stream_progress_get(fo_store *s, const char *app,
+                                 const char *stream_id, fo_progress *out,
+                                 fo_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    CHECKED_CALL(s, check_key("progress get", app, stream_id, err),
+                 stream_progress_get, app, stream_id, out, err);
+}
+
+fo_status fo_stream_history(fo_store *s, const char *app,
+                            const char *stream_id, size_t offset,
+                            fo_session *out, size_t cap, size_t *n,
+                            fo_error *err)
+{
+    fo_status rc = check_key("history", app, stream_id, err);
+
+    *n = 0;
+    if (rc != FO_OK || cap == 0) {
+        return rc;
+    }
+    CALL(s, stream_history, app, stream_id, offset, out, cap, n, err);
 }
 
 fo_status fo_viewers_report(fo_store *s, const char *node_id,

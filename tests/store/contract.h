@@ -4,7 +4,8 @@
  *
  * The suite is one program, contract_test (contract_test.c), run against
  * each backend; its tests live in one file per concern (contract_nodes.c,
- * contract_broadcasts.c, contract_publish.c, contract_failures.c), each
+ * contract_broadcasts.c, contract_publish.c, contract_progress.c,
+ * contract_failures.c), each
  * exporting its table as a contract_suite.
  */
 #ifndef FANOUT_TEST_CONTRACT_H
@@ -74,6 +75,7 @@ typedef struct {
 extern const contract_suite contract_nodes;
 extern const contract_suite contract_broadcasts;
 extern const contract_suite contract_publish;
+extern const contract_suite contract_progress;
 extern const contract_suite contract_failures;
 
 #endif /* FANOUT_TEST_CONTRACT_H */

@@ -94,7 +94,8 @@ fo_node make_node(const char *id, fo_role role, const char *ip)
 fo_claim make_claim(const char *app, const char *stream, const char *node,
                     const char *session)
 {
-    fo_claim c = { app, stream, node, "127.0.1.1", 5080, session, "RTMP" };
+    fo_claim c = { app, stream, node, "127.0.1.1", 5080, session, "RTMP",
+                   NULL };
 
     return c;
 }
@@ -114,7 +115,8 @@ fo_broadcast make_bc(const char *app, const char *id, const char *name)
 static size_t all_tests(struct CMUnitTest *out, size_t cap)
 {
     const contract_suite *suites[] = { &contract_nodes, &contract_broadcasts,
-                                       &contract_publish, &contract_failures };
+                                       &contract_publish, &contract_progress,
+                                       &contract_failures };
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
