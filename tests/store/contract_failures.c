@@ -19,6 +19,38 @@
 
 #include "contract.h"
 
+/* The takeover, progress and history calls' bad input. */
+static void bad_continuation_arguments(fixture *f)
+{
+    fo_claim c = make_claim("LiveApp", "ok", "origin-a", "s");
+    fo_progress p = { 0 }, got;
+    fo_session h[2];
+    size_t n = 7;
+    fo_error err;
+
+    c.take_over_session = "not valid";
+    assert_int_equal(fo_stream_claim(f->s, &c, &err), FO_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "session to take over"));
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "ok", "a b", &p,
+                                            &err), FO_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "session id"));
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "..", "s", &p,
+                                            NULL), FO_ERR_INVALID);
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "ok", "s", NULL,
+                                            NULL), FO_ERR_INVALID);
+    p.dash_end_ms = -1;
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "ok", "s", &p,
+                                            &err), FO_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "progress"));
+    got.hls_sequence = 5;
+    assert_int_equal(fo_stream_progress_get(f->s, "Live/App", "ok", &got,
+                                            NULL), FO_ERR_INVALID);
+    assert_int_equal(got.hls_sequence, 0);
+    assert_int_equal(fo_stream_history(f->s, "LiveApp", "a/b", 0, h, 2, &n,
+                                       NULL), FO_ERR_INVALID);
+    assert_int_equal(n, 0);
+}
+
 static void test_bad_arguments(void **state)
 {
     fixture *f = *state;
@@ -44,6 +76,7 @@ static void test_bad_arguments(void **state)
     snprintf(b.status, sizeof(b.status), "bogus");
     assert_int_equal(fo_broadcast_update(f->s, &b, FO_F_STATUS, NULL),
                      FO_ERR_INVALID);
+    bad_continuation_arguments(f);
     /* Rejected before reaching the backend. */
     fo_store_avg_query_ms(f->s, &calls);
     assert_int_equal((int64_t) calls, calls_before);
@@ -71,6 +104,31 @@ static void test_malformed_uris(void **state)
     }
 }
 
+/* The continuation's calls while the server is down: FO_ERR, bounded.
+ * Returns the longest wait, took included. */
+static double outage_continuation(fo_store *s, double took)
+{
+    fo_progress p = { 0 };
+    fo_session h[2];
+    size_t n;
+    fo_error err;
+
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_s();
+        fo_status rc = i == 0 ? fo_stream_progress_put(s, "LiveApp", "x", "s1",
+                                                       &p, &err)
+                       : i == 1 ? fo_stream_progress_get(s, "LiveApp", "x", &p,
+                                                         &err)
+                                : fo_stream_history(s, "LiveApp", "x", 0, h, 2,
+                                                    &n, &err);
+
+        assert_int_equal(rc, FO_ERR);
+        assert_non_null(strstr(err.msg, server.kind));
+        took = took > now_s() - t0 ? took : now_s() - t0;
+    }
+    return took;
+}
+
 /* The server goes away: calls fail within their timeouts, never hang,
  * and the same handle works again once it is back. */
 static void test_server_outage(void **state)
@@ -80,6 +138,7 @@ static void test_server_outage(void **state)
     fo_store *s;
     fo_node n = make_node("o1", FO_ROLE_ORIGIN, "127.0.1.1");
     fo_claim c = make_claim("LiveApp", "x", "o1", "s1");
+    fo_progress p = { 0 };
     fo_error err;
     double t0, took = 0;
 
@@ -120,6 +179,11 @@ static void test_server_outage(void **state)
         assert_int_equal(fo_stream_claim(s, &c, &err), FO_ERR);
         took = now_s() - t0;
         assert_non_null(strstr(err.msg, "sqlite"));
+        t0 = now_s();
+        assert_int_equal(fo_stream_progress_put(s, "LiveApp", "x", "s1", &p,
+                                                &err), FO_ERR);
+        assert_non_null(strstr(err.msg, "progress put"));
+        took = took > now_s() - t0 ? took : now_s() - t0;
         waitpid(pid, NULL, 0);
         close(ready[0]);
         close(ready[1]);
@@ -132,6 +196,7 @@ static void test_server_outage(void **state)
         took = now_s() - t0;
         assert_non_null(strstr(err.msg, server.kind));
         fprintf(stderr, "  outage error after %.2f s: %s\n", took, err.msg);
+        took = outage_continuation(s, took);
         assert_int_equal(test_server_restart(&server), 0);
     }
     /* Bounded: a few timeouts at most, never a hang. */
@@ -143,6 +208,7 @@ static void test_server_outage(void **state)
     }
     OK(fo_node_heartbeat(s, &n, ERR));
     OK(fo_stream_claim(s, &c, ERR));
+    OK(fo_stream_progress_put(s, "LiveApp", "x", "s1", &p, ERR));
     fo_store_close(s);
 }
 

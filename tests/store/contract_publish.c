@@ -229,6 +229,14 @@ static void assert_one_owner_each(fixture *f, int total_wins)
         snprintf(stream, sizeof(stream), "race%d", i);
         OK(fo_stream_lookup(f->s, "Race", stream, &o, ERR));
         assert_string_equal(o.status, "broadcasting");
+        /* The history agrees: one session, the winner's, live. */
+        fo_session h[3];
+        size_t n = 0;
+
+        OK(fo_stream_history(f->s, "Race", stream, 0, h, 3, &n, ERR));
+        assert_int_equal(n, 1);
+        assert_string_equal(h[0].session_id, o.session_id);
+        assert_int_equal(h[0].end_time, 0);
     }
 }
 
