@@ -1,7 +1,8 @@
 /*
  * store_bench.c — ops/s and p50/p99 latency of the store operations that
  * sit on hot paths: heartbeat (every node, every period), lookup-origin
- * (every edge cache miss) and claim (every publish).
+ * (every edge cache miss), claim (every publish) and progress (every live
+ * stream, every heartbeat period).
  *
  *   store_bench sqlite|redis|mongodb [ITERATIONS]
  *
@@ -64,11 +65,23 @@ static fo_status op_claim(fo_store *s, int i, fo_error *err)
 {
     char stream[32], session[32];
     fo_claim c = { "LiveApp", stream, "node-0", "127.0.1.1", 5080, session,
-                   "RTMP" };
+                   "RTMP", NULL };
 
     snprintf(stream, sizeof(stream), "stream-%d", i);
     snprintf(session, sizeof(session), "sess-%d", i);
     return fo_stream_claim(s, &c, err);
+}
+
+/* The owner's progress write on seeded stream i: the owner check and the
+ * write, one step. */
+static fo_status op_progress(fo_store *s, int i, fo_error *err)
+{
+    char stream[32], session[32];
+    fo_progress p = { i, 1, 1700000000000, 0, (int64_t) i * 2000, i, 0 };
+
+    snprintf(stream, sizeof(stream), "seed-%d", i % 100);
+    snprintf(session, sizeof(session), "seed-sess-%d", i % 100);
+    return fo_stream_progress_put(s, "LiveApp", stream, session, &p, err);
 }
 
 static int run(fo_store *s, const char *backend, const char *name, op_fn fn,
@@ -130,7 +143,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 100; i++) {
         char stream[32], session[32];
         fo_claim c = { "LiveApp", stream, "node-0", "127.0.1.1", 5080,
-                       session, "RTMP" };
+                       session, "RTMP", NULL };
 
         snprintf(stream, sizeof(stream), "seed-%d", i);
         snprintf(session, sizeof(session), "seed-sess-%d", i);
@@ -142,6 +155,7 @@ int main(int argc, char **argv)
     rc |= run(s, argv[1], "heartbeat", op_heartbeat, iters);
     rc |= run(s, argv[1], "lookup", op_lookup, iters);
     rc |= run(s, argv[1], "claim", op_claim, iters);
+    rc |= run(s, argv[1], "progress", op_progress, iters);
     fo_store_close(s);
     test_server_destroy(&server);
     return rc ? 1 : 0;
