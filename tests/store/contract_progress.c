@@ -334,9 +334,56 @@ static void test_history_trim(void **state)
     assert_string_equal(h[4].session_id, session[TRIM_SESSIONS - 95]);
 }
 
+/* A database made before the continuation (schema migration 1 only, one
+ * stream broadcasting) opens, gains the columns and the table, and works:
+ * its stream has no progress yet and no history. */
+static void test_sqlite_upgrade(void **state)
+{
+    char uri[1024], path[1024], cmd[2600];
+    fo_store *s;
+    fo_claim c = make_claim("LiveApp", "old", "origin-a", "sess-old");
+    fo_node a = make_node("origin-a", FO_ROLE_ORIGIN, "127.0.1.1");
+    fo_progress p = make_progress(7), got;
+    fo_session h[2];
+    size_t n = 9;
+
+    (void) state;
+    if (strcmp(server.kind, "sqlite") != 0) {
+        skip();
+    }
+    test_server_uri(&server, contract_next_ns(), "", uri, sizeof(uri));
+    snprintf(path, sizeof(path), "%s", uri + strlen("sqlite://"));
+    snprintf(cmd, sizeof(cmd),
+             "(sed '/^-- migration 2/,$d' '%s/sql/schema.sql'; "
+             "echo \"INSERT INTO broadcast (app, stream_id, status, "
+             "origin_node, session_id, date, update_time) VALUES "
+             "('LiveApp', 'old', 'broadcasting', 'origin-a', 'sess-old', "
+             "1, 1); PRAGMA user_version = 1;\") | sqlite3 '%s'",
+             FANOUT_SOURCE_DIR, path);
+    assert_int_equal(system(cmd), 0);
+
+    s = open_or_fail(uri);
+    OK(fo_node_heartbeat(s, &a, ERR));
+    OK(fo_stream_progress_get(s, "LiveApp", "old", &got, ERR));
+    assert_int_equal(got.hls_sequence + got.written_ms, 0);
+    OK(fo_stream_progress_put(s, "LiveApp", "old", "sess-old", &p, ERR));
+    OK(fo_stream_progress_get(s, "LiveApp", "old", &got, ERR));
+    assert_int_equal(got.dash_number, p.dash_number);
+    OK(fo_stream_claim(s, &c, ERR));    /* its own session: no entry */
+    OK(fo_stream_history(s, "LiveApp", "old", 0, h, 2, &n, ERR));
+    assert_int_equal(n, 0);
+    OK(fo_stream_release(s, "LiveApp", "old", "sess-old", ERR));
+    OK(fo_stream_claim(s, &c, ERR));    /* a new publish: one */
+    OK(fo_stream_history(s, "LiveApp", "old", 0, h, 2, &n, ERR));
+    assert_int_equal(n, 1);
+    assert_entry(&h[0], "sess-old", "origin-a", "");
+    fo_store_close(s);
+}
+
 const contract_suite contract_progress = CONTRACT_SUITE(
     CONTRACT_TEST(test_takeover_by_session),
     CONTRACT_TEST(test_progress_owner_only),
     CONTRACT_TEST(test_dead_owner_progress_history),
     CONTRACT_TEST(test_history),
-    CONTRACT_TEST(test_history_trim));
+    CONTRACT_TEST(test_history_trim),
+    cmocka_unit_test(test_sqlite_upgrade));
