@@ -110,6 +110,12 @@ void *fo_mg_push(mg_call *c, mg_vec *a);
  * the entries numbered <= seq - FO_HISTORY_KEEP. */
 void fo_mg_session_start(mg_call *c, const fo_claim *cl, int64_t seq);
 
+/* Ends every entry of the stream numbered <= seq that is still live,
+ * with reason. */
+void fo_mg_sessions_end_upto(mg_call *c, const char *app,
+                             const char *stream_id, int64_t seq,
+                             const char *reason);
+
 /* Ends session's entry of the stream, if it is still live, with reason. */
 void fo_mg_session_end(mg_call *c, const char *app, const char *stream_id,
                        const char *session, const char *reason);

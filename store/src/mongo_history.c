@@ -61,6 +61,24 @@ void fo_mg_session_end(mg_call *c, const char *app, const char *stream_id,
                           "endReason", BCON_UTF8(reason), "}"), 0);
 }
 
+void fo_mg_sessions_end_upto(mg_call *c, const char *app,
+                             const char *stream_id, int64_t seq,
+                             const char *reason)
+{
+    bson_t *q = fo_mg_stream_q(app, stream_id);
+    bson_t *u = BCON_NEW("$set", "{", "endTime", BCON_INT64(c->now),
+                         "endReason", BCON_UTF8(reason), "}");
+
+    BCON_APPEND(q, "endTime", BCON_INT64(0), "seq", "{", "$lte",
+                BCON_INT64(seq), "}");
+    if (c->ok) {
+        c->ok = mongoc_collection_update_many(c->m->c[C_SESSIONS], q, u, NULL,
+                                              NULL, &c->e);
+    }
+    bson_destroy(q);
+    bson_destroy(u);
+}
+
 fo_status fo_mg_stream_progress_put(void *impl, const char *app,
                                     const char *stream_id,
                                     const char *session_id,

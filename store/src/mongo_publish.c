@@ -69,8 +69,7 @@ static void claim_record(const fo_claim *cl, int64_t now, fo_broadcast *x)
 typedef struct {
     char live[FO_ID_MAX];       /* the session broadcasting it, or "" */
     char owner[FO_ID_MAX];      /* its node */
-    int64_t count;              /* sessionCount as read */
-    int inserted;               /* this claim created the broadcast */
+    int64_t count;              /* sessionCount as read; 0 if created */
 } claim_seen;
 
 /* One try: creates the broadcast when missing (FO_OK), else judges it
@@ -94,7 +93,6 @@ static fo_status claim_try(mg_call *c, const fo_claim *cl,
                               fo_mg_stream_q(cl->app, cl->stream_id), ins,
                               &old))
     {
-        seen->inserted = 1;
         bson_destroy(&old);
         return FO_OK;
     }
@@ -152,11 +150,10 @@ fo_status fo_mg_stream_claim(void *impl, const fo_claim *cl,
                       "%d tries", key, CLAIM_TRIES);
     }
     if (st == FO_OK && strcmp(seen.live, cl->session_id) != 0) {
-        if (seen.live[0] != '\0') {
-            fo_mg_session_end(&c, cl->app, cl->stream_id, seen.live,
-                              FO_END_TAKEN_OVER);
-        }
-        fo_mg_session_start(&c, cl, seen.inserted ? 1 : seen.count + 1);
+        /* the session replaced, or one whose status an update changed */
+        fo_mg_sessions_end_upto(&c, cl->app, cl->stream_id, seen.count,
+                                FO_END_TAKEN_OVER);
+        fo_mg_session_start(&c, cl, seen.count + 1);
     }
     return fo_mg_end(&c, st);
 }

@@ -26,15 +26,16 @@
 /* The history (redis_lua.h): a list per stream, newest session first,
  * each entry "<session> <node> <address> <port> <start> <end> <reason>"
  * (end 0 and reason "-" while live).  The live session, if any, is the
- * head: end_session ends it, at most once; start_session pushes a new
- * head and keeps FO_HISTORY_KEEP (100) entries. */
+ * head: end_session ends it, at most once (only if it is session s, when
+ * s is not nil); start_session pushes a new head and keeps
+ * FO_HISTORY_KEEP (100) entries. */
 #define LUA_HISTORY                                                          \
     "local function end_session(h, s, why)\n"                                \
     "  local e = redis.call('LINDEX', h, 0)\n"                               \
     "  if not e then return end\n"                                           \
     "  local f = {}\n"                                                       \
     "  for w in string.gmatch(e, '%S+') do f[#f + 1] = w end\n"              \
-    "  if f[1] == s and f[6] == '0' and #f == 7 then\n"                      \
+    "  if (not s or f[1] == s) and f[6] == '0' and #f == 7 then\n"          \
     "    f[6], f[7] = nows, why\n"                                           \
     "    redis.call('LSET', h, 0, table.concat(f, ' '))\n"                   \
     "  end\n"                                                                \
@@ -101,7 +102,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
     /* KEYS bc, live, bcs, hist; ARGV app, stream, node, address, port,
      * session, publish_type, dead_after_ms, session taken over ("" for
      * none).  The owner's liveness is decided in here too, or two claims
-     * could both win.  Progress fields are left as they are. */
+     * could both win.  A new session ends the live history entry, whoever
+     * it was (the replaced session, or one whose status an update
+     * changed), and starts its own.  Progress fields are left as they
+     * are. */
     [RS_CLAIM] = LUA_NOW LUA_ALIVE LUA_HISTORY
         "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id', 'origin_node')\n"
         "local live = cur[1] == 'broadcasting' and cur[2] or nil\n"
@@ -121,7 +125,7 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  'publish_type', ARGV[7], 'start_time', nows, 'update_time', nows)\n"
         "redis.call('SADD', KEYS[2], KEYS[1])\n"
         "if live ~= ARGV[6] then\n"
-        "  if live then end_session(KEYS[4], live, 'takenOver') end\n"
+        "  end_session(KEYS[4], nil, 'takenOver')\n"
         "  start_session(KEYS[4], ARGV[6], ARGV[3], ARGV[4], ARGV[5])\n"
         "end\n"
         "return 0\n",

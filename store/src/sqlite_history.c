@@ -44,10 +44,11 @@ fo_status fo_sq_session_end(sq *q, fo_error *err, const char *op,
                             const char *reason)
 {
     return fo_sq_run(q, err, op, stream_id, NULL,
-                     "UPDATE publish_session SET end_time = ?, "
-                     "end_reason = ? WHERE app = ? AND stream_id = ? "
-                     "AND session_id = ? AND end_time = 0", "issss", now,
-                     reason, app, stream_id, session);
+                     "UPDATE publish_session SET end_time = ?1, "
+                     "end_reason = ?2 WHERE app = ?3 AND stream_id = ?4 "
+                     "AND end_time = 0 AND (?5 = '' OR session_id = ?5)",
+                     "issss", now, reason, app, stream_id,
+                     session ? session : "");
 }
 
 /* One statement, so the owner check and the write are one step. */

@@ -66,22 +66,21 @@ static fo_status claim_check(sq *q, const fo_claim *c, int64_t fresh,
     return FO_OK;
 }
 
-/* The history of a claim: a session it replaces ends (taken over), and a
- * new session starts; claiming again with the owning session adds
+/* The history of a claim: the session it replaces ends (taken over) —
+ * any entry still live, so also one whose status an update changed — and
+ * a new session starts; claiming again with the owning session adds
  * nothing. */
 static fo_status claim_history(sq *q, const fo_claim *c,
                                const claim_seen *seen, int64_t now,
                                fo_error *err)
 {
-    fo_status rc = FO_OK;
+    fo_status rc;
 
     if (strcmp(seen->session, c->session_id) == 0) {
         return FO_OK;
     }
-    if (seen->session[0] != '\0') {
-        rc = fo_sq_session_end(q, err, "claim", c->app, c->stream_id,
-                               seen->session, now, FO_END_TAKEN_OVER);
-    }
+    rc = fo_sq_session_end(q, err, "claim", c->app, c->stream_id, NULL, now,
+                           FO_END_TAKEN_OVER);
     return rc == FO_OK ? fo_sq_session_start(q, err, c, now) : rc;
 }
 

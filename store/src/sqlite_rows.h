@@ -106,7 +106,8 @@ void fo_sq_read_session(sqlite3_stmt *st, fo_session *s);
 fo_status fo_sq_session_start(sq *q, fo_error *err, const fo_claim *c,
                               int64_t now);
 
-/* Ends the live entry of session (if any: at most once) with reason. */
+/* Ends the live entry of session (if any: at most once) with reason;
+ * with session NULL, every live entry of the stream. */
 fo_status fo_sq_session_end(sq *q, fo_error *err, const char *op,
                             const char *app, const char *stream_id,
                             const char *session, int64_t now,

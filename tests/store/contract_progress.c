@@ -292,6 +292,21 @@ static void test_history(void **state)
     assert_string_equal(h[0].session_id, "sess-1");
     assert_int_equal(history(f, "s", 3, h, 8), 0);
     assert_int_equal(history(f, "s", 0, h, 0), 0);
+    /* An update that stops the broadcast leaves the entry live; the next
+     * claim ends it. */
+    fo_broadcast up = make_bc("LiveApp", "s", "s");
+    fo_claim c4 = make_claim("LiveApp", "s", "origin-a", "sess-4");
+
+    snprintf(up.status, sizeof(up.status), "%s", FO_STATUS_FINISHED);
+    OK(fo_broadcast_update(f->s, &up, FO_F_STATUS, ERR));
+    assert_int_equal(history(f, "s", 0, h, 8), 3);
+    assert_entry(&h[0], "sess-3", "origin-b", "");
+    OK(fo_stream_claim(f->s, &c4, ERR));
+    assert_int_equal(history(f, "s", 0, h, 8), 4);
+    assert_entry(&h[0], "sess-4", "origin-a", "");
+    assert_entry(&h[1], "sess-3", "origin-b", FO_END_TAKEN_OVER);
+    assert_entry(&h[2], "sess-2", "origin-a", FO_END_TAKEN_OVER);
+
     /* Other streams have their own; deleting the broadcast drops it. */
     assert_int_equal(history(f, "other", 0, h, 8), 0);
     OK(fo_broadcast_delete(f->s, "LiveApp", "s", ERR));
