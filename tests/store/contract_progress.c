@@ -4,6 +4,7 @@
  * only the owning session writes (and that claim, release, reap and
  * takeover keep), and the history of publish sessions.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -349,6 +350,86 @@ static void test_history_trim(void **state)
     assert_string_equal(h[4].session_id, session[TRIM_SESSIONS - 95]);
 }
 
+/* Takeovers of the same session racing from several handles: one wins
+ * each stream, and the old session ends once. */
+#define TAKERS 3
+#define TAKE_STREAMS 10
+
+typedef struct {
+    const char *uri;
+    int id, wins, errors;
+    pthread_barrier_t *go;
+} taker;
+
+static void *taker_main(void *arg)
+{
+    taker *t = arg;
+    fo_store *s = NULL;
+
+    if (fo_store_open(t->uri, &s, NULL) != FO_OK) {
+        t->errors = TAKE_STREAMS;
+    }
+    pthread_barrier_wait(t->go);
+    for (int i = 0; s != NULL && i < TAKE_STREAMS; i++) {
+        char stream[16], session[32], old[32];
+        fo_claim c = make_claim("LiveApp", stream, "origin-b", session);
+        fo_status rc;
+
+        snprintf(stream, sizeof(stream), "t%d", i);
+        snprintf(session, sizeof(session), "taker-%d-%d", t->id, i);
+        snprintf(old, sizeof(old), "old-%d", i);
+        c.take_over_session = old;
+        rc = fo_stream_claim(s, &c, NULL);
+        t->wins += rc == FO_OK;
+        t->errors += rc != FO_OK && rc != FO_CONFLICT;
+    }
+    fo_store_close(s);
+    return NULL;
+}
+
+static void test_takeover_race(void **state)
+{
+    fixture *f = *state;
+    pthread_barrier_t go;
+    taker t[TAKERS];
+    pthread_t th[TAKERS];
+    int wins = 0;
+
+    heartbeat_two(f);
+    for (int i = 0; i < TAKE_STREAMS; i++) {
+        char stream[16], old[32];
+        fo_claim c = make_claim("LiveApp", stream, "origin-a", old);
+
+        snprintf(stream, sizeof(stream), "t%d", i);
+        snprintf(old, sizeof(old), "old-%d", i);
+        OK(fo_stream_claim(f->s, &c, ERR));
+    }
+    pthread_barrier_init(&go, NULL, TAKERS);
+    for (int i = 0; i < TAKERS; i++) {
+        t[i] = (taker) { f->uri, i, 0, 0, &go };
+        pthread_create(&th[i], NULL, taker_main, &t[i]);
+    }
+    for (int i = 0; i < TAKERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].errors, 0);
+        wins += t[i].wins;
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(wins, TAKE_STREAMS);
+    for (int i = 0; i < TAKE_STREAMS; i++) {
+        char stream[16], old[32];
+        fo_session h[4];
+        fo_origin o;
+
+        snprintf(stream, sizeof(stream), "t%d", i);
+        snprintf(old, sizeof(old), "old-%d", i);
+        OK(fo_stream_lookup(f->s, "LiveApp", stream, &o, ERR));
+        assert_int_equal(history(f, stream, 0, h, 4), 2);
+        assert_entry(&h[0], o.session_id, "origin-b", "");
+        assert_entry(&h[1], old, "origin-a", FO_END_TAKEN_OVER);
+    }
+}
+
 /* A database made before the continuation (schema migration 1 only, one
  * stream broadcasting) opens, gains the columns and the table, and works:
  * its stream has no progress yet and no history. */
@@ -397,6 +478,7 @@ static void test_sqlite_upgrade(void **state)
 
 const contract_suite contract_progress = CONTRACT_SUITE(
     CONTRACT_TEST(test_takeover_by_session),
+    CONTRACT_TEST(test_takeover_race),
     CONTRACT_TEST(test_progress_owner_only),
     CONTRACT_TEST(test_dead_owner_progress_history),
     CONTRACT_TEST(test_history),
