@@ -387,14 +387,21 @@ static void *taker_main(void *arg)
     return NULL;
 }
 
+/* A loser must find the winner's node alive however slow the machine:
+ * its own namespace with a 10 s liveness window. */
 static void test_takeover_race(void **state)
 {
-    fixture *f = *state;
+    fixture slow, *f = &slow;
     pthread_barrier_t go;
     taker t[TAKERS];
     pthread_t th[TAKERS];
     int wins = 0;
 
+    (void) state;
+    test_server_uri(&server, contract_next_ns(),
+                    "update_period_ms=1000&dead_factor=10", slow.uri,
+                    sizeof(slow.uri));
+    slow.s = open_or_fail(slow.uri);
     heartbeat_two(f);
     for (int i = 0; i < TAKE_STREAMS; i++) {
         char stream[16], old[32];
@@ -428,6 +435,7 @@ static void test_takeover_race(void **state)
         assert_entry(&h[0], o.session_id, "origin-b", "");
         assert_entry(&h[1], old, "origin-a", FO_END_TAKEN_OVER);
     }
+    fo_store_close(slow.s);
 }
 
 /* A database made before the continuation (schema migration 1 only, one
