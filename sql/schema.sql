@@ -112,3 +112,6 @@ CREATE TABLE publish_session (
                                            'reaped')),
     PRIMARY KEY (app, stream_id, seq)
 );
+-- The live entries, for reap (a scan of these, not of every stream's 100).
+CREATE INDEX publish_session_live ON publish_session (app, stream_id)
+    WHERE end_time = 0;
