@@ -180,10 +180,11 @@ void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
 /* Defaults applied on create: status, type, publish_type when empty. */
 void fo_broadcast_defaults(fo_broadcast *b);
 
-/* How many sessions of a stream the history keeps at least: a claim
- * that starts a session drops the ones older than the last
- * FO_HISTORY_KEEP (every backend numbers a stream's sessions 1, 2, ...
- * and drops those numbered <= the new one's - FO_HISTORY_KEEP). */
+/* How many sessions of a stream the history keeps: a claim that starts
+ * a session drops the ones older than the last FO_HISTORY_KEEP (SQLite
+ * and MongoDB number a stream's sessions 1, 2, ... and drop those
+ * numbered <= the new one's - FO_HISTORY_KEEP; Redis trims its list,
+ * LTRIM 0 99 in redis_lua.c). */
 #define FO_HISTORY_KEEP 100
 
 /* Ordering used by lists with FO_SORT_NONE and by node lists: byte order
