@@ -9,8 +9,8 @@ namespace {
 bool nothing_written(const fo_progress& p)
 {
     return p.hls_sequence == 0 && p.hls_discontinuity == 0
-           && p.dash_start_ms == 0 && p.dash_period == 0
-           && p.dash_end_ms == 0 && p.dash_number == 0 && p.written_ms == 0;
+           && p.dash_start_ms == 0 && p.dash_period == 0 && p.dash_end_ms == 0
+           && p.dash_number == 0 && p.written_ms == 0;
 }
 
 uint64_t non_negative(int64_t v)
@@ -35,9 +35,9 @@ Continuation continue_after(const fo_progress& prev, int64_t now_ms,
 
     // A store clock that went backwards, or a record without a write time,
     // count as "just written": the +2 of unseen_segments still applies.
-    const int64_t since =
-        prev.written_ms > 0 ? std::max<int64_t>(now_ms - prev.written_ms, 0)
-                            : 0;
+    const int64_t since = prev.written_ms > 0
+                              ? std::max<int64_t>(now_ms - prev.written_ms, 0)
+                              : 0;
     const uint64_t unseen = unseen_segments(since, hls_time_ms);
 
     // Every counter moves past what the owner can have used since it wrote:
@@ -56,9 +56,8 @@ Continuation continue_after(const fo_progress& prev, int64_t now_ms,
     // than the live edge now, so a player's clock finds its first segment
     // available as soon as it is listed.
     c.dash_start_ms = prev.dash_start_ms;
-    const int64_t listed_bound =
-        std::max<int64_t>(prev.dash_end_ms, 0) + since
-        + std::max(hls_time_ms, 100);
+    const int64_t listed_bound = std::max<int64_t>(prev.dash_end_ms, 0) + since
+                                 + std::max(hls_time_ms, 100);
     c.dash_period_start_ms =
         std::max(listed_bound, now_ms - prev.dash_start_ms);
     if (prev.dash_end_ms > 0) {

@@ -227,9 +227,10 @@ public:
     }
 
     using SegmentStore::open;
-    std::shared_ptr<media::StreamSink> open(
-        const StreamKey& key, std::string_view rendition,
-        const std::string& session_id, const Continuation& from) override
+    std::shared_ptr<media::StreamSink> open(const StreamKey& key,
+                                            std::string_view rendition,
+                                            const std::string& session_id,
+                                            const Continuation& from) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;

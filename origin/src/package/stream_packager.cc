@@ -150,7 +150,8 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     k.sequence = from_.hls_sequence + seg.number;
     k.generation = tracks.generation;
     // The first segment after another publish is a discontinuity.
-    k.discontinuity = seg.discontinuity || (segments_ == 0 && from_.discontinuity);
+    k.discontinuity =
+        seg.discontinuity || (segments_ == 0 && from_.discontinuity);
     k.duration_s = seg.duration_s();
     k.start_ms = seg.start_ms();
     auto entry = [&](const TrackRun& run, bool present, int64_t& end) {
@@ -331,8 +332,8 @@ DashAdaptation StreamPackager::adaptation(const Generation& gen,
             a.channels = info.ok() ? info.value().channels : 2;
         }
     }
-    a.presentation_time_offset = ms_to(dash_offset_ms_, a.timescale)
-                                 + ms_to(period_start, a.timescale);
+    a.presentation_time_offset =
+        ms_to(dash_offset_ms_, a.timescale) + ms_to(period_start, a.timescale);
     uint64_t bytes = 0;
     int64_t ticks = 0;
     for (size_t x = i; x < j; x++) {
@@ -460,8 +461,8 @@ fo_progress StreamPackager::progress() const
     }
     const Kept& last = kept_.back();
     p.dash_period = static_cast<int64_t>(from_.dash_period + last.generation);
-    p.dash_end_ms = dash_offset_ms_ + last.start_ms
-                    + std::llround(last.duration_s * 1000);
+    p.dash_end_ms =
+        dash_offset_ms_ + last.start_ms + std::llround(last.duration_s * 1000);
     return p;
 }
 

@@ -130,8 +130,8 @@ TEST(ContinueAfter, NoMpdYetLeavesTheStartToThisPublish)
 TEST(ContinueAfter, ClockBehindTheWriteOrNoWriteTimeStillMovesForward)
 {
     const int64_t written = kAst + 60000;
-    Continuation behind = continue_after(owner(30, written), written - 700,
-                                         kHls);
+    Continuation behind =
+        continue_after(owner(30, written), written - 700, kHls);
     EXPECT_EQ(behind.hls_sequence, 32u);
     EXPECT_EQ(behind.dash_period_start_ms, 62000);
     Continuation unknown = continue_after(owner(30, 0), written, kHls);
@@ -143,8 +143,8 @@ TEST(ContinueAfter, DiscontinuitySequenceSlidesFromTheOwners)
     // The owner's last segment had discontinuity sequence number 3.  The new
     // playlist's first segment carries DISCONTINUITY, so its number is one
     // more than EXT-X-DISCONTINUITY-SEQUENCE; both are past 3.
-    Continuation c = continue_after(owner(30, kAst + 60000), kAst + 60000,
-                                    kHls);
+    Continuation c =
+        continue_after(owner(30, kAst + 60000), kAst + 60000, kHls);
     EXPECT_TRUE(c.discontinuity);
     EXPECT_GE(c.hls_discontinuity, 3u);
     EXPECT_GT(c.hls_discontinuity + 1, 3u);

@@ -37,8 +37,8 @@ std::shared_ptr<media::StreamSink> open_av(SegmentStore& store,
 
 // Frames [from_ms, to_ms) of the test stream, the wall clock following
 // their timestamps as a live publisher's would.
-void feed(media::StreamSink& sink, fanout::test::FakeClock& clock, int64_t from_ms,
-          int64_t to_ms)
+void feed(media::StreamSink& sink, fanout::test::FakeClock& clock,
+          int64_t from_ms, int64_t to_ms)
 {
     int64_t at = from_ms;
     for (const auto& f : test::av_frames(to_ms)) {
@@ -74,7 +74,8 @@ struct TwoPublishes : ::testing::Test {
         return c;
     }
     fanout::test::FakeClock clock;
-    std::unique_ptr<SegmentStore> store = make_segment_store(config(), nullptr, clock);
+    std::unique_ptr<SegmentStore> store =
+        make_segment_store(config(), nullptr, clock);
     int64_t first_frame_ms = 0;
     fo_progress p1{};
     Continuation c2;
@@ -133,10 +134,11 @@ TEST_F(TwoPublishes, HlsSequenceContinuesWithADiscontinuity)
     // The first new segment carries the tag; its number is 4, past every
     // number s1 can have given (at most 3).  PROGRAM-DATE-TIME is the wall
     // clock of s2's first frame.
-    EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"cam/s2-init.mp4\"\n"
-                      "#EXT-X-PROGRAM-DATE-TIME:"
-                      + iso8601_ms(s2_start) + "\n#EXTINF:2.000,\ncam/s2-7.m4s\n"),
-              std::string::npos)
+    EXPECT_NE(
+        pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"cam/s2-init.mp4\"\n"
+                "#EXT-X-PROGRAM-DATE-TIME:"
+                + iso8601_ms(s2_start) + "\n#EXTINF:2.000,\ncam/s2-7.m4s\n"),
+        std::string::npos)
         << pl;
     EXPECT_NE(pl.find("cam/s2-8.m4s\n"), std::string::npos);
     EXPECT_TRUE(store->find("live", "cam/s2-7.m4s"));
@@ -188,41 +190,54 @@ TEST_F(TwoPublishes, MediaSequenceNeverGoesBackAcrossPublishes)
 
 TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
 {
-    EXPECT_EQ(attr_of(s1_mpd, "availabilityStartTime"), iso8601_ms(first_frame_ms));
-    EXPECT_NE(s1_mpd.find("<Period id=\"p0\" start=\"PT0.000S\">"), std::string::npos);
+    EXPECT_EQ(attr_of(s1_mpd, "availabilityStartTime"),
+              iso8601_ms(first_frame_ms));
+    EXPECT_NE(s1_mpd.find("<Period id=\"p0\" start=\"PT0.000S\">"),
+              std::string::npos);
 
     auto s2 = open_av(*store, "s2", c2);
     feed(*s2, clock, 0, 2100);
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
-    EXPECT_EQ(attr_of(mpd, "availabilityStartTime"), iso8601_ms(first_frame_ms)) << mpd;
+    EXPECT_EQ(attr_of(mpd, "availabilityStartTime"), iso8601_ms(first_frame_ms))
+        << mpd;
     // The old Period, listed empty for a player still in it: one
     // millisecond ending where s1's progress ended (8 s), a number s2 never
     // serves.  Then s2's Period, where s1 can have ended at the latest.
-    EXPECT_NE(mpd.find("<Period id=\"p0\" start=\"PT7.999S\">"), std::string::npos) << mpd;
-    EXPECT_NE(mpd.find("presentationTimeOffset=\"719910\" initialization=\"s2-v-init.mp4\""
-                       " media=\"s2-v-$Number$.m4s\" startNumber=\"6\">\n"
-                       "        <SegmentTimeline>\n"
-                       "          <S t=\"719910\" d=\"90\"/>\n"),
+    EXPECT_NE(mpd.find("<Period id=\"p0\" start=\"PT7.999S\">"),
               std::string::npos)
+        << mpd;
+    EXPECT_NE(
+        mpd.find(
+            "presentationTimeOffset=\"719910\" initialization=\"s2-v-init.mp4\""
+            " media=\"s2-v-$Number$.m4s\" startNumber=\"6\">\n"
+            "        <SegmentTimeline>\n"
+            "          <S t=\"719910\" d=\"90\"/>\n"),
+        std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "cam/s2-v-6.m4s"));
-    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"), std::string::npos) << mpd;
-    // Media time is presentation time: s2's decode times start at 11.1 s.
-    EXPECT_NE(mpd.find("presentationTimeOffset=\"999000\" initialization=\"s2-v-init.mp4\""
-                       " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
-                       "        <SegmentTimeline>\n"
-                       "          <S t=\"999000\" d=\"180000\"/>\n"),
+    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"),
               std::string::npos)
         << mpd;
-    EXPECT_NE(mpd.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""
-                       " value=\"../time\"/>\n</MPD>\n"),
-              std::string::npos);
+    // Media time is presentation time: s2's decode times start at 11.1 s.
+    EXPECT_NE(
+        mpd.find(
+            "presentationTimeOffset=\"999000\" initialization=\"s2-v-init.mp4\""
+            " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
+            "        <SegmentTimeline>\n"
+            "          <S t=\"999000\" d=\"180000\"/>\n"),
+        std::string::npos)
+        << mpd;
+    EXPECT_NE(
+        mpd.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""
+                 " value=\"../time\"/>\n</MPD>\n"),
+        std::string::npos);
 
     // Once s2's first segment has left the window, the old Period goes.
     feed(*s2, clock, 2100, 8100);
     mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_EQ(mpd.find("id=\"p0\""), std::string::npos) << mpd;
-    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"), std::string::npos);
+    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"),
+              std::string::npos);
     EXPECT_NE(mpd.find("startNumber=\"8\""), std::string::npos);
     fo_progress p = *store->progress(kCam, "s2");
     EXPECT_EQ(p.dash_start_ms, first_frame_ms);
@@ -232,7 +247,9 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
     s2->on_end();
     mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_NE(mpd.find("type=\"static\""), std::string::npos);
-    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT0.000S\">"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT0.000S\">"),
+              std::string::npos)
+        << mpd;
     EXPECT_EQ(mpd.find("UTCTiming"), std::string::npos);
 }
 
@@ -249,7 +266,9 @@ TEST_F(TwoPublishes, ConfigChangeAfterAContinuationTakesTheNextPeriod)
     }
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_NE(mpd.find("<Period id=\"p4\""), std::string::npos) << mpd;
-    EXPECT_NE(mpd.find("<Period id=\"p5\" start=\"PT15.100S\">"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find("<Period id=\"p5\" start=\"PT15.100S\">"),
+              std::string::npos)
+        << mpd;
     EXPECT_EQ(store->progress(kCam, "s2")->dash_period, 5);
 }
 
@@ -268,7 +287,9 @@ TEST(SegmentStoreContinuation, PeriodStartsNoEarlierThanTheFirstFrame)
     clock.advance(std::chrono::milliseconds(2500));
     feed(*sink, clock, 0, 2100);
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
-    EXPECT_NE(mpd.find("<Period id=\"p2\" start=\"PT62.500S\">"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find("<Period id=\"p2\" start=\"PT62.500S\">"),
+              std::string::npos)
+        << mpd;
     EXPECT_EQ(mpd.find("Period id=\"p1\""), std::string::npos);  // none written
 }
 
@@ -363,9 +384,10 @@ TEST(SegmentStoreUtcTiming, InDynamicMpdsOnly)
         sink->on_frame(f);
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_NE(mpd.find("type=\"dynamic\""), std::string::npos);
-    EXPECT_NE(mpd.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""
-                       " value=\"../time\"/>"),
-              std::string::npos)
+    EXPECT_NE(
+        mpd.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""
+                 " value=\"../time\"/>"),
+        std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "time"));  // served by http/, not here
     sink->on_end();
