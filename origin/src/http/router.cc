@@ -5,6 +5,8 @@
 #include "http/access.h"
 #include "http/rest_util.h"
 #include "http/segment_serving.h"
+#include "http/time_endpoint.h"
+#include "package/segment_store.h"
 
 namespace fanout::http {
 
@@ -109,6 +111,9 @@ void Router::streams(const std::string& app, std::string_view rest,
     ctx_.metrics.segment_requests_total++;
     if (!known_app(app)) {
         return respond(stream_not_found());
+    }
+    if (rest == package::kTimeResource) {
+        return respond(serve_time(req, Clock::real().wall_ms()));
     }
     respond(serve_stream(ctx_.segments, app, rest, req));
 }

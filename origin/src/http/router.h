@@ -1,6 +1,7 @@
 // http/router.h — which handler answers a request, and who may ask.
 //
 //   /{app}/streams/<rest>   GET HEAD OPTIONS   open to all (players), CORS
+//   /{app}/streams/time     GET HEAD OPTIONS   the UTC time (time_endpoint.h)
 //   /rest/v2/liveness       GET HEAD           open to all (health checks)
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
 //   /{app}/rest/v2/...      REST API           allowlisted

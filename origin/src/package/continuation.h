@@ -17,13 +17,27 @@ struct Continuation {
     uint64_t hls_sequence = 0;  // media sequence of the first segment
     uint64_t hls_discontinuity = 0;  // discontinuity sequence before it
     bool discontinuity = false;  // the first segment carries
-                                 // EXT-X-DISCONTINUITY (a publish came before)
+        // EXT-X-DISCONTINUITY (a publish came before)
     int64_t dash_start_ms = 0;  // availabilityStartTime; 0: this publish's
     uint64_t dash_period = 0;  // index of this publish's first Period
     int64_t dash_period_start_ms = 0;  // its start, ms from
-                                       // availabilityStartTime
-    uint64_t dash_number = 1;  // first $Number$
+        // availabilityStartTime (at least:
+        // the packager moves it up to the
+        // first frame's arrival)
+    uint64_t dash_number = 0;  // first $Number$ (and segment file number)
+    // The previous publish's last Period as its owner last wrote it: the
+    // new MPD keeps it listed, empty, for a while, so that a player still
+    // in it learns that it ended (docs/architecture.md, "Publishes that
+    // continue").  dash_previous_end_ms 0: none.
+    uint64_t dash_previous_period = 0;
+    int64_t dash_previous_end_ms = 0;  // ms from availabilityStartTime
 };
+
+// How many segments the previous owner can have listed after it wrote its
+// progress, since_ms before now: segments close at a keyframe once they
+// reach hls_time_ms, so ceil(since / hls_time) + 1; one more for a short
+// segment cut by a configuration change or the publish's end.
+uint64_t unseen_segments(int64_t since_ms, int hls_time_ms);
 
 // Pure.  prev: the stream's last progress as the store has it (all zero:
 // none, the first publish); now_ms: the store's clock; hls_time_ms: the

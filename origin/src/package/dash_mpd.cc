@@ -118,6 +118,12 @@ std::string render_dash_mpd(const DashMpd& m)
             adaptation(out, a, id++);
         out += "  </Period>\n";
     }
+    // After the Periods, as the MPD schema orders it.  A player that syncs
+    // its clock here needs no time server on the internet.
+    if (m.dynamic && !m.utc_timing_url.empty()) {
+        out += "  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""
+               + attr("value", m.utc_timing_url) + "/>\n";
+    }
     out += "</MPD>\n";
     return out;
 }

@@ -44,6 +44,9 @@ struct DashMpd {
     int suggested_delay_ms = 6000;
     int min_buffer_ms = 2000;
     int64_t duration_ms = 0;  // static: mediaPresentationDuration
+    // Dynamic only: <UTCTiming> urn:mpeg:dash:utc:http-iso:2014 at this
+    // URL (relative to the MPD); "" none.
+    std::string utc_timing_url;
     std::vector<DashPeriod> periods;
 };
 

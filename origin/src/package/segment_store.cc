@@ -49,7 +49,9 @@ struct Session {
     size_t bytes = 0;
     bool ended = false;
     int64_t ended_at_ms = 0;  // steady clock
-    std::atomic<bool> replaced{false};  // a newer session took the name
+    // A newer session took the name, or this one was withdrawn.
+    std::atomic<bool> replaced{false};
+    fo_progress progress{};  // where a successor continues (progress())
 };
 
 struct RenditionKey {
@@ -105,12 +107,16 @@ class PackagingSink : public media::StreamSink {
 public:
     // name: what the rendition is served under (segment_store.h).
     PackagingSink(std::shared_ptr<Shared> shared,
-                  std::shared_ptr<Session> session, const std::string& name)
+                  std::shared_ptr<Session> session, const std::string& name,
+                  const Continuation& from)
         : shared_(std::move(shared)),
           session_(std::move(session)),
-          packager_(shared_->config, name, session_->id),
+          packager_(shared_->config, name, session_->id, from),
           clock_(shared_->clock)
     {
+        fo_progress p = packager_.progress();
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        session_->progress = p;
     }
     ~PackagingSink() override
     {
@@ -148,9 +154,12 @@ public:
     {
         if (ended_) return;
         ended_ = true;
+        if (replaced()) return;  // unreachable now: nothing to end
         PackagerUpdate up = packager_.on_end(clock_.wall_ms());
+        fo_progress p = packager_.progress();
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
+        session_->progress = p;
         session_->ended = true;
         session_->ended_at_ms = shared_->now_ms();
     }
@@ -166,8 +175,10 @@ private:
     {
         if (up.added.empty() && up.removed.empty() && !up.playlist && !up.mpd)
             return;
+        fo_progress p = packager_.progress();
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
+        session_->progress = p;
         // Live streams keep dropping the ended ones whose linger is over,
         // even when nobody asks for anything.
         if (up.segments) shared_->prune(shared_->now_ms(), false);
@@ -216,9 +227,10 @@ public:
     }
 
     using SegmentStore::open;
-    std::shared_ptr<media::StreamSink> open(
-        const StreamKey& key, std::string_view rendition,
-        const std::string& session_id) override
+    std::shared_ptr<media::StreamSink> open(const StreamKey& key,
+                                            std::string_view rendition,
+                                            const std::string& session_id,
+                                            const Continuation& from) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;
@@ -234,7 +246,36 @@ public:
                                ? key.id
                                : key.id + "_" + std::string(rendition);
         return std::make_shared<PackagingSink>(shared_, std::move(session),
-                                               name);
+                                               name, from);
+    }
+
+    std::optional<fo_progress> progress(
+        const StreamKey& key, const std::string& session_id) const override
+    {
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        auto it = shared_->streams.find(
+            RenditionKey{key, std::string(kSourceRendition)});
+        if (it == shared_->streams.end() || it->second->id != session_id)
+            return std::nullopt;
+        return it->second->progress;
+    }
+
+    // Dropped from the map: find() answers 404 at once, and the sinks,
+    // seeing `replaced`, stop packaging.  The map is ordered by stream,
+    // then rendition, so the stream's renditions are one range.
+    void withdraw(const StreamKey& key, const std::string& session_id) override
+    {
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        auto& streams = shared_->streams;
+        for (auto it = streams.lower_bound(RenditionKey{key, std::string()});
+             it != streams.end() && it->first.stream == key;) {
+            if (it->second->id == session_id) {
+                it->second->replaced = true;
+                it = streams.erase(it);
+            } else {
+                ++it;
+            }
+        }
     }
 
     std::optional<Resource> find(std::string_view app,

@@ -15,7 +15,11 @@
 //   /{app}/streams/<s>/<sess>-v-init.mp4, <sess>-a-init.mp4
 //   /{app}/streams/<s>/<sess>-v-<n>.m4s,  <sess>-a-<n>.m4s
 // and after the g-th codec configuration change, <sess>-init-<g>.mp4 (and
-// its -v-/-a- forms).
+// its -v-/-a- forms).  <n> is the DASH $Number$, continued across
+// publishes (continuation.h).
+//   /{app}/streams/time                   the server's UTC time (http/,
+//                                         kTimeResource): every dynamic MPD's
+//                                         UTCTiming points at it
 // Segment names carry the publish session, so no cache anywhere can serve
 // an old publish's segment for a new one.
 //
@@ -68,6 +72,14 @@ struct StoreStats {
     size_t bytes = 0;  // of the files served now (a frame shared
         // by two files counts twice)
 };
+
+// "/{app}/streams/" + kTimeResource answers the server's UTC time in ISO
+// 8601 with milliseconds (urn:mpeg:dash:utc:http-iso:2014); no stream
+// resource has this name (playlists end in .m3u8, the rest is under
+// "<s>/").  Dynamic MPDs point at it relative to themselves (dash.js
+// resolves a relative UTCTiming against the MPD's URL): kUtcTimingFromMpd.
+inline constexpr std::string_view kTimeResource = "time";
+inline constexpr const char* kUtcTimingFromMpd = "../time";
 
 // The publisher's own media, packaged as it comes.
 inline constexpr std::string_view kSourceRendition = "source";

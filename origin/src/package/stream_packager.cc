@@ -55,15 +55,28 @@ int64_t ms_to(int64_t ms, uint32_t timescale)
     return ms * timescale / 1000;
 }
 
+// The run with its decode times moved by `ms` (its payloads shared).
+TrackRun shifted(const TrackRun& run, int64_t ms)
+{
+    TrackRun out = run;
+    const int64_t by = ms_to(ms, run.timescale);
+    for (Sample& s : out.samples)
+        s.dts += by;
+    return out;
+}
+
 }  // namespace
 
 StreamPackager::StreamPackager(const PackagerConfig& config,
-                               std::string stream_id, std::string session_id)
+                               std::string stream_id, std::string session_id,
+                               const Continuation& from)
     : config_(config),
       stream_(std::move(stream_id)),
       session_(std::move(session_id)),
       segmenter_(SegmenterOptions{std::max(config.hls_time_ms, 100), 10000,
-                                  std::max(10000, 5 * config.hls_time_ms)})
+                                  std::max(10000, 5 * config.hls_time_ms)}),
+      from_(from),
+      discontinuity_sequence_(from.hls_discontinuity)
 {
     config_.hls_list_size = std::max(config_.hls_list_size, 1);
     config_.extra_segments = std::max(config_.extra_segments, 0);
@@ -98,8 +111,17 @@ PackagerUpdate StreamPackager::on_frame(const media::Frame& frame,
     PackagerUpdate up;
     bool was_started = segmenter_.started();
     auto seg = segmenter_.push(frame);
-    // Output time 0 is the first accepted frame, which arrived now.
-    if (!was_started && segmenter_.started()) availability_start_ms_ = now_ms;
+    // Output time 0 is the first accepted frame, which arrived now.  A
+    // continued stream keeps its availabilityStartTime; its new Period
+    // starts no earlier than now on that time line (continuation.h).
+    if (!was_started && segmenter_.started()) {
+        first_frame_ms_ = now_ms;
+        dash_start_ms_ = from_.dash_start_ms ? from_.dash_start_ms : now_ms;
+        dash_offset_ms_ =
+            from_.dash_start_ms
+                ? std::max(from_.dash_period_start_ms, now_ms - dash_start_ms_)
+                : 0;
+    }
     if (seg) {
         add_segment(std::move(*seg), up);
         render(now_ms, up);
@@ -124,9 +146,12 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     if (fresh) open_generation(seg, git->second, up);
 
     Kept k;
-    k.number = seg.number;
+    k.number = from_.dash_number + seg.number;
+    k.sequence = from_.hls_sequence + seg.number;
     k.generation = tracks.generation;
-    k.discontinuity = seg.discontinuity;
+    // The first segment after another publish is a discontinuity.
+    k.discontinuity =
+        seg.discontinuity || (segments_ == 0 && from_.discontinuity);
     k.duration_s = seg.duration_s();
     k.start_ms = seg.start_ms();
     auto entry = [&](const TrackRun& run, bool present, int64_t& end) {
@@ -135,11 +160,11 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
         if (!present) return e;
         if (run.empty()) {
             // A hole in this track: keep its timeline contiguous anyway.
-            e.t = end;
+            e.t = std::max(end, ms_to(dash_offset_ms_, run.timescale));
             e.d = std::max<int64_t>(1, static_cast<int64_t>(std::llround(
                                            k.duration_s * run.timescale)));
         } else {
-            e.t = run.base_dts();
+            e.t = run.base_dts() + ms_to(dash_offset_ms_, run.timescale);
             e.d = run.duration();
         }
         end = e.t + e.d;
@@ -152,6 +177,7 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     target_duration_s_ =
         std::max(target_duration_s_, ceil_extinf(k.duration_s));
     kept_.push_back(std::move(k));
+    segments_++;
     up.segments++;
     trim_window(tracks.generation, up);
 }
@@ -185,20 +211,24 @@ void StreamPackager::write_segment_files(const Segment& seg, Kept& k,
 {
     const std::string base = session_ + "-";
     const bool per_track = per_track_dash(*seg.tracks);
-    const std::string n = std::to_string(seg.number);
+    const std::string n = std::to_string(k.number);
     const uint32_t seq = static_cast<uint32_t>(seg.number + 1);
+    // fMP4 decode times are presentation times on the stream's time line
+    // (dash_offset_ms_ + output time), in every Period and every publish.
+    const TrackRun video = shifted(seg.video, dash_offset_ms_);
+    const TrackRun audio = shifted(seg.audio, dash_offset_ms_);
     auto add_file = [&](std::string name, Body body) {
         k.files.push_back(name);
         up.added.emplace_back(std::move(name), std::move(body));
     };
     if (!config_.hls_ts || !per_track) {
-        Body m4s = make_body(media_segment(seq, &seg.video, &seg.audio));
+        Body m4s = make_body(media_segment(seq, &video, &audio));
         if (!per_track) k.video.bytes = k.audio.bytes = m4s->size();
         add_file(base + n + ".m4s", std::move(m4s));
     }
     if (per_track) {
-        Body v = make_body(media_segment(seq, &seg.video, nullptr));
-        Body a = make_body(media_segment(seq, nullptr, &seg.audio));
+        Body v = make_body(media_segment(seq, &video, nullptr));
+        Body a = make_body(media_segment(seq, nullptr, &audio));
         k.video.bytes = v->size();
         k.audio.bytes = a->size();
         add_file(base + "v-" + n + ".m4s", std::move(v));
@@ -257,15 +287,15 @@ std::string StreamPackager::render_playlist() const
     for (size_t i = kept_.size() - listed; i < kept_.size(); i++) {
         const Kept& k = kept_[i];
         const Generation& gen = generations_.at(k.generation);
-        if (p.segments.empty()) p.media_sequence = k.number;
+        if (p.segments.empty()) p.media_sequence = k.sequence;
         HlsSegment s;
         s.uri = prefix + std::to_string(k.number)
                 + (config_.hls_ts ? ".ts" : ".m4s");
         s.duration_s = k.duration_s;
         s.discontinuity = k.discontinuity;
         if (!config_.hls_ts) s.map_uri = prefix + "init" + gen.suffix + ".mp4";
-        if (availability_start_ms_)
-            s.program_date_time_ms = *availability_start_ms_ + k.start_ms;
+        if (first_frame_ms_)
+            s.program_date_time_ms = *first_frame_ms_ + k.start_ms;
         p.segments.push_back(std::move(s));
     }
     return render_hls_playlist(p);
@@ -302,7 +332,8 @@ DashAdaptation StreamPackager::adaptation(const Generation& gen,
             a.channels = info.ok() ? info.value().channels : 2;
         }
     }
-    a.presentation_time_offset = ms_to(period_start, a.timescale);
+    a.presentation_time_offset =
+        ms_to(dash_offset_ms_, a.timescale) + ms_to(period_start, a.timescale);
     uint64_t bytes = 0;
     int64_t ticks = 0;
     for (size_t x = i; x < j; x++) {
@@ -325,14 +356,17 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
     size_t first = kept_.size() - listed;
     DashMpd m;
     m.dynamic = !ended_;
-    m.availability_start_ms = availability_start_ms_.value_or(now_ms);
+    m.availability_start_ms = first_frame_ms_ ? dash_start_ms_ : now_ms;
     m.publish_ms = now_ms;
     m.min_update_period_ms = config_.hls_time_ms;
     m.time_shift_buffer_ms = config_.hls_time_ms * config_.hls_list_size;
     m.suggested_delay_ms = config_.hls_time_ms * 3;
     m.min_buffer_ms = config_.hls_time_ms;
-    // A static MPD starts at the first segment still held: earlier ones are gone.
+    m.utc_timing_url = kUtcTimingFromMpd;
+    // A static MPD starts at the first segment still held: earlier ones are
+    // gone.  A dynamic one is on the stream's time line (dash_offset_ms_).
     const int64_t origin_ms = ended_ && listed ? kept_[first].start_ms : 0;
+    const int64_t offset_ms = ended_ ? 0 : dash_offset_ms_;
     if (listed) {
         const Kept& last = kept_.back();
         m.duration_ms =
@@ -347,11 +381,11 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
         const Generation& gen = generations_.at(k0.generation);
         const TrackConfig& tracks = *gen.tracks;
         DashPeriod period;
-        period.id = "p" + std::to_string(k0.generation);
+        period.id = "p" + std::to_string(from_.dash_period + k0.generation);
         // Dynamic: the generation's first output time, fixed while it slides.
         // Static: the first held segment starts the presentation.
         int64_t period_start = i == first && ended_ ? origin_ms : gen.start_ms;
-        period.start_ms = period_start - origin_ms;
+        period.start_ms = offset_ms + period_start - origin_ms;
 
         for (bool video : {true, false}) {
             if (video ? tracks.video.has_value() : tracks.audio.has_value()) {
@@ -359,10 +393,77 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
                     adaptation(gen, k0.number, i, j, period_start, video));
             }
         }
+        if (m.periods.empty() && !ended_) {
+            if (auto prev = previous_period(period))
+                m.periods.push_back(std::move(*prev));
+        }
         m.periods.push_back(std::move(period));
         i = j;
     }
     return render_dash_mpd(m);
+}
+
+// dash.js keeps playing the Period it is in when an update no longer lists
+// it, but as the last Period it knew, endless: it never finishes buffering
+// it, and every seek lands in it again.  Listed before the new Period, it
+// gets an end (the new Period's start) and a next Period, and the player
+// moves on once it has requested the last segment listed there.  So the
+// old Period is listed with its id, ending at the previous owner's last
+// written position, one millisecond long: its media is gone with its
+// origin, and a player that joins now must not land in it.  Its timing
+// makes presentation time equal media time, as in every Period here
+// (decode times are on the stream's time line, write_segment_files), so
+// the player's last segment there and this one compare, and it does not
+// matter that the old Period's true start is unknown.  Listed until this session's first segment leaves the
+// window: a player that has not refreshed by then is out of it anyway.
+std::optional<DashPeriod> StreamPackager::previous_period(
+    const DashPeriod& first) const
+{
+    if (from_.dash_previous_end_ms <= 0
+        || segments_ > static_cast<uint64_t>(config_.hls_list_size)
+        || first.start_ms <= from_.dash_previous_end_ms - 1)
+        return std::nullopt;
+    DashPeriod p;
+    p.id = "p" + std::to_string(from_.dash_previous_period);
+    p.start_ms = from_.dash_previous_end_ms - 1;
+    for (DashAdaptation a : first.sets) {
+        const int64_t tick = std::max<int64_t>(a.timescale / 1000, 1);
+        a.presentation_time_offset = ms_to(p.start_ms, a.timescale);
+        a.start_number = from_.dash_number > 0 ? from_.dash_number - 1 : 0;
+        a.segments = {DashSegment{a.presentation_time_offset, tick}};
+        p.sets.push_back(std::move(a));
+    }
+    return p;
+}
+
+uint64_t StreamPackager::last_discontinuity() const
+{
+    size_t listed =
+        std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
+    uint64_t n = discontinuity_sequence_;
+    for (size_t i = kept_.size() - listed; i < kept_.size(); i++)
+        n += kept_[i].discontinuity ? 1 : 0;
+    return n;
+}
+
+fo_progress StreamPackager::progress() const
+{
+    fo_progress p{};
+    p.hls_sequence = static_cast<int64_t>(from_.hls_sequence + segments_);
+    p.hls_discontinuity = static_cast<int64_t>(last_discontinuity());
+    p.dash_number = static_cast<int64_t>(from_.dash_number + segments_);
+    p.dash_start_ms = first_frame_ms_ ? dash_start_ms_ : from_.dash_start_ms;
+    if (kept_.empty()) {
+        // Nothing listed yet: where this session would have started.
+        p.dash_period = static_cast<int64_t>(from_.dash_period);
+        p.dash_end_ms = from_.dash_period_start_ms;
+        return p;
+    }
+    const Kept& last = kept_.back();
+    p.dash_period = static_cast<int64_t>(from_.dash_period + last.generation);
+    p.dash_end_ms =
+        dash_offset_ms_ + last.start_ms + std::llround(last.duration_s * 1000);
+    return p;
 }
 
 }  // namespace fanout::package

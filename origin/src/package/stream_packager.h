@@ -22,6 +22,14 @@
 // DASH timing: the segmenter rebases timestamp jumps, so one Period keeps a
 // continuous SegmentTimeline across them; only a new config generation
 // (new init segment) opens a new Period, starting where the last ended.
+//
+// Numbering continues from the stream's previous publish (Continuation,
+// package/continuation.h): segment i of this session (0-based) is HLS media
+// sequence from.hls_sequence + i and DASH $Number$ (and file number)
+// from.dash_number + i; generation g is Period from.dash_period + g, id
+// "p<index>".  Presentation time = the Period offset (dash_offset_ms_)
+// + this session's output time; each Period's presentationTimeOffset is
+// the output time where it starts.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +63,7 @@ struct PackagerUpdate {
 class StreamPackager {
 public:
     StreamPackager(const PackagerConfig& config, std::string stream_id,
-                   std::string session_id);
+                   std::string session_id, const Continuation& from = {});
 
     PackagerUpdate on_video_config(const media::VideoConfig& config,
                                    int64_t now_ms);
@@ -67,6 +75,10 @@ public:
 
     uint64_t dropped_frames() const { return segmenter_.dropped_frames(); }
 
+    // Where the next publish continues (written_ms 0): fo_progress's fields
+    // for what has been listed so far.
+    fo_progress progress() const;
+
 private:
     struct TrackEntry {
         bool present = false;
@@ -74,7 +86,8 @@ private:
         uint64_t bytes = 0;
     };
     struct Kept {
-        uint64_t number = 0;
+        uint64_t number = 0;  // DASH $Number$, file name
+        uint64_t sequence = 0;  // HLS media sequence
         uint32_t generation = 0;
         bool discontinuity = false;
         double duration_s = 0;
@@ -103,6 +116,10 @@ private:
     void render(int64_t now_ms, PackagerUpdate& up);
     std::string render_playlist() const;
     std::string render_mpd(int64_t now_ms) const;
+    // The previous publish's last Period, still listed (continuation.h).
+    std::optional<DashPeriod> previous_period(const DashPeriod& first) const;
+    // Discontinuity sequence number of the last segment listed.
+    uint64_t last_discontinuity() const;
     // One AdaptationSet of a Period: kept_[i, j) of generation gen.
     DashAdaptation adaptation(const Generation& gen, uint64_t start_number,
                               size_t i, size_t j, int64_t period_start,
@@ -117,7 +134,11 @@ private:
     std::string session_;
     Segmenter segmenter_;
     TsState ts_;
-    std::optional<int64_t> availability_start_ms_;
+    Continuation from_;
+    std::optional<int64_t> first_frame_ms_;  // wall clock: PROGRAM-DATE-TIME
+    int64_t dash_start_ms_ = 0;  // availabilityStartTime, once started
+    int64_t dash_offset_ms_ = 0;  // presentation time of output time 0
+    uint64_t segments_ = 0;  // listed by this session
     std::map<uint32_t, Generation> generations_;
     std::deque<Kept> kept_;
     uint64_t discontinuity_sequence_ = 0;

@@ -175,8 +175,10 @@ struct Served {
 };
 
 // Pulls every URL the playlists name through find() and writes it under
-// `root` at its URL path.
-Served serve_to_disk(const SegmentStore& store, const std::string& name)
+// `root` at its URL path.  missing, if given, collects the names find() does
+// not have (a continued stream's previous Period) instead of failing.
+Served serve_to_disk(const SegmentStore& store, const std::string& name,
+                     std::vector<std::string>* missing = nullptr)
 {
     Served s;
     s.root = g_dir + "/" + name;
@@ -190,6 +192,7 @@ Served serve_to_disk(const SegmentStore& store, const std::string& name)
     write_file(s.root + "/s/s.mpd", s.mpd);
     auto fetch = [&](const std::string& rest) {
         auto r = store.find("live", rest);
+        if (!r && missing) return missing->push_back(rest);
         EXPECT_TRUE(r) << rest;
         if (r) write_file(s.root + "/" + rest, r->body->str());
     };
@@ -473,6 +476,60 @@ TEST_F(PackageIntegration, LivePlaylistProbesMidStream)
                 "xml.dom.minidom as m; m.parse(sys.argv[1])\" '" + s.root + "/s/s.mpd'");
     EXPECT_EQ(x.status, 0) << x.err;
     sink->on_end();
+}
+
+}  // namespace
+}  // namespace fanout::package
+
+namespace fanout::package {
+namespace {
+
+// A stream published again after a kill: the second publish continues the
+// numbering (Continuation) and lists the first one's Period, whose media is
+// gone.  ffprobe and ffmpeg still read its live HLS and DASH.
+TEST_F(PackageIntegration, ContinuedStreamProbesMidStream)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    const StreamKey key{"live", "s"};
+    auto first = store->open(key, "one");
+    first->on_video_config(*g_input.video);
+    first->on_audio_config(*g_input.audio);
+    for (const auto& f : g_input.frames)
+        first->on_frame(f);
+    fo_progress p = *store->progress(key, "one");
+    p.written_ms = p.dash_start_ms + 6000;
+    Continuation c = continue_after(p, p.dash_start_ms + 8000, 2000);
+    ASSERT_TRUE(c.discontinuity);
+
+    auto second = store->open(key, "two", c);
+    second->on_video_config(*g_input.video);
+    second->on_audio_config(*g_input.audio);
+    for (const auto& f : g_input.frames) {
+        second->on_frame(f);
+        if (f.dts_ms > 4500) break;
+    }
+    std::vector<std::string> missing;
+    Served s = serve_to_disk(*store, "continued", &missing);
+    EXPECT_NE(s.playlist.find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
+    EXPECT_NE(s.mpd.find("<Period id=\"p0\""), std::string::npos) << s.mpd;
+    EXPECT_EQ(missing.size(), 2u);  // the old Period's (video, audio)
+    for (const std::string& path : {s.root + "/s.m3u8", s.root + "/s/s.mpd"}) {
+        Probe pr = probe(path);
+        EXPECT_EQ(pr.err, "") << path;
+        EXPECT_EQ(pr.video_streams, 1) << path;
+        EXPECT_EQ(pr.audio_streams, 1) << path;
+    }
+    for (const auto& names : s.dash_segments)
+        if (names.size() > 1) expect_fragments_continuous(s, names);
+
+    // Ended (a live playlist would keep ffmpeg reloading): every segment
+    // decodes, from its continued decode time.
+    second->on_end();
+    Served end = serve_to_disk(*store, "continued_end");
+    for (const std::string& path :
+         {end.root + "/s.m3u8", end.root + "/s/s.mpd"})
+        expect_decodes(path);
+    expect_fragments_continuous(end, end.hls_segments);
 }
 
 }  // namespace
