@@ -98,8 +98,10 @@ class Run:
         self.p.screenshot(self.dir / f"{name}.png")
 
     def fault(self, name, do, wait_s, goal_ms, after=None):
-        """do() the fault, wait for the players (at most wait_s after it),
-        screenshot, record the verdict of the players still alive."""
+        """do() the fault (and after(), e.g. the SIGCONT), wait for the
+        players (at most wait_s after that), screenshot, record the verdict
+        of the players still alive.  One that stopped or never played
+        again is dead from then on."""
         self.revive(name)
         before = self.p.snapshot()
         t = player.now_ms()
@@ -114,7 +116,7 @@ class Run:
         for kind, r in v.items():
             if kind in self.dead:
                 r["problems"] = [f"stopped at {self.dead[kind]}"]
-            elif player.stopped(snap["players"][kind]):
+            elif player.stopped(snap["players"][kind]) or not r["advanced"]:
                 self.dead[kind] = name
         self.steps[name] = {"fault_ms": t, "goal_ms": goal_ms, "players": v,
                             "new_players": name in self.revived,
