@@ -145,6 +145,14 @@ def fmt(v, missing="never"):
     return missing if v is None else f"{v:.2f}"
 
 
+def freeze(runs, fault_name, kind):
+    """The median freeze; ">=" when a player never played again (its
+    freeze is cut at the end of the wait)."""
+    rs = [r[fault_name][kind] for r in runs]
+    lower = any(not x["survived"] for x in rs)
+    return (">= " if lower else "") + fmt(med([x["freeze"] for x in rs]))
+
+
 def report(runs):
     n = len(runs)
     print(f"### failover as players see it: hls.js and dash.js in Chromium "
@@ -159,15 +167,13 @@ def report(runs):
           + f" | <= 3 s | {ANCHOR_S:.0f} s heartbeat timeout "
           "(Ant Media's cluster) |")
     print("| kill -9 origin -> longest freeze (s) | "
-          + " | ".join(fmt(med([r["origin"][x]["freeze"] for r in runs]))
-                       for x in k)
+          + " | ".join(freeze(runs, "origin", x) for x in k)
           + f" | <= {2 * HLS_TIME + 2} s | |")
     print("| kill -9 origin -> player survived (runs) | "
           + " | ".join(f"{sum(r['origin'][x]['survived'] for r in runs)}/{n}"
                        for x in k) + f" | {n}/{n} | |")
     print("| kill -9 viewer's edge -> longest freeze (s) | "
-          + " | ".join(fmt(med([r["edge"][x]["freeze"] for r in runs]))
-                       for x in k) + " | <= 1 s | |")
+          + " | ".join(freeze(runs, "edge", x) for x in k) + " | <= 1 s | |")
     print("| kill -9 viewer's edge -> player survived (runs) | "
           + " | ".join(f"{sum(r['edge'][x]['survived'] for r in runs)}/{n}"
                        for x in k) + f" | {n}/{n} | |")
@@ -176,6 +182,7 @@ def report(runs):
     for i, r in enumerate(runs, 1):
         print(f"- run {i}: " + "; ".join(
             f"{x}: listed {fmt(r['listed'][x])}, origin freeze "
+            f"{'' if r['origin'][x]['survived'] else '>= '}"
             f"{r['origin'][x]['freeze']:.2f} "
             f"{'survived' if r['origin'][x]['survived'] else 'STOPPED'}, "
             f"edge freeze {r['edge'][x]['freeze']:.2f}"

@@ -12,9 +12,12 @@ After each, the same players, never reloaded, must show no fatal error
 (every dash.js error event counts: embedding players give up at it), play
 past what they had buffered at the fault, and freeze no longer than the
 goal (origin kill: 2 x hlsTime + 2 s; edge kill: 1 s); the HLS media
-sequence never decreases.  Screenshots and the players' logs are saved
-under build/artifacts/player_failover/ (printed)."""
+sequence never decreases.  A player that stopped at one step (a failure
+there) is replaced by a new page for the next, so each step tests
+something.  Screenshots, the players' logs and the nodes' logs are saved
+under build/artifacts/player_failover/<time>/ (printed)."""
 import json
+import shutil
 import signal
 import time
 
@@ -175,3 +178,8 @@ def test_players_survive_failover(tmpdir_path):
         if run and run.p:
             run.p.stop()
         c.down()
+        # The nodes' logs (edge access logs show which edge served what).
+        shutil.copytree(tmpdir_path / "run", artifacts / "run",
+                        ignore=shutil.ignore_patterns("cache", "tmp", "*.db*",
+                                                      "tls"),
+                        dirs_exist_ok=True)
