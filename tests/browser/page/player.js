@@ -6,7 +6,8 @@
 //             while it lasts) after the player first played; >= FREEZE_MS
 //   errors    every hls.js error (fatal or not) and every dash.js error
 //             event (all marked fatal: embedding players give up on DASH at
-//             that event, issue #12)
+//             that event, issue #12); past MAX_EVENTS only fatal ones,
+//             the others counted in `dropped`
 //   hls       levels: each LEVEL_LOADED's startSN/endSN/startCC/endCC/live;
 //             seqDecreases: a startSN lower than the one before it
 //   dash      periods: every Period id seen (manifests, stream switches)
@@ -23,12 +24,15 @@ function newLog(kind, url) {
     kind, url, startedAt: Date.now(), playingAt: null,
     samples: [], freezes: [], errors: [], events: [],
     levels: [], seqDecreases: [], periods: [], manifests: [],
-    lastCT: null, lastAdvance: null,
+    lastCT: null, lastAdvance: null, dropped: 0,
   };
 }
 
-function push(list, item) {
-  if (list.length < MAX_EVENTS) list.push(item);
+// Lists are bounded; a fatal error is always kept (hls.js can raise
+// hundreds of non-fatal ones a second while a fetch fails).
+function push(list, item, log) {
+  if (list.length < MAX_EVENTS || item.fatal) list.push(item);
+  else if (log) log.dropped++;
 }
 
 function sample(log, video) {
@@ -79,7 +83,7 @@ function startHls(url, video) {
     status: d.response ? d.response.code : undefined,
     url: d.url || (d.frag && d.frag.url) || (d.context && d.context.url),
     reason: d.reason || (d.error && d.error.message),
-  }));
+  }, log));
   hls.on(Hls.Events.LEVEL_LOADED, (_, d) => {
     const det = d.details;
     const prev = log.levels.length ? log.levels[log.levels.length - 1] : null;
@@ -111,7 +115,7 @@ function startDash(url, video) {
   player.on(ev.ERROR, (e) => {
     const err = e.error || {};
     push(log.errors, {t: Date.now(), type: 'error', fatal: true,
-                      code: err.code, details: err.message});
+                      code: err.code, details: err.message}, log);
   });
   player.on(ev.PLAYBACK_ERROR, (e) => push(log.errors, {
     t: Date.now(), type: 'playbackError', fatal: true,
