@@ -135,8 +135,12 @@ class Run:
 
     def save(self):
         (self.dir / "steps.json").write_text(json.dumps(self.steps, indent=1))
+        try:
+            snap = self.p.snapshot(samples=True)
+        except RuntimeError as e:       # the driver died: say so, go on
+            snap = {"error": str(e)}
         (self.dir / f"players-{self.starts}.json").write_text(json.dumps(
-            self.p.snapshot(samples=True), indent=1))
+            snap, indent=1))
 
 
 def test_players_survive_failover(tmpdir_path):
