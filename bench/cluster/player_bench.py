@@ -28,8 +28,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]
                        / "tests"))
 from harness import player  # noqa: E402
-from harness.cluster import (Cluster, api_broadcast,  # noqa: E402
-                             playlist_sessions)
+from harness.cluster import Cluster, api_broadcast  # noqa: E402
 from harness.net import http_get, wait_for  # noqa: E402
 
 STREAM = "demo"
@@ -38,36 +37,57 @@ HEARTBEAT_MS, HLS_TIME = 5000, 2
 ORIGIN_WAIT_S, EDGE_WAIT_S = 40, 15
 
 
-def mpd_sessions(url):
-    """The publish sessions whose SegmentTemplate lists a segment, or None."""
+def fetch(url):
     try:
         st, _, body = http_get(url, timeout=3)
     except OSError:
         return None
-    if st != 200:
-        return None
-    return set(re.findall(
-        rb'<SegmentTemplate[^>]*media="([0-9a-f]+)-[va]-\$Number\$\.m4s"'
-        rb'[^>]*>\s*<SegmentTimeline>\s*<S ', body))
+    return body if st == 200 else None
 
 
-def hls_sessions(url_base):
-    try:
-        return playlist_sessions(url_base, STREAM)
-    except OSError:
+def mpd_segments(url):
+    """What the MPD lists: (Period id, SegmentTemplate media) for each
+    template whose timeline has a segment; None when it does not answer."""
+    body = fetch(url)
+    if body is None:
         return None
+    found = set()
+    for period in body.split(b"<Period")[1:]:
+        pid = re.search(rb'\bid="([^"]*)"', period)
+        for media in re.findall(
+                rb'<SegmentTemplate[^>]*media="([^"]+)"[^>]*>\s*'
+                rb'<SegmentTimeline>\s*<S ', period):
+            found.add((pid.group(1) if pid else b"", media))
+    return found
+
+
+def hls_segments(url):
+    """The playlist's segment URIs, with the publish each names (the URI
+    without its "-<n>.m4s"); None when it does not answer."""
+    body = fetch(url)
+    if body is None:
+        return None
+    return {(re.sub(rb"-\d+\.m4s$", b"", u), u) for u in re.findall(
+        rb"^([^#\s]\S*)$", body, re.M)}
+
+
+def new_hls(now, old):
+    """A segment of another publish than any listed before the kill."""
+    return {u for pub, u in now if pub not in {p for p, _ in old}}
 
 
 def first_new_segments(c, old_hls, old_dash, t0, timeout):
     """Seconds from t0 (monotonic) to the first poll of the LB that lists a
-    segment of a new session, for HLS and DASH (None: not within
+    segment of the new publish, for HLS and DASH (None: not within
     timeout)."""
+    m3u8 = f"{c.url}/LiveApp/streams/{STREAM}.m3u8"
     mpd = f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd"
     found = {"hls": None, "dash": None}
     while time.monotonic() - t0 < timeout and None in found.values():
-        if found["hls"] is None and (hls_sessions(c.url) or old_hls) - old_hls:
+        if found["hls"] is None and new_hls(hls_segments(m3u8) or set(),
+                                            old_hls):
             found["hls"] = time.monotonic() - t0
-        if found["dash"] is None and (mpd_sessions(mpd) or old_dash) - old_dash:
+        if found["dash"] is None and (mpd_segments(mpd) or set()) - old_dash:
             found["dash"] = time.monotonic() - t0
         time.sleep(0.05)
     return found
@@ -121,9 +141,10 @@ def one_run(work, block):
         c.restart(edge)
 
         victim = holder(c)
-        old_hls = hls_sessions(c.url) or set()
-        old_dash = mpd_sessions(
-            f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd") or set()
+        old_hls = hls_segments(f"{c.url}/LiveApp/streams/{STREAM}.m3u8")
+        old_dash = mpd_segments(
+            f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd")
+        assert old_hls and old_dash, "nothing listed at the LB before"
         before, t = fault(p, lambda: c.kill(victim))
         listed = first_new_segments(c, old_hls, old_dash, time.monotonic(),
                                     ORIGIN_WAIT_S)
