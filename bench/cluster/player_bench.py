@@ -129,9 +129,9 @@ def one_run(work, block):
         wait_for(lambda: holder(c), 30, what="the demo stream")
         wait_for(lambda: http_get(f"{c.url}/LiveApp/streams/{STREAM}.m3u8")[
             2].count(b"#EXTINF") >= 3, 20, what="3 segments at the LB")
-        p = player.Players(work / "driver.log").start(
-            hls=f"{c.url}/LiveApp/streams/{STREAM}.m3u8",
-            dash=f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd")
+        p = player.Players(work / "driver.log")
+        p.start(hls=f"{c.url}/LiveApp/streams/{STREAM}.m3u8",
+                dash=f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd")
         wait_for(lambda: all(log["playingAt"] for log in p.snapshot()[
             "players"].values()), 30, 0.25, what="both players play")
         time.sleep(5)

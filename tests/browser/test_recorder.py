@@ -79,9 +79,9 @@ def live_server(d):
 def test_recorder_sees_decrease_freeze_and_fatal(tmp_path):
     segments(tmp_path)
     srv = live_server(tmp_path)
-    p = player.Players(tmp_path / "driver.log").start(
-        hls=f"http://127.0.0.1:{srv.server_address[1]}/live.m3u8")
+    p = player.Players(tmp_path / "driver.log")
     try:
+        p.start(hls=f"http://127.0.0.1:{srv.server_address[1]}/live.m3u8")
         log = None
         deadline = time.monotonic() + NOT_FOUND_AT + 15
         while time.monotonic() < deadline:
