@@ -144,10 +144,11 @@ def longest_freeze_ms(log, since_ms, until_ms=None):
     return worst
 
 
-def verdict(before, after, fault_ms, freeze_goal_ms=None):
+def verdict(before, after, fault_ms, freeze_goal_ms=None, no_error=False):
     """Per player, how it went from the fault on: fatal errors, whether it
     played past its buffer, the longest freeze, HLS media sequence
-    decreases, DASH periods.  `problems` lists the goals missed."""
+    decreases, DASH periods.  `problems` lists the goals missed; with
+    no_error, any error at all (fatal or not) is one."""
     out = {}
     for kind, log in after["players"].items():
         fatal = [e for e in log["errors"] if e["fatal"] and e["t"] >= fault_ms]
@@ -163,6 +164,11 @@ def verdict(before, after, fault_ms, freeze_goal_ms=None):
         if fatal:
             problems.append(f"{len(fatal)} fatal error(s), first "
                             f"{fatal[0].get('details')}")
+        if no_error and r["errors"] > len(fatal):
+            first = next(e for e in log["errors"]
+                         if e["t"] >= fault_ms and not e["fatal"])
+            problems.append(f"{r['errors'] - len(fatal)} non-fatal "
+                            f"error(s), first {first.get('details')}")
         if not r["advanced"]:
             problems.append("currentTime did not advance past its buffer")
         if freeze_goal_ms is not None and freeze > freeze_goal_ms:
