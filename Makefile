@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-
   libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev sqlite3 \
   libcurl4-openssl-dev libcmocka-dev libgtest-dev libgmock-dev redis-server \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
-  fonts-dejavu-core python3 python3-pytest wrk docker-compose
+  fonts-dejavu-core python3 python3-pytest wrk docker-compose chromium
 
 .PHONY: all build deps store module test run up down status bench fuzz format clean
 
@@ -32,8 +32,9 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
 	fi
-	@command -v node >/dev/null || { echo "deps: node >= 20 is needed for the MongoDB-wire test server" >&2; exit 1; }
+	@command -v node >/dev/null || { echo "deps: node >= 20 is needed for the MongoDB-wire test server and the browser tests" >&2; exit 1; }
 	@tests/mongo-server/install.sh
+	@tests/browser/install.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -80,8 +81,9 @@ down:
 status:
 	@bash scripts/run.sh status
 
+# `make bench BENCH=cluster` runs one group (bench/run.sh's names).
 bench: deps build
-	@bash bench/run.sh
+	@bash bench/run.sh $(BENCH)
 
 fuzz: deps build
 	@for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $${FUZZ_SECONDS:-300} $(BUILD)/fuzz || exit 1; done

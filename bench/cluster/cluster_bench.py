@@ -5,9 +5,11 @@ reconnecting through the LB, kill -9 of its origin.
 
 Prints: time to be marked dead, time until its broadcast left
 "broadcasting", republish (claim) -> first new segment playable at the
-edge, and the spread of 12 publishers over 3 origins.
+edge, and the spread of 12 publishers over 3 origins; then failover as
+real players see it (player_bench.py: median of --player-runs runs, 0
+skips it).
 
-  bench/cluster/cluster_bench.py [--period-ms 5000]
+  bench/cluster/cluster_bench.py [--period-ms 5000] [--player-runs 5]
 """
 import argparse
 import collections
@@ -24,6 +26,8 @@ from harness.cluster import (Cluster, api_broadcast,  # noqa: E402
 from harness.net import wait_for  # noqa: E402
 from harness.origin import LoopPublisher  # noqa: E402
 from harness.proc import stop_all  # noqa: E402
+
+import player_bench  # noqa: E402
 
 
 broadcast, nodes, sessions = api_broadcast, api_nodes, playlist_sessions
@@ -89,6 +93,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--period-ms", type=int, default=5000)
     ap.add_argument("--hls-time", type=int, default=2)
+    ap.add_argument("--player-runs", type=int, default=5)
     a = ap.parse_args()
     dead, left, moved, playable = failover(a.period_ms, a.hls_time)
     limit = 4 * a.period_ms / 1000
@@ -113,6 +118,9 @@ def main():
     print(f"| 12 publishers over 3 origins (max per origin) | "
           f"{', '.join(str(v) for v in sorted(per.values()))} "
           f"({max(per.values())}) | <= 5 |")
+    if a.player_runs:
+        print()
+        player_bench.main(["--runs", str(a.player_runs)])
     return 0 if playable <= a.hls_time + 2 and max(per.values()) <= 5 else 1
 
 

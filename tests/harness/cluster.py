@@ -5,6 +5,7 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 
 from . import BUILD, ROOT
 from .net import free_port, http_get
@@ -38,7 +39,7 @@ class Cluster:
     (scripts/run.sh), on loopback addresses of its own."""
 
     def __init__(self, workdir: pathlib.Path, store_uri: str, block: int,
-                 period_ms=500, hls_time=2, origins=2, edges=2):
+                 period_ms=500, hls_time=2, origins=2, edges=2, demo=False):
         self.workdir = workdir
         self.origins = [f"127.0.{block}.{i}" for i in range(1, origins + 1)]
         self.edges = [f"127.0.{block + 1}.{i}" for i in range(1, edges + 1)]
@@ -58,7 +59,7 @@ class Cluster:
                         PERIOD_MS=str(period_ms),
                         HLS_TIME=str(hls_time),
                         STORE_URI=store_uri,
-                        DEMO="0")
+                        DEMO="1" if demo else "0")
 
     def script(self, *args, timeout=120):
         return subprocess.run(["bash", str(ROOT / "scripts" / "run.sh"),
@@ -81,11 +82,15 @@ class Cluster:
         return f"rtmp://{self.lb}:{self.rtmp_port}/{app}/{stream}"
 
     def pid(self, name):
+        """The pid of the node's latest start (restart() appends one)."""
+        found = None
         for line in (self.workdir / "run" / "pids").read_text().splitlines():
             pid, n = line.split()
             if n == name:
-                return int(pid)
-        raise KeyError(name)
+                found = int(pid)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def kill(self, name, sig=9):
         """SIGKILL a node and everything it started (nginx workers too)."""
@@ -94,6 +99,42 @@ class Cluster:
             os.killpg(pid, sig)
         except ProcessLookupError:
             pass
+
+    def restart(self, name):
+        """Starts a killed origin-N or edge-N again with the command and
+        files scripts/run.sh gave it, as an operator would; recorded in
+        run/pids, so `down` stops it too."""
+        run = self.workdir / "run"
+        if name.startswith("origin-"):
+            cmd = [str(BUILD / "bin" / "fanout-origin"), "--config",
+                   str(run / f"{name}.properties")]
+        else:
+            d = run / name
+            cmd = ["nginx", "-g", "daemon off;", "-p", str(d), "-e",
+                   str(d / "logs" / "error.log"), "-c", str(d / "nginx.conf")]
+        with open(run / f"{name}.log", "ab") as log:
+            p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL,
+                                 start_new_session=True)
+        with open(run / "pids", "a") as pids:
+            pids.write(f"{p.pid} {name}\n")
+        return p
+
+    def viewer_edge(self, stream, seconds=3.0):
+        """The edge that served most of `stream`'s requests during the next
+        `seconds` (from the edges' access logs), or None."""
+        logs = {f"edge-{i + 1}": self.workdir / "run" / f"edge-{i + 1}"
+                / "logs" / "access.log" for i in range(len(self.edges))}
+        start = {n: p.stat().st_size if p.exists() else 0
+                 for n, p in logs.items()}
+        time.sleep(seconds)
+        count = {}
+        for n, p in logs.items():
+            with open(p, "rb") as f:
+                f.seek(start[n])
+                count[n] = f.read().count(f" stream={stream} ".encode())
+        best = max(count, key=count.get)
+        return best if count[best] else None
 
     def add_origin(self, name, host):
         """Starts one more origin on this cluster's store and ports (it
