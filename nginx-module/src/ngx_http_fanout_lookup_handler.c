@@ -37,6 +37,8 @@ static ngx_int_t ngx_http_fanout_retry(ngx_http_request_t *r,
 static ngx_int_t ngx_http_fanout_finish(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx);
+static ngx_int_t ngx_http_fanout_lost(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx);
 static ngx_int_t ngx_http_fanout_fallback(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
@@ -150,6 +152,15 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
     if (!ngx_http_fanout_app_allowed(llcf, &u)) {
         ctx->status = NGX_HTTP_NOT_FOUND;
         goto rejected;
+    }
+
+    if (u.kind == NGX_HTTP_FANOUT_KIND_TIME) {
+        /* the edge's own clock: no stream, no store, no origin */
+        ctx->kind = u.kind;
+        ctx->status = 0;
+        ctx->lookup_status = NGX_HTTP_FANOUT_LS_NONE;
+        r->content_handler = ngx_http_fanout_time_handler;
+        return NGX_DECLINED;
     }
 
     /* the parser bounds both; fo_valid_id is the store's own rule */
@@ -339,6 +350,10 @@ ngx_http_fanout_retry(ngx_http_request_t *r,
     ngx_http_fanout_answer_invalidate(lmcf, &ctx->key, ctx->hash,
                                      ctx->answer.version);
 
+    /* named again, this origin gets no second try: the grace answers */
+    ctx->failed = 1;
+    ctx->failed_crc = ngx_http_fanout_answer_crc(&ctx->answer);
+
     ctx->waited = 0;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
 
@@ -358,6 +373,13 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
     case NGX_HTTP_FANOUT_FOUND:
         ctx->status = 0;
 
+        if (ctx->failed
+            && ctx->failed_crc == ngx_http_fanout_answer_crc(&ctx->answer)
+            && ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED)
+        {
+            return NGX_DECLINED;
+        }
+
         /* e.g. a fresh copy of the playlist (ngx_http_fanout_cache_module) */
         if (lmcf->found && lmcf->found(r, ctx) == NGX_ERROR) {
             return NGX_ERROR;
@@ -370,12 +392,36 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
             ctx->lookup_status = NGX_HTTP_FANOUT_LS_NEGATIVE;
         }
 
+        if (ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED) {
+            return NGX_DECLINED;
+        }
+
         ctx->status = NGX_HTTP_NOT_FOUND;
         return ctx->status;
 
     default: /* NGX_HTTP_FANOUT_ERROR */
         return ngx_http_fanout_fallback(r, lmcf, llcf, ctx, 0);
     }
+}
+
+
+/*
+ * No live origin for the stream: the lost hook may answer with the last
+ * playlist (fanout_playlist_grace).  NGX_DECLINED: it did not (or
+ * failed: then the normal answer goes out).
+ */
+static ngx_int_t
+ngx_http_fanout_lost(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx)
+{
+    if (lmcf->lost == NULL || lmcf->lost(r, ctx) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    ctx->status = 0;
+    ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
+
+    return NGX_OK;
 }
 
 
@@ -416,6 +462,10 @@ ngx_http_fanout_fallback(ngx_http_request_t *r,
 
         ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_FALLBACKS);
 
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED) {
         return NGX_DECLINED;
     }
 

@@ -37,12 +37,14 @@ class Reply:
         return self.body.decode(errors="replace")
 
 
-def get(port, path, timeout=10.0, method="GET"):
+def get(port, path, timeout=10.0, method="GET", headers=None):
     """One request, the path sent exactly as given (no normalisation)."""
     t0 = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
         conn.endheaders()
         r = conn.getresponse()
         body = r.read()
@@ -274,3 +276,80 @@ class Edge(Logs):
         wait_for(lambda: before.isdisjoint(self.worker_pids())
                  and self.worker_pids(), 10, interval=0.05,
                  what="new workers")
+
+
+class LB(Logs):
+    """The load balancer: nginx running the shipped lb-config/lb.conf,
+    rendered as scripts/run.sh renders it, in front of the given edges
+    (the upstream files written as fanout-lb-sync writes them)."""
+
+    def __init__(self, workdir, edge_ports, name="lb", origin_ports=()):
+        self.prefix = workdir / name
+        for sub in ("logs", "tmp"):
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.edge_ports = list(edge_ports)
+        self.origin_ports = list(origin_ports)
+        self.write_upstreams()
+        tls = self.prefix / "tls"
+        subprocess.run(["bash", str(ROOT / "lb-config" / "gen-cert.sh"),
+                        str(tls), "localhost"], check=True,
+                       capture_output=True)
+        self.conf = self.prefix / "nginx.conf"
+        subprocess.run(
+            ["/usr/bin/python3", str(ROOT / "scripts" / "render_conf.py"),
+             str(ROOT / "lb-config" / "lb.conf"), str(self.conf),
+             "--set", "user=root", "--set", "worker_processes=1",
+             "--sub", f"/run/nginx-lb.pid={self.prefix}/nginx.pid",
+             "--sub", f"/var/log/nginx/={self.prefix}/logs/",
+             "--sub", f"/etc/fanout/lb/={self.prefix}/",
+             "--sub", f"/etc/fanout/tls/={tls}/",
+             "--tag", f"HTTP=127.0.0.1:{self.port}",
+             "--tag", f"HTTPS=127.0.0.1:{free_port()} ssl http2",
+             "--tag", f"RTMP=127.0.0.1:{free_port()}",
+             "--tag", f"RTMPS=127.0.0.1:{free_port()} ssl",
+             "--temp-dir", str(self.prefix / "tmp")], check=True)
+        self.proc = None
+
+    def write_upstreams(self):
+        """upstreams-http.conf and upstreams-stream.conf as fanout-lb-sync
+        renders them (lb-config/sync/render.c)."""
+        def servers(ports):
+            return "".join(f"    server 127.0.0.1:{p} max_fails=2 "
+                           f"fail_timeout=5s;\n" for p in ports) \
+                or "    server 127.0.0.1:9 down;\n"
+        (self.prefix / "upstreams-http.conf").write_text(
+            "upstream fanout_edges {\n    hash $remote_addr consistent;\n"
+            + servers(self.edge_ports) + "}\n\n"
+            "upstream fanout_origins {\n    least_conn;\n"
+            + servers(self.origin_ports) + "}\n")
+        (self.prefix / "upstreams-stream.conf").write_text(
+            "upstream fanout_rtmp {\n    least_conn;\n"
+            "    server 127.0.0.1:9 down;\n}\n")
+
+    def start(self):
+        self.log = open(self.prefix / "logs" / "stderr.log", "ab")
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(self.prefix), "-c", str(self.conf),
+             "-e", str(self.prefix / "logs" / "error.log"),
+             "-g", "daemon off;"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_port(self.port):
+            raise AssertionError("lb did not start:\n" + self.error_log())
+        return self
+
+    def reload(self):
+        """What fanout-lb-sync does: test, then nginx -s reload."""
+        args = ["-p", str(self.prefix), "-c", str(self.conf),
+                "-e", str(self.prefix / "logs" / "error.log")]
+        subprocess.run(["nginx", "-t", "-q"] + args, check=True,
+                       capture_output=True)
+        subprocess.run(["nginx", "-s", "reload"] + args, check=True,
+                       capture_output=True)
+
+    def stop(self):
+        stop_proc(self.proc, signal.SIGQUIT)
+        self.proc = None
+
+    def get(self, path, **kw):
+        return get(self.port, path, **kw)
