@@ -353,3 +353,98 @@ class LB(Logs):
 
     def get(self, path, **kw):
         return get(self.port, path, **kw)
+
+    def access_log(self):
+        try:
+            return (self.prefix / "logs" / "lb-access.log").read_text() \
+                .splitlines()
+        except OSError:
+            return []
+
+
+class ScriptedOrigin:
+    """A tiny HTTP origin whose answers the test sets path by path (a real
+    socket, for origins that misbehave: playlists that go back, 403s, slow
+    answers); kill() closes it as kill -9 would (connections refused)."""
+
+    def __init__(self):
+        import http.server
+
+        origin = self
+        self.routes = {}            # path -> (status, content type, body)
+        self.delays = {}            # path -> seconds before answering
+        self.counts = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                origin.counts[path] = origin.counts.get(path, 0) + 1
+                time.sleep(origin.delays.get(path, 0))
+                status, ctype, body = origin.routes.get(
+                    path, (404, "text/plain", b"no\n"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "max-age=1")
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def set(self, path, body, status=200, ctype=None):
+        if ctype is None:
+            ctype = "application/dash+xml" if path.endswith(".mpd") else \
+                "application/vnd.apple.mpegurl" if path.endswith(".m3u8") \
+                else "video/mp4"
+        self.routes[path] = (status, ctype,
+                             body.encode() if isinstance(body, str) else body)
+
+    def requests(self, path):
+        return self.counts.get(path, 0)
+
+    def kill(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hls_playlist(seq, count=3, disc=0, session="a", ended=False,
+                 stream="s1"):
+    """A live media playlist: count segments from media sequence seq."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:2",
+             f"#EXT-X-MEDIA-SEQUENCE:{seq}",
+             f"#EXT-X-DISCONTINUITY-SEQUENCE:{disc}"]
+    for n in range(seq, seq + count):
+        lines += ["#EXTINF:2.000,", f"{stream}/{session}-{n}.m4s"]
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def media_sequence(text):
+    m = re.search(r"^#EXT-X-MEDIA-SEQUENCE:(\d+)", text, re.M)
+    return int(m.group(1)) if m else None
+
+
+def kill_nginx(nginx):
+    """kill -9 of an Edge's (or LB's) master and workers."""
+    pids = nginx.worker_pids() if hasattr(nginx, "worker_pids") else []
+    for pid in [nginx.proc.pid] + pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    nginx.proc.wait()
