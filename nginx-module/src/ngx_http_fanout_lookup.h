@@ -225,7 +225,9 @@ ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 /* ngx_http_fanout_lookup_handler.c */
 ngx_int_t ngx_http_fanout_lookup_handler(ngx_http_request_t *r);
 
-/* ngx_http_fanout_time.c: the content handler of /{app}/streams/time */
+/* ngx_http_fanout_time.c: /{app}/streams/time */
+ngx_int_t ngx_http_fanout_time_start(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
 ngx_int_t ngx_http_fanout_time_handler(ngx_http_request_t *r);
 uint32_t ngx_http_fanout_answer_crc(ngx_http_fanout_answer_t *answer);
 

@@ -155,12 +155,7 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
     }
 
     if (u.kind == NGX_HTTP_FANOUT_KIND_TIME) {
-        /* the edge's own clock: no stream, no store, no origin */
-        ctx->kind = u.kind;
-        ctx->status = 0;
-        ctx->lookup_status = NGX_HTTP_FANOUT_LS_NONE;
-        r->content_handler = ngx_http_fanout_time_handler;
-        return NGX_DECLINED;
+        return ngx_http_fanout_time_start(r, ctx);  /* no store, no origin */
     }
 
     /* the parser bounds both; fo_valid_id is the store's own rule */
@@ -353,7 +348,6 @@ ngx_http_fanout_retry(ngx_http_request_t *r,
     /* named again, this origin gets no second try: the grace answers */
     ctx->failed = 1;
     ctx->failed_crc = ngx_http_fanout_answer_crc(&ctx->answer);
-
     ctx->waited = 0;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
 
@@ -405,11 +399,7 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
 }
 
 
-/*
- * No live origin for the stream: the lost hook may answer with the last
- * playlist (fanout_playlist_grace).  NGX_DECLINED: it did not (or
- * failed: then the normal answer goes out).
- */
+/* No live origin: the lost hook may answer (the grace), or NGX_DECLINED. */
 static ngx_int_t
 ngx_http_fanout_lost(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx)

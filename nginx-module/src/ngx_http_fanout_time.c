@@ -17,6 +17,19 @@
 #define NGX_HTTP_FANOUT_TIME_LEN  (sizeof("2026-12-06T03:45:01.123Z") - 1)
 
 
+/* The parser found /{app}/streams/time: this module answers it. */
+ngx_int_t
+ngx_http_fanout_time_start(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
+{
+    ctx->kind = NGX_HTTP_FANOUT_KIND_TIME;
+    ctx->status = 0;
+    ctx->lookup_status = NGX_HTTP_FANOUT_LS_NONE;
+    r->content_handler = ngx_http_fanout_time_handler;
+
+    return NGX_DECLINED;
+}
+
+
 ngx_int_t
 ngx_http_fanout_time_handler(ngx_http_request_t *r)
 {

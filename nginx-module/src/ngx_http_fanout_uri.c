@@ -216,18 +216,15 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
         return NGX_HTTP_FANOUT_URI_BAD;
     }
 
-    if (n == 3 && ngx_http_fanout_seg_is(&segs[2], "time", 4)) {
-        /* /{app}/streams/time: the edge's clock (stream ids are never
-         * served without an extension, so no stream is hidden) */
-        kind = NGX_HTTP_FANOUT_KIND_TIME;
-        stream = segs[2].p;
-        stream_len = segs[2].len;
-        base_len = stream_len;
+    if (n == 3) {
+        /* /{app}/streams/{s}.m3u8, or /{app}/streams/time: the clock (a
+         * stream is never served without an extension) */
+        if (ngx_http_fanout_seg_is(&segs[2], "time", 4)) {
+            kind = NGX_HTTP_FANOUT_KIND_TIME;
+            base_len = 4;
 
-    } else if (n == 3) {
-        /* /{app}/streams/{s}.m3u8 */
-        if (!ngx_http_fanout_file_kind(&segs[2], &base_len, &kind)
-            || kind != NGX_HTTP_FANOUT_KIND_HLS)
+        } else if (!ngx_http_fanout_file_kind(&segs[2], &base_len, &kind)
+                   || kind != NGX_HTTP_FANOUT_KIND_HLS)
         {
             return NGX_HTTP_FANOUT_URI_NOT_STREAM;
         }
@@ -245,9 +242,8 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
         stream_len = segs[2].len;
     }
 
-    if (kind != NGX_HTTP_FANOUT_KIND_TIME) {
-        stream_len = ngx_http_fanout_strip_rendition(stream, stream_len);
-    }
+    /* "time" has no rendition suffix */
+    stream_len = ngx_http_fanout_strip_rendition(stream, stream_len);
 
     if (stream_len > NGX_HTTP_FANOUT_STREAM_MAX
         || ngx_http_fanout_dots(stream, stream_len))
