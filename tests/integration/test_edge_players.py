@@ -110,9 +110,10 @@ def test_every_error_class_is_small_with_cors(uri, store_tool, scripted,
             r = edge.get(path, method="HEAD")
             assert_usable(r, status, "HEAD " + path)
             assert r.body == b""
-    # a request line nginx itself refuses
+    # a request line nginx itself refuses; a path over its buffers
     assert raw_request(edge.port, b"GET /LiveApp/streams/s1\x01.m3u8 "
                        b"HTTP/1.1\r\nHost: x\r\n\r\n") == 400
+    assert_usable(edge.get(f"/{APP}/streams/{'a' * 9000}.m3u8"), 414)
 
     # 503: the store is down and nothing is known about the stream
     dead = edges(f"redis://127.0.0.1:{conftest.free_port()}/0"
@@ -127,6 +128,7 @@ def test_preflight_head_and_the_clock(uri, store_tool, scripted, edges,
     o = scripted()
     o.set(PLAYLIST, hls_playlist(10))
     o.set(f"/{APP}/streams/s1/a-10.m4s", b"x" * 5000)
+    o.set(MPD, mpd("2026-12-06T03:45:10.000Z"))
     beats(claim(store_tool, uri, o.port, "oA", "sessA"))
     edge = edges(uri)
 
@@ -152,6 +154,12 @@ def test_preflight_head_and_the_clock(uri, store_tool, scripted, edges,
     for r in (head, mem):
         assert int(r.headers["content-length"]) == len(body.body)
         assert r.headers["content-type"] == "application/vnd.apple.mpegurl"
+    for _ in range(3):
+        r = edge.get(MPD, method="HEAD")
+        assert_usable(r, 200, "HEAD mpd")
+        assert r.body == b"" and int(r.headers["content-length"]) == \
+            len(edge.get(MPD).body)
+    assert r.headers["x-cache-status"] == "MEM"
     seg = edge.get(f"/{APP}/streams/s1/a-10.m4s", method="HEAD")
     assert_usable(seg, 200)
     assert seg.headers["content-length"] == "5000" and seg.body == b""
