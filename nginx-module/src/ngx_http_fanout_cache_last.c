@@ -264,7 +264,8 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
 
     e = ngx_http_fanout_last_find(camcf, &r->uri);
 
-    if (e && e->source == cap->source && e->body_len == cap->body_len
+    if (e && e->source == cap->source && e->ctype_len == cap->ctype_len
+        && e->headers_len == cap->headers_len && e->body_len == cap->body_len
         && ngx_memcmp(e->data + e->sn.str.len, cap->data, len) == 0)
     {
         /* the same answer again: only its time */

@@ -3,8 +3,10 @@
  * publishes a stream.
  *
  *   ngx_http_fanout_lookup_module.c   directives, configuration, variables
- *   ngx_http_fanout_lookup_handler.c  the precontent phase handler and the
- *                                     failure policy
+ *   ngx_http_fanout_lookup_handler.c  the precontent phase handler
+ *   ngx_http_fanout_lookup_policy.c   no usable origin: the lost hook,
+ *                                     fanout_origin_nodes, 503
+ *   ngx_http_fanout_time.c            /{app}/streams/time
  *   ngx_http_fanout_answers.c         the answers every worker shares (the
  *                                     zone fanout_lookups)
  *   ngx_http_fanout_lookup.c          store lookups on the thread pool,
@@ -224,6 +226,14 @@ ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 
 /* ngx_http_fanout_lookup_handler.c */
 ngx_int_t ngx_http_fanout_lookup_handler(ngx_http_request_t *r);
+
+/* ngx_http_fanout_lookup_policy.c */
+ngx_int_t ngx_http_fanout_lost(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_fallback(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_uint_t next);
 
 /* ngx_http_fanout_time.c: /{app}/streams/time */
 ngx_int_t ngx_http_fanout_time_start(ngx_http_request_t *r,
