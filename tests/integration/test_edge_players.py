@@ -346,6 +346,36 @@ def loop(port, paths, stop, failures, counts):
                 failures.append((path, getattr(r, "status", repr(r))))
 
 
+def keepalive_loop(port, path, stop, failures, counts):
+    """Requests on one kept-alive connection until stop is set.  A request
+    that fails on a reused connection (the old worker closed it at that
+    instant) is sent once more on a new one, as browsers do; only a
+    second failure counts."""
+    import http.client
+
+    conn = None
+    while not stop.is_set():
+        for attempt in (1, 2):
+            reused = conn is not None
+            conn = conn or http.client.HTTPConnection("127.0.0.1", port,
+                                                      timeout=5)
+            try:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+                break
+            except OSError as e:
+                conn.close()
+                conn = None
+                ok, r = False, e
+                if not reused:
+                    break
+        counts.append(1)
+        if not ok:
+            failures.append((path, getattr(r, "status", repr(r))))
+
+
 def test_lb_answers_are_usable(uri, store_tool, scripted, edges, beats, lbs):
     o = scripted()
     o.set(PLAYLIST, hls_playlist(10))
@@ -382,7 +412,10 @@ def test_killing_the_viewers_edge_costs_no_request(uri, store_tool, scripted,
     lb = lbs([e1.port, e2.port])
     assert lb.get(PLAYLIST).status == 200
     # a viewer stays on one edge (hash $remote_addr consistent)
-    lb_log = lb.access_log()
+    for _ in range(5):
+        assert lb.get(PLAYLIST).status == 200
+    lb_log = wait_for(lambda: len(lb.access_log()) >= 6 and lb.access_log(),
+                      5, what="the LB's access log")
     ups = {re.search(r"upstream=(\S+)", ln).group(1) for ln in lb_log}
     assert len(ups) == 1, lb_log
     viewer_edge = e1 if ups == {f"127.0.0.1:{e1.port}"} else e2
@@ -420,7 +453,9 @@ def test_lb_reload_under_load_drops_nothing(uri, store_tool, scripted, edges,
     stop, failures, counts = threading.Event(), [], []
     threads = [threading.Thread(target=loop, args=(lb.port, [PLAYLIST], stop,
                                                    failures, counts))
-               for _ in range(4)]
+               for _ in range(3)]
+    threads += [threading.Thread(target=keepalive_loop, args=(
+        lb.port, PLAYLIST, stop, failures, counts)) for _ in range(2)]
     for t in threads:
         t.start()
     try:
