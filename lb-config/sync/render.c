@@ -50,7 +50,12 @@ static int upstream(lb_text *t, const char *name, const fo_node *nodes,
 {
     int servers = 0;
 
-    if (lb_append(t, "upstream %s {\n    least_conn;\n", name) != 0) {
+    /* Viewers stay on one edge (their playlists never go back; see
+     * lb.conf); origins take the least loaded. */
+    if (lb_append(t, "upstream %s {\n    %s;\n", name,
+                  kind == EDGE_HTTP ? "hash $remote_addr consistent"
+                                    : "least_conn") != 0)
+    {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

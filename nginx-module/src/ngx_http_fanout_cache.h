@@ -13,13 +13,19 @@
  *   ngx_http_fanout_cache_module.c  directives, configuration, variables
  *   ngx_http_fanout_cache_copies.c  the zone: finding, sending, storing
  *   ngx_http_fanout_cache_fill.c    the filters that copy the proxy's
- *                                   answers
+ *                                   answers (and hold one that may be
+ *                                   older than the last one served)
+ *   ngx_http_fanout_cache_last.c    the last playlist served per path:
+ *                                   never serve an older one; serve it
+ *                                   while the stream has no live origin
+ *                                   (fanout_playlist_grace)
  */
 #ifndef _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
 #define _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
 
 
 #include "ngx_http_fanout_lookup.h"
+#include "ngx_http_fanout_position.h"
 
 
 /* A record per header in the copy: its flags, then key, lower-case key,
@@ -66,16 +72,43 @@ enum {
     NGX_HTTP_FANOUT_MC_TOO_BIG,
     NGX_HTTP_FANOUT_MC_NO_ROOM,
     NGX_HTTP_FANOUT_MC_EVICTIONS,
+    NGX_HTTP_FANOUT_MC_OLDER,
+    NGX_HTTP_FANOUT_MC_GRACE,
+    NGX_HTTP_FANOUT_MC_FINAL,
     NGX_HTTP_FANOUT_MC_ENTRIES,     /* gauges from here on */
     NGX_HTTP_FANOUT_MC_BYTES,
+    NGX_HTTP_FANOUT_MC_LAST_ENTRIES,
     NGX_HTTP_FANOUT_MC_N
 };
+
+
+/*
+ * The last playlist or MPD served for a path (whatever origin or session
+ * it came from), with its position in the stream.
+ */
+typedef struct {
+    ngx_str_node_t              sn;         /* key: $uri */
+    ngx_queue_t                 lru;        /* by refresh, newest first */
+    uint64_t                    refreshed;  /* wall ms: a live origin's */
+    uint32_t                    source;     /* origin and session, crc32 */
+    unsigned                    dash:1;
+    ngx_http_fanout_position_t  pos;
+    time_t                      last_modified_time;
+    size_t                      size;
+    uint32_t                    ctype_len;
+    uint32_t                    headers_len;
+    uint32_t                    body_len;
+    u_char                      data[1];    /* key, type, headers, body */
+} ngx_http_fanout_last_entry_t;
 
 
 typedef struct {
     ngx_rbtree_t                rbtree;
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 lru;
+    ngx_rbtree_t                last;       /* ngx_http_fanout_last_entry_t */
+    ngx_rbtree_node_t           last_sentinel;
+    ngx_queue_t                 last_lru;
 } ngx_http_fanout_cache_sh_t;
 
 
@@ -86,6 +119,8 @@ typedef struct {
     uint32_t                    ctype_len;
     uint32_t                    headers_len;
     uint32_t                    body_len;
+    unsigned                    rewritten:1;    /* body made here: no
+                                                   ETag, Last-Modified */
 } ngx_http_fanout_mcopy_t;
 
 
@@ -100,7 +135,10 @@ typedef struct {
     uint32_t                    body_len;
     ngx_uint_t                  gen;
     ngx_str_t                   key;
+    uint32_t                    source;     /* ngx_http_fanout_answer_crc */
     unsigned                    failed:1;
+    unsigned                    held:1;     /* the header waits for the
+                                               body: it may be older */
 } ngx_http_fanout_capture_t;
 
 
@@ -118,6 +156,8 @@ typedef struct {
     ngx_flag_t                  playlist_cache;
     size_t                      playlist_max_size;
     ngx_msec_t                  playlist_valid;
+    ngx_msec_t                  playlist_grace;
+    ngx_msec_t                  playlist_final;
 } ngx_http_fanout_cache_loc_conf_t;
 
 
@@ -126,6 +166,7 @@ typedef struct {
     ngx_http_fanout_mcopy_t    *mem;        /* what a memory hit sends */
     ngx_http_fanout_capture_t  *capture;    /* a response being stored */
     unsigned                    mem_hit:1;
+    unsigned                    last:2;     /* 1: GRACE, 2: FINAL */
 } ngx_http_fanout_cache_ctx_t;
 
 
@@ -138,7 +179,23 @@ typedef struct {
 extern ngx_module_t  ngx_http_fanout_cache_module;
 
 
+static ngx_inline uint64_t
+ngx_http_fanout_wall_msec(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
 /* ngx_http_fanout_cache_copies.c */
+ngx_int_t ngx_http_fanout_cache_send(ngx_http_request_t *r);
+ngx_int_t ngx_http_fanout_cache_headers(ngx_http_request_t *r,
+    ngx_http_fanout_mcopy_t *m);
+ngx_http_fanout_mc_entry_t *ngx_http_fanout_cache_alloc(
+    ngx_http_fanout_cache_main_conf_t *camcf, size_t size, uint64_t now);
 ngx_int_t ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 ngx_int_t ngx_http_fanout_cache_find(ngx_http_request_t *r,
@@ -150,6 +207,14 @@ void ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
 /* ngx_http_fanout_cache_fill.c */
 void ngx_http_fanout_cache_fill_init(ngx_conf_t *cf);
+
+/* ngx_http_fanout_cache_last.c */
+ngx_int_t ngx_http_fanout_last_lost(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
+ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap);
+ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_capture_t *cap);
 
 
 #endif /* _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_ */

@@ -22,14 +22,9 @@
 
 static ngx_http_fanout_mcopy_t *ngx_http_fanout_cache_copy(ngx_pool_t *pool,
     ngx_http_fanout_mc_entry_t *e);
-static ngx_int_t ngx_http_fanout_cache_send(ngx_http_request_t *r);
-static ngx_int_t ngx_http_fanout_cache_headers(ngx_http_request_t *r,
-    ngx_http_fanout_mcopy_t *m);
 static ngx_uint_t ngx_http_fanout_cache_stored(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_capture_t *cap,
     uint32_t hash, uint64_t expires, uint64_t now);
-static ngx_http_fanout_mc_entry_t *ngx_http_fanout_cache_alloc(
-    ngx_http_fanout_cache_main_conf_t *camcf, size_t size, uint64_t now);
 static void ngx_http_fanout_cache_delete(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_mc_entry_t *e);
 static void ngx_http_fanout_cache_evict(
@@ -40,17 +35,6 @@ static void ngx_http_fanout_cache_evict(
 #define ngx_http_fanout_cache_expired(e, now)                              \
     ((e)->expires <= (now)                                                    \
      || (ngx_msec_int_t) ((e)->deadline - ngx_current_msec) <= 0)
-
-
-static ngx_inline uint64_t
-ngx_http_fanout_wall_msec(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (uint64_t) tp->sec * 1000 + tp->msec;
-}
 
 
 ngx_int_t
@@ -86,6 +70,9 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->lru);
+    ngx_rbtree_init(&sh->last, &sh->last_sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_queue_init(&sh->last_lru);
 
     pool->data = sh;
     camcf->sh = sh;
@@ -193,6 +180,7 @@ ngx_http_fanout_cache_copy(ngx_pool_t *pool, ngx_http_fanout_mc_entry_t *e)
     }
 
     m->data = (u_char *) (m + 1);
+    m->rewritten = 0;
     m->last_modified_time = e->last_modified_time;
     m->ctype_len = e->ctype_len;
     m->headers_len = e->headers_len;
@@ -205,7 +193,7 @@ ngx_http_fanout_cache_copy(ngx_pool_t *pool, ngx_http_fanout_mc_entry_t *e)
 
 
 /* The content handler of a memory hit: the copy, as the proxy sent it. */
-static ngx_int_t
+ngx_int_t
 ngx_http_fanout_cache_send(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
@@ -258,8 +246,11 @@ ngx_http_fanout_cache_send(ngx_http_request_t *r)
 }
 
 
-/* The status, type and header records of the copy as r's headers_out. */
-static ngx_int_t
+/*
+ * The status, type and header records of the copy as r's headers_out
+ * (without ETag and Last-Modified when its body is not theirs).
+ */
+ngx_int_t
 ngx_http_fanout_cache_headers(ngx_http_request_t *r,
     ngx_http_fanout_mcopy_t *m)
 {
@@ -269,7 +260,8 @@ ngx_http_fanout_cache_headers(ngx_http_request_t *r,
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = m->body_len;
-    r->headers_out.last_modified_time = m->last_modified_time;
+    r->headers_out.last_modified_time = m->rewritten
+                                        ? -1 : m->last_modified_time;
 
     if (m->ctype_len) {
         r->headers_out.content_type.data = m->data;
@@ -283,6 +275,11 @@ ngx_http_fanout_cache_headers(ngx_http_request_t *r,
     while (p < end) {
         ngx_memcpy(&rec, p, sizeof(ngx_http_fanout_mc_header_t));
         p += sizeof(ngx_http_fanout_mc_header_t);
+
+        if (m->rewritten && rec.flags) {
+            p += 2 * rec.key_len + rec.value_len;
+            continue;
+        }
 
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
@@ -435,7 +432,7 @@ ngx_http_fanout_cache_stored(ngx_http_fanout_cache_main_conf_t *camcf,
  * least recently used end go first; then, while there is no room, the
  * least recently used copies, a few at most.  NULL: no room.
  */
-static ngx_http_fanout_mc_entry_t *
+ngx_http_fanout_mc_entry_t *
 ngx_http_fanout_cache_alloc(ngx_http_fanout_cache_main_conf_t *camcf,
     size_t size, uint64_t now)
 {

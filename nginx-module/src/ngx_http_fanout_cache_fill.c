@@ -11,6 +11,11 @@
  * and through the proxy cache, with a Content-Length of at most
  * fanout_playlist_cache_max_size, whose proxy_cache_key is the memory's
  * key ($fanout_origin/$fanout_session$uri).
+ *
+ * Such an answer from another origin or session than the last one served
+ * for the path (ngx_http_fanout_cache_last.c) is held: the header filter
+ * passes nothing on until the body is in, and then either the answer or,
+ * when it is older, the last one goes out.
  */
 #include "ngx_http_fanout_cache.h"
 
@@ -28,6 +33,11 @@ static ngx_uint_t ngx_http_fanout_cache_same_key(ngx_http_request_t *r,
     u_char *key, size_t len);
 static size_t ngx_http_fanout_cache_records(ngx_http_request_t *r,
     u_char *p);
+static ngx_int_t ngx_http_fanout_cache_take(ngx_http_fanout_capture_t *cap,
+    ngx_buf_t *b);
+static ngx_int_t ngx_http_fanout_cache_release(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap);
+static void ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -97,6 +107,15 @@ ngx_http_fanout_cache_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+
+    if (cctx && cctx->capture && ngx_http_fanout_last_hold(r, cctx->capture))
+    {
+        /* the body decides what goes out (ngx_http_fanout_cache_release) */
+        cctx->capture->held = 1;
+        return NGX_OK;
+    }
+
     return ngx_http_next_header_filter(r);
 }
 
@@ -162,6 +181,7 @@ ngx_http_fanout_cache_capture(ngx_http_request_t *r,
     }
 
     cctx->capture->gen = ctx->answer.gen;
+    cctx->capture->source = ngx_http_fanout_answer_crc(&ctx->answer);
 
     return NGX_OK;
 
@@ -313,72 +333,223 @@ ngx_http_fanout_cache_records(ngx_http_request_t *r, u_char *p)
 /*
  * Copies the body as it passes (memory buffers, or the cache file's
  * buffer: a pread of at most fanout_playlist_cache_max_size, once per
- * playlist refresh); stores it when the last buffer has passed and the
- * length is right.
+ * playlist refresh); when the last buffer has passed and the length is
+ * right, offers it as the path's last answer and stores the copy.  A held
+ * answer passes nothing on until then.
  */
 static ngx_int_t
 ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    off_t                         size;
-    ssize_t                       n;
-    ngx_buf_t                    *b;
+    ngx_int_t                     rc;
+    ngx_uint_t                    done;
     ngx_chain_t                  *cl;
+    ngx_http_fanout_ctx_t        *lctx;
     ngx_http_fanout_capture_t    *cap;
     ngx_http_fanout_cache_ctx_t  *ctx;
 
-    if (in == NULL || r != r->main) {
+    if (r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
 
-    if (ctx == NULL || ctx->capture == NULL || ctx->capture->failed) {
+    if (ctx == NULL || ctx->capture == NULL
+        || (ctx->capture->failed && !ctx->capture->held))
+    {
         return ngx_http_next_body_filter(r, in);
     }
 
     cap = ctx->capture;
 
+    if (cap->failed) {
+        return NGX_OK;          /* held and already sent: nothing more */
+    }
+
+    done = 0;
+
     for (cl = in; cl; cl = cl->next) {
-        b = cl->buf;
+        rc = ngx_http_fanout_cache_take(cap, cl->buf);
 
-        if (ngx_buf_in_memory(b)) {
-            size = b->last - b->pos;
+        if (rc != NGX_OK) {
+            cap->failed = 1;
 
-            if (size > cap->end - cap->last) {
-                cap->failed = 1;
-                break;
-            }
-
-            cap->last = ngx_cpymem(cap->last, b->pos, (size_t) size);
-
-        } else if (b->in_file) {
-            size = b->file_last - b->file_pos;
-
-            if (size > cap->end - cap->last) {
-                cap->failed = 1;
-                break;
-            }
-
-            n = ngx_read_file(b->file, cap->last, (size_t) size, b->file_pos);
-
-            if (n != (ssize_t) size) {
-                cap->failed = 1;
-                break;
-            }
-
-            cap->last += size;
-        }
-
-        if (b->last_buf) {
-            cap->failed = 1;        /* done, either way */
-
-            if (cap->last == cap->end) {
-                ngx_http_fanout_cache_store(r, cap);
+            if (cap->held) {
+                /* more than Content-Length, or the file failed */
+                return NGX_ERROR;
             }
 
             break;
         }
+
+        if (cl->buf->last_buf) {
+            done = 1;
+            break;
+        }
+    }
+
+    if (cap->held) {
+        return done ? ngx_http_fanout_cache_release(r, cap) : NGX_OK;
+    }
+
+    if (done) {
+        cap->failed = 1;        /* done, either way */
+
+        if (cap->last == cap->end) {
+            lctx = ngx_http_fanout_get_ctx(r);
+
+            if (lctx) {
+                (void) ngx_http_fanout_last_offer(r, lctx, cap);
+            }
+
+            ngx_http_fanout_cache_store(r, cap);
+        }
     }
 
     return ngx_http_next_body_filter(r, in);
+}
+
+
+/* One buffer into the capture; a held answer consumes it. */
+static ngx_int_t
+ngx_http_fanout_cache_take(ngx_http_fanout_capture_t *cap, ngx_buf_t *b)
+{
+    off_t    size;
+    ssize_t  n;
+
+    if (ngx_buf_in_memory(b)) {
+        size = b->last - b->pos;
+
+        if (size > cap->end - cap->last) {
+            return NGX_ERROR;
+        }
+
+        cap->last = ngx_cpymem(cap->last, b->pos, (size_t) size);
+
+        if (cap->held) {
+            b->pos = b->last;
+        }
+
+    } else if (b->in_file) {
+        size = b->file_last - b->file_pos;
+
+        if (size > cap->end - cap->last) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_read_file(b->file, cap->last, (size_t) size, b->file_pos);
+
+        if (n != (ssize_t) size) {
+            return NGX_ERROR;
+        }
+
+        cap->last += size;
+
+        if (cap->held) {
+            b->file_pos = b->file_last;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A held answer is complete: the answer itself goes out (and is stored)
+ * when it is not older than the last one served, else the last one.
+ */
+static ngx_int_t
+ngx_http_fanout_cache_release(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap)
+{
+    ngx_int_t                 rc;
+    ngx_buf_t                *b;
+    ngx_chain_t               out;
+    ngx_http_fanout_ctx_t    *lctx;
+    ngx_http_fanout_mcopy_t  *m;
+
+    cap->failed = 1;            /* sent: later calls pass nothing */
+
+    if (cap->last != cap->end) {
+        return NGX_ERROR;       /* shorter than its Content-Length */
+    }
+
+    lctx = ngx_http_fanout_get_ctx(r);
+    m = lctx ? ngx_http_fanout_last_offer(r, lctx, cap) : NULL;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (m) {
+        ngx_http_fanout_cache_clear_headers(r);
+
+        if (ngx_http_fanout_cache_headers(r, m) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        b->pos = m->data + m->ctype_len + m->headers_len;
+        b->last = b->pos + m->body_len;
+
+    } else {
+        ngx_http_fanout_cache_store(r, cap);
+
+        b->pos = cap->data + cap->ctype_len + cap->headers_len;
+        b->last = b->pos + cap->body_len;
+    }
+
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    rc = ngx_http_next_header_filter(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
+/* The proxy's headers go: the last answer's replace them. */
+static void
+ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        h[i].hash = 0;
+    }
+
+    r->headers_out.etag = NULL;
+    r->headers_out.last_modified = NULL;
+    r->headers_out.expires = NULL;
+    r->headers_out.content_type.len = 0;
 }

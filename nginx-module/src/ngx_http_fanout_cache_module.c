@@ -61,6 +61,20 @@ static ngx_command_t  ngx_http_fanout_cache_commands[] = {
       offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_valid),
       NULL },
 
+    { ngx_string("fanout_playlist_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_grace),
+      NULL },
+
+    { ngx_string("fanout_playlist_final"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_final),
+      NULL },
+
       ngx_null_command
 };
 
@@ -108,8 +122,17 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_cache_metrics[] = {
       "Answers not copied: no room in the zone." },
     { ngx_string("playlist_evictions"), 0,
       "Fresh copies dropped to make room." },
+    { ngx_string("playlist_older"), 0,
+      "Origin answers older than the last one served, answered with that." },
+    { ngx_string("playlist_grace"), 0,
+      "Last playlists answered while their stream had no live origin." },
+    { ngx_string("playlist_final"), 0,
+      "Final playlists (ENDLIST, static MPD) answered after the grace." },
     { ngx_string("playlist_entries"), 1, "Copies in the zone." },
-    { ngx_string("playlist_bytes"), 1, "Bytes of the zone the copies take." }
+    { ngx_string("playlist_bytes"), 1,
+      "Bytes of the zone the copies and last playlists take." },
+    { ngx_string("playlist_last_entries"), 1,
+      "Last playlists served, kept per path." }
 };
 
 
@@ -127,7 +150,9 @@ static ngx_http_variable_t  ngx_http_fanout_cache_vars[] = {
 
 static ngx_str_t  ngx_http_fanout_cache_zone_name =
     ngx_string("fanout_playlist_cache");
-static ngx_str_t  ngx_http_fanout_mem = ngx_string("MEM");
+static ngx_str_t  ngx_http_fanout_mem[] = {
+    ngx_string("MEM"), ngx_string("GRACE"), ngx_string("FINAL")
+};
 
 
 static void *
@@ -159,6 +184,8 @@ ngx_http_fanout_cache_create_loc_conf(ngx_conf_t *cf)
     calcf->playlist_cache = NGX_CONF_UNSET;
     calcf->playlist_max_size = NGX_CONF_UNSET_SIZE;
     calcf->playlist_valid = NGX_CONF_UNSET_MSEC;
+    calcf->playlist_grace = NGX_CONF_UNSET_MSEC;
+    calcf->playlist_final = NGX_CONF_UNSET_MSEC;
 
     return calcf;
 }
@@ -179,6 +206,18 @@ ngx_http_fanout_cache_merge_loc_conf(ngx_conf_t *cf, void *parent,
                               prev->playlist_max_size, 64 * 1024);
     ngx_conf_merge_msec_value(conf->playlist_valid, prev->playlist_valid,
                               1000);
+    /* 4 x hlsTime at the origins' default hlsTime of 2 s */
+    ngx_conf_merge_msec_value(conf->playlist_grace, prev->playlist_grace,
+                              8000);
+    ngx_conf_merge_msec_value(conf->playlist_final, prev->playlist_final,
+                              30000);
+
+    if (conf->playlist_grace > 3600000 || conf->playlist_final > 3600000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_playlist_grace\" and "
+                           "\"fanout_playlist_final\" must be at most 1h");
+        return NGX_CONF_ERROR;
+    }
 
     /* a copy is held whole in the request pool while it is made */
     if (conf->playlist_max_size == 0
@@ -255,6 +294,7 @@ ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf)
     lmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_fanout_lookup_module);
     lmcf->found = ngx_http_fanout_cache_find;
+    lmcf->lost = ngx_http_fanout_last_lost;
 
     ngx_http_fanout_cache_fill_init(cf);
 
@@ -278,8 +318,8 @@ ngx_http_fanout_cache_status_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     if (ctx && ctx->mem_hit) {
-        v->len = ngx_http_fanout_mem.len;
-        v->data = ngx_http_fanout_mem.data;
+        v->len = ngx_http_fanout_mem[ctx->last].len;
+        v->data = ngx_http_fanout_mem[ctx->last].data;
         return NGX_OK;
     }
 

@@ -3,8 +3,10 @@
  * publishes a stream.
  *
  *   ngx_http_fanout_lookup_module.c   directives, configuration, variables
- *   ngx_http_fanout_lookup_handler.c  the precontent phase handler and the
- *                                     failure policy
+ *   ngx_http_fanout_lookup_handler.c  the precontent phase handler
+ *   ngx_http_fanout_lookup_policy.c   no usable origin: the lost hook,
+ *                                     fanout_origin_nodes, 503
+ *   ngx_http_fanout_time.c            /{app}/streams/time
  *   ngx_http_fanout_answers.c         the answers every worker shares (the
  *                                     zone fanout_lookups)
  *   ngx_http_fanout_lookup.c          store lookups on the thread pool,
@@ -95,9 +97,12 @@ typedef struct {
 typedef struct ngx_http_fanout_ctx_s  ngx_http_fanout_ctx_t;
 
 /*
- * Called when a request is to be proxied to the stream's own origin (not
- * a fallback): NGX_OK when it set another content handler, NGX_DECLINED,
- * NGX_ERROR.  The cache module's playlist copies hook in here.
+ * found: called when a request is to be proxied to the stream's own origin
+ * (not a fallback).  lost: when the stream has no live origin (gone, the
+ * store failing with nothing to fall back on, or the origin that just
+ * failed named again).  NGX_OK when it set another content handler,
+ * NGX_DECLINED, NGX_ERROR.  The cache module's playlist copies (found) and
+ * the last playlist it served (lost, the grace) hook in here.
  */
 typedef ngx_int_t (*ngx_http_fanout_found_pt)(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
@@ -115,6 +120,8 @@ typedef struct {
     ngx_msec_t                    timeout;
     ngx_array_t                  *origin_nodes; /* ngx_str_t "host:port" */
     ngx_http_fanout_found_pt      found;
+    ngx_http_fanout_found_pt      lost;         /* no live origin: the
+                                                   last playlist (grace) */
 
     /* per worker process */
     ngx_rbtree_t                  pending;      /* lookups in flight here */
@@ -173,6 +180,9 @@ struct ngx_http_fanout_ctx_s {
     unsigned                    waited:1;
     unsigned                    retried:1;
     unsigned                    fallback:1;
+    unsigned                    failed:1;       /* failed_crc is set */
+    uint32_t                    failed_crc;     /* origin + session that
+                                                   failed (the retry) */
     ngx_uint_t                  fallback_index;
     ngx_str_t                   key;            /* "app/stream" in keybuf */
     u_char                      keybuf[NGX_HTTP_FANOUT_KEY_MAX];
@@ -216,6 +226,20 @@ ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 
 /* ngx_http_fanout_lookup_handler.c */
 ngx_int_t ngx_http_fanout_lookup_handler(ngx_http_request_t *r);
+
+/* ngx_http_fanout_lookup_policy.c */
+ngx_int_t ngx_http_fanout_lost(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_fallback(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_uint_t next);
+
+/* ngx_http_fanout_time.c: /{app}/streams/time */
+ngx_int_t ngx_http_fanout_time_start(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_time_handler(ngx_http_request_t *r);
+uint32_t ngx_http_fanout_answer_crc(ngx_http_fanout_answer_t *answer);
 
 /* ngx_http_fanout_lookup_module.c */
 ngx_int_t ngx_http_fanout_lookup_add_variables(ngx_conf_t *cf);

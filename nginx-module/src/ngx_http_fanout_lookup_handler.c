@@ -12,9 +12,10 @@
  *                        queue on this worker's watch of the answers
  *                        (ngx_http_fanout_lookup.c)
  *
- * Failure policy when the store fails: the last known mapping (kept in
- * shared memory past its TTL), else fanout_origin_nodes, else 503.
- * In a location with `fanout_invalidate on` (the error_page target after
+ * Failure policy when the store fails (ngx_http_fanout_lookup_policy.c):
+ * the last known mapping (kept in shared memory past its TTL), else
+ * fanout_origin_nodes, else 503; with no live origin the lost hook (the
+ * last playlist, its grace) answers first.  In a location with `fanout_invalidate on` (the error_page target after
  * the origin failed) the mapping that failed is dropped and looked up
  * once more; ctx->retried makes that happen once per request.
  */
@@ -37,10 +38,6 @@ static ngx_int_t ngx_http_fanout_retry(ngx_http_request_t *r,
 static ngx_int_t ngx_http_fanout_finish(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx);
-static ngx_int_t ngx_http_fanout_fallback(ngx_http_request_t *r,
-    ngx_http_fanout_lookup_main_conf_t *lmcf,
-    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
-    ngx_uint_t next);
 
 static ngx_int_t ngx_http_fanout_app_allowed(
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_uri_t *u);
@@ -98,6 +95,7 @@ ngx_http_fanout_lookup_handler(ngx_http_request_t *r)
         /* internally redirected to another path: a new question */
         ctx->retried = 0;
         ctx->fallback = 0;
+        ctx->failed = 0;
 
         /* fall through */
 
@@ -150,6 +148,10 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
     if (!ngx_http_fanout_app_allowed(llcf, &u)) {
         ctx->status = NGX_HTTP_NOT_FOUND;
         goto rejected;
+    }
+
+    if (u.kind == NGX_HTTP_FANOUT_KIND_TIME) {
+        return ngx_http_fanout_time_start(r, ctx);  /* no store, no origin */
     }
 
     /* the parser bounds both; fo_valid_id is the store's own rule */
@@ -339,6 +341,9 @@ ngx_http_fanout_retry(ngx_http_request_t *r,
     ngx_http_fanout_answer_invalidate(lmcf, &ctx->key, ctx->hash,
                                      ctx->answer.version);
 
+    /* named again, this origin gets no second try: the grace answers */
+    ctx->failed = 1;
+    ctx->failed_crc = ngx_http_fanout_answer_crc(&ctx->answer);
     ctx->waited = 0;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
 
@@ -358,6 +363,13 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
     case NGX_HTTP_FANOUT_FOUND:
         ctx->status = 0;
 
+        if (ctx->failed
+            && ctx->failed_crc == ngx_http_fanout_answer_crc(&ctx->answer)
+            && ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED)
+        {
+            return NGX_DECLINED;
+        }
+
         /* e.g. a fresh copy of the playlist (ngx_http_fanout_cache_module) */
         if (lmcf->found && lmcf->found(r, ctx) == NGX_ERROR) {
             return NGX_ERROR;
@@ -370,77 +382,16 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
             ctx->lookup_status = NGX_HTTP_FANOUT_LS_NEGATIVE;
         }
 
+        if (ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED) {
+            return NGX_DECLINED;
+        }
+
         ctx->status = NGX_HTTP_NOT_FOUND;
         return ctx->status;
 
     default: /* NGX_HTTP_FANOUT_ERROR */
         return ngx_http_fanout_fallback(r, lmcf, llcf, ctx, 0);
     }
-}
-
-
-/*
- * The store failed and no mapping is known: a static origin, round robin
- * over fanout_origin_nodes (next: the one after the one that just failed),
- * else 503 with Retry-After.
- */
-static ngx_int_t
-ngx_http_fanout_fallback(ngx_http_request_t *r,
-    ngx_http_fanout_lookup_main_conf_t *lmcf,
-    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
-    ngx_uint_t next)
-{
-    ngx_str_t        *nodes;
-    ngx_uint_t        i, n;
-    ngx_table_elt_t  *h;
-
-    ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
-
-    if (lmcf->origin_nodes && lmcf->origin_nodes->nelts) {
-        nodes = lmcf->origin_nodes->elts;
-        n = lmcf->origin_nodes->nelts;
-
-        if (next) {
-            i = (ctx->fallback_index + 1) % n;
-
-        } else {
-            i = ngx_atomic_fetch_add(&lmcf->sh->rr, 1) % n;
-        }
-
-        ctx->fallback = 1;
-        ctx->fallback_index = i;
-        ctx->answer.origin_len = nodes[i].len;
-        ngx_memcpy(ctx->answer.origin, nodes[i].data, nodes[i].len);
-        ctx->status = 0;
-        ctx->lookup_status = NGX_HTTP_FANOUT_LS_FALLBACK;
-
-        ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_FALLBACKS);
-
-        return NGX_DECLINED;
-    }
-
-    ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_UNAVAILABLE);
-
-    ctx->status = NGX_HTTP_SERVICE_UNAVAILABLE;
-    ctx->lookup_status = NGX_HTTP_FANOUT_LS_UNAVAILABLE;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (h->value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.len = ngx_sprintf(h->value.data, "%M",
-                               ngx_max((llcf->negative_ttl + 999) / 1000, 1))
-                   - h->value.data;
-
-    return ctx->status;
 }
 
 

@@ -217,9 +217,14 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
     }
 
     if (n == 3) {
-        /* /{app}/streams/{s}.m3u8 */
-        if (!ngx_http_fanout_file_kind(&segs[2], &base_len, &kind)
-            || kind != NGX_HTTP_FANOUT_KIND_HLS)
+        /* /{app}/streams/{s}.m3u8, or /{app}/streams/time: the clock (a
+         * stream is never served without an extension) */
+        if (ngx_http_fanout_seg_is(&segs[2], "time", 4)) {
+            kind = NGX_HTTP_FANOUT_KIND_TIME;
+            base_len = 4;
+
+        } else if (!ngx_http_fanout_file_kind(&segs[2], &base_len, &kind)
+                   || kind != NGX_HTTP_FANOUT_KIND_HLS)
         {
             return NGX_HTTP_FANOUT_URI_NOT_STREAM;
         }
@@ -237,6 +242,7 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
         stream_len = segs[2].len;
     }
 
+    /* "time" has no rendition suffix */
     stream_len = ngx_http_fanout_strip_rendition(stream, stream_len);
 
     if (stream_len > NGX_HTTP_FANOUT_STREAM_MAX
@@ -268,6 +274,8 @@ ngx_http_fanout_kind_name(ngx_http_fanout_kind_e kind)
         return "init";
     case NGX_HTTP_FANOUT_KIND_SEGMENT:
         return "segment";
+    case NGX_HTTP_FANOUT_KIND_TIME:
+        return "time";
     }
 
     return "unknown";

@@ -14,6 +14,8 @@
  *   /{app}/streams/{s}/{file}.mp4      init segment
  *   /{app}/streams/{s}/{file}.m4s      media segment (CMAF)
  *   /{app}/streams/{s}/{file}.ts       media segment (MPEG-TS)
+ *   /{app}/streams/time                the edge's UTC clock (DASH UTCTiming);
+ *                                      stream is "time", never looked up
  *
  * The stream id is {s} with an ABR rendition suffix removed: a trailing
  * "_<1-5 digits>p" (s1_720p -> s1) when something is left before it.
@@ -39,7 +41,8 @@ typedef enum {
     NGX_HTTP_FANOUT_KIND_HLS = 0,     /* .m3u8 */
     NGX_HTTP_FANOUT_KIND_DASH,        /* .mpd */
     NGX_HTTP_FANOUT_KIND_INIT,        /* .mp4 */
-    NGX_HTTP_FANOUT_KIND_SEGMENT      /* .m4s, .ts */
+    NGX_HTTP_FANOUT_KIND_SEGMENT,     /* .m4s, .ts */
+    NGX_HTTP_FANOUT_KIND_TIME         /* /{app}/streams/time */
 } ngx_http_fanout_kind_e;
 
 typedef struct {
@@ -59,7 +62,7 @@ typedef struct {
 ngx_http_fanout_uri_rc_e ngx_http_fanout_uri_parse(const unsigned char *path,
     size_t len, ngx_http_fanout_uri_t *out);
 
-/* "hls", "dash", "init" or "segment". */
+/* "hls", "dash", "init", "segment" or "time". */
 const char *ngx_http_fanout_kind_name(ngx_http_fanout_kind_e kind);
 
 #endif /* NGX_HTTP_FANOUT_URI_H */

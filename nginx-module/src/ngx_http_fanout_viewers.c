@@ -67,9 +67,11 @@ ngx_http_fanout_viewers_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_fanout_get_ctx(r);
 
-    /* only what the stream's origin (or a fallback origin) answered */
+    /* only what the stream's origin (or a fallback origin) answered; a
+     * stream gone from the store (its last playlist, the grace) is not */
     if (ctx == NULL || ctx->key.len == 0 || ctx->status != 0
-        || ctx->phase != NGX_HTTP_FANOUT_PHASE_DONE)
+        || ctx->phase != NGX_HTTP_FANOUT_PHASE_DONE
+        || ctx->answer.state == NGX_HTTP_FANOUT_GONE)
     {
         return NGX_OK;
     }

@@ -76,6 +76,13 @@ test_hls_dash_cmaf(void **state)
     OK("/LiveApp/streams/s1/s1_720p.m3u8", "LiveApp", "s1", HLS, 0);
     OK("/a/streams/b.c-d_e.m3u8", "a", "b.c-d_e", HLS, 0);
     OK("/My-App.2/streams/x/y.z.m4s", "My-App.2", "x", SEGMENT, 0);
+    /* the clock (DASH UTCTiming): exactly this path */
+    OK("/LiveApp/streams/time", "LiveApp", "time", TIME, 0);
+    OK("/LiveApp/streams/time.m3u8", "LiveApp", "time", HLS, 0);
+    NOT_STREAM("/LiveApp/streams/Time");
+    NOT_STREAM("/LiveApp/streams/time/");
+    NOT_STREAM("/LiveApp/streams/time/x");
+    NOT_STREAM("/LiveApp/streams/s1/time");
 }
 
 static void
@@ -350,6 +357,8 @@ test_kind_names(void **state)
                         "init");
     assert_string_equal(
         ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_SEGMENT), "segment");
+    assert_string_equal(ngx_http_fanout_kind_name(NGX_HTTP_FANOUT_KIND_TIME),
+                        "time");
 }
 
 int

@@ -3,9 +3,9 @@
 #   tests/fuzz/run.sh TARGET SECONDS OUTDIR
 # The corpus in tests/fuzz/corpus/TARGET seeds it; new finds go to OUTDIR.
 # SECONDS 0 replays the corpus instead, every input once (the sanitizer
-# pass).  edge_uri is the edge module's path parser and its corpus
-# (nginx-module/tests).  Exits non-zero on a crash, leak or sanitizer
-# report.
+# pass).  edge_uri and edge_position are the edge module's path and
+# playlist position parsers and their corpora (nginx-module/tests).
+# Exits non-zero on a crash, leak or sanitizer report.
 set -euo pipefail
 target=$1 seconds=$2 out=$3
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +34,10 @@ case $target in
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/uri ;;
+  edge_position) srcs=(nginx-module/src/ngx_http_fanout_position.c)
+                incs=(-I"$root/nginx-module/src")
+                main=$root/nginx-module/tests/position_fuzz.c
+                corpus=$root/nginx-module/tests/corpus/position ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 

@@ -37,12 +37,14 @@ class Reply:
         return self.body.decode(errors="replace")
 
 
-def get(port, path, timeout=10.0, method="GET"):
+def get(port, path, timeout=10.0, method="GET", headers=None):
     """One request, the path sent exactly as given (no normalisation)."""
     t0 = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
         conn.endheaders()
         r = conn.getresponse()
         body = r.read()
@@ -274,3 +276,175 @@ class Edge(Logs):
         wait_for(lambda: before.isdisjoint(self.worker_pids())
                  and self.worker_pids(), 10, interval=0.05,
                  what="new workers")
+
+
+class LB(Logs):
+    """The load balancer: nginx running the shipped lb-config/lb.conf,
+    rendered as scripts/run.sh renders it, in front of the given edges
+    (the upstream files written as fanout-lb-sync writes them)."""
+
+    def __init__(self, workdir, edge_ports, name="lb", origin_ports=()):
+        self.prefix = workdir / name
+        for sub in ("logs", "tmp"):
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.edge_ports = list(edge_ports)
+        self.origin_ports = list(origin_ports)
+        self.write_upstreams()
+        tls = self.prefix / "tls"
+        subprocess.run(["bash", str(ROOT / "lb-config" / "gen-cert.sh"),
+                        str(tls), "localhost"], check=True,
+                       capture_output=True)
+        self.conf = self.prefix / "nginx.conf"
+        subprocess.run(
+            ["/usr/bin/python3", str(ROOT / "scripts" / "render_conf.py"),
+             str(ROOT / "lb-config" / "lb.conf"), str(self.conf),
+             "--set", "user=root", "--set", "worker_processes=1",
+             "--sub", f"/run/nginx-lb.pid={self.prefix}/nginx.pid",
+             "--sub", f"/var/log/nginx/={self.prefix}/logs/",
+             "--sub", f"/etc/fanout/lb/={self.prefix}/",
+             "--sub", f"/etc/fanout/tls/={tls}/",
+             "--tag", f"HTTP=127.0.0.1:{self.port}",
+             "--tag", f"HTTPS=127.0.0.1:{free_port()} ssl http2",
+             "--tag", f"RTMP=127.0.0.1:{free_port()}",
+             "--tag", f"RTMPS=127.0.0.1:{free_port()} ssl",
+             "--temp-dir", str(self.prefix / "tmp")], check=True)
+        self.proc = None
+
+    def write_upstreams(self):
+        """upstreams-http.conf and upstreams-stream.conf as fanout-lb-sync
+        renders them (lb-config/sync/render.c)."""
+        def servers(ports):
+            return "".join(f"    server 127.0.0.1:{p} max_fails=2 "
+                           f"fail_timeout=5s;\n" for p in ports) \
+                or "    server 127.0.0.1:9 down;\n"
+        (self.prefix / "upstreams-http.conf").write_text(
+            "upstream fanout_edges {\n    hash $remote_addr consistent;\n"
+            + servers(self.edge_ports) + "}\n\n"
+            "upstream fanout_origins {\n    least_conn;\n"
+            + servers(self.origin_ports) + "}\n")
+        (self.prefix / "upstreams-stream.conf").write_text(
+            "upstream fanout_rtmp {\n    least_conn;\n"
+            "    server 127.0.0.1:9 down;\n}\n")
+
+    def start(self):
+        self.log = open(self.prefix / "logs" / "stderr.log", "ab")
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(self.prefix), "-c", str(self.conf),
+             "-e", str(self.prefix / "logs" / "error.log"),
+             "-g", "daemon off;"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_port(self.port):
+            raise AssertionError("lb did not start:\n" + self.error_log())
+        return self
+
+    def reload(self):
+        """What fanout-lb-sync does: test, then nginx -s reload."""
+        args = ["-p", str(self.prefix), "-c", str(self.conf),
+                "-e", str(self.prefix / "logs" / "error.log")]
+        subprocess.run(["nginx", "-t", "-q"] + args, check=True,
+                       capture_output=True)
+        subprocess.run(["nginx", "-s", "reload"] + args, check=True,
+                       capture_output=True)
+
+    def stop(self):
+        stop_proc(self.proc, signal.SIGQUIT)
+        self.proc = None
+
+    def get(self, path, **kw):
+        return get(self.port, path, **kw)
+
+    def access_log(self):
+        try:
+            return (self.prefix / "logs" / "lb-access.log").read_text() \
+                .splitlines()
+        except OSError:
+            return []
+
+
+class ScriptedOrigin:
+    """A tiny HTTP origin whose answers the test sets path by path (a real
+    socket, for origins that misbehave: playlists that go back, 403s, slow
+    answers); kill() closes it as kill -9 would (connections refused)."""
+
+    def __init__(self):
+        import http.server
+
+        origin = self
+        self.routes = {}            # path -> (status, content type, body)
+        self.delays = {}            # path -> seconds before answering
+        self.counts = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                origin.counts[path] = origin.counts.get(path, 0) + 1
+                time.sleep(origin.delays.get(path, 0))
+                status, ctype, body = origin.routes.get(
+                    path, (404, "text/plain", b"no\n"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "max-age=1")
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def set(self, path, body, status=200, ctype=None):
+        if ctype is None:
+            ctype = "application/dash+xml" if path.endswith(".mpd") else \
+                "application/vnd.apple.mpegurl" if path.endswith(".m3u8") \
+                else "video/mp4"
+        self.routes[path] = (status, ctype,
+                             body.encode() if isinstance(body, str) else body)
+
+    def requests(self, path):
+        return self.counts.get(path, 0)
+
+    def kill(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hls_playlist(seq, count=3, disc=0, session="a", ended=False,
+                 stream="s1"):
+    """A live media playlist: count segments from media sequence seq."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:2",
+             f"#EXT-X-MEDIA-SEQUENCE:{seq}",
+             f"#EXT-X-DISCONTINUITY-SEQUENCE:{disc}"]
+    for n in range(seq, seq + count):
+        lines += ["#EXTINF:2.000,", f"{stream}/{session}-{n}.m4s"]
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def media_sequence(text):
+    m = re.search(r"^#EXT-X-MEDIA-SEQUENCE:(\d+)", text, re.M)
+    return int(m.group(1)) if m else None
+
+
+def kill_nginx(nginx):
+    """kill -9 of an Edge's (or LB's) master and workers."""
+    pids = nginx.worker_pids() if hasattr(nginx, "worker_pids") else []
+    for pid in [nginx.proc.pid] + pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    nginx.proc.wait()

@@ -76,7 +76,10 @@ def test_not_broadcasting_or_dead_origin_is_404(store, store_tool, origins,
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1, "s1", "sessA"))
     beat2 = beats(live(store_tool, store.uri, o1, "s2", "sessB", node="o1b"))
-    edge = edges(store.uri, ttl="300ms", negative_ttl="300ms")
+    # without the grace, in which the last playlist would still be served
+    # (test_edge_players.py has the grace)
+    edge = edges(store.uri, ttl="300ms", negative_ttl="300ms",
+                 settings={"fanout_playlist_grace": "0"})
     assert edge.get("/LiveApp/streams/s1.m3u8").status == 200
     assert edge.get("/LiveApp/streams/s2.m3u8").status == 200
 

@@ -90,7 +90,10 @@ def test_edge_follows_a_publish_to_another_origin(cluster, edges,
                                                   tmpdir_path):
     uri, origin = cluster
     o1, o2 = origin("origin-1"), origin("origin-2")
-    edge = edges(f"{uri}?{EDGE_OPTS}")
+    # a short grace and final answer (test_edge_players.py has the defaults)
+    edge = edges(f"{uri}?{EDGE_OPTS}",
+                 settings={"fanout_playlist_grace": "1s",
+                           "fanout_playlist_final": "1s"})
     pub = Publisher(o1.rtmp("LiveApp", "cam2"), tmpdir_path,
                     name="pub1").start()
     try:
@@ -98,7 +101,8 @@ def test_edge_follows_a_publish_to_another_origin(cluster, edges,
         line = [ln for ln in edge.access_log() if "stream=cam2" in ln][-1]
         assert f"origin=127.0.0.1:{o1.http_port}" in line, line
 
-        # Unpublish: the origin releases the stream; the edge answers 404.
+        # Unpublish: the origin releases the stream; after the grace and
+        # the final playlist, the edge answers 404.
         pub.stop()
         assert wait_for(lambda: get(edge.port, "/LiveApp/streams/cam2.m3u8")
                         .status == 404, 15), "still served after unpublish"

@@ -39,7 +39,7 @@ def test_renders_alive_nodes_per_role_and_group(tmpdir_path, store_tool):
     assert r.returncode == 0, r.stderr
     http = (tmpdir_path / "upstreams-http.conf").read_text()
     stream = (tmpdir_path / "upstreams-stream.conf").read_text()
-    assert "upstream fanout_edges {\n    least_conn;\n" \
+    assert "upstream fanout_edges {\n    hash $remote_addr consistent;\n" \
            "    server 10.0.1.1:80 max_fails=2 fail_timeout=5s;" in http
     assert "server 10.0.0.1:5080" in http and "server 10.0.0.2:5081" in http
     assert "upstream fanout_origins_eu" in http
