@@ -272,6 +272,32 @@ TEST_F(TwoPublishes, ConfigChangeAfterAContinuationTakesTheNextPeriod)
     EXPECT_EQ(store->progress(kCam, "s2")->dash_period, 5);
 }
 
+TEST(SegmentStoreContinuation, TransportStreamModeContinuesToo)
+{
+    PackagerConfig c;
+    c.hls_ts = true;
+    auto store = make_segment_store(c);
+    Continuation from;
+    from.discontinuity = true;
+    from.hls_sequence = 40;
+    from.hls_discontinuity = 6;
+    from.dash_number = 41;
+    auto sink = open_av(*store, "s2", from);
+    for (const auto& f : test::av_frames(4100))
+        sink->on_frame(f);
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(
+        pl.find("#EXT-X-MEDIA-SEQUENCE:40\n#EXT-X-DISCONTINUITY-SEQUENCE:6\n"),
+        std::string::npos)
+        << pl;
+    EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"),
+              std::string::npos)
+        << pl;
+    EXPECT_NE(pl.find("cam/s2-41.ts\n"), std::string::npos) << pl;
+    EXPECT_NE(pl.find("cam/s2-42.ts\n"), std::string::npos) << pl;
+    EXPECT_TRUE(store->find("live", "cam/s2-41.ts"));
+}
+
 TEST(SegmentStoreContinuation, PeriodStartsNoEarlierThanTheFirstFrame)
 {
     // The claim's Continuation is computed before the first keyframe
