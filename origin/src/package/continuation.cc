@@ -13,6 +13,9 @@ bool nothing_written(const fo_progress& p)
            && p.dash_number == 0 && p.written_ms == 0;
 }
 
+// How far a publisher's media may run ahead of the wall clock.
+constexpr int64_t kAheadOfWallMs = 500;
+
 uint64_t non_negative(int64_t v)
 {
     return v > 0 ? static_cast<uint64_t>(v) : 0;
@@ -50,14 +53,18 @@ Continuation continue_after(const fo_progress& prev, int64_t now_ms,
     c.dash_period = non_negative(prev.dash_period) + unseen + 1;
     if (prev.dash_start_ms <= 0) return c;  // no MPD yet: this one starts it
 
-    // The new Period starts after any media the owner can have listed (real
-    // time: the presentation advances with the wall clock, and the segment
-    // open at the write was at most about one hlsTime long) and no earlier
-    // than the live edge now, so a player's clock finds its first segment
-    // available as soon as it is listed.
+    // The new Period starts after any media the owner can have listed, and
+    // no earlier than the live edge now.  A live publisher's media reaches
+    // the owner in real time: what it can have listed by now ends about at
+    // the live edge (now - AST), or after what it had listed plus the time
+    // since, plus kAheadOfWallMs for media that runs ahead of the wall
+    // clock (a first frame that arrived late).  No more: dash.js waits out
+    // a gap between Periods of a live stream in real time (its
+    // GapController), so every millisecond added here is a millisecond of
+    // freeze for the viewers (docs/architecture.md).
     c.dash_start_ms = prev.dash_start_ms;
-    const int64_t listed_bound = std::max<int64_t>(prev.dash_end_ms, 0) + since
-                                 + std::max(hls_time_ms, 100);
+    const int64_t listed_bound =
+        std::max<int64_t>(prev.dash_end_ms, 0) + since + kAheadOfWallMs;
     c.dash_period_start_ms =
         std::max(listed_bound, now_ms - prev.dash_start_ms);
     if (prev.dash_end_ms > 0) {

@@ -14,23 +14,28 @@
 namespace fanout::package {
 
 struct Continuation {
-    uint64_t hls_sequence = 0;  // media sequence of the first segment
-    uint64_t hls_discontinuity = 0;  // discontinuity sequence before it
-    bool discontinuity = false;  // the first segment carries
-        // EXT-X-DISCONTINUITY (a publish came before)
-    int64_t dash_start_ms = 0;  // availabilityStartTime; 0: this publish's
-    uint64_t dash_period = 0;  // index of this publish's first Period
-    int64_t dash_period_start_ms = 0;  // its start, ms from
-        // availabilityStartTime (at least:
-        // the packager moves it up to the
-        // first frame's arrival)
-    uint64_t dash_number = 0;  // first $Number$ (and segment file number)
+    // HLS: media sequence of the first segment, and the discontinuity
+    // sequence before it.
+    uint64_t hls_sequence = 0;
+    uint64_t hls_discontinuity = 0;
+    // The first segment carries EXT-X-DISCONTINUITY: a publish came before.
+    bool discontinuity = false;
+    // DASH: availabilityStartTime, Unix ms (0: this publish sets it).
+    int64_t dash_start_ms = 0;
+    // Index of this publish's first Period (id "p<index>"), and its start
+    // in ms from availabilityStartTime, at least (the packager moves it up
+    // to the first frame's arrival).
+    uint64_t dash_period = 0;
+    int64_t dash_period_start_ms = 0;
+    // First $Number$, also the segment files' number.
+    uint64_t dash_number = 0;
     // The previous publish's last Period as its owner last wrote it: the
     // new MPD keeps it listed, empty, for a while, so that a player still
     // in it learns that it ended (docs/architecture.md, "Publishes that
-    // continue").  dash_previous_end_ms 0: none.
+    // continue").  dash_previous_end_ms (ms from availabilityStartTime) 0:
+    // none.
     uint64_t dash_previous_period = 0;
-    int64_t dash_previous_end_ms = 0;  // ms from availabilityStartTime
+    int64_t dash_previous_end_ms = 0;
 };
 
 // How many segments the previous owner can have listed after it wrote its

@@ -97,7 +97,8 @@ public:
     // store (a hub sink, hub/hub.h); media arrives on one thread at a time.
     // Each segment it lists is timed from the arrival of the frame that
     // closed it (Metrics::segment_publish_ms).  rendition must be valid.
-    // Its numbering continues from `from` (package/continuation.h).
+    // Its numbering continues from `from` (package/continuation.h, made by
+    // continue_after); give every rendition of a session the same one.
     virtual std::shared_ptr<media::StreamSink> open(
         const StreamKey& key, std::string_view rendition,
         const std::string& session_id, const Continuation& from = {}) = 0;

@@ -66,9 +66,10 @@ TEST(ContinueAfter, CleanReleaseContinuesJustPastTheEnd)
     EXPECT_EQ(c.dash_number, 31u + 3);
     EXPECT_EQ(c.dash_period, 4u + 3 + 1);
     EXPECT_EQ(c.dash_start_ms, kAst);
-    // The media listed ended at 60 s; the later of 60 + 1 + 2 s (what it
-    // can have listed since) and the live edge now (61 s).
-    EXPECT_EQ(c.dash_period_start_ms, 63000);
+    // The media listed ended at 60 s; the later of 60 + 1 + 0.5 s (what it
+    // can have listed since, its media up to 0.5 s ahead of the clock) and
+    // the live edge now (61 s).
+    EXPECT_EQ(c.dash_period_start_ms, 61500);
     EXPECT_EQ(c.dash_previous_period, 4u);
     EXPECT_EQ(c.dash_previous_end_ms, 60000);
 }
@@ -85,7 +86,7 @@ TEST(ContinueAfter, KillWithStaleProgressMovesPastWhatItCanHaveListed)
     EXPECT_EQ(c.dash_number, 36u);
     EXPECT_EQ(c.hls_discontinuity, 8u);
     EXPECT_EQ(c.dash_period, 10u);
-    EXPECT_EQ(c.dash_period_start_ms, 60000 + 5900 + 2000);
+    EXPECT_EQ(c.dash_period_start_ms, 60000 + 5900 + 500);
     EXPECT_EQ(c.dash_previous_end_ms, 60000);  // as written: what was seen
 }
 
@@ -93,12 +94,12 @@ TEST(ContinueAfter, LongGapKeepsTheMpdIdentity)
 {
     // The stream comes back a day later: its MPD keeps its identity, and
     // the new Period starts at the live edge now on its time line (plus the
-    // one segment an owner publishing all along could be ahead by).
+    // 0.5 s an owner publishing all along could be ahead of the clock).
     const int64_t written = kAst + 60000;
     const int64_t now = written + 86400000;
     Continuation c = continue_after(owner(30, written), now, kHls);
     EXPECT_EQ(c.dash_start_ms, kAst);
-    EXPECT_EQ(c.dash_period_start_ms, now - kAst + kHls);
+    EXPECT_EQ(c.dash_period_start_ms, now - kAst + 500);
     EXPECT_EQ(c.hls_sequence, 30u + 43200 + 2);
     EXPECT_EQ(c.dash_number, 31u + 43200 + 2);
 }
@@ -133,7 +134,7 @@ TEST(ContinueAfter, ClockBehindTheWriteOrNoWriteTimeStillMovesForward)
     Continuation behind =
         continue_after(owner(30, written), written - 700, kHls);
     EXPECT_EQ(behind.hls_sequence, 32u);
-    EXPECT_EQ(behind.dash_period_start_ms, 62000);
+    EXPECT_EQ(behind.dash_period_start_ms, 60500);
     Continuation unknown = continue_after(owner(30, 0), written, kHls);
     EXPECT_EQ(unknown.hls_sequence, 32u);
 }

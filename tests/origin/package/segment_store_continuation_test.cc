@@ -111,7 +111,7 @@ TEST_F(TwoPublishes, ProgressIsWhereTheSessionStands)
     EXPECT_EQ(c2.hls_discontinuity, 3u);
     EXPECT_EQ(c2.dash_number, 7u);
     EXPECT_EQ(c2.dash_period, 4u);
-    EXPECT_EQ(c2.dash_period_start_ms, 8000 + 1100 + 2000);
+    EXPECT_EQ(c2.dash_period_start_ms, 8000 + 1100 + 500);
 }
 
 TEST_F(TwoPublishes, HlsSequenceContinuesWithADiscontinuity)
@@ -215,16 +215,16 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
         std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "cam/s2-v-6.m4s"));
-    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"),
+    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT9.600S\">"),
               std::string::npos)
         << mpd;
-    // Media time is presentation time: s2's decode times start at 11.1 s.
+    // Media time is presentation time: s2's decode times start at 9.6 s.
     EXPECT_NE(
         mpd.find(
-            "presentationTimeOffset=\"999000\" initialization=\"s2-v-init.mp4\""
+            "presentationTimeOffset=\"864000\" initialization=\"s2-v-init.mp4\""
             " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
             "        <SegmentTimeline>\n"
-            "          <S t=\"999000\" d=\"180000\"/>\n"),
+            "          <S t=\"864000\" d=\"180000\"/>\n"),
         std::string::npos)
         << mpd;
     EXPECT_NE(
@@ -236,12 +236,12 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
     feed(*s2, clock, 2100, 8100);
     mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_EQ(mpd.find("id=\"p0\""), std::string::npos) << mpd;
-    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT11.100S\">"),
+    EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT9.600S\">"),
               std::string::npos);
     EXPECT_NE(mpd.find("startNumber=\"8\""), std::string::npos);
     fo_progress p = *store->progress(kCam, "s2");
     EXPECT_EQ(p.dash_start_ms, first_frame_ms);
-    EXPECT_EQ(p.dash_end_ms, 11100 + 8000);
+    EXPECT_EQ(p.dash_end_ms, 9600 + 8000);
 
     // Ended: static, from 0, without the time source.
     s2->on_end();
@@ -266,10 +266,36 @@ TEST_F(TwoPublishes, ConfigChangeAfterAContinuationTakesTheNextPeriod)
     }
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_NE(mpd.find("<Period id=\"p4\""), std::string::npos) << mpd;
-    EXPECT_NE(mpd.find("<Period id=\"p5\" start=\"PT15.100S\">"),
+    EXPECT_NE(mpd.find("<Period id=\"p5\" start=\"PT13.600S\">"),
               std::string::npos)
         << mpd;
     EXPECT_EQ(store->progress(kCam, "s2")->dash_period, 5);
+}
+
+TEST(SegmentStoreContinuation, TransportStreamModeContinuesToo)
+{
+    PackagerConfig c;
+    c.hls_ts = true;
+    auto store = make_segment_store(c);
+    Continuation from;
+    from.discontinuity = true;
+    from.hls_sequence = 40;
+    from.hls_discontinuity = 6;
+    from.dash_number = 41;
+    auto sink = open_av(*store, "s2", from);
+    for (const auto& f : test::av_frames(4100))
+        sink->on_frame(f);
+    std::string pl = body(store->find("live", "cam.m3u8"));
+    EXPECT_NE(
+        pl.find("#EXT-X-MEDIA-SEQUENCE:40\n#EXT-X-DISCONTINUITY-SEQUENCE:6\n"),
+        std::string::npos)
+        << pl;
+    EXPECT_NE(pl.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"),
+              std::string::npos)
+        << pl;
+    EXPECT_NE(pl.find("cam/s2-41.ts\n"), std::string::npos) << pl;
+    EXPECT_NE(pl.find("cam/s2-42.ts\n"), std::string::npos) << pl;
+    EXPECT_TRUE(store->find("live", "cam/s2-41.ts"));
 }
 
 TEST(SegmentStoreContinuation, PeriodStartsNoEarlierThanTheFirstFrame)
