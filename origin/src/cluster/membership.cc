@@ -19,10 +19,12 @@ struct BeatResult {
 }  // namespace
 
 Membership::Membership(OriginContext& ctx, std::function<NodeLoad()> load,
-                       std::function<void(bool)> after_beat)
+                       std::function<void(bool)> after_beat,
+                       SystemSampler* sampler)
     : ctx_(ctx),
       load_(std::move(load)),
       after_beat_(std::move(after_beat)),
+      sampler_(sampler),
       timer_(ctx.loop)
 {
 }
@@ -77,12 +79,20 @@ void Membership::beat()
     n.viewers = load.viewers;
 
     in_flight_ = true;
-    fo_store* store = ctx_.store;
+    fo_store* store = ctx_.cluster_handle();
     Metrics* metrics = &ctx_.metrics;
-    ctx_.pool.run(
-        [store, metrics, n]() mutable {
+    SystemSampler* sampler = sampler_;
+    ctx_.cluster_lane().run(
+        [store, metrics, sampler, n]() mutable {
             BeatResult r;
             fo_error err{};
+            if (sampler != nullptr) {
+                // /proc reads: off the loop, like the store.
+                if (auto s = sampler->sample()) {
+                    n.cpu = s->process_cpu_percent;
+                    n.memory = static_cast<int64_t>(s->process_rss_bytes);
+                }
+            }
             // The registry's figure; sampling takes the handle's mutex,
             // which a slow store call holds, so not on the loop.
             n.db_query_avg_ms = sample_store(*metrics, store);
@@ -129,7 +139,8 @@ void Membership::beat()
 void Membership::leave_blocking()
 {
     fo_error err{};
-    fo_status st = fo_node_delete(ctx_.store, ctx_.node_id.c_str(), &err);
+    fo_status st =
+        fo_node_delete(ctx_.cluster_handle(), ctx_.node_id.c_str(), &err);
     if (st != FO_OK && st != FO_NOT_FOUND) {
         log::warn("cluster: could not leave the store: "
                   + std::string(err.msg));

@@ -17,11 +17,11 @@ struct Continuation {
     uint64_t hls_sequence = 0;  // media sequence of the first segment
     uint64_t hls_discontinuity = 0;  // discontinuity sequence before it
     bool discontinuity = false;  // the first segment carries
-                                 // EXT-X-DISCONTINUITY (a publish came before)
+        // EXT-X-DISCONTINUITY (a publish came before)
     int64_t dash_start_ms = 0;  // availabilityStartTime; 0: this publish's
     uint64_t dash_period = 0;  // index of this publish's first Period
     int64_t dash_period_start_ms = 0;  // its start, ms from
-                                       // availabilityStartTime
+        // availabilityStartTime
     uint64_t dash_number = 1;  // first $Number$
 };
 

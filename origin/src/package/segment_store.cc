@@ -216,9 +216,10 @@ public:
     }
 
     using SegmentStore::open;
-    std::shared_ptr<media::StreamSink> open(
-        const StreamKey& key, std::string_view rendition,
-        const std::string& session_id) override
+    std::shared_ptr<media::StreamSink> open(const StreamKey& key,
+                                            std::string_view rendition,
+                                            const std::string& session_id,
+                                            const Continuation&) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;
@@ -236,6 +237,15 @@ public:
         return std::make_shared<PackagingSink>(shared_, std::move(session),
                                                name);
     }
+
+    // #12 merge: replaced by the package branch
+    std::optional<fo_progress> progress(const StreamKey&,
+                                        const std::string&) const override
+    {
+        return std::nullopt;
+    }
+    // #12 merge: replaced by the package branch
+    void withdraw(const StreamKey&, const std::string&) override {}
 
     std::optional<Resource> find(std::string_view app,
                                  std::string_view rest) const override

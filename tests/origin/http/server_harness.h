@@ -69,11 +69,18 @@ public:
             std::make_shared<const ByteChain>(std::move(chain)),
             std::move(type), std::move(cache)};
     }
-    std::shared_ptr<media::StreamSink> open(const StreamKey&, std::string_view,
-                                            const std::string&) override
+    std::shared_ptr<media::StreamSink> open(
+        const StreamKey&, std::string_view, const std::string&,
+        const package::Continuation&) override
     {
         return nullptr;
     }
+    std::optional<fo_progress> progress(const StreamKey&,
+                                        const std::string&) const override
+    {
+        return std::nullopt;
+    }
+    void withdraw(const StreamKey&, const std::string&) override {}
     std::optional<package::Resource> find(std::string_view app,
                                           std::string_view rest) const override
     {
