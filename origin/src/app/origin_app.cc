@@ -78,6 +78,42 @@ cluster::NodeLoad node_load(const PublishGate& gate)
     return load;
 }
 
+// Listens, then runs the loop until SIGINT/SIGTERM.  false: it could not
+// listen.
+bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
+                    cluster::Membership& membership, ingest::RtmpServer& rtmp,
+                    http::HttpServer& http)
+{
+    const Config& config = ctx.config;
+    Status st = rtmp.listen();
+    if (st) {
+        st = http.listen();
+    }
+    if (!st) {
+        log::error(st.error().message());
+        return false;
+    }
+    log::info("origin " + ctx.node_id + " (" + config.host_address
+              + ") rtmp :" + std::to_string(config.rtmp_port)
+              + " http :" + std::to_string(config.http_port) + " store "
+              + fo_store_backend(ctx.store));
+    membership.start();
+
+    boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) {
+            return;
+        }
+        log::info("signal " + std::to_string(signo) + ": shutting down");
+        membership.stop();
+        rtmp.stop();  // ends every publish
+        http.stop();
+        loop.stop();
+    });
+    loop.run();
+    return true;
+}
+
 }  // namespace
 
 int run_origin(const Config& config)
@@ -135,34 +171,8 @@ int run_origin(const Config& config)
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
         http::HttpServer http(ctx);
-        Status st = rtmp.listen();
-        if (st) {
-            st = http.listen();
-        }
-        if (!st) {
-            log::error(st.error().message());
+        if (!listen_and_run(loop, ctx, membership, rtmp, http)) {
             exit_code = 1;
-        } else {
-            log::info("origin " + ctx.node_id + " (" + config.host_address
-                      + ") rtmp :" + std::to_string(config.rtmp_port)
-                      + " http :" + std::to_string(config.http_port) + " store "
-                      + fo_store_backend(store));
-            membership.start();
-
-            boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
-            signals.async_wait(
-                [&](const boost::system::error_code& ec, int signo) {
-                    if (ec) {
-                        return;
-                    }
-                    log::info("signal " + std::to_string(signo)
-                              + ": shutting down");
-                    membership.stop();
-                    rtmp.stop();  // ends every publish
-                    http.stop();
-                    loop.stop();
-                });
-            loop.run();
         }
         rtmp.stop();
         http.stop();

@@ -16,6 +16,37 @@ struct BeatResult {
     std::string error;
 };
 
+// One beat, on the membership lane: sample, heartbeat, reap.
+BeatResult beat_job(fo_store* store, Metrics* metrics, SystemSampler* sampler,
+                    fo_node n)
+{
+    BeatResult r;
+    fo_error err{};
+    if (sampler != nullptr) {
+        // /proc reads: off the loop, like the store.
+        if (auto s = sampler->sample()) {
+            n.cpu = s->process_cpu_percent;
+            n.memory = static_cast<int64_t>(s->process_rss_bytes);
+        }
+    }
+    // The registry's figure; sampling takes the handle's mutex, which a
+    // slow store call holds, so not on the loop.
+    n.db_query_avg_ms = sample_store(*metrics, store);
+    r.heartbeat = fo_node_heartbeat(store, &n, &err);
+    if (r.heartbeat != FO_OK) {
+        r.error = err.msg;
+        return r;
+    }
+    // Any alive origin reaps: no stream stays "broadcasting" after its
+    // origin died.  The operation is idempotent, so several origins doing
+    // it at once is harmless.
+    r.reap = fo_stream_reap_dead(store, &r.reaped, &err);
+    if (r.reap != FO_OK) {
+        r.error = err.msg;
+    }
+    return r;
+}
+
 }  // namespace
 
 Membership::Membership(OriginContext& ctx, std::function<NodeLoad()> load,
@@ -83,32 +114,8 @@ void Membership::beat()
     Metrics* metrics = &ctx_.metrics;
     SystemSampler* sampler = sampler_;
     ctx_.cluster_lane().run(
-        [store, metrics, sampler, n]() mutable {
-            BeatResult r;
-            fo_error err{};
-            if (sampler != nullptr) {
-                // /proc reads: off the loop, like the store.
-                if (auto s = sampler->sample()) {
-                    n.cpu = s->process_cpu_percent;
-                    n.memory = static_cast<int64_t>(s->process_rss_bytes);
-                }
-            }
-            // The registry's figure; sampling takes the handle's mutex,
-            // which a slow store call holds, so not on the loop.
-            n.db_query_avg_ms = sample_store(*metrics, store);
-            r.heartbeat = fo_node_heartbeat(store, &n, &err);
-            if (r.heartbeat != FO_OK) {
-                r.error = err.msg;
-                return r;
-            }
-            // Any alive origin reaps: no stream stays "broadcasting" after
-            // its origin died.  The operation is idempotent, so several
-            // origins doing it at once is harmless.
-            r.reap = fo_stream_reap_dead(store, &r.reaped, &err);
-            if (r.reap != FO_OK) {
-                r.error = err.msg;
-            }
-            return r;
+        [store, metrics, sampler, n]() {
+            return beat_job(store, metrics, sampler, n);
         },
         [this](BeatResult r) {
             in_flight_ = false;
