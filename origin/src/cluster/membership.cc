@@ -76,8 +76,11 @@ void Membership::schedule()
     if (stopped_) {
         return;
     }
-    timer_.expires_after(
-        std::chrono::milliseconds(ctx_.config.update_period_ms));
+    // Fixed rate: the next beat is a period after this one started, not
+    // after it finished, so a slow store does not stretch the period (a
+    // beat longer than the period is followed at once by the next).
+    timer_.expires_at(
+        started_ + std::chrono::milliseconds(ctx_.config.update_period_ms));
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
             beat();
@@ -93,6 +96,7 @@ void Membership::beat()
         schedule();
         return;
     }
+    started_ = std::chrono::steady_clock::now();
     fo_node n;
     std::memset(&n, 0, sizeof(n));
     const Config& c = ctx_.config;

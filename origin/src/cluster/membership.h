@@ -50,6 +50,7 @@ private:
     std::function<void(bool)> after_beat_;
     SystemSampler* sampler_;
     boost::asio::steady_timer timer_;
+    std::chrono::steady_clock::time_point started_;  // of the last beat
     bool store_ok_ = true;
     bool stopped_ = false;
     bool in_flight_ = false;

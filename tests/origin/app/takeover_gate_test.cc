@@ -89,8 +89,8 @@ protected:
     // node-b owns LiveApp/cam with session, reachable at port.
     void b_owns(const char* session, int port)
     {
-        fo_claim c{"LiveApp", "cam", "node-b", "127.0.0.1", port,
-                   session,   "RTMP", nullptr};
+        fo_claim c{"LiveApp", "cam",   "node-b", "127.0.0.1",
+                   port,      session, "RTMP",   nullptr};
         fo_error err{};
         ASSERT_EQ(fo_stream_claim(store_, &c, &err), FO_OK) << err.msg;
     }
@@ -202,8 +202,7 @@ TEST_F(TakeoverGateTest, AnUnreachableOwnerIsTakenOver)
 TEST_F(TakeoverGateTest, AClaimLostWhilePublishingDropsThePublish)
 {
     std::optional<std::string> revoked;
-    Result<Admission> r =
-        admit([&](const std::string& why) { revoked = why; });
+    Result<Admission> r = admit([&](const std::string& why) { revoked = why; });
     ASSERT_TRUE(r) << r.error().message();
     // While node-a was cut off, node-b took the stream over.
     fo_error err{};

@@ -54,8 +54,7 @@ TEST(ClusterToken, SignedTokensVerify)
     EXPECT_TRUE(verify_cluster_token(kKey, t, kNow));
     EXPECT_TRUE(verify_cluster_token(kKey, t, kNow + kTokenLifeS - 1));
     // The header is the fixed HS256 one.
-    EXPECT_EQ(t.substr(0, t.find('.')),
-              b64(R"({"alg":"HS256","typ":"JWT"})"));
+    EXPECT_EQ(t.substr(0, t.find('.')), b64(R"({"alg":"HS256","typ":"JWT"})"));
 }
 
 TEST(ClusterToken, AnIndependentlySignedTokenVerifies)
@@ -122,8 +121,8 @@ TEST(ClusterToken, BadBase64TruncatedAndGarbage)
 TEST(ClusterToken, PayloadWithoutExpIsRefused)
 {
     // Correctly signed tokens whose payload has no integer exp.
-    for (const char* payload : {R"({"iat":1})", R"({"exp":"soon"})",
-                                R"({"exp":1.5e9})", "[]"}) {
+    for (const char* payload :
+         {R"({"iat":1})", R"({"exp":"soon"})", R"({"exp":1.5e9})", "[]"}) {
         std::string input =
             b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(payload);
         Status st = verify_cluster_token(kKey, input + "." + mac(input), kNow);

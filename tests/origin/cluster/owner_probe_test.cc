@@ -23,7 +23,8 @@ class FakeOwnerSocket {
 public:
     using Act = std::function<void(std::shared_ptr<tcp::socket>)>;
     FakeOwnerSocket(asio::io_context& loop, Act act)
-        : acceptor_(loop, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        : acceptor_(loop,
+                    tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
           act_(std::move(act))
     {
         accept();

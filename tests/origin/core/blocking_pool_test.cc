@@ -18,9 +18,19 @@ TEST(BlockingPool, FullAtItsBoundAndFreeAfter)
     std::shared_future<void> open = gate.get_future().share();
     int done = 0;
     EXPECT_FALSE(pool.full());
-    pool.run([open] { open.wait(); return 1; }, [&](int) { done++; });
+    pool.run(
+        [open] {
+            open.wait();
+            return 1;
+        },
+        [&](int) { done++; });
     EXPECT_FALSE(pool.full());  // one running
-    pool.run([open] { open.wait(); return 2; }, [&](int) { done++; });
+    pool.run(
+        [open] {
+            open.wait();
+            return 2;
+        },
+        [&](int) { done++; });
     EXPECT_TRUE(pool.full());  // one running, one queued: the bound
     EXPECT_EQ(pool.pending(), 2u);
     gate.set_value();
@@ -39,7 +49,12 @@ TEST(BlockingPool, UnboundedIsNeverFull)
     std::promise<void> gate;
     std::shared_future<void> open = gate.get_future().share();
     for (int i = 0; i < 100; i++) {
-        pool.run([open] { open.wait(); return 0; }, [](int) {});
+        pool.run(
+            [open] {
+                open.wait();
+                return 0;
+            },
+            [](int) {});
     }
     EXPECT_FALSE(pool.full());
     gate.set_value();

@@ -50,10 +50,11 @@ TEST(InternalEndpoint, TokensAreChecked)
     EXPECT_EQ(r.json()["live"], false);
     EXPECT_EQ(r.json()["sessionId"], "");
     EXPECT_EQ(r.json()["streamId"], "cam");
-    EXPECT_EQ(c.call("GET", "/internal/v1/streams/LiveApp/" + std::string(200, 'x'),
-                     "", auth(token))
-                  .status,
-              400);
+    EXPECT_EQ(
+        c.call("GET", "/internal/v1/streams/LiveApp/" + std::string(200, 'x'),
+               "", auth(token))
+            .status,
+        400);
 }
 
 TEST(InternalEndpoint, AnswersWhatIsLiveHere)
@@ -85,7 +86,12 @@ TEST(RestLane, AFullQueueAnswers503WithRetryAfter)
     // Two slow REST works fill the lane (its bound: 2).
     h.on_loop([&] {
         for (int i = 0; i < 2; i++) {
-            h.pool->run([open] { open.wait(); return 0; }, [](int) {});
+            h.pool->run(
+                [open] {
+                    open.wait();
+                    return 0;
+                },
+                [](int) {});
         }
     });
     Client c(h.port);
