@@ -266,3 +266,37 @@ def test_a_paused_owner_drops_the_stream_it_lost(tmpdir_path, store_uri):
         pub2.stop()
         a.stop()
         b.stop()
+
+
+@needs_store
+def test_a_frozen_owner_is_taken_over_when_its_answer_times_out(
+        tmpdir_path, store_uri):
+    """The owner still counts as alive, its kernel accepts the connection,
+    but it never answers (SIGSTOP, or a partition that drops packets): the
+    probe's deadline (500 ms) decides, long before the dead timeout."""
+    period_ms = 2500  # dead after 10 s
+    a = origin(tmpdir_path, store_uri, "origin-a", "127.0.0.1", period_ms)
+    b = origin(tmpdir_path, store_uri, "origin-b", "127.0.0.2", period_ms)
+    pub = Publisher(a.rtmp("LiveApp", "frozen"), tmpdir_path, name="a")
+    pub2 = Publisher(b.rtmp("LiveApp", "frozen"), tmpdir_path, name="b")
+    try:
+        pub.start()
+        assert wait_for(lambda: playlist_ok(a, "frozen"), 20), a.log_text()
+        a.proc.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        pub2.start()
+        assert wait_for(lambda: live_on(b, "frozen", "127.0.0.2"), 8), \
+            b.log_text()[-3000:]
+        took = time.monotonic() - t0
+        print(f"frozen owner taken over after {took:.2f} s")
+        assert took < 4 * period_ms / 1000 / 2
+        assert "no answer in time" in b.log_text()
+    finally:
+        try:
+            a.proc.send_signal(signal.SIGCONT)
+        except (AttributeError, ProcessLookupError):
+            pass
+        pub.stop()
+        pub2.stop()
+        a.stop()
+        b.stop()
