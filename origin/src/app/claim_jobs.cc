@@ -40,10 +40,23 @@ PublishGate::Standing standing_by_lookup(fo_store* store, const StreamKey& key,
 PublishGate::ClaimResult claim(fo_store* store, const fo_claim& c)
 {
     PublishGate::ClaimResult r;
+    std::string before;  // the broadcasting session, if another
+    if (c.take_over_session != nullptr) {
+        before = c.take_over_session;
+    } else {
+        fo_origin o{};
+        fo_error e{};
+        if (fo_stream_lookup(store, c.app, c.stream_id, &o, &e) == FO_OK
+            && std::strcmp(o.status, "broadcasting") == 0
+            && std::strcmp(o.session_id, c.session_id) != 0) {
+            before = o.session_id;
+        }
+    }
     fo_error err{};
     r.status = fo_stream_claim(store, &c, &err);
     r.message = err.msg;
     if (r.status == FO_OK) {
+        r.replaced = before;
         fo_error e{};
         // Zero progress (a first publish) when it cannot be read.
         if (fo_stream_progress_get(store, c.app, c.stream_id, &r.progress, &e)

@@ -10,7 +10,9 @@
 namespace fanout::app_jobs {
 
 // Claims c (c.take_over_session may be set).  OK: reads the stream's last
-// progress and the store's clock in the same job, for the continuation.
+// progress and the store's clock in the same job, for the continuation,
+// and names the live session the claim replaced, if any (one lookup
+// before the claim: its liveStreamEnded is the new owner's to post).
 // CONFLICT without a takeover: looks the owner up.
 PublishGate::ClaimResult claim(fo_store* store, const fo_claim& c);
 

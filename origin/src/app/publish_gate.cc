@@ -139,9 +139,13 @@ void PublishGate::claimed(const StreamKey& key,
     ctx_.metrics.publishers++;
     if (!taken_from.empty()) {
         ctx_.metrics.takeovers_total++;
+    }
+    if (!r.replaced.empty()) {
+        // The old session ended with this claim (taken over, or its origin
+        // died unnoticed): nobody else will say so.
         log::info("publish " + key.str() + ": took the stream over from "
-                  "session " + taken_from);
-        hooks_.post("liveStreamEnded", key.id, key.id, key.app, taken_from);
+                  "session " + r.replaced);
+        hooks_.post("liveStreamEnded", key.id, key.id, key.app, r.replaced);
     }
     log::info("publish " + key.str() + " started, session " + session + " from "
               + req.client);

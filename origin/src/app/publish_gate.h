@@ -82,6 +82,8 @@ public:
         fo_origin owner{};
         fo_progress progress{};  // OK: the stream's last progress
         int64_t now_ms = 0;  // the store's clock then
+        std::string replaced;  // OK: the live session it ended (a dead
+            // owner's, or the one taken over)
     };
 
     // What a progress write found for one stream.
