@@ -119,9 +119,18 @@ up() {
   check_ports "${specs[@]}"
   STARTED=1
 
+  # One cluster secret for the origins' ClusterAuthorization (takeover),
+  # made once per run directory and readable by this user only.
+  local key_file=$RUN/cluster.key
+  if [ ! -s "$key_file" ]; then
+    (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$key_file")
+  fi
+  local cluster_key; cluster_key=$(cat "$key_file")
+
   n=0
   for o in $ORIGINS; do
     n=$((n + 1))
+    (umask 077; : > "$RUN/origin-$n.properties")
     cat > "$RUN/origin-$n.properties" <<PROPS
 server.name=origin-$n
 server.host_address=$o
@@ -130,6 +139,7 @@ http.port=$HTTP_PORT
 rtmp.port=$RTMP_PORT
 clusterdb.host=$STORE_URI
 cluster.update_period_ms=$PERIOD_MS
+clusterCommunicationKey=$cluster_key
 hlsTime=$HLS_TIME
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"

@@ -139,10 +139,12 @@ class Cluster:
     def add_origin(self, name, host):
         """Starts one more origin on this cluster's store and ports (it
         joins without anyone restarting anything)."""
+        extra = {"http.port": self.http_port, "rtmp.port": self.rtmp_port}
+        key = pathlib.Path(self.env["RUN_DIR"]) / "cluster.key"
+        if key.exists():  # run.sh's cluster secret (takeover)
+            extra["clusterCommunicationKey"] = key.read_text().strip()
         o = Origin(self.workdir, self.env["STORE_URI"], name=name, host=host,
-                   period_ms=int(self.env["PERIOD_MS"]),
-                   extra={"http.port": self.http_port,
-                          "rtmp.port": self.rtmp_port})
+                   period_ms=int(self.env["PERIOD_MS"]), extra=extra)
         o.http_port, o.rtmp_port = self.http_port, self.rtmp_port
         return o.start()
 

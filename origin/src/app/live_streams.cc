@@ -34,7 +34,7 @@ std::shared_ptr<hub::Hub> LiveStreams::open(const Admission& a)
         [&gate, key = a.key, session = a.session_id] {
             gate.ended(key, session);
         });
-    hub->subscribe(ctx_.segments.open(a.key, a.session_id));
+    hub->subscribe(ctx_.segments.open(a.key, a.session_id, a.from));
     return hub;
 }
 

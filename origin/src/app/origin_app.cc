@@ -69,17 +69,49 @@ ingest::RtmpServerOptions rtmp_options(const Config& c)
     return o;
 }
 
-// What the heartbeat reports of this node's load.
-cluster::NodeLoad node_load(SystemSampler& sampler, const PublishGate& gate)
+// What the heartbeat reports of this node's load, from the loop (cpu and
+// memory are sampled on the membership lane).
+cluster::NodeLoad node_load(const PublishGate& gate)
 {
     cluster::NodeLoad load;
-    auto s = sampler.sample();
-    if (s) {
-        load.cpu = s->process_cpu_percent;
-        load.memory = static_cast<int64_t>(s->process_rss_bytes);
-    }
     load.active_streams = gate.active();
     return load;
+}
+
+// Listens, then runs the loop until SIGINT/SIGTERM.  false: it could not
+// listen.
+bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
+                    cluster::Membership& membership, ingest::RtmpServer& rtmp,
+                    http::HttpServer& http)
+{
+    const Config& config = ctx.config;
+    Status st = rtmp.listen();
+    if (st) {
+        st = http.listen();
+    }
+    if (!st) {
+        log::error(st.error().message());
+        return false;
+    }
+    log::info("origin " + ctx.node_id + " (" + config.host_address
+              + ") rtmp :" + std::to_string(config.rtmp_port)
+              + " http :" + std::to_string(config.http_port) + " store "
+              + fo_store_backend(ctx.store));
+    membership.start();
+
+    boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) {
+            return;
+        }
+        log::info("signal " + std::to_string(signo) + ": shutting down");
+        membership.stop();
+        rtmp.stop();  // ends every publish
+        http.stop();
+        loop.stop();
+    });
+    loop.run();
+    return true;
 }
 
 }  // namespace
@@ -89,8 +121,15 @@ int run_origin(const Config& config)
     // Writes to closed sockets surface as errors, not as a dead process.
     std::signal(SIGPIPE, SIG_IGN);
 
+    // Two handles: REST's, and the membership lane's (a handle's mutex is
+    // held for a whole call, so one would let REST delay heartbeats).
     fo_store* store = open_store(config.store_uri);
     if (store == nullptr) {
+        return 1;
+    }
+    fo_store* cluster_store = open_store(config.store_uri);
+    if (cluster_store == nullptr) {
+        fo_store_close(store);
         return 1;
     }
     boost::asio::io_context loop(1);
@@ -99,7 +138,8 @@ int run_origin(const Config& config)
         package::make_segment_store(packager_config(config), &metrics);
     int exit_code = 0;
     {
-        BlockingPool pool(loop, 2);
+        BlockingPool pool(loop, 2, static_cast<size_t>(config.rest_queue_max));
+        BlockingPool cluster_pool(loop, 1);
         OriginContext ctx{loop,
                           config,
                           store,
@@ -108,46 +148,31 @@ int run_origin(const Config& config)
                           metrics,
                           config.server_name,
                           FANOUT_VERSION,
-                          wall_ms()};
+                          wall_ms(),
+                          &cluster_pool,
+                          cluster_store};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
+        ctx.live_session = [&gate](const StreamKey& key) {
+            return gate.live_session(key);
+        };
         LiveStreams streams(ctx, gate);
         SystemSampler sampler;
         cluster::Membership membership(
-            ctx, [&] { return node_load(sampler, gate); },
-            [&](bool ok) { gate.reconcile(ok); });
+            ctx, [&] { return node_load(gate); },
+            [&](bool ok) { gate.after_beat(ok); }, &sampler);
+        if (config.cluster_key.empty()) {
+            log::warn(
+                "no clusterCommunicationKey: a stream whose origin "
+                "still counts as alive cannot be taken over before "
+                "its heartbeat expires");
+        }
 
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
         http::HttpServer http(ctx);
-        Status st = rtmp.listen();
-        if (st) {
-            st = http.listen();
-        }
-        if (!st) {
-            log::error(st.error().message());
+        if (!listen_and_run(loop, ctx, membership, rtmp, http)) {
             exit_code = 1;
-        } else {
-            log::info("origin " + ctx.node_id + " (" + config.host_address
-                      + ") rtmp :" + std::to_string(config.rtmp_port)
-                      + " http :" + std::to_string(config.http_port) + " store "
-                      + fo_store_backend(store));
-            membership.start();
-
-            boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
-            signals.async_wait(
-                [&](const boost::system::error_code& ec, int signo) {
-                    if (ec) {
-                        return;
-                    }
-                    log::info("signal " + std::to_string(signo)
-                              + ": shutting down");
-                    membership.stop();
-                    rtmp.stop();  // ends every publish
-                    http.stop();
-                    loop.stop();
-                });
-            loop.run();
         }
         rtmp.stop();
         http.stop();
@@ -155,9 +180,11 @@ int run_origin(const Config& config)
         // Work already queued (releases of ended publishes) finishes here;
         // then whatever is still live is released and the node leaves.
         pool.stop();
+        cluster_pool.stop();
         gate.release_all_blocking();
         membership.leave_blocking();
     }
+    fo_store_close(cluster_store);
     fo_store_close(store);
     log::info("origin stopped");
     return exit_code;

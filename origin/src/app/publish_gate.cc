@@ -1,10 +1,15 @@
 #include "app/publish_gate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <random>
 
+#include "app/claim_jobs.h"
+#include "cluster/cluster_token.h"
+#include "cluster/owner_probe.h"
 #include "core/log.h"
+#include "package/segment_store.h"
 
 namespace fanout {
 
@@ -19,6 +24,13 @@ std::string new_session_id()
     return buf;
 }
 
+int64_t unix_s()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 PublishGate::PublishGate(OriginContext& ctx, cluster::Webhooks& hooks)
@@ -26,33 +38,40 @@ PublishGate::PublishGate(OriginContext& ctx, cluster::Webhooks& hooks)
 {
 }
 
-void PublishGate::claim(const Live& live, std::function<void(ClaimResult)> done)
+std::optional<std::string> PublishGate::live_session(const StreamKey& key) const
+{
+    auto it = live_.find(key);
+    if (it == live_.end() || !it->second.admitted) {
+        return std::nullopt;
+    }
+    return it->second.session_id;
+}
+
+void PublishGate::claim(const Live& live, const std::string& take_over,
+                        std::function<void(ClaimResult)> done)
 {
     // The strings the claim points into live on with the worker's copy.
-    auto copy = std::make_shared<const Live>(live);
+    auto copy =
+        std::make_shared<const std::pair<Live, std::string>>(live, take_over);
     fo_claim c{};
-    c.app = copy->key.app.c_str();
-    c.stream_id = copy->key.id.c_str();
+    c.app = copy->first.key.app.c_str();
+    c.stream_id = copy->first.key.id.c_str();
     c.node_id = ctx_.node_id.c_str();
     c.address = ctx_.config.host_address.c_str();
     c.http_port = ctx_.config.http_port;
-    c.session_id = copy->session_id.c_str();
+    c.session_id = copy->first.session_id.c_str();
     c.publish_type = "RTMP";
-    fo_store* store = ctx_.store;
-    ctx_.pool.run(
+    c.take_over_session = take_over.empty() ? nullptr : copy->second.c_str();
+    fo_store* store = ctx_.cluster_handle();
+    ctx_.cluster_lane().run(
         [store, c, copy]() {
             (void)copy;
-            ClaimResult r;
-            fo_error err{};
-            r.status = fo_stream_claim(store, &c, &err);
-            r.message = err.msg;
-            return r;
+            return app_jobs::claim(store, c);
         },
         std::move(done));
 }
 
-void PublishGate::admit(const ingest::PublishRequest& req,
-                        std::function<void(Result<Admission>)> done)
+void PublishGate::admit(const ingest::PublishRequest& req, Done done)
 {
     const StreamKey& key = req.key;
     const auto& apps = ctx_.config.apps;
@@ -69,32 +88,44 @@ void PublishGate::admit(const ingest::PublishRequest& req,
     }
     // Reserve the key on the loop first: a second publisher arriving while
     // the store answers is refused here, not raced in the store.
-    Live live{key, new_session_id(), false, true};
+    Live live{key, new_session_id(), false, true, false, req.revoke};
     live_[key] = live;
-    claim(live, [this, key, req, done = std::move(done)](ClaimResult r) {
-        claimed(key, req, std::move(r), std::move(done));
+    claim(live, {}, [this, key, req, done = std::move(done)](ClaimResult r) {
+        claimed(key, req, std::move(r), std::move(done), {});
     });
+}
+
+void PublishGate::refuse(const StreamKey& key, const std::string& why,
+                         Done& done)
+{
+    live_.erase(key);
+    ctx_.metrics.publishes_refused++;
+    done(Error(why));
 }
 
 void PublishGate::claimed(const StreamKey& key,
                           const ingest::PublishRequest& req, ClaimResult r,
-                          std::function<void(Result<Admission>)> done)
+                          Done done, const std::string& taken_from)
 {
     auto it = live_.find(key);
     if (it == live_.end()) {  // released meanwhile (shutdown)
         done(Error("stream " + key.str() + " is no longer reserved"));
         return;
     }
+    if (r.status == FO_CONFLICT && r.have_owner && taken_from.empty()) {
+        return take_over(key, req, r.owner, std::move(done));
+    }
     it->second.claiming = false;
     if (r.status == FO_CONFLICT) {
-        live_.erase(it);
-        ctx_.metrics.publishes_refused++;
         log::info("publish " + key.str() + " refused: " + r.message);
-        done(Error("stream " + key.str() + " is live on another origin"));
-        return;
+        return refuse(key, "stream " + key.str() + " is live on another origin",
+                      done);
     }
+    package::Continuation from;
     if (r.status == FO_OK) {
         it->second.claimed = true;
+        from = package::continue_after(r.progress, r.now_ms,
+                                       ctx_.config.hls_time_s * 1000);
     } else {
         // The store is down: the publish goes on and is claimed when the
         // store returns (reconcile).
@@ -102,13 +133,92 @@ void PublishGate::claimed(const StreamKey& key,
         log::warn("publish " + key.str() + ": store error, publishing "
                   "unclaimed for now: " + r.message);
     }
+    it->second.admitted = true;
     const std::string session = it->second.session_id;
     ctx_.metrics.publishes_total++;
     ctx_.metrics.publishers++;
+    if (!taken_from.empty()) {
+        ctx_.metrics.takeovers_total++;
+    }
+    if (!r.replaced.empty()) {
+        // The old session ended with this claim (taken over, or its origin
+        // died unnoticed): nobody else will say so.
+        log::info("publish " + key.str() + ": took the stream over from "
+                  "session " + r.replaced);
+        hooks_.post("liveStreamEnded", key.id, key.id, key.app, r.replaced);
+    }
     log::info("publish " + key.str() + " started, session " + session + " from "
               + req.client);
-    hooks_.post("liveStreamStarted", key.id, key.id, key.app);
-    done(Admission{key, session});
+    hooks_.post("liveStreamStarted", key.id, key.id, key.app, session);
+    done(Admission{key, session, from});
+}
+
+void PublishGate::take_over(const StreamKey& key,
+                            const ingest::PublishRequest& req,
+                            const fo_origin& owner, Done done)
+{
+    const std::string session = live_.at(key).session_id;
+    const std::string owner_session = owner.session_id;
+    if (owner.node_id == ctx_.node_id) {
+        // A publish of this node's previous life: nothing here is live
+        // with it (the reservation above would have refused).
+        cluster::OwnerAnswer here{cluster::OwnerAnswer::Kind::NotLive,
+                                  {},
+                                  "this origin owned it before a restart"};
+        return owner_answered(key, req, session, owner_session, here,
+                              std::move(done));
+    }
+    if (ctx_.config.cluster_key.empty()) {
+        cluster::OwnerAnswer none{cluster::OwnerAnswer::Kind::Unauthorized,
+                                  {},
+                                  "no clusterCommunicationKey: cannot ask the "
+                                  "owner, waiting for its heartbeat to "
+                                  "expire"};
+        return owner_answered(key, req, session, owner_session, none,
+                              std::move(done));
+    }
+    cluster::ProbeTarget target{owner.address, owner.http_port, key};
+    log::info("publish " + key.str() + ": " + owner.node_id + " ("
+              + owner.address + ":" + std::to_string(owner.http_port)
+              + ") owns it, session " + owner_session + ": asking it");
+    cluster::probe_owner(
+        ctx_.loop, target,
+        cluster::sign_cluster_token(ctx_.config.cluster_key, unix_s()),
+        std::chrono::milliseconds(ctx_.config.takeover_timeout_ms),
+        [this, key, req, session, owner_session,
+         done = std::move(done)](cluster::OwnerAnswer a) mutable {
+            owner_answered(key, req, session, owner_session, a,
+                           std::move(done));
+        });
+}
+
+void PublishGate::owner_answered(const StreamKey& key,
+                                 const ingest::PublishRequest& req,
+                                 const std::string& session,
+                                 const std::string& owner_session,
+                                 const cluster::OwnerAnswer& answer, Done done)
+{
+    auto it = live_.find(key);
+    if (it == live_.end() || it->second.session_id != session) {
+        done(Error("stream " + key.str() + " is no longer reserved"));
+        return;
+    }
+    cluster::Takeover d = cluster::decide_takeover(answer, owner_session);
+    std::string line = "publish " + key.str() + ": " + answer.detail + " -> "
+                       + cluster::takeover_name(d);
+    if (d != cluster::Takeover::TakeOver) {
+        ctx_.metrics.takeovers_refused_total++;
+        d == cluster::Takeover::RefuseDuplicate ? log::info(line)
+                                                : log::error(line);
+        return refuse(key, "stream " + key.str() + " is live on another origin",
+                      done);
+    }
+    log::info(line);
+    claim(it->second, owner_session,
+          [this, key, req, owner_session,
+           done = std::move(done)](ClaimResult r) mutable {
+              claimed(key, req, std::move(r), std::move(done), owner_session);
+          });
 }
 
 void PublishGate::ended(const StreamKey& key, const std::string& session)
@@ -121,16 +231,14 @@ void PublishGate::ended(const StreamKey& key, const std::string& session)
     live_.erase(it);
     ctx_.metrics.publishers--;
     log::info("publish " + key.str() + " ended, session " + session);
-    hooks_.post("liveStreamEnded", key.id, key.id, key.app);
+    hooks_.post("liveStreamEnded", key.id, key.id, key.app, session);
 
-    fo_store* store = ctx_.store;
-    ctx_.pool.run(
-        [store, live]() {
-            fo_error err{};
-            fo_status st = fo_stream_release(store, live.key.app.c_str(),
-                                             live.key.id.c_str(),
-                                             live.session_id.c_str(), &err);
-            return std::make_pair(st, std::string(err.msg));
+    fo_store* store = ctx_.cluster_handle();
+    const package::SegmentStore* segments = &ctx_.segments;
+    ctx_.cluster_lane().run(
+        [store, segments, live]() {
+            return app_jobs::finish(store, *segments, live.key,
+                                    live.session_id);
         },
         [this, key](std::pair<fo_status, std::string> r) {
             // CONFLICT: another origin took the stream over meanwhile;
@@ -143,56 +251,11 @@ void PublishGate::ended(const StreamKey& key, const std::string& session)
         });
 }
 
-void PublishGate::reconcile(bool store_ok)
-{
-    bool recovered = store_ok && !store_was_ok_;
-    store_was_ok_ = store_ok;
-    if (!store_ok) {
-        return;
-    }
-    if (recovered) {
-        // The store may have lost what we wrote (a restarted in-memory
-        // server) or reaped us while we could not heartbeat: claim every
-        // live publish again; for the owning session it is a no-op.
-        for (auto& [key, live] : live_) {
-            live.claimed = false;
-        }
-    }
-    for (auto& [key, live] : live_) {
-        if (live.claimed || live.claiming) {
-            continue;
-        }
-        live.claiming = true;
-        claim(live, [this, k = key, s = live.session_id](ClaimResult r) {
-            reclaimed(k, s, std::move(r));
-        });
-    }
-}
-
-void PublishGate::reclaimed(const StreamKey& key, const std::string& session,
-                            ClaimResult r)
-{
-    auto it = live_.find(key);
-    if (it == live_.end() || it->second.session_id != session) {
-        return;
-    }
-    it->second.claiming = false;
-    if (r.status == FO_OK) {
-        it->second.claimed = true;
-        log::info("publish " + key.str() + " recorded in the store");
-    } else if (r.status == FO_CONFLICT) {
-        log::warn("publish " + key.str()
-                  + " is also live elsewhere: " + r.message);
-        it->second.claimed = true;  // do not retry forever
-    }
-}
-
 void PublishGate::release_all_blocking()
 {
     for (auto& [key, live] : live_) {
-        fo_error err{};
-        fo_stream_release(ctx_.store, key.app.c_str(), key.id.c_str(),
-                          live.session_id.c_str(), &err);
+        app_jobs::finish(ctx_.cluster_handle(), ctx_.segments, key,
+                         live.session_id);
     }
     live_.clear();
 }

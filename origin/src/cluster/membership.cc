@@ -16,13 +16,46 @@ struct BeatResult {
     std::string error;
 };
 
+// One beat, on the membership lane: sample, heartbeat, reap.
+BeatResult beat_job(fo_store* store, Metrics* metrics, SystemSampler* sampler,
+                    fo_node n)
+{
+    BeatResult r;
+    fo_error err{};
+    if (sampler != nullptr) {
+        // /proc reads: off the loop, like the store.
+        if (auto s = sampler->sample()) {
+            n.cpu = s->process_cpu_percent;
+            n.memory = static_cast<int64_t>(s->process_rss_bytes);
+        }
+    }
+    // The registry's figure; sampling takes the handle's mutex, which a
+    // slow store call holds, so not on the loop.
+    n.db_query_avg_ms = sample_store(*metrics, store);
+    r.heartbeat = fo_node_heartbeat(store, &n, &err);
+    if (r.heartbeat != FO_OK) {
+        r.error = err.msg;
+        return r;
+    }
+    // Any alive origin reaps: no stream stays "broadcasting" after its
+    // origin died.  The operation is idempotent, so several origins doing
+    // it at once is harmless.
+    r.reap = fo_stream_reap_dead(store, &r.reaped, &err);
+    if (r.reap != FO_OK) {
+        r.error = err.msg;
+    }
+    return r;
+}
+
 }  // namespace
 
 Membership::Membership(OriginContext& ctx, std::function<NodeLoad()> load,
-                       std::function<void(bool)> after_beat)
+                       std::function<void(bool)> after_beat,
+                       SystemSampler* sampler)
     : ctx_(ctx),
       load_(std::move(load)),
       after_beat_(std::move(after_beat)),
+      sampler_(sampler),
       timer_(ctx.loop)
 {
 }
@@ -43,8 +76,11 @@ void Membership::schedule()
     if (stopped_) {
         return;
     }
-    timer_.expires_after(
-        std::chrono::milliseconds(ctx_.config.update_period_ms));
+    // Fixed rate: the next beat is a period after this one started, not
+    // after it finished, so a slow store does not stretch the period (a
+    // beat longer than the period is followed at once by the next).
+    timer_.expires_at(
+        started_ + std::chrono::milliseconds(ctx_.config.update_period_ms));
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
             beat();
@@ -60,6 +96,7 @@ void Membership::beat()
         schedule();
         return;
     }
+    started_ = std::chrono::steady_clock::now();
     fo_node n;
     std::memset(&n, 0, sizeof(n));
     const Config& c = ctx_.config;
@@ -77,28 +114,12 @@ void Membership::beat()
     n.viewers = load.viewers;
 
     in_flight_ = true;
-    fo_store* store = ctx_.store;
+    fo_store* store = ctx_.cluster_handle();
     Metrics* metrics = &ctx_.metrics;
-    ctx_.pool.run(
-        [store, metrics, n]() mutable {
-            BeatResult r;
-            fo_error err{};
-            // The registry's figure; sampling takes the handle's mutex,
-            // which a slow store call holds, so not on the loop.
-            n.db_query_avg_ms = sample_store(*metrics, store);
-            r.heartbeat = fo_node_heartbeat(store, &n, &err);
-            if (r.heartbeat != FO_OK) {
-                r.error = err.msg;
-                return r;
-            }
-            // Any alive origin reaps: no stream stays "broadcasting" after
-            // its origin died.  The operation is idempotent, so several
-            // origins doing it at once is harmless.
-            r.reap = fo_stream_reap_dead(store, &r.reaped, &err);
-            if (r.reap != FO_OK) {
-                r.error = err.msg;
-            }
-            return r;
+    SystemSampler* sampler = sampler_;
+    ctx_.cluster_lane().run(
+        [store, metrics, sampler, n]() {
+            return beat_job(store, metrics, sampler, n);
         },
         [this](BeatResult r) {
             in_flight_ = false;
@@ -129,7 +150,8 @@ void Membership::beat()
 void Membership::leave_blocking()
 {
     fo_error err{};
-    fo_status st = fo_node_delete(ctx_.store, ctx_.node_id.c_str(), &err);
+    fo_status st =
+        fo_node_delete(ctx_.cluster_handle(), ctx_.node_id.c_str(), &err);
     if (st != FO_OK && st != FO_NOT_FOUND) {
         log::warn("cluster: could not leave the store: "
                   + std::string(err.msg));

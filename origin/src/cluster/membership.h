@@ -1,7 +1,10 @@
 // cluster/membership.h — this node's life in the cluster store: register at
 // start, heartbeat every period with its load, reap broadcasts whose origin
-// died, and leave cleanly.  Store calls run on the blocking pool; an outage
-// is logged once and the state converges when the store returns.
+// died, and leave cleanly.  Store calls run on the membership lane
+// (OriginContext::cluster_lane, its own thread and store handle, which
+// REST cannot starve); so does the sampling of CPU and memory (/proc):
+// nothing of a beat waits on the event loop.  An outage is logged once and
+// the state converges when the store returns.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +13,7 @@
 #include <string>
 
 #include "core/origin_context.h"
+#include "core/system_stats.h"
 
 namespace fanout::cluster {
 
@@ -22,10 +26,13 @@ struct NodeLoad {
 
 class Membership {
 public:
-    // load() runs on the event loop at each beat.  after_beat(ok) too: the
-    // publish gate re-claims streams the store missed during an outage.
+    // load() runs on the event loop at each beat (what the loop knows:
+    // streams, viewers); sampler, when given, fills cpu and memory on the
+    // lane.  after_beat(ok) runs on the loop: the publish gate re-claims
+    // streams the store missed during an outage and writes progress.
     Membership(OriginContext& ctx, std::function<NodeLoad()> load,
-               std::function<void(bool store_ok)> after_beat);
+               std::function<void(bool store_ok)> after_beat,
+               SystemSampler* sampler = nullptr);
 
     void start();  // first beat now, then every period
     void stop();  // cancels the timer
@@ -41,7 +48,9 @@ private:
     OriginContext& ctx_;
     std::function<NodeLoad()> load_;
     std::function<void(bool)> after_beat_;
+    SystemSampler* sampler_;
     boost::asio::steady_timer timer_;
+    std::chrono::steady_clock::time_point started_;  // of the last beat
     bool store_ok_ = true;
     bool stopped_ = false;
     bool in_flight_ = false;

@@ -58,7 +58,8 @@ Webhooks::~Webhooks()
 }
 
 void Webhooks::post(const std::string& action, const std::string& stream_id,
-                    const std::string& name, const std::string& app)
+                    const std::string& name, const std::string& app,
+                    const std::string& session_id)
 {
     if (url_.empty()) {
         return;
@@ -70,6 +71,9 @@ void Webhooks::post(const std::string& action, const std::string& stream_id,
                        + "&action=" + form_escape(action)
                        + "&streamName=" + form_escape(name) + "&category=&app="
                        + form_escape(app) + "&timestamp=" + std::to_string(now);
+    if (!session_id.empty()) {
+        body += "&sessionId=" + form_escape(session_id);
+    }
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= kMaxQueued) {

@@ -18,9 +18,13 @@ public:
     explicit Webhooks(std::string url, int timeout_ms = 5000, int attempts = 3);
     ~Webhooks();  // sends what is queued (bounded), then joins
 
-    // action: "liveStreamStarted", "liveStreamEnded", ...
+    // action: "liveStreamStarted", "liveStreamEnded", ...  session_id,
+    // when not empty, is sent as `sessionId`, a field of Fanout's own
+    // (Ant Media's form has none): after a takeover a receiver gets the
+    // old session's end and the new one's start, in that order.
     void post(const std::string& action, const std::string& stream_id,
-              const std::string& name, const std::string& app);
+              const std::string& name, const std::string& app,
+              const std::string& session_id = {});
 
     size_t delivered() const;
     size_t failed() const;

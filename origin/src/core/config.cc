@@ -247,6 +247,23 @@ Status set_log_level(Config& c, const std::string& v)
     return {};
 }
 
+// The key signs tokens that make an origin give up a stream: long
+// enough not to be guessed, and without blanks a properties file or an
+// environment variable would mangle.  The error never shows the value.
+Status set_cluster_key(Config& c, const std::string& v)
+{
+    if (!v.empty() && (v.size() < 16 || v.size() > 512)) {
+        return Error("must be empty or 16 to 512 bytes");
+    }
+    for (unsigned char ch : v) {
+        if (ch <= ' ' || ch >= 0x7f) {
+            return Error("must be printable ASCII without blanks");
+        }
+    }
+    c.cluster_key = v;
+    return {};
+}
+
 // Every key the origin knows.
 const std::map<std::string, Setter>& setters()
 {
@@ -273,6 +290,10 @@ const std::map<std::string, Setter>& setters()
         {"http.max_body_bytes",
          integer(&Config::http_max_body, 1024, 64 << 20)},
         {"log.level", set_log_level},
+        {"clusterCommunicationKey", set_cluster_key},
+        {"cluster.takeover_timeout_ms",
+         integer(&Config::takeover_timeout_ms, 50, 10000)},
+        {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
     };
     return table;
 }

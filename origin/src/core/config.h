@@ -39,6 +39,12 @@ struct Config {
     int rtmp_merge_read_ms = 100;  // rtmp.merge_read_ms (0: off)
     size_t http_max_body = 64 * 1024;  // http.max_body_bytes
     std::string log_level = "info";  // log.level
+    // clusterCommunicationKey (Ant Media's name): the HS256 key of the
+    // ClusterAuthorization JWT between origins.  A secret: never logged.
+    // Empty: the internal endpoint answers 401 and no takeover is tried.
+    std::string cluster_key;
+    int takeover_timeout_ms = 500;  // cluster.takeover_timeout_ms
+    int rest_queue_max = 256;  // http.rest_queue_max
 };
 
 // Pure: parses properties text ("key=value", '#' and '!' comments,

@@ -169,6 +169,18 @@ public:
                                 "Cluster store calls made."};
     Counter store_errors_total{registry_, "fanout_store_errors_total",
                                "Cluster store calls that failed."};
+    Counter rest_busy_total{
+        registry_, "fanout_rest_busy_total",
+        "REST requests answered 503 because the REST queue was full."};
+    Counter takeovers_total{
+        registry_, "fanout_takeovers_total",
+        "Streams taken over from an origin that had no live publisher."};
+    Counter takeovers_refused_total{
+        registry_, "fanout_takeovers_refused_total",
+        "Takeovers refused: the owner is live, or could not be trusted."};
+    Counter streams_lost_total{
+        registry_, "fanout_streams_lost_total",
+        "Publishes dropped because another origin took the stream over."};
 };
 
 }  // namespace fanout

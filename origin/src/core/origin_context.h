@@ -4,11 +4,14 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "core/blocking_pool.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/stream_key.h"
 #include "fanout/store.h"
 
 namespace fanout {
@@ -22,12 +25,33 @@ struct OriginContext {
     const Config& config;
     // Thread-safe handle; call it only from `pool` (it blocks).
     fo_store* store;
+    // The REST lane: bounded (http.rest_queue_max), see http/rest_util.h.
     BlockingPool& pool;
     package::SegmentStore& segments;
     Metrics& metrics;
     std::string node_id;  // config.server_name
     std::string version;  // FANOUT_VERSION
     int64_t started_ms = 0;  // wall clock at start
+
+    // The membership lane: heartbeats, claims, progress writes, releases,
+    // on a thread and a store handle of their own.  A handle's mutex is
+    // held for a whole store call, so sharing REST's would let a REST
+    // flood or a slow REST query delay heartbeats.  nullptr: share pool
+    // and store (tests that need no lanes).
+    BlockingPool* cluster_pool = nullptr;
+    fo_store* cluster_store = nullptr;
+    BlockingPool& cluster_lane() const
+    {
+        return cluster_pool != nullptr ? *cluster_pool : pool;
+    }
+    fo_store* cluster_handle() const
+    {
+        return cluster_store != nullptr ? cluster_store : store;
+    }
+
+    // The session of the stream's publisher live on this origin, if any
+    // (set by app/; read on the loop by the internal cluster endpoint).
+    std::function<std::optional<std::string>(const StreamKey&)> live_session;
 };
 
 }  // namespace fanout

@@ -260,4 +260,16 @@ nlohmann::json node_to_json(const fo_node& n)
     };
 }
 
+nlohmann::json session_to_json(const fo_session& s)
+{
+    return {{"sessionId", s.session_id},
+            {"streamId", s.stream_id},
+            {"nodeId", s.node_id},
+            {"originAdress", s.origin_address},
+            {"originPort", s.origin_http_port},
+            {"startTime", s.start_time},
+            {"endTime", s.end_time},
+            {"endReason", s.end_reason}};
+}
+
 }  // namespace fanout::http

@@ -53,5 +53,7 @@ Result<unsigned> patch_onto_broadcast(const BroadcastPatch& p,
 
 nlohmann::json broadcast_to_json(const fo_broadcast& b);
 nlohmann::json node_to_json(const fo_node& n);
+// One publish session of a stream's history (Fanout's own shape).
+nlohmann::json session_to_json(const fo_session& s);
 
 }  // namespace fanout::http

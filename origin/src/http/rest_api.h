@@ -4,6 +4,9 @@
 //   /{app}/rest/v2/broadcasts/create                    POST
 //   /{app}/rest/v2/broadcasts/{id}                      GET PUT DELETE
 //   /{app}/rest/v2/broadcasts/list/{offset}/{size}      GET ?sort_by&order_by&search
+//   /{app}/rest/v2/broadcasts/{id}/sessions             GET (Fanout's own:
+//       the stream's publish sessions, newest first, at most 50: node,
+//       originAdress, start, end and why it ended; read-only)
 //   /{app}/rest/v2/broadcasts/count                     GET
 //   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
 //   /rest/v2/cluster/nodes/{offset}/{size}              GET
@@ -47,6 +50,7 @@ private:
     void broadcast(const std::string& app, const std::string& id, Request& req,
                    Respond respond);
     void get(const StreamKey& key, Respond respond);
+    void sessions(const StreamKey& key, Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,

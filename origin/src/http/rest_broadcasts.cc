@@ -128,6 +128,16 @@ void RestApi::broadcasts(const std::string& app,
     if (segs.size() == 1 && !first.empty() && first != "list") {
         return broadcast(app, first, req, std::move(respond));
     }
+    if (segs.size() == 2 && segs[1] == "sessions") {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        Result<StreamKey> key = StreamKey::parse(app, first);
+        if (!key) {
+            return respond(bad_id(first));
+        }
+        return sessions(key.value(), std::move(respond));
+    }
     respond(Response::error(404, "no such REST resource"));
 }
 
@@ -204,6 +214,28 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
                                      "created broadcast vanished");
             }
             return Response::json(200, broadcast_to_json(created));
+        },
+        std::move(respond));
+}
+
+void RestApi::sessions(const StreamKey& key, Respond respond)
+{
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(
+        ctx_,
+        [store, metrics, key]() -> Response {
+            std::vector<fo_session> rows(kMaxListSize);
+            size_t n = 0;
+            fo_error err{};
+            fo_status st =
+                fo_stream_history(store, key.app.c_str(), key.id.c_str(), 0,
+                                  rows.data(), rows.size(), &n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err,
+                                     "no broadcast " + key.id);
+            }
+            return rows_answer(rows, n, session_to_json);
         },
         std::move(respond));
 }

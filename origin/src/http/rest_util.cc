@@ -29,6 +29,17 @@ Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
     return r;
 }
 
+Response rest_busy(Metrics& metrics)
+{
+    metrics.rest_busy_total++;
+    Response r = Response::json(
+        503, {{"success", false},
+              {"message", "the origin's REST queue is full; retry later"},
+              {"errorId", 503}});
+    r.add_header("Retry-After", "1");
+    return r;
+}
+
 Response success(std::string_view data_id)
 {
     return Response::json(200, {{"success", true},

@@ -20,12 +20,19 @@ namespace fanout::http {
 // Ant Media's MAX_ITEM_IN_ONE_LIST: list sizes are capped to this.
 constexpr size_t kMaxListSize = 50;
 
-// Runs work() (returning a Response) on ctx.pool, where it may block on the
-// store, then answers on the event loop.  An exception in work() becomes a
-// 500 instead of killing a pool thread.
+// The answer when the REST lane's queue is full: 503, Retry-After, counted.
+Response rest_busy(Metrics& metrics);
+
+// Runs work() (returning a Response) on ctx.pool, the REST lane, where it
+// may block on the store, then answers on the event loop.  An exception in
+// work() becomes a 500 instead of killing a pool thread.  When the lane
+// already holds http.rest_queue_max requests, nothing runs: rest_busy().
 template <class Work>
 void run_blocking(OriginContext& ctx, Work work, Respond respond)
 {
+    if (ctx.pool.full()) {
+        return respond(rest_busy(ctx.metrics));
+    }
     ctx.pool.run(
         [work = std::move(work)]() mutable -> Response {
             try {

@@ -1,8 +1,10 @@
 #include "http/router.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "http/access.h"
+#include "http/rest_internal.h"
 #include "http/rest_util.h"
 #include "http/segment_serving.h"
 #include "http/time_endpoint.h"
@@ -71,6 +73,16 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
                                     ? std::string_view(req.path).substr(prefix)
                                     : std::string_view();
         return streams(segs[0], rest, req, std::move(respond));
+    }
+
+    if (n >= 3 && segs[0] == "internal" && segs[1] == "v1"
+        && segs[2] == "streams") {
+        std::vector<std::string> tail(segs.begin() + 3, segs.end());
+        const int64_t now_s =
+            std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        return respond(internal_stream(ctx_, tail, req, now_s));
     }
 
     bool allowed = peer_allowed(ctx_.config.rest_allowed, peer.address);

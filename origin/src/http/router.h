@@ -6,6 +6,8 @@
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
 //   /{app}/rest/v2/...      REST API           allowlisted
 //   /metrics                GET HEAD           allowlisted
+//   /internal/v1/streams/.. GET HEAD           ClusterAuthorization JWT
+//                                              (http/rest_internal.h)
 // Anything else is a JSON 404.  The allowlist is checked before the app
 // name, so strangers learn nothing about which apps exist.
 #pragma once

@@ -17,6 +17,10 @@ struct PublishRequest {
     std::string query;  // what followed '?', e.g. "token=abc"
     std::string client;  // "ip:port" of the publisher
     std::string protocol;  // "RTMP"
+    // Ends the publish and closes its connection (on the event loop; a
+    // no-op once the connection is gone): the origin lost the stream to
+    // another one.  The sink gets on_end() as for any end.
+    std::function<void(const std::string& why)> revoke;
 };
 
 // Denied publishes carry the reason; the protocol maps it to its own

@@ -169,13 +169,13 @@ TEST_F(PublishGateTest, AStoreErrorAdmitsUnclaimedAndReconcileClaimsLater)
         << r.error().message();  // ingest does not wait for the store
     EXPECT_EQ(metrics_.store_errors_total.load(), 1u);
     EXPECT_EQ(gate_->active(), 1);
-    gate_->reconcile(false);  // the heartbeat failed too
+    gate_->after_beat(false);  // the heartbeat failed too
     ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(other);
     EXPECT_FALSE(owner("cam"));
 
-    gate_->reconcile(true);  // the store is back: the publish is claimed
+    gate_->after_beat(true);  // the store is back: the publish is claimed
     ASSERT_TRUE(run_until([&] { return owner("cam").has_value(); }));
     EXPECT_EQ(std::string(owner("cam")->session_id), r.value().session_id);
 }

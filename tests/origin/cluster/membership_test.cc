@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -199,6 +200,44 @@ TEST_F(MembershipTest, LeaveRemovesTheNode)
     fo_error err{};
     EXPECT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_NOT_FOUND);
     membership_->leave_blocking();  // gone already: harmless
+}
+
+// The membership lane: a REST lane held full by work that never ends
+// (until the test lets it) does not hold a beat back, and the CPU and
+// memory a beat reports are sampled there, not by load() on the loop.
+TEST_F(MembershipTest, BeatsRunOnTheirOwnLaneWhateverRestHolds)
+{
+    std::promise<void> release;
+    std::shared_future<void> open = release.get_future().share();
+    BlockingPool rest(loop_, 1, 1);
+    rest.run(
+        [open] {
+            open.wait();
+            return 0;
+        },
+        [](int) {});
+    ASSERT_TRUE(rest.full());
+    OriginContext ctx{loop_,      config_,     store_,   rest,
+                      *segments_, metrics_,    "node-a", "9.8.7",
+                      0,          pool_.get(), store_};
+    SystemSampler sampler;
+    std::vector<bool> beats;
+    Membership m(
+        ctx, [] { return NodeLoad{}; },  // the loop knows no cpu nor memory
+        [&](bool ok) { beats.push_back(ok); }, &sampler);
+    m.start();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (beats.empty() && std::chrono::steady_clock::now() < deadline) {
+        loop_.run_one_for(100ms);
+    }
+    m.stop();
+    ASSERT_EQ(beats, std::vector<bool>{true});
+    fo_node n{};
+    fo_error err{};
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_GT(n.memory, 0);  // the process's RSS, from /proc on the lane
+    release.set_value();
+    rest.stop();
 }
 
 }  // namespace

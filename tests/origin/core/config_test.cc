@@ -108,6 +108,34 @@ TEST(Config, BadValuesNameTheKey)
     }
 }
 
+TEST(Config, ClusterKnobs)
+{
+    auto c = build("");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->cluster_key, "");  // no default key that works
+    EXPECT_EQ(c->takeover_timeout_ms, 500);
+    EXPECT_EQ(c->rest_queue_max, 256);
+    c = build("cluster.takeover_timeout_ms=250\nhttp.rest_queue_max=8\n",
+              {"FANOUT_CLUSTERCOMMUNICATIONKEY=0123456789abcdef0123"});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->cluster_key, "0123456789abcdef0123");
+    EXPECT_EQ(c->takeover_timeout_ms, 250);
+    EXPECT_EQ(c->rest_queue_max, 8);
+    // A short or blank key is refused, and the error does not quote it.
+    for (const char* bad :
+         {"clusterCommunicationKey=short-secret\n",
+          "clusterCommunicationKey=with a blank 0123456789\n"}) {
+        auto r = build(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().message().find("secret"), std::string::npos);
+        EXPECT_EQ(r.error().message().find("blank 0123"), std::string::npos);
+        EXPECT_NE(r.error().message().find("clusterCommunicationKey"),
+                  std::string::npos);
+    }
+    EXPECT_FALSE(build("http.rest_queue_max=0\n").ok());
+    EXPECT_FALSE(build("cluster.takeover_timeout_ms=10\n").ok());
+}
+
 TEST(Config, Cidr)
 {
     auto c = parse_cidr("192.168.1.77/24");

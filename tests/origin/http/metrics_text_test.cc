@@ -35,7 +35,11 @@ void fill(Metrics& m)
                                          &m.http.bad_requests_total,
                                          &m.http.timeouts_total,
                                          &m.store_queries_total,
-                                         &m.store_errors_total};
+                                         &m.store_errors_total,
+                                         &m.rest_busy_total,
+                                         &m.takeovers_total,
+                                         &m.takeovers_refused_total,
+                                         &m.streams_lost_total};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -121,7 +125,23 @@ const char* const kGolden =
     "fanout_store_queries_total 18\n"
     "# HELP fanout_store_errors_total Cluster store calls that failed.\n"
     "# TYPE fanout_store_errors_total counter\n"
-    "fanout_store_errors_total 19\n";
+    "fanout_store_errors_total 19\n"
+    "# HELP fanout_rest_busy_total REST requests answered 503 because the "
+    "REST queue was full.\n"
+    "# TYPE fanout_rest_busy_total counter\n"
+    "fanout_rest_busy_total 20\n"
+    "# HELP fanout_takeovers_total Streams taken over from an origin that "
+    "had no live publisher.\n"
+    "# TYPE fanout_takeovers_total counter\n"
+    "fanout_takeovers_total 21\n"
+    "# HELP fanout_takeovers_refused_total Takeovers refused: the owner is "
+    "live, or could not be trusted.\n"
+    "# TYPE fanout_takeovers_refused_total counter\n"
+    "fanout_takeovers_refused_total 22\n"
+    "# HELP fanout_streams_lost_total Publishes dropped because another "
+    "origin took the stream over.\n"
+    "# TYPE fanout_streams_lost_total counter\n"
+    "fanout_streams_lost_total 23\n";
 
 TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
 {
@@ -139,7 +159,7 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 21u);
+    EXPECT_EQ(names.size(), 25u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)

@@ -103,7 +103,8 @@ class Harness {
 public:
     explicit Harness(
         ServerOptions options = {},
-        std::unique_ptr<package::SegmentStore> store_of_segments = nullptr)
+        std::unique_ptr<package::SegmentStore> store_of_segments = nullptr,
+        size_t rest_queue_max = 0)
         : segments(store_of_segments ? std::move(store_of_segments)
                                      : std::make_unique<FixedSegments>())
     {
@@ -121,7 +122,7 @@ public:
         config.apps = {"LiveApp", "Other"};
         config.rest_allowed = {parse_cidr("127.0.0.1/32").value()};
         config.http_max_body = 4096;
-        pool = std::make_unique<BlockingPool>(loop, 2);
+        pool = std::make_unique<BlockingPool>(loop, 2, rest_queue_max);
         ctx = std::make_unique<OriginContext>(
             OriginContext{loop, config, store, *pool, *segments, metrics,
                           "node-a", "9.8.7", now_ms() - 5000});

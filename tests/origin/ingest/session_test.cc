@@ -130,6 +130,34 @@ TEST_F(SessionTest, DisconnectEndsPublish)
     EXPECT_EQ(sink->ends, 1);
 }
 
+// The origin lost the stream to another one: PublishRequest::revoke ends
+// the publish, tells the publisher why and asks to close; a stale revoke
+// (an earlier publish of this connection) changes nothing.
+TEST_F(SessionTest, RevokeEndsThePublishAndClosesOnce)
+{
+    bool notified = false;
+    session->set_async_output([&] { notified = true; });
+    control.immediate =
+        std::shared_ptr<media::StreamSink>(std::make_shared<RecordingSink>());
+    auto sink =
+        std::static_pointer_cast<RecordingSink>(control.immediate->value());
+    publish("s");
+    ASSERT_TRUE(session->publishing());
+    ASSERT_EQ(control.requests.size(), 1u);
+    ASSERT_TRUE(control.requests[0].revoke);
+    control.requests[0].revoke("taken over");
+    EXPECT_TRUE(notified);
+    pump();
+    EXPECT_EQ(sink->ends, 1);
+    EXPECT_FALSE(session->publishing());
+    EXPECT_TRUE(session->wants_close());
+    const Message* m = find("NetStream.Publish.BadName");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(Client::amf(*m)[3].get_string("description"), "taken over");
+    control.requests[0].revoke("again");  // stale: nothing more
+    EXPECT_EQ(sink->ends, 1);
+}
+
 TEST_F(SessionTest, AppQueryCarriesTokenWhenStreamHasNone)
 {
     publish("test1", "LiveApp?token=xyz/");

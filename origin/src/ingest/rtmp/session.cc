@@ -352,6 +352,12 @@ Status RtmpSession::on_publish(const Message& m, double txn,
     req.client = opt_.client;
     req.protocol = "RTMP";
     std::weak_ptr<RtmpSession> weak = weak_from_this();
+    req.revoke = [weak, generation](const std::string& why) {
+        std::shared_ptr<RtmpSession> self = weak.lock();
+        if (self && self->publish_generation_ == generation) {
+            self->revoke(why);
+        }
+    };
     control_.authorize(req, [weak, generation](PublishDecision decision) {
         std::shared_ptr<RtmpSession> self = weak.lock();
         if (!self || self->closed_ || self->publish_generation_ != generation
@@ -387,6 +393,17 @@ void RtmpSession::on_decision(PublishDecision decision)
                     name + " is now published");
         media_->attach(sink_);
     }
+    if (!in_feed_ && notify_) notify_();
+}
+
+void RtmpSession::revoke(const std::string& why)
+{
+    if (closed_ || state_ != PublishState::Publishing) return;
+    end_publish("revoked");
+    note(true, "rtmp " + opt_.client + ": publish " + key_.str()
+                   + " revoked: " + why);
+    send_status(publish_stream_, "error", "NetStream.Publish.BadName", why);
+    close_requested_ = true;
     if (!in_feed_ && notify_) notify_();
 }
 

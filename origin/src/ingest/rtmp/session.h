@@ -97,6 +97,10 @@ public:
     // The connection is gone: ends any publish.  Idempotent.
     void close();
 
+    // The origin took the publish back (PublishRequest::revoke): ends it,
+    // tells the publisher why, and asks to close.  No-op unless publishing.
+    void revoke(const std::string& why);
+
     bool handshake_done() const { return handshake_.done(); }
     bool publishing() const { return state_ == PublishState::Publishing; }
     const std::string& app() const { return app_; }
