@@ -90,6 +90,8 @@ typedef struct {
     ngx_str_node_t              sn;         /* key: $uri */
     ngx_queue_t                 lru;        /* by refresh, newest first */
     uint64_t                    refreshed;  /* wall ms: a live origin's */
+    uint64_t                    lost;       /* wall ms: the grace began;
+                                               0: not lost since */
     uint32_t                    source;     /* origin and session, crc32 */
     unsigned                    dash:1;
     ngx_http_fanout_position_t  pos;
@@ -158,6 +160,7 @@ typedef struct {
     ngx_msec_t                  playlist_valid;
     ngx_msec_t                  playlist_grace;
     ngx_msec_t                  playlist_final;
+    ngx_msec_t                  playlist_stale;
 } ngx_http_fanout_cache_loc_conf_t;
 
 

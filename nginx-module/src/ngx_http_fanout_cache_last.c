@@ -13,13 +13,20 @@
  *              was refreshed by a live origin less than
  *              fanout_playlist_grace ago, the last one is sent instead.
  *              A viewer never sees this edge's playlist go back.
+ *   stale      the store still names as live the origin that just
+ *              failed (paused, cut off: the store declares it dead within
+ *              its dead timeout): the last playlist as it was, up to
+ *              fanout_playlist_stale after its last live refresh.
  *   grace      the stream has no live origin (the lookup module's lost
- *              hook): for fanout_playlist_grace after the last live
- *              refresh the last playlist is answered as it was, without
- *              ENDLIST; then, for fanout_playlist_final, its final form
- *              (ENDLIST, MPD type="static"); then the normal answer (404).
+ *              hook): from the first such answer, for
+ *              fanout_playlist_grace, the last playlist as it was,
+ *              without ENDLIST; then, for fanout_playlist_final, its
+ *              final form (ENDLIST, MPD type="static"); then the normal
+ *              answer (404).  A copy older than stale + grace when the
+ *              stream is first found lost starts no grace.
  *
- * Bounded: entries older than grace + final go at the next store; a full
+ * Bounded: entries older than stale + 2 x grace + final go at the next
+ * store; a full
  * zone drops the oldest entries, a few at a time.
  */
 #include "ngx_http_fanout_cache.h"
@@ -27,6 +34,10 @@
 
 static ngx_http_fanout_mcopy_t *ngx_http_fanout_last_copy(
     ngx_pool_t *pool, ngx_http_fanout_last_entry_t *e, ngx_uint_t final);
+static ngx_http_fanout_mcopy_t *ngx_http_fanout_last_graced(
+    ngx_http_request_t *r, ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_last_entry_t *e,
+    uint64_t now, ngx_uint_t *final);
 static ngx_http_fanout_last_entry_t *ngx_http_fanout_last_find(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *uri);
 static void ngx_http_fanout_last_put(ngx_http_request_t *r,
@@ -43,6 +54,55 @@ static void ngx_http_fanout_last_expire(
 
 #define ngx_http_fanout_last_age(e, now)                                     \
     ((now) > (e)->refreshed ? (now) - (e)->refreshed : 0)
+
+
+/* Entries a grace can still answer from: stale, then grace and final. */
+#define ngx_http_fanout_last_keep(calcf)                                     \
+    ((calcf)->playlist_stale + 2 * (calcf)->playlist_grace                   \
+     + (calcf)->playlist_final)
+
+
+/*
+ * Under the lock: no live origin (gone, dead, or the store failing).  The
+ * grace begins now, when this entry was refreshed recently enough (within
+ * fanout_playlist_stale + grace), and runs for fanout_playlist_grace: the
+ * last playlist as it was; then its final form for fanout_playlist_final;
+ * then nothing (the normal answer).
+ */
+static ngx_http_fanout_mcopy_t *
+ngx_http_fanout_last_graced(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf,
+    ngx_http_fanout_last_entry_t *e, uint64_t now, ngx_uint_t *final)
+{
+    uint64_t  lost;
+
+    if (e->lost == 0) {
+        if (ngx_http_fanout_last_age(e, now)
+            > calcf->playlist_stale + calcf->playlist_grace)
+        {
+            ngx_http_fanout_last_delete(camcf, e);
+            return NULL;
+        }
+
+        e->lost = now;
+    }
+
+    lost = now > e->lost ? now - e->lost : 0;
+
+    if (lost <= calcf->playlist_grace && !e->pos.ended) {
+        return ngx_http_fanout_last_copy(r->pool, e, 0);
+    }
+
+    if (lost <= calcf->playlist_grace + calcf->playlist_final) {
+        *final = 1;
+        return ngx_http_fanout_last_copy(r->pool, e, !e->pos.ended);
+    }
+
+    ngx_http_fanout_last_delete(camcf, e);
+
+    return NULL;
+}
 
 
 /*
@@ -84,15 +144,20 @@ ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     if (e) {
         age = ngx_http_fanout_last_age(e, now);
 
-        if (age <= calcf->playlist_grace && !e->pos.ended) {
-            m = ngx_http_fanout_last_copy(r->pool, e, 0);
-
-        } else if (age <= calcf->playlist_grace + calcf->playlist_final) {
-            final = 1;
-            m = ngx_http_fanout_last_copy(r->pool, e, !e->pos.ended);
+        if (ctx->answer.state == NGX_HTTP_FANOUT_FOUND) {
+            /*
+             * The store still names the origin that just failed as live
+             * (paused, cut off: the store declares it dead within its
+             * dead timeout).  The stream has not ended: the last playlist
+             * as it was, up to fanout_playlist_stale; the grace has not
+             * begun.
+             */
+            if (age <= calcf->playlist_stale && !e->pos.ended) {
+                m = ngx_http_fanout_last_copy(r->pool, e, 0);
+            }
 
         } else {
-            ngx_http_fanout_last_delete(camcf, e);
+            m = ngx_http_fanout_last_graced(r, camcf, calcf, e, now, &final);
         }
     }
 
@@ -270,6 +335,7 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
     {
         /* the same answer again: only its time */
         e->refreshed = now;
+        e->lost = 0;
         ngx_queue_remove(&e->lru);
         ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
         return;
@@ -280,7 +346,7 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
     }
 
     ngx_http_fanout_last_expire(camcf, now,
-                                calcf->playlist_grace + calcf->playlist_final,
+                                ngx_http_fanout_last_keep(calcf),
                                 NGX_HTTP_FANOUT_MC_EVICT);
 
     size = offsetof(ngx_http_fanout_last_entry_t, data) + r->uri.len + len;
@@ -304,6 +370,7 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
     e->sn.str.len = r->uri.len;
     e->sn.str.data = e->data;
     e->refreshed = now;
+    e->lost = 0;
     e->source = cap->source;
     e->dash = ctx->kind == NGX_HTTP_FANOUT_KIND_DASH;
     e->pos = *pos;

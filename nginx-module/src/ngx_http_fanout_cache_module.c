@@ -75,6 +75,13 @@ static ngx_command_t  ngx_http_fanout_cache_commands[] = {
       offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_final),
       NULL },
 
+    { ngx_string("fanout_playlist_stale"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_stale),
+      NULL },
+
       ngx_null_command
 };
 
@@ -186,6 +193,7 @@ ngx_http_fanout_cache_create_loc_conf(ngx_conf_t *cf)
     calcf->playlist_valid = NGX_CONF_UNSET_MSEC;
     calcf->playlist_grace = NGX_CONF_UNSET_MSEC;
     calcf->playlist_final = NGX_CONF_UNSET_MSEC;
+    calcf->playlist_stale = NGX_CONF_UNSET_MSEC;
 
     return calcf;
 }
@@ -211,11 +219,17 @@ ngx_http_fanout_cache_merge_loc_conf(ngx_conf_t *cf, void *parent,
                               8000);
     ngx_conf_merge_msec_value(conf->playlist_final, prev->playlist_final,
                               30000);
+    /* the store's default dead timeout (4 x 5 s), and one heartbeat */
+    ngx_conf_merge_msec_value(conf->playlist_stale, prev->playlist_stale,
+                              25000);
 
-    if (conf->playlist_grace > 3600000 || conf->playlist_final > 3600000) {
+    if (conf->playlist_grace > 3600000 || conf->playlist_final > 3600000
+        || conf->playlist_stale > 3600000)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"fanout_playlist_grace\" and "
-                           "\"fanout_playlist_final\" must be at most 1h");
+                           "\"fanout_playlist_grace\", "
+                           "\"fanout_playlist_final\" and "
+                           "\"fanout_playlist_stale\" must be at most 1h");
         return NGX_CONF_ERROR;
     }
 

@@ -144,13 +144,19 @@ def longest_freeze_ms(log, since_ms, until_ms=None):
     return worst
 
 
-def verdict(before, after, fault_ms, freeze_goal_ms=None, no_error=False):
+def verdict(before, after, fault_ms, freeze_goal_ms=None, no_error=False,
+            must_advance=True):
     """Per player, how it went from the fault on: fatal errors, whether it
     played past its buffer, the longest freeze, HLS media sequence
     decreases, DASH periods.  `problems` lists the goals missed; with
-    no_error, any error at all (fatal or not) is one."""
+    no_error, any error at all (fatal or not) is one.  freeze_goal_ms and
+    must_advance may be dicts by player kind ("hls", "dash")."""
     out = {}
     for kind, log in after["players"].items():
+        goal = (freeze_goal_ms.get(kind) if isinstance(freeze_goal_ms, dict)
+                else freeze_goal_ms)
+        advance = (must_advance.get(kind, True)
+                   if isinstance(must_advance, dict) else must_advance)
         fatal = [e for e in log["errors"] if e["fatal"] and e["t"] >= fault_ms]
         freeze = longest_freeze_ms(log, fault_ms)
         r = {"fatal": fatal,
@@ -169,11 +175,11 @@ def verdict(before, after, fault_ms, freeze_goal_ms=None, no_error=False):
                          if e["t"] >= fault_ms and not e["fatal"])
             problems.append(f"{r['errors'] - len(fatal)} non-fatal "
                             f"error(s), first {first.get('details')}")
-        if not r["advanced"]:
+        if advance and not r["advanced"]:
             problems.append("currentTime did not advance past its buffer")
-        if freeze_goal_ms is not None and freeze > freeze_goal_ms:
+        if goal is not None and freeze > goal:
             problems.append(f"longest freeze {freeze / 1000:.2f} s > goal "
-                            f"{freeze_goal_ms / 1000:.2f} s")
+                            f"{goal / 1000:.2f} s")
         if log["seqDecreases"]:
             problems.append(f"media sequence decreased: {log['seqDecreases']}")
         r["problems"] = problems

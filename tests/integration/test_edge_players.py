@@ -266,6 +266,34 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
     assert_usable(edge.get(f"/{APP}/streams/never.m3u8"), 404)
 
 
+def test_stale_while_the_store_names_the_failed_origin(uri, store_tool,
+                                                     scripted, edges, beats):
+    """A paused or cut-off origin: it fails, but the store still names it
+    as live (its heartbeat has not expired).  The stream has not ended: the
+    last playlist as it was, past the grace, up to fanout_playlist_stale;
+    then the normal answer (a CORS 502), not a final playlist."""
+    a = scripted()
+    a.set(PLAYLIST, hls_playlist(20))
+    beats(claim(store_tool, uri, a.port, "oA", "sessA"))   # stays alive
+    edge = edges(uri, ttl="300ms", negative_ttl="300ms",
+                 settings={"fanout_playlist_grace": "1s",
+                           "fanout_playlist_final": "1s",
+                           "fanout_playlist_stale": "4s"})
+    wait_for(lambda: edge.get(PLAYLIST).headers.get("x-cache-status")
+             == "MEM", 5, what="a memory hit")
+    last = edge.get(PLAYLIST).body
+    a.kill()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 3.0:          # past grace + final
+        r = edge.get(PLAYLIST)
+        assert_usable(r, 200, "stale")
+        assert r.body == last and b"#EXT-X-ENDLIST" not in r.body
+        time.sleep(0.1)
+    r = wait_for(lambda: (lambda r: r.status != 200 and r)(
+        edge.get(PLAYLIST)), 4, what="the end of fanout_playlist_stale")
+    assert_usable(r, 502, "after stale")
+
+
 def test_takeover_in_the_grace_is_served_at_once(uri, store_tool, scripted,
                                                  edges, beats):
     a, b = scripted(), scripted()
