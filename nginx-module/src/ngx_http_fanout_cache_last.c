@@ -145,13 +145,7 @@ ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
         age = ngx_http_fanout_last_age(e, now);
 
         if (ctx->answer.state == NGX_HTTP_FANOUT_FOUND) {
-            /*
-             * The store still names the origin that just failed as live
-             * (paused, cut off: the store declares it dead within its
-             * dead timeout).  The stream has not ended: the last playlist
-             * as it was, up to fanout_playlist_stale; the grace has not
-             * begun.
-             */
+            /* the store still names the failed origin as live: stale */
             if (age <= calcf->playlist_stale && !e->pos.ended) {
                 m = ngx_http_fanout_last_copy(r->pool, e, 0);
             }
