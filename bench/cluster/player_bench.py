@@ -118,7 +118,10 @@ def judge(p, before, t, wait_s):
     return {k: {"freeze": r["longest_freeze_s"],
                 "survived": r["advanced"]
                 and not player.stopped(snap["players"][k]),
-                "errors": r["errors"]} for k, r in v.items()}
+                "errors": r["errors"],
+                "first_error": next(
+                    (e.get("details") for e in snap["players"][k]["errors"]
+                     if e["t"] >= t), None)} for k, r in v.items()}
 
 
 def one_run(work, block):
@@ -208,7 +211,10 @@ def report(runs):
             f"{'survived' if r['origin'][x]['survived'] else 'STOPPED'}, "
             f"edge freeze {r['edge'][x]['freeze']:.2f}"
             + (f", errors {r['origin'][x]['errors'] + r['edge'][x]['errors']}"
-               if x == "dash" else "") for x in k))
+               if x == "dash" else "")
+            + (f" (first after the origin kill: "
+               f"{r['origin'][x]['first_error']})"
+               if r['origin'][x]['first_error'] else "") for x in k))
 
 
 def main(argv=None):
