@@ -59,7 +59,6 @@ fo_status fo_sq_stream_progress_put(void *impl, const char *app,
 {
     sq *q = impl;
     int changes = 0;
-    int64_t exists = 0;
     fo_status rc;
 
     rc = fo_sq_run(q, err, "progress put", stream_id, &changes,
@@ -75,17 +74,8 @@ fo_status fo_sq_stream_progress_put(void *impl, const char *app,
     if (rc != FO_OK || changes == 1) {
         return rc;
     }
-    rc = fo_sq_scalar(q, err, "progress put", stream_id, &exists,
-                      "SELECT count(*) FROM broadcast WHERE app = ? "
-                      "AND stream_id = ?", "ss", app, stream_id);
-    if (rc != FO_OK) {
-        return rc;
-    }
-    if (!exists) {
-        return FO_NOT_FOUND;
-    }
-    return fo_err(err, FO_CONFLICT, "sqlite: progress put %s/%s: session %s "
-                  "does not own it", app, stream_id, session_id);
+    return fo_sq_not_owned(q, err, "progress put", app, stream_id,
+                           session_id);
 }
 
 fo_status fo_sq_stream_progress_get(void *impl, const char *app,

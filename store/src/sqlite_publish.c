@@ -138,7 +138,7 @@ fo_status fo_sq_stream_release(void *impl, const char *app,
 {
     sq *q = impl;
     int changes = 0;
-    int64_t exists = 0, now = fo_sq_clock();
+    int64_t now = fo_sq_clock();
     fo_status rc = fo_sq_begin(q, err, "release", stream_id);
 
     if (rc != FO_OK) {
@@ -157,18 +157,7 @@ fo_status fo_sq_stream_release(void *impl, const char *app,
     if (rc != FO_OK || changes == 1) {
         return rc;
     }
-    rc = fo_sq_scalar(q, err, "release", stream_id, &exists,
-                      "SELECT count(*) FROM broadcast WHERE app = ? "
-                      "AND stream_id = ?", "ss", app, stream_id);
-    if (rc != FO_OK) {
-        return rc;
-    }
-    if (!exists) {
-        return FO_NOT_FOUND;
-    }
-    return fo_err(err, FO_CONFLICT,
-                  "sqlite: release %s/%s: session %s does not own it",
-                  app, stream_id, session_id);
+    return fo_sq_not_owned(q, err, "release", app, stream_id, session_id);
 }
 
 fo_status fo_sq_stream_lookup(void *impl, const char *app,

@@ -151,6 +151,25 @@ fo_status fo_sq_scalar(sq *q, fo_error *err, const char *op, const char *arg,
     return rc == SQLITE_ROW ? FO_OK : fo_sq_fail(q, err, op, arg);
 }
 
+fo_status fo_sq_not_owned(sq *q, fo_error *err, const char *op,
+                          const char *app, const char *stream_id,
+                          const char *session_id)
+{
+    int64_t exists = 0;
+    fo_status rc = fo_sq_scalar(q, err, op, stream_id, &exists,
+                                "SELECT count(*) FROM broadcast WHERE app = ? "
+                                "AND stream_id = ?", "ss", app, stream_id);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    if (!exists) {
+        return FO_NOT_FOUND;
+    }
+    return fo_err(err, FO_CONFLICT, "sqlite: %s %s/%s: session %s does not "
+                  "own it", op, app, stream_id, session_id);
+}
+
 /* A column of NODE_COLS or BC_COLS, in order, and the member it fills:
  * text into a char array of size bytes, an integer of size bytes, a
  * double, or a role. */

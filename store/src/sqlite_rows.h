@@ -63,6 +63,12 @@ fo_status fo_sq_scalar(sq *q, fo_error *err, const char *op, const char *arg,
                        int64_t *out, const char *sql, const char *types,
                        const char *a1, const char *a2);
 
+/* A session-conditional write changed nothing: FO_NOT_FOUND when the
+ * broadcast is missing, else FO_CONFLICT ("session ... does not own it"). */
+fo_status fo_sq_not_owned(sq *q, fo_error *err, const char *op,
+                          const char *app, const char *stream_id,
+                          const char *session_id);
+
 /* Column i of the current row as text into dst[cap]; NULL reads as "". */
 void fo_sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 
