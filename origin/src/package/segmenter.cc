@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "package/codec_info.h"
+#include "package/segment_rule.h"
 
 namespace fanout::package {
 namespace {
@@ -247,7 +248,7 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
     }
 
     const int64_t span = out_ms - cur_start_ms_;
-    const bool due = span >= opt_.target_ms;
+    const bool due = segment_due(span, opt_.target_ms);
     // Video stalled: audio cuts once past the cap, then at the target.
     const bool overdue =
         video_ && !f.video && !cut

@@ -37,6 +37,7 @@
 namespace fanout::package {
 
 struct SegmenterOptions {
+    // Both as segment_rule.h says (the transcoder's IDRs follow them).
     int target_ms = 2000;
     int max_forward_jump_ms = 10000;
     // A/V stream whose video stalled (no keyframe): past this, cut at an

@@ -9,6 +9,7 @@
 #include "package/dash_mpd.h"
 #include "package/fmp4.h"
 #include "package/hls_playlist.h"
+#include "package/segment_rule.h"
 
 namespace fanout::package {
 namespace {
@@ -73,7 +74,8 @@ StreamPackager::StreamPackager(const PackagerConfig& config,
     : config_(config),
       stream_(std::move(stream_id)),
       session_(std::move(session_id)),
-      segmenter_(SegmenterOptions{std::max(config.hls_time_ms, 100), 10000,
+      segmenter_(SegmenterOptions{segment_target_ms(config.hls_time_ms),
+                                  kMaxForwardJumpMs,
                                   std::max(10000, 5 * config.hls_time_ms)}),
       from_(from),
       discontinuity_sequence_(from.hls_discontinuity)
