@@ -2,6 +2,7 @@
 #include "transcode/rendition_encoder.h"
 
 #include <climits>
+#include <optional>
 #include <utility>
 
 extern "C" {
@@ -12,6 +13,7 @@ extern "C" {
 
 #include "media/avc.h"
 #include "transcode/annexb.h"
+#include "transcode/av_log.h"
 
 namespace fanout::transcode {
 namespace {
@@ -119,8 +121,11 @@ Result<std::unique_ptr<RenditionEncoder>> RenditionEncoder::open(
         return Error("encoder: bad size or bitrate");
     std::unique_ptr<RenditionEncoder> e(new RenditionEncoder());
     e->setup_ = setup;
+    route_av_log();
     std::string why;
     for (const std::string& name : encoder_candidates(setup.preference)) {
+        std::optional<QuietAvLog> quiet;  // a missing GPU: one line, below
+        if (name != kX264) quiet.emplace();
         Status st = e->open_codec(name, setup);
         if (st) {
             e->name_ = name;

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "transcode/av_log.h"
+
 namespace fanout::transcode {
 
 VideoDecoder::VideoDecoder(CodecContextPtr ctx)
@@ -16,6 +18,7 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(
     const AVCodecID id = config.codec == media::Codec::HEVC
                              ? AV_CODEC_ID_HEVC
                              : AV_CODEC_ID_H264;
+    route_av_log();
     if (config.codec == media::Codec::AAC)
         return Error("video decoder: not a video codec");
     const AVCodec* codec = avcodec_find_decoder(id);

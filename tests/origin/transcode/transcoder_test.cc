@@ -266,5 +266,122 @@ TEST_F(TranscoderTest, LadderIsAlignedTimedAndAtBitrate)
     }
 }
 
+TEST_F(TranscoderTest, GpuPreferenceFallsBackToLibx264)
+{
+    EXPECT_EQ(encoder_candidates(EncoderPreference::cpu),
+              std::vector<std::string>{"libx264"});
+    EXPECT_EQ(encoder_candidates(EncoderPreference::gpu_and_cpu),
+              (std::vector<std::string>{"h264_nvenc", "h264_vaapi", "libx264"}));
+    EncoderSetup s{426, 240, 400'000, {30, 1}, "veryfast", 1,
+                   EncoderPreference::gpu_and_cpu};
+    auto gpu = RenditionEncoder::open(s);
+    ASSERT_TRUE(gpu) << gpu.error().message();
+    if (gpu.value()->encoder_name() != "libx264")
+        GTEST_SKIP() << "a GPU encoder opened here: "
+                     << gpu.value()->encoder_name();
+    const std::string why = gpu.value()->fallback_reason();
+    EXPECT_NE(why.find("h264_nvenc"), std::string::npos) << why;
+    EXPECT_NE(why.find("h264_vaapi"), std::string::npos) << why;
+    EXPECT_EQ(gpu.value()->config().width, 426);
+    s.preference = EncoderPreference::cpu;
+    auto cpu = RenditionEncoder::open(s);
+    ASSERT_TRUE(cpu);
+    EXPECT_EQ(cpu.value()->encoder_name(), "libx264");
+    EXPECT_EQ(cpu.value()->fallback_reason(), "");
+}
+
+std::vector<int64_t> keyframe_pts(const RecordingSink& sink)
+{
+    std::vector<int64_t> keys;
+    for (const media::Frame& f : sink.frames)
+        if (f.video && f.keyframe) keys.push_back(pts(f));
+    return keys;
+}
+
+size_t video_frames(const RecordingSink& sink)
+{
+    return of_kind(sink.frames, true).size();
+}
+
+// Overload, deterministically: the clip arrives in real time (received =
+// its dts), and the transcoder is made to take 20 ms of a fake clock per
+// source picture per active rendition: 60 ms with three (slower than
+// 33 ms), 40 with two (still slower), 20 with one (faster).  So the
+// 240p rendition goes first, the 360p one a cooldown later, and the
+// 480p one keeps every frame; the source (the clip) is never waited for.
+TEST_F(TranscoderTest, OverloadShedsLowestRenditionsFirst)
+{
+    test::FakeClock clock;
+    Metrics metrics;
+    std::vector<std::shared_ptr<RecordingSink>> sinks;
+    std::vector<RenditionOutput> outputs;
+    for (const Rendition& r : kLadder) {
+        sinks.push_back(std::make_shared<RecordingSink>());
+        outputs.push_back({r, sinks.back()});
+    }
+    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {}, &clock, &metrics, "test"};
+    Transcoder t(opt, outputs);
+    t.on_video_config(*g_clip.video);
+    t.on_audio_config(*g_clip.audio);
+    const auto t0 = clock.now();
+    const int64_t first_dts = g_clip.frames.front().dts_ms;
+    auto done = t0;  // when the transcoder finished its last picture
+    for (media::Frame f : g_clip.frames) {
+        f.received = t0 + milliseconds(f.dts_ms - first_dts);
+        if (f.video) {
+            int active = 0;
+            for (const RenditionStats& r : t.stats().renditions)
+                active += r.active;
+            done = std::max(done, f.received) + milliseconds(20 * active);
+        }
+        if (done > clock.now())
+            clock.advance(std::chrono::duration_cast<milliseconds>(
+                done - clock.now()));
+        t.on_frame(f);
+    }
+    t.on_end();
+
+    const TranscodeStats st = t.stats();
+    EXPECT_EQ(st.renditions_dropped, 2u);
+    EXPECT_EQ(metrics.transcode_renditions_dropped.load(), 2u);
+    const size_t all = of_kind(g_clip.frames, true).size();
+    const RecordingSink &p480 = *sinks[0], &p360 = *sinks[1], &p240 = *sinks[2];
+    EXPECT_EQ(video_frames(p480), all);
+    EXPECT_LT(video_frames(p240), video_frames(p360));
+    EXPECT_LT(video_frames(p360), all);
+    EXPECT_GT(video_frames(p240), 30u);  // it ran, for a while
+    for (const auto& s : sinks) {
+        EXPECT_EQ(s->ends, 1);
+        EXPECT_EQ(s->log.back(), "end");  // nothing after its end
+    }
+    // The survivor is still aligned.
+    expect_near_each(keyframe_pts(p480), source_segment_starts(), "480p keys");
+}
+
+// gopSize > 0: an IDR on the first picture at or after every hlsTime
+// since the last, whatever the source's GOP.
+TEST_F(TranscoderTest, GopSizeForcesKeyframesEveryHlsTime)
+{
+    test::FakeClock clock;
+    auto sink = std::make_shared<RecordingSink>();
+    Ladder ladder = cpu_ladder();
+    ladder.gop_size = 60;
+    TranscoderOptions opt{ladder, 1500, {}, &clock, nullptr, "test"};
+    Transcoder t(opt, {{kLadder[2], sink}});
+    t.on_video_config(*g_clip.video);
+    t.on_audio_config(*g_clip.audio);
+    for (const media::Frame& f : g_clip.frames)
+        t.on_frame(f);
+    t.on_end();
+    std::set<int64_t> src;
+    for (const media::Frame& f : of_kind(g_clip.frames, true))
+        src.insert(pts(f));
+    std::vector<int64_t> want;
+    for (int64_t p : src)
+        if (want.empty() || p - want.back() >= 1500) want.push_back(p);
+    ASSERT_GE(want.size(), 5u);
+    EXPECT_EQ(keyframe_pts(*sink), want);
+}
+
 }  // namespace
 }  // namespace fanout::transcode
