@@ -20,14 +20,12 @@ void put_be(std::vector<uint8_t>& out, uint32_t v, int bytes)
 }
 
 // Where the start code at or after i begins, and its length (0: none).
-std::pair<size_t, size_t> next_start_code(std::span<const uint8_t> d,
-                                          size_t i)
+std::pair<size_t, size_t> next_start_code(std::span<const uint8_t> d, size_t i)
 {
     for (; i + 3 <= d.size(); i++) {
         if (d[i] != 0 || d[i + 1] != 0) continue;
         if (d[i + 2] == 1) return {i, 3};
-        if (d[i + 2] == 0 && i + 4 <= d.size() && d[i + 3] == 1)
-            return {i, 4};
+        if (d[i + 2] == 0 && i + 4 <= d.size() && d[i + 3] == 1) return {i, 4};
     }
     return {d.size(), 0};
 }

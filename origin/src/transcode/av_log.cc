@@ -21,8 +21,7 @@ void callback(void* avcl, int level, const char* fmt, va_list vl)
     if (t_quiet || level > AV_LOG_WARNING) return;
     char line[1024];
     int print_prefix = 1;
-    av_log_format_line(avcl, level, fmt, vl, line, sizeof line,
-                       &print_prefix);
+    av_log_format_line(avcl, level, fmt, vl, line, sizeof line, &print_prefix);
     std::string text = line;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
         text.pop_back();

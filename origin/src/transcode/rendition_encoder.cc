@@ -48,8 +48,8 @@ AVDictionary* encoder_options(const std::string& name, const EncoderSetup& s)
 Status attach_vaapi(AVCodecContext* ctx, BufferPtr& device)
 {
     AVBufferRef* dev = nullptr;
-    int err = av_hwdevice_ctx_create(&dev, AV_HWDEVICE_TYPE_VAAPI,
-                                     kVaapiDevice, nullptr, 0);
+    int err = av_hwdevice_ctx_create(&dev, AV_HWDEVICE_TYPE_VAAPI, kVaapiDevice,
+                                     nullptr, 0);
     if (err < 0) return av_error("vaapi device", err);
     device.reset(dev);
     BufferPtr frames(av_hwframe_ctx_alloc(dev));
@@ -95,8 +95,8 @@ Status RenditionEncoder::open_codec(const std::string& name,
     c->pix_fmt = AV_PIX_FMT_YUV420P;
     c->bit_rate = s.bitrate;
     c->rc_max_rate = s.bitrate * 6 / 5;
-    c->rc_buffer_size = static_cast<int>(std::min<int64_t>(
-        s.bitrate * 2, INT_MAX));
+    c->rc_buffer_size =
+        static_cast<int>(std::min<int64_t>(s.bitrate * 2, INT_MAX));
     c->max_b_frames = 0;
     c->thread_count = s.threads;
     c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -159,8 +159,8 @@ Status RenditionEncoder::scale(const AVFrame& picture)
     // Bicubic: what ffmpeg's scale filter uses, so quality compares.
     sws_.reset(sws_getCachedContext(
         sws_.release(), picture.width, picture.height,
-        static_cast<AVPixelFormat>(picture.format), setup_.width,
-        setup_.height, dst, SWS_BICUBIC, nullptr, nullptr, nullptr));
+        static_cast<AVPixelFormat>(picture.format), setup_.width, setup_.height,
+        dst, SWS_BICUBIC, nullptr, nullptr, nullptr));
     if (!sws_) return Error("scale: unsupported picture format");
     // The encoder may still hold the previous picture's buffer.
     if (int err = av_frame_make_writable(scaled_.get()); err < 0)
@@ -175,12 +175,14 @@ Status RenditionEncoder::encode(const AVFrame& picture, int64_t pts_ms,
 {
     if (Status st = scale(picture); !st) return st;
     // Timestamps must increase; a repeated one moves up by a millisecond.
-    last_pts_ = std::max(pts_ms, last_pts_ == INT64_MIN ? pts_ms : last_pts_ + 1);
+    last_pts_ =
+        std::max(pts_ms, last_pts_ == INT64_MIN ? pts_ms : last_pts_ + 1);
     AVFrame* in = scaled_.get();
     if (hw_device_) {
         hw_frame_.reset(av_frame_alloc());
         if (!hw_frame_) return Error("encode: out of memory");
-        int err = av_hwframe_get_buffer(ctx_->hw_frames_ctx, hw_frame_.get(), 0);
+        int err =
+            av_hwframe_get_buffer(ctx_->hw_frames_ctx, hw_frame_.get(), 0);
         if (err >= 0) err = av_hwframe_transfer_data(hw_frame_.get(), in, 0);
         if (err < 0) return av_error("vaapi upload", err);
         in = hw_frame_.get();

@@ -29,9 +29,9 @@ std::unique_ptr<TranscodeWorker> TranscodeWorker::start(
         std::move(options), std::move(outputs), starts);
     state->queue = hub.subscribe_queued();
     std::thread([state] {
-        while (state->queue->drain(*state->transcoder,
-                                   std::chrono::steady_clock::now()
-                                       + std::chrono::seconds(1))) {
+        while (state->queue->drain(
+            *state->transcoder,
+            std::chrono::steady_clock::now() + std::chrono::seconds(1))) {
         }
         state->transcoder->on_end();  // after close(): end the renditions
         std::lock_guard lock(state->mu);

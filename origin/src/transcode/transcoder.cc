@@ -142,9 +142,10 @@ void Transcoder::on_picture(const AVFrame& picture, int64_t pts)
     const bool idr = idr_at(pts);
     for (Output& o : outputs_) {
         if (!o.active) continue;
-        Status st = o.encoder->encode(
-            picture, pts, idr,
-            [this, &o](RenditionEncoder::Packet&& p) { emit(o, std::move(p)); });
+        Status st = o.encoder->encode(picture, pts, idr,
+                                      [this, &o](RenditionEncoder::Packet&& p) {
+                                          emit(o, std::move(p));
+                                      });
         if (!st) end_output(o, st.error().message());
     }
 }
@@ -157,8 +158,8 @@ void Transcoder::open_encoders(const AVFrame& picture)
     EncoderPreference pref = opt_.ladder.preference;
     for (Output& o : outputs_) {
         const Rendition& r = o.out.rendition;
-        EncoderSetup s{r.width,  r.height,           r.spec.video_bitrate,
-                       rate,     opt_.ladder.preset, opt_.ladder.threads,
+        EncoderSetup s{r.width, r.height,           r.spec.video_bitrate,
+                       rate,    opt_.ladder.preset, opt_.ladder.threads,
                        pref};
         Result<std::unique_ptr<RenditionEncoder>> e = RenditionEncoder::open(s);
         if (!e) {
@@ -202,7 +203,8 @@ void Transcoder::emit(Output& o, RenditionEncoder::Packet&& p)
         o.fps_since = now;
         o.fps_frames = o.frames;
     } else if (now - o.fps_since >= std::chrono::seconds(1)) {
-        const double s = std::chrono::duration<double>(now - o.fps_since).count();
+        const double s =
+            std::chrono::duration<double>(now - o.fps_since).count();
         o.fps = double(o.frames - o.fps_frames) / s;
         o.fps_since = now;
         o.fps_frames = o.frames;
@@ -214,7 +216,8 @@ void Transcoder::release_audio(Output& o, std::optional<int64_t> before_dts)
 {
     while (!o.audio.empty()
            && (!before_dts || o.audio.front().dts_ms < *before_dts)) {
-        if (o.video_started || !before_dts) o.out.sink->on_frame(o.audio.front());
+        if (o.video_started || !before_dts)
+            o.out.sink->on_frame(o.audio.front());
         o.audio.pop_front();
     }
 }
@@ -226,8 +229,8 @@ void Transcoder::end_output(Output& o, const std::string& why)
     o.encoder.reset();
     o.audio.clear();
     o.out.sink->on_end();
-    log::warn("transcode " + opt_.stream + ": rendition "
-              + o.out.rendition.name + " ended: " + why);
+    log::warn("transcode " + opt_.stream + ": rendition " + o.out.rendition.name
+              + " ended: " + why);
     if (std::none_of(outputs_.begin(), outputs_.end(),
                      [](const Output& x) { return x.active; }))
         decoder_.reset();  // nothing left to decode for
@@ -238,9 +241,9 @@ void Transcoder::shed_lowest()
     auto it = std::find_if(outputs_.begin(), outputs_.end(),
                            [](const Output& o) { return o.active; });
     if (it == outputs_.end()) return;
-    end_output(*it, fmt("overload: lag %lld ms, speed %.2f (lowest first)",
-                        static_cast<long long>(load_.lag().count()),
-                        load_.speed()));
+    end_output(*it,
+               fmt("overload: lag %lld ms, speed %.2f (lowest first)",
+                   static_cast<long long>(load_.lag().count()), load_.speed()));
     if (opt_.metrics) opt_.metrics->transcode_renditions_dropped++;
     std::lock_guard lock(stats_mu_);
     stats_.renditions_dropped++;
@@ -251,7 +254,8 @@ void Transcoder::flush_decoder()
     if (!decoder_) return;
     Status st = decoder_->flush(
         [this](const AVFrame& pic, int64_t t) { on_picture(pic, t); });
-    if (!st) log::warn("transcode " + opt_.stream + ": " + st.error().message());
+    if (!st)
+        log::warn("transcode " + opt_.stream + ": " + st.error().message());
 }
 
 void Transcoder::on_end()
@@ -262,10 +266,13 @@ void Transcoder::on_end()
     for (Output& o : outputs_) {
         if (!o.active) continue;
         if (o.encoder) {
-            Status st = o.encoder->flush([this, &o](RenditionEncoder::Packet&& p) {
-                emit(o, std::move(p));
-            });
-            if (!st) log::warn("transcode " + opt_.stream + ": " + st.error().message());
+            Status st =
+                o.encoder->flush([this, &o](RenditionEncoder::Packet&& p) {
+                    emit(o, std::move(p));
+                });
+            if (!st)
+                log::warn("transcode " + opt_.stream + ": "
+                          + st.error().message());
         }
         release_audio(o, std::nullopt);
         o.active = false;

@@ -8,16 +8,17 @@
 namespace fanout::transcode {
 
 VideoDecoder::VideoDecoder(CodecContextPtr ctx)
-    : ctx_(std::move(ctx)), packet_(av_packet_alloc()), picture_(av_frame_alloc())
+    : ctx_(std::move(ctx)),
+      packet_(av_packet_alloc()),
+      picture_(av_frame_alloc())
 {
 }
 
 Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(
     const media::VideoConfig& config)
 {
-    const AVCodecID id = config.codec == media::Codec::HEVC
-                             ? AV_CODEC_ID_HEVC
-                             : AV_CODEC_ID_H264;
+    const AVCodecID id = config.codec == media::Codec::HEVC ? AV_CODEC_ID_HEVC
+                                                            : AV_CODEC_ID_H264;
     route_av_log();
     if (config.codec == media::Codec::AAC)
         return Error("video decoder: not a video codec");
@@ -28,8 +29,8 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(
     // The record (avcC/hvcC) tells the decoder the NAL length size and
     // carries the parameter sets.
     const size_t n = config.record.size();
-    ctx->extradata = static_cast<uint8_t*>(
-        av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE));
+    ctx->extradata =
+        static_cast<uint8_t*>(av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE));
     if (!ctx->extradata) return Error("video decoder: out of memory");
     if (n) std::memcpy(ctx->extradata, config.record.data(), n);
     ctx->extradata_size = static_cast<int>(n);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "media/avc.h"
 #include "../media/test_vectors.h"
+#include "media/avc.h"
 
 namespace fanout::transcode {
 namespace {
@@ -69,7 +69,8 @@ TEST(AnnexB, RecordFromEncoderHeader)
         avcc_from_annexb(annexb({kSps, kPps}, true));
     ASSERT_TRUE(rec) << rec.error().message();
     // What media/ makes of it: the stream's VideoConfig.
-    Result<media::ParsedVideoConfig> cfg = media::avc_video_config(*&rec.value());
+    Result<media::ParsedVideoConfig> cfg =
+        media::avc_video_config(*&rec.value());
     ASSERT_TRUE(cfg) << cfg.error().message();
     EXPECT_EQ(cfg->config.width, 1280);
     EXPECT_EQ(cfg->config.height, 720);

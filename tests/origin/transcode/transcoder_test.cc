@@ -55,8 +55,8 @@ Rendition rendition(int width, int height, int64_t bitrate)
     r.spec.video_bitrate = bitrate;
     r.width = width;
     r.height = height;
-    r.name = std::to_string(height) + "p" + std::to_string(bitrate / 1000)
-             + "kbps";
+    r.name =
+        std::to_string(height) + "p" + std::to_string(bitrate / 1000) + "kbps";
     return r;
 }
 
@@ -181,6 +181,86 @@ Ladder cpu_ladder()
     return l;
 }
 
+std::vector<int64_t> keyframe_pts(const RecordingSink& sink)
+{
+    std::vector<int64_t> keys;
+    for (const media::Frame& f : sink.frames)
+        if (f.video && f.keyframe) keys.push_back(pts(f));
+    return keys;
+}
+
+size_t video_frames(const RecordingSink& sink)
+{
+    return of_kind(sink.frames, true).size();
+}
+
+// The rendition's config: size and codec, sent before any frame.
+void expect_config(const RecordingSink& sink, const Rendition& r)
+{
+    EXPECT_EQ(sink.ends, 1);
+    ASSERT_EQ(sink.videos.size(), 1u);
+    const media::VideoConfig& vc = sink.videos[0];
+    EXPECT_EQ(vc.codec, media::Codec::H264);
+    EXPECT_EQ(vc.width, r.width);
+    EXPECT_EQ(vc.height, r.height);
+    EXPECT_EQ(vc.codec_string.rfind("avc1.", 0), 0u);
+    auto first_frame = std::find_if(
+        sink.log.begin(), sink.log.end(),
+        [](const std::string& s) { return s == "video" || s == "audio"; });
+    auto config = std::find(sink.log.begin(), sink.log.end(), "video_config");
+    EXPECT_LT(config, first_frame);
+}
+
+// Every source picture at its own presentation time; IDRs exactly at the
+// source's segment starts and nowhere else; the rendition's own segmenter
+// cuts where the source's did.
+void expect_aligned(const RecordingSink& sink)
+{
+    std::set<int64_t> src_pts, out_pts;
+    for (const media::Frame& f : of_kind(g_clip.frames, true))
+        src_pts.insert(pts(f));
+    int64_t last_dts = INT64_MIN;
+    for (const media::Frame& f : of_kind(sink.frames, true)) {
+        out_pts.insert(pts(f));
+        EXPECT_GT(f.dts_ms, last_dts);
+        last_dts = f.dts_ms;
+    }
+    EXPECT_EQ(out_pts, src_pts);
+    const Segments src = segment(*g_clip.video, *g_clip.audio, g_clip.frames);
+    ASSERT_GE(src.start_ms.size(), 3u);  // 8 s of 0.8 s GOPs, 2 s segments
+    expect_near_each(keyframe_pts(sink), src.start_ms, "keyframes");
+    const Segments segs = segment(sink.videos[0], *g_clip.audio, sink.frames);
+    expect_near_each(segs.start_ms, src.start_ms, "segment starts");
+    ASSERT_EQ(segs.duration_s.size(), src.duration_s.size());
+    for (size_t s = 0; s < segs.duration_s.size(); s++)
+        EXPECT_NEAR(segs.duration_s[s], src.duration_s[s], kFrameMs / 1000.0);
+}
+
+// The source's audio, untouched, from the first picture on.
+void expect_source_audio(const RecordingSink& sink)
+{
+    const int64_t first_video = of_kind(sink.frames, true).front().dts_ms;
+    std::vector<int64_t> want, got;
+    for (const media::Frame& f : of_kind(g_clip.frames, false))
+        if (f.dts_ms >= first_video) want.push_back(f.dts_ms);
+    for (const media::Frame& f : of_kind(sink.frames, false))
+        got.push_back(f.dts_ms);
+    EXPECT_EQ(got, want);
+}
+
+// Mean bitrate over the clip within 20 % of the setting.
+void expect_bitrate(const RecordingSink& sink, const Rendition& r)
+{
+    const auto video = of_kind(sink.frames, true);
+    uint64_t bytes = 0;
+    for (const media::Frame& f : video)
+        bytes += f.data.size();
+    const double seconds =
+        double(pts(video.back()) - pts(video.front()) + 33) / 1000.0;
+    const double want = double(r.spec.video_bitrate);
+    EXPECT_NEAR(double(bytes) * 8 / seconds, want, 0.2 * want);
+}
+
 TEST_F(TranscoderTest, LadderIsAlignedTimedAndAtBitrate)
 {
     Ladder ladder = cpu_ladder();
@@ -188,81 +268,21 @@ TEST_F(TranscoderTest, LadderIsAlignedTimedAndAtBitrate)
     Outcome run = transcode_through_hub(ladder);
     EXPECT_EQ(run.queue_drops, 0u);
     EXPECT_EQ(run.metric_drops, 0u);
-
-    const auto src_video = of_kind(g_clip.frames, true);
-    const auto src_audio = of_kind(g_clip.frames, false);
-    std::set<int64_t> src_pts;
-    for (const media::Frame& f : src_video)
-        src_pts.insert(pts(f));
-    const std::vector<int64_t> starts = source_segment_starts();
-    ASSERT_GE(starts.size(), 3u);  // 8 s of 0.8 s GOPs in 2 s segments
-    const Segments src_segs =
-        segment(*g_clip.video, *g_clip.audio, g_clip.frames);
-
     for (size_t i = 0; i < kLadder.size(); i++) {
         const Rendition& r = kLadder[i];
         const RecordingSink& sink = *run.sinks[i];
         SCOPED_TRACE(r.name);
-        EXPECT_EQ(sink.ends, 1);
-        ASSERT_EQ(sink.videos.size(), 1u);
-        const media::VideoConfig& vc = sink.videos[0];
-        EXPECT_EQ(vc.codec, media::Codec::H264);
-        EXPECT_EQ(vc.width, r.width);
-        EXPECT_EQ(vc.height, r.height);
-        EXPECT_EQ(vc.codec_string.rfind("avc1.", 0), 0u);
-        // The video config comes before any frame.
-        auto first_frame = std::find_if(
-            sink.log.begin(), sink.log.end(),
-            [](const std::string& s) { return s == "video" || s == "audio"; });
-        auto config = std::find(sink.log.begin(), sink.log.end(), "video_config");
-        EXPECT_LT(config, first_frame);
+        expect_config(sink, r);
+        if (HasFatalFailure()) return;
         expect_decodes(sink, r);
-
-        // Every source picture, at its own presentation time.
-        const auto video = of_kind(sink.frames, true);
-        std::set<int64_t> out_pts;
-        std::vector<int64_t> keys;
-        int64_t last_dts = INT64_MIN;
-        uint64_t bytes = 0;
-        for (const media::Frame& f : video) {
-            out_pts.insert(pts(f));
-            if (f.keyframe) keys.push_back(pts(f));
-            EXPECT_GT(f.dts_ms, last_dts);
-            last_dts = f.dts_ms;
-            bytes += f.data.size();
-        }
-        EXPECT_EQ(out_pts, src_pts);
-        // IDRs exactly at the source's segment starts, nowhere else.
-        expect_near_each(keys, starts, "keyframes");
-        // The rendition's own segmenter cuts where the source's did.
-        const Segments segs = segment(vc, *g_clip.audio, sink.frames);
-        expect_near_each(segs.start_ms, src_segs.start_ms, "segment starts");
-        ASSERT_EQ(segs.duration_s.size(), src_segs.duration_s.size());
-        for (size_t s = 0; s < segs.duration_s.size(); s++)
-            EXPECT_NEAR(segs.duration_s[s], src_segs.duration_s[s],
-                        kFrameMs / 1000.0);
-
-        // The source's audio, untouched, from the first picture on.
-        const auto audio = of_kind(sink.frames, false);
-        std::vector<int64_t> want_audio, got_audio;
-        for (const media::Frame& f : src_audio)
-            if (f.dts_ms >= video.front().dts_ms) want_audio.push_back(f.dts_ms);
-        for (const media::Frame& f : audio)
-            got_audio.push_back(f.dts_ms);
-        EXPECT_EQ(got_audio, want_audio);
-
-        // Mean bitrate over the clip within 20 % of the setting.
-        const double seconds =
-            double(pts(video.back()) - pts(video.front()) + 33) / 1000.0;
-        const double bitrate = double(bytes) * 8 / seconds;
-        EXPECT_NEAR(bitrate, double(r.spec.video_bitrate),
-                    0.2 * double(r.spec.video_bitrate));
-
-        // Stats: the GPU was asked for, libx264 did the work.
+        expect_aligned(sink);
+        expect_source_audio(sink);
+        expect_bitrate(sink, r);
+        // Stats (lowest first): the GPU was asked for, libx264 worked.
         const RenditionStats& st = run.stats.renditions[kLadder.size() - 1 - i];
         EXPECT_EQ(st.name, r.name);
         EXPECT_EQ(st.encoder, "libx264");
-        EXPECT_EQ(st.frames, video.size());
+        EXPECT_EQ(st.frames, video_frames(sink));
     }
 }
 
@@ -270,9 +290,15 @@ TEST_F(TranscoderTest, GpuPreferenceFallsBackToLibx264)
 {
     EXPECT_EQ(encoder_candidates(EncoderPreference::cpu),
               std::vector<std::string>{"libx264"});
-    EXPECT_EQ(encoder_candidates(EncoderPreference::gpu_and_cpu),
-              (std::vector<std::string>{"h264_nvenc", "h264_vaapi", "libx264"}));
-    EncoderSetup s{426, 240, 400'000, {30, 1}, "veryfast", 1,
+    EXPECT_EQ(
+        encoder_candidates(EncoderPreference::gpu_and_cpu),
+        (std::vector<std::string>{"h264_nvenc", "h264_vaapi", "libx264"}));
+    EncoderSetup s{426,
+                   240,
+                   400'000,
+                   {30, 1},
+                   "veryfast",
+                   1,
                    EncoderPreference::gpu_and_cpu};
     auto gpu = RenditionEncoder::open(s);
     ASSERT_TRUE(gpu) << gpu.error().message();
@@ -288,19 +314,6 @@ TEST_F(TranscoderTest, GpuPreferenceFallsBackToLibx264)
     ASSERT_TRUE(cpu);
     EXPECT_EQ(cpu.value()->encoder_name(), "libx264");
     EXPECT_EQ(cpu.value()->fallback_reason(), "");
-}
-
-std::vector<int64_t> keyframe_pts(const RecordingSink& sink)
-{
-    std::vector<int64_t> keys;
-    for (const media::Frame& f : sink.frames)
-        if (f.video && f.keyframe) keys.push_back(pts(f));
-    return keys;
-}
-
-size_t video_frames(const RecordingSink& sink)
-{
-    return of_kind(sink.frames, true).size();
 }
 
 // Overload, deterministically: the clip arrives in real time (received =
@@ -319,7 +332,8 @@ TEST_F(TranscoderTest, OverloadShedsLowestRenditionsFirst)
         sinks.push_back(std::make_shared<RecordingSink>());
         outputs.push_back({r, sinks.back()});
     }
-    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {}, &clock, &metrics, "test"};
+    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {},
+                          &clock,       &metrics,   "test"};
     Transcoder t(opt, outputs);
     t.on_video_config(*g_clip.video);
     t.on_audio_config(*g_clip.audio);
@@ -335,8 +349,8 @@ TEST_F(TranscoderTest, OverloadShedsLowestRenditionsFirst)
             done = std::max(done, f.received) + milliseconds(20 * active);
         }
         if (done > clock.now())
-            clock.advance(std::chrono::duration_cast<milliseconds>(
-                done - clock.now()));
+            clock.advance(
+                std::chrono::duration_cast<milliseconds>(done - clock.now()));
         t.on_frame(f);
     }
     t.on_end();
