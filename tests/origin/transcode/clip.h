@@ -17,6 +17,7 @@ extern "C" {
 #include "media/aac.h"
 #include "media/avc.h"
 #include "media/frame.h"
+#include "media/hevc.h"
 
 namespace fanout::test {
 
@@ -30,9 +31,16 @@ struct Clip {
 // An FLV, as a publisher sends over RTMP: 720p30, keyframes every 24
 // frames (0.8 s, so not every keyframe starts a 2 s segment), B-frames
 // (composition offsets), noise so that rate control has work to do.
-inline std::string make_clip(const std::string& dir, int seconds)
+// hevc: HEVC in MP4 instead (FLV in ffmpeg 5.1 has no HEVC).
+inline std::string make_clip(const std::string& dir, int seconds,
+                             bool hevc = false)
 {
-    const std::string path = dir + "/clip.flv";
+    const std::string path = dir + (hevc ? "/clip.mp4" : "/clip.flv");
+    const std::string video =
+        hevc ? " -c:v libx265 -preset ultrafast -b:v 2M -x265-params"
+               " keyint=24:min-keyint=24:scenecut=0:log-level=error"
+             : " -c:v libx264 -preset veryfast -b:v 3M"
+               " -x264-params keyint=24:min-keyint=24:scenecut=0";
     const std::string cmd =
         std::string(FFMPEG_BIN)
         + " -hide_banner -loglevel error -nostdin -y"
@@ -40,11 +48,9 @@ inline std::string make_clip(const std::string& dir, int seconds)
           " -f lavfi -i sine=frequency=440:sample_rate=44100"
           " -t "
         + std::to_string(seconds)
-        + " -vf noise=alls=10:allf=t -pix_fmt yuv420p"
-          " -c:v libx264 -preset veryfast -b:v 3M"
-          " -x264-params keyint=24:min-keyint=24:scenecut=0"
-          " -c:a aac -b:a 96k -ac 2 -f flv '"
-        + path + "' 2>'" + dir + "/ffmpeg.log'";
+        + " -vf noise=alls=10:allf=t -pix_fmt yuv420p" + video
+        + " -c:a aac -b:a 96k -ac 2 '" + path + "' 2>'" + dir
+        + "/ffmpeg.log'";
     return std::system(cmd.c_str()) == 0 ? path : "";
 }
 
@@ -64,6 +70,9 @@ inline Clip demux_clip(const std::string& path)
                                        size_t(par->extradata_size));
         if (par->codec_id == AV_CODEC_ID_H264) {
             auto v = media::avc_video_config(extra);
+            if (v) c.video = v->config, vidx = int(i);
+        } else if (par->codec_id == AV_CODEC_ID_HEVC) {
+            auto v = media::hevc_video_config(extra);
             if (v) c.video = v->config, vidx = int(i);
         } else if (par->codec_id == AV_CODEC_ID_AAC) {
             auto a = media::aac_audio_config(extra);
@@ -87,7 +96,7 @@ inline Clip demux_clip(const std::string& path)
     }
     av_packet_free(&pkt);
     avformat_close_input(&fmt);
-    if (!c.video || !c.audio) c.error = "no H.264 or no AAC in " + path;
+    if (!c.video || !c.audio) c.error = "no video or no AAC in " + path;
     return c;
 }
 

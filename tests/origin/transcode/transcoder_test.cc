@@ -65,7 +65,8 @@ const std::vector<Rendition> kLadder = {rendition(854, 480, 1'200'000),
                                         rendition(426, 240, 400'000)};
 
 struct Segments {
-    std::vector<int64_t> start_ms;  // video presentation start
+    std::vector<int64_t> start_ms;  // video presentation start, output time
+    std::vector<int64_t> start_pts;  // the same, in the frames' own time
     std::vector<double> duration_s;
 };
 
@@ -77,10 +78,16 @@ Segments segment(const media::VideoConfig& v, const media::AudioConfig& a,
     seg.set_video_config(v);
     seg.set_audio_config(a);
     Segments out;
+    // Output time 0 is the first keyframe's dts (no jumps in these clips).
+    auto key = std::find_if(frames.begin(), frames.end(), [](const auto& f) {
+        return f.video && f.keyframe;
+    });
+    const int64_t offset = key == frames.end() ? 0 : key->dts_ms;
     auto add = [&](const std::optional<package::Segment>& s) {
         if (!s || s->video.empty()) return;
         const auto& first = s->video.samples.front();
         out.start_ms.push_back((first.dts + first.cto) / 90);
+        out.start_pts.push_back(out.start_ms.back() + offset);
         out.duration_s.push_back(s->duration_s());
     };
     for (const media::Frame& f : frames)
@@ -107,7 +114,7 @@ int64_t pts(const media::Frame& f)
 std::vector<int64_t> source_segment_starts()
 {
     const Segments s = segment(*g_clip.video, *g_clip.audio, g_clip.frames);
-    return s.start_ms;
+    return s.start_pts;
 }
 
 void expect_near_each(const std::vector<int64_t>& got,
@@ -228,7 +235,7 @@ void expect_aligned(const RecordingSink& sink)
     EXPECT_EQ(out_pts, src_pts);
     const Segments src = segment(*g_clip.video, *g_clip.audio, g_clip.frames);
     ASSERT_GE(src.start_ms.size(), 3u);  // 8 s of 0.8 s GOPs, 2 s segments
-    expect_near_each(keyframe_pts(sink), src.start_ms, "keyframes");
+    expect_near_each(keyframe_pts(sink), src.start_pts, "keyframes");
     const Segments segs = segment(sink.videos[0], *g_clip.audio, sink.frames);
     expect_near_each(segs.start_ms, src.start_ms, "segment starts");
     ASSERT_EQ(segs.duration_s.size(), src.duration_s.size());
@@ -395,6 +402,40 @@ TEST_F(TranscoderTest, GopSizeForcesKeyframesEveryHlsTime)
         if (want.empty() || p - want.back() >= 1500) want.push_back(p);
     ASSERT_GE(want.size(), 5u);
     EXPECT_EQ(keyframe_pts(*sink), want);
+}
+
+// An HEVC source decodes as well: its renditions are H.264, aligned.
+TEST_F(TranscoderTest, HevcSource)
+{
+    char tmpl[] = "/tmp/fanout-transcode-hevc-XXXXXX";
+    const char* dir = mkdtemp(tmpl);
+    ASSERT_NE(dir, nullptr);
+    const std::string path = test::make_clip(dir, 3, true);
+    ASSERT_FALSE(path.empty()) << "ffmpeg failed; see " << dir;
+    const test::Clip clip = test::demux_clip(path);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(clip.error.empty()) << clip.error;
+    ASSERT_EQ(clip.video->codec, media::Codec::HEVC);
+
+    test::FakeClock clock;
+    auto sink = std::make_shared<RecordingSink>();
+    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {}, &clock, nullptr, "t"};
+    Transcoder t(opt, {{kLadder[1], sink}});
+    t.on_video_config(*clip.video);
+    t.on_audio_config(*clip.audio);
+    for (const media::Frame& f : clip.frames)
+        t.on_frame(f);
+    t.on_end();
+    expect_config(*sink, kLadder[1]);
+    if (HasFatalFailure()) return;
+    expect_decodes(*sink, kLadder[1]);
+    EXPECT_EQ(video_frames(*sink), of_kind(clip.frames, true).size());
+    const Segments src = segment(*clip.video, *clip.audio, clip.frames);
+    ASSERT_GE(src.start_ms.size(), 2u);
+    expect_near_each(keyframe_pts(*sink), src.start_pts, "keyframes");
+    // The rendition's own segmenter cuts where the source's did.
+    const Segments segs = segment(sink->videos[0], *clip.audio, sink->frames);
+    expect_near_each(segs.start_ms, src.start_ms, "segment starts");
 }
 
 }  // namespace
