@@ -10,6 +10,8 @@ using std::chrono::milliseconds;
 
 void LoadMonitor::update_speed(int64_t pts_ms, TimePoint now)
 {
+    if (!window_.empty() && pts_ms < window_.back().pts_ms)
+        window_.clear();  // the source's time went back: measure anew
     if (window_.empty() || now - window_.back().at >= milliseconds(100))
         window_.push_back({now, pts_ms});
     else
@@ -29,6 +31,11 @@ bool LoadMonitor::on_frame(int64_t pts_ms, TimePoint received, TimePoint now)
                : std::max(milliseconds(0),
                           duration_cast<milliseconds>(now - received));
     if (lag_ <= opt_.max_lag) return false;
+    if (shed_once_ && pts_ms < pts_at_shed_) {
+        last_shed_ = now;  // the source's time went back: a new cooldown
+        pts_at_shed_ = pts_ms;
+        return false;
+    }
     if (shed_once_) {
         const auto since = duration_cast<milliseconds>(now - last_shed_);
         if (since < opt_.cooldown) return false;

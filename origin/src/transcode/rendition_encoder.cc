@@ -23,6 +23,7 @@ constexpr const char* kNvenc = "h264_nvenc";
 constexpr const char* kVaapi = "h264_vaapi";
 constexpr const char* kVaapiDevice = "/dev/dri/renderD128";
 constexpr int kNoGop = 1 << 30;  // no keyframe unless forced
+constexpr size_t kMaxInFlight = 512;  // pictures inside one encoder
 
 struct DictFree {
     void operator()(AVDictionary* d) const { av_dict_free(&d); }
@@ -174,9 +175,16 @@ Status RenditionEncoder::encode(const AVFrame& picture, int64_t pts_ms,
                                 bool idr, const PacketFn& out)
 {
     if (Status st = scale(picture); !st) return st;
-    // Timestamps must increase; a repeated one moves up by a millisecond.
-    last_pts_ =
-        std::max(pts_ms, last_pts_ == INT64_MIN ? pts_ms : last_pts_ + 1);
+    int64_t enc = pts_ms + shift_;
+    if (last_enc_pts_ != INT64_MIN && enc <= last_enc_pts_) {
+        shift_ += last_enc_pts_ + 1 - enc;  // went back: continue after
+        enc = last_enc_pts_ + 1;
+    }
+    last_enc_pts_ = enc;
+    // Bounded by the encoder's delay; a picture it never returns (it
+    // failed) is forgotten with the oldest.
+    if (in_flight_.size() >= kMaxInFlight) in_flight_.erase(in_flight_.begin());
+    in_flight_[enc] = pts_ms;
     AVFrame* in = scaled_.get();
     if (hw_device_) {
         hw_frame_.reset(av_frame_alloc());
@@ -187,7 +195,7 @@ Status RenditionEncoder::encode(const AVFrame& picture, int64_t pts_ms,
         if (err < 0) return av_error("vaapi upload", err);
         in = hw_frame_.get();
     }
-    in->pts = last_pts_;
+    in->pts = enc;
     in->pict_type = idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     if (int err = avcodec_send_frame(ctx_.get(), in); err < 0)
         return av_error(name_, err);
@@ -208,7 +216,13 @@ Status RenditionEncoder::receive(const PacketFn& out)
         if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return {};
         if (err < 0) return av_error(name_, err);
         Packet p;
-        p.pts_ms = packet_->pts;
+        auto it = in_flight_.find(packet_->pts);
+        if (it != in_flight_.end()) {
+            p.pts_ms = it->second;
+            in_flight_.erase(it);
+        } else {
+            p.pts_ms = packet_->pts - shift_;
+        }
         p.keyframe = packet_->flags & AV_PKT_FLAG_KEY;
         p.data = annexb_to_avcc({packet_->data, size_t(packet_->size)});
         av_packet_unref(packet_.get());

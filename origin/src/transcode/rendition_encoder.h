@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,8 +69,11 @@ public:
     // Why no GPU encoder opened ("" when one did, or none was asked for).
     const std::string& fallback_reason() const { return fallback_; }
 
-    // Scales and encodes one picture (pts in ms, strictly increasing); an
-    // IDR when idr.  Packets come out through out, possibly later.
+    // Scales and encodes one picture (pts in ms); an IDR when idr.
+    // Packets come out through out, possibly later, with the pts their
+    // picture came in with.  The encoder itself sees increasing times: a
+    // source timestamp that goes back (or repeats) is moved past the last
+    // one, and mapped back on the way out.
     Status encode(const AVFrame& picture, int64_t pts_ms, bool idr,
                   const PacketFn& out);
     Status flush(const PacketFn& out);
@@ -90,7 +94,9 @@ private:
     FramePtr hw_frame_;  // vaapi: scaled_ uploaded
     PacketPtr packet_;
     media::VideoConfig config_;
-    int64_t last_pts_ = INT64_MIN;
+    int64_t last_enc_pts_ = INT64_MIN;  // the encoder's time, increasing
+    int64_t shift_ = 0;  // encoder time - source time, since the last jump
+    std::map<int64_t, int64_t> in_flight_;  // encoder time → source pts
 };
 
 }  // namespace fanout::transcode

@@ -87,6 +87,15 @@ void Transcoder::on_audio(const media::Frame& frame)
 {
     for (Output& o : outputs_) {
         if (!o.active) continue;
+        if (!o.audio.empty() && frame.dts_ms < o.audio.back().dts_ms) {
+            // Time went back: what is held goes first (or, before any
+            // picture, is dropped), then the new timeline.
+            if (o.video_started)
+                release_audio(o, std::nullopt);
+            else
+                o.audio.clear();
+        }
+        if (o.audio.size() >= kAudioHoldFrames) o.audio.pop_front();
         o.audio.push_back(frame);
         if (!o.video_started) {
             // Before the first picture: only the last kAudioHoldMs matter
@@ -125,14 +134,19 @@ bool Transcoder::idr_at(int64_t pts)
 {
     if (opt_.ladder.gop_size > 0) {
         const int target = package::segment_target_ms(opt_.hls_time_ms);
-        if (last_idr_pts_
+        // (A time that went back restarts the count, as the segmenter's
+        // rebase does.)
+        if (last_idr_pts_ && pts >= *last_idr_pts_
             && !package::segment_due(pts - *last_idr_pts_, target))
             return false;
         last_idr_pts_ = pts;
         return true;
     }
-    // Starts of pictures the decoder dropped are forgotten.
+    // Starts of pictures the decoder dropped are forgotten; so are old
+    // ones left above a time that went back.
     idr_pts_.erase(idr_pts_.begin(), idr_pts_.lower_bound(pts));
+    while (idr_pts_.size() > SegmentStarts::kMaxPending)
+        idr_pts_.erase(std::prev(idr_pts_.end()));
     return idr_pts_.erase(pts) > 0;
 }
 
@@ -194,7 +208,11 @@ void Transcoder::emit(Output& o, RenditionEncoder::Packet&& p)
     f.dts_ms = p.pts_ms - f.cts_ms;
     f.data = std::move(p.data);
     f.received = opt_.clock->now();
+    // Video went back in time: the audio held is from before the jump.
+    if (o.video_started && f.dts_ms < o.last_video_dts)
+        release_audio(o, std::nullopt);
     release_audio(o, f.dts_ms);
+    o.last_video_dts = f.dts_ms;
     o.video_started = true;
     o.out.sink->on_frame(f);
     o.frames++;

@@ -61,6 +61,7 @@ namespace fanout::transcode {
 
 // Audio held per rendition while its video catches up.
 inline constexpr int64_t kAudioHoldMs = 3000;
+inline constexpr size_t kAudioHoldFrames = 512;  // whatever the timestamps
 
 struct TranscoderOptions {
     Ladder ladder;  // preset, threads, gop_size, preference
@@ -117,6 +118,7 @@ private:
         bool active = true;
         bool config_sent = false;
         bool video_started = false;
+        int64_t last_video_dts = 0;
         std::deque<media::Frame> audio;  // held until video passes them
         uint64_t frames = 0;
         std::chrono::steady_clock::time_point fps_since{};

@@ -47,8 +47,10 @@ Status VideoDecoder::receive(const PictureFn& out)
         int err = avcodec_receive_frame(ctx_.get(), picture_.get());
         if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return {};
         if (err < 0) return av_error("decode", err);
-        int64_t pts = picture_->best_effort_timestamp;
-        if (pts == AV_NOPTS_VALUE) pts = picture_->pts;
+        // The pts we gave its packet, reordered with it: exact, also
+        // across timestamp jumps (best_effort_timestamp guesses there).
+        int64_t pts = picture_->pts;
+        if (pts == AV_NOPTS_VALUE) pts = picture_->best_effort_timestamp;
         if (pts != AV_NOPTS_VALUE) out(*picture_, pts);
         av_frame_unref(picture_.get());
     }

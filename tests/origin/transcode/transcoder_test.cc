@@ -438,5 +438,39 @@ TEST_F(TranscoderTest, HevcSource)
     expect_near_each(segs.start_ms, src.start_ms, "segment starts");
 }
 
+// The publisher's timestamps jump back by a minute mid-stream: the
+// rendition keeps every picture at its own time, and its segmenter (which
+// rebases the jump, as the source's does) cuts where the source's did.
+TEST_F(TranscoderTest, TimestampJumpBack)
+{
+    std::vector<media::Frame> frames = g_clip.frames;
+    const size_t half = frames.size() / 2;
+    for (size_t i = 0; i < half; i++)
+        frames[i].dts_ms += 60000;
+    test::FakeClock clock;
+    auto sink = std::make_shared<RecordingSink>();
+    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {}, &clock, nullptr, "t"};
+    Transcoder t(opt, {{kLadder[2], sink}});
+    t.on_video_config(*g_clip.video);
+    t.on_audio_config(*g_clip.audio);
+    for (const media::Frame& f : frames)
+        t.on_frame(f);
+    t.on_end();
+    std::multiset<int64_t> src_pts, out_pts;
+    for (const media::Frame& f : of_kind(frames, true))
+        src_pts.insert(pts(f));
+    for (const media::Frame& f : of_kind(sink->frames, true))
+        out_pts.insert(pts(f));
+    EXPECT_EQ(out_pts, src_pts);
+    EXPECT_EQ(of_kind(sink->frames, false).size(),
+              of_kind(frames, false).size());
+    const Segments src = segment(*g_clip.video, *g_clip.audio, frames);
+    const Segments out = segment(sink->videos[0], *g_clip.audio, sink->frames);
+    expect_near_each(out.start_ms, src.start_ms, "segment starts");
+    ASSERT_EQ(out.duration_s.size(), src.duration_s.size());
+    for (size_t s = 0; s < out.duration_s.size(); s++)
+        EXPECT_NEAR(out.duration_s[s], src.duration_s[s], kFrameMs / 1000.0);
+}
+
 }  // namespace
 }  // namespace fanout::transcode
