@@ -472,5 +472,48 @@ TEST_F(TranscoderTest, TimestampJumpBack)
         EXPECT_NEAR(out.duration_s[s], src.duration_s[s], kFrameMs / 1000.0);
 }
 
+// The worker's queue drops frames (hub/sink_queue.h: up to the next
+// keyframe): the segment starts come from the loop (SegmentStarts saw
+// every frame), so the rendition's IDRs stay on the source's segment
+// starts; only the start the worker never saw is missing.
+TEST_F(TranscoderTest, QueueDropsKeepTheSourcesCadence)
+{
+    const std::vector<int64_t> starts = source_segment_starts();
+    ASSERT_GE(starts.size(), 3u);
+    // Lose [first keyframe after 1.2 s, first keyframe after starts[1]):
+    // the segment start starts[1] is lost, the worker resumes mid-segment.
+    std::vector<int64_t> keys;
+    for (const media::Frame& f : g_clip.frames)
+        if (f.video && f.keyframe) keys.push_back(pts(f));
+    auto after = [&](int64_t t) {
+        return *std::upper_bound(keys.begin(), keys.end(), t);
+    };
+    const int64_t lose_from = after(1200), resume = after(starts[1]);
+    ASSERT_TRUE(std::find(starts.begin(), starts.end(), resume)
+                == starts.end());  // resumes on a keyframe that starts none
+
+    test::FakeClock clock;
+    auto loop_starts = std::make_shared<SegmentStarts>(kHlsTimeMs);
+    auto sink = std::make_shared<RecordingSink>();
+    TranscoderOptions opt{cpu_ladder(), kHlsTimeMs, {}, &clock, nullptr, "t"};
+    Transcoder t(opt, {{kLadder[2], sink}}, loop_starts);
+    loop_starts->on_video_config(*g_clip.video);
+    loop_starts->on_audio_config(*g_clip.audio);
+    t.on_video_config(*g_clip.video);
+    t.on_audio_config(*g_clip.audio);
+    bool dropping = false;
+    for (const media::Frame& f : g_clip.frames) {
+        loop_starts->on_frame(f);  // the loop sees everything
+        if (f.video && f.keyframe)
+            dropping = pts(f) >= lose_from && pts(f) < resume;
+        if (!dropping) t.on_frame(f);
+    }
+    t.on_end();
+    std::vector<int64_t> want;
+    for (int64_t s : starts)
+        if (s < lose_from || s >= resume) want.push_back(s);
+    expect_near_each(keyframe_pts(*sink), want, "keyframes");
+}
+
 }  // namespace
 }  // namespace fanout::transcode
