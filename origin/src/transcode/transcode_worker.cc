@@ -41,10 +41,7 @@ std::unique_ptr<TranscodeWorker> TranscodeWorker::start(
     return std::unique_ptr<TranscodeWorker>(new TranscodeWorker(state));
 }
 
-TranscodeWorker::~TranscodeWorker()
-{
-    close();
-}
+TranscodeWorker::~TranscodeWorker() = default;
 
 void TranscodeWorker::close()
 {

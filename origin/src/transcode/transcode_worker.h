@@ -1,5 +1,7 @@
 // transcode/transcode_worker.h — a stream's transcoder on a thread of its
-// own, fed by the hub without ever holding up the event loop.
+// own, fed by the hub without ever holding up the event loop.  Clock and
+// metrics in the options must outlive the thread (wait() for it), as
+// Clock::real() and the origin's Metrics do.
 //
 // start() (on the loop) subscribes, in this order, the segment rule
 // (segment_starts.h, a loop sink doing a few integer compares per frame)
@@ -39,11 +41,14 @@ public:
     static std::unique_ptr<TranscodeWorker> start(
         hub::Hub& hub, TranscoderOptions options,
         std::vector<RenditionOutput> outputs);
-    // Never blocks: closes the queue; the thread finishes on its own
-    // (ending every rendition) and frees what it holds.
+    // Never blocks, stops nothing: the thread drains what the hub queues
+    // through the stream's end (the hub always ends: ~Hub calls on_end),
+    // ends every rendition, and frees what it holds.
     ~TranscodeWorker();
 
-    // The worker stops taking frames; every rendition gets on_end.
+    // Stop early (the stream was withdrawn): the worker drops what is
+    // queued and takes nothing more; every rendition gets on_end.  Any
+    // thread; never blocks.
     void close();
     // Until the thread has finished, or the timeout (false).  For tests
     // and orderly shutdown, never on the loop.
