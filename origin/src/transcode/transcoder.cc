@@ -67,10 +67,49 @@ void Transcoder::on_video_config(const media::VideoConfig& config)
 void Transcoder::on_audio_config(const media::AudioConfig& config)
 {
     if (own_starts_) starts_->on_audio_config(config);
+    if (audio_ && audio_->asc == config.asc) return;  // sent again
     audio_ = config;
+    open_audio_encoder(config);
     for (Output& o : outputs_) {
-        if (o.active) o.out.sink->on_audio_config(config);
+        if (!o.active) continue;
+        o.out.sink->on_audio_config(
+            o.audio_bitrate ? audio_enc_->config(o.audio_bitrate) : config);
     }
+}
+
+// One encoder per distinct audioBitrate; without them (none asked, or
+// they failed to open) every rendition shares the source's AAC.
+void Transcoder::open_audio_encoder(const media::AudioConfig& config)
+{
+    std::vector<int64_t> bitrates;
+    for (const Output& o : outputs_) {
+        const int64_t b = o.out.rendition.spec.audio_bitrate;
+        if (o.active && b > 0
+            && std::find(bitrates.begin(), bitrates.end(), b) == bitrates.end())
+            bitrates.push_back(b);
+    }
+    if (audio_enc_) flush_audio_encoder();
+    audio_enc_.reset();
+    for (Output& o : outputs_)
+        o.audio_bitrate = 0;
+    if (bitrates.empty()) return;
+    auto enc = AudioEncoder::open(config, bitrates);
+    if (!enc) {
+        log::warn("transcode " + opt_.stream + ": " + enc.error().message()
+                  + "; renditions share the source's audio");
+        return;
+    }
+    audio_enc_ = std::move(enc.value());
+    for (Output& o : outputs_)
+        o.audio_bitrate = o.out.rendition.spec.audio_bitrate;
+}
+
+void Transcoder::flush_audio_encoder()
+{
+    Status st = audio_enc_->flush(
+        [this](int64_t bitrate, media::Frame&& f) { hold_audio(bitrate, f); });
+    if (!st)
+        log::warn("transcode " + opt_.stream + ": " + st.error().message());
 }
 
 void Transcoder::on_frame(const media::Frame& frame)
@@ -85,8 +124,32 @@ void Transcoder::on_frame(const media::Frame& frame)
 
 void Transcoder::on_audio(const media::Frame& frame)
 {
+    hold_audio(0, frame);
+    if (!audio_enc_) return;
+    Status st = audio_enc_->push(
+        frame,
+        [this](int64_t bitrate, media::Frame&& f) { hold_audio(bitrate, f); });
+    if (st) return;
+    if (st.error().code() == kAudioMismatch) {
+        log::warn("transcode " + opt_.stream + ": " + st.error().message()
+                  + "; renditions share the source's audio from here");
+        audio_enc_.reset();
+        for (Output& o : outputs_) {
+            if (!o.active || !o.audio_bitrate) continue;
+            o.audio_bitrate = 0;
+            o.out.sink->on_audio_config(*audio_);
+        }
+        return;
+    }
+    if (decode_errors_++ % 100 == 0)
+        log::warn("transcode " + opt_.stream + ": " + st.error().message());
+}
+
+// An AU for the renditions of one audioBitrate (0: the source's own).
+void Transcoder::hold_audio(int64_t bitrate, const media::Frame& frame)
+{
     for (Output& o : outputs_) {
-        if (!o.active) continue;
+        if (!o.active || o.audio_bitrate != bitrate) continue;
         if (!o.audio.empty() && frame.dts_ms < o.audio.back().dts_ms) {
             // Time went back: what is held goes first (or, before any
             // picture, is dropped), then the new timeline.
@@ -281,6 +344,7 @@ void Transcoder::on_end()
     if (ended_) return;
     flush_decoder();
     decoder_.reset();
+    if (audio_enc_) flush_audio_encoder();
     for (Output& o : outputs_) {
         if (!o.active) continue;
         if (o.encoder) {

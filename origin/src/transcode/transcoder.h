@@ -19,12 +19,13 @@
 // stay aligned with each other, the passthrough source only if its own
 // GOP happens to match.
 //
-// Audio.  The source's AAC frames go to every rendition unchanged (shared
-// bytes).  They are held per rendition until the video with a later dts
-// has been encoded, so each rendition's stream interleaves as the
-// source's did (the encoders' delay would otherwise put audio ~1 s ahead
-// and move segment edges); at most kAudioHoldMs are held.
-// Not done: renditions with their own audioBitrate re-encoding AAC.
+// Audio.  A rendition whose audioBitrate is 0 gets the source's AAC frames
+// unchanged (shared bytes); the others get the source's audio decoded once
+// and re-encoded once per distinct audioBitrate (audio_encoder.h).  Either
+// way audio is held per rendition until the video with a later dts has
+// been encoded, so each rendition's stream interleaves as the source's
+// did (the encoders' delay would otherwise put audio ~1 s ahead and move
+// segment edges); at most kAudioHoldMs are held.
 //
 // Threads.  Every call runs on one worker thread (transcode_worker.h); the
 // decoder decodes on it (one thread), the scalers run on it, and each
@@ -51,6 +52,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "media/frame.h"
+#include "transcode/audio_encoder.h"
 #include "transcode/ladder.h"
 #include "transcode/load_monitor.h"
 #include "transcode/rendition_encoder.h"
@@ -117,6 +119,7 @@ private:
         std::unique_ptr<RenditionEncoder> encoder;
         bool active = true;
         bool config_sent = false;
+        int64_t audio_bitrate = 0;  // 0: the source's AAC
         bool video_started = false;
         int64_t last_video_dts = 0;
         std::deque<media::Frame> audio;  // held until video passes them
@@ -128,6 +131,9 @@ private:
 
     void on_video(const media::Frame& frame);
     void on_audio(const media::Frame& frame);
+    void hold_audio(int64_t bitrate, const media::Frame& frame);
+    void open_audio_encoder(const media::AudioConfig& config);
+    void flush_audio_encoder();
     void on_picture(const AVFrame& picture, int64_t pts);
     bool idr_at(int64_t pts);
     void open_encoders(const AVFrame& picture);
@@ -145,6 +151,7 @@ private:
     std::unique_ptr<VideoDecoder> decoder_;
     std::optional<std::vector<uint8_t>> video_record_;
     std::optional<media::AudioConfig> audio_;
+    std::unique_ptr<AudioEncoder> audio_enc_;  // none: all share
     bool encoders_opened_ = false;
     std::optional<int32_t> composition_offset_;  // C, see above
     std::set<int64_t> idr_pts_;  // segment starts not yet decoded

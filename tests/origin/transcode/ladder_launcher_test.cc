@@ -71,8 +71,7 @@ TEST_F(LadderLauncherTest, StartsOnTheFirstVideoConfig)
     plan.options.ladder.threads = 1;
     plan.select = [&](int w, int h) {
         asked_w = w, asked_h = h;
-        return std::vector<Rendition>{rendition(640, 360),
-                                      rendition(426, 240)};
+        return std::vector<Rendition>{rendition(640, 360), rendition(426, 240)};
     };
     plan.open = [&](const Rendition& r) {
         return sinks[r.name] = std::make_shared<RecordingSink>();
