@@ -48,6 +48,10 @@ static ngx_uint_t  ngx_http_fanout_prefetch_in_flight;
 
 static ngx_int_t ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, u_char *name, ngx_str_t *path);
+static ngx_int_t ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
+    ngx_http_fanout_prefetch_t *pf, ngx_str_t *path);
+static ngx_int_t ngx_http_fanout_prefetch_peer(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_prefetch_t *pf);
 static void ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *path);
 static void ngx_http_fanout_prefetch_write(ngx_event_t *wev);
@@ -211,20 +215,69 @@ ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
 }
 
 
+/* The request bytes: an HTTP/1.0 GET (the answer ends at the close). */
+static ngx_int_t
+ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
+    ngx_http_fanout_prefetch_t *pf, ngx_str_t *path)
+{
+    size_t      len;
+    ngx_str_t  *host;
+
+    static ngx_str_t  no_host = ngx_string("localhost");
+
+    host = r->headers_in.server.len ? &r->headers_in.server : &no_host;
+    len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
+                 "User-Agent: fanout-prefetch\r\n\r\n") - 1
+          + path->len + host->len;
+
+    pf->request = ngx_create_temp_buf(pf->pool, len);
+    if (pf->request == NULL) {
+        return NGX_ERROR;
+    }
+
+    pf->request->last = ngx_sprintf(pf->request->last,
+                                    "GET %V HTTP/1.0\r\nHost: %V\r\n"
+                                    "User-Agent: fanout-prefetch\r\n\r\n",
+                                    path, host);
+    return NGX_OK;
+}
+
+
+/* Where to connect: fanout_prefetch's address, or the request's own. */
+static ngx_int_t
+ngx_http_fanout_prefetch_peer(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_prefetch_t *pf)
+{
+    if (calcf->prefetch_addr) {
+        pf->peer.sockaddr = calcf->prefetch_addr->sockaddr;
+        pf->peer.socklen = calcf->prefetch_addr->socklen;
+        pf->peer.name = &calcf->prefetch_addr->name;
+
+    } else {
+        pf->peer.sockaddr = ngx_palloc(pf->pool, r->connection->local_socklen);
+        if (pf->peer.sockaddr == NULL) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(pf->peer.sockaddr, r->connection->local_sockaddr,
+                   r->connection->local_socklen);
+        pf->peer.socklen = r->connection->local_socklen;
+        pf->peer.name = &r->connection->listening->addr_text;
+    }
+
+    return NGX_OK;
+}
+
+
 /* GET path from this edge, in a pool and connection of its own. */
 static void
 ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *path)
 {
-    size_t                              len;
     ngx_int_t                           rc;
-    ngx_str_t                          *host;
     ngx_pool_t                         *pool;
     ngx_connection_t                   *c;
     ngx_http_fanout_prefetch_t         *pf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
-
-    static ngx_str_t  no_host = ngx_string("localhost");
 
     camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
 
@@ -253,37 +306,14 @@ ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     pf->pool = pool;
     pf->camcf = camcf;
 
-    host = r->headers_in.server.len ? &r->headers_in.server : &no_host;
-    len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
-                 "User-Agent: fanout-prefetch\r\n\r\n") - 1
-          + path->len + host->len;
-
-    pf->request = ngx_create_temp_buf(pool, len);
-    if (pf->request == NULL) {
+    if (ngx_http_fanout_prefetch_request(r, pf, path) != NGX_OK) {
         ngx_destroy_pool(pool);
         return;
     }
 
-    pf->request->last = ngx_sprintf(pf->request->last,
-                                    "GET %V HTTP/1.0\r\nHost: %V\r\n"
-                                    "User-Agent: fanout-prefetch\r\n\r\n",
-                                    path, host);
-
-    if (calcf->prefetch_addr) {
-        pf->peer.sockaddr = calcf->prefetch_addr->sockaddr;
-        pf->peer.socklen = calcf->prefetch_addr->socklen;
-        pf->peer.name = &calcf->prefetch_addr->name;
-
-    } else {
-        pf->peer.sockaddr = ngx_palloc(pool, r->connection->local_socklen);
-        if (pf->peer.sockaddr == NULL) {
-            ngx_destroy_pool(pool);
-            return;
-        }
-        ngx_memcpy(pf->peer.sockaddr, r->connection->local_sockaddr,
-                   r->connection->local_socklen);
-        pf->peer.socklen = r->connection->local_socklen;
-        pf->peer.name = &r->connection->listening->addr_text;
+    if (ngx_http_fanout_prefetch_peer(r, calcf, pf) != NGX_OK) {
+        ngx_destroy_pool(pool);
+        return;
     }
 
     pf->peer.get = ngx_event_get_peer;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ngx_http_fanout_segments.h"
+#include "ngx_http_fanout_xml.h"
 
 
 #define NGX_HTTP_FANOUT_SEG_RING       16
@@ -34,12 +35,6 @@ typedef struct {
     uint64_t  number;
     uint64_t  time;
 } ngx_http_fanout_seg_pos_t;
-
-typedef struct {
-    const unsigned char  *p;
-    size_t                len;
-} ngx_http_fanout_seg_str_t;
-
 
 static int
 ngx_http_fanout_seg_name_ok(const unsigned char *s, size_t len)
@@ -110,7 +105,7 @@ ngx_http_fanout_seg_hls(const unsigned char *p, size_t len, size_t per_track,
 {
     size_t                     i, start, n, count, k;
     const unsigned char       *line;
-    ngx_http_fanout_seg_str_t  ring[NGX_HTTP_FANOUT_SEG_RING];
+    ngx_http_fanout_xml_str_t  ring[NGX_HTTP_FANOUT_SEG_RING];
 
     if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
         p += 3;                     /* a UTF-8 byte order mark */
@@ -167,149 +162,6 @@ ngx_http_fanout_seg_hls(const unsigned char *p, size_t len, size_t per_track,
 }
 
 
-/* ---- DASH: elements and attributes ------------------------------------- */
-
-static const unsigned char *
-ngx_http_fanout_seg_find(const unsigned char *p, const unsigned char *end,
-    const char *needle)
-{
-    size_t  n = strlen(needle);
-
-    for ( /* void */ ; (size_t) (end - p) >= n; p++) {
-        if (*p == (unsigned char) needle[0] && memcmp(p, needle, n) == 0) {
-            return p;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* The next element "<name" (followed by a space, '/' or '>') in [p, end). */
-static const unsigned char *
-ngx_http_fanout_seg_element(const unsigned char *p, const unsigned char *end,
-    const char *name)
-{
-    size_t                n = strlen(name);
-    const unsigned char  *e;
-
-    while ((e = ngx_http_fanout_seg_find(p, end, name)) != NULL) {
-        if (e + n < end && (e[n] == ' ' || e[n] == '\t' || e[n] == '\n'
-                            || e[n] == '\r' || e[n] == '/' || e[n] == '>'))
-        {
-            return e;
-        }
-
-        p = e + n;
-    }
-
-    return NULL;
-}
-
-
-/* The last "<AdaptationSet" in [start, before). */
-static const unsigned char *
-ngx_http_fanout_seg_rfind(const unsigned char *start,
-    const unsigned char *before, const char *needle)
-{
-    size_t                n = strlen(needle);
-    const unsigned char  *p;
-
-    if ((size_t) (before - start) < n) {
-        return NULL;
-    }
-
-    for (p = before - n; p >= start; p--) {
-        if (memcmp(p, needle, n) == 0) {
-            return p;
-        }
-
-        if (p == start) {
-            break;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* The value of attribute `name` of the element at el, up to its '>'. */
-static int
-ngx_http_fanout_seg_attr(const unsigned char *el, const unsigned char *end,
-    const char *name, ngx_http_fanout_seg_str_t *v)
-{
-    size_t                n = strlen(name);
-    unsigned char         q;
-    const unsigned char  *p, *gt, *close;
-
-    gt = memchr(el, '>', (size_t) (end - el));
-    if (gt == NULL) {
-        return 0;
-    }
-
-    for (p = el + 1; p + n + 2 < gt; p++) {
-        if (*p == '"' || *p == '\'') {          /* skip a value */
-            close = memchr(p + 1, *p, (size_t) (gt - p - 1));
-            if (close == NULL) {
-                return 0;
-            }
-            p = close;
-            continue;
-        }
-
-        if ((p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n' && p[-1] != '\r')
-            || memcmp(p, name, n) != 0 || p[n] != '='
-            || (p[n + 1] != '"' && p[n + 1] != '\''))
-        {
-            continue;
-        }
-
-        q = p[n + 1];
-        close = memchr(p + n + 2, q, (size_t) (gt - (p + n + 2)));
-        if (close == NULL) {
-            return 0;
-        }
-
-        v->p = p + n + 2;
-        v->len = (size_t) (close - v->p);
-        return 1;
-    }
-
-    return 0;
-}
-
-
-/* A decimal attribute: 1 when present and valid, with *out set. */
-static int
-ngx_http_fanout_seg_attr_u64(const unsigned char *el,
-    const unsigned char *end, const char *name, uint64_t limit,
-    uint64_t *out)
-{
-    size_t                     i;
-    uint64_t                   v;
-    ngx_http_fanout_seg_str_t  s;
-
-    if (!ngx_http_fanout_seg_attr(el, end, name, &s) || s.len == 0
-        || s.len > 20)
-    {
-        return 0;
-    }
-
-    v = 0;
-
-    for (i = 0; i < s.len; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9' || v > (limit - (s.p[i] - '0')) / 10)
-        {
-            return 0;
-        }
-        v = v * 10 + (uint64_t) (s.p[i] - '0');
-    }
-
-    *out = v;
-    return 1;
-}
-
-
 /* ---- DASH: timelines and templates ------------------------------------- */
 
 /*
@@ -324,34 +176,34 @@ ngx_http_fanout_seg_timeline(const unsigned char *p, const unsigned char *end,
     size_t                     n;
     uint64_t                   t, d, r, k, count, time;
     const unsigned char       *s;
-    ngx_http_fanout_seg_str_t  neg;
+    ngx_http_fanout_xml_str_t  neg;
     ngx_http_fanout_seg_pos_t  tmp[NGX_HTTP_FANOUT_SEG_RING];
 
     count = 0;
     time = 0;
     n = 0;
 
-    while ((s = ngx_http_fanout_seg_element(p, end, "<S")) != NULL) {
-        if (ngx_http_fanout_seg_attr(s, end, "r", &neg) && neg.len > 0
+    while ((s = ngx_http_fanout_xml_element(p, end, "<S")) != NULL) {
+        if (ngx_http_fanout_xml_attr(s, end, "r", &neg) && neg.len > 0
             && neg.p[0] == '-')
         {
             return -1;              /* open-ended: no last segment */
         }
 
-        if (!ngx_http_fanout_seg_attr_u64(s, end, "d", NGX_HTTP_FANOUT_SEG_MAX_D,
+        if (!ngx_http_fanout_xml_attr_u64(s, end, "d", NGX_HTTP_FANOUT_SEG_MAX_D,
                                           &d)
             || d == 0)
         {
             return -1;
         }
 
-        if (ngx_http_fanout_seg_attr_u64(s, end, "t", UINT64_MAX / 4, &t)) {
+        if (ngx_http_fanout_xml_attr_u64(s, end, "t", UINT64_MAX / 4, &t)) {
             time = t;
         }
 
         r = 0;
-        if (ngx_http_fanout_seg_attr(s, end, "r", &neg)
-            && !ngx_http_fanout_seg_attr_u64(s, end, "r",
+        if (ngx_http_fanout_xml_attr(s, end, "r", &neg)
+            && !ngx_http_fanout_xml_attr_u64(s, end, "r",
                                              NGX_HTTP_FANOUT_SEG_MAX_R, &r))
         {
             return -1;
@@ -421,10 +273,37 @@ ngx_http_fanout_seg_decimal(unsigned char *buf, size_t *used, size_t size,
 }
 
 
+/* An identifier's format tag: "" or "%0<width>d". */
+static int
+ngx_http_fanout_seg_width(const unsigned char *id, size_t idl, size_t *width)
+{
+    *width = 0;
+
+    if (idl == 0) {
+        return 1;
+    }
+
+    if (idl < 4 || idl > 5 || id[0] != '%' || id[1] != '0'
+        || id[idl - 1] != 'd')
+    {
+        return 0;
+    }
+
+    for (id += 2, idl -= 3; idl; id++, idl--) {
+        if (*id < '0' || *id > '9') {
+            return 0;
+        }
+        *width = *width * 10 + (size_t) (*id - '0');
+    }
+
+    return 1;
+}
+
+
 /* media with its identifiers replaced; 0 when one is unknown or too long. */
 static size_t
-ngx_http_fanout_seg_expand(ngx_http_fanout_seg_str_t *media,
-    ngx_http_fanout_seg_pos_t *pos, ngx_http_fanout_seg_str_t *rep,
+ngx_http_fanout_seg_expand(ngx_http_fanout_xml_str_t *media,
+    ngx_http_fanout_seg_pos_t *pos, ngx_http_fanout_xml_str_t *rep,
     unsigned char *buf, size_t size)
 {
     size_t                used, i, idl, width;
@@ -482,20 +361,8 @@ ngx_http_fanout_seg_expand(ngx_http_fanout_seg_str_t *media,
             return 0;               /* $Bandwidth$, $SubNumber$, unknown */
         }
 
-        width = 0;
-
-        if (idl > 0) {              /* "%0<width>d" */
-            if (idl < 4 || idl > 5 || id[0] != '%' || id[1] != '0'
-                || id[idl - 1] != 'd')
-            {
-                return 0;
-            }
-            for (id += 2, idl -= 3; idl; id++, idl--) {
-                if (*id < '0' || *id > '9') {
-                    return 0;
-                }
-                width = width * 10 + (size_t) (*id - '0');
-            }
+        if (!ngx_http_fanout_seg_width(id, idl, &width)) {
+            return 0;
         }
 
         if (!ngx_http_fanout_seg_decimal(buf, &used, size, v, width)) {
@@ -523,14 +390,14 @@ ngx_http_fanout_seg_template(const unsigned char *doc,
     uint64_t                   start_number;
     unsigned char              name[NGX_HTTP_FANOUT_SEGMENT_NAME_MAX];
     const unsigned char       *set, *set_end, *r;
-    ngx_http_fanout_seg_str_t  media, rep[NGX_HTTP_FANOUT_SEG_REPS];
+    ngx_http_fanout_xml_str_t  media, rep[NGX_HTTP_FANOUT_SEG_REPS];
     ngx_http_fanout_seg_pos_t  ring[NGX_HTTP_FANOUT_SEG_RING];
 
-    if (!ngx_http_fanout_seg_attr(el, end, "media", &media)) {
+    if (!ngx_http_fanout_xml_attr(el, end, "media", &media)) {
         return 1;
     }
 
-    if (!ngx_http_fanout_seg_attr_u64(el, end, "startNumber", UINT64_MAX / 4,
+    if (!ngx_http_fanout_xml_attr_u64(el, end, "startNumber", UINT64_MAX / 4,
                                       &start_number))
     {
         start_number = 1;
@@ -544,22 +411,22 @@ ngx_http_fanout_seg_template(const unsigned char *doc,
 
     reps = 0;
 
-    if (ngx_http_fanout_seg_find(media.p, media.p + media.len,
+    if (ngx_http_fanout_xml_find(media.p, media.p + media.len,
                                  "$RepresentationID$"))
     {
-        set = ngx_http_fanout_seg_rfind(doc, el, "<AdaptationSet");
-        set_end = ngx_http_fanout_seg_find(body_end, end, "</AdaptationSet>");
+        set = ngx_http_fanout_xml_rfind(doc, el, "<AdaptationSet");
+        set_end = ngx_http_fanout_xml_find(body_end, end, "</AdaptationSet>");
 
         if (set == NULL || set_end == NULL) {
             return 1;
         }
 
         for (r = set; reps < NGX_HTTP_FANOUT_SEG_REPS; r += 15) {
-            r = ngx_http_fanout_seg_element(r, set_end, "<Representation");
+            r = ngx_http_fanout_xml_element(r, set_end, "<Representation");
             if (r == NULL) {
                 break;
             }
-            if (ngx_http_fanout_seg_attr(r, set_end, "id", &rep[reps])) {
+            if (ngx_http_fanout_xml_attr(r, set_end, "id", &rep[reps])) {
                 reps++;
             }
         }
@@ -591,14 +458,14 @@ ngx_http_fanout_seg_dash(const unsigned char *p, size_t len, size_t per_track,
 
     end = p + len;
 
-    if (ngx_http_fanout_seg_element(p, end, "<MPD") == NULL) {
+    if (ngx_http_fanout_xml_element(p, end, "<MPD") == NULL) {
         return 0;
     }
 
     el = p;
 
     for (n = 0; n < NGX_HTTP_FANOUT_SEG_TEMPLATES; n++) {
-        el = ngx_http_fanout_seg_element(el, end, "<SegmentTemplate");
+        el = ngx_http_fanout_xml_element(el, end, "<SegmentTemplate");
         if (el == NULL) {
             break;
         }
@@ -613,7 +480,7 @@ ngx_http_fanout_seg_dash(const unsigned char *p, size_t len, size_t per_track,
             continue;
         }
 
-        body_end = ngx_http_fanout_seg_find(gt, end, "</SegmentTemplate>");
+        body_end = ngx_http_fanout_xml_find(gt, end, "</SegmentTemplate>");
         if (body_end == NULL) {
             break;
         }

@@ -31,7 +31,8 @@ gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
 "$out/edge_uri_test"
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
-    "$here/segments_test.c" "$src/ngx_http_fanout_segments.c" -lcmocka \
+    "$here/segments_test.c" "$src/ngx_http_fanout_segments.c" \
+    "$src/ngx_http_fanout_xml.c" -lcmocka \
     -o "$out/edge_segments_test"
 "$out/edge_segments_test"
 
@@ -56,6 +57,7 @@ if [ "$seconds" -gt 0 ]; then
   clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined \
         "$here/segments_fuzz.c" "$src/ngx_http_fanout_segments.c" \
+        "$src/ngx_http_fanout_xml.c" \
         -o "$out/edge_segments_fuzz"
   (cd "$out" && ./edge_segments_fuzz -max_total_time="$seconds" -timeout=5 \
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-segments" \

@@ -38,7 +38,7 @@ case $target in
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/position_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/position ;;
-  edge_segments) srcs=(nginx-module/src/ngx_http_fanout_segments.c)
+  edge_segments) srcs=(nginx-module/src/ngx_http_fanout_{segments,xml}.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/segments_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/segments ;;
