@@ -207,6 +207,15 @@ TEST(Config, BadLadderValuesNameTheKeyOnce)
     }
 }
 
+TEST(Config, ShippedPropertiesLoad)
+{
+    auto c = load_config(FANOUT_SOURCE_DIR "/origin/conf/origin.properties",
+                         nullptr);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->ladder.renditions.empty());
+    EXPECT_EQ(c->ladder.preset, "veryfast");
+}
+
 TEST(Config, MissingFileIsAnError)
 {
     auto c = load_config("/nonexistent/origin.properties", nullptr);
