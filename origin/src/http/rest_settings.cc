@@ -4,12 +4,12 @@
 // that every origin uses the same ladder.  A change applies to the next
 // publish.
 #include <algorithm>
-#include <cstring>
 #include <optional>
 
 #include "http/rest_api.h"
 #include "http/rest_util.h"
 #include "transcode/app_settings.h"
+#include "transcode/app_settings_store.h"
 
 namespace fanout::http {
 
@@ -22,19 +22,11 @@ using nlohmann::json;
 std::optional<Response> read_settings(fo_store* store, Metrics& metrics,
                                       const std::string& app, std::string* out)
 {
-    std::string buf(FO_EXTRA_MAX, '\0');
-    fo_error err{};
-    fo_status st =
-        fo_app_settings_get(store, app.c_str(), buf.data(), buf.size(), &err);
-    if (st == FO_NOT_FOUND) {
-        out->clear();
-        return std::nullopt;
+    transcode::StoredSettings s = transcode::read_app_settings(store, app);
+    if (s.status != FO_OK && s.status != FO_NOT_FOUND) {
+        return store_failure(metrics, s.status, s.err, "");
     }
-    if (st != FO_OK) {
-        return store_failure(metrics, st, err, "");
-    }
-    buf.resize(std::strlen(buf.c_str()));
-    *out = std::move(buf);
+    *out = std::move(s.json);
     return std::nullopt;
 }
 
