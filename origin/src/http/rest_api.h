@@ -18,7 +18,8 @@
 //   /metrics                                            GET (Prometheus)
 //
 // Every store call runs on ctx.pool; the answer comes back on the loop.
-// Access control and app checks are the router's job.
+// Access control and app checks are the router's job (the {app} of
+// /rest/v2/applications/settings/{app} is checked by its handler).
 #pragma once
 
 #include <memory>
