@@ -153,7 +153,8 @@ TEST(Config, Cidr)
 
 TEST(Config, LadderDefaultsWithAntMediaKeys)
 {
-    auto plain = build("");
+    const std::string store = "clusterdb.host=sqlite:///tmp/unused.db\n";
+    auto plain = build(store);
     ASSERT_TRUE(plain.ok()) << plain.error().message();
     EXPECT_TRUE(plain->ladder.renditions.empty());  // passthrough only
     EXPECT_EQ(plain->ladder.preset, "veryfast");
@@ -162,7 +163,8 @@ TEST(Config, LadderDefaultsWithAntMediaKeys)
     EXPECT_EQ(plain->ladder.preference, transcode::EncoderPreference::cpu);
 
     auto c = build(
-        "encoderSettingsString=[{\"height\":360,\"videoBitrate\":800000,"
+        store
+            + "encoderSettingsString=[{\"height\":360,\"videoBitrate\":800000,"
         "\"audioBitrate\":64000,\"forceEncode\":false}]\n"
         "encoderPreset=faster\ngopSize=50\nencoderThreads=4\n"
         "encoderSelectionPreference=gpu_and_cpu\n",
@@ -209,8 +211,11 @@ TEST(Config, BadLadderValuesNameTheKeyOnce)
 
 TEST(Config, ShippedPropertiesLoad)
 {
-    auto c = load_config(FANOUT_SOURCE_DIR "/origin/conf/origin.properties",
-                         nullptr);
+    // A store URI of its own: the file's default would create ./run.
+    std::string store = "FANOUT_CLUSTERDB_HOST=sqlite:///tmp/unused.db";
+    char* env[] = {store.data(), nullptr};
+    auto c =
+        load_config(FANOUT_SOURCE_DIR "/origin/conf/origin.properties", env);
     ASSERT_TRUE(c.ok()) << c.error().message();
     EXPECT_TRUE(c->ladder.renditions.empty());
     EXPECT_EQ(c->ladder.preset, "veryfast");
