@@ -30,6 +30,8 @@ case $target in
                       origin/src/media/media_queue.cc origin/src/core/stream_key.cc
                       store/src/record.c "${media[@]}")
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
+  ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
+                incs=("${origin[@]}") ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c
