@@ -11,7 +11,8 @@ std::string render_master_playlist(std::vector<HlsVariant> variants)
                      [](const HlsVariant& a, const HlsVariant& b) {
                          return a.bandwidth > b.bandwidth;
                      });
-    std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+    std::string out =
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
     for (const HlsVariant& v : variants) {
         out += "#EXT-X-STREAM-INF:BANDWIDTH="
                + std::to_string(std::max<uint64_t>(v.bandwidth, 1));

@@ -34,11 +34,11 @@ TEST(MasterPlaylist, EveryAttributeHighestBandwidthFirst)
 
 TEST(MasterPlaylist, AudioOnlyAndUnknowns)
 {
-    EXPECT_EQ(render_master_playlist({{"radio.m3u8", 0, 0, 0, 0, "mp4a.40.2",
-                                       ""}}),
-              "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
-              "#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"mp4a.40.2\"\n"
-              "radio.m3u8\n");
+    EXPECT_EQ(
+        render_master_playlist({{"radio.m3u8", 0, 0, 0, 0, "mp4a.40.2", ""}}),
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"mp4a.40.2\"\n"
+        "radio.m3u8\n");
     EXPECT_EQ(render_master_playlist({}),
               "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
 }
