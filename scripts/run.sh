@@ -11,7 +11,9 @@
 #
 # Overridable: ORIGINS, EDGES, LB_ADDR, HTTP_PORT (5080), HTTPS_PORT (5443),
 # RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1),
-# HLS_TIME (2), RUN_DIR (run/).
+# HLS_TIME (2), RUN_DIR (run/), LADDER (the origins' encoderSettingsString:
+# with DEMO=1, three renditions below the demo's 720p source; "" for
+# passthrough only).
 # Logs and state under run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +34,11 @@ PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
 HLS_TIME=${HLS_TIME:-2}
+if [ "$DEMO" = 1 ]; then
+  LADDER=${LADDER-480,1200000,0,360,800000,0,240,400000,0}
+else
+  LADDER=${LADDER-}
+fi
 PIDS=$RUN/pids
 
 # Every process of ours shares the cluster's liveness rule.
@@ -141,6 +148,7 @@ clusterdb.host=$STORE_URI
 cluster.update_period_ms=$PERIOD_MS
 clusterCommunicationKey=$cluster_key
 hlsTime=$HLS_TIME
+encoderSettingsString=$LADDER
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done

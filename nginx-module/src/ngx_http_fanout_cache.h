@@ -19,6 +19,9 @@
  *                                   never serve an older one; serve it
  *                                   while the stream has no live origin
  *                                   (fanout_playlist_grace)
+ *   ngx_http_fanout_prefetch.c      fanout_prefetch: the newest segments
+ *                                   a fresh playlist lists, fetched into
+ *                                   the proxy cache at once
  */
 #ifndef _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
 #define _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
@@ -75,6 +78,9 @@ enum {
     NGX_HTTP_FANOUT_MC_OLDER,
     NGX_HTTP_FANOUT_MC_GRACE,
     NGX_HTTP_FANOUT_MC_FINAL,
+    NGX_HTTP_FANOUT_MC_PREFETCHES,
+    NGX_HTTP_FANOUT_MC_PREFETCH_FAILED,
+    NGX_HTTP_FANOUT_MC_PREFETCH_SKIPPED,
     NGX_HTTP_FANOUT_MC_ENTRIES,     /* gauges from here on */
     NGX_HTTP_FANOUT_MC_BYTES,
     NGX_HTTP_FANOUT_MC_LAST_ENTRIES,
@@ -161,6 +167,8 @@ typedef struct {
     ngx_msec_t                  playlist_grace;
     ngx_msec_t                  playlist_final;
     ngx_msec_t                  playlist_stale;
+    ngx_uint_t                  prefetch_segments;  /* 0: off */
+    ngx_addr_t                 *prefetch_addr;  /* NULL: the request's */
 } ngx_http_fanout_cache_loc_conf_t;
 
 
@@ -218,6 +226,12 @@ ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_capture_t *cap);
+
+/* ngx_http_fanout_prefetch.c */
+char *ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_fanout_prefetch(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, u_char *p, size_t len);
 
 
 #endif /* _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_ */

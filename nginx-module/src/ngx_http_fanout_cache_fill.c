@@ -38,6 +38,8 @@ static ngx_int_t ngx_http_fanout_cache_take(ngx_http_fanout_capture_t *cap,
 static ngx_int_t ngx_http_fanout_cache_release(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 static void ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r);
+static void ngx_http_fanout_cache_prefetch(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *lctx, ngx_http_fanout_capture_t *cap);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -402,6 +404,7 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             }
 
             ngx_http_fanout_cache_store(r, cap);
+            ngx_http_fanout_cache_prefetch(r, lctx, cap);
         }
     }
 
@@ -493,6 +496,7 @@ ngx_http_fanout_cache_release(ngx_http_request_t *r,
 
     } else {
         ngx_http_fanout_cache_store(r, cap);
+        ngx_http_fanout_cache_prefetch(r, lctx, cap);
 
         b->pos = cap->data + cap->ctype_len + cap->headers_len;
         b->last = b->pos + cap->body_len;
@@ -552,4 +556,28 @@ ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r)
     r->headers_out.last_modified = NULL;
     r->headers_out.expires = NULL;
     r->headers_out.content_type.len = 0;
+}
+
+
+/*
+ * A playlist that came from the origin just now (not a proxy cache hit)
+ * and goes out as it is: its newest segments are fetched into the cache
+ * (fanout_prefetch).
+ */
+static void
+ngx_http_fanout_cache_prefetch(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *lctx, ngx_http_fanout_capture_t *cap)
+{
+#if (NGX_HTTP_CACHE)
+    if (lctx == NULL || r->upstream == NULL
+        || (r->upstream->cache_status != NGX_HTTP_CACHE_MISS
+            && r->upstream->cache_status != NGX_HTTP_CACHE_EXPIRED
+            && r->upstream->cache_status != NGX_HTTP_CACHE_BYPASS))
+    {
+        return;
+    }
+
+    ngx_http_fanout_prefetch(r, lctx, cap->data + cap->ctype_len
+                                      + cap->headers_len, cap->body_len);
+#endif
 }

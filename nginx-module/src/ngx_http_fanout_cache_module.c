@@ -82,6 +82,13 @@ static ngx_command_t  ngx_http_fanout_cache_commands[] = {
       offsetof(ngx_http_fanout_cache_loc_conf_t, playlist_stale),
       NULL },
 
+    { ngx_string("fanout_prefetch"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_fanout_prefetch_set,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -135,6 +142,12 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_cache_metrics[] = {
       "Last playlists answered while their stream had no live origin." },
     { ngx_string("playlist_final"), 0,
       "Final playlists (ENDLIST, static MPD) answered after the grace." },
+    { ngx_string("prefetches"), 0,
+      "Segments this edge asked itself for, listed by a fresh playlist." },
+    { ngx_string("prefetch_failures"), 0,
+      "Prefetches that failed: no connection, a timeout, not a 200." },
+    { ngx_string("prefetch_skipped"), 0,
+      "Prefetches not made: too many in flight in the worker." },
     { ngx_string("playlist_entries"), 1, "Copies in the zone." },
     { ngx_string("playlist_bytes"), 1,
       "Bytes of the zone the copies and last playlists take." },
@@ -194,6 +207,8 @@ ngx_http_fanout_cache_create_loc_conf(ngx_conf_t *cf)
     calcf->playlist_grace = NGX_CONF_UNSET_MSEC;
     calcf->playlist_final = NGX_CONF_UNSET_MSEC;
     calcf->playlist_stale = NGX_CONF_UNSET_MSEC;
+    calcf->prefetch_segments = NGX_CONF_UNSET_UINT;
+    calcf->prefetch_addr = NGX_CONF_UNSET_PTR;
 
     return calcf;
 }
@@ -222,6 +237,10 @@ ngx_http_fanout_cache_merge_loc_conf(ngx_conf_t *cf, void *parent,
     /* the store's default dead timeout (4 x 5 s), and one heartbeat */
     ngx_conf_merge_msec_value(conf->playlist_stale, prev->playlist_stale,
                               25000);
+
+    ngx_conf_merge_uint_value(conf->prefetch_segments,
+                              prev->prefetch_segments, 0);
+    ngx_conf_merge_ptr_value(conf->prefetch_addr, prev->prefetch_addr, NULL);
 
     if (conf->playlist_grace > 3600000 || conf->playlist_final > 3600000
         || conf->playlist_stale > 3600000)

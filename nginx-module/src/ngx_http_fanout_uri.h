@@ -17,8 +17,11 @@
  *   /{app}/streams/time                the edge's UTC clock (DASH UTCTiming);
  *                                      stream is "time", never looked up
  *
- * The stream id is {s} with an ABR rendition suffix removed: a trailing
- * "_<1-5 digits>p" (s1_720p -> s1) when something is left before it.
+ * The stream id is {s} with an ABR rendition suffix removed, when
+ * something is left before it: a trailing "_<1-5 digits>p" (s1_720p -> s1),
+ * "_<1-5 digits>p<1-7 digits>kbps" (Ant Media's %r%b rendition names,
+ * s1_360p800kbps -> s1) or "_adaptive" (the master playlist, s1_adaptive
+ * -> s1).
  */
 #ifndef NGX_HTTP_FANOUT_URI_H
 #define NGX_HTTP_FANOUT_URI_H

@@ -2,7 +2,8 @@
 # The edge module's unit tests: no nginx needed.
 #   nginx-module/tests/run_unit.sh [OUTDIR] [FUZZ_SECONDS]
 # Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone)
-# and the playlist position parser (src/ngx_http_fanout_position.c)
+# the playlist position parser (src/ngx_http_fanout_position.c) and the
+# newest-segments parser (src/ngx_http_fanout_segments.c)
 # with its cmocka test (which also reads tests/data/stream_ids.tsv) under
 # ASan + UBSan and runs it, then builds the
 # libFuzzer target with clang and runs it FUZZ_SECONDS (default 20; 0
@@ -30,9 +31,10 @@ gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
 "$out/edge_uri_test"
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
-    "$here/position_test.c" "$src/ngx_http_fanout_position.c" -lcmocka \
-    -o "$out/edge_position_test"
-"$out/edge_position_test"
+    "$here/segments_test.c" "$src/ngx_http_fanout_segments.c" \
+    "$src/ngx_http_fanout_xml.c" -lcmocka \
+    -o "$out/edge_segments_test"
+"$out/edge_segments_test"
 
 if [ "$seconds" -gt 0 ]; then
   clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
@@ -51,4 +53,14 @@ if [ "$seconds" -gt 0 ]; then
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-position" \
        "$here/corpus/position" 2>&1 | tail -n 6)
   echo "fuzz edge_position: ${seconds}s without a crash"
+  mkdir -p "$out/corpus-segments"
+  clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined \
+        "$here/segments_fuzz.c" "$src/ngx_http_fanout_segments.c" \
+        "$src/ngx_http_fanout_xml.c" \
+        -o "$out/edge_segments_fuzz"
+  (cd "$out" && ./edge_segments_fuzz -max_total_time="$seconds" -timeout=5 \
+       -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-segments" \
+       "$here/corpus/segments" 2>&1 | tail -n 6)
+  echo "fuzz edge_segments: ${seconds}s without a crash"
 fi

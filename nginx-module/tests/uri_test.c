@@ -100,6 +100,26 @@ test_renditions(void **state)
     OK("/LiveApp/streams/_720p.m3u8", "LiveApp", "_720p", HLS, 0);
     OK("/LiveApp/streams/s1_720P.m3u8", "LiveApp", "s1_720P", HLS, 0);
     OK("/LiveApp/streams/s1_720p.x.m3u8", "LiveApp", "s1_720p.x", HLS, 0);
+
+    /* Ant Media's %r%b names and the master playlist */
+    OK("/LiveApp/streams/s1_360p800kbps.m3u8", "LiveApp", "s1", HLS, 1);
+    OK("/LiveApp/streams/s1_360p800kbps/ab-12.m4s", "LiveApp", "s1", SEGMENT,
+       1);
+    OK("/LiveApp/streams/cam_2_12345p1234567kbps.m3u8", "LiveApp", "cam_2",
+       HLS, 1);
+    OK("/LiveApp/streams/s1_adaptive.m3u8", "LiveApp", "s1", HLS, 1);
+    OK("/LiveApp/streams/a_adaptive.m3u8", "LiveApp", "a", HLS, 1);
+    OK("/LiveApp/streams/s1_360p12345678kbps.m3u8", "LiveApp",
+       "s1_360p12345678kbps", HLS, 0);
+    OK("/LiveApp/streams/s1_360pkbps.m3u8", "LiveApp", "s1_360pkbps", HLS, 0);
+    OK("/LiveApp/streams/s1_p800kbps.m3u8", "LiveApp", "s1_p800kbps", HLS, 0);
+    OK("/LiveApp/streams/s1360p800kbps.m3u8", "LiveApp", "s1360p800kbps", HLS,
+       0);
+    OK("/LiveApp/streams/_360p800kbps.m3u8", "LiveApp", "_360p800kbps", HLS,
+       0);
+    OK("/LiveApp/streams/_adaptive.m3u8", "LiveApp", "_adaptive", HLS, 0);
+    OK("/LiveApp/streams/s1adaptive.m3u8", "LiveApp", "s1adaptive", HLS, 0);
+    OK("/LiveApp/streams/s1_800kbps.m3u8", "LiveApp", "s1_800kbps", HLS, 0);
 }
 
 static void
@@ -245,7 +265,8 @@ id_path(unsigned char *buf, const char *const form[2], const fo_id_row *row)
  * A valid name must come out of the parser as itself, an invalid one must
  * never: the path is refused, or it names something else (a/b is stream
  * "a" with file "b.m3u8").  One exception, stated: a valid stream id that
- * ends in a rendition suffix ("_<1-5 digits>p", e.g. cam_720p) cannot be
+ * ends in a rendition suffix ("_<1-5 digits>p", "_<h>p<kbps>kbps",
+ * "_adaptive"; e.g. cam_720p) cannot be
  * written in a path at all, since the grammar reads that suffix as the
  * rendition of a shorter id; the parser must then say so (rendition = 1)
  * and give the id without it.  Returns 1 for such a row.
@@ -280,7 +301,7 @@ check_name(const unsigned char *path, size_t len, const fo_id_row *row,
 
     if (!same && !app && u.rendition && got_len + 3 <= row->len
         && memcmp(got, row->name, got_len) == 0
-        && row->name[got_len] == '_' && row->name[row->len - 1] == 'p')
+        && row->name[got_len] == '_')
     {
         return 1;
     }

@@ -3,8 +3,8 @@
 #   tests/fuzz/run.sh TARGET SECONDS OUTDIR
 # The corpus in tests/fuzz/corpus/TARGET seeds it; new finds go to OUTDIR.
 # SECONDS 0 replays the corpus instead, every input once (the sanitizer
-# pass).  edge_uri and edge_position are the edge module's path and
-# playlist position parsers and their corpora (nginx-module/tests).
+# pass).  edge_uri, edge_position and edge_segments are the edge module's
+# path, playlist position and newest-segments parsers and their corpora (nginx-module/tests).
 # Exits non-zero on a crash, leak or sanitizer report.
 set -euo pipefail
 target=$1 seconds=$2 out=$3
@@ -30,6 +30,8 @@ case $target in
                       origin/src/media/media_queue.cc origin/src/core/stream_key.cc
                       store/src/record.c "${media[@]}")
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
+  ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
+                incs=("${origin[@]}") ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c
@@ -38,6 +40,10 @@ case $target in
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/position_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/position ;;
+  edge_segments) srcs=(nginx-module/src/ngx_http_fanout_{segments,xml}.c)
+                incs=(-I"$root/nginx-module/src")
+                main=$root/nginx-module/tests/segments_fuzz.c
+                corpus=$root/nginx-module/tests/corpus/segments ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 

@@ -16,13 +16,16 @@ from test_edge_harness import (  # noqa: F401  (fixtures)
 APP = "LiveApp"
 # Streams here have a 720p rendition (master playlists).
 live = functools.partial(test_edge_harness.live, renditions=("720p",))
+# These tests count lookups and requests one by one: without the edge's
+# own segment prefetches (test_edge_prefetch.py has those).
+NO_PREFETCH = {"fanout_prefetch": "off"}
 
 
 def test_live_stream_is_proxied_to_its_origin(store, store_tool, origins,
                                               edges, beats):
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1, "s1", "sessA"))
-    edge = edges(store.uri)
+    edge = edges(store.uri, settings=NO_PREFETCH)
     for path, want in [
         ("/LiveApp/streams/s1.m3u8", "#EXTM3U"),
         ("/LiveApp/streams/s1_720p.m3u8", "720p"),
@@ -124,7 +127,7 @@ def test_republished_on_the_same_origin_never_serves_the_old_playlist(
     path = "/LiveApp/streams/s1.m3u8"
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1, "s1", "sessA"))
-    edge = edges(store.uri, ttl="1s")
+    edge = edges(store.uri, ttl="1s", settings=NO_PREFETCH)
     new = f"session={zlib.crc32(b'sessB'):08x} "
     assert "session=sessA" in edge.get(path).text
     before = len(edge.access_log())

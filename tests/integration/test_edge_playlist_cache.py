@@ -66,7 +66,8 @@ def test_memory_hit_is_the_origin_answer_without_the_origin(
         store, store_tool, origins, edges, beats):
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1))
-    edge = edges(store.uri, settings=LONG)
+    # segments stay MISS until asked for: no prefetch (test_edge_prefetch.py)
+    edge = edges(store.uri, settings={**LONG, "fanout_prefetch": "off"})
     direct = fetch(o1.port, PLAYLIST)
     first = fetch(edge.port, PLAYLIST)
     assert first.status == 200 and first.cache == "MISS", first.headers

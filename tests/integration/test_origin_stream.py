@@ -59,6 +59,24 @@ def test_publish_h264_aac_plays_as_hls_and_dash(origin, tmpdir_path):
         assert sorted(s["codec_name"] for s in dash["streams"]) == \
             ["aac", "h264"]
 
+        # Ant Media's master playlist: one variant per rendition (only the
+        # source here), with what a player chooses by.
+        st, hdrs, body = http_get(
+            f"{origin.http}/LiveApp/streams/cam1_adaptive.m3u8")
+        assert st == 200, st
+        master = body.decode()
+        inf = re.search(r"^#EXT-X-STREAM-INF:(.*)\ncam1\.m3u8$", master, re.M)
+        assert inf, master
+        assert re.search(r"BANDWIDTH=\d{4,}", inf.group(1)), master
+        assert re.search(r"AVERAGE-BANDWIDTH=\d{4,}", inf.group(1)), master
+        assert "RESOLUTION=640x360" in inf.group(1), master
+        assert re.search(r'CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"',
+                         inf.group(1)), master
+        assert re.search(r"FRAME-RATE=\d+\.\d{3}", inf.group(1)), master
+        probed = ffprobe(f"{origin.http}/LiveApp/streams/cam1_adaptive.m3u8")
+        assert sorted(s["codec_name"] for s in probed["streams"]) == \
+            ["aac", "h264"]
+
         # Segments are immutable and cacheable for long.
         seg = re.search(r"^(cam1/[^\s]+\.m4s)$", text, re.M).group(1)
         st, hdrs, body = http_get(f"{origin.http}/LiveApp/streams/{seg}")

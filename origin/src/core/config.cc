@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/stream_key.h"
 #include "fanout/store.h"
+#include "transcode/ladder_settings.h"
 
 namespace fanout {
 
@@ -264,6 +265,52 @@ Status set_cluster_key(Config& c, const std::string& v)
     return {};
 }
 
+// The ladder's keys: the settings parser's rules (transcode/ladder_settings.h),
+// whose errors name the key themselves, down to an entry's field
+// ("encoderSettingsString[1].height: ...").
+Status set_encoder_settings(Config& c, const std::string& v)
+{
+    auto r = transcode::parse_encoder_settings(v, "encoderSettingsString");
+    if (!r) {
+        return r.error();
+    }
+    c.ladder.renditions = r.value();
+    return {};
+}
+
+Status set_encoder_preset(Config& c, const std::string& v)
+{
+    auto r = transcode::parse_encoder_preset(v, "encoderPreset");
+    if (!r) {
+        return r.error();
+    }
+    c.ladder.preset = r.value();
+    return {};
+}
+
+Status set_encoder_preference(Config& c, const std::string& v)
+{
+    auto r =
+        transcode::parse_encoder_preference(v, "encoderSelectionPreference");
+    if (!r) {
+        return r.error();
+    }
+    c.ladder.preference = r.value();
+    return {};
+}
+
+Setter ladder_int(const char* key, int transcode::Ladder::*field, int hi)
+{
+    return [key, field, hi](Config& c, const std::string& v) -> Status {
+        auto r = transcode::parse_int_setting(v, key, 0, hi);
+        if (!r) {
+            return r.error();
+        }
+        c.ladder.*field = r.value();
+        return {};
+    };
+}
+
 // Every key the origin knows.
 const std::map<std::string, Setter>& setters()
 {
@@ -294,6 +341,14 @@ const std::map<std::string, Setter>& setters()
         {"cluster.takeover_timeout_ms",
          integer(&Config::takeover_timeout_ms, 50, 10000)},
         {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
+        {"encoderSettingsString", set_encoder_settings},
+        {"encoderPreset", set_encoder_preset},
+        {"gopSize", ladder_int("gopSize", &transcode::Ladder::gop_size,
+                               transcode::kMaxGopSize)},
+        {"encoderThreads",
+         ladder_int("encoderThreads", &transcode::Ladder::threads,
+                    transcode::kMaxThreads)},
+        {"encoderSelectionPreference", set_encoder_preference},
     };
     return table;
 }
@@ -347,6 +402,12 @@ void fill_defaults(Config& c)
     }
 }
 
+// An error that already starts with its key (the ladder's).
+bool names_key(const std::string& message, const std::string& key)
+{
+    return message.rfind(key + ":", 0) == 0 || message.rfind(key + "[", 0) == 0;
+}
+
 }  // namespace
 
 Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
@@ -362,7 +423,8 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
         }
         Status st = it->second(c, value);
         if (!st) {
-            return st.error().wrap(key);
+            return names_key(st.error().message(), key) ? st.error()
+                                                        : st.error().wrap(key);
         }
     }
     fill_defaults(c);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "transcode/ladder.h"
 
 namespace fanout {
 
@@ -45,6 +46,12 @@ struct Config {
     std::string cluster_key;
     int takeover_timeout_ms = 500;  // cluster.takeover_timeout_ms
     int rest_queue_max = 256;  // http.rest_queue_max
+    // The adaptive ladder's defaults for every application, with Ant
+    // Media's keys: encoderSettingsString, encoderPreset, gopSize,
+    // encoderThreads, encoderSelectionPreference.  An application's own
+    // settings in the cluster store (PUT /rest/v2/applications/settings)
+    // override them key by key: transcode/app_settings.h.
+    transcode::Ladder ladder;
 };
 
 // Pure: parses properties text ("key=value", '#' and '!' comments,

@@ -9,6 +9,8 @@
 //       originAdress, start, end and why it ended; read-only)
 //   /{app}/rest/v2/broadcasts/count                     GET
 //   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
+//   /rest/v2/applications/settings/{app}                GET, PUT (or POST,
+//       Ant Media's method): the ladder settings (transcode/app_settings.h)
 //   /rest/v2/cluster/nodes/{offset}/{size}              GET
 //   /rest/v2/cluster/node-count                         GET
 //   /rest/v2/cluster/node/{id}                          GET DELETE
@@ -16,7 +18,8 @@
 //   /metrics                                            GET (Prometheus)
 //
 // Every store call runs on ctx.pool; the answer comes back on the loop.
-// Access control and app checks are the router's job.
+// Access control and app checks are the router's job (the {app} of
+// /rest/v2/applications/settings/{app} is checked by its handler).
 #pragma once
 
 #include <memory>
@@ -63,6 +66,8 @@ private:
     void node(const std::string& id, Request& req, Respond respond);
     void system_resources(Respond respond);
     void version(Respond respond);
+    // GET, PUT or POST of an application's settings (rest_settings.cc).
+    void app_settings(const std::string& app, Request& req, Respond respond);
 
     OriginContext& ctx_;
     // Shared with pool work, which may outlive this object.

@@ -46,6 +46,9 @@ void RestApi::global(const std::vector<std::string>& segs, Request& req,
         }
         return system_resources(std::move(respond));
     }
+    if (n == 3 && segs[0] == "applications" && segs[1] == "settings") {
+        return app_settings(segs[2], req, std::move(respond));
+    }
     if (n >= 2 && segs[0] == "cluster") {
         if (n == 4 && segs[1] == "nodes") {
             if (!is_get(req)) {

@@ -46,6 +46,7 @@ struct Session {
     std::unordered_map<std::string, Resource> files;
     Body playlist;  // null until the first segment: 404, not an empty list
     Body mpd;
+    std::optional<HlsVariant> variant;  // in the master playlist
     size_t bytes = 0;
     bool ended = false;
     int64_t ended_at_ms = 0;  // steady clock
@@ -208,6 +209,7 @@ private:
         };
         swap_body(s.playlist, up.playlist);
         swap_body(s.mpd, up.mpd);
+        if (up.variant) s.variant = up.variant;
         shared_->segments_total += up.segments;
     }
 
@@ -300,6 +302,9 @@ public:
         std::lock_guard<std::mutex> lock(shared_->mu);
         shared_->prune(now, false);
         const Session* found = lookup(app, stream);
+        if (found == nullptr && playlist && ends_with(stream, kAdaptive))
+            return master(
+                app, stream.substr(0, stream.size() - kAdaptive.size()), now);
         if (found == nullptr || shared_->expired(*found, now))
             return std::nullopt;
         const Session& s = *found;
@@ -335,6 +340,41 @@ public:
     }
 
 private:
+    static constexpr std::string_view kAdaptive = "_adaptive";
+
+    // "<s>_adaptive.m3u8": every rendition of the source's session that
+    // lists segments, the source first.  Caller holds mu.
+    std::optional<Resource> master(std::string_view app, std::string_view s,
+                                   int64_t now) const
+    {
+        const auto& streams = shared_->streams;
+        StreamKey key{std::string(app), std::string(s)};
+        auto src =
+            streams.find(RenditionKey{key, std::string(kSourceRendition)});
+        if (src == streams.end() || shared_->expired(*src->second, now)
+            || !src->second->variant)
+            return std::nullopt;
+        std::vector<HlsVariant> variants;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it) {
+            const Session& r = *it->second;
+            if (r.id != src->second->id || !r.variant || !r.playlist
+                || shared_->expired(r, now))
+                continue;
+            HlsVariant v = *r.variant;
+            v.uri = std::string(s)
+                    + (it->first.rendition == kSourceRendition
+                           ? ""
+                           : "_" + it->first.rendition)
+                    + ".m3u8";
+            variants.push_back(std::move(v));
+        }
+        return Resource{std::make_shared<const ByteChain>(
+                            render_master_playlist(std::move(variants))),
+                        "application/vnd.apple.mpegurl",
+                        shared_->playlist_cache};
+    }
+
     // name: what a URL names, "<s>" or "<s>_<r>" (segment_store.h); the
     // stream's source first.  Caller holds mu.
     const Session* lookup(std::string_view app, std::string_view name) const

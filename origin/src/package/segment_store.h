@@ -29,6 +29,10 @@
 // Another rendition r of stream s (issue #13: r = "<height>p<kbps>kbps")
 // is served under the name "<s>_<r>" in place of <s>; where that name is
 // also a stream id, the stream's source wins.
+//   /{app}/streams/<s>_adaptive.m3u8      HLS master playlist (Ant Media's
+//                                         name): the source and every
+//                                         rendition of its session that
+//                                         lists segments (master_playlist.h)
 #pragma once
 
 #include <cstddef>

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "package/codec_info.h"
@@ -21,6 +22,20 @@ Body make_body(std::string s)
 Body make_body(ByteChain c)
 {
     return std::make_shared<const ByteChain>(std::move(c));
+}
+
+// HLS FRAME-RATE ("29.970") from the MPD's form ("30000/1001", "25").
+std::string hls_frame_rate(const std::string& rate)
+{
+    if (rate.empty()) return "";
+    size_t slash = rate.find('/');
+    double num = std::stod(rate.substr(0, slash));
+    double den =
+        slash == std::string::npos ? 1 : std::stod(rate.substr(slash + 1));
+    if (den <= 0) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", num / den);
+    return buf;
 }
 
 // "25" or "30000/1001" from the video sample durations; "" when they vary
@@ -274,6 +289,40 @@ void StreamPackager::render(int64_t now_ms, PackagerUpdate& up)
 {
     up.playlist = make_body(render_playlist());
     up.mpd = make_body(render_mpd(now_ms));
+    up.variant = variant();
+}
+
+HlsVariant StreamPackager::variant() const
+{
+    HlsVariant v;
+    size_t listed =
+        std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
+    uint64_t bytes = 0;
+    double seconds = 0;
+    for (size_t i = kept_.size() - listed; i < kept_.size(); i++) {
+        const Kept& k = kept_[i];
+        uint64_t b = k.video.bytes + k.audio.bytes;
+        if (k.duration_s > 0)
+            v.bandwidth = std::max(v.bandwidth,
+                                   static_cast<uint64_t>(b * 8 / k.duration_s));
+        bytes += b;
+        seconds += k.duration_s;
+    }
+    if (seconds > 0)
+        v.average_bandwidth = static_cast<uint64_t>(bytes * 8 / seconds);
+    if (kept_.empty()) return v;
+    const Generation& gen = generations_.at(kept_.back().generation);
+    const TrackConfig& tracks = *gen.tracks;
+    if (tracks.video) {
+        v.width = tracks.video->width;
+        v.height = tracks.video->height;
+        v.codecs = video_codec_string(*tracks.video);
+        v.frame_rate = hls_frame_rate(gen.frame_rate);
+    }
+    if (tracks.audio)
+        v.codecs +=
+            (v.codecs.empty() ? "" : ",") + audio_codec_string(*tracks.audio);
+    return v;
 }
 
 std::string StreamPackager::render_playlist() const

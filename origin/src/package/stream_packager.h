@@ -43,6 +43,7 @@
 
 #include "media/frame.h"
 #include "package/dash_mpd.h"
+#include "package/master_playlist.h"
 #include "package/mpegts.h"
 #include "package/segment_store.h"
 #include "package/segmenter.h"
@@ -58,6 +59,9 @@ struct PackagerUpdate {
     Body playlist;  // new renderings; null: unchanged
     Body mpd;
     uint64_t segments = 0;  // segments added by this call
+    // With every new rendering: this rendition in a master playlist (its
+    // uri left empty: the store names it).
+    std::optional<HlsVariant> variant;
 };
 
 class StreamPackager {
@@ -78,6 +82,10 @@ public:
     // Where the next publish continues (written_ms 0): fo_progress's fields
     // for what has been listed so far.
     fo_progress progress() const;
+
+    // This rendition as a master playlist lists it, over the segments
+    // listed now (uri empty).
+    HlsVariant variant() const;
 
 private:
     struct TrackEntry {

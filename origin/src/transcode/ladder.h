@@ -19,9 +19,10 @@ namespace fanout::transcode {
 // One entry of encoderSettingsString:
 // {"height":720,"videoBitrate":2500000,"audioBitrate":128000,"forceEncode":false}
 struct RenditionSpec {
-    int height = 0;             // pixels, positive and even, <= kMaxHeight
+    int height = 0;  // pixels, positive and even, <= kMaxHeight
     int64_t video_bitrate = 0;  // bit/s, 1 .. kMaxBitrate
-    int64_t audio_bitrate = 0;  // bit/s, 0 .. kMaxBitrate (0: share the source's AAC)
+    int64_t audio_bitrate =
+        0;  // bit/s, 0 .. kMaxBitrate (0: share the source's AAC)
     bool force_encode = false;  // encode even when above the source height
 
     bool operator==(const RenditionSpec&) const = default;
@@ -34,10 +35,12 @@ enum class EncoderPreference { cpu, gpu_and_cpu };
 
 struct Ladder {
     std::vector<RenditionSpec> renditions;  // empty: passthrough only
-    std::string preset = "veryfast";        // encoderPreset (x264 preset)
-    int gop_size = 0;       // gopSize: 0 = follow the source, else keyframes every hlsTime
-    int threads = 0;        // encoderThreads: 0 = libx264 chooses
-    EncoderPreference preference = EncoderPreference::cpu;  // encoderSelectionPreference
+    std::string preset = "veryfast";  // encoderPreset (x264 preset)
+    int gop_size =
+        0;  // gopSize: 0 = follow the source, else keyframes every hlsTime
+    int threads = 0;  // encoderThreads: 0 = libx264 chooses
+    EncoderPreference preference =
+        EncoderPreference::cpu;  // encoderSelectionPreference
 
     bool operator==(const Ladder&) const = default;
 };

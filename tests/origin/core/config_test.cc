@@ -151,6 +151,76 @@ TEST(Config, Cidr)
     EXPECT_FALSE(host->contains(0x7f000002));
 }
 
+TEST(Config, LadderDefaultsWithAntMediaKeys)
+{
+    const std::string store = "clusterdb.host=sqlite:///tmp/unused.db\n";
+    auto plain = build(store);
+    ASSERT_TRUE(plain.ok()) << plain.error().message();
+    EXPECT_TRUE(plain->ladder.renditions.empty());  // passthrough only
+    EXPECT_EQ(plain->ladder.preset, "veryfast");
+    EXPECT_EQ(plain->ladder.gop_size, 0);
+    EXPECT_EQ(plain->ladder.threads, 0);
+    EXPECT_EQ(plain->ladder.preference, transcode::EncoderPreference::cpu);
+
+    auto c = build(
+        store
+            + "encoderSettingsString=[{\"height\":360,\"videoBitrate\":800000,"
+        "\"audioBitrate\":64000,\"forceEncode\":false}]\n"
+        "encoderPreset=faster\ngopSize=50\nencoderThreads=4\n"
+        "encoderSelectionPreference=gpu_and_cpu\n",
+        {"FANOUT_ENCODERTHREADS=2"});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    ASSERT_EQ(c->ladder.renditions.size(), 1u);
+    EXPECT_EQ(c->ladder.renditions[0],
+              (transcode::RenditionSpec{360, 800000, 64000, false}));
+    EXPECT_EQ(c->ladder.preset, "faster");
+    EXPECT_EQ(c->ladder.gop_size, 50);
+    EXPECT_EQ(c->ladder.threads, 2);  // the environment wins
+    EXPECT_EQ(c->ladder.preference, transcode::EncoderPreference::gpu_and_cpu);
+
+    auto csv =
+        build("encoderSettingsString=480,300000,96000,360,200000,64000\n");
+    ASSERT_TRUE(csv.ok()) << csv.error().message();
+    EXPECT_EQ(csv->ladder.renditions.size(), 2u);
+}
+
+TEST(Config, BadLadderValuesNameTheKeyOnce)
+{
+    struct Case {
+        const char* text;
+        const char* message;
+    } cases[] = {
+        {"encoderSettingsString=480,300000,96000,361,1,1",
+         "encoderSettingsString[1].height: must be a positive even number"},
+        {"encoderSettingsString={}",
+         "encoderSettingsString: must be a JSON list"},
+        {"encoderPreset=turbo", "encoderPreset: 'turbo' is not an x264 preset"},
+        {"gopSize=-1", "gopSize: must be an integer from 0 to 1000"},
+        {"encoderThreads=65",
+         "encoderThreads: must be an integer from 0 to 64"},
+        {"encoderSelectionPreference=gpu",
+         "encoderSelectionPreference: 'gpu' must be cpu or gpu_and_cpu"},
+    };
+    for (const auto& tc : cases) {
+        auto c = build(tc.text);
+        ASSERT_FALSE(c.ok()) << tc.text;
+        EXPECT_EQ(c.error().message().rfind(tc.message, 0), 0u)
+            << tc.text << " -> " << c.error().message();
+    }
+}
+
+TEST(Config, ShippedPropertiesLoad)
+{
+    // A store URI of its own: the file's default would create ./run.
+    std::string store = "FANOUT_CLUSTERDB_HOST=sqlite:///tmp/unused.db";
+    char* env[] = {store.data(), nullptr};
+    auto c =
+        load_config(FANOUT_SOURCE_DIR "/origin/conf/origin.properties", env);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->ladder.renditions.empty());
+    EXPECT_EQ(c->ladder.preset, "veryfast");
+}
+
 TEST(Config, MissingFileIsAnError)
 {
     auto c = load_config("/nonexistent/origin.properties", nullptr);

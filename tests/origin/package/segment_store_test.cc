@@ -418,5 +418,49 @@ TEST(SegmentStore, RenditionsOfOneStreamAreKeptApart)
               std::string::npos);
 }
 
+TEST(SegmentStore, AdaptiveMasterListsTheSessionsRenditions)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    EXPECT_FALSE(store->find("live", "cam_adaptive.m3u8"));
+    auto source = open_av(*store, "s1");
+    EXPECT_FALSE(store->find("live", "cam_adaptive.m3u8"));  // no segment
+    auto low = store->open(StreamKey{"live", "cam"}, "240p300kbps", "s1");
+    low->on_video_config(test::h264_config(426, 240));
+    low->on_audio_config(test::aac_config());
+    // another session's rendition is not listed
+    auto stale = store->open(StreamKey{"live", "cam"}, "120p90kbps", "s0");
+    stale->on_video_config(test::h264_config(212, 120));
+    for (const auto& f : test::av_frames(4100)) {
+        source->on_frame(f);
+        low->on_frame(f);
+        stale->on_frame(f);
+    }
+    auto r = store->find("live", "cam_adaptive.m3u8");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->content_type, "application/vnd.apple.mpegurl");
+    std::string m = body(r);
+    EXPECT_EQ(m.rfind("#EXTM3U\n", 0), 0u) << m;
+    size_t src = m.find("RESOLUTION=640x360,CODECS=\"avc1.");
+    size_t lo = m.find("RESOLUTION=426x240,CODECS=\"avc1.");
+    ASSERT_NE(src, std::string::npos) << m;
+    ASSERT_NE(lo, std::string::npos) << m;
+    EXPECT_NE(m.find(",mp4a.40.2\",FRAME-RATE=25.000\ncam.m3u8\n"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("cam_240p300kbps.m3u8\n"), std::string::npos) << m;
+    EXPECT_EQ(m.find("120p90kbps"), std::string::npos) << m;
+    EXPECT_NE(m.find("AVERAGE-BANDWIDTH="), std::string::npos) << m;
+    EXPECT_EQ(m.find("BANDWIDTH=1,"), std::string::npos) << m;  // measured
+
+    // A stream named like a master playlist is its own.
+    auto named = store->open(StreamKey{"live", "cam_adaptive"}, "s2");
+    named->on_video_config(test::h264_config());
+    for (const auto& f : test::av_frames(2100, 25, 50, true, false))
+        named->on_frame(f);
+    EXPECT_NE(body(store->find("live", "cam_adaptive.m3u8"))
+                  .find("cam_adaptive/s2-0.m4s"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace fanout::package

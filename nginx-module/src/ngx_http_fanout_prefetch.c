@@ -1,0 +1,457 @@
+/*
+ * ngx_http_fanout_prefetch.c — fanout_prefetch: when a live playlist or
+ * MPD comes fresh from the origin, this edge asks itself for the newest
+ * segments it lists, so that they are in the proxy cache before the
+ * origin that listed them can die.
+ *
+ * A segment a viewer has seen listed but the edge has not fetched is
+ * gone with its origin: hls.js skips it, dash.js retries it and gives
+ * up.  Viewers ask for each new segment within a second or two of the
+ * refresh that listed it; the prefetch asks within milliseconds.  With
+ * viewers on the stream it costs the origin nothing: the edge would have
+ * fetched each segment once anyway (proxy_cache_lock), and now the
+ * viewers' requests find it cached.
+ *
+ * The request is an ordinary HTTP/1.0 GET to one of this edge's own
+ * listening addresses (the one the playlist request came in on, or
+ * fanout_prefetch's), made with nginx's event-driven peer connection: it
+ * goes through the same location, lookup, proxy_cache_key and
+ * proxy_cache_lock as a viewer's, and holds no viewer's connection (a
+ * subrequest would keep the viewer's keep-alive connection until it
+ * ended).  Its answer is read and dropped.  Every prefetch is bounded:
+ * NGX_HTTP_FANOUT_PREFETCH_TIMEOUT in all, and at most
+ * NGX_HTTP_FANOUT_PREFETCH_MAX in flight per worker (the others are
+ * skipped and counted).
+ */
+#include "ngx_http_fanout_cache.h"
+#include "ngx_http_fanout_segments.h"
+
+
+#define NGX_HTTP_FANOUT_PREFETCH_MAX      64        /* per worker */
+#define NGX_HTTP_FANOUT_PREFETCH_TIMEOUT  10000     /* ms, whole request */
+#define NGX_HTTP_FANOUT_PREFETCH_NAMES    32        /* per playlist */
+
+
+typedef struct {
+    ngx_pool_t                         *pool;
+    ngx_peer_connection_t               peer;
+    ngx_buf_t                          *request;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+    ngx_uint_t                          status;     /* 0: none read yet */
+    u_char                              line[16];   /* "HTTP/1.1 200" */
+    size_t                              line_len;
+} ngx_http_fanout_prefetch_t;
+
+
+static ngx_uint_t  ngx_http_fanout_prefetch_in_flight;
+
+
+static ngx_int_t ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, u_char *name, ngx_str_t *path);
+static ngx_int_t ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
+    ngx_http_fanout_prefetch_t *pf, ngx_str_t *path);
+static ngx_int_t ngx_http_fanout_prefetch_peer(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_prefetch_t *pf);
+static void ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *path);
+static void ngx_http_fanout_prefetch_write(ngx_event_t *wev);
+static void ngx_http_fanout_prefetch_read(ngx_event_t *rev);
+static void ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf,
+    ngx_uint_t ok);
+
+
+/*
+ * The playlist or MPD in [p, p + len) came fresh from the origin and is
+ * served as it is: prefetch the newest segments it lists.
+ */
+void
+ngx_http_fanout_prefetch(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
+    u_char *p, size_t len)
+{
+    size_t                             n, i;
+    u_char                            *name;
+    ngx_str_t                          path;
+    ngx_http_fanout_cache_loc_conf_t  *calcf;
+    u_char                             names[NGX_HTTP_FANOUT_PREFETCH_NAMES
+                                             * 64];
+
+    calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
+
+    if (calcf->prefetch_segments == 0 || len == 0
+#if (NGX_HTTP_SSL)
+        || (calcf->prefetch_addr == NULL && r->connection->ssl)
+#endif
+        )
+    {
+        return;
+    }
+
+    n = ngx_http_fanout_segments_newest(ctx->kind == NGX_HTTP_FANOUT_KIND_DASH,
+                                        p, len, calcf->prefetch_segments,
+                                        names, sizeof(names),
+                                        NGX_HTTP_FANOUT_PREFETCH_NAMES);
+
+    for (i = 0, name = names; i < n; i++, name += ngx_strlen(name) + 1) {
+        if (ngx_http_fanout_prefetch_path(r, ctx, name, &path) == NGX_OK) {
+            ngx_http_fanout_prefetch_start(r, calcf, &path);
+        }
+    }
+}
+
+
+/*
+ * fanout_prefetch off | on | address[:port] [segments=N];
+ * on: the address the playlist request came in on; N: 1..16, default 2.
+ */
+char *
+ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_fanout_cache_loc_conf_t *calcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+    ngx_url_t   u;
+
+    if (calcf->prefetch_segments != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    calcf->prefetch_addr = NULL;
+    calcf->prefetch_segments = 2;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        calcf->prefetch_segments = 0;
+        return cf->args->nelts == 2 ? NGX_CONF_OK : "takes no segments= when off";
+    }
+
+    if (ngx_strcmp(value[1].data, "on") != 0) {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+        u.url = value[1];
+        u.default_port = 80;
+        u.no_resolve = 1;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs != 1) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"fanout_prefetch\": \"%V\" is not an IP "
+                               "address and port of this edge%s%s",
+                               &value[1], u.err ? ": " : "",
+                               u.err ? u.err : "");
+            return NGX_CONF_ERROR;
+        }
+
+        calcf->prefetch_addr = &u.addrs[0];
+    }
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "segments=", 9) != 0) {
+            return "takes \"segments=N\" after the address";
+        }
+
+        n = ngx_atoi(value[2].data + 9, value[2].len - 9);
+
+        if (n < 1 || n > 16) {
+            return "takes segments= from 1 to 16";
+        }
+
+        calcf->prefetch_segments = (ngx_uint_t) n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * name resolved against the playlist's own path, in the request pool; it
+ * must be a segment of the same app and stream (the path parser's rules:
+ * no "..", no "//", no other stream).
+ */
+static ngx_int_t
+ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, u_char *name, ngx_str_t *path)
+{
+    size_t                    dir, nlen;
+    u_char                   *p;
+    ngx_http_fanout_uri_t     parsed;
+
+    nlen = ngx_strlen(name);
+
+    if (name[0] == '/') {
+        dir = 0;
+
+    } else {
+        for (dir = ctx->uri.len; dir > 0 && ctx->uri.data[dir - 1] != '/';
+             dir--)
+        { /* void */ }
+    }
+
+    if (dir + nlen > NGX_HTTP_FANOUT_PATH_MAX) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, dir + nlen);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    path->data = p;
+    p = ngx_cpymem(p, ctx->uri.data, dir);
+    p = ngx_cpymem(p, name, nlen);
+    path->len = p - path->data;
+
+    if (ngx_http_fanout_uri_parse(path->data, path->len, &parsed)
+            != NGX_HTTP_FANOUT_URI_OK
+        || (parsed.kind != NGX_HTTP_FANOUT_KIND_SEGMENT
+            && parsed.kind != NGX_HTTP_FANOUT_KIND_INIT)
+        || parsed.app_len != ngx_strlen(ctx->app)
+        || ngx_strncmp(parsed.app, ctx->app, parsed.app_len) != 0
+        || parsed.stream_len != ngx_strlen(ctx->stream)
+        || ngx_strncmp(parsed.stream, ctx->stream, parsed.stream_len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The request bytes: an HTTP/1.0 GET (the answer ends at the close). */
+static ngx_int_t
+ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
+    ngx_http_fanout_prefetch_t *pf, ngx_str_t *path)
+{
+    size_t      len;
+    ngx_str_t  *host;
+
+    static ngx_str_t  no_host = ngx_string("localhost");
+
+    host = r->headers_in.server.len ? &r->headers_in.server : &no_host;
+    len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
+                 "User-Agent: fanout-prefetch\r\n\r\n") - 1
+          + path->len + host->len;
+
+    pf->request = ngx_create_temp_buf(pf->pool, len);
+    if (pf->request == NULL) {
+        return NGX_ERROR;
+    }
+
+    pf->request->last = ngx_sprintf(pf->request->last,
+                                    "GET %V HTTP/1.0\r\nHost: %V\r\n"
+                                    "User-Agent: fanout-prefetch\r\n\r\n",
+                                    path, host);
+    return NGX_OK;
+}
+
+
+/* Where to connect: fanout_prefetch's address, or the request's own. */
+static ngx_int_t
+ngx_http_fanout_prefetch_peer(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_prefetch_t *pf)
+{
+    if (calcf->prefetch_addr) {
+        pf->peer.sockaddr = calcf->prefetch_addr->sockaddr;
+        pf->peer.socklen = calcf->prefetch_addr->socklen;
+        pf->peer.name = &calcf->prefetch_addr->name;
+
+    } else {
+        pf->peer.sockaddr = ngx_palloc(pf->pool, r->connection->local_socklen);
+        if (pf->peer.sockaddr == NULL) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(pf->peer.sockaddr, r->connection->local_sockaddr,
+                   r->connection->local_socklen);
+        pf->peer.socklen = r->connection->local_socklen;
+        pf->peer.name = &r->connection->listening->addr_text;
+    }
+
+    return NGX_OK;
+}
+
+
+/* GET path from this edge, in a pool and connection of its own. */
+static void
+ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *path)
+{
+    ngx_int_t                           rc;
+    ngx_pool_t                         *pool;
+    ngx_connection_t                   *c;
+    ngx_http_fanout_prefetch_t         *pf;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+
+    if (ngx_http_fanout_prefetch_in_flight >= NGX_HTTP_FANOUT_PREFETCH_MAX) {
+        ngx_http_fanout_mc_count(camcf, PREFETCH_SKIPPED);
+        return;
+    }
+
+    if (calcf->prefetch_addr == NULL
+        && ngx_connection_local_sockaddr(r->connection, NULL, 0) != NGX_OK)
+    {
+        return;
+    }
+
+    pool = ngx_create_pool(512, ngx_cycle->log);
+    if (pool == NULL) {
+        return;
+    }
+
+    pf = ngx_pcalloc(pool, sizeof(ngx_http_fanout_prefetch_t));
+    if (pf == NULL) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    pf->pool = pool;
+    pf->camcf = camcf;
+
+    if (ngx_http_fanout_prefetch_request(r, pf, path) != NGX_OK) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    if (ngx_http_fanout_prefetch_peer(r, calcf, pf) != NGX_OK) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    pf->peer.get = ngx_event_get_peer;
+    pf->peer.log = ngx_cycle->log;
+    pf->peer.log_error = NGX_ERROR_ERR;
+
+    ngx_http_fanout_prefetch_in_flight++;
+    ngx_http_fanout_mc_count(camcf, PREFETCHES);
+
+    rc = ngx_event_connect_peer(&pf->peer);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        if (pf->peer.connection) {
+            ngx_close_connection(pf->peer.connection);
+            pf->peer.connection = NULL;
+        }
+        ngx_http_fanout_prefetch_close(pf, 0);
+        return;
+    }
+
+    c = pf->peer.connection;
+    c->data = pf;
+    c->pool = pool;
+    c->read->handler = ngx_http_fanout_prefetch_read;
+    c->write->handler = ngx_http_fanout_prefetch_write;
+
+    /* one deadline for the whole exchange, on the read event */
+    ngx_add_timer(c->read, NGX_HTTP_FANOUT_PREFETCH_TIMEOUT);
+
+    if (rc == NGX_OK) {
+        ngx_http_fanout_prefetch_write(c->write);
+    }
+}
+
+
+static void
+ngx_http_fanout_prefetch_write(ngx_event_t *wev)
+{
+    ssize_t                      n;
+    ngx_buf_t                   *b;
+    ngx_connection_t            *c;
+    ngx_http_fanout_prefetch_t  *pf;
+
+    c = wev->data;
+    pf = c->data;
+    b = pf->request;
+
+    while (b->pos < b->last) {
+        n = c->send(c, b->pos, b->last - b->pos);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+                ngx_http_fanout_prefetch_close(pf, 0);
+            }
+            return;
+        }
+
+        if (n == NGX_ERROR || n == 0) {
+            ngx_http_fanout_prefetch_close(pf, 0);
+            return;
+        }
+
+        b->pos += n;
+    }
+
+    wev->handler = ngx_http_empty_handler;          /* all sent */
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_http_fanout_prefetch_close(pf, 0);
+    }
+}
+
+
+/* Reads the answer to its end and drops it; its status says ok or not. */
+static void
+ngx_http_fanout_prefetch_read(ngx_event_t *rev)
+{
+    size_t                       take;
+    ssize_t                      n;
+    u_char                       buf[4096];
+    ngx_connection_t            *c;
+    ngx_http_fanout_prefetch_t  *pf;
+
+    c = rev->data;
+    pf = c->data;
+
+    if (rev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "fanout prefetch timed out");
+        ngx_http_fanout_prefetch_close(pf, 0);
+        return;
+    }
+
+    for ( ;; ) {
+        n = c->recv(c, buf, sizeof(buf));
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+                ngx_http_fanout_prefetch_close(pf, 0);
+            }
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_fanout_prefetch_close(pf, 0);
+            return;
+        }
+
+        if (n == 0) {               /* HTTP/1.0: the end of the answer */
+            ngx_http_fanout_prefetch_close(pf, pf->status == NGX_HTTP_OK);
+            return;
+        }
+
+        if (pf->line_len < sizeof(pf->line)) {
+            take = ngx_min((size_t) n, sizeof(pf->line) - pf->line_len);
+            ngx_memcpy(pf->line + pf->line_len, buf, take);
+            pf->line_len += take;
+
+            /* "HTTP/1.x NNN" */
+            if (pf->line_len >= 12 && pf->status == 0) {
+                pf->status = ngx_atoi(pf->line + 9, 3);
+            }
+        }
+    }
+}
+
+
+static void
+ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf, ngx_uint_t ok)
+{
+    if (!ok) {
+        ngx_http_fanout_mc_count(pf->camcf, PREFETCH_FAILED);
+    }
+
+    if (pf->peer.connection) {
+        ngx_close_connection(pf->peer.connection);
+    }
+
+    ngx_http_fanout_prefetch_in_flight--;
+    ngx_destroy_pool(pf->pool);
+}

@@ -1,0 +1,144 @@
+"""fanout_prefetch (issue #12): when a playlist or MPD comes fresh from the
+origin, the edge asks itself for the newest segments it lists, so that a
+segment a viewer saw listed is still served after its origin died.  Run
+against the shipped edge.conf and a scripted origin (a real socket)."""
+import time
+
+import pytest
+
+from harness.edge import ScriptedOrigin, hls_playlist
+from test_edge_harness import (  # noqa: F401  (fixtures)
+    STORE_OPTS, beats, edges, store_tool, wait_for)
+
+APP = "LiveApp"
+PLAYLIST = f"/{APP}/streams/s1.m3u8"
+MPD = f"/{APP}/streams/s1/s1.mpd"
+
+
+@pytest.fixture
+def uri(tmpdir_path):
+    return f"sqlite://{tmpdir_path}/cluster.db?{STORE_OPTS}&timeout_ms=1000"
+
+
+@pytest.fixture
+def origin():
+    o = ScriptedOrigin()
+    yield o
+    try:
+        o.kill()
+    except OSError:
+        pass
+
+
+def on_air(store_tool, uri, origin, beats):
+    beats(store_tool.beat(uri, "oA", "127.0.0.1", origin.port))
+    assert store_tool.claim(uri, APP, "s1", "oA", "127.0.0.1", origin.port,
+                            "sessA") == 0
+
+
+def segments(origin, names):
+    for name in names:
+        origin.set(f"/{APP}/streams/{name}", b"\0" * 3000 + name.encode())
+
+
+def counter(edge, name):
+    return edge.status()[name]
+
+
+def test_hls_newest_segments_survive_their_origin(uri, store_tool, origin,
+                                                  edges, beats):
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri)
+
+    # one viewer poll; nobody asks for a segment
+    assert edge.get(PLAYLIST).status == 200
+    wait_for(lambda: origin.requests(f"/{APP}/streams/s1/a-9.m4s") == 1,
+             5, what="the newest segment prefetched")
+    wait_for(lambda: origin.requests(f"/{APP}/streams/s1/a-8.m4s") == 1,
+             5, what="the one before it prefetched")
+    assert origin.requests(f"/{APP}/streams/s1/a-7.m4s") == 0   # segments=2
+    wait_for(lambda: counter(edge, "prefetches") == 2, 5, what="counted")
+
+    # the origin dies: what the viewer saw listed is still served, once
+    # fetched however many ask
+    origin.kill()
+    for name in ("a-8", "a-9"):
+        r = edge.get(f"/{APP}/streams/s1/{name}.m4s")
+        assert r.status == 200, (name, r.status)
+        assert r.body.endswith(f"s1/{name}.m4s".encode())
+        assert r.headers.get("x-cache-status") == "HIT"
+    assert counter(edge, "prefetch_failures") == 0
+    # ...and the one never prefetched is not
+    assert edge.get(f"/{APP}/streams/s1/a-7.m4s").status in (502, 404)
+
+
+def test_dash_each_track_and_only_fresh_answers(uri, store_tool, origin,
+                                                edges, beats):
+    mpd = ('<?xml version="1.0"?>\n<MPD type="dynamic" '
+           'publishTime="2026-12-06T03:45:01.123Z">\n<Period id="p0">\n'
+           '<AdaptationSet contentType="video"><SegmentTemplate '
+           'timescale="90000" media="sessA-v-$Number$.m4s" startNumber="4">'
+           '<SegmentTimeline><S t="0" d="180000" r="2"/></SegmentTimeline>'
+           '</SegmentTemplate><Representation id="v"/></AdaptationSet>\n'
+           '<AdaptationSet contentType="audio"><SegmentTemplate '
+           'timescale="48000" media="sessA-a-$Number$.m4s" startNumber="4">'
+           '<SegmentTimeline><S t="0" d="96000" r="2"/></SegmentTimeline>'
+           '</SegmentTemplate><Representation id="a"/></AdaptationSet>\n'
+           '</Period>\n</MPD>\n')
+    names = [f"s1/sessA-{t}-{n}.m4s" for t in "va" for n in (4, 5, 6)]
+    segments(origin, names)
+    origin.set(MPD, mpd)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri, settings={"fanout_prefetch": "on segments=1"})
+
+    assert edge.get(MPD).status == 200
+    for t in "va":
+        wait_for(lambda: origin.requests(f"/{APP}/streams/s1/sessA-{t}-6.m4s")
+                 == 1, 5, what=f"the newest {t} segment prefetched")
+        assert origin.requests(f"/{APP}/streams/s1/sessA-{t}-5.m4s") == 0
+
+    # polls answered from memory or the proxy cache start nothing more
+    for _ in range(5):
+        assert edge.get(MPD).status == 200
+    time.sleep(0.3)
+    assert counter(edge, "prefetches") == 2
+
+
+def test_names_of_other_streams_are_not_fetched(uri, store_tool, origin,
+                                                edges, beats):
+    """A playlist can list anything; the edge fetches only segments of the
+    same app and stream, by path (no host, no query, no traversal)."""
+    origin.set(PLAYLIST, "\n".join([
+        "#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:1",
+        "#EXTINF:2,", "http://127.0.0.1:1/x.m4s",
+        "#EXTINF:2,", "../s2/a-1.m4s",
+        "#EXTINF:2,", "/Other/streams/s1/a-1.m4s",
+        "#EXTINF:2,", "s1/a-1.m4s?x=1",
+        "#EXTINF:2,", "s2/a-1.m4s",
+        "#EXTINF:2,", "s1/../s1/a-2.m4s",
+        "#EXTINF:2,", "s1/a-3.m4s"]) + "\n")
+    segments(origin, ["s1/a-3.m4s"])
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri, settings={"fanout_prefetch": "on segments=16"})
+
+    assert edge.get(PLAYLIST).status == 200
+    wait_for(lambda: origin.requests(f"/{APP}/streams/s1/a-3.m4s") == 1, 5,
+             what="the one segment of s1 prefetched")
+    time.sleep(0.3)
+    assert sorted(p for p in origin.counts if p.endswith(".m4s")) == [
+        f"/{APP}/streams/s1/a-3.m4s"]
+    assert counter(edge, "prefetches") == 1
+
+
+def test_off_fetches_nothing(uri, store_tool, origin, edges, beats):
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri, settings={"fanout_prefetch": "off"})
+
+    assert edge.get(PLAYLIST).status == 200
+    time.sleep(0.5)
+    assert not [p for p in origin.counts if p.endswith(".m4s")]
+    assert counter(edge, "prefetches") == 0

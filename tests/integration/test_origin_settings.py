@@ -1,0 +1,166 @@
+"""Ant Media's application settings REST (GET/PUT
+/rest/v2/applications/settings/{app}): the adaptive ladder's settings, kept
+in the cluster store so that every origin on it sees them.  Real origins,
+a real SQLite store, real HTTP."""
+import json
+
+import pytest
+
+from conftest import ORIGIN_BIN, Origin, http_get
+
+pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
+                                reason="fanout-origin not built")
+
+PATH = "/rest/v2/applications/settings/LiveApp"
+DEFAULT_LADDER = "480,1200000,0"
+
+
+def call(o, method, path=PATH, body=None):
+    data = body if isinstance(body, bytes) else (
+        json.dumps(body).encode() if body is not None else None)
+    hdrs = {"Content-Type": "application/json"} if data is not None else {}
+    st, _, b = http_get(o.http + path, method=method, body=data,
+                        headers=hdrs)
+    return st, json.loads(b) if b else None
+
+
+@pytest.fixture
+def origins(tmpdir_path):
+    """Two origins on one SQLite store; origin.properties gives a ladder."""
+    uri = f"sqlite://{tmpdir_path}/cluster.db"
+    extra = {"encoderSettingsString": DEFAULT_LADDER,
+             "encoderPreset": "faster"}
+    a = Origin(tmpdir_path, uri, name="origin-a", host="127.0.13.1",
+               extra=extra)
+    b = Origin(tmpdir_path, uri, name="origin-b", host="127.0.13.2",
+               extra=extra)
+    started = []
+    try:
+        for o in (a, b):
+            started.append(o.start())
+        yield a, b
+    finally:
+        for o in started:
+            o.stop()
+
+
+def test_defaults_put_get_and_a_second_origin(origins):
+    a, b = origins
+    st, s = call(a, "GET")
+    assert st == 200, s
+    # Nothing stored yet: origin.properties' values.
+    assert s["appName"] == "LiveApp"
+    assert s["encoderSettings"] == [{"height": 480, "videoBitrate": 1200000,
+                                     "audioBitrate": 0,
+                                     "forceEncode": False}]
+    assert json.loads(s["encoderSettingsString"]) == s["encoderSettings"]
+    assert s["encoderPreset"] == "faster"
+    assert s["gopSize"] == 0 and s["encoderThreads"] == 0
+    assert s["encoderSelectionPreference"] == "cpu"
+    assert s["hlsTime"] == 1 and s["hlsSegmentType"] == "fmp4"
+
+    ladder = [{"height": 720, "videoBitrate": 2500000, "audioBitrate": 128000,
+               "forceEncode": False},
+              {"height": 360, "videoBitrate": 800000, "audioBitrate": 64000,
+               "forceEncode": True}]
+    st, r = call(a, "PUT", body={"encoderSettingsString": json.dumps(ladder),
+                                 "gopSize": 25,
+                                 "encoderSelectionPreference": "gpu_and_cpu",
+                                 "mp4MuxingEnabled": True})
+    assert st == 200 and r["success"] is True, r
+    assert "mp4MuxingEnabled" in r["message"]  # ignored, and said so
+
+    for o in (a, b):  # the second origin reads the same store
+        st, s = call(o, "GET")
+        assert st == 200, s
+        assert s["encoderSettings"] == ladder, o.name
+        assert s["gopSize"] == 25
+        assert s["encoderSelectionPreference"] == "gpu_and_cpu"
+        assert s["encoderPreset"] == "faster"  # not PUT: the default
+
+    # A partial PUT through the other origin, in the CSV form.
+    st, r = call(b, "PUT", body={"encoderSettingsString":
+                                 "480,1000000,96000,240,400000,32000",
+                                 "encoderThreads": 2})
+    assert st == 200 and r["success"] is True, r
+    st, s = call(a, "GET")
+    assert [e["height"] for e in s["encoderSettings"]] == [480, 240]
+    assert s["encoderThreads"] == 2 and s["gopSize"] == 25
+
+    # A GET body sent back (Ant Media's read-modify-write) is accepted.
+    s["encoderPreset"] = "veryfast"
+    s["encoderSettingsString"] = ""
+    s["encoderSettings"] = []
+    st, r = call(a, "POST", body=s)
+    assert st == 200 and r["success"] is True, r
+    st, s = call(b, "GET")
+    assert s["encoderSettings"] == [] and s["encoderSettingsString"] == ""
+    assert s["encoderPreset"] == "veryfast"
+
+    # null hands a key back to origin.properties.
+    st, r = call(a, "PUT", body={"encoderSettingsString": None,
+                                 "encoderSettings": None})
+    assert st == 200, r
+    assert call(b, "GET")[1]["encoderSettingsString"] == \
+        '[{"height":480,"videoBitrate":1200000,"audioBitrate":0,' \
+        '"forceEncode":false}]'
+
+
+BAD = [
+    ({"encoderSettingsString": '[{"height":721,"videoBitrate":1}]'},
+     "encoderSettingsString[0].height"),
+    ({"encoderSettingsString": '[{"height":5000,"videoBitrate":1}]'},
+     "encoderSettingsString[0].height"),
+    ({"encoderSettingsString": "360,0,64000"},
+     "encoderSettingsString[0].videoBitrate"),
+    ({"encoderSettingsString": "360,100000001,64000"},
+     "encoderSettingsString[0].videoBitrate"),
+    ({"encoderSettingsString": "360,800000,0,240,400000,0,360,1,0"},
+     "encoderSettingsString[2].height"),
+    ({"encoderSettingsString": '{"height":360}'}, "encoderSettingsString:"),
+    ({"encoderSettingsString": "360,800000"}, "encoderSettingsString:"),
+    ({"encoderSettings": [{"height": "360", "videoBitrate": 1}]},
+     "encoderSettings[0].height"),
+    ({"encoderPreset": "turbo"}, "encoderPreset:"),
+    ({"gopSize": -1}, "gopSize:"),
+    ({"encoderThreads": 65}, "encoderThreads:"),
+    ({"encoderSelectionPreference": "gpu"}, "encoderSelectionPreference:"),
+    ({"hlsTime": 6}, "hlsTime:"),
+    (b"[1,2]", "body:"),
+    (b"{not json", "body:"),
+]
+
+
+def test_bad_input_is_400_naming_the_field_and_changes_nothing(origins):
+    a, b = origins
+    good = {"encoderSettingsString": "360,800000,64000", "gopSize": 10,
+            "encoderPreset": "fast"}
+    assert call(a, "PUT", body=good)[0] == 200
+    st, before = call(a, "GET")
+    assert st == 200
+    for body, field in BAD:
+        st, r = call(a, "PUT", body=body)
+        assert st == 400, (body, st, r)
+        assert r["success"] is False and r["message"].startswith(field), \
+            (body, r)
+    # The old settings stay in force, on both origins.
+    assert call(a, "GET") == (200, before)
+    assert call(b, "GET") == (200, before)
+
+
+def test_routes_methods_and_access(origins, tmpdir_path):
+    a, _ = origins
+    assert call(a, "GET", "/rest/v2/applications/settings/NoSuchApp")[0] \
+        == 404
+    assert call(a, "DELETE")[0] == 405
+    st, _, _ = http_get(a.http + PATH, method="HEAD")
+    assert st == 200
+    # The REST allowlist applies as to every REST endpoint.
+    c = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
+               name="origin-c", host="127.0.13.3",
+               extra={"remoteAllowedCIDR": "127.0.13.250/32"}).start()
+    try:
+        assert call(c, "GET")[0] == 403
+        assert call(c, "PUT", body={"gopSize": 1})[0] == 403
+    finally:
+        c.stop()
