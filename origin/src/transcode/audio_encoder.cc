@@ -23,8 +23,8 @@ Result<CodecContextPtr> open_decoder(const media::AudioConfig& source)
     CodecContextPtr ctx(avcodec_alloc_context3(codec));
     if (!ctx) return Error("aac decoder: out of memory");
     const size_t n = source.asc.size();
-    ctx->extradata = static_cast<uint8_t*>(
-        av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE));
+    ctx->extradata =
+        static_cast<uint8_t*>(av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE));
     if (!ctx->extradata) return Error("aac decoder: out of memory");
     if (n) std::memcpy(ctx->extradata, source.asc.data(), n);
     ctx->extradata_size = static_cast<int>(n);
@@ -62,8 +62,7 @@ Result<std::unique_ptr<AudioEncoder>> AudioEncoder::open(
     const media::AudioConfig& source, const std::vector<int64_t>& bitrates)
 {
     route_av_log();
-    if (source.sample_rate <= 0 || source.channels <= 0
-        || source.channels > 8)
+    if (source.sample_rate <= 0 || source.channels <= 0 || source.channels > 8)
         return Error("aac: no sample rate or channel count");
     std::unique_ptr<AudioEncoder> a(new AudioEncoder());
     Result<CodecContextPtr> dec = open_decoder(source);
@@ -80,8 +79,8 @@ Result<std::unique_ptr<AudioEncoder>> AudioEncoder::open(
         if (!cfg) return cfg.error().wrap("aac encoder");
         a->encoders_[b] = Encoder{std::move(enc.value()), cfg.value()};
     }
-    a->fifo_.reset(
-        av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, source.channels, 4 * kAacFrame));
+    a->fifo_.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, source.channels,
+                                       4 * kAacFrame));
     a->packet_.reset(av_packet_alloc());
     a->decoded_.reset(av_frame_alloc());
     a->chunk_.reset(av_frame_alloc());
@@ -155,7 +154,8 @@ Status AudioEncoder::encode_ready(bool flushing, const FrameFn& out)
         chunk_->pts = next_pts_;
         next_pts_ += n;
         for (auto& [bitrate, e] : encoders_) {
-            if (int err = avcodec_send_frame(e.ctx.get(), chunk_.get()); err < 0)
+            if (int err = avcodec_send_frame(e.ctx.get(), chunk_.get());
+                err < 0)
                 return av_error("aac encode", err);
             if (Status st = receive(bitrate, e, out); !st) return st;
         }
@@ -172,8 +172,8 @@ Status AudioEncoder::receive(int64_t bitrate, Encoder& e, const FrameFn& out)
         f.video = false;
         f.keyframe = true;
         f.dts_ms = av_rescale(packet_->pts, 1000, sample_rate_);
-        f.data = std::vector<uint8_t>(packet_->data,
-                                      packet_->data + packet_->size);
+        f.data =
+            std::vector<uint8_t>(packet_->data, packet_->data + packet_->size);
         av_packet_unref(packet_.get());
         out(bitrate, std::move(f));
     }

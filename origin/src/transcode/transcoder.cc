@@ -106,8 +106,10 @@ void Transcoder::open_audio_encoder(const media::AudioConfig& config)
 
 void Transcoder::flush_audio_encoder()
 {
-    Status st = audio_enc_->flush(
-        [this](int64_t bitrate, media::Frame&& f) { hold_audio(bitrate, f); });
+    Status st = audio_enc_->flush([this](int64_t bitrate, media::Frame&& f) {
+        f.received = opt_.clock->now();
+        hold_audio(bitrate, f);
+    });
     if (!st)
         log::warn("transcode " + opt_.stream + ": " + st.error().message());
 }
@@ -126,9 +128,11 @@ void Transcoder::on_audio(const media::Frame& frame)
 {
     hold_audio(0, frame);
     if (!audio_enc_) return;
-    Status st = audio_enc_->push(
-        frame,
-        [this](int64_t bitrate, media::Frame&& f) { hold_audio(bitrate, f); });
+    Status st =
+        audio_enc_->push(frame, [this](int64_t bitrate, media::Frame&& f) {
+            f.received = opt_.clock->now();  // re-encoded: available now
+            hold_audio(bitrate, f);
+        });
     if (st) return;
     if (st.error().code() == kAudioMismatch) {
         log::warn("transcode " + opt_.stream + ": " + st.error().message()
@@ -215,7 +219,7 @@ bool Transcoder::idr_at(int64_t pts)
 
 void Transcoder::on_picture(const AVFrame& picture, int64_t pts)
 {
-    if (!encoders_opened_) open_encoders(picture);
+    if (!encoders_opened_) open_encoders();
     const bool idr = idr_at(pts);
     for (Output& o : outputs_) {
         if (!o.active) continue;
@@ -227,7 +231,7 @@ void Transcoder::on_picture(const AVFrame& picture, int64_t pts)
     }
 }
 
-void Transcoder::open_encoders(const AVFrame& picture)
+void Transcoder::open_encoders()
 {
     encoders_opened_ = true;
     AVRational rate = decoder_->frame_rate();
@@ -254,7 +258,6 @@ void Transcoder::open_encoders(const AVFrame& picture)
         stats_.renditions[&o - outputs_.data()].encoder =
             o.encoder->encoder_name();
     }
-    (void)picture;
 }
 
 void Transcoder::emit(Output& o, RenditionEncoder::Packet&& p)

@@ -136,7 +136,7 @@ private:
     void flush_audio_encoder();
     void on_picture(const AVFrame& picture, int64_t pts);
     bool idr_at(int64_t pts);
-    void open_encoders(const AVFrame& picture);
+    void open_encoders();
     void emit(Output& o, RenditionEncoder::Packet&& p);
     void release_audio(Output& o, std::optional<int64_t> before_dts);
     void end_output(Output& o, const std::string& why);

@@ -139,7 +139,8 @@ TEST_F(AudioEncoderTest, TranscoderSharesOrReencodes)
         ASSERT_EQ(sink->audios.size(), 1u);
     }
     // Both 64 kbit/s renditions got the same encoder's bytes.
-    EXPECT_EQ(audio(*low1).front().data.data(), audio(*low2).front().data.data());
+    EXPECT_EQ(audio(*low1).front().data.data(),
+              audio(*low2).front().data.data());
 }
 
 }  // namespace
