@@ -1,7 +1,10 @@
 // app/live_streams.h — the origin's answer to a publish: the gate admits
-// it (app/publish_gate.h); then the stream gets its hub (hub/hub.h) with
-// the source rendition's packager subscribed (package/segment_store.h),
-// and the hub is the sink the ingest session feeds.  When the hub ends,
+// it (app/publish_gate.h); the app's ladder is read (transcode/
+// app_settings_store.h); then the stream gets its hub (hub/hub.h) with
+// the source rendition's packager subscribed (package/segment_store.h)
+// and, with a ladder, a LadderLauncher (transcode/ladder_launcher.h) that
+// starts the transcoder, a packager per rendition, on the first video
+// config; the hub is the sink the ingest session feeds.  When the hub ends,
 // the gate releases the admission.
 #pragma once
 
@@ -11,6 +14,7 @@
 #include "core/origin_context.h"
 #include "hub/hub.h"
 #include "ingest/publish_control.h"
+#include "transcode/ladder_launcher.h"
 
 namespace fanout {
 
@@ -24,7 +28,12 @@ public:
                    std::function<void(ingest::PublishDecision)> done) override;
 
 private:
-    std::shared_ptr<hub::Hub> open(const Admission& admission);
+    void load_ladder(const Admission& admission,
+                     std::function<void(ingest::PublishDecision)> done);
+    std::shared_ptr<hub::Hub> open(const Admission& admission,
+                                   const transcode::Ladder& ladder);
+    transcode::LadderPlan ladder_plan(const Admission& admission,
+                                      const transcode::Ladder& ladder);
 
     OriginContext& ctx_;
     PublishGate& gate_;
