@@ -162,17 +162,18 @@ ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * name resolved against the playlist's own path, in the request pool; it
- * must be a segment of the same app and stream (the path parser's rules:
- * no "..", no "//", no other stream).
+ * name resolved against the playlist's own path, in the request pool, with
+ * its "." and ".." segments removed (an ABR MPD names a rendition's files
+ * "../<s>_<r>/..."); it must then be a segment of the same app and stream
+ * (the path parser's rules: no "..", no "//", no other stream).
  */
 static ngx_int_t
 ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, u_char *name, ngx_str_t *path)
 {
-    size_t                    dir, nlen;
-    u_char                   *p;
-    ngx_http_fanout_uri_t     parsed;
+    size_t                  dir, nlen;
+    u_char                 *p, *q, *seg, *out;
+    ngx_http_fanout_uri_t   parsed;
 
     nlen = ngx_strlen(name);
 
@@ -189,15 +190,39 @@ ngx_http_fanout_prefetch_path(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(r->pool, dir + nlen);
+    p = ngx_pnalloc(r->pool, 2 * (dir + nlen));
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    path->data = p;
-    p = ngx_cpymem(p, ctx->uri.data, dir);
-    p = ngx_cpymem(p, name, nlen);
-    path->len = p - path->data;
+    q = ngx_cpymem(p, ctx->uri.data, dir);
+    q = ngx_cpymem(q, name, nlen);
+
+    /* RFC 3986 remove_dot_segments, over "/"-separated segments */
+    out = q;
+    path->data = out;
+
+    for (seg = p; seg < q; /* void */ ) {
+        u_char  *end = ngx_strlchr(seg + 1, q, '/');
+        size_t   len;
+
+        if (end == NULL) {
+            end = q;
+        }
+
+        len = end - seg;                    /* with its leading '/' */
+
+        if (len == 3 && seg[1] == '.' && seg[2] == '.') {
+            while (out > path->data && *--out != '/') { /* void */ }
+
+        } else if (!(len == 2 && seg[1] == '.')) {
+            out = ngx_cpymem(out, seg, len);
+        }
+
+        seg = end;
+    }
+
+    path->len = out - path->data;
 
     if (ngx_http_fanout_uri_parse(path->data, path->len, &parsed)
             != NGX_HTTP_FANOUT_URI_OK

@@ -106,6 +106,35 @@ def test_dash_each_track_and_only_fresh_answers(uri, store_tool, origin,
     assert counter(edge, "prefetches") == 2
 
 
+def test_ladder_mpd_renditions_beside_the_source(uri, store_tool, origin,
+                                                 edges, beats):
+    """An ABR MPD names each rendition's files "../<s>_<r>/...": resolved,
+    they are the same stream's, and prefetched; another stream's are not."""
+    def rep(rid, prefix):
+        return (f'<Representation id="{rid}"><SegmentTemplate '
+                f'media="{prefix}sessA-v-$Number$.m4s" startNumber="1">'
+                '<SegmentTimeline><S t="0" d="2" r="1"/></SegmentTimeline>'
+                '</SegmentTemplate></Representation>')
+    mpd = ('<?xml version="1.0"?>\n<MPD type="dynamic">\n<Period id="p0">\n'
+           '<AdaptationSet contentType="video">'
+           + rep("v", "") + rep("240p400kbps", "../s1_240p400kbps/")
+           + rep("x", "../s2_240p400kbps/") + rep("y", "../../Other/streams/s1/")
+           + '</AdaptationSet>\n</Period>\n</MPD>\n')
+    segments(origin, ["s1/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-2.m4s"])
+    origin.set(MPD, mpd)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri, settings={"fanout_prefetch": "on segments=1"})
+
+    assert edge.get(MPD).status == 200
+    for name in ("s1/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-2.m4s"):
+        wait_for(lambda: origin.requests(f"/{APP}/streams/{name}") == 1, 5,
+                 what=f"{name} prefetched")
+    time.sleep(0.3)
+    assert sorted(p for p in origin.counts if p.endswith(".m4s")) == [
+        f"/{APP}/streams/s1/sessA-v-2.m4s",
+        f"/{APP}/streams/s1_240p400kbps/sessA-v-2.m4s"]
+
+
 def test_names_of_other_streams_are_not_fetched(uri, store_tool, origin,
                                                 edges, beats):
     """A playlist can list anything; the edge fetches only segments of the
@@ -119,17 +148,18 @@ def test_names_of_other_streams_are_not_fetched(uri, store_tool, origin,
         "#EXTINF:2,", "s2/a-1.m4s",
         "#EXTINF:2,", "s1/../s1/a-2.m4s",
         "#EXTINF:2,", "s1/a-3.m4s"]) + "\n")
-    segments(origin, ["s1/a-3.m4s"])
+    segments(origin, ["s1/a-2.m4s", "s1/a-3.m4s"])
     on_air(store_tool, uri, origin, beats)
     edge = edges(uri, settings={"fanout_prefetch": "on segments=16"})
 
     assert edge.get(PLAYLIST).status == 200
     wait_for(lambda: origin.requests(f"/{APP}/streams/s1/a-3.m4s") == 1, 5,
-             what="the one segment of s1 prefetched")
+             what="the segments of s1 prefetched")
     time.sleep(0.3)
+    # "s1/../s1/a-2.m4s" is s1's own a-2 once its dot segments are gone
     assert sorted(p for p in origin.counts if p.endswith(".m4s")) == [
-        f"/{APP}/streams/s1/a-3.m4s"]
-    assert counter(edge, "prefetches") == 1
+        f"/{APP}/streams/s1/a-2.m4s", f"/{APP}/streams/s1/a-3.m4s"]
+    assert counter(edge, "prefetches") == 2
 
 
 def test_off_fetches_nothing(uri, store_tool, origin, edges, beats):

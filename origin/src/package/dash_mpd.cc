@@ -1,6 +1,7 @@
 // package/dash_mpd.cc — see dash_mpd.h.
 #include "package/dash_mpd.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "package/hls_playlist.h"
@@ -41,19 +42,22 @@ void timeline(std::string& out, const std::vector<DashSegment>& segs)
     out += "        </SegmentTimeline>\n";
 }
 
-void adaptation(std::string& out, const DashAdaptation& a, int id)
+void segment_template(std::string& out, const DashAdaptation& a,
+                      const char* indent)
 {
-    out += "    <AdaptationSet" + attr("id", id)
-           + attr("contentType", a.video ? "video" : "audio")
-           + attr("mimeType", a.video ? "video/mp4" : "audio/mp4")
-           + " segmentAlignment=\"true\" startWithSAP=\"1\">\n";
-    out += "      <SegmentTemplate" + attr("timescale", a.timescale);
+    out += std::string(indent) + "<SegmentTemplate"
+           + attr("timescale", a.timescale);
     if (a.presentation_time_offset)
         out += attr("presentationTimeOffset", a.presentation_time_offset);
     out += attr("initialization", a.initialization) + attr("media", a.media)
            + attr("startNumber", static_cast<int64_t>(a.start_number)) + ">\n";
     timeline(out, a.segments);
-    out += "      </SegmentTemplate>\n";
+    out += std::string(indent) + "</SegmentTemplate>\n";
+}
+
+// <Representation ...>, without its end: attributes for video or audio.
+void representation_open(std::string& out, const DashAdaptation& a)
+{
     out += "      <Representation" + attr("id", a.representation_id)
            + attr("codecs", a.codecs)
            + attr("bandwidth", static_cast<int64_t>(a.bandwidth));
@@ -62,15 +66,46 @@ void adaptation(std::string& out, const DashAdaptation& a, int id)
             out += attr("width", a.width) + attr("height", a.height)
                    + " sar=\"1:1\"";
         if (!a.frame_rate.empty()) out += attr("frameRate", a.frame_rate);
+    } else if (a.sample_rate > 0) {
+        out += attr("audioSamplingRate", a.sample_rate);
+    }
+}
+
+void audio_channels(std::string& out, const DashAdaptation& a)
+{
+    out +=
+        "        <AudioChannelConfiguration"
+        " schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:"
+        "2011\""
+        + attr("value", a.channels) + "/>\n";
+}
+
+void adaptation(std::string& out, const DashAdaptation& a, int id)
+{
+    out += "    <AdaptationSet" + attr("id", id)
+           + attr("contentType", a.video ? "video" : "audio")
+           + attr("mimeType", a.video ? "video/mp4" : "audio/mp4")
+           + " segmentAlignment=\"true\" startWithSAP=\"1\">\n";
+    if (!a.representations.empty()) {
+        // A ladder: each Representation names its own files.
+        for (size_t i = 0; i <= a.representations.size(); i++) {
+            const DashAdaptation& r = i == 0 ? a : a.representations[i - 1];
+            representation_open(out, r);
+            out += ">\n";
+            segment_template(out, r, "        ");
+            if (!r.video) audio_channels(out, r);
+            out += "      </Representation>\n";
+        }
+        out += "    </AdaptationSet>\n";
+        return;
+    }
+    segment_template(out, a, "      ");
+    representation_open(out, a);
+    if (a.video) {
         out += "/>\n";
     } else {
-        if (a.sample_rate > 0) out += attr("audioSamplingRate", a.sample_rate);
         out += ">\n";
-        out +=
-            "        <AudioChannelConfiguration"
-            " schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:"
-            "2011\""
-            + attr("value", a.channels) + "/>\n";
+        audio_channels(out, a);
         out += "      </Representation>\n";
     }
     out += "    </AdaptationSet>\n";
@@ -126,6 +161,29 @@ std::string render_dash_mpd(const DashMpd& m)
     }
     out += "</MPD>\n";
     return out;
+}
+
+void add_rendition(DashMpd& into, const DashMpd& rendition,
+                   const std::string& id, const std::string& path_prefix)
+{
+    for (const DashPeriod& rp : rendition.periods) {
+        auto p =
+            std::find_if(into.periods.begin(), into.periods.end(),
+                         [&](const DashPeriod& x) { return x.id == rp.id; });
+        if (p == into.periods.end()) continue;
+        auto to = std::find_if(p->sets.begin(), p->sets.end(),
+                               [](const DashAdaptation& a) { return a.video; });
+        auto from =
+            std::find_if(rp.sets.begin(), rp.sets.end(),
+                         [](const DashAdaptation& a) { return a.video; });
+        if (to == p->sets.end() || from == rp.sets.end()) continue;
+        DashAdaptation r = *from;
+        r.representations.clear();
+        r.representation_id = id;
+        r.initialization = path_prefix + r.initialization;
+        r.media = path_prefix + r.media;
+        to->representations.push_back(std::move(r));
+    }
 }
 
 }  // namespace fanout::package

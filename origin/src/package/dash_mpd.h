@@ -27,6 +27,10 @@ struct DashAdaptation {
     std::string media;  // with $Number$
     uint64_t start_number = 0;
     std::vector<DashSegment> segments;  // consecutive numbers from start_number
+    // The set's other Representations (an adaptive ladder's renditions,
+    // add_rendition).  With any, every Representation, this one first,
+    // carries a SegmentTemplate of its own.
+    std::vector<DashAdaptation> representations;
 };
 
 struct DashPeriod {
@@ -51,6 +55,15 @@ struct DashMpd {
 };
 
 std::string render_dash_mpd(const DashMpd& mpd);
+
+// Adds a rendition of the same stream and session to `into`: the video
+// set of each of its Periods that `into` also has (same id) becomes
+// another Representation of that Period's video set, named `id`, with
+// `path_prefix` before its file names (e.g. "../cam_360p800kbps/": the
+// rendition's files are served beside the source's).  The audio stays the
+// source's, shared.  Periods `into` lacks are left out.
+void add_rendition(DashMpd& into, const DashMpd& rendition,
+                   const std::string& id, const std::string& path_prefix);
 
 // "PT2.000S"
 std::string xs_duration(int64_t ms);

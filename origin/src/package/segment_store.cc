@@ -46,6 +46,7 @@ struct Session {
     std::unordered_map<std::string, Resource> files;
     Body playlist;  // null until the first segment: 404, not an empty list
     Body mpd;
+    std::shared_ptr<const DashMpd> dash;  // what `mpd` renders
     std::optional<HlsVariant> variant;  // in the master playlist
     size_t bytes = 0;
     bool ended = false;
@@ -210,6 +211,7 @@ private:
         swap_body(s.playlist, up.playlist);
         swap_body(s.mpd, up.mpd);
         if (up.variant) s.variant = up.variant;
+        if (up.dash) s.dash = up.dash;
         shared_->segments_total += up.segments;
     }
 
@@ -317,8 +319,8 @@ public:
             && file.substr(0, stream.size()) == stream
             && ends_with(file, ".mpd")) {
             if (!s.mpd) return std::nullopt;
-            return Resource{s.mpd, "application/dash+xml",
-                            shared_->playlist_cache};
+            return Resource{with_renditions(app, stream, s, now),
+                            "application/dash+xml", shared_->playlist_cache};
         }
         auto f = s.files.find(std::string(file));
         if (f == s.files.end()) return std::nullopt;
@@ -342,6 +344,34 @@ public:
 private:
     static constexpr std::string_view kAdaptive = "_adaptive";
 
+    // The source's MPD with the other renditions of its session as more
+    // Representations of its video (dash_mpd.h add_rendition); the source's
+    // own rendering when it has none.  Caller holds mu.
+    Body with_renditions(std::string_view app, std::string_view name,
+                         const Session& s, int64_t now) const
+    {
+        const auto& streams = shared_->streams;
+        StreamKey key{std::string(app), std::string(name)};
+        auto src =
+            streams.find(RenditionKey{key, std::string(kSourceRendition)});
+        if (src == streams.end() || src->second.get() != &s || !s.dash)
+            return s.mpd;
+        std::optional<DashMpd> merged;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it) {
+            const Session& r = *it->second;
+            // a rendition that ended before the source (dropped) is gone
+            if (&r == &s || r.id != s.id || !r.dash || !r.playlist
+                || (r.ended && !s.ended) || shared_->expired(r, now))
+                continue;
+            if (!merged) merged = *s.dash;
+            add_rendition(*merged, *r.dash, it->first.rendition,
+                          "../" + key.id + "_" + it->first.rendition + "/");
+        }
+        if (!merged) return s.mpd;
+        return std::make_shared<const ByteChain>(render_dash_mpd(*merged));
+    }
+
     // "<s>_adaptive.m3u8": every rendition of the source's session that
     // lists segments, the source first.  Caller holds mu.
     std::optional<Resource> master(std::string_view app, std::string_view s,
@@ -359,7 +389,7 @@ private:
              it != streams.end() && it->first.stream == key; ++it) {
             const Session& r = *it->second;
             if (r.id != src->second->id || !r.variant || !r.playlist
-                || shared_->expired(r, now))
+                || (r.ended && !src->second->ended) || shared_->expired(r, now))
                 continue;
             HlsVariant v = *r.variant;
             v.uri = std::string(s)

@@ -288,7 +288,9 @@ void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
 void StreamPackager::render(int64_t now_ms, PackagerUpdate& up)
 {
     up.playlist = make_body(render_playlist());
-    up.mpd = make_body(render_mpd(now_ms));
+    auto dash = std::make_shared<const DashMpd>(build_mpd(now_ms));
+    up.mpd = make_body(render_dash_mpd(*dash));
+    up.dash = std::move(dash);
     up.variant = variant();
 }
 
@@ -400,7 +402,7 @@ DashAdaptation StreamPackager::adaptation(const Generation& gen,
     return a;
 }
 
-std::string StreamPackager::render_mpd(int64_t now_ms) const
+DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 {
     size_t listed =
         std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
@@ -451,7 +453,7 @@ std::string StreamPackager::render_mpd(int64_t now_ms) const
         m.periods.push_back(std::move(period));
         i = j;
     }
-    return render_dash_mpd(m);
+    return m;
 }
 
 // dash.js keeps playing the Period it is in when an update no longer lists

@@ -58,6 +58,9 @@ struct PackagerUpdate {
     std::vector<std::string> removed;
     Body playlist;  // new renderings; null: unchanged
     Body mpd;
+    // The MPD rendered into `mpd`, for a master MPD that adds the stream's
+    // other renditions to the source's (dash_mpd.h add_rendition).
+    std::shared_ptr<const DashMpd> dash;
     uint64_t segments = 0;  // segments added by this call
     // With every new rendering: this rendition in a master playlist (its
     // uri left empty: the store names it).
@@ -123,7 +126,7 @@ private:
     void trim_window(uint32_t current_generation, PackagerUpdate& up);
     void render(int64_t now_ms, PackagerUpdate& up);
     std::string render_playlist() const;
-    std::string render_mpd(int64_t now_ms) const;
+    DashMpd build_mpd(int64_t now_ms) const;
     // The previous publish's last Period, still listed (continuation.h).
     std::optional<DashPeriod> previous_period(const DashPeriod& first) const;
     // Discontinuity sequence number of the last segment listed.

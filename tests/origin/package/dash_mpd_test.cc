@@ -151,5 +151,55 @@ TEST(DashMpd, Durations)
     EXPECT_EQ(xs_duration(3723456), "PT3723.456S");
 }
 
+TEST(DashMpd, RenditionsBecomeRepresentationsOfTheVideoSet)
+{
+    DashMpd m;
+    m.dynamic = false;
+    m.duration_ms = 7000;
+    m.periods = {{"p0", 0, {video_set(), audio_set()}}};
+    DashMpd low = m;
+    low.periods[0].sets[0].width = 426;
+    low.periods[0].sets[0].height = 240;
+    low.periods[0].sets[0].bandwidth = 400000;
+    low.periods[0].sets[0].segments.pop_back();  // one segment behind
+    low.periods.push_back({"p9", 0, {video_set()}});  // not in the source
+    add_rendition(m, low, "240p400kbps", "../s1_240p400kbps/");
+    ASSERT_EQ(m.periods.size(), 1u);
+    std::string out = render_dash_mpd(m);
+    const std::string video =
+        "    <AdaptationSet id=\"0\" contentType=\"video\" "
+        "mimeType=\"video/mp4\" segmentAlignment=\"true\" "
+        "startWithSAP=\"1\">\n"
+        "      <Representation id=\"v\" codecs=\"avc1.64001e\" "
+        "bandwidth=\"800000\" width=\"640\" height=\"360\" sar=\"1:1\" "
+        "frameRate=\"25\">\n"
+        "        <SegmentTemplate timescale=\"90000\" "
+        "initialization=\"s1-v-init.mp4\" media=\"s1-v-$Number$.m4s\" "
+        "startNumber=\"4\">\n"
+        "        <SegmentTimeline>\n"
+        "          <S t=\"720000\" d=\"180000\" r=\"2\"/>\n"
+        "          <S d=\"90000\"/>\n"
+        "        </SegmentTimeline>\n"
+        "        </SegmentTemplate>\n"
+        "      </Representation>\n"
+        "      <Representation id=\"240p400kbps\" codecs=\"avc1.64001e\" "
+        "bandwidth=\"400000\" width=\"426\" height=\"240\" sar=\"1:1\" "
+        "frameRate=\"25\">\n"
+        "        <SegmentTemplate timescale=\"90000\" "
+        "initialization=\"../s1_240p400kbps/s1-v-init.mp4\" "
+        "media=\"../s1_240p400kbps/s1-v-$Number$.m4s\" startNumber=\"4\">\n"
+        "        <SegmentTimeline>\n"
+        "          <S t=\"720000\" d=\"180000\" r=\"2\"/>\n"
+        "        </SegmentTimeline>\n"
+        "        </SegmentTemplate>\n"
+        "      </Representation>\n"
+        "    </AdaptationSet>\n";
+    EXPECT_NE(out.find(video), std::string::npos) << out;
+    // The audio stays the source's, one Representation, shared.
+    EXPECT_NE(out.find("<AdaptationSet id=\"1\" contentType=\"audio\""),
+              std::string::npos);
+    EXPECT_EQ(out.find("s1_240p400kbps/s1-a-"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace fanout::package

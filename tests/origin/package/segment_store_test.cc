@@ -452,6 +452,27 @@ TEST(SegmentStore, AdaptiveMasterListsTheSessionsRenditions)
     EXPECT_NE(m.find("AVERAGE-BANDWIDTH="), std::string::npos) << m;
     EXPECT_EQ(m.find("BANDWIDTH=1,"), std::string::npos) << m;  // measured
 
+    // The MPD: the rendition is a Representation of the source's video,
+    // its files beside the source's; its own MPD is its own.
+    std::string mpd = body(store->find("live", "cam/cam.mpd"));
+    EXPECT_NE(mpd.find("<Representation id=\"240p300kbps\""), std::string::npos)
+        << mpd;
+    EXPECT_NE(mpd.find("media=\"../cam_240p300kbps/s1-v-$Number$.m4s\""),
+              std::string::npos)
+        << mpd;
+    EXPECT_EQ(mpd.find("120p90kbps"), std::string::npos) << mpd;
+    EXPECT_TRUE(store->find("live", "cam_240p300kbps/s1-v-0.m4s"));
+    EXPECT_EQ(body(store->find("live", "cam_240p300kbps/cam_240p300kbps.mpd"))
+                  .find("<Representation id=\"240p300kbps\""),
+              std::string::npos);
+
+    // A rendition dropped (ended while the source goes on) leaves both.
+    low->on_end();
+    EXPECT_EQ(body(store->find("live", "cam_adaptive.m3u8")).find("240p"),
+              std::string::npos);
+    EXPECT_EQ(body(store->find("live", "cam/cam.mpd")).find("240p"),
+              std::string::npos);
+
     // A stream named like a master playlist is its own.
     auto named = store->open(StreamKey{"live", "cam_adaptive"}, "s2");
     named->on_video_config(test::h264_config());
