@@ -56,6 +56,14 @@ def test_ladder_renditions_play_and_align(origin, tmpdir_path):
             assert f"RESOLUTION={w}x{h}" in master, master
             assert f"abr1_{r}.m3u8" in master, master
 
+        # DASH: every rendition a Representation of the one video set.
+        st, _, body = http_get(f"{o.http}/LiveApp/streams/abr1/abr1.mpd")
+        assert st == 200
+        mpd = body.decode()
+        for w, h in RENDITIONS.values():
+            assert re.search(rf'<Representation[^>]*width="{w}"[^>]*'
+                             rf'height="{h}"', mpd), mpd
+
         for r, (w, h) in RENDITIONS.items():
             probed = ffprobe(f"{o.http}/LiveApp/streams/abr1_{r}.m3u8")
             video = [s for s in probed["streams"] if s["codec_type"] == "video"]
