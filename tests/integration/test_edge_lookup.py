@@ -152,7 +152,7 @@ def test_dead_origin_replaced_and_followed_at_once(store, store_tool, origins,
     to o1 fails, @fanout_retry drops the mapping and looks up again."""
     o1, o2 = origins("o1"), origins("o2")
     beat1 = beats(live(store_tool, store.uri, o1, "s1", "sessA"))
-    edge = edges(store.uri, ttl="60s")
+    edge = edges(store.uri, ttl="60s", settings=NO_PREFETCH)
     assert origin_tag(edge.get("/LiveApp/streams/s1.m3u8")) == "o1"
     o1.stop()
     stop_proc(beat1)

@@ -252,9 +252,12 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
         time.sleep(0.05)
     assert "GRACE" in seen, seen
 
+    # The grace (3 s) began when the store declared the origin dead: the
+    # beat stopped at 1 s, dead 1 s later (dead_factor 2 x 500 ms), seen
+    # within the negative TTL: the final playlist by ~5.5 s after the kill.
     r = wait_for(lambda: (lambda r: r.status == 200
                           and b"#EXT-X-ENDLIST" in r.body and r)(
-                              edge.get(PLAYLIST)), 3, what="ENDLIST")
+                              edge.get(PLAYLIST)), 5, what="ENDLIST")
     assert r.headers["x-cache-status"] == "FINAL"
     assert r.body.startswith(last) and "etag" not in r.headers
     wait_for(lambda: edge.get(PLAYLIST).status == 404, 3,
