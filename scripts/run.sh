@@ -198,7 +198,8 @@ info() {
 Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
 (store: $STORE_URI; logs: $RUN/)
 
-  HLS    $H/LiveApp/streams/demo.m3u8
+  HLS    $H/LiveApp/streams/demo_adaptive.m3u8   (every rendition; ladder: ${LADDER:-none})
+         $H/LiveApp/streams/demo.m3u8            (the source alone)
          $S/LiveApp/streams/demo.m3u8   (self-signed: curl -k)
   DASH   $H/LiveApp/streams/demo/demo.mpd
   OBS    server rtmp://$LB_ADDR:$RTMP_PORT/LiveApp  (or rtmps://$LB_ADDR:$RTMPS_PORT/LiveApp)
@@ -208,6 +209,7 @@ REST (Ant Media paths, through the LB to an origin):
   curl $H/LiveApp/rest/v2/broadcasts/list/0/10
   curl -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
   curl $H/LiveApp/rest/v2/broadcasts/demo
+  curl $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
   curl $H/LiveApp/rest/v2/broadcasts/count
   curl $H/rest/v2/cluster/nodes/0/10
   curl $H/rest/v2/system-resources

@@ -8,6 +8,8 @@
 //   {"cmd": "start", "hls": URL, "dash": URL}    opens the page, plays
 //   {"cmd": "snapshot", "samples": false}        the players' logs
 //   {"cmd": "screenshot", "path": FILE}          a PNG of the page
+//   {"cmd": "levels"}                            renditions offered, played
+//   {"cmd": "set_level", "hls": I, "dash": I}    play rendition I by hand
 //   {"cmd": "stop"}                              closes all, exits
 // Diagnostics go to stderr.  tests/harness/player.py is the Python side.
 import fs from 'node:fs';
@@ -111,6 +113,10 @@ async function stop() {
 const COMMANDS = {
   start,
   snapshot,
+  levels: async () => ({levels: await state.page.evaluate(
+      () => window.fanoutLevels())}),
+  set_level: async (msg) => ({levels: await state.page.evaluate(
+      (w) => window.fanoutSetLevel(w), {hls: msg.hls, dash: msg.dash})}),
   screenshot: async (msg) => {
     await state.page.screenshot({path: msg.path});
     return {path: msg.path};

@@ -75,6 +75,15 @@ class Players:
         "console"}: see tests/browser/page/player.js."""
         return self.call(cmd="snapshot", samples=samples)
 
+    def levels(self):
+        """{"hls": {"levels": [...], "current", "loading", "videoHeight"},
+        "dash": {...}}: see window.fanoutLevels in tests/browser/page."""
+        return self.call(cmd="levels")["levels"]
+
+    def set_level(self, hls=None, dash=None):
+        """Plays rendition hls / dash (indexes into levels()) by hand."""
+        return self.call(cmd="set_level", hls=hls, dash=dash)["levels"]
+
     def screenshot(self, path):
         return self.call(cmd="screenshot", path=str(path))
 

@@ -147,6 +147,51 @@ function show(id, log, video) {
 }
 
 window.fanoutPlayers = {};
+window.fanoutLibs = {};     // the hls.js and dash.js instances
+
+// The renditions each player offers and the one it plays:
+// {hls: {levels: [{width, height, bitrate}], current, loading, videoHeight},
+//  dash: {levels: [{id, width, height, bandwidth}], current, videoHeight}}.
+window.fanoutLevels = function () {
+  const out = {};
+  const hls = window.fanoutLibs.hls;
+  if (hls) {
+    out.hls = {
+      levels: hls.levels.map((l) => ({width: l.width, height: l.height,
+                                      bitrate: l.bitrate})),
+      current: hls.currentLevel, loading: hls.loadLevel,
+      videoHeight: document.getElementById('hls').videoHeight,
+    };
+  }
+  const dash = window.fanoutLibs.dash;
+  if (dash) {
+    let reps = [];
+    try { reps = dash.getRepresentationsByType('video') || []; } catch (e) {}
+    const cur = dash.getCurrentRepresentationForType('video');
+    out.dash = {
+      levels: reps.map((r) => ({id: r.id, width: r.width, height: r.height,
+                                bandwidth: r.bandwidth})),
+      current: cur ? cur.id : null,
+      videoHeight: document.getElementById('dash').videoHeight,
+    };
+  }
+  return out;
+};
+
+// Plays rendition i by hand ({hls: i, dash: i}; either may be left out):
+// hls.currentLevel = i (Ant Media's players do this for a quality menu);
+// dash.js with ABR off, then its Representation i.
+window.fanoutSetLevel = function (which) {
+  if (which.hls != null && window.fanoutLibs.hls) {
+    window.fanoutLibs.hls.currentLevel = which.hls;
+  }
+  const dash = window.fanoutLibs.dash;
+  if (which.dash != null && dash) {
+    dash.updateSettings({streaming: {abr: {autoSwitchBitrate: {video: false}}}});
+    dash.setRepresentationForTypeByIndex('video', which.dash, true);
+  }
+  return window.fanoutLevels();
+};
 
 // start({hls: url, dash: url}): either may be left out.
 window.fanoutStart = function (urls) {
@@ -158,6 +203,7 @@ window.fanoutStart = function (urls) {
                              : startDash(urls[kind], video);
     mediaEvents(p.log, video);
     window.fanoutPlayers[kind] = p.log;
+    window.fanoutLibs[kind] = p.player;
     setInterval(() => {
       sample(p.log, video);
       show(kind, p.log, video);
