@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-groups=${*:-store ingest cluster edge}
+groups=${*:-store ingest cluster edge transcode}
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
@@ -40,6 +40,11 @@ bench_cluster() {
 
 bench_edge() {
   BUILD=$BUILD bash bench/edge/run.sh
+}
+
+bench_transcode() {
+  BUILD=$BUILD /usr/bin/python3 bench/transcode/transcode_bench.py \
+    --seconds "${TRANSCODE_SECONDS:-60}"
 }
 
 machine
