@@ -375,9 +375,47 @@ ngx_http_fanout_seg_expand(ngx_http_fanout_xml_str_t *media,
 
 
 /*
+ * The ids of the Representations of the AdaptationSet around the template
+ * at el, into rep; returns how many (0: none found, or no set).
+ */
+static int
+ngx_http_fanout_seg_reps(const unsigned char *doc, const unsigned char *el,
+    const unsigned char *body_end, const unsigned char *end,
+    ngx_http_fanout_xml_str_t *rep)
+{
+    int                   reps;
+    const unsigned char  *set, *set_end, *r;
+
+    set = ngx_http_fanout_xml_rfind(doc, el, "<AdaptationSet");
+    set_end = ngx_http_fanout_xml_find(body_end, end, "</AdaptationSet>");
+
+    if (set == NULL || set_end == NULL) {
+        return 0;
+    }
+
+    reps = 0;
+
+    for (r = set; reps < NGX_HTTP_FANOUT_SEG_REPS; r += 15) {
+        r = ngx_http_fanout_xml_element(r, set_end, "<Representation");
+        if (r == NULL) {
+            break;
+        }
+        if (ngx_http_fanout_xml_attr(r, set_end, "id", &rep[reps])) {
+            reps++;
+        }
+    }
+
+    return reps;
+}
+
+
+/*
  * One <SegmentTemplate> at el (its element ends before body, its body
- * before body_end): its newest names, for each Representation of its
- * AdaptationSet when its media names $RepresentationID$.
+ * before body_end): its initialization segment, then its newest media
+ * segments, for each Representation of its AdaptationSet when its media
+ * names $RepresentationID$.  The initialization segment too: a player
+ * that switches Representation while the origin is dying needs that
+ * Representation's, which it never asked for before.
  */
 static int
 ngx_http_fanout_seg_template(const unsigned char *doc,
@@ -385,17 +423,19 @@ ngx_http_fanout_seg_template(const unsigned char *doc,
     const unsigned char *body_end, const unsigned char *end,
     size_t per_track, ngx_http_fanout_seg_out_t *o)
 {
-    int                        count, i, reps;
+    int                        count, i, k, reps, has_init;
     size_t                     n;
     uint64_t                   start_number;
     unsigned char              name[NGX_HTTP_FANOUT_SEGMENT_NAME_MAX];
-    const unsigned char       *set, *set_end, *r;
-    ngx_http_fanout_xml_str_t  media, rep[NGX_HTTP_FANOUT_SEG_REPS];
+    ngx_http_fanout_xml_str_t  media, init, rep[NGX_HTTP_FANOUT_SEG_REPS];
+    ngx_http_fanout_xml_str_t *id;
     ngx_http_fanout_seg_pos_t  ring[NGX_HTTP_FANOUT_SEG_RING];
 
     if (!ngx_http_fanout_xml_attr(el, end, "media", &media)) {
         return 1;
     }
+
+    has_init = ngx_http_fanout_xml_attr(el, end, "initialization", &init);
 
     if (!ngx_http_fanout_xml_attr_u64(el, end, "startNumber", UINT64_MAX / 4,
                                       &start_number))
@@ -414,30 +454,25 @@ ngx_http_fanout_seg_template(const unsigned char *doc,
     if (ngx_http_fanout_xml_find(media.p, media.p + media.len,
                                  "$RepresentationID$"))
     {
-        set = ngx_http_fanout_xml_rfind(doc, el, "<AdaptationSet");
-        set_end = ngx_http_fanout_xml_find(body_end, end, "</AdaptationSet>");
-
-        if (set == NULL || set_end == NULL) {
+        reps = ngx_http_fanout_seg_reps(doc, el, body_end, end, rep);
+        if (reps == 0) {
             return 1;
-        }
-
-        for (r = set; reps < NGX_HTTP_FANOUT_SEG_REPS; r += 15) {
-            r = ngx_http_fanout_xml_element(r, set_end, "<Representation");
-            if (r == NULL) {
-                break;
-            }
-            if (ngx_http_fanout_xml_attr(r, set_end, "id", &rep[reps])) {
-                reps++;
-            }
         }
     }
 
     for (i = 0; i < (reps ? reps : 1); i++) {
-        int  k;
+        id = reps ? &rep[i] : NULL;
+
+        if (has_init) {
+            n = ngx_http_fanout_seg_expand(&init, &ring[count - 1], id, name,
+                                           sizeof(name));
+            if (n && !ngx_http_fanout_seg_put(o, name, n)) {
+                return 0;
+            }
+        }
 
         for (k = 0; k < count; k++) {
-            n = ngx_http_fanout_seg_expand(&media, &ring[k],
-                                           reps ? &rep[i] : NULL, name,
+            n = ngx_http_fanout_seg_expand(&media, &ring[k], id, name,
                                            sizeof(name));
             if (n && !ngx_http_fanout_seg_put(o, name, n)) {
                 return 0;

@@ -11,8 +11,9 @@
  *   HLS media playlist   the last URI lines (a master playlist lists
  *                        playlists, not segments: none)
  *   DASH MPD             per <SegmentTemplate> with a <SegmentTimeline>:
- *                        the last numbers/times of its timeline, through
- *                        its media template ($Number$, $Number%0Nd$,
+ *                        its initialization segment, then the last
+ *                        numbers/times of its timeline, through its
+ *                        media template ($Number$, $Number%0Nd$,
  *                        $Time$, $RepresentationID$ for each
  *                        Representation of its AdaptationSet, $$)
  *

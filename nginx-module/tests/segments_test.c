@@ -133,12 +133,14 @@ test_dash(void **state)
 {
     (void) state;
 
+    /* each template's initialization segment first */
     assert_string_equal(names(1, BYTES(mpd), 2, 64),
-        "old-v-0.m4s ab-v-13.m4s ab-v-14.m4s ab-a-00004.m4s ab-a-00005.m4s");
+        "old-v-init.mp4 old-v-0.m4s ab-v-init.mp4 ab-v-13.m4s ab-v-14.m4s "
+        "ab-a-00004.m4s ab-a-00005.m4s");
     assert_string_equal(names(1, BYTES(mpd), 1, 64),
-        "old-v-0.m4s ab-v-14.m4s ab-a-00005.m4s");
+        "old-v-init.mp4 old-v-0.m4s ab-v-init.mp4 ab-v-14.m4s ab-a-00005.m4s");
     assert_string_equal(names(1, BYTES(mpd), 2, 3),
-        "old-v-0.m4s ab-v-13.m4s ab-v-14.m4s");
+        "old-v-init.mp4 old-v-0.m4s ab-v-init.mp4");
 }
 
 static void
@@ -149,13 +151,15 @@ test_dash_templates(void **state)
     /* $RepresentationID$ and $Time$: each Representation of the set */
     assert_string_equal(names(1, BYTES(
         "<MPD><Period><AdaptationSet>"
-        "<SegmentTemplate media=\"$RepresentationID$/t$Time$.m4s\">"
+        "<SegmentTemplate media=\"$RepresentationID$/t$Time$.m4s\" "
+        "initialization=\"$RepresentationID$/init.mp4\">"
         "<SegmentTimeline><S t=\"100\" d=\"10\" r=\"1\"/><S t=\"200\" d=\"5\"/>"
         "</SegmentTimeline></SegmentTemplate>"
         "<Representation id=\"720p\" bandwidth=\"1\"/>"
         "<Representation id=\"360p\" bandwidth=\"1\"></Representation>"
         "</AdaptationSet></Period></MPD>"), 2, 64),
-        "720p/t110.m4s 720p/t200.m4s 360p/t110.m4s 360p/t200.m4s");
+        "720p/init.mp4 720p/t110.m4s 720p/t200.m4s "
+        "360p/init.mp4 360p/t110.m4s 360p/t200.m4s");
 
     /* "$$" is a dollar, which no name this edge fetches has: skipped;
      * $Bandwidth$ and unknown identifiers: the template is skipped */

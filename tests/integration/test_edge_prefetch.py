@@ -112,6 +112,7 @@ def test_ladder_mpd_renditions_beside_the_source(uri, store_tool, origin,
     they are the same stream's, and prefetched; another stream's are not."""
     def rep(rid, prefix):
         return (f'<Representation id="{rid}"><SegmentTemplate '
+                f'initialization="{prefix}sessA-v-init.mp4" '
                 f'media="{prefix}sessA-v-$Number$.m4s" startNumber="1">'
                 '<SegmentTimeline><S t="0" d="2" r="1"/></SegmentTimeline>'
                 '</SegmentTemplate></Representation>')
@@ -120,19 +121,23 @@ def test_ladder_mpd_renditions_beside_the_source(uri, store_tool, origin,
            + rep("v", "") + rep("240p400kbps", "../s1_240p400kbps/")
            + rep("x", "../s2_240p400kbps/") + rep("y", "../../Other/streams/s1/")
            + '</AdaptationSet>\n</Period>\n</MPD>\n')
-    segments(origin, ["s1/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-2.m4s"])
+    segments(origin, ["s1/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-2.m4s",
+                      "s1/sessA-v-init.mp4", "s1_240p400kbps/sessA-v-init.mp4"])
     origin.set(MPD, mpd)
     on_air(store_tool, uri, origin, beats)
     edge = edges(uri, settings={"fanout_prefetch": "on segments=1"})
 
     assert edge.get(MPD).status == 200
-    for name in ("s1/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-2.m4s"):
-        wait_for(lambda: origin.requests(f"/{APP}/streams/{name}") == 1, 5,
-                 what=f"{name} prefetched")
+    # the init segments too: a player that switches Representation while
+    # the origin dies needs the one it never asked for
+    fetched = [f"/{APP}/streams/{n}" for n in (
+        "s1/sessA-v-2.m4s", "s1/sessA-v-init.mp4",
+        "s1_240p400kbps/sessA-v-2.m4s", "s1_240p400kbps/sessA-v-init.mp4")]
+    for path in fetched:
+        wait_for(lambda: origin.requests(path) == 1, 5,
+                 what=f"{path} prefetched")
     time.sleep(0.3)
-    assert sorted(p for p in origin.counts if p.endswith(".m4s")) == [
-        f"/{APP}/streams/s1/sessA-v-2.m4s",
-        f"/{APP}/streams/s1_240p400kbps/sessA-v-2.m4s"]
+    assert sorted(p for p in origin.counts if p != MPD) == sorted(fetched)
 
 
 def test_names_of_other_streams_are_not_fetched(uri, store_tool, origin,
