@@ -14,7 +14,7 @@ Prints the median of the runs and each run.  The anchor: the 20 s
 heartbeat timeout that Ant Media's cluster waits before another origin
 may take a stream (ours too, before #12).
 
-  bench/cluster/player_bench.py [--runs 5]
+  bench/cluster/player_bench.py [--runs 5] [--ladder ""]
 """
 import argparse
 import pathlib
@@ -124,9 +124,10 @@ def judge(p, before, t, wait_s):
                      if e["t"] >= t), None)} for k, r in v.items()}
 
 
-def one_run(work, block):
+def one_run(work, block, ladder=None):
     c = Cluster(work, f"sqlite://{work}/cluster.db", block,
-                period_ms=HEARTBEAT_MS, hls_time=HLS_TIME, demo=True).up()
+                period_ms=HEARTBEAT_MS, hls_time=HLS_TIME, demo=True,
+                ladder=ladder).up()
     p = None
     try:
         wait_for(lambda: holder(c), 30, what="the demo stream")
@@ -220,6 +221,9 @@ def report(runs):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--ladder", default=None,
+                    help="the origins' encoderSettingsString (default: the "
+                    "demo's, as `make up`; \"\" for passthrough)")
     a = ap.parse_args(argv)
     why = player.available()
     if why:
@@ -230,7 +234,7 @@ def main(argv=None):
         work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-bench-"))
         t = time.monotonic()
         try:
-            runs.append(one_run(work, 96))
+            runs.append(one_run(work, 96, a.ladder))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         print(f"(run {i + 1}/{a.runs}: {time.monotonic() - t:.0f} s)",

@@ -39,7 +39,8 @@ class Cluster:
     (scripts/run.sh), on loopback addresses of its own."""
 
     def __init__(self, workdir: pathlib.Path, store_uri: str, block: int,
-                 period_ms=500, hls_time=2, origins=2, edges=2, demo=False):
+                 period_ms=500, hls_time=2, origins=2, edges=2, demo=False,
+                 ladder=None):
         self.workdir = workdir
         self.origins = [f"127.0.{block}.{i}" for i in range(1, origins + 1)]
         self.edges = [f"127.0.{block + 1}.{i}" for i in range(1, edges + 1)]
@@ -60,6 +61,8 @@ class Cluster:
                         HLS_TIME=str(hls_time),
                         STORE_URI=store_uri,
                         DEMO="1" if demo else "0")
+        if ladder is not None:      # the origins' encoderSettingsString
+            self.env["LADDER"] = ladder
 
     def script(self, *args, timeout=120):
         return subprocess.run(["bash", str(ROOT / "scripts" / "run.sh"),
