@@ -169,7 +169,8 @@ def test_failing_origin_is_retried_once_not_forever(redis_server, store_tool,
     uri = redis_server.uri_with(STORE_OPTS)
     o1 = origins("o1")
     beats(live(store_tool, uri, o1, "s1", "sessA"))
-    edge = edges(uri, ttl="30s")
+    # lookups and invalidations are counted one by one: no prefetches
+    edge = edges(uri, ttl="30s", settings={"fanout_prefetch": "off"})
     assert edge.get("/LiveApp/streams/s1.m3u8").status == 200
     # o1 stops serving but keeps heartbeating: the store still names it.
     o1.stop()

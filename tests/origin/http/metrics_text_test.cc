@@ -138,6 +138,10 @@ const char* const kGolden =
     "live, or could not be trusted.\n"
     "# TYPE fanout_takeovers_refused_total counter\n"
     "fanout_takeovers_refused_total 22\n"
+    "# HELP fanout_transcode_renditions_dropped_total Ladder renditions "
+    "dropped because transcoding fell behind.\n"
+    "# TYPE fanout_transcode_renditions_dropped_total counter\n"
+    "fanout_transcode_renditions_dropped_total 0\n"
     "# HELP fanout_streams_lost_total Publishes dropped because another "
     "origin took the stream over.\n"
     "# TYPE fanout_streams_lost_total counter\n"
@@ -159,7 +163,7 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 25u);
+    EXPECT_EQ(names.size(), 26u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
