@@ -344,29 +344,45 @@ public:
 private:
     static constexpr std::string_view kAdaptive = "_adaptive";
 
+    // The renditions of the stream `key` in its source's session, the
+    // source's own name first in map order: those that list segments and
+    // have not ended before the source (a dropped rendition is gone).
+    // Empty when the source is not here or has expired.  Caller holds mu.
+    std::vector<std::pair<const std::string*, const Session*>> renditions_of(
+        const StreamKey& key, int64_t now) const
+    {
+        std::vector<std::pair<const std::string*, const Session*>> out;
+        const auto& streams = shared_->streams;
+        auto src =
+            streams.find(RenditionKey{key, std::string(kSourceRendition)});
+        if (src == streams.end() || shared_->expired(*src->second, now))
+            return out;
+        const Session& s = *src->second;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it) {
+            const Session& r = *it->second;
+            if (r.id != s.id || !r.playlist || (r.ended && !s.ended)
+                || shared_->expired(r, now))
+                continue;
+            out.emplace_back(&it->first.rendition, &r);
+        }
+        return out;
+    }
+
     // The source's MPD with the other renditions of its session as more
     // Representations of its video (dash_mpd.h add_rendition); the source's
     // own rendering when it has none.  Caller holds mu.
     Body with_renditions(std::string_view app, std::string_view name,
                          const Session& s, int64_t now) const
     {
-        const auto& streams = shared_->streams;
         StreamKey key{std::string(app), std::string(name)};
-        auto src =
-            streams.find(RenditionKey{key, std::string(kSourceRendition)});
-        if (src == streams.end() || src->second.get() != &s || !s.dash)
-            return s.mpd;
         std::optional<DashMpd> merged;
-        for (auto it = streams.lower_bound(RenditionKey{key, ""});
-             it != streams.end() && it->first.stream == key; ++it) {
-            const Session& r = *it->second;
-            // a rendition that ended before the source (dropped) is gone
-            if (&r == &s || r.id != s.id || !r.dash || !r.playlist
-                || (r.ended && !s.ended) || shared_->expired(r, now))
-                continue;
+        for (const auto& [rendition, r] : renditions_of(key, now)) {
+            if (r == &s || !r->dash || *rendition == kSourceRendition) continue;
+            if (!s.dash) return s.mpd;  // s is another stream's source
             if (!merged) merged = *s.dash;
-            add_rendition(*merged, *r.dash, it->first.rendition,
-                          "../" + key.id + "_" + it->first.rendition + "/");
+            add_rendition(*merged, *r->dash, *rendition,
+                          "../" + key.id + "_" + *rendition + "/");
         }
         if (!merged) return s.mpd;
         return std::make_shared<const ByteChain>(render_dash_mpd(*merged));
@@ -377,28 +393,19 @@ private:
     std::optional<Resource> master(std::string_view app, std::string_view s,
                                    int64_t now) const
     {
-        const auto& streams = shared_->streams;
-        StreamKey key{std::string(app), std::string(s)};
-        auto src =
-            streams.find(RenditionKey{key, std::string(kSourceRendition)});
-        if (src == streams.end() || shared_->expired(*src->second, now)
-            || !src->second->variant)
-            return std::nullopt;
         std::vector<HlsVariant> variants;
-        for (auto it = streams.lower_bound(RenditionKey{key, ""});
-             it != streams.end() && it->first.stream == key; ++it) {
-            const Session& r = *it->second;
-            if (r.id != src->second->id || !r.variant || !r.playlist
-                || (r.ended && !src->second->ended) || shared_->expired(r, now))
-                continue;
-            HlsVariant v = *r.variant;
-            v.uri = std::string(s)
-                    + (it->first.rendition == kSourceRendition
-                           ? ""
-                           : "_" + it->first.rendition)
-                    + ".m3u8";
+        bool source = false;
+        for (const auto& [rendition, r] :
+             renditions_of(StreamKey{std::string(app), std::string(s)}, now)) {
+            if (!r->variant) continue;
+            bool is_source = *rendition == kSourceRendition;
+            source = source || is_source;
+            HlsVariant v = *r->variant;
+            v.uri =
+                std::string(s) + (is_source ? "" : "_" + *rendition) + ".m3u8";
             variants.push_back(std::move(v));
         }
+        if (!source) return std::nullopt;
         return Resource{std::make_shared<const ByteChain>(
                             render_master_playlist(std::move(variants))),
                         "application/vnd.apple.mpegurl",
