@@ -47,6 +47,10 @@ struct Session {
     Body playlist;  // null until the first segment: 404, not an empty list
     Body mpd;
     std::shared_ptr<const DashMpd> dash;  // what `mpd` renders
+    // The source's MPD with its renditions, and the models it was made
+    // from (this one's first): made again only when one of them changes.
+    mutable Body merged_mpd;
+    mutable std::vector<std::shared_ptr<const DashMpd>> merged_from;
     std::optional<HlsVariant> variant;  // in the master playlist
     size_t bytes = 0;
     bool ended = false;
@@ -371,21 +375,29 @@ private:
 
     // The source's MPD with the other renditions of its session as more
     // Representations of its video (dash_mpd.h add_rendition); the source's
-    // own rendering when it has none.  Caller holds mu.
+    // own rendering when it has none.  Rendered once per change of any of
+    // them, not per request.  Caller holds mu.
     Body with_renditions(std::string_view app, std::string_view name,
                          const Session& s, int64_t now) const
     {
         StreamKey key{std::string(app), std::string(name)};
-        std::optional<DashMpd> merged;
-        for (const auto& [rendition, r] : renditions_of(key, now)) {
-            if (r == &s || !r->dash || *rendition == kSourceRendition) continue;
-            if (!s.dash) return s.mpd;  // s is another stream's source
-            if (!merged) merged = *s.dash;
-            add_rendition(*merged, *r->dash, *rendition,
+        auto all = renditions_of(key, now);
+        std::erase_if(all, [&s](const auto& x) {
+            return x.second == &s || !x.second->dash;
+        });
+        if (all.empty() || !s.dash) return s.mpd;
+        std::vector<std::shared_ptr<const DashMpd>> from{s.dash};
+        for (const auto& x : all)
+            from.push_back(x.second->dash);
+        if (from == s.merged_from) return s.merged_mpd;
+        DashMpd merged = *s.dash;
+        for (const auto& [rendition, r] : all)
+            add_rendition(merged, *r->dash, *rendition,
                           "../" + key.id + "_" + *rendition + "/");
-        }
-        if (!merged) return s.mpd;
-        return std::make_shared<const ByteChain>(render_dash_mpd(*merged));
+        s.merged_from = std::move(from);
+        s.merged_mpd =
+            std::make_shared<const ByteChain>(render_dash_mpd(merged));
+        return s.merged_mpd;
     }
 
     // "<s>_adaptive.m3u8": every rendition of the source's session that
