@@ -181,6 +181,8 @@ struct ngx_http_fanout_ctx_s {
     unsigned                    retried:1;
     unsigned                    fallback:1;
     unsigned                    failed:1;       /* failed_crc is set */
+    unsigned                    failed_down:1;  /* and it did not answer
+                                                   (502, 504): gone */
     uint32_t                    failed_crc;     /* origin + session that
                                                    failed (the retry) */
     ngx_uint_t                  fallback_index;

@@ -96,6 +96,7 @@ ngx_http_fanout_lookup_handler(ngx_http_request_t *r)
         ctx->retried = 0;
         ctx->fallback = 0;
         ctx->failed = 0;
+        ctx->failed_down = 0;
 
         /* fall through */
 
@@ -317,6 +318,29 @@ ngx_http_fanout_app_allowed(ngx_http_fanout_lookup_loc_conf_t *llcf,
 }
 
 
+/*
+ * Did the origin just tried not answer at all (refused, reset, timed out:
+ * nginx's 502 and 504), rather than answer 404?  Then it is gone or
+ * wedged, and a successor the store may name already has, in the first
+ * seconds of its takeover, no playlist yet.
+ */
+static ngx_uint_t
+ngx_http_fanout_upstream_down(ngx_http_request_t *r)
+{
+    ngx_http_upstream_state_t  *state;
+
+    if (r->upstream_states == NULL || r->upstream_states->nelts == 0) {
+        return 0;
+    }
+
+    state = r->upstream_states->elts;
+    state += r->upstream_states->nelts - 1;
+
+    return state->status == NGX_HTTP_BAD_GATEWAY
+           || state->status == NGX_HTTP_GATEWAY_TIME_OUT;
+}
+
+
 /* The origin failed (error_page): drop its mapping, ask once more. */
 static ngx_int_t
 ngx_http_fanout_retry(ngx_http_request_t *r,
@@ -344,6 +368,7 @@ ngx_http_fanout_retry(ngx_http_request_t *r,
     /* named again, this origin gets no second try: the grace answers */
     ctx->failed = 1;
     ctx->failed_crc = ngx_http_fanout_answer_crc(&ctx->answer);
+    ctx->failed_down = ngx_http_fanout_upstream_down(r);
     ctx->waited = 0;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
 
@@ -363,8 +388,19 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
     case NGX_HTTP_FANOUT_FOUND:
         ctx->status = 0;
 
+        /*
+         * The origin that failed, named again; or one that did not answer
+         * at all, whose successor is named: its takeover is seconds old,
+         * and asking it now would give the player a 404 (the successor
+         * has no playlist before its first segment).  The last playlist
+         * answers (stale: fanout_playlist_stale), once: the next poll
+         * asks the successor, and finds the last one again until it has
+         * its own.
+         */
         if (ctx->failed
-            && ctx->failed_crc == ngx_http_fanout_answer_crc(&ctx->answer)
+            && (ctx->failed_down
+                || ctx->failed_crc
+                   == ngx_http_fanout_answer_crc(&ctx->answer))
             && ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED)
         {
             return NGX_DECLINED;
