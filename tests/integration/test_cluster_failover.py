@@ -151,3 +151,54 @@ def test_store_outage_keeps_streams_playing(redis_cluster, redis_server,
             nodes(c.url)
     finally:
         pub.stop()
+
+
+@pytest.fixture
+def demo_cluster(tmpdir_path):
+    """`make up` as users run it: heartbeat 5 s (dead after 20 s), the demo
+    publisher reconnecting through the LB 1 s after a drop, so the stream
+    moves by the owner probe's takeover, long before the dead verdict."""
+    c = Cluster(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db", 96,
+                period_ms=5000, hls_time=2, demo=True, ladder="").up()
+    yield c
+    c.down()
+
+
+def test_takeover_answers_every_poll(demo_cluster):
+    """kill -9 of the stream's origin: every poll of its playlist and MPD
+    through the LB is answered (the last one, then the successor's), never
+    an error; and a segment listed before the kill is still served after
+    the store names the successor.  Once, an edge's 502 made the LB mark
+    every edge down for 5 s, and the successor's 404 before its first
+    segment reached the players."""
+    c = demo_cluster
+    m3u8 = f"{c.url}/LiveApp/streams/demo.m3u8"
+    mpd = f"{c.url}/LiveApp/streams/demo/demo.mpd"
+    b = wait_for(lambda: broadcast(c.url, "demo").get("status")
+                 == "broadcasting" and broadcast(c.url, "demo"), 30)
+    assert b, c.log("lb")
+    assert wait_for(lambda: http_get(m3u8)[2].count(b"#EXTINF") >= 3, 20)
+    assert http_get(mpd)[0] == 200
+    body = http_get(m3u8)[2]
+    listed = re.findall(rb"^(demo/[0-9a-f]+-\d+\.m4s)$", body, re.M)[-1]
+    old = playlist_sessions(c.url, "demo")
+    victim = c.origins.index(b["originAdress"])
+
+    c.kill(f"origin-{victim + 1}")
+    t0 = time.monotonic()
+    bad, moved = [], False
+    while time.monotonic() - t0 < 10 or not moved:
+        assert time.monotonic() - t0 < 30, "the stream did not move"
+        for url in (m3u8, mpd):
+            st, _, _ = http_get(url, timeout=5)
+            if st != 200:
+                bad.append((round(time.monotonic() - t0, 2), st, url))
+        s = playlist_sessions(c.url, "demo")
+        moved = moved or bool(s and not (s & old))
+        time.sleep(0.1)
+    assert not bad, f"polls not answered after the kill: {bad}"
+    assert broadcast(c.url, "demo")["originAdress"] == \
+        c.origins[1 - victim]
+    st, _, seg = http_get(f"{c.url}/LiveApp/streams/{listed.decode()}")
+    assert st == 200 and len(seg) > 100, \
+        f"{listed} (listed before the kill): {st}"
