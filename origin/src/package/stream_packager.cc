@@ -463,7 +463,12 @@ DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 // moves on once it has requested the last segment listed there.  So the
 // old Period is listed with its id, ending at the previous owner's last
 // written position, one millisecond long: its media is gone with its
-// origin, and a player that joins now must not land in it.  Its timing
+// origin, and a player that joins now must not land in it.  The one
+// segment it lists is this session's first, which exists (an MPD is listed
+// from its first segment on): a player that asks for it gets this
+// session's first media at its own time, not a 404 that dash.js raises as
+// an error event after its retries (embedding players give up on DASH at
+// that event).  Its timing
 // makes presentation time equal media time, as in every Period here
 // (decode times are on the stream's time line, write_segment_files), so
 // the player's last segment there and this one compare, and it does not
@@ -482,7 +487,7 @@ std::optional<DashPeriod> StreamPackager::previous_period(
     for (DashAdaptation a : first.sets) {
         const int64_t tick = std::max<int64_t>(a.timescale / 1000, 1);
         a.presentation_time_offset = ms_to(p.start_ms, a.timescale);
-        a.start_number = from_.dash_number > 0 ? from_.dash_number - 1 : 0;
+        a.start_number = from_.dash_number;
         a.segments = {DashSegment{a.presentation_time_offset, tick}};
         p.sets.push_back(std::move(a));
     }

@@ -201,20 +201,22 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
     EXPECT_EQ(attr_of(mpd, "availabilityStartTime"), iso8601_ms(first_frame_ms))
         << mpd;
     // The old Period, listed empty for a player still in it: one
-    // millisecond ending where s1's progress ended (8 s), a number s2 never
-    // serves.  Then s2's Period, where s1 can have ended at the latest.
+    // millisecond ending where s1's progress ended (8 s), naming s2's first
+    // segment, which s2 serves (a 404 there is a dash.js error event).
+    // Then s2's Period, where s1 can have ended at the latest.
     EXPECT_NE(mpd.find("<Period id=\"p0\" start=\"PT7.999S\">"),
               std::string::npos)
         << mpd;
     EXPECT_NE(
         mpd.find(
             "presentationTimeOffset=\"719910\" initialization=\"s2-v-init.mp4\""
-            " media=\"s2-v-$Number$.m4s\" startNumber=\"6\">\n"
+            " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
             "        <SegmentTimeline>\n"
             "          <S t=\"719910\" d=\"90\"/>\n"),
         std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "cam/s2-v-6.m4s"));
+    EXPECT_TRUE(store->find("live", "cam/s2-v-7.m4s"));
     EXPECT_NE(mpd.find("<Period id=\"p4\" start=\"PT9.600S\">"),
               std::string::npos)
         << mpd;
