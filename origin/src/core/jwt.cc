@@ -79,10 +79,10 @@ Status check_exp(const json& claims, int64_t now_s, const Rules& rules)
         return Error("exp must be an integer (Unix seconds)");
     }
     // An unsigned exp beyond int64 is far in the future: clamp it.
-    const int64_t e = exp->is_number_unsigned()
-                              && exp->get<uint64_t>() > uint64_t(INT64_MAX)
-                          ? INT64_MAX
-                          : exp->get<int64_t>();
+    const int64_t e =
+        exp->is_number_unsigned() && exp->get<uint64_t>() > uint64_t(INT64_MAX)
+            ? INT64_MAX
+            : exp->get<int64_t>();
     if (e <= now_s - rules.leeway_s) {
         return Error("token expired");
     }
@@ -143,15 +143,14 @@ std::string sign(std::string_view key, const json& claims)
     static const std::string header =
         base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
     // Invalid UTF-8 in a claim is replaced, never thrown.
-    std::string input =
-        header + "."
-        + base64url_encode(
-            claims.dump(-1, ' ', false, json::error_handler_t::replace));
+    std::string input = header + "."
+                        + base64url_encode(claims.dump(
+                            -1, ' ', false, json::error_handler_t::replace));
     return input + "." + base64url_encode(hmac_sha256(key, input));
 }
 
-Result<json> verify(std::string_view key, std::string_view token,
-                    int64_t now_s, const Rules& rules)
+Result<json> verify(std::string_view key, std::string_view token, int64_t now_s,
+                    const Rules& rules)
 {
     if (key.empty()) {
         return Error("no key configured");
@@ -160,8 +159,8 @@ Result<json> verify(std::string_view key, std::string_view token,
         return Error("empty token");
     }
     if (token.size() > kMaxTokenBytes) {
-        return Error("token larger than "
-                     + std::to_string(kMaxTokenBytes) + " bytes");
+        return Error("token larger than " + std::to_string(kMaxTokenBytes)
+                     + " bytes");
     }
     const size_t dot1 = token.find('.');
     const size_t dot2 =
@@ -182,8 +181,7 @@ Result<json> verify(std::string_view key, std::string_view token,
     if (CRYPTO_memcmp(want.data(), sig.data(), kMacBytes) != 0) {
         return Error("bad signature");
     }
-    auto claims =
-        json_part(token.substr(dot1 + 1, dot2 - dot1 - 1), "payload");
+    auto claims = json_part(token.substr(dot1 + 1, dot2 - dot1 - 1), "payload");
     if (!claims) {
         return claims.error();
     }

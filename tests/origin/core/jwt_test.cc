@@ -109,9 +109,9 @@ TEST(Jwt, ExpIsOptionalButEnforcedWithLeeway)
               "exp must be an integer (Unix seconds)");
     EXPECT_FALSE(verify(kKey, sign(kKey, {{"exp", 1.7e9}}), kNow));
     // A huge unsigned exp is far in the future, not negative.
-    EXPECT_TRUE(verify(kKey, forge(R"({"alg":"HS256"})",
-                                   R"({"exp":18446744073709551615})"),
-                       kNow));
+    EXPECT_TRUE(verify(
+        kKey, forge(R"({"alg":"HS256"})", R"({"exp":18446744073709551615})"),
+        kNow));
     Rules short_lived;
     short_lived.max_life_s = 60;
     EXPECT_EQ(reason(verify(kKey, sign(kKey, {{"exp", kNow + 3600}}), kNow,
@@ -124,11 +124,12 @@ TEST(Jwt, TamperedOrWrongKeyIsABadSignature)
     const std::string t = sign(kKey, {{"sub", "viewer"}});
     EXPECT_EQ(reason(verify("another-key", t, kNow)), "bad signature");
     // The payload swapped for another, the signature kept.
-    std::string swapped = t.substr(0, t.find('.') + 1) + b64(R"({"sub":"admin"})")
-                          + t.substr(t.rfind('.'));
+    std::string swapped = t.substr(0, t.find('.') + 1)
+                          + b64(R"({"sub":"admin"})") + t.substr(t.rfind('.'));
     EXPECT_EQ(reason(verify(kKey, swapped, kNow)), "bad signature");
     std::string flipped = t;
-    flipped[flipped.size() - 2] = flipped[flipped.size() - 2] == 'A' ? 'B' : 'A';
+    flipped[flipped.size() - 2] =
+        flipped[flipped.size() - 2] == 'A' ? 'B' : 'A';
     EXPECT_FALSE(verify(kKey, flipped, kNow));
     EXPECT_EQ(reason(verify("", t, kNow)), "no key configured");
 }
@@ -147,10 +148,10 @@ TEST(Jwt, OnlyHs256IsAccepted)
     std::string none = b64(R"({"alg":"none"})") + "." + b64(R"({"sub":"a"})");
     EXPECT_FALSE(verify(kKey, none + ".", kNow));
     EXPECT_FALSE(verify(kKey, none, kNow));
-    EXPECT_EQ(reason(verify(kKey, forge(R"({"alg":"HS256","crit":["b64"]})",
-                                        "{}"),
-                            kNow)),
-              "crit extensions are not supported");
+    EXPECT_EQ(
+        reason(verify(kKey, forge(R"({"alg":"HS256","crit":["b64"]})", "{}"),
+                      kNow)),
+        "crit extensions are not supported");
 }
 
 TEST(Jwt, BadBase64BadJsonAndGarbage)
@@ -169,10 +170,11 @@ TEST(Jwt, BadBase64BadJsonAndGarbage)
               "header is not a JSON object");
     EXPECT_EQ(reason(verify(kKey, forge(R"({"alg":"HS256"})", "[1,2]"), kNow)),
               "payload is not a JSON object");
-    EXPECT_EQ(reason(verify(kKey, forge(R"({"alg":"HS256"})", "{\"a\":"), kNow)),
-              "payload is not a JSON object");
-    std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']')
-                       + "}";
+    EXPECT_EQ(
+        reason(verify(kKey, forge(R"({"alg":"HS256"})", "{\"a\":"), kNow)),
+        "payload is not a JSON object");
+    std::string deep =
+        "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
     EXPECT_EQ(reason(verify(kKey, forge(R"({"alg":"HS256"})", deep), kNow)),
               "payload nests too deep");
 }
