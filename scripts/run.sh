@@ -209,7 +209,7 @@ info() {
   local H=http://$LB_ADDR:$HTTP_PORT S=https://$LB_ADDR:$HTTPS_PORT
   # A day's token for the lines below (make a fresh one with
   # build/bin/fanout-origin --jwt SECONDS --config $RUN/origin-1.properties).
-  local A; A="-H 'Authorization: $(rest_token 86400)'"
+  local T; T=$(rest_token 86400)
   cat <<INFO
 
 Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
@@ -224,11 +224,12 @@ Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
 
 REST (Ant Media paths, through the LB to an origin; from $ADMIN_CIDRS only,
 with a JWT signed with $RUN/jwt.key, valid 24 h):
-  curl $A $H/LiveApp/rest/v2/broadcasts/list/0/10
-  curl $A -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
-  curl $A $H/LiveApp/rest/v2/broadcasts/demo
-  curl $A $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
-  curl $A $H/rest/v2/cluster/nodes/0/10
+  curl -H 'Authorization: $T' $H/rest/v2/cluster/nodes/0/10
+  TOKEN='$T'
+  curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/list/0/10
+  curl -H "Authorization: \$TOKEN" -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
+  curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/demo
+  curl -H "Authorization: \$TOKEN" $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
   curl $H/metrics   (no token: remoteAllowedCIDR only)
 INFO
 }
