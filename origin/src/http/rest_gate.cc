@@ -74,14 +74,14 @@ std::optional<Response> rest_caller_refusal(const Config& config,
                                             int64_t now_s)
 {
     const std::string* real_ip = req.header("x-real-ip");
-    auto client =
-        client_address(config.trusted_proxies, peer.address,
-                       joined(req, "x-forwarded-for"),
-                       real_ip == nullptr ? std::string_view() : *real_ip);
+    auto client = client_address(
+        config.trusted_proxies, peer.address, joined(req, "x-forwarded-for"),
+        real_ip == nullptr ? std::string_view() : *real_ip);
     if (!client) {
         return Response::error(
-            403, "a trusted proxy sent an unreadable X-Forwarded-For or "
-                 "X-Real-IP");
+            403,
+            "a trusted proxy sent an unreadable X-Forwarded-For or "
+            "X-Real-IP");
     }
     if (!peer_allowed(config.rest_allowed, *client)) {
         return Response::error(

@@ -111,9 +111,8 @@ TEST(RestGate, AllowlistAndJwtMustBothPass)
     const Peer lb{make_address("127.0.21.1"), 1};
     const std::string good = jwt::sign(kKey, {{"exp", kNow + 60}});
     auto check = [&](std::vector<Header> h, const Peer& p) {
-        return status(
-            rest_caller_refusal(c, rest(Method::Get, std::move(h)), p, true,
-                                kNow));
+        return status(rest_caller_refusal(c, rest(Method::Get, std::move(h)), p,
+                                          true, kNow));
     };
     EXPECT_EQ(check({{"authorization", good}}, lb), 0);
     EXPECT_EQ(check({{"authorization", "Bearer " + good}}, lb), 0);
@@ -122,24 +121,24 @@ TEST(RestGate, AllowlistAndJwtMustBothPass)
     EXPECT_EQ(check({{"authorization", "Bearer "}}, lb), 401);
     EXPECT_EQ(check({{"authorization", good + "x"}}, lb), 403);
     EXPECT_EQ(check({{"authorization", jwt::sign("another-key-0123456789abcdef",
-                                                  nlohmann::json::object())}},
+                                                 nlohmann::json::object())}},
                     lb),
               403);
-    EXPECT_EQ(check({{"authorization", jwt::sign(kKey, {{"exp", kNow - 60}})}},
-                    lb),
-              403);
+    EXPECT_EQ(
+        check({{"authorization", jwt::sign(kKey, {{"exp", kNow - 60}})}}, lb),
+        403);
     // A good token from outside the allowlist: still 403.
-    EXPECT_EQ(check({{"authorization", good}, {"x-forwarded-for", "192.0.2.1"}},
-                    lb),
-              403);
+    EXPECT_EQ(
+        check({{"authorization", good}, {"x-forwarded-for", "192.0.2.1"}}, lb),
+        403);
     // Without JWT on, the allowlist alone decides.
     c.jwt_enabled = false;
     EXPECT_EQ(check({}, lb), 0);
     // /metrics (jwt=false) never asks for a token.
     c.jwt_enabled = true;
-    EXPECT_EQ(status(rest_caller_refusal(c, rest(Method::Get, {}), lb, false,
-                                         kNow)),
-              0);
+    EXPECT_EQ(
+        status(rest_caller_refusal(c, rest(Method::Get, {}), lb, false, kNow)),
+        0);
 }
 
 TEST(RestGate, RefusalsAreJsonAndNeverQuoteTheToken)
@@ -173,18 +172,18 @@ TEST(RestGate, MutationsMustBeJsonAndShallow)
     EXPECT_EQ(body_status(Method::Get, {}, ""), 0);
     EXPECT_EQ(body_status(Method::Delete, {}, ""), 0);
     EXPECT_EQ(body_status(Method::Post, {json_ct}, "{}"), 0);
-    EXPECT_EQ(body_status(Method::Put, {{"content-type",
-                                          "Application/JSON; charset=utf-8"}},
+    EXPECT_EQ(body_status(Method::Put,
+                          {{"content-type", "Application/JSON; charset=utf-8"}},
                           "{}"),
               0);
     EXPECT_EQ(body_status(Method::Post, {}, ""), 415);  // even empty
     EXPECT_EQ(body_status(Method::Post, {{"content-type", "text/plain"}}, "{}"),
               415);
-    EXPECT_EQ(body_status(Method::Put,
-                          {{"content-type",
-                            "application/x-www-form-urlencoded"}},
-                          "a=b"),
-              415);
+    EXPECT_EQ(
+        body_status(Method::Put,
+                    {{"content-type", "application/x-www-form-urlencoded"}},
+                    "a=b"),
+        415);
     EXPECT_EQ(body_status(Method::Delete, {}, "{}"), 415);
     EXPECT_EQ(body_status(Method::Post, {{"content-type", "application/jsonx"}},
                           "{}"),
