@@ -41,9 +41,9 @@ TEST(RestUtil, StoreFailureKeepsTheStoreTextInside)
     }
     EXPECT_TRUE(retry_after);
     // A client's own mistakes still say what was wrong.
-    EXPECT_EQ(store_failure(metrics, FO_NOT_FOUND, err, "no broadcast x")
-                  .status,
-              404);
+    EXPECT_EQ(
+        store_failure(metrics, FO_NOT_FOUND, err, "no broadcast x").status,
+        404);
 }
 
 TEST(RestUtil, InternalErrorsSayNoMore)
