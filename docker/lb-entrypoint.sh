@@ -10,6 +10,9 @@
 #                                    made when /etc/fanout/tls has none
 #                                    (localhost)
 #   FANOUT_WORKER_PROCESSES          nginx worker_processes (auto)
+#   FANOUT_LB_ADMIN_CIDRS            who may reach /rest/, /{app}/rest/ and
+#                                    /metrics through the LB: CIDRs,
+#                                    comma- or blank-separated (127.0.0.1)
 #
 #   fanout-lb-entrypoint             render, first sync, nginx + sync loop
 #   fanout-lb-entrypoint render      render only (FANOUT_LB_TEMPLATE,
@@ -33,6 +36,23 @@ render() {
   [ -r "$TEMPLATE" ] || die "no template at $TEMPLATE"
   text=$(<"$TEMPLATE")
   text=${text//"@FANOUT_WORKER_PROCESSES@"/"$workers"}
+  # One allow line per admin CIDR (the template has one per location).
+  local admin=${FANOUT_LB_ADMIN_CIDRS:-127.0.0.1} cidr line out=""
+  read -r -a cidrs <<< "${admin//,/ }"
+  [ ${#cidrs[@]} -gt 0 ] || die "FANOUT_LB_ADMIN_CIDRS is empty"
+  for cidr in "${cidrs[@]}"; do
+    check "$cidr" FANOUT_LB_ADMIN_CIDRS '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$'
+  done
+  while IFS= read -r line; do
+    if [[ $line == *"@FANOUT_LB_ADMIN_CIDRS@"* ]]; then
+      for cidr in "${cidrs[@]}"; do
+        out+=${line//"@FANOUT_LB_ADMIN_CIDRS@"/"$cidr"}$'\n'
+      done
+    else
+      out+=$line$'\n'
+    fi
+  done <<< "$text"
+  text=${out%$'\n'}
   [[ $text != *@FANOUT_* ]] || die "$TEMPLATE has a placeholder this script does not know"
   printf '%s\n' "$text" > "$CONF.tmp"
   mv "$CONF.tmp" "$CONF"

@@ -48,8 +48,9 @@ case $kind in
       --sub "/var/log/nginx/lb-access.log=/dev/stdout" \
       --sub "/var/log/nginx/lb-rtmp.log=/dev/stdout" \
       --tag "HTTP=5080" --tag "HTTPS=5443 ssl http2" \
-      --tag "RTMP=1935" --tag "RTMPS=8443 ssl"
-    placeholders=(WORKER_PROCESSES)
+      --tag "RTMP=1935" --tag "RTMPS=8443 ssl" \
+      --each "admin=@FANOUT_LB_ADMIN_CIDRS@"
+    placeholders=(WORKER_PROCESSES LB_ADMIN_CIDRS)
     ;;
   *)
     echo "render-conf: unknown kind '$kind' (edge or lb)" >&2

@@ -4,11 +4,14 @@ lb-config/lb.conf) for a local run: the same file, with its site lines
 replaced.
 
   render_conf.py TEMPLATE OUT [--set DIRECTIVE=ARGS]... [--tag TAG=ARGS]...
-                 [--sub OLD=NEW]... [--temp-dir DIR]
+                 [--each TAG=V1,V2...]... [--sub OLD=NEW]... [--temp-dir DIR]
 
 --set   replaces the arguments of the first DIRECTIVE in the file
 --tag   replaces the arguments of every directive on a line ending in
         "# site: TAG"
+--each  a list: every line ending in "# site: TAG" is written once per
+        value (commas or blanks between them), with that value as its
+        arguments (`allow 127.0.0.1;  # site: admin` -> one allow per CIDR)
 --sub   plain text substitution (paths)
 --temp-dir  puts nginx's temp paths under DIR (first http block)
 A --set or --tag that matches nothing is an error: the shipped file and
@@ -34,6 +37,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--set", action="append")
     ap.add_argument("--tag", action="append")
+    ap.add_argument("--each", action="append")
     ap.add_argument("--sub", action="append")
     ap.add_argument("--temp-dir")
     a = ap.parse_args()
@@ -52,6 +56,18 @@ def main():
             sys.exit(f"render_conf: {a.template} has no 'site: {tag}' line")
         text = pat.sub(lambda m: f"{m.group(1)}{m.group(2)} {value};"
                        f"{m.group(3)}", text)
+
+    for tag, value in pairs(a.each):
+        pat = re.compile(rf"^([ \t]*)(\S+)[ \t][^;\n]*;([ \t]*# site: "
+                         rf"{re.escape(tag)})$", re.M)
+        if not pat.search(text):
+            sys.exit(f"render_conf: {a.template} has no 'site: {tag}' line")
+        values = value.replace(",", " ").split()
+        if not values:
+            sys.exit(f"render_conf: --each {tag} needs at least one value")
+        text = pat.sub(lambda m: "\n".join(
+            f"{m.group(1)}{m.group(2)} {v};{m.group(3)}" for v in values),
+            text)
 
     for old, new in pairs(a.sub):
         text = text.replace(old, new)

@@ -13,8 +13,11 @@
 # RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1),
 # HLS_TIME (2), RUN_DIR (run/), LADDER (the origins' encoderSettingsString:
 # with DEMO=1, three renditions below the demo's 720p source; "" for
-# passthrough only).
-# Logs and state under run/.
+# passthrough only), ADMIN_CIDRS (who may reach REST and /metrics through
+# the LB; 127.0.0.1).
+# Logs and state under run/, secrets too: run/cluster.key (origin to
+# origin) and run/jwt.key (the REST API's JWT key), mode 600.  The REST API
+# wants a JWT (jwtControlEnabled); the banner prints a curl line with one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,6 +42,7 @@ if [ "$DEMO" = 1 ]; then
 else
   LADDER=${LADDER-}
 fi
+ADMIN_CIDRS=${ADMIN_CIDRS:-127.0.0.1}
 PIDS=$RUN/pids
 
 # Every process of ours shares the cluster's liveness rule.
@@ -109,7 +113,16 @@ render_lb() {
     --sub "/etc/fanout/lb/=$dir/" --sub "/etc/fanout/tls/=$RUN/tls/" \
     --tag "HTTP=$LB_ADDR:$HTTP_PORT" --tag "HTTPS=$LB_ADDR:$HTTPS_PORT ssl http2" \
     --tag "RTMP=$LB_ADDR:$RTMP_PORT" --tag "RTMPS=$LB_ADDR:$RTMPS_PORT ssl" \
-    --temp-dir "$dir/tmp"
+    --each "admin=$ADMIN_CIDRS" --temp-dir "$dir/tmp"
+}
+
+secret() {   # FILE: 32 random bytes in hex, made once, this user's only
+  [ -s "$1" ] || (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$1")
+  cat "$1"
+}
+
+rest_token() {   # SECONDS: a REST JWT signed with run/jwt.key (0: no exp)
+  "$BIN/fanout-origin" --jwt "$1" --config "$RUN/origin-1.properties"
 }
 
 up() {
@@ -126,13 +139,11 @@ up() {
   check_ports "${specs[@]}"
   STARTED=1
 
-  # One cluster secret for the origins' ClusterAuthorization (takeover),
-  # made once per run directory and readable by this user only.
-  local key_file=$RUN/cluster.key
-  if [ ! -s "$key_file" ]; then
-    (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$key_file")
-  fi
-  local cluster_key; cluster_key=$(cat "$key_file")
+  # The secrets, made once per run directory: the origins'
+  # ClusterAuthorization key (takeover) and the REST API's JWT key.
+  local cluster_key jwt_key
+  cluster_key=$(secret "$RUN/cluster.key")
+  jwt_key=$(secret "$RUN/jwt.key")
 
   n=0
   for o in $ORIGINS; do
@@ -147,6 +158,9 @@ rtmp.port=$RTMP_PORT
 clusterdb.host=$STORE_URI
 cluster.update_period_ms=$PERIOD_MS
 clusterCommunicationKey=$cluster_key
+jwtControlEnabled=true
+jwtSecretKey=$jwt_key
+http.trusted_proxies=127.0.0.1,$LB_ADDR
 hlsTime=$HLS_TIME
 encoderSettingsString=$LADDER
 PROPS
@@ -193,6 +207,9 @@ PROPS
 
 info() {
   local H=http://$LB_ADDR:$HTTP_PORT S=https://$LB_ADDR:$HTTPS_PORT
+  # A day's token for the lines below (make a fresh one with
+  # build/bin/fanout-origin --jwt SECONDS --config $RUN/origin-1.properties).
+  local T; T=$(rest_token 86400)
   cat <<INFO
 
 Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
@@ -205,15 +222,15 @@ Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
   OBS    server rtmp://$LB_ADDR:$RTMP_PORT/LiveApp  (or rtmps://$LB_ADDR:$RTMPS_PORT/LiveApp)
          stream key: any id, e.g. mystream
 
-REST (Ant Media paths, through the LB to an origin):
-  curl $H/LiveApp/rest/v2/broadcasts/list/0/10
-  curl -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
-  curl $H/LiveApp/rest/v2/broadcasts/demo
-  curl $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
-  curl $H/LiveApp/rest/v2/broadcasts/count
-  curl $H/rest/v2/cluster/nodes/0/10
-  curl $H/rest/v2/system-resources
-  curl $H/metrics
+REST (Ant Media paths, through the LB to an origin; from $ADMIN_CIDRS only,
+with a JWT signed with $RUN/jwt.key, valid 24 h):
+  curl -H 'Authorization: $T' $H/rest/v2/cluster/nodes/0/10
+  TOKEN='$T'
+  curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/list/0/10
+  curl -H "Authorization: \$TOKEN" -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
+  curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/demo
+  curl -H "Authorization: \$TOKEN" $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
+  curl $H/metrics   (no token: remoteAllowedCIDR only)
 INFO
 }
 
@@ -248,7 +265,8 @@ status() {
     if kill -0 "$pid" 2>/dev/null; then say "  up    $name ($pid)"; else say "  DOWN  $name"; fi
   done < "$PIDS"
   say
-  curl -sf "http://$LB_ADDR:$HTTP_PORT/rest/v2/cluster/nodes/0/50" | python3 -c '
+  curl -sf -H "Authorization: $(rest_token 60)" \
+    "http://$LB_ADDR:$HTTP_PORT/rest/v2/cluster/nodes/0/50" | python3 -c '
 import json, sys
 for n in json.load(sys.stdin):
     print("  %-10s %-6s %s:%-5s %-5s streams=%s" % (n["id"], n["role"],

@@ -1,5 +1,8 @@
 """The whole local cluster as `make up` starts it (scripts/run.sh), and
 the REST API read as tests and benchmarks need it."""
+import base64
+import hashlib
+import hmac
 import json
 import os
 import pathlib
@@ -12,15 +15,38 @@ from .net import free_port, http_get
 from .origin import Origin
 
 
+# The REST token of each node a Cluster started (scripts/run.sh turns
+# jwtControlEnabled on), by base URL: the api_* helpers send it.
+_TOKENS = {}
+
+
+def rest_jwt(key):
+    """An HS256 JWT without exp, made here apart from the origin's code."""
+    def b64(b):
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    head = b64(b'{"alg":"HS256","typ":"JWT"}')
+    body = b64(b'{"sub":"fanout-tests"}')
+    mac = hmac.new(key.encode(), f"{head}.{body}".encode(),
+                   hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(mac)}"
+
+
+def rest_headers(base_url):
+    token = _TOKENS.get(base_url.rstrip("/"))
+    return {"Authorization": token} if token else {}
+
+
 def api_broadcast(base_url, stream, app="LiveApp"):
     """The broadcast record from the REST API ({} when there is none)."""
-    st, _, body = http_get(f"{base_url}/{app}/rest/v2/broadcasts/{stream}")
+    st, _, body = http_get(f"{base_url}/{app}/rest/v2/broadcasts/{stream}",
+                           headers=rest_headers(base_url))
     return json.loads(body) if st == 200 else {}
 
 
 def api_nodes(base_url):
     """Cluster nodes by id, from the REST API ({} when it fails)."""
-    st, _, body = http_get(f"{base_url}/rest/v2/cluster/nodes/0/50")
+    st, _, body = http_get(f"{base_url}/rest/v2/cluster/nodes/0/50",
+                           headers=rest_headers(base_url))
     return {n["id"]: n for n in json.loads(body)} if st == 200 else {}
 
 
@@ -72,6 +98,12 @@ class Cluster:
     def up(self):
         r = self.script("up")
         assert r.returncode == 0, r.stdout + r.stderr
+        key = pathlib.Path(self.env["RUN_DIR"]) / "jwt.key"
+        if key.exists():  # run.sh's REST JWT key
+            self.token = rest_jwt(key.read_text().strip())
+            for url in [self.url] + [self.origin_http(i)
+                                     for i in range(len(self.origins))]:
+                _TOKENS[url] = self.token
         return self
 
     def down(self):
@@ -143,12 +175,19 @@ class Cluster:
         """Starts one more origin on this cluster's store and ports (it
         joins without anyone restarting anything)."""
         extra = {"http.port": self.http_port, "rtmp.port": self.rtmp_port}
-        key = pathlib.Path(self.env["RUN_DIR"]) / "cluster.key"
-        if key.exists():  # run.sh's cluster secret (takeover)
-            extra["clusterCommunicationKey"] = key.read_text().strip()
+        run = pathlib.Path(self.env["RUN_DIR"])
+        if (run / "cluster.key").exists():  # run.sh's cluster secret
+            extra["clusterCommunicationKey"] = \
+                (run / "cluster.key").read_text().strip()
+        if (run / "jwt.key").exists():  # and its REST JWT key
+            extra["jwtControlEnabled"] = "true"
+            extra["jwtSecretKey"] = (run / "jwt.key").read_text().strip()
+            extra["http.trusted_proxies"] = f"127.0.0.1,{self.lb}"
         o = Origin(self.workdir, self.env["STORE_URI"], name=name, host=host,
                    period_ms=int(self.env["PERIOD_MS"]), extra=extra)
         o.http_port, o.rtmp_port = self.http_port, self.rtmp_port
+        if getattr(self, "token", None):
+            _TOKENS[o.http] = self.token
         return o.start()
 
     def origin_http(self, i):
@@ -168,7 +207,9 @@ class Cluster:
     def broadcasting(self, n, app="LiveApp"):
         """The broadcasts listed as broadcasting, once there are n; None
         before (for wait_for)."""
-        st, _, body = http_get(f"{self.url}/{app}/rest/v2/broadcasts/list/0/50")
+        st, _, body = http_get(
+            f"{self.url}/{app}/rest/v2/broadcasts/list/0/50",
+            headers=rest_headers(self.url))
         live = [b for b in json.loads(body)
                 if b["status"] == "broadcasting"] if st == 200 else []
         return live if len(live) == n else None

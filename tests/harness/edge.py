@@ -281,9 +281,11 @@ class Edge(Logs):
 class LB(Logs):
     """The load balancer: nginx running the shipped lb-config/lb.conf,
     rendered as scripts/run.sh renders it, in front of the given edges
-    (the upstream files written as fanout-lb-sync writes them)."""
+    (the upstream files written as fanout-lb-sync writes them).  admin:
+    the CIDRs (comma-separated) that may reach REST and /metrics."""
 
-    def __init__(self, workdir, edge_ports, name="lb", origin_ports=()):
+    def __init__(self, workdir, edge_ports, name="lb", origin_ports=(),
+                 admin="127.0.0.1"):
         self.prefix = workdir / name
         for sub in ("logs", "tmp"):
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
@@ -308,6 +310,7 @@ class LB(Logs):
              "--tag", f"HTTPS=127.0.0.1:{free_port()} ssl http2",
              "--tag", f"RTMP=127.0.0.1:{free_port()}",
              "--tag", f"RTMPS=127.0.0.1:{free_port()} ssl",
+             "--each", f"admin={admin}",
              "--temp-dir", str(self.prefix / "tmp")], check=True)
         self.proc = None
 

@@ -30,13 +30,19 @@ LB_PORTS = {5080, 5443, 1935, 8443}
 BASES = {"debian:12", "debian:bookworm", "mongo:7"}
 
 
-def compose(*args):
+# The secrets compose requires (no defaults): test values.
+SECRETS = {"FANOUT_JWT_SECRET": "compose-test-jwt-secret-0123456789abcdef",
+           "FANOUT_CLUSTER_KEY": "compose-test-cluster-key-0123456789"}
+
+
+def compose(*args, secrets=SECRETS):
     exe = shutil.which("docker-compose")
     if exe is None:
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
     # Defaults only: no FANOUT_BIND or COMPOSE_* from the caller's shell.
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FANOUT_", "COMPOSE_"))}
+    env.update(secrets)
     return subprocess.run([exe, "-f", str(COMPOSE_FILE), *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
@@ -192,6 +198,21 @@ def test_origins_are_configured_by_known_keys(config):
         cidrs = env["FANOUT_REMOTEALLOWEDCIDR"].split(",")
         for private in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"):
             assert private in cidrs, "the LB proxies REST from its container address"
+        # The safe setup: REST JWT on, the secrets exactly the caller's.
+        assert env["FANOUT_JWTCONTROLENABLED"] == "true"
+        assert env["FANOUT_JWTSECRETKEY"] == SECRETS["FANOUT_JWT_SECRET"]
+        assert env["FANOUT_CLUSTERCOMMUNICATIONKEY"] == \
+            SECRETS["FANOUT_CLUSTER_KEY"]
+        assert env["FANOUT_HTTP_TRUSTED_PROXIES"]
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_a_secret(missing):
+    """No secret has a default that would work in production."""
+    r = compose("config", secrets={k: v for k, v in SECRETS.items()
+                                   if k != missing})
+    assert r.returncode != 0
+    assert f"set {missing}" in r.stderr + r.stdout
 
 
 def test_edge_and_lb_variables_are_ones_their_entrypoints_read(config):
@@ -396,6 +417,13 @@ def test_lb_config_renders_and_passes_nginx_t(config, tmp_path):
         assert listen in text
     assert "include /etc/fanout/lb/upstreams-http.conf;" in text
     assert "include /etc/fanout/lb/upstreams-stream.conf;" in text
+    # REST and /metrics: one allow line per admin CIDR in each of the
+    # three admin locations; /internal/ refused.
+    admin = env["FANOUT_LB_ADMIN_CIDRS"].split(",")
+    for cidr in admin:
+        assert text.count(f"allow {cidr};") == 3, cidr
+    assert text.count("deny all;") == 3
+    assert "location ^~ /internal/" in text
 
     need_nginx()
     if not STREAM_MODULE.exists():

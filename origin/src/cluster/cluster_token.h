@@ -3,10 +3,10 @@
 // signed with the cluster's shared key (clusterCommunicationKey), the
 // token itself as the header's value.  Pure: the caller passes the clock.
 //
-// A token is valid when its header says alg HS256, its signature matches
-// (compared in constant time), and its payload carries an integer exp in
-// the future and at most kMaxTokenLifeS ahead (a leaked token is useless
-// within a minute).  Keys and tokens are secrets: never log them.
+// A token is valid when core/jwt.h accepts it (HS256, MAC compared in
+// constant time) and its payload carries an integer exp in the future and
+// at most kMaxTokenLifeS ahead (a leaked token is useless within a
+// minute).  Keys and tokens are secrets: never log them.
 #pragma once
 
 #include <cstdint>
@@ -14,13 +14,14 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/jwt.h"
 
 namespace fanout::cluster {
 
 inline constexpr const char* kClusterAuthHeader = "ClusterAuthorization";
 inline constexpr int64_t kTokenLifeS = 30;  // what sign() gives
 inline constexpr int64_t kMaxTokenLifeS = 60;  // what verify() accepts
-inline constexpr int64_t kClockLeewayS = 5;  // origins' clocks may differ
+inline constexpr int64_t kClockLeewayS = jwt::kDefaultLeewayS;
 
 // A token valid from now_s (Unix seconds) for life_s.  key must not be
 // empty.
@@ -31,10 +32,5 @@ std::string sign_cluster_token(std::string_view key, int64_t now_s,
 // key rejects every token.
 Status verify_cluster_token(std::string_view key, std::string_view token,
                             int64_t now_s);
-
-// RFC 4648 §5 without padding.  decode: nullopt-like false on a byte
-// outside the alphabet or an impossible length.
-std::string base64url_encode(std::string_view bytes);
-bool base64url_decode(std::string_view text, std::string* out);
 
 }  // namespace fanout::cluster

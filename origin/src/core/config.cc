@@ -225,17 +225,30 @@ Status set_apps(Config& c, const std::string& v)
     return {};
 }
 
-Status set_allowed(Config& c, const std::string& v)
+Setter cidrs(std::vector<Cidr> Config::*field)
 {
-    c.rest_allowed.clear();
-    for (auto& item : split_list(v)) {
-        auto cidr = parse_cidr(item);
-        if (!cidr) {
-            return cidr.error();
+    return [field](Config& c, const std::string& v) -> Status {
+        (c.*field).clear();
+        for (auto& item : split_list(v)) {
+            auto cidr = parse_cidr(item);
+            if (!cidr) {
+                return cidr.error();
+            }
+            (c.*field).push_back(cidr.value());
         }
-        c.rest_allowed.push_back(cidr.value());
-    }
-    return {};
+        return {};
+    };
+}
+
+Setter flag(bool Config::*field)
+{
+    return [field](Config& c, const std::string& v) -> Status {
+        if (v != "true" && v != "false") {
+            return Error("'" + v + "' must be true or false");
+        }
+        c.*field = v == "true";
+        return {};
+    };
 }
 
 Status set_log_level(Config& c, const std::string& v)
@@ -262,6 +275,22 @@ Status set_cluster_key(Config& c, const std::string& v)
         }
     }
     c.cluster_key = v;
+    return {};
+}
+
+// The REST JWT key: at least 32 bytes, as Ant Media asks (an HS256 key
+// shorter than its hash is weak).  The error never shows the value.
+Status set_jwt_secret(Config& c, const std::string& v)
+{
+    if (!v.empty() && (v.size() < 32 || v.size() > 512)) {
+        return Error("must be empty or 32 to 512 bytes");
+    }
+    for (unsigned char ch : v) {
+        if (ch <= ' ' || ch >= 0x7f) {
+            return Error("must be printable ASCII without blanks");
+        }
+    }
+    c.jwt_secret = v;
     return {};
 }
 
@@ -330,7 +359,10 @@ const std::map<std::string, Setter>& setters()
         {"hlsSegmentType", set_segment_type},
         {"listenerHookURL", set_hook_url},
         {"apps", set_apps},
-        {"remoteAllowedCIDR", set_allowed},
+        {"remoteAllowedCIDR", cidrs(&Config::rest_allowed)},
+        {"http.trusted_proxies", cidrs(&Config::trusted_proxies)},
+        {"jwtControlEnabled", flag(&Config::jwt_enabled)},
+        {"jwtSecretKey", set_jwt_secret},
         {"rtmp.max_connections",
          integer(&Config::rtmp_max_connections, 1, 100000)},
         {"rtmp.merge_read_ms", integer(&Config::rtmp_merge_read_ms, 0, 1000)},
@@ -427,8 +459,38 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
                                                         : st.error().wrap(key);
         }
     }
+    if (c.jwt_enabled && c.jwt_secret.empty()) {
+        return Error(
+            "jwtControlEnabled=true needs jwtSecretKey (32 to 512 bytes, "
+            "e.g. `openssl rand -hex 32`; or FANOUT_JWTSECRETKEY)");
+    }
     fill_defaults(c);
     return c;
+}
+
+std::string redact_uri(std::string_view uri)
+{
+    const size_t scheme = uri.find("://");
+    if (scheme == std::string_view::npos) {
+        return std::string(uri);
+    }
+    const size_t start = scheme + 3;
+    // The authority ends at the first '/', '?' or '#'; its userinfo at
+    // its last '@'.
+    size_t end = uri.find_first_of("/?#", start);
+    std::string_view authority =
+        uri.substr(start, end == std::string_view::npos ? std::string_view::npos
+                                                        : end - start);
+    const size_t at = authority.rfind('@');
+    if (at == std::string_view::npos) {
+        return std::string(uri);
+    }
+    const size_t colon = authority.substr(0, at).find(':');
+    if (colon == std::string_view::npos) {
+        return std::string(uri);
+    }
+    return std::string(uri.substr(0, start + colon + 1)) + "***"
+           + std::string(uri.substr(start + at));
 }
 
 Result<Config> load_config(const std::string& path, char** environ_)

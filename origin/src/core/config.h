@@ -36,6 +36,16 @@ struct Config {
     std::string listener_hook_url;  // listenerHookURL
     std::vector<std::string> apps{"LiveApp"};  // apps
     std::vector<Cidr> rest_allowed;  // remoteAllowedCIDR
+    // http.trusted_proxies: the load balancers whose X-Forwarded-For /
+    // X-Real-IP name the client remoteAllowedCIDR is checked against
+    // (http/access.h).  Empty: no header is trusted.
+    std::vector<Cidr> trusted_proxies;
+    // jwtControlEnabled / jwtSecretKey (Ant Media's names): the REST API
+    // wants an HS256 JWT in Authorization (http/rest_auth.h).  The key is
+    // a secret: never logged nor answered.  Enabled with no key is a
+    // config error.
+    bool jwt_enabled = false;
+    std::string jwt_secret;
     int rtmp_max_connections = 1000;  // rtmp.max_connections
     int rtmp_merge_read_ms = 100;  // rtmp.merge_read_ms (0: off)
     size_t http_max_body = 64 * 1024;  // http.max_body_bytes
@@ -69,5 +79,10 @@ Result<Config> load_config(const std::string& path, char** environ_);
 
 // "a.b.c.d/n" → Cidr.
 Result<Cidr> parse_cidr(std::string_view text);
+
+// A URI for logs and --check: the password of its userinfo replaced,
+// "redis://:secret@h" → "redis://:***@h", "mongodb://u:p@h/x" →
+// "mongodb://u:***@h/x".  Anything else unchanged.
+std::string redact_uri(std::string_view uri);
 
 }  // namespace fanout

@@ -57,6 +57,8 @@ std::string_view status_reason(int status)
             return "Not Modified";
         case 400:
             return "Bad Request";
+        case 401:
+            return "Unauthorized";
         case 403:
             return "Forbidden";
         case 404:
@@ -73,6 +75,8 @@ std::string_view status_reason(int status)
             return "Content Too Large";
         case 414:
             return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
         case 416:
             return "Range Not Satisfiable";
         case 417:

@@ -178,8 +178,7 @@ void RestApi::system_resources(Respond respond)
             sample_metrics(*ctx);
             auto r = sampler->sample();
             if (!r.ok()) {
-                return Response::error(500,
-                                       "system stats: " + r.error().message());
+                return internal_error("system stats: " + r.error().message());
             }
             const SystemStats& s = r.value();
             utsname u{};

@@ -21,12 +21,19 @@ Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
         case FO_ERR:
             break;
     }
+    // The store's own text (hosts, file paths, driver errors) goes to the
+    // log, never to the client.
     metrics.store_errors_total++;
     log::warn(std::string("http: store: ") + err.msg);
-    Response r = Response::error(
-        503, std::string("cluster store unavailable: ") + err.msg);
+    Response r = Response::error(503, "cluster store unavailable");
     r.add_header("Retry-After", "5");
     return r;
+}
+
+Response internal_error(std::string_view what)
+{
+    log::error("http: REST: " + std::string(what));
+    return Response::error(500, "internal error");
 }
 
 Response rest_busy(Metrics& metrics)

@@ -20,6 +20,9 @@ namespace fanout::http {
 // Ant Media's MAX_ITEM_IN_ONE_LIST: list sizes are capped to this.
 constexpr size_t kMaxListSize = 50;
 
+// A 500 whose cause (an exception's text, a path) is logged, not sent.
+Response internal_error(std::string_view what);
+
 // The answer when the REST lane's queue is full: 503, Retry-After, counted.
 Response rest_busy(Metrics& metrics);
 
@@ -38,8 +41,7 @@ void run_blocking(OriginContext& ctx, Work work, Respond respond)
             try {
                 return work();
             } catch (const std::exception& e) {
-                return Response::error(
-                    500, std::string("internal error: ") + e.what());
+                return internal_error(e.what());
             }
         },
         [respond = std::move(respond)](Response r) mutable {
@@ -50,7 +52,8 @@ void run_blocking(OriginContext& ctx, Work work, Respond respond)
 // The answer for a failed store call.  FO_NOT_FOUND → 404 (not_found is
 // the message), FO_CONFLICT → 409, FO_ERR_INVALID → 400; FO_ERR is the
 // store's trouble, not the client's: 503 with Retry-After, counted and
-// logged.  Call from the pool thread or the loop.
+// logged; its body says only "cluster store unavailable" (the store's
+// text may name hosts and paths).  Call from the pool thread or the loop.
 Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
                        std::string_view not_found);
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "http/access.h"
+#include "http/rest_gate.h"
 #include "http/rest_internal.h"
 #include "http/rest_util.h"
 #include "http/segment_serving.h"
@@ -16,10 +16,11 @@ namespace {
 
 const char* const kAllowAll = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
-Response forbidden(const Peer& peer)
+int64_t unix_s()
 {
-    return Response::error(
-        403, "REST access is not allowed from " + peer.address.to_string());
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -78,34 +79,35 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
     if (n >= 3 && segs[0] == "internal" && segs[1] == "v1"
         && segs[2] == "streams") {
         std::vector<std::string> tail(segs.begin() + 3, segs.end());
-        const int64_t now_s =
-            std::chrono::duration_cast<std::chrono::seconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        return respond(internal_stream(ctx_, tail, req, now_s));
+        return respond(internal_stream(ctx_, tail, req, unix_s()));
     }
 
-    bool allowed = peer_allowed(ctx_.config.rest_allowed, peer.address);
     if (n == 1 && segs[0] == "metrics") {
-        if (!allowed) {
-            return respond(forbidden(peer));
+        if (auto no = rest_caller_refusal(ctx_.config, req, peer, false, 0)) {
+            return respond(std::move(*no));
         }
         return rest_.metrics(req, std::move(respond));
     }
-    if (n >= 2 && segs[0] == "rest" && segs[1] == "v2") {
-        if (n == 3 && segs[2] == "liveness") {
-            return rest_.liveness(req, std::move(respond));
+    const bool global = n >= 2 && segs[0] == "rest" && segs[1] == "v2";
+    if (global && n == 3 && segs[2] == "liveness") {
+        return rest_.liveness(req, std::move(respond));
+    }
+    const bool per_app = n >= 3 && segs[1] == "rest" && segs[2] == "v2";
+    if (global || per_app) {
+        // Who, then what: strangers learn nothing about bodies or apps.
+        if (auto no =
+                rest_caller_refusal(ctx_.config, req, peer, true, unix_s())) {
+            return respond(std::move(*no));
         }
-        if (!allowed) {
-            return respond(forbidden(peer));
+        if (auto no = rest_body_refusal(req)) {
+            return respond(std::move(*no));
         }
+    }
+    if (global) {
         std::vector<std::string> tail(segs.begin() + 2, segs.end());
         return rest_.global(tail, req, std::move(respond));
     }
-    if (n >= 3 && segs[1] == "rest" && segs[2] == "v2") {
-        if (!allowed) {
-            return respond(forbidden(peer));
-        }
+    if (per_app) {
         if (!known_app(segs[0])) {
             return respond(Response::error(404, "no application " + segs[0]));
         }

@@ -4,8 +4,12 @@
 //   /{app}/streams/time     GET HEAD OPTIONS   the UTC time (time_endpoint.h)
 //   /rest/v2/liveness       GET HEAD           open to all (health checks)
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
-//   /{app}/rest/v2/...      REST API           allowlisted
+//                                              + JWT with jwtControlEnabled
+//   /{app}/rest/v2/...      REST API           the same
 //   /metrics                GET HEAD           allowlisted
+// "Allowlisted" checks the real client (X-Forwarded-For from
+// http.trusted_proxies only) and REST bodies must be JSON:
+// http/rest_gate.h.
 //   /internal/v1/streams/.. GET HEAD           ClusterAuthorization JWT
 //                                              (http/rest_internal.h)
 // Anything else is a JSON 404.  The allowlist is checked before the app

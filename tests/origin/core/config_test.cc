@@ -136,6 +136,52 @@ TEST(Config, ClusterKnobs)
     EXPECT_FALSE(build("cluster.takeover_timeout_ms=10\n").ok());
 }
 
+TEST(Config, RestJwtAndTrustedProxies)
+{
+    auto c = build("");
+    ASSERT_TRUE(c.ok());
+    EXPECT_FALSE(c->jwt_enabled);  // off by default: nothing changes
+    EXPECT_EQ(c->jwt_secret, "");
+    EXPECT_TRUE(c->trusted_proxies.empty());  // no header is trusted
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    c = build(
+        "jwtControlEnabled=true\nhttp.trusted_proxies=10.0.0.0/8, "
+        "127.0.21.1\n",
+        {"FANOUT_JWTSECRETKEY=" + key});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->jwt_enabled);
+    EXPECT_EQ(c->jwt_secret, key);
+    ASSERT_EQ(c->trusted_proxies.size(), 2u);
+    EXPECT_TRUE(c->trusted_proxies[1].contains(0x7f001501));
+    // On without a key stops start-up (and --check), naming both keys.
+    auto r = build("jwtControlEnabled=true\n");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("jwtSecretKey"), std::string::npos);
+    EXPECT_NE(r.error().message().find("jwtControlEnabled"), std::string::npos);
+    r = build("jwtControlEnabled=true\njwtSecretKey=\n");
+    EXPECT_FALSE(r.ok());
+    EXPECT_FALSE(build("jwtControlEnabled=yes\n").ok());
+    EXPECT_FALSE(build("http.trusted_proxies=lb.example\n").ok());
+    // A short key is refused and never quoted.
+    r = build("jwtSecretKey=tooshort-s3cr3t\n");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message().find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(r.error().message().rfind("jwtSecretKey: ", 0), 0u);
+}
+
+TEST(Config, RedactUri)
+{
+    EXPECT_EQ(redact_uri("mongodb://user:pa:ss@h1,h2/fanout?replicaSet=rs0"),
+              "mongodb://user:***@h1,h2/fanout?replicaSet=rs0");
+    EXPECT_EQ(redact_uri("redis://:secret@127.0.0.1:6379/0"),
+              "redis://:***@127.0.0.1:6379/0");
+    EXPECT_EQ(redact_uri("redis://u:p%40ss@h"), "redis://u:***@h");
+    EXPECT_EQ(redact_uri("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    EXPECT_EQ(redact_uri("mongodb://user@h/db"), "mongodb://user@h/db");
+    EXPECT_EQ(redact_uri("sqlite:///run/a@b:c.db"), "sqlite:///run/a@b:c.db");
+    EXPECT_EQ(redact_uri("not a uri"), "not a uri");
+}
+
 TEST(Config, Cidr)
 {
     auto c = parse_cidr("192.168.1.77/24");

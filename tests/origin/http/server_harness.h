@@ -344,6 +344,10 @@ public:
             method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers;
         if (!body.empty() || method == "POST" || method == "PUT") {
             r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+            // REST writes must say JSON (http/rest_gate.h), as curl -H does.
+            if (extra_headers.find("Content-Type") == std::string::npos) {
+                r += "Content-Type: application/json\r\n";
+            }
         }
         return r + "\r\n" + body;
     }

@@ -322,6 +322,7 @@ TEST(HttpServer, ExpectContinue)
     std::string body = R"({"streamId":"ec1"})";
     c.send(
         "POST /LiveApp/rest/v2/broadcasts/create HTTP/1.1\r\nHost: t\r\n"
+        "Content-Type: application/json\r\n"
         "Expect: 100-continue\r\nContent-Length: "
         + std::to_string(body.size()) + "\r\n\r\n");
     auto interim = c.read();
