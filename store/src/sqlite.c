@@ -304,4 +304,40 @@ fo_status fo_sq_vod_delete(void *impl, const char *app,
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }
 
+/* ---- one-time tokens ----------------------------------------------------
+ * Messages name the stream, never the token: it is a secret. */
+
+fo_status fo_sq_token_put(void *impl, const fo_token *t, fo_error *err)
+{
+    int64_t now_s = fo_sq_clock() / 1000;
+    fo_status rc = fo_sq_run(impl, err, "token put", t->stream_id, NULL,
+                             "DELETE FROM stream_token WHERE expire_date <= ?",
+                             "i", now_s);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    return fo_sq_run(impl, err, "token put", t->stream_id, NULL,
+                     "INSERT INTO stream_token (token_id, app, stream_id, "
+                     "type, expire_date) VALUES (?, ?, ?, ?, ?)", "ssssi",
+                     t->token_id, t->app, t->stream_id, t->type,
+                     t->expire_date);
+}
+
+/* One DELETE with every condition: SQLite runs it under the write lock,
+ * so of two origins consuming the same token one changes the row. */
+fo_status fo_sq_token_consume(void *impl, const char *token_id,
+                              const char *app, const char *stream_id,
+                              const char *type, fo_error *err)
+{
+    int changes = 0;
+    fo_status rc = fo_sq_run(impl, err, "token consume", stream_id, &changes,
+                             "DELETE FROM stream_token WHERE token_id = ? "
+                             "AND app = ? AND stream_id = ? AND type = ? "
+                             "AND expire_date > ?", "ssssi", token_id, app,
+                             stream_id, type, fo_sq_clock() / 1000);
+
+    return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
+}
+
 const fo_backend_ops fo_sqlite_ops = FO_BACKEND_OPS("sqlite", fo_sq);
