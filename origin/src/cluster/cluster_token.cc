@@ -105,6 +105,50 @@ std::string sign_cluster_token(std::string_view key, int64_t now_s,
     return signing_input + "." + base64url_encode(mac);
 }
 
+std::string sign_hs256_jwt(std::string_view key, const nlohmann::json& claims)
+{
+    const nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+    std::string signing_input =
+        base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
+    return signing_input + "."
+           + base64url_encode(hmac_sha256(key, signing_input));
+}
+
+Result<nlohmann::json> verify_hs256_jwt(std::string_view key,
+                                        std::string_view token)
+{
+    if (key.empty()) {
+        return Error("no key configured");
+    }
+    if (token.empty() || token.size() > kMaxTokenBytes) {
+        return Error("missing or oversized token");
+    }
+    size_t dot1 = token.find('.');
+    size_t dot2 =
+        dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos
+        || token.find('.', dot2 + 1) != std::string_view::npos) {
+        return Error("not a JWT (three dot-separated parts)");
+    }
+    auto header = json_part(token.substr(0, dot1), "header");
+    if (!header) {
+        return header.error();
+    }
+    const auto alg = header->find("alg");
+    if (alg == header->end() || !alg->is_string() || *alg != "HS256") {
+        return Error("alg must be HS256");
+    }
+    std::string sig;
+    if (!base64url_decode(token.substr(dot2 + 1), &sig) || sig.size() != 32) {
+        return Error("signature is not 32 bytes of base64url");
+    }
+    std::string want = hmac_sha256(key, token.substr(0, dot2));
+    if (CRYPTO_memcmp(want.data(), sig.data(), want.size()) != 0) {
+        return Error("bad signature");
+    }
+    return json_part(token.substr(dot1 + 1, dot2 - dot1 - 1), "payload");
+}
+
 Status verify_cluster_token(std::string_view key, std::string_view token,
                             int64_t now_s)
 {

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace fanout::cluster {
@@ -31,6 +33,17 @@ std::string sign_cluster_token(std::string_view key, int64_t now_s,
 // key rejects every token.
 Status verify_cluster_token(std::string_view key, std::string_view token,
                             int64_t now_s);
+
+// Generic HS256 JWTs, for the stream tokens (auth/stream_token.h): no
+// claim policy here, the caller checks exp and the rest.  (Minimal, beside
+// the cluster token's code it reuses; to be folded into a shared JWT
+// module.)  key must not be empty.
+std::string sign_hs256_jwt(std::string_view key, const nlohmann::json& claims);
+// The claims (a JSON object) of a token whose header says alg HS256 and
+// whose MAC matches, compared in constant time; else why not, never
+// quoting the token.  An empty key rejects every token.
+Result<nlohmann::json> verify_hs256_jwt(std::string_view key,
+                                        std::string_view token);
 
 // RFC 4648 §5 without padding.  decode: nullopt-like false on a byte
 // outside the alphabet or an impossible length.
