@@ -98,6 +98,11 @@ def assert_accepted(o, workdir, stream, token=None, **kw):
     r = publish(o, workdir, stream, token, **kw)
     assert r.returncode == 0, r.stderr
     assert f"publish {APP}/{stream} started" in o.log_text()
+    # ffmpeg is gone: wait for the release, so later cases see a still
+    # store.
+    assert wait_for(lambda: call(o, "GET", f"/{APP}/rest/v2/broadcasts/"
+                                 f"{stream}")[1].get("status") == "finished",
+                    10), f"{stream} was not released"
 
 
 def store_trace(o, stream):
