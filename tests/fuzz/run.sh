@@ -32,6 +32,9 @@ case $target in
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
   ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
                 incs=("${origin[@]}") ;;
+  token_query)  srcs=(origin/src/auth/{token_query,stream_token}.cc
+                      origin/src/cluster/cluster_token.cc)
+                incs=("${origin[@]}"); libs=(-lcrypto) ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c
