@@ -49,9 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     TokenParam again = find_token("a=b&" + std::string(query));
     check(again.found == t.found && again.value == t.value);
 
-    std::string_view token = t.found == TokenFound::Present
-                                 ? std::string_view(t.value)
-                                 : query;
+    std::string_view token =
+        t.found == TokenFound::Present ? std::string_view(t.value) : query;
     check(check_stream_jwt(kSecret, token, "cam1", "publish", 1000).check
           != TokenCheck::Ok);
     check(check_hash_token(kSecret, "cam1", "publish", token).check
@@ -62,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     for (unsigned char c : query.substr(0, 64)) {
         id += "abcdefghijklmnopqrstuvwxyz0123456789_-."[c % 39];
     }
-    check(check_stream_jwt(kSecret, issue_stream_jwt(kSecret, id, "publish",
-                                                     2000),
-                           id, "publish", 1000)
+    check(check_stream_jwt(kSecret,
+                           issue_stream_jwt(kSecret, id, "publish", 2000), id,
+                           "publish", 1000)
               .check
           == TokenCheck::Ok);
     return 0;

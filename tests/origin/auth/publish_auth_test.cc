@@ -41,8 +41,7 @@ protected:
     Refusal run(const std::string& id, const std::string& query)
     {
         StreamKey key = StreamKey::parse("LiveApp", id).value();
-        return authorize_publish(store_, defaults_, defaults_, key, query,
-                                 kNow)
+        return authorize_publish(store_, defaults_, defaults_, key, query, kNow)
             .verdict.refusal;
     }
     bool has_broadcast(const std::string& id)

@@ -17,10 +17,12 @@ const std::string kJwtSecret = "jwt-secret-0123456789abcdef-0123456789";
 TEST(HashToken, IsHexSha256OfStreamTypeAndSecret)
 {
     // printf 'cam1publishhash-secret-0123456789' | sha256sum
-    EXPECT_EQ(hash_token("cam1", "publish", kHashSecret),
-              "758b42b6dbed2be46efc890fa7c4ba5d3dd4368638e52f1a424d7f13dc621e96");
-    EXPECT_EQ(hash_token("", "", ""),
-              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(
+        hash_token("cam1", "publish", kHashSecret),
+        "758b42b6dbed2be46efc890fa7c4ba5d3dd4368638e52f1a424d7f13dc621e96");
+    EXPECT_EQ(
+        hash_token("", "", ""),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(HashToken, ChecksStreamTypeAndSecret)
@@ -36,9 +38,9 @@ TEST(HashToken, ChecksStreamTypeAndSecret)
     tampered[10] = tampered[10] == '0' ? '1' : '0';
     EXPECT_EQ(check_hash_token(kHashSecret, "cam1", "publish", tampered).check,
               TokenCheck::Invalid);
-    EXPECT_EQ(check_hash_token(kHashSecret, "cam1", "publish", good + "0")
-                  .check,
-              TokenCheck::Invalid);
+    EXPECT_EQ(
+        check_hash_token(kHashSecret, "cam1", "publish", good + "0").check,
+        TokenCheck::Invalid);
     EXPECT_EQ(check_hash_token("", "cam1", "publish", good).check,
               TokenCheck::Invalid);
     // The reason never quotes the token or the secret.
@@ -63,8 +65,7 @@ TEST(StreamJwt, WrongStreamTypeKeyOrShape)
               TokenCheck::Invalid);
     EXPECT_EQ(check_stream_jwt(kJwtSecret, t, "cam1", "play", 1).check,
               TokenCheck::Invalid);
-    EXPECT_EQ(check_stream_jwt(kJwtSecret + "x", t, "cam1", "publish", 1)
-                  .check,
+    EXPECT_EQ(check_stream_jwt(kJwtSecret + "x", t, "cam1", "publish", 1).check,
               TokenCheck::Invalid);
     EXPECT_EQ(check_stream_jwt(kJwtSecret, "a.b", "cam1", "publish", 1).check,
               TokenCheck::Invalid);

@@ -30,10 +30,11 @@ TEST(TokenSettings, PutValidatesAndKeepsMaskedSecrets)
 {
     TokenSettings d;
     json stored = json::object();
-    ASSERT_TRUE(apply_token_settings_put(
-        d, stored,
-        {{"publishJwtControlEnabled", "true"}, {"jwtStreamSecretKey", kJwt},
-         {"playTokenControlEnabled", true}, {"gopSize", 3}}));
+    ASSERT_TRUE(apply_token_settings_put(d, stored,
+                                         {{"publishJwtControlEnabled", "true"},
+                                          {"jwtStreamSecretKey", kJwt},
+                                          {"playTokenControlEnabled", true},
+                                          {"gopSize", 3}}));
     EXPECT_EQ(stored["publishJwtControlEnabled"], true);  // canonical
     EXPECT_EQ(stored["playTokenControlEnabled"], true);
     EXPECT_FALSE(stored.contains("gopSize"));  // the ladder's, not ours
@@ -49,8 +50,8 @@ TEST(TokenSettings, PutValidatesAndKeepsMaskedSecrets)
     st = apply_token_settings_put(d, copy, {{"tokenHashSecret", "short"}});
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().message().find("short"), std::string::npos);
-    EXPECT_FALSE(apply_token_settings_put(
-        d, copy, {{"acceptUndefinedStreams", 0}}));
+    EXPECT_FALSE(
+        apply_token_settings_put(d, copy, {{"acceptUndefinedStreams", 0}}));
     // null: back to the default.
     ASSERT_TRUE(apply_token_settings_put(
         d, stored, {{"publishJwtControlEnabled", nullptr}}));
