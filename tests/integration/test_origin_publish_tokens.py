@@ -255,3 +255,40 @@ def test_accept_undefined_streams(cluster):
                  {"streamId": "u2"})
     assert st == 200, r
     assert_accepted(a, d, "u2")
+
+
+def test_live_stream_not_taken_without_a_valid_token(cluster):
+    """A second publisher of a live stream, on another origin: its token is
+    checked before the claim, so before any takeover is considered."""
+    a, b, d = cluster
+    put_settings(a, hashControlPublishEnabled=True,
+                 tokenHashSecret=HASH_SECRET)
+    token = sha("live1", "publish")
+    Tokens.seen.append(token)
+    first = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+         "-f", "lavfi", "-i", "testsrc=size=160x96:rate=10", "-t", "20",
+         "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
+         "-pix_fmt", "yuv420p", "-f", "flv",
+         f"rtmp://{a.host}:{a.rtmp_port}/{APP}/live1?token={token}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: f"publish {APP}/live1 started"
+                        in a.log_text(), 10), a.log_text()[-2000:]
+        owner = store_trace(a, "live1")
+        assert owner[0] == "broadcasting"
+        assert_refused(b, d, "live1", sha("live1", "play"), REJECTED,
+                       "invalid")
+        assert_refused(b, d, "live1", None, BAD_NAME, "missing")
+        assert "owns it" not in b.log_text()  # no owner lookup was made
+        # A valid token reaches the claim, where the live owner keeps it.
+        r = publish(b, d, "live1", token)
+        assert r.returncode != 0
+        assert wait_for(lambda: f"publish {APP}/live1 refused ({BAD_NAME})"
+                        f": stream {APP}/live1 is live on another origin"
+                        in b.log_text(), 10), b.log_text()[-2000:]
+        assert store_trace(a, "live1") == owner
+        assert first.poll() is None  # the first publisher is still on
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
