@@ -5,10 +5,10 @@
  * operations run in BEGIN IMMEDIATE transactions, which is what makes
  * claim a compare-and-set across processes.
  *
- * This file holds the schema, opening, nodes, app settings, VoD and the
- * ops table; broadcasts and their viewers are in sqlite_broadcast.c,
- * claim, release, lookup and reap in sqlite_publish.c, binding arguments
- * and reading rows in sqlite_rows.c.
+ * This file holds the schema, opening, nodes, app settings, one-time
+ * tokens, VoD and the ops table; broadcasts and their viewers are in
+ * sqlite_broadcast.c, claim, release, lookup and reap in sqlite_publish.c,
+ * binding arguments and reading rows in sqlite_rows.c.
  */
 #include <sqlite3.h>
 #include <stdio.h>
