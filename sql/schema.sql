@@ -115,3 +115,17 @@ CREATE TABLE publish_session (
 -- The live entries, for reap (a scan of these, not of every stream's 100).
 CREATE INDEX publish_session_live ON publish_session (app, stream_id)
     WHERE end_time = 0;
+
+-- migration 3
+-- One-time stream tokens (Ant Media's Token): GET .../broadcasts/{id}/token
+-- creates one, a publish (or play) uses it once (fo_token_consume: one
+-- DELETE with every condition in its WHERE).  expire_date is Unix seconds,
+-- Ant Media's expireDate; every put deletes the expired ones.
+CREATE TABLE stream_token (
+    token_id    TEXT PRIMARY KEY,
+    app         TEXT NOT NULL,
+    stream_id   TEXT NOT NULL,
+    type        TEXT NOT NULL CHECK (type IN ('publish', 'play')),
+    expire_date INTEGER NOT NULL
+);
+CREATE INDEX stream_token_expiry ON stream_token (expire_date);

@@ -95,6 +95,12 @@ typedef fo_status fo_op_app_settings_get(void *impl, const char *app,
                                          char *json, size_t cap,
                                          fo_error *err);
 
+typedef fo_status fo_op_token_put(void *impl, const fo_token *t,
+                                  fo_error *err);
+typedef fo_status fo_op_token_consume(void *impl, const char *token_id,
+                                      const char *app, const char *stream_id,
+                                      const char *type, fo_error *err);
+
 typedef fo_status fo_op_vod_put(void *impl, const fo_vod *v, fo_error *err);
 typedef fo_status fo_op_vod_count(void *impl, const char *app,
                                   int64_t *count, fo_error *err);
@@ -117,6 +123,7 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, stream_progress_get) X(p, stream_history)                        \
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
+    X(p, token_put) X(p, token_consume)                                   \
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;

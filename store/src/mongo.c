@@ -173,6 +173,53 @@ fo_status fo_mg_app_settings_get(void *impl, const char *app, char *json,
     return fo_mg_end(&c, found ? FO_OK : FO_NOT_FOUND);
 }
 
+/* ---- one-time tokens: Ant Media's Token fields (tokenId, streamId,
+ * expireDate in Unix s, type) and the app.  Messages name the stream,
+ * never the token. */
+
+fo_status fo_mg_token_put(void *impl, const fo_token *t, fo_error *err)
+{
+    mg_call c;
+    bson_t old = BSON_INITIALIZER;
+    int exists;
+
+    fo_mg_begin(&c, impl, err, "token put", t->stream_id, 1);
+    fo_mg_del(&c, C_TOKENS,
+              BCON_NEW("expireDate", "{", "$lte", BCON_INT64(c.now / 1000),
+                       "}"),
+              1);
+    exists = fo_mg_insert_missing(
+        &c, C_TOKENS, BCON_NEW("tokenId", BCON_UTF8(t->token_id)),
+        BCON_NEW("$setOnInsert", "{", "app", BCON_UTF8(t->app), "streamId",
+                 BCON_UTF8(t->stream_id), "type", BCON_UTF8(t->type),
+                 "expireDate", BCON_INT64(t->expire_date), "}"),
+        &old);
+    bson_destroy(&old);
+    if (c.ok && exists) {
+        return fo_err(err, FO_CONFLICT, "mongodb: token put %s: exists",
+                      t->stream_id);
+    }
+    return fo_mg_end(&c, FO_OK);
+}
+
+/* One delete whose filter holds every condition: atomic on the server. */
+fo_status fo_mg_token_consume(void *impl, const char *token_id,
+                              const char *app, const char *stream_id,
+                              const char *type, fo_error *err)
+{
+    mg_call c;
+    int64_t n;
+
+    fo_mg_begin(&c, impl, err, "token consume", stream_id, 1);
+    n = fo_mg_del(&c, C_TOKENS,
+                  BCON_NEW("tokenId", BCON_UTF8(token_id), "app",
+                           BCON_UTF8(app), "streamId", BCON_UTF8(stream_id),
+                           "type", BCON_UTF8(type), "expireDate", "{", "$gt",
+                           BCON_INT64(c.now / 1000), "}"),
+                  0);
+    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
+}
+
 static bson_t *vod_q(const char *app, const char *vod_id)
 {
     return BCON_NEW("app", BCON_UTF8(app), "vodId", BCON_UTF8(vod_id));

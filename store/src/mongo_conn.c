@@ -18,7 +18,8 @@
 #include "mongo_doc.h"
 
 static const char *const coll_name[C_N] = {
-    "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions"
+    "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
+    "tokens"
 };
 
 static const struct {
@@ -32,6 +33,8 @@ static const struct {
     { C_APPS, 1, { "app" } },
     { C_VODS, 1, { "app", "vodId" } },
     { C_SESSIONS, 1, { "app", "streamId", "seq" } },
+    { C_TOKENS, 1, { "tokenId" } },
+    { C_TOKENS, 0, { "expireDate" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

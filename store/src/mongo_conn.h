@@ -20,7 +20,8 @@
 #include "backend.h"
 #include "mongo_doc.h"
 
-enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_SESSIONS, C_N };
+enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_SESSIONS, C_TOKENS,
+       C_N };
 
 typedef struct {
     mongoc_uri_t *uri;

@@ -208,6 +208,39 @@ fo_status fo_rd_app_settings_get(void *impl, const char *app, char *json,
     return rc;
 }
 
+/* ---- one-time tokens: messages name the stream, never the token ---- */
+
+fo_status fo_rd_token_put(void *impl, const fo_token *t, fo_error *err)
+{
+    rd *r = impl;
+    rd_args a;
+
+    fo_rd_op(r, "token_put %s/%s", t->app, t->stream_id);
+    fo_rd_args_init(&a, 3);
+    fo_rd_args_key(&a, "fo:tok:%s", t->token_id);
+    fo_rd_args_str(&a, t->app);
+    fo_rd_args_str(&a, t->stream_id);
+    fo_rd_args_str(&a, t->type);
+    fo_rd_args_num(&a, "%lld", (long long) t->expire_date);
+    return fo_rd_decide(r, RS_TOKEN_PUT, &a, "exists", err);
+}
+
+fo_status fo_rd_token_consume(void *impl, const char *token_id,
+                              const char *app, const char *stream_id,
+                              const char *type, fo_error *err)
+{
+    rd *r = impl;
+    rd_args a;
+
+    fo_rd_op(r, "token_consume %s/%s", app, stream_id);
+    fo_rd_args_init(&a, 3);
+    fo_rd_args_key(&a, "fo:tok:%s", token_id);
+    fo_rd_args_str(&a, app);
+    fo_rd_args_str(&a, stream_id);
+    fo_rd_args_str(&a, type);
+    return fo_rd_decide(r, RS_TOKEN_CONSUME, &a, "", err);
+}
+
 fo_status fo_rd_vod_put(void *impl, const fo_vod *v, fo_error *err)
 {
     rd *r = impl;

@@ -204,6 +204,27 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "redis.call('HSET', KEYS[1], 'creation_date', nows, unpack(ARGV, 2))\n"
         "redis.call('SADD', KEYS[2], ARGV[1])\n"
         "return 0\n",
+    /* KEYS token; ARGV app, stream, type, expire_date (Unix s).  The key
+     * expires with the token (EXPIREAT, the server's clock), so expired
+     * tokens never accumulate. */
+    [RS_TOKEN_PUT] =
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
+        "redis.call('HSET', KEYS[1], 'app', ARGV[1], 'stream_id', ARGV[2],\n"
+        "  'type', ARGV[3], 'expire_date', ARGV[4])\n"
+        "redis.call('EXPIREAT', KEYS[1], ARGV[4])\n"
+        "return 0\n",
+    /* KEYS token; ARGV app, stream, type.  Deleted only when it matches
+     * and has not expired: a token for another stream stays usable. */
+    [RS_TOKEN_CONSUME] =
+        "local v = redis.call('HMGET', KEYS[1], 'app', 'stream_id', 'type', 'expire_date')\n"
+        "if v[1] ~= ARGV[1] or v[2] ~= ARGV[2] or v[3] ~= ARGV[3] then return -1 end\n"
+        LUA_NOW
+        "if now >= (tonumber(v[4]) or 0) * 1000 then\n"
+        "  redis.call('DEL', KEYS[1])\n"
+        "  return -1\n"
+        "end\n"
+        "redis.call('DEL', KEYS[1])\n"
+        "return 0\n",
     /* KEYS vod, vods; ARGV vod_id */
     [RS_VOD_DELETE] =
         "local n = redis.call('DEL', KEYS[1]) + redis.call('SREM', KEYS[2], ARGV[1])\n"

@@ -17,6 +17,9 @@
  *   fo:app:<app>               string  app settings JSON
  *   fo:vod:<app>:<vod>         hash    VoD fields
  *   fo:vods:<app>              set     the app's vod ids
+ *   fo:tok:<token>             hash    a one-time token: app, stream_id,
+ *                                      type, expire_date (Unix s); the key
+ *                                      expires then (EXPIREAT)
  * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
  * times ms since the epoch on the server's clock.
  *
@@ -42,7 +45,7 @@ enum {
     RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
     RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_BC_ACTIVE,
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
-    RS_VOD_PUT, RS_VOD_DELETE, RS_COUNT
+    RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME, RS_COUNT
 };
 
 /* The script texts, indexed by RS_*.  Scripts that decide return 0 done,

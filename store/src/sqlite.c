@@ -5,10 +5,10 @@
  * operations run in BEGIN IMMEDIATE transactions, which is what makes
  * claim a compare-and-set across processes.
  *
- * This file holds the schema, opening, nodes, app settings, VoD and the
- * ops table; broadcasts and their viewers are in sqlite_broadcast.c,
- * claim, release, lookup and reap in sqlite_publish.c, binding arguments
- * and reading rows in sqlite_rows.c.
+ * This file holds the schema, opening, nodes, app settings, one-time
+ * tokens, VoD and the ops table; broadcasts and their viewers are in
+ * sqlite_broadcast.c, claim, release, lookup and reap in sqlite_publish.c,
+ * binding arguments and reading rows in sqlite_rows.c.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -300,6 +300,42 @@ fo_status fo_sq_vod_delete(void *impl, const char *app,
     fo_status rc = fo_sq_run(impl, err, "vod delete", vod_id, &changes,
                              "DELETE FROM vod WHERE app = ? AND vod_id = ?",
                              "ss", app, vod_id);
+
+    return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
+}
+
+/* ---- one-time tokens ----------------------------------------------------
+ * Messages name the stream, never the token: it is a secret. */
+
+fo_status fo_sq_token_put(void *impl, const fo_token *t, fo_error *err)
+{
+    int64_t now_s = fo_sq_clock() / 1000;
+    fo_status rc = fo_sq_run(impl, err, "token put", t->stream_id, NULL,
+                             "DELETE FROM stream_token WHERE expire_date <= ?",
+                             "i", now_s);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    return fo_sq_run(impl, err, "token put", t->stream_id, NULL,
+                     "INSERT INTO stream_token (token_id, app, stream_id, "
+                     "type, expire_date) VALUES (?, ?, ?, ?, ?)", "ssssi",
+                     t->token_id, t->app, t->stream_id, t->type,
+                     t->expire_date);
+}
+
+/* One DELETE with every condition: SQLite runs it under the write lock,
+ * so of two origins consuming the same token one changes the row. */
+fo_status fo_sq_token_consume(void *impl, const char *token_id,
+                              const char *app, const char *stream_id,
+                              const char *type, fo_error *err)
+{
+    int changes = 0;
+    fo_status rc = fo_sq_run(impl, err, "token consume", stream_id, &changes,
+                             "DELETE FROM stream_token WHERE token_id = ? "
+                             "AND app = ? AND stream_id = ? AND type = ? "
+                             "AND expire_date > ?", "ssssi", token_id, app,
+                             stream_id, type, fo_sq_clock() / 1000);
 
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }

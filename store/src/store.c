@@ -504,6 +504,54 @@ fo_status fo_app_settings_get(fo_store *s, const char *app, char *json,
     CALL(s, app_settings_get, app, json, cap, err);
 }
 
+/* ---- one-time tokens ------------------------------------------------- */
+
+static int valid_token_type(const char *type)
+{
+    return strcmp(type, FO_TOKEN_PUBLISH) == 0
+           || strcmp(type, FO_TOKEN_PLAY) == 0;
+}
+
+fo_status fo_token_put(fo_store *s, const fo_token *t, fo_error *err)
+{
+    fo_status rc = check_key("token put", t->app, t->stream_id, err);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    if (!fo_valid_id(t->token_id, FO_ID_MAX)) {
+        return bad(err, "token put", "token id");
+    }
+    if (!TERMINATED(t->type) || !valid_token_type(t->type)) {
+        return bad(err, "token put", "type (publish or play)");
+    }
+    if (t->expire_date <= 0 || t->expire_date > INT64_MAX / 1000) {
+        return bad(err, "token put", "expire date");
+    }
+    CALL(s, token_put, t, err);
+}
+
+fo_status fo_token_consume(fo_store *s, const char *token_id,
+                           const char *app, const char *stream_id,
+                           const char *type, fo_error *err)
+{
+    fo_status rc = check_key("token consume", app, stream_id, err);
+
+    if (rc != FO_OK) {
+        return rc;
+    }
+    /* A token that cannot be an id cannot have been stored: not found,
+     * without telling a guesser anything more (and without its text). */
+    if (token_id == NULL || !fo_valid_id(token_id, FO_ID_MAX)) {
+        return fo_err(err, FO_NOT_FOUND, "store: token consume: no such "
+                      "token");
+    }
+    if (type == NULL || !valid_token_type(type)) {
+        return bad(err, "token consume", "type (publish or play)");
+    }
+    CALL(s, token_consume, token_id, app, stream_id, type, err);
+}
+
 fo_status fo_vod_put(fo_store *s, const fo_vod *v, fo_error *err)
 {
     fo_status rc = check_key("vod put", v->app, v->vod_id, err);

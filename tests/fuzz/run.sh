@@ -34,6 +34,9 @@ case $target in
                 incs=("${origin[@]}") ;;
   jwt)          srcs=(origin/src/core/{jwt,json_depth}.cc)
                 incs=("${origin[@]}"); libs=(-lcrypto) ;;
+  token_query)  srcs=(origin/src/auth/{token_query,stream_token}.cc
+                      origin/src/core/{jwt,json_depth}.cc)
+                incs=("${origin[@]}"); libs=(-lcrypto) ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c

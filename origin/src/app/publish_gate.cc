@@ -90,9 +90,70 @@ void PublishGate::admit(const ingest::PublishRequest& req, Done done)
     // the store answers is refused here, not raced in the store.
     Live live{key, new_session_id(), false, true, false, req.revoke};
     live_[key] = live;
-    claim(live, {}, [this, key, req, done = std::move(done)](ClaimResult r) {
-        claimed(key, req, std::move(r), std::move(done), {});
-    });
+    authorize(live, req, std::move(done));
+}
+
+void PublishGate::authorize(const Live& live, const ingest::PublishRequest& req,
+                            Done done)
+{
+    const StreamKey key = live.key;
+    auto cached = token_settings_.find(key.app);
+    const auth::TokenSettings fallback =
+        cached != token_settings_.end() ? cached->second : ctx_.config.tokens;
+    if (ctx_.pool.full()) {  // a flood of publishes: bounded, like REST
+        auth::PublishAuth busy;
+        busy.settings = fallback;
+        busy.verdict = {auth::Refusal::Unavailable, "the REST lane is full"};
+        return authorized(key, live.session_id, req, std::move(busy),
+                          std::move(done));
+    }
+    // On the REST lane, not the membership lane: a flood of publishes
+    // with bad tokens must not delay heartbeats.
+    fo_store* store = ctx_.store;
+    ctx_.pool.run(
+        [store, defaults = ctx_.config.tokens, fallback, key,
+         query = req.query]() {
+            return auth::authorize_publish(store, defaults, fallback, key,
+                                           query, unix_s());
+        },
+        [this, key, session = live.session_id, req,
+         done = std::move(done)](auth::PublishAuth a) mutable {
+            authorized(key, session, req, std::move(a), std::move(done));
+        });
+}
+
+void PublishGate::authorized(const StreamKey& key, const std::string& session,
+                             const ingest::PublishRequest& req,
+                             auth::PublishAuth a, Done done)
+{
+    if (a.settings_read) {
+        token_settings_[key.app] = a.settings;
+    }
+    auto it = live_.find(key);
+    if (it == live_.end() || it->second.session_id != session) {
+        done(Error("stream " + key.str() + " is no longer reserved"));
+        return;
+    }
+    const auth::Refusal r = a.verdict.refusal;
+    if (r != auth::Refusal::None) {
+        auth::count_refusal(ctx_.metrics, r);
+        const std::string reason = auth::refusal_reason(r);
+        // The token itself is never logged.
+        log::info("publish " + key.str() + " from " + req.client
+                  + " refused by the token controls (" + reason
+                  + "): " + a.verdict.why);
+        live_.erase(key);
+        ctx_.metrics.publishes_refused++;
+        done(Error(auth::refusal_is_rejected(r) ? ingest::kPublishRejected : 0,
+                   r == auth::Refusal::UndefinedStream
+                       ? "publish refused: undefined stream"
+                       : "publish refused: " + reason + " token"));
+        return;
+    }
+    claim(it->second, {},
+          [this, key, req, done = std::move(done)](ClaimResult r) mutable {
+              claimed(key, req, std::move(r), std::move(done), {});
+          });
 }
 
 void PublishGate::refuse(const StreamKey& key, const std::string& why,

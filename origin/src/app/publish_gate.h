@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/publish_auth.h"
 #include "cluster/takeover.h"
 #include "cluster/webhooks.h"
 #include "core/error.h"
@@ -40,8 +41,10 @@ public:
     // Called on the event loop; never blocks.  done is called exactly once
     // on the event loop, possibly later (the store is asked on a worker
     // thread, the owner over HTTP).  Refused: an unknown application, a
-    // stream already live on this origin, or (store CONFLICT) one whose
-    // owner has a live publisher of it or cannot be trusted.  A store that
+    // stream already live on this origin, a token the application's
+    // controls do not accept (checked before the claim, and so before any
+    // takeover), or (store CONFLICT) one whose owner has a live publisher
+    // of it or cannot be trusted.  A store that
     // cannot answer does not refuse: the publish goes on unclaimed, and
     // reconcile() claims it when the store is back.
     void admit(const ingest::PublishRequest& request,
@@ -94,6 +97,13 @@ private:
 
     void reconcile(bool store_ok);
     void write_progress();
+    // The application's token controls (auth/publish_auth.h), on the REST
+    // lane, before any store write: then the claim, or a refusal.
+    void authorize(const Live& live, const ingest::PublishRequest& req,
+                   Done done);
+    void authorized(const StreamKey& key, const std::string& session,
+                    const ingest::PublishRequest& req, auth::PublishAuth a,
+                    Done done);
     // take_over: the owning session to replace, or empty.
     void claim(const Live& live, const std::string& take_over,
                std::function<void(ClaimResult)> done);
@@ -117,6 +127,9 @@ private:
     OriginContext& ctx_;
     cluster::Webhooks& hooks_;
     std::map<StreamKey, Live> live_;
+    // Each application's token settings as last read from the store: what
+    // applies while the store cannot answer (else origin.properties').
+    std::map<std::string, auth::TokenSettings> token_settings_;
     bool store_was_ok_ = true;
     bool progress_in_flight_ = false;
 };

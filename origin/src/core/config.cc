@@ -340,6 +340,32 @@ Setter ladder_int(const char* key, int transcode::Ladder::*field, int hi)
     };
 }
 
+// The token controls' keys (auth/token_settings.h): booleans as Ant
+// Media writes them, secrets by check_secret (whose errors never quote
+// the value).
+Setter token_bool(bool auth::TokenSettings::*field)
+{
+    return [field](Config& c, const std::string& v) -> Status {
+        if (v != "true" && v != "false") {
+            return Error("'" + v + "' must be true or false");
+        }
+        c.tokens.*field = v == "true";
+        return {};
+    };
+}
+
+Setter token_secret(std::string_view key,
+                    std::string auth::TokenSettings::*field)
+{
+    return [key, field](Config& c, const std::string& v) -> Status {
+        if (Status ok = auth::check_secret(key, v); !ok) {
+            return ok;
+        }
+        c.tokens.*field = v;
+        return {};
+    };
+}
+
 // Every key the origin knows.
 const std::map<std::string, Setter>& setters()
 {
@@ -381,6 +407,24 @@ const std::map<std::string, Setter>& setters()
          ladder_int("encoderThreads", &transcode::Ladder::threads,
                     transcode::kMaxThreads)},
         {"encoderSelectionPreference", set_encoder_preference},
+        {std::string(auth::kPublishTokenControl),
+         token_bool(&auth::TokenSettings::publish_token)},
+        {std::string(auth::kPublishJwtControl),
+         token_bool(&auth::TokenSettings::publish_jwt)},
+        {std::string(auth::kHashControlPublish),
+         token_bool(&auth::TokenSettings::publish_hash)},
+        {std::string(auth::kPlayTokenControl),
+         token_bool(&auth::TokenSettings::play_token)},
+        {std::string(auth::kPlayJwtControl),
+         token_bool(&auth::TokenSettings::play_jwt)},
+        {std::string(auth::kAcceptUndefinedStreams),
+         token_bool(&auth::TokenSettings::accept_undefined)},
+        {std::string(auth::kJwtStreamSecretKey),
+         token_secret(auth::kJwtStreamSecretKey,
+                      &auth::TokenSettings::jwt_secret)},
+        {std::string(auth::kTokenHashSecret),
+         token_secret(auth::kTokenHashSecret,
+                      &auth::TokenSettings::hash_secret)},
     };
     return table;
 }
@@ -465,6 +509,16 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
             "e.g. `openssl rand -hex 32`; or FANOUT_JWTSECRETKEY)");
     }
     fill_defaults(c);
+    // A control that is on by default needs its secret: stop here, not at
+    // the first publish.
+    if (c.tokens.publish_jwt && c.tokens.jwt_secret.empty()) {
+        return Error(std::string(auth::kJwtStreamSecretKey)
+                     + ": must be set when publishJwtControlEnabled=true");
+    }
+    if (c.tokens.publish_hash && c.tokens.hash_secret.empty()) {
+        return Error(std::string(auth::kTokenHashSecret)
+                     + ": must be set when hashControlPublishEnabled=true");
+    }
     return c;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/token_settings.h"
 #include "core/error.h"
 #include "transcode/ladder.h"
 
@@ -62,6 +63,13 @@ struct Config {
     // settings in the cluster store (PUT /rest/v2/applications/settings)
     // override them key by key: transcode/app_settings.h.
     transcode::Ladder ladder;
+    // The stream token controls' defaults for every application, with Ant
+    // Media's keys (publishTokenControlEnabled, publishJwtControlEnabled,
+    // hashControlPublishEnabled, playTokenControlEnabled,
+    // playJwtControlEnabled, jwtStreamSecretKey, tokenHashSecret,
+    // acceptUndefinedStreams); an application's stored settings override
+    // them key by key (auth/token_settings.h).  Secrets: never logged.
+    auth::TokenSettings tokens;
 };
 
 // Pure: parses properties text ("key=value", '#' and '!' comments,

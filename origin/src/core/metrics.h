@@ -68,6 +68,10 @@ struct MetricRow {
     std::variant<const std::atomic<uint64_t>*, const std::atomic<double>*,
                  const LatencyWindow*>
         value;
+    // A row of a labelled family: `reason="missing"`, nullptr for none.
+    // Rows of one family are declared one after the other, with the same
+    // name, type and help; /metrics writes HELP and TYPE once.
+    const char* labels = nullptr;
 };
 
 using MetricRegistry = std::vector<MetricRow>;
@@ -79,6 +83,13 @@ struct Metric : T {
     Metric(MetricRegistry& registry, const char* name, const char* help) : T{}
     {
         registry.push_back({name, K, help, static_cast<const T*>(this)});
+    }
+    Metric(MetricRegistry& registry, const char* name, const char* help,
+           const char* labels)
+        : T{}
+    {
+        registry.push_back(
+            {name, K, help, static_cast<const T*>(this), labels});
     }
     Metric(const Metric&) = delete;
     Metric& operator=(const Metric&) = delete;
@@ -109,6 +120,27 @@ public:
                                "HTTP requests rejected by the parser."};
     Counter timeouts_total{registry_, "fanout_http_timeouts_total",
                            "HTTP connections closed by a timeout."};
+};
+
+// Publishes refused by the stream token controls, one row per reason
+// (auth/publish_auth.h names them): fanout_publish_token_refusals_total.
+struct PublishTokenRefusals {
+    explicit PublishTokenRefusals(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+    static constexpr const char* kName = "fanout_publish_token_refusals_total";
+    static constexpr const char* kHelp =
+        "Publishes refused by the application's token controls, by reason.";
+
+public:
+    Counter missing{registry_, kName, kHelp, "reason=\"missing\""};
+    Counter malformed{registry_, kName, kHelp, "reason=\"malformed\""};
+    Counter undefined_stream{registry_, kName, kHelp,
+                             "reason=\"undefined_stream\""};
+    Counter invalid{registry_, kName, kHelp, "reason=\"invalid\""};
+    Counter expired{registry_, kName, kHelp, "reason=\"expired\""};
+    Counter unavailable{registry_, kName, kHelp, "reason=\"unavailable\""};
 };
 
 // The registry.  The exposition follows the declaration order; a row is
@@ -186,6 +218,9 @@ public:
     Counter streams_lost_total{
         registry_, "fanout_streams_lost_total",
         "Publishes dropped because another origin took the stream over."};
+    // Publishes refused by the application's stream token controls
+    // (auth/publish_auth.h), by reason; each is also in publishes_refused.
+    PublishTokenRefusals token_refusals{registry_};
 };
 
 }  // namespace fanout

@@ -47,6 +47,7 @@ std::string label(std::string_view v)
 struct Samples {
     std::string& out;
     const char* name;
+    const char* labels;  // nullptr: none
 
     void operator()(const std::atomic<uint64_t>* v) const
     {
@@ -69,6 +70,11 @@ struct Samples {
     void line(const std::string& suffix, const std::string& value) const
     {
         out += name;
+        if (labels != nullptr) {  // counters and gauges only
+            out += '{';
+            out += labels;
+            out += '}';
+        }
         out += suffix;
         out += ' ';
         out += value;
@@ -113,9 +119,14 @@ std::string render_metrics(const Metrics& m, std::string_view version,
     head(out, "fanout_build_info", "gauge", "Version and node of this origin.");
     out += "fanout_build_info{version=\"" + label(version) + "\",node=\""
            + label(node) + "\"} 1\n";
+    const char* family = nullptr;
     for (const MetricRow& row : m.registry()) {
-        head(out, row.name, type_name(row.type), row.help);
-        std::visit(Samples{out, row.name}, row.value);
+        // A labelled family's rows follow each other: one HELP and TYPE.
+        if (family == nullptr || std::string_view(family) != row.name) {
+            head(out, row.name, type_name(row.type), row.help);
+        }
+        family = row.name;
+        std::visit(Samples{out, row.name, row.labels}, row.value);
     }
     return out;
 }

@@ -7,10 +7,15 @@
 //   /{app}/rest/v2/broadcasts/{id}/sessions             GET (Fanout's own:
 //       the stream's publish sessions, newest first, at most 50: node,
 //       originAdress, start, end and why it ended; read-only)
+//   /{app}/rest/v2/broadcasts/{id}/token                GET ?expireDate&type
+//       a one-time token, stored in the cluster store (rest_tokens.cc)
+//   /{app}/rest/v2/broadcasts/{id}/jwt-token            GET ?expireDate&type
+//       a JWT signed with the app's jwtStreamSecretKey
 //   /{app}/rest/v2/broadcasts/count                     GET
 //   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
 //   /rest/v2/applications/settings/{app}                GET, PUT (or POST,
 //       Ant Media's method): the ladder settings (transcode/app_settings.h)
+//       and the stream token controls (auth/token_settings.h)
 //   /rest/v2/cluster/nodes/{offset}/{size}              GET
 //   /rest/v2/cluster/node-count                         GET
 //   /rest/v2/cluster/node/{id}                          GET DELETE
@@ -54,6 +59,8 @@ private:
                    Respond respond);
     void get(const StreamKey& key, Respond respond);
     void sessions(const StreamKey& key, Respond respond);
+    void issue_token(const StreamKey& key, bool jwt, Request& req,
+                     Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,

@@ -128,6 +128,17 @@ void RestApi::broadcasts(const std::string& app,
     if (segs.size() == 1 && !first.empty() && first != "list") {
         return broadcast(app, first, req, std::move(respond));
     }
+    if (segs.size() == 2 && (segs[1] == "token" || segs[1] == "jwt-token")) {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        Result<StreamKey> key = StreamKey::parse(app, first);
+        if (!key) {
+            return respond(bad_id(first));
+        }
+        return issue_token(key.value(), segs[1] == "jwt-token", req,
+                           std::move(respond));
+    }
     if (segs.size() == 2 && segs[1] == "sessions") {
         if (!is_get(req)) {
             return respond(method_not_allowed("GET, HEAD"));

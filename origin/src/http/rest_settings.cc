@@ -1,11 +1,13 @@
 // The application settings half of the REST API (see rest_api.h): Ant
 // Media's GET/PUT /rest/v2/applications/settings/{app}, the ladder's keys
-// (transcode/app_settings.h) kept in the cluster store's app settings so
-// that every origin uses the same ladder.  A change applies to the next
-// publish.
+// (transcode/app_settings.h) and the stream token controls' keys
+// (auth/token_settings.h; secrets masked in a GET) kept in the cluster
+// store's app settings so that every origin uses the same.  A change
+// applies to the next publish.
 #include <algorithm>
 #include <optional>
 
+#include "auth/token_settings.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
 #include "transcode/app_settings.h"
@@ -36,6 +38,71 @@ Response bad_request(const std::string& message)
         400, {{"success", false}, {"message", message}, {"errorId", 400}});
 }
 
+// GET, on the REST lane: the effective values, secrets masked.
+Response get_settings(fo_store* store, Metrics& metrics, const Config& config,
+                      const std::string& app)
+{
+    std::string stored;
+    if (auto failed = read_settings(store, metrics, app, &stored)) {
+        return *failed;
+    }
+    auto ladder = transcode::effective_ladder(config, stored);
+    auto tokens = auth::effective_token_settings(config.tokens, stored);
+    if (!ladder || !tokens) {
+        return Response::error(
+            500,
+            app + ": " + (ladder ? tokens.error() : ladder.error()).message());
+    }
+    json out = transcode::settings_to_json(app, config, ladder.value());
+    auth::token_settings_to_json(tokens.value(), out);  // masked
+    return Response::json(200, out);
+}
+
+// PUT, on the REST lane.  Read, merge, write: a PUT changes only the keys
+// it carries.  Two PUTs racing on two origins may lose one of them (the
+// store has no compare-and-set for settings); the last wins.
+Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
+                      const std::string& app, const std::string& body)
+{
+    std::string stored;
+    if (auto failed = read_settings(store, metrics, app, &stored)) {
+        return *failed;
+    }
+    auto put = transcode::apply_settings_put(config, stored, body);
+    if (!put) {
+        return bad_request(put.error().message());
+    }
+    // The token controls' keys, in the same document (the body parsed as
+    // an object already).
+    if (Status st = auth::apply_token_settings_put(
+            config.tokens, put->stored,
+            body.empty() ? json::object() : json::parse(body, nullptr, false));
+        !st) {
+        return bad_request(st.error().message());
+    }
+    std::erase_if(put->ignored,
+                  [](const std::string& k) { return auth::is_token_key(k); });
+    std::string doc = put->stored.dump();
+    if (doc.size() >= FO_EXTRA_MAX) {
+        return bad_request("settings: " + std::to_string(doc.size())
+                           + " bytes; the store keeps at most "
+                           + std::to_string(FO_EXTRA_MAX - 1));
+    }
+    fo_error err{};
+    fo_status st = fo_app_settings_put(store, app.c_str(), doc.c_str(), &err);
+    if (st != FO_OK) {
+        return store_failure(metrics, st, err, "");
+    }
+    std::string note;
+    for (const std::string& k : put->ignored) {
+        note += (note.empty() ? "ignored unknown keys: " : ", ") + k;
+    }
+    return Response::json(200, {{"success", true},
+                                {"message", note},
+                                {"dataId", app},
+                                {"errorId", 0}});
+}
+
 }  // namespace
 
 void RestApi::app_settings(const std::string& app, Request& req,
@@ -58,56 +125,15 @@ void RestApi::app_settings(const std::string& app, Request& req,
     if (get) {
         return run_blocking(
             ctx_,
-            [store, metrics, config, app]() -> Response {
-                std::string stored;
-                if (auto failed =
-                        read_settings(store, *metrics, app, &stored)) {
-                    return *failed;
-                }
-                auto ladder = transcode::effective_ladder(*config, stored);
-                if (!ladder) {
-                    return Response::error(
-                        500, app + ": " + ladder.error().message());
-                }
-                return Response::json(200, transcode::settings_to_json(
-                                               app, *config, ladder.value()));
+            [store, metrics, config, app]() {
+                return get_settings(store, *metrics, *config, app);
             },
             std::move(respond));
     }
     run_blocking(
         ctx_,
-        [store, metrics, config, app, body = req.body]() -> Response {
-            // Read, merge, write: a PUT changes only the keys it carries.
-            // Two PUTs racing on two origins may lose one of them (the
-            // store has no compare-and-set for settings); the last wins.
-            std::string stored;
-            if (auto failed = read_settings(store, *metrics, app, &stored)) {
-                return *failed;
-            }
-            auto put = transcode::apply_settings_put(*config, stored, body);
-            if (!put) {
-                return bad_request(put.error().message());
-            }
-            std::string doc = put->stored.dump();
-            if (doc.size() >= FO_EXTRA_MAX) {
-                return bad_request("settings: " + std::to_string(doc.size())
-                                   + " bytes; the store keeps at most "
-                                   + std::to_string(FO_EXTRA_MAX - 1));
-            }
-            fo_error err{};
-            fo_status st =
-                fo_app_settings_put(store, app.c_str(), doc.c_str(), &err);
-            if (st != FO_OK) {
-                return store_failure(*metrics, st, err, "");
-            }
-            std::string note;
-            for (const std::string& k : put->ignored) {
-                note += (note.empty() ? "ignored unknown keys: " : ", ") + k;
-            }
-            return Response::json(200, {{"success", true},
-                                        {"message", note},
-                                        {"dataId", app},
-                                        {"errorId", 0}});
+        [store, metrics, config, app, body = req.body]() {
+            return put_settings(store, *metrics, *config, app, body);
         },
         std::move(respond));
 }

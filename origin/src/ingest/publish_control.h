@@ -24,8 +24,11 @@ struct PublishRequest {
 };
 
 // Denied publishes carry the reason; the protocol maps it to its own
-// status (NetStream.Publish.BadName for RTMP).
+// status: an Error whose code() is kPublishRejected (a token that is
+// wrong, expired or used; a check that could not be made) is RTMP's
+// NetStream.Publish.Rejected, any other NetStream.Publish.BadName.
 using PublishDecision = Result<std::shared_ptr<media::StreamSink>>;
+inline constexpr int kPublishRejected = 1;
 
 class PublishControl {
 public:

@@ -338,6 +338,35 @@ fo_status fo_app_settings_put(fo_store *s, const char *app,
 fo_status fo_app_settings_get(fo_store *s, const char *app, char *json,
                               size_t cap, fo_error *err);
 
+/* ---- one-time stream tokens (Ant Media's Token) ---------------------- */
+
+#define FO_TOKEN_PUBLISH "publish"
+#define FO_TOKEN_PLAY    "play"
+
+typedef struct {
+    char token_id[FO_ID_MAX];       /* the token itself: a valid id */
+    char app[FO_ID_MAX];
+    char stream_id[FO_STREAM_MAX];
+    char type[16];                  /* FO_TOKEN_PUBLISH or FO_TOKEN_PLAY */
+    int64_t expire_date;            /* Unix seconds (Ant Media's expireDate),
+                                       on the store server's clock */
+} fo_token;
+
+/* Stores a new token, usable once by fo_token_consume until it expires.
+ * FO_CONFLICT when a token with that id is stored and not expired.
+ * Expired tokens do not accumulate: each backend drops them (Redis by
+ * EXPIREAT, SQLite and MongoDB on every put). */
+fo_status fo_token_put(fo_store *s, const fo_token *t, fo_error *err);
+
+/* Uses a token: in one atomic step, deletes token_id if it is stored for
+ * exactly (app, stream_id, type) and not expired (now < expire_date s on
+ * the store's clock): FO_OK, and no other caller on any node can use it
+ * again.  Otherwise FO_NOT_FOUND, and a token for another stream or type
+ * stays usable for its own. */
+fo_status fo_token_consume(fo_store *s, const char *token_id,
+                           const char *app, const char *stream_id,
+                           const char *type, fo_error *err);
+
 /* ---- VoD records ------------------------------------------------------ */
 
 typedef struct {

@@ -182,6 +182,29 @@ TEST(Config, RedactUri)
     EXPECT_EQ(redact_uri("not a uri"), "not a uri");
 }
 
+TEST(Config, PublishTokenDefaults)
+{
+    auto d = build("");
+    ASSERT_TRUE(d.ok()) << d.error().message();
+    EXPECT_FALSE(d->tokens.publish_needs_token());
+    EXPECT_TRUE(d->tokens.accept_undefined);
+    auto c = build(
+        "publishJwtControlEnabled=true\n"
+        "jwtStreamSecretKey=jwt-secret-0123456789abcdef-0123456789\n"
+        "acceptUndefinedStreams=false\nplayTokenControlEnabled=true\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->tokens.publish_jwt && c->tokens.play_token);
+    EXPECT_FALSE(c->tokens.accept_undefined);
+    // A control on without its secret stops start-up, naming the secret.
+    auto r = build("hashControlPublishEnabled=true\n");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message().rfind("tokenHashSecret", 0), 0u);
+    r = build("tokenHashSecret=too-short\n");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message().find("too-short"), std::string::npos);
+    EXPECT_FALSE(build("publishTokenControlEnabled=yes\n").ok());
+}
+
 TEST(Config, Cidr)
 {
     auto c = parse_cidr("192.168.1.77/24");

@@ -39,7 +39,13 @@ void fill(Metrics& m)
                                          &m.rest_busy_total,
                                          &m.takeovers_total,
                                          &m.takeovers_refused_total,
-                                         &m.streams_lost_total};
+                                         &m.streams_lost_total,
+                                         &m.token_refusals.missing,
+                                         &m.token_refusals.malformed,
+                                         &m.token_refusals.undefined_stream,
+                                         &m.token_refusals.invalid,
+                                         &m.token_refusals.expired,
+                                         &m.token_refusals.unavailable};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -145,7 +151,16 @@ const char* const kGolden =
     "# HELP fanout_streams_lost_total Publishes dropped because another "
     "origin took the stream over.\n"
     "# TYPE fanout_streams_lost_total counter\n"
-    "fanout_streams_lost_total 23\n";
+    "fanout_streams_lost_total 23\n"
+    "# HELP fanout_publish_token_refusals_total Publishes refused by the "
+    "application's token controls, by reason.\n"
+    "# TYPE fanout_publish_token_refusals_total counter\n"
+    "fanout_publish_token_refusals_total{reason=\"missing\"} 24\n"
+    "fanout_publish_token_refusals_total{reason=\"malformed\"} 25\n"
+    "fanout_publish_token_refusals_total{reason=\"undefined_stream\"} 26\n"
+    "fanout_publish_token_refusals_total{reason=\"invalid\"} 27\n"
+    "fanout_publish_token_refusals_total{reason=\"expired\"} 28\n"
+    "fanout_publish_token_refusals_total{reason=\"unavailable\"} 29\n";
 
 TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
 {
@@ -154,16 +169,26 @@ TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
     EXPECT_EQ(render_metrics(m, "1.2.3", "n\"1"), kGolden);
 }
 
+// A name with its labels is one row's own; a labelled family's rows are
+// adjacent (one HELP and TYPE for them).
 TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
 {
     Metrics m;
-    std::set<std::string> names;
+    std::set<std::string> names, families;
+    std::string last;
     for (const MetricRow& row : m.registry()) {
-        EXPECT_TRUE(names.insert(row.name).second) << row.name;
+        std::string labels = row.labels ? row.labels : "";
+        EXPECT_TRUE(names.insert(std::string(row.name) + labels).second)
+            << row.name << labels;
+        if (last != row.name) {
+            EXPECT_TRUE(families.insert(row.name).second) << row.name;
+        }
+        last = row.name;
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 26u);
+    EXPECT_EQ(names.size(), 32u);
+    EXPECT_EQ(families.size(), 27u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)

@@ -166,6 +166,22 @@ TEST_F(SessionTest, AppQueryCarriesTokenWhenStreamHasNone)
     EXPECT_EQ(control.requests[0].query, "token=xyz/");
 }
 
+// A bad token (ingest::kPublishRejected) is NetStream.Publish.Rejected.
+TEST_F(SessionTest, RejectedPublish)
+{
+    publish("test1?token=bad");
+    control.answer(Error(kPublishRejected, "publish refused: invalid token"));
+    pump();
+    EXPECT_EQ(find("NetStream.Publish.BadName"), nullptr);
+    const Message* m = find("NetStream.Publish.Rejected");
+    ASSERT_NE(m, nullptr);
+    auto info = Client::amf(*m)[3];
+    EXPECT_EQ(info.get_string("level"), "error");
+    EXPECT_EQ(info.get_string("description"), "publish refused: invalid token");
+    EXPECT_TRUE(session->wants_close());
+    EXPECT_FALSE(session->publishing());
+}
+
 TEST_F(SessionTest, RefusedPublish)
 {
     publish("test1");

@@ -330,8 +330,9 @@ Status RtmpSession::on_publish(const Message& m, double txn,
     Result<StreamKey> key = StreamKey::parse(app_, id);
     if (!key) {
         if (metrics_) ++metrics_->publishes_refused;
+        // The name only: its query may carry a token, a secret.
         note(true, "rtmp " + opt_.client + ": publish '" + printable(app_) + "/"
-                       + printable(raw) + "' refused: invalid name");
+                       + printable(id) + "' refused: invalid name");
         send_status(stream, "error", "NetStream.Publish.BadName",
                     "invalid stream name");
         close_requested_ = true;
@@ -377,9 +378,13 @@ void RtmpSession::on_decision(PublishDecision decision)
     if (!decision.ok() || !decision.value()) {
         const std::string why =
             decision.ok() ? "no sink" : decision.error().message();
-        note(true,
-             "rtmp " + opt_.client + ": publish " + name + " refused: " + why);
-        send_status(publish_stream_, "error", "NetStream.Publish.BadName", why);
+        const char* code =
+            !decision.ok() && decision.error().code() == kPublishRejected
+                ? "NetStream.Publish.Rejected"
+                : "NetStream.Publish.BadName";
+        note(true, "rtmp " + opt_.client + ": publish " + name + " refused ("
+                       + code + "): " + why);
+        send_status(publish_stream_, "error", code, why);
         state_ = PublishState::Idle;
         media_.reset();
         close_requested_ = true;

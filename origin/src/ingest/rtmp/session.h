@@ -8,8 +8,9 @@
 // createStream → publish "<stream_id>[?query]" → PublishControl::authorize.
 // Its answer may come later: success sends NetStream.Publish.Start and
 // media flows to the returned sink (what arrived meanwhile is replayed, see
-// publish_media.h); a refusal sends NetStream.Publish.BadName with the
-// reason and asks to close.  FCUnpublish, deleteStream, closeStream,
+// publish_media.h); a refusal sends NetStream.Publish.BadName (or
+// NetStream.Publish.Rejected, for an Error coded kPublishRejected: a bad
+// token) with the reason and asks to close.  FCUnpublish, deleteStream, closeStream,
 // close() and the destructor end the publish; the sink's on_end() is called
 // exactly once — also for a sink that is granted after the publish ended.
 #pragma once
