@@ -32,6 +32,8 @@ case $target in
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
   ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
                 incs=("${origin[@]}") ;;
+  playback_token) srcs=(auth/src/playback_{token,keys}.c)
+                incs=(-I"$root/auth/include"); libs=(-lcrypto) ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/uri_fuzz.c
