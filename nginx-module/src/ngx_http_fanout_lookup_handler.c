@@ -120,6 +120,11 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
 
     ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_REQUESTS);
 
+    /* before anything reads the path: the store key, $uri, the caches */
+    if (ngx_http_fanout_signed_strip(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ctx->uri = r->uri;
     ctx->key.len = 0;
     ctx->waited = 0;
@@ -175,6 +180,13 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
     ctx->key.len = p - ctx->keybuf;
     ctx->hash = ngx_crc32_short(ctx->key.data, ctx->key.len);
     ctx->kind = u.kind;
+
+    ctx->status = ngx_http_fanout_signed_check(r, lmcf, llcf, ctx);
+    if (ctx->status != NGX_OK) {
+        ctx->lookup_status = NGX_HTTP_FANOUT_LS_REJECTED;
+        return ctx->status;
+    }
+
     ctx->status = 0;
     ctx->lookup_status = NGX_HTTP_FANOUT_LS_NONE;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
