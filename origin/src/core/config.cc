@@ -265,6 +265,15 @@ Status set_cluster_key(Config& c, const std::string& v)
     return {};
 }
 
+Status set_play_signed(Config& c, const std::string& v)
+{
+    if (v != "true" && v != "false") {
+        return Error("'" + v + "' must be true or false");
+    }
+    c.play_signed = v == "true";
+    return {};
+}
+
 // The ladder's keys: the settings parser's rules (transcode/ladder_settings.h),
 // whose errors name the key themselves, down to an entry's field
 // ("encoderSettingsString[1].height: ...").
@@ -341,6 +350,8 @@ const std::map<std::string, Setter>& setters()
         {"cluster.takeover_timeout_ms",
          integer(&Config::takeover_timeout_ms, 50, 10000)},
         {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
+        {"play.signed", set_play_signed},
+        {"play.keys_file", text(&Config::play_keys_file)},
         {"encoderSettingsString", set_encoder_settings},
         {"encoderPreset", set_encoder_preset},
         {"gopSize", ladder_int("gopSize", &transcode::Ladder::gop_size,
@@ -428,6 +439,9 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
         }
     }
     fill_defaults(c);
+    if (c.play_signed && c.play_keys_file.empty()) {
+        return Error("play.signed: needs play.keys_file");
+    }
     return c;
 }
 

@@ -186,6 +186,11 @@ public:
     Counter streams_lost_total{
         registry_, "fanout_streams_lost_total",
         "Publishes dropped because another origin took the stream over."};
+    // Stream requests refused for their playback token (play.signed):
+    // missing, malformed, expired, tampered (http/play_tokens.h).
+    Counter play_refused_total{
+        registry_, "fanout_play_refused_total",
+        "Stream requests refused 403 for their playback token (play.signed)."};
 };
 
 }  // namespace fanout

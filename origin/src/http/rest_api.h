@@ -7,6 +7,8 @@
 //   /{app}/rest/v2/broadcasts/{id}/sessions             GET (Fanout's own:
 //       the stream's publish sessions, newest first, at most 50: node,
 //       originAdress, start, end and why it ended; read-only)
+//   /{app}/rest/v2/broadcasts/{id}/token                GET ?type=play&expireDate=
+//       a signed playback URL (rest_tokens.cc, http/play_tokens.h)
 //   /{app}/rest/v2/broadcasts/count                     GET
 //   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
 //   /rest/v2/applications/settings/{app}                GET, PUT (or POST,
@@ -54,6 +56,8 @@ private:
                    Respond respond);
     void get(const StreamKey& key, Respond respond);
     void sessions(const StreamKey& key, Respond respond);
+    // ?type=play&expireDate=: Ant Media's Token + the signed URL.
+    void token(const StreamKey& key, Request& req, Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,

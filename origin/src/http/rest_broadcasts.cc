@@ -138,6 +138,16 @@ void RestApi::broadcasts(const std::string& app,
         }
         return sessions(key.value(), std::move(respond));
     }
+    if (segs.size() == 2 && segs[1] == "token") {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        Result<StreamKey> key = StreamKey::parse(app, first);
+        if (!key) {
+            return respond(bad_id(first));
+        }
+        return token(key.value(), req, std::move(respond));
+    }
     respond(Response::error(404, "no such REST resource"));
 }
 

@@ -39,7 +39,8 @@ void fill(Metrics& m)
                                          &m.rest_busy_total,
                                          &m.takeovers_total,
                                          &m.takeovers_refused_total,
-                                         &m.streams_lost_total};
+                                         &m.streams_lost_total,
+                                         &m.play_refused_total};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -145,7 +146,11 @@ const char* const kGolden =
     "# HELP fanout_streams_lost_total Publishes dropped because another "
     "origin took the stream over.\n"
     "# TYPE fanout_streams_lost_total counter\n"
-    "fanout_streams_lost_total 23\n";
+    "fanout_streams_lost_total 23\n"
+    "# HELP fanout_play_refused_total Stream requests refused 403 for their "
+    "playback token (play.signed).\n"
+    "# TYPE fanout_play_refused_total counter\n"
+    "fanout_play_refused_total 24\n";
 
 TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
 {
