@@ -13,7 +13,8 @@
 # RTMP_PORT (1935), RTMPS_PORT (8443), PERIOD_MS (5000), STORE_URI, DEMO (1),
 # HLS_TIME (2), RUN_DIR (run/), LADDER (the origins' encoderSettingsString:
 # with DEMO=1, three renditions below the demo's 720p source; "" for
-# passthrough only).
+# passthrough only), PLAY_SIGNED (0; 1: players need signed URLs, from
+# GET /LiveApp/rest/v2/broadcasts/{id}/token?type=play&expireDate=...).
 # Logs and state under run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,7 @@ PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
 HLS_TIME=${HLS_TIME:-2}
+PLAY_SIGNED=${PLAY_SIGNED:-0}
 if [ "$DEMO" = 1 ]; then
   LADDER=${LADDER-480,1200000,0,360,800000,0,240,400000,0}
 else
@@ -96,6 +98,8 @@ render_edge() {   # N ADDR
     --set "fanout_node_id=edge-$1" --set "fanout_node_address=$2:$HTTP_PORT" \
     --set "fanout_update_period=${PERIOD_MS}ms" \
     --set "fanout_origin_nodes=${origins# }" \
+    --sub "# fanout_play_keys /etc/fanout/play.keys;=fanout_play_keys $RUN/play.keys;" \
+    --set "fanout_play_signed=$([ "$PLAY_SIGNED" = 1 ] && echo on || echo off)" \
     --sub "/var/cache/nginx/fanout=$dir/cache" --temp-dir "$dir/tmp"
 }
 
@@ -133,6 +137,10 @@ up() {
     (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$key_file")
   fi
   local cluster_key; cluster_key=$(cat "$key_file")
+  # The signed playback keys, shared by origins and edges ("kid secret").
+  if [ ! -s "$RUN/play.keys" ]; then
+    (umask 077; echo "k1 $(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" > "$RUN/play.keys")
+  fi
 
   n=0
   for o in $ORIGINS; do
@@ -149,6 +157,8 @@ cluster.update_period_ms=$PERIOD_MS
 clusterCommunicationKey=$cluster_key
 hlsTime=$HLS_TIME
 encoderSettingsString=$LADDER
+play.keys_file=$RUN/play.keys
+play.signed=$([ "$PLAY_SIGNED" = 1 ] && echo true || echo false)
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done
