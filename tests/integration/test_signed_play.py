@@ -5,9 +5,6 @@ the origin's REST call; a signed master URL plays its renditions,
 segments and MPD through the edge; bad tokens get a CORS 403 from the edge
 and from the origin played directly; 100 viewers with 100 tokens cost the
 origin one fetch of a segment."""
-import base64
-import hashlib
-import hmac
 import json
 import re
 import signal
@@ -19,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import conftest
+from harness import play_token
 from test_edge_harness import (  # noqa: F401  (fixtures)
     edges, get, wait_for)
 
@@ -191,22 +189,13 @@ def test_origin_played_directly_needs_the_token(signed):
     assert re.search(r"^fanout_play_refused_total [1-9]", metrics, re.M)
 
 
-def py_sign(key_line, app, stream, exp):
-    """The token format of fanout/playback_token.h, written again here:
-    kid.exp.p.base64url(HMAC-SHA256(secret, message))."""
-    kid, secret = key_line.split()
-    msg = f"fanout-play-1\n{app}/{stream}\n{exp}\n{kid}\np\n".encode()
-    mac = hmac.new(bytes.fromhex(secret), msg, hashlib.sha256).digest()
-    return f"{kid}.{exp}.p." + base64.urlsafe_b64encode(mac).decode()[:43]
-
-
 def test_key_rotation_two_keys_at_once(signed, edge):
     _, _, keys, origin = signed
     exp = int(time.time()) + 600
     # a token of the older key (as issued before the new key came first)
-    old = py_sign(K_OLD, "LiveApp", STREAM, exp)
+    old = play_token.sign(K_OLD, "LiveApp", STREAM, exp)
     new = rest_token(origin, STREAM, exp)[1]["tokenId"]
-    assert new == py_sign(K_NEW, "LiveApp", STREAM, exp)
+    assert new == play_token.sign(K_NEW, "LiveApp", STREAM, exp)
     url = f"/LiveApp/streams/t={old}/{STREAM}_adaptive.m3u8"
     assert wait_for(lambda: master_ready(edge, url), 40)
     with urllib.request.urlopen(origin.http + url, timeout=5) as r:
