@@ -79,6 +79,15 @@ cluster::NodeLoad node_load(const PublishGate& gate)
     return load;
 }
 
+// play.keys_file's keys; nullptr without one.
+Result<std::unique_ptr<http::PlayKeys>> load_play_keys(const Config& config)
+{
+    if (config.play_keys_file.empty()) {
+        return std::unique_ptr<http::PlayKeys>();
+    }
+    return http::PlayKeys::load(config.play_keys_file);
+}
+
 // SIGHUP re-reads play.keys_file (key rotation) on the REST lane; a bad
 // file keeps the keys in use, with a log line.
 void reload_keys_on_hup(boost::asio::signal_set& hup, const OriginContext& ctx)
@@ -149,6 +158,11 @@ int run_origin(const Config& config)
     // Writes to closed sockets surface as errors, not as a dead process.
     std::signal(SIGPIPE, SIG_IGN);
 
+    auto play_keys = load_play_keys(config);
+    if (!play_keys) {
+        log::error("play.keys_file: " + play_keys.error().message());
+        return 1;
+    }
     // Two handles: REST's, and the membership lane's (a handle's mutex is
     // held for a whole call, so one would let REST delay heartbeats).
     fo_store* store = open_store(config.store_uri);
@@ -159,17 +173,6 @@ int run_origin(const Config& config)
     if (cluster_store == nullptr) {
         fo_store_close(store);
         return 1;
-    }
-    std::unique_ptr<http::PlayKeys> play_keys;
-    if (!config.play_keys_file.empty()) {
-        auto keys = http::PlayKeys::load(config.play_keys_file);
-        if (!keys) {
-            log::error("play.keys_file: " + keys.error().message());
-            fo_store_close(cluster_store);
-            fo_store_close(store);
-            return 1;
-        }
-        play_keys = std::move(keys.value());
     }
     boost::asio::io_context loop(1);
     Metrics metrics;
@@ -192,7 +195,7 @@ int run_origin(const Config& config)
                           cluster_store};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
-        ctx.play_keys = play_keys.get();
+        ctx.play_keys = play_keys.value().get();
         ctx.live_session = [&gate](const StreamKey& key) {
             return gate.live_session(key);
         };
