@@ -10,6 +10,7 @@ import re
 import signal
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -123,8 +124,16 @@ def test_signed_master_plays_everything_through_the_edge(signed, edge):
         for name in (seg, init):
             s = get(edge.port, f"{base}/{name}")
             assert s.status == 200 and len(s.body) > 100, (name, s.status)
-    mpd = get(edge.port, f"{base}/{STREAM}/{STREAM}.mpd")
+    mpd_path = f"{base}/{STREAM}/{STREAM}.mpd"
+    mpd = get(edge.port, mpd_path)
     assert mpd.status == 200 and b"<MPD" in mpd.body
+    inits = re.findall(r'initialization="([^"]+)"', mpd.text)
+    assert any(i.startswith("../") for i in inits), mpd.text  # the ladder's
+    for i in inits:                         # ../{id}_{r}/... keeps the token
+        path = urllib.parse.urljoin(mpd_path, i)
+        assert path.startswith(base + "/"), path
+        r = get(edge.port, path)
+        assert r.status == 200 and len(r.body) > 100, (path, r.status)
     assert get(edge.port, f"{base}/time").status == 200      # UTCTiming ../time
     assert get(edge.port, "/LiveApp/streams/time").status == 200  # unsigned
     # ffprobe follows the relative URIs under the token element
