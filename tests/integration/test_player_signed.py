@@ -2,7 +2,7 @@
 cluster with PLAY_SIGNED=1, the demo's 720p source and a 240p rendition,
 in Debian's Chromium.  hls.js plays the URL the origin's
 REST call issues, through the LB and the edges, and every rendition
-chosen by hand; a tampered URL fails with a 403 that hls.js can read
+chosen by hand (dash.js plays the MPD under the same token); a tampered URL fails with a 403 that hls.js can read
 (CORS).  Screenshots and the players' logs: build/artifacts/player_signed/
 <time>/ (printed)."""
 import json
@@ -64,9 +64,14 @@ def test_hls_plays_a_signed_master_and_a_tampered_one_reads_403(
                         and len(re.findall(rb"RESOLUTION=", http_get(
                             f"{c.url}{url}")[2])) == len(HEIGHTS), 30)
 
-        p = player.Players(artifacts / "driver.log").start(hls=c.url + url)
-        assert wait_for(lambda: p.snapshot()["players"]["hls"]["playingAt"],
-                        40), p.snapshot()
+        # dash.js on the MPD under the same element: its ../{id}_{r}/
+        # templates and its ../time UTCTiming keep the token
+        mpd = url.rsplit("/", 1)[0] + f"/{STREAM}/{STREAM}.mpd"
+        p = player.Players(artifacts / "driver.log").start(
+            hls=c.url + url, dash=c.url + mpd)
+        assert wait_for(lambda: all(
+            v["playingAt"] for v in p.snapshot()["players"].values()), 40), \
+            p.snapshot()
         levels = p.levels()["hls"]["levels"]
         assert sorted((lv["height"] for lv in levels), reverse=True) \
             == HEIGHTS, levels
@@ -79,8 +84,11 @@ def test_hls_plays_a_signed_master_and_a_tampered_one_reads_403(
             assert wait_for(lambda: played_since(p, t0, 2), 20), height
             p.screenshot(artifacts / f"signed-{height}p.png")
         snap = p.snapshot(samples=True)
-        assert not [e for e in snap["players"]["hls"]["errors"]
-                    if e.get("fatal")], snap["players"]["hls"]["errors"]
+        for kind in ("hls", "dash"):
+            assert not [e for e in snap["players"][kind]["errors"]
+                        if e.get("fatal")], snap["players"][kind]["errors"]
+        dash_ct = [x[1] for x in snap["players"]["dash"]["samples"]]
+        assert dash_ct and dash_ct[-1] - dash_ct[0] >= 4, dash_ct[-5:]
         (artifacts / "players.json").write_text(json.dumps(snap, indent=1))
         p.stop()
         p = None
