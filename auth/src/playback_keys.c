@@ -7,6 +7,7 @@
 
 #include "fanout/playback_token.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -234,7 +235,7 @@ fo_pt_keyring_load(const char *path, fo_pt_keyring *out, char *err,
 
     f = fopen(path, "r");
     if (f == NULL) {
-        fo_pt_err(err, err_len, "cannot open the keys file", 0);
+        fo_pt_err(err, err_len, strerror(errno), 0);
         return -1;
     }
 

@@ -72,7 +72,7 @@ ngx_http_fanout_play_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            sizeof(err))
         != 0)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"fanout_play_keys\" \"%V\": %s", &file, err);
         return NGX_CONF_ERROR;
     }

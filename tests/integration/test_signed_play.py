@@ -253,3 +253,26 @@ def test_hundred_tokens_one_origin_fetch(signed, edge):
     assert len(fetched) == 1, fetched
     st = edge.status()            # its prefetches carried the edge's token
     assert st["prefetches"] >= 1 and st["prefetch_failures"] == 0, st
+
+
+@pytest.mark.parametrize("keys, signed, message", [
+    (None, "on", '"fanout_play_signed" requires "fanout_play_keys"'),
+    ("k1 short\n", "off", "line 1: secret must be hex or base64"),
+    ("", "off", "no key"),
+    ("missing", "off", "No such file or directory"),
+])
+def test_nginx_t_refuses_bad_signing_config(tmpdir_path, keys, signed,
+                                            message):
+    ngx = conftest.Nginx(tmpdir_path / "t")
+    body = f'fanout_store "sqlite://{tmpdir_path}/c.db";\n'
+    if keys is not None:
+        path = tmpdir_path / "play.keys"
+        if keys != "missing":
+            path.write_text(keys)
+        body += f"fanout_play_keys {path};\n"
+    body += (f"fanout_play_signed {signed};\n"
+             "server { listen 127.0.22.9:8080; location / { return 204; } }\n")
+    ngx.write_conf(body)
+    r = ngx.test_config()
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+    assert "short" not in r.stderr.replace("k1 short", "")
