@@ -219,6 +219,8 @@ REST (Ant Media paths, through the LB to an origin):
   curl $H/LiveApp/rest/v2/broadcasts/list/0/10
   curl -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
   curl $H/LiveApp/rest/v2/broadcasts/demo
+  curl "$H/LiveApp/rest/v2/broadcasts/demo/token?type=play&expireDate=\$(( \$(date +%s) + 3600 ))"
+         (a signed URL: "url" under $H; needed with PLAY_SIGNED=1, now ${PLAY_SIGNED})
   curl $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
   curl $H/LiveApp/rest/v2/broadcasts/count
   curl $H/rest/v2/cluster/nodes/0/10
