@@ -127,13 +127,13 @@ test_valid_and_renditions(void **state)
                                   NULL, 0), FO_PT_BAD_MAC);
 
     /* every rendition name maps to the scope "demo" */
-    assert_int_equal(fo_pt_stream_scope("demo_adaptive", 13), 4);
-    assert_int_equal(fo_pt_stream_scope("demo_240p400kbps", 16), 4);
-    assert_int_equal(fo_pt_stream_scope("demo_720p", 9), 4);
-    assert_int_equal(fo_pt_stream_scope("demo", 4), 4);
-    assert_int_equal(fo_pt_stream_scope("_adaptive", 9), 9);
-    assert_int_equal(fo_pt_stream_scope("a_p", 3), 3);
-    assert_int_equal(fo_pt_stream_scope("demo_240p12345678kbps", 21), 21);
+    assert_int_equal(fo_stream_scope("demo_adaptive", 13), 4);
+    assert_int_equal(fo_stream_scope("demo_240p400kbps", 16), 4);
+    assert_int_equal(fo_stream_scope("demo_720p", 9), 4);
+    assert_int_equal(fo_stream_scope("demo", 4), 4);
+    assert_int_equal(fo_stream_scope("_adaptive", 9), 9);
+    assert_int_equal(fo_stream_scope("a_p", 3), 3);
+    assert_int_equal(fo_stream_scope("demo_240p12345678kbps", 21), 21);
 }
 
 static void

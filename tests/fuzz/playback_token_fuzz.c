@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == FO_PT_OK) {
         abort();                    /* a forgery */
     }
-    scope = fo_pt_stream_scope(p, size);
+    scope = fo_stream_scope(p, size);
     if (scope > size) {
         abort();
     }

@@ -32,10 +32,10 @@ case $target in
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
   ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
                 incs=("${origin[@]}") ;;
-  playback_token) srcs=(auth/src/playback_{token,keys}.c)
+  playback_token) srcs=(auth/src/{playback_token,playback_keys,stream_scope}.c)
                 incs=(-I"$root/auth/include"); libs=(-lcrypto) ;;
-  edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
-                incs=(-I"$root/nginx-module/src")
+  edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c auth/src/stream_scope.c)
+                incs=(-I"$root/nginx-module/src" -I"$root/auth/include")
                 main=$root/nginx-module/tests/uri_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/uri ;;
   edge_position) srcs=(nginx-module/src/ngx_http_fanout_position.c)

@@ -15,7 +15,7 @@
  *         "\n" address)         (address empty unless bind is 'a')
  *
  * The scope is app/stream, the stream id with its rendition suffix removed
- * (_adaptive, _<h>p, _<h>p<kbps>kbps: fo_pt_stream_scope), so one token
+ * (_adaptive, _<h>p, _<h>p<kbps>kbps: fo_stream_scope), so one token
  * covers the master playlist, every rendition, every segment and the MPD.
  * "t=" cannot begin a stream name ('=' is outside [A-Za-z0-9_.-]).
  *
@@ -34,6 +34,8 @@
 #include <stdint.h>
 
 #include <openssl/sha.h>
+
+#include "fanout/stream_scope.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,14 +90,6 @@ int fo_pt_keyring_parse(const char *text, size_t len, fo_pt_keyring *out,
 /* Reads the file at path (at most 16 KiB) and parses it as above. */
 int fo_pt_keyring_load(const char *path, fo_pt_keyring *out, char *err,
                        size_t err_len);
-
-/*
- * The stream id's scope: the length of s without its rendition suffix
- * ("_adaptive", "_<1-5 digits>p", "_<1-5 digits>p<1-7 digits>kbps", when
- * something precedes the '_'), else len.  The edge's path parser applies
- * the same rule (nginx-module/src/ngx_http_fanout_uri.c).
- */
-size_t fo_pt_stream_scope(const char *s, size_t len);
 
 /*
  * Finds a token element right after "/{app}/streams/" in a decoded path.

@@ -57,7 +57,7 @@ std::optional<std::string_view> scope_of_rest(std::string_view rest)
     if (s.empty()) {
         return std::nullopt;
     }
-    return s.substr(0, fo_pt_stream_scope(s.data(), s.size()));
+    return s.substr(0, fo_stream_scope(s.data(), s.size()));
 }
 
 fo_pt_rc check_play_token(const fo_pt_keyring& ring, std::string_view token,
@@ -77,7 +77,7 @@ std::string sign_play_token(const fo_pt_keyring& ring, std::string_view app,
                             std::string_view id, int64_t expire_s)
 {
     char out[FO_PT_TOKEN_MAX];
-    size_t scope = fo_pt_stream_scope(id.data(), id.size());
+    size_t scope = fo_stream_scope(id.data(), id.size());
     size_t n = fo_pt_sign(&ring, app.data(), app.size(), id.data(), scope,
                           expire_s, nullptr, 0, out, sizeof(out));
     return std::string(out, n);
