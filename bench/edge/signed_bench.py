@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Signed playback at the edge (issue #14): cache-hit throughput of a
 signed segment URL (/{app}/streams/t=<token>/{s}/{file}.m4s) against the
-same segment unsigned, on the same edge, one run.  The edge is the shipped
+same segment unsigned, on the same edge, one run (and the same for the
+stream's small init segment, where a per-request cost shows most).  The edge is the shipped
 edge.conf with fanout_play_keys and two servers that differ in one line:
 fanout_play_signed on (signed URLs, each request's token checked and its
 element removed) and off (the plain URL).  Both share the workers, the
 proxy cache and its key (the element is not in it): one cached file
 serves both.  The origin is a real fanout-origin with a live publisher,
 as in hit_bench.py (whose helpers this uses); the segment is the largest
-one listed, read back into the page cache once before the runs.  Runs
+one listed.  Both URLs are answered from the very same cache file, so
+page-cache layout (hit_bench.py's --page-cache) cannot differ.  Runs
 alternate unsigned/signed, --reps each; a row is the mean.  Goal:
 signed / unsigned >= 0.97.
 
@@ -18,8 +20,10 @@ signed / unsigned >= 0.97.
 """
 import argparse
 import os
+import re
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,6 +104,61 @@ def warm(edge, paths, want):
             raise RuntimeError(f"{path} is not a HIT")
 
 
+def init_segment(origin, segment):
+    """(path, bytes) of the init segment the playlist maps: a small object,
+    where the check's cost per request shows most."""
+    st, _, playlist = hit_bench.get(origin.http_port, hit_bench.PLAYLIST)
+    m = re.search(rb'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    assert st == 200 and m, (st, playlist[:200])
+    path = urllib.parse.urljoin(hit_bench.PLAYLIST, m.group(1).decode())
+    st, _, body = hit_bench.get(origin.http_port, path)
+    assert st == 200, (path, st)
+    return path, body
+
+
+def measure(edges, objects, token, args):
+    """{object: {"unsigned"|"signed": [wrk results]}}, runs alternating."""
+    prefix = f"/{APP}/streams/"
+    runs = {}
+    for obj, (path, want) in objects.items():
+        paths = {"unsigned": path,
+                 "signed": prefix + f"t={token}/" + path[len(prefix):]}
+        for name in paths:
+            warm(edges[name], {name: paths[name]}, want)
+        runs[obj] = {name: [] for name in paths}
+        for _ in range(args.reps):
+            for name in ("unsigned", "signed"):
+                runs[obj][name].append(
+                    hit_bench.wrk(edges[name], paths[name], args))
+    return runs
+
+
+def report(args, runs, objects, fetched, load):
+    print(f"### Signed playback at the edge: wrk -t{args.threads} "
+          f"-c{args.conns} -d{args.seconds}s, {args.workers} worker(s), "
+          f"mean of {args.reps} alternating runs, placement "
+          f"{args.placement}; a live fanout-origin's objects "
+          f"(CPU busy before: {load:.0f}%)")
+    print()
+    print("| object | bytes | unsigned req/s | signed req/s "
+          "| signed / unsigned | each run "
+          "| CPU µs/req unsigned / signed | wrk CPU µs/req unsigned / signed |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    for obj, by in runs.items():
+        m = {n: tuple(sum(r[i] for r in v) / len(v) for i in range(4))
+             for n, v in by.items()}
+        each = [s[0] / u[0] for s, u in zip(by["signed"], by["unsigned"])]
+        print(f"| {obj} | {len(objects[obj][1]):,} "
+              f"| {m['unsigned'][0]:.0f} | {m['signed'][0]:.0f} "
+              f"| {m['signed'][0] / m['unsigned'][0]:.3f} "
+              f"| {' '.join(f'{x:.2f}' for x in each)} "
+              f"| {m['unsigned'][1]:.1f} / {m['signed'][1]:.1f} "
+              f"| {m['unsigned'][3]:.1f} / {m['signed'][3]:.1f} |")
+    print()
+    print(f"Goal: signed / unsigned >= 0.97 (the segment).  Origin fetches "
+          f"of the objects during the runs: {fetched}")
+
+
 def main(argv=None):
     args = parse_args(argv)
     source = edge_env.make_source(BUILD / "bench" / "src-720p-4mbps.flv", 4)
@@ -116,42 +175,17 @@ def main(argv=None):
             prefix, port, uport, uri, args.workers, keys))
         edges = {"unsigned": Listener(nginx, uport),
                  "signed": Listener(nginx, port)}
-        segment, want = hit_bench.publish(origin, env.dir / "www")
+        segment = hit_bench.publish(origin, env.dir / "www")
+        objects = {"segment": segment,
+                   "init": init_segment(origin, segment[0])}
+        assert hit_bench.get(port, segment[0])[0] == 403    # signing is on
         token = play_token.sign(KEY, APP, STREAM, int(time.time()) + 3600)
-        prefix = f"/{APP}/streams/"
-        paths = {"unsigned": segment,
-                 "signed": prefix + f"t={token}/" + segment[len(prefix):]}
-        assert hit_bench.get(port, segment)[0] == 403     # signing is on
-        warm(edges["unsigned"], {"u": paths["unsigned"]}, want)
-        warm(edges["signed"], {"s": paths["signed"]}, want)
-        hit_bench.reread(hit_bench.cached_copy(nginx, want))
-        runs = {name: [] for name in edges}
-        for _ in range(args.reps):
-            for name in ("unsigned", "signed"):
-                runs[name].append(hit_bench.wrk(edges[name], paths[name],
-                                                args))
-        log = nginx.access_log()
-        fetched = sum(1 for ln in log if f"{segment} " in ln
+        runs = measure(edges, objects, token, args)
+        fetched = sum(1 for ln in nginx.access_log()
+                      for path, _ in objects.values()
+                      if f"{path.rsplit('/', 1)[1]} " in ln
                       and "upstream=-" not in ln)
-    mean = {n: tuple(sum(r[i] for r in v) / len(v) for i in range(4))
-            for n, v in runs.items()}
-    each = [s[0] / u[0] for s, u in zip(runs["signed"], runs["unsigned"])]
-    print(f"### Signed playback at the edge: wrk -t{args.threads} "
-          f"-c{args.conns} -d{args.seconds}s, {args.workers} worker(s), "
-          f"mean of {args.reps} alternating runs, placement "
-          f"{args.placement}; a live fanout-origin's segment of "
-          f"{len(want):,} bytes (CPU busy before: {load:.0f}%)")
-    print()
-    print("| URL | req/s | CPU µs/req | wrk CPU µs/req |")
-    print("| --- | ---: | ---: | ---: |")
-    for n in ("unsigned", "signed"):
-        print(f"| {n} | {mean[n][0]:.0f} | {mean[n][1]:.1f} "
-              f"| {mean[n][3]:.1f} |")
-    print()
-    ratio = mean["signed"][0] / mean["unsigned"][0]
-    print(f"signed / unsigned: {ratio:.3f} (each run: "
-          f"{' '.join(f'{x:.3f}' for x in each)}); goal >= 0.97; "
-          f"origin fetches of the segment: {fetched}")
+    report(args, runs, objects, fetched, load)
     return 0
 
 
