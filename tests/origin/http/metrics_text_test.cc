@@ -168,7 +168,7 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 26u);
+    EXPECT_EQ(names.size(), 27u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
