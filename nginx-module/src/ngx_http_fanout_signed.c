@@ -18,7 +18,7 @@
  * be checked there (the origin sees the edge), and one that expires
  * between the edge and the origin would fail a fetch many viewers wait on.
  *
- * The check is one HMAC over ~60 bytes on the stack (four SHA-256
+ * The check is one HMAC over ~60 bytes on the stack (three SHA-256
  * blocks), one CRYPTO_memcmp, and the new r->uri in the request pool; no
  * store call, no system call.
  */

@@ -23,7 +23,7 @@
  * I/O, no global state; a keyring is a plain value, safe to read from any
  * number of threads at once.  The HMAC is RFC 2104 over OpenSSL's SHA-256
  * with each key's inner and outer pads hashed once when the keyring is
- * parsed, so a verify is four SHA-256 blocks on the stack, no allocation
+ * parsed, so a verify is three SHA-256 blocks on the stack, no allocation
  * (OpenSSL 3's one-shot HMAC() fetches and allocates a MAC context on
  * every call).  The MAC is compared with CRYPTO_memcmp.
  */
