@@ -2,7 +2,9 @@
 """Signed playback at the edge (issue #14): cache-hit throughput of a
 signed segment URL (/{app}/streams/t=<token>/{s}/{file}.m4s) against the
 same segment unsigned, on the same edge, one run (and the same for the
-stream's small init segment, where a per-request cost shows most).  The edge is the shipped
+stream's small init segment, where a per-request cost shows most), and
+against the unsigned URL padded with a query argument as long as the
+token element (the same request bytes: the check alone).  The edge is the shipped
 edge.conf with fanout_play_keys and two servers that differ in one line:
 fanout_play_signed on (signed URLs, each request's token checked and its
 element removed) and off (the plain URL).  Both share the workers, the
@@ -121,13 +123,17 @@ def measure(edges, objects, token, args):
     prefix = f"/{APP}/streams/"
     runs = {}
     for obj, (path, want) in objects.items():
+        # "padded": unsigned, with a query argument as long as the token
+        # element (not in the cache key): the same request bytes, so
+        # signed / padded is the check alone
         paths = {"unsigned": path,
-                 "signed": prefix + f"t={token}/" + path[len(prefix):]}
+                 "signed": prefix + f"t={token}/" + path[len(prefix):],
+                 "padded": path + "?p=" + "x" * len(token)}
         for name in paths:
             warm(edges[name], {name: paths[name]}, want)
         runs[obj] = {name: [] for name in paths}
         for _ in range(args.reps):
-            for name in ("unsigned", "signed"):
+            for name in paths:
                 runs[obj][name].append(
                     hit_bench.wrk(edges[name], paths[name], args))
     return runs
@@ -141,9 +147,10 @@ def report(args, runs, objects, fetched, load):
           f"(CPU busy before: {load:.0f}%)")
     print()
     print("| object | bytes | unsigned req/s | signed req/s "
-          "| signed / unsigned | each run "
-          "| CPU µs/req unsigned / signed | wrk CPU µs/req unsigned / signed |")
-    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+          "| signed / unsigned | each run | signed / padded "
+          "| CPU µs/req unsigned / padded / signed "
+          "| wrk CPU µs/req unsigned / signed |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for obj, by in runs.items():
         m = {n: tuple(sum(r[i] for r in v) / len(v) for i in range(4))
              for n, v in by.items()}
@@ -152,9 +159,13 @@ def report(args, runs, objects, fetched, load):
               f"| {m['unsigned'][0]:.0f} | {m['signed'][0]:.0f} "
               f"| {m['signed'][0] / m['unsigned'][0]:.3f} "
               f"| {' '.join(f'{x:.2f}' for x in each)} "
-              f"| {m['unsigned'][1]:.1f} / {m['signed'][1]:.1f} "
+              f"| {m['signed'][0] / m['padded'][0]:.3f} "
+              f"| {m['unsigned'][1]:.1f} / {m['padded'][1]:.1f} / "
+              f"{m['signed'][1]:.1f} "
               f"| {m['unsigned'][3]:.1f} / {m['signed'][3]:.1f} |")
     print()
+    print("padded: the unsigned URL with a query argument as long as the "
+          "token element (same request bytes).")
     print(f"Goal: signed / unsigned >= 0.97 (the segment).  Origin fetches "
           f"of the objects during the runs: {fetched}")
 
@@ -174,6 +185,7 @@ def main(argv=None):
         nginx = env.nginx("edge", port, lambda prefix: conf(
             prefix, port, uport, uri, args.workers, keys))
         edges = {"unsigned": Listener(nginx, uport),
+                 "padded": Listener(nginx, uport),
                  "signed": Listener(nginx, port)}
         segment = hit_bench.publish(origin, env.dir / "www")
         objects = {"segment": segment,
