@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ROOT  := $(CURDIR)
 BUILD := $(ROOT)/build
 JOBS  ?= $(shell nproc)
-FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session ladder_settings jwt token_query
+FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session ladder_settings jwt token_query playback_token
 
 # Debian 12 packages the build, the tests and the benchmarks need.
 APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
@@ -57,9 +57,10 @@ module: store
 	    --builddir=$(NGX_OBJS) >$(NGX_OBJS).configure.log 2>&1 || \
 	    { tail -20 $(NGX_OBJS).configure.log; exit 1; }; \
 	fi
-	@# nginx's Makefile knows the module's objects, not the store library
-	@# it links: a newer library means a new link.
-	@if [ $(BUILD)/lib/libfanout_store.a -nt $(NGX_OBJS)/ngx_http_fanout_module.so ]; then \
+	@# nginx's Makefile knows the module's objects, not the store and auth
+	@# libraries it links: a newer library means a new link.
+	@if [ $(BUILD)/lib/libfanout_store.a -nt $(NGX_OBJS)/ngx_http_fanout_module.so ] || \
+	    [ $(BUILD)/lib/libfanout_playback.a -nt $(NGX_OBJS)/ngx_http_fanout_module.so ]; then \
 	  rm -f $(NGX_OBJS)/ngx_http_fanout_module.so; fi
 	cd $(NGX_COPY) && $(MAKE) -s -f $(NGX_OBJS)/Makefile modules
 	@mkdir -p $(BUILD)/modules && cp $(NGX_OBJS)/ngx_http_fanout_module.so $(BUILD)/modules/

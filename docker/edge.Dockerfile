@@ -24,6 +24,7 @@ COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY sql/ sql/
 COPY store/ store/
+COPY auth/ auth/
 COPY origin/ origin/
 COPY lb-config/ lb-config/
 COPY tests/ tests/

@@ -14,10 +14,12 @@
 # HLS_TIME (2), RUN_DIR (run/), LADDER (the origins' encoderSettingsString:
 # with DEMO=1, three renditions below the demo's 720p source; "" for
 # passthrough only), ADMIN_CIDRS (who may reach REST and /metrics through
-# the LB; 127.0.0.1).
+# the LB; 127.0.0.1), PLAY_SIGNED (0; 1: players need signed URLs, from
+# GET /LiveApp/rest/v2/broadcasts/{id}/token?type=play&expireDate=...).
 # Logs and state under run/, secrets too: run/cluster.key (origin to
-# origin) and run/jwt.key (the REST API's JWT key), mode 600.  The REST API
-# wants a JWT (jwtControlEnabled); the banner prints a curl line with one.
+# origin), run/jwt.key (the REST API's JWT key) and run/play.keys (signed
+# playback, origins and edges), mode 600.  The REST API wants a JWT
+# (jwtControlEnabled); the banner prints a curl line with one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,6 +39,7 @@ PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
 HLS_TIME=${HLS_TIME:-2}
+PLAY_SIGNED=${PLAY_SIGNED:-0}
 if [ "$DEMO" = 1 ]; then
   LADDER=${LADDER-480,1200000,0,360,800000,0,240,400000,0}
 else
@@ -100,6 +103,8 @@ render_edge() {   # N ADDR
     --set "fanout_node_id=edge-$1" --set "fanout_node_address=$2:$HTTP_PORT" \
     --set "fanout_update_period=${PERIOD_MS}ms" \
     --set "fanout_origin_nodes=${origins# }" \
+    --sub "# fanout_play_keys /etc/fanout/play.keys;=fanout_play_keys $RUN/play.keys;" \
+    --set "fanout_play_signed=$([ "$PLAY_SIGNED" = 1 ] && echo on || echo off)" \
     --sub "/var/cache/nginx/fanout=$dir/cache" --temp-dir "$dir/tmp"
 }
 
@@ -144,6 +149,10 @@ up() {
   local cluster_key jwt_key
   cluster_key=$(secret "$RUN/cluster.key")
   jwt_key=$(secret "$RUN/jwt.key")
+  # The signed playback keys, shared by origins and edges ("kid secret").
+  if [ ! -s "$RUN/play.keys" ]; then
+    (umask 077; echo "k1 $(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" > "$RUN/play.keys")
+  fi
 
   n=0
   for o in $ORIGINS; do
@@ -163,6 +172,8 @@ jwtSecretKey=$jwt_key
 http.trusted_proxies=127.0.0.1,$LB_ADDR
 hlsTime=$HLS_TIME
 encoderSettingsString=$LADDER
+play.keys_file=$RUN/play.keys
+play.signed=$([ "$PLAY_SIGNED" = 1 ] && echo true || echo false)
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done
@@ -229,6 +240,8 @@ with a JWT signed with $RUN/jwt.key, valid 24 h):
   curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/list/0/10
   curl -H "Authorization: \$TOKEN" -X POST -H 'Content-Type: application/json' -d '{"name":"show"}' $H/LiveApp/rest/v2/broadcasts/create
   curl -H "Authorization: \$TOKEN" $H/LiveApp/rest/v2/broadcasts/demo
+  curl -H "Authorization: \$TOKEN" "$H/LiveApp/rest/v2/broadcasts/demo/token?type=play&expireDate=\$(( \$(date +%s) + 3600 ))"
+         (a signed URL: "url" under $H; needed with PLAY_SIGNED=1, now ${PLAY_SIGNED})
   curl -H "Authorization: \$TOKEN" $H/rest/v2/applications/settings/LiveApp   (the ladder: encoderSettingsString)
   curl $H/metrics   (no token: remoteAllowedCIDR only)
 INFO

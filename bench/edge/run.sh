@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Edge benchmarks (issue 4 §7); markdown on stdout, for docs/benchmarks.md.
 #
-#   bench/edge/run.sh [hit] [fanin] [lookup] [align] [folio]
-#                                 (no argument: hit, fanin and lookup)
+#   bench/edge/run.sh [hit] [fanin] [lookup] [align] [folio] [signed]
+#                                 (no argument: hit, fanin, lookup, signed)
 #
 #   hit     cache-hit throughput: wrk against the edge, proxy_cache without
 #           the module, and plain nginx (static files), same workers
@@ -17,6 +17,8 @@
 #   folio   why hit's copies are read back before the runs: page-cache
 #           folios and hits of a static file written at once, one written
 #           16 KiB at a time and a proxy_cache file, as written and reread
+#   signed  cache-hit throughput of a signed segment URL (fanout_play_signed)
+#           against the same segment unsigned, on the same edge (goal 0.97)
 #
 # Environment: BUILD (default ./build: modules/ngx_http_fanout_module.so,
 # bin/fanout-origin, lib/libfanout_store.a — `make build`), and
@@ -25,14 +27,14 @@
 #   EDGE_WRK_PAGE_CACHE=reread|written EDGE_WRK_PLACEMENT=apart|free
 #   EDGE_FANIN_VIEWERS=500 EDGE_FANIN_SECONDS=60 EDGE_FANIN_RAMP=10
 #   EDGE_FANIN_PROTOCOLS=hls,dash
-#   EDGE_LOOKUP_STREAMS=2000 EDGE_SLOW_SECONDS=10
+#   EDGE_LOOKUP_STREAMS=2000 EDGE_SLOW_SECONDS=10 EDGE_SIGNED_WORKERS=1
 # Every process runs on loopback in a temporary directory and is stopped at
 # the end; each group is bounded (timeout).  Exit status: 0, or the first
 # failing group's.  Needs nginx, wrk, ffmpeg, redis-server, gcc, python3.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-$PWD/build}
-groups=${*:-hit fanin lookup}
+groups=${*:-hit fanin lookup signed}
 py=${PYTHON:-/usr/bin/python3}   # the harness (tests/harness) needs no pytest
 
 for f in "$BUILD/modules/ngx_http_fanout_module.so" "$BUILD/bin/fanout-origin" \
@@ -78,7 +80,12 @@ for g in $groups; do
     folio)
       run 900 folio_probe.py --seconds "${EDGE_WRK_SECONDS:-10}" \
           --reps "${EDGE_WRK_REPS:-3}" ;;
-    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup, align, folio)" >&2
+    signed)
+      run 900 signed_bench.py --workers "${EDGE_SIGNED_WORKERS:-1}" \
+          --seconds "${EDGE_WRK_SECONDS:-10}" --conns "${EDGE_WRK_CONNS:-50}" \
+          --threads "${EDGE_WRK_THREADS:-2}" --reps "${EDGE_WRK_REPS:-3}" \
+          --placement "${EDGE_WRK_PLACEMENT:-apart}" ;;
+    *) echo "bench/edge: unknown group '$g' (hit, fanin, lookup, align, folio, signed)" >&2
        exit 64 ;;
   esac
 done

@@ -7,6 +7,8 @@
  *   ngx_http_fanout_lookup_policy.c   no usable origin: the lost hook,
  *                                     fanout_origin_nodes, 503
  *   ngx_http_fanout_time.c            /{app}/streams/time
+ *   ngx_http_fanout_signed.c          signed playback URLs: the token
+ *                                     element, checked and removed
  *   ngx_http_fanout_answers.c         the answers every worker shares (the
  *                                     zone fanout_lookups)
  *   ngx_http_fanout_lookup.c          store lookups on the thread pool,
@@ -20,6 +22,7 @@
 
 
 #include "ngx_http_fanout.h"
+#include "fanout/playback_token.h"
 
 
 /* How often a worker re-reads the answers while another worker looks up. */
@@ -78,6 +81,9 @@ enum {
     NGX_HTTP_FANOUT_M_INVALIDATIONS,
     NGX_HTTP_FANOUT_M_REJECTED,
     NGX_HTTP_FANOUT_M_TAKEOVERS,
+    NGX_HTTP_FANOUT_M_PLAY_MISSING,
+    NGX_HTTP_FANOUT_M_PLAY_BAD,
+    NGX_HTTP_FANOUT_M_PLAY_EXPIRED,
     NGX_HTTP_FANOUT_M_ENTRIES,      /* gauges from here on */
     NGX_HTTP_FANOUT_M_MAPPED,
     NGX_HTTP_FANOUT_M_INFLIGHT,
@@ -122,6 +128,7 @@ typedef struct {
     ngx_http_fanout_found_pt      found;
     ngx_http_fanout_found_pt      lost;         /* no live origin: the
                                                    last playlist (grace) */
+    fo_pt_keyring                *play_keys;    /* fanout_play_keys */
 
     /* per worker process */
     ngx_rbtree_t                  pending;      /* lookups in flight here */
@@ -136,6 +143,7 @@ typedef struct {
     ngx_msec_t                  ttl;
     ngx_msec_t                  negative_ttl;
     ngx_array_t                *apps;           /* ngx_str_t */
+    ngx_flag_t                  play_signed;
 } ngx_http_fanout_lookup_loc_conf_t;
 
 
@@ -171,6 +179,9 @@ struct ngx_http_fanout_ctx_s {
     ngx_queue_t                 queue;          /* in a lookup's waiters */
     ngx_event_t                 deadline;       /* of a wait */
     ngx_str_t                   uri;            /* the r->uri parsed */
+    ngx_str_t                   token;          /* its signed-path element's
+                                                   token, removed from
+                                                   r->uri; or empty */
     ngx_uint_t                  phase;
     ngx_uint_t                  status;         /* 0: proxy to the origin */
     ngx_uint_t                  lookup_status;
@@ -242,6 +253,18 @@ ngx_int_t ngx_http_fanout_time_start(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
 ngx_int_t ngx_http_fanout_time_handler(ngx_http_request_t *r);
 uint32_t ngx_http_fanout_answer_crc(ngx_http_fanout_answer_t *answer);
+
+/* ngx_http_fanout_signed.c: signed playback URLs (fanout_play_*) */
+char *ngx_http_fanout_play_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_fanout_signed_strip(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_signed_check(ngx_http_request_t *r,
+    ngx_http_fanout_lookup_main_conf_t *lmcf,
+    ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_play_token(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, ngx_str_t *token);
+ngx_int_t ngx_http_fanout_signed_add_variables(ngx_conf_t *cf);
 
 /* ngx_http_fanout_lookup_module.c */
 ngx_int_t ngx_http_fanout_lookup_add_variables(ngx_conf_t *cf);

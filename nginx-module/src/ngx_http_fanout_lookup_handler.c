@@ -29,6 +29,8 @@ static void ngx_http_fanout_deadline(ngx_event_t *ev);
 static ngx_int_t ngx_http_fanout_parse(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx);
+static ngx_int_t ngx_http_fanout_set_stream(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_uri_t *u);
 static ngx_int_t ngx_http_fanout_lookup(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx);
@@ -116,10 +118,14 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx)
 {
-    u_char                 *p;
     ngx_http_fanout_uri_t   u;
 
     ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_REQUESTS);
+
+    /* before anything reads the path: the store key, $uri, the caches */
+    if (ngx_http_fanout_signed_strip(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     ctx->uri = r->uri;
     ctx->key.len = 0;
@@ -155,27 +161,17 @@ ngx_http_fanout_parse(ngx_http_request_t *r,
         return ngx_http_fanout_time_start(r, ctx);  /* no store, no origin */
     }
 
-    /* the parser bounds both; fo_valid_id is the store's own rule */
-    p = ngx_cpymem(ctx->app, u.app, u.app_len);
-    *p = '\0';
-    p = ngx_cpymem(ctx->stream, u.stream, u.stream_len);
-    *p = '\0';
-
-    if (!fo_valid_id(ctx->app, FO_ID_MAX)
-        || !fo_valid_id(ctx->stream, FO_STREAM_MAX))
-    {
+    if (ngx_http_fanout_set_stream(ctx, &u) != NGX_OK) {
         ctx->status = NGX_HTTP_BAD_REQUEST;
         goto rejected;
     }
 
-    p = ngx_cpymem(ctx->keybuf, u.app, u.app_len);
-    *p++ = '/';
-    p = ngx_cpymem(p, u.stream, u.stream_len);
+    /* its own counters: a refused token is not a malformed request */
+    ctx->status = ngx_http_fanout_signed_check(r, lmcf, llcf, ctx);
+    if (ctx->status != NGX_OK) {
+        return ctx->status;
+    }
 
-    ctx->key.data = ctx->keybuf;
-    ctx->key.len = p - ctx->keybuf;
-    ctx->hash = ngx_crc32_short(ctx->key.data, ctx->key.len);
-    ctx->kind = u.kind;
     ctx->status = 0;
     ctx->lookup_status = NGX_HTTP_FANOUT_LS_NONE;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_LOOKING;
@@ -190,6 +186,38 @@ rejected:
                    "fanout: rejected \"%V\": %ui", &r->uri, ctx->status);
 
     return ctx->status;
+}
+
+
+/* ctx's app, stream, store key and kind from the parsed path. */
+static ngx_int_t
+ngx_http_fanout_set_stream(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_uri_t *u)
+{
+    u_char  *p;
+
+    /* the parser bounds both; fo_valid_id is the store's own rule */
+    p = ngx_cpymem(ctx->app, u->app, u->app_len);
+    *p = '\0';
+    p = ngx_cpymem(ctx->stream, u->stream, u->stream_len);
+    *p = '\0';
+
+    if (!fo_valid_id(ctx->app, FO_ID_MAX)
+        || !fo_valid_id(ctx->stream, FO_STREAM_MAX))
+    {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_cpymem(ctx->keybuf, u->app, u->app_len);
+    *p++ = '/';
+    p = ngx_cpymem(p, u->stream, u->stream_len);
+
+    ctx->key.data = ctx->keybuf;
+    ctx->key.len = p - ctx->keybuf;
+    ctx->hash = ngx_crc32_short(ctx->key.data, ctx->key.len);
+    ctx->kind = u->kind;
+
+    return NGX_OK;
 }
 
 

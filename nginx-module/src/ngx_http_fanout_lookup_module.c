@@ -91,6 +91,20 @@ static ngx_command_t  ngx_http_fanout_lookup_commands[] = {
       0,
       NULL },
 
+    { ngx_string("fanout_play_signed"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_lookup_loc_conf_t, play_signed),
+      NULL },
+
+    { ngx_string("fanout_play_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_fanout_play_keys,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("fanout_invalidate"),
       NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -162,6 +176,13 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_lookup_metrics[] = {
       "Requests rejected without a lookup (method, path, app)." },
     { ngx_string("takeovers"), 0,
       "Lookups taken over from a worker that died or hung." },
+    { ngx_string("play_missing"), 0,
+      "Requests refused 403: fanout_play_signed and no token." },
+    { ngx_string("play_bad"), 0,
+      "Requests refused 403: a malformed, tampered or unknown-key token, "
+      "or one for another stream or address." },
+    { ngx_string("play_expired"), 0,
+      "Requests refused 403: an expired token." },
     { ngx_string("entries"), 1, "Streams in the answers zone." },
     { ngx_string("mapped"), 1, "Streams mapped to an origin now." },
     { ngx_string("inflight"), 1, "Store lookups running now." }
@@ -254,6 +275,7 @@ ngx_http_fanout_lookup_create_loc_conf(ngx_conf_t *cf)
     llcf->ttl = NGX_CONF_UNSET_MSEC;
     llcf->negative_ttl = NGX_CONF_UNSET_MSEC;
     llcf->apps = NGX_CONF_UNSET_PTR;
+    llcf->play_signed = NGX_CONF_UNSET;
 
     return llcf;
 }
@@ -266,9 +288,11 @@ ngx_http_fanout_lookup_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_fanout_lookup_loc_conf_t *prev = parent;
     ngx_http_fanout_lookup_loc_conf_t *conf = child;
 
-    ngx_str_t  *app;
+    ngx_str_t                           *app;
+    ngx_http_fanout_lookup_main_conf_t  *lmcf;
 
     ngx_conf_merge_value(conf->lookup, prev->lookup, 0);
+    ngx_conf_merge_value(conf->play_signed, prev->play_signed, 0);
     ngx_conf_merge_value(conf->invalidate, prev->invalidate, 0);
     ngx_conf_merge_msec_value(conf->ttl, prev->ttl, 1000);
     ngx_conf_merge_msec_value(conf->negative_ttl, prev->negative_ttl, 500);
@@ -291,6 +315,16 @@ ngx_http_fanout_lookup_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (conf->ttl == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"fanout_lookup_ttl\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_fanout_lookup_module);
+
+    if (conf->play_signed && lmcf->play_keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_play_signed\" requires "
+                           "\"fanout_play_keys\" in http{}");
         return NGX_CONF_ERROR;
     }
 
@@ -411,6 +445,10 @@ ngx_http_fanout_apps(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_fanout_lookup_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_fanout_signed_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_fanout_lookup_add_variables(cf);
 }
 

@@ -246,14 +246,23 @@ ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
     ngx_http_fanout_prefetch_t *pf, ngx_str_t *path)
 {
     size_t      len;
-    ngx_str_t  *host;
+    ngx_str_t  *host, token;
 
     static ngx_str_t  no_host = ngx_string("localhost");
+
+    /* with fanout_play_signed, the edge's own token for the stream: the
+     * path (and so the cache key) stays the viewers' */
+    if (ngx_http_fanout_play_token(r, ngx_http_fanout_get_ctx(r), &token)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     host = r->headers_in.server.len ? &r->headers_in.server : &no_host;
     len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
                  "User-Agent: fanout-prefetch\r\n\r\n") - 1
-          + path->len + host->len;
+          + path->len + host->len
+          + sizeof(FO_PT_HEADER ": \r\n") - 1 + token.len;
 
     pf->request = ngx_create_temp_buf(pf->pool, len);
     if (pf->request == NULL) {
@@ -262,8 +271,15 @@ ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
 
     pf->request->last = ngx_sprintf(pf->request->last,
                                     "GET %V HTTP/1.0\r\nHost: %V\r\n"
-                                    "User-Agent: fanout-prefetch\r\n\r\n",
+                                    "User-Agent: fanout-prefetch\r\n",
                                     path, host);
+    if (token.len) {
+        pf->request->last = ngx_sprintf(pf->request->last,
+                                        FO_PT_HEADER ": %V\r\n", &token);
+    }
+    *pf->request->last++ = '\r';
+    *pf->request->last++ = '\n';
+
     return NGX_OK;
 }
 

@@ -1,13 +1,15 @@
 /*
  * ngx_http_fanout_uri.c — request path -> (app, stream, kind).
  *
- * Pure: no allocation, no I/O, no nginx header.  Everything that is not
- * exactly the grammar in ngx_http_fanout_uri.h is rejected here, before a
- * byte can reach the store: characters outside [A-Za-z0-9_.-/], empty
- * path segments, "." and ".." segments (whatever encoding the client used,
- * nginx has decoded it into r->uri by now), and over-long names.
+ * Pure: no allocation, no I/O, no nginx header (the rendition rule is
+ * auth/'s fo_stream_scope, shared with signed playback).  Everything that
+ * is not exactly the grammar in ngx_http_fanout_uri.h is rejected here,
+ * before a byte can reach the store: characters outside [A-Za-z0-9_.-/],
+ * empty path segments, "." and ".." segments (whatever encoding the client
+ * used, nginx has decoded it into r->uri by now), and over-long names.
  */
 #include "ngx_http_fanout_uri.h"
+#include "fanout/stream_scope.h"
 
 #define NGX_HTTP_FANOUT_SEGS  5     /* one more than the deepest path */
 
@@ -50,90 +52,6 @@ ngx_http_fanout_seg_is(const ngx_http_fanout_seg_t *s, const char *lit,
     }
 
     return 1;
-}
-
-
-/* 1 when s[0, len) ends with the n bytes of tail. */
-static int
-ngx_http_fanout_ends_with(const unsigned char *s, size_t len,
-    const char *tail, size_t n)
-{
-    size_t  i;
-
-    if (len < n) {
-        return 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (s[len - n + i] != (unsigned char) tail[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/* The number of 1..max digits that end s[0, end), or 0. */
-static size_t
-ngx_http_fanout_digits_before(const unsigned char *s, size_t end, size_t max)
-{
-    size_t  n;
-
-    for (n = 0; n < end && s[end - 1 - n] >= '0' && s[end - 1 - n] <= '9';
-         n++)
-    {
-        if (n == max) {
-            return 0;
-        }
-    }
-
-    return n;
-}
-
-
-/*
- * Length of s without a trailing rendition suffix, or len.  The suffixes
- * (Ant Media's names; fileNameFormat %r%b):
- *   "_<1-5 digits>p"                    s1_720p
- *   "_<1-5 digits>p<1-7 digits>kbps"    s1_360p800kbps
- *   "_adaptive"                         s1_adaptive (the master playlist)
- * Something must precede the '_'.
- */
-static size_t
-ngx_http_fanout_strip_rendition(const unsigned char *s, size_t len)
-{
-    size_t  i, digits;
-
-    if (len > 9 && ngx_http_fanout_ends_with(s, len, "_adaptive", 9)) {
-        return len - 9;
-    }
-
-    i = len;
-
-    if (ngx_http_fanout_ends_with(s, len, "kbps", 4)) {
-        digits = ngx_http_fanout_digits_before(s, len - 4, 7);
-
-        if (digits == 0) {
-            return len;
-        }
-
-        i = len - 4 - digits;
-    }
-
-    if (i < 4 || s[i - 1] != 'p') {
-        return len;
-    }
-
-    i--;
-    digits = ngx_http_fanout_digits_before(s, i, 5);
-
-    /* s[i - digits - 1] must be '_' and something must precede it */
-    if (digits == 0 || i - digits < 2 || s[i - digits - 1] != '_') {
-        return len;
-    }
-
-    return i - digits - 1;
 }
 
 
@@ -298,7 +216,7 @@ ngx_http_fanout_uri_parse(const unsigned char *path, size_t len,
     }
 
     /* "time" has no rendition suffix */
-    stream_len = ngx_http_fanout_strip_rendition(stream, stream_len);
+    stream_len = fo_stream_scope((const char *) stream, stream_len);
 
     if (stream_len > NGX_HTTP_FANOUT_STREAM_MAX
         || ngx_http_fanout_dots(stream, stream_len))

@@ -21,7 +21,8 @@
  * something is left before it: a trailing "_<1-5 digits>p" (s1_720p -> s1),
  * "_<1-5 digits>p<1-7 digits>kbps" (Ant Media's %r%b rendition names,
  * s1_360p800kbps -> s1) or "_adaptive" (the master playlist, s1_adaptive
- * -> s1).
+ * -> s1): fo_stream_scope (auth/include/fanout/stream_scope.h), the rule
+ * signed playback tokens are scoped by.
  */
 #ifndef NGX_HTTP_FANOUT_URI_H
 #define NGX_HTTP_FANOUT_URI_H

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The edge module's unit tests: no nginx needed.
 #   nginx-module/tests/run_unit.sh [OUTDIR] [FUZZ_SECONDS]
-# Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone)
+# Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone but
+# for auth/src/stream_scope.c, the rendition rule it shares)
 # the playlist position parser (src/ngx_http_fanout_position.c) and the
 # newest-segments parser (src/ngx_http_fanout_segments.c)
 # with its cmocka test (which also reads tests/data/stream_ids.tsv) under
@@ -17,11 +18,13 @@ seconds=${2:-${FUZZ_SECONDS:-20}}
 mkdir -p "$out/corpus-uri"
 
 data=$here/../../tests/data
-cflags=(-std=c11 -g -O1 -Wall -Wextra -Werror -I"$src")
+auth=$here/../../auth
+cflags=(-std=c11 -g -O1 -Wall -Wextra -Werror -I"$src" -I"$auth/include")
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
     -I"$data" -DFO_STREAM_IDS_TSV="\"$data/stream_ids.tsv\"" \
-    "$here/uri_test.c" "$src/ngx_http_fanout_uri.c" -lcmocka \
+    "$here/uri_test.c" "$src/ngx_http_fanout_uri.c" \
+    "$auth/src/stream_scope.c" -lcmocka \
     -o "$out/edge_uri_test"
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -39,7 +42,8 @@ gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
 if [ "$seconds" -gt 0 ]; then
   clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined \
-        "$here/uri_fuzz.c" "$src/ngx_http_fanout_uri.c" -o "$out/edge_uri_fuzz"
+        "$here/uri_fuzz.c" "$src/ngx_http_fanout_uri.c" \
+        "$auth/src/stream_scope.c" -o "$out/edge_uri_fuzz"
   (cd "$out" && ./edge_uri_fuzz -max_total_time="$seconds" -timeout=5 \
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-uri" \
        "$here/corpus/uri" 2>&1 | tail -n 6)

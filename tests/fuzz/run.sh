@@ -37,8 +37,10 @@ case $target in
   token_query)  srcs=(origin/src/auth/{token_query,stream_token}.cc
                       origin/src/core/{jwt,json_depth}.cc)
                 incs=("${origin[@]}"); libs=(-lcrypto) ;;
-  edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c)
-                incs=(-I"$root/nginx-module/src")
+  playback_token) srcs=(auth/src/{playback_token,playback_keys,stream_scope}.c)
+                incs=(-I"$root/auth/include"); libs=(-lcrypto) ;;
+  edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c auth/src/stream_scope.c)
+                incs=(-I"$root/nginx-module/src" -I"$root/auth/include")
                 main=$root/nginx-module/tests/uri_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/uri ;;
   edge_position) srcs=(nginx-module/src/ngx_http_fanout_position.c)

@@ -66,7 +66,7 @@ class Cluster:
 
     def __init__(self, workdir: pathlib.Path, store_uri: str, block: int,
                  period_ms=500, hls_time=2, origins=2, edges=2, demo=False,
-                 ladder=None):
+                 ladder=None, play_signed=False):
         self.workdir = workdir
         self.origins = [f"127.0.{block}.{i}" for i in range(1, origins + 1)]
         self.edges = [f"127.0.{block + 1}.{i}" for i in range(1, edges + 1)]
@@ -87,6 +87,8 @@ class Cluster:
                         HLS_TIME=str(hls_time),
                         STORE_URI=store_uri,
                         DEMO="1" if demo else "0")
+        if play_signed:             # players need signed URLs
+            self.env["PLAY_SIGNED"] = "1"
         if ladder is not None:      # the origins' encoderSettingsString
             self.env["LADDER"] = ladder
 

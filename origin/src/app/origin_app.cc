@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/origin_context.h"
 #include "core/system_stats.h"
+#include "http/play_tokens.h"
 #include "http/server.h"
 #include "ingest/rtmp/server.h"
 #include "package/segment_store.h"
@@ -78,6 +79,39 @@ cluster::NodeLoad node_load(const PublishGate& gate)
     return load;
 }
 
+// play.keys_file's keys; nullptr without one.
+Result<std::unique_ptr<http::PlayKeys>> load_play_keys(const Config& config)
+{
+    if (config.play_keys_file.empty()) {
+        return std::unique_ptr<http::PlayKeys>();
+    }
+    return http::PlayKeys::load(config.play_keys_file);
+}
+
+// SIGHUP re-reads play.keys_file (key rotation) on the REST lane; a bad
+// file keeps the keys in use, with a log line.
+void reload_keys_on_hup(boost::asio::signal_set& hup, const OriginContext& ctx)
+{
+    hup.async_wait([&hup, &ctx](const boost::system::error_code& ec, int) {
+        if (ec) {
+            return;
+        }
+        if (ctx.play_keys != nullptr) {
+            http::PlayKeys* keys = ctx.play_keys;
+            ctx.pool.detach([keys] {
+                Status st = keys->reload();
+                if (!st) {
+                    log::error("play.keys_file not reloaded: "
+                               + st.error().message());
+                } else {
+                    log::info("play.keys_file reloaded");
+                }
+            });
+        }
+        reload_keys_on_hup(hup, ctx);
+    });
+}
+
 // Listens, then runs the loop until SIGINT/SIGTERM.  false: it could not
 // listen.
 bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
@@ -99,12 +133,15 @@ bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
               + fo_store_backend(ctx.store));
     membership.start();
 
+    boost::asio::signal_set hup(loop, SIGHUP);
+    reload_keys_on_hup(hup, ctx);
     boost::asio::signal_set signals(loop, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
         if (ec) {
             return;
         }
         log::info("signal " + std::to_string(signo) + ": shutting down");
+        hup.cancel();
         membership.stop();
         rtmp.stop();  // ends every publish
         http.stop();
@@ -121,6 +158,11 @@ int run_origin(const Config& config)
     // Writes to closed sockets surface as errors, not as a dead process.
     std::signal(SIGPIPE, SIG_IGN);
 
+    auto play_keys = load_play_keys(config);
+    if (!play_keys) {
+        log::error("play.keys_file: " + play_keys.error().message());
+        return 1;
+    }
     // Two handles: REST's, and the membership lane's (a handle's mutex is
     // held for a whole call, so one would let REST delay heartbeats).
     fo_store* store = open_store(config.store_uri);
@@ -153,6 +195,7 @@ int run_origin(const Config& config)
                           cluster_store};
         cluster::Webhooks hooks(config.listener_hook_url);
         PublishGate gate(ctx, hooks);
+        ctx.play_keys = play_keys.value().get();
         ctx.live_session = [&gate](const StreamKey& key) {
             return gate.live_session(key);
         };

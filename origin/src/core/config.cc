@@ -240,14 +240,20 @@ Setter cidrs(std::vector<Cidr> Config::*field)
     };
 }
 
+// "true" or "false", as Ant Media writes its booleans.
+Status parse_bool(const std::string& v, bool* out)
+{
+    if (v != "true" && v != "false") {
+        return Error("'" + v + "' must be true or false");
+    }
+    *out = v == "true";
+    return {};
+}
+
 Setter flag(bool Config::*field)
 {
     return [field](Config& c, const std::string& v) -> Status {
-        if (v != "true" && v != "false") {
-            return Error("'" + v + "' must be true or false");
-        }
-        c.*field = v == "true";
-        return {};
+        return parse_bool(v, &(c.*field));
     };
 }
 
@@ -346,11 +352,7 @@ Setter ladder_int(const char* key, int transcode::Ladder::*field, int hi)
 Setter token_bool(bool auth::TokenSettings::*field)
 {
     return [field](Config& c, const std::string& v) -> Status {
-        if (v != "true" && v != "false") {
-            return Error("'" + v + "' must be true or false");
-        }
-        c.tokens.*field = v == "true";
-        return {};
+        return parse_bool(v, &(c.tokens.*field));
     };
 }
 
@@ -399,6 +401,8 @@ const std::map<std::string, Setter>& setters()
         {"cluster.takeover_timeout_ms",
          integer(&Config::takeover_timeout_ms, 50, 10000)},
         {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
+        {"play.signed", flag(&Config::play_signed)},
+        {"play.keys_file", text(&Config::play_keys_file)},
         {"encoderSettingsString", set_encoder_settings},
         {"encoderPreset", set_encoder_preset},
         {"gopSize", ladder_int("gopSize", &transcode::Ladder::gop_size,
@@ -518,6 +522,9 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
     if (c.tokens.publish_hash && c.tokens.hash_secret.empty()) {
         return Error(std::string(auth::kTokenHashSecret)
                      + ": must be set when hashControlPublishEnabled=true");
+    }
+    if (c.play_signed && c.play_keys_file.empty()) {
+        return Error("play.signed: needs play.keys_file");
     }
     return c;
 }

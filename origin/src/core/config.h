@@ -57,6 +57,13 @@ struct Config {
     std::string cluster_key;
     int takeover_timeout_ms = 500;  // cluster.takeover_timeout_ms
     int rest_queue_max = 256;  // http.rest_queue_max
+    // Signed playback URLs (http/play_tokens.h): play.signed makes every
+    // /{app}/streams/ request (but /time) need a valid token; the keys
+    // ("kid secret" lines, newest first) are the edges' fanout_play_keys
+    // file, re-read on SIGHUP.  The REST call .../token?type=play signs
+    // with them whenever a keys file is set.
+    bool play_signed = false;  // play.signed
+    std::string play_keys_file;  // play.keys_file
     // The adaptive ladder's defaults for every application, with Ant
     // Media's keys: encoderSettingsString, encoderPreset, gopSize,
     // encoderThreads, encoderSelectionPreference.  An application's own

@@ -221,6 +221,11 @@ public:
     // Publishes refused by the application's stream token controls
     // (auth/publish_auth.h), by reason; each is also in publishes_refused.
     PublishTokenRefusals token_refusals{registry_};
+    // Stream requests refused for their playback token (play.signed):
+    // missing, malformed, expired, tampered (http/play_tokens.h).
+    Counter play_refused_total{
+        registry_, "fanout_play_refused_total",
+        "Stream requests refused 403 for their playback token (play.signed)."};
 };
 
 }  // namespace fanout

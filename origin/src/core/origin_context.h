@@ -19,6 +19,9 @@ namespace fanout {
 namespace package {
 class SegmentStore;
 }
+namespace http {
+class PlayKeys;
+}
 
 struct OriginContext {
     boost::asio::io_context& loop;
@@ -52,6 +55,9 @@ struct OriginContext {
     // The session of the stream's publisher live on this origin, if any
     // (set by app/; read on the loop by the internal cluster endpoint).
     std::function<std::optional<std::string>(const StreamKey&)> live_session;
+
+    // play.keys_file's keys (http/play_tokens.h), or nullptr: none.
+    http::PlayKeys* play_keys = nullptr;
 };
 
 }  // namespace fanout

@@ -4,7 +4,10 @@
 // Token: {"tokenId","streamId","expireDate","type","roomId"}; a bad
 // request is its Result, {"success":false,"message":...}, with a 400.
 // A one-time token is stored in the cluster store, so any origin accepts
-// it, once (auth/publish_auth.h).  Tokens and secrets are never logged.
+// it, once (auth/publish_auth.h).  /token?type=play, where signed playback
+// is set up (play.keys_file), is a signed playback URL instead
+// (rest_play_url.cc): nothing stored, checked by the edges.
+// Tokens and secrets are never logged.
 #include <openssl/rand.h>
 
 #include <chrono>
@@ -13,6 +16,7 @@
 
 #include "auth/stream_token.h"
 #include "auth/token_settings.h"
+#include "http/play_tokens.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
 #include "transcode/app_settings_store.h"
@@ -114,16 +118,17 @@ void RestApi::issue_token(const StreamKey& key, bool is_jwt, Request& req,
         || (*type != FO_TOKEN_PUBLISH && *type != FO_TOKEN_PLAY)) {
         return respond(bad_request("type: must be publish or play"));
     }
-    const std::string* expire_text = req.query_param("expireDate");
-    int64_t expire = 0;
-    if (expire_text == nullptr || expire_text->empty()
-        || expire_text->size() > 12
-        || expire_text->find_first_not_of("0123456789") != std::string::npos) {
-        return respond(bad_request("expireDate: must be Unix seconds"));
+    Result<int64_t> parsed =
+        parse_expire_date(req.query_param("expireDate"), unix_now_s());
+    if (!parsed) {
+        return respond(bad_request(parsed.error().message()));
     }
-    expire = std::stoll(*expire_text);
-    if (expire <= unix_now_s()) {
-        return respond(bad_request("expireDate: must be in the future"));
+    const int64_t expire = parsed.value();
+    // type=play: with signed playback set up (play.keys_file), the ready
+    // URL; without, Ant Media's stored one-time token.
+    if (!is_jwt && *type == FO_TOKEN_PLAY && ctx_.play_keys != nullptr
+        && ctx_.play_keys->get() != nullptr) {
+        return play_url(key, expire, req, std::move(respond));
     }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;

@@ -88,4 +88,25 @@ Result<Page> parse_page(std::string_view offset, std::string_view size)
     return Page{*o, std::min(*n, kMaxListSize)};
 }
 
+Result<int64_t> parse_expire_date(const std::string* text, int64_t now_s)
+{
+    if (text == nullptr || text->empty()) {
+        return Error("expireDate is required (Unix seconds)");
+    }
+    int64_t v = 0;
+    for (char c : *text) {
+        if (c < '0' || c > '9' || v > kMaxTokenLifetimeS * 1000) {
+            return Error("expireDate must be Unix seconds");
+        }
+        v = v * 10 + (c - '0');
+    }
+    if (v <= now_s) {
+        return Error("expireDate must be in the future");
+    }
+    if (v - now_s > kMaxTokenLifetimeS) {
+        return Error("expireDate must be within 366 days");
+    }
+    return v;
+}
+
 }  // namespace fanout::http

@@ -84,4 +84,9 @@ struct Page {
 };
 Result<Page> parse_page(std::string_view offset, std::string_view size);
 
+// Ant Media's ?expireDate= of a token: Unix seconds, after now_s and at
+// most kMaxTokenLifetimeS after it.  nullptr or "": required.
+inline constexpr int64_t kMaxTokenLifetimeS = 366LL * 24 * 3600;
+Result<int64_t> parse_expire_date(const std::string* text, int64_t now_s);
+
 }  // namespace fanout::http

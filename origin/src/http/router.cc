@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/play_tokens.h"
 #include "http/rest_gate.h"
 #include "http/rest_internal.h"
 #include "http/rest_util.h"
@@ -73,7 +74,7 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
         std::string_view rest = req.path.size() > prefix
                                     ? std::string_view(req.path).substr(prefix)
                                     : std::string_view();
-        return streams(segs[0], rest, req, std::move(respond));
+        return streams(segs[0], rest, req, peer, std::move(respond));
     }
 
     if (n >= 3 && segs[0] == "internal" && segs[1] == "v1"
@@ -120,16 +121,55 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
 }
 
 void Router::streams(const std::string& app, std::string_view rest,
-                     const Request& req, Respond respond)
+                     const Request& req, const Peer& peer, Respond respond)
 {
     ctx_.metrics.segment_requests_total++;
     if (!known_app(app)) {
         return respond(stream_not_found());
     }
+    SignedRest signed_rest = split_signed_rest(rest);
+    rest = signed_rest.rest;
     if (rest == package::kTimeResource) {
         return respond(serve_time(req, Clock::real().wall_ms()));
     }
+    if (ctx_.config.play_signed && req.method != Method::Options) {
+        auto refused = refuse_play(app, rest, signed_rest.token, req, peer);
+        if (refused) {
+            return respond(std::move(*refused));
+        }
+    }
     respond(serve_stream(ctx_.segments, app, rest, req));
+}
+
+std::optional<Response> Router::refuse_play(std::string_view app,
+                                            std::string_view rest,
+                                            std::string_view token,
+                                            const Request& req,
+                                            const Peer& peer)
+{
+    if (token.empty()) {
+        const std::string* h = req.header("x-fanout-play-token");
+        if (h != nullptr) {
+            token = *h;
+        }
+    }
+    if (token.empty()) {
+        ctx_.metrics.play_refused_total++;
+        return stream_forbidden("no playback token");
+    }
+    auto ring = ctx_.play_keys != nullptr ? ctx_.play_keys->get() : nullptr;
+    if (ring == nullptr) {
+        ctx_.metrics.play_refused_total++;
+        return stream_forbidden("no playback keys");
+    }
+    const int64_t now_s = Clock::real().wall_ms() / 1000;
+    fo_pt_rc rc = check_play_token(*ring, token, app, rest, now_s,
+                                   peer.address.to_string());
+    if (rc == FO_PT_OK) {
+        return std::nullopt;
+    }
+    ctx_.metrics.play_refused_total++;
+    return stream_forbidden(std::string(fo_pt_rc_name(rc)) + " playback token");
 }
 
 }  // namespace fanout::http

@@ -2,6 +2,9 @@
 //
 //   /{app}/streams/<rest>   GET HEAD OPTIONS   open to all (players), CORS
 //   /{app}/streams/time     GET HEAD OPTIONS   the UTC time (time_endpoint.h)
+//   /{app}/streams/t=<token>/<rest>            the same, signed: with
+//                           play.signed, <rest> needs a valid token here or
+//                           in X-Fanout-Play-Token (http/play_tokens.h)
 //   /rest/v2/liveness       GET HEAD           open to all (health checks)
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
 //                                              + JWT with jwtControlEnabled
@@ -16,6 +19,7 @@
 // name, so strangers learn nothing about which apps exist.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +37,12 @@ public:
 
 private:
     void streams(const std::string& app, std::string_view rest,
-                 const Request& req, Respond respond);
+                 const Request& req, const Peer& peer, Respond respond);
+    // play.signed: nullopt when token is valid for app + rest, else the 403.
+    std::optional<Response> refuse_play(std::string_view app,
+                                        std::string_view rest,
+                                        std::string_view token,
+                                        const Request& req, const Peer& peer);
     bool known_app(std::string_view app) const;
 
     OriginContext& ctx_;

@@ -77,6 +77,13 @@ Response stream_not_found()
     return r;
 }
 
+Response stream_forbidden(std::string_view why)
+{
+    Response r = Response::error(403, why);
+    add_cors(r);
+    return r;
+}
+
 Response serve_stream(const package::SegmentStore& segments,
                       std::string_view app, std::string_view rest,
                       const Request& req)

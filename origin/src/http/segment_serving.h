@@ -21,6 +21,10 @@ namespace fanout::http {
 // that a browser player can read it.
 Response stream_not_found();
 
+// The 403 of a stream resource refused for its playback token (why:
+// "no token", "expired token", ...), with CORS, like stream_not_found.
+Response stream_forbidden(std::string_view why);
+
 // The answer to `req` for `rest`, everything after "/{app}/streams/", of
 // an app this origin serves: OPTIONS (a CORS preflight), GET and HEAD.
 Response serve_stream(const package::SegmentStore& segments,

@@ -298,5 +298,25 @@ TEST(Config, MissingFileIsAnError)
               std::string::npos);
 }
 
+TEST(Config, SignedPlaybackNeedsItsKeysFile)
+{
+    auto off = build("clusterdb.host=sqlite:///tmp/x.db\n");
+    ASSERT_TRUE(off.ok());
+    EXPECT_FALSE(off->play_signed);
+    EXPECT_EQ(off->play_keys_file, "");
+    auto on = build(
+        "clusterdb.host=sqlite:///tmp/x.db\nplay.signed=true\n"
+        "play.keys_file=/etc/fanout/play.keys\n");
+    ASSERT_TRUE(on.ok()) << on.error().message();
+    EXPECT_TRUE(on->play_signed);
+    EXPECT_EQ(on->play_keys_file, "/etc/fanout/play.keys");
+    auto alone = build("clusterdb.host=sqlite:///tmp/x.db\nplay.signed=true\n");
+    ASSERT_FALSE(alone.ok());
+    EXPECT_EQ(alone.error().message(), "play.signed: needs play.keys_file");
+    auto bad = build("clusterdb.host=sqlite:///tmp/x.db\nplay.signed=yes\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message().find("play.signed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fanout

@@ -45,7 +45,8 @@ void fill(Metrics& m)
                                          &m.token_refusals.undefined_stream,
                                          &m.token_refusals.invalid,
                                          &m.token_refusals.expired,
-                                         &m.token_refusals.unavailable};
+                                         &m.token_refusals.unavailable,
+                                         &m.play_refused_total};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -160,7 +161,11 @@ const char* const kGolden =
     "fanout_publish_token_refusals_total{reason=\"undefined_stream\"} 26\n"
     "fanout_publish_token_refusals_total{reason=\"invalid\"} 27\n"
     "fanout_publish_token_refusals_total{reason=\"expired\"} 28\n"
-    "fanout_publish_token_refusals_total{reason=\"unavailable\"} 29\n";
+    "fanout_publish_token_refusals_total{reason=\"unavailable\"} 29\n"
+    "# HELP fanout_play_refused_total Stream requests refused 403 for their "
+    "playback token (play.signed).\n"
+    "# TYPE fanout_play_refused_total counter\n"
+    "fanout_play_refused_total 30\n";
 
 TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
 {
@@ -187,8 +192,8 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 32u);
-    EXPECT_EQ(families.size(), 27u);
+    EXPECT_EQ(names.size(), 33u);
+    EXPECT_EQ(families.size(), 28u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
