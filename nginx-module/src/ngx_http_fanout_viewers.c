@@ -111,10 +111,39 @@ ngx_http_fanout_hash64(uint64_t h, u_char *p, size_t len)
 }
 
 
+/* The client address (after realip, if configured) into h. */
+static uint64_t
+ngx_http_fanout_hash_address(uint64_t h, ngx_http_request_t *r)
+{
+    struct sockaddr  *sa;
+
+    sa = r->connection->sockaddr;
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        return ngx_http_fanout_hash64(h,
+                   (u_char *) &((struct sockaddr_in6 *) sa)->sin6_addr, 16);
+#endif
+
+    case AF_INET:
+        return ngx_http_fanout_hash64(h,
+                   (u_char *) &((struct sockaddr_in *) sa)->sin_addr, 4);
+
+    default:
+        return h;
+    }
+}
+
+
 /*
  * (stream, kind, viewer): the first non-empty argument of
- * fanout_viewer_args, by name and value; else the client address (after
- * realip, if configured) and the User-Agent.  Never 0 (a free entry).
+ * fanout_viewer_args, by name and value, folded into one of
+ * fanout_viewer_ids_per_address ids of the client address (so that one
+ * address inventing ?sid= values counts as that many viewers at most;
+ * viewers behind one NAT are counted up to it, give or take a collision);
+ * else the client address and the User-Agent.  Never 0 (a free entry).
  */
 static uint64_t
 ngx_http_fanout_viewer_key(ngx_http_request_t *r,
@@ -122,10 +151,9 @@ ngx_http_fanout_viewer_key(ngx_http_request_t *r,
     ngx_uint_t kind)
 {
     u_char            tag;
-    uint64_t          h;
+    uint64_t          h, id;
     ngx_str_t        *name, value;
     ngx_uint_t        i;
-    struct sockaddr  *sa;
 
     h = ngx_http_fanout_hash64(0xcbf29ce484222325ULL, ctx->key.data,
                                ctx->key.len);
@@ -138,38 +166,28 @@ ngx_http_fanout_viewer_key(ngx_http_request_t *r,
         if (ngx_http_arg(r, name[i].data, name[i].len, &value) == NGX_OK
             && value.len)
         {
+            tag = '=';
+            id = ngx_http_fanout_hash64(0xcbf29ce484222325ULL, name[i].data,
+                                        name[i].len);
+            id = ngx_http_fanout_hash64(id, &tag, 1);
+            id = ngx_http_fanout_hash64(id, value.data, value.len);
+
             tag = 'a';
             h = ngx_http_fanout_hash64(h, &tag, 1);
-            h = ngx_http_fanout_hash64(h, name[i].data, name[i].len);
-            tag = '=';
-            h = ngx_http_fanout_hash64(h, &tag, 1);
-            h = ngx_http_fanout_hash64(h, value.data, value.len);
+
+            if (vlcf->ids_per_address) {
+                h = ngx_http_fanout_hash_address(h, r);
+                id %= vlcf->ids_per_address;
+            }
+
+            h = ngx_http_fanout_hash64(h, (u_char *) &id, sizeof(id));
             goto done;
         }
     }
 
     tag = 'c';
     h = ngx_http_fanout_hash64(h, &tag, 1);
-
-    sa = r->connection->sockaddr;
-
-    switch (sa->sa_family) {
-
-#if (NGX_HAVE_INET6)
-    case AF_INET6:
-        h = ngx_http_fanout_hash64(h,
-                (u_char *) &((struct sockaddr_in6 *) sa)->sin6_addr, 16);
-        break;
-#endif
-
-    case AF_INET:
-        h = ngx_http_fanout_hash64(h,
-                (u_char *) &((struct sockaddr_in *) sa)->sin_addr, 4);
-        break;
-
-    default:
-        break;
-    }
+    h = ngx_http_fanout_hash_address(h, r);
 
     tag = '\n';
     h = ngx_http_fanout_hash64(h, &tag, 1);

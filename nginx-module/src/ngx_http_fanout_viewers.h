@@ -82,6 +82,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                  viewers;
     ngx_array_t                *args;           /* ngx_str_t; empty: off */
+    ngx_uint_t                  ids_per_address; /* 0: no cap */
 } ngx_http_fanout_viewers_loc_conf_t;
 
 

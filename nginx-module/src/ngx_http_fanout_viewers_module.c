@@ -51,6 +51,13 @@ static ngx_command_t  ngx_http_fanout_viewers_commands[] = {
       offsetof(ngx_http_fanout_viewers_loc_conf_t, viewers),
       NULL },
 
+    { ngx_string("fanout_viewer_ids_per_address"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_fanout_viewers_loc_conf_t, ids_per_address),
+      NULL },
+
     { ngx_string("fanout_viewer_args"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_fanout_viewer_args,
@@ -190,6 +197,7 @@ ngx_http_fanout_viewers_create_loc_conf(ngx_conf_t *cf)
 
     vlcf->viewers = NGX_CONF_UNSET;
     vlcf->args = NGX_CONF_UNSET_PTR;
+    vlcf->ids_per_address = NGX_CONF_UNSET_UINT;
 
     return vlcf;
 }
@@ -207,6 +215,15 @@ ngx_http_fanout_viewers_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     ngx_conf_merge_value(conf->viewers, prev->viewers, 1);
     ngx_conf_merge_ptr_value(conf->args, prev->args, NULL);
+    ngx_conf_merge_uint_value(conf->ids_per_address, prev->ids_per_address,
+                              64);
+
+    if (conf->ids_per_address > 1000000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"fanout_viewer_ids_per_address\" must be "
+                           "0 to 1000000");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->args != NULL) {
         return NGX_CONF_OK;

@@ -149,7 +149,9 @@ def test_which_argument_names_the_viewer(store, store_tool, origins, edges,
                                          beats):
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1, "s1", "sessA"))
-    e1 = viewer_edge(edges, store, node_id="edge-a")
+    # which argument names a viewer, not the per-address cap (below): off
+    e1 = viewer_edge(edges, store, node_id="edge-a",
+                     settings={"fanout_viewer_ids_per_address": "0"})
     e2 = viewer_edge(edges, store, node_id="edge-b",
                      settings={"fanout_viewer_args": "off"})
     path = f"/{APP}/streams/s1.m3u8"
@@ -180,8 +182,9 @@ def test_viewer_zone_is_bounded(store, store_tool, origins, edges, beats):
     evict the least recently seen ones; nothing breaks, nothing grows."""
     o1 = origins("o1")
     beats(live(store_tool, store.uri, o1, "s1", "sessA"))
-    edge = viewer_edge(edges, store, settings={"fanout_viewer_zone": "32k",
-                                               "fanout_viewer_window": "30s"})
+    edge = viewer_edge(edges, store, settings={
+        "fanout_viewer_zone": "32k", "fanout_viewer_window": "30s",
+        "fanout_viewer_ids_per_address": "0"})  # 2000 from one address
     for i in range(2000):
         assert request(edge.port, f"/{APP}/streams/s1.m3u8?sid={i}") \
             == 200
@@ -281,3 +284,19 @@ def test_viewer_counts_in_the_origin_rest_api(tmpdir_path, edges):
         if pub:
             pub.stop()
         origin.stop()
+
+
+def test_invented_sids_count_as_few_viewers(store, store_tool, origins,
+                                            edges, beats):
+    """One address polling with 300 invented ?sid= values counts as
+    fanout_viewer_ids_per_address viewers at most."""
+    o1 = origins("o1")
+    beats(live(store_tool, store.uri, o1, "s1", "sessA"))
+    edge = viewer_edge(edges, store, settings={
+        "fanout_viewer_ids_per_address": "4"})
+    for i in range(300):
+        assert request(edge.port, f"/{APP}/streams/s1.m3u8?sid=f{i}") == 200
+    # worker 0 counts every second or so: wait for a count after the loop
+    time.sleep(2)
+    st = edge.status()
+    assert st["viewers_hls"] == 4, st
