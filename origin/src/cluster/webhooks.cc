@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "core/jwt.h"
 #include "core/log.h"
 
 namespace fanout::cluster {
@@ -35,8 +36,12 @@ size_t discard(char*, size_t size, size_t n, void*)
 
 }  // namespace
 
-Webhooks::Webhooks(std::string url, int timeout_ms, int attempts)
-    : url_(std::move(url)), timeout_ms_(timeout_ms), attempts_(attempts)
+Webhooks::Webhooks(std::string url, int timeout_ms, int attempts,
+                   std::string secret)
+    : url_(std::move(url)),
+      secret_(std::move(secret)),
+      timeout_ms_(timeout_ms),
+      attempts_(attempts)
 {
     if (!url_.empty()) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -98,11 +103,29 @@ size_t Webhooks::failed() const
     return failed_;
 }
 
+std::string Webhooks::signature(const std::string& secret,
+                                const std::string& body)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "sha256=";
+    for (unsigned char c : jwt::hmac_sha256(secret, body)) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
 bool Webhooks::send(const std::string& body) const
 {
     CURL* curl = curl_easy_init();
     if (curl == nullptr) {
         return false;
+    }
+    curl_slist* headers = nullptr;
+    if (!secret_.empty()) {
+        const std::string h = "X-Fanout-Signature: " + signature(secret_, body);
+        headers = curl_slist_append(headers, h.c_str());
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     }
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
@@ -117,6 +140,7 @@ bool Webhooks::send(const std::string& body) const
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
         log::warn(std::string("webhook: ") + url_ + ": "
                   + curl_easy_strerror(rc));

@@ -1,6 +1,9 @@
 // cluster/webhooks.h — Ant Media's listenerHookURL: POSTs stream events as
 // form fields from a worker thread of its own, with bounded timeouts and a
 // few retries, never blocking ingest.  A full queue drops the oldest event.
+// With a secret (listenerHookSecret), each POST carries
+// `X-Fanout-Signature: sha256=<hex HMAC-SHA256 of the body>`, so that a
+// receiver can tell the origin's posts from anyone's (README, Webhooks).
 #pragma once
 
 #include <condition_variable>
@@ -15,13 +18,18 @@ namespace fanout::cluster {
 class Webhooks {
 public:
     // url empty: every post() is a no-op.
-    explicit Webhooks(std::string url, int timeout_ms = 5000, int attempts = 3);
+    explicit Webhooks(std::string url, int timeout_ms = 5000, int attempts = 3,
+                      std::string secret = {});
     ~Webhooks();  // sends what is queued (bounded), then joins
 
     // action: "liveStreamStarted", "liveStreamEnded", ...  session_id,
     // when not empty, is sent as `sessionId`, a field of Fanout's own
     // (Ant Media's form has none): after a takeover a receiver gets the
     // old session's end and the new one's start, in that order.
+    // The X-Fanout-Signature value of body ("sha256=" + 64 hex digits).
+    static std::string signature(const std::string& secret,
+                                 const std::string& body);
+
     void post(const std::string& action, const std::string& stream_id,
               const std::string& name, const std::string& app,
               const std::string& session_id = {});
@@ -34,6 +42,7 @@ private:
     bool send(const std::string& body) const;
 
     const std::string url_;
+    const std::string secret_;  // never logged
     const int timeout_ms_;
     const int attempts_;
     mutable std::mutex mutex_;

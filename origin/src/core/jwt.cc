@@ -26,16 +26,6 @@ int sextet(char c)
     return -1;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data)
-{
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-         &len);
-    return std::string(reinterpret_cast<const char*>(mac), len);
-}
-
 // The decoded JSON object of a token part, or an error naming the part.
 Result<json> json_part(std::string_view b64, const char* what)
 {
@@ -93,6 +83,16 @@ Status check_exp(const json& claims, int64_t now_s, const Rules& rules)
 }
 
 }  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+         &len);
+    return std::string(reinterpret_cast<const char*>(mac), len);
+}
 
 std::string base64url_encode(std::string_view bytes)
 {

@@ -47,6 +47,10 @@ Result<nlohmann::json> verify(std::string_view key, std::string_view token,
 // JSON object; key must not be empty.
 std::string sign(std::string_view key, const nlohmann::json& claims);
 
+// HMAC-SHA256 of data: the 32 raw bytes (also what signs webhooks,
+// cluster/webhooks.h).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
 // RFC 4648 §5 without padding.  decode: false on a byte outside the
 // alphabet, an impossible length or non-zero leftover bits (one encoding
 // per byte string).

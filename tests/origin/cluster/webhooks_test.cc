@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -50,6 +53,11 @@ public:
         std::lock_guard lock(mutex_);
         return bodies_;
     }
+    std::vector<std::string> heads()
+    {
+        std::lock_guard lock(mutex_);
+        return heads_;
+    }
     int requests() const { return requests_; }
 
 private:
@@ -81,6 +89,7 @@ private:
                 if (req.size() >= head + 4 + len) {
                     std::lock_guard lock(mutex_);
                     bodies_.push_back(req.substr(head + 4, len));
+                    heads_.push_back(req.substr(0, head));
                     break;
                 }
             }
@@ -100,6 +109,7 @@ private:
     std::atomic<int> requests_{0};
     std::mutex mutex_;
     std::vector<std::string> bodies_;
+    std::vector<std::string> heads_;
     std::thread thread_;
 };
 
@@ -132,6 +142,46 @@ TEST(Webhooks, PostsAntMediaFormFields)
         << bodies[0];
     EXPECT_NE(bodies[1].find("action=liveStreamEnded"), std::string::npos);
     EXPECT_EQ(hooks.failed(), 0u);
+}
+
+// The signature a receiver computes, here with OpenSSL's one-shot HMAC.
+std::string expected_signature(const std::string& key, const std::string& b)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(b.data()), b.size(), mac, &len);
+    std::string out = "sha256=";
+    char hex[3];
+    for (unsigned int i = 0; i < len; i++) {
+        std::snprintf(hex, sizeof(hex), "%02x", mac[i]);
+        out += hex;
+    }
+    return out;
+}
+
+TEST(Webhooks, SignsEachBodyWithTheSecret)
+{
+    const std::string secret = "hook-secret-0123456789abcdef-0123456789";
+    HookServer server(200);
+    Webhooks hooks(server.url(), 5000, 3, secret);
+    hooks.post("liveStreamStarted", "cam1", "cam1", "LiveApp");
+    ASSERT_TRUE(eventually([&] { return hooks.delivered() == 1; }));
+    const std::string body = server.bodies().at(0);
+    const std::string head = server.heads().at(0);
+    EXPECT_NE(head.find("\r\nX-Fanout-Signature: "
+                        + expected_signature(secret, body) + "\r\n"),
+              std::string::npos)
+        << head;
+    EXPECT_EQ(Webhooks::signature(secret, body),
+              expected_signature(secret, body));
+    // No secret: no signature header.
+    HookServer plain(200);
+    Webhooks unsigned_hooks(plain.url());
+    unsigned_hooks.post("liveStreamStarted", "cam1", "cam1", "LiveApp");
+    ASSERT_TRUE(eventually([&] { return unsigned_hooks.delivered() == 1; }));
+    EXPECT_EQ(plain.heads().at(0).find("X-Fanout-Signature"),
+              std::string::npos);
 }
 
 TEST(Webhooks, RetriesThenGivesUpOnServerErrors)
