@@ -60,6 +60,8 @@ package::PackagerConfig packager_config(const Config& c)
     p.hls_time_ms = c.hls_time_s * 1000;
     p.hls_list_size = c.hls_list_size;
     p.hls_ts = c.hls_segment_type == "mpegts";
+    p.max_segment_bytes = static_cast<size_t>(c.segment_max_bytes);
+    p.max_segment_samples = static_cast<size_t>(c.segment_max_samples);
     return p;
 }
 
@@ -67,6 +69,32 @@ ingest::RtmpServerOptions rtmp_options(const Config& c)
 {
     ingest::RtmpServerOptions o;
     o.merge_read = std::chrono::milliseconds(c.rtmp_merge_read_ms);
+    o.handshake_timeout =
+        std::chrono::milliseconds(c.rtmp_handshake_timeout_ms);
+    o.idle_timeout = std::chrono::milliseconds(c.rtmp_idle_timeout_ms);
+    return o;
+}
+
+cluster::Webhooks webhooks(const Config& c)
+{
+    if (!c.listener_hook_url.empty() && c.hook_secret.empty()) {
+        log::warn(
+            "listenerHookURL is set without listenerHookSecret: "
+            "webhooks go unsigned, a receiver cannot tell them from "
+            "anyone's");
+    }
+    return cluster::Webhooks(c.listener_hook_url, 5000, 3, c.hook_secret);
+}
+
+http::ServerOptions http_options(const Config& c)
+{
+    http::ServerOptions o;
+    o.header_timeout = std::chrono::milliseconds(c.http_header_timeout_ms);
+    o.idle_timeout = std::chrono::milliseconds(c.http_idle_timeout_ms);
+    o.max_connections = static_cast<size_t>(c.http_max_connections);
+    o.max_requests = static_cast<size_t>(c.http_max_requests);
+    o.max_per_address = static_cast<size_t>(c.http_max_per_ip);
+    o.uncapped = c.trusted_proxies;
     return o;
 }
 
@@ -193,7 +221,7 @@ int run_origin(const Config& config)
                           wall_ms(),
                           &cluster_pool,
                           cluster_store};
-        cluster::Webhooks hooks(config.listener_hook_url);
+        cluster::Webhooks hooks = webhooks(config);
         PublishGate gate(ctx, hooks);
         ctx.play_keys = play_keys.value().get();
         ctx.live_session = [&gate](const StreamKey& key) {
@@ -213,7 +241,7 @@ int run_origin(const Config& config)
 
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
-        http::HttpServer http(ctx);
+        http::HttpServer http(ctx, http_options(config));
         if (!listen_and_run(loop, ctx, membership, rtmp, http)) {
             exit_code = 1;
         }

@@ -284,20 +284,23 @@ Status set_cluster_key(Config& c, const std::string& v)
     return {};
 }
 
-// The REST JWT key: at least 32 bytes, as Ant Media asks (an HS256 key
-// shorter than its hash is weak).  The error never shows the value.
-Status set_jwt_secret(Config& c, const std::string& v)
+// A key of HMAC-SHA256 (jwtSecretKey, listenerHookSecret): at least 32
+// bytes, as Ant Media asks (a key shorter than the hash is weak).  The
+// error never shows the value.
+Setter hmac_key(std::string Config::*field)
 {
-    if (!v.empty() && (v.size() < 32 || v.size() > 512)) {
-        return Error("must be empty or 32 to 512 bytes");
-    }
-    for (unsigned char ch : v) {
-        if (ch <= ' ' || ch >= 0x7f) {
-            return Error("must be printable ASCII without blanks");
+    return [field](Config& c, const std::string& v) -> Status {
+        if (!v.empty() && (v.size() < 32 || v.size() > 512)) {
+            return Error("must be empty or 32 to 512 bytes");
         }
-    }
-    c.jwt_secret = v;
-    return {};
+        for (unsigned char ch : v) {
+            if (ch <= ' ' || ch >= 0x7f) {
+                return Error("must be printable ASCII without blanks");
+            }
+        }
+        c.*field = v;
+        return {};
+    };
 }
 
 // The ladder's keys: the settings parser's rules (transcode/ladder_settings.h),
@@ -369,6 +372,7 @@ Setter token_secret(std::string_view key,
 }
 
 // Every key the origin knows.
+// size: table
 const std::map<std::string, Setter>& setters()
 {
     static const std::map<std::string, Setter> table = {
@@ -386,11 +390,12 @@ const std::map<std::string, Setter>& setters()
         {"hlsListSize", integer(&Config::hls_list_size, 2, 100)},
         {"hlsSegmentType", set_segment_type},
         {"listenerHookURL", set_hook_url},
+        {"listenerHookSecret", hmac_key(&Config::hook_secret)},
         {"apps", set_apps},
         {"remoteAllowedCIDR", cidrs(&Config::rest_allowed)},
         {"http.trusted_proxies", cidrs(&Config::trusted_proxies)},
         {"jwtControlEnabled", flag(&Config::jwt_enabled)},
-        {"jwtSecretKey", set_jwt_secret},
+        {"jwtSecretKey", hmac_key(&Config::jwt_secret)},
         {"rtmp.max_connections",
          integer(&Config::rtmp_max_connections, 1, 100000)},
         {"rtmp.merge_read_ms", integer(&Config::rtmp_merge_read_ms, 0, 1000)},
@@ -401,6 +406,26 @@ const std::map<std::string, Setter>& setters()
         {"cluster.takeover_timeout_ms",
          integer(&Config::takeover_timeout_ms, 50, 10000)},
         {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
+        {"rtmp.handshake_timeout_ms",
+         integer(&Config::rtmp_handshake_timeout_ms, 1000, 120000)},
+        {"rtmp.idle_timeout_ms",
+         integer(&Config::rtmp_idle_timeout_ms, 1000, 600000)},
+        {"rtmp.max_connections_per_ip",
+         integer(&Config::rtmp_max_per_ip, 0, 100000)},
+        {"http.max_connections_per_ip",
+         integer(&Config::http_max_per_ip, 0, 1000000)},
+        {"http.header_timeout_ms",
+         integer(&Config::http_header_timeout_ms, 1000, 120000)},
+        {"http.idle_timeout_ms",
+         integer(&Config::http_idle_timeout_ms, 1000, 3600000)},
+        {"http.max_connections",
+         integer(&Config::http_max_connections, 1, 1000000)},
+        {"http.max_requests_per_connection",
+         integer(&Config::http_max_requests, 1, 1000000)},
+        {"segment.max_bytes",
+         integer(&Config::segment_max_bytes, 1 << 20, 1 << 30)},
+        {"segment.max_samples",
+         integer(&Config::segment_max_samples, 256, 100000)},
         {"play.signed", flag(&Config::play_signed)},
         {"play.keys_file", text(&Config::play_keys_file)},
         {"encoderSettingsString", set_encoder_settings},

@@ -35,6 +35,9 @@ struct Config {
     int hls_list_size = 5;  // hlsListSize
     std::string hls_segment_type = "fmp4";  // hlsSegmentType: fmp4 | mpegts
     std::string listener_hook_url;  // listenerHookURL
+    // listenerHookSecret: signs each webhook POST (X-Fanout-Signature).  A
+    // secret: never logged.
+    std::string hook_secret;
     std::vector<std::string> apps{"LiveApp"};  // apps
     std::vector<Cidr> rest_allowed;  // remoteAllowedCIDR
     // http.trusted_proxies: the load balancers whose X-Forwarded-For /
@@ -57,6 +60,22 @@ struct Config {
     std::string cluster_key;
     int takeover_timeout_ms = 500;  // cluster.takeover_timeout_ms
     int rest_queue_max = 256;  // http.rest_queue_max
+    // Limits against slow or hostile clients (origin.properties documents
+    // each): RTMP's fixed deadline from accept to a publish and a
+    // publisher's longest silence; HTTP's fixed deadline per request, the
+    // keep-alive wait, connections and requests per connection; a
+    // segment's bytes and samples, past which it is cut.
+    int rtmp_handshake_timeout_ms = 10000;  // rtmp.handshake_timeout_ms
+    int rtmp_idle_timeout_ms = 30000;  // rtmp.idle_timeout_ms
+    // Connections per client address, the trusted proxies not counted.
+    int rtmp_max_per_ip = 64;  // rtmp.max_connections_per_ip
+    int http_max_per_ip = 1024;  // http.max_connections_per_ip
+    int http_header_timeout_ms = 10000;  // http.header_timeout_ms
+    int http_idle_timeout_ms = 60000;  // http.idle_timeout_ms
+    int http_max_connections = 10000;  // http.max_connections
+    int http_max_requests = 1000;  // http.max_requests_per_connection
+    int segment_max_bytes = 64 << 20;  // segment.max_bytes
+    int segment_max_samples = 4096;  // segment.max_samples
     // Signed playback URLs (http/play_tokens.h): play.signed makes every
     // /{app}/streams/ request (but /time) need a valid token; the keys
     // ("kid secret" lines, newest first) are the edges' fanout_play_keys

@@ -50,6 +50,7 @@ void Connection::close()
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
     shared_->stats.open_connections--;
+    shared_->per_address.release(peer_.address);
     shared_->live.erase(shared_from_this());
 }
 
@@ -187,8 +188,8 @@ void Connection::send(Response response, bool head, bool keep_alive,
         return;  // closed meanwhile, or a handler answered twice
     }
     busy_ = false;
-    bool close =
-        !keep_alive || response.close || shared_->stopping || peer_eof_;
+    bool close = !keep_alive || response.close || shared_->stopping || peer_eof_
+                 || ++answered_ >= shared_->options.max_requests;
     size_t length = 0;
     if (response.body && response.offset <= response.body->size()) {
         length =

@@ -23,6 +23,7 @@
 
 #include "core/metrics.h"
 
+#include "core/per_address.h"
 #include "http/handler.h"
 #include "http/request_parser.h"
 
@@ -39,6 +40,13 @@ struct ServerOptions {
     // error response is not lost to a TCP reset.
     std::chrono::milliseconds linger_timeout{2000};
     size_t max_connections = 10000;
+    // Requests answered on one connection before it is closed
+    // (Connection: close on the last), as nginx's keepalive_requests.
+    size_t max_requests = 1000;
+    // Connections per client address (http.max_connections_per_ip; 0: no
+    // cap), the trusted proxies (the LBs) not counted.
+    size_t max_per_address = 0;
+    std::vector<Cidr> uncapped;
 };
 
 class Connection;
@@ -53,6 +61,7 @@ struct ConnectionShared {
     std::unique_ptr<Handler> handler;
     HttpStats& stats;  // the registry's (core/metrics.h)
     std::unordered_set<std::shared_ptr<Connection>> live;
+    PerAddress per_address{0, {}};  // from options, by the server
     bool stopping = false;
 
     // Cached per second: every response carries it.
@@ -103,6 +112,7 @@ private:
         out_buffers_;  // head, then the body's pieces
 
     uint64_t seq_ = 0;  // the request being answered
+    size_t answered_ = 0;  // responses sent (ServerOptions::max_requests)
     uint64_t timer_gen_ = 0;
     bool reading_ = false;
     bool busy_ = false;  // a handler has the request

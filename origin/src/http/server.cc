@@ -51,7 +51,8 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
             accept();  // already gone
             return;
         }
-        if (shared->live.size() >= shared->options.max_connections) {
+        if (shared->live.size() >= shared->options.max_connections
+            || !shared->per_address.admit(remote.address())) {
             shared->stats.rejected_connections_total++;
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -84,6 +85,8 @@ HttpServer::HttpServer(OriginContext& ctx, ServerOptions options,
     : ctx_(ctx), shared_(std::make_shared<ConnectionShared>(ctx.metrics.http))
 {
     shared_->options = options;
+    shared_->per_address =
+        PerAddress(options.max_per_address, options.uncapped);
     shared_->limits.max_body = ctx.config.http_max_body;
     shared_->handler =
         handler ? std::move(handler) : std::make_unique<Router>(ctx);

@@ -59,6 +59,9 @@ struct PackagerConfig {
     int extra_segments = 3;
     // Ended streams stay servable this long (players reach ENDLIST).
     int ended_linger_ms = 60000;
+    // A segment's caps (segmenter.h): segment.max_bytes, .max_samples.
+    size_t max_segment_bytes = 64u << 20;
+    size_t max_segment_samples = 4096;
 };
 
 struct Resource {

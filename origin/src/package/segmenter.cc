@@ -98,6 +98,7 @@ void Segmenter::start_epoch(const media::Frame& f)
 void Segmenter::open_segment(bool discontinuity)
 {
     cur_ = Segment{};
+    cur_bytes_ = cur_samples_ = 0;
     cur_.number = next_number_++;
     cur_.discontinuity = discontinuity;
     cur_.tracks = tracks_;
@@ -175,6 +176,8 @@ void Segmenter::append(const media::Frame& f, int64_t dts)
         f.video ? static_cast<int32_t>(ms_to_ts(f.cts_ms, kVideoTimescale)) : 0;
     s.sync = f.video ? f.keyframe : true;
     s.data = f.data;  // shared, not copied
+    cur_bytes_ += s.data.size();
+    cur_samples_++;
     run.samples.push_back(std::move(s));
     c.has_dts = true;
     c.last_dts = dts;
@@ -270,6 +273,17 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
             force_cut_ = false;
         }
     }
+    if (!cut && over_cap(f)) {
+        closed = cut_at_cap(f);
+        cut = true;
+        disc = false;
+        if (f.video && !f.keyframe) {
+            open_segment(false);
+            cur_start_ms_ = out_ms;
+            dropped_++;
+            return closed;
+        }
+    }
     if (cut) {
         open_segment(disc);
         cur_start_ms_ = out_ms;
@@ -279,6 +293,23 @@ std::optional<Segment> Segmenter::push(const media::Frame& f)
     if (cut && f.video)
         cur_start_ms_ = cur_.video.base_dts() / (kVideoTimescale / 1000);
     return closed;
+}
+
+// No keyframe for a long time, or constant timestamps: the open segment
+// is cut before f so memory stays bounded; unless f is one, video resumes
+// at its next keyframe.
+std::optional<Segment> Segmenter::cut_at_cap(const media::Frame& f)
+{
+    capped_++;
+    video_needs_key_ = video_.has_value() && !(f.video && f.keyframe);
+    return close_segment(std::nullopt, std::nullopt);
+}
+
+bool Segmenter::over_cap(const media::Frame& f) const
+{
+    return cur_samples_ > 0
+           && (cur_samples_ + 1 > opt_.max_segment_samples
+               || cur_bytes_ + f.data.size() > opt_.max_segment_bytes);
 }
 
 std::optional<Segment> Segmenter::finish()

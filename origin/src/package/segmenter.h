@@ -22,6 +22,9 @@
 //    they disagree by more than an AU, so ms rounding does not jitter.
 //  - An A/V segment that reaches max_segment_ms without a video keyframe
 //    is cut at an audio frame; video frames are dropped until a keyframe.
+//  - A segment that would pass max_segment_bytes or max_segment_samples
+//    is cut before the frame, whatever it is; video frames are then
+//    dropped until a keyframe (capped()).
 //  - A segment's last sample lasts until the next sample of its track when
 //    that is known at the cut (always for the track that cuts); otherwise
 //    the previous sample's duration (video) or one AU (audio).
@@ -44,6 +47,13 @@ struct SegmenterOptions {
     // audio frame anyway so memory stays bounded; video then resumes at
     // its next keyframe.
     int max_segment_ms = 10000;
+    // Memory per publish is bounded whatever the publisher sends (one
+    // keyframe and then none, constant timestamps): an open segment that
+    // would pass either cap is cut before the frame; video then waits
+    // for its next keyframe (frames dropped meanwhile).  capped() counts
+    // the cuts.
+    size_t max_segment_bytes = 64u << 20;
+    size_t max_segment_samples = 4096;
 };
 
 class Segmenter {
@@ -60,6 +70,7 @@ public:
     // Output has begun (some frame was accepted into a segment).
     bool started() const { return started_; }
     uint64_t dropped_frames() const { return dropped_; }
+    uint64_t capped() const { return capped_; }
 
 private:
     struct Clock {
@@ -74,6 +85,9 @@ private:
     };
 
     bool is_rap(const media::Frame& f) const;
+    // Would f pass the open segment's byte or sample cap?
+    bool over_cap(const media::Frame& f) const;
+    std::optional<Segment> cut_at_cap(const media::Frame& f);
     std::optional<Segment> restart_for_config();
     enum class Jump { None, Backward, Forward, OwnOnly };
     Jump classify(const Clock& c, const Clock& other, int64_t dts_ms) const;
@@ -113,6 +127,8 @@ private:
     int64_t cur_start_ms_ = 0;
     uint64_t next_number_ = 0;
     uint64_t dropped_ = 0;
+    uint64_t capped_ = 0;
+    size_t cur_bytes_ = 0, cur_samples_ = 0;  // of the open segment
 };
 
 }  // namespace fanout::package

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "core/log.h"
 #include "package/codec_info.h"
 #include "package/dash_mpd.h"
 #include "package/fmp4.h"
@@ -89,9 +90,10 @@ StreamPackager::StreamPackager(const PackagerConfig& config,
     : config_(config),
       stream_(std::move(stream_id)),
       session_(std::move(session_id)),
-      segmenter_(SegmenterOptions{segment_target_ms(config.hls_time_ms),
-                                  kMaxForwardJumpMs,
-                                  std::max(10000, 5 * config.hls_time_ms)}),
+      segmenter_(SegmenterOptions{
+          segment_target_ms(config.hls_time_ms), kMaxForwardJumpMs,
+          std::max(10000, 5 * config.hls_time_ms), config.max_segment_bytes,
+          config.max_segment_samples}),
       from_(from),
       discontinuity_sequence_(from.hls_discontinuity)
 {
@@ -127,7 +129,16 @@ PackagerUpdate StreamPackager::on_frame(const media::Frame& frame,
 {
     PackagerUpdate up;
     bool was_started = segmenter_.started();
+    const uint64_t capped = segmenter_.capped();
     auto seg = segmenter_.push(frame);
+    if (segmenter_.capped() != capped) {
+        log::warn("stream " + stream_ + ": segment cut at its cap ("
+                  + std::to_string(config_.max_segment_bytes) + " bytes, "
+                  + std::to_string(config_.max_segment_samples)
+                  + " samples: segment.max_bytes, segment.max_samples): "
+                  + "the publisher sends no keyframe, or constant "
+                  + "timestamps");
+    }
     // Output time 0 is the first accepted frame, which arrived now.  A
     // continued stream keeps its availabilityStartTime; its new Period
     // starts no earlier than now on that time line (continuation.h).

@@ -2,6 +2,7 @@
 // with clients that misbehave: garbage next to a live publish, the
 // handshake and idle timeouts, a refused client that stays, a silent
 // publisher, the connection limit, and a port it cannot listen on.
+#include <thread>
 #include "rtmp_server_fixture.h"
 
 namespace fanout::ingest {
@@ -152,10 +153,33 @@ TEST_F(RtmpServerTest, RefusedClientThatStaysIsClosedAfterLinger)
     EXPECT_TRUE(bad_name);
 }
 
-TEST_F(RtmpServerTest, IdleTimeoutAfterHandshake)
+// A client that trickles the handshake one byte at a time is closed at
+// the deadline it got at accept: its bytes do not move it.
+TEST_F(RtmpServerTest, TrickledHandshakeMeetsTheFixedDeadline)
 {
     RtmpServerOptions opt;
-    opt.idle_timeout = 400ms;
+    opt.handshake_timeout = 500ms;
+    start(opt);
+    int fd = dial(server->port());
+    ASSERT_GE(fd, 0);
+    const uint8_t c0 = 3;
+    bool closed = false;
+    for (int i = 0; i < 100 && !closed; i++) {  // 1537 bytes never arrive
+        closed = send(fd, &c0, 1, MSG_NOSIGNAL) != 1;
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_TRUE(closed || closed_by_server(fd));
+    close(fd);
+    EXPECT_EQ(metrics.rtmp_bad_input_total, 0u);
+}
+
+// Connected, never publishing: closed at the same fixed deadline, however
+// long the idle timeout of a publisher is.
+TEST_F(RtmpServerTest, NoPublishWithinTheStartDeadline)
+{
+    RtmpServerOptions opt;
+    opt.handshake_timeout = 400ms;
+    opt.idle_timeout = 60s;
     start(opt);
     StubbornResult r = stubborn_client(server->port(), false);
     ASSERT_TRUE(r.closed);

@@ -319,5 +319,46 @@ TEST(Segmenter, FramesWithoutConfigAreDropped)
     EXPECT_TRUE(r.segments[0].video.empty());
 }
 
+// A publisher that sends one keyframe and then none: the open segment is
+// cut at its sample cap, and video waits for a keyframe that never comes,
+// its frames dropped.  Memory stays bounded.
+TEST(Segmenter, OneKeyframeThenNoneIsCutAtTheSampleCap)
+{
+    Segmenter seg{SegmenterOptions{2000, 10000, 10000, 64u << 20, 50}};
+    seg.set_video_config(test::h264_config());
+    std::vector<Segment> out;
+    for (int i = 0; i < 2000; i++) {
+        if (auto s = seg.push(video_frame(i * 40, i == 0)))
+            out.push_back(std::move(*s));
+    }
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].video.samples.size(), 50u);
+    EXPECT_EQ(seg.capped(), 1u);
+    EXPECT_EQ(seg.dropped_frames(), 1950u);
+    // A keyframe: video resumes, in a segment of its own.
+    ASSERT_FALSE(seg.push(video_frame(2000 * 40, true)));
+    auto last = seg.finish();
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->video.samples.size(), 1u);
+}
+
+// Constant timestamps never reach the target duration; the byte cap cuts
+// at every keyframe past it instead of letting the segment grow.
+TEST(Segmenter, ConstantTimestampsAreCutAtTheByteCap)
+{
+    const size_t frame = test::video_frame(0, true).data.size();
+    Segmenter seg{SegmenterOptions{2000, 10000, 10000, 10 * frame, 4096}};
+    seg.set_video_config(test::h264_config());
+    size_t segments = 0;
+    for (int i = 0; i < 1000; i++) {
+        if (auto s = seg.push(video_frame(1000, true))) {
+            segments++;
+            EXPECT_LE(s->video.samples.size(), 10u);
+        }
+    }
+    EXPECT_GE(segments, 99u);
+    EXPECT_GE(seg.capped(), 99u);
+}
+
 }  // namespace
 }  // namespace fanout::package

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/per_address.h"
 #include "ingest/rtmp/session.h"
 
 namespace fanout::ingest {
@@ -47,6 +48,9 @@ struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
           options(o),
           acceptor(l),
           retry(l),
+          per_ip(c.rtmp_max_per_ip > 0 ? static_cast<size_t>(c.rtmp_max_per_ip)
+                                       : 0,
+                 c.trusted_proxies),
           merge_timer(l)
     {
     }
@@ -64,6 +68,7 @@ struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
     tcp::acceptor acceptor;
     asio::steady_timer retry;  // after an accept error (EMFILE): no busy loop
     std::unordered_set<std::shared_ptr<RtmpConnection>> connections;
+    PerAddress per_ip;  // rtmp.max_connections_per_ip
     bool stopped = false;
     asio::steady_timer merge_timer;
     bool merge_armed = false;
@@ -74,13 +79,14 @@ struct RtmpServer::Impl : std::enable_shared_from_this<RtmpServer::Impl> {
 class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
 public:
     RtmpConnection(std::shared_ptr<RtmpServer::Impl> server, tcp::socket socket,
-                   std::string peer)
+                   std::string peer, asio::ip::address address)
         : owner_(std::move(server)),
           server_(*owner_),
           socket_(std::move(socket)),
           timer_(server_.loop),
           buf_(server_.options.read_buffer),
-          peer_(std::move(peer))
+          peer_(std::move(peer)),
+          address_(address)
     {
     }
 
@@ -117,6 +123,7 @@ public:
         socket_.close(ec);
         timer_.cancel();
         --server_.metrics.rtmp_connections;
+        server_.per_ip.release(address_);
         server_.connections.erase(shared_from_this());
     }
 
@@ -168,11 +175,12 @@ private:
             close();
             return false;
         }
-        if (!closing_) {
-            set_deadline(Clock::now()
-                         + (session_->handshake_done()
-                                ? server_.options.idle_timeout
-                                : server_.options.handshake_timeout));
+        // Until its publish starts, a connection has the fixed deadline it
+        // got at accept (RtmpServerOptions::handshake_timeout): bytes do
+        // not move it, so a client trickling one byte at a time cannot
+        // hold a slot.  A publisher's media moves the idle deadline.
+        if (!closing_ && session_->publishing()) {
+            set_deadline(Clock::now() + server_.options.idle_timeout);
         }
         drain_session();
         return !closed_;
@@ -324,6 +332,10 @@ private:
             if (!session_->handshake_done()) {
                 log::info("rtmp " + peer_ + ": no handshake within "
                           + duration_text(server_.options.handshake_timeout));
+            } else if (!session_->publishing()) {
+                log::info("rtmp " + peer_ + ": no publish within "
+                          + duration_text(server_.options.handshake_timeout)
+                          + " of connecting");
             } else {
                 log::info("rtmp " + peer_ + ": no data for "
                           + duration_text(server_.options.idle_timeout));
@@ -340,6 +352,7 @@ private:
     asio::steady_timer timer_;
     std::vector<uint8_t> buf_;
     std::string peer_;
+    asio::ip::address address_;  // counted in server_.per_ip
     std::shared_ptr<rtmp::RtmpSession> session_;
     std::deque<std::vector<uint8_t>> writes_;
     size_t queued_ = 0;
@@ -356,39 +369,47 @@ void RtmpServer::Impl::accept()
 {
     // Handlers hold the Impl: the RtmpServer may be gone when an aborted
     // accept completes.
-    acceptor.async_accept([self = shared_from_this(), this](
-                              boost::system::error_code ec,
-                              tcp::socket socket) {
-        if (stopped || ec == asio::error::operation_aborted) return;
-        if (ec) {
-            log::warn("rtmp accept: " + ec.message());
-            retry.expires_after(std::chrono::milliseconds(100));
-            retry.async_wait([self](boost::system::error_code e) {
-                if (!e && !self->stopped) self->accept();
-            });
-            return;
-        }
-        boost::system::error_code pe;
-        const tcp::endpoint remote = socket.remote_endpoint(pe);
-        const std::string peer = pe ? "unknown" : endpoint_text(remote);
-        const size_t limit =
-            config.rtmp_max_connections > 0
-                ? static_cast<size_t>(config.rtmp_max_connections)
-                : 0;
-        if (connections.size() >= limit) {
-            log::warn("rtmp " + peer + ": refused, "
-                      + std::to_string(connections.size())
-                      + " connections open (rtmp.max_connections)");
-            socket.close(pe);
-        } else {
-            auto conn =
-                std::make_shared<RtmpConnection>(self, std::move(socket), peer);
-            connections.insert(conn);
-            ++metrics.rtmp_connections;
-            conn->start();
-        }
-        accept();
-    });
+    acceptor.async_accept(
+        [self = shared_from_this(), this](boost::system::error_code ec,
+                                          tcp::socket socket) {
+            if (stopped || ec == asio::error::operation_aborted) return;
+            if (ec) {
+                log::warn("rtmp accept: " + ec.message());
+                retry.expires_after(std::chrono::milliseconds(100));
+                retry.async_wait([self](boost::system::error_code e) {
+                    if (!e && !self->stopped) self->accept();
+                });
+                return;
+            }
+            boost::system::error_code pe;
+            const tcp::endpoint remote = socket.remote_endpoint(pe);
+            const std::string peer = pe ? "unknown" : endpoint_text(remote);
+            const size_t limit =
+                config.rtmp_max_connections > 0
+                    ? static_cast<size_t>(config.rtmp_max_connections)
+                    : 0;
+            if (connections.size() >= limit) {
+                log::warn("rtmp " + peer + ": refused, "
+                          + std::to_string(connections.size())
+                          + " connections open (rtmp.max_connections)");
+                socket.close(pe);
+            } else if (pe || !per_ip.admit(remote.address())) {
+                if (!pe) {
+                    log::warn("rtmp " + peer + ": refused, "
+                          + std::to_string(per_ip.limit())
+                          + " connections open from its address "
+                            "(rtmp.max_connections_per_ip)");
+                }
+                socket.close(pe);
+            } else {
+                auto conn = std::make_shared<RtmpConnection>(
+                    self, std::move(socket), peer, remote.address());
+                connections.insert(conn);
+                ++metrics.rtmp_connections;
+                conn->start();
+            }
+            accept();
+        });
 }
 
 void RtmpServer::Impl::park(std::shared_ptr<RtmpConnection> conn)

@@ -24,8 +24,12 @@
 namespace fanout::ingest {
 
 struct RtmpServerOptions {
+    // From accept to the start of a publish (handshake, connect, publish
+    // and its admission): fixed, not moved by the bytes that arrive
+    // (rtmp.handshake_timeout_ms).
     std::chrono::milliseconds handshake_timeout{10000};
-    std::chrono::milliseconds idle_timeout{30000};  // after the handshake
+    // A publisher's longest silence (rtmp.idle_timeout_ms).
+    std::chrono::milliseconds idle_timeout{30000};
     std::chrono::milliseconds close_linger{2000};  // flushing a last reply
     size_t read_buffer = 64 * 1024;
     // Merged reads (SRS's "mr"; rtmp.merge_read_ms): once a connection
