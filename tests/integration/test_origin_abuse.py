@@ -166,13 +166,16 @@ def test_idle_connections(origin):
     assert not still, f"{len(still)} idle connections left open"
 
 
-def test_slowloris(origin):
+def trickled(o, name, port, n, first):
+    """n connections from the abuser that send `first`, then a byte every
+    300 ms, never finishing; each must be closed at the origin's fixed
+    deadline while a viewer and the publisher go on."""
     socks = []
     stop = threading.Event()
 
     def trickle():
         for s in socks:
-            s.send(b"GET /LiveApp/streams/x.m3u8 HTTP/1.1\r\nX-Slow: ")
+            s.send(first)
         while not stop.wait(0.3):
             for s in socks:
                 try:
@@ -181,45 +184,28 @@ def test_slowloris(origin):
                     pass
 
     def abuse():
-        socks.extend(connect(origin.http_port, 20))
+        socks.extend(connect(port, n))
         threading.Thread(target=trickle, daemon=True).start()
         time.sleep(TIMEOUT_S + 1)
 
-    during(origin, "slowloris", abuse)
+    during(o, name, abuse)
     deadline = time.monotonic() + 3
     open_ = [s for s in socks if not closed_by_server(s, deadline)]
     stop.set()
     for s in socks:
         s.close()
-    assert len(socks) == 20 and not open_, f"{len(open_)} still open"
+    assert len(socks) == n and not open_, f"{name}: {len(open_)} still open"
+
+
+def test_slowloris(origin):
+    trickled(origin, "slowloris", origin.http_port, 20,
+             b"GET /LiveApp/streams/x.m3u8 HTTP/1.1\r\nX-Slow: ")
 
 
 def test_rtmp_handshake_never_finished(origin):
-    socks = []
-    stop = threading.Event()
-
-    def trickle():
-        for s in socks:
-            s.send(b"\x03" + b"\0" * 100)  # C0 and a part of C1
-        while not stop.wait(0.3):
-            for s in socks:
-                try:
-                    s.send(b"\0")
-                except OSError:
-                    pass
-
-    def abuse():
-        socks.extend(connect(origin.rtmp_port, 50))
-        threading.Thread(target=trickle, daemon=True).start()
-        time.sleep(TIMEOUT_S + 1)
-
-    during(origin, "RTMP handshakes never finished", abuse)
-    deadline = time.monotonic() + 3
-    open_ = [s for s in socks if not closed_by_server(s, deadline)]
-    stop.set()
-    for s in socks:
-        s.close()
-    assert len(socks) == 50 and not open_, f"{len(open_)} still open"
+    # C0 and a part of C1
+    trickled(origin, "RTMP handshakes never finished", origin.rtmp_port, 50,
+             b"\x03" + b"\0" * 100)
 
 
 def refusals(o):
