@@ -82,8 +82,10 @@ def test_every_level_plays_by_hand(tmpdir_path):
             assert wait_for(lambda: all(
                 v["videoHeight"] == height for v in p.levels().values()),
                 25), (height, p.levels())
+            # bounded, generous: the 2 cores also transcode 3 renditions
+            # (20 s ran out in 2 of 4 runs of a fresh-clone CI)
             assert wait_for(lambda: played_since(p, "hls", t0, 2)
-                            and played_since(p, "dash", t0, 2), 20), height
+                            and played_since(p, "dash", t0, 2), 40), height
             p.screenshot(artifacts / f"level-{height}p.png")
             assert not fatal(p), fatal(p)
         (artifacts / "players.json").write_text(json.dumps(

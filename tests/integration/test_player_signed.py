@@ -14,6 +14,7 @@ import pytest
 from conftest import (BUILD, MODULE, ORIGIN_BIN, Cluster, api_broadcast,
                       http_get, wait_for)
 from harness import player
+from harness.cluster import rest_headers
 
 pytestmark = [
     pytest.mark.skipif(not (ORIGIN_BIN.exists() and MODULE.exists()),
@@ -33,7 +34,8 @@ HEIGHTS = [720, 240]
 def signed_url(c):
     exp = int(time.time()) + 900
     st, _, body = http_get(f"{c.url}/LiveApp/rest/v2/broadcasts/{STREAM}"
-                           f"/token?type=play&expireDate={exp}")
+                           f"/token?type=play&expireDate={exp}",
+                           headers=rest_headers(c.url))  # make run's JWT
     assert st == 200, body
     return json.loads(body)["url"]
 
