@@ -14,13 +14,8 @@ std::string sha256_hex(std::string_view data)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-    static const char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; i++) {
-        out += kHex[md[i] >> 4];
-        out += kHex[md[i] & 15];
-    }
-    return out;
+    return jwt::hex_encode(
+        std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 CheckResult invalid(std::string why)

@@ -106,13 +106,7 @@ size_t Webhooks::failed() const
 std::string Webhooks::signature(const std::string& secret,
                                 const std::string& body)
 {
-    static const char hex[] = "0123456789abcdef";
-    std::string out = "sha256=";
-    for (unsigned char c : jwt::hmac_sha256(secret, body)) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
+    return "sha256=" + jwt::hex_encode(jwt::hmac_sha256(secret, body));
 }
 
 bool Webhooks::send(const std::string& body) const

@@ -94,6 +94,18 @@ std::string hmac_sha256(std::string_view key, std::string_view data)
     return std::string(reinterpret_cast<const char*>(mac), len);
 }
 
+std::string hex_encode(std::string_view bytes)
+{
+    static const char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out;
+}
+
 std::string base64url_encode(std::string_view bytes)
 {
     std::string out;

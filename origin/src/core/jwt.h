@@ -51,6 +51,9 @@ std::string sign(std::string_view key, const nlohmann::json& claims);
 // cluster/webhooks.h).
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
+// Lower-case hex of bytes (webhook signatures, hash tokens, token ids).
+std::string hex_encode(std::string_view bytes);
+
 // RFC 4648 §5 without padding.  decode: false on a byte outside the
 // alphabet, an impossible length or non-zero leftover bits (one encoding
 // per byte string).

@@ -16,6 +16,7 @@
 
 #include "auth/stream_token.h"
 #include "auth/token_settings.h"
+#include "core/jwt.h"
 #include "http/play_tokens.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
@@ -46,11 +47,8 @@ std::string random_token_id()
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
         return {};
     }
-    char hex[33];
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        std::snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    }
-    return std::string(hex, 32);
+    return jwt::hex_encode(
+        std::string_view(reinterpret_cast<const char*>(raw), sizeof(raw)));
 }
 
 json token_json(const std::string& token, const StreamKey& key, int64_t expire,
