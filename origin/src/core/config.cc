@@ -12,10 +12,10 @@
 #include <functional>
 #include <sstream>
 
+#include "core/config_setters.h"
 #include "core/log.h"
 #include "core/stream_key.h"
 #include "fanout/store.h"
-#include "transcode/ladder_settings.h"
 
 namespace fanout {
 
@@ -101,6 +101,16 @@ Result<int> to_int(const std::string& key, const std::string& v, int lo, int hi)
 
 }  // namespace
 
+// "true" or "false", as Ant Media writes its booleans.
+Status parse_bool(const std::string& v, bool* out)
+{
+    if (v != "true" && v != "false") {
+        return Error("'" + v + "' must be true or false");
+    }
+    *out = v == "true";
+    return {};
+}
+
 Result<std::map<std::string, std::string>> parse_properties(
     std::string_view text)
 {
@@ -152,10 +162,6 @@ Result<Cidr> parse_cidr(std::string_view text)
 }
 
 namespace {
-
-// What one key does to the Config: check the value, store it.  Errors say
-// what is wrong with the value; the caller names the key.
-using Setter = std::function<Status(Config&, const std::string&)>;
 
 template <class T>
 Setter integer(T Config::*field, int lo, int hi)
@@ -240,16 +246,6 @@ Setter cidrs(std::vector<Cidr> Config::*field)
     };
 }
 
-// "true" or "false", as Ant Media writes its booleans.
-Status parse_bool(const std::string& v, bool* out)
-{
-    if (v != "true" && v != "false") {
-        return Error("'" + v + "' must be true or false");
-    }
-    *out = v == "true";
-    return {};
-}
-
 Setter flag(bool Config::*field)
 {
     return [field](Config& c, const std::string& v) -> Status {
@@ -303,158 +299,70 @@ Setter hmac_key(std::string Config::*field)
     };
 }
 
-// The ladder's keys: the settings parser's rules (transcode/ladder_settings.h),
-// whose errors name the key themselves, down to an entry's field
-// ("encoderSettingsString[1].height: ...").
-Status set_encoder_settings(Config& c, const std::string& v)
-{
-    auto r = transcode::parse_encoder_settings(v, "encoderSettingsString");
-    if (!r) {
-        return r.error();
-    }
-    c.ladder.renditions = r.value();
-    return {};
-}
-
-Status set_encoder_preset(Config& c, const std::string& v)
-{
-    auto r = transcode::parse_encoder_preset(v, "encoderPreset");
-    if (!r) {
-        return r.error();
-    }
-    c.ladder.preset = r.value();
-    return {};
-}
-
-Status set_encoder_preference(Config& c, const std::string& v)
-{
-    auto r =
-        transcode::parse_encoder_preference(v, "encoderSelectionPreference");
-    if (!r) {
-        return r.error();
-    }
-    c.ladder.preference = r.value();
-    return {};
-}
-
-Setter ladder_int(const char* key, int transcode::Ladder::*field, int hi)
-{
-    return [key, field, hi](Config& c, const std::string& v) -> Status {
-        auto r = transcode::parse_int_setting(v, key, 0, hi);
-        if (!r) {
-            return r.error();
-        }
-        c.ladder.*field = r.value();
-        return {};
-    };
-}
-
-// The token controls' keys (auth/token_settings.h): booleans as Ant
-// Media writes them, secrets by check_secret (whose errors never quote
-// the value).
-Setter token_bool(bool auth::TokenSettings::*field)
-{
-    return [field](Config& c, const std::string& v) -> Status {
-        return parse_bool(v, &(c.tokens.*field));
-    };
-}
-
-Setter token_secret(std::string_view key,
-                    std::string auth::TokenSettings::*field)
-{
-    return [key, field](Config& c, const std::string& v) -> Status {
-        if (Status ok = auth::check_secret(key, v); !ok) {
-            return ok;
-        }
-        c.tokens.*field = v;
-        return {};
-    };
-}
-
 // Every key the origin knows.
 // size: table
 const std::map<std::string, Setter>& setters()
 {
-    static const std::map<std::string, Setter> table = {
-        {"server.name", id(&Config::server_name)},
-        {"server.host_address", text(&Config::host_address)},
-        {"server.bind_address", text(&Config::bind_address)},
-        {"http.port", integer(&Config::http_port, 1, 65535)},
-        {"rtmp.port", integer(&Config::rtmp_port, 1, 65535)},
-        {"clusterdb.host", text(&Config::store_uri)},
-        {"nodeGroup", id(&Config::node_group)},
-        {"cluster.update_period_ms",
-         integer(&Config::update_period_ms, 100, 600000)},
-        {"cluster.dead_factor", integer(&Config::dead_factor, 2, 100)},
-        {"hlsTime", integer(&Config::hls_time_s, 1, 60)},
-        {"hlsListSize", integer(&Config::hls_list_size, 2, 100)},
-        {"hlsSegmentType", set_segment_type},
-        {"listenerHookURL", set_hook_url},
-        {"listenerHookSecret", hmac_key(&Config::hook_secret)},
-        {"apps", set_apps},
-        {"remoteAllowedCIDR", cidrs(&Config::rest_allowed)},
-        {"http.trusted_proxies", cidrs(&Config::trusted_proxies)},
-        {"jwtControlEnabled", flag(&Config::jwt_enabled)},
-        {"jwtSecretKey", hmac_key(&Config::jwt_secret)},
-        {"rtmp.max_connections",
-         integer(&Config::rtmp_max_connections, 1, 100000)},
-        {"rtmp.merge_read_ms", integer(&Config::rtmp_merge_read_ms, 0, 1000)},
-        {"http.max_body_bytes",
-         integer(&Config::http_max_body, 1024, 64 << 20)},
-        {"log.level", set_log_level},
-        {"clusterCommunicationKey", set_cluster_key},
-        {"cluster.takeover_timeout_ms",
-         integer(&Config::takeover_timeout_ms, 50, 10000)},
-        {"http.rest_queue_max", integer(&Config::rest_queue_max, 1, 100000)},
-        {"rtmp.handshake_timeout_ms",
-         integer(&Config::rtmp_handshake_timeout_ms, 1000, 120000)},
-        {"rtmp.idle_timeout_ms",
-         integer(&Config::rtmp_idle_timeout_ms, 1000, 600000)},
-        {"rtmp.max_connections_per_ip",
-         integer(&Config::rtmp_max_per_ip, 0, 100000)},
-        {"http.max_connections_per_ip",
-         integer(&Config::http_max_per_ip, 0, 1000000)},
-        {"http.header_timeout_ms",
-         integer(&Config::http_header_timeout_ms, 1000, 120000)},
-        {"http.idle_timeout_ms",
-         integer(&Config::http_idle_timeout_ms, 1000, 3600000)},
-        {"http.max_connections",
-         integer(&Config::http_max_connections, 1, 1000000)},
-        {"http.max_requests_per_connection",
-         integer(&Config::http_max_requests, 1, 1000000)},
-        {"segment.max_bytes",
-         integer(&Config::segment_max_bytes, 1 << 20, 1 << 30)},
-        {"segment.max_samples",
-         integer(&Config::segment_max_samples, 256, 100000)},
-        {"play.signed", flag(&Config::play_signed)},
-        {"play.keys_file", text(&Config::play_keys_file)},
-        {"encoderSettingsString", set_encoder_settings},
-        {"encoderPreset", set_encoder_preset},
-        {"gopSize", ladder_int("gopSize", &transcode::Ladder::gop_size,
-                               transcode::kMaxGopSize)},
-        {"encoderThreads",
-         ladder_int("encoderThreads", &transcode::Ladder::threads,
-                    transcode::kMaxThreads)},
-        {"encoderSelectionPreference", set_encoder_preference},
-        {std::string(auth::kPublishTokenControl),
-         token_bool(&auth::TokenSettings::publish_token)},
-        {std::string(auth::kPublishJwtControl),
-         token_bool(&auth::TokenSettings::publish_jwt)},
-        {std::string(auth::kHashControlPublish),
-         token_bool(&auth::TokenSettings::publish_hash)},
-        {std::string(auth::kPlayTokenControl),
-         token_bool(&auth::TokenSettings::play_token)},
-        {std::string(auth::kPlayJwtControl),
-         token_bool(&auth::TokenSettings::play_jwt)},
-        {std::string(auth::kAcceptUndefinedStreams),
-         token_bool(&auth::TokenSettings::accept_undefined)},
-        {std::string(auth::kJwtStreamSecretKey),
-         token_secret(auth::kJwtStreamSecretKey,
-                      &auth::TokenSettings::jwt_secret)},
-        {std::string(auth::kTokenHashSecret),
-         token_secret(auth::kTokenHashSecret,
-                      &auth::TokenSettings::hash_secret)},
-    };
+    static const std::map<std::string, Setter> table = [] {
+        std::map<std::string, Setter> t = {
+            {"server.name", id(&Config::server_name)},
+            {"server.host_address", text(&Config::host_address)},
+            {"server.bind_address", text(&Config::bind_address)},
+            {"http.port", integer(&Config::http_port, 1, 65535)},
+            {"rtmp.port", integer(&Config::rtmp_port, 1, 65535)},
+            {"clusterdb.host", text(&Config::store_uri)},
+            {"nodeGroup", id(&Config::node_group)},
+            {"cluster.update_period_ms",
+             integer(&Config::update_period_ms, 100, 600000)},
+            {"cluster.dead_factor", integer(&Config::dead_factor, 2, 100)},
+            {"hlsTime", integer(&Config::hls_time_s, 1, 60)},
+            {"hlsListSize", integer(&Config::hls_list_size, 2, 100)},
+            {"hlsSegmentType", set_segment_type},
+            {"listenerHookURL", set_hook_url},
+            {"listenerHookSecret", hmac_key(&Config::hook_secret)},
+            {"apps", set_apps},
+            {"remoteAllowedCIDR", cidrs(&Config::rest_allowed)},
+            {"http.trusted_proxies", cidrs(&Config::trusted_proxies)},
+            {"jwtControlEnabled", flag(&Config::jwt_enabled)},
+            {"jwtSecretKey", hmac_key(&Config::jwt_secret)},
+            {"rtmp.max_connections",
+             integer(&Config::rtmp_max_connections, 1, 100000)},
+            {"rtmp.merge_read_ms",
+             integer(&Config::rtmp_merge_read_ms, 0, 1000)},
+            {"http.max_body_bytes",
+             integer(&Config::http_max_body, 1024, 64 << 20)},
+            {"log.level", set_log_level},
+            {"clusterCommunicationKey", set_cluster_key},
+            {"cluster.takeover_timeout_ms",
+             integer(&Config::takeover_timeout_ms, 50, 10000)},
+            {"http.rest_queue_max",
+             integer(&Config::rest_queue_max, 1, 100000)},
+            {"rtmp.handshake_timeout_ms",
+             integer(&Config::rtmp_handshake_timeout_ms, 1000, 120000)},
+            {"rtmp.idle_timeout_ms",
+             integer(&Config::rtmp_idle_timeout_ms, 1000, 600000)},
+            {"rtmp.max_connections_per_ip",
+             integer(&Config::rtmp_max_per_ip, 0, 100000)},
+            {"http.max_connections_per_ip",
+             integer(&Config::http_max_per_ip, 0, 1000000)},
+            {"http.header_timeout_ms",
+             integer(&Config::http_header_timeout_ms, 1000, 120000)},
+            {"http.idle_timeout_ms",
+             integer(&Config::http_idle_timeout_ms, 1000, 3600000)},
+            {"http.max_connections",
+             integer(&Config::http_max_connections, 1, 1000000)},
+            {"http.max_requests_per_connection",
+             integer(&Config::http_max_requests, 1, 1000000)},
+            {"segment.max_bytes",
+             integer(&Config::segment_max_bytes, 1 << 20, 1 << 30)},
+            {"segment.max_samples",
+             integer(&Config::segment_max_samples, 256, 100000)},
+            {"play.signed", flag(&Config::play_signed)},
+            {"play.keys_file", text(&Config::play_keys_file)},
+        };
+        add_app_default_setters(t);
+        return t;
+    }();
     return table;
 }
 
