@@ -105,6 +105,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 
     if (!calcf->playlist_cache
         || camcf->sh == NULL
+        || ctx->play_exchange
         || r != r->main
         || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
         || (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS

@@ -97,6 +97,7 @@ ngx_http_fanout_cache_header_filter(ngx_http_request_t *r)
         || ctx->key.len == 0
         || ctx->status != 0
         || ctx->fallback
+        || ctx->play_exchange
         || ctx->phase != NGX_HTTP_FANOUT_PHASE_DONE
         || ctx->answer.state != NGX_HTTP_FANOUT_FOUND
         || (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS

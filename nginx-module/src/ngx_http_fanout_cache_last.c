@@ -125,7 +125,7 @@ ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
 
     if (!calcf->playlist_cache || calcf->playlist_grace == 0
-        || camcf->sh == NULL || r != r->main
+        || camcf->sh == NULL || ctx->play_exchange || r != r->main
         || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
         || (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS
             && ctx->kind != NGX_HTTP_FANOUT_KIND_DASH))

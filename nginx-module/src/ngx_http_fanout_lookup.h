@@ -194,6 +194,10 @@ struct ngx_http_fanout_ctx_s {
     unsigned                    failed:1;       /* failed_crc is set */
     unsigned                    failed_down:1;  /* and it did not answer
                                                    (502, 504): gone */
+    unsigned                    play_exchange:1; /* a playlist's ?token=
+                                                   for the origin to trade
+                                                   for a signed path: no
+                                                   cache, no edge token */
     uint32_t                    failed_crc;     /* origin + session that
                                                    failed (the retry) */
     ngx_uint_t                  fallback_index;

@@ -30,12 +30,19 @@
 
 static ngx_int_t ngx_http_fanout_play_token_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fanout_play_exchange_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fanout_exchange(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
 
 
 static ngx_http_variable_t  ngx_http_fanout_signed_vars[] = {
 
     { ngx_string("fanout_play_token"), NULL,
       ngx_http_fanout_play_token_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_play_exchange"), NULL,
+      ngx_http_fanout_play_exchange_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -158,6 +165,31 @@ ngx_http_fanout_header_token(ngx_http_request_t *r, ngx_str_t *token)
 
 
 /*
+ * An unsigned playlist request with ?token= (Ant Media's play tokens, or
+ * a signed-URL token given as the query): the origin checks it, once per
+ * viewer session, and answers a 302 to the playlist under a signed path
+ * (origin/src/http/play_access.h).  The edge passes it on uncached
+ * ($fanout_play_exchange in proxy_cache_bypass and proxy_no_cache, no
+ * playlist copy) and without a token of its own, so that the origin sees
+ * the viewer's.
+ */
+static ngx_int_t
+ngx_http_fanout_exchange(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
+{
+    ngx_str_t  value;
+
+    if (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS
+        && ctx->kind != NGX_HTTP_FANOUT_KIND_DASH)
+    {
+        return 0;
+    }
+
+    return ngx_http_arg(r, (u_char *) "token", 5, &value) == NGX_OK
+           && value.len > 0;
+}
+
+
+/*
  * NGX_OK when signing is off for the location, or the request's token is
  * valid for its app/stream; else NGX_HTTP_FORBIDDEN, counted.  Runs after
  * the path was parsed (ctx->app, ctx->stream: the scope).
@@ -178,6 +210,11 @@ ngx_http_fanout_signed_check(ngx_http_request_t *r,
 
     if (token.len == 0) {
         ngx_http_fanout_header_token(r, &token);
+    }
+
+    if (token.len == 0 && ngx_http_fanout_exchange(r, ctx)) {
+        ctx->play_exchange = 1;
+        return NGX_OK;
     }
 
     if (token.len == 0) {
@@ -229,7 +266,7 @@ ngx_http_fanout_play_token(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_lookup_module);
 
     if (ctx == NULL || ctx->key.len == 0 || lmcf->play_keys == NULL
-        || !llcf->play_signed)
+        || !llcf->play_signed || ctx->play_exchange)
     {
         return NGX_OK;
     }
@@ -268,6 +305,30 @@ ngx_http_fanout_play_token_variable(ngx_http_request_t *r,
 
     v->data = token.data;
     v->len = token.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* "1" for a token exchange (see ngx_http_fanout_exchange), else empty. */
+static ngx_int_t
+ngx_http_fanout_play_exchange_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_fanout_ctx_t  *ctx;
+
+    ctx = ngx_http_fanout_get_ctx(r);
+
+    if (ctx == NULL || !ctx->play_exchange) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = (u_char *) "1";
+    v->len = 1;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;

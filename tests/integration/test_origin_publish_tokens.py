@@ -5,9 +5,7 @@ and acceptUndefinedStreams.  Real ffmpeg publishes over RTMP with
 checked by its RTMP status in the origin's log, its reason counter in
 /metrics, and the store (no broadcast left behind).  One origin pair for
 the whole module; the settings change through REST between cases."""
-import base64
 import hashlib
-import hmac
 import json
 import re
 import sqlite3
@@ -17,6 +15,7 @@ import time
 import pytest
 
 from conftest import ORIGIN_BIN, Origin, http_get, wait_for
+from harness.jwt import b64url as b64, hs256
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -128,16 +127,8 @@ def assert_refused(o, workdir, stream, token, status, reason, **kw):
     assert store_trace(o, stream) == trace, f"{stream} changed the store"
 
 
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def jwt(claims, secret=JWT_SECRET):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps(claims).encode())
-    mac = hmac.new(secret.encode(), f"{head}.{body}".encode(),
-                   hashlib.sha256).digest()
-    return f"{head}.{body}.{b64(mac)}"
+    return hs256(claims, secret)
 
 
 def sha(stream, role):

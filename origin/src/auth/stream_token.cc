@@ -86,7 +86,7 @@ CheckResult check_stream_jwt(std::string_view secret, std::string_view token,
     if (exp->get<int64_t>() <= now_s) {
         return {TokenCheck::Expired, "JWT: expired"};
     }
-    return {TokenCheck::Ok, {}};
+    return {TokenCheck::Ok, {}, exp->get<int64_t>()};
 }
 
 }  // namespace fanout::auth

@@ -23,6 +23,7 @@ enum class TokenCheck {
 struct CheckResult {
     TokenCheck check = TokenCheck::Invalid;
     std::string why;  // for the log; never the token or the secret
+    int64_t exp_s = 0;  // an Ok JWT's exp
 };
 
 std::string hash_token(std::string_view stream_id, std::string_view type,

@@ -359,6 +359,7 @@ const std::map<std::string, Setter>& setters()
              integer(&Config::segment_max_samples, 256, 100000)},
             {"play.signed", flag(&Config::play_signed)},
             {"play.keys_file", text(&Config::play_keys_file)},
+            {"play.session_s", integer(&Config::play_session_s, 60, 604800)},
         };
         add_app_default_setters(t);
         return t;

@@ -83,6 +83,9 @@ struct Config {
     // with them whenever a keys file is set.
     bool play_signed = false;  // play.signed
     std::string play_keys_file;  // play.keys_file
+    // How long the signed path lasts that a one-time play token
+    // (playTokenControlEnabled) is exchanged for: http/play_access.h.
+    int play_session_s = 21600;  // play.session_s
     // The adaptive ladder's defaults for every application, with Ant
     // Media's keys: encoderSettingsString, encoderPreset, gopSize,
     // encoderThreads, encoderSelectionPreference.  An application's own

@@ -53,6 +53,8 @@ std::string_view status_reason(int status)
             return "No Content";
         case 206:
             return "Partial Content";
+        case 302:
+            return "Found";
         case 304:
             return "Not Modified";
         case 400:

@@ -9,8 +9,10 @@
 //       originAdress, start, end and why it ended; read-only)
 //   /{app}/rest/v2/broadcasts/{id}/token                GET ?expireDate&type
 //       type=publish: a one-time token, stored in the cluster store
-//       (rest_tokens.cc); type=play: a signed playback URL, nothing
-//       stored (rest_play_url.cc, http/play_tokens.h)
+//       (rest_tokens.cc); type=play: the same when the app has
+//       playTokenControlEnabled, else, with play.keys_file, a signed
+//       playback URL, nothing stored (rest_play_url.cc,
+//       http/play_tokens.h).  A play token's answer has "url".
 //   /{app}/rest/v2/broadcasts/{id}/jwt-token            GET ?expireDate&type
 //       a JWT signed with the app's jwtStreamSecretKey
 //   /{app}/rest/v2/broadcasts/count                     GET
@@ -63,9 +65,6 @@ private:
     void sessions(const StreamKey& key, Respond respond);
     void issue_token(const StreamKey& key, bool jwt, Request& req,
                      Respond respond);
-    // ?type=play on /token: Ant Media's Token + the signed URL.
-    void play_url(const StreamKey& key, int64_t expire, Request& req,
-                  Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,

@@ -1,35 +1,33 @@
-// The play half of the token call (see rest_api.h, rest_tokens.cc):
-//   GET /{app}/rest/v2/broadcasts/{id}/token?type=play&expireDate=<unix s>
-// Ant Media's path and Token fields (tokenId, streamId, expireDate, type,
-// roomId), plus "url": the signed master playlist's path.  Stateless: the
-// token is an HMAC (http/play_tokens.h), nothing is stored, any origin or
-// edge with the keys file checks it, so it is answered on the loop.
-// Called only when the keys are loaded (rest_tokens.cc).
-#include <string>
+// http/rest_play_url.cc — see rest_play_url.h.
+#include "http/rest_play_url.h"
 
-#include "http/play_tokens.h"
-#include "http/rest_api.h"
-#include "http/rest_util.h"
+#include "fanout/playback_token.h"
 
 namespace fanout::http {
 
-void RestApi::play_url(const StreamKey& key, int64_t expire, Request& req,
-                       Respond respond)
+namespace {
+
+std::string master(std::string_view id)
 {
-    std::shared_ptr<const fo_pt_keyring> ring = ctx_.play_keys->get();
-    std::string token = sign_play_token(*ring, key.app, key.id, expire);
-    const std::string* room = req.query_param("roomId");
-    nlohmann::json body = {
-        {"tokenId", token},
-        {"streamId", key.id},
-        {"expireDate", expire},
-        {"type", "play"},
-        {"roomId",
-         room != nullptr ? nlohmann::json(*room) : nlohmann::json(nullptr)},
-        {"url", "/" + key.app + "/streams/" FO_PT_MARKER + token + "/" + key.id
-                    + "_adaptive.m3u8"},
-    };
-    respond(Response::json(200, body));
+    return std::string(id) + "_adaptive.m3u8";
+}
+
+}  // namespace
+
+std::string signed_play_url(std::string_view app, std::string_view id,
+                            std::string_view token)
+{
+    return "/" + std::string(app) + "/streams/" FO_PT_MARKER
+           + std::string(token) + "/" + master(id);
+}
+
+// Tokens are URL-safe as they are: 32 hex digits, or a JWT (base64url and
+// dots).
+std::string token_play_url(std::string_view app, std::string_view id,
+                           std::string_view token)
+{
+    return "/" + std::string(app) + "/streams/" + master(id)
+           + "?token=" + std::string(token);
 }
 
 }  // namespace fanout::http

@@ -4,9 +4,11 @@
 // Token: {"tokenId","streamId","expireDate","type","roomId"}; a bad
 // request is its Result, {"success":false,"message":...}, with a 400.
 // A one-time token is stored in the cluster store, so any origin accepts
-// it, once (auth/publish_auth.h).  /token?type=play, where signed playback
-// is set up (play.keys_file), is a signed playback URL instead
-// (rest_play_url.cc): nothing stored, checked by the edges.
+// it, once (auth/publish_auth.h, http/play_access.h).  /token?type=play,
+// where signed playback is set up (play.keys_file) and the app has no
+// playTokenControlEnabled, is a signed playback URL's token instead:
+// nothing stored, checked by the edges.  Play answers carry "url"
+// (rest_play_url.h).
 // Tokens and secrets are never logged.
 #include <openssl/rand.h>
 
@@ -19,6 +21,7 @@
 #include "core/jwt.h"
 #include "http/play_tokens.h"
 #include "http/rest_api.h"
+#include "http/rest_play_url.h"
 #include "http/rest_util.h"
 #include "transcode/app_settings_store.h"
 
@@ -58,7 +61,18 @@ json token_json(const std::string& token, const StreamKey& key, int64_t expire,
             {"streamId", key.id},
             {"expireDate", expire},
             {"type", type},
-            {"roomId", ""}};
+            {"roomId", nullptr}};  // Ant Media's default
+}
+
+// Token fields, and for a play token the URL that plays it.
+json token_answer(const std::string& token, const StreamKey& key,
+                  int64_t expire, const std::string& type)
+{
+    json out = token_json(token, key, expire, type);
+    if (type == FO_TOKEN_PLAY) {
+        out["url"] = token_play_url(key.app, key.id, token);
+    }
+    return out;
 }
 
 Response one_time(fo_store* store, Metrics& metrics, const StreamKey& key,
@@ -83,7 +97,7 @@ Response one_time(fo_store* store, Metrics& metrics, const StreamKey& key,
     if (st != FO_OK) {
         return store_failure(metrics, st, err, "");
     }
-    return Response::json(200, token_json(t.token_id, key, expire, type));
+    return Response::json(200, token_answer(t.token_id, key, expire, type));
 }
 
 Response jwt(fo_store* store, Metrics& metrics, const Config& config,
@@ -103,7 +117,31 @@ Response jwt(fo_store* store, Metrics& metrics, const Config& config,
     }
     std::string token =
         auth::issue_stream_jwt(settings->jwt_secret, key.id, type, expire);
-    return Response::json(200, token_json(token, key, expire, type));
+    return Response::json(200, token_answer(token, key, expire, type));
+}
+
+// type=play on /token: Ant Media's one-time token when the app has
+// playTokenControlEnabled; else, with play.keys_file, a signed URL's
+// token, nothing stored; else a one-time token all the same.
+Response play(fo_store* store, Metrics& metrics, const Config& config,
+              PlayKeys* keys, const StreamKey& key, int64_t expire)
+{
+    auto ring = keys != nullptr ? keys->get() : nullptr;
+    if (ring != nullptr) {
+        transcode::StoredSettings s =
+            transcode::read_app_settings(store, key.app);
+        if (s.status != FO_OK && s.status != FO_NOT_FOUND) {
+            return store_failure(metrics, s.status, s.err, "");
+        }
+        auto settings = auth::effective_token_settings(config.tokens, s.json);
+        if (settings && !settings->play_token) {
+            std::string token = sign_play_token(*ring, key.app, key.id, expire);
+            json out = token_json(token, key, expire, FO_TOKEN_PLAY);
+            out["url"] = signed_play_url(key.app, key.id, token);
+            return Response::json(200, out);
+        }
+    }
+    return one_time(store, metrics, key, expire, FO_TOKEN_PLAY);
 }
 
 }  // namespace
@@ -122,21 +160,20 @@ void RestApi::issue_token(const StreamKey& key, bool is_jwt, Request& req,
         return respond(bad_request(parsed.error().message()));
     }
     const int64_t expire = parsed.value();
-    // type=play: with signed playback set up (play.keys_file), the ready
-    // URL; without, Ant Media's stored one-time token.
-    if (!is_jwt && *type == FO_TOKEN_PLAY && ctx_.play_keys != nullptr
-        && ctx_.play_keys->get() != nullptr) {
-        return play_url(key, expire, req, std::move(respond));
-    }
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
     const Config* config = &ctx_.config;
     run_blocking(
         ctx_,
-        [store, metrics, config, key, expire, is_jwt,
+        [store, metrics, config, keys = ctx_.play_keys, key, expire, is_jwt,
          type = *type]() -> Response {
-            return is_jwt ? jwt(store, *metrics, *config, key, expire, type)
-                          : one_time(store, *metrics, key, expire, type);
+            if (is_jwt) {
+                return jwt(store, *metrics, *config, key, expire, type);
+            }
+            if (type == FO_TOKEN_PLAY) {
+                return play(store, *metrics, *config, keys, key, expire);
+            }
+            return one_time(store, *metrics, key, expire, type);
         },
         std::move(respond));
 }

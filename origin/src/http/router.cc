@@ -47,7 +47,7 @@ std::vector<std::string> split_path(std::string_view path)
     return segs;
 }
 
-Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx) {}
+Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx), play_(ctx) {}
 
 bool Router::known_app(std::string_view app) const
 {
@@ -132,38 +132,46 @@ void Router::streams(const std::string& app, std::string_view rest,
     if (rest == package::kTimeResource) {
         return respond(serve_time(req, Clock::real().wall_ms()));
     }
-    if (ctx_.config.play_signed && req.method != Method::Options) {
-        auto refused = refuse_play(app, rest, signed_rest.token, req, peer);
-        if (refused) {
-            return respond(std::move(*refused));
-        }
+    if (req.method == Method::Options) {
+        return respond(serve_stream(ctx_.segments, app, rest, req));
     }
-    respond(serve_stream(ctx_.segments, app, rest, req));
-}
-
-std::optional<Response> Router::refuse_play(std::string_view app,
-                                            std::string_view rest,
-                                            std::string_view token,
-                                            const Request& req,
-                                            const Peer& peer)
-{
+    std::string_view token = signed_rest.token;
     if (token.empty()) {
         const std::string* h = req.header("x-fanout-play-token");
-        if (h != nullptr) {
-            token = *h;
-        }
-    }
-    if (token.empty()) {
-        ctx_.metrics.play_refused_total++;
-        return stream_forbidden("no playback token");
+        token = h != nullptr ? std::string_view(*h) : std::string_view();
     }
     auto ring = ctx_.play_keys != nullptr ? ctx_.play_keys->get() : nullptr;
-    if (ring == nullptr) {
-        ctx_.metrics.play_refused_total++;
-        return stream_forbidden("no playback keys");
+    if (!token.empty() && ring != nullptr) {
+        if (auto refused = refuse_play(*ring, app, rest, token, peer)) {
+            return respond(std::move(*refused));
+        }
+        return respond(serve_stream(ctx_.segments, app, rest, req));
     }
+    if (auto d = play_.decide_cached(app, rest, req, peer)) {
+        if (d->step == PlayStep::Serve) {
+            return respond(serve_stream(ctx_.segments, app, rest, req));
+        }
+        return respond(play_.answer(*d, app, rest, req.target));
+    }
+    // The store answers later: keep what serving needs.
+    auto held = std::make_shared<const Request>(req);
+    play_.check_async(
+        app, std::string(rest), req, peer,
+        [this, app, rest = std::string(rest), held,
+         respond = std::move(respond)](std::optional<Response> r) {
+            respond(r ? std::move(*r)
+                      : serve_stream(ctx_.segments, app, rest, *held));
+        });
+}
+
+std::optional<Response> Router::refuse_play(const fo_pt_keyring& ring,
+                                            std::string_view app,
+                                            std::string_view rest,
+                                            std::string_view token,
+                                            const Peer& peer)
+{
     const int64_t now_s = Clock::real().wall_ms() / 1000;
-    fo_pt_rc rc = check_play_token(*ring, token, app, rest, now_s,
+    fo_pt_rc rc = check_play_token(ring, token, app, rest, now_s,
                                    peer.address.to_string());
     if (rc == FO_PT_OK) {
         return std::nullopt;

@@ -2,9 +2,12 @@
 //
 //   /{app}/streams/<rest>   GET HEAD OPTIONS   open to all (players), CORS
 //   /{app}/streams/time     GET HEAD OPTIONS   the UTC time (time_endpoint.h)
-//   /{app}/streams/t=<token>/<rest>            the same, signed: with
-//                           play.signed, <rest> needs a valid token here or
-//                           in X-Fanout-Play-Token (http/play_tokens.h)
+//   /{app}/streams/t=<token>/<rest>            the same, signed: a token
+//                           here or in X-Fanout-Play-Token must be valid
+//                           (http/play_tokens.h).  Unsigned requests need
+//                           none, but with play.signed or the app's play
+//                           token controls, where a playlist's ?token= is
+//                           exchanged for a signed path (http/play_access.h)
 //   /rest/v2/liveness       GET HEAD           open to all (health checks)
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
 //                                              + JWT with jwtControlEnabled
@@ -25,6 +28,7 @@
 
 #include "core/origin_context.h"
 #include "http/handler.h"
+#include "http/play_access.h"
 #include "http/rest_api.h"
 
 namespace fanout::http {
@@ -38,15 +42,17 @@ public:
 private:
     void streams(const std::string& app, std::string_view rest,
                  const Request& req, const Peer& peer, Respond respond);
-    // play.signed: nullopt when token is valid for app + rest, else the 403.
-    std::optional<Response> refuse_play(std::string_view app,
+    // nullopt when a signed-URL token is valid for app + rest, else the 403.
+    std::optional<Response> refuse_play(const fo_pt_keyring& ring,
+                                        std::string_view app,
                                         std::string_view rest,
                                         std::string_view token,
-                                        const Request& req, const Peer& peer);
+                                        const Peer& peer);
     bool known_app(std::string_view app) const;
 
     OriginContext& ctx_;
     RestApi rest_;
+    PlayAccess play_;
 };
 
 // "/a/b/c" → {"a","b","c"}; "/" → {}; "/a/" → {"a",""}.

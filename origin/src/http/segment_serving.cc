@@ -84,6 +84,23 @@ Response stream_forbidden(std::string_view why)
     return r;
 }
 
+Response stream_unavailable(std::string_view why)
+{
+    Response r = Response::error(503, why);
+    add_cors(r);
+    r.add_header("Retry-After", "1");
+    return r;
+}
+
+Response stream_redirect(std::string location)
+{
+    Response r = Response::text(302, "");
+    add_cors(r);
+    r.add_header("Location", std::move(location));
+    r.add_header("Cache-Control", "no-store");
+    return r;
+}
+
 Response serve_stream(const package::SegmentStore& segments,
                       std::string_view app, std::string_view rest,
                       const Request& req)

@@ -25,6 +25,14 @@ Response stream_not_found();
 // "no token", "expired token", ...), with CORS, like stream_not_found.
 Response stream_forbidden(std::string_view why);
 
+// A stream resource's 503 (why: "cluster store unavailable", ...), with
+// CORS and Retry-After.
+Response stream_unavailable(std::string_view why);
+
+// The 302 of a playback token exchanged for a signed path
+// (http/play_access.h): never cached (Cache-Control: no-store), with CORS.
+Response stream_redirect(std::string location);
+
 // The answer to `req` for `rest`, everything after "/{app}/streams/", of
 // an app this origin serves: OPTIONS (a CORS preflight), GET and HEAD.
 Response serve_stream(const package::SegmentStore& segments,
