@@ -32,6 +32,8 @@ static ngx_int_t ngx_http_fanout_play_token_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_play_exchange_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fanout_request_line_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_exchange(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
 
@@ -43,6 +45,9 @@ static ngx_http_variable_t  ngx_http_fanout_signed_vars[] = {
 
     { ngx_string("fanout_play_exchange"), NULL,
       ngx_http_fanout_play_exchange_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_request_line"), NULL,
+      ngx_http_fanout_request_line_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -329,6 +334,33 @@ ngx_http_fanout_play_exchange_variable(ngx_http_request_t *r,
 
     v->data = (u_char *) "1";
     v->len = 1;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * $request without its playback tokens (ngx_http_fanout_redact): what
+ * edge.conf's access log writes, so that a log reader cannot replay a
+ * viewer's URL.  Evaluated once per logged request.
+ */
+static ngx_int_t
+ngx_http_fanout_request_line_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  *line;
+
+    line = &r->main->request_line;
+
+    v->data = ngx_pnalloc(r->pool, line->len ? line->len : 1);
+    if (v->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_http_fanout_redact(v->data, line->data, line->len);
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;

@@ -253,3 +253,88 @@ ngx_http_fanout_kind_name(ngx_http_fanout_kind_e kind)
 
     return "unknown";
 }
+
+
+/* The index of the first byte of stop in src[i..len), or len. */
+static size_t
+ngx_http_fanout_skip_value(const unsigned char *src, size_t i, size_t len,
+    const char *stop)
+{
+    const char  *c;
+
+    for ( /* void */ ; i < len; i++) {
+        for (c = stop; *c; c++) {
+            if (src[i] == (unsigned char) *c) {
+                return i;
+            }
+        }
+    }
+
+    return len;
+}
+
+
+/* src[i..] begins with the NUL-terminated word. */
+static int
+ngx_http_fanout_at(const unsigned char *src, size_t i, size_t len,
+    const char *word)
+{
+    for ( /* void */ ; *word; word++, i++) {
+        if (i >= len || src[i] != (unsigned char) *word) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+size_t
+ngx_http_fanout_redact(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    int     query;
+    size_t  i, n, from, to;
+
+    query = 0;
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+        dst[n++] = src[i];
+
+        if (src[i] == ' ' && query) {
+            query = 0;                   /* the protocol after the target */
+
+        } else if (src[i] == '?') {
+            query = 1;
+        }
+
+        if (!query && ngx_http_fanout_at(src, i, len, "/t=")) {
+            from = i + 3;                /* the element's value */
+            to = ngx_http_fanout_skip_value(src, from, len, "/? ");
+
+        } else if (query && (src[i] == '?' || src[i] == '&')
+                   && ngx_http_fanout_at(src, i + 1, len, "token="))
+        {
+            from = i + 7;                /* the parameter's value */
+            to = ngx_http_fanout_skip_value(src, from, len, "&# ");
+
+        } else {
+            i++;
+            continue;
+        }
+
+        for (i++; i < from; i++) {      /* "t=", "token=" */
+            dst[n++] = src[i];
+        }
+
+        if (to > from) {
+            dst[n++] = '-';
+        }
+
+        i = to;
+    }
+
+    return n;
+}

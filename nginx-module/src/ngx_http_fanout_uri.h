@@ -66,6 +66,15 @@ typedef struct {
 ngx_http_fanout_uri_rc_e ngx_http_fanout_uri_parse(const unsigned char *path,
     size_t len, ngx_http_fanout_uri_t *out);
 
+/*
+ * A request line (or target) for the access log, without its playback
+ * tokens: the value of every path element "t=<token>" (before the query)
+ * and of every query parameter "token=" becomes "-" (an empty one stays
+ * empty).  dst has room for len bytes; returns the bytes written (<= len).
+ */
+size_t ngx_http_fanout_redact(unsigned char *dst, const unsigned char *src,
+    size_t len);
+
 /* "hls", "dash", "init", "segment" or "time". */
 const char *ngx_http_fanout_kind_name(ngx_http_fanout_kind_e kind);
 

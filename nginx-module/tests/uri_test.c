@@ -382,6 +382,52 @@ test_kind_names(void **state)
                         "time");
 }
 
+static void
+expect_redacted(const char *in, const char *want)
+{
+    unsigned char  out[512];
+    size_t         n;
+
+    memset(out, 0xa5, sizeof(out));
+    n = ngx_http_fanout_redact(out, (const unsigned char *) in, strlen(in));
+    if (n > strlen(in) || n != strlen(want) || memcmp(out, want, n) != 0) {
+        fail_msg("%s: '%.*s', want '%s'", in, (int) n, out, want);
+    }
+}
+
+
+/* The access log's request line loses its playback tokens, nothing else. */
+static void
+test_redact(void **state)
+{
+    (void) state;
+
+    expect_redacted("GET /LiveApp/streams/t=k1.9.p.AbC/s_adaptive.m3u8 HTTP/1.1",
+                    "GET /LiveApp/streams/t=-/s_adaptive.m3u8 HTTP/1.1");
+    expect_redacted("GET /A/streams/s.m3u8?token=0123abcd HTTP/1.1",
+                    "GET /A/streams/s.m3u8?token=- HTTP/1.1");
+    expect_redacted("GET /A/streams/s.m3u8?sid=7&token=a.b.c&x=1 HTTP/1.1",
+                    "GET /A/streams/s.m3u8?sid=7&token=-&x=1 HTTP/1.1");
+    expect_redacted("GET /A/streams/t=x/s.m3u8?token=y&token=z#f HTTP/1.0",
+                    "GET /A/streams/t=-/s.m3u8?token=-&token=-#f HTTP/1.0");
+    /* empty values stay empty; look-alikes stay */
+    expect_redacted("GET /A/streams/t=/s.m3u8?token= HTTP/1.1",
+                    "GET /A/streams/t=/s.m3u8?token= HTTP/1.1");
+    expect_redacted("GET /A/streams/st=1/x.m3u8?mytoken=1&t=2 HTTP/1.1",
+                    "GET /A/streams/st=1/x.m3u8?mytoken=1&t=2 HTTP/1.1");
+    /* "t=" in the query is not a path element; "token=" in the path is no
+     * parameter */
+    expect_redacted("GET /token=1/x?a=/t=2 HTTP/1.1",
+                    "GET /token=1/x?a=/t=2 HTTP/1.1");
+    /* truncated lines, bare targets */
+    expect_redacted("GET /A/streams/t=abc", "GET /A/streams/t=-");
+    expect_redacted("/x?token=abc", "/x?token=-");
+    expect_redacted("/x?token", "/x?token");
+    expect_redacted("/t", "/t");
+    expect_redacted("", "");
+}
+
+
 int
 main(void)
 {
@@ -394,6 +440,7 @@ main(void)
         cmocka_unit_test(test_not_a_stream),
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_shared_name_table),
+        cmocka_unit_test(test_redact),
     };
 
     return cmocka_run_group_tests_name("edge_uri", tests, NULL, NULL);

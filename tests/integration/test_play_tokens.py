@@ -222,3 +222,9 @@ def test_through_the_edge_each_token_is_checked_once(origin, edges):
     t = token(origin, "jwt-token")["tokenId"]
     info = conftest.ffprobe(f"http://127.0.0.1:{edge.port}{path}?token={t}")
     assert {s["codec_name"] for s in info["streams"]} >= {"h264", "aac"}
+    # No token reaches the edge's access log ($fanout_request_line).
+    log = "\n".join(edge.access_log())
+    signed = loc.split("/")[3][2:]
+    for secret in (once, t, signed):
+        assert secret not in log
+    assert "?token=- " in log and "/t=-/" in log, log[-2000:]

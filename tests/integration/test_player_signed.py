@@ -105,6 +105,16 @@ def test_hls_plays_a_signed_master_and_a_tampered_one_reads_403(
                                  ["errors"] if e.get("status") == 403], 20), \
             bad.snapshot()["players"]["hls"]
         bad.screenshot(artifacts / "tampered.png")
+
+        # the viewers' tokens stay out of the LB's and the edges' access
+        # logs ($fanout_lb_request, $fanout_request_line)
+        logs = list((tmpdir_path / "run").glob("*/logs/*access.log"))
+        assert len(logs) >= 3, logs
+        for log in logs:
+            assert token[2:] not in log.read_text(), log
+        seen = [log.parent.parent.name for log in logs
+                if "/t=-/" in log.read_text()]
+        assert "lb" in seen and len(seen) >= 2, seen  # the LB, an edge
     finally:
         for x, name in ((p, "players.json"), (bad, "players-tampered.json")):
             if x:
