@@ -73,5 +73,7 @@ def test_internal_never_passes_and_health_stays_open(lb):
     for path in ("/internal/v1/streams/LiveApp/s1",
                  "/%69nternal/v1/streams/LiveApp/s1",
                  "/internal/../internal/v1/streams/LiveApp/s1"):
-        assert get(lb, path, ADMIN)[0] == 404, path
+        st, body = get(lb, path, ADMIN)
+        assert st == 404, path
+        assert body == {"success": False, "message": "no such resource"}, body
     assert get(lb, "/rest/v2/liveness", STRANGER)[0] == 200
