@@ -65,21 +65,27 @@ stale=0
 for f in "$main" "${srcs[@]/#/$root/}"; do
   [ "$f" -nt "$bin" ] && stale=1
 done
+# ccache, where there is one: the sources change rarely, and each target
+# costs seconds of clang.
+cache=()
+command -v ccache >/dev/null && cache=(ccache)
 if [ "$stale" = 1 ]; then
   # C sources in a C++ target are compiled as C.
   objs=()
   for s in "${srcs[@]}"; do
     o=$out/$(echo "$s" | tr / _).o
     case $s in
-      *.c) clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+      *.c) "${cache[@]}" clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
              "${incs[@]}" -c "$root/$s" -o "$o" ;;
-      *)   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+      *)   "${cache[@]}" clang++ -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
              "${incs[@]}" -c "$root/$s" -o "$o" ;;
     esac
     objs+=("$o")
   done
+  "${cache[@]}" "${cc[@]}" -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+    -fno-sanitize-recover=undefined "${incs[@]}" -c "$main" -o "$bin.main.o"
   "${cc[@]}" -g -O1 -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined "${incs[@]}" "$main" "${objs[@]}" \
+    -fno-sanitize-recover=undefined "$bin.main.o" "${objs[@]}" \
     "${libs[@]}" -o "$bin"
 fi
 cd "$out"
