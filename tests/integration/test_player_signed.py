@@ -40,6 +40,28 @@ def signed_url(c):
     return json.loads(body)["url"]
 
 
+def ant_media_jwt_url(c):
+    """playJwtControlEnabled on for LiveApp, and a play JWT's ready URL."""
+    secret = "player-test-play-jwt-secret-0123456789"
+    st, _, body = http_get(
+        f"{c.url}/rest/v2/applications/settings/LiveApp", method="PUT",
+        body=json.dumps({"playJwtControlEnabled": True,
+                         "jwtStreamSecretKey": secret}).encode(),
+        headers=dict(rest_headers(c.url),
+                     **{"Content-Type": "application/json"}))
+    assert st == 200, body
+    exp = int(time.time()) + 900
+    st, _, body = http_get(f"{c.url}/LiveApp/rest/v2/broadcasts/{STREAM}"
+                           f"/jwt-token?type=play&expireDate={exp}",
+                           headers=rest_headers(c.url))
+    assert st == 200, body
+    url = json.loads(body)["url"]
+    assert "?token=" in url, url
+    assert http_get(f"{c.url}/LiveApp/streams/{STREAM}_adaptive.m3u8"
+                    "?token=nope")[0] == 403
+    return url
+
+
 def played_since(p, t0, seconds):
     at = [s[1] for s in p.snapshot()["players"]["hls"]["samples"]
           if s[0] >= t0]
@@ -105,6 +127,19 @@ def test_hls_plays_a_signed_master_and_a_tampered_one_reads_403(
                                  ["errors"] if e.get("status") == 403], 20), \
             bad.snapshot()["players"]["hls"]
         bad.screenshot(artifacts / "tampered.png")
+        bad.stop()
+        bad = None
+
+        # Ant Media's play JWT as ?token= on the master: the origin trades it
+        # for a signed path (a 302) and hls.js plays on, unchanged
+        jwt_url = ant_media_jwt_url(c)
+        p = player.Players(artifacts / "driver-jwt.log").start(
+            hls=c.url + jwt_url)
+        assert wait_for(lambda: p.snapshot()["players"]["hls"]["playingAt"],
+                        30), p.snapshot()["players"]["hls"]
+        t0 = player.now_ms()
+        assert wait_for(lambda: played_since(p, t0, 2), 20)
+        p.screenshot(artifacts / "ant-media-jwt.png")
 
         # the viewers' tokens stay out of the LB's and the edges' access
         # logs ($fanout_lb_request, $fanout_request_line)
