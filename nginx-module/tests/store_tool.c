@@ -211,7 +211,7 @@ cmd_node(fo_store *s, int argc, char **argv, fo_error *err)
                n.id, n.role == FO_ROLE_EDGE ? "edge" : "origin", n.ip,
                n.http_port, n.node_group, n.alive,
                (long long) n.last_update_ms, (int) n.active_streams,
-               n.cpu, (long long) n.memory, (int) n.viewers);
+               n.cpu, (long long) n.process_rss, (int) n.viewers);
     }
     return finish(st, err);
 }
