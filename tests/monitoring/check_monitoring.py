@@ -50,13 +50,13 @@ def source_metric_names():
     for rel in ("origin/src/core/metrics.h", "origin/src/http/metrics_text.cc"):
         text = (ROOT / rel).read_text()
         names |= set(re.findall(r'"(fanout_[a-z0-9_]+)"', text))
-    # {"name" | ngx_string("name"), gauge, "help"[, scale, full]}
-    entry = re.compile(r'\{\s*ngx_string\("([a-z0-9_]+)"\),\s*([01]),'
-                       r'\s*((?:"(?:[^"\\]|\\.)*"\s*)+)(?:,\s*(\d+),\s*([01]))?')
+    # { ngx_string("name"), gauge, "help" }: gauge 0 is a counter; a name
+    # starting with fanout_ is whole (ngx_http_fanout_metric_t)
+    entry = re.compile(r'\{\s*ngx_string\("([a-z0-9_]+)"\),\s*(\d+),\s*"')
     for src in sorted((ROOT / "nginx-module" / "src").glob("*.c")):
         for m in entry.finditer(src.read_text()):
-            name, gauge, full = m.group(1), m.group(2) == "1", m.group(5)
-            if full == "1":
+            name, gauge = m.group(1), m.group(2) != "0"
+            if name.startswith("fanout_"):
                 names.add(name)
             else:
                 names.add("fanout_edge_" + name + ("" if gauge else "_total"))
@@ -64,10 +64,15 @@ def source_metric_names():
 
 
 def scraped_metric_names(paths):
+    """The families of Prometheus text pages (their # TYPE lines: a
+    family without samples now, such as the per-stream gauges with no
+    live stream, still counts), and the samples' names."""
     names = set()
     for p in paths:
         for line in pathlib.Path(p).read_text().splitlines():
-            if line and not line.startswith("#"):
+            if line.startswith("# TYPE "):
+                names.add(line.split()[2])
+            elif line and not line.startswith("#"):
                 names.add(re.split(r"[{ ]", line, 1)[0])
     return names
 
