@@ -358,8 +358,8 @@ public:
         int64_t now = shared_->now_ms();
         for (const auto& [key, s] : shared_->streams) {
             if (s->ended || key.rendition != kSourceRendition) continue;
-            int64_t since = s->last_segment_ms ? s->last_segment_ms
-                                               : s->opened_ms;
+            int64_t since =
+                s->last_segment_ms ? s->last_segment_ms : s->opened_ms;
             out.push_back({key.stream.app, key.stream.id, now - since,
                            shared_->config.hls_time_ms});
         }

@@ -72,8 +72,8 @@ TEST(SystemStats, ParseRecordedProcFiles)
         "SwapTotal:       1003516 kB\nSwapFree:        1003516 kB\n"
         "HugePages_Total:       0\nHugepagesize:       2048 kB\n");
     ASSERT_TRUE(m.has_value());
-    EXPECT_NEAR(mem_used_percent(*m),
-                100.0 * (8131912 - 6099660) / 8131912.0, 1e-9);
+    EXPECT_NEAR(mem_used_percent(*m), 100.0 * (8131912 - 6099660) / 8131912.0,
+                1e-9);
     EXPECT_EQ(mem_used_percent(MemInfo{}), 0);  // no MemTotal: no division
     MemInfo odd;  // MemAvailable > MemTotal: never negative
     odd.total = 10;
