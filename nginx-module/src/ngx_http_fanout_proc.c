@@ -84,7 +84,12 @@ ngx_http_fanout_proc_stat(const unsigned char *p, size_t len,
         }
     }
 
-    sum = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+    for (sum = 0, i = 0; i < 8; i++) {
+        if (v[i] > UINT64_MAX - sum) {
+            return 0;           /* not a real counter */
+        }
+        sum += v[i];
+    }
 
     *total = sum;
     *busy = sum - v[3] - v[4];

@@ -53,6 +53,11 @@ test_stat(void **state)
     assert_int_equal(ngx_http_fanout_proc_stat(
                          BYTES("cpu  99999999999999999999999 1 1 1\n"),
                          &busy, &total), 0);
+    assert_int_equal(ngx_http_fanout_proc_stat(
+                         BYTES("cpu  9000000000000000000 "
+                               "9000000000000000000 "
+                               "9000000000000000000 1\n"),
+                         &busy, &total), 0);     /* the sum overflows */
     assert_int_equal(busy, 7);      /* untouched on failure */
     assert_int_equal(total, 7);
 }

@@ -73,4 +73,13 @@ if [ "$seconds" -gt 0 ]; then
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-segments" \
        "$here/corpus/segments" 2>&1 | tail -n 6)
   echo "fuzz edge_segments: ${seconds}s without a crash"
+  mkdir -p "$out/corpus-proc"
+  clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined \
+        "$here/proc_fuzz.c" "$src/ngx_http_fanout_proc.c" \
+        -o "$out/edge_proc_fuzz"
+  (cd "$out" && ./edge_proc_fuzz -max_total_time="$seconds" -timeout=5 \
+       -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-proc" \
+       "$here/corpus/proc" 2>&1 | tail -n 6)
+  echo "fuzz edge_proc: ${seconds}s without a crash"
 fi
