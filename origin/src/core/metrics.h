@@ -122,27 +122,6 @@ public:
                            "HTTP connections closed by a timeout."};
 };
 
-// Publishes refused by the stream token controls, one row per reason
-// (auth/publish_auth.h names them): fanout_publish_token_refusals_total.
-struct PublishTokenRefusals {
-    explicit PublishTokenRefusals(MetricRegistry& r) : registry_(r) {}
-
-private:
-    MetricRegistry& registry_;
-    static constexpr const char* kName = "fanout_publish_token_refusals_total";
-    static constexpr const char* kHelp =
-        "Publishes refused by the application's token controls, by reason.";
-
-public:
-    Counter missing{registry_, kName, kHelp, "reason=\"missing\""};
-    Counter malformed{registry_, kName, kHelp, "reason=\"malformed\""};
-    Counter undefined_stream{registry_, kName, kHelp,
-                             "reason=\"undefined_stream\""};
-    Counter invalid{registry_, kName, kHelp, "reason=\"invalid\""};
-    Counter expired{registry_, kName, kHelp, "reason=\"expired\""};
-    Counter unavailable{registry_, kName, kHelp, "reason=\"unavailable\""};
-};
-
 // This node's load as its heartbeat reports it (cluster/membership.h),
 // under the names the edges use too (nginx-module's fanout_status), so one
 // Prometheus rule covers both roles.  Set after each heartbeat.
@@ -176,6 +155,27 @@ public:
     RealGauge heartbeat_timestamp_seconds{
         registry_, "fanout_node_heartbeat_timestamp_seconds",
         "Unix time of this node's last heartbeat the store took."};
+};
+
+// Publishes refused by the stream token controls, one row per reason
+// (auth/publish_auth.h names them): fanout_publish_token_refusals_total.
+struct PublishTokenRefusals {
+    explicit PublishTokenRefusals(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+    static constexpr const char* kName = "fanout_publish_token_refusals_total";
+    static constexpr const char* kHelp =
+        "Publishes refused by the application's token controls, by reason.";
+
+public:
+    Counter missing{registry_, kName, kHelp, "reason=\"missing\""};
+    Counter malformed{registry_, kName, kHelp, "reason=\"malformed\""};
+    Counter undefined_stream{registry_, kName, kHelp,
+                             "reason=\"undefined_stream\""};
+    Counter invalid{registry_, kName, kHelp, "reason=\"invalid\""};
+    Counter expired{registry_, kName, kHelp, "reason=\"expired\""};
+    Counter unavailable{registry_, kName, kHelp, "reason=\"unavailable\""};
 };
 
 // The registry.  The exposition follows the declaration order; a row is
@@ -236,6 +236,8 @@ public:
                                 "Cluster store calls made."};
     Counter store_errors_total{registry_, "fanout_store_errors_total",
                                "Cluster store calls that failed."};
+    // sampled: this node's heartbeat (cluster/membership.h).
+    NodeGauges node{registry_};
     Counter rest_busy_total{
         registry_, "fanout_rest_busy_total",
         "REST requests answered 503 because the REST queue was full."};
@@ -261,8 +263,6 @@ public:
     Counter play_refused_total{
         registry_, "fanout_play_refused_total",
         "Stream requests refused 403 for their playback token (play.signed)."};
-    // sampled: this node's heartbeat (cluster/membership.h).
-    NodeGauges node{registry_};
 };
 
 }  // namespace fanout
