@@ -17,7 +17,8 @@ APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-
   libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev sqlite3 \
   libcurl4-openssl-dev libcmocka-dev libgtest-dev libgmock-dev redis-server \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
-  fonts-dejavu-core python3 python3-pytest wrk docker-compose chromium
+  fonts-dejavu-core python3 python3-pytest wrk docker-compose chromium \
+  prometheus python3-yaml
 
 .PHONY: all build deps store module test run up down status bench fuzz format clean
 

@@ -129,3 +129,17 @@ CREATE TABLE stream_token (
     expire_date INTEGER NOT NULL
 );
 CREATE INDEX stream_token_expiry ON stream_token (expire_date);
+
+-- migration 4
+-- Node metrics: cpu is now the machine's CPU % (it was the process's);
+-- memory (the process's resident bytes) becomes process_rss, next to the
+-- machine's memory %, the process's CPU %, the 1-minute load average, the
+-- MongoDB replica set's lag (-1 unknown) and, for edges, the wall-clock
+-- times of the last good and the last failed fetch from an origin (0 none).
+ALTER TABLE cluster_node RENAME COLUMN memory TO process_rss;
+ALTER TABLE cluster_node ADD COLUMN mem_percent REAL NOT NULL DEFAULT 0;
+ALTER TABLE cluster_node ADD COLUMN process_cpu REAL NOT NULL DEFAULT 0;
+ALTER TABLE cluster_node ADD COLUMN load1 REAL NOT NULL DEFAULT 0;
+ALTER TABLE cluster_node ADD COLUMN repl_lag_ms REAL NOT NULL DEFAULT -1;
+ALTER TABLE cluster_node ADD COLUMN origin_ok_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cluster_node ADD COLUMN origin_fail_ms INTEGER NOT NULL DEFAULT 0;

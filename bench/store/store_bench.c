@@ -47,7 +47,7 @@ static fo_status op_heartbeat(fo_store *s, int i, fo_error *err)
     snprintf(n.ip, sizeof(n.ip), "127.0.1.%d", 1 + i % 16);
     n.http_port = 5080;
     n.cpu = 10.0;
-    n.memory = 1 << 28;
+    n.process_rss = 1 << 28;
     return fo_node_heartbeat(s, &n, err);
 }
 

@@ -84,12 +84,24 @@ struct ngx_http_fanout_task_s {
 };
 
 
-/* One counter or gauge of the fanout_status page. */
+/*
+ * One counter or gauge of the fanout_status page.  gauge > 1 is a gauge
+ * holding a signed fixed-point value, value * gauge (a power of ten: 1000
+ * shows 1234 as 1.234, -1000 as -1.000); ngx_http_fanout_gauge_set()
+ * stores one.  A name that starts with "fanout_" is the whole name: the
+ * node gauges share the origin's names (fanout_node_*), so one Prometheus
+ * rule covers both roles.
+ */
 typedef struct {
     ngx_str_t                   name;       /* without fanout_edge_, _total */
-    ngx_uint_t                  gauge;      /* else a counter */
+    ngx_uint_t                  gauge;      /* 0: a counter, 1: a gauge,
+                                             * > 1: a gauge, times this */
     char                       *help;
 } ngx_http_fanout_metric_t;
+
+#define ngx_http_fanout_gauge_set(values, i, v, scale)                        \
+    ((values)[i] = (ngx_atomic_uint_t) (ngx_atomic_int_t)                     \
+                   ((v) * (double) (scale) + ((v) < 0 ? -0.5 : 0.5)))
 
 #define ngx_http_fanout_count(values, i)                                      \
     (void) ngx_atomic_fetch_add(&(values)[i], 1)

@@ -6,6 +6,8 @@
  *   ngx_http_fanout_lookup_handler.c  the precontent phase handler
  *   ngx_http_fanout_lookup_policy.c   no usable origin: the lost hook,
  *                                     fanout_origin_nodes, 503
+ *   ngx_http_fanout_lookup_origins.c  the log phase: the last good and
+ *                                     failed origin fetch (heartbeat)
  *   ngx_http_fanout_time.c            /{app}/streams/time
  *   ngx_http_fanout_signed.c          signed playback URLs: the token
  *                                     element, checked and removed
@@ -84,9 +86,12 @@ enum {
     NGX_HTTP_FANOUT_M_PLAY_MISSING,
     NGX_HTTP_FANOUT_M_PLAY_BAD,
     NGX_HTTP_FANOUT_M_PLAY_EXPIRED,
+    NGX_HTTP_FANOUT_M_BYTES_OUT,
     NGX_HTTP_FANOUT_M_ENTRIES,      /* gauges from here on */
     NGX_HTTP_FANOUT_M_MAPPED,
     NGX_HTTP_FANOUT_M_INFLIGHT,
+    NGX_HTTP_FANOUT_M_ORIGIN_OK,    /* wall-clock ms; 0 none */
+    NGX_HTTP_FANOUT_M_ORIGIN_FAIL,
     NGX_HTTP_FANOUT_M_LOOKUP_N
 };
 
@@ -243,6 +248,9 @@ ngx_http_fanout_ctx_t *ngx_http_fanout_get_ctx(ngx_http_request_t *r);
 
 /* ngx_http_fanout_lookup_handler.c */
 ngx_int_t ngx_http_fanout_lookup_handler(ngx_http_request_t *r);
+
+/* ngx_http_fanout_lookup_origins.c: the log phase handler */
+ngx_int_t ngx_http_fanout_origins_log_handler(ngx_http_request_t *r);
 
 /* ngx_http_fanout_lookup_policy.c */
 ngx_int_t ngx_http_fanout_lost(ngx_http_request_t *r,

@@ -183,9 +183,16 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_lookup_metrics[] = {
       "or one for another stream or address." },
     { ngx_string("play_expired"), 0,
       "Requests refused 403: an expired token." },
+    { ngx_string("bytes_out"), 0,
+      "Bytes sent to viewers for stream requests (egress)." },
     { ngx_string("entries"), 1, "Streams in the answers zone." },
     { ngx_string("mapped"), 1, "Streams mapped to an origin now." },
-    { ngx_string("inflight"), 1, "Store lookups running now." }
+    { ngx_string("inflight"), 1, "Store lookups running now." },
+    { ngx_string("origin_ok_timestamp_seconds"), 1000,
+      "Unix time of the last fetch an origin answered (0: none)." },
+    { ngx_string("origin_fail_timestamp_seconds"), 1000,
+      "Unix time of the last failed fetch from an origin: connect error, "
+      "timeout, 502 or 504 (0: none)." }
 };
 
 
@@ -480,6 +487,14 @@ ngx_http_fanout_lookup_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_fanout_lookup_handler;
 
+    /* how the origins answered, once the request is done */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fanout_origins_log_handler;
+
     if (ngx_http_fanout_node_add_beat(cf, ngx_http_fanout_lookup_beat, lmcf)
         == NGX_CONF_UNSET_MSEC)
     {
@@ -492,13 +507,17 @@ ngx_http_fanout_lookup_postconfiguration(ngx_conf_t *cf)
 }
 
 
-/* Worker 0's heartbeat: how many streams this edge maps now. */
+/* Worker 0's heartbeat: how many streams this edge maps now, and when
+ * an origin last answered and last failed. */
 static void
 ngx_http_fanout_lookup_beat(void *data, ngx_http_fanout_load_t *load)
 {
     ngx_http_fanout_lookup_main_conf_t *lmcf = data;
 
     load->streams = lmcf->metrics[NGX_HTTP_FANOUT_M_MAPPED];
+    load->origin_ok_ms = (int64_t) lmcf->metrics[NGX_HTTP_FANOUT_M_ORIGIN_OK];
+    load->origin_fail_ms =
+        (int64_t) lmcf->metrics[NGX_HTTP_FANOUT_M_ORIGIN_FAIL];
 }
 
 

@@ -7,7 +7,8 @@
  * their values: one array of atomics in the small zone fanout_metrics,
  * shared by the workers and kept across reloads while the set of
  * counters stays the same.  The page names them fanout_edge_<name>,
- * counters with _total, as the origin's /metrics does.
+ * counters with _total, as the origin's /metrics does; the node gauges
+ * (ngx_http_fanout_node.c) keep the origin's own names, fanout_node_*.
  */
 #include "ngx_http_fanout.h"
 
@@ -34,6 +35,8 @@ static ngx_int_t ngx_http_fanout_metrics_init_zone(ngx_shm_zone_t *shm_zone,
 static ngx_int_t ngx_http_fanout_status_handler(ngx_http_request_t *r);
 static u_char *ngx_http_fanout_metric_write(u_char *p,
     ngx_http_fanout_metric_t *m, ngx_atomic_uint_t value);
+static u_char *ngx_http_fanout_fixed_write(u_char *p, ngx_atomic_int_t value,
+    ngx_uint_t scale);
 
 
 static ngx_str_t  ngx_http_fanout_metrics_zone_name =
@@ -158,7 +161,7 @@ ngx_http_fanout_status_handler(ngx_http_request_t *r)
                         + src[i].metrics[j].name.len)
                    + ngx_strlen(src[i].metrics[j].help)
                    + sizeof("# HELP \n# TYPE counter\n \n")
-                   + NGX_ATOMIC_T_LEN;
+                   + 2 * NGX_ATOMIC_T_LEN + sizeof("-.");
         }
     }
 
@@ -205,13 +208,59 @@ ngx_http_fanout_metric_write(u_char *p, ngx_http_fanout_metric_t *m,
     u_char  buf[128];
     size_t  len;
 
-    len = ngx_snprintf(buf, sizeof(buf), "fanout_edge_%V%s", &m->name,
-                       m->gauge ? "" : "_total") - buf;
+    if (m->name.len > 7 && ngx_strncmp(m->name.data, "fanout_", 7) == 0) {
+        len = ngx_snprintf(buf, sizeof(buf), "%V", &m->name) - buf;
 
-    return ngx_sprintf(p, "# HELP %*s %s\n# TYPE %*s %s\n%*s %uA\n",
-                       len, buf, m->help,
-                       len, buf, m->gauge ? "gauge" : "counter",
-                       len, buf, value);
+    } else {
+        len = ngx_snprintf(buf, sizeof(buf), "fanout_edge_%V%s", &m->name,
+                           m->gauge ? "" : "_total") - buf;
+    }
+
+    p = ngx_sprintf(p, "# HELP %*s %s\n# TYPE %*s %s\n%*s ",
+                    len, buf, m->help,
+                    len, buf, m->gauge ? "gauge" : "counter",
+                    len, buf);
+
+    if (m->gauge > 1) {
+        return ngx_http_fanout_fixed_write(p, (ngx_atomic_int_t) value,
+                                           m->gauge);
+    }
+
+    return ngx_sprintf(p, "%uA\n", value);
+}
+
+
+/* value / scale in decimal: "-1.000", "37.250". */
+static u_char *
+ngx_http_fanout_fixed_write(u_char *p, ngx_atomic_int_t value,
+    ngx_uint_t scale)
+{
+    ngx_uint_t         digits, s, i;
+    ngx_atomic_uint_t  a, frac;
+
+    for (digits = 0, s = scale; s > 1; s /= 10) {
+        digits++;
+    }
+
+    if (value < 0) {
+        *p++ = '-';
+        a = (ngx_atomic_uint_t) -(value + 1) + 1;
+
+    } else {
+        a = (ngx_atomic_uint_t) value;
+    }
+
+    p = ngx_sprintf(p, "%uA.", a / scale);
+
+    /* ngx_sprintf takes no width argument for numbers */
+    for (frac = a % scale, i = digits; i-- > 0; frac /= 10) {
+        p[i] = (u_char) ('0' + frac % 10);
+    }
+
+    p += digits;
+    *p++ = '\n';
+
+    return p;
 }
 
 

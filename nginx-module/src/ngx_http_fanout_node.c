@@ -4,10 +4,13 @@
  * Worker 0 alone heartbeats (one record per edge, not per worker): a
  * timer on its event loop posts fo_node_heartbeat to the thread pool
  * every fanout_update_period.  The record carries role edge, the address
- * and group from the configuration, the machine's CPU use, this worker's
- * memory (ngx_http_fanout_node_load.c), and what the other modules add
- * through their beat handlers: how many streams the edge maps now, and
- * its live viewers.
+ * and group from the configuration, the machine's CPU %, memory % and
+ * load average and the edge's processes' CPU % and resident bytes
+ * (ngx_http_fanout_node_load.c), and what the other modules add through
+ * their beat handlers: how many streams the edge maps now, its live
+ * viewers, its last good and failed origin fetches.  What the store took
+ * is on the fanout_status page too, under the origin's names
+ * (fanout_node_*).
  */
 #include "ngx_http_fanout_node.h"
 
@@ -29,13 +32,8 @@ typedef struct {
     ngx_uint_t                        failing;
     fo_node                           node;
     ngx_http_fanout_cpu_t             cpu;
+    double                            repl_lag_ms;  /* what the store took */
 } ngx_http_fanout_heartbeat_t;
-
-
-enum {
-    NGX_HTTP_FANOUT_M_HEARTBEATS = 0,
-    NGX_HTTP_FANOUT_M_HEARTBEAT_ERRORS
-};
 
 
 static void *ngx_http_fanout_node_create_main_conf(ngx_conf_t *cf);
@@ -115,13 +113,6 @@ ngx_module_t  ngx_http_fanout_node_module = {
     NULL,                                   /* exit process */
     NULL,                                   /* exit master */
     NGX_MODULE_V1_PADDING
-};
-
-
-static ngx_http_fanout_metric_t  ngx_http_fanout_node_metrics[] = {
-    { ngx_string("heartbeats"), 0, "Heartbeats the store took." },
-    { ngx_string("heartbeat_errors"), 0,
-      "Heartbeats that failed or could not be started." }
 };
 
 
@@ -373,8 +364,8 @@ ngx_http_fanout_node_postconfiguration(ngx_conf_t *cf)
     nmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_fanout_node_module);
 
     return ngx_http_fanout_metrics_add(cf, ngx_http_fanout_node_metrics,
-               sizeof(ngx_http_fanout_node_metrics)
-               / sizeof(ngx_http_fanout_metric_t), &nmcf->metrics);
+                                       NGX_HTTP_FANOUT_M_NODE_N,
+                                       &nmcf->metrics);
 }
 
 
@@ -464,6 +455,8 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
                                                     NGX_MAX_INT32_VALUE);
         hb->node.viewers = (int32_t) ngx_min(load.viewers,
                                              NGX_MAX_INT32_VALUE);
+        hb->node.origin_ok_ms = load.origin_ok_ms;
+        hb->node.origin_fail_ms = load.origin_fail_ms;
 
         if (ngx_http_fanout_task_post(&hb->task) != NGX_OK) {
             ngx_http_fanout_count(nmcf->metrics,
@@ -481,19 +474,32 @@ ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t)
 {
     ngx_http_fanout_heartbeat_t *hb = t->data;
 
-    fo_store  *st;
-    uint64_t   calls;
+    fo_node     stored;
+    fo_store   *st;
+    uint64_t    calls;
+    fo_status   rc;
 
     st = ngx_http_fanout_task_store(t);
     if (st == NULL) {
         return FO_ERR;
     }
 
-    hb->node.cpu = ngx_http_fanout_node_cpu(&hb->cpu, hb->node.cpu);
-    hb->node.memory = ngx_http_fanout_node_memory(hb->node.memory);
+    ngx_http_fanout_node_sample(&hb->cpu, &hb->node);
     hb->node.db_query_avg_ms = fo_store_avg_query_ms(st, &calls);
+    hb->node.repl_lag_ms = -1;              /* the store measures it */
 
-    return fo_node_heartbeat(st, &hb->node, &t->err);
+    rc = fo_node_heartbeat(st, &hb->node, &t->err);
+
+    /* the lag the store measured (mongodb://), for fanout_status */
+    hb->repl_lag_ms = -1;
+
+    if (rc == FO_OK && ngx_strcmp(fo_store_backend(st), "mongodb") == 0
+        && fo_node_get(st, hb->node.id, &stored, NULL) == FO_OK)
+    {
+        hb->repl_lag_ms = stored.repl_lag_ms;
+    }
+
+    return rc;
 }
 
 
@@ -509,6 +515,8 @@ ngx_http_fanout_node_done(ngx_http_fanout_task_t *t)
     if (t->rc == FO_OK) {
         ngx_http_fanout_count(hb->nmcf->metrics,
                               NGX_HTTP_FANOUT_M_HEARTBEATS);
+        ngx_http_fanout_node_gauges(hb->nmcf->metrics, &hb->node,
+                                    hb->repl_lag_ms);
 
         if (hb->failing) {
             hb->failing = 0;

@@ -19,6 +19,8 @@
 typedef struct {
     ngx_uint_t                  streams;        /* mapped now */
     ngx_uint_t                  viewers;        /* live, at the last count */
+    int64_t                     origin_ok_ms;   /* last good origin fetch */
+    int64_t                     origin_fail_ms; /* last failed one; 0 none */
 } ngx_http_fanout_load_t;
 
 typedef void (*ngx_http_fanout_beat_pt)(void *data,
@@ -36,14 +38,33 @@ typedef struct {
 } ngx_http_fanout_node_main_conf_t;
 
 
-/* /proc/stat at the previous beat */
+/* /proc at the previous beat, in clock ticks */
 typedef struct {
-    uint64_t                    busy;
+    uint64_t                    busy;           /* the machine's */
     uint64_t                    total;
+    uint64_t                    procs;          /* the edge's processes' */
 } ngx_http_fanout_cpu_t;
 
 
+/* The node module's counters and gauges (fanout_status), in
+ * ngx_http_fanout_node_metrics order. */
+enum {
+    NGX_HTTP_FANOUT_M_HEARTBEATS = 0,
+    NGX_HTTP_FANOUT_M_HEARTBEAT_ERRORS,
+    NGX_HTTP_FANOUT_M_CPU,                  /* gauges from here on */
+    NGX_HTTP_FANOUT_M_MEMORY,
+    NGX_HTTP_FANOUT_M_LOAD1,
+    NGX_HTTP_FANOUT_M_PROCESS_CPU,
+    NGX_HTTP_FANOUT_M_PROCESS_RSS,
+    NGX_HTTP_FANOUT_M_QUERY,
+    NGX_HTTP_FANOUT_M_REPL_LAG,
+    NGX_HTTP_FANOUT_M_HEARTBEAT_TIME,
+    NGX_HTTP_FANOUT_M_NODE_N
+};
+
+
 extern ngx_module_t  ngx_http_fanout_node_module;
+extern ngx_http_fanout_metric_t  ngx_http_fanout_node_metrics[];
 
 
 /*
@@ -55,9 +76,19 @@ ngx_msec_t ngx_http_fanout_node_add_beat(ngx_conf_t *cf,
     ngx_http_fanout_beat_pt handler, void *data);
 
 
-/* ngx_http_fanout_node_load.c */
-double ngx_http_fanout_node_cpu(ngx_http_fanout_cpu_t *cpu, double prev);
-int64_t ngx_http_fanout_node_memory(int64_t prev);
+/*
+ * ngx_http_fanout_node_load.c: in a pool thread, reads /proc into node's
+ * cpu, mem_percent, load1 (the machine), process_cpu and process_rss (the
+ * edge's nginx processes); CPU shares cover the time since the previous
+ * call, whose counters cpu keeps.
+ */
+void ngx_http_fanout_node_sample(ngx_http_fanout_cpu_t *cpu, fo_node *node);
+
+/* On the event loop, after a heartbeat the store took: node's figures
+ * (and the replication lag the store measured, -1 unknown) into the
+ * gauges. */
+void ngx_http_fanout_node_gauges(ngx_atomic_t *m, fo_node *node,
+    double repl_lag_ms);
 
 
 #endif /* _NGX_HTTP_FANOUT_NODE_H_INCLUDED_ */

@@ -3,7 +3,8 @@
 #   nginx-module/tests/run_unit.sh [OUTDIR] [FUZZ_SECONDS]
 # Builds the request-path parser (src/ngx_http_fanout_uri.c, standalone but
 # for auth/src/stream_scope.c, the rendition rule it shares)
-# the playlist position parser (src/ngx_http_fanout_position.c) and the
+# the playlist position parser (src/ngx_http_fanout_position.c), the
+# heartbeat's /proc parsers (src/ngx_http_fanout_proc.c) and the
 # newest-segments parser (src/ngx_http_fanout_segments.c)
 # with its cmocka test (which also reads tests/data/stream_ids.tsv) under
 # ASan + UBSan and runs it, then builds the
@@ -32,6 +33,11 @@ gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
     -o "$out/edge_position_test"
 "$out/edge_position_test"
 "$out/edge_uri_test"
+
+gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "$here/proc_test.c" "$src/ngx_http_fanout_proc.c" -lcmocka \
+    -o "$out/edge_proc_test"
+"$out/edge_proc_test"
 
 gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
     "$here/segments_test.c" "$src/ngx_http_fanout_segments.c" \
@@ -67,4 +73,13 @@ if [ "$seconds" -gt 0 ]; then
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-segments" \
        "$here/corpus/segments" 2>&1 | tail -n 6)
   echo "fuzz edge_segments: ${seconds}s without a crash"
+  mkdir -p "$out/corpus-proc"
+  clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined \
+        "$here/proc_fuzz.c" "$src/ngx_http_fanout_proc.c" \
+        -o "$out/edge_proc_fuzz"
+  (cd "$out" && ./edge_proc_fuzz -max_total_time="$seconds" -timeout=5 \
+       -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-proc" \
+       "$here/corpus/proc" 2>&1 | tail -n 6)
+  echo "fuzz edge_proc: ${seconds}s without a crash"
 fi

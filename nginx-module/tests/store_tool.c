@@ -207,11 +207,17 @@ cmd_node(fo_store *s, int argc, char **argv, fo_error *err)
     if (st == FO_OK) {
         printf("id=%s\nrole=%s\nip=%s\nhttp_port=%d\ngroup=%s\n"
                "alive=%d\nlast_update_ms=%lld\nactive_streams=%d\n"
-               "cpu=%.1f\nmemory=%lld\nviewers=%d\n",
+               "cpu=%.3f\nprocess_rss=%lld\nviewers=%d\n"
+               "mem_percent=%.3f\nprocess_cpu=%.3f\nload1=%.3f\n"
+               "repl_lag_ms=%.1f\norigin_ok_ms=%lld\norigin_fail_ms=%lld\n"
+               "db_query_avg_ms=%.3f\n",
                n.id, n.role == FO_ROLE_EDGE ? "edge" : "origin", n.ip,
                n.http_port, n.node_group, n.alive,
                (long long) n.last_update_ms, (int) n.active_streams,
-               n.cpu, (long long) n.memory, (int) n.viewers);
+               n.cpu, (long long) n.process_rss, (int) n.viewers,
+               n.mem_percent, n.process_cpu, n.load1, n.repl_lag_ms,
+               (long long) n.origin_ok_ms, (long long) n.origin_fail_ms,
+               n.db_query_avg_ms);
     }
     return finish(st, err);
 }

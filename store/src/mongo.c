@@ -32,6 +32,7 @@
 #include "backend.h"
 #include "mongo_conn.h"
 #include "mongo_doc.h"
+#include "mongo_repl.h"
 
 /* ---- now ---------------------------------------------------------------- */
 
@@ -61,6 +62,10 @@ fo_status fo_mg_node_heartbeat(void *impl, const fo_node *n,
 
     fo_mg_begin(&c, impl, err, "heartbeat", n->id, 1);
     x.last_update_ms = c.now;
+    if (x.repl_lag_ms < 0) {
+        /* once per heartbeat; its failure is "unknown", not the call's */
+        x.repl_lag_ms = c.ok ? fo_mg_repl_lag_measure(c.m->client) : -1;
+    }
     if (x.node_group[0] == '\0') {
         fo_strlcpy(x.node_group, "default", sizeof(x.node_group));
     }

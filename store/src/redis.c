@@ -52,13 +52,17 @@ fo_status fo_rd_node_heartbeat(void *impl, const fo_node *n,
 {
     rd *r = impl;
     rd_args a;
+    fo_node x = *n;
 
+    if (x.repl_lag_ms < 0) {
+        x.repl_lag_ms = -1;     /* not MongoDB: unknown */
+    }
     fo_rd_op(r, "heartbeat %s", n->id);
     fo_rd_args_init(&a, 3);
     fo_rd_args_key(&a, "fo:node:%s", n->id);
     fo_rd_args_key(&a, "fo:nodes");
     fo_rd_args_str(&a, n->id);
-    fo_rd_args_fields(&a, fo_rd_node_fields, n, RD_ALL);
+    fo_rd_args_fields(&a, fo_rd_node_fields, &x, RD_ALL);
     return fo_rd_decide(r, RS_NODE_PUT, &a, "", err);
 }
 

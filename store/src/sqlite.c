@@ -151,22 +151,31 @@ fo_status fo_sq_node_heartbeat(void *impl, const fo_node *n,
 
     return fo_sq_run(q, err, "heartbeat", n->id, NULL,
                      "INSERT INTO cluster_node (" NODE_COLS ") VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?) "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                      "ON CONFLICT (id) DO UPDATE SET "
                      "ip = excluded.ip, http_port = excluded.http_port, "
                      "rtmp_port = excluded.rtmp_port, role = excluded.role, "
                      "node_group = excluded.node_group, cpu = excluded.cpu, "
-                     "memory = excluded.memory, "
+                     "process_rss = excluded.process_rss, "
                      "active_streams = excluded.active_streams, "
                      "viewers = excluded.viewers, "
                      "db_query_avg_ms = excluded.db_query_avg_ms, "
-                     "last_update_time = excluded.last_update_time",
-                     "ssiissdiiidi", n->id, n->ip, (int64_t) n->http_port,
-                     (int64_t) n->rtmp_port,
+                     "last_update_time = excluded.last_update_time, "
+                     "mem_percent = excluded.mem_percent, "
+                     "process_cpu = excluded.process_cpu, "
+                     "load1 = excluded.load1, "
+                     "repl_lag_ms = excluded.repl_lag_ms, "
+                     "origin_ok_ms = excluded.origin_ok_ms, "
+                     "origin_fail_ms = excluded.origin_fail_ms",
+                     "ssiissdiiididdddii", n->id, n->ip,
+                     (int64_t) n->http_port, (int64_t) n->rtmp_port,
                      fo_role_name(n->role),
                      n->node_group[0] ? n->node_group : "default", n->cpu,
-                     n->memory, (int64_t) n->active_streams,
-                     (int64_t) n->viewers, n->db_query_avg_ms, fo_sq_clock());
+                     n->process_rss, (int64_t) n->active_streams,
+                     (int64_t) n->viewers, n->db_query_avg_ms, fo_sq_clock(),
+                     n->mem_percent, n->process_cpu, n->load1,
+                     n->repl_lag_ms < 0 ? -1.0 : n->repl_lag_ms,
+                     n->origin_ok_ms, n->origin_fail_ms);
 }
 
 fo_status fo_sq_node_get(void *impl, const char *id, fo_node *out,

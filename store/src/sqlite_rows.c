@@ -187,9 +187,12 @@ static const sq_col node_cols[] = {
     COL('t', fo_node, id), COL('t', fo_node, ip),
     COL('i', fo_node, http_port), COL('i', fo_node, rtmp_port),
     COL('r', fo_node, role), COL('t', fo_node, node_group),
-    COL('d', fo_node, cpu), COL('i', fo_node, memory),
+    COL('d', fo_node, cpu), COL('i', fo_node, process_rss),
     COL('i', fo_node, active_streams), COL('i', fo_node, viewers),
     COL('d', fo_node, db_query_avg_ms), COL('i', fo_node, last_update_ms),
+    COL('d', fo_node, mem_percent), COL('d', fo_node, process_cpu),
+    COL('d', fo_node, load1), COL('d', fo_node, repl_lag_ms),
+    COL('i', fo_node, origin_ok_ms), COL('i', fo_node, origin_fail_ms),
 };
 
 static const sq_col bc_cols[] = {

@@ -37,10 +37,11 @@ class Reply:
         return self.body.decode(errors="replace")
 
 
-def get(port, path, timeout=10.0, method="GET", headers=None):
+def get(port, path, timeout=10.0, method="GET", headers=None,
+        host="127.0.0.1"):
     """One request, the path sent exactly as given (no normalisation)."""
     t0 = time.monotonic()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         for name, value in (headers or {}).items():
@@ -73,22 +74,27 @@ def parallel_get(port, path, n):
         return list(pool.map(lambda _: get(port, path, timeout=20), range(n)))
 
 
-def edge_status(port):
+def edge_status(port, host="127.0.0.1"):
     """The edge's /fanout_status page (Prometheus text) as {counter: int}:
     the one place that reads its format.  Comments are skipped, and
     fanout_edge_ and a counter's _total are taken off each name, so that
-    it reads as {"hits": 5, ...}."""
-    r = get(port, "/fanout_status")
+    it reads as {"hits": 5, ...}; the node gauges, which keep the origin's
+    names, read as {"node_cpu_percent": 12.5, ...} (fanout_ taken off).
+    Values with a decimal point are floats."""
+    r = get(port, "/fanout_status", host=host)
     assert r.status == 200, r.status
     out = {}
     for line in r.text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, value = line.split()
+        if name.startswith("fanout_node_"):
+            out[name[len("fanout_"):]] = float(value)
+            continue
         assert name.startswith("fanout_edge_"), line
         name = name[len("fanout_edge_"):]
         out[name[:-len("_total")] if name.endswith("_total") else name] = \
-            int(value)
+            float(value) if "." in value else int(value)
     return out
 
 
@@ -210,16 +216,19 @@ class Edge(Logs):
                  negative_ttl="500ms", update_period=f"{PERIOD_MS}ms",
                  reuseport=False,
                  extra_http="", extra_main=os.environ.get(
-                     "FANOUT_EDGE_EXTRA_MAIN", ""), settings=None):
+                     "FANOUT_EDGE_EXTRA_MAIN", ""), settings=None,
+                 host="127.0.0.1"):
         self.prefix = workdir / name
         for sub in ("logs", "tmp", "cache"):
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.host = host
+        self.port = free_port(host)
         self.node_id = node_id
         conf = {
             "fanout_store": f'"{store_uri}"',
             "fanout_node_id": node_id,
-            "fanout_node_address": f"127.0.0.1:{self.port}",
+            "fanout_node_address": f"{host}:{self.port}",
+            "listen": f"{host}:{self.port}",
             "fanout_update_period": update_period,
             "fanout_origin_nodes": " ".join(origin_nodes) if origin_nodes
             else None,
@@ -230,7 +239,7 @@ class Edge(Logs):
         self.conf = self.prefix / "nginx.conf"
         if reuseport:
             # each worker its own socket: the kernel spreads connections
-            conf["listen"] = f"127.0.0.1:{self.port} reuseport"
+            conf["listen"] = f"{host}:{self.port} reuseport"
         self.conf.write_text(render_edge_conf(self.prefix, self.port, conf,
                                               workers, extra_http,
                                               extra_main))
@@ -245,7 +254,7 @@ class Edge(Logs):
             ["nginx", "-p", str(self.prefix), "-c", str(self.conf),
              "-e", str(self.prefix / "logs" / "error.log")],
             stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_port(self.port):
+        if not wait_port(self.port, self.host):
             raise AssertionError("edge did not start:\n" + self.error_log())
         return self
 
@@ -254,10 +263,10 @@ class Edge(Logs):
         self.proc = None
 
     def get(self, path, **kw):
-        return get(self.port, path, **kw)
+        return get(self.port, path, host=self.host, **kw)
 
     def status(self):
-        return edge_status(self.port)
+        return edge_status(self.port, self.host)
 
 
     def crashed(self):

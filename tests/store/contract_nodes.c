@@ -34,7 +34,13 @@ static void test_node_heartbeat_roundtrip(void **state)
     fo_node n = make_node("origin-1", FO_ROLE_ORIGIN, "127.0.1.1"), got;
 
     n.cpu = 12.5;
-    n.memory = 123456789;
+    n.mem_percent = 61.25;
+    n.process_cpu = 3.5;
+    n.process_rss = 123456789;
+    n.load1 = 1.75;
+    n.repl_lag_ms = 2500;
+    n.origin_ok_ms = 1700000000123;
+    n.origin_fail_ms = 1700000000456;
     n.active_streams = 3;
     n.viewers = 42;
     n.db_query_avg_ms = 0.75;
@@ -46,13 +52,49 @@ static void test_node_heartbeat_roundtrip(void **state)
     assert_int_equal(got.http_port, 5080);
     assert_int_equal(got.rtmp_port, 1935);
     assert_true(got.cpu == 12.5);
-    assert_int_equal(got.memory, 123456789);
+    assert_true(got.mem_percent == 61.25);
+    assert_true(got.process_cpu == 3.5);
+    assert_int_equal(got.process_rss, 123456789);
+    assert_true(got.load1 == 1.75);
+    assert_true(got.repl_lag_ms == 2500);
+    assert_int_equal(got.origin_ok_ms, 1700000000123);
+    assert_int_equal(got.origin_fail_ms, 1700000000456);
     assert_int_equal(got.active_streams, 3);
     assert_int_equal(got.viewers, 42);
     assert_true(got.db_query_avg_ms == 0.75);
     assert_true(got.alive);
     assert_true(got.last_update_ms > 0);
     assert_int_equal(fo_node_get(f->s, "nobody", &got, NULL), FO_NOT_FOUND);
+}
+
+/* A negative repl_lag_ms asks the store to measure the lag: none of the
+ * test servers is a replica set (the MongoDB-wire one cannot answer
+ * replSetGetStatus), so every backend stores -1; a heartbeat with a
+ * measured value overwrites it, and the other fields stay independent. */
+static void test_node_repl_lag_unknown(void **state)
+{
+    fixture *f = *state;
+    fo_node n = make_node("origin-2", FO_ROLE_ORIGIN, "127.0.1.2"), got;
+
+    n.repl_lag_ms = -1;
+    n.mem_percent = 90;
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_get(f->s, "origin-2", &got, ERR));
+    assert_true(got.repl_lag_ms == -1);
+    assert_true(got.mem_percent == 90);
+    assert_int_equal(got.origin_ok_ms, 0);
+    assert_int_equal(got.origin_fail_ms, 0);
+    n.repl_lag_ms = 0;
+    n.origin_fail_ms = 42;
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_get(f->s, "origin-2", &got, ERR));
+    assert_true(got.repl_lag_ms == 0);
+    assert_int_equal(got.origin_fail_ms, 42);
+    n.repl_lag_ms = -5;
+    OK(fo_node_heartbeat(f->s, &n, ERR));
+    OK(fo_node_list(f->s, 0, &got, 1, &(size_t) { 0 }, ERR));
+    assert_string_equal(got.id, "origin-2");
+    assert_true(got.repl_lag_ms == -1);
 }
 
 static void test_node_silence_is_death(void **state)
@@ -112,5 +154,6 @@ static void test_node_list_count_delete(void **state)
 const contract_suite contract_nodes = CONTRACT_SUITE(
     CONTRACT_TEST(test_open_and_clock),
     CONTRACT_TEST(test_node_heartbeat_roundtrip),
+    CONTRACT_TEST(test_node_repl_lag_unknown),
     CONTRACT_TEST(test_node_silence_is_death),
     CONTRACT_TEST(test_node_list_count_delete));

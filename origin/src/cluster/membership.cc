@@ -1,5 +1,6 @@
 #include "cluster/membership.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "core/log.h"
@@ -16,6 +17,40 @@ struct BeatResult {
     std::string error;
 };
 
+void sample_load(SystemSampler& sampler, fo_node& n)
+{
+    if (auto s = sampler.sample()) {
+        n.cpu = s->system_cpu_percent;
+        n.mem_percent = s->mem_used_percent;
+        n.process_cpu = s->process_cpu_percent;
+        n.process_rss = static_cast<int64_t>(s->process_rss_bytes);
+        n.load1 = s->load1;
+    }
+}
+
+// What /metrics shows of the beat the store took; the replication lag is
+// the store's measurement (mongodb://), read back from the record.
+void publish_gauges(fo_store* store, Metrics& m, const fo_node& n)
+{
+    NodeGauges& g = m.node;
+    g.cpu_percent = n.cpu;
+    g.memory_percent = n.mem_percent;
+    g.load1 = n.load1;
+    g.process_cpu_percent = n.process_cpu;
+    g.process_resident_bytes = double(n.process_rss);
+    g.store_query_avg_seconds = n.db_query_avg_ms / 1000.0;
+    double lag = -1;
+    fo_node stored{};
+    if (std::strcmp(fo_store_backend(store), "mongodb") == 0
+        && fo_node_get(store, n.id, &stored, nullptr) == FO_OK) {
+        lag = stored.repl_lag_ms;
+    }
+    g.replication_lag_seconds = lag < 0 ? -1.0 : lag / 1000.0;
+    using namespace std::chrono;
+    g.heartbeat_timestamp_seconds =
+        duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
 // One beat, on the membership lane: sample, heartbeat, reap.
 BeatResult beat_job(fo_store* store, Metrics* metrics, SystemSampler* sampler,
                     fo_node n)
@@ -23,20 +58,18 @@ BeatResult beat_job(fo_store* store, Metrics* metrics, SystemSampler* sampler,
     BeatResult r;
     fo_error err{};
     if (sampler != nullptr) {
-        // /proc reads: off the loop, like the store.
-        if (auto s = sampler->sample()) {
-            n.cpu = s->process_cpu_percent;
-            n.memory = static_cast<int64_t>(s->process_rss_bytes);
-        }
+        sample_load(*sampler, n);  // /proc reads: off the loop, like the store
     }
     // The registry's figure; sampling takes the handle's mutex, which a
     // slow store call holds, so not on the loop.
     n.db_query_avg_ms = sample_store(*metrics, store);
+    n.repl_lag_ms = -1;  // the store measures it (fo_node_heartbeat)
     r.heartbeat = fo_node_heartbeat(store, &n, &err);
     if (r.heartbeat != FO_OK) {
         r.error = err.msg;
         return r;
     }
+    publish_gauges(store, *metrics, n);
     // Any alive origin reaps: no stream stays "broadcasting" after its
     // origin died.  The operation is idempotent, so several origins doing
     // it at once is harmless.
@@ -109,7 +142,10 @@ void Membership::beat()
     n.http_port = c.http_port;
     n.rtmp_port = c.rtmp_port;
     n.cpu = load.cpu;
-    n.memory = load.memory;
+    n.mem_percent = load.mem_percent;
+    n.process_cpu = load.process_cpu;
+    n.process_rss = load.process_rss;
+    n.load1 = load.load1;
     n.active_streams = load.active_streams;
     n.viewers = load.viewers;
 

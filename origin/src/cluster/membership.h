@@ -17,9 +17,13 @@
 
 namespace fanout::cluster {
 
+// What a heartbeat reports of the node's load (the fo_node fields).
 struct NodeLoad {
-    double cpu = 0;  // percent
-    int64_t memory = 0;  // bytes resident
+    double cpu = 0;  // machine CPU, percent of all cores
+    double mem_percent = 0;  // machine memory used, percent
+    double process_cpu = 0;  // this process, percent of all cores
+    int64_t process_rss = 0;  // this process, bytes resident
+    double load1 = 0;  // 1-minute load average
     int32_t active_streams = 0;
     int32_t viewers = 0;
 };
@@ -27,8 +31,9 @@ struct NodeLoad {
 class Membership {
 public:
     // load() runs on the event loop at each beat (what the loop knows:
-    // streams, viewers); sampler, when given, fills cpu and memory on the
-    // lane.  after_beat(ok) runs on the loop: the publish gate re-claims
+    // streams, viewers); sampler, when given, fills cpu, mem_percent,
+    // process_cpu, process_rss and load1 on the lane.  After each beat the
+    // figures it sent are in ctx.metrics.node (GET /metrics).  after_beat(ok) runs on the loop: the publish gate re-claims
     // streams the store missed during an outage and writes progress.
     Membership(OriginContext& ctx, std::function<NodeLoad()> load,
                std::function<void(bool store_ok)> after_beat,

@@ -122,6 +122,41 @@ public:
                            "HTTP connections closed by a timeout."};
 };
 
+// This node's load as its heartbeat reports it (cluster/membership.h),
+// under the names the edges use too (nginx-module's fanout_status), so one
+// Prometheus rule covers both roles.  Set after each heartbeat.
+struct NodeGauges {
+    explicit NodeGauges(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+
+public:
+    RealGauge cpu_percent{registry_, "fanout_node_cpu_percent",
+                          "Machine CPU busy, percent of all cores (cpu)."};
+    RealGauge memory_percent{
+        registry_, "fanout_node_memory_percent",
+        "Machine memory used, percent: (MemTotal - MemAvailable) / MemTotal."};
+    RealGauge load1{registry_, "fanout_node_load1",
+                    "1-minute load average of the machine."};
+    RealGauge process_cpu_percent{
+        registry_, "fanout_node_process_cpu_percent",
+        "This process's CPU, percent of all cores (processCpu)."};
+    RealGauge process_resident_bytes{
+        registry_, "fanout_node_process_resident_bytes",
+        "This process's resident memory in bytes (processMemory)."};
+    RealGauge store_query_avg_seconds{
+        registry_, "fanout_node_store_query_avg_seconds",
+        "Mean duration of cluster store calls (dbQueryAverageTimeMs / 1000)."};
+    RealGauge replication_lag_seconds{
+        registry_, "fanout_node_replication_lag_seconds",
+        "MongoDB replica set replication lag (replicationLagMs / 1000); -1 "
+        "unknown or not MongoDB."};
+    RealGauge heartbeat_timestamp_seconds{
+        registry_, "fanout_node_heartbeat_timestamp_seconds",
+        "Unix time of this node's last heartbeat the store took."};
+};
+
 // Publishes refused by the stream token controls, one row per reason
 // (auth/publish_auth.h names them): fanout_publish_token_refusals_total.
 struct PublishTokenRefusals {
@@ -201,6 +236,8 @@ public:
                                 "Cluster store calls made."};
     Counter store_errors_total{registry_, "fanout_store_errors_total",
                                "Cluster store calls that failed."};
+    // sampled: this node's heartbeat (cluster/membership.h).
+    NodeGauges node{registry_};
     Counter rest_busy_total{
         registry_, "fanout_rest_busy_total",
         "REST requests answered 503 because the REST queue was full."};

@@ -166,6 +166,34 @@ std::optional<MemInfo> parse_meminfo(std::string_view text)
     return m;
 }
 
+double mem_used_percent(const MemInfo& m)
+{
+    if (m.total == 0) {
+        return 0;
+    }
+    uint64_t used = m.total - std::min(m.total, m.available);
+    return 100.0 * double(used) / double(m.total);
+}
+
+std::optional<LoadAvg> parse_loadavg(std::string_view text)
+{
+    LoadAvg l;
+    double* out[] = {&l.load1, &l.load5, &l.load15};
+    const char* p = text.data();
+    const char* end = p + text.size();
+    for (double* v : out) {
+        while (p < end && *p == ' ') {
+            p++;
+        }
+        auto [next, ec] = std::from_chars(p, end, *v);
+        if (ec != std::errc() || next == p || *v < 0) {
+            return std::nullopt;
+        }
+        p = next;
+    }
+    return l;
+}
+
 std::optional<Statm> parse_statm(std::string_view text)
 {
     std::vector<uint64_t> v = numbers(text.substr(0, text.find('\n')));
@@ -200,7 +228,7 @@ Result<T> read_parsed(const char* path,
     return *parsed;
 }
 
-// The machine's memory and swap, and this process's.
+// The machine's memory, swap and load averages, and this process's memory.
 Status read_memory(SystemStats& s)
 {
     auto mem = read_parsed("/proc/meminfo", parse_meminfo, "no MemTotal");
@@ -220,6 +248,14 @@ Status read_memory(SystemStats& s)
     s.mem_available_bytes = mem->available;
     s.swap_total_bytes = mem->swap_total;
     s.swap_free_bytes = mem->swap_free;
+    s.mem_used_percent = mem_used_percent(mem.value());
+    auto load = read_parsed("/proc/loadavg", parse_loadavg, "no load averages");
+    if (!load.ok()) {
+        return load.error();
+    }
+    s.load1 = load->load1;
+    s.load5 = load->load5;
+    s.load15 = load->load15;
     return Status();
 }
 

@@ -1,6 +1,7 @@
 // core/system_stats.h — CPU, memory and disk of this machine and process,
 // from /proc and statvfs: what GET /rest/v2/system-resources shows and what
-// a node heartbeat reports (fo_node.cpu, fo_node.memory).
+// a node heartbeat reports (fo_node.cpu, mem_percent, process_cpu,
+// process_rss, load1).
 //
 // CPU percentages are rates, so a sampler remembers its previous sample:
 // each sample() covers the time since the one before (the first one: since
@@ -33,6 +34,12 @@ struct SystemStats {
     uint64_t mem_available_bytes = 0;  // MemAvailable: free + reclaimable
     uint64_t swap_total_bytes = 0;
     uint64_t swap_free_bytes = 0;
+    // (MemTotal - MemAvailable) / MemTotal, 0..100.
+    double mem_used_percent = 0;
+
+    double load1 = 0;  // /proc/loadavg: 1, 5 and 15 minutes
+    double load5 = 0;
+    double load15 = 0;
 
     uint64_t disk_total_bytes = 0;  // of the file system holding disk_path
     uint64_t disk_free_bytes = 0;
@@ -86,6 +93,16 @@ struct MemInfo {
 };
 // /proc/meminfo, values converted from kB to bytes.
 std::optional<MemInfo> parse_meminfo(std::string_view text);
+
+// The share of memory in use: (total - available) / total, 0..100; 0
+// when total is 0.
+double mem_used_percent(const MemInfo& m);
+
+struct LoadAvg {
+    double load1 = 0, load5 = 0, load15 = 0;
+};
+// /proc/loadavg: "0.52 0.58 0.59 1/467 12345".
+std::optional<LoadAvg> parse_loadavg(std::string_view text);
 
 struct Statm {
     uint64_t virtual_pages = 0;

@@ -1,5 +1,6 @@
 #include "http/metrics_text.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -18,11 +19,13 @@ std::string num(uint64_t v)
     return std::to_string(v);
 }
 
+// The shortest text that reads back as v: a Unix time in seconds or a
+// byte count keeps every digit.
 std::string num(double v)
 {
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.6g", v);
-    return buf;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+    return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 
 // Label values escape backslash, quote and newline.
@@ -127,6 +130,38 @@ std::string render_metrics(const Metrics& m, std::string_view version,
         }
         family = row.name;
         std::visit(Samples{out, row.name, row.labels}, row.value);
+    }
+    return out;
+}
+
+std::string render_stream_ages(const std::vector<package::StreamAge>& ages)
+{
+    std::string out;
+    struct Family {
+        const char* name;
+        const char* help;
+        double (*value)(const package::StreamAge&);
+    };
+    static const Family families[] = {
+        {"fanout_stream_segment_age_seconds",
+         "Seconds since the live stream's last new segment (since its "
+         "publish before the first).",
+         [](const package::StreamAge& a) {
+             return double(a.since_segment_ms) / 1000.0;
+         }},
+        {"fanout_stream_hls_time_seconds",
+         "The live stream's target segment duration (hlsTime).",
+         [](const package::StreamAge& a) {
+             return double(a.hls_time_ms) / 1000.0;
+         }},
+    };
+    for (const Family& f : families) {
+        head(out, f.name, "gauge", f.help);
+        for (const package::StreamAge& a : ages) {
+            out += f.name;
+            out += "{app=\"" + label(a.app) + "\",stream=\""
+                   + label(a.stream_id) + "\"} " + num(f.value(a)) + "\n";
+        }
     }
     return out;
 }

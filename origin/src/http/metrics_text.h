@@ -4,9 +4,11 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/metrics.h"
 #include "core/origin_context.h"
+#include "package/segment_store.h"
 
 namespace fanout::http {
 
@@ -14,6 +16,12 @@ namespace fanout::http {
 // version and node, as labels).  Pure: reads the atomics, calls nothing.
 std::string render_metrics(const Metrics& m, std::string_view version,
                            std::string_view node);
+
+// Per live stream, labelled app and stream: fanout_stream_segment_age_seconds
+// (since its last segment, or its publish before the first) and
+// fanout_stream_hls_time_seconds (its target segment duration), for the
+// "no new segment for 3 x hlsTime" alert.  Pure.
+std::string render_stream_ages(const std::vector<package::StreamAge>& ages);
 
 // Brings the registry's sampled rows up to date: uptime, the segment
 // store's counts and the store handle's timings.  Blocking (the segment

@@ -232,7 +232,9 @@ void RestApi::metrics(Request& req, Respond respond)
         [ctx]() -> Response {
             sample_metrics(*ctx);
             return Response::text(
-                200, render_metrics(ctx->metrics, ctx->version, ctx->node_id),
+                200,
+                render_metrics(ctx->metrics, ctx->version, ctx->node_id)
+                    + render_stream_ages(ctx->segments.stream_ages()),
                 "text/plain; version=0.0.4; charset=utf-8");
         },
         std::move(respond));

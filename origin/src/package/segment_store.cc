@@ -55,6 +55,10 @@ struct Session {
     size_t bytes = 0;
     bool ended = false;
     int64_t ended_at_ms = 0;  // steady clock
+    // Steady clock: when the session opened, when it last listed a segment
+    // (0: none yet).  stream_ages() reports them.
+    int64_t opened_ms = 0;
+    int64_t last_segment_ms = 0;
     // A newer session took the name, or this one was withdrawn.
     std::atomic<bool> replaced{false};
     fo_progress progress{};  // where a successor continues (progress())
@@ -185,6 +189,7 @@ private:
         std::lock_guard<std::mutex> lock(shared_->mu);
         apply(up);
         session_->progress = p;
+        if (up.segments) session_->last_segment_ms = shared_->now_ms();
         // Live streams keep dropping the ended ones whose linger is over,
         // even when nobody asks for anything.
         if (up.segments) shared_->prune(shared_->now_ms(), false);
@@ -244,7 +249,8 @@ public:
         session->id = session_id;
         {
             std::lock_guard<std::mutex> lock(shared_->mu);
-            shared_->prune(shared_->now_ms(), true);
+            session->opened_ms = shared_->now_ms();
+            shared_->prune(session->opened_ms, true);
             auto& slot =
                 shared_->streams[RenditionKey{key, std::string(rendition)}];
             if (slot) slot->replaced = true;
@@ -343,6 +349,21 @@ public:
         }
         st.segments_total = shared_->segments_total.load();
         return st;
+    }
+
+    std::vector<StreamAge> stream_ages() const override
+    {
+        std::vector<StreamAge> out;
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        int64_t now = shared_->now_ms();
+        for (const auto& [key, s] : shared_->streams) {
+            if (s->ended || key.rendition != kSourceRendition) continue;
+            int64_t since =
+                s->last_segment_ms ? s->last_segment_ms : s->opened_ms;
+            out.push_back({key.stream.app, key.stream.id, now - since,
+                           shared_->config.hls_time_ms});
+        }
+        return out;
     }
 
 private:

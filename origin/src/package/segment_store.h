@@ -41,6 +41,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -78,6 +79,15 @@ struct StoreStats {
     uint64_t segments_total = 0;  // produced since start
     size_t bytes = 0;  // of the files served now (a frame shared
         // by two files counts twice)
+};
+
+// A live stream's freshness: how long since its source rendition listed a
+// segment (since the publish, before the first), against its hlsTime.
+struct StreamAge {
+    std::string app;
+    std::string stream_id;
+    int64_t since_segment_ms = 0;
+    int hls_time_ms = 0;
 };
 
 // "/{app}/streams/" + kTimeResource answers the server's UTC time in ISO
@@ -135,6 +145,8 @@ public:
                                          std::string_view rest) const = 0;
 
     virtual StoreStats stats() const = 0;
+    // Every live (not ended) stream's source rendition.  Thread-safe.
+    virtual std::vector<StreamAge> stream_ages() const = 0;
 };
 
 // metrics, if given, and clock must outlive the store and its sinks.

@@ -101,8 +101,17 @@ typedef struct {
     int rtmp_port;              /* 0 when the node takes no publishers */
     fo_role role;
     char node_group[FO_ID_MAX];
-    double cpu;                 /* percent of all cores, 0..100 */
-    int64_t memory;             /* resident bytes */
+    double cpu;                 /* machine CPU busy, % of all cores 0..100 */
+    double mem_percent;         /* machine memory used, %: (MemTotal -
+                                 * MemAvailable) / MemTotal */
+    double process_cpu;         /* the node's process, % of all cores */
+    int64_t process_rss;        /* the node's process, resident bytes */
+    double load1;               /* 1-minute load average */
+    double repl_lag_ms;         /* MongoDB replica set lag, -1 unknown;
+                                 * see fo_node_heartbeat */
+    int64_t origin_ok_ms;       /* edges: last good origin fetch, 0 none */
+    int64_t origin_fail_ms;     /* edges: last failed origin fetch (connect
+                                 * error, timeout, 502, 504), 0 none */
     int32_t active_streams;
     int32_t viewers;
     double db_query_avg_ms;
@@ -110,7 +119,12 @@ typedef struct {
     int alive;                  /* computed on read, never stored */
 } fo_node;
 
-/* Registers or refreshes a node; last_update_ms is the server's now. */
+/* Registers or refreshes a node; last_update_ms is the server's now.
+ * A negative repl_lag_ms asks the store to measure it: the mongodb://
+ * backend runs replSetGetStatus and stores the replica set's lag (the
+ * largest primary optime - secondary optime), or -1 when the server is
+ * not a replica set or does not answer; other backends store -1.  A
+ * repl_lag_ms >= 0 is stored as given. */
 fo_status fo_node_heartbeat(fo_store *s, const fo_node *n, fo_error *err);
 
 fo_status fo_node_get(fo_store *s, const char *id, fo_node *out,

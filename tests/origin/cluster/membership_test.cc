@@ -55,7 +55,10 @@ protected:
             [] {
                 NodeLoad load;
                 load.cpu = 12.5;
-                load.memory = 123456789;
+                load.mem_percent = 40.5;
+                load.process_cpu = 1.5;
+                load.process_rss = 123456789;
+                load.load1 = 0.25;
                 load.active_streams = 3;
                 load.viewers = 0;
                 return load;
@@ -145,7 +148,18 @@ TEST_F(MembershipTest, HeartbeatWritesTheNodeAndItsLoad)
     EXPECT_EQ(n.http_port, 5081);
     EXPECT_EQ(n.rtmp_port, 1936);
     EXPECT_DOUBLE_EQ(n.cpu, 12.5);
-    EXPECT_EQ(n.memory, 123456789);
+    EXPECT_DOUBLE_EQ(n.mem_percent, 40.5);
+    EXPECT_DOUBLE_EQ(n.process_cpu, 1.5);
+    EXPECT_EQ(n.process_rss, 123456789);
+    EXPECT_DOUBLE_EQ(n.load1, 0.25);
+    EXPECT_EQ(n.repl_lag_ms, -1);  // not MongoDB
+    EXPECT_EQ(n.origin_ok_ms, 0);  // origins fetch from no origin
+    // ... and what /metrics shows is what the store took.
+    EXPECT_DOUBLE_EQ(metrics_.node.cpu_percent, 12.5);
+    EXPECT_DOUBLE_EQ(metrics_.node.memory_percent, 40.5);
+    EXPECT_DOUBLE_EQ(metrics_.node.process_resident_bytes, 123456789.0);
+    EXPECT_DOUBLE_EQ(metrics_.node.replication_lag_seconds, -1);
+    EXPECT_GT(metrics_.node.heartbeat_timestamp_seconds, 1.7e9);
     EXPECT_EQ(n.active_streams, 3);
     EXPECT_EQ(n.viewers, 0);
     EXPECT_TRUE(membership_->store_ok());
@@ -235,7 +249,13 @@ TEST_F(MembershipTest, BeatsRunOnTheirOwnLaneWhateverRestHolds)
     fo_node n{};
     fo_error err{};
     ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
-    EXPECT_GT(n.memory, 0);  // the process's RSS, from /proc on the lane
+    // From /proc on the lane: the process's RSS, the machine's memory %.
+    EXPECT_GT(n.process_rss, 0);
+    EXPECT_GT(n.mem_percent, 0);
+    EXPECT_LE(n.mem_percent, 100);
+    EXPECT_GE(n.cpu, 0);
+    EXPECT_LE(n.cpu, 100);
+    EXPECT_GE(n.load1, 0);
     release.set_value();
     rest.stop();
 }

@@ -52,6 +52,45 @@ TEST(SystemStats, ParseMeminfoAndStatm)
     EXPECT_EQ(st->resident_pages, 40u);
 }
 
+// Byte-for-byte what a 2-core Debian 12 machine showed.
+TEST(SystemStats, ParseRecordedProcFiles)
+{
+    auto t = parse_proc_stat(
+        "cpu  2255 34 2290 22625563 6290 127 456 0 0 0\n"
+        "cpu0 1132 34 1441 11311610 3144 0 333 0 0 0\n"
+        "cpu1 1123 0 849 11313953 3146 127 123 0 0 0\n"
+        "intr 114930548 113199788 3 0 5 263 0 0 0 0 0 0 0 0 0 0 0\n"
+        "ctxt 1990473\nbtime 1062191376\nprocesses 2915\n");
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->total, 2255u + 34 + 2290 + 22625563 + 6290 + 127 + 456);
+    EXPECT_EQ(t->idle, 22625563u + 6290);
+
+    auto m = parse_meminfo(
+        "MemTotal:        8131912 kB\nMemFree:          502656 kB\n"
+        "MemAvailable:    6099660 kB\nBuffers:          176408 kB\n"
+        "Cached:          5125416 kB\nSwapCached:            0 kB\n"
+        "SwapTotal:       1003516 kB\nSwapFree:        1003516 kB\n"
+        "HugePages_Total:       0\nHugepagesize:       2048 kB\n");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_NEAR(mem_used_percent(*m), 100.0 * (8131912 - 6099660) / 8131912.0,
+                1e-9);
+    EXPECT_EQ(mem_used_percent(MemInfo{}), 0);  // no MemTotal: no division
+    MemInfo odd;  // MemAvailable > MemTotal: never negative
+    odd.total = 10;
+    odd.available = 20;
+    EXPECT_EQ(mem_used_percent(odd), 0);
+
+    auto l = parse_loadavg("0.52 0.58 1.59 1/467 12345\n");
+    ASSERT_TRUE(l.has_value());
+    EXPECT_DOUBLE_EQ(l->load1, 0.52);
+    EXPECT_DOUBLE_EQ(l->load5, 0.58);
+    EXPECT_DOUBLE_EQ(l->load15, 1.59);
+    EXPECT_FALSE(parse_loadavg("").has_value());
+    EXPECT_FALSE(parse_loadavg("0.52 x 0.59 1/467 1\n").has_value());
+    EXPECT_FALSE(parse_loadavg("-1 0 0 1/1 1\n").has_value());
+    EXPECT_FALSE(parse_loadavg("0.5 0.5").has_value());
+}
+
 TEST(SystemStats, SamplesThisMachine)
 {
     SystemSampler sampler("/");
@@ -63,6 +102,9 @@ TEST(SystemStats, SamplesThisMachine)
     EXPECT_GE(first->process_virtual_bytes, first->process_rss_bytes);
     EXPECT_GT(first->disk_total_bytes, 0u);
     EXPECT_GE(first->disk_total_bytes, first->disk_free_bytes);
+    EXPECT_GT(first->mem_used_percent, 0.0);
+    EXPECT_LE(first->mem_used_percent, 100.0);
+    EXPECT_GE(first->load1, 0.0);
 
     // Burn CPU for a while: the next sample's process share must show it.
     auto until =

@@ -162,12 +162,26 @@ TEST(BroadcastJson, NodeJson)
     n.alive = 0;
     n.http_port = 5080;
     n.cpu = 12.5;
+    n.mem_percent = 61.5;
+    n.process_cpu = 2.25;
+    n.process_rss = 1 << 20;
+    n.load1 = 0.75;
+    n.repl_lag_ms = -1;
+    n.origin_ok_ms = 1700000000000;
+    n.origin_fail_ms = 0;
     json j = node_to_json(n);
     EXPECT_EQ(j["id"], "edge-1");
     EXPECT_EQ(j["status"], "dead");
     EXPECT_EQ(j["role"], "edge");
     EXPECT_EQ(j["httpPort"], 5080);
     EXPECT_EQ(j["cpu"], 12.5);
+    EXPECT_EQ(j["memory"], 61.5);  // a percentage now, not bytes
+    EXPECT_EQ(j["processCpu"], 2.25);
+    EXPECT_EQ(j["processMemory"], 1 << 20);
+    EXPECT_EQ(j["loadAverage"], 0.75);
+    EXPECT_EQ(j["replicationLagMs"], -1);
+    EXPECT_EQ(j["originOkTime"], 1700000000000);
+    EXPECT_EQ(j["originFailTime"], 0);
     for (const char* k :
          {"lastUpdateTime", "memory", "nodeGroup", "activeStreams", "viewers",
           "dbQueryAverageTimeMs", "rtmpPort", "ip"}) {

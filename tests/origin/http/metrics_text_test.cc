@@ -55,6 +55,14 @@ void fill(Metrics& m)
     m.uptime_seconds = 12.5;
     m.store_query_avg_ms = 0.25;
     m.segment_publish_ms.observe(7.5);
+    m.node.cpu_percent = 37.5;
+    m.node.memory_percent = 61.25;
+    m.node.load1 = 1.5;
+    m.node.process_cpu_percent = 2.5;
+    m.node.process_resident_bytes = 104857600;
+    m.node.store_query_avg_seconds = 0.00025;
+    m.node.replication_lag_seconds = -1;
+    m.node.heartbeat_timestamp_seconds = 1796563205.5;
 }
 
 const char* const kGolden =
@@ -133,6 +141,37 @@ const char* const kGolden =
     "# HELP fanout_store_errors_total Cluster store calls that failed.\n"
     "# TYPE fanout_store_errors_total counter\n"
     "fanout_store_errors_total 19\n"
+    "# HELP fanout_node_cpu_percent Machine CPU busy, percent of all cores "
+    "(cpu).\n"
+    "# TYPE fanout_node_cpu_percent gauge\n"
+    "fanout_node_cpu_percent 37.5\n"
+    "# HELP fanout_node_memory_percent Machine memory used, percent: "
+    "(MemTotal - MemAvailable) / MemTotal.\n"
+    "# TYPE fanout_node_memory_percent gauge\n"
+    "fanout_node_memory_percent 61.25\n"
+    "# HELP fanout_node_load1 1-minute load average of the machine.\n"
+    "# TYPE fanout_node_load1 gauge\n"
+    "fanout_node_load1 1.5\n"
+    "# HELP fanout_node_process_cpu_percent This process's CPU, percent of "
+    "all cores (processCpu).\n"
+    "# TYPE fanout_node_process_cpu_percent gauge\n"
+    "fanout_node_process_cpu_percent 2.5\n"
+    "# HELP fanout_node_process_resident_bytes This process's resident "
+    "memory in bytes (processMemory).\n"
+    "# TYPE fanout_node_process_resident_bytes gauge\n"
+    "fanout_node_process_resident_bytes 104857600\n"
+    "# HELP fanout_node_store_query_avg_seconds Mean duration of cluster "
+    "store calls (dbQueryAverageTimeMs / 1000).\n"
+    "# TYPE fanout_node_store_query_avg_seconds gauge\n"
+    "fanout_node_store_query_avg_seconds 0.00025\n"
+    "# HELP fanout_node_replication_lag_seconds MongoDB replica set "
+    "replication lag (replicationLagMs / 1000); -1 unknown or not MongoDB.\n"
+    "# TYPE fanout_node_replication_lag_seconds gauge\n"
+    "fanout_node_replication_lag_seconds -1\n"
+    "# HELP fanout_node_heartbeat_timestamp_seconds Unix time of this "
+    "node's last heartbeat the store took.\n"
+    "# TYPE fanout_node_heartbeat_timestamp_seconds gauge\n"
+    "fanout_node_heartbeat_timestamp_seconds 1796563205.5\n"
     "# HELP fanout_rest_busy_total REST requests answered 503 because the "
     "REST queue was full.\n"
     "# TYPE fanout_rest_busy_total counter\n"
@@ -192,8 +231,8 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 33u);
-    EXPECT_EQ(families.size(), 28u);
+    EXPECT_EQ(names.size(), 41u);
+    EXPECT_EQ(families.size(), 36u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
@@ -208,6 +247,28 @@ TEST(MetricsText, RowsReadTheLiveValues)
     EXPECT_NE(t.find("\nfanout_http_timeouts_total 3\n"), std::string::npos);
 }
 
+TEST(MetricsText, StreamAgesPerStream)
+{
+    std::string t = render_stream_ages(
+        {{"live", "cam\"1", 6500, 2000}, {"app2", "s", 0, 4000}});
+    EXPECT_NE(t.find("# TYPE fanout_stream_segment_age_seconds gauge\n"),
+              std::string::npos);
+    EXPECT_NE(t.find("\nfanout_stream_segment_age_seconds{app=\"live\","
+                     "stream=\"cam\\\"1\"} 6.5\n"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find("\nfanout_stream_hls_time_seconds{app=\"app2\","
+                     "stream=\"s\"} 4\n"),
+              std::string::npos)
+        << t;
+    // No live stream: the families, with no samples.
+    std::string empty = render_stream_ages({});
+    EXPECT_EQ(empty.find("fanout_stream_segment_age_seconds{"),
+              std::string::npos);
+    EXPECT_NE(empty.find("# HELP fanout_stream_hls_time_seconds"),
+              std::string::npos);
+}
+
 #ifdef FANOUT_PROMTOOL
 // Prometheus's own parser and linter accept the exposition.  Its one
 // complaint, about "_ms" in two names, is about names users already scrape,
@@ -219,7 +280,8 @@ TEST(MetricsText, PromtoolAcceptsIt)
     std::string path = ::testing::TempDir() + "fanout-metrics.txt";
     FILE* f = std::fopen(path.c_str(), "w");
     ASSERT_NE(f, nullptr);
-    std::string text = render_metrics(m, "1.2.3", "node-a");
+    std::string text = render_metrics(m, "1.2.3", "node-a")
+                       + render_stream_ages({{"live", "s1", 2500, 2000}});
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
     std::string cmd =

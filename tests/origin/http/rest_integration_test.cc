@@ -258,7 +258,8 @@ TEST(RestApi, ClusterNodes)
         n.role = id[0] == 'o' ? FO_ROLE_ORIGIN : FO_ROLE_EDGE;
         std::strcpy(n.node_group, "default");
         n.cpu = 25.5;
-        n.memory = 1 << 20;
+        n.mem_percent = 50.25;
+        n.process_rss = 1 << 20;
         n.active_streams = 2;
         n.viewers = 7;
         fo_error err{};
@@ -275,7 +276,8 @@ TEST(RestApi, ClusterNodes)
     EXPECT_EQ(o["rtmpPort"], 1935);
     EXPECT_EQ(o["httpPort"], 5080);
     EXPECT_EQ(o["cpu"], 25.5);
-    EXPECT_EQ(o["memory"], 1 << 20);
+    EXPECT_EQ(o["memory"], 50.25);  // the machine's memory %
+    EXPECT_EQ(o["processMemory"], 1 << 20);
     EXPECT_EQ(o["activeStreams"], 2);
     EXPECT_EQ(o["viewers"], 7);
     EXPECT_EQ(o["nodeGroup"], "default");

@@ -94,6 +94,10 @@ public:
         return it->second;
     }
     package::StoreStats stats() const override { return {1, 42, 1000}; }
+    std::vector<package::StreamAge> stream_ages() const override
+    {
+        return {{"live", "s1", 1500, 2000}};
+    }
 
 private:
     std::map<std::string, package::Resource> resources_;

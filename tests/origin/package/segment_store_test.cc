@@ -269,6 +269,32 @@ TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
     EXPECT_EQ(store->stats().bytes, 0u);
 }
 
+// What /metrics shows per live stream: time since its last segment (since
+// the publish before the first), against its hlsTime.
+TEST(SegmentStore, StreamAgesCountFromTheLastSegment)
+{
+    PackagerConfig c;
+    c.hls_time_ms = 2000;
+    fanout::test::FakeClock clock;
+    auto store = make_segment_store(c, nullptr, clock);
+    EXPECT_TRUE(store->stream_ages().empty());
+    auto sink = open_av(*store, "s1");
+    clock.advance(std::chrono::milliseconds(700));
+    auto ages = store->stream_ages();
+    ASSERT_EQ(ages.size(), 1u);
+    EXPECT_EQ(ages[0].app, "live");
+    EXPECT_EQ(ages[0].stream_id, "cam");
+    EXPECT_EQ(ages[0].since_segment_ms, 700);
+    EXPECT_EQ(ages[0].hls_time_ms, 2000);
+    for (const auto& f : test::av_frames(2100))
+        sink->on_frame(f);  // the keyframe at 2 s lists the first segment
+    EXPECT_EQ(store->stream_ages().at(0).since_segment_ms, 0);
+    clock.advance(std::chrono::milliseconds(6500));
+    EXPECT_EQ(store->stream_ages().at(0).since_segment_ms, 6500);
+    sink->on_end();
+    EXPECT_TRUE(store->stream_ages().empty());  // ended: not live
+}
+
 TEST(SegmentStore, DiscontinuitySequenceCountsTagsThatSlidOut)
 {
     PackagerConfig c;

@@ -1,0 +1,47 @@
+/*
+ * ngx_http_fanout_proc.h — the /proc files an edge's heartbeat reads:
+ * the machine's CPU (/proc/stat), memory (/proc/meminfo) and load
+ * (/proc/loadavg), and a process's CPU time (/proc/PID/stat) and resident
+ * pages (/proc/PID/statm).
+ *
+ * Pure functions over bytes, as the path parser: no allocation, no I/O,
+ * no nginx header; nginx-module/tests/ compiles this file on its own.
+ * Each returns 1 when it found what it reads, else 0 (and leaves the
+ * outputs alone).
+ */
+#ifndef NGX_HTTP_FANOUT_PROC_H
+#define NGX_HTTP_FANOUT_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The aggregate "cpu " line of /proc/stat, in clock ticks: total (user
+ * nice system idle iowait irq softirq steal; guest is already in user)
+ * and busy (total - idle - iowait). */
+int ngx_http_fanout_proc_stat(const unsigned char *p, size_t len,
+    uint64_t *busy, uint64_t *total);
+
+/* /proc/meminfo: (MemTotal - MemAvailable) / MemTotal in percent, 0..100
+ * (MemFree where the kernel has no MemAvailable). */
+int ngx_http_fanout_proc_meminfo(const unsigned char *p, size_t len,
+    double *used_percent);
+
+/* /proc/loadavg: the 1-minute load average. */
+int ngx_http_fanout_proc_loadavg(const unsigned char *p, size_t len,
+    double *load1);
+
+/* /proc/PID/stat: utime + stime, in clock ticks (the command name may
+ * hold spaces and parentheses). */
+int ngx_http_fanout_proc_pid_ticks(const unsigned char *p, size_t len,
+    uint64_t *ticks);
+
+/* /proc/PID/statm: resident pages (its second field). */
+int ngx_http_fanout_proc_statm(const unsigned char *p, size_t len,
+    uint64_t *resident);
+
+/* CPU use between two samples, percent 0..100: 100 * d(part) / d(total),
+ * or -1 when the samples cannot be compared (first one, counters reset). */
+double ngx_http_fanout_proc_percent(uint64_t part0, uint64_t part1,
+    uint64_t total0, uint64_t total1);
+
+#endif /* NGX_HTTP_FANOUT_PROC_H */
