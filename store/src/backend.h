@@ -60,6 +60,11 @@ typedef fo_status fo_op_broadcast_count_active(void *impl, const char *app,
                                                int64_t *count,
                                                fo_error *err);
 
+typedef fo_status fo_op_broadcast_expire_auto(void *impl,
+                                              int64_t retention_ms,
+                                              size_t max, int64_t *deleted,
+                                              fo_error *err);
+
 typedef fo_status fo_op_stream_claim(void *impl, const fo_claim *c,
                                      fo_error *err);
 typedef fo_status fo_op_stream_release(void *impl, const char *app,
@@ -124,7 +129,8 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
-    X(p, vod_put) X(p, vod_count) X(p, vod_delete)
+    X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
+    X(p, broadcast_expire_auto)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;
@@ -193,6 +199,12 @@ void fo_broadcast_defaults(fo_broadcast *b);
  * numbered <= the new one's - FO_HISTORY_KEEP; Redis trims its list,
  * LTRIM 0 99 in redis_lua.c). */
 #define FO_HISTORY_KEEP 100
+
+/* The list order of record.c (fo_broadcast_page): q's key, reversed when
+ * descending, ties by stream id ascending.  For backends that select a
+ * page themselves. */
+int fo_broadcast_cmp(const fo_broadcast *a, const fo_broadcast *b,
+                     const fo_list_query *q);
 
 /* Ordering used by lists with FO_SORT_NONE and by node lists: byte order
  * of ids (strcmp). */

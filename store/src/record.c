@@ -155,9 +155,10 @@ void fo_broadcast_defaults(fo_broadcast *b)
  * thread-local, so concurrent handles do not race. */
 static _Thread_local const fo_list_query *sort_q;
 
-static int cmp_key(const fo_broadcast *a, const fo_broadcast *b)
+static int cmp_key(const fo_broadcast *a, const fo_broadcast *b,
+                   const fo_list_query *q)
 {
-    switch (sort_q->sort_by) {
+    switch (q->sort_by) {
     case FO_SORT_NAME:
         return strcmp(a->name, b->name);
     case FO_SORT_STATUS:
@@ -170,15 +171,20 @@ static int cmp_key(const fo_broadcast *a, const fo_broadcast *b)
     return strcmp(a->stream_id, b->stream_id);
 }
 
-static int cmp_broadcast(const void *pa, const void *pb)
+int fo_broadcast_cmp(const fo_broadcast *a, const fo_broadcast *b,
+                     const fo_list_query *q)
 {
-    const fo_broadcast *a = pa, *b = pb;
-    int c = cmp_key(a, b);
+    int c = cmp_key(a, b, q);
 
-    if (sort_q->descending) {
+    if (q->descending) {
         c = -c;
     }
     return c != 0 ? c : strcmp(a->stream_id, b->stream_id);
+}
+
+static int cmp_broadcast(const void *pa, const void *pb)
+{
+    return fo_broadcast_cmp(pa, pb, sort_q);
 }
 
 void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
