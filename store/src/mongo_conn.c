@@ -388,6 +388,7 @@ fo_status fo_mg_open(const fo_uri *uri, const fo_backend_conf *conf,
     {
         create_index(&c, i);
     }
+    fo_mg_backfill_keys(&c);
     rc = fo_mg_end(&c, FO_OK);
 
 done:

@@ -51,8 +51,8 @@ const mg_field fo_mg_bcast_fields[] = {
     FIELD("extra", 's', fo_broadcast, extra, FO_F_EXTRA),
     FIELD("autoCreated", 'i', fo_broadcast, auto_created, F_DATE),
     /* sort keys (mongo_doc.h), written with the field they encode */
-    FIELD("streamKey", 'h', fo_broadcast, stream_id, F_DATE),
-    FIELD("nameKey", 'h', fo_broadcast, name, FO_F_NAME),
+    FIELD("streamKey", 'h', fo_broadcast, stream_id, F_DATE | F_KEYS),
+    FIELD("nameKey", 'h', fo_broadcast, name, FO_F_NAME | F_KEYS),
     { NULL, 0, 0, 0, 0 }
 };
 

@@ -53,6 +53,10 @@ extern const mg_field fo_mg_vod_fields[];
  * (written_ms) is F_UPDATE, set by the server ($currentDate, a BSON
  * date). */
 enum { F_PROGRESS = 1 << 21 };
+
+/* The broadcast's sort keys alone (streamKey, nameKey): the backfill of
+ * documents written before them (mongo_list.c). */
+enum { F_KEYS = 1 << 22 };
 extern const mg_field fo_mg_progress_fields[];
 
 /* The fields of fo_session (collection "sessions"); seq, the entry's

@@ -178,3 +178,57 @@ fo_status fo_mg_broadcast_expire_auto(void *impl, int64_t retention_ms,
     free(keys.v);
     return fo_mg_end(&c, FO_OK);
 }
+
+/* ---- layout ------------------------------------------------------------- */
+
+#define BACKFILL_BATCH 500
+
+/* Marks the database's layout: a document of app_settings under a name no
+ * application can have (not an id: fo_valid_id refuses '#'). */
+#define LAYOUT_APP "#layout"
+
+static void take_doc(mg_call *c, void *arg, const bson_t *doc)
+{
+    fo_broadcast *b = fo_mg_push(c, arg);
+
+    if (b != NULL) {
+        fo_mg_get_fields(doc, fo_mg_bcast_fields, b, sizeof(*b));
+    }
+}
+
+/* One batch of documents without streamKey get their sort keys; how many
+ * there were. */
+static size_t backfill_batch(mg_call *c)
+{
+    mg_vec docs = { NULL, 0, 0, sizeof(fo_broadcast) };
+    size_t n;
+
+    fo_mg_each(c, C_BCAST, BCON_NEW("streamKey", "{", "$exists",
+                                    BCON_BOOL(false), "}"),
+               BCON_NEW("limit", BCON_INT64(BACKFILL_BATCH)), take_doc,
+               &docs);
+    for (size_t i = 0; c->ok && i < docs.n; i++) {
+        const fo_broadcast *b = (const fo_broadcast *) docs.v + i;
+
+        fo_mg_update(c, C_BCAST, fo_mg_stream_q(b->app, b->stream_id),
+                     fo_mg_with("$set", fo_mg_bcast_fields, b, F_KEYS), 0);
+    }
+    n = docs.n;
+    free(docs.v);
+    return n;
+}
+
+void fo_mg_backfill_keys(mg_call *c)
+{
+    if (fo_mg_find_one(c, C_APPS, BCON_NEW("app", BCON_UTF8(LAYOUT_APP),
+                                           "version", BCON_INT32(2)), NULL))
+    {
+        return;
+    }
+    while (c->ok && backfill_batch(c) == BACKFILL_BATCH) {
+    }
+    if (c->ok) {
+        fo_mg_update(c, C_APPS, BCON_NEW("app", BCON_UTF8(LAYOUT_APP)),
+                     BCON_NEW("$set", "{", "version", BCON_INT32(2), "}"), 1);
+    }
+}

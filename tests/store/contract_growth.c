@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <hiredis/hiredis.h>
+#include <mongoc/mongoc.h>
 
 #include "contract.h"
 
@@ -277,8 +279,116 @@ static void test_paging_many(void **state)
     free(all);
 }
 
+/* ---- data written before issue #14 ---------------------------------------- */
+
+/* Three broadcasts: (id, name) a1 "Alpha", A3 "alpha", b2 "beta". */
+static const char *const legacy[][2] = {
+    { "b2", "beta" }, { "a1", "Alpha" }, { "A3", "alpha" },
+};
+
+/* Redis: the app's ids in the set fo:bcs:<app>, no layout marker. */
+static void write_legacy_redis(const char *uri)
+{
+    const char *db = strrchr(uri, '/') + 1;
+    redisContext *c = redisConnect("127.0.0.1", server.port);
+    redisReply *r;
+
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    r = redisCommand(c, "SELECT %d", atoi(db));
+    freeReplyObject(r);
+    r = redisCommand(c, "DEL fo:layout fo:bcz:LiveApp");
+    freeReplyObject(r);
+    for (int i = 0; i < 3; i++) {
+        r = redisCommand(c, "HSET fo:bc:LiveApp:%s app LiveApp stream_id %s "
+                         "name %s status created type liveStream date %d "
+                         "update_time %d", legacy[i][0], legacy[i][0],
+                         legacy[i][1], i + 1, i + 1);
+        freeReplyObject(r);
+        r = redisCommand(c, "SADD fo:bcs:LiveApp %s", legacy[i][0]);
+        freeReplyObject(r);
+    }
+    redisFree(c);
+}
+
+/* MongoDB: documents without the sort keys, no layout marker. */
+static void write_legacy_mongo(const char *uri)
+{
+    mongoc_client_t *c;
+    mongoc_collection_t *bc, *apps;
+    mongoc_uri_t *u = mongoc_uri_new(uri);
+    bson_error_t e;
+
+    assert_non_null(u);
+    c = mongoc_client_new_from_uri(u);
+    bc = mongoc_client_get_collection(c, mongoc_uri_get_database(u),
+                                      "broadcasts");
+    apps = mongoc_client_get_collection(c, mongoc_uri_get_database(u),
+                                        "app_settings");
+    bson_t *q = BCON_NEW("app", BCON_UTF8("#layout"));
+    mongoc_collection_delete_many(apps, q, NULL, NULL, &e);
+    bson_destroy(q);
+    for (int i = 0; i < 3; i++) {
+        bson_t *d = BCON_NEW("app", BCON_UTF8("LiveApp"), "streamId",
+                             BCON_UTF8(legacy[i][0]), "name",
+                             BCON_UTF8(legacy[i][1]), "status",
+                             BCON_UTF8("created"), "type",
+                             BCON_UTF8("liveStream"), "date",
+                             BCON_INT64(i + 1), "updateTime",
+                             BCON_INT64(i + 1));
+
+        if (!mongoc_collection_insert_one(bc, d, NULL, NULL, &e)) {
+            fail_msg("insert: %s", e.message);
+        }
+        bson_destroy(d);
+    }
+    mongoc_collection_destroy(apps);
+    mongoc_collection_destroy(bc);
+    mongoc_client_destroy(c);
+    mongoc_uri_destroy(u);
+}
+
+/* A handle opened on data of the layout before issue #14 moves it over
+ * (Redis: the per-app set into the sorted set; MongoDB: the sort keys)
+ * and lists it in the contract's order.  SQLite: migration 4 (ALTER
+ * TABLE) adds to rows as they are; nothing to check beyond the suite. */
+static void test_layout_before_growth(void **state)
+{
+    fixture *f = *state;
+    fo_list_query q = { FO_SORT_NONE, 0, NULL };
+    fo_broadcast out[4];
+    fo_store *s;
+    int64_t count;
+    size_t n;
+
+    if (strcmp(server.kind, "redis") == 0) {
+        write_legacy_redis(f->uri);
+    } else if (strcmp(server.kind, "mongodb") == 0) {
+        write_legacy_mongo(f->uri);
+    } else {
+        return;
+    }
+    s = open_or_fail(f->uri);
+    OK(fo_broadcast_list(s, "LiveApp", &q, 0, out, 4, &n, ERR));
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0].stream_id, "A3");  /* byte order */
+    assert_string_equal(out[1].stream_id, "a1");
+    assert_string_equal(out[2].stream_id, "b2");
+    q.sort_by = FO_SORT_NAME;
+    OK(fo_broadcast_list(s, "LiveApp", &q, 0, out, 4, &n, ERR));
+    assert_int_equal(n, 3);
+    assert_string_equal(out[0].name, "Alpha");
+    assert_string_equal(out[1].name, "alpha");
+    assert_string_equal(out[2].name, "beta");
+    assert_int_equal(out[0].auto_created, 0);     /* unknown: kept */
+    OK(fo_broadcast_count(s, "LiveApp", NULL, &count, ERR));
+    assert_int_equal(count, 3);
+    fo_store_close(s);
+}
+
 const contract_suite contract_growth = CONTRACT_SUITE(
     CONTRACT_TEST(test_auto_created_flag),
     CONTRACT_TEST(test_expire_auto),
     CONTRACT_TEST(test_count_per_app),
-    CONTRACT_TEST(test_paging_many));
+    CONTRACT_TEST(test_paging_many),
+    CONTRACT_TEST(test_layout_before_growth));
