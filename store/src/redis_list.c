@@ -281,6 +281,8 @@ fo_status fo_rd_broadcast_list(void *impl, const char *app,
     int by_id = q->sort_by == FO_SORT_NONE;
     page_state *p;
     const char **ids;
+    redisReply *rep;
+    int64_t total;
     fo_status rc;
     size_t from;
 
@@ -288,8 +290,15 @@ fo_status fo_rd_broadcast_list(void *impl, const char *app,
     fo_rd_op(r, "list %s", app);
     if (by_id && (q->search == NULL || q->search[0] == '\0'))
         return list_by_id(r, app, q, offset, out, cap, n, err);
-    if (offset > SIZE_MAX / sizeof(slim) / 2 - cap)
-        return FO_OK;           /* no app holds that many */
+    /* Memory in proportion to the page, and never beyond the app's
+     * records: the page is cut to what the app holds. */
+    rc = fo_rd_cmd(r, &rep, err, "ZCARD", "fo:bcz:%s", app);
+    if ((rc = fo_rd_integer(r, rc, rep, &total, err)) != FO_OK)
+        return rc;
+    if (offset >= (size_t)total)
+        return FO_OK;
+    if (cap > (size_t)total - offset)
+        cap = (size_t)total - offset;
     p = calloc(1, sizeof *p);
     ids = calloc(cap, sizeof *ids);
     if (p != NULL)
