@@ -93,10 +93,14 @@ void BroadcastSweep::pass()
                 return;
             }
             in_flight_ = false;
-            if (r.status != FO_OK) {
+            if (r.status != FO_OK) {  // logged once an outage
                 ctx_.metrics.store_errors_total++;
-                log::warn("broadcast retention sweep: " + r.error);
-            } else if (r.deleted > 0) {
+                if (store_ok_) {
+                    log::warn("broadcast retention sweep: " + r.error);
+                }
+            }
+            store_ok_ = r.status == FO_OK;
+            if (r.deleted > 0) {
                 ctx_.metrics.auto_broadcasts_expired +=
                     static_cast<uint64_t>(r.deleted);
                 log::info("broadcast retention sweep: deleted "

@@ -49,6 +49,7 @@ private:
     // that comes back after stop() is dropped.
     std::shared_ptr<bool> running_;
     bool in_flight_ = false;
+    bool store_ok_ = true;  // the last pass's store answered
 };
 
 }  // namespace fanout::cluster
