@@ -1,5 +1,6 @@
 """The store cannot be grown by strangers (issue #14): a real origin on a
-SQLite store, real ffmpeg publishing over RTMP.
+SQLite store, then on a real redis-server, real ffmpeg publishing over
+RTMP.
 
 - store.auto_broadcast_retention_s (2 s here): the broadcast record a
   publish auto-created is deleted once it has been finished that long,
@@ -18,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import ORIGIN_BIN, Origin, http_get, wait_for
+from conftest import ORIGIN_BIN, Origin, Redis, http_get, wait_for
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -73,26 +74,41 @@ def create(o, app, stream):
                 {"streamId": stream})
 
 
-def auto_created(db, app, stream):
-    with sqlite3.connect(db) as c:
+def auto_created(store, app, stream):
+    """The record's stored flag, read from the store itself."""
+    if isinstance(store, Redis):
+        r = subprocess.run(["redis-cli", "-p", str(store.port), "HGET",
+                            f"fo:bc:{app}:{stream}", "auto_created"],
+                           capture_output=True, text=True, timeout=10)
+        return int(r.stdout.strip() or 0)
+    with sqlite3.connect(store) as c:
         row = c.execute("SELECT auto_created FROM broadcast WHERE app = ? "
                         "AND stream_id = ?", (app, stream)).fetchone()
     return row and row[0]
 
 
-@pytest.fixture(scope="module")
-def origin(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "redis"])
+def origin(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("limits")
-    db = d / "cluster.db"
-    o = Origin(d, f"sqlite://{db}", name="origin-limits", host="127.0.31.1",
+    redis = None
+    if request.param == "redis":
+        redis = Redis(d).start()
+        store, uri = redis, redis.uri
+    else:
+        store = d / "cluster.db"
+        uri = f"sqlite://{store}"
+    host = "127.0.31.1" if redis is None else "127.0.31.2"
+    o = Origin(d, uri, name="origin-limits", host=host,
                extra={"apps": f"{KEEP},{CAP}",
                       "store.auto_broadcast_retention_s": 2,
                       "broadcast.max_per_app": 3})
     o.start()
     try:
-        yield o, db
+        yield o, store
     finally:
         o.stop()
+        if redis is not None:
+            redis.stop()
 
 
 def test_auto_created_record_expires_after_retention(origin):
