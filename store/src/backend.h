@@ -180,12 +180,6 @@ fo_role fo_role_parse(const char *s);
  * substring of name or stream id. */
 int fo_broadcast_matches(const fo_broadcast *b, const char *search);
 
-/* Filters all[0..n) by q->search, sorts by q, copies the page
- * [offset, offset+cap) to out.  Reorders all in place. */
-void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
-                       size_t offset, fo_broadcast *out, size_t cap,
-                       size_t *nout);
-
 /* The owner fields of b (address, port, node, session, status) into out;
  * node_alive is 0: the backend judges it. */
 void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
@@ -200,9 +194,9 @@ void fo_broadcast_defaults(fo_broadcast *b);
  * LTRIM 0 99 in redis_lua.c). */
 #define FO_HISTORY_KEEP 100
 
-/* The list order of record.c (fo_broadcast_page): q's key, reversed when
- * descending, ties by stream id ascending.  For backends that select a
- * page themselves. */
+/* The list order (store/README.md): q's key, reversed when descending,
+ * ties by stream id ascending.  For a backend that orders records
+ * itself (Redis's walks). */
 int fo_broadcast_cmp(const fo_broadcast *a, const fo_broadcast *b,
                      const fo_list_query *q);
 
