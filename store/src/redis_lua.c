@@ -24,7 +24,7 @@
     "local function sync_auto(k)\n"                                         \
     "  local v = redis.call('HMGET', k, 'status', 'auto_created', 'update_time')\n" \
     "  if v[1] == 'finished' and v[2] == '1' then\n"                        \
-    "    redis.call('ZADD', 'fo:autodone', tonumber(v[3]) or 0, k)\n"       \
+    "    redis.call('ZADD', 'fo:autodone', v[3] or '0', k)\n"               \
     "  else redis.call('ZREM', 'fo:autodone', k) end\n"                     \
     "end\n"
 
@@ -243,7 +243,8 @@ const char *const fo_rd_scripts[RS_COUNT] = {
      * Returns how many were deleted. */
     [RS_EXPIRE_AUTO] = LUA_NOW LUA_SYNC_AUTO
         "local cutoff, n = now - tonumber(ARGV[1]), 0\n"
-        "local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff,\n"
+        "local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf',\n"
+        "  string.format('%.0f', cutoff),\n"
         "  'LIMIT', 0, tonumber(ARGV[2]))\n"
         "for _, k in ipairs(ks) do\n"
         "  local v = redis.call('HMGET', k, 'status', 'auto_created', 'update_time')\n"
