@@ -202,7 +202,9 @@ fo_status fo_broadcast_list(fo_store *s, const char *app,
                             fo_broadcast *out, size_t cap, size_t *n,
                             fo_error *err);
 
-/* search may be NULL. */
+/* search may be NULL.  Without one it is the backend's per-app count (an
+ * index, Redis ZCARD), never a read of the records: what a cap reads.
+ * Lists and counts page and filter inside the backend. */
 fo_status fo_broadcast_count(fo_store *s, const char *app,
                              const char *search, int64_t *count,
                              fo_error *err);
