@@ -143,3 +143,17 @@ ALTER TABLE cluster_node ADD COLUMN load1 REAL NOT NULL DEFAULT 0;
 ALTER TABLE cluster_node ADD COLUMN repl_lag_ms REAL NOT NULL DEFAULT -1;
 ALTER TABLE cluster_node ADD COLUMN origin_ok_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cluster_node ADD COLUMN origin_fail_ms INTEGER NOT NULL DEFAULT 0;
+
+-- migration 5
+-- The store cannot be grown by strangers (issue #14).  auto_created: the
+-- broadcast was created by a publish's claim, not through REST; once
+-- finished it is deleted after store.auto_broadcast_retention_s
+-- (fo_broadcast_expire_auto), whose scan is the partial index below.
+-- Lists sort and page in SQL (ORDER BY ... LIMIT ... OFFSET): an index
+-- per sort key, within the app.
+ALTER TABLE broadcast ADD COLUMN auto_created INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX broadcast_auto_finished ON broadcast (update_time)
+    WHERE auto_created = 1 AND status = 'finished';
+CREATE INDEX broadcast_app_name ON broadcast (app, name, stream_id);
+CREATE INDEX broadcast_app_date ON broadcast (app, date, stream_id);
+CREATE INDEX broadcast_app_status ON broadcast (app, status, stream_id);

@@ -60,6 +60,11 @@ typedef fo_status fo_op_broadcast_count_active(void *impl, const char *app,
                                                int64_t *count,
                                                fo_error *err);
 
+typedef fo_status fo_op_broadcast_expire_auto(void *impl,
+                                              int64_t retention_ms,
+                                              size_t max, int64_t *deleted,
+                                              fo_error *err);
+
 typedef fo_status fo_op_stream_claim(void *impl, const fo_claim *c,
                                      fo_error *err);
 typedef fo_status fo_op_stream_release(void *impl, const char *app,
@@ -124,7 +129,8 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
-    X(p, vod_put) X(p, vod_count) X(p, vod_delete)
+    X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
+    X(p, broadcast_expire_auto)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;
@@ -174,12 +180,6 @@ fo_role fo_role_parse(const char *s);
  * substring of name or stream id. */
 int fo_broadcast_matches(const fo_broadcast *b, const char *search);
 
-/* Filters all[0..n) by q->search, sorts by q, copies the page
- * [offset, offset+cap) to out.  Reorders all in place. */
-void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
-                       size_t offset, fo_broadcast *out, size_t cap,
-                       size_t *nout);
-
 /* The owner fields of b (address, port, node, session, status) into out;
  * node_alive is 0: the backend judges it. */
 void fo_broadcast_origin(const fo_broadcast *b, fo_origin *out);
@@ -193,6 +193,12 @@ void fo_broadcast_defaults(fo_broadcast *b);
  * numbered <= the new one's - FO_HISTORY_KEEP; Redis trims its list,
  * LTRIM 0 99 in redis_lua.c). */
 #define FO_HISTORY_KEEP 100
+
+/* The list order (store/README.md): q's key, reversed when descending,
+ * ties by stream id ascending.  For a backend that orders records
+ * itself (Redis's walks). */
+int fo_broadcast_cmp(const fo_broadcast *a, const fo_broadcast *b,
+                     const fo_list_query *q);
 
 /* Ordering used by lists with FO_SORT_NONE and by node lists: byte order
  * of ids (strcmp). */

@@ -89,71 +89,7 @@ fo_status fo_mg_broadcast_delete(void *impl, const char *app,
     return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
 }
 
-static void bcast_add(mg_call *c, void *arg, const bson_t *doc)
-{
-    fo_broadcast *b = fo_mg_push(c, arg);
-
-    if (b != NULL) {
-        fo_mg_get_fields(doc, fo_mg_bcast_fields, b, sizeof(*b));
-    }
-}
-
-/* Search, sort and paging are record.c's, so the order matches the other
- * backends byte for byte (the test server sorts strings by locale). */
-fo_status fo_mg_broadcast_list(void *impl, const char *app,
-                               const fo_list_query *q, size_t offset,
-                               fo_broadcast *out, size_t cap, size_t *n,
-                               fo_error *err)
-{
-    mg_call c;
-    mg_vec all = { NULL, 0, 0, sizeof(fo_broadcast) };
-
-    *n = 0;
-    fo_mg_begin(&c, impl, err, "list", app, 0);
-    fo_mg_each(&c, C_BCAST, BCON_NEW("app", BCON_UTF8(app)), NULL, bcast_add,
-               &all);
-    if (c.ok && all.n > 0) {
-        fo_broadcast_page(all.v, all.n, q, offset, out, cap, n);
-    }
-    free(all.v);
-    return fo_mg_end(&c, FO_OK);
-}
-
-typedef struct {
-    const char *search;
-    int64_t n;
-} search_count;
-
-static void count_match(mg_call *c, void *arg, const bson_t *doc)
-{
-    search_count *sc = arg;
-    fo_broadcast b;
-
-    (void) c;
-    fo_mg_get_str(doc, "name", b.name, sizeof(b.name));
-    fo_mg_get_str(doc, "streamId", b.stream_id, sizeof(b.stream_id));
-    sc->n += fo_broadcast_matches(&b, sc->search);
-}
-
-fo_status fo_mg_broadcast_count(void *impl, const char *app,
-                                const char *search, int64_t *n,
-                                fo_error *err)
-{
-    mg_call c;
-    search_count sc = { search, 0 };
-
-    fo_mg_begin(&c, impl, err, "count", app, 0);
-    if (search == NULL || search[0] == '\0') {
-        *n = fo_mg_count(&c, C_BCAST, BCON_NEW("app", BCON_UTF8(app)));
-    } else {
-        fo_mg_each(&c, C_BCAST, BCON_NEW("app", BCON_UTF8(app)),
-                   BCON_NEW("projection", "{", "name", BCON_INT32(1),
-                            "streamId", BCON_INT32(1), "}"), count_match,
-                   &sc);
-        *n = sc.n;
-    }
-    return fo_mg_end(&c, FO_OK);
-}
+/* list and count: mongo_list.c */
 
 fo_status fo_mg_broadcast_count_active(void *impl, const char *app,
                                        int64_t *n, fo_error *err)

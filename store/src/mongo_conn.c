@@ -29,6 +29,12 @@ static const struct {
     { C_NODES, 1, { "nodeId" } },
     { C_BCAST, 1, { "app", "streamId" } },
     { C_BCAST, 0, { "status" } },
+    /* lists sort and page on the server (mongo_list.c); expiry's scan */
+    { C_BCAST, 0, { "app", "streamKey" } },
+    { C_BCAST, 0, { "app", "nameKey", "streamKey" } },
+    { C_BCAST, 0, { "app", "date", "streamKey" } },
+    { C_BCAST, 0, { "app", "status", "streamKey" } },
+    { C_BCAST, 0, { "autoCreated", "status", "updateTime" } },
     { C_VIEWERS, 1, { "app", "streamId", "nodeId" } },
     { C_APPS, 1, { "app" } },
     { C_VODS, 1, { "app", "vodId" } },
@@ -382,6 +388,7 @@ fo_status fo_mg_open(const fo_uri *uri, const fo_backend_conf *conf,
     {
         create_index(&c, i);
     }
+    fo_mg_backfill_keys(&c);
     rc = fo_mg_end(&c, FO_OK);
 
 done:

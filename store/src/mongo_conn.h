@@ -105,6 +105,10 @@ typedef struct {
  * when out of memory. */
 void *fo_mg_push(mg_call *c, mg_vec *a);
 
+/* Documents written before issue #14 lack the sort keys (streamKey,
+ * nameKey): once per database, open gives them theirs (mongo_list.c). */
+void fo_mg_backfill_keys(mg_call *c);
+
 /* ---- the history (mongo_history.c) -------------------------------------- */
 
 /* Writes entry seq of c's stream's history, started at c->now, and drops

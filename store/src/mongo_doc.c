@@ -55,6 +55,10 @@ const mg_field fo_mg_bcast_fields[] = {
           FO_F_VIEWERS),
     FIELD("bitrate", 'l', fo_broadcast, bitrate, FO_F_BITRATE),
     FIELD("extra", 's', fo_broadcast, extra, FO_F_EXTRA),
+    FIELD("autoCreated", 'i', fo_broadcast, auto_created, F_DATE),
+    /* sort keys (mongo_doc.h), written with the field they encode */
+    FIELD("streamKey", 'h', fo_broadcast, stream_id, F_DATE | F_KEYS),
+    FIELD("nameKey", 'h', fo_broadcast, name, FO_F_NAME | F_KEYS),
     { NULL, 0, 0, 0, 0 }
 };
 
@@ -94,6 +98,28 @@ const mg_field fo_mg_session_fields[] = {
     { NULL, 0, 0, 0, 0 }
 };
 
+void fo_mg_sort_key(char *dst, const char *s, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+
+    for (; *s != '\0' && i + 2 < cap; s++) {
+        dst[i++] = hex[(unsigned char) *s >> 4];
+        dst[i++] = hex[(unsigned char) *s & 15];
+    }
+    dst[i] = '\0';
+}
+
+static void put_sort_key(bson_t *d, const char *name, const char *s,
+                         size_t size)
+{
+    char key[2 * FO_NAME_MAX + 1];
+
+    fo_mg_sort_key(key, s, size * 2 + 1 < sizeof(key) ? size * 2 + 1
+                                                       : sizeof(key));
+    BSON_APPEND_UTF8(d, name, key);
+}
+
 void fo_mg_put_fields(bson_t *d, const mg_field *f, const void *rec,
                        unsigned mask)
 {
@@ -115,6 +141,9 @@ void fo_mg_put_fields(bson_t *d, const mg_field *f, const void *rec,
             break;
         case 'r':
             BSON_APPEND_UTF8(d, f->name, fo_role_name(*(const fo_role *) p));
+            break;
+        case 'h':
+            put_sort_key(d, f->name, p, f->size);
             break;
         default:
             BSON_APPEND_DOUBLE(d, f->name, *(const double *) p);
@@ -151,6 +180,8 @@ void fo_mg_get_fields(const bson_t *d, const mg_field *f, void *rec,
             *(fo_role *) p = fo_role_parse(str ? bson_iter_utf8(&it, NULL)
                                                : NULL);
             break;
+        case 'h':
+            break;              /* written only: the record has the text */
         default:
             *(double *) p = bson_iter_init_find(&it, d, f->name)
                                     && BSON_ITER_HOLDS_NUMBER(&it)

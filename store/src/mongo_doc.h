@@ -16,7 +16,8 @@
 #define MG_KEY_MAX (FO_ID_MAX + FO_STREAM_MAX)
 
 /* A record field and its document field.  Types: s string, i int32,
- * l int64, d double, r role.  Written when the call's mask shares a bit
+ * l int64, d double, r role, h the sort key of a string (fo_mg_sort_key;
+ * written, never read back).  Written when the call's mask shares a bit
  * with mask. */
 typedef struct {
     const char *name;
@@ -52,11 +53,21 @@ extern const mg_field fo_mg_vod_fields[];
  * (written_ms) is F_UPDATE, set by the server ($currentDate, a BSON
  * date). */
 enum { F_PROGRESS = 1 << 21 };
+
+/* The broadcast's sort keys alone (streamKey, nameKey): the backfill of
+ * documents written before them (mongo_list.c). */
+enum { F_KEYS = 1 << 22 };
 extern const mg_field fo_mg_progress_fields[];
 
 /* The fields of fo_session (collection "sessions"); seq, the entry's
  * number, is not one of them. */
 extern const mg_field fo_mg_session_fields[];
+
+/* The sort key of s into dst[cap]: its bytes in lowercase hex.  Lists
+ * sort on streamKey and nameKey, never on the text: hex compares in the
+ * bytes' order under any collation (a collection's default collation,
+ * or the test server's locale order), which is the contract's order. */
+void fo_mg_sort_key(char *dst, const char *s, size_t cap);
 
 /* Appends the fields of rec named by mask to d. */
 void fo_mg_put_fields(bson_t *d, const mg_field *f, const void *rec,

@@ -63,6 +63,7 @@ static void claim_record(const fo_claim *cl, int64_t now, fo_broadcast *x)
     fo_strlcpy(x->origin_node, cl->node_id, sizeof(x->origin_node));
     fo_strlcpy(x->session_id, cl->session_id, sizeof(x->session_id));
     x->date = x->start_time = x->update_time = now;
+    x->auto_created = 1;        /* no REST create made it */
 }
 
 /* What one claim attempt saw and did. */

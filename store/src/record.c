@@ -1,6 +1,6 @@
 /*
  * record.c — semantics every backend shares: errors, ids, defaults,
- * search, sort and paging of broadcasts.
+ * search and the list order of broadcasts.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -151,13 +151,10 @@ void fo_broadcast_defaults(fo_broadcast *b)
     }
 }
 
-/* qsort has no context argument; the key travels in a file-scope
- * thread-local, so concurrent handles do not race. */
-static _Thread_local const fo_list_query *sort_q;
-
-static int cmp_key(const fo_broadcast *a, const fo_broadcast *b)
+static int cmp_key(const fo_broadcast *a, const fo_broadcast *b,
+                   const fo_list_query *q)
 {
-    switch (sort_q->sort_by) {
+    switch (q->sort_by) {
     case FO_SORT_NAME:
         return strcmp(a->name, b->name);
     case FO_SORT_STATUS:
@@ -170,41 +167,13 @@ static int cmp_key(const fo_broadcast *a, const fo_broadcast *b)
     return strcmp(a->stream_id, b->stream_id);
 }
 
-static int cmp_broadcast(const void *pa, const void *pb)
+int fo_broadcast_cmp(const fo_broadcast *a, const fo_broadcast *b,
+                     const fo_list_query *q)
 {
-    const fo_broadcast *a = pa, *b = pb;
-    int c = cmp_key(a, b);
+    int c = cmp_key(a, b, q);
 
-    if (sort_q->descending) {
+    if (q->descending) {
         c = -c;
     }
     return c != 0 ? c : strcmp(a->stream_id, b->stream_id);
-}
-
-void fo_broadcast_page(fo_broadcast *all, size_t n, const fo_list_query *q,
-                       size_t offset, fo_broadcast *out, size_t cap,
-                       size_t *nout)
-{
-    static const fo_list_query none = { FO_SORT_NONE, 0, NULL };
-    size_t kept = 0;
-
-    if (q == NULL) {
-        q = &none;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fo_broadcast_matches(&all[i], q->search)) {
-            if (kept != i) {
-                all[kept] = all[i];
-            }
-            kept++;
-        }
-    }
-    sort_q = q;
-    qsort(all, kept, sizeof(*all), cmp_broadcast);
-    sort_q = NULL;
-
-    *nout = 0;
-    for (size_t i = offset; i < kept && *nout < cap; i++) {
-        out[(*nout)++] = all[i];
-    }
 }

@@ -394,8 +394,12 @@ fo_status fo_rd_open(const fo_uri *uri, const fo_backend_conf *conf,
     fo_rd_op(r, "open");
     was_pending = fo_rd_sigpipe_block(&old);
     rc = rd_connect(r, err);
+    if (rc == FO_OK)
+        rc = fo_rd_migrate_layout(r, err);
     fo_rd_sigpipe_restore(&old, was_pending);
     if (rc != FO_OK) {
+        if (r->c != NULL)
+            redisFree(r->c);
         free(r);
         return rc;
     }

@@ -73,6 +73,10 @@ void fo_rd_args_fmt(rd_args *a, int key, const char *fmt, ...)
  * redis_broadcast.c and redis_publish.c. */
 FO_BACKEND_DECLARE(fo_rd)
 
+/* Moves the layout before issue #14 (an app's ids in a set) to the
+ * current one, once per database (redis_list.c); open calls it. */
+fo_status fo_rd_migrate_layout(rd *r, fo_error *err);
+
 /* Names the call for the error messages it may produce. */
 void fo_rd_op(rd *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

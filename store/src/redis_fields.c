@@ -56,6 +56,7 @@ const rd_field fo_rd_bc_fields[] = {
     F_NUM(fo_broadcast, dash_viewer_count, T_I64, RD_ALL | FO_F_VIEWERS),
     F_NUM(fo_broadcast, bitrate, T_I64, RD_ALL | FO_F_BITRATE),
     F_STR(fo_broadcast, extra, RD_ALL | FO_F_EXTRA),
+    F_NUM(fo_broadcast, auto_created, T_INT, RD_ALL),
     F_NUM(fo_broadcast, date, T_I64, 0),
     F_NUM(fo_broadcast, update_time, T_I64, 0),
     { NULL, 0, 0, 0, 0 }
@@ -144,5 +145,5 @@ void fo_rd_args_bc(rd_args *a, const char *app, const char *stream,
     fo_rd_args_key(a, "fo:bc:%s:%s", app, stream);
     fo_rd_args_key(a, "fo:live");
     if (with_set)
-        fo_rd_args_key(a, "fo:bcs:%s", app);
+        fo_rd_args_key(a, "fo:bcz:%s", app);
 }

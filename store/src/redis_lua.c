@@ -17,11 +17,25 @@
     "  return lu ~= nil and now - lu <= dead\n"                              \
     "end\n"
 
-/* Keeps fo:live (KEYS[2]) in step with the status of broadcast KEYS[1]. */
+/* Keeps fo:autodone in step with broadcast k: it holds k, scored by its
+ * update_time, while k was auto-created and is finished (what
+ * RS_EXPIRE_AUTO may delete). */
+#define LUA_SYNC_AUTO                                                        \
+    "local function sync_auto(k)\n"                                         \
+    "  local v = redis.call('HMGET', k, 'status', 'auto_created', 'update_time')\n" \
+    "  if v[1] == 'finished' and v[2] == '1' then\n"                        \
+    "    redis.call('ZADD', 'fo:autodone', v[3] or '0', k)\n"               \
+    "  else redis.call('ZREM', 'fo:autodone', k) end\n"                     \
+    "end\n"
+
+/* Keeps fo:live (KEYS[2]) in step with the status of broadcast KEYS[1],
+ * and fo:autodone. */
 #define LUA_SYNC_LIVE                                                        \
+    LUA_SYNC_AUTO                                                            \
     "if redis.call('HGET', KEYS[1], 'status') == 'broadcasting' then\n"      \
     "  redis.call('SADD', KEYS[2], KEYS[1])\n"                               \
-    "else redis.call('SREM', KEYS[2], KEYS[1]) end\n"
+    "else redis.call('SREM', KEYS[2], KEYS[1]) end\n"                        \
+    "sync_auto(KEYS[1])\n"
 
 /* The history (redis_lua.h): a list per stream, newest session first,
  * each entry "<session> <node> <address> <port> <start> <end> <reason>"
@@ -73,7 +87,7 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
         LUA_NOW
         "redis.call('HSET', KEYS[1], 'date', nows, 'update_time', nows, unpack(ARGV, 2))\n"
-        "redis.call('SADD', KEYS[3], ARGV[1])\n"
+        "redis.call('ZADD', KEYS[3], 0, ARGV[1])\n"
         LUA_SYNC_LIVE
         "return 0\n",
     /* KEYS bc, live; ARGV field, value, ... (maybe none) */
@@ -88,17 +102,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
     [RS_BC_DELETE] =
         "if redis.call('DEL', KEYS[1]) == 0 then return -1 end\n"
         "redis.call('SREM', KEYS[2], KEYS[1])\n"
-        "redis.call('SREM', KEYS[3], ARGV[1])\n"
+        "redis.call('ZREM', KEYS[3], ARGV[1])\n"
+        "redis.call('ZREM', 'fo:autodone', KEYS[1])\n"
         "redis.call('DEL', KEYS[4], KEYS[5])\n"
         "return 0\n",
-    /* KEYS bcs; ARGV "fo:bc:<app>:" */
-    [RS_BC_ACTIVE] =
-        "local n = 0\n"
-        "for _, s in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-        "  local st = redis.call('HGET', ARGV[1] .. s, 'status')\n"
-        "  if st == 'broadcasting' then n = n + 1 end\n"
-        "end\n"
-        "return n\n",
     /* KEYS bc, live, bcs, hist; ARGV app, stream, node, address, port,
      * session, publish_type, dead_after_ms, session taken over ("" for
      * none).  The owner's liveness is decided in here too, or two claims
@@ -116,14 +123,16 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "if redis.call('EXISTS', KEYS[1]) == 0 then\n"
         "  redis.call('HSET', KEYS[1], 'app', ARGV[1], 'stream_id', ARGV[2],\n"
         "    'name', ARGV[2], 'type', 'liveStream', 'date', nows, 'bitrate', '0',\n"
-        "    'hls_viewer_count', '0', 'dash_viewer_count', '0', 'extra', '')\n"
-        "  redis.call('SADD', KEYS[3], ARGV[2])\n"
+        "    'hls_viewer_count', '0', 'dash_viewer_count', '0', 'extra', '',\n"
+        "    'auto_created', '1')\n"
+        "  redis.call('ZADD', KEYS[3], 0, ARGV[2])\n"
         "end\n"
         "redis.call('HSET', KEYS[1], 'status', 'broadcasting',\n"
         "  'origin_node', ARGV[3], 'origin_address', ARGV[4],\n"
         "  'origin_http_port', ARGV[5], 'session_id', ARGV[6],\n"
         "  'publish_type', ARGV[7], 'start_time', nows, 'update_time', nows)\n"
         "redis.call('SADD', KEYS[2], KEYS[1])\n"
+        "redis.call('ZREM', 'fo:autodone', KEYS[1])\n"
         "if live ~= ARGV[6] then\n"
         "  end_session(KEYS[4], nil, 'takenOver')\n"
         "  start_session(KEYS[4], ARGV[6], ARGV[3], ARGV[4], ARGV[5])\n"
@@ -137,9 +146,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  return 'not broadcasting (' .. (cur[1] or '') .. ')'\n"
         "end\n"
         "if cur[2] ~= ARGV[1] then return 'owned by session ' .. (cur[2] or '') end\n"
-        LUA_NOW LUA_HISTORY
+        LUA_NOW LUA_HISTORY LUA_SYNC_AUTO
         "redis.call('HSET', KEYS[1], 'status', 'finished', 'update_time', nows)\n"
         "redis.call('SREM', KEYS[2], KEYS[1])\n"
+        "sync_auto(KEYS[1])\n"
         "end_session(KEYS[3], ARGV[1], 'released')\n"
         "return 0\n",
     /* KEYS bc; ARGV dead_after_ms.  0 when missing, else the owner row. */
@@ -151,7 +161,7 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "return r\n",
     /* KEYS live; ARGV dead_after_ms.  A broadcast key fo:bc:<a>:<s> has
      * its history at fo:hist:<a>:<s>. */
-    [RS_REAP] = LUA_NOW LUA_ALIVE LUA_HISTORY
+    [RS_REAP] = LUA_NOW LUA_ALIVE LUA_HISTORY LUA_SYNC_AUTO
         "local dead, n = tonumber(ARGV[1]), 0\n"
         "for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
         "  local cur = redis.call('HMGET', k, 'status', 'origin_node', 'session_id')\n"
@@ -160,6 +170,7 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  elseif not alive(cur[2], dead) then\n"
         "    redis.call('HSET', k, 'status', 'finished', 'update_time', nows)\n"
         "    redis.call('SREM', KEYS[1], k)\n"
+        "    sync_auto(k)\n"
         "    end_session('fo:hist:' .. string.sub(k, 7), cur[3] or '', 'reaped')\n"
         "    n = n + 1\n"
         "  end\n"
@@ -225,6 +236,37 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "end\n"
         "redis.call('DEL', KEYS[1])\n"
         "return 0\n",
+    /* KEYS autodone; ARGV retention_ms, max.  At most max of the oldest
+     * entries; each is checked again (finished, auto-created, old enough)
+     * before it is deleted, with its viewers and history, as RS_BC_DELETE
+     * does; an entry that no longer qualifies is re-scored or dropped.
+     * Returns how many were deleted. */
+    [RS_EXPIRE_AUTO] = LUA_NOW LUA_SYNC_AUTO
+        "local cutoff, n = now - tonumber(ARGV[1]), 0\n"
+        "local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf',\n"
+        "  string.format('%.0f', cutoff),\n"
+        "  'LIMIT', 0, tonumber(ARGV[2]))\n"
+        "for _, k in ipairs(ks) do\n"
+        "  local v = redis.call('HMGET', k, 'status', 'auto_created', 'update_time')\n"
+        "  local a, s = string.match(k, '^fo:bc:([^:]+):(.+)$')\n"
+        "  if a and v[1] == 'finished' and v[2] == '1'\n"
+        "     and (tonumber(v[3]) or 0) <= cutoff then\n"
+        "    redis.call('DEL', k, 'fo:viewers:' .. a .. ':' .. s,\n"
+        "      'fo:hist:' .. a .. ':' .. s)\n"
+        "    redis.call('ZREM', 'fo:bcz:' .. a, s)\n"
+        "    redis.call('SREM', 'fo:live', k)\n"
+        "    redis.call('ZREM', KEYS[1], k)\n"
+        "    n = n + 1\n"
+        "  else sync_auto(k) end\n"
+        "end\n"
+        "return n\n",
+    /* KEYS the old set fo:bcs:<app>, the index fo:bcz:<app>; ARGV count.
+     * Moves at most count ids from the set (layout before issue #14) to
+     * the sorted set; returns how many are left in the set. */
+    [RS_BCS_MIGRATE] =
+        "local ids = redis.call('SPOP', KEYS[1], tonumber(ARGV[1]))\n"
+        "for _, s in ipairs(ids) do redis.call('ZADD', KEYS[2], 0, s) end\n"
+        "return redis.call('SCARD', KEYS[1])\n",
     /* KEYS vod, vods; ARGV vod_id */
     [RS_VOD_DELETE] =
         "local n = redis.call('DEL', KEYS[1]) + redis.call('SREM', KEYS[2], ARGV[1])\n"

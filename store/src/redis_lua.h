@@ -6,7 +6,16 @@
  *   fo:nodes                   zset    node ids, all score 0, so ZRANGE by
  *                                      index walks them in byte order
  *   fo:bc:<app>:<stream>       hash    broadcast fields
- *   fo:bcs:<app>               set     the app's stream ids
+ *   fo:bcz:<app>               zset    the app's stream ids, all score 0:
+ *                                      ZRANGE by index pages them in byte
+ *                                      order, ZCARD counts them (the
+ *                                      per-app cap); until issue #14 the
+ *                                      set fo:bcs:<app>, moved over when a
+ *                                      handle opens (RS_BCS_MIGRATE)
+ *   fo:autodone                zset    keys (fo:bc:...) of auto-created
+ *                                      broadcasts that are finished, scored
+ *                                      by update_time: what
+ *                                      RS_EXPIRE_AUTO deletes, oldest first
  *   fo:live                    set     keys (fo:bc:...) of broadcasts whose
  *                                      status is "broadcasting"
  *   fo:viewers:<app>:<stream>  hash    node id -> "<hls> <dash> <updated>"
@@ -43,7 +52,7 @@
 /* The scripts, by name. */
 enum {
     RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
-    RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_BC_ACTIVE,
+    RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_EXPIRE_AUTO, RS_BCS_MIGRATE,
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
     RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME, RS_COUNT
 };

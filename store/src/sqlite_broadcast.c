@@ -18,13 +18,13 @@ fo_status fo_sq_broadcast_create(void *impl, const fo_broadcast *b,
 
     return fo_sq_run(impl, err, "create", b->stream_id, NULL,
                      "INSERT INTO broadcast (" BC_COLS ") VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     "sssssssissiiiiiis", b->app, b->stream_id, b->name,
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     "sssssssissiiiiiisi", b->app, b->stream_id, b->name,
                      b->status, b->type, b->publish_type, b->origin_address,
                      (int64_t) b->origin_http_port, b->origin_node,
                      b->session_id, now, b->start_time, now,
                      b->hls_viewer_count, b->dash_viewer_count, b->bitrate,
-                     b->extra);
+                     b->extra, (int64_t) (b->auto_created != 0));
 }
 
 fo_status fo_sq_broadcast_get(void *impl, const char *app,
@@ -152,9 +152,15 @@ fo_status fo_sq_broadcast_count(void *impl, const char *app,
                                 const char *search, int64_t *count,
                                 fo_error *err)
 {
+    if (search == NULL || search[0] == '\0') {
+        /* the primary key's index, within the app: the cap's count */
+        return fo_sq_scalar(impl, err, "count", app, count,
+                            "SELECT count(*) FROM broadcast WHERE app = ?",
+                            "s", app, NULL);
+    }
     return fo_sq_scalar(impl, err, "count", app, count,
                         "SELECT count(*) FROM broadcast WHERE " SEARCH_WHERE,
-                        "ss", search ? search : "", app);
+                        "ss", search, app);
 }
 
 fo_status fo_sq_broadcast_count_active(void *impl, const char *app,

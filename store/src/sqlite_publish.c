@@ -104,8 +104,9 @@ static fo_status claim_write(sq *q, const fo_claim *c, int exists,
                      "INSERT INTO broadcast (app, stream_id, name, status, "
                      "type, publish_type, origin_address, origin_http_port, "
                      "origin_node, session_id, date, start_time, "
-                     "update_time) VALUES (?, ?, ?, 'broadcasting', "
-                     "'liveStream', ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "update_time, auto_created) VALUES (?, ?, ?, "
+                     "'broadcasting', 'liveStream', ?, ?, ?, ?, ?, ?, ?, ?, "
+                     "1)",
                      "sssssissiii", c->app, c->stream_id, c->stream_id,
                      c->publish_type, c->address, (int64_t) c->http_port,
                      c->node_id, c->session_id, now, now, now);

@@ -207,6 +207,7 @@ static const sq_col bc_cols[] = {
     COL('i', fo_broadcast, hls_viewer_count),
     COL('i', fo_broadcast, dash_viewer_count),
     COL('i', fo_broadcast, bitrate), COL('t', fo_broadcast, extra),
+    COL('i', fo_broadcast, auto_created),
 };
 
 static const sq_col progress_cols[] = {

@@ -88,7 +88,8 @@ void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
 #define BC_COLS                                                           \
     "app, stream_id, name, status, type, publish_type, origin_address, "  \
     "origin_http_port, origin_node, session_id, date, start_time, "       \
-    "update_time, hls_viewer_count, dash_viewer_count, bitrate, extra"
+    "update_time, hls_viewer_count, dash_viewer_count, bitrate, extra, "   \
+    "auto_created"
 
 /* Fills b from a row of BC_COLS. */
 void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);

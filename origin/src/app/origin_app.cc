@@ -7,6 +7,7 @@
 
 #include "app/live_streams.h"
 #include "app/publish_gate.h"
+#include "cluster/broadcast_sweep.h"
 #include "cluster/membership.h"
 #include "cluster/webhooks.h"
 #include "core/log.h"
@@ -143,7 +144,8 @@ void reload_keys_on_hup(boost::asio::signal_set& hup, const OriginContext& ctx)
 // Listens, then runs the loop until SIGINT/SIGTERM.  false: it could not
 // listen.
 bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
-                    cluster::Membership& membership, ingest::RtmpServer& rtmp,
+                    cluster::Membership& membership,
+                    cluster::BroadcastSweep& sweep, ingest::RtmpServer& rtmp,
                     http::HttpServer& http)
 {
     const Config& config = ctx.config;
@@ -160,6 +162,7 @@ bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
               + " http :" + std::to_string(config.http_port) + " store "
               + fo_store_backend(ctx.store));
     membership.start();
+    sweep.start();
 
     boost::asio::signal_set hup(loop, SIGHUP);
     reload_keys_on_hup(hup, ctx);
@@ -171,6 +174,7 @@ bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
         log::info("signal " + std::to_string(signo) + ": shutting down");
         hup.cancel();
         membership.stop();
+        sweep.stop();
         rtmp.stop();  // ends every publish
         http.stop();
         loop.stop();
@@ -242,12 +246,13 @@ int run_origin(const Config& config)
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
         http::HttpServer http(ctx, http_options(config));
-        if (!listen_and_run(loop, ctx, membership, rtmp, http)) {
+        cluster::BroadcastSweep sweep(ctx);
+        if (!listen_and_run(loop, ctx, membership, sweep, rtmp, http)) {
             exit_code = 1;
         }
         rtmp.stop();
         http.stop();
-        membership.stop();
+        membership.stop();  // (the sweep stopped with the loop)
         // Work already queued (releases of ended publishes) finishes here;
         // then whatever is still live is released and the node leaves.
         pool.stop();

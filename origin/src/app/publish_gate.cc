@@ -31,6 +31,19 @@ int64_t unix_s()
         .count();
 }
 
+// What the publisher's RTMP status says (never the token).
+std::string refusal_message(auth::Refusal r)
+{
+    if (r == auth::Refusal::UndefinedStream) {
+        return "publish refused: undefined stream";
+    }
+    if (r == auth::Refusal::BroadcastLimit) {
+        return "publish refused: too many broadcasts in the application";
+    }
+    return std::string("publish refused: ") + auth::refusal_reason(r)
+           + " token";
+}
+
 }  // namespace
 
 PublishGate::PublishGate(OriginContext& ctx, cluster::Webhooks& hooks)
@@ -111,10 +124,10 @@ void PublishGate::authorize(const Live& live, const ingest::PublishRequest& req,
     // with bad tokens must not delay heartbeats.
     fo_store* store = ctx_.store;
     ctx_.pool.run(
-        [store, defaults = ctx_.config.tokens, fallback, key,
-         query = req.query]() {
+        [store, defaults = ctx_.config.tokens, fallback, key, query = req.query,
+         cap = ctx_.config.broadcast_max_per_app]() {
             return auth::authorize_publish(store, defaults, fallback, key,
-                                           query, unix_s());
+                                           query, unix_s(), cap);
         },
         [this, key, session = live.session_id, req,
          done = std::move(done)](auth::PublishAuth a) mutable {
@@ -140,14 +153,14 @@ void PublishGate::authorized(const StreamKey& key, const std::string& session,
         const std::string reason = auth::refusal_reason(r);
         // The token itself is never logged.
         log::info("publish " + key.str() + " from " + req.client
-                  + " refused by the token controls (" + reason
-                  + "): " + a.verdict.why);
+                  + (r == auth::Refusal::BroadcastLimit
+                         ? " refused by broadcast.max_per_app ("
+                         : " refused by the token controls (")
+                  + reason + "): " + a.verdict.why);
         live_.erase(key);
         ctx_.metrics.publishes_refused++;
         done(Error(auth::refusal_is_rejected(r) ? ingest::kPublishRejected : 0,
-                   r == auth::Refusal::UndefinedStream
-                       ? "publish refused: undefined stream"
-                       : "publish refused: " + reason + " token"));
+                   refusal_message(r)));
         return;
     }
     claim(it->second, {},

@@ -1,5 +1,6 @@
 #include "auth/publish_auth.h"
 
+#include "auth/broadcast_cap.h"
 #include "auth/stream_token.h"
 #include "transcode/app_settings_store.h"
 
@@ -79,6 +80,8 @@ const char* refusal_reason(Refusal r)
             return "expired";
         case Refusal::Unavailable:
             return "unavailable";
+        case Refusal::BroadcastLimit:
+            return "broadcast_limit";
     }
     return "invalid";
 }
@@ -86,7 +89,7 @@ const char* refusal_reason(Refusal r)
 bool refusal_is_rejected(Refusal r)
 {
     return r == Refusal::Invalid || r == Refusal::Expired
-           || r == Refusal::Unavailable;
+           || r == Refusal::Unavailable || r == Refusal::BroadcastLimit;
 }
 
 void count_refusal(Metrics& metrics, Refusal r)
@@ -112,6 +115,9 @@ void count_refusal(Metrics& metrics, Refusal r)
             return;
         case Refusal::Unavailable:
             t.unavailable++;
+            return;
+        case Refusal::BroadcastLimit:
+            metrics.broadcast_limit_refusals.publish++;
             return;
     }
 }
@@ -145,7 +151,7 @@ Verdict check_publish_token(const TokenSettings& s, const StreamKey& key,
 PublishAuth authorize_publish(fo_store* store, const TokenSettings& defaults,
                               const TokenSettings& fallback,
                               const StreamKey& key, std::string_view query,
-                              int64_t now_s)
+                              int64_t now_s, int64_t max_per_app)
 {
     PublishAuth out;
     transcode::StoredSettings stored =
@@ -176,6 +182,10 @@ PublishAuth authorize_publish(fo_store* store, const TokenSettings& defaults,
         if (out.verdict.refusal != Refusal::None) {
             return out;
         }
+    } else if (CapVerdict cap = check_publish_cap(store, key, max_per_app);
+               cap.check == CapCheck::Full) {
+        out.verdict = refuse(Refusal::BroadcastLimit, cap.why);
+        return out;
     }
     if (s.publish_token) {
         out.verdict = consume_one_time(store, key, token.value);

@@ -6,13 +6,16 @@
 // Every control that is on must accept the one `token` parameter (Ant
 // Media's chain of publish security filters): in practice, turn on one
 // kind per application.  Order: the token's presence, the hash, the JWT
-// (pure), then acceptUndefinedStreams (a store read), then the one-time
+// (pure), then acceptUndefinedStreams (a store read), then the
+// application's cap on broadcast records when the publish would create
+// one (auth/broadcast_cap.h: a store read and count), then the one-time
 // token (a store consume, last, so a refusal by another check does not
 // burn it).
 //
 // Refusals and their RTMP status (ingest::kPublishRejected):
 //   missing, malformed, undefined_stream  -> NetStream.Publish.BadName
 //   invalid, expired, unavailable         -> NetStream.Publish.Rejected
+//   broadcast_limit                       -> NetStream.Publish.Rejected
 // (`invalid` covers a wrong hash or MAC, another stream's or type's token,
 // and an unknown, used or expired one-time token, which the store cannot
 // tell apart; `unavailable` a store that could not answer.)
@@ -38,13 +41,15 @@ enum class Refusal {
     Invalid,
     Expired,
     Unavailable,
+    BroadcastLimit,  // a new record would pass broadcast.max_per_app
 };
 
 // The metric label: "missing", "malformed", "undefined_stream", ...
 const char* refusal_reason(Refusal r);
 // BadName (false) or Rejected (true), as above.
 bool refusal_is_rejected(Refusal r);
-// Counts r in metrics.token_refusals (None: nothing).
+// Counts r in metrics.token_refusals, BroadcastLimit in
+// metrics.broadcast_limit_refusals (None: nothing).
 void count_refusal(Metrics& metrics, Refusal r);
 
 struct Verdict {
@@ -68,9 +73,11 @@ struct PublishAuth {
 // settings over `defaults`; when the store cannot answer, applies
 // `fallback` (the last settings this origin read for the app, else
 // defaults) and refuses as Unavailable whatever needs the store.
+// max_per_app: broadcast.max_per_app (0: no cap); a cap the store cannot
+// count does not refuse (the claim that follows reports the store).
 PublishAuth authorize_publish(fo_store* store, const TokenSettings& defaults,
                               const TokenSettings& fallback,
                               const StreamKey& key, std::string_view query,
-                              int64_t now_s);
+                              int64_t now_s, int64_t max_per_app = 0);
 
 }  // namespace fanout::auth

@@ -76,6 +76,14 @@ struct Config {
     int http_max_requests = 1000;  // http.max_requests_per_connection
     int segment_max_bytes = 64 << 20;  // segment.max_bytes
     int segment_max_samples = 4096;  // segment.max_samples
+    // The store cannot be grown by strangers (issue #14): broadcast
+    // records a publish created (no REST create) are deleted this long
+    // after they finished (0: kept forever), by a sweep on every origin
+    // (cluster/broadcast_sweep.h); an application holds at most this many
+    // records (0: no cap), beyond which a publish of a new stream id and
+    // a REST create are refused (auth/broadcast_cap.h).
+    int auto_broadcast_retention_s = 86400;  // store.auto_broadcast_retention_s
+    int broadcast_max_per_app = 100000;  // broadcast.max_per_app
     // Signed playback URLs (http/play_tokens.h): play.signed makes every
     // /{app}/streams/ request (but /time) need a valid token; the keys
     // ("kid secret" lines, newest first) are the edges' fanout_play_keys

@@ -178,6 +178,24 @@ public:
     Counter unavailable{registry_, kName, kHelp, "reason=\"unavailable\""};
 };
 
+// Broadcast records refused at broadcast.max_per_app, by what asked:
+// fanout_broadcast_limit_refusals_total{via="publish"|"rest"}.
+struct BroadcastLimitRefusals {
+    explicit BroadcastLimitRefusals(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+    static constexpr const char* kName =
+        "fanout_broadcast_limit_refusals_total";
+    static constexpr const char* kHelp =
+        "New broadcast records refused at the application's cap "
+        "(broadcast.max_per_app), by what asked.";
+
+public:
+    Counter publish{registry_, kName, kHelp, "via=\"publish\""};
+    Counter rest{registry_, kName, kHelp, "via=\"rest\""};
+};
+
 // The registry.  The exposition follows the declaration order; a row is
 // `Type member{registry_, "name", "help"};`.
 struct Metrics {
@@ -263,6 +281,14 @@ public:
     Counter play_refused_total{
         registry_, "fanout_play_refused_total",
         "Stream requests refused 403 for their playback token (play.signed)."};
+    // Broadcast records refused at the application's cap
+    // (broadcast.max_per_app, auth/broadcast_cap.h): a publish of a new
+    // stream id (also in publishes_refused) or a REST create.
+    BroadcastLimitRefusals broadcast_limit_refusals{registry_};
+    Counter auto_broadcasts_expired{
+        registry_, "fanout_auto_broadcasts_expired_total",
+        "Finished broadcasts that publishes auto-created, deleted by this "
+        "origin's retention sweep (store.auto_broadcast_retention_s)."};
 };
 
 }  // namespace fanout

@@ -1,8 +1,12 @@
 // The broadcast half of the REST API (see rest_api.h).
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 
+#include "auth/broadcast_cap.h"
+#include "core/log.h"
 #include "core/stream_key.h"
 #include "http/broadcast_json.h"
 #include "http/rest_api.h"
@@ -173,6 +177,30 @@ void RestApi::broadcast(const std::string& app, const std::string& id,
     get(key.value(), std::move(respond));
 }
 
+namespace {
+
+// broadcast.max_per_app (auth/broadcast_cap.h): 403 and a message when
+// the application is full, the store's failure when it cannot count.
+std::optional<Response> refuse_at_cap(Metrics& metrics, fo_store* store,
+                                      const std::string& app, int64_t cap)
+{
+    auth::CapVerdict v = auth::check_broadcast_cap(store, app, cap);
+    if (v.check == auth::CapCheck::Full) {
+        metrics.broadcast_limit_refusals.rest++;
+        log::info("REST create refused: " + v.why);
+        return Response::error(403, "too many broadcasts: " + v.why);
+    }
+    if (v.check == auth::CapCheck::Unavailable) {
+        fo_error err{};
+        err.code = FO_ERR;
+        std::snprintf(err.msg, sizeof(err.msg), "%s", v.why.c_str());
+        return store_failure(metrics, FO_ERR, err, "");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 void RestApi::create(const std::string& app, Request& req, Respond respond)
 {
     auto patch = parse_broadcast_patch(req.body);
@@ -196,9 +224,13 @@ void RestApi::create(const std::string& app, Request& req, Respond respond)
     Metrics* metrics = &ctx_.metrics;
     run_blocking(
         ctx_,
-        [store, metrics, b, generate]() -> Response {
+        [store, metrics, b, generate,
+         cap = ctx_.config.broadcast_max_per_app]() -> Response {
             fo_error err{};
             fo_status st;
+            if (auto r = refuse_at_cap(*metrics, store, b->app, cap)) {
+                return std::move(*r);
+            }
             // A generated id that collides is simply drawn again.
             for (int attempt = 0;; attempt++) {
                 if (generate) {

@@ -164,6 +164,9 @@ typedef struct {
     int64_t dash_viewer_count;
     int64_t bitrate;            /* bits per second */
     char extra[FO_EXTRA_MAX];   /* JSON object text, "" for none */
+    int auto_created;           /* 1: a publish's claim created it (no
+                                   REST create); stored with the record,
+                                   written only when it is created */
 } fo_broadcast;
 
 /* Creates a broadcast; status defaults to "created", type to "liveStream",
@@ -213,7 +216,9 @@ fo_status fo_broadcast_list(fo_store *s, const char *app,
                             fo_broadcast *out, size_t cap, size_t *n,
                             fo_error *err);
 
-/* search may be NULL. */
+/* search may be NULL.  Without one it is the backend's per-app count (an
+ * index, Redis ZCARD), never a read of the records: what a cap reads.
+ * Lists and counts page and filter inside the backend. */
 fo_status fo_broadcast_count(fo_store *s, const char *app,
                              const char *search, int64_t *count,
                              fo_error *err);
@@ -221,6 +226,17 @@ fo_status fo_broadcast_count(fo_store *s, const char *app,
 /* Broadcasts of the app whose status is "broadcasting". */
 fo_status fo_broadcast_count_active(fo_store *s, const char *app,
                                     int64_t *count, fo_error *err);
+
+/* Deletes at most max broadcasts that a claim auto-created (auto_created)
+ * and that are finished, not updated for retention_ms (update_time <=
+ * now - retention_ms on the store's clock), each with its viewer reports,
+ * progress and history, as fo_broadcast_delete does.  Each record is
+ * deleted by one conditional step, so a record claimed again meanwhile
+ * stays, and several callers (origins) may run it at once: *deleted (may
+ * be NULL) counts only this call's deletions.  max 0 deletes nothing. */
+fo_status fo_broadcast_expire_auto(fo_store *s, int64_t retention_ms,
+                                   size_t max, int64_t *deleted,
+                                   fo_error *err);
 
 /* ---- publishing: claim, release, lookup, reap ---------------------- */
 

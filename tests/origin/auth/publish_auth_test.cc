@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "auth/broadcast_cap.h"
 #include "auth/stream_token.h"
 
 namespace fanout::auth {
@@ -38,11 +39,20 @@ protected:
         ASSERT_EQ(fo_app_settings_put(store_, "LiveApp", json.c_str(), nullptr),
                   FO_OK);
     }
-    Refusal run(const std::string& id, const std::string& query)
+    Refusal run(const std::string& id, const std::string& query,
+                int64_t cap = 0)
     {
         StreamKey key = StreamKey::parse("LiveApp", id).value();
-        return authorize_publish(store_, defaults_, defaults_, key, query, kNow)
+        return authorize_publish(store_, defaults_, defaults_, key, query, kNow,
+                                 cap)
             .verdict.refusal;
+    }
+    void create(const std::string& app, const std::string& id)
+    {
+        fo_broadcast b{};
+        snprintf(b.app, sizeof(b.app), "%s", app.c_str());
+        snprintf(b.stream_id, sizeof(b.stream_id), "%s", id.c_str());
+        ASSERT_EQ(fo_broadcast_create(store_, &b, nullptr), FO_OK);
     }
     bool has_broadcast(const std::string& id)
     {
@@ -105,6 +115,31 @@ TEST_F(PublishAuthTest, BadStoredSettingsRefuse)
     EXPECT_EQ(run("cam1", ""), Refusal::Unavailable);
 }
 
+// broadcast.max_per_app: a publish that would create a record past the
+// cap is refused (Rejected) and writes nothing; one whose record exists
+// creates nothing and passes; other applications do not count.
+TEST_F(PublishAuthTest, TheCapRefusesANewRecordOnly)
+{
+    create("LiveApp", "a");
+    create("LiveApp", "b");
+    create("OtherApp", "c");
+    EXPECT_EQ(run("new1", "", 3), Refusal::None);
+    create("LiveApp", "new1");  // what its claim would do
+    EXPECT_EQ(run("new2", "", 3), Refusal::BroadcastLimit);
+    EXPECT_FALSE(has_broadcast("new2"));
+    EXPECT_TRUE(refusal_is_rejected(Refusal::BroadcastLimit));
+    EXPECT_EQ(run("a", "", 3), Refusal::None);  // exists: no new record
+    EXPECT_EQ(run("new2", "", 0), Refusal::None);  // 0: no cap
+    EXPECT_EQ(run("new2", "", 4), Refusal::None);
+    EXPECT_EQ(cap_decision(3, 3), CapCheck::Full);
+    EXPECT_EQ(cap_decision(2, 3), CapCheck::Ok);
+    EXPECT_EQ(cap_decision(1000000, 0), CapCheck::Ok);
+    CapVerdict v = check_broadcast_cap(store_, "LiveApp", 3);
+    EXPECT_EQ(v.check, CapCheck::Full);
+    EXPECT_EQ(v.count, 3);
+    EXPECT_NE(v.why.find("broadcast.max_per_app"), std::string::npos);
+}
+
 TEST_F(PublishAuthTest, CountsByReason)
 {
     Metrics m;
@@ -113,6 +148,9 @@ TEST_F(PublishAuthTest, CountsByReason)
     EXPECT_EQ(m.token_refusals.expired.load(), 1u);
     EXPECT_EQ(m.token_refusals.invalid.load(), 0u);
     EXPECT_STREQ(refusal_reason(Refusal::UndefinedStream), "undefined_stream");
+    count_refusal(m, Refusal::BroadcastLimit);
+    EXPECT_EQ(m.broadcast_limit_refusals.publish.load(), 1u);
+    EXPECT_STREQ(refusal_reason(Refusal::BroadcastLimit), "broadcast_limit");
 }
 
 }  // namespace

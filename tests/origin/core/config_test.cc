@@ -136,6 +136,27 @@ TEST(Config, ClusterKnobs)
     EXPECT_FALSE(build("cluster.takeover_timeout_ms=10\n").ok());
 }
 
+// Issue #14's store bounds: defaults a deployment keeps, 0 turns each
+// off, the environment overrides, negative values are refused.
+TEST(Config, StoreGrowthBounds)
+{
+    auto c = build("");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->auto_broadcast_retention_s, 86400);
+    EXPECT_EQ(c->broadcast_max_per_app, 100000);
+    c = build("store.auto_broadcast_retention_s=0\nbroadcast.max_per_app=0\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->auto_broadcast_retention_s, 0);
+    EXPECT_EQ(c->broadcast_max_per_app, 0);
+    c = build("", {"FANOUT_BROADCAST_MAX_PER_APP=7",
+                   "FANOUT_STORE_AUTO_BROADCAST_RETENTION_S=60"});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->broadcast_max_per_app, 7);
+    EXPECT_EQ(c->auto_broadcast_retention_s, 60);
+    EXPECT_FALSE(build("broadcast.max_per_app=-1\n").ok());
+    EXPECT_FALSE(build("store.auto_broadcast_retention_s=-5\n").ok());
+}
+
 TEST(Config, RestJwtAndTrustedProxies)
 {
     auto c = build("");

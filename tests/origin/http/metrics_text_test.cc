@@ -46,7 +46,10 @@ void fill(Metrics& m)
                                          &m.token_refusals.invalid,
                                          &m.token_refusals.expired,
                                          &m.token_refusals.unavailable,
-                                         &m.play_refused_total};
+                                         &m.play_refused_total,
+                                         &m.broadcast_limit_refusals.publish,
+                                         &m.broadcast_limit_refusals.rest,
+                                         &m.auto_broadcasts_expired};
     uint64_t n = 2;
     for (std::atomic<uint64_t>* v : integers) {
         *v = n++;
@@ -204,7 +207,18 @@ const char* const kGolden =
     "# HELP fanout_play_refused_total Stream requests refused 403 for their "
     "playback token (play.signed).\n"
     "# TYPE fanout_play_refused_total counter\n"
-    "fanout_play_refused_total 30\n";
+    "fanout_play_refused_total 30\n"
+    "# HELP fanout_broadcast_limit_refusals_total New broadcast records "
+    "refused at the application's cap (broadcast.max_per_app), by what "
+    "asked.\n"
+    "# TYPE fanout_broadcast_limit_refusals_total counter\n"
+    "fanout_broadcast_limit_refusals_total{via=\"publish\"} 31\n"
+    "fanout_broadcast_limit_refusals_total{via=\"rest\"} 32\n"
+    "# HELP fanout_auto_broadcasts_expired_total Finished broadcasts that "
+    "publishes auto-created, deleted by this origin's retention sweep "
+    "(store.auto_broadcast_retention_s).\n"
+    "# TYPE fanout_auto_broadcasts_expired_total counter\n"
+    "fanout_auto_broadcasts_expired_total 33\n";
 
 TEST(MetricsText, TheExpositionKeepsEveryNameTypeAndHelp)
 {
@@ -231,8 +245,8 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 41u);
-    EXPECT_EQ(families.size(), 36u);
+    EXPECT_EQ(names.size(), 44u);
+    EXPECT_EQ(families.size(), 38u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
