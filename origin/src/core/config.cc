@@ -371,11 +371,22 @@ Setter token_secret(std::string_view key,
     };
 }
 
+// The alerts.* keys, whose rules are alerts/alert_settings.h's.
+std::map<std::string, Setter> with_alert_keys(std::map<std::string, Setter> t)
+{
+    for (const std::string& key : alerts::setting_keys()) {
+        t[key] = [key](Config& c, const std::string& v) {
+            return alerts::set_setting(c.alerts, key, v);
+        };
+    }
+    return t;
+}
+
 // Every key the origin knows.
 // size: table
 const std::map<std::string, Setter>& setters()
 {
-    static const std::map<std::string, Setter> table = {
+    static const std::map<std::string, Setter> table = with_alert_keys({
         {"server.name", id(&Config::server_name)},
         {"server.host_address", text(&Config::host_address)},
         {"server.bind_address", text(&Config::bind_address)},
@@ -454,7 +465,7 @@ const std::map<std::string, Setter>& setters()
         {std::string(auth::kTokenHashSecret),
          token_secret(auth::kTokenHashSecret,
                       &auth::TokenSettings::hash_secret)},
-    };
+    });
     return table;
 }
 
@@ -550,6 +561,9 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
     }
     if (c.play_signed && c.play_keys_file.empty()) {
         return Error("play.signed: needs play.keys_file");
+    }
+    if (Status st = alerts::check_settings(c.alerts); !st) {
+        return st.error();
     }
     return c;
 }

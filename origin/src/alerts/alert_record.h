@@ -1,0 +1,30 @@
+// alerts/alert_record.h — an alert as the store keeps it (fo_alert), as
+// the rules see it (Alert), and as REST and the webhook answer it (JSON,
+// Ant Media's camelCase); and the one adapter from the store's node
+// record to the rules' NodeSample.  Pure.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "alerts/rules.h"
+#include "fanout/store.h"
+
+namespace fanout::alerts {
+
+// Strings longer than the record's arrays are cut (ids and rule names
+// never are: the rules make them short).
+fo_alert to_record(const Alert& a);
+Alert from_record(const fo_alert& r);
+
+// {"id", "rule", "subject", "value", "threshold", "startTime", "endTime"
+// (0 while active), "active", "message"}; times are Unix ms.
+nlohmann::json to_json(const Alert& a);
+
+// The node's fields the rules read.  The only place that knows fo_node's
+// metric fields: the node metrics (issue 15) add system memory %,
+// replication lag and the edges' origin fetch times to fo_node, and each
+// is read here as soon as fo_node has it (a field fo_node lacks stays
+// "unknown", which raises nothing).
+NodeSample node_sample(const fo_node& n);
+
+}  // namespace fanout::alerts
