@@ -57,8 +57,8 @@ fo_alert to_record(const Alert& a)
 
 Alert from_record(const fo_alert& r)
 {
-    return Alert{r.id,        r.rule,         r.subject,  r.value,
-                 r.threshold, r.started_ms,   r.ended_ms, r.message};
+    return Alert{r.id,        r.rule,       r.subject,  r.value,
+                 r.threshold, r.started_ms, r.ended_ms, r.message};
 }
 
 nlohmann::json to_json(const Alert& a)

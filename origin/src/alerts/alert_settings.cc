@@ -17,8 +17,7 @@ Setter whole(int AlertSettings::*field, int lo, int hi)
         int x = 0;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
         if (ec != std::errc() || end != v.data() + v.size() || x < lo
-            || x > hi)
-        {
+            || x > hi) {
             return Error("'" + v + "' must be an integer from "
                          + std::to_string(lo) + " to " + std::to_string(hi));
         }
@@ -32,9 +31,8 @@ Setter real(double AlertSettings::*field, double lo, double hi)
     return [field, lo, hi](AlertSettings& s, const std::string& v) -> Status {
         double x = 0;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-        if (ec != std::errc() || end != v.data() + v.size()
-            || !std::isfinite(x) || x < lo || x > hi)
-        {
+        if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(x)
+            || x < lo || x > hi) {
             return Error("'" + v + "' must be a number from "
                          + std::to_string(lo) + " to " + std::to_string(hi));
         }
@@ -55,8 +53,7 @@ Status set_enabled(AlertSettings& s, const std::string& v)
 Status set_webhook(AlertSettings& s, const std::string& v)
 {
     if (!v.empty() && v.rfind("http://", 0) != 0
-        && v.rfind("https://", 0) != 0)
-    {
+        && v.rfind("https://", 0) != 0) {
         return Error("must be empty or an http:// or https:// URL");
     }
     s.webhook_url = v;
@@ -85,8 +82,7 @@ const std::vector<std::pair<std::string, Setter>>& table()
         {"alerts.edge_origin_for_s", whole(&S::edge_origin_for_s, 0, kDay)},
         {"alerts.edge_origin_recent_s",
          whole(&S::edge_origin_recent_s, 1, kDay)},
-        {"alerts.clear_margin_percent",
-         real(&S::clear_margin_percent, 0, 100)},
+        {"alerts.clear_margin_percent", real(&S::clear_margin_percent, 0, 100)},
         {"alerts.clear_for_s", whole(&S::clear_for_s, 0, kDay)},
         {"alerts.webhook_url", set_webhook},
     };
@@ -121,9 +117,10 @@ Status set_setting(AlertSettings& s, const std::string& key,
 Status check_settings(const AlertSettings& s)
 {
     if (s.lease_ttl_ms <= s.interval_ms) {
-        return Error("alerts.lease_ttl_ms must be greater than "
-                     "alerts.interval_ms (the holder renews at each "
-                     "evaluation)");
+        return Error(
+            "alerts.lease_ttl_ms must be greater than "
+            "alerts.interval_ms (the holder renews at each "
+            "evaluation)");
     }
     return {};
 }

@@ -56,8 +56,7 @@ bool restore_from(fo_store* s, Evaluator::Tick& t)
     size_t n = 0;
     fo_error err{};
     if (failed(fo_alert_list(s, 0, rows.data(), rows.size(), &n, &err), err,
-               t))
-    {
+               t)) {
         return false;
     }
     std::vector<Alert> active;
@@ -109,8 +108,8 @@ bool read_streams(fo_store* s, const std::string& app, Samples& out,
             fo_progress p{};
             st = fo_stream_progress_get(s, app.c_str(), b.stream_id, &p, &err);
             if (st == FO_OK) {
-                out.streams.push_back({app + "/" + b.stream_id,
-                                       p.hls_sequence, p.written_ms});
+                out.streams.push_back(
+                    {app + "/" + b.stream_id, p.hls_sequence, p.written_ms});
             } else if (st != FO_NOT_FOUND && failed(st, err, t)) {
                 return false;
             }
@@ -128,17 +127,15 @@ Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
     Evaluator::Tick t;
     fo_error err{};
     if (lane.store == nullptr
-        && failed(fo_store_open(lane.uri.c_str(), &lane.store, &err), err, t))
-    {
+        && failed(fo_store_open(lane.uri.c_str(), &lane.store, &err), err, t)) {
         return t;
     }
     fo_store* s = lane.store;
     int held = 0;
-    if (failed(fo_lease_acquire(s, kLease, in.node_id.c_str(), in.ttl_ms,
-                                &held, &err),
+    if (failed(fo_lease_acquire(s, kLease, in.node_id.c_str(), in.ttl_ms, &held,
+                                &err),
                err, t)
-        || held == 0)
-    {
+        || held == 0) {
         return t;
     }
     t.held = true;
@@ -152,8 +149,7 @@ Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
     samples.hls_time_s = in.hls_time_s;
     int64_t now = 0;
     if (failed(fo_store_now(s, &now, &err), err, t)
-        || !read_nodes(s, samples, t))
-    {
+        || !read_nodes(s, samples, t)) {
         return t;
     }
     for (const std::string& app : in.apps) {
@@ -214,6 +210,7 @@ Evaluator::Evaluator(OriginContext& ctx)
       timer_(ctx.loop)
 {
     lane_->uri = ctx.config.store_uri;
+    start();
 }
 
 Evaluator::~Evaluator()
@@ -228,7 +225,13 @@ void Evaluator::start()
         log::info("alerts: evaluation off (alerts.enabled=false)");
         return;
     }
-    tick();
+    if (!settings_.webhook_url.empty() && ctx_.config.hook_secret.empty()) {
+        log::warn(
+            "alerts.webhook_url is set without listenerHookSecret: "
+            "alert webhooks go unsigned");
+    }
+    // On the loop, once it runs: the evaluator is built before it does.
+    boost::asio::post(ctx_.loop, [this] { tick(); });
 }
 
 void Evaluator::stop()
@@ -258,8 +261,13 @@ void Evaluator::tick()
         return schedule();  // never queue evaluations behind a slow one
     }
     started_ = std::chrono::steady_clock::now();
-    Inputs in{ctx_.node_id,   settings_,  settings_.lease_ttl_ms,
-              ctx_.config.apps, ctx_.config.hls_time_s, holding_, state_};
+    Inputs in{ctx_.node_id,
+              settings_,
+              settings_.lease_ttl_ms,
+              ctx_.config.apps,
+              ctx_.config.hls_time_s,
+              holding_,
+              state_};
     in_flight_ = true;
     std::shared_ptr<Lane> lane = lane_;
     pool_.run([lane, in = std::move(in)]() { return evaluate_job(*lane, in); },

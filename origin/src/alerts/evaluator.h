@@ -19,16 +19,18 @@ namespace fanout::alerts {
 
 class Evaluator {
 public:
+    // Starts: the first evaluation as soon as the loop runs, then one
+    // every interval (none with alerts.enabled=false).
     explicit Evaluator(OriginContext& ctx);
     ~Evaluator();  // stops, waits for an evaluation in flight
 
-    void start();  // first evaluation now, then every interval
     void stop();
 
     struct Lane;  // the thread's store handle (evaluator.cc)
     struct Tick;  // one evaluation's result
 
 private:
+    void start();
     void tick();
     void schedule();
     void finished(Tick& t);

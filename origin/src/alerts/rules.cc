@@ -82,8 +82,7 @@ Reading level_of(const char* rule, const std::string& subject, double value,
 }
 
 Reading yes_no(const char* rule, const std::string& subject, bool on,
-               double value, double threshold, int64_t for_ms,
-               int64_t clear_ms)
+               double value, double threshold, int64_t for_ms, int64_t clear_ms)
 {
     Reading r;
     r.rule = rule;
@@ -114,13 +113,13 @@ void node_readings(const NodeSample& n, const Samples& s,
     out.push_back(r);
     r = level_of(kHighMemory, n.id, n.mem_percent, c.memory_percent,
                  c.memory_for_s, c);
-    r.message = fmt("memory %.1f %% > %.0f %%", n.mem_percent,
-                    c.memory_percent);
+    r.message =
+        fmt("memory %.1f %% > %.0f %%", n.mem_percent, c.memory_percent);
     out.push_back(r);
     r = level_of(kSlowDatabase, n.id, n.db_query_avg_ms, c.db_query_ms,
                  c.db_query_for_s, c);
-    r.message = fmt("store query average %.1f ms > %.0f ms",
-                    n.db_query_avg_ms, c.db_query_ms);
+    r.message = fmt("store query average %.1f ms > %.0f ms", n.db_query_avg_ms,
+                    c.db_query_ms);
     out.push_back(r);
     const double lag_s = n.repl_lag_ms < 0 ? -1 : n.repl_lag_ms / 1000.0;
     r = level_of(kReplicationLag, n.id, lag_s, c.repl_lag_s, c.repl_lag_for_s,
@@ -137,9 +136,10 @@ void node_readings(const NodeSample& n, const Samples& s,
                    seconds(c.edge_origin_for_s), seconds(c.clear_for_s));
         r.message = since_ok_s < 0
                         ? std::string("no origin reachable, none ever was")
-                        : fmt("no origin reachable; last success %.0f s "
-                              "ago (recent: %.0f s)",
-                              since_ok_s, c.edge_origin_recent_s);
+                        : fmt(
+                            "no origin reachable; last success %.0f s "
+                            "ago (recent: %.0f s)",
+                            since_ok_s, c.edge_origin_recent_s);
         out.push_back(r);
     }
 }
@@ -161,10 +161,10 @@ void stream_readings(const StreamSample& st, const Samples& s,
     }
     const double still_s = (st.written_ms - it->second.changed_ms) / 1000.0;
     const double limit_s = c.stream_stall_segments * s.hls_time_s;
-    Reading r = yes_no(kStreamStalled, st.subject, still_s >= limit_s,
-                       still_s, limit_s, 0, seconds(c.clear_for_s));
-    r.message = fmt("no new segment for %.0f s (limit %.0f s)", still_s,
-                    limit_s);
+    Reading r = yes_no(kStreamStalled, st.subject, still_s >= limit_s, still_s,
+                       limit_s, 0, seconds(c.clear_for_s));
+    r.message =
+        fmt("no new segment for %.0f s (limit %.0f s)", still_s, limit_s);
     out.push_back(r);
 }
 
@@ -178,8 +178,13 @@ void step(Track& t, const Reading& r, int64_t now, std::vector<Event>& out)
         }
         if (!t.active && now - t.above_since >= r.for_ms) {
             t.active = true;
-            t.alert = Alert{alert_id(r.rule, r.subject, now), r.rule,
-                            r.subject, r.value, r.threshold, now, 0,
+            t.alert = Alert{alert_id(r.rule, r.subject, now),
+                            r.rule,
+                            r.subject,
+                            r.value,
+                            r.threshold,
+                            now,
+                            0,
                             r.message + " on " + r.subject};
             out.push_back({true, t.alert});
         }
@@ -205,9 +210,8 @@ void step(Track& t, const Reading& r, int64_t now, std::vector<Event>& out)
 const std::vector<std::string>& rule_names()
 {
     static const std::vector<std::string> names = {
-        kNodeDead,       kHighCpu,       kHighMemory,
-        kSlowDatabase,   kReplicationLag, kStreamStalled,
-        kEdgeOriginUnreachable};
+        kNodeDead,       kHighCpu,       kHighMemory,           kSlowDatabase,
+        kReplicationLag, kStreamStalled, kEdgeOriginUnreachable};
     return names;
 }
 

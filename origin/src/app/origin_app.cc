@@ -243,15 +243,13 @@ int run_origin(const Config& config)
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
         http::HttpServer http(ctx, http_options(config));
-        alerts::Evaluator evaluator(ctx);
-        evaluator.start();
+        alerts::Evaluator evaluator(ctx);  // evaluates once the loop runs
         if (!listen_and_run(loop, ctx, membership, rtmp, http)) {
             exit_code = 1;
         }
         rtmp.stop();
         http.stop();
         membership.stop();
-        evaluator.stop();
         // Work already queued (releases of ended publishes) finishes here;
         // then whatever is still live is released and the node leaves.
         pool.stop();

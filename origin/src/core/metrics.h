@@ -160,8 +160,7 @@ public:
     Gauge high_cpu{registry_, kName, kHelp, "rule=\"highCpu\""};
     Gauge high_memory{registry_, kName, kHelp, "rule=\"highMemory\""};
     Gauge slow_database{registry_, kName, kHelp, "rule=\"slowDatabase\""};
-    Gauge replication_lag{registry_, kName, kHelp,
-                          "rule=\"replicationLag\""};
+    Gauge replication_lag{registry_, kName, kHelp, "rule=\"replicationLag\""};
     Gauge stream_stalled{registry_, kName, kHelp, "rule=\"streamStalled\""};
     Gauge edge_origin_unreachable{registry_, kName, kHelp,
                                   "rule=\"edgeOriginUnreachable\""};

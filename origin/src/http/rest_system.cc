@@ -188,15 +188,16 @@ void RestApi::cluster_alerts(Respond respond)
             for (int ended = 0; ended <= 1; ended++) {
                 size_t n = 0;
                 fo_error err{};
-                fo_status st = fo_alert_list(store, ended, rows.data(),
-                                             ended ? FO_ALERT_KEEP : rows.size(),
-                                             &n, &err);
+                fo_status st = fo_alert_list(
+                    store, ended, rows.data(),
+                    ended ? FO_ALERT_KEEP : rows.size(), &n, &err);
                 if (st != FO_OK) {
                     return store_failure(*metrics, st, err, "");
                 }
                 json list = json::array();
                 for (size_t i = 0; i < n; i++) {
-                    list.push_back(alerts::to_json(alerts::from_record(rows[i])));
+                    list.push_back(
+                        alerts::to_json(alerts::from_record(rows[i])));
                 }
                 out[ended ? "recent" : "active"] = std::move(list);
             }

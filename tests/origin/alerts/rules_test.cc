@@ -271,7 +271,7 @@ TEST(AlertRules, ARestoredStateRaisesNothingTwiceAndStillClears)
     r.cfg.cpu_for_s = 0;
     r.cfg.clear_for_s = 0;
     Alert active{"highCpu-1-00000000", kHighCpu, "origin-a", 95, 80,
-                 kT0 - 60'000, 0, "CPU"};
+                 kT0 - 60'000,         0,        "CPU"};
     r.state = restore({active});
     EXPECT_TRUE(r.cpu(kT0, 95).empty());
     auto ev = r.cpu(kT0 + 1000, 10);
