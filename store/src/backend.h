@@ -110,6 +110,8 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
 typedef fo_status fo_op_lease_acquire(void *impl, const char *name,
                                      const char *holder, int64_t ttl_ms,
                                      int *held, fo_error *err);
+typedef fo_status fo_op_lease_release(void *impl, const char *name,
+                                     const char *holder, fo_error *err);
 typedef fo_status fo_op_alert_put(void *impl, const fo_alert *a,
                                  fo_error *err);
 typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
@@ -133,7 +135,8 @@ typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
-    X(p, lease_acquire) X(p, alert_put) X(p, alert_list)
+    X(p, lease_acquire) X(p, lease_release) X(p, alert_put)               \
+    X(p, alert_list)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;

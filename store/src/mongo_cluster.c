@@ -62,6 +62,14 @@ fo_status fo_mg_lease_acquire(void *impl, const char *name,
     return fo_mg_end(&c, FO_OK);
 }
 
+fo_status fo_mg_lease_release(void *impl, const char *name,
+                              const char *holder, fo_error *err)
+{
+    return fo_mg_delete_call(impl, err, "lease release", name, C_LEASES,
+                             BCON_NEW("name", BCON_UTF8(name), "holder",
+                                      BCON_UTF8(holder)));
+}
+
 static void alert_add(mg_call *c, void *arg, const bson_t *doc)
 {
     fo_alert *a = fo_mg_push(c, arg);

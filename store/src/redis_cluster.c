@@ -47,6 +47,19 @@ fo_status fo_rd_lease_acquire(void *impl, const char *name,
     return rc;
 }
 
+fo_status fo_rd_lease_release(void *impl, const char *name,
+                              const char *holder, fo_error *err)
+{
+    rd *r = impl;
+    rd_args a;
+
+    fo_rd_op(r, "lease_release %s", name);
+    fo_rd_args_init(&a, 3);
+    fo_rd_args_key(&a, "fo:lease:%s", name);
+    fo_rd_args_str(&a, holder);
+    return fo_rd_decide(r, RS_LEASE_RELEASE, &a, "", err);
+}
+
 fo_status fo_rd_alert_put(void *impl, const fo_alert *al, fo_error *err)
 {
     rd *r = impl;

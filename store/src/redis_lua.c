@@ -236,6 +236,11 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "if cur and cur ~= ARGV[1] then return 0 end\n"
         "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
         "return 1\n",
+    /* KEYS lease; ARGV holder.  Deleted only when holder holds it. */
+    [RS_LEASE_RELEASE] =
+        "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
+        "redis.call('DEL', KEYS[1])\n"
+        "return 0\n",
     /* KEYS alert, active, ended; ARGV id, started_ms, ended_ms, keep,
      * field, value, ... */
     [RS_ALERT_PUT] =

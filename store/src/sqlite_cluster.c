@@ -34,6 +34,17 @@ fo_status fo_sq_lease_acquire(void *impl, const char *name,
     return rc;
 }
 
+fo_status fo_sq_lease_release(void *impl, const char *name,
+                              const char *holder, fo_error *err)
+{
+    int changes = 0;
+    fo_status rc = fo_sq_run(impl, err, "lease release", name, &changes,
+                             "DELETE FROM lease WHERE name = ? AND holder = ?",
+                             "ss", name, holder);
+
+    return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
+}
+
 fo_status fo_sq_alert_put(void *impl, const fo_alert *a, fo_error *err)
 {
     sq *q = impl;

@@ -33,6 +33,18 @@ fo_status fo_lease_acquire(fo_store *s, const char *name, const char *holder,
     CALL(s, lease_acquire, name, holder, ttl_ms, held, err);
 }
 
+fo_status fo_lease_release(fo_store *s, const char *name, const char *holder,
+                           fo_error *err)
+{
+    if (name == NULL || !fo_valid_id(name, FO_ID_MAX)) {
+        return invalid(err, "lease release", "lease name");
+    }
+    if (holder == NULL || !fo_valid_id(holder, FO_ID_MAX)) {
+        return invalid(err, "lease release", "holder");
+    }
+    CALL(s, lease_release, name, holder, err);
+}
+
 static fo_status check_alert(const fo_alert *a, fo_error *err)
 {
     if (!fo_valid_id(a->id, FO_ID_MAX)) {

@@ -210,3 +210,23 @@ def test_alerts_raised_once_listed_posted_cleared(tmpdir_path):
         a.stop()
         b.stop()
         receiver.shutdown()
+
+
+def test_clean_stop_hands_the_lease_over_at_once(tmpdir_path):
+    """A lease of 60 s: only its release at shutdown lets the other origin
+    evaluate within the wait below."""
+    db = tmpdir_path / "cluster.db"
+    extra = {"alerts.interval_ms": 300, "alerts.lease_ttl_ms": 60000}
+    a = Origin(tmpdir_path, f"sqlite://{db}", name="origin-a",
+               host="127.0.33.3", extra=extra).start()
+    b = Origin(tmpdir_path, f"sqlite://{db}", name="origin-b",
+               host="127.0.33.4", extra=extra).start()
+    try:
+        assert wait_for(lambda: evaluating(a) or evaluating(b), 10)
+        holder, other = (a, b) if evaluating(a) else (b, a)
+        holder.stop()  # SIGTERM: a clean shutdown
+        assert wait_for(lambda: evaluating(other), 20), \
+            other.log_text()[-2000:]
+    finally:
+        a.stop()
+        b.stop()

@@ -53,6 +53,24 @@ static void test_lease_expiry_and_renewal(void **state)
     assert_int_equal(acquire(f, "origin-b", 60000), 1);
 }
 
+/* Released by its holder: free at once; by anyone else: not found, and
+ * the lease stays. */
+static void test_lease_release(void **state)
+{
+    fixture *f = *state;
+
+    assert_int_equal(acquire(f, "origin-a", 60000), 1);
+    assert_int_equal(fo_lease_release(f->s, "alerts", "origin-b", NULL),
+                     FO_NOT_FOUND);
+    assert_int_equal(acquire(f, "origin-b", 60000), 0);
+    OK(fo_lease_release(f->s, "alerts", "origin-a", ERR));
+    assert_int_equal(acquire(f, "origin-b", 60000), 1);
+    assert_int_equal(fo_lease_release(f->s, "alerts", "origin-a", NULL),
+                     FO_NOT_FOUND);
+    assert_int_equal(fo_lease_release(f->s, "never", "origin-a", NULL),
+                     FO_NOT_FOUND);
+}
+
 static void test_lease_invalid(void **state)
 {
     fixture *f = *state;
@@ -208,6 +226,7 @@ static void test_alert_invalid(void **state)
 const contract_suite contract_cluster = CONTRACT_SUITE(
     CONTRACT_TEST(test_lease_one_holder),
     CONTRACT_TEST(test_lease_expiry_and_renewal),
+    CONTRACT_TEST(test_lease_release),
     CONTRACT_TEST(test_lease_invalid),
     CONTRACT_TEST(test_lease_race),
     CONTRACT_TEST(test_alert_put_list_end),

@@ -216,7 +216,13 @@ Evaluator::Evaluator(OriginContext& ctx)
 Evaluator::~Evaluator()
 {
     stop();
-    pool_.stop();
+    pool_.stop();  // an evaluation in flight finishes first
+    // A clean shutdown hands the lease over at once, not after its ttl.
+    // Whether the last evaluation took it is not known here (its answer
+    // never reached the loop): the store releases only the holder's.
+    if (lane_->store != nullptr) {
+        fo_lease_release(lane_->store, kLease, ctx_.node_id.c_str(), nullptr);
+    }
 }
 
 void Evaluator::start()

@@ -22,7 +22,9 @@ public:
     // Starts: the first evaluation as soon as the loop runs, then one
     // every interval (none with alerts.enabled=false).
     explicit Evaluator(OriginContext& ctx);
-    ~Evaluator();  // stops, waits for an evaluation in flight
+    // Blocking (shutdown): stops, waits for an evaluation in flight, and
+    // releases the lease if this origin holds it.
+    ~Evaluator();
 
     void stop();
 

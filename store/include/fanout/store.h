@@ -396,6 +396,12 @@ fo_status fo_vod_delete(fo_store *s, const char *app, const char *vod_id,
 fo_status fo_lease_acquire(fo_store *s, const char *name, const char *holder,
                            int64_t ttl_ms, int *held, fo_error *err);
 
+/* Gives the lease up at once when holder holds it (a clean shutdown: the
+ * next holder need not wait for the ttl).  FO_NOT_FOUND when holder does
+ * not hold it (nothing changes). */
+fo_status fo_lease_release(fo_store *s, const char *name, const char *holder,
+                           fo_error *err);
+
 /* ---- alerts: raised and cleared by the cluster's evaluator ------------ */
 
 #define FO_ALERT_KEEP  100      /* ended alerts kept, the newest */
