@@ -13,31 +13,6 @@ void copy(char (&dst)[N], const std::string& src)
     std::snprintf(dst, N, "%s", src.c_str());
 }
 
-// fo_node with or without the node-metrics fields: each is read when the
-// record has it (a requires-expression needs a template to be false).
-template <class Node>
-NodeSample sample_of(const Node& n)
-{
-    NodeSample s;
-    s.id = n.id;
-    s.edge = n.role == FO_ROLE_EDGE;
-    s.alive = n.alive != 0;
-    s.last_update_ms = n.last_update_ms;
-    s.cpu = n.cpu;
-    s.db_query_avg_ms = n.db_query_avg_ms;
-    if constexpr (requires { n.mem_percent; }) {
-        s.mem_percent = n.mem_percent;
-    }
-    if constexpr (requires { n.repl_lag_ms; }) {
-        s.repl_lag_ms = n.repl_lag_ms;
-    }
-    if constexpr (requires { n.origin_ok_ms; }) {
-        s.origin_ok_ms = n.origin_ok_ms;
-        s.origin_fail_ms = n.origin_fail_ms;
-    }
-    return s;
-}
-
 }  // namespace
 
 fo_alert to_record(const Alert& a)

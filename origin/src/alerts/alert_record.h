@@ -27,4 +27,30 @@ nlohmann::json to_json(const Alert& a);
 // "unknown", which raises nothing).
 NodeSample node_sample(const fo_node& n);
 
+// node_sample's body, for any record with fo_node's fields: each of the
+// node-metrics fields is read when the record has it (a requires-
+// expression is only false, rather than an error, in a template).
+template <class Node>
+NodeSample sample_of(const Node& n)
+{
+    NodeSample s;
+    s.id = n.id;
+    s.edge = n.role == FO_ROLE_EDGE;
+    s.alive = n.alive != 0;
+    s.last_update_ms = n.last_update_ms;
+    s.cpu = n.cpu;
+    s.db_query_avg_ms = n.db_query_avg_ms;
+    if constexpr (requires { n.mem_percent; }) {
+        s.mem_percent = n.mem_percent;
+    }
+    if constexpr (requires { n.repl_lag_ms; }) {
+        s.repl_lag_ms = n.repl_lag_ms;
+    }
+    if constexpr (requires { n.origin_ok_ms; }) {
+        s.origin_ok_ms = n.origin_ok_ms;
+        s.origin_fail_ms = n.origin_fail_ms;
+    }
+    return s;
+}
+
 }  // namespace fanout::alerts
