@@ -1,15 +1,17 @@
-"""The cluster's alerts with two real origins on one SQLite store: a node
-record the test writes with CPU 95 raises one highCpu alert after the
-(test-short) duration, listed at GET /rest/v2/cluster/alerts and posted,
-signed, to a webhook receiver the test runs; it clears when the CPU
-drops; only one origin evaluates; kill -9 of the evaluating origin makes
-the other take the lease over and raise nodeDead for it, once."""
+"""The cluster's alerts with two real origins on one store (SQLite, then
+Redis): a node record the test writes with CPU 95 raises one highCpu
+alert after the (test-short) duration, listed at GET
+/rest/v2/cluster/alerts and posted, signed, to a webhook receiver the
+test runs; it clears when the CPU drops; only one origin evaluates; kill
+-9 of the evaluating origin makes the other take the lease over and raise
+nodeDead for it, once.  A clean stop hands the lease over at once."""
 import hashlib
 import hmac
 import http.server
 import json
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -71,24 +73,37 @@ class Receiver(http.server.ThreadingHTTPServer):
 
 
 class FakeNode:
-    """A node record written straight into the SQLite store and kept
+    """A node record written straight into the store (SQLite with
+    sqlite3, Redis with redis-cli, as the backends lay it out) and kept
     alive by the test, with the CPU the test sets."""
 
-    def __init__(self, db_path, node_id="fake-node"):
-        self.db_path = db_path
+    def __init__(self, store, node_id="fake-node"):
+        self.store = store  # ("sqlite", path) or ("redis", port)
         self.node_id = node_id
         self.cpu = 95.0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def write(self):
-        db = sqlite3.connect(self.db_path, timeout=5)
+        now = int(time.time() * 1000)
+        kind, where = self.store
+        if kind == "redis":
+            cli = ["redis-cli", "-p", str(where)]
+            subprocess.run(cli + ["HSET", f"fo:node:{self.node_id}", "id",
+                                  self.node_id, "ip", "127.0.33.50", "role",
+                                  "origin", "cpu", str(self.cpu),
+                                  "last_update_ms", str(now)],
+                           check=True, capture_output=True)
+            subprocess.run(cli + ["ZADD", "fo:nodes", "0", self.node_id],
+                           check=True, capture_output=True)
+            return
+        db = sqlite3.connect(where, timeout=5)
         try:
             with db:
                 db.execute(
                     "INSERT OR REPLACE INTO cluster_node (id, ip, role, cpu, "
                     "last_update_time) VALUES (?, '127.0.33.50', 'origin', ?,"
-                    " ?)", (self.node_id, self.cpu, int(time.time() * 1000)))
+                    " ?)", (self.node_id, self.cpu, now))
         finally:
             db.close()
 
@@ -101,6 +116,17 @@ class FakeNode:
         self.write()
         self.thread.start()
         return self
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmpdir_path):
+    """(store URI, what FakeNode writes to)."""
+    if request.param == "sqlite":
+        db = tmpdir_path / "cluster.db"
+        yield f"sqlite://{db}", ("sqlite", db)
+    else:
+        redis = request.getfixturevalue("redis_server")
+        yield redis.uri, ("redis", redis.port)
 
 
 def alerts(o):
@@ -137,21 +163,21 @@ def wait_evaluations(o, n):
     assert wait_for(lambda: evaluations(o) >= start + n, 10)
 
 
-def test_alerts_raised_once_listed_posted_cleared(tmpdir_path):
+def test_alerts_raised_once_listed_posted_cleared(tmpdir_path, store):
     receiver = Receiver()
-    db = tmpdir_path / "cluster.db"
+    uri, target = store
     extra = {"alerts.interval_ms": 300, "alerts.lease_ttl_ms": 1500,
              "alerts.cpu_for_s": CPU_FOR_S, "alerts.clear_for_s": 1,
              "alerts.webhook_url": receiver.url,
              "listenerHookSecret": SECRET}
-    a = Origin(tmpdir_path, f"sqlite://{db}", name="origin-a",
-               host="127.0.33.1", extra=extra).start()
-    b = Origin(tmpdir_path, f"sqlite://{db}", name="origin-b",
-               host="127.0.33.2", extra=extra).start()
+    a = Origin(tmpdir_path, uri, name="origin-a", host="127.0.33.1",
+               extra=extra).start()
+    b = Origin(tmpdir_path, uri, name="origin-b", host="127.0.33.2",
+               extra=extra).start()
     fake = None
     try:
         assert wait_for(lambda: evaluating(a) or evaluating(b), 10)
-        fake = FakeNode(db).start()
+        fake = FakeNode(target).start()
         t0 = time.monotonic()
         assert wait_for(lambda: matching(alerts(a), "highCpu", "fake-node"),
                         15), a.log_text()[-3000:]
