@@ -157,3 +157,28 @@ CREATE INDEX broadcast_auto_finished ON broadcast (update_time)
 CREATE INDEX broadcast_app_name ON broadcast (app, name, stream_id);
 CREATE INDEX broadcast_app_date ON broadcast (app, date, stream_id);
 CREATE INDEX broadcast_app_status ON broadcast (app, status, stream_id);
+
+-- migration 6
+-- Leases (fo_lease_acquire): one holder of a name at a time, until
+-- expires_ms on the store's clock; acquiring again renews.  The alert
+-- evaluator's lease ("alerts") makes one origin at a time evaluate.
+CREATE TABLE lease (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+
+-- Alerts (fo_alert), raised and ended by the evaluator: every active one
+-- (ended_ms = 0) and the last 100 ended (a put drops older ended ones).
+-- subject is a node id or "app/streamId".
+CREATE TABLE alert (
+    id         TEXT PRIMARY KEY,
+    rule       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    value      REAL NOT NULL DEFAULT 0,
+    threshold  REAL NOT NULL DEFAULT 0,
+    started_ms INTEGER NOT NULL,
+    ended_ms   INTEGER NOT NULL DEFAULT 0,     -- 0 while active
+    message    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_ended ON alert (ended_ms);

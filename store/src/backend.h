@@ -112,6 +112,16 @@ typedef fo_status fo_op_vod_count(void *impl, const char *app,
 typedef fo_status fo_op_vod_delete(void *impl, const char *app,
                                    const char *vod_id, fo_error *err);
 
+typedef fo_status fo_op_lease_acquire(void *impl, const char *name,
+                                     const char *holder, int64_t ttl_ms,
+                                     int *held, fo_error *err);
+typedef fo_status fo_op_lease_release(void *impl, const char *name,
+                                     const char *holder, fo_error *err);
+typedef fo_status fo_op_alert_put(void *impl, const fo_alert *a,
+                                 fo_error *err);
+typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
+                                  size_t cap, size_t *n, fo_error *err);
+
 /* Every operation, in the order above: X(p, op) for each.  A backend
  * whose functions are named <p>_<op> declares them all with
  * FO_BACKEND_DECLARE(p) and builds its table with FO_BACKEND_OPS, so a
@@ -130,7 +140,9 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
-    X(p, broadcast_expire_auto)
+    X(p, broadcast_expire_auto)                                           \
+    X(p, lease_acquire) X(p, lease_release) X(p, alert_put)               \
+    X(p, alert_list)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;

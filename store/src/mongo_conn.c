@@ -19,7 +19,7 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens"
+    "tokens", "leases", "alerts"
 };
 
 static const struct {
@@ -41,6 +41,9 @@ static const struct {
     { C_SESSIONS, 1, { "app", "streamId", "seq" } },
     { C_TOKENS, 1, { "tokenId" } },
     { C_TOKENS, 0, { "expireDate" } },
+    { C_LEASES, 1, { "name" } },
+    { C_ALERTS, 1, { "alertId" } },
+    { C_ALERTS, 0, { "endedMs" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

@@ -272,4 +272,41 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "local n = redis.call('DEL', KEYS[1]) + redis.call('SREM', KEYS[2], ARGV[1])\n"
         "if n == 0 then return -1 end\n"
         "return 0\n",
+    /* KEYS lease; ARGV holder, ttl_ms.  1 held, 0 another holds it. */
+    [RS_LEASE] =
+        "local cur = redis.call('GET', KEYS[1])\n"
+        "if cur and cur ~= ARGV[1] then return 0 end\n"
+        "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+        "return 1\n",
+    /* KEYS lease; ARGV holder.  Deleted only when holder holds it. */
+    [RS_LEASE_RELEASE] =
+        "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
+        "redis.call('DEL', KEYS[1])\n"
+        "return 0\n",
+    /* KEYS alert, active, ended; ARGV id, started_ms, ended_ms, keep,
+     * field, value, ... */
+    [RS_ALERT_PUT] =
+        "redis.call('HSET', KEYS[1], unpack(ARGV, 5))\n"
+        "if tonumber(ARGV[3]) == 0 then\n"
+        "  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+        "  redis.call('ZREM', KEYS[3], ARGV[1])\n"
+        "  return 0\n"
+        "end\n"
+        "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+        "redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])\n"
+        "local stop = -1 - tonumber(ARGV[4])\n"
+        "local old = redis.call('ZRANGE', KEYS[3], 0, stop)\n"
+        "for _, id in ipairs(old) do redis.call('DEL', 'fo:alert:' .. id) end\n"
+        "if #old > 0 then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, stop) end\n"
+        "return 0\n",
+    /* KEYS zset; ARGV stop, newest first (1 or 0) */
+    [RS_ALERT_LIST] =
+        "local ids\n"
+        "if ARGV[2] == '1' then ids = redis.call('ZREVRANGE', KEYS[1], 0, ARGV[1])\n"
+        "else ids = redis.call('ZRANGE', KEYS[1], 0, ARGV[1]) end\n"
+        "local out = {}\n"
+        "for _, id in ipairs(ids) do\n"
+        "  out[#out + 1] = redis.call('HGETALL', 'fo:alert:' .. id)\n"
+        "end\n"
+        "return out\n",
 };

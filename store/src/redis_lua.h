@@ -29,6 +29,13 @@
  *   fo:tok:<token>             hash    a one-time token: app, stream_id,
  *                                      type, expire_date (Unix s); the key
  *                                      expires then (EXPIREAT)
+ *   fo:lease:<name>            string  the holder; expires with the lease
+ *                                      (SET PX: the server's clock)
+ *   fo:alert:<id>              hash    alert fields (fo_alert's names)
+ *   fo:alerts:active           zset    active alert ids, score started_ms
+ *   fo:alerts:ended            zset    ended alert ids, score ended_ms; at
+ *                                      most 100 (a put drops the oldest
+ *                                      and their hashes)
  * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
  * times ms since the epoch on the server's clock.
  *
@@ -54,7 +61,8 @@ enum {
     RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
     RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_EXPIRE_AUTO, RS_BCS_MIGRATE,
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
-    RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME, RS_COUNT
+    RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME,
+    RS_LEASE, RS_LEASE_RELEASE, RS_ALERT_PUT, RS_ALERT_LIST, RS_COUNT
 };
 
 /* The script texts, indexed by RS_*.  Scripts that decide return 0 done,

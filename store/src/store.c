@@ -10,9 +10,6 @@
 #include "backend.h"
 #include "store_internal.h"
 
-/* Is the fixed-size string field NUL-terminated inside its array? */
-#define TERMINATED(field) (strnlen((field), sizeof(field)) < sizeof(field))
-
 static int valid_addr(const char *a, size_t max)
 {
     size_t n = strnlen(a, max);

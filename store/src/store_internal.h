@@ -1,6 +1,6 @@
 /*
  * store_internal.h — what the generic layer's files (store.c, and
- * store_*.c beside it) share: the handle, and the CALL macro by which
+ * store_*.c beside it: store_retention.c, store_cluster.c) share: the handle, and the CALL macro by which
  * every public function is validation plus one locked, timed backend
  * call.
  */
@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend.h"
@@ -60,6 +61,9 @@ static inline fo_status end(fo_store *s, double t0, fo_status rc)
         }                                                                 \
         CALL(s, op, __VA_ARGS__);                                         \
     } while (0)
+
+/* Is the fixed-size string field NUL-terminated inside its array? */
+#define TERMINATED(field) (strnlen((field), sizeof(field)) < sizeof(field))
 
 /* An FO_ERR_INVALID "store: <op>: invalid <what>" in err. */
 fo_status fo_store_bad(fo_error *err, const char *op, const char *what);

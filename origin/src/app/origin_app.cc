@@ -5,6 +5,7 @@
 #include <csignal>
 #include <thread>
 
+#include "alerts/evaluator.h"
 #include "app/live_streams.h"
 #include "app/publish_gate.h"
 #include "cluster/broadcast_sweep.h"
@@ -247,6 +248,7 @@ int run_origin(const Config& config)
                                 rtmp_options(config));
         http::HttpServer http(ctx, http_options(config));
         cluster::BroadcastSweep sweep(ctx);
+        alerts::Evaluator evaluator(ctx);  // evaluates once the loop runs
         if (!listen_and_run(loop, ctx, membership, sweep, rtmp, http)) {
             exit_code = 1;
         }

@@ -79,6 +79,19 @@ void Webhooks::post(const std::string& action, const std::string& stream_id,
     if (!session_id.empty()) {
         body += "&sessionId=" + form_escape(session_id);
     }
+    enqueue({std::move(body), false});
+}
+
+void Webhooks::post_json(std::string body)
+{
+    if (url_.empty()) {
+        return;
+    }
+    enqueue({std::move(body), true});
+}
+
+void Webhooks::enqueue(Body body)
+{
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= kMaxQueued) {
@@ -109,8 +122,9 @@ std::string Webhooks::signature(const std::string& secret,
     return "sha256=" + jwt::hex_encode(jwt::hmac_sha256(secret, body));
 }
 
-bool Webhooks::send(const std::string& body) const
+bool Webhooks::send(const Body& b) const
 {
+    const std::string& body = b.text;
     CURL* curl = curl_easy_init();
     if (curl == nullptr) {
         return false;
@@ -119,6 +133,11 @@ bool Webhooks::send(const std::string& body) const
     if (!secret_.empty()) {
         const std::string h = "X-Fanout-Signature: " + signature(secret_, body);
         headers = curl_slist_append(headers, h.c_str());
+    }
+    if (b.json) {
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    }
+    if (headers != nullptr) {
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     }
     curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
@@ -155,7 +174,7 @@ void Webhooks::run()
         if (queue_.empty()) {
             return;  // stopping, nothing left
         }
-        std::string body = std::move(queue_.front());
+        Body body = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
         bool ok = false;

@@ -34,12 +34,21 @@ public:
               const std::string& name, const std::string& app,
               const std::string& session_id = {});
 
+    // A JSON body (the alert webhook, alerts/evaluator.h), sent as
+    // application/json with the same queue, retries and signature.
+    void post_json(std::string body);
+
     size_t delivered() const;
     size_t failed() const;
 
 private:
+    struct Body {
+        std::string text;
+        bool json = false;  // else url-encoded form fields
+    };
+    void enqueue(Body body);
     void run();
-    bool send(const std::string& body) const;
+    bool send(const Body& body) const;
 
     const std::string url_;
     const std::string secret_;  // never logged
@@ -47,7 +56,7 @@ private:
     const int attempts_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::string> queue_;  // url-encoded form bodies
+    std::deque<Body> queue_;
     size_t delivered_ = 0;
     size_t failed_ = 0;
     bool stopping_ = false;

@@ -299,12 +299,23 @@ Setter hmac_key(std::string Config::*field)
     };
 }
 
+// The alerts.* keys, whose rules are alerts/alert_settings.h's.
+std::map<std::string, Setter> with_alert_keys(std::map<std::string, Setter> t)
+{
+    for (const std::string& key : alerts::setting_keys()) {
+        t[key] = [key](Config& c, const std::string& v) {
+            return alerts::set_setting(c.alerts, key, v);
+        };
+    }
+    return t;
+}
+
 // Every key the origin knows.
 // size: table
 const std::map<std::string, Setter>& setters()
 {
     static const std::map<std::string, Setter> table = [] {
-        std::map<std::string, Setter> t = {
+        std::map<std::string, Setter> t = with_alert_keys({
             {"server.name", id(&Config::server_name)},
             {"server.host_address", text(&Config::host_address)},
             {"server.bind_address", text(&Config::bind_address)},
@@ -364,7 +375,7 @@ const std::map<std::string, Setter>& setters()
             {"play.signed", flag(&Config::play_signed)},
             {"play.keys_file", text(&Config::play_keys_file)},
             {"play.session_s", integer(&Config::play_session_s, 60, 604800)},
-        };
+        });
         add_app_default_setters(t);
         return t;
     }();
@@ -463,6 +474,9 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
     }
     if (c.play_signed && c.play_keys_file.empty()) {
         return Error("play.signed: needs play.keys_file");
+    }
+    if (Status st = alerts::check_settings(c.alerts); !st) {
+        return st.error();
     }
     return c;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alerts/alert_settings.h"
 #include "auth/token_settings.h"
 #include "core/error.h"
 #include "transcode/ladder.h"
@@ -107,6 +108,9 @@ struct Config {
     // acceptUndefinedStreams); an application's stored settings override
     // them key by key (auth/token_settings.h).  Secrets: never logged.
     auth::TokenSettings tokens;
+    // The cluster's alert rules and their evaluator: alerts.* keys
+    // (alerts/alert_settings.h).
+    alerts::AlertSettings alerts;
 };
 
 // Pure: parses properties text ("key=value", '#' and '!' comments,

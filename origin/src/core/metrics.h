@@ -196,6 +196,29 @@ public:
     Counter rest{registry_, kName, kHelp, "via=\"rest\""};
 };
 
+// Alerts active now, one row per rule (alerts/rules.h names them): only
+// the origin that holds the evaluation lease counts them, every other
+// origin shows 0, so max (or sum) over origins is the cluster's figure.
+struct AlertGauges {
+    explicit AlertGauges(MetricRegistry& r) : registry_(r) {}
+
+private:
+    MetricRegistry& registry_;
+    static constexpr const char* kName = "fanout_alerts_active";
+    static constexpr const char* kHelp =
+        "Cluster alerts active now, by rule (on the evaluating origin).";
+
+public:
+    Gauge node_dead{registry_, kName, kHelp, "rule=\"nodeDead\""};
+    Gauge high_cpu{registry_, kName, kHelp, "rule=\"highCpu\""};
+    Gauge high_memory{registry_, kName, kHelp, "rule=\"highMemory\""};
+    Gauge slow_database{registry_, kName, kHelp, "rule=\"slowDatabase\""};
+    Gauge replication_lag{registry_, kName, kHelp, "rule=\"replicationLag\""};
+    Gauge stream_stalled{registry_, kName, kHelp, "rule=\"streamStalled\""};
+    Gauge edge_origin_unreachable{registry_, kName, kHelp,
+                                  "rule=\"edgeOriginUnreachable\""};
+};
+
 // The registry.  The exposition follows the declaration order; a row is
 // `Type member{registry_, "name", "help"};`.
 struct Metrics {
@@ -278,6 +301,13 @@ public:
     PublishTokenRefusals token_refusals{registry_};
     // Stream requests refused for their playback token (play.signed):
     // missing, malformed, expired, tampered (http/play_tokens.h).
+    AlertGauges alerts_active{registry_};
+    Gauge alerts_evaluating{
+        registry_, "fanout_alerts_evaluating",
+        "1 while this origin holds the alert evaluation lease."};
+    Counter alert_evaluations_total{
+        registry_, "fanout_alert_evaluations_total",
+        "Alert evaluations completed by this origin (lease held)."};
     Counter play_refused_total{
         registry_, "fanout_play_refused_total",
         "Stream requests refused 403 for their playback token (play.signed)."};

@@ -23,6 +23,8 @@
 //   /rest/v2/cluster/nodes/{offset}/{size}              GET
 //   /rest/v2/cluster/node-count                         GET
 //   /rest/v2/cluster/node/{id}                          GET DELETE
+//   /rest/v2/cluster/alerts                             GET (Fanout's own:
+//       the cluster's active alerts and the last 100 ended)
 //   /rest/v2/liveness, /rest/v2/system-resources, /rest/v2/version   GET
 //   /metrics                                            GET (Prometheus)
 //
@@ -75,6 +77,7 @@ private:
                Respond respond);
     void node_count(Respond respond);
     void node(const std::string& id, Request& req, Respond respond);
+    void cluster_alerts(Respond respond);
     void system_resources(Respond respond);
     void version(Respond respond);
     // GET, PUT or POST of an application's settings (rest_settings.cc).

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <chrono>
 
+#include "alerts/alert_record.h"
 #include "http/broadcast_json.h"
 #include "http/metrics_text.h"
 #include "http/rest_api.h"
@@ -64,6 +65,12 @@ void RestApi::global(const std::vector<std::string>& segs, Request& req,
         }
         if (n == 3 && segs[1] == "node") {
             return node(segs[2], req, std::move(respond));
+        }
+        if (n == 2 && segs[1] == "alerts") {
+            if (!is_get(req)) {
+                return respond(method_not_allowed("GET, HEAD"));
+            }
+            return cluster_alerts(std::move(respond));
         }
     }
     respond(Response::error(404, "no such REST resource"));
@@ -162,6 +169,39 @@ void RestApi::node(const std::string& id, Request& req, Respond respond)
                 return store_failure(*metrics, st, err, "no node " + id);
             }
             return Response::json(200, node_to_json(n));
+        },
+        std::move(respond));
+}
+
+// Fanout's own: the alerts the evaluating origin keeps in the store,
+// {"active": [...], "recent": [...]}: every active one, oldest first, and
+// the last FO_ALERT_KEEP ended, newest first (alerts/alert_record.h).
+void RestApi::cluster_alerts(Respond respond)
+{
+    fo_store* store = ctx_.store;
+    Metrics* metrics = &ctx_.metrics;
+    run_blocking(
+        ctx_,
+        [store, metrics]() -> Response {
+            json out = json::object();
+            std::vector<fo_alert> rows(FO_ALERT_KEEP * 10);
+            for (int ended = 0; ended <= 1; ended++) {
+                size_t n = 0;
+                fo_error err{};
+                fo_status st = fo_alert_list(
+                    store, ended, rows.data(),
+                    ended ? FO_ALERT_KEEP : rows.size(), &n, &err);
+                if (st != FO_OK) {
+                    return store_failure(*metrics, st, err, "");
+                }
+                json list = json::array();
+                for (size_t i = 0; i < n; i++) {
+                    list.push_back(
+                        alerts::to_json(alerts::from_record(rows[i])));
+                }
+                out[ended ? "recent" : "active"] = std::move(list);
+            }
+            return Response::json(200, out);
         },
         std::move(respond));
 }

@@ -415,6 +415,51 @@ fo_status fo_vod_count(fo_store *s, const char *app, int64_t *count,
 fo_status fo_vod_delete(fo_store *s, const char *app, const char *vod_id,
                         fo_error *err);
 
+/* ---- leases: one holder at a time, cluster-wide ---------------------- */
+
+/* Takes or keeps lease name for holder (both ids) for ttl_ms (1 ..
+ * 3600000) on the store server's clock, in one atomic step: *held = 1
+ * when the lease was free, expired or already holder's (its expiry is then
+ * now + ttl_ms: renewing is acquiring again); *held = 0 when another
+ * holder has it unexpired (FO_OK all the same: not an error).  A holder
+ * keeps the lease by acquiring again well within ttl_ms. */
+fo_status fo_lease_acquire(fo_store *s, const char *name, const char *holder,
+                           int64_t ttl_ms, int *held, fo_error *err);
+
+/* Gives the lease up at once when holder holds it (a clean shutdown: the
+ * next holder need not wait for the ttl).  FO_NOT_FOUND when holder does
+ * not hold it (nothing changes). */
+fo_status fo_lease_release(fo_store *s, const char *name, const char *holder,
+                           fo_error *err);
+
+/* ---- alerts: raised and cleared by the cluster's evaluator ------------ */
+
+#define FO_ALERT_KEEP  100      /* ended alerts kept, the newest */
+#define FO_RULE_MAX    32
+#define FO_SUBJECT_MAX (FO_ID_MAX + FO_STREAM_MAX)
+#define FO_MESSAGE_MAX 256
+
+typedef struct {
+    char id[FO_ID_MAX];             /* one raise: a valid id */
+    char rule[FO_RULE_MAX];         /* "highCpu", ...: a valid id */
+    char subject[FO_SUBJECT_MAX];   /* node id, or "app/streamId" */
+    double value;                   /* what was measured when raised */
+    double threshold;
+    int64_t started_ms;             /* > 0 */
+    int64_t ended_ms;               /* 0 while active */
+    char message[FO_MESSAGE_MAX];
+} fo_alert;
+
+/* Writes a by its id (inserting or replacing); ending an alert is a put
+ * with ended_ms set.  The store keeps every active alert and the last
+ * FO_ALERT_KEEP ended ones (by ended_ms): a put drops older ended ones. */
+fo_status fo_alert_put(fo_store *s, const fo_alert *a, fo_error *err);
+
+/* ended 0: the active alerts, oldest started first; ended 1: the ended
+ * ones, newest ended first.  At most cap of them. */
+fo_status fo_alert_list(fo_store *s, int ended, fo_alert *out, size_t cap,
+                        size_t *n, fo_error *err);
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /*

@@ -184,6 +184,27 @@ TEST(Webhooks, SignsEachBodyWithTheSecret)
               std::string::npos);
 }
 
+// The alert webhook's JSON bodies: same queue, same signature, sent as
+// application/json and byte for byte.
+TEST(Webhooks, PostsJsonBodiesSigned)
+{
+    const std::string secret = "hook-secret-0123456789abcdef-0123456789";
+    HookServer server(200);
+    Webhooks hooks(server.url(), 5000, 3, secret);
+    const std::string body = R"({"action":"alertRaised","alert":{}})";
+    hooks.post_json(body);
+    ASSERT_TRUE(eventually([&] { return hooks.delivered() == 1; }));
+    EXPECT_EQ(server.bodies().at(0), body);
+    const std::string head = server.heads().at(0);
+    EXPECT_NE(head.find("\r\nContent-Type: application/json\r\n"),
+              std::string::npos)
+        << head;
+    EXPECT_NE(head.find("\r\nX-Fanout-Signature: "
+                        + expected_signature(secret, body) + "\r\n"),
+              std::string::npos)
+        << head;
+}
+
 TEST(Webhooks, RetriesThenGivesUpOnServerErrors)
 {
     HookServer server(500);

@@ -319,6 +319,45 @@ TEST(Config, MissingFileIsAnError)
               std::string::npos);
 }
 
+TEST(Config, AlertSettings)
+{
+    auto c = build("server.name=o\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_TRUE(c->alerts.enabled);
+    EXPECT_EQ(c->alerts.cpu_percent, 80);
+    EXPECT_EQ(c->alerts.cpu_for_s, 60);
+    EXPECT_EQ(c->alerts.memory_percent, 85);
+    EXPECT_EQ(c->alerts.db_query_ms, 100);
+    EXPECT_EQ(c->alerts.repl_lag_s, 10);
+    EXPECT_EQ(c->alerts.stream_stall_segments, 3);
+    c = build(
+        "server.name=o\nalerts.cpu_percent=90.5\nalerts.cpu_for_s=2\n"
+        "alerts.webhook_url=http://127.0.0.1:9/hook\n",
+        {"FANOUT_ALERTS_CLEAR_FOR_S=5"});
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->alerts.cpu_percent, 90.5);
+    EXPECT_EQ(c->alerts.cpu_for_s, 2);
+    EXPECT_EQ(c->alerts.clear_for_s, 5);
+    EXPECT_EQ(c->alerts.webhook_url, "http://127.0.0.1:9/hook");
+
+    c = build("server.name=o\nalerts.cpu_percent=101\n");
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message().rfind("alerts.cpu_percent: ", 0), 0u)
+        << c.error().message();
+    c = build("server.name=o\nalerts.cpu_for_s=soon\n");
+    ASSERT_FALSE(c.ok());
+    c = build("server.name=o\nalerts.webhook_url=ftp://x\n");
+    ASSERT_FALSE(c.ok());
+    c = build("server.name=o\nalerts.no_such=1\n");
+    ASSERT_FALSE(c.ok());
+    c = build(
+        "server.name=o\nalerts.interval_ms=5000\n"
+        "alerts.lease_ttl_ms=5000\n");
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().message().find("alerts.lease_ttl_ms"),
+              std::string::npos);
+}
+
 TEST(Config, SignedPlaybackNeedsItsKeysFile)
 {
     auto off = build("clusterdb.host=sqlite:///tmp/x.db\n");

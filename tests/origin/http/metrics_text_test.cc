@@ -204,6 +204,24 @@ const char* const kGolden =
     "fanout_publish_token_refusals_total{reason=\"invalid\"} 27\n"
     "fanout_publish_token_refusals_total{reason=\"expired\"} 28\n"
     "fanout_publish_token_refusals_total{reason=\"unavailable\"} 29\n"
+    "# HELP fanout_alerts_active Cluster alerts active now, by rule (on the "
+    "evaluating origin).\n"
+    "# TYPE fanout_alerts_active gauge\n"
+    "fanout_alerts_active{rule=\"nodeDead\"} 0\n"
+    "fanout_alerts_active{rule=\"highCpu\"} 0\n"
+    "fanout_alerts_active{rule=\"highMemory\"} 0\n"
+    "fanout_alerts_active{rule=\"slowDatabase\"} 0\n"
+    "fanout_alerts_active{rule=\"replicationLag\"} 0\n"
+    "fanout_alerts_active{rule=\"streamStalled\"} 0\n"
+    "fanout_alerts_active{rule=\"edgeOriginUnreachable\"} 0\n"
+    "# HELP fanout_alerts_evaluating 1 while this origin holds the alert "
+    "evaluation lease.\n"
+    "# TYPE fanout_alerts_evaluating gauge\n"
+    "fanout_alerts_evaluating 0\n"
+    "# HELP fanout_alert_evaluations_total Alert evaluations completed by "
+    "this origin (lease held).\n"
+    "# TYPE fanout_alert_evaluations_total counter\n"
+    "fanout_alert_evaluations_total 0\n"
     "# HELP fanout_play_refused_total Stream requests refused 403 for their "
     "playback token (play.signed).\n"
     "# TYPE fanout_play_refused_total counter\n"
@@ -245,8 +263,8 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 44u);
-    EXPECT_EQ(families.size(), 38u);
+    EXPECT_EQ(names.size(), 53u);
+    EXPECT_EQ(families.size(), 41u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)

@@ -1,6 +1,7 @@
 // The REST API v2 over real TCP against a real SQLite cluster store.
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -186,6 +187,7 @@ TEST(RestApi, WrongMethodIs405WithAllow)
         {"DELETE", "/rest/v2/version", "GET, HEAD"},
         {"PUT", "/rest/v2/cluster/node/n1", "GET, HEAD, DELETE"},
         {"POST", "/rest/v2/cluster/node-count", "GET, HEAD"},
+        {"DELETE", "/rest/v2/cluster/alerts", "GET, HEAD"},
         {"POST", "/rest/v2/liveness", "GET, HEAD"},
         {"POST", "/metrics", "GET, HEAD"},
     };
@@ -297,6 +299,46 @@ TEST(RestApi, ClusterNodes)
     EXPECT_EQ(c.call("GET", "/rest/v2/cluster/node-count").json()["number"], 2);
 }
 
+// The store's alerts in Ant Media's camelCase: active oldest first, the
+// ended ones newest first.
+TEST(RestApi, ClusterAlerts)
+{
+    Harness h;
+    Client c(h.port);
+    json empty = c.call("GET", "/rest/v2/cluster/alerts").json();
+    EXPECT_EQ(empty,
+              json({{"active", json::array()}, {"recent", json::array()}}));
+    for (int i = 0; i < 3; i++) {
+        fo_alert a{};
+        std::snprintf(a.id, sizeof(a.id), "highCpu-%d", i);
+        std::snprintf(a.rule, sizeof(a.rule), "highCpu");
+        std::snprintf(a.subject, sizeof(a.subject), "origin-%d", i);
+        std::snprintf(a.message, sizeof(a.message), "CPU 95 %% > 80 %%");
+        a.value = 95;
+        a.threshold = 80;
+        a.started_ms = 1000 + i;
+        a.ended_ms = i == 0 ? 0 : 5000 + i;
+        fo_error err{};
+        ASSERT_EQ(fo_alert_put(h.store, &a, &err), FO_OK) << err.msg;
+    }
+    json doc = c.call("GET", "/rest/v2/cluster/alerts").json();
+    ASSERT_EQ(doc["active"].size(), 1u);
+    ASSERT_EQ(doc["recent"].size(), 2u);
+    json a = doc["active"][0];
+    EXPECT_EQ(a["id"], "highCpu-0");
+    EXPECT_EQ(a["rule"], "highCpu");
+    EXPECT_EQ(a["subject"], "origin-0");
+    EXPECT_EQ(a["value"], 95);
+    EXPECT_EQ(a["threshold"], 80);
+    EXPECT_EQ(a["startTime"], 1000);
+    EXPECT_EQ(a["endTime"], 0);
+    EXPECT_EQ(a["active"], true);
+    EXPECT_EQ(a["message"], "CPU 95 % > 80 %");
+    EXPECT_EQ(doc["recent"][0]["id"], "highCpu-2");
+    EXPECT_EQ(doc["recent"][0]["endTime"], 5002);
+    EXPECT_EQ(doc["recent"][0]["active"], false);
+}
+
 TEST(RestApi, SystemEndpoints)
 {
     Harness h;
@@ -357,7 +399,8 @@ TEST(RestApi, AllowlistGuardsRestAndMetricsOnly)
     Client outsider(h.port, "127.0.0.2");
     for (const std::string& p :
          {kB + "count", std::string("/rest/v2/version"),
-          std::string("/rest/v2/cluster/node-count"), std::string("/metrics"),
+          std::string("/rest/v2/cluster/node-count"),
+          std::string("/rest/v2/cluster/alerts"), std::string("/metrics"),
           std::string("/NoSuchApp/rest/v2/broadcasts/count")}) {
         Reply r = outsider.call("GET", p);
         EXPECT_EQ(r.status, 403) << p;

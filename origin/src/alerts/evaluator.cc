@@ -1,0 +1,316 @@
+#include "alerts/evaluator.h"
+
+#include "alerts/alert_record.h"
+#include "core/log.h"
+
+namespace fanout::alerts {
+
+namespace {
+
+constexpr const char* kLease = "alerts";
+constexpr size_t kPage = 100;
+// Bounds on one evaluation's reads: nodes and live streams.
+constexpr size_t kMaxNodes = 10000;
+constexpr size_t kMaxBroadcasts = 100000;
+
+}  // namespace
+
+struct Evaluator::Lane {
+    std::string uri;
+    fo_store* store = nullptr;  // opened on the lane's thread
+    ~Lane() { fo_store_close(store); }
+};
+
+struct Evaluator::Tick {
+    bool held = false;
+    std::string error;  // a store call failed
+    State state;
+    std::vector<Event> events;
+};
+
+namespace {
+
+struct Inputs {
+    std::string node_id;
+    AlertSettings settings;
+    int64_t ttl_ms = 0;
+    std::vector<std::string> apps;
+    int hls_time_s = 2;
+    bool holding = false;
+    State state;
+};
+
+bool failed(fo_status st, const fo_error& err, Evaluator::Tick& t)
+{
+    if (st == FO_OK) {
+        return false;
+    }
+    t.error = err.msg[0] != '\0' ? err.msg : fo_status_str(st);
+    return true;
+}
+
+// The store's active alerts, as a new holder's starting state.
+bool restore_from(fo_store* s, Evaluator::Tick& t)
+{
+    std::vector<fo_alert> rows(kMaxNodes);
+    size_t n = 0;
+    fo_error err{};
+    if (failed(fo_alert_list(s, 0, rows.data(), rows.size(), &n, &err), err,
+               t)) {
+        return false;
+    }
+    std::vector<Alert> active;
+    for (size_t i = 0; i < n; i++) {
+        active.push_back(from_record(rows[i]));
+    }
+    t.state = restore(active);
+    return true;
+}
+
+bool read_nodes(fo_store* s, Samples& out, Evaluator::Tick& t)
+{
+    std::vector<fo_node> page(kPage);
+    for (size_t offset = 0; offset < kMaxNodes; offset += kPage) {
+        size_t n = 0;
+        fo_error err{};
+        fo_status st = fo_node_list(s, offset, page.data(), kPage, &n, &err);
+        if (failed(st, err, t)) {
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            out.nodes.push_back(node_sample(page[i]));
+        }
+        if (n < kPage) {
+            break;
+        }
+    }
+    return true;
+}
+
+// The live streams of app and the progress their origins last wrote.
+bool read_streams(fo_store* s, const std::string& app, Samples& out,
+                  Evaluator::Tick& t)
+{
+    std::vector<fo_broadcast> page(kPage);
+    for (size_t offset = 0; offset < kMaxBroadcasts; offset += kPage) {
+        size_t n = 0;
+        fo_error err{};
+        fo_status st = fo_broadcast_list(s, app.c_str(), nullptr, offset,
+                                         page.data(), kPage, &n, &err);
+        if (failed(st, err, t)) {
+            return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const fo_broadcast& b = page[i];
+            if (std::string(b.status) != FO_STATUS_BROADCASTING) {
+                continue;
+            }
+            fo_progress p{};
+            st = fo_stream_progress_get(s, app.c_str(), b.stream_id, &p, &err);
+            if (st == FO_OK) {
+                out.streams.push_back(
+                    {app + "/" + b.stream_id, p.hls_sequence, p.written_ms});
+            } else if (st != FO_NOT_FOUND && failed(st, err, t)) {
+                return false;
+            }
+        }
+        if (n < kPage) {
+            break;
+        }
+    }
+    return true;
+}
+
+// One evaluation on the lane: lease, samples, rules, store writes.
+Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
+{
+    Evaluator::Tick t;
+    fo_error err{};
+    if (lane.store == nullptr
+        && failed(fo_store_open(lane.uri.c_str(), &lane.store, &err), err, t)) {
+        return t;
+    }
+    fo_store* s = lane.store;
+    int held = 0;
+    if (failed(fo_lease_acquire(s, kLease, in.node_id.c_str(), in.ttl_ms, &held,
+                                &err),
+               err, t)
+        || held == 0) {
+        return t;
+    }
+    t.held = true;
+    t.state = in.state;
+    if (!in.holding && !restore_from(s, t)) {
+        t.held = false;  // holding, but without the state: restore again
+        return t;
+    }
+    Samples samples;
+    samples.dead_after_ms = fo_store_dead_after_ms(s);
+    samples.hls_time_s = in.hls_time_s;
+    int64_t now = 0;
+    if (failed(fo_store_now(s, &now, &err), err, t)
+        || !read_nodes(s, samples, t)) {
+        return t;
+    }
+    for (const std::string& app : in.apps) {
+        if (!read_streams(s, app, samples, t)) {
+            return t;
+        }
+    }
+    Outcome o = evaluate(t.state, samples, in.settings, now);
+    t.state = std::move(o.state);
+    t.events = std::move(o.events);
+    for (const Event& e : t.events) {
+        fo_alert r = to_record(e.alert);
+        if (failed(fo_alert_put(s, &r, &err), err, t)) {
+            break;  // the next holder's restore sees what was written
+        }
+    }
+    return t;
+}
+
+Gauge* gauge_of(Metrics& m, const std::string& rule)
+{
+    AlertGauges& g = m.alerts_active;
+    if (rule == kNodeDead) return &g.node_dead;
+    if (rule == kHighCpu) return &g.high_cpu;
+    if (rule == kHighMemory) return &g.high_memory;
+    if (rule == kSlowDatabase) return &g.slow_database;
+    if (rule == kReplicationLag) return &g.replication_lag;
+    if (rule == kStreamStalled) return &g.stream_stalled;
+    if (rule == kEdgeOriginUnreachable) return &g.edge_origin_unreachable;
+    return nullptr;
+}
+
+// The gauges from the state (all zero when this origin does not hold).
+void set_gauges(Metrics& m, const State& s, bool holding)
+{
+    for (const std::string& rule : rule_names()) {
+        gauge_of(m, rule)->store(0);
+    }
+    m.alerts_evaluating.store(holding ? 1 : 0);
+    if (!holding) {
+        return;
+    }
+    for (const auto& [key, track] : s.tracks) {
+        if (Gauge* g = track.active ? gauge_of(m, track.alert.rule) : nullptr) {
+            g->fetch_add(1);
+        }
+    }
+}
+
+}  // namespace
+
+Evaluator::Evaluator(OriginContext& ctx)
+    : ctx_(ctx),
+      settings_(ctx.config.alerts),
+      hooks_(ctx.config.alerts.webhook_url, 5000, 3, ctx.config.hook_secret),
+      lane_(std::make_shared<Lane>()),
+      pool_(ctx.loop, 1),
+      timer_(ctx.loop)
+{
+    lane_->uri = ctx.config.store_uri;
+    start();
+}
+
+Evaluator::~Evaluator()
+{
+    stop();
+    pool_.stop();  // an evaluation in flight finishes first
+    // A clean shutdown hands the lease over at once, not after its ttl.
+    // Whether the last evaluation took it is not known here (its answer
+    // never reached the loop): the store releases only the holder's.
+    if (lane_->store != nullptr) {
+        fo_lease_release(lane_->store, kLease, ctx_.node_id.c_str(), nullptr);
+    }
+}
+
+void Evaluator::start()
+{
+    if (!settings_.enabled) {
+        log::info("alerts: evaluation off (alerts.enabled=false)");
+        return;
+    }
+    if (!settings_.webhook_url.empty() && ctx_.config.hook_secret.empty()) {
+        log::warn(
+            "alerts.webhook_url is set without listenerHookSecret: "
+            "alert webhooks go unsigned");
+    }
+    // On the loop, once it runs: the evaluator is built before it does.
+    boost::asio::post(ctx_.loop, [this] { tick(); });
+}
+
+void Evaluator::stop()
+{
+    stopped_ = true;
+    timer_.cancel();
+}
+
+void Evaluator::schedule()
+{
+    if (stopped_) {
+        return;
+    }
+    // Fixed rate, as the heartbeat: a slow evaluation does not stretch it.
+    timer_.expires_at(started_
+                      + std::chrono::milliseconds(settings_.interval_ms));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            tick();
+        }
+    });
+}
+
+void Evaluator::tick()
+{
+    if (in_flight_) {
+        return schedule();  // never queue evaluations behind a slow one
+    }
+    started_ = std::chrono::steady_clock::now();
+    Inputs in{ctx_.node_id,
+              settings_,
+              settings_.lease_ttl_ms,
+              ctx_.config.apps,
+              ctx_.config.hls_time_s,
+              holding_,
+              state_};
+    in_flight_ = true;
+    std::shared_ptr<Lane> lane = lane_;
+    pool_.run([lane, in = std::move(in)]() { return evaluate_job(*lane, in); },
+              [this](Tick t) { finished(t); });
+}
+
+void Evaluator::finished(Tick& t)
+{
+    in_flight_ = false;
+    if (t.held != holding_) {
+        log::info(t.held ? "alerts: this origin evaluates the cluster's "
+                           "alerts (lease taken)"
+                         : "alerts: another origin evaluates the alerts");
+    }
+    if (!t.error.empty()) {
+        ctx_.metrics.store_errors_total++;
+        log::warn("alerts: evaluation incomplete: " + t.error);
+    } else if (t.held) {
+        ctx_.metrics.alert_evaluations_total++;
+    }
+    holding_ = t.held;
+    // An incomplete evaluation keeps what was decided so far; losing the
+    // lease forgets everything (the next holder owns the alerts).
+    state_ = t.held ? std::move(t.state) : State{};
+    for (const Event& e : t.events) {
+        log::info(std::string("alert ") + (e.raised ? "raised: " : "cleared: ")
+                  + e.alert.rule + " " + e.alert.subject + ": "
+                  + e.alert.message);
+        nlohmann::json body = {
+            {"action", e.raised ? "alertRaised" : "alertCleared"},
+            {"alert", to_json(e.alert)},
+            {"node", ctx_.node_id},
+        };
+        hooks_.post_json(body.dump());
+    }
+    set_gauges(ctx_.metrics, state_, holding_);
+    schedule();
+}
+
+}  // namespace fanout::alerts
