@@ -107,6 +107,15 @@ typedef fo_status fo_op_vod_count(void *impl, const char *app,
 typedef fo_status fo_op_vod_delete(void *impl, const char *app,
                                    const char *vod_id, fo_error *err);
 
+typedef fo_status fo_op_user_create(void *impl, const fo_user *u,
+                                    fo_error *err);
+typedef fo_status fo_op_user_get(void *impl, const char *email,
+                                 fo_user *out, fo_error *err);
+typedef fo_status fo_op_user_count(void *impl, int64_t *count,
+                                   fo_error *err);
+typedef fo_status fo_op_user_revoke(void *impl, const char *email,
+                                    int64_t *at_ms, fo_error *err);
+
 /* Every operation, in the order above: X(p, op) for each.  A backend
  * whose functions are named <p>_<op> declares them all with
  * FO_BACKEND_DECLARE(p) and builds its table with FO_BACKEND_OPS, so a
@@ -124,7 +133,8 @@ typedef fo_status fo_op_vod_delete(void *impl, const char *app,
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
-    X(p, vod_put) X(p, vod_count) X(p, vod_delete)
+    X(p, vod_put) X(p, vod_count) X(p, vod_delete)                      \
+    X(p, user_create) X(p, user_get) X(p, user_count) X(p, user_revoke)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;

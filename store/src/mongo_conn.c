@@ -19,7 +19,7 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens"
+    "tokens", "users"
 };
 
 static const struct {
@@ -35,6 +35,7 @@ static const struct {
     { C_SESSIONS, 1, { "app", "streamId", "seq" } },
     { C_TOKENS, 1, { "tokenId" } },
     { C_TOKENS, 0, { "expireDate" } },
+    { C_USERS, 1, { "email" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

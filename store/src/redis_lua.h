@@ -20,6 +20,10 @@
  *   fo:tok:<token>             hash    a one-time token: app, stream_id,
  *                                      type, expire_date (Unix s); the key
  *                                      expires then (EXPIREAT)
+ *   fo:user:<email>            hash    a console user: password_hash,
+ *                                      user_type, created_ms, revoked_ms
+ *   fo:users                   set     the users' emails (emails are
+ *                                      [A-Za-z0-9_.@+-]: fo_valid_email)
  * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
  * times ms since the epoch on the server's clock.
  *
@@ -45,7 +49,8 @@ enum {
     RS_NODE_PUT, RS_NODE_GET, RS_NODE_LIST, RS_NODE_DELETE,
     RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_BC_ACTIVE,
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
-    RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME, RS_COUNT
+    RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME,
+    RS_USER_CREATE, RS_USER_REVOKE, RS_COUNT
 };
 
 /* The script texts, indexed by RS_*.  Scripts that decide return 0 done,

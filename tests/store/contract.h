@@ -5,7 +5,7 @@
  * The suite is one program, contract_test (contract_test.c), run against
  * each backend; its tests live in one file per concern (contract_nodes.c,
  * contract_broadcasts.c, contract_publish.c, contract_progress.c,
- * contract_failures.c, contract_tokens.c), each
+ * contract_failures.c, contract_tokens.c, contract_users.c), each
  * exporting its table as a contract_suite.
  */
 #ifndef FANOUT_TEST_CONTRACT_H
@@ -78,5 +78,6 @@ extern const contract_suite contract_publish;
 extern const contract_suite contract_progress;
 extern const contract_suite contract_failures;
 extern const contract_suite contract_tokens;
+extern const contract_suite contract_users;
 
 #endif /* FANOUT_TEST_CONTRACT_H */
