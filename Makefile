@@ -35,6 +35,7 @@ deps:
 	@command -v node >/dev/null || { echo "deps: node >= 20 is needed for the MongoDB-wire test server and the browser tests" >&2; exit 1; }
 	@tests/mongo-server/install.sh
 	@tests/browser/install.sh
+	@console/install.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

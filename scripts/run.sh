@@ -174,6 +174,7 @@ hlsTime=$HLS_TIME
 encoderSettingsString=$LADDER
 play.keys_file=$RUN/play.keys
 play.signed=$([ "$PLAY_SIGNED" = 1 ] && echo true || echo false)
+console.dir=$ROOT/console/www
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done
@@ -226,6 +227,7 @@ info() {
 Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
 (store: $STORE_URI; logs: $RUN/)
 
+  Console $H/   (console/www; make deps vendors its modules)
   HLS    $H/LiveApp/streams/demo_adaptive.m3u8   (every rendition; ladder: ${LADDER:-none})
          $H/LiveApp/streams/demo.m3u8            (the source alone)
          $S/LiveApp/streams/demo.m3u8   (self-signed: curl -k)

@@ -86,6 +86,12 @@ struct Config {
     // How long the signed path lasts that a one-time play token
     // (playTokenControlEnabled) is exchanged for: http/play_access.h.
     int play_session_s = 21600;  // play.session_s
+    // console.dir: the web console's static tree (console/www, with its
+    // vendored modules), read into memory at start and served at / and
+    // /console/ (http/console_files.h).  Default: where the install put
+    // it (make_config sets it: a default-constructed Config has none);
+    // empty: no console (/ answers a JSON 404).
+    std::string console_dir;
     // The adaptive ladder's defaults for every application, with Ant
     // Media's keys: encoderSettingsString, encoderPreset, gopSize,
     // encoderThreads, encoderSelectionPreference.  An application's own

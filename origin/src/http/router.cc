@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/console_files.h"
 #include "http/play_tokens.h"
 #include "http/rest_gate.h"
 #include "http/rest_internal.h"
@@ -116,6 +117,9 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
             std::vector<std::string> tail(segs.begin() + 4, segs.end());
             return rest_.broadcasts(segs[0], tail, req, std::move(respond));
         }
+    }
+    if (!global && !per_app && is_console_path(req.path)) {
+        return respond(serve_console(ctx_.console, req));
     }
     respond(Response::error(404, "no such resource"));
 }

@@ -13,6 +13,8 @@
 //                                              + JWT with jwtControlEnabled
 //   /{app}/rest/v2/...      REST API           the same
 //   /metrics                GET HEAD           allowlisted
+//   /, /console/<file>      GET HEAD           the web console's static
+//                                              files (http/console_files.h)
 // "Allowlisted" checks the real client (X-Forwarded-For from
 // http.trusted_proxies only) and REST bodies must be JSON:
 // http/rest_gate.h.
