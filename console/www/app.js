@@ -2,7 +2,7 @@
 // location's hash (#/overview, #/streams).  Pages poll the REST API every
 // 3 s (usePoll) and never reload.
 import { html, render, useState, useEffect } from './html.js';
-import { api, ApiError, restToken, setRestToken } from './api.js';
+import { api, onUnauthorized } from './api.js';
 import { Login } from './pages/login.js';
 import { Overview } from './pages/overview.js';
 import { Streams } from './pages/streams.js';
@@ -29,26 +29,39 @@ function Nav({ page, onSignOut }) {
     </header>`;
 }
 
+// null: checking; 'setup': no user yet; false: signed out; true: in.
+async function sessionState() {
+  const auth = await api('GET', '/rest/v2/authentication-status');
+  if (auth.success) return true;
+  const first = await api('GET', '/rest/v2/first-login-status');
+  return first.success ? 'setup' : false;
+}
+
 function App() {
-  const [signedIn, setSignedIn] = useState(null);  // null: checking
+  const [state, setState] = useState(null);
+  const [error, setError] = useState('');
   const [page, setPage] = useState(currentPage());
+  const refresh = () => sessionState().then(setState).catch((e) => setError(e.message));
   useEffect(() => {
     const on = () => setPage(currentPage());
     addEventListener('hashchange', on);
+    onUnauthorized(() => setState(false));
+    refresh();
     return () => removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    // Signed in when a REST call passes the gate (a JWT, or none needed).
-    api('GET', '/rest/v2/cluster/node-count')
-      .then(() => setSignedIn(true))
-      .catch((e) => setSignedIn(!(e instanceof ApiError && (e.status === 401 || e.status === 403))));
-  }, []);
-  useEffect(() => {
-    document.title = signedIn ? `${page.title} · Fanout` : 'Sign in · Fanout';
-  }, [signedIn, page]);
-  if (signedIn === null) return html`<p class="loading">Loading the console…</p>`;
-  if (!signedIn) return html`<${Login} onSignedIn=${() => setSignedIn(true)} />`;
-  const signOut = () => { setRestToken(''); setSignedIn(false); };
+    document.title = state === true ? `${page.title} · Fanout` : 'Sign in · Fanout';
+  }, [state, page]);
+  if (state === null) {
+    return html`<p class="loading" role=${error ? 'alert' : null}>${error ? '⚠ ' + error : 'Loading the console…'}</p>`;
+  }
+  if (state !== true) {
+    return html`<${Login} firstRun=${state === 'setup'} onSignedIn=${() => setState(true)} />`;
+  }
+  const signOut = async () => {
+    try { await api('POST', '/rest/v2/users/logout', {}); } catch (e) { /* signed out anyway */ }
+    setState(false);
+  };
   const View = page.view;
   return html`
     <${Nav} page=${page} onSignOut=${signOut} />
@@ -56,4 +69,3 @@ function App() {
 }
 
 render(html`<${App} />`, document.getElementById('app'));
-export { restToken };

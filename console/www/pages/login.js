@@ -1,24 +1,33 @@
-// Sign-in.  This slice signs in with a REST JWT (jwtControlEnabled; make
-// run prints one): it is checked by one REST call and kept in this tab's
-// sessionStorage only.  Users with passwords (Ant Media's
-// /rest/v2/users/authenticate and a session cookie) come next.
+// Sign-in, and the first-run setup that creates the admin (Ant Media's
+// first login): GET /rest/v2/first-login-status, POST /rest/v2/users/initial,
+// POST /rest/v2/users/authenticate (sets the session cookie).
 import { html, useState } from '../html.js';
-import { api, setRestToken } from '../api.js';
+import { api } from '../api.js';
 
-export function Login({ onSignedIn }) {
-  const [token, setToken] = useState('');
+function Field({ id, label, type, value, onInput, autocomplete }) {
+  return html`
+    <label for=${id}>${label}</label>
+    <input id=${id} name=${id} type=${type} value=${value} required autocomplete=${autocomplete}
+      onInput=${(e) => onInput(e.target.value)} />`;
+}
+
+export function Login({ firstRun, onSignedIn }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const submit = async (ev) => {
     ev.preventDefault();
-    setBusy(true);
     setError('');
-    setRestToken(token.trim());
+    if (firstRun && password !== again) { setError('The passwords differ.'); return; }
+    setBusy(true);
     try {
-      await api('GET', '/rest/v2/cluster/node-count');
+      if (firstRun) await api('POST', '/rest/v2/users/initial', { email, password });
+      await api('POST', '/rest/v2/users/authenticate', { email, password });
+      setPassword(''); setAgain('');
       onSignedIn();
     } catch (e) {
-      setRestToken('');
       setError(e.message || 'sign-in failed');
     } finally {
       setBusy(false);
@@ -26,15 +35,17 @@ export function Login({ onSignedIn }) {
   };
   return html`
     <main class="login">
-      <h1>Fanout console</h1>
-      <form onSubmit=${submit} aria-describedby="login-help">
-        <label for="token">REST token (JWT)</label>
-        <textarea id="token" name="token" rows="4" autocomplete="off" spellcheck="false"
-          value=${token} onInput=${(e) => setToken(e.target.value)}></textarea>
-        <p id="login-help" class="help">The token the REST API takes in Authorization (signed with
-          jwtSecretKey; <code>make run</code> prints one). Kept in this tab only.</p>
+      <h1>${firstRun ? 'Create the administrator' : 'Sign in to Fanout'}</h1>
+      ${firstRun && html`<p class="help">No user exists yet. The account you create here is the cluster's
+        first administrator; every origin accepts it.</p>`}
+      <form onSubmit=${submit}>
+        <${Field} id="email" label="Email" type="email" value=${email} onInput=${setEmail} autocomplete="username" />
+        <${Field} id="password" label="Password" type="password" value=${password} onInput=${setPassword}
+          autocomplete=${firstRun ? 'new-password' : 'current-password'} />
+        ${firstRun && html`<${Field} id="again" label="Password again" type="password" value=${again}
+          onInput=${setAgain} autocomplete="new-password" />`}
         ${error && html`<p class="error" role="alert">⚠ ${error}</p>`}
-        <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" disabled=${busy}>${busy ? 'Please wait…' : firstRun ? 'Create and sign in' : 'Sign in'}</button>
       </form>
     </main>`;
 }

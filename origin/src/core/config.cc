@@ -365,6 +365,12 @@ const std::map<std::string, Setter>& setters()
             {"play.keys_file", text(&Config::play_keys_file)},
             {"play.session_s", integer(&Config::play_session_s, 60, 604800)},
             {"console.dir", text(&Config::console_dir)},
+            {"console.session_s",
+             integer(&Config::console_session_s, 300, 2592000)},
+            {"console.login_max_failures",
+             integer(&Config::console_login_max_failures, 1, 1000)},
+            {"console.login_window_s",
+             integer(&Config::console_login_window_s, 1, 86400)},
         };
         add_app_default_setters(t);
         return t;

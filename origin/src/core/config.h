@@ -92,6 +92,14 @@ struct Config {
     // it (make_config sets it: a default-constructed Config has none);
     // empty: no console (/ answers a JSON 404).
     std::string console_dir;
+    // console.session_s: how long a console login lasts (the cookie's
+    // Max-Age and the signed expiry; http/console_session.h).
+    int console_session_s = 43200;
+    // console.login_max_failures / console.login_window_s: failed logins
+    // allowed per client address and per email in a window, on each
+    // origin (http/login_limiter.h).
+    int console_login_max_failures = 5;
+    int console_login_window_s = 300;
     // The adaptive ladder's defaults for every application, with Ant
     // Media's keys: encoderSettingsString, encoderPreset, gopSize,
     // encoderThreads, encoderSelectionPreference.  An application's own

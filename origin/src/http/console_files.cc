@@ -148,8 +148,7 @@ void ConsoleFiles::add(std::string rel_path, std::string bytes,
     files_[std::move(rel_path)] = std::move(f);
 }
 
-Result<std::unique_ptr<ConsoleFiles>> ConsoleFiles::load(
-    const std::string& dir)
+Result<std::unique_ptr<ConsoleFiles>> ConsoleFiles::load(const std::string& dir)
 {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -165,8 +164,8 @@ Result<std::unique_ptr<ConsoleFiles>> ConsoleFiles::load(
             continue;
         }
         if (files->size() >= kConsoleMaxFiles) {
-            return Error(dir + ": more than "
-                         + std::to_string(kConsoleMaxFiles) + " files");
+            return Error(dir + ": more than " + std::to_string(kConsoleMaxFiles)
+                         + " files");
         }
         auto bytes = read_bounded(it->path(), it->file_size(ec));
         if (!bytes) {
@@ -217,8 +216,9 @@ Response serve_console(const ConsoleFiles* files, const Request& req)
     }
     const ConsoleFile* f = files != nullptr ? files->find(req.path) : nullptr;
     if (f == nullptr) {
-        return Response::error(
-            404, files == nullptr ? "no console (console.dir)" : "no such file");
+        return Response::error(404, files == nullptr
+                                        ? "no console (console.dir)"
+                                        : "no such file");
     }
     Response r;
     add_common_headers(r, *f);
