@@ -1,15 +1,17 @@
 // The console's shell: sign-in, the navigation, and the page of the
-// location's hash (#/overview, #/streams).  Pages poll the REST API every
+// location's hash (#/overview, #/streams, #/cluster).  Pages poll the REST API every
 // 3 s (usePoll) and never reload.
 import { html, render, useState, useEffect } from './html.js';
 import { api, onUnauthorized } from './api.js';
 import { Login } from './pages/login.js';
 import { Overview } from './pages/overview.js';
 import { Streams } from './pages/streams.js';
+import { Cluster } from './pages/cluster.js';
 
 const PAGES = [
   { id: 'overview', title: 'Overview', view: Overview },
   { id: 'streams', title: 'Streams', view: Streams },
+  { id: 'cluster', title: 'Cluster', view: Cluster },
 ];
 
 function currentPage() {

@@ -6,9 +6,10 @@
 //
 // First-run setup, sign out, a wrong password, the rate limit (it waits
 // out the window the cluster was given), sign in, a stream published by
-// ffmpeg appears in the Streams table without a reload and plays inline,
-// the REST gate refuses the cookie without X-Fanout-Console, phone width,
-// sign out (the old cookie is then refused).  Prints one JSON line:
+// ffmpeg appears in the Streams table without a reload and plays inline
+// (then the same page at phone width), the Cluster view lists the nodes
+// alive, the REST gate refuses the cookie without X-Fanout-Console, sign
+// out (the old cookie is then refused).  Prints one JSON line:
 // {"ok": true, "steps": [...]} or {"ok": false, "error": ..., "steps"}.
 // A screenshot per step goes to the artifacts dir.
 import {spawn} from 'node:child_process';
@@ -152,6 +153,15 @@ async function streams(page) {
   }
 }
 
+async function cluster(page) {
+  await page.click('nav >> text=Cluster');
+  const table = page.getByRole('table', {name: 'Nodes'});
+  await table.getByText('● alive').first().waitFor();
+  const alive = await table.getByText('● alive').count();
+  if (alive < 3) throw new Error(`${alive} nodes alive, want 2 origins and an edge`);
+  await shot(page, '08-cluster'); step('cluster view', {alive});
+}
+
 async function cookieAndLogout(page, context) {
   const cookies = await context.cookies(base);
   const c = cookies.find((k) => k.name === 'fanout_session');
@@ -166,7 +176,7 @@ async function cookieAndLogout(page, context) {
 
   await page.click('text=Sign out');
   await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
-  await shot(page, '08-signed-out');
+  await shot(page, '09-signed-out');
   const after = await rest('/rest/v2/applications', cookie, true);
   if (after !== 401) throw new Error(`the old cookie after logout: ${after}`);
   step('signed out; the old cookie is refused');
@@ -175,6 +185,7 @@ async function cookieAndLogout(page, context) {
 async function run(page, context) {
   await setupAndLimit(page);
   await streams(page);
+  await cluster(page);
   await cookieAndLogout(page, context);
 }
 

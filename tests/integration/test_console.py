@@ -4,7 +4,7 @@ of the admin, a wrong password, the failed-login limit (the cluster gets
 a 5 s window so that the test can wait it out), sign in, a stream that
 ffmpeg publishes appears in the Streams table within one 3 s refresh
 without a reload and plays inline (hls.js, through the LB and the edges),
-the REST gate takes the session cookie only with X-Fanout-Console, and
+the Cluster view lists every node alive, the REST gate takes the session cookie only with X-Fanout-Console, and
 sign out voids the cookie on every origin.  The browser side is
 tests/browser/console.mjs; screenshots: build/artifacts/console/<time>/
 (printed)."""
