@@ -231,10 +231,13 @@ console_admin() {   # the console's first admin, once per store
   local H=http://$LB_ADDR:$HTTP_PORT pw=$RUN/console-admin.password
   [ -n "$CONSOLE_ADMIN" ] || return 0
   curl -sf "$H/rest/v2/first-login-status" | grep -q '"success":true' || return 0
-  (umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$pw")
+  # The password goes in files only (umask 077), never on a command line.
+  (umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$pw"
+   printf '{"email":"%s","password":"%s"}' "$CONSOLE_ADMIN" "$(cat "$pw")" > "$pw.json")
   curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
-    --data-binary "{\"email\":\"$CONSOLE_ADMIN\",\"password\":\"$(cat "$pw")\"}" \
-    "$H/rest/v2/users/initial" || say "run: the console admin could not be created"
+    --data-binary "@$pw.json" "$H/rest/v2/users/initial" \
+    || say "run: the console admin could not be created"
+  rm -f "$pw.json"
 }
 
 info() {
