@@ -7,7 +7,7 @@
 // First-run setup, sign out, a wrong password, the rate limit (it waits
 // out the window the cluster was given), sign in, a stream published by
 // ffmpeg appears in the Streams table without a reload and plays inline
-// (then the same page at phone width), the Cluster view lists the nodes
+// with hls.js and with dash.js (then the same page at phone width), the Cluster view lists the nodes
 // alive, the REST gate refuses the cookie without X-Fanout-Console, sign
 // out (the old cookie is then refused).  Prints one JSON line:
 // {"ok": true, "steps": [...]} or {"ok": false, "error": ..., "steps"}.
@@ -80,6 +80,18 @@ async function videoTime(page) {
   return page.evaluate(() => document.querySelector('#player').currentTime);
 }
 
+// The player shows a source ending in suffix and its time advances.
+async function playing(page, suffix) {
+  await page.getByText(new RegExp('Source: .*' + suffix.replace('.', '\\.') + '$')).waitFor();
+  await page.waitForFunction(() => document.querySelector('#player').currentTime > 1,
+                             null, {timeout: 25000});
+  const a = await videoTime(page);
+  await page.waitForTimeout(1500);
+  const b = await videoTime(page);
+  if (!(b > a)) throw new Error(`${suffix}: video stalled at ${a}`);
+  return {from: a, to: b};
+}
+
 async function setupAndLimit(page) {
   await page.goto(base + '/');
   await page.getByRole('heading', {name: 'Create the administrator'}).waitFor();
@@ -134,15 +146,12 @@ async function streams(page) {
     if (!same) throw new Error('the page reloaded');
     await shot(page, '05-streams'); step('stream listed without a reload', {after_ms: Date.now() - live});
 
-    await row.getByRole('button', {name: 'Play ' + id}).click();
-    await page.locator('#player').waitFor();
-    await page.waitForFunction(() => document.querySelector('#player').currentTime > 1,
-                               null, {timeout: 25000});
-    const a = await videoTime(page);
-    await page.waitForTimeout(1500);
-    const b = await videoTime(page);
-    if (!(b > a)) throw new Error(`video stalled at ${a}`);
-    await shot(page, '06-playing'); step('plays inline', {from: a, to: b});
+    await row.getByRole('button', {name: 'Play ' + id, exact: true}).click();
+    step('plays inline', await playing(page, '.m3u8'));
+    await shot(page, '06-playing');
+    await row.getByRole('button', {name: `Play ${id} with DASH`}).click();
+    step('plays inline with DASH', await playing(page, '.mpd'));
+    await shot(page, '06-playing-dash');
 
     await page.setViewportSize({width: 390, height: 844});
     await page.waitForTimeout(300);

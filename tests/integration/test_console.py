@@ -3,7 +3,8 @@ cluster (scripts/run.sh, loopback block 127.0.34-36.x): first-run setup
 of the admin, a wrong password, the failed-login limit (the cluster gets
 a 5 s window so that the test can wait it out), sign in, a stream that
 ffmpeg publishes appears in the Streams table within one 3 s refresh
-without a reload and plays inline (hls.js, through the LB and the edges),
+without a reload and plays inline (hls.js, then dash.js, through the LB
+and the edges),
 the Cluster view lists every node alive, the REST gate takes the session cookie only with X-Fanout-Console, and
 sign out voids the cookie on every origin.  The browser side is
 tests/browser/console.mjs; screenshots: build/artifacts/console/<time>/
@@ -52,6 +53,7 @@ def test_console_login_streams_play_logout(tmpdir_path):
         assert verdict["ok"], verdict["error"] + "\n" + r.stderr
         names = [s["name"] for s in verdict["steps"]]
         assert "plays inline" in names
+        assert "plays inline with DASH" in names
         assert names[-1] == "signed out; the old cookie is refused"
     finally:
         c.down()

@@ -1,7 +1,7 @@
 // Streams: the broadcasts of an application from the list endpoint
 // (GET /{app}/rest/v2/broadcasts/list/{offset}/{size}?search=), with
 // paging, create, delete, a publish URL with a fresh token, and inline
-// play through the edges (player.js).  Polls every 3 s.
+// play through the edges, HLS or DASH (player.js).  Polls every 3 s.
 import { html, useState, usePoll } from '../html.js';
 import { api, enc } from '../api.js';
 import { bitrate, duration, viewers } from '../format.js';
@@ -24,8 +24,10 @@ function Row({ b, now, onPlay, onPublish, onDelete }) {
       <td>${bitrate(b.bitrate)}</td><td>${live ? duration(now - b.startTime) : '—'}</td>
       <td>${b.speed != null ? Number(b.speed).toFixed(2) + '×' : '—'}</td>
       <td class="actions">
-        <button type="button" disabled=${!live} onClick=${() => onPlay(b)}
+        <button type="button" disabled=${!live} onClick=${() => onPlay(b, 'hls')}
           aria-label=${'Play ' + b.streamId}>Play</button>
+        <button type="button" disabled=${!live} onClick=${() => onPlay(b, 'dash')}
+          aria-label=${'Play ' + b.streamId + ' with DASH'}>DASH</button>
         <button type="button" onClick=${() => onPublish(b)}
           aria-label=${'Publish URL of ' + b.streamId}>Publish URL</button>
         <button type="button" class="danger" onClick=${() => onDelete(b)}
@@ -101,7 +103,8 @@ export function Streams() {
     </div>
     <${CreateForm} app=${app} onDone=${refresh} />
     ${error && html`<p class="error" role="alert">⚠ ${error}</p>`}
-    ${playing && html`<${Player} app=${app} stream=${playing} onClose=${() => setPlaying(null)} />`}
+    ${playing && html`<${Player} app=${app} stream=${playing.id} kind=${playing.kind}
+      onClose=${() => setPlaying(null)} />`}
     ${publishing && html`<${PublishUrl} app=${app} stream=${publishing} onClose=${() => setPublishing(null)} />`}
     <div class="scroll"><table class="grid" aria-label="Streams">
       <thead><tr>${['Id', 'Name', 'Status', 'Origin', 'Viewers', 'Bitrate', 'Uptime', 'Speed', 'Actions']
@@ -109,7 +112,7 @@ export function Streams() {
       <tbody>${rows === null ? html`<tr><td colspan="9">Loading…</td></tr>`
         : rows.length === 0 ? html`<tr><td colspan="9">No streams.</td></tr>`
         : rows.map((b) => html`<${Row} key=${b.streamId} b=${b} now=${now}
-            onPlay=${(x) => setPlaying(x.streamId)} onPublish=${(x) => setPublishing(x.streamId)}
+            onPlay=${(x, kind) => setPlaying({ id: x.streamId, kind })} onPublish=${(x) => setPublishing(x.streamId)}
             onDelete=${remove} />`)}</tbody>
     </table></div>
     <nav class="pager" aria-label="Pages">
