@@ -11,7 +11,7 @@ FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session ladd
 APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
   git curl ca-certificates iproute2 procps psmisc \
   nginx nginx-dev libnginx-mod-rtmp libnginx-mod-stream \
-  libpcre3-dev libssl-dev zlib1g-dev \
+  libpcre3-dev libssl-dev zlib1g-dev libsodium-dev \
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
   libswresample-dev libavfilter-dev \
   libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev sqlite3 \
@@ -36,6 +36,7 @@ deps:
 	@command -v node >/dev/null || { echo "deps: node >= 20 is needed for the MongoDB-wire test server and the browser tests" >&2; exit 1; }
 	@tests/mongo-server/install.sh
 	@tests/browser/install.sh
+	@console/install.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -16,7 +16,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev \
-      libcurl4-openssl-dev libssl-dev libboost-dev nlohmann-json3-dev \
+      libcurl4-openssl-dev libssl-dev libsodium-dev libboost-dev nlohmann-json3-dev \
       libcmocka-dev libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -20,7 +20,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libhiredis-dev libmongoc-dev libbson-dev libsqlite3-dev \
-      libcurl4-openssl-dev libssl-dev libboost-dev nlohmann-json3-dev \
+      libcurl4-openssl-dev libssl-dev libsodium-dev libboost-dev nlohmann-json3-dev \
       libcmocka-dev libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -44,7 +44,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libhiredis0.14 libmongoc-1.0-0 libbson-1.0-0 libsqlite3-0 libcurl4 \
-      libssl3 ca-certificates curl \
+      libssl3 libsodium23 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --home-dir /var/lib/fanout --create-home \
       --shell /usr/sbin/nologin fanout

@@ -38,6 +38,14 @@ RTMPS_PORT=${RTMPS_PORT:-8443}
 PERIOD_MS=${PERIOD_MS:-5000}
 STORE_URI=${STORE_URI:-sqlite://$RUN/cluster.db}
 DEMO=${DEMO:-1}
+# The web console's first admin, created at start through Ant Media's
+# POST /rest/v2/users/initial with a generated password (kept in
+# run/console-admin.password, printed below).  Empty: leave the first-run
+# setup to the console.
+CONSOLE_ADMIN=${CONSOLE_ADMIN-admin@fanout.local}
+# More origin.properties lines for every origin (tests), e.g.
+# ORIGIN_PROPS=$'console.login_window_s=5'.
+ORIGIN_PROPS=${ORIGIN_PROPS:-}
 HLS_TIME=${HLS_TIME:-2}
 PLAY_SIGNED=${PLAY_SIGNED:-0}
 if [ "$DEMO" = 1 ]; then
@@ -174,6 +182,8 @@ hlsTime=$HLS_TIME
 encoderSettingsString=$LADDER
 play.keys_file=$RUN/play.keys
 play.signed=$([ "$PLAY_SIGNED" = 1 ] && echo true || echo false)
+console.dir=$ROOT/console/www
+${ORIGIN_PROPS:-}
 PROPS
     spawn "origin-$n" "$BIN/fanout-origin" --config "$RUN/origin-$n.properties"
   done
@@ -213,7 +223,21 @@ PROPS
                   # stops reading (paused, cut off) is left after 2 s
       done"
   fi
+  console_admin
   info
+}
+
+console_admin() {   # the console's first admin, once per store
+  local H=http://$LB_ADDR:$HTTP_PORT pw=$RUN/console-admin.password
+  [ -n "$CONSOLE_ADMIN" ] || return 0
+  curl -sf "$H/rest/v2/first-login-status" | grep -q '"success":true' || return 0
+  # The password goes in files only (umask 077), never on a command line.
+  (umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$pw"
+   printf '{"email":"%s","password":"%s"}' "$CONSOLE_ADMIN" "$(cat "$pw")" > "$pw.json")
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
+    --data-binary "@$pw.json" "$H/rest/v2/users/initial" \
+    || say "run: the console admin could not be created"
+  rm -f "$pw.json"
 }
 
 info() {
@@ -226,6 +250,7 @@ info() {
 Fanout is running: origins $ORIGINS, edges $EDGES, load balancer $LB_ADDR
 (store: $STORE_URI; logs: $RUN/)
 
+  Console $H/   user $CONSOLE_ADMIN, password $(cat "$RUN/console-admin.password" 2>/dev/null || echo '(set at first login)')
   HLS    $H/LiveApp/streams/demo_adaptive.m3u8   (every rendition; ladder: ${LADDER:-none})
          $H/LiveApp/streams/demo.m3u8            (the source alone)
          $S/LiveApp/streams/demo.m3u8   (self-signed: curl -k)

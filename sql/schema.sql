@@ -182,3 +182,15 @@ CREATE TABLE alert (
     message    TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alert_ended ON alert (ended_ms);
+
+-- migration 7
+-- The web console's users (Ant Media's User: email, userType).  The
+-- password is kept only as libsodium's argon2id string; revoked_ms voids
+-- the sessions issued at or before it (logout), on the store's clock.
+CREATE TABLE console_user (
+    email         TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    user_type     TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    revoked_ms    INTEGER NOT NULL DEFAULT 0
+);

@@ -121,6 +121,14 @@ typedef fo_status fo_op_alert_put(void *impl, const fo_alert *a,
                                  fo_error *err);
 typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
                                   size_t cap, size_t *n, fo_error *err);
+typedef fo_status fo_op_user_create(void *impl, const fo_user *u,
+                                    fo_error *err);
+typedef fo_status fo_op_user_get(void *impl, const char *email,
+                                 fo_user *out, fo_error *err);
+typedef fo_status fo_op_user_count(void *impl, int64_t *count,
+                                   fo_error *err);
+typedef fo_status fo_op_user_revoke(void *impl, const char *email,
+                                    int64_t *at_ms, fo_error *err);
 
 /* Every operation, in the order above: X(p, op) for each.  A backend
  * whose functions are named <p>_<op> declares them all with
@@ -142,7 +150,8 @@ typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
     X(p, broadcast_expire_auto)                                           \
     X(p, lease_acquire) X(p, lease_release) X(p, alert_put)               \
-    X(p, alert_list)
+    X(p, alert_list)                                                      \
+    X(p, user_create) X(p, user_get) X(p, user_count) X(p, user_revoke)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;

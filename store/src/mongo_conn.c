@@ -19,7 +19,7 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens", "leases", "alerts"
+    "tokens", "leases", "alerts", "users"
 };
 
 static const struct {
@@ -44,6 +44,7 @@ static const struct {
     { C_LEASES, 1, { "name" } },
     { C_ALERTS, 1, { "alertId" } },
     { C_ALERTS, 0, { "endedMs" } },
+    { C_USERS, 1, { "email" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

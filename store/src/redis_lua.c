@@ -309,4 +309,18 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  out[#out + 1] = redis.call('HGETALL', 'fo:alert:' .. id)\n"
         "end\n"
         "return out\n",
+    /* KEYS user, users; ARGV email, password_hash, user_type */
+    [RS_USER_CREATE] =
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'password_hash', ARGV[2], 'user_type', ARGV[3],\n"
+        "  'created_ms', nows, 'revoked_ms', '0')\n"
+        "redis.call('SADD', KEYS[2], ARGV[1])\n"
+        "return 0\n",
+    /* KEYS user.  -1 when there is no such user, else the time set. */
+    [RS_USER_REVOKE] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        LUA_NOW
+        "redis.call('HSET', KEYS[1], 'revoked_ms', nows)\n"
+        "return now\n",
 };

@@ -36,6 +36,10 @@
  *   fo:alerts:ended            zset    ended alert ids, score ended_ms; at
  *                                      most 100 (a put drops the oldest
  *                                      and their hashes)
+ *   fo:user:<email>            hash    a console user: password_hash,
+ *                                      user_type, created_ms, revoked_ms
+ *   fo:users                   set     the users' emails (emails are
+ *                                      [A-Za-z0-9_.@+-]: fo_valid_email)
  * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
  * times ms since the epoch on the server's clock.
  *
@@ -62,7 +66,8 @@ enum {
     RS_BC_CREATE, RS_BC_UPDATE, RS_BC_DELETE, RS_EXPIRE_AUTO, RS_BCS_MIGRATE,
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
     RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME,
-    RS_LEASE, RS_LEASE_RELEASE, RS_ALERT_PUT, RS_ALERT_LIST, RS_COUNT
+    RS_LEASE, RS_LEASE_RELEASE, RS_ALERT_PUT, RS_ALERT_LIST,
+    RS_USER_CREATE, RS_USER_REVOKE, RS_COUNT
 };
 
 /* The script texts, indexed by RS_*.  Scripts that decide return 0 done,

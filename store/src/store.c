@@ -39,10 +39,10 @@ fo_status fo_store_check_key(const char *op, const char *app,
                              const char *stream_id, fo_error *err)
 {
     if (!fo_valid_id(app, FO_ID_MAX)) {
-        return bad(err, op, "app name");
+        return fo_store_bad(err, op, "app name");
     }
     if (stream_id != NULL && !fo_valid_id(stream_id, FO_STREAM_MAX)) {
-        return bad(err, op, "stream id");
+        return fo_store_bad(err, op, "stream id");
     }
     return FO_OK;
 }
@@ -127,21 +127,21 @@ fo_status fo_store_now(fo_store *s, int64_t *now_ms, fo_error *err)
 fo_status fo_node_heartbeat(fo_store *s, const fo_node *n, fo_error *err)
 {
     if (!fo_valid_id(n->id, FO_ID_MAX)) {
-        return bad(err, "heartbeat", "node id");
+        return fo_store_bad(err, "heartbeat", "node id");
     }
     if (!valid_addr(n->ip, FO_ADDR_MAX)) {
-        return bad(err, "heartbeat", "node address");
+        return fo_store_bad(err, "heartbeat", "node address");
     }
     if (n->role != FO_ROLE_ORIGIN && n->role != FO_ROLE_EDGE) {
-        return bad(err, "heartbeat", "role");
+        return fo_store_bad(err, "heartbeat", "role");
     }
     if (n->node_group[0] != '\0' && !fo_valid_id(n->node_group, FO_ID_MAX)) {
-        return bad(err, "heartbeat", "node group");
+        return fo_store_bad(err, "heartbeat", "node group");
     }
     if (n->http_port < 0 || n->http_port > 65535 || n->rtmp_port < 0
         || n->rtmp_port > 65535)
     {
-        return bad(err, "heartbeat", "port");
+        return fo_store_bad(err, "heartbeat", "port");
     }
     CALL(s, node_heartbeat, n, err);
 }
@@ -150,7 +150,7 @@ fo_status fo_node_get(fo_store *s, const char *id, fo_node *out,
                       fo_error *err)
 {
     if (!fo_valid_id(id, FO_ID_MAX)) {
-        return bad(err, "node get", "node id");
+        return fo_store_bad(err, "node get", "node id");
     }
     CALL(s, node_get, id, out, err);
 }
@@ -173,7 +173,7 @@ fo_status fo_node_count(fo_store *s, int64_t *count, fo_error *err)
 fo_status fo_node_delete(fo_store *s, const char *id, fo_error *err)
 {
     if (!fo_valid_id(id, FO_ID_MAX)) {
-        return bad(err, "node delete", "node id");
+        return fo_store_bad(err, "node delete", "node id");
     }
     CALL(s, node_delete, id, err);
 }
@@ -201,21 +201,21 @@ static fo_status check_broadcast(const char *op, const fo_broadcast *b,
         || !TERMINATED(b->status) || !TERMINATED(b->origin_address)
         || !TERMINATED(b->origin_node) || !TERMINATED(b->session_id))
     {
-        return bad(err, op, "string field (not terminated)");
+        return fo_store_bad(err, op, "string field (not terminated)");
     }
     if ((mask & FO_F_STATUS) && !valid_status(b->status)) {
-        return bad(err, op, "status");
+        return fo_store_bad(err, op, "status");
     }
     if ((mask & FO_F_EXTRA) && b->extra[0] != '\0' && b->extra[0] != '{') {
-        return bad(err, op, "extra (must be a JSON object)");
+        return fo_store_bad(err, op, "extra (must be a JSON object)");
     }
     if ((mask & FO_F_BITRATE) && b->bitrate < 0) {
-        return bad(err, op, "bitrate");
+        return fo_store_bad(err, op, "bitrate");
     }
     if ((mask & FO_F_VIEWERS)
         && (b->hls_viewer_count < 0 || b->dash_viewer_count < 0))
     {
-        return bad(err, op, "viewer count");
+        return fo_store_bad(err, op, "viewer count");
     }
     return FO_OK;
 }
@@ -272,7 +272,7 @@ fo_status fo_broadcast_list(fo_store *s, const char *app,
         q = &none;
     }
     if (q->sort_by < FO_SORT_NONE || q->sort_by > FO_SORT_STATUS) {
-        return bad(err, "list", "sort key");
+        return fo_store_bad(err, "list", "sort key");
     }
     if (cap == 0) {
         return FO_OK;
@@ -305,24 +305,24 @@ fo_status fo_stream_claim(fo_store *s, const fo_claim *c, fo_error *err)
         return rc;
     }
     if (!fo_valid_id(c->node_id, FO_ID_MAX)) {
-        return bad(err, "claim", "node id");
+        return fo_store_bad(err, "claim", "node id");
     }
     if (!fo_valid_id(c->session_id, FO_ID_MAX)) {
-        return bad(err, "claim", "session id");
+        return fo_store_bad(err, "claim", "session id");
     }
     if (c->address == NULL || !valid_addr(c->address, FO_ADDR_MAX)) {
-        return bad(err, "claim", "address");
+        return fo_store_bad(err, "claim", "address");
     }
     if (c->http_port < 0 || c->http_port > 65535) {
-        return bad(err, "claim", "port");
+        return fo_store_bad(err, "claim", "port");
     }
     if (c->publish_type == NULL || strnlen(c->publish_type, 32) == 32) {
-        return bad(err, "claim", "publish type");
+        return fo_store_bad(err, "claim", "publish type");
     }
     if (c->take_over_session != NULL
         && !fo_valid_id(c->take_over_session, FO_ID_MAX))
     {
-        return bad(err, "claim", "session to take over");
+        return fo_store_bad(err, "claim", "session to take over");
     }
     CALL(s, stream_claim, c, err);
 }
@@ -337,7 +337,7 @@ fo_status fo_stream_release(fo_store *s, const char *app,
         return rc;
     }
     if (!fo_valid_id(session_id, FO_ID_MAX)) {
-        return bad(err, "release", "session id");
+        return fo_store_bad(err, "release", "session id");
     }
     CALL(s, stream_release, app, stream_id, session_id, err);
 }
@@ -370,13 +370,13 @@ fo_status fo_stream_progress_put(fo_store *s, const char *app,
         return rc;
     }
     if (!fo_valid_id(session_id, FO_ID_MAX)) {
-        return bad(err, "progress put", "session id");
+        return fo_store_bad(err, "progress put", "session id");
     }
     if (p == NULL || p->hls_sequence < 0 || p->hls_discontinuity < 0
         || p->dash_start_ms < 0 || p->dash_period < 0 || p->dash_end_ms < 0
         || p->dash_number < 0)
     {
-        return bad(err, "progress put", "progress (a number < 0)");
+        return fo_store_bad(err, "progress put", "progress (a number < 0)");
     }
     CALL(s, stream_progress_put, app, stream_id, session_id, p, err);
 }
@@ -414,10 +414,10 @@ fo_status fo_viewers_report(fo_store *s, const char *node_id,
         return rc;
     }
     if (!fo_valid_id(node_id, FO_ID_MAX)) {
-        return bad(err, "viewers", "node id");
+        return fo_store_bad(err, "viewers", "node id");
     }
     if (hls < 0 || dash < 0) {
-        return bad(err, "viewers", "count");
+        return fo_store_bad(err, "viewers", "count");
     }
     CALL(s, viewers_report, node_id, app, stream_id, hls, dash, err);
 }
@@ -435,7 +435,7 @@ fo_status fo_app_settings_put(fo_store *s, const char *app,
     if (json == NULL || json[0] != '{'
         || strnlen(json, FO_EXTRA_MAX) == FO_EXTRA_MAX)
     {
-        return bad(err, "settings put", "settings (a JSON object, < 2 KiB)");
+        return fo_store_bad(err, "settings put", "settings (a JSON object, < 2 KiB)");
     }
     CALL(s, app_settings_put, app, json, err);
 }
@@ -449,7 +449,7 @@ fo_status fo_app_settings_get(fo_store *s, const char *app, char *json,
         return rc;
     }
     if (cap == 0) {
-        return bad(err, "settings get", "buffer size");
+        return fo_store_bad(err, "settings get", "buffer size");
     }
     CALL(s, app_settings_get, app, json, cap, err);
 }
@@ -470,13 +470,13 @@ fo_status fo_token_put(fo_store *s, const fo_token *t, fo_error *err)
         return rc;
     }
     if (!fo_valid_id(t->token_id, FO_ID_MAX)) {
-        return bad(err, "token put", "token id");
+        return fo_store_bad(err, "token put", "token id");
     }
     if (!TERMINATED(t->type) || !valid_token_type(t->type)) {
-        return bad(err, "token put", "type (publish or play)");
+        return fo_store_bad(err, "token put", "type (publish or play)");
     }
     if (t->expire_date <= 0 || t->expire_date > INT64_MAX / 1000) {
-        return bad(err, "token put", "expire date");
+        return fo_store_bad(err, "token put", "expire date");
     }
     CALL(s, token_put, t, err);
 }
@@ -497,7 +497,7 @@ fo_status fo_token_consume(fo_store *s, const char *token_id,
                       "token");
     }
     if (type == NULL || !valid_token_type(type)) {
-        return bad(err, "token consume", "type (publish or play)");
+        return fo_store_bad(err, "token consume", "type (publish or play)");
     }
     CALL(s, token_consume, token_id, app, stream_id, type, err);
 }
@@ -510,12 +510,12 @@ fo_status fo_vod_put(fo_store *s, const fo_vod *v, fo_error *err)
         return rc;
     }
     if (v->stream_id[0] != '\0' && !fo_valid_id(v->stream_id, FO_STREAM_MAX)) {
-        return bad(err, "vod put", "stream id");
+        return fo_store_bad(err, "vod put", "stream id");
     }
     if (!TERMINATED(v->name) || !TERMINATED(v->file_path)
         || v->duration_ms < 0)
     {
-        return bad(err, "vod put", "field");
+        return fo_store_bad(err, "vod put", "field");
     }
     CALL(s, vod_put, v, err);
 }

@@ -118,7 +118,8 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
                                        &contract_publish, &contract_progress,
                                        &contract_failures, &contract_tokens,
                                        &contract_growth,
-                                       &contract_cluster };
+                                       &contract_cluster,
+                                       &contract_users };
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/origin_context.h"
 #include "core/system_stats.h"
+#include "http/console_files.h"
 #include "http/play_tokens.h"
 #include "http/server.h"
 #include "ingest/rtmp/server.h"
@@ -110,6 +111,24 @@ cluster::NodeLoad node_load(const PublishGate& gate)
 }
 
 // play.keys_file's keys; nullptr without one.
+// The console's files, or none: a missing or bad tree is logged once and
+// the origin runs without a console (it is not needed to stream).
+std::unique_ptr<http::ConsoleFiles> load_console(const Config& config)
+{
+    if (config.console_dir.empty()) {
+        return nullptr;
+    }
+    auto files = http::ConsoleFiles::load(config.console_dir);
+    if (!files) {
+        log::warn("console.dir: " + files.error().message()
+                  + "; / answers 404");
+        return nullptr;
+    }
+    log::info("console: " + std::to_string(files.value()->size())
+              + " files from " + config.console_dir);
+    return std::move(files.value());
+}
+
 Result<std::unique_ptr<http::PlayKeys>> load_play_keys(const Config& config)
 {
     if (config.play_keys_file.empty()) {
@@ -186,6 +205,20 @@ bool listen_and_run(boost::asio::io_context& loop, const OriginContext& ctx,
 
 }  // namespace
 
+namespace {
+
+void warn_about(const Config& config)
+{
+    if (config.cluster_key.empty()) {
+        log::warn(
+            "no clusterCommunicationKey: a stream whose origin "
+            "still counts as alive cannot be taken over before "
+            "its heartbeat expires");
+    }
+}
+
+}  // namespace
+
 int run_origin(const Config& config)
 {
     // Writes to closed sockets surface as errors, not as a dead process.
@@ -196,6 +229,7 @@ int run_origin(const Config& config)
         log::error("play.keys_file: " + play_keys.error().message());
         return 1;
     }
+    auto console = load_console(config);
     // Two handles: REST's, and the membership lane's (a handle's mutex is
     // held for a whole call, so one would let REST delay heartbeats).
     fo_store* store = open_store(config.store_uri);
@@ -229,6 +263,7 @@ int run_origin(const Config& config)
         cluster::Webhooks hooks = webhooks(config);
         PublishGate gate(ctx, hooks);
         ctx.play_keys = play_keys.value().get();
+        ctx.console = console.get();
         ctx.live_session = [&gate](const StreamKey& key) {
             return gate.live_session(key);
         };
@@ -237,13 +272,7 @@ int run_origin(const Config& config)
         cluster::Membership membership(
             ctx, [&] { return node_load(gate); },
             [&](bool ok) { gate.after_beat(ok); }, &sampler);
-        if (config.cluster_key.empty()) {
-            log::warn(
-                "no clusterCommunicationKey: a stream whose origin "
-                "still counts as alive cannot be taken over before "
-                "its heartbeat expires");
-        }
-
+        warn_about(config);
         ingest::RtmpServer rtmp(loop, config, metrics, streams,
                                 rtmp_options(config));
         http::HttpServer http(ctx, http_options(config));

@@ -17,6 +17,10 @@
 #include "core/stream_key.h"
 #include "fanout/store.h"
 
+#ifndef FANOUT_CONSOLE_DIR
+#define FANOUT_CONSOLE_DIR "/usr/local/share/fanout/console"
+#endif
+
 namespace fanout {
 
 namespace {
@@ -375,6 +379,13 @@ const std::map<std::string, Setter>& setters()
             {"play.signed", flag(&Config::play_signed)},
             {"play.keys_file", text(&Config::play_keys_file)},
             {"play.session_s", integer(&Config::play_session_s, 60, 604800)},
+            {"console.dir", text(&Config::console_dir)},
+            {"console.session_s",
+             integer(&Config::console_session_s, 300, 2592000)},
+            {"console.login_max_failures",
+             integer(&Config::console_login_max_failures, 1, 1000)},
+            {"console.login_window_s",
+             integer(&Config::console_login_window_s, 1, 86400)},
         });
         add_app_default_setters(t);
         return t;
@@ -445,6 +456,7 @@ Result<Config> make_config(const std::map<std::string, std::string>& file_kv,
     std::map<std::string, std::string> kv = file_kv;
     override_from_environment(kv, environ_);
     Config c;
+    c.console_dir = FANOUT_CONSOLE_DIR;
     for (const auto& [key, value] : kv) {
         auto it = setters().find(key);
         if (it == setters().end()) {

@@ -95,6 +95,20 @@ struct Config {
     // How long the signed path lasts that a one-time play token
     // (playTokenControlEnabled) is exchanged for: http/play_access.h.
     int play_session_s = 21600;  // play.session_s
+    // console.dir: the web console's static tree (console/www, with its
+    // vendored modules), read into memory at start and served at / and
+    // /console/ (http/console_files.h).  Default: where the install put
+    // it (make_config sets it: a default-constructed Config has none);
+    // empty: no console (/ answers a JSON 404).
+    std::string console_dir;
+    // console.session_s: how long a console login lasts (the cookie's
+    // Max-Age and the signed expiry; http/console_session.h).
+    int console_session_s = 43200;
+    // console.login_max_failures / console.login_window_s: failed logins
+    // allowed per client address and per email in a window, on each
+    // origin (http/login_limiter.h).
+    int console_login_max_failures = 5;
+    int console_login_window_s = 300;
     // The adaptive ladder's defaults for every application, with Ant
     // Media's keys: encoderSettingsString, encoderPreset, gopSize,
     // encoderThreads, encoderSelectionPreference.  An application's own

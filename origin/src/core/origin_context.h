@@ -21,7 +21,8 @@ class SegmentStore;
 }
 namespace http {
 class PlayKeys;
-}
+class ConsoleFiles;
+}  // namespace http
 
 struct OriginContext {
     boost::asio::io_context& loop;
@@ -58,6 +59,10 @@ struct OriginContext {
 
     // play.keys_file's keys (http/play_tokens.h), or nullptr: none.
     http::PlayKeys* play_keys = nullptr;
+
+    // The web console's files, read at start (http/console_files.h), or
+    // nullptr: no console.
+    const http::ConsoleFiles* console = nullptr;
 };
 
 }  // namespace fanout

@@ -16,7 +16,9 @@
 //   /{app}/rest/v2/broadcasts/{id}/jwt-token            GET ?expireDate&type
 //       a JWT signed with the app's jwtStreamSecretKey
 //   /{app}/rest/v2/broadcasts/count                     GET
+//   /{app}/rest/v2/broadcasts/count/{search}            GET
 //   /{app}/rest/v2/broadcasts/active-live-stream-count  GET
+//   /rest/v2/applications                               GET ({"applications"})
 //   /rest/v2/applications/settings/{app}                GET, PUT (or POST,
 //       Ant Media's method): the ladder settings (transcode/app_settings.h)
 //       and the stream token controls (auth/token_settings.h)
@@ -71,7 +73,8 @@ private:
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,
               const std::string& size, Request& req, Respond respond);
-    void count(const std::string& app, bool active, Respond respond);
+    void count(const std::string& app, bool active, const std::string& search,
+               Respond respond);
 
     void nodes(const std::string& offset, const std::string& size,
                Respond respond);

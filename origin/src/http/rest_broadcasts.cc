@@ -121,7 +121,17 @@ void RestApi::broadcasts(const std::string& app,
         if (!is_get(req)) {
             return respond(method_not_allowed("GET, HEAD"));
         }
-        return count(app, first != "count", std::move(respond));
+        return count(app, first != "count", "", std::move(respond));
+    }
+    // Ant Media's count/{search}: the broadcasts whose name or id holds it.
+    if (segs.size() == 2 && first == "count" && !segs[1].empty()) {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        if (segs[1].size() >= FO_NAME_MAX) {
+            return respond(Response::error(400, "search text is too long"));
+        }
+        return count(app, false, segs[1], std::move(respond));
     }
     if (segs.size() == 3 && first == "list") {
         if (!is_get(req)) {
@@ -389,19 +399,21 @@ void RestApi::list(const std::string& app, const std::string& offset_text,
         std::move(respond));
 }
 
-void RestApi::count(const std::string& app, bool active, Respond respond)
+void RestApi::count(const std::string& app, bool active,
+                    const std::string& search, Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
     run_blocking(
         ctx_,
-        [store, metrics, app, active]() -> Response {
+        [store, metrics, app, active, search]() -> Response {
             int64_t n = 0;
             fo_error err{};
             fo_status st =
-                active
-                    ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
-                    : fo_broadcast_count(store, app.c_str(), nullptr, &n, &err);
+                active ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
+                       : fo_broadcast_count(
+                           store, app.c_str(),
+                           search.empty() ? nullptr : search.c_str(), &n, &err);
             if (st != FO_OK) {
                 return store_failure(*metrics, st, err, "");
             }

@@ -68,15 +68,28 @@ bool is_json(const std::string* content_type)
 
 }  // namespace
 
+std::optional<boost::asio::ip::address> rest_client(const Config& config,
+                                                    const Request& req,
+                                                    const Peer& peer)
+{
+    const std::string* real_ip = req.header("x-real-ip");
+    return client_address(config.trusted_proxies, peer.address,
+                          joined(req, "x-forwarded-for"),
+                          real_ip == nullptr ? std::string_view() : *real_ip);
+}
+
+std::optional<Response> rest_jwt_refusal(const Config& config,
+                                         const Request& req, int64_t now_s)
+{
+    return config.jwt_enabled ? jwt_refusal(config, req, now_s) : std::nullopt;
+}
+
 std::optional<Response> rest_caller_refusal(const Config& config,
                                             const Request& req,
                                             const Peer& peer, bool jwt,
                                             int64_t now_s)
 {
-    const std::string* real_ip = req.header("x-real-ip");
-    auto client = client_address(
-        config.trusted_proxies, peer.address, joined(req, "x-forwarded-for"),
-        real_ip == nullptr ? std::string_view() : *real_ip);
+    auto client = rest_client(config, req, peer);
     if (!client) {
         return Response::error(
             403,

@@ -34,4 +34,16 @@ std::optional<Response> rest_caller_refusal(const Config& config,
 
 std::optional<Response> rest_body_refusal(const Request& req);
 
+// The JWT check alone (jwtControlEnabled): nullopt when the Authorization
+// header holds a valid token.
+std::optional<Response> rest_jwt_refusal(const Config& config,
+                                         const Request& req, int64_t now_s);
+
+// The client the request speaks for (X-Forwarded-For / X-Real-IP from
+// http.trusted_proxies only: http/access.h), nullopt when a trusted
+// proxy's header is unreadable.
+std::optional<boost::asio::ip::address> rest_client(const Config& config,
+                                                    const Request& req,
+                                                    const Peer& peer);
+
 }  // namespace fanout::http

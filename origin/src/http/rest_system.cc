@@ -47,6 +47,14 @@ void RestApi::global(const std::vector<std::string>& segs, Request& req,
         }
         return system_resources(std::move(respond));
     }
+    // Ant Media's application list: {"applications":[names]}.
+    if (n == 1 && segs[0] == "applications") {
+        if (!is_get(req)) {
+            return respond(method_not_allowed("GET, HEAD"));
+        }
+        return respond(
+            Response::json(200, {{"applications", ctx_.config.apps}}));
+    }
     if (n == 3 && segs[0] == "applications" && segs[1] == "settings") {
         return app_settings(segs[2], req, std::move(respond));
     }

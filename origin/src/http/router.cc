@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/console_files.h"
+#include "http/console_session.h"
 #include "http/play_tokens.h"
 #include "http/rest_gate.h"
 #include "http/rest_internal.h"
@@ -47,7 +49,10 @@ std::vector<std::string> split_path(std::string_view path)
     return segs;
 }
 
-Router::Router(OriginContext& ctx) : ctx_(ctx), rest_(ctx), play_(ctx) {}
+Router::Router(OriginContext& ctx)
+    : ctx_(ctx), console_auth_(ctx), rest_(ctx), play_(ctx)
+{
+}
 
 bool Router::known_app(std::string_view app) const
 {
@@ -95,27 +100,70 @@ void Router::handle(Request req, const Peer& peer, Respond respond)
     }
     const bool per_app = n >= 3 && segs[1] == "rest" && segs[2] == "v2";
     if (global || per_app) {
-        // Who, then what: strangers learn nothing about bodies or apps.
-        if (auto no =
-                rest_caller_refusal(ctx_.config, req, peer, true, unix_s())) {
-            return respond(std::move(*no));
-        }
+        return rest(std::move(segs), std::move(req), peer, std::move(respond));
+    }
+    if (is_console_path(req.path)) {
+        return respond(serve_console(ctx_.console, req));
+    }
+    respond(Response::error(404, "no such resource"));
+}
+
+// Who, then what: strangers learn nothing about bodies or apps.  A
+// request without Authorization but with a console session cookie is
+// the console's: the session stands in for the JWT (http/console_auth.h).
+void Router::rest(std::vector<std::string> segs, Request req, const Peer& peer,
+                  Respond respond)
+{
+    const int64_t now = unix_s();
+    if (auto no = rest_caller_refusal(ctx_.config, req, peer, false, now)) {
+        return respond(std::move(*no));
+    }
+    const bool global = segs[0] == "rest";
+    std::vector<std::string> tail(segs.begin() + (global ? 2 : 3), segs.end());
+    if (global && ConsoleAuth::handles(tail)) {
         if (auto no = rest_body_refusal(req)) {
             return respond(std::move(*no));
         }
+        return console_auth_.handle(tail, req, peer, std::move(respond));
     }
-    if (global) {
-        std::vector<std::string> tail(segs.begin() + 2, segs.end());
+    auto cookie = cookie_value(req, kSessionCookie);
+    const bool by_session = ctx_.config.jwt_enabled && cookie.has_value()
+                            && req.header("authorization") == nullptr;
+    if (!by_session) {
+        if (auto no = rest_jwt_refusal(ctx_.config, req, now)) {
+            return respond(std::move(*no));
+        }
+        return rest_dispatch(segs, tail, req, std::move(respond));
+    }
+    const bool header = has_console_header(req);
+    console_auth_.check_session(
+        header, *cookie,
+        [this, segs = std::move(segs), tail = std::move(tail),
+         req = std::move(req), respond = std::move(respond)](
+            std::optional<Response> refusal) mutable {
+            if (refusal) {
+                return respond(std::move(*refusal));
+            }
+            rest_dispatch(segs, tail, req, std::move(respond));
+        });
+}
+
+void Router::rest_dispatch(const std::vector<std::string>& segs,
+                           const std::vector<std::string>& tail, Request& req,
+                           Respond respond)
+{
+    if (auto no = rest_body_refusal(req)) {
+        return respond(std::move(*no));
+    }
+    if (segs[0] == "rest") {
         return rest_.global(tail, req, std::move(respond));
     }
-    if (per_app) {
-        if (!known_app(segs[0])) {
-            return respond(Response::error(404, "no application " + segs[0]));
-        }
-        if (n >= 4 && segs[3] == "broadcasts") {
-            std::vector<std::string> tail(segs.begin() + 4, segs.end());
-            return rest_.broadcasts(segs[0], tail, req, std::move(respond));
-        }
+    if (!known_app(segs[0])) {
+        return respond(Response::error(404, "no application " + segs[0]));
+    }
+    if (!tail.empty() && tail[0] == "broadcasts") {
+        std::vector<std::string> rest(tail.begin() + 1, tail.end());
+        return rest_.broadcasts(segs[0], rest, req, std::move(respond));
     }
     respond(Response::error(404, "no such resource"));
 }

@@ -10,9 +10,17 @@
 //                           exchanged for a signed path (http/play_access.h)
 //   /rest/v2/liveness       GET HEAD           open to all (health checks)
 //   /rest/v2/...            REST API           allowlisted (remoteAllowedCIDR)
-//                                              + JWT with jwtControlEnabled
+//                                              + JWT with jwtControlEnabled,
+//                                              or a console session cookie
+//                                              with X-Fanout-Console: 1
+//   /rest/v2/users/..., first-login-status, authentication-status
+//                                              allowlisted, no JWT: the
+//                                              console's login
+//                                              (http/console_auth.h)
 //   /{app}/rest/v2/...      REST API           the same
 //   /metrics                GET HEAD           allowlisted
+//   /, /console/<file>      GET HEAD           the web console's static
+//                                              files (http/console_files.h)
 // "Allowlisted" checks the real client (X-Forwarded-For from
 // http.trusted_proxies only) and REST bodies must be JSON:
 // http/rest_gate.h.
@@ -27,6 +35,7 @@
 #include <vector>
 
 #include "core/origin_context.h"
+#include "http/console_auth.h"
 #include "http/handler.h"
 #include "http/play_access.h"
 #include "http/rest_api.h"
@@ -49,8 +58,15 @@ private:
                                         std::string_view token,
                                         const Peer& peer);
     bool known_app(std::string_view app) const;
+    // /rest/v2/... and /{app}/rest/v2/...: the gate, then rest_dispatch.
+    void rest(std::vector<std::string> segs, Request req, const Peer& peer,
+              Respond respond);
+    void rest_dispatch(const std::vector<std::string>& segs,
+                       const std::vector<std::string>& tail, Request& req,
+                       Respond respond);
 
     OriginContext& ctx_;
+    ConsoleAuth console_auth_;
     RestApi rest_;
     PlayAccess play_;
 };

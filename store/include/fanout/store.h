@@ -460,6 +460,40 @@ fo_status fo_alert_put(fo_store *s, const fo_alert *a, fo_error *err);
 fo_status fo_alert_list(fo_store *s, int ended, fo_alert *out, size_t cap,
                         size_t *n, fo_error *err);
 
+/* ---- console users (Ant Media's User) -------------------------------- */
+
+#define FO_EMAIL_MAX   128  /* a user's email (Ant Media's login name) */
+#define FO_PWHASH_MAX  128  /* libsodium's crypto_pwhash_STRBYTES */
+
+typedef struct {
+    char email[FO_EMAIL_MAX];       /* the key: see fo_valid_email */
+    char password_hash[FO_PWHASH_MAX]; /* an argon2id string ("$argon2id$..."),
+                                       never a password */
+    char user_type[32];             /* Ant Media's userType: "ADMIN", ... */
+    int64_t created_ms;             /* set by the store */
+    int64_t revoked_ms;             /* sessions issued at or before this
+                                       (store clock) are void; 0: none */
+} fo_user;
+
+/* Stores a new user (created_ms := now, revoked_ms := 0).  FO_CONFLICT
+ * when a user with that email exists: never overwrites. */
+fo_status fo_user_create(fo_store *s, const fo_user *u, fo_error *err);
+
+fo_status fo_user_get(fo_store *s, const char *email, fo_user *out,
+                      fo_error *err);
+
+fo_status fo_user_count(fo_store *s, int64_t *count, fo_error *err);
+
+/* Voids the user's sessions issued so far (logout): revoked_ms := now on
+ * the store's clock, written to *at_ms when not NULL.  FO_NOT_FOUND when
+ * there is no such user. */
+fo_status fo_user_revoke(fo_store *s, const char *email, int64_t *at_ms,
+                         fo_error *err);
+
+/* 1 when email is 1..FO_EMAIL_MAX-1 bytes of [A-Za-z0-9_.@+-]: it can
+ * stand in a Redis key or a Mongo _id unescaped. */
+int fo_valid_email(const char *email);
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /*

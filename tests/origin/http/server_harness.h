@@ -108,7 +108,8 @@ public:
     explicit Harness(
         ServerOptions options = {},
         std::unique_ptr<package::SegmentStore> store_of_segments = nullptr,
-        size_t rest_queue_max = 0)
+        size_t rest_queue_max = 0,
+        const std::function<void(Config&)>& configure = nullptr)
         : segments(store_of_segments ? std::move(store_of_segments)
                                      : std::make_unique<FixedSegments>())
     {
@@ -126,6 +127,9 @@ public:
         config.apps = {"LiveApp", "Other"};
         config.rest_allowed = {parse_cidr("127.0.0.1/32").value()};
         config.http_max_body = 4096;
+        if (configure) {
+            configure(config);
+        }
         pool = std::make_unique<BlockingPool>(loop, 2, rest_queue_max);
         ctx = std::make_unique<OriginContext>(
             OriginContext{loop, config, store, *pool, *segments, metrics,

@@ -1,0 +1,75 @@
+// Overview: nodes alive and dead by role (GET /rest/v2/cluster/nodes),
+// and per application the live streams, their viewers and ingest bit rate
+// (GET /{app}/rest/v2/broadcasts/list, the first page of live ones).
+import { html, useState, usePoll } from '../html.js';
+import { api, enc } from '../api.js';
+import { bitrate, viewers } from '../format.js';
+
+const PAGE = 50;
+
+async function nodeSummary(signal) {
+  const nodes = await api('GET', `/rest/v2/cluster/nodes/0/${PAGE}`, undefined, signal);
+  const by = {};
+  for (const n of nodes) {
+    const r = (by[n.role] ||= { alive: 0, dead: 0 });
+    r[n.status === 'alive' ? 'alive' : 'dead']++;
+  }
+  return by;
+}
+
+async function appSummary(app, signal) {
+  const base = `/${enc(app)}/rest/v2/broadcasts`;
+  const live = await api('GET', `${base}/active-live-stream-count`, undefined, signal);
+  const list = await api('GET', `${base}/list/0/${PAGE}?sort_by=status`, undefined, signal);
+  const on = list.filter((b) => b.status === 'broadcasting');
+  return {
+    app,
+    live: live.number,
+    hls: on.reduce((s, b) => s + (b.hlsViewerCount || 0), 0),
+    dash: on.reduce((s, b) => s + (b.dashViewerCount || 0), 0),
+    viewers: on.reduce((s, b) => s + viewers(b), 0),
+    bitrate: on.reduce((s, b) => s + (b.bitrate || 0), 0),
+  };
+}
+
+function Card({ label, value, note }) {
+  return html`<div class="card"><div class="label">${label}</div>
+    <div class="value">${value}</div>${note && html`<div class="note">${note}</div>`}</div>`;
+}
+
+export function Overview() {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState('');
+  usePoll(async (signal) => {
+    try {
+      const apps = (await api('GET', '/rest/v2/applications', undefined, signal)).applications;
+      const [nodes, perApp] = await Promise.all([
+        nodeSummary(signal), Promise.all(apps.map((a) => appSummary(a, signal)))]);
+      setData({ nodes, perApp });
+      setError('');
+    } catch (e) {
+      if (!signal.aborted) setError(e.message);
+    }
+  }, 3000, []);
+  if (!data) return html`<p class="loading">${error ? '⚠ ' + error : 'Loading…'}</p>`;
+  const role = (r) => data.nodes[r] || { alive: 0, dead: 0 };
+  return html`
+    <h1>Overview</h1>
+    ${error && html`<p class="error" role="alert">⚠ ${error} (showing the last answer)</p>`}
+    <section class="cards" aria-label="Nodes">
+      ${['origin', 'edge'].map((r) => html`
+        <${Card} label=${r === 'origin' ? 'Origins' : 'Edges'}
+          value=${html`${role(r).alive} alive`}
+          note=${role(r).dead ? html`<span class="bad">✖ ${role(r).dead} dead</span>` : '0 dead'} />`)}
+    </section>
+    <h2>Applications</h2>
+    <table class="grid">
+      <thead><tr><th scope="col">Application</th><th scope="col">Live streams</th>
+        <th scope="col">Viewers (HLS / DASH)</th><th scope="col">Ingest</th></tr></thead>
+      <tbody>${data.perApp.map((a) => html`
+        <tr><th scope="row">${a.app}</th><td>${a.live}</td>
+          <td>${a.viewers} (${a.hls} / ${a.dash})</td><td>${bitrate(a.bitrate)}</td></tr>`)}
+      </tbody>
+    </table>
+    <p class="help">Refreshed every 3 s. Viewer and bit-rate sums cover the first ${PAGE} streams of each application.</p>`;
+}
