@@ -1,6 +1,6 @@
 /*
  * store_users.c — the generic layer of the console users: validation,
- * then the backend's op (store_call.h).
+ * then the backend's op (store_internal.h).
  */
 #include "store_internal.h"
 

@@ -43,9 +43,9 @@ TEST(ConsoleAuth, FirstRunCreatesOneAdmin)
     EXPECT_EQ(weak.status, 400);
     Reply made = c.call("POST", "/rest/v2/users/initial", kCreds, kJson);
     EXPECT_EQ(made.status, 200) << made.body;
-    Reply again = c.call("POST", "/rest/v2/users/initial",
-                         R"({"email":"b@b.c","password":"another one"})",
-                         kJson);
+    Reply again =
+        c.call("POST", "/rest/v2/users/initial",
+               R"({"email":"b@b.c","password":"another one"})", kJson);
     EXPECT_EQ(again.status, 403);
     EXPECT_EQ(c.call("GET", "/rest/v2/first-login-status").json()["success"],
               false);
@@ -73,9 +73,9 @@ TEST(ConsoleAuth, SessionStandsInForTheJwtWithTheConsoleHeader)
     EXPECT_EQ(set.find("Secure"), std::string::npos);
     const std::string cookie = "Cookie: " + cookie_of(in) + "\r\n";
 
-    EXPECT_EQ(c.call("GET", "/rest/v2/applications", "", cookie + kConsole)
-                  .status,
-              200);
+    EXPECT_EQ(
+        c.call("GET", "/rest/v2/applications", "", cookie + kConsole).status,
+        200);
     EXPECT_EQ(c.call("GET", "/LiveApp/rest/v2/broadcasts/count", "",
                      cookie + kConsole)
                   .status,
@@ -95,9 +95,9 @@ TEST(ConsoleAuth, SessionStandsInForTheJwtWithTheConsoleHeader)
                        kJson + cookie + kConsole);
     EXPECT_EQ(out.status, 200);
     EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
-    EXPECT_EQ(c.call("GET", "/rest/v2/applications", "", cookie + kConsole)
-                  .status,
-              401);
+    EXPECT_EQ(
+        c.call("GET", "/rest/v2/applications", "", cookie + kConsole).status,
+        401);
     EXPECT_EQ(c.call("GET", "/rest/v2/authentication-status", "", cookie)
                   .json()["success"],
               false);
@@ -128,11 +128,11 @@ TEST(ConsoleAuth, FailedLoginsAreLimited)
     EXPECT_EQ(w.json()["message"], "wrong email or password");
     // An unknown email fails the same way, and counts for the address.
     Reply u = c.call("POST", "/rest/v2/users/authenticate",
-                     R"({"email":"nobody@example.com","password":"x"})",
-                     kJson);
+                     R"({"email":"nobody@example.com","password":"x"})", kJson);
     EXPECT_EQ(u.status, 401);
     EXPECT_EQ(u.json()["message"], "wrong email or password");
-    Reply limited = c.call("POST", "/rest/v2/users/authenticate", kCreds, kJson);
+    Reply limited =
+        c.call("POST", "/rest/v2/users/authenticate", kCreds, kJson);
     EXPECT_EQ(limited.status, 429);
     EXPECT_FALSE(limited.header("retry-after").empty());
     EXPECT_TRUE(limited.header("set-cookie").empty());
