@@ -62,6 +62,31 @@ def ant_media_jwt_url(c):
     return url
 
 
+def play_ant_media_jwt(c, artifacts):
+    """Ant Media's play JWT as ?token= on the master: the origin trades it
+    for a signed path (a 302) and hls.js plays on, unchanged."""
+    p = player.Players(artifacts / "driver-jwt.log").start(
+        hls=c.url + ant_media_jwt_url(c))
+    assert wait_for(lambda: p.snapshot()["players"]["hls"]["playingAt"],
+                    30), p.snapshot()["players"]["hls"]
+    t0 = player.now_ms()
+    assert wait_for(lambda: played_since(p, t0, 2), 20)
+    p.screenshot(artifacts / "ant-media-jwt.png")
+    return p
+
+
+def check_no_token_logged(tmpdir_path, token):
+    """The viewers' tokens stay out of the LB's and the edges' access logs
+    ($fanout_lb_request, $fanout_request_line)."""
+    logs = list((tmpdir_path / "run").glob("*/logs/*access.log"))
+    assert len(logs) >= 3, logs
+    for log in logs:
+        assert token[2:] not in log.read_text(), log
+    seen = [log.parent.parent.name for log in logs
+            if "/t=-/" in log.read_text()]
+    assert "lb" in seen and len(seen) >= 2, seen  # the LB, an edge
+
+
 def played_since(p, t0, seconds):
     at = [s[1] for s in p.snapshot()["players"]["hls"]["samples"]
           if s[0] >= t0]
@@ -130,26 +155,8 @@ def test_hls_plays_a_signed_master_and_a_tampered_one_reads_403(
         bad.stop()
         bad = None
 
-        # Ant Media's play JWT as ?token= on the master: the origin trades it
-        # for a signed path (a 302) and hls.js plays on, unchanged
-        jwt_url = ant_media_jwt_url(c)
-        p = player.Players(artifacts / "driver-jwt.log").start(
-            hls=c.url + jwt_url)
-        assert wait_for(lambda: p.snapshot()["players"]["hls"]["playingAt"],
-                        30), p.snapshot()["players"]["hls"]
-        t0 = player.now_ms()
-        assert wait_for(lambda: played_since(p, t0, 2), 20)
-        p.screenshot(artifacts / "ant-media-jwt.png")
-
-        # the viewers' tokens stay out of the LB's and the edges' access
-        # logs ($fanout_lb_request, $fanout_request_line)
-        logs = list((tmpdir_path / "run").glob("*/logs/*access.log"))
-        assert len(logs) >= 3, logs
-        for log in logs:
-            assert token[2:] not in log.read_text(), log
-        seen = [log.parent.parent.name for log in logs
-                if "/t=-/" in log.read_text()]
-        assert "lb" in seen and len(seen) >= 2, seen  # the LB, an edge
+        p = play_ant_media_jwt(c, artifacts)
+        check_no_token_logged(tmpdir_path, token)
     finally:
         for x, name in ((p, "players.json"), (bad, "players-tampered.json")):
             if x:
