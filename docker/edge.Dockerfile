@@ -26,6 +26,7 @@ COPY sql/ sql/
 COPY store/ store/
 COPY auth/ auth/
 COPY origin/ origin/
+COPY console/ console/
 COPY lb-config/ lb-config/
 COPY tests/ tests/
 COPY bench/ bench/

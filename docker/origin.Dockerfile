@@ -30,6 +30,7 @@ COPY sql/ sql/
 COPY store/ store/
 COPY auth/ auth/
 COPY origin/ origin/
+COPY console/ console/
 COPY lb-config/ lb-config/
 COPY tests/ tests/
 COPY bench/ bench/
@@ -37,6 +38,17 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" --target fanout-origin fanout-lb-sync \
  && install -D -s -m 0755 build/bin/fanout-origin /out/fanout-origin \
  && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync
+
+# ---- console: the web console's files and the npm modules it vendors --------
+# (console/install.sh, as `make deps` runs it: npm ci from the lock file).
+FROM debian:12 AS console
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src/console
+COPY console/ ./
+RUN sh install.sh
 
 # ---- runtime -----------------------------------------------------------------
 FROM debian:12
@@ -50,6 +62,7 @@ RUN apt-get update \
       --shell /usr/sbin/nologin fanout
 COPY --from=build /out/fanout-origin /usr/local/bin/fanout-origin
 COPY origin/conf/origin.properties /etc/fanout/origin.properties
+COPY --from=console /src/console/www/ /usr/local/share/fanout/console/
 USER fanout
 WORKDIR /var/lib/fanout
 EXPOSE 5080 1935
