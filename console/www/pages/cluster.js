@@ -1,8 +1,10 @@
 // Cluster: every node from GET /rest/v2/cluster/nodes/{offset}/{size}
 // (Ant Media's field names), dead ones marked in words and a symbol and
-// removable (DELETE /rest/v2/cluster/node/{id}).  cpu and memory are what
-// nodes report today (the process's CPU % and resident bytes); system
-// CPU %, memory % and their thresholds come with the node metrics.
+// removable (DELETE /rest/v2/cluster/node/{id}).  cpu and memory are the
+// machine's CPU % and memory % (processCpu and processMemory the node
+// process's own).  A value over its alert threshold (the alerts.*
+// defaults, origin/README.md "Alerts") is marked with a sign and the
+// threshold in words, not by colour alone.
 import { html, useState, usePoll } from '../html.js';
 import { api, enc } from '../api.js';
 
@@ -11,6 +13,18 @@ const SIZE = 50;
 function bytes(n) {
   if (!(n > 0)) return '—';
   return n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + ' GiB' : Math.round(n / (1 << 20)) + ' MiB';
+}
+
+// The alert rules' default thresholds (alerts.cpu_percent,
+// alerts.memory_percent, alerts.db_query_ms).
+const LIMITS = { cpu: 80, memory: 85, db: 100 };
+
+function Metric({ value, limit, unit }) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return html`<td>—</td>`;
+  const over = v > limit;
+  return html`<td class=${over ? 'over' : ''}>${v.toFixed(1)} ${unit}${over
+    && html` <strong>▲ over ${limit} ${unit}</strong>`}</td>`;
 }
 
 function age(ms) {
@@ -25,8 +39,10 @@ function Row({ n, now, onRemove }) {
       <td class="mono">${n.id}</td><td>${n.role}</td><td>${n.nodeGroup}</td>
       <td class="mono">${n.ip}:${n.httpPort}</td>
       <td><span class=${'status ' + (alive ? 'ok' : 'bad')}>${alive ? '● alive' : '✖ dead'}</span></td>
-      <td>${Number(n.cpu).toFixed(1)} %</td><td>${bytes(n.memory)}</td>
-      <td>${Number(n.dbQueryAverageTimeMs).toFixed(1)} ms</td>
+      <${Metric} value=${n.cpu} limit=${LIMITS.cpu} unit="%" />
+      <${Metric} value=${n.memory} limit=${LIMITS.memory} unit="%" />
+      <td>${bytes(n.processMemory)}</td>
+      <${Metric} value=${n.dbQueryAverageTimeMs} limit=${LIMITS.db} unit="ms" />
       <td>${n.activeStreams}</td><td>${n.viewers}</td><td>${age(now - n.lastUpdateTime)}</td>
       <td>${!alive && html`<button type="button" class="danger" onClick=${() => onRemove(n)}
         aria-label=${'Remove node ' + n.id}>Remove</button>`}</td>
@@ -49,7 +65,7 @@ export function Cluster() {
     try { await api('DELETE', `/rest/v2/cluster/node/${enc(n.id)}`); setTick((t) => t + 1); }
     catch (e) { setError(e.message); }
   };
-  const cols = ['Node', 'Role', 'Group', 'Address', 'Status', 'CPU (process)', 'Memory (RSS)',
+  const cols = ['Node', 'Role', 'Group', 'Address', 'Status', 'CPU', 'Memory', 'Process RSS',
     'DB query', 'Streams', 'Viewers', 'Heartbeat', ''];
   return html`
     <h1>Cluster</h1>
