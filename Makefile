@@ -18,7 +18,7 @@ APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-
   libcurl4-openssl-dev libcmocka-dev libgtest-dev libgmock-dev redis-server \
   libboost-dev libboost-system-dev nlohmann-json3-dev \
   fonts-dejavu-core python3 python3-pytest wrk docker-compose chromium \
-  prometheus python3-yaml
+  prometheus python3-yaml ccache
 
 .PHONY: all build deps store module test run up down status bench fuzz format clean
 
@@ -38,8 +38,20 @@ deps:
 	@tests/browser/install.sh
 	@console/install.sh
 
+# Compiles go through ccache where there is one (make deps installs it):
+# a rebuild of the same sources, in this clone or in another, is a cache
+# hit.  Paths are made relative to the clone (CCACHE_BASEDIR) and the
+# working directory is not hashed, so a fresh clone anywhere hits too;
+# the sanitizer and fuzz builds use the same cache.  CCACHE_DISABLE=1
+# turns it off.
+ifneq ($(shell command -v ccache),)
+export CCACHE_BASEDIR ?= $(ROOT)
+export CCACHE_NOHASHDIR ?= 1
+LAUNCHER := -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+endif
+
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER)
 
 store: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
