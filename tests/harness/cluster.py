@@ -1,8 +1,5 @@
 """The whole local cluster as `make up` starts it (scripts/run.sh), and
 the REST API read as tests and benchmarks need it."""
-import base64
-import hashlib
-import hmac
 import json
 import os
 import pathlib
@@ -11,6 +8,7 @@ import subprocess
 import time
 
 from . import BUILD, ROOT
+from .jwt import hs256
 from .net import free_port, http_get
 from .origin import Origin
 
@@ -22,13 +20,7 @@ _TOKENS = {}
 
 def rest_jwt(key):
     """An HS256 JWT without exp, made here apart from the origin's code."""
-    def b64(b):
-        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-    head = b64(b'{"alg":"HS256","typ":"JWT"}')
-    body = b64(b'{"sub":"fanout-tests"}')
-    mac = hmac.new(key.encode(), f"{head}.{body}".encode(),
-                   hashlib.sha256).digest()
-    return f"{head}.{body}.{b64(mac)}"
+    return hs256({"sub": "fanout-tests"}, key)
 
 
 def rest_headers(base_url):

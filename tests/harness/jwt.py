@@ -12,9 +12,10 @@ def b64url(raw):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def hs256(claims, key):
-    """header.claims.HMAC-SHA256 with {"alg":"HS256","typ":"JWT"}."""
-    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+def hs256(claims, key, alg="HS256"):
+    """header.claims.HMAC-SHA256 with {"alg":alg,"typ":"JWT"}: another alg
+    names what the header claims (a refusal test), not what signs."""
+    head = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     body = b64url(json.dumps(claims).encode())
     mac = hmac.new(key.encode(), f"{head}.{body}".encode(),
                    hashlib.sha256).digest()

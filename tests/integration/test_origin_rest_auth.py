@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import ORIGIN_BIN, Origin
+from harness.jwt import b64url, hs256
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -29,17 +30,9 @@ CLUSTER_KEY = "rest-auth-cluster-key-0123456789"
 B = "/LiveApp/rest/v2/broadcasts"
 
 
-def b64url(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
 def jwt(key=JWT_KEY, claims=None, alg="HS256"):
     """An HS256 JWT made here, apart from the origin's code."""
-    head = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    body = b64url(json.dumps(claims if claims is not None else {}).encode())
-    mac = hmac.new(key.encode(), f"{head}.{body}".encode(),
-                   hashlib.sha256).digest()
-    return f"{head}.{body}.{b64url(mac)}"
+    return hs256(claims if claims is not None else {}, key, alg)
 
 
 GOOD = jwt(claims={"sub": "ops", "exp": int(time.time()) + 600})

@@ -10,9 +10,6 @@
 - SIGSTOP of the owner past the dead timeout, the stream taken over, then
   SIGCONT: the old owner drops it (publisher closed, its URL 404) and the
   store's record stays the new owner's."""
-import base64
-import hashlib
-import hmac
 import http.server
 import json
 import signal
@@ -23,6 +20,7 @@ import urllib.parse
 import pytest
 
 from conftest import ROOT, ORIGIN_BIN, Origin, Publisher, http_get, wait_for
+from harness.jwt import hs256
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -30,17 +28,9 @@ pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
 KEY = "integration-cluster-key-0123456789"
 
 
-def b64url(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
 def token(key, life=30, alg="HS256"):
     """A ClusterAuthorization JWT made here, apart from the origin's code."""
-    head = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
-    body = b64url(json.dumps({"exp": int(time.time()) + life}).encode())
-    mac = hmac.new(key.encode(), f"{head}.{body}".encode(),
-                   hashlib.sha256).digest()
-    return f"{head}.{body}.{b64url(mac)}"
+    return hs256({"exp": int(time.time()) + life}, key, alg)
 
 
 class Hooks:
