@@ -55,7 +55,8 @@ struct OriginContext {
 
     // The session of the stream's publisher live on this origin, if any
     // (set by app/; read on the loop by the internal cluster endpoint).
-    std::function<std::optional<std::string>(const StreamKey&)> live_session;
+    std::function<std::optional<std::string>(const StreamKey&)> live_session =
+        {};
 
     // play.keys_file's keys (http/play_tokens.h), or nullptr: none.
     http::PlayKeys* play_keys = nullptr;

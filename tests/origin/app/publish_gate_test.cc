@@ -144,7 +144,7 @@ TEST_F(PublishGateTest, LiveOnAnotherAliveOriginIsAConflict)
 {
     heartbeat("node-b");
     fo_claim c{"LiveApp", "cam",           "node-b", "127.0.0.2",
-               5080,      "other-session", "RTMP"};
+               5080,      "other-session", "RTMP",   nullptr};
     fo_error err{};
     ASSERT_EQ(fo_stream_claim(store_, &c, &err), FO_OK) << err.msg;
 

@@ -104,7 +104,8 @@ protected:
 
     void claim(const char* stream, const char* node)
     {
-        fo_claim c{"LiveApp", stream, node, "10.0.0.9", 5080, stream, "RTMP"};
+        fo_claim c{"LiveApp", stream, node,   "10.0.0.9",
+                   5080,      stream, "RTMP", nullptr};
         fo_error err{};
         ASSERT_EQ(fo_stream_claim(store_, &c, &err), FO_OK) << err.msg;
     }

@@ -126,7 +126,8 @@ Demuxed demux(const std::string& path)
             f.dts_ms = av_rescale_q(pkt->dts, tb, AVRational{1, 1000});
             f.cts_ms = static_cast<int32_t>(
                 av_rescale_q(pkt->pts - pkt->dts, tb, AVRational{1, 1000}));
-            f.data = std::vector<uint8_t>(pkt->data, pkt->data + pkt->size);
+            f.data = SharedBytes(std::string(
+                reinterpret_cast<const char*>(pkt->data), pkt->size));
             d.frames.push_back(std::move(f));
         }
         av_packet_unref(pkt);
