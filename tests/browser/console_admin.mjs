@@ -80,14 +80,15 @@ async function fieldError(page, id, wants) {
   for (const w of wants) {
     if (!text.includes(w)) throw new Error(`#err-${id}: "${text}" lacks "${w}"`);
   }
-  const beside = await page.evaluate((i) => {
+  // The focus moves once the page has drawn the error: wait for it.
+  const beside = await page.waitForFunction((i) => {
     const input = document.getElementById(i);
     const e = document.getElementById('err-' + i);
     return input.closest('.field') === e.closest('.field')
       && input.getAttribute('aria-invalid') === 'true'
       && input.getAttribute('aria-describedby') === 'err-' + i
       && document.activeElement === input;
-  }, id);
+  }, id, {timeout: 5000}).then(() => true, () => false);
   if (!beside) throw new Error(`#err-${id} is not beside a focused, invalid #${id}`);
   return text.replace(/^⚠\s*/, '');
 }

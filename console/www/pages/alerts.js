@@ -45,7 +45,7 @@ function Row({ a, now }) {
   // stacks the cells (style.css, table.stack).
   return html`
     <tr class=${a.active ? 'alerting' : ''}>
-      ${cells.map((c, i) => html`<td data-label=${COLS[i]} class=${i === 7 ? 'message' : null}>${c}</td>`)}
+      ${cells.map((c, i) => html`<td data-label=${COLS[i]} class=${i === 7 ? 'message' : null}><span>${c}</span></td>`)}
     </tr>`;
 }
 
