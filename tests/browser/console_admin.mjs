@@ -12,8 +12,8 @@
 // does not use each show the server's 400 message next to their input
 // (which gets the focus) and change nothing; the page at 390x844.
 // alerts (after the test killed the node): the Cluster page marks the
-// node dead, the Alerts page lists its nodeDead alert as active, the
-// thresholds the server answers are shown; the Cluster page's Remove
+// node dead, the Alerts page lists its nodeDead alert as active (and the
+// Overview counts it), the thresholds the server answers are shown; the Cluster page's Remove
 // button removes it and the alert moves to the ended list.
 // Prints one JSON line: {"ok": true, "steps": [...], "data": {...}} or
 // {"ok": false, "error": ..., "steps"}.  A screenshot per step goes to
@@ -173,6 +173,9 @@ async function runAlerts(page) {
   await page.getByText('Rules in force').click();
   data.rulesShown = await page.locator('dl.thresholds').textContent();
   await shot(page, '02-alert-active'); step('nodeDead alert active');
+  await page.click('nav >> text=Overview');
+  await page.locator('.card').filter({hasText: 'Active alerts'}).filter({hasText: 'nodeDead'}).waitFor();
+  await shot(page, '02-overview-alert'); step('the Overview counts the active alert');
   const mod = await page.evaluate(async () =>
     (await import('/console/thresholds.js')).fetchThresholds());
   data.thresholdsModule = mod;
