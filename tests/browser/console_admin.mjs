@@ -64,9 +64,11 @@ async function openSettings(page) {
   await page.locator('form.settings').waitFor();
 }
 
+// By keyboard: the new row's height input has the focus.
 async function addRendition(page, i, height, video, audio) {
-  await page.getByRole('button', {name: 'Add a rendition'}).click();
-  await page.fill(`#ladder-${i}-height`, String(height));
+  await page.getByRole('button', {name: 'Add a rendition'}).press('Enter');
+  await page.waitForFunction((id) => document.activeElement.id === id, `ladder-${i}-height`);
+  await page.keyboard.type(String(height));
   await page.fill(`#ladder-${i}-videoBitrate`, String(video));
   await page.fill(`#ladder-${i}-audioBitrate`, String(audio));
 }

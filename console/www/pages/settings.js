@@ -88,7 +88,7 @@ export function Settings() {
     load(app).catch((e) => setError({ field: '', message: e.message }));
   }, [app]);
 
-  const set = (k, v) => setForm({ ...form, [k]: v });
+  const set = (k, v) => setForm((f) => ({ ...f, [k]: v }));
   const save = async (ev) => {
     ev.preventDefault();
     const body = changes(loaded, form, rows);
@@ -145,7 +145,7 @@ export function Settings() {
           autocomplete="off" ...${p} />
       </fieldset>
       <fieldset><legend>Webhook</legend>
-        <${Input} id="listenerHookURL" label="Webhook URL listenerHookURL" type="url" ...${p}
+        <${Input} id="listenerHookURL" label="Webhook URL listenerHookURL" inputmode="url" ...${p}
           help="Origin-wide (origin.properties); shown here, changed there." />
       </fieldset>
       <div class="toolbar">

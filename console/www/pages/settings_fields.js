@@ -76,9 +76,13 @@ export function Select({ id, label, form, set, error, options }) {
 // The ladder as rows of inputs; rows: [{height, videoBitrate,
 // audioBitrate, forceEncode}] of strings and a boolean.
 export function Ladder({ rows, setRows, error }) {
-  const edit = (i, key, v) => setRows(rows.map((r, j) => (j === i ? { ...r, [key]: v } : r)));
-  const remove = (i) => setRows(rows.filter((r, j) => j !== i));
-  const add = () => setRows([...rows, { height: '', videoBitrate: '', audioBitrate: '0', forceEncode: false }]);
+  const edit = (i, key, v) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, [key]: v } : r)));
+  const remove = (i) => setRows((rs) => rs.filter((r, j) => j !== i));
+  const add = () => {
+    setRows((rs) => [...rs, { height: '', videoBitrate: '', audioBitrate: '0', forceEncode: false }]);
+    // The keyboard goes on in the new row.
+    requestAnimationFrame(() => document.getElementById(ladderId(rows.length, 'height'))?.focus());
+  };
   return html`
     <fieldset id="ladder" tabindex="-1" aria-describedby=${error.field === 'ladder' ? 'err-ladder' : null}>
       <legend>Adaptive bitrate ladder <code>encoderSettingsString</code></legend>
