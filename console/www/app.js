@@ -1,5 +1,5 @@
 // The console's shell: sign-in, the navigation, and the page of the
-// location's hash (#/overview, #/streams, #/cluster).  Pages poll the REST API every
+// location's hash (#/overview, #/streams, #/cluster, #/settings, #/alerts).  Pages poll the REST API every
 // 3 s (usePoll) and never reload.
 import { html, render, useState, useEffect } from './html.js';
 import { api, onUnauthorized } from './api.js';
@@ -7,11 +7,15 @@ import { Login } from './pages/login.js';
 import { Overview } from './pages/overview.js';
 import { Streams } from './pages/streams.js';
 import { Cluster } from './pages/cluster.js';
+import { Settings } from './pages/settings.js';
+import { Alerts } from './pages/alerts.js';
 
 const PAGES = [
   { id: 'overview', title: 'Overview', view: Overview },
   { id: 'streams', title: 'Streams', view: Streams },
   { id: 'cluster', title: 'Cluster', view: Cluster },
+  { id: 'alerts', title: 'Alerts', view: Alerts },
+  { id: 'settings', title: 'Settings', view: Settings },
 ];
 
 function currentPage() {

@@ -1,5 +1,5 @@
 // Overview: nodes alive and dead by role (GET /rest/v2/cluster/nodes),
-// and per application the live streams, their viewers and ingest bit rate
+// the active alerts (GET /rest/v2/cluster/alerts), and per application the live streams, their viewers and ingest bit rate
 // (GET /{app}/rest/v2/broadcasts/list, the first page of live ones).
 import { html, useState, usePoll } from '../html.js';
 import { api, enc } from '../api.js';
@@ -43,9 +43,10 @@ export function Overview() {
   usePoll(async (signal) => {
     try {
       const apps = (await api('GET', '/rest/v2/applications', undefined, signal)).applications;
-      const [nodes, perApp] = await Promise.all([
-        nodeSummary(signal), Promise.all(apps.map((a) => appSummary(a, signal)))]);
-      setData({ nodes, perApp });
+      const [nodes, perApp, alerts] = await Promise.all([
+        nodeSummary(signal), Promise.all(apps.map((a) => appSummary(a, signal))),
+        api('GET', '/rest/v2/cluster/alerts', undefined, signal)]);
+      setData({ nodes, perApp, active: alerts.active });
       setError('');
     } catch (e) {
       if (!signal.aborted) setError(e.message);
@@ -61,6 +62,10 @@ export function Overview() {
         <${Card} label=${r === 'origin' ? 'Origins' : 'Edges'}
           value=${html`${role(r).alive} alive`}
           note=${role(r).dead ? html`<span class="bad">✖ ${role(r).dead} dead</span>` : '0 dead'} />`)}
+      <${Card} label="Active alerts"
+        value=${data.active.length ? html`<span class="bad">▲ ${data.active.length}</span>` : '0'}
+        note=${html`<a href="#/alerts">${data.active.length
+          ? [...new Set(data.active.map((a) => a.rule))].join(', ') : 'none'}</a>`} />
     </section>
     <h2>Applications</h2>
     <table class="grid">

@@ -49,6 +49,25 @@ nlohmann::json to_json(const Alert& a)
             {"message", a.message}};
 }
 
+nlohmann::json thresholds_to_json(const AlertSettings& s)
+{
+    return {{"enabled", s.enabled},
+            {"intervalMs", s.interval_ms},
+            {"cpuPercent", s.cpu_percent},
+            {"cpuForS", s.cpu_for_s},
+            {"memoryPercent", s.memory_percent},
+            {"memoryForS", s.memory_for_s},
+            {"dbQueryMs", s.db_query_ms},
+            {"dbQueryForS", s.db_query_for_s},
+            {"replLagS", s.repl_lag_s},
+            {"replLagForS", s.repl_lag_for_s},
+            {"streamStallSegments", s.stream_stall_segments},
+            {"edgeOriginForS", s.edge_origin_for_s},
+            {"edgeOriginRecentS", s.edge_origin_recent_s},
+            {"clearMarginPercent", s.clear_margin_percent},
+            {"clearForS", s.clear_for_s}};
+}
+
 NodeSample node_sample(const fo_node& n)
 {
     return sample_of(n);

@@ -20,6 +20,16 @@ Alert from_record(const fo_alert& r);
 // (0 while active), "active", "message"}; times are Unix ms.
 nlohmann::json to_json(const Alert& a);
 
+// The rules' thresholds and durations (AlertSettings) as REST answers them
+// (GET /rest/v2/cluster/alerts "thresholds"): each alerts.* key but
+// alerts.webhook_url and alerts.lease_ttl_ms, camelCase
+// (alerts.cpu_for_s -> cpuForS):
+// {"enabled", "intervalMs", "cpuPercent", "cpuForS", "memoryPercent",
+//  "memoryForS", "dbQueryMs", "dbQueryForS", "replLagS", "replLagForS",
+//  "streamStallSegments", "edgeOriginForS", "edgeOriginRecentS",
+//  "clearMarginPercent", "clearForS"}.
+nlohmann::json thresholds_to_json(const AlertSettings& s);
+
 // The node's fields the rules read.  The only place that knows fo_node's
 // metric fields: the node metrics (issue 15) add system memory %,
 // replication lag and the edges' origin fetch times to fo_node, and each

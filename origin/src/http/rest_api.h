@@ -26,7 +26,8 @@
 //   /rest/v2/cluster/node-count                         GET
 //   /rest/v2/cluster/node/{id}                          GET DELETE
 //   /rest/v2/cluster/alerts                             GET (Fanout's own:
-//       the cluster's active alerts and the last 100 ended)
+//       the cluster's active alerts, the last 100 ended, and the rules'
+//       thresholds: alerts::thresholds_to_json + nodeDeadAfterMs)
 //   /rest/v2/liveness, /rest/v2/system-resources, /rest/v2/version   GET
 //   /metrics                                            GET (Prometheus)
 //

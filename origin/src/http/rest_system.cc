@@ -182,16 +182,23 @@ void RestApi::node(const std::string& id, Request& req, Respond respond)
 }
 
 // Fanout's own: the alerts the evaluating origin keeps in the store,
-// {"active": [...], "recent": [...]}: every active one, oldest first, and
-// the last FO_ALERT_KEEP ended, newest first (alerts/alert_record.h).
+// {"active": [...], "recent": [...], "thresholds": {...}}: every active
+// one, oldest first, the last FO_ALERT_KEEP ended, newest first
+// (alerts/alert_record.h), and the rules' thresholds as this origin's
+// alerts.* keys set them, with the store's dead-node window
+// (nodeDeadAfterMs), so that the console marks what the rules raise.
 void RestApi::cluster_alerts(Respond respond)
 {
     fo_store* store = ctx_.store;
     Metrics* metrics = &ctx_.metrics;
+    json thresholds = alerts::thresholds_to_json(ctx_.config.alerts);
     run_blocking(
         ctx_,
-        [store, metrics]() -> Response {
+        [store, metrics, thresholds]() -> Response {
             json out = json::object();
+            out["thresholds"] = thresholds;
+            out["thresholds"]["nodeDeadAfterMs"] =
+                fo_store_dead_after_ms(store);
             std::vector<fo_alert> rows(FO_ALERT_KEEP * 10);
             for (int ended = 0; ended <= 1; ended++) {
                 size_t n = 0;

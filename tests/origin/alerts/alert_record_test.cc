@@ -49,6 +49,24 @@ TEST(AlertRecord, JsonInCamelCase)
     EXPECT_EQ(to_json(a)["active"], false);
 }
 
+TEST(AlertRecord, ThresholdsAnswerTheSettingsInCamelCase)
+{
+    AlertSettings s;
+    ASSERT_TRUE(set_setting(s, "alerts.cpu_percent", "70.5").ok());
+    ASSERT_TRUE(set_setting(s, "alerts.memory_for_s", "5").ok());
+    ASSERT_TRUE(set_setting(s, "alerts.enabled", "false").ok());
+    nlohmann::json j = thresholds_to_json(s);
+    EXPECT_EQ(j["cpuPercent"], 70.5);
+    EXPECT_EQ(j["memoryForS"], 5);
+    EXPECT_EQ(j["enabled"], false);
+    EXPECT_EQ(j["memoryPercent"], 85);  // the default
+    EXPECT_EQ(j["dbQueryMs"], 100);
+    EXPECT_EQ(j["clearForS"], 30);
+    EXPECT_FALSE(j.contains("webhookUrl"));  // may carry a secret
+    // One field per alerts.* key but the webhook URL and the lease TTL.
+    EXPECT_EQ(j.size(), setting_keys().size() - 2);
+}
+
 TEST(AlertRecord, TodaysNodeRecordLeavesTheNewMetricsUnknown)
 {
     fo_node n{};

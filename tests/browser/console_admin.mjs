@@ -1,0 +1,232 @@
+// The console's Settings and Alerts pages in Debian's Chromium
+// (playwright-core, no downloaded browser), against a running cluster:
+// tests/integration/test_console_admin.py runs it twice and reads its
+// verdict.
+//
+//   node console_admin.mjs settings <lb url> <email> <password> <artifacts dir>
+//   node console_admin.mjs alerts <lb url> <email> <password> <artifacts dir> <dead node id>
+//
+// settings: sign in; change the ladder and gopSize in the page and save
+// (by keyboard: Enter in a field); after a reload the page shows them; a
+// ladder height of 721, a video bit rate of 0 and an hlsTime the origin
+// does not use each show the server's 400 message next to their input
+// (which gets the focus) and change nothing; the page at 390x844.
+// alerts (after the test killed the node): the Cluster page marks the
+// node dead, the Alerts page lists its nodeDead alert as active (and the
+// Overview counts it), the thresholds the server answers are shown; the Cluster page's Remove
+// button removes it and the alert moves to the ended list.
+// Prints one JSON line: {"ok": true, "steps": [...], "data": {...}} or
+// {"ok": false, "error": ..., "steps"}.  A screenshot per step goes to
+// the artifacts dir.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {chromium} from 'playwright-core';
+
+const [phase, base, email, password, outDir, deadNode] = process.argv.slice(2);
+const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
+const steps = [];
+const problems = [];
+const failed = [];  // responses >= 400: [method, path, status]
+const data = {};
+
+function step(name, extra = {}) {
+  steps.push({name, t: Date.now(), ...extra});
+  process.stderr.write(`console admin test: ${name}\n`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({path: path.join(outDir, `${phase}-${name}.png`), fullPage: true});
+}
+
+async function signIn(page) {
+  await page.goto(base + '/');
+  await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', {name: 'Overview'}).waitFor();
+  step('signed in');
+}
+
+// The settings as the server has them, fetched by the page's own session.
+async function serverSettings(page) {
+  return page.evaluate(async () => {
+    const r = await fetch('/rest/v2/applications/settings/LiveApp',
+                          {headers: {'X-Fanout-Console': '1'}});
+    return r.json();
+  });
+}
+
+async function openSettings(page) {
+  await page.click('nav >> text=Settings');
+  await page.getByRole('heading', {name: 'Settings'}).waitFor();
+  await page.locator('form.settings').waitFor();
+}
+
+// By keyboard: the new row's height input has the focus.
+async function addRendition(page, i, height, video, audio) {
+  await page.getByRole('button', {name: 'Add a rendition'}).press('Enter');
+  await page.waitForFunction((id) => document.activeElement.id === id, `ladder-${i}-height`);
+  await page.keyboard.type(String(height));
+  await page.fill(`#ladder-${i}-videoBitrate`, String(video));
+  await page.fill(`#ladder-${i}-audioBitrate`, String(audio));
+}
+
+// The field's error: the server's message, next to (in the same .field as)
+// the input, the input marked invalid and focused.
+async function fieldError(page, id, wants) {
+  const err = page.locator(`#err-${id}`);
+  await err.waitFor();
+  const text = await err.textContent();
+  for (const w of wants) {
+    if (!text.includes(w)) throw new Error(`#err-${id}: "${text}" lacks "${w}"`);
+  }
+  // The focus moves once the page has drawn the error: wait for it.
+  const beside = await page.waitForFunction((i) => {
+    const input = document.getElementById(i);
+    const e = document.getElementById('err-' + i);
+    return input.closest('.field') === e.closest('.field')
+      && input.getAttribute('aria-invalid') === 'true'
+      && input.getAttribute('aria-describedby') === 'err-' + i
+      && document.activeElement === input;
+  }, id, {timeout: 5000}).then(() => true, () => false);
+  if (!beside) throw new Error(`#err-${id} is not beside a focused, invalid #${id}`);
+  return text.replace(/^⚠\s*/, '');
+}
+
+async function settingsRoundTrip(page) {
+  await openSettings(page);
+  await shot(page, '01-settings'); step('settings shown');
+  await addRendition(page, 0, 360, 800000, 64000);
+  await addRendition(page, 1, 240, 400000, 0);
+  await page.fill('#gopSize', '50');
+  await page.press('#gopSize', 'Enter');  // submits: the keyboard path
+  await page.getByRole('status').filter({hasText: 'Saved'}).waitFor();
+  await shot(page, '02-saved'); step('saved by keyboard');
+
+  await page.reload();
+  await openSettings(page);
+  const shown = {
+    h0: await page.inputValue('#ladder-0-height'),
+    v0: await page.inputValue('#ladder-0-videoBitrate'),
+    h1: await page.inputValue('#ladder-1-height'),
+    gop: await page.inputValue('#gopSize'),
+  };
+  if (shown.h0 !== '360' || shown.v0 !== '800000' || shown.h1 !== '240' || shown.gop !== '50') {
+    throw new Error('after a reload: ' + JSON.stringify(shown));
+  }
+  step('shown after a reload', shown);
+  data.saved = await serverSettings(page);
+}
+
+async function badValues(page) {
+  const before = await serverSettings(page);
+  const cases = [
+    ['ladder-1-height', '721', ['encoderSettingsString[1].height']],
+    ['ladder-0-videoBitrate', '0', ['encoderSettingsString[0].videoBitrate']],
+    ['hlsTime', '4', ['hlsTime', 'origin-wide']],
+  ];
+  data.errors = {};
+  for (const [id, bad, wants] of cases) {
+    await page.getByRole('button', {name: 'Undo changes'}).click();
+    await page.fill('#' + id, bad);
+    await page.getByRole('button', {name: 'Save'}).click();
+    data.errors[id] = await fieldError(page, id, wants);
+    await shot(page, `03-bad-${id}`);
+    const after = await serverSettings(page);
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      throw new Error(`${id}=${bad} changed the settings: ${JSON.stringify(after)}`);
+    }
+    step('bad value refused beside its field', {id, message: data.errors[id]});
+  }
+}
+
+async function phoneWidth(page) {
+  await page.getByRole('button', {name: 'Undo changes'}).click();
+  await page.setViewportSize({width: 390, height: 844});
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  await shot(page, '04-phone');
+  if (overflow > 0) throw new Error(`the settings page is ${overflow} px wider than the phone`);
+  step('phone width, no sideways scroll');
+  await page.setViewportSize({width: 1280, height: 800});
+}
+
+async function runSettings(page) {
+  await signIn(page);
+  await settingsRoundTrip(page);
+  await badValues(page);
+  await phoneWidth(page);
+}
+
+async function runAlerts(page) {
+  page.on('dialog', (d) => d.accept());  // the Remove button's confirm()
+  await signIn(page);
+  await page.click('nav >> text=Cluster');
+  const row = page.getByRole('table', {name: 'Nodes'}).getByRole('row').filter({hasText: deadNode});
+  await row.filter({hasText: '✖ dead'}).waitFor({timeout: 30000});
+  await shot(page, '01-cluster-dead'); step('cluster page marks the node dead');
+
+  await page.click('nav >> text=Alerts');
+  const active = page.getByRole('table', {name: 'Active alerts'}).getByRole('row')
+    .filter({hasText: 'nodeDead'}).filter({hasText: deadNode});
+  await active.waitFor({timeout: 30000});
+  await page.getByText('Rules in force').click();
+  data.rulesShown = await page.locator('dl.thresholds').textContent();
+  await shot(page, '02-alert-active'); step('nodeDead alert active');
+  await page.click('nav >> text=Overview');
+  await page.locator('.card').filter({hasText: 'Active alerts'}).filter({hasText: 'nodeDead'}).waitFor();
+  await shot(page, '02-overview-alert'); step('the Overview counts the active alert');
+  const mod = await page.evaluate(async () =>
+    (await import('/console/thresholds.js')).fetchThresholds());
+  data.thresholdsModule = mod;
+
+  await page.click('nav >> text=Cluster');
+  await row.getByRole('button', {name: 'Remove node ' + deadNode}).click();
+  await row.waitFor({state: 'detached', timeout: 10000});
+  await shot(page, '03-cluster-removed'); step('node removed from the Cluster page');
+
+  await page.click('nav >> text=Alerts');
+  const ended = page.getByRole('table', {name: 'Ended alerts'}).getByRole('row')
+    .filter({hasText: 'nodeDead'}).filter({hasText: deadNode});
+  await ended.waitFor({timeout: 15000});
+  await page.setViewportSize({width: 390, height: 844});
+  await page.waitForTimeout(300);
+  await shot(page, '05-alerts-phone');
+  await page.setViewportSize({width: 1280, height: 800});
+  await shot(page, '04-alert-ended'); step('the alert ended once the node was removed');
+}
+
+async function main() {
+  fs.mkdirSync(outDir, {recursive: true});
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-admin-'));
+  const context = await chromium.launchPersistentContext(dataDir, {
+    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push([r.request().method(), new URL(r.url()).pathname, r.status()]);
+  });
+  let verdict;
+  try {
+    await (phase === 'settings' ? runSettings(page) : runAlerts(page));
+    verdict = {ok: true, steps, data, console: problems, failed};
+  } catch (e) {
+    await shot(page, '99-failure').catch(() => {});
+    verdict = {ok: false, error: String(e && e.stack || e), steps, data, console: problems, failed};
+  } finally {
+    await context.close().catch(() => {});
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
+  process.stdout.write(JSON.stringify(verdict) + '\n');
+}
+
+main();
