@@ -27,7 +27,7 @@ test('a plain key names its input when the page has one', () => {
   assert.equal(fieldOf('hlsTime: is origin-wide (origin.properties hlsTime=2); it cannot be changed', KNOWN),
                'hlsTime');
   assert.equal(fieldOf('publishJwtControlEnabled: must be true or false', KNOWN), 'publishJwtControlEnabled');
-  assert.equal(fieldOf('listenerHookURL: is origin-wide (origin.properties listenerHookURL=)', KNOWN),
+  assert.equal(fieldOf('listenerHookURL: must be an http(s):// URL (or empty)', KNOWN),
                'listenerHookURL');
 });
 

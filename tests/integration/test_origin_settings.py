@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from conftest import ORIGIN_BIN, Origin, http_get
+from conftest import ORIGIN_BIN, Origin, Publisher, http_get, wait_for
+from harness.hooks import Hooks
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -164,3 +165,48 @@ def test_routes_methods_and_access(origins, tmpdir_path):
         assert call(c, "PUT", body={"gopSize": 1})[0] == 403
     finally:
         c.stop()
+
+
+def test_listener_hook_url_per_application(tmpdir_path):
+    """Ant Media's listenerHookURL is an application setting: a PUT sends
+    the next publish's events to the application's URL instead of
+    origin.properties'; "" turns them off; null goes back to the default;
+    a bad URL is a 400 naming the field, and the stored one stays."""
+    default, own = Hooks(), Hooks()
+    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
+               name="origin-h", host="127.0.13.4",
+               extra={"listenerHookURL": default.url}).start()
+
+    def publish(stream):
+        pub = Publisher(o.rtmp("LiveApp", stream), tmpdir_path,
+                        seconds=2).start()
+        assert pub.wait(60) == 0, pub.log_text()
+
+    try:
+        assert call(o, "GET")[1]["listenerHookURL"] == default.url
+        st, r = call(o, "PUT", body={"listenerHookURL": own.url})
+        assert st == 200 and r["success"] is True, r
+        assert "listenerHookURL" not in r["message"]  # applied, not ignored
+        st, r = call(o, "PUT", body={"listenerHookURL": "ftp://x/"})
+        assert st == 400, r
+        assert r["message"].startswith("listenerHookURL: "), r
+        assert call(o, "GET")[1]["listenerHookURL"] == own.url
+
+        publish("hook-own")
+        assert wait_for(lambda: len(own.got) >= 2, 15), own.got
+        assert own.actions("hook-own") == ["liveStreamStarted",
+                                           "liveStreamEnded"]
+
+        assert call(o, "PUT", body={"listenerHookURL": ""})[0] == 200
+        publish("hook-off")
+        assert call(o, "PUT", body={"listenerHookURL": None})[0] == 200
+        assert call(o, "GET")[1]["listenerHookURL"] == default.url
+        publish("hook-default")
+        assert wait_for(lambda: len(default.got) >= 2, 15), default.got
+        assert default.actions() == ["liveStreamStarted", "liveStreamEnded"]
+        assert default.got[0]["id"] == "hook-default"
+        assert len(own.got) == 2  # nothing more: "" sent nothing anywhere
+    finally:
+        o.stop()
+        default.close()
+        own.close()

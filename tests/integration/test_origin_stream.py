@@ -9,6 +9,7 @@ import pytest
 
 from conftest import (ORIGIN_BIN, Origin, Publisher, api_broadcast, ffprobe,
                       http_get, wait_for)
+from harness.hooks import Hooks
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -193,37 +194,17 @@ def test_garbage_on_rtmp_port_does_not_disturb_a_live_stream(origin,
 def test_webhooks_announce_start_and_end(tmpdir_path):
     """listenerHookURL gets Ant Media's liveStreamStarted / liveStreamEnded
     form posts."""
-    import http.server
-    import threading
-    import urllib.parse
-
-    got = []
-
-    class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            n = int(self.headers.get("Content-Length", 0))
-            got.append(urllib.parse.parse_qs(self.rfile.read(n).decode()))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db", extra={
-        "listenerHookURL":
-            f"http://127.0.0.1:{server.server_address[1]}/hook"}).start()
+    hooks = Hooks()
+    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
+               extra={"listenerHookURL": hooks.url}).start()
     try:
         pub = Publisher(o.rtmp("LiveApp", "hooked"), tmpdir_path,
                         seconds=3).start()
         assert pub.wait(60) == 0, pub.log_text()
-        assert wait_for(lambda: len(got) >= 2, 15), got
-        actions = [g["action"][0] for g in got]
-        assert actions == ["liveStreamStarted", "liveStreamEnded"]
-        assert all(g["id"] == ["hooked"] for g in got)
-        assert all(g["streamName"] == ["hooked"] for g in got)
+        assert wait_for(lambda: len(hooks.got) >= 2, 15), hooks.got
+        assert hooks.actions() == ["liveStreamStarted", "liveStreamEnded"]
+        assert all(g["id"] == "hooked" for g in hooks.got)
+        assert all(g["streamName"] == "hooked" for g in hooks.got)
     finally:
         o.stop()
-        server.shutdown()
+        hooks.close()

@@ -10,16 +10,14 @@
 - SIGSTOP of the owner past the dead timeout, the stream taken over, then
   SIGCONT: the old owner drops it (publisher closed, its URL 404) and the
   store's record stays the new owner's."""
-import http.server
 import json
 import signal
-import threading
 import time
-import urllib.parse
 
 import pytest
 
 from conftest import ROOT, ORIGIN_BIN, Origin, Publisher, http_get, wait_for
+from harness.hooks import Hooks
 from harness.jwt import hs256
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
@@ -31,34 +29,6 @@ KEY = "integration-cluster-key-0123456789"
 def token(key, life=30, alg="HS256"):
     """A ClusterAuthorization JWT made here, apart from the origin's code."""
     return hs256({"exp": int(time.time()) + life}, key, alg)
-
-
-class Hooks:
-    """A listenerHookURL receiver: the form posts, in arrival order."""
-
-    def __init__(self):
-        got = self.got = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", 0))
-                form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-                got.append({k: v[0] for k, v in form.items()})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture(params=["redis", "sqlite"])

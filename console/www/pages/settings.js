@@ -146,7 +146,7 @@ export function Settings() {
       </fieldset>
       <fieldset><legend>Webhook</legend>
         <${Input} id="listenerHookURL" label="Webhook URL listenerHookURL" inputmode="url" ...${p}
-          help="Origin-wide (origin.properties); shown here, changed there." />
+          help="Where this application's stream events go, from its next publish; empty: none." />
       </fieldset>
       <div class="toolbar">
         <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>

@@ -7,6 +7,7 @@
 
 #include "app/claim_jobs.h"
 #include "cluster/cluster_token.h"
+#include "cluster/hook_settings.h"
 #include "cluster/owner_probe.h"
 #include "core/log.h"
 #include "package/segment_store.h"
@@ -101,7 +102,7 @@ void PublishGate::admit(const ingest::PublishRequest& req, Done done)
     }
     // Reserve the key on the loop first: a second publisher arriving while
     // the store answers is refused here, not raced in the store.
-    Live live{key, new_session_id(), false, true, false, req.revoke};
+    Live live{key, new_session_id(), false, true, false, req.revoke, {}};
     live_[key] = live;
     authorize(live, req, std::move(done));
 }
@@ -147,6 +148,7 @@ void PublishGate::authorized(const StreamKey& key, const std::string& session,
         done(Error("stream " + key.str() + " is no longer reserved"));
         return;
     }
+    it->second.hook_url = hook_url(key.app, a);
     const auth::Refusal r = a.verdict.refusal;
     if (r != auth::Refusal::None) {
         auth::count_refusal(ctx_.metrics, r);
@@ -175,6 +177,26 @@ void PublishGate::refuse(const StreamKey& key, const std::string& why,
     live_.erase(key);
     ctx_.metrics.publishes_refused++;
     done(Error(why));
+}
+
+// The app's stored listenerHookURL over origin.properties'; the last one
+// read while the store cannot answer.
+std::string PublishGate::hook_url(const std::string& app,
+                                  const auth::PublishAuth& a)
+{
+    const std::string& fallback = ctx_.config.listener_hook_url;
+    if (!a.settings_read) {
+        auto cached = hook_urls_.find(app);
+        return cached != hook_urls_.end() ? cached->second : fallback;
+    }
+    auto url = cluster::effective_hook_url(fallback, a.stored_settings);
+    if (!url) {
+        log::warn(app + ": " + url.error().message()
+                  + "; webhooks go to origin.properties' listenerHookURL");
+        return fallback;
+    }
+    hook_urls_[app] = url.value();
+    return url.value();
 }
 
 void PublishGate::claimed(const StreamKey& key,
@@ -219,11 +241,13 @@ void PublishGate::claimed(const StreamKey& key,
         // died unnoticed): nobody else will say so.
         log::info("publish " + key.str() + ": took the stream over from "
                   "session " + r.replaced);
-        hooks_.post("liveStreamEnded", key.id, key.id, key.app, r.replaced);
+        hooks_.post_to(it->second.hook_url, "liveStreamEnded", key.id, key.id,
+                       key.app, r.replaced);
     }
     log::info("publish " + key.str() + " started, session " + session + " from "
               + req.client);
-    hooks_.post("liveStreamStarted", key.id, key.id, key.app, session);
+    hooks_.post_to(it->second.hook_url, "liveStreamStarted", key.id, key.id,
+                   key.app, session);
     done(Admission{key, session, from});
 }
 
@@ -305,7 +329,8 @@ void PublishGate::ended(const StreamKey& key, const std::string& session)
     live_.erase(it);
     ctx_.metrics.publishers--;
     log::info("publish " + key.str() + " ended, session " + session);
-    hooks_.post("liveStreamEnded", key.id, key.id, key.app, session);
+    hooks_.post_to(live.hook_url, "liveStreamEnded", key.id, key.id, key.app,
+                   session);
 
     fo_store* store = ctx_.cluster_handle();
     const package::SegmentStore* segments = &ctx_.segments;

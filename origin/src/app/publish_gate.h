@@ -75,6 +75,9 @@ public:
         bool claiming = false;
         bool admitted = false;
         std::function<void(const std::string&)> revoke;
+        // Where this session's webhooks go: the app's listenerHookURL as
+        // its publish read it (cluster/hook_settings.h).
+        std::string hook_url;
     };
 
     // What a claim job brings back from the lane.
@@ -110,6 +113,7 @@ private:
     void claimed(const StreamKey& key, const ingest::PublishRequest& req,
                  ClaimResult r, Done done, const std::string& taken_from);
     void refuse(const StreamKey& key, const std::string& why, Done& done);
+    std::string hook_url(const std::string& app, const auth::PublishAuth& a);
     void take_over(const StreamKey& key, const ingest::PublishRequest& req,
                    const fo_origin& owner, Done done);
     void owner_answered(const StreamKey& key, const ingest::PublishRequest& req,
@@ -130,6 +134,8 @@ private:
     // Each application's token settings as last read from the store: what
     // applies while the store cannot answer (else origin.properties').
     std::map<std::string, auth::TokenSettings> token_settings_;
+    // The same for each application's webhook URL.
+    std::map<std::string, std::string> hook_urls_;
     bool store_was_ok_ = true;
     bool progress_in_flight_ = false;
 };

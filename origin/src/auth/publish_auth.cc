@@ -165,6 +165,7 @@ PublishAuth authorize_publish(fo_store* store, const TokenSettings& defaults,
             return out;
         }
         out.settings = eff.value();
+        out.stored_settings = stored.json;
     }
     const TokenSettings& s = out.settings;
     TokenParam token = find_token(query);

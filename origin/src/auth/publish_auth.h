@@ -67,6 +67,10 @@ struct PublishAuth {
     Verdict verdict;
     bool settings_read = false;  // the store answered for the settings
     TokenSettings settings;  // what was applied
+    // The app's stored settings document as read ("" none, or not read):
+    // the publish's other per-application keys come from it (its webhook
+    // URL: cluster/hook_settings.h).
+    std::string stored_settings;
 };
 
 // Blocking (store calls: run on a pool lane).  Reads the application's

@@ -34,6 +34,13 @@ size_t discard(char*, size_t size, size_t n, void*)
     return size * n;
 }
 
+// A URL for the log: without its query, which may carry a credential.
+std::string loggable(const std::string& url)
+{
+    size_t q = url.find('?');
+    return q == std::string::npos ? url : url.substr(0, q) + "?...";
+}
+
 }  // namespace
 
 Webhooks::Webhooks(std::string url, int timeout_ms, int attempts,
@@ -43,10 +50,7 @@ Webhooks::Webhooks(std::string url, int timeout_ms, int attempts,
       timeout_ms_(timeout_ms),
       attempts_(attempts)
 {
-    if (!url_.empty()) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        worker_ = std::thread([this] { run(); });
-    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 Webhooks::~Webhooks()
@@ -62,11 +66,11 @@ Webhooks::~Webhooks()
     worker_.join();
 }
 
-void Webhooks::post(const std::string& action, const std::string& stream_id,
-                    const std::string& name, const std::string& app,
-                    const std::string& session_id)
+void Webhooks::post_to(const std::string& url, const std::string& action,
+                       const std::string& stream_id, const std::string& name,
+                       const std::string& app, const std::string& session_id)
 {
-    if (url_.empty()) {
+    if (url.empty()) {
         return;
     }
     long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -79,7 +83,7 @@ void Webhooks::post(const std::string& action, const std::string& stream_id,
     if (!session_id.empty()) {
         body += "&sessionId=" + form_escape(session_id);
     }
-    enqueue({std::move(body), false});
+    enqueue({url, std::move(body), false});
 }
 
 void Webhooks::post_json(std::string body)
@@ -87,13 +91,16 @@ void Webhooks::post_json(std::string body)
     if (url_.empty()) {
         return;
     }
-    enqueue({std::move(body), true});
+    enqueue({url_, std::move(body), true});
 }
 
 void Webhooks::enqueue(Body body)
 {
     {
         std::lock_guard lock(mutex_);
+        if (!worker_.joinable()) {
+            worker_ = std::thread([this] { run(); });
+        }
         if (queue_.size() >= kMaxQueued) {
             queue_.pop_front();
             failed_++;
@@ -140,7 +147,7 @@ bool Webhooks::send(const Body& b) const
     if (headers != nullptr) {
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, b.url.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(body.size()));
@@ -155,12 +162,13 @@ bool Webhooks::send(const Body& b) const
     curl_easy_cleanup(curl);
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
-        log::warn(std::string("webhook: ") + url_ + ": "
+        log::warn("webhook: " + loggable(b.url) + ": "
                   + curl_easy_strerror(rc));
         return false;
     }
     if (status < 200 || status >= 300) {
-        log::warn("webhook: " + url_ + " answered " + std::to_string(status));
+        log::warn("webhook: " + loggable(b.url) + " answered "
+                  + std::to_string(status));
         return false;
     }
     return true;

@@ -17,7 +17,8 @@ namespace fanout::cluster {
 
 class Webhooks {
 public:
-    // url empty: every post() is a no-op.
+    // url: where post() and post_json() go (empty: nowhere); post_to()
+    // names its own.  The sending thread starts with the first event.
     explicit Webhooks(std::string url, int timeout_ms = 5000, int attempts = 3,
                       std::string secret = {});
     ~Webhooks();  // sends what is queued (bounded), then joins
@@ -32,7 +33,15 @@ public:
 
     void post(const std::string& action, const std::string& stream_id,
               const std::string& name, const std::string& app,
-              const std::string& session_id = {});
+              const std::string& session_id = {})
+    {
+        post_to(url_, action, stream_id, name, app, session_id);
+    }
+    // The same, to `url` (a publish's listenerHookURL, per application:
+    // cluster/hook_settings.h); empty sends nothing.
+    void post_to(const std::string& url, const std::string& action,
+                 const std::string& stream_id, const std::string& name,
+                 const std::string& app, const std::string& session_id = {});
 
     // A JSON body (the alert webhook, alerts/evaluator.h), sent as
     // application/json with the same queue, retries and signature.
@@ -43,6 +52,7 @@ public:
 
 private:
     struct Body {
+        std::string url;
         std::string text;
         bool json = false;  // else url-encoded form fields
     };

@@ -212,9 +212,8 @@ Status set_segment_type(Config& c, const std::string& v)
 
 Status set_hook_url(Config& c, const std::string& v)
 {
-    if (!v.empty() && v.rfind("http://", 0) != 0
-        && v.rfind("https://", 0) != 0) {
-        return Error("'" + v + "' must be an http(s):// URL");
+    if (Status st = check_hook_url(v); !st) {
+        return Error("'" + v + "' " + st.error().message());
     }
     c.listener_hook_url = v;
     return {};
@@ -535,6 +534,25 @@ Result<Config> load_config(const std::string& path, char** environ_)
         return config.error().wrap(path);
     }
     return config;
+}
+
+Status check_hook_url(std::string_view url)
+{
+    if (url.empty()) {
+        return {};
+    }
+    if (url.size() > 1024) {
+        return Error("must be at most 1024 bytes");
+    }
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+        return Error("must be an http(s):// URL (or empty)");
+    }
+    for (unsigned char c : url) {
+        if (c <= 0x20 || c == 0x7f) {
+            return Error("must not contain spaces or control characters");
+        }
+    }
+    return {};
 }
 
 }  // namespace fanout

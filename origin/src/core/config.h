@@ -148,4 +148,10 @@ Result<Cidr> parse_cidr(std::string_view text);
 // "mongodb://u:***@h/x".  Anything else unchanged.
 std::string redact_uri(std::string_view uri);
 
+// A webhook URL (listenerHookURL, here and per application:
+// cluster/hook_settings.h): "" (none) or http(s)://, at most 1024 bytes,
+// no spaces or control characters.  The error says what is wrong, without
+// the key or the value.
+Status check_hook_url(std::string_view url);
+
 }  // namespace fanout

@@ -1,13 +1,15 @@
 // The application settings half of the REST API (see rest_api.h): Ant
 // Media's GET/PUT /rest/v2/applications/settings/{app}, the ladder's keys
 // (transcode/app_settings.h) and the stream token controls' keys
-// (auth/token_settings.h; secrets masked in a GET) kept in the cluster
+// (auth/token_settings.h; secrets masked in a GET) and the webhook URL
+// (cluster/hook_settings.h) kept in the cluster
 // store's app settings so that every origin uses the same.  A change
 // applies to the next publish.
 #include <algorithm>
 #include <optional>
 
 #include "auth/token_settings.h"
+#include "cluster/hook_settings.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
 #include "transcode/app_settings.h"
@@ -48,13 +50,15 @@ Response get_settings(fo_store* store, Metrics& metrics, const Config& config,
     }
     auto ladder = transcode::effective_ladder(config, stored);
     auto tokens = auth::effective_token_settings(config.tokens, stored);
-    if (!ladder || !tokens) {
-        return Response::error(
-            500,
-            app + ": " + (ladder ? tokens.error() : ladder.error()).message());
+    auto hook = cluster::effective_hook_url(config.listener_hook_url, stored);
+    if (!ladder || !tokens || !hook) {
+        const Error& e = !ladder ? ladder.error()
+                                 : (!tokens ? tokens.error() : hook.error());
+        return Response::error(500, app + ": " + e.message());
     }
     json out = transcode::settings_to_json(app, config, ladder.value());
     auth::token_settings_to_json(tokens.value(), out);  // masked
+    out[std::string(cluster::kListenerHookUrl)] = hook.value();
     return Response::json(200, out);
 }
 
@@ -72,16 +76,21 @@ Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
     if (!put) {
         return bad_request(put.error().message());
     }
-    // The token controls' keys, in the same document (the body parsed as
-    // an object already).
-    if (Status st = auth::apply_token_settings_put(
-            config.tokens, put->stored,
-            body.empty() ? json::object() : json::parse(body, nullptr, false));
-        !st) {
+    // The token controls' keys and the webhook URL, in the same document
+    // (the body parsed as an object already).
+    const json parsed =
+        body.empty() ? json::object() : json::parse(body, nullptr, false);
+    Status st =
+        auth::apply_token_settings_put(config.tokens, put->stored, parsed);
+    if (st) {
+        st = cluster::apply_hook_put(put->stored, parsed);
+    }
+    if (!st) {
         return bad_request(st.error().message());
     }
-    std::erase_if(put->ignored,
-                  [](const std::string& k) { return auth::is_token_key(k); });
+    std::erase_if(put->ignored, [](const std::string& k) {
+        return auth::is_token_key(k) || k == cluster::kListenerHookUrl;
+    });
     std::string doc = put->stored.dump();
     if (doc.size() >= FO_EXTRA_MAX) {
         return bad_request("settings: " + std::to_string(doc.size())
@@ -89,9 +98,10 @@ Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
                            + std::to_string(FO_EXTRA_MAX - 1));
     }
     fo_error err{};
-    fo_status st = fo_app_settings_put(store, app.c_str(), doc.c_str(), &err);
-    if (st != FO_OK) {
-        return store_failure(metrics, st, err, "");
+    fo_status put_st =
+        fo_app_settings_put(store, app.c_str(), doc.c_str(), &err);
+    if (put_st != FO_OK) {
+        return store_failure(metrics, put_st, err, "");
     }
     std::string note;
     for (const std::string& k : put->ignored) {

@@ -86,8 +86,6 @@ Result<bool> check_origin_wide(const Config& config, std::string_view key,
         current = std::to_string(config.hls_list_size);
     } else if (key == "hlsSegmentType") {
         current = config.hls_segment_type;
-    } else if (key == "listenerHookURL") {
-        current = config.listener_hook_url;
     } else if (key == "appName") {
         return true;  // the path names the application
     } else {
@@ -166,7 +164,7 @@ bool is_scalar_key(std::string_view key)
 bool is_origin_wide(std::string_view key)
 {
     return key == "hlsTime" || key == "hlsListSize" || key == "hlsSegmentType"
-           || key == "listenerHookURL" || key == "appName";
+           || key == "appName";
 }
 
 }  // namespace
@@ -270,7 +268,6 @@ json settings_to_json(const std::string& app, const Config& config,
         {"hlsTime", config.hls_time_s},
         {"hlsListSize", config.hls_list_size},
         {"hlsSegmentType", config.hls_segment_type},
-        {"listenerHookURL", config.listener_hook_url},
     };
 }
 

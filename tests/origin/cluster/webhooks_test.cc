@@ -234,5 +234,24 @@ TEST(Webhooks, EmptyUrlIsOff)
     EXPECT_EQ(hooks.failed(), 0u);
 }
 
+// A publish's own URL (an application's listenerHookURL): events go there
+// and not to the default; "" sends nothing, even with a default.
+TEST(Webhooks, PostToGoesToItsOwnUrl)
+{
+    HookServer fallback(200);
+    HookServer app(200);
+    Webhooks hooks(fallback.url());
+    hooks.post_to(app.url(), "liveStreamStarted", "a", "a", "AppA", "s1");
+    hooks.post_to("", "liveStreamStarted", "b", "b", "AppB");
+    hooks.post("liveStreamStarted", "c", "c", "AppC");
+    ASSERT_TRUE(eventually([&] { return hooks.delivered() == 2; }));
+    ASSERT_EQ(app.bodies().size(), 1u);
+    EXPECT_NE(app.bodies()[0].find("&app=AppA&"), std::string::npos);
+    EXPECT_NE(app.bodies()[0].find("&sessionId=s1"), std::string::npos);
+    ASSERT_EQ(fallback.bodies().size(), 1u);
+    EXPECT_NE(fallback.bodies()[0].find("&app=AppC&"), std::string::npos);
+    EXPECT_EQ(hooks.failed(), 0u);
+}
+
 }  // namespace
 }  // namespace fanout::cluster
