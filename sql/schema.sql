@@ -194,3 +194,20 @@ CREATE TABLE console_user (
     created_ms    INTEGER NOT NULL,
     revoked_ms    INTEGER NOT NULL DEFAULT 0
 );
+
+-- migration 8
+-- Node samples (fo_node_sample): each node's CPU %, memory %, viewers and
+-- store query time, appended by the alert evaluator every
+-- alerts.sample_interval_ms for the console's charts; a put drops every
+-- sample older than its keep window (at most an hour), and a node's
+-- samples go with it.
+CREATE TABLE node_sample (
+    node_id         TEXT NOT NULL,              -- cluster_node.id
+    time_ms         INTEGER NOT NULL,
+    cpu             REAL NOT NULL DEFAULT 0,
+    mem_percent     REAL NOT NULL DEFAULT 0,
+    viewers         INTEGER NOT NULL DEFAULT 0,
+    db_query_avg_ms REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (node_id, time_ms)
+);
+CREATE INDEX node_sample_time ON node_sample (time_ms);

@@ -4,8 +4,11 @@
  * exactly what origins write), until the real origin takes over.
  *
  *   store_tool URI heartbeat ID IP HTTP_PORT [origin|edge [GROUP]]
- *   store_tool URI beat ID IP HTTP_PORT PERIOD_MS     origin heartbeats
- *                                                     until SIGTERM
+ *   store_tool URI beat ID IP HTTP_PORT PERIOD_MS [CPU MEM [VIEWERS]]
+ *                                                     origin heartbeats
+ *                                                     until SIGTERM, with
+ *                                                     machine CPU % and
+ *                                                     memory % (default 0)
  *   store_tool URI claim APP STREAM NODE ADDR HTTP_PORT SESSION
  *   store_tool URI claims APP PREFIX COUNT NODE ADDR HTTP_PORT
  *                                      claims PREFIX0 .. PREFIX<COUNT-1>
@@ -90,8 +93,14 @@ cmd_beat(fo_store *s, int argc, char **argv, fo_error *err)
     fo_node          n;
     struct timespec  ts;
 
-    (void) argc;
     node_fill(&n, argv[3], argv[4], argv[5], FO_ROLE_ORIGIN, "default");
+    if (argc >= 9) {
+        n.cpu = atof(argv[7]);
+        n.mem_percent = atof(argv[8]);
+    }
+    if (argc >= 10) {
+        n.viewers = atoi(argv[9]);
+    }
     ts.tv_sec = atoi(argv[6]) / 1000;
     ts.tv_nsec = (long) (atoi(argv[6]) % 1000) * 1000000L;
     signal(SIGTERM, on_term);
@@ -253,7 +262,7 @@ static const struct {
     int        (*run)(fo_store *s, int argc, char **argv, fo_error *err);
 } commands[] = {
     { "heartbeat", 6, 1, cmd_heartbeat },
-    { "beat", 7, 0, cmd_beat },
+    { "beat", 7, 1, cmd_beat },
     { "claim", 9, 0, cmd_claim },
     { "claims", 9, 0, cmd_claims },
     { "release", 6, 0, cmd_release },

@@ -121,6 +121,11 @@ typedef fo_status fo_op_alert_put(void *impl, const fo_alert *a,
                                  fo_error *err);
 typedef fo_status fo_op_alert_list(void *impl, int ended, fo_alert *out,
                                   size_t cap, size_t *n, fo_error *err);
+typedef fo_status fo_op_node_sample_put(void *impl, const fo_node_sample *v,
+                                       int64_t keep_ms, fo_error *err);
+typedef fo_status fo_op_node_samples(void *impl, const char *node_id,
+                                    int64_t since_ms, fo_node_sample *out,
+                                    size_t cap, size_t *n, fo_error *err);
 typedef fo_status fo_op_user_create(void *impl, const fo_user *u,
                                     fo_error *err);
 typedef fo_status fo_op_user_get(void *impl, const char *email,
@@ -150,7 +155,7 @@ typedef fo_status fo_op_user_revoke(void *impl, const char *email,
     X(p, vod_put) X(p, vod_count) X(p, vod_delete)                        \
     X(p, broadcast_expire_auto)                                           \
     X(p, lease_acquire) X(p, lease_release) X(p, alert_put)               \
-    X(p, alert_list)                                                      \
+    X(p, alert_list) X(p, node_sample_put) X(p, node_samples)             \
     X(p, user_create) X(p, user_get) X(p, user_count) X(p, user_revoke)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;

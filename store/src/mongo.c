@@ -134,10 +134,17 @@ fo_status fo_mg_node_count(void *impl, int64_t *count_out, fo_error *err)
     return fo_mg_end(&c, FO_OK);
 }
 
+/* The node, then its samples: a sample put that raced the delete looks
+ * for the node after its insert (mongo_samples.c). */
 fo_status fo_mg_node_delete(void *impl, const char *id, fo_error *err)
 {
-    return fo_mg_delete_call(impl, err, "node delete", id, C_NODES,
-                             fo_mg_node_q(id));
+    mg_call c;
+    int64_t n;
+
+    fo_mg_begin(&c, impl, err, "node delete", id, 0);
+    n = fo_mg_del(&c, C_NODES, fo_mg_node_q(id), 0);
+    fo_mg_del(&c, C_SAMPLES, BCON_NEW("nodeId", BCON_UTF8(id)), 1);
+    return fo_mg_end(&c, n > 0 ? FO_OK : FO_NOT_FOUND);
 }
 
 /* ---- app settings, VoD -------------------------------------------------- */

@@ -19,7 +19,7 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens", "leases", "alerts", "users"
+    "tokens", "leases", "alerts", "users", "node_samples"
 };
 
 static const struct {
@@ -45,6 +45,8 @@ static const struct {
     { C_ALERTS, 1, { "alertId" } },
     { C_ALERTS, 0, { "endedMs" } },
     { C_USERS, 1, { "email" } },
+    { C_SAMPLES, 1, { "nodeId", "timeMs" } },
+    { C_SAMPLES, 0, { "timeMs" } },    /* the trim */
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

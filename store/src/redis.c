@@ -160,6 +160,7 @@ fo_status fo_rd_node_delete(void *impl, const char *id, fo_error *err)
     fo_rd_args_init(&a, 3);
     fo_rd_args_key(&a, "fo:node:%s", id);
     fo_rd_args_key(&a, "fo:nodes");
+    fo_rd_args_key(&a, "fo:samples:%s", id);
     fo_rd_args_str(&a, id);
     return fo_rd_decide(r, RS_NODE_DELETE, &a, "", err);
 }

@@ -62,6 +62,34 @@
 /* Only the last expression in a Lua call expands, hence unpack(ARGV)
  * last. */
 const char *const fo_rd_scripts[RS_COUNT] = {
+    /* KEYS node, samples; ARGV keep_ms, "<cpu> <mem> <viewers> <db>".
+     * Only while the node exists; the key expires keep_ms after the last
+     * sample, so a silent node's samples go by themselves. */
+    [RS_SAMPLE_PUT] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        LUA_NOW
+        "local keep = tonumber(ARGV[1])\n"
+        "redis.call('ZADD', KEYS[2], now, nows .. ' ' .. ARGV[2])\n"
+        "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.0f', now - keep))\n"
+        "redis.call('PEXPIRE', KEYS[2], keep)\n"
+        "return 0\n",
+    /* KEYS nodes; ARGV id ('' for every node, in fo:nodes order), since,
+     * cap.  Reply: {id, {member...}, id, {member...}, ...} */
+    [RS_SAMPLES] =
+        "local ids = {ARGV[1]}\n"
+        "if ARGV[1] == '' then ids = redis.call('ZRANGE', KEYS[1], 0, -1) end\n"
+        "local left = tonumber(ARGV[3])\n"
+        "local out = {}\n"
+        "for _, id in ipairs(ids) do\n"
+        "  if left <= 0 then break end\n"
+        "  local s = redis.call('ZRANGEBYSCORE', 'fo:samples:' .. id, ARGV[2], '+inf', 'LIMIT', 0, left)\n"
+        "  if #s > 0 then\n"
+        "    out[#out + 1] = id\n"
+        "    out[#out + 1] = s\n"
+        "    left = left - #s\n"
+        "  end\n"
+        "end\n"
+        "return out\n",
     /* KEYS node, nodes; ARGV id, field, value, ... */
     [RS_NODE_PUT] = LUA_NOW
         "redis.call('HSET', KEYS[1], 'last_update_ms', nows, unpack(ARGV, 2))\n"
@@ -77,8 +105,9 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "  out[#out + 1] = redis.call('HGETALL', 'fo:node:' .. id)\n"
         "end\n"
         "return out\n",
-    /* KEYS node, nodes; ARGV id */
+    /* KEYS node, nodes, samples; ARGV id */
     [RS_NODE_DELETE] =
+        "redis.call('DEL', KEYS[3])\n"
         "local n = redis.call('DEL', KEYS[1]) + redis.call('ZREM', KEYS[2], ARGV[1])\n"
         "if n == 0 then return -1 end\n"
         "return 0\n",

@@ -40,6 +40,11 @@
  *                                      user_type, created_ms, revoked_ms
  *   fo:users                   set     the users' emails (emails are
  *                                      [A-Za-z0-9_.@+-]: fo_valid_email)
+ *   fo:samples:<id>            zset    the node's samples, score time_ms,
+ *                                      member "<time_ms> <cpu> <mem_percent>
+ *                                      <viewers> <db_query_avg_ms>"; a put
+ *                                      drops those older than its keep and
+ *                                      sets the key to expire keep after it
  * Integers are decimal strings, doubles "%.17g", role "origin" / "edge",
  * times ms since the epoch on the server's clock.
  *
@@ -67,7 +72,7 @@ enum {
     RS_CLAIM, RS_RELEASE, RS_LOOKUP, RS_REAP, RS_PROGRESS_PUT, RS_VIEWERS,
     RS_VOD_PUT, RS_VOD_DELETE, RS_TOKEN_PUT, RS_TOKEN_CONSUME,
     RS_LEASE, RS_LEASE_RELEASE, RS_ALERT_PUT, RS_ALERT_LIST,
-    RS_USER_CREATE, RS_USER_REVOKE, RS_COUNT
+    RS_USER_CREATE, RS_USER_REVOKE, RS_SAMPLE_PUT, RS_SAMPLES, RS_COUNT
 };
 
 /* The script texts, indexed by RS_*.  Scripts that decide return 0 done,

@@ -228,12 +228,22 @@ fo_status fo_sq_node_count(void *impl, int64_t *count, fo_error *err)
                         "SELECT count(*) FROM cluster_node", "", NULL, NULL);
 }
 
+/* The node and its samples, in one transaction. */
 fo_status fo_sq_node_delete(void *impl, const char *id, fo_error *err)
 {
     int changes = 0;
-    fo_status rc = fo_sq_run(impl, err, "node delete", id, &changes,
-                             "DELETE FROM cluster_node WHERE id = ?", "s", id);
+    fo_status rc = fo_sq_begin(impl, err, "node delete", id);
 
+    if (rc != FO_OK) {
+        return rc;
+    }
+    rc = fo_sq_run(impl, err, "node delete", id, &changes,
+                   "DELETE FROM cluster_node WHERE id = ?", "s", id);
+    if (rc == FO_OK) {
+        rc = fo_sq_run(impl, err, "node delete", id, NULL,
+                       "DELETE FROM node_sample WHERE node_id = ?", "s", id);
+    }
+    rc = fo_sq_end(impl, err, rc, "node delete", id);
     return rc == FO_OK && changes == 0 ? FO_NOT_FOUND : rc;
 }
 

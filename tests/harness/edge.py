@@ -129,10 +129,16 @@ class StoreTool:
         rc, fields, _ = self.run(uri, "node", node_id)
         return fields if rc == 0 else None
 
-    def beat(self, uri, node, ip, port, period_ms=PERIOD_MS // 4):
-        """An origin heartbeating in the background until stopped."""
+    def beat(self, uri, node, ip, port, period_ms=PERIOD_MS // 4,
+             cpu=None, mem=None, viewers=None):
+        """An origin heartbeating in the background until stopped; with
+        cpu and mem, reporting that machine CPU % and memory % (and
+        viewers)."""
+        extra = [] if cpu is None else [str(cpu), str(mem)]
+        if cpu is not None and viewers is not None:
+            extra.append(str(viewers))
         p = subprocess.Popen([str(self.path), uri, "beat", node, ip, str(port),
-                              str(period_ms)], stdout=subprocess.PIPE,
+                              str(period_ms)] + extra, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
         line = p.stdout.readline()
         assert line.strip() == "beat", "heartbeat loop did not start"

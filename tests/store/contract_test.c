@@ -119,7 +119,8 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
                                        &contract_failures, &contract_tokens,
                                        &contract_growth,
                                        &contract_cluster,
-                                       &contract_users };
+                                       &contract_users,
+                                       &contract_samples };
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
@@ -132,7 +133,7 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-    struct CMUnitTest tests[64];
+    struct CMUnitTest tests[128];
     size_t n = all_tests(tests, sizeof(tests) / sizeof(tests[0]));
     char group[64];
     int failed;
@@ -143,6 +144,10 @@ int main(int argc, char **argv)
     }
     if (test_server_start(&server, argv[1]) != 0) {
         return 1;
+    }
+    /* CONTRACT_FILTER=test_samples* runs only the tests it matches. */
+    if (getenv("CONTRACT_FILTER") != NULL) {
+        cmocka_set_test_filter(getenv("CONTRACT_FILTER"));
     }
     snprintf(group, sizeof(group), "store contract (%s%s)", argv[1],
              server.external_uri[0] ? ", external server" : "");

@@ -50,6 +50,7 @@ NodeSample sample_of(const Node& n)
     s.last_update_ms = n.last_update_ms;
     s.cpu = n.cpu;
     s.db_query_avg_ms = n.db_query_avg_ms;
+    s.viewers = n.viewers;
     if constexpr (requires { n.mem_percent; }) {
         s.mem_percent = n.mem_percent;
     }

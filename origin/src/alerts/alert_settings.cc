@@ -69,6 +69,8 @@ const std::vector<std::pair<std::string, Setter>>& table()
         {"alerts.enabled", set_enabled},
         {"alerts.interval_ms", whole(&S::interval_ms, 100, 600000)},
         {"alerts.lease_ttl_ms", whole(&S::lease_ttl_ms, 300, 3600000)},
+        {"alerts.sample_interval_ms",
+         whole(&S::sample_interval_ms, 1000, 3600000)},
         {"alerts.cpu_percent", real(&S::cpu_percent, 0, 100)},
         {"alerts.cpu_for_s", whole(&S::cpu_for_s, 0, kDay)},
         {"alerts.memory_percent", real(&S::memory_percent, 0, 100)},

@@ -14,6 +14,11 @@ struct AlertSettings {
     bool enabled = true;  // alerts.enabled
     int interval_ms = 5000;  // alerts.interval_ms: one evaluation per
     int lease_ttl_ms = 15000;  // alerts.lease_ttl_ms (> interval_ms)
+    // alerts.sample_interval_ms: the lease holder appends each alive
+    // node's CPU %, memory %, viewers and store query time to the store
+    // this often (at its next evaluation), for the console's charts; the
+    // store keeps 120 of them, at most an hour (alerts/node_history.h).
+    int sample_interval_ms = 30000;
     double cpu_percent = 80;  // alerts.cpu_percent
     int cpu_for_s = 60;  // alerts.cpu_for_s
     double memory_percent = 85;  // alerts.memory_percent

@@ -1,6 +1,7 @@
 #include "alerts/evaluator.h"
 
 #include "alerts/alert_record.h"
+#include "alerts/node_history.h"
 #include "core/log.h"
 
 namespace fanout::alerts {
@@ -23,6 +24,7 @@ struct Evaluator::Lane {
 
 struct Evaluator::Tick {
     bool held = false;
+    bool sampled = false;  // the node samples were written
     std::string error;  // a store call failed
     State state;
     std::vector<Event> events;
@@ -38,6 +40,7 @@ struct Inputs {
     int hls_time_s = 2;
     bool holding = false;
     State state;
+    int64_t sample_keep_ms = 0;  // > 0: write the node samples
 };
 
 bool failed(fo_status st, const fo_error& err, Evaluator::Tick& t)
@@ -121,6 +124,25 @@ bool read_streams(fo_store* s, const std::string& app, Samples& out,
     return true;
 }
 
+// One sample per alive node (node_history.h); a node removed since it
+// was read (FO_NOT_FOUND) is skipped.
+void write_samples(fo_store* s, const Samples& in, int64_t keep_ms,
+                   Evaluator::Tick& t)
+{
+    for (const NodeSample& n : in.nodes) {
+        std::optional<fo_node_sample> v = sample_for(n);
+        if (!v) {
+            continue;
+        }
+        fo_error err{};
+        fo_status st = fo_node_sample_put(s, &*v, keep_ms, &err);
+        if (st != FO_NOT_FOUND && failed(st, err, t)) {
+            return;
+        }
+    }
+    t.sampled = true;
+}
+
 // One evaluation on the lane: lease, samples, rules, store writes.
 Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
 {
@@ -163,10 +185,19 @@ Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
     for (const Event& e : t.events) {
         fo_alert r = to_record(e.alert);
         if (failed(fo_alert_put(s, &r, &err), err, t)) {
-            break;  // the next holder's restore sees what was written
+            return t;  // the next holder's restore sees what was written
         }
     }
+    if (in.sample_keep_ms > 0) {
+        write_samples(s, samples, in.sample_keep_ms, t);
+    }
     return t;
+}
+
+int64_t steady_ms(std::chrono::steady_clock::time_point t)
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
 Gauge* gauge_of(Metrics& m, const std::string& rule)
@@ -274,6 +305,10 @@ void Evaluator::tick()
               ctx_.config.hls_time_s,
               holding_,
               state_};
+    if (sample_due(last_sample_ms_, steady_ms(started_),
+                   settings_.sample_interval_ms, settings_.interval_ms)) {
+        in.sample_keep_ms = sample_keep_ms(settings_.sample_interval_ms);
+    }
     in_flight_ = true;
     std::shared_ptr<Lane> lane = lane_;
     pool_.run([lane, in = std::move(in)]() { return evaluate_job(*lane, in); },
@@ -295,6 +330,9 @@ void Evaluator::finished(Tick& t)
         ctx_.metrics.alert_evaluations_total++;
     }
     holding_ = t.held;
+    if (t.sampled) {
+        last_sample_ms_ = steady_ms(started_);
+    }
     // An incomplete evaluation keeps what was decided so far; losing the
     // lease forgets everything (the next holder owns the alerts).
     state_ = t.held ? std::move(t.state) : State{};

@@ -5,7 +5,9 @@
 // reads the nodes and the live streams' progress, evaluates, writes the
 // raised and ended alerts to the store, and posts them to
 // alerts.webhook_url.  A new holder starts from the store's active alerts,
-// so an alert is raised once however the lease moves.
+// so an alert is raised once however the lease moves.  Every
+// alerts.sample_interval_ms the holder also appends each alive node's
+// sample to the store, for the console's charts (alerts/node_history.h).
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -44,6 +46,7 @@ private:
     BlockingPool pool_;
     boost::asio::steady_timer timer_;
     std::chrono::steady_clock::time_point started_;
+    int64_t last_sample_ms_ = -1;  // steady clock; -1: none yet
     State state_;
     bool holding_ = false;
     bool in_flight_ = false;

@@ -43,6 +43,7 @@ struct NodeSample {
     double mem_percent = -1;  // system memory used %
     double db_query_avg_ms = -1;
     double repl_lag_ms = -1;
+    int32_t viewers = 0;  // for the charts (node_history.h), not a rule
     int64_t origin_ok_ms = 0;  // edges: last good origin fetch, 0 none
     int64_t origin_fail_ms = 0;  // edges: last failed one, 0 none
 };

@@ -28,6 +28,12 @@
 //   /rest/v2/cluster/alerts                             GET (Fanout's own:
 //       the cluster's active alerts, the last 100 ended, and the rules'
 //       thresholds: alerts::thresholds_to_json + nodeDeadAfterMs)
+//   /rest/v2/cluster/node-history                       GET ?since (Fanout's
+//       own: every node's samples of the last hour, CPU %, memory %,
+//       viewers and DB query ms, for the console's charts;
+//       rest_node_history.cc, alerts/node_history.h)
+//   /rest/v2/cluster/node/{id}/history                  GET ?since (the same,
+//       one node)
 //   /rest/v2/liveness, /rest/v2/system-resources, /rest/v2/version   GET
 //   /metrics                                            GET (Prometheus)
 //
@@ -82,6 +88,9 @@ private:
     void node_count(Respond respond);
     void node(const std::string& id, Request& req, Respond respond);
     void cluster_alerts(Respond respond);
+    // The node samples of node id, or of every node when id is empty
+    // (rest_node_history.cc).
+    void node_history(const std::string& id, Request& req, Respond respond);
     void system_resources(Respond respond);
     void version(Respond respond);
     // GET, PUT or POST of an application's settings (rest_settings.cc).

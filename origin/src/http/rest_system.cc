@@ -74,6 +74,12 @@ void RestApi::global(const std::vector<std::string>& segs, Request& req,
         if (n == 3 && segs[1] == "node") {
             return node(segs[2], req, std::move(respond));
         }
+        if (n == 2 && segs[1] == "node-history") {
+            return node_history("", req, std::move(respond));
+        }
+        if (n == 4 && segs[1] == "node" && segs[3] == "history") {
+            return node_history(segs[2], req, std::move(respond));
+        }
         if (n == 2 && segs[1] == "alerts") {
             if (!is_get(req)) {
                 return respond(method_not_allowed("GET, HEAD"));

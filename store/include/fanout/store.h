@@ -136,7 +136,8 @@ fo_status fo_node_list(fo_store *s, size_t offset, fo_node *out, size_t cap,
 
 fo_status fo_node_count(fo_store *s, int64_t *count, fo_error *err);
 
-/* FO_NOT_FOUND when there was no such node. */
+/* Deletes the node and its samples (fo_node_samples).  FO_NOT_FOUND when
+ * there was no such node. */
 fo_status fo_node_delete(fo_store *s, const char *id, fo_error *err);
 
 /* ---- broadcasts ---------------------------------------------------- */
@@ -459,6 +460,40 @@ fo_status fo_alert_put(fo_store *s, const fo_alert *a, fo_error *err);
  * ones, newest ended first.  At most cap of them. */
 fo_status fo_alert_list(fo_store *s, int ended, fo_alert *out, size_t cap,
                         size_t *n, fo_error *err);
+
+/* ---- node samples: the console's charts of the last hour --------------- */
+
+/* A node's metrics at one time, appended by the alert evaluator (the
+ * origin holding the "alerts" lease) every alerts.sample_interval_ms, so
+ * that every origin answers the same history.  A store keeps at most
+ * FO_SAMPLE_KEEP_MS of them: the caller bounds the count by its period
+ * (origin: keep = min(FO_SAMPLE_KEEP_MS, 120 x period)). */
+#define FO_SAMPLE_KEEP_MS 3600000
+
+typedef struct {
+    char node_id[FO_ID_MAX];
+    int64_t time_ms;            /* set by the store (server clock) */
+    double cpu;                 /* machine CPU %, as fo_node.cpu */
+    double mem_percent;         /* machine memory %, as fo_node */
+    int32_t viewers;
+    double db_query_avg_ms;
+} fo_node_sample;
+
+/* Appends v to node v->node_id's samples at the store's now (v->time_ms
+ * is ignored) and drops that node's samples older than now - keep_ms
+ * (1 .. FO_SAMPLE_KEEP_MS).  Other nodes' old samples go too: SQLite and
+ * MongoDB drop every node's at each put, Redis expires a node's samples
+ * keep_ms after its last one.  FO_NOT_FOUND, nothing written, when there
+ * is no such node: a sample never brings a removed node's history back. */
+fo_status fo_node_sample_put(fo_store *s, const fo_node_sample *v,
+                             int64_t keep_ms, fo_error *err);
+
+/* The samples with time_ms >= since_ms, of node_id or, when node_id is
+ * NULL, of every node; ordered by node id (byte order), then time; at most
+ * cap of them.  A node's samples go with it (fo_node_delete). */
+fo_status fo_node_samples(fo_store *s, const char *node_id, int64_t since_ms,
+                          fo_node_sample *out, size_t cap, size_t *n,
+                          fo_error *err);
 
 /* ---- console users (Ant Media's User) -------------------------------- */
 

@@ -358,6 +358,20 @@ TEST(Config, AlertSettings)
               std::string::npos);
 }
 
+TEST(Config, AlertSampleInterval)
+{
+    auto c = build("server.name=o\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->alerts.sample_interval_ms, 30000);
+    c = build("server.name=o\nalerts.sample_interval_ms=1000\n");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    EXPECT_EQ(c->alerts.sample_interval_ms, 1000);
+    c = build("server.name=o\nalerts.sample_interval_ms=999\n");
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message().rfind("alerts.sample_interval_ms: ", 0), 0u)
+        << c.error().message();
+}
+
 TEST(Config, SignedPlaybackNeedsItsKeysFile)
 {
     auto off = build("clusterdb.host=sqlite:///tmp/x.db\n");
