@@ -1,6 +1,6 @@
 /*
  * sqlite_samples.c — the sqlite:// backend's node samples (table
- * node_sample, sql/schema.sql migration 9).
+ * node_sample, sql/schema.sql migration 8).
  */
 #include <sqlite3.h>
 
