@@ -157,19 +157,12 @@ void ConsoleAuth::handle(const std::vector<std::string>& t, Request& req,
 void ConsoleAuth::first_login_status(Respond respond)
 {
     fo_store* store = ctx_.store;
-    Metrics* metrics = &ctx_.metrics;
-    run_blocking(
+    run_count(
         ctx_,
-        [store, metrics]() -> Response {
-            int64_t n = 0;
-            fo_error err{};
-            fo_status st = fo_user_count(store, &n, &err);
-            if (st != FO_OK) {
-                return store_failure(*metrics, st, err, "");
-            }
-            return result(200, n == 0);
+        [store](int64_t* n, fo_error* err) {
+            return fo_user_count(store, n, err);
         },
-        std::move(respond));
+        [](int64_t n) { return result(200, n == 0); }, std::move(respond));
 }
 
 void ConsoleAuth::initial(const Request& req, Respond respond)

@@ -403,23 +403,16 @@ void RestApi::count(const std::string& app, bool active,
                     const std::string& search, Respond respond)
 {
     fo_store* store = ctx_.store;
-    Metrics* metrics = &ctx_.metrics;
-    run_blocking(
+    run_count(
         ctx_,
-        [store, metrics, app, active, search]() -> Response {
-            int64_t n = 0;
-            fo_error err{};
-            fo_status st =
-                active ? fo_broadcast_count_active(store, app.c_str(), &n, &err)
+        [store, app, active, search](int64_t* n, fo_error* err) {
+            return active
+                       ? fo_broadcast_count_active(store, app.c_str(), n, err)
                        : fo_broadcast_count(
                            store, app.c_str(),
-                           search.empty() ? nullptr : search.c_str(), &n, &err);
-            if (st != FO_OK) {
-                return store_failure(*metrics, st, err, "");
-            }
-            return Response::json(200, {{"number", n}});
+                           search.empty() ? nullptr : search.c_str(), n, err);
         },
-        std::move(respond));
+        number_answer, std::move(respond));
 }
 
 }  // namespace fanout::http

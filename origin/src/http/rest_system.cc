@@ -140,19 +140,12 @@ void RestApi::nodes(const std::string& offset_text,
 void RestApi::node_count(Respond respond)
 {
     fo_store* store = ctx_.store;
-    Metrics* metrics = &ctx_.metrics;
-    run_blocking(
+    run_count(
         ctx_,
-        [store, metrics]() -> Response {
-            int64_t n = 0;
-            fo_error err{};
-            fo_status st = fo_node_count(store, &n, &err);
-            if (st != FO_OK) {
-                return store_failure(*metrics, st, err, "");
-            }
-            return Response::json(200, {{"number", n}});
+        [store](int64_t* n, fo_error* err) {
+            return fo_node_count(store, n, err);
         },
-        std::move(respond));
+        number_answer, std::move(respond));
 }
 
 void RestApi::node(const std::string& id, Request& req, Respond respond)

@@ -57,6 +57,34 @@ void run_blocking(OriginContext& ctx, Work work, Respond respond)
 Response store_failure(Metrics& metrics, fo_status st, const fo_error& err,
                        std::string_view not_found);
 
+// A count from the store, on the REST lane: count(&n, &err) is the store
+// call (fo_node_count, fo_user_count, ...), answer(n) the response; a
+// failed call answers store_failure().
+template <class Count, class Answer>
+void run_count(OriginContext& ctx, Count count, Answer answer, Respond respond)
+{
+    Metrics* metrics = &ctx.metrics;
+    run_blocking(
+        ctx,
+        [count = std::move(count), answer = std::move(answer),
+         metrics]() -> Response {
+            int64_t n = 0;
+            fo_error err{};
+            fo_status st = count(&n, &err);
+            if (st != FO_OK) {
+                return store_failure(*metrics, st, err, "");
+            }
+            return answer(n);
+        },
+        std::move(respond));
+}
+
+// Ant Media's {"number":n}, the answer of its count endpoints.
+inline Response number_answer(int64_t n)
+{
+    return Response::json(200, {{"number", n}});
+}
+
 // {"success":true,"message":"","dataId":id,"errorId":0}: Ant Media's Result.
 Response success(std::string_view data_id = "");
 

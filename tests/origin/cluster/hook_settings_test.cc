@@ -33,7 +33,8 @@ TEST(HookSettings, ABadStoredDocumentIsAnError)
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message(),
               "listenerHookURL: stored value must be a string");
-    EXPECT_FALSE(effective_hook_url("", R"({"listenerHookURL":"ftp://x"})").ok());
+    EXPECT_FALSE(
+        effective_hook_url("", R"({"listenerHookURL":"ftp://x"})").ok());
 }
 
 std::string put(json& stored, const std::string& body)
