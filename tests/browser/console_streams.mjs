@@ -145,10 +145,16 @@ async function main() {
            '--disable-background-networking', '--disable-component-update',
            '--disable-sync'],
   });
+  // The console has no favicon; Chromium's own request for one would be
+  // the only 404 in the console log, which must otherwise stay empty.
+  await context.route('**/favicon.ico', (r) => r.fulfill({status: 204}));
   const page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(15000);
   page.on('pageerror', (e) => problems.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) process.stderr.write(`HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`);
+  });
   let verdict;
   try {
     await run(page);

@@ -71,8 +71,12 @@ def rtmp_at(c, i, stream):
 
 
 def call(base, method, path, body=None, headers=None):
+    """A REST call; a POST carries JSON, {} when no body is given (the
+    REST gate refuses a POST without Content-Type: application/json)."""
     h = dict(rest_headers(base) if headers is None else headers)
     data = None
+    if body is None and method == "POST":
+        body = {}
     if body is not None:
         h["Content-Type"] = "application/json"
         data = json.dumps(body).encode()

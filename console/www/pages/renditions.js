@@ -1,8 +1,8 @@
 // A live stream's renditions as the broadcast record has them (Fanout's
 // "renditions", written by the stream's origin at each heartbeat: what
 // its master playlist offers, the source first, then the renditions
-// dropped under load).  Renditions() is the table's cell, RenditionsPanel
-// the detail of the selected stream.
+// dropped under load).  Renditions() is the table's cell (a button that
+// opens the detail), RenditionsPanel the detail of the selected stream.
 import { html } from '../html.js';
 import { bitrate } from '../format.js';
 
@@ -10,13 +10,14 @@ function label(r) {
   return r.height ? `${r.height}p` : 'audio';
 }
 
-export function Renditions({ b }) {
+export function Renditions({ b, onOpen }) {
   const list = b.status === 'broadcasting' && Array.isArray(b.renditions) ? b.renditions : [];
   if (list.length === 0) return html`<span>—</span>`;
   const offered = list.filter((r) => !r.dropped);
   const dropped = list.length - offered.length;
-  return html`<span title=${list.map((r) => r.name).join(', ')}>${offered.map(label).join(' · ')}${
-    dropped ? html` <span class="bad">(${dropped} dropped)</span>` : ''}</span>`;
+  return html`<button type="button" class="quiet" onClick=${() => onOpen(b)}
+      aria-label=${'Renditions of ' + b.streamId}>${offered.map(label).join(' · ')}${
+    dropped ? html` <span class="bad">(${dropped} dropped)</span>` : ''} ▸</button>`;
 }
 
 export function RenditionsPanel({ b, onClose }) {

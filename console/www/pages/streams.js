@@ -29,15 +29,13 @@ function Row({ b, now, onPlay, onPublish, onAsk, onRenditions }) {
     <tr>
       <td class="mono">${b.streamId}</td><td>${b.name}</td><td><${Status} s=${b.status} /></td>
       <td class="mono">${b.originAdress || '—'}</td><td>${viewers(b)}</td>
-      <td>${live ? bitrate(b.bitrate) : '—'}</td><td><${Renditions} b=${b} /></td>
+      <td>${live ? bitrate(b.bitrate) : '—'}</td><td><${Renditions} b=${b} onOpen=${onRenditions} /></td>
       <td>${live ? duration(now - b.startTime) : '—'}</td><td>${speed(b)}</td>
       <td class="actions">
         <button type="button" disabled=${!live} onClick=${() => onPlay(b, 'hls')}
           aria-label=${'Play ' + b.streamId}>Play</button>
         <button type="button" disabled=${!live} onClick=${() => onPlay(b, 'dash')}
           aria-label=${'Play ' + b.streamId + ' with DASH'}>DASH</button>
-        <button type="button" disabled=${!live} onClick=${() => onRenditions(b)}
-          aria-label=${'Renditions of ' + b.streamId}>Renditions</button>
         <button type="button" onClick=${() => onPublish(b)}
           aria-label=${'Publish URL of ' + b.streamId}>Publish URL</button>
         <button type="button" class="danger" disabled=${!live} onClick=${() => onAsk(b, 'stop')}
@@ -134,7 +132,8 @@ export function Streams() {
     setAsk(null);
     const path = `/${enc(app)}/rest/v2/broadcasts/${enc(id)}`;
     try {
-      const r = what === 'stop' ? await api('POST', `${path}/stop`) : await api('DELETE', path);
+      // A POST carries JSON (the REST gate's CSRF rule), even an empty one.
+      const r = what === 'stop' ? await api('POST', `${path}/stop`, {}) : await api('DELETE', path);
       if (r && r.success === false) throw new Error(r.message || `${what} failed`);
       setNotice(what === 'stop' ? `Publisher of ${id} disconnected.` : `Stream ${id} deleted.`);
       setError('');

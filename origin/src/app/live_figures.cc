@@ -11,8 +11,8 @@ LiveRates live_rates(int64_t ingest_bitrate, double ingest_speed,
 {
     LiveRates r;
     r.bitrate = std::max<int64_t>(0, ingest_bitrate);
-    r.speed = transcoder_speed > 0 ? transcoder_speed
-                                   : std::max(0.0, ingest_speed);
+    r.speed =
+        transcoder_speed > 0 ? transcoder_speed : std::max(0.0, ingest_speed);
     return r;
 }
 

@@ -28,9 +28,9 @@ struct Call : std::enable_shared_from_this<Call> {
 
     void start(const CallRequest& r, std::chrono::milliseconds timeout)
     {
-        request = r.method + " " + r.path + " HTTP/1.1\r\nHost: " + r.host
-                  + ":" + std::to_string(r.port) + "\r\n" + kClusterAuthHeader
-                  + ": " + r.token
+        request = r.method + " " + r.path + " HTTP/1.1\r\nHost: " + r.host + ":"
+                  + std::to_string(r.port) + "\r\n" + kClusterAuthHeader + ": "
+                  + r.token
                   + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         auto self = shared_from_this();
         timer.expires_after(timeout);

@@ -9,8 +9,7 @@ namespace fanout::cluster {
 
 std::string stop_path(const StreamKey& key)
 {
-    return std::string(kInternalStreamsPath) + key.app + "/" + key.id
-           + "/stop";
+    return std::string(kInternalStreamsPath) + key.app + "/" + key.id + "/stop";
 }
 
 StopRoute route_stop(const fo_origin& owner, std::string_view self_node,
@@ -29,7 +28,8 @@ StopOutcome read_stop_answer(const CallAnswer& a)
         return {504, false, "the stream's origin did not answer: " + a.detail};
     }
     if (a.kind != CallAnswer::Kind::Answered) {
-        return {502, false, "the stream's origin answered garbage: " + a.detail};
+        return {502, false,
+                "the stream's origin answered garbage: " + a.detail};
     }
     if (a.status == 401 || a.status == 403) {
         return {502, false,

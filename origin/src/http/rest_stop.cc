@@ -71,8 +71,7 @@ void route(OriginContext& ctx, const StreamKey& key, const OwnerLookup& l,
             return done({200, false, "stream " + key.id + " is not live"});
         case cluster::StopRoute::NoKey:
             return done({503, false,
-                         "stream " + key.id + " is live on "
-                             + l.owner.node_id
+                         "stream " + key.id + " is live on " + l.owner.node_id
                              + ", which cannot be asked without a "
                                "clusterCommunicationKey"});
         case cluster::StopRoute::Forward:
@@ -89,8 +88,9 @@ void stop_publisher(OriginContext& ctx, const StreamKey& key, StopDone done)
         return done({200, true, ""});
     }
     if (ctx.pool.full()) {
-        return done({503, false, "the origin's REST queue is full; retry "
-                                 "later"});
+        return done({503, false,
+                     "the origin's REST queue is full; retry "
+                     "later"});
     }
     ctx.pool.run(
         [store = ctx.store, key] {

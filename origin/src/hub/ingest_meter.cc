@@ -7,9 +7,9 @@ namespace fanout::hub {
 std::optional<IngestRate> ingest_rate(const IngestSample& from,
                                       const IngestSample& to)
 {
-    const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
-                          to.at - from.at)
-                          .count();
+    const auto wall =
+        std::chrono::duration_cast<std::chrono::microseconds>(to.at - from.at)
+            .count();
     if (wall <= 0) {
         return std::nullopt;
     }

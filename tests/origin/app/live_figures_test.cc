@@ -56,8 +56,8 @@ TEST(RenditionsJson, StaysValidJsonUnderItsBound)
 {
     std::vector<package::RenditionInfo> many;
     for (int i = 0; i < 40; i++) {
-        many.push_back(rendition(std::to_string(100 + i) + "p100kbps", 100 + i,
-                                 false));
+        many.push_back(
+            rendition(std::to_string(100 + i) + "p100kbps", 100 + i, false));
     }
     std::string text = renditions_json(many);
     EXPECT_LT(text.size(), size_t(FO_RENDITIONS_MAX));
