@@ -68,9 +68,18 @@ bool PublishGate::stop(const StreamKey& key, const std::string& why)
     }
     log::info("publish " + key.str() + " session " + it->second.session_id
               + ": " + why);
-    // A copy: the revoke ends the publish, whose end erases the entry.
+    const std::string session = it->second.session_id;
+    // A copy: the revoke ends the publish, whose end (the hub's, at once)
+    // erases the entry.
     auto revoke = it->second.revoke;
     revoke(why);
+    auto still = live_.find(key);
+    if (still != live_.end() && still->second.session_id == session) {
+        // Admitted, but its hub not yet handed over (the ladder is being
+        // read): the revoke found nothing publishing.  End it here; the
+        // pending answer then finds it released and refuses the publish.
+        ended(key, session);
+    }
     return true;
 }
 

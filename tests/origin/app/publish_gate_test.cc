@@ -214,9 +214,12 @@ TEST_F(PublishGateTest, StopRevokesTheAdmittedPublishOnly)
     EXPECT_TRUE(gate_->stop(req.key, "stopped through the REST API"));
     EXPECT_EQ(revoked,
               std::vector<std::string>{"stopped through the REST API"});
-    // The connection's end comes back as the hub's: released as usual.
-    gate_->ended(req.key, answer->value().session_id);
+    // This revoke ended nothing (no hub here): the gate ended the publish
+    // itself, released as usual; the hub's later end changes nothing.
+    EXPECT_EQ(gate_->active(), 0);
     EXPECT_TRUE(run_until([&] { return !owner("cam").has_value(); }));
+    gate_->ended(req.key, answer->value().session_id);
+    EXPECT_EQ(metrics_.publishers.load(), 0u);
     EXPECT_FALSE(gate_->stop(req.key, "already gone"));
     EXPECT_EQ(revoked.size(), 1u);
 }
