@@ -211,3 +211,12 @@ CREATE TABLE node_sample (
     PRIMARY KEY (node_id, time_ms)
 );
 CREATE INDEX node_sample_time ON node_sample (time_ms);
+
+-- migration 9
+-- A live stream's figures (issue #15), written by the owning session's
+-- progress put with the continuation, so a broadcast read has them:
+-- speed (Ant Media's; 1.0 = real time) and renditions (Fanout's own: a
+-- JSON array of what the master playlist offers).  bitrate is the
+-- existing column, now the measured ingest rate while it broadcasts.
+ALTER TABLE broadcast ADD COLUMN speed REAL NOT NULL DEFAULT 0;
+ALTER TABLE broadcast ADD COLUMN renditions TEXT NOT NULL DEFAULT '';

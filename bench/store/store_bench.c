@@ -77,7 +77,9 @@ static fo_status op_claim(fo_store *s, int i, fo_error *err)
 static fo_status op_progress(fo_store *s, int i, fo_error *err)
 {
     char stream[32], session[32];
-    fo_progress p = { i, 1, 1700000000000, 0, (int64_t) i * 2000, i, 0 };
+    fo_progress p = { .hls_sequence = i, .hls_discontinuity = 1,
+                      .dash_start_ms = 1700000000000, .dash_period = 0,
+                      .dash_end_ms = (int64_t) i * 2000, .dash_number = i };
 
     snprintf(stream, sizeof(stream), "seed-%d", i % 100);
     snprintf(session, sizeof(session), "seed-sess-%d", i % 100);

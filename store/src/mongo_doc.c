@@ -56,6 +56,9 @@ const mg_field fo_mg_bcast_fields[] = {
     FIELD("bitrate", 'l', fo_broadcast, bitrate, FO_F_BITRATE),
     FIELD("extra", 's', fo_broadcast, extra, FO_F_EXTRA),
     FIELD("autoCreated", 'i', fo_broadcast, auto_created, F_DATE),
+    /* live figures: a progress put writes them (fo_mg_progress_fields) */
+    FIELD("speed", 'd', fo_broadcast, speed, F_PROGRESS),
+    FIELD("renditions", 's', fo_broadcast, renditions, F_PROGRESS),
     /* sort keys (mongo_doc.h), written with the field they encode */
     FIELD("streamKey", 'h', fo_broadcast, stream_id, F_DATE | F_KEYS),
     FIELD("nameKey", 'h', fo_broadcast, name, FO_F_NAME | F_KEYS),
@@ -82,6 +85,9 @@ const mg_field fo_mg_progress_fields[] = {
     FIELD("dashEndMs", 'l', fo_progress, dash_end_ms, F_PROGRESS),
     FIELD("dashNumber", 'l', fo_progress, dash_number, F_PROGRESS),
     FIELD("progressTime", 'l', fo_progress, written_ms, F_UPDATE),
+    FIELD("bitrate", 'l', fo_progress, bitrate, F_PROGRESS),
+    FIELD("speed", 'd', fo_progress, speed, F_PROGRESS),
+    FIELD("renditions", 's', fo_progress, renditions, F_PROGRESS),
     { NULL, 0, 0, 0, 0 }
 };
 

@@ -57,6 +57,9 @@ const rd_field fo_rd_bc_fields[] = {
     F_NUM(fo_broadcast, bitrate, T_I64, RD_ALL | FO_F_BITRATE),
     F_STR(fo_broadcast, extra, RD_ALL | FO_F_EXTRA),
     F_NUM(fo_broadcast, auto_created, T_INT, RD_ALL),
+    /* live figures: written only by RS_PROGRESS_PUT */
+    F_NUM(fo_broadcast, speed, T_DBL, 0),
+    F_STR(fo_broadcast, renditions, 0),
     F_NUM(fo_broadcast, date, T_I64, 0),
     F_NUM(fo_broadcast, update_time, T_I64, 0),
     { NULL, 0, 0, 0, 0 }

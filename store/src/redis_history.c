@@ -33,15 +33,22 @@ fo_status fo_rd_stream_progress_put(void *impl, const char *app,
     fo_rd_args_num(&a, "%" PRId64, p->dash_period);
     fo_rd_args_num(&a, "%" PRId64, p->dash_end_ms);
     fo_rd_args_num(&a, "%" PRId64, p->dash_number);
+    fo_rd_args_num(&a, "%" PRId64, p->bitrate);
+    fo_rd_args_num(&a, "%.17g", p->speed);
+    fo_rd_args_str(&a, p->renditions);
     return fo_rd_decide(r, RS_PROGRESS_PUT, &a, "", err);
 }
 
 /* The progress fields, after status: a broadcast always has one, so a
- * nil status is a missing broadcast. */
+ * nil status is a missing broadcast.  The integers first; then the live
+ * figures that are not (speed, renditions). */
 static const char *const progress_fields[] = {
     "status", "hls_sequence", "hls_discontinuity", "dash_start_ms",
-    "dash_period", "dash_end_ms", "dash_number", "progress_time"
+    "dash_period", "dash_end_ms", "dash_number", "progress_time", "bitrate",
+    "speed", "renditions"
 };
+
+#define N_PROGRESS_INT 9
 
 #define N_PROGRESS (sizeof(progress_fields) / sizeof(progress_fields[0]))
 
@@ -55,7 +62,7 @@ fo_status fo_rd_stream_progress_get(void *impl, const char *app,
     int64_t *v[N_PROGRESS] = {
         NULL, &out->hls_sequence, &out->hls_discontinuity,
         &out->dash_start_ms, &out->dash_period, &out->dash_end_ms,
-        &out->dash_number, &out->written_ms
+        &out->dash_number, &out->written_ms, &out->bitrate, NULL, NULL
     };
     fo_status rc;
 
@@ -76,9 +83,12 @@ fo_status fo_rd_stream_progress_get(void *impl, const char *app,
     } else if (rep->element[0]->type != REDIS_REPLY_STRING) {
         rc = fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
     } else {
-        for (size_t i = 1; i < N_PROGRESS; i++) {
+        for (size_t i = 1; i < N_PROGRESS_INT; i++) {
             *v[i] = fo_rd_parse_i64(fo_rd_elem_str(rep, i));
         }
+        out->speed = strtod(fo_rd_elem_str(rep, N_PROGRESS_INT), NULL);
+        fo_strlcpy(out->renditions, fo_rd_elem_str(rep, N_PROGRESS_INT + 1),
+                   sizeof(out->renditions));
     }
     freeReplyObject(rep);
     return rc;

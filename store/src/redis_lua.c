@@ -206,8 +206,9 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "end\n"
         "return n\n",
     /* KEYS bc; ARGV session, hls_sequence, hls_discontinuity,
-     * dash_start_ms, dash_period, dash_end_ms, dash_number.  Written only
-     * while that session broadcasts it. */
+     * dash_start_ms, dash_period, dash_end_ms, dash_number, and the live
+     * figures bitrate, speed, renditions.  Written only while that
+     * session broadcasts it. */
     [RS_PROGRESS_PUT] =
         "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id')\n"
         "if not cur[1] then return -1 end\n"
@@ -219,7 +220,8 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "redis.call('HSET', KEYS[1], 'hls_sequence', ARGV[2],\n"
         "  'hls_discontinuity', ARGV[3], 'dash_start_ms', ARGV[4],\n"
         "  'dash_period', ARGV[5], 'dash_end_ms', ARGV[6],\n"
-        "  'dash_number', ARGV[7], 'progress_time', nows)\n"
+        "  'dash_number', ARGV[7], 'progress_time', nows,\n"
+        "  'bitrate', ARGV[8], 'speed', ARGV[9], 'renditions', ARGV[10])\n"
         "return 0\n",
     /* KEYS bc, viewers; ARGV node, hls, dash, dead_after_ms.  A stale row
      * counts no more until refreshed, so it is dropped. */

@@ -18,7 +18,7 @@ fo_status fo_sq_broadcast_create(void *impl, const fo_broadcast *b,
 
     return fo_sq_run(impl, err, "create", b->stream_id, NULL,
                      "INSERT INTO broadcast (" BC_COLS ") VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'')",
                      "sssssssissiiiiiisi", b->app, b->stream_id, b->name,
                      b->status, b->type, b->publish_type, b->origin_address,
                      (int64_t) b->origin_http_port, b->origin_node,

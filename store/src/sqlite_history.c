@@ -65,12 +65,13 @@ fo_status fo_sq_stream_progress_put(void *impl, const char *app,
                    "UPDATE broadcast SET hls_sequence = ?, "
                    "hls_discontinuity = ?, dash_start_ms = ?, "
                    "dash_period = ?, dash_end_ms = ?, dash_number = ?, "
-                   "progress_time = ? WHERE app = ? AND stream_id = ? "
+                   "progress_time = ?, bitrate = ?, speed = ?, "
+                   "renditions = ? WHERE app = ? AND stream_id = ? "
                    "AND session_id = ? AND status = 'broadcasting'",
-                   "iiiiiiisss", p->hls_sequence, p->hls_discontinuity,
+                   "iiiiiiiidssss", p->hls_sequence, p->hls_discontinuity,
                    p->dash_start_ms, p->dash_period, p->dash_end_ms,
-                   p->dash_number, fo_sq_clock(), app, stream_id,
-                   session_id);
+                   p->dash_number, fo_sq_clock(), p->bitrate, p->speed,
+                   p->renditions, app, stream_id, session_id);
     if (rc != FO_OK || changes == 1) {
         return rc;
     }

@@ -207,7 +207,8 @@ static const sq_col bc_cols[] = {
     COL('i', fo_broadcast, hls_viewer_count),
     COL('i', fo_broadcast, dash_viewer_count),
     COL('i', fo_broadcast, bitrate), COL('t', fo_broadcast, extra),
-    COL('i', fo_broadcast, auto_created),
+    COL('i', fo_broadcast, auto_created), COL('d', fo_broadcast, speed),
+    COL('t', fo_broadcast, renditions),
 };
 
 static const sq_col progress_cols[] = {
@@ -215,7 +216,8 @@ static const sq_col progress_cols[] = {
     COL('i', fo_progress, hls_discontinuity),
     COL('i', fo_progress, dash_start_ms), COL('i', fo_progress, dash_period),
     COL('i', fo_progress, dash_end_ms), COL('i', fo_progress, dash_number),
-    COL('i', fo_progress, written_ms),
+    COL('i', fo_progress, written_ms), COL('i', fo_progress, bitrate),
+    COL('d', fo_progress, speed), COL('t', fo_progress, renditions),
 };
 
 static const sq_col session_cols[] = {

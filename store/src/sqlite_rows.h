@@ -89,7 +89,7 @@ void fo_sq_read_node(sqlite3_stmt *st, int64_t now, int64_t dead_after,
     "app, stream_id, name, status, type, publish_type, origin_address, "  \
     "origin_http_port, origin_node, session_id, date, start_time, "       \
     "update_time, hls_viewer_count, dash_viewer_count, bitrate, extra, "   \
-    "auto_created"
+    "auto_created, speed, renditions"
 
 /* Fills b from a row of BC_COLS. */
 void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);
@@ -97,7 +97,7 @@ void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);
 /* The columns fo_sq_read_progress reads, in its order. */
 #define PROGRESS_COLS                                                     \
     "hls_sequence, hls_discontinuity, dash_start_ms, dash_period, "       \
-    "dash_end_ms, dash_number, progress_time"
+    "dash_end_ms, dash_number, progress_time, bitrate, speed, renditions"
 
 void fo_sq_read_progress(sqlite3_stmt *st, fo_progress *p);
 

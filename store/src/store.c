@@ -226,6 +226,9 @@ fo_status fo_broadcast_create(fo_store *s, const fo_broadcast *b,
     fo_broadcast c = *b;
     fo_status rc;
 
+    /* Live figures belong to a publishing session's progress put. */
+    c.speed = 0;
+    c.renditions[0] = '\0';
     fo_broadcast_defaults(&c);
     rc = check_broadcast("create", &c, ~0u, err);
     if (rc != FO_OK) {
@@ -374,9 +377,12 @@ fo_status fo_stream_progress_put(fo_store *s, const char *app,
     }
     if (p == NULL || p->hls_sequence < 0 || p->hls_discontinuity < 0
         || p->dash_start_ms < 0 || p->dash_period < 0 || p->dash_end_ms < 0
-        || p->dash_number < 0)
+        || p->dash_number < 0 || p->bitrate < 0 || !(p->speed >= 0))
     {
         return fo_store_bad(err, "progress put", "progress (a number < 0)");
+    }
+    if (strnlen(p->renditions, FO_RENDITIONS_MAX) == FO_RENDITIONS_MAX) {
+        return fo_store_bad(err, "progress put", "renditions (too long)");
     }
     CALL(s, stream_progress_put, app, stream_id, session_id, p, err);
 }

@@ -19,8 +19,12 @@
 
 static fo_progress make_progress(int64_t base)
 {
-    fo_progress p = { base, base + 1, 1700000000000 + base, base + 2,
-                      base * 1000, base + 3, 0 };
+    fo_progress p = { .hls_sequence = base,
+                      .hls_discontinuity = base + 1,
+                      .dash_start_ms = 1700000000000 + base,
+                      .dash_period = base + 2,
+                      .dash_end_ms = base * 1000,
+                      .dash_number = base + 3 };
 
     return p;
 }
@@ -194,6 +198,69 @@ static void test_progress_owner_only(void **state)
     assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "planned",
                                             "sess-a", &p1, NULL),
                      FO_CONFLICT);
+}
+
+/* The live figures ride on the progress put: a broadcast read (get and
+ * list) has them; create and update never write them; only the owning
+ * session's put does; progress_get reads them back. */
+static void test_live_figures(void **state)
+{
+    fixture *f = *state;
+    fo_claim ca = make_claim("LiveApp", "live", "origin-a", "sess-a");
+    fo_progress p = make_progress(5), got;
+    fo_broadcast bc, rows[2];
+    fo_list_query q = { FO_SORT_NONE, 0, "live" };
+    size_t n = 0;
+    static const char ladder[] =
+        "[{\"name\":\"source\",\"height\":720,\"dropped\":false}]";
+
+    heartbeat_two(f);
+    OK(fo_stream_claim(f->s, &ca, ERR));
+    OK(fo_broadcast_get(f->s, "LiveApp", "live", &bc, ERR));
+    assert_int_equal(bc.bitrate, 0);
+    assert_true(bc.speed == 0.0);
+    assert_string_equal(bc.renditions, "");
+
+    p.bitrate = 2500000;
+    p.speed = 0.96875;
+    snprintf(p.renditions, sizeof(p.renditions), "%s", ladder);
+    OK(fo_stream_progress_put(f->s, "LiveApp", "live", "sess-a", &p, ERR));
+    OK(fo_broadcast_get(f->s, "LiveApp", "live", &bc, ERR));
+    assert_int_equal(bc.bitrate, 2500000);
+    assert_true(bc.speed == 0.96875);
+    assert_string_equal(bc.renditions, ladder);
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 0, rows, 2, &n, ERR));
+    assert_int_equal(n, 1);
+    assert_true(rows[0].speed == 0.96875);
+    assert_string_equal(rows[0].renditions, ladder);
+    OK(fo_stream_progress_get(f->s, "LiveApp", "live", &got, ERR));
+    assert_int_equal(got.bitrate, 2500000);
+    assert_true(got.speed == 0.96875);
+    assert_string_equal(got.renditions, ladder);
+
+    /* An update (any mask) keeps speed and renditions. */
+    bc.speed = 7;
+    snprintf(bc.renditions, sizeof(bc.renditions), "[]");
+    OK(fo_broadcast_update(f->s, &bc, FO_F_NAME | FO_F_EXTRA, ERR));
+    OK(fo_broadcast_get(f->s, "LiveApp", "live", &bc, ERR));
+    assert_true(bc.speed == 0.96875);
+    assert_string_equal(bc.renditions, ladder);
+    /* Another session writes nothing; a bad figure is refused. */
+    p.speed = 3;
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "live", "sess-x",
+                                            &p, NULL), FO_CONFLICT);
+    p.speed = -1;
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "live", "sess-a",
+                                            &p, NULL), FO_ERR_INVALID);
+    OK(fo_broadcast_get(f->s, "LiveApp", "live", &bc, ERR));
+    assert_true(bc.speed == 0.96875);
+    /* A created broadcast starts with none. */
+    bc = make_bc("LiveApp", "made", "Made");
+    bc.speed = 4;
+    OK(fo_broadcast_create(f->s, &bc, ERR));
+    OK(fo_broadcast_get(f->s, "LiveApp", "made", &bc, ERR));
+    assert_true(bc.speed == 0.0);
+    assert_string_equal(bc.renditions, "");
 }
 
 /* A dead owner's streams: one taken over by a claim, the others reaped;
@@ -488,6 +555,7 @@ const contract_suite contract_progress = CONTRACT_SUITE(
     CONTRACT_TEST(test_takeover_by_session),
     CONTRACT_TEST(test_takeover_race),
     CONTRACT_TEST(test_progress_owner_only),
+    CONTRACT_TEST(test_live_figures),
     CONTRACT_TEST(test_dead_owner_progress_history),
     CONTRACT_TEST(test_history),
     CONTRACT_TEST(test_history_trim),

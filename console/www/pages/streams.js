@@ -1,12 +1,16 @@
 // Streams: the broadcasts of an application from the list endpoint
 // (GET /{app}/rest/v2/broadcasts/list/{offset}/{size}?search=), with
-// paging, create, delete, a publish URL with a fresh token, and inline
-// play through the edges, HLS or DASH (player.js).  Polls every 3 s.
-import { html, useState, usePoll } from '../html.js';
+// paging, create, stop (Ant Media's POST .../{id}/stop: the publisher is
+// disconnected on whichever origin holds it), delete (which stops it
+// too), a publish URL with a fresh token, the live figures (bitrate,
+// speed, renditions: renditions.js) and inline play through the edges,
+// HLS or DASH (player.js).  Polls every 3 s.
+import { html, useEffect, useRef, useState, usePoll } from '../html.js';
 import { api, enc } from '../api.js';
 import { bitrate, duration, viewers } from '../format.js';
 import { Player } from './player.js';
 import { PublishUrl } from './publish_url.js';
+import { Renditions, RenditionsPanel } from './renditions.js';
 
 const SIZE = 20;
 
@@ -15,14 +19,18 @@ function Status({ s }) {
   return html`<span class=${'status ' + (live ? 'ok' : 'idle')}>${live ? '● ' : '○ '}${s}</span>`;
 }
 
-function Row({ b, now, onPlay, onPublish, onDelete }) {
+function speed(b) {
+  return b.status === 'broadcasting' && b.speed > 0 ? Number(b.speed).toFixed(2) + '×' : '—';
+}
+
+function Row({ b, now, onPlay, onPublish, onAsk, onRenditions }) {
   const live = b.status === 'broadcasting';
   return html`
     <tr>
       <td class="mono">${b.streamId}</td><td>${b.name}</td><td><${Status} s=${b.status} /></td>
       <td class="mono">${b.originAdress || '—'}</td><td>${viewers(b)}</td>
-      <td>${bitrate(b.bitrate)}</td><td>${live ? duration(now - b.startTime) : '—'}</td>
-      <td>${b.speed != null ? Number(b.speed).toFixed(2) + '×' : '—'}</td>
+      <td>${live ? bitrate(b.bitrate) : '—'}</td><td><${Renditions} b=${b} onOpen=${onRenditions} /></td>
+      <td>${live ? duration(now - b.startTime) : '—'}</td><td>${speed(b)}</td>
       <td class="actions">
         <button type="button" disabled=${!live} onClick=${() => onPlay(b, 'hls')}
           aria-label=${'Play ' + b.streamId}>Play</button>
@@ -30,10 +38,32 @@ function Row({ b, now, onPlay, onPublish, onDelete }) {
           aria-label=${'Play ' + b.streamId + ' with DASH'}>DASH</button>
         <button type="button" onClick=${() => onPublish(b)}
           aria-label=${'Publish URL of ' + b.streamId}>Publish URL</button>
-        <button type="button" class="danger" onClick=${() => onDelete(b)}
+        <button type="button" class="danger" disabled=${!live} onClick=${() => onAsk(b, 'stop')}
+          aria-label=${'Stop ' + b.streamId}>Stop</button>
+        <button type="button" class="danger" onClick=${() => onAsk(b, 'delete')}
           aria-label=${'Delete ' + b.streamId}>Delete</button>
       </td>
     </tr>`;
+}
+
+// The confirmation of a stop or a delete: focus goes to its action
+// button, Escape or Cancel leaves it.
+function Confirm({ ask, onYes, onNo }) {
+  const yes = useRef(null);
+  useEffect(() => { if (yes.current) yes.current.focus(); }, [ask]);
+  const stop = ask.what === 'stop';
+  const text = stop
+    ? `Disconnect the publisher of ${ask.id}? It may connect and publish again.`
+    : `Delete stream ${ask.id}? A live publisher is disconnected first.`;
+  return html`
+    <section class="panel" role="alertdialog" aria-modal="false" aria-labelledby="confirm-text"
+      onKeyDown=${(e) => { if (e.key === 'Escape') onNo(); }}>
+      <p id="confirm-text"><strong>${text}</strong></p>
+      <div class="inline">
+        <button type="button" class="danger" ref=${yes} onClick=${onYes}>${stop ? 'Stop publisher' : 'Delete stream'}</button>
+        <button type="button" onClick=${onNo}>Cancel</button>
+      </div>
+    </section>`;
 }
 
 function CreateForm({ app, onDone }) {
@@ -59,6 +89,13 @@ function CreateForm({ app, onDone }) {
     </form>`;
 }
 
+function Help() {
+  return html`<p class="help">Stop disconnects the publisher on whichever origin holds it; as in Ant
+    Media, it may connect and publish again. Delete stops it too, then removes the record. Bitrate is
+    measured at ingest; speed is the transcoder's (1.00× = real time), or the ingest's for a stream
+    without a ladder.</p>`;
+}
+
 export function Streams() {
   const [apps, setApps] = useState([]);
   const [app, setApp] = useState('');
@@ -70,6 +107,9 @@ export function Streams() {
   const [error, setError] = useState('');
   const [playing, setPlaying] = useState(null);
   const [publishing, setPublishing] = useState(null);
+  const [ask, setAsk] = useState(null);  // {what: 'stop'|'delete', id}
+  const [detail, setDetail] = useState(null);  // stream id
+  const [notice, setNotice] = useState('');
   const [tick, setTick] = useState(0);
   usePoll(async (signal) => {
     try {
@@ -87,11 +127,20 @@ export function Streams() {
     } catch (e) { if (!signal.aborted) setError(e.message); }
   }, 3000, [app, search, offset, tick]);
   const refresh = () => setTick((t) => t + 1);
-  const remove = async (b) => {
-    if (!confirm(`Delete stream ${b.streamId}?`)) return;
-    try { await api('DELETE', `/${enc(app)}/rest/v2/broadcasts/${enc(b.streamId)}`); refresh(); }
-    catch (e) { setError(e.message); }
+  const act = async () => {
+    const { what, id } = ask;
+    setAsk(null);
+    const path = `/${enc(app)}/rest/v2/broadcasts/${enc(id)}`;
+    try {
+      // A POST carries JSON (the REST gate's CSRF rule), even an empty one.
+      const r = what === 'stop' ? await api('POST', `${path}/stop`, {}) : await api('DELETE', path);
+      if (r && r.success === false) throw new Error(r.message || `${what} failed`);
+      setNotice(what === 'stop' ? `Publisher of ${id} disconnected.` : `Stream ${id} deleted.`);
+      setError('');
+      refresh();
+    } catch (e) { setNotice(''); setError(e.message); }
   };
+  const selected = detail && rows ? rows.find((b) => b.streamId === detail) : null;
   return html`
     <h1>Streams</h1>
     <div class="toolbar">
@@ -103,22 +152,26 @@ export function Streams() {
     </div>
     <${CreateForm} app=${app} onDone=${refresh} />
     ${error && html`<p class="error" role="alert">⚠ ${error}</p>`}
+    ${notice && html`<p role="status">✓ ${notice}</p>`}
+    ${ask && html`<${Confirm} ask=${ask} onYes=${act} onNo=${() => setAsk(null)} />`}
+    ${selected && html`<${RenditionsPanel} b=${selected} onClose=${() => setDetail(null)} />`}
     ${playing && html`<${Player} app=${app} stream=${playing.id} kind=${playing.kind}
       onClose=${() => setPlaying(null)} />`}
     ${publishing && html`<${PublishUrl} app=${app} stream=${publishing} onClose=${() => setPublishing(null)} />`}
     <div class="scroll"><table class="grid" aria-label="Streams">
-      <thead><tr>${['Id', 'Name', 'Status', 'Origin', 'Viewers', 'Bitrate', 'Uptime', 'Speed', 'Actions']
+      <thead><tr>${['Id', 'Name', 'Status', 'Origin', 'Viewers', 'Bitrate', 'Renditions', 'Uptime', 'Speed', 'Actions']
         .map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
-      <tbody>${rows === null ? html`<tr><td colspan="9">Loading…</td></tr>`
-        : rows.length === 0 ? html`<tr><td colspan="9">No streams.</td></tr>`
+      <tbody>${rows === null ? html`<tr><td colspan="10">Loading…</td></tr>`
+        : rows.length === 0 ? html`<tr><td colspan="10">No streams.</td></tr>`
         : rows.map((b) => html`<${Row} key=${b.streamId} b=${b} now=${now}
             onPlay=${(x, kind) => setPlaying({ id: x.streamId, kind })} onPublish=${(x) => setPublishing(x.streamId)}
-            onDelete=${remove} />`)}</tbody>
+            onAsk=${(x, what) => setAsk({ what, id: x.streamId })}
+            onRenditions=${(x) => setDetail(x.streamId)} />`)}</tbody>
     </table></div>
     <nav class="pager" aria-label="Pages">
       <button type="button" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - SIZE))}>‹ Previous</button>
       <span>${total ? `${offset + 1}–${Math.min(offset + SIZE, total)} of ${total}` : '0'}</span>
       <button type="button" disabled=${offset + SIZE >= total} onClick=${() => setOffset(offset + SIZE)}>Next ›</button>
     </nav>
-    <p class="help">Stopping a publisher needs a REST call Fanout does not have yet; Delete removes the record.</p>`;
+    <${Help} />`;
 }

@@ -77,12 +77,15 @@ PublishGate::ClaimResult claim(fo_store* store, const fo_claim& c)
 PublishGate::Standing write_progress(fo_store* store,
                                      const package::SegmentStore& segments,
                                      const StreamKey& key,
-                                     const std::string& session)
+                                     const std::string& session,
+                                     const LiveRates& rates)
 {
     std::optional<fo_progress> p = segments.progress(key, session);
     if (!p) {
         return standing_by_lookup(store, key, session);
     }
+    put_live_figures(rates, renditions_json(segments.renditions(key, session)),
+                     &*p);
     fo_error err{};
     fo_status st = fo_stream_progress_put(
         store, key.app.c_str(), key.id.c_str(), session.c_str(), &*p, &err);

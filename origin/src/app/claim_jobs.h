@@ -16,16 +16,20 @@ namespace fanout::app_jobs {
 // CONFLICT without a takeover: looks the owner up.
 PublishGate::ClaimResult claim(fo_store* store, const fo_claim& c);
 
-// Writes the session's progress, and tells whether the session still
+// Writes the session's progress, with its live figures (rates, and the
+// renditions read from segments: app/live_figures.h), and tells whether
+// the session still
 // owns the stream: Lost when another session does, Unclaimed when nobody
 // does (reaped while this origin could not heartbeat), Unknown when the
 // store could not say.  With no progress to write yet, a lookup answers.
 PublishGate::Standing write_progress(fo_store* store,
                                      const package::SegmentStore& segments,
                                      const StreamKey& key,
-                                     const std::string& session);
+                                     const std::string& session,
+                                     const LiveRates& rates = {});
 
-// The publish ended: progress, then release (only the owner's is).
+// The publish ended: progress (live figures zero), then release (only
+// the owner's is).
 // Returns the release's status and message.
 std::pair<fo_status, std::string> finish(fo_store* store,
                                          const package::SegmentStore& segments,

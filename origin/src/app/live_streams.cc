@@ -3,7 +3,9 @@
 #include <memory>
 #include <utility>
 
+#include "app/live_figures.h"
 #include "core/log.h"
+#include "hub/ingest_meter.h"
 #include "package/segment_store.h"
 #include "transcode/app_settings_store.h"
 #include "transcode/ladder_launcher.h"
@@ -66,9 +68,24 @@ std::shared_ptr<hub::Hub> LiveStreams::open(const Admission& a,
             gate.ended(key, session);
         });
     hub->subscribe(ctx_.segments.open(a.key, a.session_id, a.from));
-    if (!ladder.renditions.empty())
-        hub->subscribe(std::make_shared<transcode::LadderLauncher>(
-            *hub, ladder_plan(a, ladder)));
+    auto meter = std::make_shared<hub::IngestMeter>();
+    hub->subscribe(meter);
+    std::weak_ptr<transcode::LadderLauncher> launcher;
+    if (!ladder.renditions.empty()) {
+        auto l = std::make_shared<transcode::LadderLauncher>(
+            *hub, ladder_plan(a, ladder));
+        launcher = l;
+        hub->subscribe(std::move(l));
+    }
+    // Read on the loop at each heartbeat (app/live_figures.h).  The gate
+    // drops it when the publish ends; the hub keeps the launcher.
+    gate_.attach_rates(a.key, a.session_id, [meter, launcher] {
+        hub::IngestRate in = meter->take_rate();
+        double transcoded = 0;
+        if (auto l = launcher.lock(); l && l->worker() != nullptr)
+            transcoded = l->worker()->stats().speed;
+        return live_rates(in.bitrate, in.speed, transcoded);
+    });
     return hub;
 }
 

@@ -217,6 +217,18 @@ void warn_about(const Config& config)
     }
 }
 
+// What the HTTP side asks the publish gate (the internal endpoint, the
+// REST stop).
+void wire_gate(OriginContext& ctx, PublishGate& gate)
+{
+    ctx.live_session = [&gate](const StreamKey& key) {
+        return gate.live_session(key);
+    };
+    ctx.stop_publish = [&gate](const StreamKey& key, const std::string& why) {
+        return gate.stop(key, why);
+    };
+}
+
 }  // namespace
 
 int run_origin(const Config& config)
@@ -264,9 +276,7 @@ int run_origin(const Config& config)
         PublishGate gate(ctx, hooks);
         ctx.play_keys = play_keys.value().get();
         ctx.console = console.get();
-        ctx.live_session = [&gate](const StreamKey& key) {
-            return gate.live_session(key);
-        };
+        wire_gate(ctx, gate);
         LiveStreams streams(ctx, gate);
         SystemSampler sampler;
         cluster::Membership membership(

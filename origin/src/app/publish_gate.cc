@@ -61,6 +61,39 @@ std::optional<std::string> PublishGate::live_session(const StreamKey& key) const
     return it->second.session_id;
 }
 
+bool PublishGate::stop(const StreamKey& key, const std::string& why)
+{
+    auto it = live_.find(key);
+    if (it == live_.end() || !it->second.admitted || !it->second.revoke) {
+        return false;
+    }
+    log::info("publish " + key.str() + " session " + it->second.session_id
+              + ": " + why);
+    const std::string session = it->second.session_id;
+    // A copy: the revoke ends the publish, whose end (the hub's, at once)
+    // erases the entry.
+    auto revoke = it->second.revoke;
+    revoke(why);
+    auto still = live_.find(key);
+    if (still != live_.end() && still->second.session_id == session) {
+        // Admitted, but its hub not yet handed over (the ladder is being
+        // read): the revoke found nothing publishing.  End it here; the
+        // pending answer then finds it released and refuses the publish.
+        ended(key, session);
+    }
+    return true;
+}
+
+void PublishGate::attach_rates(const StreamKey& key,
+                               const std::string& session_id,
+                               std::function<LiveRates()> rates)
+{
+    auto it = live_.find(key);
+    if (it != live_.end() && it->second.session_id == session_id) {
+        it->second.rates = std::move(rates);
+    }
+}
+
 void PublishGate::claim(const Live& live, const std::string& take_over,
                         std::function<void(ClaimResult)> done)
 {
@@ -102,7 +135,8 @@ void PublishGate::admit(const ingest::PublishRequest& req, Done done)
     }
     // Reserve the key on the loop first: a second publisher arriving while
     // the store answers is refused here, not raced in the store.
-    Live live{key, new_session_id(), false, true, false, req.revoke, {}};
+    Live live{key, new_session_id(), false, true, false, req.revoke, {}, {},
+              {}};
     live_[key] = live;
     authorize(live, req, std::move(done));
 }

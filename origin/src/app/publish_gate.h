@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/live_figures.h"
 #include "auth/publish_auth.h"
 #include "cluster/takeover.h"
 #include "cluster/webhooks.h"
@@ -61,6 +62,17 @@ public:
     // The session of key's admitted publish here (the internal endpoint).
     std::optional<std::string> live_session(const StreamKey& key) const;
 
+    // Closes key's admitted publish here (the REST stop, issue #15): its
+    // connection is closed, and its end releases the claim as any
+    // unpublish does (ended()).  false when none is here.  The publisher
+    // may publish again at once, as in Ant Media.
+    bool stop(const StreamKey& key, const std::string& why);
+
+    // How the session's bitrate and speed are measured (app/
+    // live_streams.h); called on the loop before each progress write.
+    void attach_rates(const StreamKey& key, const std::string& session_id,
+                      std::function<LiveRates()> rates);
+
     // After each heartbeat: claims the sessions that started while the
     // store was unreachable, and writes every claimed stream's progress.
     void after_beat(bool store_ok);
@@ -78,6 +90,8 @@ public:
         // Where this session's webhooks go: the app's listenerHookURL as
         // its publish read it (cluster/hook_settings.h).
         std::string hook_url;
+        std::function<LiveRates()> rates;  // null: not measured
+        LiveRates measured;  // what the progress write in flight carries
     };
 
     // What a claim job brings back from the lane.

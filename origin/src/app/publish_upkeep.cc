@@ -67,8 +67,9 @@ void PublishGate::write_progress()
         return;  // a slow store: never queue writes behind writes
     }
     auto items = std::make_shared<std::vector<std::pair<Live, Standing>>>();
-    for (const auto& [key, live] : live_) {
+    for (auto& [key, live] : live_) {
         if (live.claimed && !live.claiming && live.admitted) {
+            live.measured = live.rates ? live.rates() : LiveRates{};
             items->push_back({live, Standing::Unknown});
         }
     }
@@ -81,8 +82,8 @@ void PublishGate::write_progress()
     ctx_.cluster_lane().run(
         [store, segments, items]() {
             for (auto& [live, standing] : *items) {
-                standing = app_jobs::write_progress(store, *segments, live.key,
-                                                    live.session_id);
+                standing = app_jobs::write_progress(
+                    store, *segments, live.key, live.session_id, live.measured);
             }
             return items;
         },

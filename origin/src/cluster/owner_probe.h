@@ -1,6 +1,6 @@
 // cluster/owner_probe.h — asks the origin that owns a stream whether it
 // still has a live publisher of it (the internal endpoint of
-// cluster/takeover.h), on the event loop with Asio: resolve, connect,
+// cluster/takeover.h), over cluster/cluster_call.h: resolve, connect,
 // write, read to the end, all under one timer.  Nothing blocks; the whole
 // exchange takes at most `timeout`.
 #pragma once

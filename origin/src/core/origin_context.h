@@ -57,6 +57,11 @@ struct OriginContext {
     // (set by app/; read on the loop by the internal cluster endpoint).
     std::function<std::optional<std::string>(const StreamKey&)> live_session =
         {};
+    // Closes the stream's publisher live on this origin, on the loop, as
+    // an unpublish does (its claim is released); false when none is here
+    // (set by app/; the REST stop and the internal stop call it).
+    std::function<bool(const StreamKey&, const std::string& why)> stop_publish =
+        {};
 
     // play.keys_file's keys (http/play_tokens.h), or nullptr: none.
     http::PlayKeys* play_keys = nullptr;

@@ -238,6 +238,13 @@ nlohmann::json broadcast_to_json(const fo_broadcast& b)
     j["hlsViewerCount"] = b.hls_viewer_count;
     j["dashViewerCount"] = b.dash_viewer_count;
     j["bitrate"] = b.bitrate;
+    // Live figures (app/live_figures.h): only while it broadcasts, so a
+    // publish whose origin died leaves none behind.
+    const bool live = std::strcmp(b.status, FO_STATUS_BROADCASTING) == 0;
+    json renditions = json::parse(b.renditions, nullptr, false);
+    j["speed"] = live ? b.speed : 0.0;
+    j["renditions"] =
+        live && renditions.is_array() ? renditions : json::array();
     return j;
 }
 

@@ -3,6 +3,16 @@
 //
 //   /{app}/rest/v2/broadcasts/create                    POST
 //   /{app}/rest/v2/broadcasts/{id}                      GET PUT DELETE
+//       GET's Broadcast has the live figures bitrate, speed (Ant Media's)
+//       and renditions (Fanout's own; app/live_figures.h).  DELETE of a
+//       live broadcast stops its publisher first, as /stop does.
+//   /{app}/rest/v2/broadcasts/{id}/stop                 POST (Ant Media's):
+//       disconnects the stream's publisher on whichever origin holds it
+//       (forwarded over the internal endpoint, cluster/stream_stop.h);
+//       {"success":true}, or {"success":false,"message"} with 200 (not
+//       live), 404 (no broadcast), 502/504 (the owner refused or did not
+//       answer), 503 (store, or no clusterCommunicationKey).  The
+//       publisher may publish again at once (rest_stop.cc).
 //   /{app}/rest/v2/broadcasts/list/{offset}/{size}      GET ?sort_by&order_by&search
 //   /{app}/rest/v2/broadcasts/{id}/sessions             GET (Fanout's own:
 //       the stream's publish sessions, newest first, at most 50: node,
@@ -77,6 +87,8 @@ private:
     void issue_token(const StreamKey& key, bool jwt, Request& req,
                      Respond respond);
     void update(const StreamKey& key, Request& req, Respond respond);
+    // rest_stop.cc: the publisher, wherever it is; DELETE stops it first.
+    void stop(const StreamKey& key, Respond respond);
     void remove(const StreamKey& key, Respond respond);
     void list(const std::string& app, const std::string& offset,
               const std::string& size, Request& req, Respond respond);

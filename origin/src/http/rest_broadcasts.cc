@@ -153,6 +153,16 @@ void RestApi::broadcasts(const std::string& app,
         return issue_token(key.value(), segs[1] == "jwt-token", req,
                            std::move(respond));
     }
+    if (segs.size() == 2 && segs[1] == "stop") {
+        if (req.method != Method::Post) {
+            return respond(method_not_allowed("POST"));
+        }
+        Result<StreamKey> key = StreamKey::parse(app, first);
+        if (!key) {
+            return respond(bad_id(first));
+        }
+        return stop(key.value(), std::move(respond));
+    }
     if (segs.size() == 2 && segs[1] == "sessions") {
         if (!is_get(req)) {
             return respond(method_not_allowed("GET, HEAD"));
@@ -338,25 +348,6 @@ void RestApi::update(const StreamKey& key, Request& req, Respond respond)
             fo_error err{};
             fo_status st =
                 fo_broadcast_update(store, b.get(), mask.value(), &err);
-            if (st != FO_OK) {
-                return store_failure(*metrics, st, err,
-                                     "no broadcast " + key.id);
-            }
-            return success(key.id);
-        },
-        std::move(respond));
-}
-
-void RestApi::remove(const StreamKey& key, Respond respond)
-{
-    fo_store* store = ctx_.store;
-    Metrics* metrics = &ctx_.metrics;
-    run_blocking(
-        ctx_,
-        [store, metrics, key]() -> Response {
-            fo_error err{};
-            fo_status st = fo_broadcast_delete(store, key.app.c_str(),
-                                               key.id.c_str(), &err);
             if (st != FO_OK) {
                 return store_failure(*metrics, st, err,
                                      "no broadcast " + key.id);

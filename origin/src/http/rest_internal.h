@@ -3,10 +3,16 @@
 //
 //   GET /internal/v1/streams/{app}/{id}   ClusterAuthorization: <JWT>
 //     200 {"app","streamId","live":bool,"sessionId":""|"<session>"}
-//     401 without a valid token, and always when no clusterCommunicationKey
-//     is configured.  Not behind remoteAllowedCIDR: the token is the gate.
+//     Asked by an origin about to take a stream over (cluster/takeover.h).
+//   POST /internal/v1/streams/{app}/{id}/stop   ClusterAuthorization: <JWT>
+//     200 {"success":true} when this origin closed the stream's publisher,
+//     {"success":false,"message":..} when it has none.  Sent by an origin
+//     that received the REST stop (or DELETE) of a stream published here
+//     (cluster/stream_stop.h).
+//   Both: 401 without a valid token, and always when no
+//   clusterCommunicationKey is configured.  Not behind remoteAllowedCIDR:
+//   the token is the gate.  The LB never routes /internal/.
 //
-// Asked by an origin about to take a stream over (cluster/takeover.h).
 // Answered on the event loop from the origin's live publishes; no store
 // call, no disk.
 #pragma once

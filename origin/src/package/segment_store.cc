@@ -6,10 +6,12 @@
 // shared_ptr.
 #include "package/segment_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 
 #include "package/stream_packager.h"
@@ -349,6 +351,40 @@ public:
         }
         st.segments_total = shared_->segments_total.load();
         return st;
+    }
+
+    std::vector<RenditionInfo> renditions(
+        const StreamKey& key, const std::string& session_id) const override
+    {
+        std::vector<RenditionInfo> out;
+        std::lock_guard<std::mutex> lock(shared_->mu);
+        const auto& streams = shared_->streams;
+        auto src =
+            streams.find(RenditionKey{key, std::string(kSourceRendition)});
+        if (src == streams.end() || src->second->id != session_id) return out;
+        const bool source_ended = src->second->ended;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it) {
+            const Session& r = *it->second;
+            if (r.id != session_id || !r.playlist || !r.variant) continue;
+            RenditionInfo info;
+            info.name = it->first.rendition;
+            info.width = r.variant->width;
+            info.height = r.variant->height;
+            info.bandwidth = r.variant->bandwidth;
+            info.average_bandwidth = r.variant->average_bandwidth;
+            info.dropped = r.ended && !source_ended;
+            out.push_back(std::move(info));
+        }
+        std::stable_sort(
+            out.begin(), out.end(), [](const auto& a, const auto& b) {
+                auto rank = [](const RenditionInfo& x) {
+                    return std::tuple(x.dropped, x.name != kSourceRendition,
+                                      -x.height);
+                };
+                return rank(a) < rank(b);
+            });
+        return out;
     }
 
     std::vector<StreamAge> stream_ages() const override

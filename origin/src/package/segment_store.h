@@ -101,6 +101,18 @@ inline constexpr const char* kUtcTimingFromMpd = "../time";
 // The publisher's own media, packaged as it comes.
 inline constexpr std::string_view kSourceRendition = "source";
 
+// One rendition of a live stream as the master playlist offers it (the
+// REST broadcast's "renditions", issue #15).
+struct RenditionInfo {
+    std::string name;  // "source", or "<height>p<kbps>kbps"
+    int width = 0, height = 0;  // 0: audio only
+    uint64_t bandwidth = 0;  // bit/s, the master playlist's BANDWIDTH
+    uint64_t average_bandwidth = 0;  // bit/s, its AVERAGE-BANDWIDTH
+    // Ended before the source (dropped under load, or failed): no longer
+    // in the master playlist.
+    bool dropped = false;
+};
+
 // A rendition's name: the stream id rule, without '_' (it separates the
 // stream id from the rendition in URLs).
 bool valid_rendition(std::string_view rendition);
@@ -131,6 +143,13 @@ public:
     // the source rendition of that session, nullopt when it is not here.
     // Thread-safe.
     virtual std::optional<fo_progress> progress(
+        const StreamKey& key, const std::string& session_id) const = 0;
+
+    // The renditions of that session of the stream: what its master
+    // playlist lists (the source first, then by height, highest first),
+    // and after them the dropped ones.  Empty when the session's source is
+    // not here or lists no segment yet.  Thread-safe.
+    virtual std::vector<RenditionInfo> renditions(
         const StreamKey& key, const std::string& session_id) const = 0;
 
     // The session lost the stream to another origin: its output (every

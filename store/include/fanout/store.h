@@ -67,6 +67,7 @@ typedef struct {
 #define FO_ADDR_MAX    64   /* host names and addresses */
 #define FO_NAME_MAX    256
 #define FO_EXTRA_MAX   2048 /* a JSON object with further fields */
+#define FO_RENDITIONS_MAX 1024 /* a live stream's renditions, JSON text */
 
 typedef struct fo_store fo_store;
 
@@ -168,6 +169,10 @@ typedef struct {
     int auto_created;           /* 1: a publish's claim created it (no
                                    REST create); stored with the record,
                                    written only when it is created */
+    /* Live figures, written only by the owning session's progress put
+     * (fo_progress, below); create and update never write them. */
+    double speed;               /* Ant Media's speed: 1.0 = real time */
+    char renditions[FO_RENDITIONS_MAX]; /* JSON array text, "" none */
 } fo_broadcast;
 
 /* Creates a broadcast; status defaults to "created", type to "liveStream",
@@ -313,9 +318,16 @@ typedef struct {
                                    availabilityStartTime */
     int64_t dash_number;        /* next segment $Number$ */
     int64_t written_ms;         /* set by the store (server clock) */
+    /* The session's live figures, written with the same step onto the
+     * broadcast record (fo_broadcast's bitrate, speed, renditions), so
+     * any origin's read of the broadcast has them at no extra write. */
+    int64_t bitrate;            /* bits/s measured at ingest, >= 0 */
+    double speed;               /* >= 0; 1.0 = real time */
+    char renditions[FO_RENDITIONS_MAX]; /* JSON array text, "" none */
 } fo_progress;
 
-/* Writes p (written_ms := now) only while session_id owns the stream and
+/* Writes p (written_ms := now), its live figures included, only while
+ * session_id owns the stream and
  * it is broadcasting: this is how an origin that was paused or cut off
  * learns, at its next write, that it lost the stream.  FO_CONFLICT when
  * another session owns it or it is not broadcasting (nothing written);

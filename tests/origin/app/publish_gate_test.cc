@@ -195,6 +195,35 @@ TEST_F(PublishGateTest, AnEndedPublishIsReleased)
     EXPECT_TRUE(admit("LiveApp", "cam"));
 }
 
+// The REST stop (issue #15): the gate revokes the admitted publish; the
+// publish's end (what the revoke leads to) releases the claim.
+TEST_F(PublishGateTest, StopRevokesTheAdmittedPublishOnly)
+{
+    ingest::PublishRequest req;
+    req.key = StreamKey{"LiveApp", "cam"};
+    req.client = "192.0.2.1:5000";
+    std::vector<std::string> revoked;
+    req.revoke = [&](const std::string& why) { revoked.push_back(why); };
+    std::optional<Result<Admission>> answer;
+    EXPECT_FALSE(gate_->stop(req.key, "nothing here yet"));
+    gate_->admit(req, [&](Result<Admission> r) { answer = std::move(r); });
+    ASSERT_TRUE(run_until([&] { return answer.has_value(); }));
+    ASSERT_TRUE(*answer);
+    EXPECT_FALSE(gate_->stop(StreamKey{"LiveApp", "other"}, "not live"));
+    EXPECT_TRUE(revoked.empty());
+    EXPECT_TRUE(gate_->stop(req.key, "stopped through the REST API"));
+    EXPECT_EQ(revoked,
+              std::vector<std::string>{"stopped through the REST API"});
+    // This revoke ended nothing (no hub here): the gate ended the publish
+    // itself, released as usual; the hub's later end changes nothing.
+    EXPECT_EQ(gate_->active(), 0);
+    EXPECT_TRUE(run_until([&] { return !owner("cam").has_value(); }));
+    gate_->ended(req.key, answer->value().session_id);
+    EXPECT_EQ(metrics_.publishers.load(), 0u);
+    EXPECT_FALSE(gate_->stop(req.key, "already gone"));
+    EXPECT_EQ(revoked.size(), 1u);
+}
+
 // app/live_streams.cc: an admitted publish feeds a hub whose sink is the
 // source packager; the hub's end releases the admission.
 TEST_F(PublishGateTest, LiveStreamsWiresTheHubThePackagerAndTheRelease)
@@ -210,7 +239,7 @@ TEST_F(PublishGateTest, LiveStreamsWiresTheHubThePackagerAndTheRelease)
     auto hub = std::dynamic_pointer_cast<hub::Hub>(answer->value());
     ASSERT_TRUE(hub);
     EXPECT_EQ(hub->key(), req.key);
-    EXPECT_EQ(hub->sinks(), 1u);
+    EXPECT_EQ(hub->sinks(), 2u);  // the packager and the ingest meter
 
     hub->on_video_config(package::test::h264_config());
     for (int i = 0; i <= 3; i++)

@@ -1,7 +1,10 @@
 // tests/origin/cluster/owner_probe_test.cc — the probe against real
 // sockets on loopback: an owner that answers (live, 401, garbage), and
-// owners that cannot answer (refused, silent until the timeout, reset).
+// owners that cannot answer (refused, silent until the timeout, reset);
+// and cluster_call itself, which the probe and a forwarded stop share.
 #include "cluster/owner_probe.h"
+
+#include "cluster/cluster_call.h"
 
 #include <gtest/gtest.h>
 
@@ -147,6 +150,35 @@ TEST(OwnerProbe, ResetIsUnreachable)
         s->close(ignored);  // RST
     });
     EXPECT_EQ(probe(loop, reset.port()).kind, K::Unreachable);
+}
+
+// The exchange a forwarded stop makes (cluster/stream_stop.h): any method
+// and path, the token, and the answer's status and body as they came.
+TEST(ClusterCall, PostsThePathAndReadsTheAnswer)
+{
+    asio::io_context loop;
+    FakeOwnerSocket owner(loop,
+                          answer("HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n"
+                                 R"({"success":true})"));
+    std::optional<CallAnswer> got;
+    cluster_call(loop,
+                 CallRequest{"127.0.0.1", owner.port(), "POST",
+                             "/internal/v1/streams/LiveApp/cam/stop", "tok"},
+                 std::chrono::milliseconds(2000),
+                 [&](CallAnswer a) { got = std::move(a); });
+    loop.run_for(std::chrono::seconds(5));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->kind, CallAnswer::Kind::Answered) << got->detail;
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(got->body, R"({"success":true})");
+    EXPECT_EQ(owner.request.rfind("POST /internal/v1/streams/LiveApp/cam/stop "
+                                  "HTTP/1.1\r\n",
+                                  0),
+              0u);
+    EXPECT_NE(owner.request.find("\r\nClusterAuthorization: tok\r\n"),
+              std::string::npos);
+    EXPECT_NE(owner.request.find("\r\nContent-Length: 0\r\n"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -153,6 +153,33 @@ TEST(BroadcastJson, ToJsonUsesAntMediaNamesAndMergesExtra)
     EXPECT_EQ(j["description"], "d");
 }
 
+TEST(BroadcastJson, LiveFiguresOnlyWhileBroadcasting)
+{
+    fo_broadcast b{};
+    std::strcpy(b.stream_id, "s1");
+    std::strcpy(b.status, "broadcasting");
+    b.bitrate = 800000;
+    b.speed = 0.98;
+    std::strcpy(b.renditions,
+                R"([{"name":"source","height":360,"dropped":false}])");
+    // A client's own "speed" or "renditions" never overrides them.
+    std::strcpy(b.extra, R"({"speed":9,"renditions":"x"})");
+    json j = broadcast_to_json(b);
+    EXPECT_EQ(j["bitrate"], 800000);
+    EXPECT_DOUBLE_EQ(j["speed"].get<double>(), 0.98);
+    ASSERT_TRUE(j["renditions"].is_array());
+    EXPECT_EQ(j["renditions"][0]["name"], "source");
+    EXPECT_EQ(j["renditions"][0]["height"], 360);
+
+    std::strcpy(b.renditions, "not json");
+    EXPECT_EQ(broadcast_to_json(b)["renditions"], json::array());
+    std::strcpy(b.renditions, R"([{"name":"source"}])");
+    std::strcpy(b.status, "finished");  // e.g. reaped: nothing stale shown
+    j = broadcast_to_json(b);
+    EXPECT_EQ(j["speed"], 0.0);
+    EXPECT_EQ(j["renditions"], json::array());
+}
+
 TEST(BroadcastJson, NodeJson)
 {
     fo_node n{};

@@ -78,6 +78,41 @@ TEST(InternalEndpoint, AnswersWhatIsLiveHere)
     EXPECT_EQ(r.json()["live"], false);
 }
 
+TEST(InternalEndpoint, StopClosesWhatIsLiveHereOnlyWithAToken)
+{
+    Harness h;
+    std::vector<std::string> stopped;
+    h.on_loop([&] {
+        h.config.cluster_key = kKey;
+        h.ctx->stop_publish = [&stopped](const StreamKey& k,
+                                         const std::string&) {
+            if (k.id != "cam") return false;
+            stopped.push_back(k.str());
+            return true;
+        };
+    });
+    Client c(h.port);
+    const std::string stop = kPath + "/stop";
+    EXPECT_EQ(c.call("POST", stop).status, 401);
+    EXPECT_EQ(c.call("POST", stop, "", auth("garbage")).status, 401);
+    std::string other =
+        cluster::sign_cluster_token("another-key-0123456789", now_s());
+    EXPECT_EQ(c.call("POST", stop, "", auth(other)).status, 401);
+    h.on_loop([] {});
+    EXPECT_TRUE(stopped.empty());
+    std::string token = cluster::sign_cluster_token(kKey, now_s());
+    EXPECT_EQ(c.call("GET", stop, "", auth(token)).status, 405);
+    Reply r = c.call("POST", stop, "", auth(token));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["success"], true);
+    r = c.call("POST", "/internal/v1/streams/LiveApp/other/stop", "",
+               auth(token));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["success"], false);
+    h.on_loop([] {});
+    EXPECT_EQ(stopped, std::vector<std::string>{"LiveApp/cam"});
+}
+
 TEST(RestLane, AFullQueueAnswers503WithRetryAfter)
 {
     Harness h({}, nullptr, 2);

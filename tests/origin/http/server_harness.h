@@ -75,6 +75,11 @@ public:
     {
         return nullptr;
     }
+    std::vector<package::RenditionInfo> renditions(
+        const StreamKey&, const std::string&) const override
+    {
+        return {};  // packages nothing (above)
+    }
     std::optional<fo_progress> progress(const StreamKey&,
                                         const std::string&) const override
     {

@@ -509,5 +509,46 @@ TEST(SegmentStore, AdaptiveMasterListsTheSessionsRenditions)
               std::string::npos);
 }
 
+TEST(SegmentStore, RenditionsAreWhatTheMasterListsThenTheDropped)
+{
+    auto store = make_segment_store(PackagerConfig{});
+    const StreamKey cam{"live", "cam"};
+    EXPECT_TRUE(store->renditions(cam, "s1").empty());
+    auto source = open_av(*store, "s1");
+    auto low = store->open(cam, "240p300kbps", "s1");
+    low->on_video_config(test::h264_config(426, 240));
+    auto mid = store->open(cam, "288p500kbps", "s1");
+    mid->on_video_config(test::h264_config(512, 288));
+    EXPECT_TRUE(store->renditions(cam, "s1").empty());  // no segment yet
+    for (const auto& f : test::av_frames(4100)) {
+        source->on_frame(f);
+        low->on_frame(f);
+        mid->on_frame(f);
+    }
+    EXPECT_TRUE(store->renditions(cam, "s0").empty());  // another session
+    auto r = store->renditions(cam, "s1");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0].name, "source");
+    EXPECT_EQ(r[0].width, 640);
+    EXPECT_EQ(r[0].height, 360);
+    EXPECT_GT(r[0].bandwidth, 0u);
+    EXPECT_GT(r[0].average_bandwidth, 0u);
+    EXPECT_EQ(r[1].name, "288p500kbps");  // by height, highest first
+    EXPECT_EQ(r[2].name, "240p300kbps");
+    EXPECT_EQ(r[2].height, 240);
+    for (const auto& x : r)
+        EXPECT_FALSE(x.dropped) << x.name;
+
+    // Dropped: out of the master playlist, last in the list, marked.
+    mid->on_end();
+    r = store->renditions(cam, "s1");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[1].name, "240p300kbps");
+    EXPECT_EQ(r[2].name, "288p500kbps");
+    EXPECT_TRUE(r[2].dropped);
+    EXPECT_EQ(body(store->find("live", "cam_adaptive.m3u8")).find("288p"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace fanout::package
