@@ -194,3 +194,15 @@ CREATE TABLE console_user (
     created_ms    INTEGER NOT NULL,
     revoked_ms    INTEGER NOT NULL DEFAULT 0
 );
+
+-- migration 10
+-- Failed console logins, counted for the whole cluster (issue #15): one
+-- row per key ("addr:<address>" or "user:<email>") with an open window,
+-- which ends at window_end (ms, the store's clock).  Rows of ended
+-- windows are deleted on each add (login_failure_end).
+CREATE TABLE login_failure (
+    key        TEXT PRIMARY KEY,
+    failures   INTEGER NOT NULL,
+    window_end INTEGER NOT NULL
+);
+CREATE INDEX login_failure_end ON login_failure (window_end);

@@ -19,7 +19,7 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens", "leases", "alerts", "users"
+    "tokens", "leases", "alerts", "users", "login_failures"
 };
 
 static const struct {
@@ -45,6 +45,8 @@ static const struct {
     { C_ALERTS, 1, { "alertId" } },
     { C_ALERTS, 0, { "endedMs" } },
     { C_USERS, 1, { "email" } },
+    { C_LOGINS, 1, { "key" } },
+    { C_LOGINS, 0, { "windowEnd" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

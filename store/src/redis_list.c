@@ -60,43 +60,6 @@ static fo_status id_range(rd *r, const char *app, int reverse, size_t start,
     return rc;
 }
 
-/* Sends one command per id of ids[0..n) (argv: cmd, the broadcast's key,
- * then fields), pipelined, and hands each reply to take(i, reply). */
-typedef void (*take_fn)(void *arg, size_t i, const char *id,
-                        const redisReply *h);
-
-static fo_status pipeline(rd *r, const char *app, const char *const *ids,
-                          size_t n, const char **argv, int argc,
-                          take_fn take, void *arg, fo_error *err)
-{
-    char key[RD_KEY_MAX];
-    redisReply *h;
-    sigset_t old;
-    int was_pending = fo_rd_sigpipe_block(&old);
-    fo_status rc = FO_OK;
-    size_t i;
-
-    argv[1] = key;
-    for (i = 0; i < n; i++) {
-        snprintf(key, sizeof key, "fo:bc:%s:%s", app, ids[i]);
-        if (redisAppendCommandArgv(r->c, argc, argv, NULL) != REDIS_OK)
-            break;
-    }
-    /* A failed append leaves a half-queued pipeline: drop the context. */
-    if (i < n)
-        rc = fo_rd_drop(r, err);
-    for (i = 0; rc == FO_OK && i < n; i++) {
-        if (redisGetReply(r->c, (void **)&h) != REDIS_OK) {
-            rc = fo_rd_drop(r, err);
-            break;
-        }
-        take(arg, i, ids[i], h);
-        freeReplyObject(h);
-    }
-    fo_rd_sigpipe_restore(&old, was_pending);
-    return rc;
-}
-
 typedef struct {
     walk_fn fn;
     void *arg;
@@ -139,7 +102,7 @@ static fo_status walk(rd *r, const char *app, int reverse, walk_fn fn,
         n = rep->elements;
         for (size_t i = 0; i < n; i++)
             ids[i] = fo_rd_elem_str(rep, i);
-        rc = pipeline(r, app, ids, n, argv, 5, take_slim, &w, err);
+        rc = fo_rd_pipeline(r, app, ids, n, argv, 5, take_slim, &w, err);
         freeReplyObject(rep);
         if (n < SCAN_BATCH)
             break;
@@ -242,7 +205,7 @@ static fo_status fill(rd *r, const char *app, const char *const *ids,
     const char *argv[2] = { "HGETALL", NULL };
     fill_state f = { app, out, n };
 
-    return pipeline(r, app, ids, count, argv, 2, take_record, &f, err);
+    return fo_rd_pipeline(r, app, ids, count, argv, 2, take_record, &f, err);
 }
 
 /* The unsearched id-order page: ZRANGE of exactly the page. */

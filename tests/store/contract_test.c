@@ -119,7 +119,8 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
                                        &contract_failures, &contract_tokens,
                                        &contract_growth,
                                        &contract_cluster,
-                                       &contract_users };
+                                       &contract_users, &contract_live,
+                                       &contract_logins };
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
@@ -132,7 +133,7 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-    struct CMUnitTest tests[64];
+    struct CMUnitTest tests[96];
     size_t n = all_tests(tests, sizeof(tests) / sizeof(tests[0]));
     char group[64];
     int failed;
