@@ -8,6 +8,9 @@ and
   and the Overview's refresh (console/www/pages/overview.js: applications,
   nodes/0/50, active-live-stream-count, list/0/50?sort_by=status), each
   alone, and the whole refresh (the four in a row, one connection);
+- one alert evaluation's reads of the streams, the way the evaluator did
+  it (a list of every broadcast and a progress get per live one) and the
+  way it does now (fo_stream_live_progress): bench/console/evaluator_reads.c;
 - with --cpu-seconds S: the origin's CPU (/proc/<pid>/stat utime+stime)
   over S seconds with no console, with one headless Chromium console
   (tests/browser/console_open.mjs) signed in on the Overview, then on the
@@ -144,6 +147,16 @@ def check_cluster(port, nodes, streams):
     return alive, live
 
 
+def evaluator_reads(uri):
+    """bench/console/evaluator_reads.c: one alert pass's stream reads, the
+    old way and the new; its markdown rows."""
+    r = subprocess.run([str(BUILD / "bin" / "evaluator_reads"), uri],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"evaluator_reads: {r.stderr}")
+    return r.stdout.strip().splitlines()
+
+
 def cpu_ticks(pid):
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
     f = fields.split()
@@ -240,6 +253,7 @@ def run_backend(backend, args, workdir):
         for path in CALLS:
             result["calls"][path] = wrk(f"{origin.http}{path}", args.seconds)
         result["refresh"] = refresh_latency(origin.http_port, args.seconds)
+        result["reads"] = evaluator_reads(uri)
         if args.cpu_seconds and backend == args.cpu_backend:
             result["cpu"] = cpu_rows(origin, args.cpu_seconds)
         return result
@@ -289,6 +303,16 @@ def print_seeds(results):
               f"saw {r['alive']} nodes alive, {r['live']} live streams.")
 
 
+def print_reads(results):
+    print()
+    print("| backend | one alert pass's stream reads | live streams | store "
+          "calls | ms (best of 3) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for r in results:
+        for line in r["reads"]:
+            print(line)
+
+
 def print_cpu(r, seconds):
     print()
     print(f"| origin CPU, {r['backend']} store, {seconds} s each | % of one "
@@ -327,6 +351,7 @@ def main():
             results.append(run_backend(backend, args, d))
             print_latency(results[-1])
     print_seeds(results)
+    print_reads(results)
     for r in results:
         if "cpu" in r:
             print_cpu(r, args.cpu_seconds)

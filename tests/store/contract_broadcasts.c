@@ -125,6 +125,23 @@ static void test_broadcast_list_sort_search(void **state)
     OK(fo_broadcast_list(f->s, "LiveApp", &q, 0, out, 10, &n, ERR));
     ids_of(out, n, ids, sizeof(ids));
     assert_string_equal(ids, "s3,s5,s1,s2,s4");
+    /* pages of live streams only, and one that reaches past them; the
+     * live streams of another app stay out */
+    {
+        fo_broadcast other = make_bc("OtherApp", "a0", "other");
+
+        snprintf(other.status, sizeof(other.status), "broadcasting");
+        OK(fo_broadcast_create(f->s, &other, ERR));
+    }
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 0, out, 1, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s3");
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 1, out, 1, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s5");
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 1, out, 2, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s5,s1");
 
     q.sort_by = FO_SORT_NONE;
     q.search = "ALPHA";                 /* case-insensitive, name or id */
