@@ -2,7 +2,7 @@
  * console_seed.c — fills a store with a large cluster for the console
  * benchmark (bench/console/console_bench.py) and keeps it alive.
  *
- *   console_seed URI NODES STREAMS PERIOD_MS
+ *   console_seed URI NODES STREAMS PERIOD_MS [rewrite]
  *
  * Writes NODES origin heartbeats (ids bench-node-<i>, addresses
  * 127.0.200.x, CPU 10 %, memory 40 %), then STREAMS live streams of
@@ -10,7 +10,11 @@
  * write, through the store library as origins write them.  Prints
  * "SEEDED <nodes> <streams> <seconds>" on stdout, then heartbeats every
  * node every PERIOD_MS until stdin closes (the bench's end), so that the
- * nodes stay alive and their streams live.  Exit 0, or 1 with a message.
+ * nodes stay alive and their streams live.  With "rewrite", each period
+ * also writes every stream's progress again, its sequence unchanged, as an
+ * origin whose stream stalled does (what the streamStalled alert looks
+ * for: tests/integration/test_origin_alerts_stalled.py).  Exit 0, or 1
+ * with a message.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -65,6 +69,17 @@ static int heartbeat_all(fo_store *s, int nodes)
     return 0;
 }
 
+/* Stream i's progress (its owner's session), the sequence fixed. */
+static fo_status progress(fo_store *s, int i, fo_error *err)
+{
+    char stream[32], session[48];
+    fo_progress p = { 1 + i % 1000, 0, 0, 0, 0, 0, 0 };
+
+    snprintf(stream, sizeof(stream), "bench-%d", i);
+    snprintf(session, sizeof(session), "bench-session-%d", i);
+    return fo_stream_progress_put(s, "LiveApp", stream, session, &p, err);
+}
+
 /* Stream i, live on node i % nodes, with one progress write. */
 static int seed_stream(fo_store *s, int i, int nodes)
 {
@@ -78,11 +93,10 @@ static int seed_stream(fo_store *s, int i, int nodes)
     snprintf(session, sizeof(session), "bench-session-%d", i);
     fo_claim c = { "LiveApp", stream, n.id, n.ip, n.http_port, session,
                    "RTMP", NULL };
-    fo_progress p = { 1 + i % 1000, 0, 0, 0, 0, 0, 0 };
 
     st = fo_stream_claim(s, &c, &err);
     if (st == FO_OK) {
-        st = fo_stream_progress_put(s, "LiveApp", stream, session, &p, &err);
+        st = progress(s, i, &err);
     }
     if (st != FO_OK) {
         fprintf(stderr, "console_seed: %s: %s\n", stream, err.msg);
@@ -91,8 +105,23 @@ static int seed_stream(fo_store *s, int i, int nodes)
     return 0;
 }
 
-/* Heartbeats every period_ms until stdin reaches end of file. */
-static int keep_alive(fo_store *s, int nodes, int period_ms)
+static int rewrite_all(fo_store *s, int streams)
+{
+    fo_error err;
+
+    for (int i = 0; i < streams; i++) {
+        if (progress(s, i, &err) != FO_OK) {
+            fprintf(stderr, "console_seed: progress %d: %s\n", i, err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Heartbeats (and with rewrite, progress) every period_ms until stdin
+ * reaches end of file. */
+static int keep_alive(fo_store *s, int nodes, int streams, int rewrite,
+                      int period_ms)
 {
     struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
     char buf[256];
@@ -105,7 +134,8 @@ static int keep_alive(fo_store *s, int nodes, int period_ms)
         if (rc > 0 && read(STDIN_FILENO, buf, sizeof(buf)) <= 0) {
             return 0;
         }
-        if (heartbeat_all(s, nodes) != 0) {
+        if (heartbeat_all(s, nodes) != 0
+            || (rewrite && rewrite_all(s, streams) != 0)) {
             return -1;
         }
     }
@@ -117,8 +147,9 @@ int main(int argc, char **argv)
     fo_error err;
     int rc = 1;
 
-    if (argc != 5) {
-        fprintf(stderr, "usage: console_seed URI NODES STREAMS PERIOD_MS\n");
+    if (argc != 5 && !(argc == 6 && strcmp(argv[5], "rewrite") == 0)) {
+        fprintf(stderr,
+                "usage: console_seed URI NODES STREAMS PERIOD_MS [rewrite]\n");
         return 2;
     }
     int nodes = atoi(argv[2]), streams = atoi(argv[3]);
@@ -145,7 +176,7 @@ int main(int argc, char **argv)
     }
     printf("SEEDED %d %d %.2f\n", nodes, streams, now_s() - t0);
     fflush(stdout);
-    rc = keep_alive(s, nodes, period_ms) == 0 ? 0 : 1;
+    rc = keep_alive(s, nodes, streams, argc == 6, period_ms) == 0 ? 0 : 1;
 out:
     fo_store_close(s);
     return rc;
