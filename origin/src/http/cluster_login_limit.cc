@@ -6,8 +6,14 @@ namespace fanout::http {
 
 namespace {
 
-std::string addr_key(const std::string& client) { return "addr:" + client; }
-std::string user_key(const std::string& email) { return "user:" + email; }
+std::string addr_key(const std::string& client)
+{
+    return "addr:" + client;
+}
+std::string user_key(const std::string& email)
+{
+    return "user:" + email;
+}
 
 Error store_error(const fo_error& err, fo_status st)
 {
@@ -36,8 +42,7 @@ Result<int64_t> cluster_login_wait(fo_store* store, const std::string& client,
     return wait;
 }
 
-Result<int64_t> cluster_login_failed(fo_store* store,
-                                     const std::string& client,
+Result<int64_t> cluster_login_failed(fo_store* store, const std::string& client,
                                      const std::string& email,
                                      int64_t window_ms)
 {

@@ -21,13 +21,11 @@ inline constexpr int kLoginStoreError = 1;
 // ms until client (an address) and email may try again: 0 when neither
 // has max_failures failures in its open window.
 Result<int64_t> cluster_login_wait(fo_store* store, const std::string& client,
-                                   const std::string& email,
-                                   int max_failures);
+                                   const std::string& email, int max_failures);
 
 // Counts a failed login against both keys (a window of window_ms opens at
 // a key's first failure).
-Result<int64_t> cluster_login_failed(fo_store* store,
-                                     const std::string& client,
+Result<int64_t> cluster_login_failed(fo_store* store, const std::string& client,
                                      const std::string& email,
                                      int64_t window_ms);
 
