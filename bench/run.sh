@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-groups=${*:-store ingest cluster edge transcode}
+groups=${*:-store ingest cluster edge transcode console}
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
@@ -45,6 +45,16 @@ bench_edge() {
 bench_transcode() {
   BUILD=$BUILD /usr/bin/python3 bench/transcode/transcode_bench.py \
     --seconds "${TRANSCODE_SECONDS:-60}"
+}
+
+bench_console() {
+  # 200 nodes and 10,000 live streams in the store; REST latency on SQLite
+  # and Redis, then the origin's CPU with and without a console open
+  # (CONSOLE_CPU_SECONDS per case, on SQLite).
+  BUILD=$BUILD /usr/bin/python3 bench/console/console_bench.py \
+    --backends "${CONSOLE_BACKENDS:-sqlite,redis}" \
+    --seconds "${CONSOLE_SECONDS:-5}" \
+    --cpu-seconds "${CONSOLE_CPU_SECONDS:-60}"
 }
 
 machine

@@ -220,3 +220,15 @@ CREATE INDEX node_sample_time ON node_sample (time_ms);
 -- existing column, now the measured ingest rate while it broadcasts.
 ALTER TABLE broadcast ADD COLUMN speed REAL NOT NULL DEFAULT 0;
 ALTER TABLE broadcast ADD COLUMN renditions TEXT NOT NULL DEFAULT '';
+
+-- migration 10
+-- Failed console logins, counted for the whole cluster (issue #15): one
+-- row per key ("addr:<address>" or "user:<email>") with an open window,
+-- which ends at window_end (ms, the store's clock).  Rows of ended
+-- windows are deleted on each add (login_failure_end).
+CREATE TABLE login_failure (
+    key        TEXT PRIMARY KEY,
+    failures   INTEGER NOT NULL,
+    window_end INTEGER NOT NULL
+);
+CREATE INDEX login_failure_end ON login_failure (window_end);

@@ -84,6 +84,11 @@ typedef fo_status fo_op_stream_progress_put(void *impl, const char *app,
 typedef fo_status fo_op_stream_progress_get(void *impl, const char *app,
                                             const char *stream_id,
                                             fo_progress *out, fo_error *err);
+typedef fo_status fo_op_stream_live_progress(void *impl, const char *app,
+                                             const char *after,
+                                             fo_live_progress *out,
+                                             size_t cap, size_t *n,
+                                             fo_error *err);
 typedef fo_status fo_op_stream_history(void *impl, const char *app,
                                        const char *stream_id, size_t offset,
                                        fo_session *out, size_t cap,
@@ -135,6 +140,16 @@ typedef fo_status fo_op_user_count(void *impl, int64_t *count,
 typedef fo_status fo_op_user_revoke(void *impl, const char *email,
                                     int64_t *at_ms, fo_error *err);
 
+typedef fo_status fo_op_login_failure_add(void *impl, const char *key,
+                                          int64_t window_ms,
+                                          int64_t *failures,
+                                          int64_t *retry_ms, fo_error *err);
+typedef fo_status fo_op_login_failures_get(void *impl, const char *key,
+                                           int64_t *failures,
+                                           int64_t *retry_ms, fo_error *err);
+typedef fo_status fo_op_login_failures_clear(void *impl, const char *key,
+                                             fo_error *err);
+
 /* Every operation, in the order above: X(p, op) for each.  A backend
  * whose functions are named <p>_<op> declares them all with
  * FO_BACKEND_DECLARE(p) and builds its table with FO_BACKEND_OPS, so a
@@ -148,7 +163,8 @@ typedef fo_status fo_op_user_revoke(void *impl, const char *email,
     X(p, broadcast_count_active)                                          \
     X(p, stream_claim) X(p, stream_release) X(p, stream_lookup)           \
     X(p, stream_reap_dead) X(p, stream_progress_put)                      \
-    X(p, stream_progress_get) X(p, stream_history)                        \
+    X(p, stream_progress_get) X(p, stream_live_progress)                  \
+    X(p, stream_history)                                                  \
     X(p, viewers_report)                                                  \
     X(p, app_settings_put) X(p, app_settings_get)                         \
     X(p, token_put) X(p, token_consume)                                   \
@@ -156,7 +172,9 @@ typedef fo_status fo_op_user_revoke(void *impl, const char *email,
     X(p, broadcast_expire_auto)                                           \
     X(p, lease_acquire) X(p, lease_release) X(p, alert_put)               \
     X(p, alert_list) X(p, node_sample_put) X(p, node_samples)             \
-    X(p, user_create) X(p, user_get) X(p, user_count) X(p, user_revoke)
+    X(p, user_create) X(p, user_get) X(p, user_count) X(p, user_revoke)   \
+    X(p, login_failure_add) X(p, login_failures_get)                      \
+    X(p, login_failures_clear)
 
 #define FO_OP_MEMBER(p, op) fo_op_##op *op;
 #define FO_OP_DECLARE(p, op) fo_op_##op p##_##op;

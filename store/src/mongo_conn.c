@@ -19,7 +19,8 @@
 
 static const char *const coll_name[C_N] = {
     "nodes", "broadcasts", "viewers", "app_settings", "vods", "sessions",
-    "tokens", "leases", "alerts", "users", "node_samples"
+    "tokens", "leases", "alerts", "users", "node_samples",
+    "login_failures"
 };
 
 static const struct {
@@ -47,6 +48,8 @@ static const struct {
     { C_USERS, 1, { "email" } },
     { C_SAMPLES, 1, { "nodeId", "timeMs" } },
     { C_SAMPLES, 0, { "timeMs" } },    /* the trim */
+    { C_LOGINS, 1, { "key" } },
+    { C_LOGINS, 0, { "windowEnd" } },
 };
 
 static pthread_once_t mg_once = PTHREAD_ONCE_INIT;

@@ -21,7 +21,7 @@
 #include "mongo_doc.h"
 
 enum { C_NODES, C_BCAST, C_VIEWERS, C_APPS, C_VODS, C_SESSIONS, C_TOKENS,
-       C_LEASES, C_ALERTS, C_USERS, C_SAMPLES, C_N };
+       C_LEASES, C_ALERTS, C_USERS, C_SAMPLES, C_LOGINS, C_N };
 
 typedef struct {
     mongoc_uri_t *uri;

@@ -123,6 +123,57 @@ fo_status fo_mg_stream_progress_get(void *impl, const char *app,
 }
 
 typedef struct {
+    fo_live_progress *out;
+    size_t cap, *n;
+} live_page;
+
+static void live_add(mg_call *c, void *arg, const bson_t *doc)
+{
+    live_page *p = arg;
+    fo_live_progress *lp;
+
+    (void) c;
+    if (*p->n < p->cap) {
+        lp = &p->out[(*p->n)++];
+        fo_mg_get_str(doc, "streamId", lp->stream_id, sizeof(lp->stream_id));
+        lp->hls_sequence = fo_mg_num(doc, "hlsSequence");
+        lp->written_ms = fo_mg_num(doc, "progressTime");
+    }
+}
+
+/* On the (app, status, streamKey) index; after is compared by its sort
+ * key, the byte order the contract asks for (mongo_doc.h). */
+fo_status fo_mg_stream_live_progress(void *impl, const char *app,
+                                     const char *after,
+                                     fo_live_progress *out, size_t cap,
+                                     size_t *n, fo_error *err)
+{
+    mg_call c;
+    live_page p = { out, cap, n };
+    char key[2 * FO_STREAM_MAX + 1];
+    bson_t *q = BCON_NEW("app", BCON_UTF8(app), "status",
+                         BCON_UTF8(FO_STATUS_BROADCASTING));
+
+    if (after[0] != '\0') {
+        fo_mg_sort_key(key, after, sizeof(key));
+        BCON_APPEND(q, "streamKey", "{", "$gt", BCON_UTF8(key), "}");
+    }
+    fo_mg_begin(&c, impl, err, "live progress", app, 0);
+    fo_mg_each(&c, C_BCAST, q,
+               BCON_NEW("sort", "{", "streamKey", BCON_INT32(1), "}",
+                        "limit", BCON_INT64((int64_t) (cap < INT32_MAX
+                                                       ? cap : INT32_MAX)),
+                        "projection", "{", "streamId", BCON_INT32(1),
+                        "hlsSequence", BCON_INT32(1), "progressTime",
+                        BCON_INT32(1), "}"),
+               live_add, &p);
+    if (!c.ok) {
+        *n = 0;
+    }
+    return fo_mg_end(&c, FO_OK);
+}
+
+typedef struct {
     fo_session *out;
     size_t cap, *n;
 } session_page;

@@ -100,3 +100,63 @@ fo_status fo_mg_user_revoke(void *impl, const char *email, int64_t *at_ms,
     *at_ms = c.now;
     return fo_mg_end(&c, FO_OK);
 }
+
+/* ---- failed logins: collection login_failures, {key, failures,
+ * windowEnd} (ms, the server's clock) ----------------------------------- */
+
+/* key's open window at c->now into failures and retry_ms (0, 0: none). */
+static void window_of(mg_call *c, const char *key, int64_t *failures,
+                      int64_t *retry_ms)
+{
+    bson_t doc = BSON_INITIALIZER;
+
+    if (fo_mg_find_one(c, C_LOGINS,
+                       BCON_NEW("key", BCON_UTF8(key), "windowEnd", "{",
+                                "$gt", BCON_INT64(c->now), "}"),
+                       &doc)) {
+        *failures = fo_mg_num(&doc, "failures");
+        *retry_ms = fo_mg_num(&doc, "windowEnd") - c->now;
+    }
+    bson_destroy(&doc);
+}
+
+/* Ended windows go first (key's own among them), so the upsert counts in
+ * an open window or opens a new one. */
+fo_status fo_mg_login_failure_add(void *impl, const char *key,
+                                  int64_t window_ms, int64_t *failures,
+                                  int64_t *retry_ms, fo_error *err)
+{
+    mg_call c;
+
+    fo_mg_begin(&c, impl, err, "login failure add", key, 1);
+    fo_mg_del(&c, C_LOGINS,
+              BCON_NEW("windowEnd", "{", "$lte", BCON_INT64(c.now), "}"), 1);
+    fo_mg_update(&c, C_LOGINS, BCON_NEW("key", BCON_UTF8(key)),
+                 BCON_NEW("$inc", "{", "failures", BCON_INT64(1), "}",
+                          "$setOnInsert", "{", "windowEnd",
+                          BCON_INT64(c.now + window_ms), "}"),
+                 1);
+    window_of(&c, key, failures, retry_ms);
+    return fo_mg_end(&c, FO_OK);
+}
+
+fo_status fo_mg_login_failures_get(void *impl, const char *key,
+                                   int64_t *failures, int64_t *retry_ms,
+                                   fo_error *err)
+{
+    mg_call c;
+
+    fo_mg_begin(&c, impl, err, "login failures get", key, 1);
+    window_of(&c, key, failures, retry_ms);
+    return fo_mg_end(&c, FO_OK);
+}
+
+fo_status fo_mg_login_failures_clear(void *impl, const char *key,
+                                     fo_error *err)
+{
+    mg_call c;
+
+    fo_mg_begin(&c, impl, err, "login failures clear", key, 0);
+    fo_mg_del(&c, C_LOGINS, BCON_NEW("key", BCON_UTF8(key)), 0);
+    return fo_mg_end(&c, FO_OK);
+}

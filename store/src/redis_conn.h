@@ -132,4 +132,17 @@ fo_status fo_rd_integer(rd *r, fo_status rc, redisReply *rep, int64_t *v,
 fo_status fo_rd_eval_integer(rd *r, int s, rd_args *a, int64_t *v,
                              fo_error *err);
 
+/* ---- pipelines (redis_live.c) ----------------------------------------- */
+
+/* Called with each reply of a pipeline, in order. */
+typedef void (*fo_rd_take_fn)(void *arg, size_t i, const char *id,
+                              const redisReply *h);
+
+/* Sends one command per id of ids[0..n) (argv: cmd, the broadcast's key
+ * fo:bc:<app>:<id>, then fields), pipelined, and hands each reply to
+ * take(i, reply).  argv[1] is overwritten. */
+fo_status fo_rd_pipeline(rd *r, const char *app, const char *const *ids,
+                         size_t n, const char **argv, int argc,
+                         fo_rd_take_fn take, void *arg, fo_error *err);
+
 #endif /* FANOUT_STORE_REDIS_CONN_H */

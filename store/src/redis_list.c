@@ -11,7 +11,9 @@
  * matches are counted, or the best offset + cap of them kept (bounded by
  * the page asked for, not by the app's size), then the page is read
  * whole.  No call walks every id inside one Lua script, so Redis never
- * runs one long command.  Why no sort indexes: docs/architecture.md.
+ * runs one long command.  The exception to the walk: a status-ascending
+ * page of live streams only (the console's Overview asks for the first
+ * 50), read from fo:live, the set of broadcasting keys.  Why no sort indexes: docs/architecture.md.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -60,43 +62,6 @@ static fo_status id_range(rd *r, const char *app, int reverse, size_t start,
     return rc;
 }
 
-/* Sends one command per id of ids[0..n) (argv: cmd, the broadcast's key,
- * then fields), pipelined, and hands each reply to take(i, reply). */
-typedef void (*take_fn)(void *arg, size_t i, const char *id,
-                        const redisReply *h);
-
-static fo_status pipeline(rd *r, const char *app, const char *const *ids,
-                          size_t n, const char **argv, int argc,
-                          take_fn take, void *arg, fo_error *err)
-{
-    char key[RD_KEY_MAX];
-    redisReply *h;
-    sigset_t old;
-    int was_pending = fo_rd_sigpipe_block(&old);
-    fo_status rc = FO_OK;
-    size_t i;
-
-    argv[1] = key;
-    for (i = 0; i < n; i++) {
-        snprintf(key, sizeof key, "fo:bc:%s:%s", app, ids[i]);
-        if (redisAppendCommandArgv(r->c, argc, argv, NULL) != REDIS_OK)
-            break;
-    }
-    /* A failed append leaves a half-queued pipeline: drop the context. */
-    if (i < n)
-        rc = fo_rd_drop(r, err);
-    for (i = 0; rc == FO_OK && i < n; i++) {
-        if (redisGetReply(r->c, (void **)&h) != REDIS_OK) {
-            rc = fo_rd_drop(r, err);
-            break;
-        }
-        take(arg, i, ids[i], h);
-        freeReplyObject(h);
-    }
-    fo_rd_sigpipe_restore(&old, was_pending);
-    return rc;
-}
-
 typedef struct {
     walk_fn fn;
     void *arg;
@@ -139,7 +104,7 @@ static fo_status walk(rd *r, const char *app, int reverse, walk_fn fn,
         n = rep->elements;
         for (size_t i = 0; i < n; i++)
             ids[i] = fo_rd_elem_str(rep, i);
-        rc = pipeline(r, app, ids, n, argv, 5, take_slim, &w, err);
+        rc = fo_rd_pipeline(r, app, ids, n, argv, 5, take_slim, &w, err);
         freeReplyObject(rep);
         if (n < SCAN_BATCH)
             break;
@@ -242,7 +207,7 @@ static fo_status fill(rd *r, const char *app, const char *const *ids,
     const char *argv[2] = { "HGETALL", NULL };
     fill_state f = { app, out, n };
 
-    return pipeline(r, app, ids, count, argv, 2, take_record, &f, err);
+    return fo_rd_pipeline(r, app, ids, count, argv, 2, take_record, &f, err);
 }
 
 /* The unsearched id-order page: ZRANGE of exactly the page. */
@@ -272,6 +237,58 @@ static fo_status list_by_id(rd *r, const char *app, const fo_list_query *q,
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The status-ascending page, unsearched, while it holds live streams
+ * only: "broadcasting" sorts before every other status, so the page is
+ * the app's live ids (from fo:live, the set of every broadcasting key,
+ * kept by the scripts) in id order, offset to offset + cap.  1 when it
+ * answered, 0 when the page reaches past the live streams (the caller
+ * walks). */
+static int list_live_first(rd *r, const char *app, size_t offset,
+                           fo_broadcast *out, size_t cap, size_t *n,
+                           fo_status *rc, fo_error *err)
+{
+    char prefix[RD_KEY_MAX];
+    size_t plen, live = 0;
+    const char **ids;
+    redisReply *rep;
+    int answered = 0;
+
+    *rc = fo_rd_cmd(r, &rep, err, "SMEMBERS", "%s", "fo:live");
+    if (*rc != FO_OK)
+        return 1;
+    if (rep->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(rep);
+        *rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+        return 1;
+    }
+    plen = (size_t)snprintf(prefix, sizeof prefix, "fo:bc:%s:", app);
+    ids = calloc(rep->elements + 1, sizeof *ids);
+    if (ids == NULL) {
+        freeReplyObject(rep);
+        *rc = fo_rd_fail(r, err, FO_ERR, "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < rep->elements; i++) {
+        const char *k = fo_rd_elem_str(rep, i);
+
+        if (strncmp(k, prefix, plen) == 0 && k[plen] != '\0')
+            ids[live++] = k + plen;
+    }
+    if (cap <= SIZE_MAX - offset && offset + cap <= live) {
+        qsort(ids, live, sizeof *ids, cmp_str);
+        *rc = fill(r, app, ids + offset, cap, out, n, err);
+        answered = 1;
+    }
+    free(ids);
+    freeReplyObject(rep);
+    return answered;
+}
+
 fo_status fo_rd_broadcast_list(void *impl, const char *app,
                                const fo_list_query *q, size_t offset,
                                fo_broadcast *out, size_t cap, size_t *n,
@@ -290,6 +307,10 @@ fo_status fo_rd_broadcast_list(void *impl, const char *app,
     fo_rd_op(r, "list %s", app);
     if (by_id && (q->search == NULL || q->search[0] == '\0'))
         return list_by_id(r, app, q, offset, out, cap, n, err);
+    if (q->sort_by == FO_SORT_STATUS && !q->descending
+        && (q->search == NULL || q->search[0] == '\0')
+        && list_live_first(r, app, offset, out, cap, n, &rc, err))
+        return rc;
     /* Memory in proportion to the page, and never beyond the app's
      * records: the page is cut to what the app holds. */
     rc = fo_rd_cmd(r, &rep, err, "ZCARD", "fo:bcz:%s", app);

@@ -354,4 +354,22 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         LUA_NOW
         "redis.call('HSET', KEYS[1], 'revoked_ms', nows)\n"
         "return now\n",
+    /* KEYS login; ARGV window_ms.  {failures, ms left}: the key counts
+     * the window's failures and expires with it (a new key: a new
+     * window). */
+    [RS_LOGIN_ADD] =
+        "local n = redis.call('INCR', KEYS[1])\n"
+        "local left = redis.call('PTTL', KEYS[1])\n"
+        "if left < 0 then\n"
+        "  redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+        "  left = tonumber(ARGV[1])\n"
+        "end\n"
+        "return {n, left}\n",
+    /* KEYS login.  {failures, ms left}, {0, 0} when no window is open. */
+    [RS_LOGIN_GET] =
+        "local n = redis.call('GET', KEYS[1])\n"
+        "if not n then return {0, 0} end\n"
+        "local left = redis.call('PTTL', KEYS[1])\n"
+        "if left < 0 then left = 0 end\n"
+        "return {tonumber(n), left}\n",
 };

@@ -95,3 +95,68 @@ fo_status fo_rd_user_revoke(void *impl, const char *email, int64_t *at_ms,
         *at_ms = v;
     return rc;
 }
+
+/* ---- failed logins: fo:login:<key>, a counter that expires with its
+ * window (RS_LOGIN_ADD, RS_LOGIN_GET) ---------------------------------- */
+
+static fo_status login_script(rd *r, int script, const char *key,
+                              int64_t window_ms, int64_t *failures,
+                              int64_t *retry_ms, fo_error *err)
+{
+    rd_args a;
+    redisReply *rep;
+    fo_status rc;
+
+    fo_rd_args_init(&a, 3);
+    fo_rd_args_key(&a, "fo:login:%s", key);
+    if (script == RS_LOGIN_ADD) {
+        fo_rd_args_num(&a, "%" PRId64, window_ms);
+    }
+    rc = fo_rd_eval(r, script, &a, &rep, err);
+    if (rc != FO_OK) {
+        return rc;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2
+        || rep->element[0]->type != REDIS_REPLY_INTEGER
+        || rep->element[1]->type != REDIS_REPLY_INTEGER) {
+        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    } else {
+        *failures = rep->element[0]->integer;
+        *retry_ms = rep->element[1]->integer;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+fo_status fo_rd_login_failure_add(void *impl, const char *key,
+                                  int64_t window_ms, int64_t *failures,
+                                  int64_t *retry_ms, fo_error *err)
+{
+    fo_rd_op(impl, "login_failure_add %s", key);
+    return login_script(impl, RS_LOGIN_ADD, key, window_ms, failures,
+                        retry_ms, err);
+}
+
+fo_status fo_rd_login_failures_get(void *impl, const char *key,
+                                   int64_t *failures, int64_t *retry_ms,
+                                   fo_error *err)
+{
+    fo_rd_op(impl, "login_failures_get %s", key);
+    return login_script(impl, RS_LOGIN_GET, key, 0, failures, retry_ms,
+                        err);
+}
+
+fo_status fo_rd_login_failures_clear(void *impl, const char *key,
+                                     fo_error *err)
+{
+    rd *r = impl;
+    redisReply *rep;
+    fo_status rc;
+
+    fo_rd_op(r, "login_failures_clear %s", key);
+    rc = fo_rd_cmd(r, &rep, err, "DEL", "fo:login:%s", key);
+    if (rc == FO_OK) {
+        freeReplyObject(rep);
+    }
+    return rc;
+}

@@ -5,6 +5,7 @@
  * own transactions (sqlite_publish.c).
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "backend.h"
@@ -102,6 +103,37 @@ fo_status fo_sq_stream_progress_get(void *impl, const char *app,
     }
     return rc == SQLITE_DONE ? FO_NOT_FOUND
                              : fo_sq_fail(q, err, "progress get", stream_id);
+}
+
+/* The (app, status, stream_id) index walks the live streams alone. */
+fo_status fo_sq_stream_live_progress(void *impl, const char *app,
+                                     const char *after,
+                                     fo_live_progress *out, size_t cap,
+                                     size_t *n, fo_error *err)
+{
+    sq *q = impl;
+    sqlite3_stmt *st;
+    int rc = fo_sq_prep(q, &st, "SELECT stream_id, hls_sequence, "
+                        "progress_time FROM broadcast WHERE app = ? AND "
+                        "status = 'broadcasting' AND stream_id > ? "
+                        "ORDER BY stream_id LIMIT ?", "ssi", app, after,
+                        (int64_t) (cap < INT32_MAX ? cap : INT32_MAX));
+
+    if (rc != SQLITE_OK) {
+        return fo_sq_fail(q, err, "live progress", app);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+        fo_live_progress *p = &out[(*n)++];
+        const unsigned char *id = sqlite3_column_text(st, 0);
+
+        fo_strlcpy(p->stream_id, id ? (const char *) id : "",
+                   sizeof(p->stream_id));
+        p->hls_sequence = sqlite3_column_int64(st, 1);
+        p->written_ms = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW
+               ? FO_OK : fo_sq_fail(q, err, "live progress", app);
 }
 
 fo_status fo_sq_stream_history(void *impl, const char *app,

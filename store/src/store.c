@@ -117,6 +117,20 @@ double fo_store_avg_query_ms(const fo_store *s, uint64_t *calls)
     return avg;
 }
 
+double fo_store_recent_query_ms(const fo_store *s, uint64_t *calls)
+{
+    fo_store *m = (fo_store *) s;   /* the lock is not part of the value */
+    double avg;
+
+    pthread_mutex_lock(&m->lock);
+    avg = fo_query_window_mean(&m->recent);
+    if (calls != NULL) {
+        *calls = m->recent.count;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return avg;
+}
+
 fo_status fo_store_now(fo_store *s, int64_t *now_ms, fo_error *err)
 {
     CALL(s, now, now_ms, err);
@@ -394,6 +408,23 @@ fo_status fo_stream_progress_get(fo_store *s, const char *app,
     memset(out, 0, sizeof(*out));
     CHECKED_CALL(s, check_key("progress get", app, stream_id, err),
                  stream_progress_get, app, stream_id, out, err);
+}
+
+fo_status fo_stream_live_progress(fo_store *s, const char *app,
+                                  const char *after, fo_live_progress *out,
+                                  size_t cap, size_t *n, fo_error *err)
+{
+    fo_status rc = check_key("live progress", app, NULL, err);
+
+    *n = 0;
+    if (rc == FO_OK && after != NULL && after[0] != '\0'
+        && !fo_valid_id(after, FO_STREAM_MAX)) {
+        rc = bad(err, "live progress", "stream id (after)");
+    }
+    if (rc != FO_OK || cap == 0) {
+        return rc;
+    }
+    CALL(s, stream_live_progress, app, after ? after : "", out, cap, n, err);
 }
 
 fo_status fo_stream_history(fo_store *s, const char *app,

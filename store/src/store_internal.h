@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "query_window.h"
 
 struct fo_store {
     const fo_backend_ops *ops;
@@ -21,6 +22,7 @@ struct fo_store {
     pthread_mutex_t lock;
     uint64_t calls;
     double total_ms;
+    fo_query_window recent;
 };
 
 static inline double mono_ms(void)
@@ -40,8 +42,11 @@ static inline double begin(fo_store *s)
 
 static inline fo_status end(fo_store *s, double t0, fo_status rc)
 {
-    s->total_ms += mono_ms() - t0;
+    double ms = mono_ms() - t0;
+
+    s->total_ms += ms;
     s->calls++;
+    fo_query_window_add(&s->recent, ms);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }

@@ -74,3 +74,57 @@ fo_status fo_user_revoke(fo_store *s, const char *email, int64_t *at_ms,
     CHECKED_CALL(s, check_email("user revoke", email, err), user_revoke,
                  email, at_ms != NULL ? at_ms : &ignored, err);
 }
+
+/* ---- failed logins -------------------------------------------------- */
+
+#define LOGIN_WINDOW_MAX 86400000
+
+static fo_status check_login_key(const char *op, const char *key,
+                                 fo_error *err)
+{
+    size_t n = key != NULL ? strnlen(key, FO_LOGIN_KEY_MAX) : 0;
+
+    if (n == 0 || n == FO_LOGIN_KEY_MAX) {
+        return fo_store_bad(err, op, "login key");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (key[i] <= ' ' || key[i] > '~') {
+            return fo_store_bad(err, op, "login key");
+        }
+    }
+    return FO_OK;
+}
+
+fo_status fo_login_failure_add(fo_store *s, const char *key,
+                               int64_t window_ms, int64_t *failures,
+                               int64_t *retry_ms, fo_error *err)
+{
+    fo_status rc = check_login_key("login failure add", key, err);
+
+    *failures = 0;
+    *retry_ms = 0;
+    if (rc == FO_OK && (window_ms < 1 || window_ms > LOGIN_WINDOW_MAX)) {
+        rc = fo_store_bad(err, "login failure add", "window (1 ms to 1 day)");
+    }
+    if (rc != FO_OK) {
+        return rc;
+    }
+    CALL(s, login_failure_add, key, window_ms, failures, retry_ms, err);
+}
+
+fo_status fo_login_failures_get(fo_store *s, const char *key,
+                                int64_t *failures, int64_t *retry_ms,
+                                fo_error *err)
+{
+    *failures = 0;
+    *retry_ms = 0;
+    CHECKED_CALL(s, check_login_key("login failures get", key, err),
+                 login_failures_get, key, failures, retry_ms, err);
+}
+
+fo_status fo_login_failures_clear(fo_store *s, const char *key,
+                                  fo_error *err)
+{
+    CHECKED_CALL(s, check_login_key("login failures clear", key, err),
+                 login_failures_clear, key, err);
+}

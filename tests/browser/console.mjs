@@ -40,8 +40,8 @@ async function submitLogin(page, password) {
   await page.click('button[type=submit]');
 }
 
-// Wrong passwords until the limiter answers (the origins count apart:
-// at most origins x limit tries).
+// Wrong passwords until the limiter answers (the origins share one count,
+// kept in the store: at most the limit's tries; the loop allows more).
 async function tripLimit(page) {
   for (let i = 0; i < 12; i++) {
     await submitLogin(page, 'wrong password ' + i);

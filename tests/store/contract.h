@@ -6,7 +6,8 @@
  * each backend; its tests live in one file per concern (contract_nodes.c,
  * contract_broadcasts.c, contract_publish.c, contract_progress.c,
  * contract_failures.c, contract_tokens.c, contract_growth.c,
- * contract_cluster.c, contract_users.c, contract_samples.c), each
+ * contract_cluster.c, contract_users.c, contract_samples.c,
+ * contract_live.c, contract_logins.c), each
  * exporting its table as a contract_suite.
  */
 #ifndef FANOUT_TEST_CONTRACT_H
@@ -83,5 +84,7 @@ extern const contract_suite contract_growth;
 extern const contract_suite contract_cluster;
 extern const contract_suite contract_users;
 extern const contract_suite contract_samples;
+extern const contract_suite contract_live;
+extern const contract_suite contract_logins;
 
 #endif /* FANOUT_TEST_CONTRACT_H */

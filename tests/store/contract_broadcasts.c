@@ -220,9 +220,43 @@ static void test_vod(void **state)
 
 /* ---- bad input, outages ----------------------------------------------------------- */
 
+/* A status-ascending page of live streams only ("broadcasting" sorts
+ * first), one that reaches past them, and another app's live streams
+ * left out (Redis answers the first from its set of live keys). */
+static void test_broadcast_list_status_live_first(void **state)
+{
+    fixture *f = *state;
+    fo_list_query q = { FO_SORT_STATUS, 0, NULL };
+    const char *rows[][3] = {
+        { "LiveApp", "s1", "created" }, { "LiveApp", "s3", "broadcasting" },
+        { "LiveApp", "s5", "broadcasting" },
+        { "OtherApp", "a0", "broadcasting" },
+    };
+    fo_broadcast out[4];
+    char ids[256];
+    size_t n;
+
+    for (int i = 0; i < 4; i++) {
+        fo_broadcast b = make_bc(rows[i][0], rows[i][1], rows[i][1]);
+
+        snprintf(b.status, sizeof(b.status), "%s", rows[i][2]);
+        OK(fo_broadcast_create(f->s, &b, ERR));
+    }
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 0, out, 1, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s3");
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 0, out, 2, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s3,s5");
+    OK(fo_broadcast_list(f->s, "LiveApp", &q, 1, out, 2, &n, ERR));
+    ids_of(out, n, ids, sizeof(ids));
+    assert_string_equal(ids, "s5,s1");
+}
+
 const contract_suite contract_broadcasts = CONTRACT_SUITE(
     CONTRACT_TEST(test_broadcast_crud),
     CONTRACT_TEST(test_broadcast_list_sort_search),
+    CONTRACT_TEST(test_broadcast_list_status_live_first),
     CONTRACT_TEST(test_viewers_sum_over_nodes),
     CONTRACT_TEST(test_app_settings),
     CONTRACT_TEST(test_vod));

@@ -120,7 +120,8 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
                                        &contract_growth,
                                        &contract_cluster,
                                        &contract_users,
-                                       &contract_samples };
+                                       &contract_samples, &contract_live,
+                                       &contract_logins };
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
@@ -133,7 +134,7 @@ static size_t all_tests(struct CMUnitTest *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-    struct CMUnitTest tests[128];
+    struct CMUnitTest tests[160];
     size_t n = all_tests(tests, sizeof(tests) / sizeof(tests[0]));
     char group[64];
     int failed;

@@ -9,7 +9,7 @@ namespace fanout::alerts {
 namespace {
 
 constexpr const char* kLease = "alerts";
-constexpr size_t kPage = 100;
+constexpr size_t kPage = 500;
 // Bounds on one evaluation's reads: nodes and live streams.
 constexpr size_t kMaxNodes = 10000;
 constexpr size_t kMaxBroadcasts = 100000;
@@ -90,36 +90,31 @@ bool read_nodes(fo_store* s, Samples& out, Evaluator::Tick& t)
     return true;
 }
 
-// The live streams of app and the progress their origins last wrote.
+// The live streams of app and the progress their origins last wrote: one
+// store call per kPage live streams (fo_stream_live_progress), not a list
+// of every broadcast and a progress read per live one.
 bool read_streams(fo_store* s, const std::string& app, Samples& out,
                   Evaluator::Tick& t)
 {
-    std::vector<fo_broadcast> page(kPage);
-    for (size_t offset = 0; offset < kMaxBroadcasts; offset += kPage) {
+    std::vector<fo_live_progress> page(kPage);
+    std::string after;
+    for (size_t seen = 0; seen < kMaxBroadcasts; seen += kPage) {
         size_t n = 0;
         fo_error err{};
-        fo_status st = fo_broadcast_list(s, app.c_str(), nullptr, offset,
-                                         page.data(), kPage, &n, &err);
+        fo_status st = fo_stream_live_progress(s, app.c_str(), after.c_str(),
+                                               page.data(), kPage, &n, &err);
         if (failed(st, err, t)) {
             return false;
         }
         for (size_t i = 0; i < n; i++) {
-            const fo_broadcast& b = page[i];
-            if (std::string(b.status) != FO_STATUS_BROADCASTING) {
-                continue;
-            }
-            fo_progress p{};
-            st = fo_stream_progress_get(s, app.c_str(), b.stream_id, &p, &err);
-            if (st == FO_OK) {
-                out.streams.push_back(
-                    {app + "/" + b.stream_id, p.hls_sequence, p.written_ms});
-            } else if (st != FO_NOT_FOUND && failed(st, err, t)) {
-                return false;
-            }
+            const fo_live_progress& p = page[i];
+            out.streams.push_back(
+                {app + "/" + p.stream_id, p.hls_sequence, p.written_ms});
         }
         if (n < kPage) {
             break;
         }
+        after = page[n - 1].stream_id;
     }
     return true;
 }

@@ -147,7 +147,8 @@ public:
         "This process's resident memory in bytes (processMemory)."};
     RealGauge store_query_avg_seconds{
         registry_, "fanout_node_store_query_avg_seconds",
-        "Mean duration of cluster store calls (dbQueryAverageTimeMs / 1000)."};
+        "Mean duration of the last 128 cluster store calls "
+        "(dbQueryAverageTimeMs / 1000)."};
     RealGauge replication_lag_seconds{
         registry_, "fanout_node_replication_lag_seconds",
         "MongoDB replica set replication lag (replicationLagMs / 1000); -1 "
@@ -272,7 +273,8 @@ public:
     // sampled: the store handle's timings (core/store_timings.h).
     RealGauge store_query_avg_ms{
         registry_, "fanout_store_query_avg_ms",
-        "Mean duration of cluster store calls (dbQueryAverageTimeMs)."};
+        "Mean duration of the last 128 cluster store calls "
+        "(dbQueryAverageTimeMs)."};
     Counter store_queries_total{registry_, "fanout_store_queries_total",
                                 "Cluster store calls made."};
     Counter store_errors_total{registry_, "fanout_store_errors_total",

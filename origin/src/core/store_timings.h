@@ -9,15 +9,19 @@
 namespace fanout {
 
 // Copies the store handle's timings into the registry and returns the mean
-// call time.  Blocking (the handle's mutex, which a slow store call holds):
-// call it from the BlockingPool.
+// time of its last FO_QUERY_WINDOW calls (dbQueryAverageTimeMs, what the
+// slowDatabase rule reads: a lifetime mean would hide a store that turned
+// slow after hours of fast calls, and keep one that recovered "slow").
+// Blocking (the handle's mutex, which a slow store call holds): call it
+// from the BlockingPool.
 inline double sample_store(Metrics& m, fo_store* store)
 {
     uint64_t calls = 0;
-    double avg = fo_store_avg_query_ms(store, &calls);
-    m.store_query_avg_ms = avg;
+    fo_store_avg_query_ms(store, &calls);
+    double recent = fo_store_recent_query_ms(store, nullptr);
+    m.store_query_avg_ms = recent;
     m.store_queries_total = calls;
-    return avg;
+    return recent;
 }
 
 }  // namespace fanout

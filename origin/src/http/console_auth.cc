@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/log.h"
+#include "http/cluster_login_limit.h"
 #include "http/console_session.h"
 #include "http/rest_gate.h"
 #include "http/rest_util.h"
@@ -83,6 +84,57 @@ bool password_matches(const char* hash, const std::string& password)
     return hash[0] != '\0'
            && crypto_pwhash_str_verify(hash, password.data(), password.size())
                   == 0;
+}
+
+// Error code of a login the cluster's counts refuse (message: the ms to
+// wait); kLoginStoreError (1) a store failure; 0 wrong credentials.
+constexpr int kLoginLimited = 2;
+
+struct LoginJob {
+    std::string email;
+    std::string client;
+    int max_failures;
+    int64_t window_ms;
+};
+
+// On a pool thread: the cluster's failed-login counts, then the password;
+// the issue time (the store's clock) when it matches.  A failure is
+// counted in the store, a success clears the counts.
+Result<int64_t> check_login(fo_store* store, const LoginJob& job,
+                            const Credentials& c)
+{
+    auto wait =
+        cluster_login_wait(store, job.client, job.email, job.max_failures);
+    if (!wait) {
+        return wait.error();
+    }
+    if (wait.value() > 0) {
+        return Error(kLoginLimited, std::to_string(wait.value()));
+    }
+    fo_user u{};
+    fo_error err{};
+    fo_status st = fo_user_get(store, c.email.c_str(), &u, &err);
+    if (st != FO_OK && st != FO_NOT_FOUND) {
+        return Error(kLoginStoreError, err.msg);
+    }
+    const char* hash = st == FO_OK ? u.password_hash : dummy_hash();
+    if (!password_matches(hash, c.password) || st != FO_OK) {
+        auto counted =
+            cluster_login_failed(store, job.client, job.email, job.window_ms);
+        if (!counted) {
+            return counted.error();
+        }
+        return Error("wrong email or password");
+    }
+    auto cleared = cluster_login_succeeded(store, job.client, job.email);
+    if (!cleared) {
+        return cleared.error();
+    }
+    int64_t now_ms = 0;
+    if (fo_store_now(store, &now_ms, &err) != FO_OK) {
+        return Error(kLoginStoreError, err.msg);
+    }
+    return now_ms;
 }
 
 bool is_get(const Request& r)
@@ -238,23 +290,11 @@ void ConsoleAuth::authenticate(const Request& req, const Peer& peer,
     fo_store* store = ctx_.store;
     std::string email = creds->email;
     bool secure = came_over_https(ctx_.config, req, peer);
+    LoginJob job{creds->email, addr, ctx_.config.console_login_max_failures,
+                 int64_t{ctx_.config.console_login_window_s} * 1000};
     ctx_.pool.run(
-        [store, c = std::move(creds.value())]() -> Result<int64_t> {
-            fo_user u{};
-            fo_error err{};
-            fo_status st = fo_user_get(store, c.email.c_str(), &u, &err);
-            if (st != FO_OK && st != FO_NOT_FOUND) {
-                return Error(1, err.msg);
-            }
-            const char* hash = st == FO_OK ? u.password_hash : dummy_hash();
-            if (!password_matches(hash, c.password) || st != FO_OK) {
-                return Error("wrong email or password");
-            }
-            int64_t now_ms = 0;
-            if (fo_store_now(store, &now_ms, &err) != FO_OK) {
-                return Error(1, err.msg);
-            }
-            return now_ms;
+        [store, job, c = std::move(creds.value())]() {
+            return check_login(store, job, c);
         },
         [this, email, addr, secure,
          respond = std::move(respond)](Result<int64_t> issued) mutable {
@@ -270,6 +310,13 @@ void ConsoleAuth::login_done(const std::string& email,
     if (!issued && issued.error().code() == 1) {
         log::warn("console: login: store: " + issued.error().message());
         return respond(result(503, false, "cluster store unavailable"));
+    }
+    if (!issued && issued.error().code() == kLoginLimited) {
+        Response r =
+            result(429, false, "too many failed logins; try again later");
+        int64_t wait = std::stoll(issued.error().message());
+        r.add_header("Retry-After", std::to_string((wait + 999) / 1000));
+        return respond(std::move(r));
     }
     const int64_t now = wall_now_ms();
     if (!issued) {

@@ -18,8 +18,10 @@
 // argon2id (libsodium crypto_pwhash_str, its "interactive" cost: 64 MiB,
 // on a REST pool thread), never logged; an unknown email costs the same
 // hash check as a wrong password.  The session: http/console_session.h.
-// Failed logins are limited per client address and per email
-// (http/login_limiter.h; this origin's counts).
+// Failed logins are limited per client address and per email, first by
+// this origin's own counts (http/login_limiter.h, no store call), then by
+// the cluster's, kept in the store (http/cluster_login_limit.h), so that
+// the limit holds across the origins behind the LB.
 #pragma once
 
 #include <functional>

@@ -7,8 +7,8 @@
 // (max_keys): when full, expired windows are dropped first, then the
 // window that started first, so a flood of addresses costs memory
 // nothing but can at worst forget the oldest counts.  The counts are this
-// origin's own (not shared through the store): behind a load balancer of
-// N origins an attacker gets at most N x max_failures tries per window.
+// origin's own: the first line, which costs no store call.  The cluster's
+// counts, shared through the store, are http/cluster_login_limit.h.
 #pragma once
 
 #include <cstddef>

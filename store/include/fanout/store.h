@@ -88,8 +88,19 @@ int64_t fo_store_dead_after_ms(const fo_store *s);
 fo_status fo_store_now(fo_store *s, int64_t *now_ms, fo_error *err);
 
 /* Mean wall-clock duration of the calls made on this handle so far, in
- * milliseconds (Ant Media's dbQueryAverageTimeMs), and how many. */
+ * milliseconds, and how many. */
 double fo_store_avg_query_ms(const fo_store *s, uint64_t *calls);
+
+/* How many of the last calls fo_store_recent_query_ms averages. */
+#define FO_QUERY_WINDOW 128
+
+/* Mean wall-clock duration of the last FO_QUERY_WINDOW calls made on
+ * this handle (fewer at first), in milliseconds: what a node reports as
+ * Ant Media's dbQueryAverageTimeMs, so that a slow store shows within a
+ * window's worth of calls and a recovered one stops showing, which a
+ * lifetime mean does neither of.  *calls (may be NULL): how many it
+ * averaged. */
+double fo_store_recent_query_ms(const fo_store *s, uint64_t *calls);
 
 /* ---- cluster nodes ------------------------------------------------- */
 
@@ -343,6 +354,24 @@ fo_status fo_stream_progress_get(fo_store *s, const char *app,
                                  const char *stream_id, fo_progress *out,
                                  fo_error *err);
 
+/* One broadcasting stream and the progress its owner last wrote: what
+ * the stream-stalled alert rule reads. */
+typedef struct {
+    char stream_id[FO_STREAM_MAX];
+    int64_t hls_sequence;
+    int64_t written_ms;         /* 0 when nothing was written yet */
+} fo_live_progress;
+
+/* The broadcasting streams of app whose id sorts after `after` (byte
+ * order; NULL or "" from the first), in stream id order: at most cap of
+ * them into out, *n how many.  A page shorter than cap is the last; the
+ * next page starts after the last id of this one.  One read of the live
+ * streams, not a list of every broadcast and a progress get per stream
+ * (the cost the alert evaluator had at 10,000 streams). */
+fo_status fo_stream_live_progress(fo_store *s, const char *app,
+                                  const char *after, fo_live_progress *out,
+                                  size_t cap, size_t *n, fo_error *err);
+
 /* ---- history: one entry per publish session --------------------------- */
 
 typedef struct {
@@ -536,6 +565,31 @@ fo_status fo_user_count(fo_store *s, int64_t *count, fo_error *err);
  * there is no such user. */
 fo_status fo_user_revoke(fo_store *s, const char *email, int64_t *at_ms,
                          fo_error *err);
+
+/* ---- failed console logins, counted for the whole cluster ------------ */
+
+/* A key: "addr:<client address>" or "user:<email>", 1 to
+ * FO_LOGIN_KEY_MAX - 1 printable ASCII characters without blanks. */
+#define FO_LOGIN_KEY_MAX 160
+
+/* Counts one failed login against key: in its open window, else in a new
+ * window of window_ms (1 ms to 1 day) from now, on the store's clock.
+ * *failures: the window's count after this one; *retry_ms: ms until the
+ * window ends.  Bounded: a window's record expires with it (Redis: the
+ * key's TTL; SQLite and MongoDB delete ended windows on each add). */
+fo_status fo_login_failure_add(fo_store *s, const char *key,
+                               int64_t window_ms, int64_t *failures,
+                               int64_t *retry_ms, fo_error *err);
+
+/* The failures counted against key in its open window, and ms until it
+ * ends; 0 and 0 when no window is open. */
+fo_status fo_login_failures_get(fo_store *s, const char *key,
+                                int64_t *failures, int64_t *retry_ms,
+                                fo_error *err);
+
+/* Forgets key's window (a successful login).  FO_OK when there was none. */
+fo_status fo_login_failures_clear(fo_store *s, const char *key,
+                                  fo_error *err);
 
 /* 1 when email is 1..FO_EMAIL_MAX-1 bytes of [A-Za-z0-9_.@+-]: it can
  * stand in a Redis key or a Mongo _id unescaped. */
