@@ -73,7 +73,7 @@ static int heartbeat_all(fo_store *s, int nodes)
 static fo_status progress(fo_store *s, int i, fo_error *err)
 {
     char stream[32], session[48];
-    fo_progress p = { 1 + i % 1000, 0, 0, 0, 0, 0, 0 };
+    fo_progress p = { .hls_sequence = 1 + i % 1000 };
 
     snprintf(stream, sizeof(stream), "bench-%d", i);
     snprintf(session, sizeof(session), "bench-session-%d", i);

@@ -26,7 +26,7 @@ static void claim(fixture *f, const char *app, const char *stream,
 static void progress(fixture *f, const char *stream, const char *session,
                      int64_t seq)
 {
-    fo_progress p = { seq, 0, 0, 0, 0, 0, 0 };
+    fo_progress p = { .hls_sequence = seq };
 
     OK(fo_stream_progress_put(f->s, "LiveApp", stream, session, &p, ERR));
 }
