@@ -17,13 +17,15 @@ Status classify(FlvTag& tag, int& nal_length_size)
 {
     if (tag.type == kFlvScript) return {};
     Result<media::FlvMedia> m =
-        tag.type == kFlvVideo ? media::parse_flv_video(tag.body, nal_length_size)
-                              : media::parse_flv_audio(tag.body);
+        tag.type == kFlvVideo
+            ? media::parse_flv_video(tag.body, nal_length_size)
+            : media::parse_flv_audio(tag.body);
     if (!m) return m.error();
     using Kind = media::FlvMedia::Kind;
     tag.config = m->kind == Kind::VideoConfig || m->kind == Kind::AudioConfig;
     if (m->kind == Kind::VideoConfig) nal_length_size = m->nal_length_size;
-    tag.keyframe = m->kind == Kind::Frame && m->frame.video && m->frame.keyframe;
+    tag.keyframe =
+        m->kind == Kind::Frame && m->frame.video && m->frame.keyframe;
     return {};
 }
 
@@ -90,7 +92,8 @@ Replay::Replay(const std::vector<FlvTag>& tags)
         }
     }
     first_ts_ = first;
-    period_ = std::max<uint32_t>(1, last - first + std::max<uint32_t>(frame, 1));
+    period_ =
+        std::max<uint32_t>(1, last - first + std::max<uint32_t>(frame, 1));
 }
 
 Replay::Step Replay::peek() const

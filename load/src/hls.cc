@@ -24,7 +24,8 @@ std::string attribute(std::string_view list, std::string_view name)
         if (v < list.size() && list[v] == '"') {
             end = list.find('"', v + 1);
             if (end == std::string_view::npos) break;
-            if (key == name) return std::string(list.substr(v + 1, end - v - 1));
+            if (key == name)
+                return std::string(list.substr(v + 1, end - v - 1));
             end++;
         } else {
             end = std::min(list.find(',', v), list.size());
@@ -97,7 +98,8 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view s)
     char rest[16] = {0};
     std::string t(s.substr(0, 64));
     if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%15s", &y, &mo, &d, &h,
-                    &mi, &sec, rest) < 6)
+                    &mi, &sec, rest)
+        < 6)
         return std::nullopt;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0
         || sec >= 61)
@@ -141,8 +143,8 @@ Result<HlsPlaylist> parse_hls(std::string_view text)
                 p.variants.push_back(*next.variant);
             } else if (next.duration) {
                 p.segments.push_back({std::string(line), *next.duration,
-                                      p.media_sequence + p.segments.size(),
-                                      map, next.pdt});
+                                      p.media_sequence + p.segments.size(), map,
+                                      next.pdt});
             } else {
                 return Error("URI without EXTINF or EXT-X-STREAM-INF");
             }
@@ -159,7 +161,8 @@ std::string resolve_path(std::string_view base_path, std::string_view uri)
 {
     if (starts(uri, "http://") || starts(uri, "https://")) {
         size_t slash = uri.find('/', uri.find("//") + 2);
-        return slash == std::string_view::npos ? "/" : std::string(uri.substr(slash));
+        return slash == std::string_view::npos ? "/"
+                                               : std::string(uri.substr(slash));
     }
     if (starts(uri, "/")) return std::string(uri);
     std::string_view dir = base_path.substr(0, base_path.find('?'));

@@ -7,7 +7,10 @@ using boost::system::error_code;
 
 HttpClient::HttpClient(asio::io_context& io, asio::ip::tcp::endpoint ep,
                        std::string host, double timeout_s)
-    : sock_(io), deadline_(io), ep_(ep), host_(std::move(host)),
+    : sock_(io),
+      deadline_(io),
+      ep_(ep),
+      host_(std::move(host)),
       timeout_s_(timeout_s)
 {
 }
@@ -20,7 +23,8 @@ void HttpClient::get(const std::string& path, Done done)
     in_.clear();
     retried_ = false;
     const uint64_t g = ++generation_;
-    deadline_.expires_after(std::chrono::microseconds(int64_t(timeout_s_ * 1e6)));
+    deadline_.expires_after(
+        std::chrono::microseconds(int64_t(timeout_s_ * 1e6)));
     deadline_.async_wait([this, g](error_code ec) {
         if (!ec && g == generation_) finish(Error("timeout"));
     });
@@ -57,33 +61,33 @@ void HttpClient::send()
 
 void HttpClient::read()
 {
-    sock_.async_read_some(asio::buffer(rbuf_), [this, g = generation_](
-                                                   error_code ec, size_t n) {
-        if (g != generation_) return;
-        const bool eof = ec == asio::error::eof;
-        if (ec && !eof) return finish(Error("closed"));
-        in_.append(rbuf_.data(), n);
-        ResponseResult r = parse_response(in_, {}, false, eof);
-        if (std::holds_alternative<Error>(r)) return finish(Error("parse"));
-        if (auto* p = std::get_if<ResponseParsed>(&r)) {
-            if (!p->response.keep_alive || p->consumed != in_.size()) {
-                error_code ignored;
-                sock_.close(ignored);
-                open_ = false;
+    sock_.async_read_some(
+        asio::buffer(rbuf_), [this, g = generation_](error_code ec, size_t n) {
+            if (g != generation_) return;
+            const bool eof = ec == asio::error::eof;
+            if (ec && !eof) return finish(Error("closed"));
+            in_.append(rbuf_.data(), n);
+            ResponseResult r = parse_response(in_, {}, false, eof);
+            if (std::holds_alternative<Error>(r)) return finish(Error("parse"));
+            if (auto* p = std::get_if<ResponseParsed>(&r)) {
+                if (!p->response.keep_alive || p->consumed != in_.size()) {
+                    error_code ignored;
+                    sock_.close(ignored);
+                    open_ = false;
+                }
+                return finish(std::move(p->response));
             }
-            return finish(std::move(p->response));
-        }
-        if (!eof) return read();
-        // Closed before a whole response: a reused connection the server
-        // had timed out is reopened once, as browsers do.
-        if (reused_ && in_.empty() && !retried_) {
-            retried_ = true;
-            sock_.close(ec);
-            open_ = false;
-            return connect();
-        }
-        finish(Error("closed"));
-    });
+            if (!eof) return read();
+            // Closed before a whole response: a reused connection the server
+            // had timed out is reopened once, as browsers do.
+            if (reused_ && in_.empty() && !retried_) {
+                retried_ = true;
+                sock_.close(ec);
+                open_ = false;
+                return connect();
+            }
+            finish(Error("closed"));
+        });
 }
 
 void HttpClient::finish(Result<Response> r)

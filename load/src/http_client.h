@@ -5,8 +5,8 @@
 
 #include <utility>  // before Asio: its awaitable.hpp needs std::exchange
 
-#include <boost/asio.hpp>
 #include <array>
+#include <boost/asio.hpp>
 #include <functional>
 #include <string>
 

@@ -15,7 +15,8 @@ Result<StatusLine> parse_status_line(std::string_view line)
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     // "HTTP/1.x NNN reason"; the reason may be empty.
     if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' '
-        || line[7] < '0' || line[7] > '9' || (line.size() > 12 && line[12] != ' ')) {
+        || line[7] < '0' || line[7] > '9'
+        || (line.size() > 12 && line[12] != ' ')) {
         return Error("malformed status line");
     }
     StatusLine s;
@@ -58,8 +59,8 @@ Result<Chunked> parse_chunked(std::string_view in, size_t at, size_t max_body)
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         line = http::trim_ows(line.substr(0, line.find(';')));  // extensions
         size_t size = 0;
-        auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(),
-                                       size, 16);
+        auto [p, ec] =
+            std::from_chars(line.data(), line.data() + line.size(), size, 16);
         if (line.empty() || ec != std::errc() || p != line.data() + line.size())
             return Error("malformed chunk size");
         if (size > max_body - c.body.size()) return Error("body too large");
@@ -113,7 +114,8 @@ ResponseResult parse_response(std::string_view in, const ResponseLimits& limits,
     if (!f) return Error("header section: " + f.error().message());
     if (f->end == 0) return ResponseNeedMore{};
     if (sl->status < 200) {  // 100 Continue and friends: the real one follows
-        ResponseResult next = parse_response(in.substr(f->end), limits, head, at_eof);
+        ResponseResult next =
+            parse_response(in.substr(f->end), limits, head, at_eof);
         if (auto* p = std::get_if<ResponseParsed>(&next)) p->consumed += f->end;
         return next;
     }
@@ -122,8 +124,7 @@ ResponseResult parse_response(std::string_view in, const ResponseLimits& limits,
     r.response.headers = std::move(f->headers);
     const Response& resp = r.response;
     const std::string* conn = resp.header("connection");
-    r.response.keep_alive = conn ? !has_token(*conn, "close")
-                                 : sl->minor >= 1;
+    r.response.keep_alive = conn ? !has_token(*conn, "close") : sl->minor >= 1;
     if (conn && has_token(*conn, "keep-alive")) r.response.keep_alive = true;
     const std::string* te = resp.header("transfer-encoding");
     const std::string* cl = resp.header("content-length");
@@ -147,7 +148,8 @@ ResponseResult parse_response(std::string_view in, const ResponseLimits& limits,
         r.consumed = f->end + n;
     } else {
         // Delimited by the close (RFC 9112 6.3 rule 8).
-        if (in.size() - f->end > limits.max_body) return Error("body too large");
+        if (in.size() - f->end > limits.max_body)
+            return Error("body too large");
         if (!at_eof) return ResponseNeedMore{};
         r.response.body.assign(in.substr(f->end));
         r.response.keep_alive = false;

@@ -26,11 +26,14 @@ using namespace fanout::load;
 namespace {
 
 const char* kUsage =
-    "usage: fanout-load [--publishers N --publish-url rtmp://127.0.0.1:1935/LiveApp/load{i}\n"
+    "usage: fanout-load [--publishers N --publish-url "
+    "rtmp://127.0.0.1:1935/LiveApp/load{i}\n"
     "                    --flv FILE [--reconnect]]\n"
-    "                   [--viewers M --play-url http://127.0.0.1:5080/LiveApp/streams/load{i}.m3u8\n"
+    "                   [--viewers M --play-url "
+    "http://127.0.0.1:5080/LiveApp/streams/load{i}.m3u8\n"
     "                    [--streams K] [--distribution uniform|zipf[:S]]]\n"
-    "                   [--duration S] [--json FILE|-] ...   (load/README.md lists every flag)\n";
+    "                   [--duration S] [--json FILE|-] ...   (load/README.md "
+    "lists every flag)\n";
 
 // Loopback names resolve here, before the loop starts; other names only
 // with --allow-remote (options.cc refused them otherwise).
@@ -110,27 +113,30 @@ RunInfo run_info(const Run& run, double elapsed)
                  + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     info.max_rss_kb = uint64_t(ru.ru_maxrss);
     for (const auto& v : run.viewers)
-        info.availability_from_pdt = info.availability_from_pdt || v->saw_program_date_time();
+        info.availability_from_pdt =
+            info.availability_from_pdt || v->saw_program_date_time();
     return info;
 }
 
 using Clock = std::chrono::steady_clock;
 
 // Each second: the progress line; at the end (duration or a signal): stop.
-void tick(Run& run, asio::steady_timer& timer, Clock::time_point t0,
-          Stats prev, Clock::time_point prev_t)
+void tick(Run& run, asio::steady_timer& timer, Clock::time_point t0, Stats prev,
+          Clock::time_point prev_t)
 {
     timer.expires_at(prev_t + std::chrono::seconds(1));
-    timer.async_wait([&run, &timer, t0, prev = std::move(prev), prev_t](
-                         boost::system::error_code ec) {
+    timer.async_wait([&run, &timer, t0, prev = std::move(prev),
+                      prev_t](boost::system::error_code ec) {
         if (ec) return;
         const auto t = Clock::now();
         const double elapsed = std::chrono::duration<double>(t - t0).count();
         if (!run.opt.quiet)
-            std::fprintf(stderr, "%s\n",
-                         progress_line(run.stats, prev, elapsed,
-                                       std::chrono::duration<double>(t - prev_t).count(),
-                                       run_info(run, elapsed)).c_str());
+            std::fprintf(
+                stderr, "%s\n",
+                progress_line(run.stats, prev, elapsed,
+                              std::chrono::duration<double>(t - prev_t).count(),
+                              run_info(run, elapsed))
+                    .c_str());
         tick(run, timer, t0, run.stats, t);
     });
 }
@@ -138,8 +144,10 @@ void tick(Run& run, asio::steady_timer& timer, Clock::time_point t0,
 void stop_all(Run& run, asio::steady_timer& progress)
 {
     progress.cancel();
-    for (auto& p : run.publishers) p->stop();
-    for (auto& v : run.viewers) v->stop();
+    for (auto& p : run.publishers)
+        p->stop();
+    for (auto& v : run.viewers)
+        v->stop();
 }
 
 int report(Run& run, double elapsed)
@@ -165,9 +173,16 @@ int report(Run& run, double elapsed)
 int main(int argc, char** argv)
 {
     Run run;
-    Result<Options> opt = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (argc == 2
+        && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    Result<Options> opt =
+        parse_options(std::vector<std::string>(argv + 1, argv + argc));
     if (!opt) {
-        std::fprintf(stderr, "fanout-load: %s\n%s", opt.error().message().c_str(), kUsage);
+        std::fprintf(stderr, "fanout-load: %s\n%s",
+                     opt.error().message().c_str(), kUsage);
         return 2;
     }
     run.opt = opt.value();
@@ -183,10 +198,20 @@ int main(int argc, char** argv)
     asio::steady_timer progress(run.io), end(run.io);
     asio::signal_set signals(run.io, SIGINT, SIGTERM);
     tick(run, progress, t0, run.stats, t0);
-    auto finish = [&] { end.cancel(); signals.cancel(); stop_all(run, progress); };
-    end.expires_after(std::chrono::microseconds(int64_t(run.opt.duration_s * 1e6)));
-    end.async_wait([&](boost::system::error_code ec) { if (!ec) finish(); });
-    signals.async_wait([&](boost::system::error_code ec, int) { if (!ec) finish(); });
+    auto finish = [&] {
+        end.cancel();
+        signals.cancel();
+        stop_all(run, progress);
+    };
+    end.expires_after(
+        std::chrono::microseconds(int64_t(run.opt.duration_s * 1e6)));
+    end.async_wait([&](boost::system::error_code ec) {
+        if (!ec) finish();
+    });
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) finish();
+    });
     run.io.run();
-    return report(run, std::chrono::duration<double>(Clock::now() - t0).count());
+    return report(run,
+                  std::chrono::duration<double>(Clock::now() - t0).count());
 }

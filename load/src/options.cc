@@ -11,14 +11,16 @@ Result<Url> parse_url(std::string_view s)
 {
     Url u;
     size_t sep = s.find("://");
-    if (sep == std::string_view::npos) return Error("no scheme in " + std::string(s));
+    if (sep == std::string_view::npos)
+        return Error("no scheme in " + std::string(s));
     u.scheme = s.substr(0, sep);
     if (u.scheme != "rtmp" && u.scheme != "http")
         return Error("scheme " + u.scheme + " (rtmp:// or http://)");
     std::string_view rest = s.substr(sep + 3);
     size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
-    u.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    u.path =
+        slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     u.port = u.scheme == "rtmp" ? 1935 : 80;
     size_t colon = authority.rfind(':');
     if (!authority.empty() && authority[0] == '[') {  // [v6]:port
@@ -26,7 +28,8 @@ Result<Url> parse_url(std::string_view s)
         if (close == std::string_view::npos) return Error("bad IPv6 host");
         u.host = authority.substr(1, close - 1);
         colon = authority.size() > close + 1 && authority[close + 1] == ':'
-                    ? close + 1 : std::string_view::npos;
+                    ? close + 1
+                    : std::string_view::npos;
     } else {
         u.host = authority.substr(0, colon);
     }
@@ -50,7 +53,8 @@ bool is_loopback_host(std::string_view host)
     char tail;
     std::string h(host);
     if (std::sscanf(h.c_str(), "%u.%u.%u.%u%c", &a[0], &a[1], &a[2], &a[3],
-                    &tail) != 4)
+                    &tail)
+        != 4)
         return false;
     return a[0] == 127 && a[1] < 256 && a[2] < 256 && a[3] < 256;
 }
@@ -69,8 +73,8 @@ std::string expand(std::string_view tmpl, size_t i)
 
 namespace {
 
-Result<double> number(const std::string& flag, const std::string& v,
-                      double lo, double hi)
+Result<double> number(const std::string& flag, const std::string& v, double lo,
+                      double hi)
 {
     char* end = nullptr;
     double d = std::strtod(v.c_str(), &end);
@@ -122,26 +126,58 @@ Status distribution(Options& o, const std::string& v)
 const std::map<std::string, Setter>& setters()
 {
     static const std::map<std::string, Setter> m = {
-        {"--publish-url", [](Options& o, const std::string& v) { o.publish_url = v; return Status{}; }},
-        {"--publishers", num(0, 1e6, [](Options& o, double d) { o.publishers = size_t(d); })},
-        {"--flv", [](Options& o, const std::string& v) { o.flv = v; return Status{}; }},
-        {"--reconnect-delay", num(0.01, 600, [](Options& o, double d) { o.reconnect_delay_s = d; })},
-        {"--play-url", [](Options& o, const std::string& v) { o.play_url = v; return Status{}; }},
-        {"--viewers", num(0, 1e7, [](Options& o, double d) { o.viewers = size_t(d); })},
-        {"--streams", num(1, 1e6, [](Options& o, double d) { o.streams = size_t(d); })},
+        {"--publish-url",
+         [](Options& o, const std::string& v) {
+             o.publish_url = v;
+             return Status{};
+         }},
+        {"--publishers",
+         num(0, 1e6, [](Options& o, double d) { o.publishers = size_t(d); })},
+        {"--flv",
+         [](Options& o, const std::string& v) {
+             o.flv = v;
+             return Status{};
+         }},
+        {"--reconnect-delay",
+         num(0.01, 600, [](Options& o, double d) { o.reconnect_delay_s = d; })},
+        {"--play-url",
+         [](Options& o, const std::string& v) {
+             o.play_url = v;
+             return Status{};
+         }},
+        {"--viewers",
+         num(0, 1e7, [](Options& o, double d) { o.viewers = size_t(d); })},
+        {"--streams",
+         num(1, 1e6, [](Options& o, double d) { o.streams = size_t(d); })},
         {"--distribution", distribution},
         {"--rendition", rendition},
-        {"--start-segments", num(1, 100, [](Options& o, double d) { o.start_segments = size_t(d); })},
-        {"--start-buffer", num(0, 600, [](Options& o, double d) { o.start_buffer_s = d; })},
-        {"--duration", num(1, kMaxDurationS, [](Options& o, double d) { o.duration_s = d; })},
-        {"--ramp-up", num(0, kMaxDurationS, [](Options& o, double d) { o.ramp_up_s = d; })},
-        {"--view-after", num(0, kMaxDurationS, [](Options& o, double d) { o.view_after_s = d; })},
-        {"--max-connections", num(1, 1e7, [](Options& o, double d) { o.max_connections = size_t(d); })},
-        {"--connect-rate", num(0.1, 1e6, [](Options& o, double d) { o.connect_rate = d; })},
-        {"--request-rate", num(0.1, 1e7, [](Options& o, double d) { o.request_rate = d; })},
-        {"--timeout", num(0.1, 600, [](Options& o, double d) { o.timeout_s = d; })},
-        {"--seed", num(0, 1e15, [](Options& o, double d) { o.seed = uint64_t(d); })},
-        {"--json", [](Options& o, const std::string& v) { o.json = v; return Status{}; }},
+        {"--start-segments",
+         num(1, 100,
+             [](Options& o, double d) { o.start_segments = size_t(d); })},
+        {"--start-buffer",
+         num(0, 600, [](Options& o, double d) { o.start_buffer_s = d; })},
+        {"--duration",
+         num(1, kMaxDurationS, [](Options& o, double d) { o.duration_s = d; })},
+        {"--ramp-up",
+         num(0, kMaxDurationS, [](Options& o, double d) { o.ramp_up_s = d; })},
+        {"--view-after", num(0, kMaxDurationS,
+                             [](Options& o, double d) { o.view_after_s = d; })},
+        {"--max-connections",
+         num(1, 1e7,
+             [](Options& o, double d) { o.max_connections = size_t(d); })},
+        {"--connect-rate",
+         num(0.1, 1e6, [](Options& o, double d) { o.connect_rate = d; })},
+        {"--request-rate",
+         num(0.1, 1e7, [](Options& o, double d) { o.request_rate = d; })},
+        {"--timeout",
+         num(0.1, 600, [](Options& o, double d) { o.timeout_s = d; })},
+        {"--seed",
+         num(0, 1e15, [](Options& o, double d) { o.seed = uint64_t(d); })},
+        {"--json",
+         [](Options& o, const std::string& v) {
+             o.json = v;
+             return Status{};
+         }},
     };
     return m;
 }
@@ -151,7 +187,8 @@ Status check_target(const Options& o, const std::string& tmpl,
 {
     Result<Url> u = parse_url(expand(tmpl, 0));
     if (!u) return u.error();
-    if (u->scheme != scheme) return Error(tmpl + ": expected " + scheme + "://");
+    if (u->scheme != scheme)
+        return Error(tmpl + ": expected " + scheme + "://");
     if (tmpl.find("{i}") != std::string::npos && count > 1) {
         Result<Url> last = parse_url(expand(tmpl, count - 1));
         if (!last || last->host != u->host)
@@ -171,12 +208,14 @@ Status check(Options& o)
     if (o.publishers > 0) {
         if (o.publish_url.empty() || o.flv.empty())
             return Error("--publishers needs --publish-url and --flv");
-        if (Status s = check_target(o, o.publish_url, "rtmp", o.publishers); !s) return s;
+        if (Status s = check_target(o, o.publish_url, "rtmp", o.publishers); !s)
+            return s;
     }
     if (o.viewers > 0) {
         if (o.play_url.empty()) return Error("--viewers needs --play-url");
         if (o.streams == 0) o.streams = std::max<size_t>(o.publishers, 1);
-        if (Status s = check_target(o, o.play_url, "http", o.streams); !s) return s;
+        if (Status s = check_target(o, o.play_url, "http", o.streams); !s)
+            return s;
     }
     if (o.publishers + o.viewers > o.max_connections)
         return Error(std::to_string(o.publishers + o.viewers)
@@ -192,9 +231,18 @@ Result<Options> parse_options(const std::vector<std::string>& args)
     Options o;
     for (size_t i = 0; i < args.size(); i++) {
         const std::string& a = args[i];
-        if (a == "--reconnect") { o.reconnect = true; continue; }
-        if (a == "--allow-remote") { o.allow_remote = true; continue; }
-        if (a == "--quiet") { o.quiet = true; continue; }
+        if (a == "--reconnect") {
+            o.reconnect = true;
+            continue;
+        }
+        if (a == "--allow-remote") {
+            o.allow_remote = true;
+            continue;
+        }
+        if (a == "--quiet") {
+            o.quiet = true;
+            continue;
+        }
         auto it = setters().find(a);
         if (it == setters().end()) return Error("unknown flag " + a);
         if (i + 1 == args.size()) return Error(a + " needs a value");

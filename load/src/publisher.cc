@@ -9,7 +9,7 @@ namespace {
 // Unsent bytes past which a publisher is dropped: the origin (or the
 // network) does not keep up with real time.
 constexpr size_t kMaxBacklog = 16u << 20;
-}
+}  // namespace
 
 Result<PublishTarget> publish_target(const Url& url, asio::ip::address address)
 {
@@ -21,15 +21,21 @@ Result<PublishTarget> publish_target(const Url& url, asio::ip::address address)
     t.endpoint = {address, url.port};
     t.app = url.path.substr(1, slash - 1);
     t.name = url.path.substr(slash + 1);
-    t.tc_url = "rtmp://" + url.host + ":" + std::to_string(url.port) + "/" + t.app;
+    t.tc_url =
+        "rtmp://" + url.host + ":" + std::to_string(url.port) + "/" + t.app;
     return t;
 }
 
 Publisher::Publisher(asio::io_context& io, const std::vector<FlvTag>& tags,
                      PublishTarget target, Stats& stats, const Options& options,
                      RateLimiter& connects)
-    : sock_(io), timer_(io), deadline_(io), tags_(tags),
-      target_(std::move(target)), stats_(stats), opt_(options),
+    : sock_(io),
+      timer_(io),
+      deadline_(io),
+      tags_(tags),
+      target_(std::move(target)),
+      stats_(stats),
+      opt_(options),
       connects_(connects)
 {
 }
@@ -37,15 +43,17 @@ Publisher::Publisher(asio::io_context& io, const std::vector<FlvTag>& tags,
 void Publisher::after(double s, void (Publisher::*fn)())
 {
     timer_.expires_after(std::chrono::microseconds(int64_t(s * 1e6)));
-    timer_.async_wait([self = shared_from_this(), fn, g = generation_](error_code ec) {
-        if (!ec && !self->stopped_ && g == self->generation_) ((*self).*fn)();
-    });
+    timer_.async_wait(
+        [self = shared_from_this(), fn, g = generation_](error_code ec) {
+            if (!ec && !self->stopped_ && g == self->generation_)
+                ((*self).*fn)();
+        });
 }
 
 void Publisher::start(double delay_s)
 {
-    const double now = std::chrono::duration<double>(
-        Clock::now().time_since_epoch()).count();
+    const double now =
+        std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
     after(delay_s + connects_.reserve(now + delay_s), &Publisher::connect);
 }
 
@@ -56,10 +64,13 @@ void Publisher::connect()
     replay_ = std::make_unique<Replay>(tags_);
     writing_.clear();
     pending_.clear();
-    deadline_.expires_after(std::chrono::milliseconds(int64_t(opt_.timeout_s * 1000)));
-    deadline_.async_wait([self = shared_from_this(), g = generation_](error_code ec) {
-        if (!ec && g == self->generation_ && !self->publishing_) self->drop("timeout");
-    });
+    deadline_.expires_after(
+        std::chrono::milliseconds(int64_t(opt_.timeout_s * 1000)));
+    deadline_.async_wait(
+        [self = shared_from_this(), g = generation_](error_code ec) {
+            if (!ec && g == self->generation_ && !self->publishing_)
+                self->drop("timeout");
+        });
     sock_.async_connect(target_.endpoint, [self = shared_from_this(),
                                            g = generation_](error_code ec) {
         if (self->stopped_ || g != self->generation_) return;
@@ -73,12 +84,13 @@ void Publisher::connect()
 
 void Publisher::read()
 {
-    sock_.async_read_some(asio::buffer(rbuf_), [self = shared_from_this(),
-                                                g = generation_](error_code ec, size_t n) {
-        if (self->stopped_ || g != self->generation_) return;
-        if (ec) return self->drop("closed");
-        self->on_read(n);
-    });
+    sock_.async_read_some(
+        asio::buffer(rbuf_),
+        [self = shared_from_this(), g = generation_](error_code ec, size_t n) {
+            if (self->stopped_ || g != self->generation_) return;
+            if (ec) return self->drop("closed");
+            self->on_read(n);
+        });
 }
 
 void Publisher::on_read(size_t n)
@@ -103,7 +115,8 @@ void Publisher::on_read(size_t n)
 void Publisher::pump()
 {
     const double elapsed_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+        std::chrono::duration<double, std::milli>(Clock::now() - started_)
+            .count();
     for (;;) {
         Replay::Step step = replay_->peek();
         if (!step.tag || step.timestamp > elapsed_ms) break;
@@ -125,14 +138,15 @@ void Publisher::flush()
     }
     if (!writing_.empty() || pending_.empty()) return;
     writing_.swap(pending_);
-    asio::async_write(sock_, asio::buffer(writing_), [self = shared_from_this(),
-                                                      g = generation_](error_code ec, size_t n) {
-        if (self->stopped_ || g != self->generation_) return;
-        if (ec) return self->drop("closed");
-        self->stats_.publish_bytes += n;
-        self->writing_.clear();
-        self->flush();
-    });
+    asio::async_write(
+        sock_, asio::buffer(writing_),
+        [self = shared_from_this(), g = generation_](error_code ec, size_t n) {
+            if (self->stopped_ || g != self->generation_) return;
+            if (ec) return self->drop("closed");
+            self->stats_.publish_bytes += n;
+            self->writing_.clear();
+            self->flush();
+        });
 }
 
 // Ends this connection (kind: the error to count, "" when counted

@@ -6,8 +6,8 @@
 
 #include <utility>  // before Asio: its awaitable.hpp needs std::exchange
 
-#include <boost/asio.hpp>
 #include <array>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <memory>
 #include <string>

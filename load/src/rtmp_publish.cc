@@ -31,7 +31,8 @@ std::vector<uint8_t> make_c0c1(uint32_t time, const RandomFill& random)
 {
     std::vector<uint8_t> b(1 + kHandshakeSize, 0);
     b[0] = kRtmpVersion;
-    for (int i = 0; i < 4; i++) b[1 + i] = uint8_t(time >> (24 - 8 * i));
+    for (int i = 0; i < 4; i++)
+        b[1 + i] = uint8_t(time >> (24 - 8 * i));
     random(b.data() + 9, b.size() - 9);  // bytes 5..8 stay zero: simple form
     return b;
 }
@@ -49,8 +50,10 @@ Result<std::vector<uint8_t>> make_c2(std::span<const uint8_t> s0s1s2)
 
 PublishClient::PublishClient(std::string app, std::string tc_url,
                              std::string name, RandomFill random)
-    : app_(std::move(app)), tc_url_(std::move(tc_url)),
-      name_(std::move(name)), random_(std::move(random))
+    : app_(std::move(app)),
+      tc_url_(std::move(tc_url)),
+      name_(std::move(name)),
+      random_(std::move(random))
 {
 }
 
@@ -97,7 +100,8 @@ Status PublishClient::feed_handshake(std::span<const uint8_t> in, size_t& used)
                 V::object()
                     .set("app", V::string(app_))
                     .set("type", V::string("nonprivate"))
-                    .set("flashVer", V::string("FMLE/3.0 (compatible; fanout-load)"))
+                    .set("flashVer",
+                         V::string("FMLE/3.0 (compatible; fanout-load)"))
                     .set("tcUrl", V::string(tc_url_))});
     state_ = State::Connecting;
     return {};

@@ -64,7 +64,8 @@ private:
     Status feed_handshake(std::span<const uint8_t> in, size_t& used);
     Status on_message(const ingest::rtmp::Message& m);
     Status on_command(const ingest::rtmp::Message& m);
-    void command(uint32_t stream_id, const std::vector<ingest::rtmp::Amf0Value>& v);
+    void command(uint32_t stream_id,
+                 const std::vector<ingest::rtmp::Amf0Value>& v);
     Status fail(std::string why);
 
     std::string app_, tc_url_, name_;

@@ -31,15 +31,18 @@ double Samples::percentile(double p) const
 nlohmann::json Samples::json() const
 {
     auto r = [](double x) { return std::round(x * 10) / 10; };
-    return {{"count", count_}, {"p50", r(percentile(50))},
-            {"p95", r(percentile(95))}, {"p99", r(percentile(99))},
+    return {{"count", count_},
+            {"p50", r(percentile(50))},
+            {"p95", r(percentile(95))},
+            {"p99", r(percentile(99))},
             {"max", r(max_)}};
 }
 
 uint64_t Stats::error_count() const
 {
     uint64_t n = 0;
-    for (const auto& [k, v] : errors) n += v;
+    for (const auto& [k, v] : errors)
+        n += v;
     return n;
 }
 
@@ -67,18 +70,25 @@ std::string progress_line(const Stats& now, const Stats& prev, double t,
 nlohmann::json report_json(const Stats& s, const RunInfo& run)
 {
     nlohmann::json by_status = nlohmann::json::object();
-    for (const auto& [k, v] : s.http_status) by_status[std::to_string(k)] = v;
+    for (const auto& [k, v] : s.http_status)
+        by_status[std::to_string(k)] = v;
     return {
         {"duration_s", std::round(run.elapsed_s * 10) / 10},
         {"publishers",
-         {{"requested", run.publishers}, {"publishing", s.publishing},
-          {"publishes", s.publishes}, {"reconnects", s.publish_reconnects},
+         {{"requested", run.publishers},
+          {"publishing", s.publishing},
+          {"publishes", s.publishes},
+          {"reconnects", s.publish_reconnects},
           {"bytes_sent", s.publish_bytes}}},
         {"viewers",
-         {{"requested", run.viewers}, {"started", s.viewers_started},
-          {"viewing", s.viewing}, {"playlists", s.playlists},
-          {"segments", s.segments}, {"segments_skipped", s.segments_skipped},
-          {"bytes", s.view_bytes}, {"stalls", s.stalls},
+         {{"requested", run.viewers},
+          {"started", s.viewers_started},
+          {"viewing", s.viewing},
+          {"playlists", s.playlists},
+          {"segments", s.segments},
+          {"segments_skipped", s.segments_skipped},
+          {"bytes", s.view_bytes},
+          {"stalls", s.stalls},
           {"viewers_stalled", s.viewers_stalled},
           {"stalled_s", std::round(s.stalled_s * 10) / 10}}},
         {"latency_ms",
@@ -90,7 +100,8 @@ nlohmann::json report_json(const Stats& s, const RunInfo& run)
         {"availability_method",
          run.availability_from_pdt ? "program-date-time" : "none"},
         {"errors",
-         {{"total", s.error_count()}, {"by_kind", s.errors},
+         {{"total", s.error_count()},
+          {"by_kind", s.errors},
           {"by_http_status", by_status}}},
         {"load_process",
          {{"cpu_s", std::round(run.cpu_s * 100) / 100},
@@ -104,7 +115,8 @@ std::string report_text(const Stats& s, const RunInfo& run)
     std::string out = "fanout-load: " + j["duration_s"].dump() + " s\n";
     auto line = [&out](const std::string& name, const nlohmann::json& o) {
         out += "  " + name + ":";
-        for (const auto& [k, v] : o.items()) out += " " + k + " " + v.dump();
+        for (const auto& [k, v] : o.items())
+            out += " " + k + " " + v.dump();
         out += "\n";
     };
     line("publishers", j["publishers"]);

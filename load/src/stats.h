@@ -20,7 +20,9 @@ namespace fanout::load {
 class Samples {
 public:
     explicit Samples(size_t cap = 100000, uint64_t seed = 1)
-        : cap_(cap), rng_(seed) {}
+        : cap_(cap), rng_(seed)
+    {
+    }
     void add(double v);
     uint64_t count() const { return count_; }
     // The p-th percentile (0..100), nearest rank; 0 when empty.

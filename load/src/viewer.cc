@@ -11,23 +11,32 @@ Viewer::Viewer(asio::io_context& io, asio::ip::tcp::endpoint ep,
                std::string host, std::string playlist_path, Stats& stats,
                const Options& options, RateLimiter& connects,
                RateLimiter& requests)
-    : timer_(io), http_(io, ep, std::move(host), options.timeout_s),
-      playlist_path_(std::move(playlist_path)), stats_(stats), opt_(options),
-      connects_(connects), requests_(requests), buffer_(options.start_buffer_s)
+    : timer_(io),
+      http_(io, ep, std::move(host), options.timeout_s),
+      playlist_path_(std::move(playlist_path)),
+      stats_(stats),
+      opt_(options),
+      connects_(connects),
+      requests_(requests),
+      buffer_(options.start_buffer_s)
 {
 }
 
 double Viewer::now() const
 {
-    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(Clock::now().time_since_epoch())
+        .count();
 }
 
 void Viewer::after(double s, void (Viewer::*fn)())
 {
-    timer_.expires_after(std::chrono::microseconds(int64_t(std::max(0.0, s) * 1e6)));
-    timer_.async_wait([self = shared_from_this(), fn, g = generation_](error_code ec) {
-        if (!ec && !self->stopped_ && g == self->generation_) ((*self).*fn)();
-    });
+    timer_.expires_after(
+        std::chrono::microseconds(int64_t(std::max(0.0, s) * 1e6)));
+    timer_.async_wait(
+        [self = shared_from_this(), fn, g = generation_](error_code ec) {
+            if (!ec && !self->stopped_ && g == self->generation_)
+                ((*self).*fn)();
+        });
 }
 
 void Viewer::start(double delay_s)
@@ -53,6 +62,7 @@ void Viewer::load_playlist()
     const double wait = requests_.reserve(now());
     if (wait > 0.001) return after(wait, &Viewer::load_playlist);
     loaded_at_ = now();
+    buffer_.join(loaded_at_);
     request(media_path_.empty() ? playlist_path_ : media_path_,
             [this](const Response& r, double ms) { on_playlist(r, ms); });
 }
@@ -66,7 +76,8 @@ void Viewer::on_playlist(const Response& r, double ms)
     if (!p) return failed("parse");
     if (p->master) {
         if (p->variants.empty()) return failed("parse");
-        const HlsVariant& v = p->variants[choose_variant(p->variants, opt_.rendition)];
+        const HlsVariant& v =
+            p->variants[choose_variant(p->variants, opt_.rendition)];
         media_path_ = resolve_path(playlist_path_, v.uri);
         return load_playlist();
     }
@@ -116,12 +127,13 @@ void Viewer::fetch_next()
     }
     const double wait = requests_.reserve(now());
     if (wait > 0.001) return after(wait, &Viewer::fetch_next);
-    request(resolve_path(media_path_, s.uri), [this](const Response& r, double ms) {
-        HlsSegment seg = std::move(queue_.front());
-        queue_.pop_front();
-        on_segment(seg, r, ms);
-        fetch_next();
-    });
+    request(resolve_path(media_path_, s.uri),
+            [this](const Response& r, double ms) {
+                HlsSegment seg = std::move(queue_.front());
+                queue_.pop_front();
+                on_segment(seg, r, ms);
+                fetch_next();
+            });
 }
 
 void Viewer::on_segment(const HlsSegment& s, const Response& r, double ms)
@@ -141,10 +153,12 @@ void Viewer::on_segment(const HlsSegment& s, const Response& r, double ms)
     stats_.listed_to_fetched_ms.add((t - seen->second) * 1000);
     seen_.erase(seen_.begin(), std::next(seen));
     if (s.program_date_time_ms) {
-        const double wall_ms = std::chrono::duration<double, std::milli>(
-            std::chrono::system_clock::now().time_since_epoch()).count();
-        stats_.availability_ms.add(
-            wall_ms - double(*s.program_date_time_ms) - s.duration_s * 1000);
+        const double wall_ms =
+            std::chrono::duration<double, std::milli>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        stats_.availability_ms.add(wall_ms - double(*s.program_date_time_ms)
+                                   - s.duration_s * 1000);
     }
 }
 

@@ -25,10 +25,8 @@ void PlayerBuffer::advance(double now)
 
 void PlayerBuffer::add(double now, double duration_s)
 {
-    if (!first_add_) {
-        first_add_ = now;
-        last_ = now;
-    }
+    if (!first_add_) first_add_ = now;
+    if (!started_) last_ = now;
     advance(now);
     buffered_ += duration_s;
     if (!started_) {
@@ -46,7 +44,8 @@ size_t choose_variant(const std::vector<HlsVariant>& variants,
                       const RenditionPolicy& policy)
 {
     if (variants.empty()) return 0;
-    if (!policy.bandwidth_bps) return std::min(policy.index, variants.size() - 1);
+    if (!policy.bandwidth_bps)
+        return std::min(policy.index, variants.size() - 1);
     size_t best = variants.size(), lowest = 0;
     for (size_t i = 0; i < variants.size(); i++) {
         const uint64_t bw = variants[i].bandwidth;
@@ -68,11 +67,13 @@ SegmentPlan plan_segments(const HlsPlaylist& p, std::optional<uint64_t> last,
     if (!last) {
         from = s.size() > start_segments ? s.size() - start_segments : 0;
     } else {
-        while (from < s.size() && s[from].sequence <= *last) from++;
+        while (from < s.size() && s[from].sequence <= *last)
+            from++;
         if (s.front().sequence > *last + 1)
             plan.skipped = s.front().sequence - *last - 1;
     }
-    for (size_t i = from; i < s.size(); i++) plan.fetch.push_back(&s[i]);
+    for (size_t i = from; i < s.size(); i++)
+        plan.fetch.push_back(&s[i]);
     return plan;
 }
 
@@ -89,7 +90,8 @@ StreamPicker::StreamPicker(size_t count, double s)
         sum += s == 0 ? 1 : 1 / std::pow(double(k + 1), s);
         cdf_.push_back(sum);
     }
-    for (double& c : cdf_) c /= sum;
+    for (double& c : cdf_)
+        c /= sum;
 }
 
 size_t StreamPicker::pick(double u) const

@@ -21,13 +21,19 @@ class PlayerBuffer {
 public:
     explicit PlayerBuffer(double start_buffer_s) : start_(start_buffer_s) {}
 
+    // The player started loading (its first request); startup counts
+    // from here, or from the first add() without it.
+    void join(double now)
+    {
+        if (!first_add_) first_add_ = now;
+    }
     // A segment of duration_s finished downloading at now.
     void add(double now, double duration_s);
     // Brings the playhead to now (call before reading the figures).
     void advance(double now);
 
     bool playing() const { return playing_; }
-    // Since the first add() until playback started; nullopt before.
+    // From join() until playback started; nullopt before.
     std::optional<double> startup_s() const { return startup_; }
     double buffered_s() const { return buffered_; }
     uint64_t stalls() const { return stalls_; }

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::span<const uint8_t> in(data + 1, size - 1);
     PublishClient c("LiveApp", "rtmp://127.0.0.1/LiveApp", "s",
                     [](uint8_t* p, size_t n) {
-                        for (size_t i = 0; i < n; i++) p[i] = uint8_t(i);
+                        for (size_t i = 0; i < n; i++)
+                            p[i] = uint8_t(i);
                     });
     c.start();
     bool failed = false;
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         failed = failed || !ok;
         in = in.subspan(n);
         (void)c.take_output();
-        c.send_media(9, 0, std::span<const uint8_t>(data, std::min<size_t>(size, 64)));
+        c.send_media(
+            9, 0, std::span<const uint8_t>(data, std::min<size_t>(size, 64)));
     }
     return 0;
 }

@@ -17,10 +17,22 @@ inline Bytes avc_header()
 {
     return cat(hex("1700000000"), hex(fanout::test::kAvcVectors[0].avcc_hex));
 }
-inline Bytes avc_key() { return hex("1701000000 00000002 6588"); }
-inline Bytes avc_inter() { return hex("2701000000 00000002 419a"); }
-inline Bytes aac_header() { return hex("af00 1210"); }
-inline Bytes aac_frame() { return hex("af01 2100"); }
+inline Bytes avc_key()
+{
+    return hex("1701000000 00000002 6588");
+}
+inline Bytes avc_inter()
+{
+    return hex("2701000000 00000002 419a");
+}
+inline Bytes aac_header()
+{
+    return hex("af00 1210");
+}
+inline Bytes aac_frame()
+{
+    return hex("af01 2100");
+}
 
 inline Bytes flv_header()
 {
@@ -29,12 +41,21 @@ inline Bytes flv_header()
 
 inline Bytes flv_tag(uint8_t type, uint32_t ts, const Bytes& body)
 {
-    Bytes t = {type, uint8_t(body.size() >> 16), uint8_t(body.size() >> 8),
-               uint8_t(body.size()), uint8_t(ts >> 16), uint8_t(ts >> 8),
-               uint8_t(ts), uint8_t(ts >> 24), 0, 0, 0};
+    Bytes t = {type,
+               uint8_t(body.size() >> 16),
+               uint8_t(body.size() >> 8),
+               uint8_t(body.size()),
+               uint8_t(ts >> 16),
+               uint8_t(ts >> 8),
+               uint8_t(ts),
+               uint8_t(ts >> 24),
+               0,
+               0,
+               0};
     t.insert(t.end(), body.begin(), body.end());
     const uint32_t prev = uint32_t(11 + body.size());
-    for (int i = 3; i >= 0; i--) t.push_back(uint8_t(prev >> (8 * i)));
+    for (int i = 3; i >= 0; i--)
+        t.push_back(uint8_t(prev >> (8 * i)));
     return t;
 }
 

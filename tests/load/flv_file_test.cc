@@ -24,7 +24,8 @@ TEST(FlvFile, TagsWithKindsAndTimestamps)
     EXPECT_TRUE(tags.value()[2].keyframe);
     EXPECT_FALSE(tags.value()[5].keyframe);
     EXPECT_EQ(tags.value()[6].timestamp, 80u);
-    EXPECT_EQ(Bytes(tags.value()[2].body.begin(), tags.value()[2].body.end()), avc_key());
+    EXPECT_EQ(Bytes(tags.value()[2].body.begin(), tags.value()[2].body.end()),
+              avc_key());
 }
 
 TEST(FlvFile, ExtendedTimestampByte)
@@ -44,10 +45,12 @@ TEST(FlvFile, Rejects)
     auto r = parse_flv_file(cut);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find("cut short"), std::string::npos);
-    EXPECT_FALSE(parse_flv_file(cat(flv_header(), flv_tag(8, 0, aac_header()))).ok())
+    EXPECT_FALSE(
+        parse_flv_file(cat(flv_header(), flv_tag(8, 0, aac_header()))).ok())
         << "no video";
     // A body the origin's FLV parser refuses (AVC packet type 9).
-    auto bad = parse_flv_file(cat(flv_header(), flv_tag(9, 0, hex("1709000000"))));
+    auto bad =
+        parse_flv_file(cat(flv_header(), flv_tag(9, 0, hex("1709000000"))));
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message().find("byte 13"), std::string::npos);
     EXPECT_FALSE(parse_flv_file(small_flv(), 3).ok()) << "over max_tags";
@@ -78,8 +81,8 @@ TEST(Replay, ConfigsOnceThenMediaLoopingWithRisingTimestamps)
         config.push_back(s.tag->config);
         r.advance();
     }
-    EXPECT_EQ(ts, (std::vector<uint32_t>{0, 0, 0, 0, 23, 40, 80, 120, 120,
-                                         143, 160, 200, 240}));
+    EXPECT_EQ(ts, (std::vector<uint32_t>{0, 0, 0, 0, 23, 40, 80, 120, 120, 143,
+                                         160, 200, 240}));
     EXPECT_TRUE(config[0] && config[1]);
     EXPECT_FALSE(config[7]) << "sequence headers are not repeated";
     EXPECT_EQ(r.loops(), 2u);

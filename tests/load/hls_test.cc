@@ -14,7 +14,8 @@ TEST(Hls, MasterVariantsInOrder)
         "#EXT-X-STREAM-INF:BANDWIDTH=2500000,AVERAGE-BANDWIDTH=2000000,"
         "RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",FRAME-RATE=30\n"
         "cam1.m3u8\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.64001e\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1."
+        "64001e\"\n"
         "cam1_360p800kbps.m3u8\n");
     ASSERT_TRUE(p.ok()) << p.error().message();
     EXPECT_TRUE(p->master);
@@ -56,7 +57,8 @@ TEST(Hls, Rejects)
     EXPECT_FALSE(parse_hls("#EXTM3U\nseg.ts\n").ok());
     EXPECT_FALSE(parse_hls("#EXTM3U\n#EXTINF:x,\nseg.ts\n").ok());
     EXPECT_FALSE(parse_hls("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n"
-                           "#EXTINF:1,\nb.ts\n").ok());
+                           "#EXTINF:1,\nb.ts\n")
+                     .ok());
 }
 
 TEST(Hls, Iso8601)
@@ -76,7 +78,8 @@ TEST(Hls, ResolvePath)
     EXPECT_EQ(resolve_path("/LiveApp/streams/cam1.m3u8?token=x", "a.m3u8"),
               "/LiveApp/streams/a.m3u8");
     EXPECT_EQ(resolve_path("/a/b.m3u8", "/c/d.ts"), "/c/d.ts");
-    EXPECT_EQ(resolve_path("/a/b.m3u8", "http://h:1/c/d.ts?x=1"), "/c/d.ts?x=1");
+    EXPECT_EQ(resolve_path("/a/b.m3u8", "http://h:1/c/d.ts?x=1"),
+              "/c/d.ts?x=1");
     EXPECT_EQ(resolve_path("/a/b.m3u8", "http://h:1"), "/");
 }
 

@@ -22,7 +22,8 @@ bool need_more(const ResponseResult& r)
 TEST(HttpResponse, ContentLengthAndKeepAlive)
 {
     std::string in =
-        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: max-age=1\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: "
+        "max-age=1\r\n\r\n"
         "helloHTTP/1.1 404";
     const ResponseParsed p = parsed(parse_response(in, {}));
     EXPECT_EQ(p.response.status, 200);
@@ -55,13 +56,17 @@ TEST(HttpResponse, Chunked)
 TEST(HttpResponse, ConnectionCloseAndHttp10)
 {
     auto a = parsed(parse_response(
-        "HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", {}));
+        "HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        {}));
     EXPECT_EQ(a.response.status, 503);
     EXPECT_FALSE(a.response.keep_alive);
-    auto b = parsed(parse_response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", {}));
+    auto b = parsed(
+        parse_response("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", {}));
     EXPECT_FALSE(b.response.keep_alive);
-    auto c = parsed(parse_response(
-        "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", {}));
+    auto c =
+        parsed(parse_response("HTTP/1.0 200 OK\r\nConnection: "
+                              "Keep-Alive\r\nContent-Length: 0\r\n\r\n",
+                              {}));
     EXPECT_TRUE(c.response.keep_alive);
 }
 
@@ -76,14 +81,27 @@ TEST(HttpResponse, BodyUntilClose)
 
 TEST(HttpResponse, NoBodyFor304And204AndHead)
 {
-    EXPECT_EQ(parsed(parse_response("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", {})).consumed, 48u);
-    EXPECT_EQ(parsed(parse_response("HTTP/1.1 204 No Content\r\n\r\n", {})).consumed, 27u);
-    EXPECT_EQ(parsed(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", {}, true)).consumed, 38u);
+    EXPECT_EQ(
+        parsed(
+            parse_response(
+                "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", {}))
+            .consumed,
+        48u);
+    EXPECT_EQ(
+        parsed(parse_response("HTTP/1.1 204 No Content\r\n\r\n", {})).consumed,
+        27u);
+    EXPECT_EQ(
+        parsed(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
+                              {}, true))
+            .consumed,
+        38u);
 }
 
 TEST(HttpResponse, SkipsInterim100)
 {
-    std::string in = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nx";
+    std::string in =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: "
+        "1\r\n\r\nx";
     const ResponseParsed p = parsed(parse_response(in, {}));
     EXPECT_EQ(p.response.status, 201);
     EXPECT_EQ(p.consumed, in.size());
@@ -102,12 +120,13 @@ TEST(HttpResponse, Errors)
              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n",
          }) {
-        EXPECT_TRUE(std::holds_alternative<Error>(parse_response(bad, {}))) << bad;
+        EXPECT_TRUE(std::holds_alternative<Error>(parse_response(bad, {})))
+            << bad;
     }
     ResponseLimits small;
     small.max_body = 4;
-    EXPECT_TRUE(std::holds_alternative<Error>(parse_response(
-        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", small)));
+    EXPECT_TRUE(std::holds_alternative<Error>(
+        parse_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", small)));
     EXPECT_TRUE(std::holds_alternative<Error>(parse_response(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n", small)));
     small.max_header_bytes = 10;

@@ -50,17 +50,18 @@ TEST(Expand, EveryPlaceholder)
 }
 
 const std::vector<std::string> kPub = {
-    "--publishers", "5", "--flv", "x.flv", "--publish-url",
-    "rtmp://127.0.56.1:1935/LiveApp/load{i}"};
+    "--publishers",  "5",
+    "--flv",         "x.flv",
+    "--publish-url", "rtmp://127.0.56.1:1935/LiveApp/load{i}"};
 
 TEST(Options, PublishersAndViewers)
 {
     auto a = kPub;
-    a.insert(a.end(), {"--viewers", "20", "--play-url",
-                       "http://127.0.56.1:5080/LiveApp/streams/load{i}.m3u8",
-                       "--distribution", "zipf:1.2", "--rendition",
-                       "bandwidth:1000000", "--duration", "20", "--reconnect",
-                       "--json", "-"});
+    a.insert(a.end(),
+             {"--viewers", "20", "--play-url",
+              "http://127.0.56.1:5080/LiveApp/streams/load{i}.m3u8",
+              "--distribution", "zipf:1.2", "--rendition", "bandwidth:1000000",
+              "--duration", "20", "--reconnect", "--json", "-"});
     auto o = parse(a);
     ASSERT_TRUE(o.ok()) << o.error().message();
     EXPECT_EQ(o->publishers, 5u);
@@ -82,9 +83,12 @@ TEST(Options, RefusesRemoteTargetsUnlessAllowed)
     EXPECT_NE(o.error().message().find("--allow-remote"), std::string::npos);
     a.push_back("--allow-remote");
     EXPECT_TRUE(parse(a).ok());
-    EXPECT_FALSE(parse({"--viewers", "1", "--play-url", "http://example.com/x.m3u8"}).ok());
+    EXPECT_FALSE(
+        parse({"--viewers", "1", "--play-url", "http://example.com/x.m3u8"})
+            .ok());
     EXPECT_FALSE(parse({"--viewers", "2", "--streams", "2", "--play-url",
-                        "http://127.0.0.{i}/x.m3u8"}).ok())
+                        "http://127.0.0.{i}/x.m3u8"})
+                     .ok())
         << "{i} in the host";
 }
 
@@ -93,7 +97,8 @@ TEST(Options, Errors)
     EXPECT_FALSE(parse({}).ok()) << "nothing to do";
     EXPECT_FALSE(parse({"--bogus"}).ok());
     EXPECT_FALSE(parse({"--viewers"}).ok());
-    EXPECT_FALSE(parse({"--viewers", "x", "--play-url", "http://127.0.0.1/a"}).ok());
+    EXPECT_FALSE(
+        parse({"--viewers", "x", "--play-url", "http://127.0.0.1/a"}).ok());
     EXPECT_FALSE(parse({"--publishers", "1"}).ok()) << "no URL, no FLV";
     auto a = kPub;
     a.insert(a.end(), {"--duration", "0"});

@@ -21,7 +21,8 @@ using test::hex;
 
 void fill(uint8_t* p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) p[i] = uint8_t(i * 7 + 1);
+    for (size_t i = 0; i < n; i++)
+        p[i] = uint8_t(i * 7 + 1);
 }
 
 TEST(ClientHandshake, C0C1IsTheSimpleForm)
@@ -64,7 +65,8 @@ TEST(ClientHandshake, ServerAcceptsIt)
 // A PublishClient and the origin's session, bytes pumped both ways.
 struct Pair {
     explicit Pair(std::string name)
-        : client("LiveApp", "rtmp://127.0.0.1:1935/LiveApp", std::move(name), fill)
+        : client("LiveApp", "rtmp://127.0.0.1:1935/LiveApp", std::move(name),
+                 fill)
     {
         session = RtmpSession::create(control, {}, nullptr);
     }
@@ -143,7 +145,8 @@ TEST(PublishClient, AnswersPingsAndRejectsGarbage)
     (void)c.take_output();
     ChunkWriter w;
     Bytes ping;
-    w.write(ping, 2, kUserControl, 0, 0, user_control_payload(kPingRequest, 77));
+    w.write(ping, 2, kUserControl, 0, 0,
+            user_control_payload(kPingRequest, 77));
     ASSERT_TRUE(c.feed(ping));
     ChunkReader r;
     Message m;

@@ -10,7 +10,8 @@ namespace {
 TEST(Samples, NearestRankPercentiles)
 {
     Samples s;
-    for (int i = 1; i <= 100; i++) s.add(i);
+    for (int i = 1; i <= 100; i++)
+        s.add(i);
     EXPECT_EQ(s.count(), 100u);
     EXPECT_DOUBLE_EQ(s.percentile(50), 50);
     EXPECT_DOUBLE_EQ(s.percentile(95), 95);
@@ -22,7 +23,8 @@ TEST(Samples, NearestRankPercentiles)
 TEST(Samples, BoundedReservoirKeepsTheShape)
 {
     Samples s(1000, 7);
-    for (int i = 0; i < 100000; i++) s.add(i % 100);
+    for (int i = 0; i < 100000; i++)
+        s.add(i % 100);
     EXPECT_EQ(s.count(), 100000u);
     EXPECT_NEAR(s.percentile(50), 50, 6);
     EXPECT_NEAR(s.percentile(95), 95, 3);

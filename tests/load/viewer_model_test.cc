@@ -21,10 +21,22 @@ TEST(PlayerBuffer, StartsOnceEnoughIsBuffered)
     EXPECT_EQ(b.stalls(), 0u);
 }
 
+TEST(PlayerBuffer, StartupCountsFromJoin)
+{
+    PlayerBuffer b(0);
+    b.join(3);
+    b.join(4);  // only the first counts
+    b.add(3.25, 2);
+    EXPECT_DOUBLE_EQ(*b.startup_s(), 0.25);
+    b.advance(5);
+    EXPECT_DOUBLE_EQ(b.buffered_s(), 0.25) << "drains from playback start";
+}
+
 TEST(PlayerBuffer, SteadyDownloadsNeverStall)
 {
     PlayerBuffer b(0);  // plays from the first segment
-    for (int i = 0; i < 100; i++) b.add(2.0 * i + 1.9, 2);  // each just in time
+    for (int i = 0; i < 100; i++)
+        b.add(2.0 * i + 1.9, 2);  // each just in time
     b.advance(200);
     EXPECT_EQ(b.stalls(), 0u);
     EXPECT_DOUBLE_EQ(b.stalled_s(), 0);
@@ -85,7 +97,8 @@ HlsPlaylist live(uint64_t first, int count)
     HlsPlaylist p;
     p.target_duration_s = 2;
     for (int i = 0; i < count; i++)
-        p.segments.push_back({"s" + std::to_string(first + i), 2, first + i, "", std::nullopt});
+        p.segments.push_back(
+            {"s" + std::to_string(first + i), 2, first + i, "", std::nullopt});
     return p;
 }
 

@@ -169,7 +169,6 @@ Result<Header> parse_field(std::string_view h)
     return field;
 }
 
-
 // What the header fields say about the body.  Only Content-Length: no
 // chunked uploads (nothing here needs them, and a body of unknown length
 // could not be bounded up front).
