@@ -75,8 +75,7 @@ Result<std::vector<FlvTag>> parse_flv_file(std::span<const uint8_t> file,
 Replay::Replay(const std::vector<FlvTag>& tags)
 {
     for (const FlvTag& t : tags) {
-        if (t.type == kFlvScript) continue;
-        (t.config ? configs_ : media_).push_back(&t);
+        (t.config || t.type == kFlvScript ? configs_ : media_).push_back(&t);
     }
     if (media_.empty()) return;
     uint32_t last = 0, first = UINT32_MAX, frame = 0, prev = 0;

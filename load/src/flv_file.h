@@ -33,12 +33,13 @@ Result<std::vector<FlvTag>> parse_flv_file(std::span<const uint8_t> file,
                                            size_t max_tags = 1u << 20);
 
 // The tags a publish sends, in order, with the timestamp each is sent
-// with and when (ms after the publish started).  Sequence headers go
-// first, once; then the media, looping, each pass shifted by the clip's
-// length plus one frame so that timestamps keep increasing.
+// with and when (ms after the publish started).  Script data (onMetaData)
+// and sequence headers go first, once, as ffmpeg sends them; then the
+// media, looping, each pass shifted by the clip's length plus one frame
+// so that timestamps keep increasing.
 class Replay {
 public:
-    // tags: parse_flv_file's result (script tags are skipped).
+    // tags: parse_flv_file's result.
     explicit Replay(const std::vector<FlvTag>& tags);
 
     struct Step {

@@ -120,8 +120,7 @@ void Publisher::pump()
     for (;;) {
         Replay::Step step = replay_->peek();
         if (!step.tag || step.timestamp > elapsed_ms) break;
-        if (step.tag->type != kFlvScript)
-            client_->send_media(step.tag->type, step.timestamp, step.tag->body);
+        client_->send_media(step.tag->type, step.timestamp, step.tag->body);
         replay_->advance();
     }
     flush();

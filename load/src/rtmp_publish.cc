@@ -10,7 +10,7 @@ using V = Amf0Value;
 namespace {
 constexpr size_t kServerHandshake = 1 + 2 * kHandshakeSize;
 constexpr uint32_t kCommandCsid = 3, kStreamCsid = 8;
-constexpr uint32_t kAudioCsid = 4, kVideoCsid = 6;
+constexpr uint32_t kAudioCsid = 4, kVideoCsid = 6, kDataCsid = 5;
 // Transaction ids: connect 1, releaseStream 2, FCPublish 3, createStream 4.
 constexpr double kConnectTxn = 1, kCreateStreamTxn = 4;
 
@@ -200,8 +200,10 @@ void PublishClient::send_media(uint8_t type, uint32_t timestamp,
                                std::span<const uint8_t> body)
 {
     if (state_ != State::Publishing) return;
-    writer_.write(out_, type == kAudio ? kAudioCsid : kVideoCsid, type,
-                  stream_id_, timestamp, body);
+    const uint32_t csid = type == kAudio   ? kAudioCsid
+                          : type == kVideo ? kVideoCsid
+                                           : kDataCsid;
+    writer_.write(out_, csid, type, stream_id_, timestamp, body);
 }
 
 }  // namespace fanout::load

@@ -46,8 +46,9 @@ public:
     // Server bytes.  An Error is a protocol violation or a refusal (the
     // status code and description); state() is then Failed.
     Status feed(std::span<const uint8_t> in);
-    // Queues one FLV tag body as an RTMP audio or video message.  Only
-    // while Publishing.
+    // Queues one FLV tag body as an RTMP message of its type: audio (8),
+    // video (9), or script data (18, e.g. onMetaData).  Only while
+    // Publishing.
     void send_media(uint8_t type, uint32_t timestamp,
                     std::span<const uint8_t> body);
 

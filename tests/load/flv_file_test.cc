@@ -56,6 +56,19 @@ TEST(FlvFile, Rejects)
     EXPECT_FALSE(parse_flv_file(small_flv(), 3).ok()) << "over max_tags";
 }
 
+TEST(Replay, ScriptDataGoesFirstOnce)
+{
+    Bytes f = cat(cat(flv_header(), flv_tag(9, 0, avc_key())),
+                  flv_tag(18, 0, hex("02000a6f6e4d65746144617461 0500")));
+    auto tags = parse_flv_file(f);
+    ASSERT_TRUE(tags.ok()) << tags.error().message();
+    Replay r(tags.value());
+    EXPECT_EQ(r.peek().tag->type, kFlvScript);
+    r.advance();
+    for (int i = 0; i < 3; i++, r.advance())
+        EXPECT_EQ(r.peek().tag->type, kFlvVideo);
+}
+
 TEST(FlvFile, UnknownTagTypesSkipped)
 {
     Bytes f = cat(cat(flv_header(), flv_tag(7, 0, hex("00"))),

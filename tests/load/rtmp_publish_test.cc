@@ -102,6 +102,11 @@ TEST(PublishClient, PublishesAndItsMediaArrives)
     EXPECT_EQ(p.control.requests[0].key.id, "cam1");
     EXPECT_EQ(p.control.requests[0].query, "token=abc");
 
+    // onMetaData as an FLV script tag carries it: {videodatarate: 800}.
+    p.client.send_media(kDataAmf0, 0,
+                        hex("02000a6f6e4d65746144617461 08 00000001"
+                            "000d766964656f64617461726174650040890000"
+                            "00000000 000009"));
     p.client.send_media(kVideo, 0, test::avc_header());
     p.client.send_media(kAudio, 0, test::aac_header());
     p.client.send_media(kVideo, 0, test::avc_key());
@@ -111,6 +116,8 @@ TEST(PublishClient, PublishesAndItsMediaArrives)
     p.client.send_media(kVideo, 40, big);
     p.client.send_media(kAudio, 70000, test::aac_frame());
     ASSERT_TRUE(p.pump());
+    ASSERT_EQ(sink->metadata.size(), 1u);
+    EXPECT_EQ(sink->metadata[0], 800);
     EXPECT_EQ(sink->videos.size(), 1u);
     EXPECT_EQ(sink->audios.size(), 1u);
     ASSERT_EQ(sink->frames.size(), 3u);
