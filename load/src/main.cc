@@ -31,6 +31,7 @@ const char* kUsage =
     "                    --flv FILE [--reconnect]]\n"
     "                   [--viewers M --play-url "
     "http://127.0.0.1:5080/LiveApp/streams/load{i}.m3u8\n"
+    "                    (DASH: .../load{i}/load{i}.mpd)\n"
     "                    [--streams K] [--distribution uniform|zipf[:S]]]\n"
     "                   [--duration S] [--json FILE|-] ...   (load/README.md "
     "lists every flag)\n";

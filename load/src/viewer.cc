@@ -20,6 +20,8 @@ Viewer::Viewer(asio::io_context& io, asio::ip::tcp::endpoint ep,
       requests_(requests),
       buffer_(options.start_buffer_s)
 {
+    std::string path = playlist_path_.substr(0, playlist_path_.find('?'));
+    dash_ = path.size() >= 4 && path.compare(path.size() - 4, 4, ".mpd") == 0;
 }
 
 double Viewer::now() const
@@ -72,6 +74,7 @@ void Viewer::on_playlist(const Response& r, double ms)
     stats_.playlists++;
     stats_.playlist_ms.add(ms);
     stats_.view_bytes += r.body.size();
+    if (dash_) return on_mpd(r.body);
     Result<HlsPlaylist> p = parse_hls(r.body);
     if (!p) return failed("parse");
     if (p->master) {
@@ -85,27 +88,76 @@ void Viewer::on_playlist(const Response& r, double ms)
     on_media_playlist(p.value());
 }
 
-void Viewer::on_media_playlist(const HlsPlaylist& p)
+void Viewer::begin_viewing()
 {
-    if (!viewing_) {
-        viewing_ = true;
-        stats_.viewing++;
-        if (!ever_viewed_) stats_.viewers_started++;
-        ever_viewed_ = true;
-    }
-    const bool joined = last_seq_.has_value();
-    target_s_ = p.target_duration_s;
-    SegmentPlan plan = plan_segments(p, last_seq_, opt_.start_segments);
+    if (viewing_) return;
+    viewing_ = true;
+    stats_.viewing++;
+    if (!ever_viewed_) stats_.viewers_started++;
+    ever_viewed_ = true;
+}
+
+bool Viewer::enqueue(const HlsPlaylist& p, std::optional<uint64_t>& last,
+                     bool primary)
+{
+    const bool joined = last.has_value();
+    SegmentPlan plan = plan_segments(p, last, opt_.start_segments);
     stats_.segments_skipped += plan.skipped;
-    changed_ = !plan.fetch.empty();
     const double t = now();
     for (const HlsSegment* s : plan.fetch) {
-        if (joined) seen_.emplace(s->sequence, t);
-        queue_.push_back(*s);
-        last_seq_ = s->sequence;
+        if (joined && primary) seen_.emplace(s->sequence, t);
+        queue_.push_back({*s, primary});
+        last = s->sequence;
         saw_pdt_ = saw_pdt_ || s->program_date_time_ms.has_value();
     }
+    return !plan.fetch.empty();
+}
+
+void Viewer::on_media_playlist(const HlsPlaylist& p)
+{
+    begin_viewing();
+    target_s_ = p.target_duration_s;
+    changed_ = enqueue(p, last_seq_, true);
     if (p.ended && queue_.empty()) return;  // the stream ended: stay idle
+    fetch_next();
+}
+
+// The video Representation by the rendition policy and the first of each
+// other set; the buffer follows the first video track (or the first).
+void Viewer::on_mpd(const std::string& body)
+{
+    Result<Mpd> m = parse_mpd(body);
+    if (!m) return failed("parse");
+    media_path_ = playlist_path_;
+    std::vector<const DashRepresentation*> tracks;
+    size_t primary = 0;
+    bool have_video = false;
+    for (const DashSet& set : m->sets) {
+        if (set.reps.empty()) continue;
+        size_t i = 0;
+        if (set.video) {
+            std::vector<HlsVariant> v;
+            for (const DashRepresentation& r : set.reps)
+                v.push_back({r.id, r.bandwidth, r.width, r.height});
+            i = choose_variant(v, opt_.rendition);
+            if (!have_video) primary = tracks.size(), have_video = true;
+        }
+        tracks.push_back(&set.reps[i]);
+    }
+    if (tracks.empty()) return failed("parse");
+    begin_viewing();
+    dash_last_.resize(tracks.size());
+    double target = 0;
+    changed_ = false;
+    bool pending = false;
+    for (size_t k = 0; k < tracks.size(); k++) {
+        HlsPlaylist p = dash_track(*tracks[k], !m->dynamic);
+        changed_ = enqueue(p, dash_last_[k], k == primary) || changed_;
+        target = std::max(target, p.target_duration_s);
+        pending = pending || !p.ended;
+    }
+    target_s_ = m->min_update_s > 0 ? m->min_update_s : target;
+    if (!pending && queue_.empty()) return;  // a static MPD: done
     fetch_next();
 }
 
@@ -115,7 +167,7 @@ void Viewer::fetch_next()
         return after(loaded_at_ + reload_delay_s(target_s_, changed_) - now(),
                      &Viewer::load_playlist);
     }
-    const HlsSegment& s = queue_.front();
+    const HlsSegment& s = queue_.front().segment;
     if (!s.map_uri.empty() && !maps_.count(s.map_uri)) {
         std::string map = s.map_uri;
         return request(resolve_path(media_path_, map),
@@ -129,19 +181,21 @@ void Viewer::fetch_next()
     if (wait > 0.001) return after(wait, &Viewer::fetch_next);
     request(resolve_path(media_path_, s.uri),
             [this](const Response& r, double ms) {
-                HlsSegment seg = std::move(queue_.front());
+                Queued q = std::move(queue_.front());
                 queue_.pop_front();
-                on_segment(seg, r, ms);
+                on_segment(q.segment, q.primary, r, ms);
                 fetch_next();
             });
 }
 
-void Viewer::on_segment(const HlsSegment& s, const Response& r, double ms)
+void Viewer::on_segment(const HlsSegment& s, bool primary, const Response& r,
+                        double ms)
 {
     const double t = now();
     stats_.segments++;
     stats_.view_bytes += r.body.size();
     stats_.segment_ms.add(ms);
+    if (!primary) return;  // the buffer and latencies follow one track
     buffer_.add(t, s.duration_s);
     if (auto st = buffer_.startup_s(); st && !startup_counted_) {
         startup_counted_ = true;

@@ -1,7 +1,9 @@
-// load/src/viewer.h — one simulated HLS player on the event loop: loads
-// the playlist (a master's variant by RenditionPolicy), then reloads it
-// at the target duration and downloads every new segment, in order, on
-// one keep-alive connection (http_client.h).  Its buffer (PlayerBuffer)
+// load/src/viewer.h — one simulated HLS or DASH player on the event loop:
+// loads the playlist (a master's variant by RenditionPolicy) or the MPD
+// (the video Representation by RenditionPolicy, the first of each other
+// AdaptationSet), then reloads it at the target duration (the MPD's
+// minimumUpdatePeriod) and downloads every new segment, in order, on one
+// keep-alive connection (http_client.h).  Its buffer (PlayerBuffer)
 // counts the stalls a real player would have had.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include <set>
 #include <string>
 
+#include "dash.h"
 #include "hls.h"
 #include "http_client.h"
 #include "options.h"
@@ -43,8 +46,15 @@ private:
     void load_playlist();
     void on_playlist(const Response& r, double ms);
     void on_media_playlist(const HlsPlaylist& p);
+    void on_mpd(const std::string& body);
+    void begin_viewing();
+    // Queues p's new segments after `last`; whether there were any.
+    // primary: the track the buffer and the latencies follow.
+    bool enqueue(const HlsPlaylist& p, std::optional<uint64_t>& last,
+                 bool primary);
     void fetch_next();
-    void on_segment(const HlsSegment& s, const Response& r, double ms);
+    void on_segment(const HlsSegment& s, bool primary, const Response& r,
+                    double ms);
     void failed(const std::string& kind, int status = 0);
     void after(double s, void (Viewer::*fn)());
 
@@ -60,7 +70,13 @@ private:
     bool changed_ = false;
     double target_s_ = 0;  // the media playlist's target duration
     std::optional<uint64_t> last_seq_;
-    std::deque<HlsSegment> queue_;
+    struct Queued {
+        HlsSegment segment;
+        bool primary = true;
+    };
+    std::deque<Queued> queue_;
+    bool dash_ = false;  // the URL is an MPD
+    std::vector<std::optional<uint64_t>> dash_last_;  // per track
     std::set<std::string> maps_;  // init segments fetched
     std::map<uint64_t, double> seen_;  // sequence → first listed (reloads)
     bool viewing_ = false, stopped_ = false, saw_pdt_ = false;

@@ -1,11 +1,12 @@
 // http_response_fuzz.cc — libFuzzer target for the load generator's HTTP
-// response framing (load/src/http_response.h) and the playlist parser its
-// viewers run on response bodies (load/src/hls.h).  The first byte picks
+// response framing (load/src/http_response.h) and the playlist and MPD
+// parsers its viewers run on response bodies (load/src/hls.h, dash.h).  The first byte picks
 // HEAD / at-EOF; a parsed response must lie within the input.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "dash.h"
 #include "hls.h"
 #include "http_response.h"
 
@@ -29,5 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             (void)resolve_path("/app/streams/x.m3u8", s.uri);
     }
     (void)parse_iso8601_ms(in);
+    auto mpd = parse_mpd(in);
+    if (mpd.ok()) {
+        for (const DashSet& set : mpd->sets)
+            for (const DashRepresentation& r : set.reps)
+                (void)dash_track(r, false);
+    }
     return 0;
 }

@@ -30,7 +30,7 @@ case $target in
                       origin/src/media/media_queue.cc origin/src/core/stream_key.cc
                       store/src/record.c "${media[@]}")
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
-  http_response) srcs=(load/src/{http_response,hls}.cc
+  http_response) srcs=(load/src/{http_response,hls,dash}.cc
                       origin/src/http/{request_parser,request_target}.cc)
                 incs=("${origin[@]}" -I"$root/load/src") ;;
   rtmp_publish) srcs=(load/src/rtmp_publish.cc

@@ -1,8 +1,8 @@
 """fanout-load (issue #16, load/) against a real origin on 127.0.56.1:
 5 RTMP publishers replaying an FLV ffmpeg made, 20 HLS viewers, ~20 s;
-the JSON report is checked against the origin's own REST view.  Then a
-publisher dropped by an origin restart comes back (--reconnect), and a
-target off loopback is refused without --allow-remote."""
+the JSON report is checked against the origin's own REST view.  Then DASH
+viewers, publishers dropped by an origin restart coming back
+(--reconnect), and a target off loopback refused without --allow-remote."""
 import json
 import subprocess
 import time
@@ -104,6 +104,29 @@ def test_publishers_and_viewers_report_matches_origin(origin, clip,
     # The progress line, once a second on stderr.
     assert stderr.count("publishing ") >= 15, stderr[-2000:]
     assert "publishing 5/5 viewing 20/20" in stderr, stderr[-2000:]
+
+
+def test_dash_viewers(origin, clip, tmpdir_path):
+    out = tmpdir_path / "report.json"
+    proc = load(["--publishers", "2", "--flv", str(clip),
+                 "--publish-url",
+                 f"rtmp://{HOST}:{origin.rtmp_port}/LiveApp/dash{{i}}",
+                 "--viewers", "6", "--view-after", "4",
+                 "--play-url", f"http://{HOST}:{origin.http_port}"
+                 "/LiveApp/streams/dash{i}/dash{i}.mpd",
+                 "--duration", "12"], out)
+    try:
+        finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    r = json.loads(out.read_text())
+    v = r["viewers"]
+    assert v["started"] == 6 and v["viewing"] == 6, r
+    # Video and audio: ~3 of each on joining, then about one a second.
+    assert v["segments"] >= 6 * 2 * 5, r
+    assert r["latency_ms"]["listed_to_fetched"]["count"] > 0, r
+    assert r["errors"]["total"] == 0, r
 
 
 def test_publishers_reconnect_after_the_origin_restarts(origin, clip,
