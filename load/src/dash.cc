@@ -92,7 +92,10 @@ DashTemplate make_template(const Tag& t)
     return d;
 }
 
-// Where the next template, timeline entry or Representation goes.
+// Where the next template, timeline entry or Representation goes.  The
+// pointers are into mpd's vectors: each is dropped before anything that
+// could move what it points to (a push_back, a Period's clear), so that
+// a document nested wrongly cannot write through a stale one.
 struct Builder {
     Mpd mpd;
     DashSet* set = nullptr;
@@ -110,8 +113,10 @@ Status Builder::open(const Tag& t)
         std::string u = str(t, "minimumUpdatePeriod");
         mpd.min_update_s = u.empty() ? 0 : std::max(0.0, parse_xs_duration(u));
     } else if (t.name == "Period") {
+        set = nullptr, rep = nullptr, tmpl = nullptr;
         mpd.sets.clear();  // the last Period is the live one
     } else if (t.name == "AdaptationSet") {
+        rep = nullptr, tmpl = nullptr;
         mpd.sets.push_back({is_video(t), {}, {}});
         set = &mpd.sets.back();
     } else if (t.name == "Representation" && set) {
@@ -120,6 +125,7 @@ Status Builder::open(const Tag& t)
         r.bandwidth = u64(t, "bandwidth", 0);
         r.width = int(u64(t, "width", 0));
         r.height = int(u64(t, "height", 0));
+        tmpl = nullptr;
         set->reps.push_back(std::move(r));
         rep = &set->reps.back();
         if (t.self_closing) rep = nullptr;

@@ -139,6 +139,23 @@ TEST(Dash, Rejects)
             .ok());
 }
 
+TEST(Dash, NestedWronglyIsSafe)
+{
+    // A Period inside an AdaptationSet, Representations inside
+    // Representations, a timeline after its set moved: nothing is written
+    // through a stale pointer (the fuzzer found the first).
+    auto m = parse_mpd(
+        "<MPD><Period><AdaptationSet><SegmentTemplate "
+        "media='a'><SegmentTimeline>"
+        "<Period><Representation id='x'><Representation id='y'>"
+        "<AdaptationSet><AdaptationSet><S d='1'/></SegmentTimeline>"
+        "</SegmentTemplate></AdaptationSet></Period></MPD>");
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    ASSERT_EQ(m->sets.size(), 2u) << "the inner Period's";
+    for (const DashSet& set : m->sets)
+        EXPECT_TRUE(set.reps.empty()) << "x and y were outside any set";
+}
+
 TEST(Dash, XsDuration)
 {
     EXPECT_DOUBLE_EQ(parse_xs_duration("PT2.000S"), 2);
