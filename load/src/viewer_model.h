@@ -64,6 +64,7 @@ size_t choose_variant(const std::vector<HlsVariant>& variants,
 // the newest segment already taken (nullopt on join: then the newest
 // start_segments of the list).  skipped: segments that left the list
 // before they could be fetched (the viewer fell behind).
+// The plan's pointers are into p: it lives no longer than p.
 struct SegmentPlan {
     std::vector<const HlsSegment*> fetch;
     uint64_t skipped = 0;

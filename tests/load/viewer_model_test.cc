@@ -104,19 +104,22 @@ HlsPlaylist live(uint64_t first, int count)
 
 TEST(PlanSegments, JoinBehindTheLiveEdgeThenEveryNewOne)
 {
-    SegmentPlan join = plan_segments(live(10, 5), std::nullopt, 3);
+    // The plan points into the playlist: each is kept while it is read.
+    const HlsPlaylist first = live(10, 5), next_list = live(11, 5),
+                      far = live(30, 5), empty = live(0, 0), two = live(0, 2);
+    SegmentPlan join = plan_segments(first, std::nullopt, 3);
     ASSERT_EQ(join.fetch.size(), 3u);
     EXPECT_EQ(join.fetch[0]->sequence, 12u);
-    SegmentPlan next = plan_segments(live(11, 5), 14, 3);
+    SegmentPlan next = plan_segments(next_list, 14, 3);
     ASSERT_EQ(next.fetch.size(), 1u);
     EXPECT_EQ(next.fetch[0]->sequence, 15u);
     EXPECT_EQ(next.skipped, 0u);
-    EXPECT_TRUE(plan_segments(live(11, 5), 15, 3).fetch.empty());
-    SegmentPlan behind = plan_segments(live(30, 5), 20, 3);
+    EXPECT_TRUE(plan_segments(next_list, 15, 3).fetch.empty());
+    SegmentPlan behind = plan_segments(far, 20, 3);
     EXPECT_EQ(behind.skipped, 9u);
     EXPECT_EQ(behind.fetch.size(), 5u);
-    EXPECT_TRUE(plan_segments(live(0, 0), std::nullopt, 3).fetch.empty());
-    EXPECT_EQ(plan_segments(live(0, 2), std::nullopt, 3).fetch.size(), 2u);
+    EXPECT_TRUE(plan_segments(empty, std::nullopt, 3).fetch.empty());
+    EXPECT_EQ(plan_segments(two, std::nullopt, 3).fetch.size(), 2u);
 }
 
 TEST(ReloadDelay, TargetDurationOrHalf)
