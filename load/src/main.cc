@@ -63,6 +63,7 @@ struct Run {
 Status make_publishers(Run& run)
 {
     const Options& o = run.opt;
+    if (o.publishers == 0) return {};  // a viewers-only run needs no clip
     std::ifstream f(o.flv, std::ios::binary);
     if (!f) return Error("cannot read " + o.flv);
     run.flv_bytes.assign(std::istreambuf_iterator<char>(f), {});

@@ -107,19 +107,23 @@ def test_publishers_and_viewers_report_matches_origin(origin, clip,
 
 
 def test_dash_viewers(origin, clip, tmpdir_path):
-    out = tmpdir_path / "report.json"
-    proc = load(["--publishers", "2", "--flv", str(clip),
-                 "--publish-url",
+    """Publishers from one fanout-load, DASH viewers from another (a
+    viewers-only run needs no clip)."""
+    pubs = load(["--publishers", "2", "--flv", str(clip), "--publish-url",
                  f"rtmp://{HOST}:{origin.rtmp_port}/LiveApp/dash{{i}}",
-                 "--viewers", "6", "--view-after", "4",
+                 "--duration", "16"], tmpdir_path / "publishers.json")
+    out = tmpdir_path / "report.json"
+    proc = load(["--viewers", "6", "--view-after", "4", "--streams", "2",
                  "--play-url", f"http://{HOST}:{origin.http_port}"
                  "/LiveApp/streams/dash{i}/dash{i}.mpd",
                  "--duration", "12"], out)
     try:
         finish(proc)
+        finish(pubs)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        for p in (proc, pubs):
+            if p.poll() is None:
+                p.kill()
     r = json.loads(out.read_text())
     v = r["viewers"]
     assert v["started"] == 6 and v["viewing"] == 6, r
