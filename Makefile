@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ROOT  := $(CURDIR)
 BUILD := $(ROOT)/build
 JOBS  ?= $(shell nproc)
-FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session ladder_settings jwt token_query playback_token
+FUZZ_TARGETS := uri http_request rtmp_handshake rtmp_chunk amf0 flv session ladder_settings jwt token_query playback_token http_response rtmp_publish
 
 # Debian 12 packages the build, the tests and the benchmarks need.
 APT_PACKAGES := build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \

@@ -2,6 +2,7 @@
 # Every benchmark; figures go to docs/benchmarks.md with this command.
 #   make bench                 (all)
 #   bench/run.sh store         (one group)
+#   bench/run.sh load          (fanout-load's smoke run: not in `make bench`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -40,6 +41,13 @@ bench_cluster() {
 
 bench_edge() {
   BUILD=$BUILD bash bench/edge/run.sh
+}
+
+bench_load() {
+  # fanout-load driving one origin: a smoke check, not a scale figure.
+  BUILD=$BUILD /usr/bin/python3 bench/load/smoke_bench.py \
+    --publishers "${LOAD_PUBLISHERS:-20}" --viewers "${LOAD_VIEWERS:-100}" \
+    --seconds "${LOAD_SECONDS:-20}"
 }
 
 bench_transcode() {

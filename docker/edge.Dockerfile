@@ -4,7 +4,7 @@
 #
 #   docker build -f docker/edge.Dockerfile -t fanout/edge .
 
-# ---- build: the store, fanout-origin and fanout-lb-sync --------------------
+# ---- build: the store, fanout-origin, fanout-lb-sync, fanout-load ----------
 # This stage is the same text in origin.Dockerfile, edge.Dockerfile and
 # lb.Dockerfile, so a build of the whole compose file compiles it once (the
 # layer cache is shared).  The top-level CMakeLists.txt also configures the
@@ -30,10 +30,13 @@ COPY console/ console/
 COPY lb-config/ lb-config/
 COPY tests/ tests/
 COPY bench/ bench/
+COPY load/ load/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" --target fanout-origin fanout-lb-sync \
+      fanout-load \
  && install -D -s -m 0755 build/bin/fanout-origin /out/fanout-origin \
- && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync
+ && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync \
+ && install -D -s -m 0755 build/bin/fanout-load /out/fanout-load
 
 # ---- module: ngx_http_fanout_module.so, as the Makefile's `module` target ----
 # Built against Debian's nginx-dev with the flags Debian built nginx with,

@@ -8,7 +8,7 @@
 # without them a self-signed pair is made at first start
 # (lb-config/gen-cert.sh).
 
-# ---- build: the store, fanout-origin and fanout-lb-sync --------------------
+# ---- build: the store, fanout-origin, fanout-lb-sync, fanout-load ----------
 # This stage is the same text in origin.Dockerfile, edge.Dockerfile and
 # lb.Dockerfile, so a build of the whole compose file compiles it once (the
 # layer cache is shared).  The top-level CMakeLists.txt also configures the
@@ -34,10 +34,13 @@ COPY console/ console/
 COPY lb-config/ lb-config/
 COPY tests/ tests/
 COPY bench/ bench/
+COPY load/ load/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" --target fanout-origin fanout-lb-sync \
+      fanout-load \
  && install -D -s -m 0755 build/bin/fanout-origin /out/fanout-origin \
- && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync
+ && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync \
+ && install -D -s -m 0755 build/bin/fanout-load /out/fanout-load
 
 # ---- conf: the shipped nginx configuration, rendered by scripts/render_conf.py
 FROM debian:12 AS conf

@@ -8,7 +8,7 @@
 # FANOUT_CLUSTERDB_HOST, FANOUT_REMOTEALLOWEDCIDR...).  server.host_address
 # defaults to the container's first non-loopback IPv4 address.
 
-# ---- build: the store, fanout-origin and fanout-lb-sync --------------------
+# ---- build: the store, fanout-origin, fanout-lb-sync, fanout-load ----------
 # This stage is the same text in origin.Dockerfile, edge.Dockerfile and
 # lb.Dockerfile, so a build of the whole compose file compiles it once (the
 # layer cache is shared).  The top-level CMakeLists.txt also configures the
@@ -34,10 +34,13 @@ COPY console/ console/
 COPY lb-config/ lb-config/
 COPY tests/ tests/
 COPY bench/ bench/
+COPY load/ load/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" --target fanout-origin fanout-lb-sync \
+      fanout-load \
  && install -D -s -m 0755 build/bin/fanout-origin /out/fanout-origin \
- && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync
+ && install -D -s -m 0755 build/bin/fanout-lb-sync /out/fanout-lb-sync \
+ && install -D -s -m 0755 build/bin/fanout-load /out/fanout-load
 
 # ---- console: the web console's files and the npm modules it vendors --------
 # (console/install.sh, as `make deps` runs it: npm ci from the lock file).
@@ -61,6 +64,8 @@ RUN apt-get update \
  && useradd --system --user-group --home-dir /var/lib/fanout --create-home \
       --shell /usr/sbin/nologin fanout
 COPY --from=build /out/fanout-origin /usr/local/bin/fanout-origin
+# The load generator (load/README.md), next to the origin it loads.
+COPY --from=build /out/fanout-load /usr/local/bin/fanout-load
 COPY origin/conf/origin.properties /etc/fanout/origin.properties
 COPY --from=console /src/console/www/ /usr/local/share/fanout/console/
 USER fanout

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || { echo "format: clang-format not found (make deps)" >&2; exit 2; }
 mapfile -t files < <(git ls-files -- 'origin/*.cc' 'origin/*.h' \
-  'tests/origin/*.cc' 'tests/origin/*.h' 'tests/fuzz/*.cc' 'tools/*.cc' 'tools/*.h')
+  'tests/origin/*.cc' 'tests/origin/*.h' 'tests/fuzz/*.cc' 'tools/*.cc' 'tools/*.h' \
+  'load/*.cc' 'load/*.h' 'tests/load/*.cc' 'tests/load/*.h')
 [ ${#files[@]} -gt 0 ] || exit 0
 if [ "${1:-}" = "--check" ]; then
   bad=0

@@ -30,6 +30,12 @@ case $target in
                       origin/src/media/media_queue.cc origin/src/core/stream_key.cc
                       store/src/record.c "${media[@]}")
                 incs=("${origin[@]}" "${store[@]}"); libs=(-lcrypto) ;;
+  http_response) srcs=(load/src/{http_response,hls,dash}.cc
+                      origin/src/http/{request_parser,request_target}.cc)
+                incs=("${origin[@]}" -I"$root/load/src") ;;
+  rtmp_publish) srcs=(load/src/rtmp_publish.cc
+                      origin/src/ingest/rtmp/{chunk,amf0,handshake}.cc)
+                incs=("${origin[@]}" -I"$root/load/src"); libs=(-lcrypto) ;;
   ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
                 incs=("${origin[@]}") ;;
   jwt)          srcs=(origin/src/core/{jwt,json_depth}.cc)

@@ -169,45 +169,6 @@ Result<Header> parse_field(std::string_view h)
     return field;
 }
 
-// The header section from `start` up to its empty line.  `end` is where
-// the body starts, 0 while the section is still arriving.
-struct Fields {
-    std::vector<Header> headers;
-    size_t end = 0;
-};
-
-Result<Fields> parse_fields(std::string_view in, size_t start,
-                            const ParseLimits& limits)
-{
-    Fields f;
-    for (size_t pos = start;;) {
-        size_t nl = in.find('\n', pos);
-        if (nl == std::string_view::npos) {
-            if (in.size() - start > limits.max_header_bytes) {
-                return Error(431, "header section too large");
-            }
-            return f;
-        }
-        if (nl + 1 - start > limits.max_header_bytes) {
-            return Error(431, "header section too large");
-        }
-        std::string_view line = chomp_cr(in.substr(pos, nl - pos));
-        pos = nl + 1;
-        if (line.empty()) {
-            f.end = pos;
-            return f;
-        }
-        Result<Header> field = parse_field(line);
-        if (!field) {
-            return field.error();
-        }
-        if (f.headers.size() == limits.max_headers) {
-            return Error(431, "too many header fields");
-        }
-        f.headers.push_back(std::move(field.value()));
-    }
-}
-
 // What the header fields say about the body.  Only Content-Length: no
 // chunked uploads (nothing here needs them, and a body of unknown length
 // could not be bounded up front).
@@ -308,6 +269,38 @@ ParseError fatal(const Error& e)
 }
 
 }  // namespace
+
+Result<Fields> parse_fields(std::string_view in, size_t start,
+                            const ParseLimits& limits)
+{
+    Fields f;
+    for (size_t pos = start;;) {
+        size_t nl = in.find('\n', pos);
+        if (nl == std::string_view::npos) {
+            if (in.size() - start > limits.max_header_bytes) {
+                return Error(431, "header section too large");
+            }
+            return f;
+        }
+        if (nl + 1 - start > limits.max_header_bytes) {
+            return Error(431, "header section too large");
+        }
+        std::string_view line = chomp_cr(in.substr(pos, nl - pos));
+        pos = nl + 1;
+        if (line.empty()) {
+            f.end = pos;
+            return f;
+        }
+        Result<Header> field = parse_field(line);
+        if (!field) {
+            return field.error();
+        }
+        if (f.headers.size() == limits.max_headers) {
+            return Error(431, "too many header fields");
+        }
+        f.headers.push_back(std::move(field.value()));
+    }
+}
 
 bool iequals(std::string_view a, std::string_view b)
 {

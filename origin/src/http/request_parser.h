@@ -86,6 +86,17 @@ using ParseResult = std::variant<NeedMoreData, Parsed, ParseError>;
 // Host on HTTP/1.1, rejects Transfer-Encoding (chunked: 411, others: 501).
 ParseResult parse_request(std::string_view in, const ParseLimits& limits);
 
+// The header section from `start` up to its empty line (CRLF or bare LF),
+// names lower-cased, values trimmed.  `end` is where the body starts, 0
+// while the section is still arriving.  The error's code is the status to
+// answer.  Shared with the load generator's response parser (load/).
+struct Fields {
+    std::vector<Header> headers;
+    size_t end = 0;
+};
+Result<Fields> parse_fields(std::string_view in, size_t start,
+                            const ParseLimits& limits);
+
 // Fills req.target, req.path and req.query from a request-target
 // (origin-form, absolute-form, or "*" for OPTIONS).  The error's code is
 // the status to answer (request_target.cc).
