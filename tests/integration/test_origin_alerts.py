@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -201,7 +202,11 @@ def test_alerts_raised_once_listed_posted_cleared(tmpdir_path, store):
         assert [evaluating(a), evaluating(b)].count(True) == 1
         assert evaluations(a if holder is b else b) == 0
         st, _, body = http_get(f"{holder.http}/metrics")
-        assert b'fanout_alerts_active{rule="highCpu"} 1' in body
+        # At least the fake node's: on a busy machine the real origins may
+        # be over 80 % too (their alerts carry their own subjects).
+        active = re.search(rb'fanout_alerts_active\{rule="highCpu"\} (\d+)',
+                           body)
+        assert active and int(active.group(1)) >= 1, body
 
         fake.cpu = 10.0
         assert wait_for(lambda: not alerts(a)["active"]
