@@ -99,8 +99,12 @@ async function stopA(page, idA, a) {
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('alertdialog');
   await dialog.waitFor();
+  // The page moves the focus in an effect after the dialog renders.
+  const moved = await page.waitForFunction(
+    () => document.activeElement && document.activeElement.textContent === 'Stop publisher',
+    null, {timeout: 3000}).then(() => true, () => false);
   const focused = await page.evaluate(() => document.activeElement.textContent);
-  if (focused !== 'Stop publisher') throw new Error('the confirmation has not the focus: ' + focused);
+  if (!moved) throw new Error('the confirmation has not the focus: ' + focused);
   await shot(page, '12-stop-confirm');
   await page.keyboard.press('Enter');
   const r = await exitsWithin(a, 15000, 'Stop');

@@ -65,7 +65,8 @@ nlohmann::json thresholds_to_json(const AlertSettings& s)
             {"edgeOriginForS", s.edge_origin_for_s},
             {"edgeOriginRecentS", s.edge_origin_recent_s},
             {"clearMarginPercent", s.clear_margin_percent},
-            {"clearForS", s.clear_for_s}};
+            {"clearForS", s.clear_for_s},
+            {"sampleIntervalMs", s.sample_interval_ms}};
 }
 
 NodeSample node_sample(const fo_node& n)

@@ -306,8 +306,10 @@ TEST(RestApi, ClusterAlerts)
     Harness h;
     Client c(h.port);
     json empty = c.call("GET", "/rest/v2/cluster/alerts").json();
-    EXPECT_EQ(empty,
-              json({{"active", json::array()}, {"recent", json::array()}}));
+    EXPECT_EQ(empty["active"], json::array());
+    EXPECT_EQ(empty["recent"], json::array());
+    EXPECT_EQ(empty["thresholds"]["cpuPercent"], 80.0);  // the defaults
+    EXPECT_EQ(empty["thresholds"]["nodeDeadAfterMs"], 20000);
     for (int i = 0; i < 3; i++) {
         fo_alert a{};
         std::snprintf(a.id, sizeof(a.id), "highCpu-%d", i);
