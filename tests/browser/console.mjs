@@ -13,26 +13,14 @@
 // {"ok": true, "steps": [...]} or {"ok": false, "error": ..., "steps"}.
 // A screenshot per step goes to the artifacts dir.
 import {spawn} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {chromium} from 'playwright-core';
+import {ConsoleRun} from './console_run.mjs';
 
 const [base, rtmpUrl, outDir] = process.argv.slice(2);
-const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
 const EMAIL = 'admin@example.com';
 const PASSWORD = 'correct horse battery';
-const steps = [];
-const problems = [];
-
-function step(name, extra = {}) {
-  steps.push({name, t: Date.now(), ...extra});
-  process.stderr.write(`console test: ${name}\n`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
-}
+const test = new ConsoleRun('console test', outDir);
+const step = test.step.bind(test);
+const shot = test.shot.bind(test);
 
 async function submitLogin(page, password) {
   await page.fill('#email', EMAIL);
@@ -198,31 +186,4 @@ async function run(page, context) {
   await cookieAndLogout(page, context);
 }
 
-async function main() {
-  fs.mkdirSync(outDir, {recursive: true});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-'));
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update',
-           '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  let verdict;
-  try {
-    await run(page, context);
-    verdict = {ok: true, steps, console: problems};
-  } catch (e) {
-    await shot(page, '99-failure').catch(() => {});
-    verdict = {ok: false, error: String(e && e.stack || e), steps, console: problems};
-  } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dataDir, {recursive: true, force: true});
-  }
-  process.stdout.write(JSON.stringify(verdict) + '\n');
-}
-
-main();
+await test.main(run, {args: ['--autoplay-policy=no-user-gesture-required']});

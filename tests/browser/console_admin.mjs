@@ -18,36 +18,15 @@
 // Prints one JSON line: {"ok": true, "steps": [...], "data": {...}} or
 // {"ok": false, "error": ..., "steps"}.  A screenshot per step goes to
 // the artifacts dir.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {chromium} from 'playwright-core';
+import {ConsoleRun} from './console_run.mjs';
 
 const [phase, base, email, password, outDir, deadNode] = process.argv.slice(2);
-const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
-const steps = [];
-const problems = [];
+const test = new ConsoleRun('console admin test', outDir, `${phase}-`);
+const step = test.step.bind(test);
+const shot = test.shot.bind(test);
 const failed = [];  // responses >= 400: [method, path, status]
 const data = {};
-
-function step(name, extra = {}) {
-  steps.push({name, t: Date.now(), ...extra});
-  process.stderr.write(`console admin test: ${name}\n`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({path: path.join(outDir, `${phase}-${name}.png`), fullPage: true});
-}
-
-async function signIn(page) {
-  await page.goto(base + '/');
-  await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', {name: 'Overview'}).waitFor();
-  step('signed in');
-}
+const signIn = (page) => test.signIn(page, base, email, password);
 
 // The settings as the server has them, fetched by the page's own session.
 async function serverSettings(page) {
@@ -198,35 +177,10 @@ async function runAlerts(page) {
   await shot(page, '04-alert-ended'); step('the alert ended once the node was removed');
 }
 
-async function main() {
-  fs.mkdirSync(outDir, {recursive: true});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-admin-'));
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-  });
-  page.on('response', (r) => {
+await test.main((page) => (phase === 'settings' ? runSettings(page) : runAlerts(page)), {
+  setup: (context, page) => page.on('response', (r) => {
     if (r.status() >= 400) failed.push([r.request().method(), new URL(r.url()).pathname, r.status()]);
-  });
-  let verdict;
-  try {
-    await (phase === 'settings' ? runSettings(page) : runAlerts(page));
-    verdict = {ok: true, steps, data, console: problems, failed};
-  } catch (e) {
-    await shot(page, '99-failure').catch(() => {});
-    verdict = {ok: false, error: String(e && e.stack || e), steps, data, console: problems, failed};
-  } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dataDir, {recursive: true, force: true});
-  }
-  process.stdout.write(JSON.stringify(verdict) + '\n');
-}
-
-main();
+  }),
+  quiet: (text) => text.startsWith('Failed to load resource'),
+  extra: () => ({data, failed}),
+});

@@ -16,27 +16,15 @@
 // gone).  Prints one JSON line last: {"ok": true, "steps": [...]} or
 // {"ok": false, "error": ..., "steps"}.  A screenshot per step goes to the
 // artifacts dir.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import readline from 'node:readline';
-import {chromium} from 'playwright-core';
+import {ConsoleRun} from './console_run.mjs';
 
 const [base, email, password, hot, victim, outDir, docsPng] = process.argv.slice(2);
-const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
-const steps = [];
-const problems = [];
+const run = new ConsoleRun('console cluster test', outDir);
+const step = run.step.bind(run);
+const shot = run.shot.bind(run);
 const stdin = readline.createInterface({input: process.stdin});
 const lines = stdin[Symbol.asyncIterator]();
-
-function step(name, extra = {}) {
-  steps.push({name, t: Date.now(), ...extra});
-  process.stderr.write(`console cluster test: ${name}\n`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
-}
 
 async function rest(page, pathname) {
   return page.evaluate(async (u) => {
@@ -70,15 +58,6 @@ async function waitPoints(page, id, series, want, ms) {
   }
 }
 
-async function signIn(page) {
-  await page.goto(base + '/');
-  await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', {name: 'Overview'}).waitFor();
-  step('signed in');
-}
 
 async function hotNodeMarked(page) {
   await page.click('nav >> text=Cluster');
@@ -151,35 +130,11 @@ async function killAndRemove(page) {
   await shot(page, '04-removed'); step('Remove (keyboard, confirmed) deleted the node and its history');
 }
 
-async function main() {
-  fs.mkdirSync(outDir, {recursive: true});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-cluster-'));
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  let verdict;
-  try {
-    await signIn(page);
-    await hotNodeMarked(page);
-    await chartsHavePoints(page);
-    await phone(page);
-    await killAndRemove(page);
-    verdict = {ok: true, steps, console: problems};
-  } catch (e) {
-    await shot(page, '99-failure').catch(() => {});
-    verdict = {ok: false, error: String(e && e.stack || e), steps, console: problems};
-  } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dataDir, {recursive: true, force: true});
-    stdin.close();
-  }
-  process.stdout.write(JSON.stringify(verdict) + '\n');
-}
-
-main();
+await run.main(async (page) => {
+  await run.signIn(page, base, email, password);
+  await hotNodeMarked(page);
+  await chartsHavePoints(page);
+  await phone(page);
+  await killAndRemove(page);
+});
+stdin.close();

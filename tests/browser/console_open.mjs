@@ -12,27 +12,14 @@
 // An answer with "ok":false carries "error".  The page must show its
 // heading and data (Overview's "Origins" card, the Cluster's Nodes table)
 // before "open" answers, so the refresh is known to work.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import readline from 'node:readline';
-import {chromium} from 'playwright-core';
+import {launch, signIn} from './console_run.mjs';
 
 const [base, email, password] = process.argv.slice(2);
-const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
 let rest = 0;
 
 function answer(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-async function signIn(page) {
-  await page.goto(base + '/');
-  await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.getByRole('button', {name: 'Sign out'}).waitFor();
 }
 
 async function open(page, name) {
@@ -47,18 +34,11 @@ async function open(page, name) {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-open-'));
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update',
-           '--disable-sync'],
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const {page, close} = await launch();
   page.setDefaultTimeout(30000);
   page.on('response', (r) => { if (r.url().includes('/rest/')) rest++; });
   try {
-    await signIn(page);
+    await signIn(page, base, email, password);
     answer({ok: true, signedIn: true});
     for await (const line of readline.createInterface({input: process.stdin})) {
       const cmd = JSON.parse(line);
@@ -75,8 +55,7 @@ async function main() {
     const body = await page.evaluate(() => document.body.innerText).catch(() => '');
     answer({ok: false, error: String(e && e.message || e) + '; page: ' + body.slice(0, 300)});
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dataDir, {recursive: true, force: true});
+    await close();
   }
 }
 

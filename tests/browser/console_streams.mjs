@@ -14,24 +14,12 @@
 // "steps": [...], "console": [...]} or {"ok": false, "error": ...}.  A
 // screenshot per step goes to the artifacts dir.
 import {spawn} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {chromium} from 'playwright-core';
+import {ConsoleRun} from './console_run.mjs';
 
 const [base, email, password, urlA, urlB, outDir] = process.argv.slice(2);
-const CHROMIUM = process.env.FANOUT_CHROMIUM || '/usr/bin/chromium';
-const steps = [];
-const problems = [];
-
-function step(name, extra = {}) {
-  steps.push({name, t: Date.now(), ...extra});
-  process.stderr.write(`console streams test: ${name}\n`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
-}
+const test = new ConsoleRun('console streams test', outDir);
+const step = test.step.bind(test);
+const shot = test.shot.bind(test);
 
 // A real-time publisher; .exited resolves when ffmpeg ends.
 function publisher(url) {
@@ -50,15 +38,6 @@ async function exitsWithin(p, ms, what) {
   return r;
 }
 
-async function signIn(page) {
-  await page.goto(base + '/');
-  await page.getByRole('heading', {name: 'Sign in to Fanout'}).waitFor();
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', {name: 'Overview'}).waitFor();
-  step('signed in');
-}
 
 // The row of stream id once its cells satisfy ok(cells).
 async function waitRow(page, id, ok, ms, what) {
@@ -126,7 +105,7 @@ async function deleteB(page, idB, b) {
 }
 
 async function run(page) {
-  await signIn(page);
+  await test.signIn(page, base, email, password);
   await page.click('nav >> text=Streams');
   await page.getByRole('table', {name: 'Streams'}).waitFor();
   const idA = urlA.split('/').pop(), idB = urlB.split('/').pop();
@@ -140,37 +119,15 @@ async function run(page) {
   }
 }
 
-async function main() {
-  fs.mkdirSync(outDir, {recursive: true});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-console-streams-'));
-  const context = await chromium.launchPersistentContext(dataDir, {
-    executablePath: CHROMIUM, headless: true, viewport: {width: 1280, height: 800},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update',
-           '--disable-sync'],
-  });
+await test.main(run, {
   // The console has no favicon; Chromium's own request for one would be
   // the only 404 in the console log, which must otherwise stay empty.
-  await context.route('**/favicon.ico', (r) => r.fulfill({status: 204}));
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('response', (r) => {
-    if (r.status() >= 400) process.stderr.write(`HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`);
-  });
-  let verdict;
-  try {
-    await run(page);
-    verdict = {ok: true, steps, console: problems};
-  } catch (e) {
-    await shot(page, '99-failure').catch(() => {});
-    verdict = {ok: false, error: String(e && e.stack || e), steps, console: problems};
-  } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(dataDir, {recursive: true, force: true});
-  }
-  process.stdout.write(JSON.stringify(verdict) + '\n');
-}
-
-main();
+  setup: async (context, page) => {
+    await context.route('**/favicon.ico', (r) => r.fulfill({status: 204}));
+    page.on('response', (r) => {
+      if (r.status() >= 400) {
+        process.stderr.write(`HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`);
+      }
+    });
+  },
+});
