@@ -14,7 +14,7 @@ import time
 
 from . import BUILD, ROOT
 from .net import free_port, wait_for, wait_port
-from .nginx import Logs, check_config, render_edge_conf, worker_pids
+from .nginx import Logs, check_config, child_pids, render_edge_conf, worker_pids
 from .proc import stop_proc
 
 STORE_TOOL_SRC = ROOT / "nginx-module" / "tests" / "store_tool.c"
@@ -458,9 +458,9 @@ def media_sequence(text):
 
 
 def kill_nginx(nginx):
-    """kill -9 of an Edge's (or LB's) master and workers."""
-    pids = nginx.worker_pids() if hasattr(nginx, "worker_pids") else []
-    for pid in [nginx.proc.pid] + pids:
+    """kill -9 of an Edge's (or LB's) master and every process it started
+    (workers, cache manager, cache loader)."""
+    for pid in [nginx.proc.pid] + child_pids(nginx.proc.pid):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

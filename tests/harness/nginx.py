@@ -177,6 +177,15 @@ def worker_pids(prefix, master=None):
             if "worker process" in line]
 
 
+def child_pids(master):
+    """Every process the nginx master started: its workers, and its cache
+    manager and loader (which a kill -9 of the master alone would leave
+    running, orphaned)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)],
+                         capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
 class Logs:
     """The logs of the nginx whose prefix is self.prefix."""
 
