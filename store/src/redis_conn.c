@@ -247,6 +247,19 @@ fo_status fo_rd_check(rd *r, fo_status rc, redisReply **out,
     return rc;
 }
 
+fo_status fo_rd_send_array(rd *r, rd_args *a, redisReply **out,
+                           fo_error *err)
+{
+    fo_status rc = fo_rd_check(r, fo_rd_send(r, a, out, err), out, err);
+
+    if (rc == FO_OK && (*out)->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(*out);
+        *out = NULL;
+        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
+    }
+    return rc;
+}
+
 /* cmd on one key, formatted from fmt. */
 fo_status fo_rd_cmd(rd *r, redisReply **out, fo_error *err,
                     const char *cmd, const char *fmt, ...)

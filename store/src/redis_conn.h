@@ -106,6 +106,11 @@ fo_status fo_rd_send(rd *r, rd_args *a, redisReply **out, fo_error *err);
  * status of the call that produced *out, passed through otherwise. */
 fo_status fo_rd_check(rd *r, fo_status rc, redisReply **out, fo_error *err);
 
+/* fo_rd_send then fo_rd_check, and a reply that is not an array is
+ * FO_ERR too ("unexpected reply"; freed, *out = NULL). */
+fo_status fo_rd_send_array(rd *r, rd_args *a, redisReply **out,
+                           fo_error *err);
+
 /* cmd on one key, formatted from fmt; error replies are FO_ERR. */
 fo_status fo_rd_cmd(rd *r, redisReply **out, fo_error *err, const char *cmd,
                     const char *fmt, ...)

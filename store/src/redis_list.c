@@ -47,19 +47,13 @@ static fo_status id_range(rd *r, const char *app, int reverse, size_t start,
                           size_t count, redisReply **ids, fo_error *err)
 {
     rd_args a;
-    fo_status rc;
 
     fo_rd_args_init(&a, 0);
     fo_rd_args_str(&a, reverse ? "ZREVRANGE" : "ZRANGE");
     fo_rd_args_key(&a, "fo:bcz:%s", app);
     fo_rd_args_num(&a, "%zu", start);
     fo_rd_args_num(&a, "%zu", start + count - 1);
-    rc = fo_rd_check(r, fo_rd_send(r, &a, ids, err), ids, err);
-    if (rc == FO_OK && (*ids)->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(*ids);
-        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
-    }
-    return rc;
+    return fo_rd_send_array(r, &a, ids, err);
 }
 
 typedef struct {

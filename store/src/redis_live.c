@@ -58,7 +58,6 @@ static fo_status ids_after(rd *r, const char *app, const char *after,
                            size_t count, redisReply **ids, fo_error *err)
 {
     rd_args a;
-    fo_status rc;
 
     fo_rd_args_init(&a, 0);
     fo_rd_args_str(&a, "ZRANGEBYLEX");
@@ -72,12 +71,7 @@ static fo_status ids_after(rd *r, const char *app, const char *after,
     fo_rd_args_str(&a, "LIMIT");
     fo_rd_args_str(&a, "0");
     fo_rd_args_num(&a, "%zu", count);
-    rc = fo_rd_check(r, fo_rd_send(r, &a, ids, err), ids, err);
-    if (rc == FO_OK && (*ids)->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(*ids);
-        rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
-    }
-    return rc;
+    return fo_rd_send_array(r, &a, ids, err);
 }
 
 typedef struct {
