@@ -22,6 +22,24 @@ BROWSER_DIR = ROOT / "tests" / "browser"
 CHROMIUM = pathlib.Path(os.environ.get("FANOUT_CHROMIUM", "/usr/bin/chromium"))
 
 
+def console_script(script, args, artifacts, name, timeout):
+    """Runs a console script of tests/browser (a ConsoleRun of
+    console_run.mjs) with args; its stderr goes to artifacts/<name>.log and
+    its verdict, the last line it prints, to artifacts/<name>-verdict.json.
+    Asserts the verdict ok and returns it."""
+    r = subprocess.run(["node", str(BROWSER_DIR / script), *map(str, args)],
+                       capture_output=True, text=True, timeout=timeout,
+                       cwd=BROWSER_DIR)
+    (artifacts / f"{name}.log").write_text(r.stderr)
+    lines = r.stdout.strip().splitlines()
+    assert lines, r.stderr
+    verdict = json.loads(lines[-1])
+    (artifacts / f"{name}-verdict.json").write_text(
+        json.dumps(verdict, indent=1))
+    assert verdict["ok"], verdict["error"] + "\n" + r.stderr
+    return verdict
+
+
 def available():
     """Why the players cannot run here, or None when they can."""
     if not CHROMIUM.exists():

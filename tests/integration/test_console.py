@@ -9,8 +9,6 @@ the Cluster view lists every node alive, the REST gate takes the session cookie 
 sign out voids the cookie on every origin.  The browser side is
 tests/browser/console.mjs; screenshots: build/artifacts/console/<time>/
 (printed)."""
-import json
-import subprocess
 import time
 
 import pytest
@@ -40,17 +38,9 @@ def test_console_login_streams_play_logout(tmpdir_path):
                              "console.login_window_s=5")
     try:
         c.up()
-        r = subprocess.run(
-            ["node", str(SCRIPT), c.url, c.rtmp("LiveApp", "console1"),
-             str(artifacts)],
-            capture_output=True, text=True, timeout=150,
-            cwd=player.BROWSER_DIR)
-        (artifacts / "console.log").write_text(r.stderr)
-        lines = r.stdout.strip().splitlines()
-        assert lines, r.stderr
-        verdict = json.loads(lines[-1])
-        (artifacts / "verdict.json").write_text(json.dumps(verdict, indent=1))
-        assert verdict["ok"], verdict["error"] + "\n" + r.stderr
+        verdict = player.console_script(
+            SCRIPT.name, [c.url, c.rtmp("LiveApp", "console1"), artifacts],
+            artifacts, "console", 150)
         names = [s["name"] for s in verdict["steps"]]
         assert "plays inline" in names
         assert "plays inline with DASH" in names

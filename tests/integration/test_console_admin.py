@@ -14,7 +14,6 @@ the Cluster page's Remove button deletes it and the alert ends (REST).
 The browser side is tests/browser/console_admin.mjs; screenshots:
 build/artifacts/console/<time>-admin/ (printed)."""
 import json
-import subprocess
 import time
 
 import pytest
@@ -47,17 +46,9 @@ def rest(c, path):
 
 def browser(c, artifacts, phase, *extra):
     password = (c.workdir / "run" / "console-admin.password").read_text()
-    r = subprocess.run(
-        ["node", str(SCRIPT), phase, c.url, EMAIL, password.strip(),
-         str(artifacts), *extra],
-        capture_output=True, text=True, timeout=120, cwd=player.BROWSER_DIR)
-    (artifacts / f"{phase}.log").write_text(r.stderr)
-    lines = r.stdout.strip().splitlines()
-    assert lines, r.stderr
-    verdict = json.loads(lines[-1])
-    (artifacts / f"{phase}-verdict.json").write_text(
-        json.dumps(verdict, indent=1))
-    assert verdict["ok"], verdict["error"] + "\n" + r.stderr
+    verdict = player.console_script(
+        SCRIPT.name, [phase, c.url, EMAIL, password.strip(), artifacts,
+                      *extra], artifacts, phase, 120)
     assert not verdict["console"], verdict["console"]  # no script error
     return verdict
 

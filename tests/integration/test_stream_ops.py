@@ -267,17 +267,11 @@ def test_console_streams_page_stop_and_delete(cluster):
     print(f"\nartifacts: {artifacts}", flush=True)
     run = c.workdir / "run"
     password = (run / "console-admin.password").read_text().strip()
-    r = subprocess.run(
-        ["node", str(player.BROWSER_DIR / "console_streams.mjs"), c.url,
-         "admin@fanout.local", password, c.rtmp("LiveApp", "uiStop"),
-         c.rtmp("LiveApp", "uiDel"), str(artifacts)],
-        capture_output=True, text=True, timeout=180, cwd=player.BROWSER_DIR)
-    (artifacts / "console_streams.log").write_text(r.stderr)
-    lines = r.stdout.strip().splitlines()
-    assert lines, r.stderr
-    verdict = json.loads(lines[-1])
-    (artifacts / "verdict.json").write_text(json.dumps(verdict, indent=1))
-    assert verdict["ok"], verdict["error"] + "\n" + r.stderr
+    verdict = player.console_script(
+        "console_streams.mjs",
+        [c.url, "admin@fanout.local", password, c.rtmp("LiveApp", "uiStop"),
+         c.rtmp("LiveApp", "uiDel"), artifacts], artifacts, "console_streams",
+        180)
     names = [s["name"] for s in verdict["steps"]]
     assert "live figures shown" in names
     assert "Stop stopped its publisher" in names
