@@ -141,7 +141,9 @@ ngx_http_fanout_proc_meminfo(const unsigned char *p, size_t len,
         avail = total;
     }
 
-    *used_percent = 100.0 * (double) (total - avail) / (double) total;
+    /* The fraction first: x / x is exactly 1, so a full machine reads
+     * 100, never 100.00000000000001 (100 * x / x can round over). */
+    *used_percent = (double) (total - avail) / (double) total * 100.0;
     return 1;
 }
 

@@ -88,6 +88,13 @@ test_meminfo(void **state)
                          BYTES("MemTotal: 1000 kB\n"), &used), 0);
     assert_true(used == -1);
 
+    /* a full machine reads 100, not 100.00000000000001: 100 * x / x
+     * rounds over for x = 2888888888888888 (found by edge_proc_fuzz) */
+    assert_int_equal(ngx_http_fanout_proc_meminfo(
+                         BYTES("MemTotal: 2888888888888888 kB\n"
+                               "MemFree: 0 kB\n"), &used), 1);
+    assert_true(used == 100.0);
+
     /* available > total never makes a negative share */
     assert_int_equal(ngx_http_fanout_proc_meminfo(
                          BYTES("MemTotal: 10 kB\nMemAvailable: 20 kB\n"),
