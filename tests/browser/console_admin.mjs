@@ -6,10 +6,10 @@
 //   node console_admin.mjs settings <lb url> <email> <password> <artifacts dir>
 //   node console_admin.mjs alerts <lb url> <email> <password> <artifacts dir> <dead node id>
 //
-// settings: sign in; change the ladder and gopSize in the page and save
-// (by keyboard: Enter in a field); after a reload the page shows them; a
-// ladder height of 721, a video bit rate of 0 and an hlsTime the origin
-// does not use each show the server's 400 message next to their input
+// settings: sign in; change the ladder, hlsTime and gopSize in the page
+// and save (by keyboard: Enter in a field); after a reload the page shows
+// them; a ladder height of 721, a video bit rate of 0 and an hlsTime of 0
+// each show the server's 400 message next to their input
 // (which gets the focus) and change nothing; the page at 390x844.
 // alerts (after the test killed the node): the Cluster page marks the
 // node dead, the Alerts page lists its nodeDead alert as active (and the
@@ -79,6 +79,7 @@ async function settingsRoundTrip(page) {
   await shot(page, '01-settings'); step('settings shown');
   await addRendition(page, 0, 360, 800000, 64000);
   await addRendition(page, 1, 240, 400000, 0);
+  await page.fill('#hlsTime', '3');
   await page.fill('#gopSize', '50');
   await page.press('#gopSize', 'Enter');  // submits: the keyboard path
   await page.getByRole('status').filter({hasText: 'Saved'}).waitFor();
@@ -91,8 +92,10 @@ async function settingsRoundTrip(page) {
     v0: await page.inputValue('#ladder-0-videoBitrate'),
     h1: await page.inputValue('#ladder-1-height'),
     gop: await page.inputValue('#gopSize'),
+    hlsTime: await page.inputValue('#hlsTime'),
   };
-  if (shown.h0 !== '360' || shown.v0 !== '800000' || shown.h1 !== '240' || shown.gop !== '50') {
+  if (shown.h0 !== '360' || shown.v0 !== '800000' || shown.h1 !== '240' || shown.gop !== '50'
+      || shown.hlsTime !== '3') {
     throw new Error('after a reload: ' + JSON.stringify(shown));
   }
   step('shown after a reload', shown);
@@ -104,7 +107,7 @@ async function badValues(page) {
   const cases = [
     ['ladder-1-height', '721', ['encoderSettingsString[1].height']],
     ['ladder-0-videoBitrate', '0', ['encoderSettingsString[0].videoBitrate']],
-    ['hlsTime', '4', ['hlsTime', 'origin-wide']],
+    ['hlsTime', '0', ['hlsTime', 'from 1 to 60']],
   ];
   data.errors = {};
   for (const [id, bad, wants] of cases) {

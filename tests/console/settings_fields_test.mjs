@@ -24,7 +24,7 @@ test('the ladder as a whole names the ladder', () => {
 });
 
 test('a plain key names its input when the page has one', () => {
-  assert.equal(fieldOf('hlsTime: is origin-wide (origin.properties hlsTime=2); it cannot be changed', KNOWN),
+  assert.equal(fieldOf('hlsTime: must be an integer from 1 to 60 (seconds)', KNOWN),
                'hlsTime');
   assert.equal(fieldOf('publishJwtControlEnabled: must be true or false', KNOWN), 'publishJwtControlEnabled');
   assert.equal(fieldOf('listenerHookURL: must be an http(s):// URL (or empty)', KNOWN),

@@ -7,7 +7,8 @@
 // Besides "no crash", it checks the parser's contract: what it accepts
 // obeys the ladder's rules and survives its own canonical text unchanged;
 // a PUT it accepts reads back (effective_ladder) as the ladder it
-// computed; the renditions kept for a source are sorted, even-sized and
+// computed, and an hlsTime it stores reads back (effective_hls_time_s)
+// within 1..60; the renditions kept for a source are sorted, even-sized and
 // within bounds, and none is lost (kept + skipped = the ladder).
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "package/hls_time_setting.h"
 #include "transcode/app_settings.h"
 #include "transcode/ladder_settings.h"
 
@@ -74,7 +76,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         check(back.ok() && back.value() == put->effective);
         check(settings_to_json("LiveApp", config, put->effective).is_object());
     }
+    // hlsTime (package/hls_time_setting.h), from the same body.
+    nlohmann::json body = nlohmann::json::parse(in, nullptr, false);
+    nlohmann::json stored = nlohmann::json::object();
+    if (package::apply_hls_time_put(stored, body).ok()) {
+        auto t = package::effective_hls_time_s(2, stored.dump());
+        check(t.ok() && t.value() >= package::kMinHlsTimeS
+              && t.value() <= package::kMaxHlsTimeS);
+    } else {
+        check(stored.empty());
+    }
     // A stored document is read the same way, whatever it holds.
     (void)effective_ladder(config, in);
+    (void)package::effective_hls_time_s(2, in);
     return 0;
 }

@@ -36,7 +36,8 @@ case $target in
   rtmp_publish) srcs=(load/src/rtmp_publish.cc
                       origin/src/ingest/rtmp/{chunk,amf0,handshake}.cc)
                 incs=("${origin[@]}" -I"$root/load/src"); libs=(-lcrypto) ;;
-  ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc)
+  ladder_settings) srcs=(origin/src/transcode/{ladder_settings,app_settings}.cc
+                      origin/src/package/hls_time_setting.cc)
                 incs=("${origin[@]}") ;;
   jwt)          srcs=(origin/src/core/{jwt,json_depth}.cc)
                 incs=("${origin[@]}"); libs=(-lcrypto) ;;

@@ -126,7 +126,8 @@ BAD = [
     ({"gopSize": -1}, "gopSize:"),
     ({"encoderThreads": 65}, "encoderThreads:"),
     ({"encoderSelectionPreference": "gpu"}, "encoderSelectionPreference:"),
-    ({"hlsTime": 6}, "hlsTime:"),
+    ({"hlsTime": 0}, "hlsTime:"),
+    ({"hlsTime": "six"}, "hlsTime:"),
     (b"[1,2]", "body:"),
     (b"{not json", "body:"),
 ]
@@ -210,3 +211,68 @@ def test_listener_hook_url_per_application(tmpdir_path):
         o.stop()
         default.close()
         own.close()
+
+
+def playlist_facts(o, app, stream):
+    """The stream's media playlist's target duration and longest EXTINF,
+    and its Cache-Control, or None before its first segments."""
+    st, hdrs, body = http_get(f"{o.http}/{app}/streams/{stream}.m3u8")
+    if st != 200:
+        return None
+    text = body.decode()
+    target = int(text.split("#EXT-X-TARGETDURATION:")[1].split("\n")[0])
+    extinf = [float(line[8:].split(",")[0]) for line in text.splitlines()
+              if line.startswith("#EXTINF:")]
+    if len(extinf) < 2:
+        return None
+    cache = {k.lower(): v for k, v in hdrs.items()}.get("cache-control")
+    return target, max(extinf), cache
+
+
+def test_hls_time_per_application(tmpdir_path):
+    """Ant Media's hlsTime is an application setting: a PUT (a number, or
+    the string Ant Media's console sends) gives the application's next
+    publish that segment duration, with the Cache-Control and metrics that
+    follow; another application keeps origin.properties'; null goes back
+    to it; out of 1..60 is a 400 naming the field."""
+    o = Origin(tmpdir_path, f"sqlite://{tmpdir_path}/cluster.db",
+               name="origin-t", host="127.0.13.5",
+               extra={"apps": "LiveApp,Other"}).start()
+    pubs = []
+    try:
+        assert call(o, "GET")[1]["hlsTime"] == 1  # origin.properties'
+        st, r = call(o, "PUT", body={"hlsTime": "4"})
+        assert st == 200 and r["success"] is True, r
+        assert "hlsTime" not in r["message"]  # applied, not ignored
+        for bad in (0, 61, "4s", 2.5):
+            st, r = call(o, "PUT", body={"hlsTime": bad})
+            assert st == 400 and r["message"].startswith("hlsTime: "), r
+        assert call(o, "GET")[1]["hlsTime"] == 4
+        assert call(o, "GET", "/rest/v2/applications/settings/Other")[1][
+            "hlsTime"] == 1
+
+        for app in ("LiveApp", "Other"):
+            pubs.append(Publisher(o.rtmp(app, "cam"), tmpdir_path,
+                                  name=app).start())
+        own = wait_for(lambda: playlist_facts(o, "LiveApp", "cam"), 40)
+        other = wait_for(lambda: playlist_facts(o, "Other", "cam"), 40)
+        assert own and other, o.log_text()[-3000:]
+        target, longest, cache = own
+        # GOP 1 s: segments cut at the first keyframe at or after 4 s.
+        assert target == 4 and 3.5 <= longest <= 4.5, own
+        assert cache == "max-age=2", own
+        target, longest, cache = other
+        assert target == 1 and longest <= 1.5 and cache == "no-cache", other
+        _, _, metrics = http_get(o.http + "/metrics")
+        text = metrics.decode()
+        assert 'fanout_stream_hls_time_seconds{app="LiveApp",stream="cam"} 4' \
+            in text, text
+        assert 'fanout_stream_hls_time_seconds{app="Other",stream="cam"} 1' \
+            in text
+
+        assert call(o, "PUT", body={"hlsTime": None})[0] == 200
+        assert call(o, "GET")[1]["hlsTime"] == 1
+    finally:
+        for p in pubs:
+            p.stop()
+        o.stop()

@@ -133,7 +133,7 @@ export function Settings() {
       </fieldset>
       <fieldset class="grid"><legend>HLS</legend>
         <${Input} id="hlsTime" label="Segment duration hlsTime (s)" inputmode="numeric" ...${p}
-          help="Origin-wide (origin.properties); the server refuses a per-application value." />
+          help="1–60 s; this application's next publish uses it (origin.properties' hlsTime is the default)." />
         <${Input} id="hlsListSize" label="Playlist length hlsListSize" inputmode="numeric" ...${p} />
         <${Input} id="hlsSegmentType" label="Segment type hlsSegmentType" ...${p} />
       </fieldset>

@@ -1,7 +1,7 @@
 // The Settings page's inputs, and the map from a server message to the
 // input it names.  The server's 400 message starts with the field
-// ("encoderSettingsString[1].height: must be ...", "hlsTime: is
-// origin-wide ..."; origin/README.md, REST settings); fieldOf() turns
+// ("encoderSettingsString[1].height: must be ...", "hlsTime: must be
+// an integer ..."; origin/README.md, REST settings); fieldOf() turns
 // that into the id of the input that shows it.
 import { html } from '../html.js';
 

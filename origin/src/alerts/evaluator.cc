@@ -3,6 +3,8 @@
 #include "alerts/alert_record.h"
 #include "alerts/node_history.h"
 #include "core/log.h"
+#include "package/hls_time_setting.h"
+#include "transcode/app_settings_store.h"
 
 namespace fanout::alerts {
 
@@ -93,9 +95,27 @@ bool read_nodes(fo_store* s, Samples& out, Evaluator::Tick& t)
 // The live streams of app and the progress their origins last wrote: one
 // store call per kPage live streams (fo_stream_live_progress), not a list
 // of every broadcast and a progress read per live one.
-bool read_streams(fo_store* s, const std::string& app, Samples& out,
-                  Evaluator::Tick& t)
+// The application's hlsTime as the store holds it (origin.properties'
+// when it has none, or a bad one); false when the store failed.
+bool read_hls_time(fo_store* s, const std::string& app, int default_s,
+                   int* hls_time_s, Evaluator::Tick& t)
 {
+    transcode::StoredSettings stored = transcode::read_app_settings(s, app);
+    if (stored.status != FO_NOT_FOUND && failed(stored.status, stored.err, t)) {
+        return false;
+    }
+    auto r = package::effective_hls_time_s(default_s, stored.json);
+    *hls_time_s = r ? r.value() : default_s;
+    return true;
+}
+
+bool read_streams(fo_store* s, const std::string& app, int default_hls_s,
+                  Samples& out, Evaluator::Tick& t)
+{
+    int hls_time_s = default_hls_s;
+    if (!read_hls_time(s, app, default_hls_s, &hls_time_s, t)) {
+        return false;
+    }
     std::vector<fo_live_progress> page(kPage);
     std::string after;
     for (size_t seen = 0; seen < kMaxBroadcasts; seen += kPage) {
@@ -108,8 +128,8 @@ bool read_streams(fo_store* s, const std::string& app, Samples& out,
         }
         for (size_t i = 0; i < n; i++) {
             const fo_live_progress& p = page[i];
-            out.streams.push_back(
-                {app + "/" + p.stream_id, p.hls_sequence, p.written_ms});
+            out.streams.push_back({app + "/" + p.stream_id, p.hls_sequence,
+                                   p.written_ms, hls_time_s});
         }
         if (n < kPage) {
             break;
@@ -163,14 +183,13 @@ Evaluator::Tick evaluate_job(Evaluator::Lane& lane, const Inputs& in)
     }
     Samples samples;
     samples.dead_after_ms = fo_store_dead_after_ms(s);
-    samples.hls_time_s = in.hls_time_s;
     int64_t now = 0;
     if (failed(fo_store_now(s, &now, &err), err, t)
         || !read_nodes(s, samples, t)) {
         return t;
     }
     for (const std::string& app : in.apps) {
-        if (!read_streams(s, app, samples, t)) {
+        if (!read_streams(s, app, in.hls_time_s, samples, t)) {
             return t;
         }
     }

@@ -147,9 +147,8 @@ void node_readings(const NodeSample& n, const Samples& s,
 // A stream is stalled when the progress its origin keeps writing still
 // shows the sequence first seen stall_ms earlier (written_ms to written_ms:
 // both the store's clock, and the origin writes at every heartbeat).
-void stream_readings(const StreamSample& st, const Samples& s,
-                     const AlertSettings& c, State& next,
-                     std::vector<Reading>& out)
+void stream_readings(const StreamSample& st, const AlertSettings& c,
+                     State& next, std::vector<Reading>& out)
 {
     if (st.written_ms <= 0) {
         return;
@@ -160,7 +159,7 @@ void stream_readings(const StreamSample& st, const Samples& s,
         it = next.streams.find(st.subject);
     }
     const double still_s = (st.written_ms - it->second.changed_ms) / 1000.0;
-    const double limit_s = c.stream_stall_segments * s.hls_time_s;
+    const double limit_s = c.stream_stall_segments * st.hls_time_s;
     Reading r = yes_no(kStreamStalled, st.subject, still_s >= limit_s, still_s,
                        limit_s, 0, seconds(c.clear_for_s));
     r.message =
@@ -231,7 +230,7 @@ Outcome evaluate(const State& prev, const Samples& samples,
         if (auto it = prev.streams.find(st.subject); it != prev.streams.end()) {
             seen.streams[st.subject] = it->second;
         }
-        stream_readings(st, samples, settings, seen, readings);
+        stream_readings(st, settings, seen, readings);
     }
     o.state.streams = std::move(seen.streams);
     o.state.tracks = prev.tracks;

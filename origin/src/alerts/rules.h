@@ -53,13 +53,16 @@ struct StreamSample {
     std::string subject;  // "app/streamId"
     int64_t hls_sequence = 0;
     int64_t written_ms = 0;  // when, on the store's clock; 0: not yet
+    // Its application's hlsTime (package/hls_time_setting.h) as the
+    // store holds it now: a stream published before a change keeps the
+    // old segment duration until it publishes again.
+    int hls_time_s = 2;
 };
 
 struct Samples {
     std::vector<NodeSample> nodes;
     std::vector<StreamSample> streams;
     int64_t dead_after_ms = 20000;  // the store's liveness window
-    int hls_time_s = 2;
 };
 
 struct Alert {

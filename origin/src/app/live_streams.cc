@@ -67,7 +67,8 @@ std::shared_ptr<hub::Hub> LiveStreams::open(const Admission& a,
         [&gate, key = a.key, session = a.session_id] {
             gate.ended(key, session);
         });
-    hub->subscribe(ctx_.segments.open(a.key, a.session_id, a.from));
+    hub->subscribe(
+        ctx_.segments.open(a.key, a.session_id, a.from, a.hls_time_ms));
     auto meter = std::make_shared<hub::IngestMeter>();
     hub->subscribe(meter);
     std::weak_ptr<transcode::LadderLauncher> launcher;
@@ -98,7 +99,7 @@ transcode::LadderPlan LiveStreams::ladder_plan(const Admission& a,
 {
     transcode::LadderPlan plan;
     plan.options.ladder = ladder;
-    plan.options.hls_time_ms = ctx_.config.hls_time_s * 1000;
+    plan.options.hls_time_ms = a.hls_time_ms;
     plan.options.metrics = &ctx_.metrics;
     plan.options.stream = a.key.str();
     plan.select = [ladder, stream = a.key.str()](int width, int height) {
@@ -110,9 +111,9 @@ transcode::LadderPlan LiveStreams::ladder_plan(const Admission& a,
         return sel.kept;
     };
     package::SegmentStore& segments = ctx_.segments;
-    plan.open = [&segments, key = a.key, session = a.session_id,
-                 from = a.from](const transcode::Rendition& r) {
-        return segments.open(key, r.name, session, from);
+    plan.open = [&segments, key = a.key, session = a.session_id, from = a.from,
+                 hls_time_ms = a.hls_time_ms](const transcode::Rendition& r) {
+        return segments.open(key, r.name, session, from, hls_time_ms);
     };
     return plan;
 }

@@ -10,6 +10,7 @@
 #include "cluster/hook_settings.h"
 #include "cluster/owner_probe.h"
 #include "core/log.h"
+#include "package/hls_time_setting.h"
 #include "package/segment_store.h"
 
 namespace fanout {
@@ -182,7 +183,7 @@ void PublishGate::authorized(const StreamKey& key, const std::string& session,
         done(Error("stream " + key.str() + " is no longer reserved"));
         return;
     }
-    it->second.hook_url = hook_url(key.app, a);
+    it->second.settings = publish_settings(key.app, a);
     const auth::Refusal r = a.verdict.refusal;
     if (r != auth::Refusal::None) {
         auth::count_refusal(ctx_.metrics, r);
@@ -213,24 +214,36 @@ void PublishGate::refuse(const StreamKey& key, const std::string& why,
     done(Error(why));
 }
 
-// The app's stored listenerHookURL over origin.properties'; the last one
-// read while the store cannot answer.
-std::string PublishGate::hook_url(const std::string& app,
-                                  const auth::PublishAuth& a)
+// The app's stored settings over origin.properties'; the last ones read
+// while the store cannot answer.  A bad stored value falls back to
+// origin.properties' for that key alone.
+PublishSettings PublishGate::publish_settings(const std::string& app,
+                                              const auth::PublishAuth& a)
 {
-    const std::string& fallback = ctx_.config.listener_hook_url;
+    const Config& c = ctx_.config;
+    PublishSettings defaults{c.listener_hook_url, c.hls_time_s * 1000};
     if (!a.settings_read) {
-        auto cached = hook_urls_.find(app);
-        return cached != hook_urls_.end() ? cached->second : fallback;
+        auto cached = publish_settings_.find(app);
+        return cached != publish_settings_.end() ? cached->second : defaults;
     }
-    auto url = cluster::effective_hook_url(fallback, a.stored_settings);
-    if (!url) {
+    PublishSettings out = defaults;
+    auto url =
+        cluster::effective_hook_url(c.listener_hook_url, a.stored_settings);
+    if (url) {
+        out.hook_url = url.value();
+    } else {
         log::warn(app + ": " + url.error().message()
                   + "; webhooks go to origin.properties' listenerHookURL");
-        return fallback;
     }
-    hook_urls_[app] = url.value();
-    return url.value();
+    auto hls = package::effective_hls_time_s(c.hls_time_s, a.stored_settings);
+    if (hls) {
+        out.hls_time_ms = hls.value() * 1000;
+    } else {
+        log::warn(app + ": " + hls.error().message()
+                  + "; using origin.properties' hlsTime");
+    }
+    publish_settings_[app] = out;
+    return out;
 }
 
 void PublishGate::claimed(const StreamKey& key,
@@ -255,7 +268,7 @@ void PublishGate::claimed(const StreamKey& key,
     if (r.status == FO_OK) {
         it->second.claimed = true;
         from = package::continue_after(r.progress, r.now_ms,
-                                       ctx_.config.hls_time_s * 1000);
+                                       it->second.settings.hls_time_ms);
     } else {
         // The store is down: the publish goes on and is claimed when the
         // store returns (reconcile).
@@ -275,14 +288,14 @@ void PublishGate::claimed(const StreamKey& key,
         // died unnoticed): nobody else will say so.
         log::info("publish " + key.str() + ": took the stream over from "
                   "session " + r.replaced);
-        hooks_.post_to(it->second.hook_url, "liveStreamEnded", key.id, key.id,
-                       key.app, r.replaced);
+        hooks_.post_to(it->second.settings.hook_url, "liveStreamEnded", key.id,
+                       key.id, key.app, r.replaced);
     }
     log::info("publish " + key.str() + " started, session " + session + " from "
               + req.client);
-    hooks_.post_to(it->second.hook_url, "liveStreamStarted", key.id, key.id,
-                   key.app, session);
-    done(Admission{key, session, from});
+    hooks_.post_to(it->second.settings.hook_url, "liveStreamStarted", key.id,
+                   key.id, key.app, session);
+    done(Admission{key, session, from, it->second.settings.hls_time_ms});
 }
 
 void PublishGate::take_over(const StreamKey& key,
@@ -363,8 +376,8 @@ void PublishGate::ended(const StreamKey& key, const std::string& session)
     live_.erase(it);
     ctx_.metrics.publishers--;
     log::info("publish " + key.str() + " ended, session " + session);
-    hooks_.post_to(live.hook_url, "liveStreamEnded", key.id, key.id, key.app,
-                   session);
+    hooks_.post_to(live.settings.hook_url, "liveStreamEnded", key.id, key.id,
+                   key.app, session);
 
     fo_store* store = ctx_.cluster_handle();
     const package::SegmentStore* segments = &ctx_.segments;

@@ -27,12 +27,25 @@
 
 namespace fanout {
 
+// The application's settings a publish reads once, with its token
+// controls (the stored document over origin.properties'): a change
+// applies to the next publish.
+struct PublishSettings {
+    // Where this session's webhooks go: the app's listenerHookURL
+    // (cluster/hook_settings.h).
+    std::string hook_url;
+    // Its segment duration: the app's hlsTime (package/
+    // hls_time_setting.h), in ms.
+    int hls_time_ms = 2000;
+};
+
 // An admitted publish: ended(key, session_id) when it is over.  Its
 // numbering continues the stream's last publish (`from`).
 struct Admission {
     StreamKey key;
     std::string session_id;
     package::Continuation from;
+    int hls_time_ms = 2000;  // PublishSettings::hls_time_ms
 };
 
 class PublishGate {
@@ -87,9 +100,7 @@ public:
         bool claiming = false;
         bool admitted = false;
         std::function<void(const std::string&)> revoke;
-        // Where this session's webhooks go: the app's listenerHookURL as
-        // its publish read it (cluster/hook_settings.h).
-        std::string hook_url;
+        PublishSettings settings;  // as its publish read them
         std::function<LiveRates()> rates;  // null: not measured
         LiveRates measured;  // what the progress write in flight carries
     };
@@ -127,7 +138,8 @@ private:
     void claimed(const StreamKey& key, const ingest::PublishRequest& req,
                  ClaimResult r, Done done, const std::string& taken_from);
     void refuse(const StreamKey& key, const std::string& why, Done& done);
-    std::string hook_url(const std::string& app, const auth::PublishAuth& a);
+    PublishSettings publish_settings(const std::string& app,
+                                     const auth::PublishAuth& a);
     void take_over(const StreamKey& key, const ingest::PublishRequest& req,
                    const fo_origin& owner, Done done);
     void owner_answered(const StreamKey& key, const ingest::PublishRequest& req,
@@ -148,8 +160,8 @@ private:
     // Each application's token settings as last read from the store: what
     // applies while the store cannot answer (else origin.properties').
     std::map<std::string, auth::TokenSettings> token_settings_;
-    // The same for each application's webhook URL.
-    std::map<std::string, std::string> hook_urls_;
+    // The same for each application's PublishSettings.
+    std::map<std::string, PublishSettings> publish_settings_;
     bool store_was_ok_ = true;
     bool progress_in_flight_ = false;
 };

@@ -1,8 +1,9 @@
 // The application settings half of the REST API (see rest_api.h): Ant
 // Media's GET/PUT /rest/v2/applications/settings/{app}, the ladder's keys
 // (transcode/app_settings.h) and the stream token controls' keys
-// (auth/token_settings.h; secrets masked in a GET) and the webhook URL
-// (cluster/hook_settings.h) kept in the cluster
+// (auth/token_settings.h; secrets masked in a GET), the webhook URL
+// (cluster/hook_settings.h) and hlsTime (package/hls_time_setting.h), kept
+// in the cluster
 // store's app settings so that every origin uses the same.  A change
 // applies to the next publish.
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "cluster/hook_settings.h"
 #include "http/rest_api.h"
 #include "http/rest_util.h"
+#include "package/hls_time_setting.h"
 #include "transcode/app_settings.h"
 #include "transcode/app_settings_store.h"
 
@@ -51,14 +53,18 @@ Response get_settings(fo_store* store, Metrics& metrics, const Config& config,
     auto ladder = transcode::effective_ladder(config, stored);
     auto tokens = auth::effective_token_settings(config.tokens, stored);
     auto hook = cluster::effective_hook_url(config.listener_hook_url, stored);
-    if (!ladder || !tokens || !hook) {
-        const Error& e = !ladder ? ladder.error()
-                                 : (!tokens ? tokens.error() : hook.error());
+    auto hls_time = package::effective_hls_time_s(config.hls_time_s, stored);
+    if (!ladder || !tokens || !hook || !hls_time) {
+        const Error& e = !ladder   ? ladder.error()
+                         : !tokens ? tokens.error()
+                         : !hook   ? hook.error()
+                                   : hls_time.error();
         return Response::error(500, app + ": " + e.message());
     }
     json out = transcode::settings_to_json(app, config, ladder.value());
     auth::token_settings_to_json(tokens.value(), out);  // masked
     out[std::string(cluster::kListenerHookUrl)] = hook.value();
+    out[std::string(package::kHlsTime)] = hls_time.value();
     return Response::json(200, out);
 }
 
@@ -76,8 +82,8 @@ Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
     if (!put) {
         return bad_request(put.error().message());
     }
-    // The token controls' keys and the webhook URL, in the same document
-    // (the body parsed as an object already).
+    // The token controls' keys, the webhook URL and hlsTime, in the same
+    // document (the body parsed as an object already).
     const json parsed =
         body.empty() ? json::object() : json::parse(body, nullptr, false);
     Status st =
@@ -85,11 +91,15 @@ Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
     if (st) {
         st = cluster::apply_hook_put(put->stored, parsed);
     }
+    if (st) {
+        st = package::apply_hls_time_put(put->stored, parsed);
+    }
     if (!st) {
         return bad_request(st.error().message());
     }
     std::erase_if(put->ignored, [](const std::string& k) {
-        return auth::is_token_key(k) || k == cluster::kListenerHookUrl;
+        return auth::is_token_key(k) || k == cluster::kListenerHookUrl
+               || k == package::kHlsTime;
     });
     std::string doc = put->stored.dump();
     if (doc.size() >= FO_EXTRA_MAX) {

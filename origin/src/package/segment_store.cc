@@ -42,9 +42,19 @@ std::string content_type_of(std::string_view name)
     return "application/octet-stream";
 }
 
+// A playlist's Cache-Control: at most half a segment, so that a cache in
+// front never holds one past the next segment.
+std::string playlist_cache_control(int hls_time_ms)
+{
+    int age = hls_time_ms / 2000;
+    return age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
+}
+
 // What find() serves for one publish session.  Guarded by Shared::mu.
 struct Session {
     std::string id;
+    int hls_time_ms = 0;  // this publish's hlsTime (its app's)
+    std::string playlist_cache;  // playlist_cache_control(hls_time_ms)
     std::unordered_map<std::string, Resource> files;
     Body playlist;  // null until the first segment: 404, not an empty list
     Body mpd;
@@ -77,15 +87,11 @@ struct Shared {
     Shared(const PackagerConfig& c, Metrics* m, const Clock& clk)
         : config(c), metrics(m), clock(clk)
     {
-        int age = c.hls_time_ms / 2000;  // at most half a segment
-        playlist_cache =
-            age > 0 ? "max-age=" + std::to_string(age) : "no-cache";
     }
 
     PackagerConfig config;
     Metrics* metrics;
     const Clock& clock;
-    std::string playlist_cache;
     mutable std::mutex mu;
     mutable std::map<RenditionKey, std::shared_ptr<Session>> streams;
     std::atomic<uint64_t> segments_total{0};
@@ -115,6 +121,14 @@ struct Shared {
     mutable int64_t last_prune_ms = 0;
 };
 
+// The store's packager settings with the session's hlsTime.
+PackagerConfig session_config(const Shared& shared, const Session& session)
+{
+    PackagerConfig c = shared.config;
+    c.hls_time_ms = session.hls_time_ms;
+    return c;
+}
+
 class PackagingSink : public media::StreamSink {
 public:
     // name: what the rendition is served under (segment_store.h).
@@ -123,7 +137,8 @@ public:
                   const Continuation& from)
         : shared_(std::move(shared)),
           session_(std::move(session)),
-          packager_(shared_->config, name, session_->id, from),
+          packager_(session_config(*shared_, *session_), name, session_->id,
+                    from),
           clock_(shared_->clock)
     {
         fo_progress p = packager_.progress();
@@ -245,10 +260,14 @@ public:
     std::shared_ptr<media::StreamSink> open(const StreamKey& key,
                                             std::string_view rendition,
                                             const std::string& session_id,
-                                            const Continuation& from) override
+                                            const Continuation& from,
+                                            int hls_time_ms) override
     {
         auto session = std::make_shared<Session>();
         session->id = session_id;
+        session->hls_time_ms =
+            hls_time_ms > 0 ? hls_time_ms : shared_->config.hls_time_ms;
+        session->playlist_cache = playlist_cache_control(session->hls_time_ms);
         {
             std::lock_guard<std::mutex> lock(shared_->mu);
             session->opened_ms = shared_->now_ms();
@@ -325,14 +344,14 @@ public:
         if (playlist) {
             if (!s.playlist) return std::nullopt;
             return Resource{s.playlist, "application/vnd.apple.mpegurl",
-                            shared_->playlist_cache};
+                            s.playlist_cache};
         }
         if (file.size() == stream.size() + 4
             && file.substr(0, stream.size()) == stream
             && ends_with(file, ".mpd")) {
             if (!s.mpd) return std::nullopt;
             return Resource{with_renditions(app, stream, s, now),
-                            "application/dash+xml", shared_->playlist_cache};
+                            "application/dash+xml", s.playlist_cache};
         }
         auto f = s.files.find(std::string(file));
         if (f == s.files.end()) return std::nullopt;
@@ -396,8 +415,8 @@ public:
             if (s->ended || key.rendition != kSourceRendition) continue;
             int64_t since =
                 s->last_segment_ms ? s->last_segment_ms : s->opened_ms;
-            out.push_back({key.stream.app, key.stream.id, now - since,
-                           shared_->config.hls_time_ms});
+            out.push_back(
+                {key.stream.app, key.stream.id, now - since, s->hls_time_ms});
         }
         return out;
     }
@@ -463,22 +482,22 @@ private:
                                    int64_t now) const
     {
         std::vector<HlsVariant> variants;
-        bool source = false;
+        const Session* source = nullptr;
         for (const auto& [rendition, r] :
              renditions_of(StreamKey{std::string(app), std::string(s)}, now)) {
             if (!r->variant) continue;
             bool is_source = *rendition == kSourceRendition;
-            source = source || is_source;
+            if (is_source) source = r;
             HlsVariant v = *r->variant;
             v.uri =
                 std::string(s) + (is_source ? "" : "_" + *rendition) + ".m3u8";
             variants.push_back(std::move(v));
         }
-        if (!source) return std::nullopt;
+        if (source == nullptr) return std::nullopt;
         return Resource{std::make_shared<const ByteChain>(
                             render_master_playlist(std::move(variants))),
                         "application/vnd.apple.mpegurl",
-                        shared_->playlist_cache};
+                        source->playlist_cache};
     }
 
     // name: what a URL names, "<s>" or "<s>_<r>" (segment_store.h); the

@@ -128,15 +128,21 @@ public:
     // closed it (Metrics::segment_publish_ms).  rendition must be valid.
     // Its numbering continues from `from` (package/continuation.h, made by
     // continue_after); give every rendition of a session the same one.
+    // hls_time_ms: the publish's hlsTime (its application's, package/
+    // hls_time_setting.h); 0 takes PackagerConfig's.  It sets the
+    // session's segment target, its MPD timing and its playlists'
+    // Cache-Control; give every rendition of a session the same one.
     virtual std::shared_ptr<media::StreamSink> open(
         const StreamKey& key, std::string_view rendition,
-        const std::string& session_id, const Continuation& from = {}) = 0;
+        const std::string& session_id, const Continuation& from = {},
+        int hls_time_ms = 0) = 0;
     // The source rendition.
     std::shared_ptr<media::StreamSink> open(const StreamKey& key,
                                             const std::string& session_id,
-                                            const Continuation& from = {})
+                                            const Continuation& from = {},
+                                            int hls_time_ms = 0)
     {
-        return open(key, kSourceRendition, session_id, from);
+        return open(key, kSourceRendition, session_id, from, hls_time_ms);
     }
 
     // What a successor needs to continue the stream (written_ms left 0):

@@ -80,9 +80,7 @@ Result<bool> check_origin_wide(const Config& config, std::string_view key,
                                const json& v)
 {
     std::string current;
-    if (key == "hlsTime") {
-        current = std::to_string(config.hls_time_s);
-    } else if (key == "hlsListSize") {
+    if (key == "hlsListSize") {
         current = std::to_string(config.hls_list_size);
     } else if (key == "hlsSegmentType") {
         current = config.hls_segment_type;
@@ -91,7 +89,7 @@ Result<bool> check_origin_wide(const Config& config, std::string_view key,
     } else {
         return false;
     }
-    // Ant Media writes hlsTime and hlsListSize as strings.
+    // Ant Media writes hlsListSize as a string.
     bool same = v.is_string() ? v.get<std::string>() == current
                               : v.is_number_integer() && v.dump() == current;
     if (!same) {
@@ -163,8 +161,7 @@ bool is_scalar_key(std::string_view key)
 
 bool is_origin_wide(std::string_view key)
 {
-    return key == "hlsTime" || key == "hlsListSize" || key == "hlsSegmentType"
-           || key == "appName";
+    return key == "hlsListSize" || key == "hlsSegmentType" || key == "appName";
 }
 
 }  // namespace
@@ -265,7 +262,6 @@ json settings_to_json(const std::string& app, const Config& config,
         {"gopSize", effective.gop_size},
         {"encoderThreads", effective.threads},
         {"encoderSelectionPreference", preference_name(effective.preference)},
-        {"hlsTime", config.hls_time_s},
         {"hlsListSize", config.hls_list_size},
         {"hlsSegmentType", config.hls_segment_type},
     };

@@ -49,13 +49,13 @@ inline Result<Ladder> effective_ladder(const Config& config,
 // stored document.  Keys present are changed; others keep their stored
 // value.  encoderSettings (Ant Media's REST list) and
 // encoderSettingsString (its text) both set the ladder; when both are
-// given they must agree.  hlsTime, hlsListSize and hlsSegmentType are
-// origin-wide (origin.properties: the packager is built once per
-// process): accepted only when equal to the origin's value (so a GET body
+// given they must agree.  hlsListSize and hlsSegmentType are
+// origin-wide (origin.properties: the segment store's window and
+// format are the process's): accepted only when equal to the origin's value (so a GET body
 // can be sent back), else an error.  Other keys are ignored (Ant Media's
 // full AppSettings has ~200) and listed; the token controls'
-// (auth/token_settings.h) and listenerHookURL (cluster/hook_settings.h)
-// are applied by their own modules.
+// (auth/token_settings.h), listenerHookURL (cluster/hook_settings.h) and
+// hlsTime (package/hls_time_setting.h) are applied by their own modules.
 // On error nothing changes; the message starts with the field's name.
 struct SettingsPut {
     nlohmann::json stored;  // the new document to store
@@ -70,7 +70,9 @@ Result<SettingsPut> apply_settings_put(const Config& config,
 // values (stored over origin.properties):
 //   appName, encoderSettings (the list), encoderSettingsString (its JSON
 //   text, "" when empty), encoderPreset, gopSize, encoderThreads,
-//   encoderSelectionPreference, hlsTime, hlsListSize, hlsSegmentType.
+//   encoderSelectionPreference, hlsListSize, hlsSegmentType (the REST
+//   handler adds the other modules' keys: hlsTime, the token controls,
+//   listenerHookURL).
 nlohmann::json settings_to_json(const std::string& app, const Config& config,
                                 const Ladder& effective);
 

@@ -198,11 +198,10 @@ TEST(AlertRules, ADeletedNodeClearsItsAlerts)
     EXPECT_TRUE(r.state.tracks.empty());
 }
 
-Samples stream(int64_t seq, int64_t written)
+Samples stream(int64_t seq, int64_t written, int hls_time_s = 2)
 {
     Samples s;
-    s.hls_time_s = 2;  // stalled after 3 x 2 s
-    s.streams.push_back({"LiveApp/cam1", seq, written});
+    s.streams.push_back({"LiveApp/cam1", seq, written, hls_time_s});
     return s;
 }
 
@@ -224,6 +223,24 @@ TEST(AlertRules, AStreamStallsWhenItsSequenceStopsFor3HlsTimes)
     ev = r.at(kT0 + 20'000, stream(13, kT0 + 20'000));
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_FALSE(ev[0].raised);
+}
+
+TEST(AlertRules, TheStallLimitIsTheStreamsOwnHlsTime)
+{
+    // hlsTime 6 (its application's): 12 s without a new segment is two
+    // segments, not a stall; 18 s is.
+    Feed r;
+    r.cfg.clear_for_s = 0;
+    EXPECT_TRUE(r.at(kT0, stream(10, kT0, 6)).empty());
+    EXPECT_TRUE(r.at(kT0 + 12'000, stream(10, kT0 + 12'000, 6)).empty());
+    auto ev = r.at(kT0 + 18'000, stream(10, kT0 + 18'000, 6));
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].alert.threshold, 18);
+    // The same silence at hlsTime 2 is a stall.
+    Feed two;
+    two.cfg.clear_for_s = 0;
+    two.at(kT0, stream(10, kT0, 2));
+    EXPECT_EQ(two.at(kT0 + 12'000, stream(10, kT0 + 12'000, 2)).size(), 1u);
 }
 
 TEST(AlertRules, AStreamThatEndsClearsAndIsForgotten)

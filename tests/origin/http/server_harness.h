@@ -69,9 +69,10 @@ public:
             std::make_shared<const ByteChain>(std::move(chain)),
             std::move(type), std::move(cache)};
     }
-    std::shared_ptr<media::StreamSink> open(
-        const StreamKey&, std::string_view, const std::string&,
-        const package::Continuation&) override
+    std::shared_ptr<media::StreamSink> open(const StreamKey&, std::string_view,
+                                            const std::string&,
+                                            const package::Continuation&,
+                                            int) override
     {
         return nullptr;
     }

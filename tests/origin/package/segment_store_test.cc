@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "../core/fake_clock.h"
@@ -267,6 +268,49 @@ TEST(SegmentStore, EndedStreamListsEndThenLingersOut)
     EXPECT_FALSE(store->find("live", "cam.m3u8"));
     EXPECT_FALSE(store->find("live", "cam/s1-0.m4s"));
     EXPECT_EQ(store->stats().bytes, 0u);
+}
+
+// A publish's own hlsTime (its application's, package/hls_time_setting.h)
+// over the store's: its segments, its MPD timing, its playlists'
+// Cache-Control and its age record; another stream keeps the store's.
+TEST(SegmentStore, EachSessionHasItsOwnHlsTime)
+{
+    auto store = make_segment_store(PackagerConfig{});  // hlsTime 2 s
+    auto six = store->open(StreamKey{"live", "six"}, "s1", {}, 6000);
+    auto two = store->open(StreamKey{"live", "two"}, "s1");
+    for (auto* sink : {&six, &two}) {
+        (*sink)->on_video_config(test::h264_config());
+        (*sink)->on_audio_config(test::aac_config());
+    }
+    for (const auto& f : test::av_frames(12'100)) {
+        six->on_frame(f);
+        two->on_frame(f);
+    }
+    auto pl = store->find("live", "six.m3u8");
+    ASSERT_TRUE(pl);
+    EXPECT_EQ(pl->cache_control, "max-age=3");
+    const std::string text = pl->body->str();
+    EXPECT_NE(text.find("#EXT-X-TARGETDURATION:6\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("six/s1-1.m4s\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("six/s1-2.m4s"), std::string::npos) << text;
+    auto mpd = store->find("live", "six/six.mpd");
+    ASSERT_TRUE(mpd);
+    EXPECT_EQ(mpd->cache_control, "max-age=3");
+    EXPECT_NE(mpd->body->str().find("minimumUpdatePeriod=\"PT6.000S\""),
+              std::string::npos)
+        << mpd->body->str();
+
+    auto other = store->find("live", "two.m3u8");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->cache_control, "max-age=1");
+    EXPECT_NE(other->body->str().find("#EXT-X-TARGETDURATION:2\n"),
+              std::string::npos);
+
+    std::map<std::string, int> ages;
+    for (const StreamAge& a : store->stream_ages())
+        ages[a.stream_id] = a.hls_time_ms;
+    EXPECT_EQ(ages, (std::map<std::string, int>{{"six", 6000}, {"two", 2000}}));
 }
 
 // What /metrics shows per live stream: time since its last segment (since

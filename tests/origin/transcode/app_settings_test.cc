@@ -164,21 +164,24 @@ TEST(SettingsPut, OriginWideKeysAndUnknownKeys)
 {
     Config c = config_with_defaults();
     // Sent back unchanged (a number, or Ant Media's string): accepted.
-    auto same = apply_settings_put(
-        c, "", R"({"hlsTime":2,"hlsListSize":"5","hlsSegmentType":"fmp4",
+    auto same =
+        apply_settings_put(c, "", R"({"hlsListSize":"5","hlsSegmentType":"fmp4",
                    "appName":"LiveApp","mp4MuxingEnabled":true,"x":null})");
     ASSERT_TRUE(same.ok()) << same.error().message();
     EXPECT_EQ(same->ignored,
               (std::vector<std::string>{"mp4MuxingEnabled", "x"}));
     EXPECT_EQ(same->stored, json::object());
-    EXPECT_EQ(put_error(c, "", R"({"hlsTime":4})"),
-              "hlsTime: is origin-wide (origin.properties hlsTime=2); it "
-              "cannot be changed per application");
-    // The webhook URL is per application (cluster/hook_settings.h): the
-    // ladder's put leaves it to that module, as an unknown key.
-    auto hook = apply_settings_put(c, "", R"({"listenerHookURL":"http://x/"})");
-    ASSERT_TRUE(hook.ok()) << hook.error().message();
-    EXPECT_EQ(hook->ignored, (std::vector<std::string>{"listenerHookURL"}));
+    EXPECT_EQ(put_error(c, "", R"({"hlsListSize":4})"),
+              "hlsListSize: is origin-wide (origin.properties hlsListSize=5); "
+              "it cannot be changed per application");
+    // The webhook URL and hlsTime are per application (cluster/
+    // hook_settings.h, package/hls_time_setting.h): the ladder's put
+    // leaves them to those modules, as unknown keys.
+    auto other = apply_settings_put(
+        c, "", R"({"listenerHookURL":"http://x/","hlsTime":4})");
+    ASSERT_TRUE(other.ok()) << other.error().message();
+    EXPECT_EQ(other->ignored,
+              (std::vector<std::string>{"hlsTime", "listenerHookURL"}));
 }
 
 TEST(SettingsPut, ABadStoredKeyTheBodyLeavesAloneIsReported)
@@ -206,10 +209,11 @@ TEST(SettingsJson, GetShowsEffectiveValuesWithAntMediaNames)
     EXPECT_EQ(j["gopSize"], 0);
     EXPECT_EQ(j["encoderThreads"], 0);
     EXPECT_EQ(j["encoderSelectionPreference"], "cpu");
-    EXPECT_EQ(j["hlsTime"], 2);
     EXPECT_EQ(j["hlsListSize"], 5);
     EXPECT_EQ(j["hlsSegmentType"], "fmp4");
-    EXPECT_FALSE(j.contains("listenerHookURL"));  // rest_settings adds it
+    // rest_settings adds these from their own modules.
+    EXPECT_FALSE(j.contains("listenerHookURL"));
+    EXPECT_FALSE(j.contains("hlsTime"));
     EXPECT_EQ(settings_to_json("a", c, Ladder{})["encoderSettingsString"], "");
 }
 
