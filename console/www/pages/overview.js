@@ -73,10 +73,10 @@ export function Overview() {
           ? [...new Set(data.active.map((a) => a.rule))].join(', ') : 'none'}</a>`} />
     </section>
     <section class="cards" aria-label="Bit rates">
-      <${Card} label="Ingest" value=${bitrate(ingest)} note="publishers to origins" />
+      <${Card} label="Ingest" value=${bitrate(ingest)} note="from publishers" />
       <${Card} label="Egress to viewers" value=${bitrate(egress.edges)} note="alive edges, summed" />
       <${Card} label="Origin egress" value=${bitrate(egress.origins)}
-        note="origins to edges and direct viewers" />
+        note="to edges and direct viewers" />
     </section>
     <h2>Applications</h2>
     <table class="grid">
