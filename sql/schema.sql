@@ -232,3 +232,10 @@ CREATE TABLE login_failure (
     window_end INTEGER NOT NULL
 );
 CREATE INDEX login_failure_end ON login_failure (window_end);
+
+-- migration 11
+-- Egress (issue #15): the bits per second a node's HTTP server sent,
+-- averaged over its last heartbeat period (an origin: to edges and direct
+-- viewers; an edge: stream responses to viewers).  Rows written before it
+-- read 0.
+ALTER TABLE cluster_node ADD COLUMN egress_bps INTEGER NOT NULL DEFAULT 0;

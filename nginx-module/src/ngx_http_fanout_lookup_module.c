@@ -507,8 +507,9 @@ ngx_http_fanout_lookup_postconfiguration(ngx_conf_t *cf)
 }
 
 
-/* Worker 0's heartbeat: how many streams this edge maps now, and when
- * an origin last answered and last failed. */
+/* Worker 0's heartbeat: how many streams this edge maps now, when an
+ * origin last answered and last failed, and the bytes stream requests
+ * have sent to viewers (the node module makes the egress rate of it). */
 static void
 ngx_http_fanout_lookup_beat(void *data, ngx_http_fanout_load_t *load)
 {
@@ -518,6 +519,7 @@ ngx_http_fanout_lookup_beat(void *data, ngx_http_fanout_load_t *load)
     load->origin_ok_ms = (int64_t) lmcf->metrics[NGX_HTTP_FANOUT_M_ORIGIN_OK];
     load->origin_fail_ms =
         (int64_t) lmcf->metrics[NGX_HTTP_FANOUT_M_ORIGIN_FAIL];
+    load->bytes_out = (uint64_t) lmcf->metrics[NGX_HTTP_FANOUT_M_BYTES_OUT];
 }
 
 

@@ -8,11 +8,14 @@
  * load average and the edge's processes' CPU % and resident bytes
  * (ngx_http_fanout_node_load.c), and what the other modules add through
  * their beat handlers: how many streams the edge maps now, its live
- * viewers, its last good and failed origin fetches.  What the store took
+ * viewers, its last good and failed origin fetches, and its egress: the
+ * bits per second stream requests sent to viewers since the previous
+ * beat (egress_bps, 0 on the first).  What the store took
  * is on the fanout_status page too, under the origin's names
  * (fanout_node_*).
  */
 #include "ngx_http_fanout_node.h"
+#include "ngx_http_fanout_proc.h"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -33,6 +36,8 @@ typedef struct {
     fo_node                           node;
     ngx_http_fanout_cpu_t             cpu;
     double                            repl_lag_ms;  /* what the store took */
+    uint64_t                          egress_bytes; /* at the last beat */
+    ngx_msec_t                        egress_ms;    /* its time; 0 none */
 } ngx_http_fanout_heartbeat_t;
 
 
@@ -47,6 +52,8 @@ static ngx_int_t ngx_http_fanout_node_default_host(ngx_conf_t *cf,
 static ngx_int_t ngx_http_fanout_node_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_node_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fanout_node_timer(ngx_event_t *ev);
+static void ngx_http_fanout_node_egress(ngx_http_fanout_heartbeat_t *hb,
+    uint64_t bytes_out);
 static fo_status ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t);
 static void ngx_http_fanout_node_done(ngx_http_fanout_task_t *t);
 
@@ -457,6 +464,7 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
                                              NGX_MAX_INT32_VALUE);
         hb->node.origin_ok_ms = load.origin_ok_ms;
         hb->node.origin_fail_ms = load.origin_fail_ms;
+        ngx_http_fanout_node_egress(hb, load.bytes_out);
 
         if (ngx_http_fanout_task_post(&hb->task) != NGX_OK) {
             ngx_http_fanout_count(nmcf->metrics,
@@ -465,6 +473,25 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
     }
 
     ngx_add_timer(&hb->timer, nmcf->update_period);
+}
+
+
+/* The egress rate since the previous beat (0 on the first): bytes stream
+ * requests sent to viewers, as bits per second.  On the event loop. */
+static void
+ngx_http_fanout_node_egress(ngx_http_fanout_heartbeat_t *hb,
+    uint64_t bytes_out)
+{
+    ngx_msec_t  now;
+
+    /* never 0, which means "no previous beat" */
+    now = ngx_current_msec ? ngx_current_msec : 1;
+
+    hb->node.egress_bps = ngx_http_fanout_proc_rate_bps(hb->egress_bytes,
+                                                        bytes_out,
+                                                        hb->egress_ms, now);
+    hb->egress_bytes = bytes_out;
+    hb->egress_ms = now;
 }
 
 

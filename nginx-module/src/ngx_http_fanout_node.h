@@ -21,6 +21,7 @@ typedef struct {
     ngx_uint_t                  viewers;        /* live, at the last count */
     int64_t                     origin_ok_ms;   /* last good origin fetch */
     int64_t                     origin_fail_ms; /* last failed one; 0 none */
+    uint64_t                    bytes_out;      /* sent to viewers, ever */
 } ngx_http_fanout_load_t;
 
 typedef void (*ngx_http_fanout_beat_pt)(void *data,

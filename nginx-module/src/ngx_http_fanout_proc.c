@@ -229,3 +229,28 @@ ngx_http_fanout_proc_percent(uint64_t part0, uint64_t part1,
 
     return pct > 100.0 ? 100.0 : pct;
 }
+
+
+int64_t
+ngx_http_fanout_proc_rate_bps(uint64_t bytes0, uint64_t bytes1,
+    uint64_t ms0, uint64_t ms1)
+{
+    uint64_t  d, ms, whole;
+
+    if (ms0 == 0 || ms1 <= ms0 || bytes1 < bytes0) {
+        return 0;
+    }
+
+    d = bytes1 - bytes0;
+    ms = ms1 - ms0;
+
+    /* d * 8000 / ms in two parts, so that d * 8000 cannot overflow: the
+     * remainder is below ms, and ms is a heartbeat period */
+    whole = d / ms;
+
+    if (whole > (uint64_t) INT64_MAX / 8000) {
+        return INT64_MAX;
+    }
+
+    return (int64_t) (whole * 8000 + (d % ms) * 8000 / ms);
+}

@@ -2,7 +2,8 @@
  * ngx_http_fanout_proc.h — the /proc files an edge's heartbeat reads:
  * the machine's CPU (/proc/stat), memory (/proc/meminfo) and load
  * (/proc/loadavg), and a process's CPU time (/proc/PID/stat) and resident
- * pages (/proc/PID/statm).
+ * pages (/proc/PID/statm); and the rate of a byte counter between two
+ * heartbeats (the edge's egress).
  *
  * Pure functions over bytes, as the path parser: no allocation, no I/O,
  * no nginx header; nginx-module/tests/ compiles this file on its own.
@@ -43,5 +44,12 @@ int ngx_http_fanout_proc_statm(const unsigned char *p, size_t len,
  * or -1 when the samples cannot be compared (first one, counters reset). */
 double ngx_http_fanout_proc_percent(uint64_t part0, uint64_t part1,
     uint64_t total0, uint64_t total1);
+
+/* A byte counter's rate between two samples, bits per second: bytes
+ * delta * 8 * 1000 / elapsed ms, rounded down and at most INT64_MAX; 0
+ * when the samples cannot be compared (ms0 == 0: no previous sample;
+ * ms1 <= ms0; the counter went back). */
+int64_t ngx_http_fanout_proc_rate_bps(uint64_t bytes0, uint64_t bytes1,
+    uint64_t ms0, uint64_t ms1);
 
 #endif /* NGX_HTTP_FANOUT_PROC_H */

@@ -165,6 +165,30 @@ test_percent(void **state)
     assert_true(ngx_http_fanout_proc_percent(0, 500, 100, 200) == 100.0);
 }
 
+static void
+test_rate(void **state)
+{
+    (void) state;
+    /* 1 250 000 bytes in 5 s: 2 Mbit/s */
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(1000, 1251000, 10000,
+                                                   15000), 2000000);
+    /* 1 byte in 3 ms: 2666.66 bit/s, rounded down */
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, 1, 1, 4), 2666);
+    /* 7 bytes in 2 ms: 3 whole bytes per ms and the remainder's share */
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, 7, 100, 102), 28000);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, 5000, 0, 5000), 0);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, 5000, 900, 900), 0);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, 5000, 900, 800), 0);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(9, 5, 100, 200), 0);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(5, 5, 100, 200), 0);
+    /* no overflow: 2^60 bytes in 1 ms is past INT64_MAX bits/s */
+    assert_true(ngx_http_fanout_proc_rate_bps(0, (uint64_t) 1 << 60, 1, 2)
+                == INT64_MAX);
+    assert_int_equal(ngx_http_fanout_proc_rate_bps(0, (uint64_t) 1 << 50, 1,
+                                                   1001),
+                     (int64_t) 8 * ((int64_t) 1 << 50));
+}
+
 int
 main(void)
 {
@@ -174,6 +198,7 @@ main(void)
         cmocka_unit_test(test_loadavg),
         cmocka_unit_test(test_pid),
         cmocka_unit_test(test_percent),
+        cmocka_unit_test(test_rate),
     };
 
     return cmocka_run_group_tests_name("edge_proc", tests, NULL, NULL);

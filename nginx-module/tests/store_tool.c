@@ -219,14 +219,14 @@ cmd_node(fo_store *s, int argc, char **argv, fo_error *err)
                "cpu=%.3f\nprocess_rss=%lld\nviewers=%d\n"
                "mem_percent=%.3f\nprocess_cpu=%.3f\nload1=%.3f\n"
                "repl_lag_ms=%.1f\norigin_ok_ms=%lld\norigin_fail_ms=%lld\n"
-               "db_query_avg_ms=%.3f\n",
+               "db_query_avg_ms=%.3f\negress_bps=%lld\n",
                n.id, n.role == FO_ROLE_EDGE ? "edge" : "origin", n.ip,
                n.http_port, n.node_group, n.alive,
                (long long) n.last_update_ms, (int) n.active_streams,
                n.cpu, (long long) n.process_rss, (int) n.viewers,
                n.mem_percent, n.process_cpu, n.load1, n.repl_lag_ms,
                (long long) n.origin_ok_ms, (long long) n.origin_fail_ms,
-               n.db_query_avg_ms);
+               n.db_query_avg_ms, (long long) n.egress_bps);
     }
     return finish(st, err);
 }

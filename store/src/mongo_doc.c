@@ -29,6 +29,7 @@ const mg_field fo_mg_node_fields[] = {
     FIELD("replicationLagMs", 'd', fo_node, repl_lag_ms, F_ALL),
     FIELD("originOkTime", 'l', fo_node, origin_ok_ms, F_ALL),
     FIELD("originFailTime", 'l', fo_node, origin_fail_ms, F_ALL),
+    FIELD("egressBitrate", 'l', fo_node, egress_bps, F_ALL),
     FIELD("activeStreams", 'i', fo_node, active_streams, F_ALL),
     FIELD("viewers", 'i', fo_node, viewers, F_ALL),
     FIELD("dbQueryAverageTimeMs", 'd', fo_node, db_query_avg_ms, F_ALL),

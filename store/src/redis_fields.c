@@ -33,6 +33,7 @@ const rd_field fo_rd_node_fields[] = {
     F_NUM(fo_node, repl_lag_ms, T_DBL, RD_ALL),
     F_NUM(fo_node, origin_ok_ms, T_I64, RD_ALL),
     F_NUM(fo_node, origin_fail_ms, T_I64, RD_ALL),
+    F_NUM(fo_node, egress_bps, T_I64, RD_ALL),
     F_NUM(fo_node, active_streams, T_I32, RD_ALL),
     F_NUM(fo_node, viewers, T_I32, RD_ALL),
     F_NUM(fo_node, db_query_avg_ms, T_DBL, RD_ALL),

@@ -151,7 +151,7 @@ fo_status fo_sq_node_heartbeat(void *impl, const fo_node *n,
 
     return fo_sq_run(q, err, "heartbeat", n->id, NULL,
                      "INSERT INTO cluster_node (" NODE_COLS ") VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                      "ON CONFLICT (id) DO UPDATE SET "
                      "ip = excluded.ip, http_port = excluded.http_port, "
                      "rtmp_port = excluded.rtmp_port, role = excluded.role, "
@@ -166,8 +166,9 @@ fo_status fo_sq_node_heartbeat(void *impl, const fo_node *n,
                      "load1 = excluded.load1, "
                      "repl_lag_ms = excluded.repl_lag_ms, "
                      "origin_ok_ms = excluded.origin_ok_ms, "
-                     "origin_fail_ms = excluded.origin_fail_ms",
-                     "ssiissdiiididdddii", n->id, n->ip,
+                     "origin_fail_ms = excluded.origin_fail_ms, "
+                     "egress_bps = excluded.egress_bps",
+                     "ssiissdiiididdddiii", n->id, n->ip,
                      (int64_t) n->http_port, (int64_t) n->rtmp_port,
                      fo_role_name(n->role),
                      n->node_group[0] ? n->node_group : "default", n->cpu,
@@ -175,7 +176,7 @@ fo_status fo_sq_node_heartbeat(void *impl, const fo_node *n,
                      (int64_t) n->viewers, n->db_query_avg_ms, fo_sq_clock(),
                      n->mem_percent, n->process_cpu, n->load1,
                      n->repl_lag_ms < 0 ? -1.0 : n->repl_lag_ms,
-                     n->origin_ok_ms, n->origin_fail_ms);
+                     n->origin_ok_ms, n->origin_fail_ms, n->egress_bps);
 }
 
 fo_status fo_sq_node_get(void *impl, const char *id, fo_node *out,

@@ -193,6 +193,7 @@ static const sq_col node_cols[] = {
     COL('d', fo_node, mem_percent), COL('d', fo_node, process_cpu),
     COL('d', fo_node, load1), COL('d', fo_node, repl_lag_ms),
     COL('i', fo_node, origin_ok_ms), COL('i', fo_node, origin_fail_ms),
+    COL('i', fo_node, egress_bps),
 };
 
 static const sq_col bc_cols[] = {

@@ -77,7 +77,7 @@ void fo_sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
     "id, ip, http_port, rtmp_port, role, node_group, cpu, process_rss, "  \
     "active_streams, viewers, db_query_avg_ms, last_update_time, "        \
     "mem_percent, process_cpu, load1, repl_lag_ms, origin_ok_ms, "        \
-    "origin_fail_ms"
+    "origin_fail_ms, egress_bps"
 
 /* Fills n from a row of NODE_COLS; alive when now - last update is at
  * most dead_after. */

@@ -7,7 +7,10 @@
 // First-run setup, sign out, a wrong password, the rate limit (it waits
 // out the window the cluster was given), sign in, a stream published by
 // ffmpeg appears in the Streams table without a reload and plays inline
-// with hls.js and with dash.js (then the same page at phone width), the Cluster view lists the nodes
+// with hls.js and with dash.js (then the same page at phone width), while
+// this script pulls the stream through the LB the Overview's "Egress to
+// viewers" and "Origin egress" cards show bit rates (1280x800 and phone
+// width, screenshots 07-overview-egress*), the Cluster view lists the nodes
 // alive, the REST gate refuses the cookie without X-Fanout-Console, sign
 // out (the old cookie is then refused).  Prints one JSON line:
 // {"ok": true, "steps": [...]} or {"ok": false, "error": ..., "steps"}.
@@ -145,8 +148,63 @@ async function streams(page) {
     await page.waitForTimeout(300);
     await shot(page, '07-phone'); step('phone width');
     await page.setViewportSize({width: 1280, height: 800});
+    await overviewEgress(page, id);
   } finally {
     ffmpeg.kill('SIGKILL');
+  }
+}
+
+// A viewer outside the browser: the playlist and every segment it names,
+// through the LB (and so an edge), until stop() (so that the Overview is
+// not the one page playing).  bytes: what it read.
+function pull(id) {
+  const state = {bytes: 0, stopped: false};
+  const get = async (name) => {
+    const r = await fetch(`${base}/LiveApp/streams/${name}`);
+    const body = new Uint8Array(await r.arrayBuffer());
+    state.bytes += body.length;
+    return new TextDecoder().decode(body);
+  };
+  state.done = (async () => {
+    while (!state.stopped) {
+      const playlist = await get(`${id}.m3u8`);
+      const names = [...playlist.matchAll(/URI="([^"]+)"/g)].map((m) => m[1])
+        .concat(playlist.split('\n').filter((l) => l && !l.startsWith('#')));
+      for (const n of names) await get(n);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  state.stop = async () => { state.stopped = true; await state.done; };
+  return state;
+}
+
+// The Overview's egress cards while pull() runs: bit rates, not the '—'
+// of nothing (the edges' and origins' egressBitrate, each over its last
+// heartbeat period).
+async function overviewEgress(page, id) {
+  const viewer = pull(id);
+  try {
+    await page.click('nav >> text=Overview');
+    await page.getByRole('heading', {name: 'Overview'}).waitFor();
+    const value = (label) => page.locator('.card', {hasText: label}).locator('.value');
+    const rate = /^\d+(\.\d)? [kM]b\/s$/;
+    for (const label of ['Egress to viewers', 'Origin egress']) {
+      await page.waitForFunction(([l, re]) => {
+        const card = [...document.querySelectorAll('.card')]
+          .find((c) => c.querySelector('.label')?.textContent === l);
+        return card && new RegExp(re).test(card.querySelector('.value').textContent.trim());
+      }, [label, rate.source], {timeout: 20000});
+    }
+    const shown = {edges: (await value('Egress to viewers').textContent()).trim(),
+                   origins: (await value('Origin egress').textContent()).trim()};
+    await shot(page, '07-overview-egress');
+    await page.setViewportSize({width: 390, height: 844});
+    await page.waitForTimeout(300);
+    await shot(page, '07-overview-egress-phone');
+    await page.setViewportSize({width: 1280, height: 800});
+    step('overview shows egress', {...shown, pulled_bytes: viewer.bytes});
+  } finally {
+    await viewer.stop();
   }
 }
 

@@ -5,6 +5,8 @@ a 5 s window so that the test can wait it out), sign in, a stream that
 ffmpeg publishes appears in the Streams table within one 3 s refresh
 without a reload and plays inline (hls.js, then dash.js, through the LB
 and the edges),
+while the test pulls the stream the Overview shows the edges' and
+origins' egress as bit rates,
 the Cluster view lists every node alive, the REST gate takes the session cookie only with X-Fanout-Console, and
 sign out voids the cookie on every origin.  The browser side is
 tests/browser/console.mjs; screenshots: build/artifacts/console/<time>/
@@ -44,6 +46,12 @@ def test_console_login_streams_play_logout(tmpdir_path):
         names = [s["name"] for s in verdict["steps"]]
         assert "plays inline" in names
         assert "plays inline with DASH" in names
+        # the Overview's egress cards, while the script pulled the stream
+        egress = next(s for s in verdict["steps"]
+                      if s["name"] == "overview shows egress")
+        assert egress["pulled_bytes"] > 0, egress
+        for shot in ("07-overview-egress", "07-overview-egress-phone"):
+            assert any(artifacts.glob(f"*{shot}.png")), shot
         assert names[-1] == "signed out; the old cookie is refused"
     finally:
         c.down()

@@ -41,6 +41,7 @@ static void test_node_heartbeat_roundtrip(void **state)
     n.repl_lag_ms = 2500;
     n.origin_ok_ms = 1700000000123;
     n.origin_fail_ms = 1700000000456;
+    n.egress_bps = 9876543210;          /* > 32 bits: 9.9 Gbit/s */
     n.active_streams = 3;
     n.viewers = 42;
     n.db_query_avg_ms = 0.75;
@@ -59,6 +60,7 @@ static void test_node_heartbeat_roundtrip(void **state)
     assert_true(got.repl_lag_ms == 2500);
     assert_int_equal(got.origin_ok_ms, 1700000000123);
     assert_int_equal(got.origin_fail_ms, 1700000000456);
+    assert_int_equal(got.egress_bps, 9876543210);
     assert_int_equal(got.active_streams, 3);
     assert_int_equal(got.viewers, 42);
     assert_true(got.db_query_avg_ms == 0.75);
@@ -84,17 +86,22 @@ static void test_node_repl_lag_unknown(void **state)
     assert_true(got.mem_percent == 90);
     assert_int_equal(got.origin_ok_ms, 0);
     assert_int_equal(got.origin_fail_ms, 0);
+    assert_int_equal(got.egress_bps, 0);
     n.repl_lag_ms = 0;
     n.origin_fail_ms = 42;
+    n.egress_bps = 1500000;
     OK(fo_node_heartbeat(f->s, &n, ERR));
     OK(fo_node_get(f->s, "origin-2", &got, ERR));
     assert_true(got.repl_lag_ms == 0);
     assert_int_equal(got.origin_fail_ms, 42);
+    assert_int_equal(got.egress_bps, 1500000);
+    n.egress_bps = 0;                   /* an idle period overwrites it */
     n.repl_lag_ms = -5;
     OK(fo_node_heartbeat(f->s, &n, ERR));
     OK(fo_node_list(f->s, 0, &got, 1, &(size_t) { 0 }, ERR));
     assert_string_equal(got.id, "origin-2");
     assert_true(got.repl_lag_ms == -1);
+    assert_int_equal(got.egress_bps, 0);
 }
 
 static void test_node_silence_is_death(void **state)

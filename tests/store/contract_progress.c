@@ -506,14 +506,15 @@ static void test_takeover_race(void **state)
 }
 
 /* A database made before the continuation (schema migration 1 only, one
- * stream broadcasting) opens, gains the columns and the table, and works:
- * its stream has no progress yet and no history. */
+ * stream broadcasting, one node) opens, gains the columns and the table,
+ * and works: its stream has no progress yet and no history, and its node
+ * reads its old memory as process_rss and egress_bps (migration 11) 0. */
 static void test_sqlite_upgrade(void **state)
 {
     char uri[1024], path[1024], cmd[2600];
     fo_store *s;
     fo_claim c = make_claim("LiveApp", "old", "origin-a", "sess-old");
-    fo_node a = make_node("origin-a", FO_ROLE_ORIGIN, "127.0.1.1");
+    fo_node a = make_node("origin-a", FO_ROLE_ORIGIN, "127.0.1.1"), old_node;
     fo_progress p = make_progress(7), got;
     fo_session h[2];
     size_t n = 9;
@@ -529,11 +530,17 @@ static void test_sqlite_upgrade(void **state)
              "echo \"INSERT INTO broadcast (app, stream_id, status, "
              "origin_node, session_id, date, update_time) VALUES "
              "('LiveApp', 'old', 'broadcasting', 'origin-a', 'sess-old', "
-             "1, 1); PRAGMA user_version = 1;\") | sqlite3 '%s'",
+             "1, 1); INSERT INTO cluster_node (id, ip, role, memory, "
+             "last_update_time) VALUES ('origin-old', '127.0.1.9', "
+             "'origin', 4096, 1); PRAGMA user_version = 1;\") "
+             "| sqlite3 '%s'",
              FANOUT_SOURCE_DIR, path);
     assert_int_equal(system(cmd), 0);
 
     s = open_or_fail(uri);
+    OK(fo_node_get(s, "origin-old", &old_node, ERR));
+    assert_int_equal(old_node.process_rss, 4096);
+    assert_int_equal(old_node.egress_bps, 0);
     OK(fo_node_heartbeat(s, &a, ERR));
     OK(fo_stream_progress_get(s, "LiveApp", "old", &got, ERR));
     assert_int_equal(got.hls_sequence + got.written_ms, 0);

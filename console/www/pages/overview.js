@@ -1,8 +1,11 @@
-// Overview: nodes alive and dead by role (GET /rest/v2/cluster/nodes),
-// the active alerts (GET /rest/v2/cluster/alerts), and per application the live streams, their viewers and ingest bit rate
+// Overview: nodes alive and dead by role and the cluster's egress, edges to
+// viewers and origins to edges and direct viewers (GET /rest/v2/cluster/nodes,
+// each alive node's egressBitrate), the active alerts (GET /rest/v2/cluster/alerts),
+// and per application the live streams, their viewers and ingest bit rate
 // (GET /{app}/rest/v2/broadcasts/list, the first page of live ones).
 import { html, useState, usePoll } from '../html.js';
 import { api, enc } from '../api.js';
+import { egressSums } from '../egress.js';
 import { bitrate, viewers } from '../format.js';
 
 const PAGE = 50;
@@ -14,7 +17,7 @@ async function nodeSummary(signal) {
     const r = (by[n.role] ||= { alive: 0, dead: 0 });
     r[n.status === 'alive' ? 'alive' : 'dead']++;
   }
-  return by;
+  return { by, egress: egressSums(nodes) };
 }
 
 async function appSummary(app, signal) {
@@ -53,7 +56,9 @@ export function Overview() {
     }
   }, 3000, []);
   if (!data) return html`<p class="loading">${error ? '⚠ ' + error : 'Loading…'}</p>`;
-  const role = (r) => data.nodes[r] || { alive: 0, dead: 0 };
+  const role = (r) => data.nodes.by[r] || { alive: 0, dead: 0 };
+  const egress = data.nodes.egress;
+  const ingest = data.perApp.reduce((s, a) => s + a.bitrate, 0);
   return html`
     <h1>Overview</h1>
     ${error && html`<p class="error" role="alert">⚠ ${error} (showing the last answer)</p>`}
@@ -67,6 +72,12 @@ export function Overview() {
         note=${html`<a href="#/alerts">${data.active.length
           ? [...new Set(data.active.map((a) => a.rule))].join(', ') : 'none'}</a>`} />
     </section>
+    <section class="cards" aria-label="Bit rates">
+      <${Card} label="Ingest" value=${bitrate(ingest)} note="from publishers" />
+      <${Card} label="Egress to viewers" value=${bitrate(egress.edges)} note="alive edges, summed" />
+      <${Card} label="Origin egress" value=${bitrate(egress.origins)}
+        note="to edges and direct viewers" />
+    </section>
     <h2>Applications</h2>
     <table class="grid">
       <thead><tr><th scope="col">Application</th><th scope="col">Live streams</th>
@@ -76,5 +87,6 @@ export function Overview() {
           <td>${a.viewers} (${a.hls} / ${a.dash})</td><td>${bitrate(a.bitrate)}</td></tr>`)}
       </tbody>
     </table>
-    <p class="help">Refreshed every 3 s. Viewer and bit-rate sums cover the first ${PAGE} streams of each application.</p>`;
+    <p class="help">Refreshed every 3 s. Viewer and ingest sums cover the first ${PAGE} streams of each
+      application, egress the first ${PAGE} nodes; each node's egress is its rate over its last heartbeat period.</p>`;
 }

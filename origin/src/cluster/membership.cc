@@ -121,6 +121,36 @@ void Membership::schedule()
     });
 }
 
+int64_t rate_bps(uint64_t bytes0, uint64_t bytes1, int64_t elapsed_ms)
+{
+    if (elapsed_ms <= 0 || bytes1 < bytes0) {
+        return 0;
+    }
+    uint64_t d = bytes1 - bytes0;
+    auto ms = static_cast<uint64_t>(elapsed_ms);
+    // d * 8000 / ms in two parts, so that d * 8000 cannot overflow.
+    uint64_t whole = d / ms;
+    if (whole > uint64_t(INT64_MAX) / 8000) {
+        return INT64_MAX;
+    }
+    return static_cast<int64_t>(whole * 8000 + (d % ms) * 8000 / ms);
+}
+
+int64_t Membership::egress_bps()
+{
+    using namespace std::chrono;
+    auto now = steady_clock::now();
+    uint64_t bytes = ctx_.metrics.http.bytes_out_total.load();
+    int64_t bps = 0;
+    if (egress_at_) {
+        bps = rate_bps(egress_bytes_, bytes,
+                       duration_cast<milliseconds>(now - *egress_at_).count());
+    }
+    egress_bytes_ = bytes;
+    egress_at_ = now;
+    return bps;
+}
+
 void Membership::beat()
 {
     if (in_flight_) {
@@ -148,6 +178,7 @@ void Membership::beat()
     n.load1 = load.load1;
     n.active_streams = load.active_streams;
     n.viewers = load.viewers;
+    n.egress_bps = egress_bps();
 
     in_flight_ = true;
     fo_store* store = ctx_.cluster_handle();

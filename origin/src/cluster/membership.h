@@ -9,7 +9,9 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/origin_context.h"
@@ -28,12 +30,19 @@ struct NodeLoad {
     int32_t viewers = 0;
 };
 
+// A byte counter's rate between two beats, bits per second: (bytes1 -
+// bytes0) * 8000 / elapsed_ms, rounded down and at most INT64_MAX; 0 when
+// elapsed_ms <= 0 or the counter went back.
+int64_t rate_bps(uint64_t bytes0, uint64_t bytes1, int64_t elapsed_ms);
+
 class Membership {
 public:
     // load() runs on the event loop at each beat (what the loop knows:
     // streams, viewers); sampler, when given, fills cpu, mem_percent,
     // process_cpu, process_rss and load1 on the lane.  After each beat the
-    // figures it sent are in ctx.metrics.node (GET /metrics).  after_beat(ok) runs on the loop: the publish gate re-claims
+    // figures it sent are in ctx.metrics.node (GET /metrics).  Each beat
+    // also reports egress_bps: the rate of ctx.metrics.http.bytes_out_total
+    // since the previous beat (0 on the first).  after_beat(ok) runs on the loop: the publish gate re-claims
     // streams the store missed during an outage and writes progress.
     Membership(OriginContext& ctx, std::function<NodeLoad()> load,
                std::function<void(bool store_ok)> after_beat,
@@ -49,6 +58,7 @@ public:
 private:
     void beat();
     void schedule();
+    int64_t egress_bps();  // since the previous call; 0 on the first
 
     OriginContext& ctx_;
     std::function<NodeLoad()> load_;
@@ -56,6 +66,8 @@ private:
     SystemSampler* sampler_;
     boost::asio::steady_timer timer_;
     std::chrono::steady_clock::time_point started_;  // of the last beat
+    uint64_t egress_bytes_ = 0;  // bytes_out_total at the previous beat
+    std::optional<std::chrono::steady_clock::time_point> egress_at_;
     bool store_ok_ = true;
     bool stopped_ = false;
     bool in_flight_ = false;

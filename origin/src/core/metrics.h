@@ -120,6 +120,11 @@ public:
                                "HTTP requests rejected by the parser."};
     Counter timeouts_total{registry_, "fanout_http_timeouts_total",
                            "HTTP connections closed by a timeout."};
+    // The heartbeat's egress_bps is its rate (cluster/membership.h).
+    Counter bytes_out_total{
+        registry_, "fanout_bytes_out_total",
+        "Bytes the HTTP server wrote to clients: edges, direct viewers, "
+        "REST and the console (egressBitrate is its rate)."};
 };
 
 // This node's load as its heartbeat reports it (cluster/membership.h),

@@ -264,6 +264,8 @@ nlohmann::json node_to_json(const fo_node& n)
         {"replicationLagMs", n.repl_lag_ms},
         {"originOkTime", n.origin_ok_ms},
         {"originFailTime", n.origin_fail_ms},
+        // bits/s the node's HTTP server sent over its last heartbeat period
+        {"egressBitrate", n.egress_bps},
         {"role", n.role == FO_ROLE_EDGE ? "edge" : "origin"},
         {"nodeGroup", n.node_group},
         {"activeStreams", n.active_streams},

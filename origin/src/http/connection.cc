@@ -213,7 +213,7 @@ void Connection::send(Response response, bool head, bool keep_alive,
     asio::async_write(
         socket_, out_buffers_,
         [self = shared_from_this()](const boost::system::error_code& ec,
-                                    size_t) { self->on_write(ec); });
+                                    size_t sent) { self->on_write(ec, sent); });
 }
 
 void Connection::send_continue()
@@ -222,7 +222,8 @@ void Connection::send_continue()
     writing_ = true;
     asio::async_write(socket_, asio::buffer(interim),
                       [self = shared_from_this()](
-                          const boost::system::error_code& ec, size_t) {
+                          const boost::system::error_code& ec, size_t sent) {
+                          self->shared_->stats.bytes_out_total += sent;
                           self->writing_ = false;
                           if (ec) {
                               self->close();
@@ -233,8 +234,11 @@ void Connection::send_continue()
                       });
 }
 
-void Connection::on_write(const boost::system::error_code& ec)
+void Connection::on_write(const boost::system::error_code& ec, size_t sent)
 {
+    // What reached the socket, a failed write's part too (the heartbeat's
+    // egressBitrate, GET /metrics).
+    shared_->stats.bytes_out_total += sent;
     writing_ = false;
     out_buffers_.clear();
     out_body_.reset();

@@ -91,7 +91,7 @@ private:
     void dispatch(Request request);
     void send(Response response, bool head, bool keep_alive, uint64_t seq);
     void send_continue();
-    void on_write(const boost::system::error_code& ec);
+    void on_write(const boost::system::error_code& ec, size_t sent);
     void linger();
     void arm_timer(std::chrono::milliseconds d);
     void cancel_timer();

@@ -124,6 +124,9 @@ typedef struct {
     int64_t origin_ok_ms;       /* edges: last good origin fetch, 0 none */
     int64_t origin_fail_ms;     /* edges: last failed origin fetch (connect
                                  * error, timeout, 502, 504), 0 none */
+    int64_t egress_bps;         /* bits per second the node sent over HTTP,
+                                 * averaged over its last heartbeat
+                                 * period; 0 on a first heartbeat */
     int32_t active_streams;
     int32_t viewers;
     double db_query_avg_ms;

@@ -16,6 +16,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/blocking_pool.h"
@@ -259,6 +260,41 @@ TEST_F(MembershipTest, BeatsRunOnTheirOwnLaneWhateverRestHolds)
     EXPECT_GE(n.load1, 0);
     release.set_value();
     rest.stop();
+}
+
+TEST(RateBps, BitsPerSecondOfAByteCounter)
+{
+    EXPECT_EQ(rate_bps(1000, 1251000, 5000), 2000000);  // 2 Mbit/s
+    EXPECT_EQ(rate_bps(0, 1, 3), 2666);  // 2666.66, rounded down
+    EXPECT_EQ(rate_bps(0, 7, 2), 28000);  // whole bytes per ms + remainder
+    EXPECT_EQ(rate_bps(0, 5000, 0), 0);
+    EXPECT_EQ(rate_bps(0, 5000, -5), 0);
+    EXPECT_EQ(rate_bps(9, 5, 100), 0);  // the counter went back
+    EXPECT_EQ(rate_bps(0, uint64_t(1) << 60, 1), INT64_MAX);
+    EXPECT_EQ(rate_bps(0, uint64_t(1) << 50, 1000), int64_t(8) << 50);
+}
+
+// The first beat reports no egress; the next one the rate of what the
+// HTTP server wrote in between (its exact value depends on the elapsed
+// time, which a unit test does not assert).
+TEST_F(MembershipTest, HeartbeatReportsTheHttpEgressRate)
+{
+    metrics_.http.bytes_out_total += 5000;  // before the first beat
+    ASSERT_TRUE(beat());
+    fo_node n{};
+    fo_error err{};
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_EQ(n.egress_bps, 0);
+    metrics_.http.bytes_out_total += 1000000;
+    // A rate needs time between the beats (a beat here takes far less than
+    // the millisecond the rate counts in): not a wait for anything.
+    std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(beat());
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_GT(n.egress_bps, 0);
+    ASSERT_TRUE(beat());  // nothing written since
+    ASSERT_EQ(fo_node_get(store_, "node-a", &n, &err), FO_OK) << err.msg;
+    EXPECT_EQ(n.egress_bps, 0);
 }
 
 }  // namespace

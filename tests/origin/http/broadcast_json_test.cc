@@ -196,6 +196,7 @@ TEST(BroadcastJson, NodeJson)
     n.repl_lag_ms = -1;
     n.origin_ok_ms = 1700000000000;
     n.origin_fail_ms = 0;
+    n.egress_bps = 6000000000;  // 6 Gbit/s: past 32 bits
     json j = node_to_json(n);
     EXPECT_EQ(j["id"], "edge-1");
     EXPECT_EQ(j["status"], "dead");
@@ -209,6 +210,8 @@ TEST(BroadcastJson, NodeJson)
     EXPECT_EQ(j["replicationLagMs"], -1);
     EXPECT_EQ(j["originOkTime"], 1700000000000);
     EXPECT_EQ(j["originFailTime"], 0);
+    EXPECT_EQ(j["egressBitrate"], 6000000000);
+    EXPECT_TRUE(j["egressBitrate"].is_number_integer());
     for (const char* k :
          {"lastUpdateTime", "memory", "nodeGroup", "activeStreams", "viewers",
           "dbQueryAverageTimeMs", "rtmpPort", "ip"}) {

@@ -15,7 +15,7 @@ namespace fanout::http {
 namespace {
 
 // Values that tell the rows apart: the integer rows count 2, 3, 4... in
-// exposition order, except bytes_in, too big for a "%g".
+// exposition order, except bytes_in and bytes_out, too big for a "%g".
 void fill(Metrics& m)
 {
     std::atomic<uint64_t>* integers[] = {&m.streams,
@@ -55,6 +55,7 @@ void fill(Metrics& m)
         *v = n++;
     }
     m.bytes_in = 12345678;
+    m.http.bytes_out_total = 87654321;
     m.uptime_seconds = 12.5;
     m.store_query_avg_ms = 0.25;
     m.segment_publish_ms.observe(7.5);
@@ -134,6 +135,11 @@ const char* const kGolden =
     "timeout.\n"
     "# TYPE fanout_http_timeouts_total counter\n"
     "fanout_http_timeouts_total 17\n"
+    "# HELP fanout_bytes_out_total Bytes the HTTP server wrote to clients: "
+    "edges, direct viewers, REST and the console (egressBitrate is its "
+    "rate).\n"
+    "# TYPE fanout_bytes_out_total counter\n"
+    "fanout_bytes_out_total 87654321\n"
     "# HELP fanout_store_query_avg_ms Mean duration of the last 128 cluster "
     "store calls (dbQueryAverageTimeMs).\n"
     "# TYPE fanout_store_query_avg_ms gauge\n"
@@ -263,8 +269,8 @@ TEST(MetricsText, EveryRowOnceWithANameOfItsOwn)
         EXPECT_EQ(std::string(row.name).rfind("fanout_", 0), 0u) << row.name;
         EXPECT_NE(std::string(row.help), "") << row.name;
     }
-    EXPECT_EQ(names.size(), 53u);
-    EXPECT_EQ(families.size(), 41u);
+    EXPECT_EQ(names.size(), 54u);
+    EXPECT_EQ(families.size(), 42u);
 }
 
 TEST(MetricsText, RowsReadTheLiveValues)
