@@ -146,7 +146,10 @@ async function streams(page) {
 
     await page.setViewportSize({width: 390, height: 844});
     await page.waitForTimeout(300);
-    await shot(page, '07-phone'); step('phone width');
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    await shot(page, '07-phone');
+    if (wider > 0) throw new Error(`the streams page is ${wider} px wider than the phone`);
+    step('phone width, no sideways scroll');
     await page.setViewportSize({width: 1280, height: 800});
     await overviewEgress(page, id);
   } finally {
@@ -200,8 +203,10 @@ async function overviewEgress(page, id) {
     await shot(page, '07-overview-egress');
     await page.setViewportSize({width: 390, height: 844});
     await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     await shot(page, '07-overview-egress-phone');
     await page.setViewportSize({width: 1280, height: 800});
+    if (overflow > 0) throw new Error(`the overview is ${overflow} px wider than the phone`);
     step('overview shows egress', {...shown, pulled_bytes: viewer.bytes});
   } finally {
     await viewer.stop();

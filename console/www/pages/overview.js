@@ -79,14 +79,14 @@ export function Overview() {
         note="to edges and direct viewers" />
     </section>
     <h2>Applications</h2>
-    <table class="grid">
+    <div class="scroll"><table class="grid" aria-label="Applications">
       <thead><tr><th scope="col">Application</th><th scope="col">Live streams</th>
         <th scope="col">Viewers (HLS / DASH)</th><th scope="col">Ingest</th></tr></thead>
       <tbody>${data.perApp.map((a) => html`
         <tr><th scope="row">${a.app}</th><td>${a.live}</td>
           <td>${a.viewers} (${a.hls} / ${a.dash})</td><td>${bitrate(a.bitrate)}</td></tr>`)}
       </tbody>
-    </table>
+    </table></div>
     <p class="help">Refreshed every 3 s. Viewer and ingest sums cover the first ${PAGE} streams of each
       application, egress the first ${PAGE} nodes; each node's egress is its rate over its last heartbeat period.</p>`;
 }

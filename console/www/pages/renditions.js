@@ -27,7 +27,7 @@ export function RenditionsPanel({ b, onClose }) {
       <div class="panel-head"><h2>Renditions of ${b.streamId}</h2>
         <button type="button" onClick=${onClose}>Close</button></div>
       ${list.length === 0 ? html`<p>None yet: the stream is not live, or has listed no segment.</p>` : html`
-      <table class="grid" aria-label=${'Renditions of ' + b.streamId}>
+      <div class="scroll"><table class="grid" aria-label=${'Renditions of ' + b.streamId}>
         <thead><tr>${['Rendition', 'Resolution', 'Peak bitrate', 'Average bitrate', 'In the master playlist']
           .map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
         <tbody>${list.map((r) => html`
@@ -37,7 +37,7 @@ export function RenditionsPanel({ b, onClose }) {
             <td>${bitrate(r.bandwidth)}</td><td>${bitrate(r.averageBandwidth)}</td>
             <td>${r.dropped ? html`<span class="bad">✕ dropped (overload)</span>` : '✓ offered'}</td>
           </tr>`)}</tbody>
-      </table>`}
+      </table></div>`}
       <p class="help">Refreshed by the stream's origin at each heartbeat; speed ${
         Number(b.speed || 0).toFixed(2)}× (1.00 = real time).</p>
     </section>`;
