@@ -165,7 +165,6 @@ private:
             close();
             return false;
         }
-        server_.metrics.bytes_in += n;
         if (lingering_) return true;  // discarding until the peer closes
         Status st =
             session_->feed(std::span<const uint8_t>(buf_.data(), n), received);
