@@ -3,10 +3,12 @@
 #   make bench                 (all)
 #   bench/run.sh store         (one group)
 #   bench/run.sh load          (fanout-load's smoke run: not in `make bench`)
+#   bench/run.sh scale         (one origin's publishers, one edge worker's
+#                               viewers against plain nginx: issue #16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
-groups=${*:-store ingest cluster edge transcode console}
+groups=${*:-store ingest cluster edge transcode console scale}
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
@@ -48,6 +50,26 @@ bench_load() {
   BUILD=$BUILD /usr/bin/python3 bench/load/smoke_bench.py \
     --publishers "${LOAD_PUBLISHERS:-20}" --viewers "${LOAD_VIEWERS:-100}" \
     --seconds "${LOAD_SECONDS:-20}"
+}
+
+bench_scale() {
+  # One origin, 2 Mbit/s publishers rising until a step fails, then the
+  # same at SCALE_LOW_MBPS (the generator's core is the limit first on 2
+  # cores); one edge worker against plain nginx, HLS viewers rising, then
+  # the 10,000-viewer run at the low bit rate.
+  BUILD=$BUILD /usr/bin/python3 bench/scale/origin_scale.py \
+    --counts "${SCALE_PUBLISHERS:-300,450,600,800,1000}" \
+    --seconds "${SCALE_SECONDS:-30}"
+  echo
+  BUILD=$BUILD /usr/bin/python3 bench/scale/origin_scale.py \
+    --counts "${SCALE_LOW_PUBLISHERS:-1000,1500}" --mbps "${SCALE_LOW_MBPS:-0.5}" \
+    --seconds "${SCALE_SECONDS:-30}"
+  echo
+  BUILD=$BUILD /usr/bin/python3 bench/scale/edge_scale.py \
+    --counts "${SCALE_VIEWERS:-250,500,1000,2000}" --seconds "${SCALE_SECONDS:-30}"
+  echo
+  BUILD=$BUILD /usr/bin/python3 bench/scale/edge_scale.py \
+    --counts 10000 --mbps "${SCALE_LOW_MBPS:-0.5}" --seconds "${SCALE_SECONDS:-30}"
 }
 
 bench_transcode() {

@@ -4,6 +4,9 @@ H.264/AAC file) into fanout-origin and, in the same run, into nginx with
 nginx-rtmp-module (`hls on`, same fragment length).
 
 Reports server CPU seconds per stream-minute and RSS, side by side, and
+the memory each holds per stream, made fair: nginx-rtmp's RSS plus its
+HLS files (tmpfs or page cache: memory either way), fanout-origin's RSS,
+which holds its segments; and
 fanout's segment availability (frame that closes a segment arriving ->
 segment listed), p50/p95, from its /metrics.
 
@@ -140,6 +143,7 @@ class NginxRtmp(Server):
     name = "nginx-rtmp (HLS only)"
 
     def __init__(self, work):
+        self.work = work
         self.rtmp = free_port()
         (work / "hls").mkdir()
         (work / "logs").mkdir()
@@ -170,9 +174,18 @@ rtmp {{
     def url(self, i):
         return f"rtmp://127.0.0.1:{self.rtmp}/LiveApp/s{i}"
 
+    def file_bytes(self):
+        """Its HLS files: what it holds outside its RSS (tmpfs, or the
+        page cache of a disk)."""
+        return sum(f.stat().st_size for f in (self.work / "hls").iterdir()
+                   if f.is_file())
+
 
 def run(server_cls, n, seconds, source, warmup=5):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-ingest-"))
+    # nginx's workers run as nobody: without this they cannot reach
+    # hls_path, and nginx-rtmp writes no HLS file at all.
+    os.chmod(work, 0o755)
     server = server_cls(work)
     pubs = []
     try:
@@ -191,8 +204,10 @@ def run(server_cls, n, seconds, source, warmup=5):
         alive = sum(p.poll() is None for p in pubs)
         extra = server.segment_latency() if hasattr(server,
                                                     "segment_latency") else None
+        files = server.file_bytes() / 2**20 if hasattr(
+            server, "file_bytes") else 0.0
         cpu_per_stream_min = (c1 - c0) / (n * (t1 - t0) / 60)
-        return cpu_per_stream_min, rss, alive, extra
+        return cpu_per_stream_min, rss, alive, extra, files
     finally:
         stop_all(pubs)
         server.stop()
@@ -219,9 +234,9 @@ def main():
           f"{sorted(SERVER_CPUS) if SERVER_CPUS else 'any'}, publishers "
           f"{sorted(PUBLISHER_CPUS) if PUBLISHER_CPUS else 'any'})\n")
     print("| publishers | server | CPU s per stream-minute (mean) | runs | "
-          "RSS MiB | publishers alive | ratio to nginx-rtmp (of means; "
-          "per run) |")
-    print("| ---: | --- | ---: | --- | ---: | ---: | ---: |")
+          "RSS MiB | segment files MiB | memory held per stream MiB | "
+          "publishers alive | ratio to nginx-rtmp (of means; per run) |")
+    print("| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     latencies = []
     ok = True
     for n in [int(x) for x in args.counts.split(",")]:
@@ -238,8 +253,10 @@ def main():
                               (Fanout.name, fan, f"{ratio:.2f} ({per_run})")):
             cpu = sum(x[0] for x in rows) / len(rows)
             runs = " ".join(f"{x[0]:.3f}" for x in rows)
-            print(f"| {n} | {name} | {cpu:.3f} | {runs} | "
-                  f"{max(x[1] for x in rows):.1f} | "
+            rss = max(x[1] for x in rows)
+            files = max(x[4] for x in rows)
+            print(f"| {n} | {name} | {cpu:.3f} | {runs} | {rss:.1f} | "
+                  f"{files:.1f} | {(rss + files) / n:.2f} | "
                   f"{min(x[2] for x in rows)}/{n} | {r} |")
         # The worst run's availability.
         latencies.append((n, max((f[3] for f in fan), key=lambda x: x[1])))
