@@ -23,10 +23,9 @@ Result<int> hls_time_value(const json& v, bool strings)
 {
     long long n = -1;
     if (v.is_number_integer()) {
-        n = v.is_number_unsigned()
-                ? static_cast<long long>(std::min<uint64_t>(
-                      v.get<uint64_t>(), uint64_t(kMaxHlsTimeS) + 1))
-                : v.get<long long>();
+        n = v.is_number_unsigned() ? static_cast<long long>(std::min<uint64_t>(
+                v.get<uint64_t>(), uint64_t(kMaxHlsTimeS) + 1))
+                                   : v.get<long long>();
     } else if (strings && v.is_string()) {
         const std::string& s = v.get_ref<const std::string&>();
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
