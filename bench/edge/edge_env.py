@@ -14,7 +14,6 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-VIEWER_SIM = ROOT / "tools" / "viewer-sim" / "viewer_sim.py"
 APP = "LiveApp"
 
 # The harness the integration tests use (tests/harness: no pytest needed).

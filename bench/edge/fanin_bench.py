@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fan-in: simulated players (tools/viewer-sim) on one live stream through
+"""Fan-in: simulated players (fanout-load, load/) on one live stream through
 one edge.  A real fanout-origin (hlsTime=2) and a real ffmpeg publisher;
 the edge runs edge.conf with every core as a worker.
 
@@ -12,7 +12,7 @@ hlsViewerCount / dashViewerCount, read from the origin's REST API during
 the run, shows the viewer accounting at that scale.
 
   bench/edge/fanin_bench.py [--viewers 500] [--seconds 60] [--ramp-up 10]
-                            [--protocols hls,dash] [--procs 2]
+                            [--protocols hls,dash]
 """
 import argparse
 import json
@@ -27,8 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import edge_env  # noqa: E402
 
-from edge_env import (APP, VIEWER_SIM, Env, cpu_seconds,  # noqa: E402
+from edge_env import (APP, BUILD, Env, cpu_seconds,  # noqa: E402
                       http_get)
+
+LOAD = BUILD / "bin" / "fanout-load"
 
 STREAM = "fanin"
 LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) .* kind=(\S+) .* '
@@ -71,16 +73,15 @@ def run_one(env, origin, edge, protocol, args):
     sampler.start()
     t0 = time.monotonic()
     sim = subprocess.run(
-        [sys.executable, str(VIEWER_SIM), "--url", url,
-         "--viewers", str(args.viewers), "--duration", str(args.seconds),
-         "--ramp-up", str(args.ramp_up), "--procs", str(args.procs),
-         "--summary-only", "--json", str(out)],
+        [str(LOAD), "--quiet", "--play-url", url,
+         "--viewers", str(args.viewers), "--duration", f"{args.seconds:g}",
+         "--ramp-up", f"{args.ramp_up:g}", "--json", str(out)],
         capture_output=True, text=True, timeout=args.seconds + 120)
     elapsed = time.monotonic() - t0
     done.set()
     sampler.join(timeout=10)
     if sim.returncode != 0:
-        raise RuntimeError(f"viewer-sim failed:\n{sim.stdout}{sim.stderr}")
+        raise RuntimeError(f"fanout-load failed:\n{sim.stdout}{sim.stderr}")
     time.sleep(1.5)                         # the last log lines
     after = metric(origin, "fanout_segment_requests_total")
     cpu = (cpu_seconds(edge.pids()) - cpu0[0],
@@ -100,7 +101,12 @@ def run_one(env, origin, edge, protocol, args):
         if upstream != "-":
             fetched[kind] = fetched.get(kind, 0) + 1
 
-    sim_summary = json.loads(out.read_text())["summary"]
+    report = json.loads(out.read_text())
+    seg = report["latency_ms"]["segment"]
+    sim_summary = {"stalls": report["viewers"]["stalls"],
+                   "viewers_stalled": report["viewers"]["viewers_stalled"],
+                   "errors": report["errors"]["total"],
+                   "segment_p50_ms": seg["p50"], "segment_p99_ms": seg["p99"]}
     return {
         "protocol": protocol, "elapsed": elapsed, "sim": sim_summary,
         "served": served, "fetched": fetched, "distinct": len(distinct),
@@ -115,7 +121,6 @@ def main(argv=None):
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--ramp-up", type=float, default=10)
     p.add_argument("--protocols", default="hls")
-    p.add_argument("--procs", type=int, default=2)
     p.add_argument("--workers", type=int, default=os.cpu_count())
     args = p.parse_args(argv)
 

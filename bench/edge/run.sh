@@ -6,7 +6,7 @@
 #
 #   hit     cache-hit throughput: wrk against the edge, proxy_cache without
 #           the module, and plain nginx (static files), same workers
-#   fanin   simulated players (tools/viewer-sim) on one live stream through
+#   fanin   simulated players (fanout-load) on one live stream through
 #           one edge: real fanout-origin (hlsTime=2) + ffmpeg; origin
 #           requests per segment, playlist fetches per second
 #   lookup  time to response headers on a store miss (SQLite, Redis) and

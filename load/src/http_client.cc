@@ -6,12 +6,14 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 HttpClient::HttpClient(asio::io_context& io, asio::ip::tcp::endpoint ep,
-                       std::string host, double timeout_s)
+                       std::string host, double timeout_s,
+                       std::string user_agent)
     : sock_(io),
       deadline_(io),
       ep_(ep),
       host_(std::move(host)),
-      timeout_s_(timeout_s)
+      timeout_s_(timeout_s),
+      user_agent_(std::move(user_agent))
 {
 }
 
@@ -19,7 +21,7 @@ void HttpClient::get(const std::string& path, Done done)
 {
     done_ = std::move(done);
     request_ = "GET " + path + " HTTP/1.1\r\nHost: " + host_
-               + "\r\nUser-Agent: fanout-load\r\n\r\n";
+               + "\r\nUser-Agent: " + user_agent_ + "\r\n\r\n";
     in_.clear();
     retried_ = false;
     const uint64_t g = ++generation_;

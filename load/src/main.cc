@@ -99,7 +99,7 @@ Status make_viewers(Run& run)
         std::string host = url->host + ":" + std::to_string(url->port);
         auto v = std::make_shared<Viewer>(
             run.io, asio::ip::tcp::endpoint(addr.value(), url->port), host,
-            url->path, run.stats, o, run.connects, run.requests);
+            url->path, run.stats, o, run.connects, run.requests, i);
         v->start(o.view_after_s + o.ramp_up_s * double(i) / double(o.viewers));
         run.viewers.push_back(v);
     }

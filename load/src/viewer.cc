@@ -10,9 +10,10 @@ using boost::system::error_code;
 Viewer::Viewer(asio::io_context& io, asio::ip::tcp::endpoint ep,
                std::string host, std::string playlist_path, Stats& stats,
                const Options& options, RateLimiter& connects,
-               RateLimiter& requests)
+               RateLimiter& requests, size_t index)
     : timer_(io),
-      http_(io, ep, std::move(host), options.timeout_s),
+      http_(io, ep, std::move(host), options.timeout_s,
+            "fanout-load viewer/" + std::to_string(index)),
       playlist_path_(std::move(playlist_path)),
       stats_(stats),
       opt_(options),

@@ -29,11 +29,13 @@ namespace fanout::load {
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
 public:
-    // stats, options and limiters outlive the viewer.
+    // stats, options and limiters outlive the viewer.  index: its number
+    // in the run, in its User-Agent ("fanout-load viewer/<index>"), so
+    // that an edge counts each viewer as the player it stands for.
     Viewer(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint ep,
            std::string host, std::string playlist_path, Stats& stats,
-           const Options& options, RateLimiter& connects,
-           RateLimiter& requests);
+           const Options& options, RateLimiter& connects, RateLimiter& requests,
+           size_t index);
     void start(double delay_s);
     void stop();  // adds its buffer's stalls to the stats
     bool saw_program_date_time() const { return saw_pdt_; }
