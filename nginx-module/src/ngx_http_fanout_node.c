@@ -9,8 +9,8 @@
  * (ngx_http_fanout_node_load.c), and what the other modules add through
  * their beat handlers: how many streams the edge maps now, its live
  * viewers, its last good and failed origin fetches, and its egress: the
- * bits per second stream requests sent to viewers since the previous
- * beat (egress_bps, 0 on the first).  What the store took
+ * bits per second stream requests sent to viewers over at least the
+ * last 5 s (egress_bps, 0 on the first beat).  What the store took
  * is on the fanout_status page too, under the origin's names
  * (fanout_node_*).
  */
@@ -36,8 +36,7 @@ typedef struct {
     fo_node                           node;
     ngx_http_fanout_cpu_t             cpu;
     double                            repl_lag_ms;  /* what the store took */
-    uint64_t                          egress_bytes; /* at the last beat */
-    ngx_msec_t                        egress_ms;    /* its time; 0 none */
+    ngx_http_fanout_rate_window_t     egress;   /* bytes_out's samples */
 } ngx_http_fanout_heartbeat_t;
 
 
@@ -476,22 +475,21 @@ ngx_http_fanout_node_timer(ngx_event_t *ev)
 }
 
 
-/* The egress rate since the previous beat (0 on the first): bytes stream
- * requests sent to viewers, as bits per second.  On the event loop. */
+/* The egress rate over at least the last 5 s (the default heartbeat
+ * period; 0 on the first beat): bytes stream requests sent to viewers,
+ * as bits per second.  On the event loop. */
 static void
 ngx_http_fanout_node_egress(ngx_http_fanout_heartbeat_t *hb,
     uint64_t bytes_out)
 {
     ngx_msec_t  now;
 
-    /* never 0, which means "no previous beat" */
+    /* never 0, which means "no previous sample" */
     now = ngx_current_msec ? ngx_current_msec : 1;
 
-    hb->node.egress_bps = ngx_http_fanout_proc_rate_bps(hb->egress_bytes,
-                                                        bytes_out,
-                                                        hb->egress_ms, now);
-    hb->egress_bytes = bytes_out;
-    hb->egress_ms = now;
+    hb->egress.window = 5000;
+    hb->node.egress_bps = ngx_http_fanout_proc_rate_sample(&hb->egress, now,
+                                                           bytes_out);
 }
 
 

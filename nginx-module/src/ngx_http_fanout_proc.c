@@ -254,3 +254,43 @@ ngx_http_fanout_proc_rate_bps(uint64_t bytes0, uint64_t bytes1,
 
     return (int64_t) (whole * 8000 + (d % ms) * 8000 / ms);
 }
+
+
+int64_t
+ngx_http_fanout_proc_rate_sample(ngx_http_fanout_rate_window_t *w,
+    uint64_t now_ms, uint64_t bytes)
+{
+    unsigned  second, last;
+    int64_t   bps;
+
+    /* drop the oldest while the next one is old enough on its own */
+    while (w->n >= 2) {
+        second = (w->first + 1) % NGX_HTTP_FANOUT_RATE_SAMPLES;
+
+        if (now_ms < w->ms[second] || now_ms - w->ms[second] < w->window) {
+            break;
+        }
+
+        w->first = second;
+        w->n--;
+    }
+
+    bps = 0;
+
+    if (w->n > 0) {
+        bps = ngx_http_fanout_proc_rate_bps(w->bytes[w->first], bytes,
+                                            w->ms[w->first], now_ms);
+    }
+
+    if (w->n == NGX_HTTP_FANOUT_RATE_SAMPLES) {
+        w->first = (w->first + 1) % NGX_HTTP_FANOUT_RATE_SAMPLES;
+        w->n--;
+    }
+
+    last = (w->first + w->n) % NGX_HTTP_FANOUT_RATE_SAMPLES;
+    w->ms[last] = now_ms;
+    w->bytes[last] = bytes;
+    w->n++;
+
+    return bps;
+}

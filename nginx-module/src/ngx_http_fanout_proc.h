@@ -52,4 +52,23 @@ double ngx_http_fanout_proc_percent(uint64_t part0, uint64_t part1,
 int64_t ngx_http_fanout_proc_rate_bps(uint64_t bytes0, uint64_t bytes1,
     uint64_t ms0, uint64_t ms1);
 
+/* A byte counter's rate over at least the last `window` ms: each sample
+ * answers the rate since the newest earlier sample that is `window` ms
+ * old or more (the oldest kept, before there is one; 0 on the first), so
+ * that a node beating every 500 ms reports neither a 500 ms burst nor a
+ * 500 ms silence.  At most NGX_HTTP_FANOUT_RATE_SAMPLES are kept.  Zero
+ * it, set window, then call ngx_http_fanout_proc_rate_sample(). */
+#define NGX_HTTP_FANOUT_RATE_SAMPLES  64
+
+typedef struct {
+    uint64_t  window;                                /* ms */
+    uint64_t  ms[NGX_HTTP_FANOUT_RATE_SAMPLES];      /* never 0 */
+    uint64_t  bytes[NGX_HTTP_FANOUT_RATE_SAMPLES];
+    unsigned  first;                                 /* the oldest */
+    unsigned  n;
+} ngx_http_fanout_rate_window_t;
+
+int64_t ngx_http_fanout_proc_rate_sample(ngx_http_fanout_rate_window_t *w,
+    uint64_t now_ms, uint64_t bytes);
+
 #endif /* NGX_HTTP_FANOUT_PROC_H */

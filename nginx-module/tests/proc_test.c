@@ -165,6 +165,51 @@ test_percent(void **state)
     assert_true(ngx_http_fanout_proc_percent(0, 500, 100, 200) == 100.0);
 }
 
+/* Beats every 500 ms, bytes only in some periods: the rate is over the
+ * last 5 s, not one period. */
+static void
+test_rate_window(void **state)
+{
+    ngx_http_fanout_rate_window_t  w;
+    uint64_t                       t;
+
+    (void) state;
+    memset(&w, 0, sizeof(w));
+    w.window = 5000;
+
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 1000, 0), 0);
+    /* 62.5 kB in 0.5 s */
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 1500, 62500),
+                     1000000);
+    /* nothing more: still over everything since t=1000 */
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 2000, 62500),
+                     500000);
+    for (t = 2500; t <= 6000; t += 500) {
+        ngx_http_fanout_proc_rate_sample(&w, t, 62500);
+    }
+    /* the newest sample >= 5 s old is t=1500: nothing since */
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 6500, 62500), 0);
+
+    /* a period as long as the window is one period */
+    memset(&w, 0, sizeof(w));
+    w.window = 5000;
+    ngx_http_fanout_proc_rate_sample(&w, 1, 0);
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 5001, 625000),
+                     1000000);
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 10001, 1875000),
+                     2000000);
+
+    /* at most NGX_HTTP_FANOUT_RATE_SAMPLES kept: 1 Mbit/s throughout */
+    memset(&w, 0, sizeof(w));
+    w.window = 1000000;
+    for (t = 1; t <= 1000; t += 10) {
+        ngx_http_fanout_proc_rate_sample(&w, t, t * 125);
+    }
+    assert_int_equal(w.n, NGX_HTTP_FANOUT_RATE_SAMPLES);
+    assert_int_equal(ngx_http_fanout_proc_rate_sample(&w, 1001, 1001 * 125),
+                     1000000);
+}
+
 static void
 test_rate(void **state)
 {
@@ -199,6 +244,7 @@ main(void)
         cmocka_unit_test(test_pid),
         cmocka_unit_test(test_percent),
         cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_rate_window),
     };
 
     return cmocka_run_group_tests_name("edge_proc", tests, NULL, NULL);

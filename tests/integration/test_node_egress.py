@@ -5,12 +5,12 @@ for several heartbeat periods, and GET /rest/v2/cluster/nodes reports
 
 - the edge's egressBitrate close to what the test itself downloaded over
   the same time (within a factor of 3: the edge counts response headers
-  too, and a heartbeat period is a window of its own), and
+  too, and the figure spans the last 5 s), and
 - the origin's egressBitrate, what its HTTP server sent: the edge's cache
   misses, each segment once (and the playlists, and the test's REST
   polls), so close to the bytes of the distinct segments the test got
   over the same time (within a factor of 3: segments arrive in bursts,
-  one per hlsTime, and a heartbeat period is a window of its own);
+  one per hlsTime, and the figure spans the last 5 s);
 
 and once the pulling stops, the edge's egress falls back to 0.  Both nodes
 heartbeat every 1 s into one SQLite store.  Loopback addresses
@@ -28,8 +28,9 @@ from test_edge_harness import edges  # noqa: F401  (fixture)
 
 ORIGIN_HOST, EDGE_HOST = "127.0.160.1", "127.0.160.2"
 PERIOD_MS = 1000
+WINDOW_S = 5  # kEgressWindowMs, the edge's 5 s: what egressBitrate spans
 STORE_OPTS = f"update_period_ms={PERIOD_MS}&dead_factor=4&timeout_ms=1000"
-PULL_S = 8.0
+PULL_S = 12.0
 
 pytestmark = pytest.mark.skipif(
     not conftest.ORIGIN_BIN.exists() or not conftest.MODULE.exists(),
@@ -126,7 +127,9 @@ def test_edge_and_origin_report_egress(tmpdir_path, edges):  # noqa: F811
         puller = Puller(edge, "egress1").start()
         edge_bps, origin_bps = [], []
         deadline = time.monotonic() + PULL_S
-        time.sleep(2.5 * PERIOD_MS / 1000)  # two whole periods of pulling
+        # A node's figure spans at least the last 5 s (RateWindow): start
+        # reading once that much of it is pulling.
+        time.sleep(WINDOW_S + 1.5 * PERIOD_MS / 1000)
         while time.monotonic() < deadline:
             n = nodes(origin)
             edge_bps.append(n["edge-e"]["egressBitrate"])
@@ -151,10 +154,10 @@ def test_edge_and_origin_report_egress(tmpdir_path, edges):  # noqa: F811
         assert distinct / 3 <= origin_mean <= distinct * 3, (distinct,
                                                              origin_bps)
 
-        # Stopped: the edge's next whole period sent nothing.
+        # Stopped: once its window holds no pulling, the edge sent nothing.
         assert conftest.wait_for(
             lambda: nodes(origin)["edge-e"]["egressBitrate"] == 0,
-            4 * PERIOD_MS / 1000), nodes(origin)["edge-e"]
+            WINDOW_S + 4 * PERIOD_MS / 1000), nodes(origin)["edge-e"]
     finally:
         if pub:
             pub.stop()

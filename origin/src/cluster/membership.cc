@@ -136,19 +136,30 @@ int64_t rate_bps(uint64_t bytes0, uint64_t bytes1, int64_t elapsed_ms)
     return static_cast<int64_t>(whole * 8000 + (d % ms) * 8000 / ms);
 }
 
+int64_t RateWindow::sample(int64_t now_ms, uint64_t bytes)
+{
+    while (samples_.size() >= 2 && now_ms - samples_[1].first >= window_ms_) {
+        samples_.pop_front();
+    }
+    int64_t bps = 0;
+    if (!samples_.empty()) {
+        bps = rate_bps(samples_.front().second, bytes,
+                       now_ms - samples_.front().first);
+    }
+    if (samples_.size() >= cap_) {
+        samples_.pop_front();
+    }
+    samples_.emplace_back(now_ms, bytes);
+    return bps;
+}
+
 int64_t Membership::egress_bps()
 {
     using namespace std::chrono;
-    auto now = steady_clock::now();
-    uint64_t bytes = ctx_.metrics.http.bytes_out_total.load();
-    int64_t bps = 0;
-    if (egress_at_) {
-        bps = rate_bps(egress_bytes_, bytes,
-                       duration_cast<milliseconds>(now - *egress_at_).count());
-    }
-    egress_bytes_ = bytes;
-    egress_at_ = now;
-    return bps;
+    const int64_t now =
+        duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+            .count();
+    return egress_.sample(now, ctx_.metrics.http.bytes_out_total.load());
 }
 
 void Membership::beat()

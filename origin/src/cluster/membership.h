@@ -10,9 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/origin_context.h"
 #include "core/system_stats.h"
@@ -34,6 +36,30 @@ struct NodeLoad {
 // bytes0) * 8000 / elapsed_ms, rounded down and at most INT64_MAX; 0 when
 // elapsed_ms <= 0 or the counter went back.
 int64_t rate_bps(uint64_t bytes0, uint64_t bytes1, int64_t elapsed_ms);
+
+// A byte counter's rate over at least the last window_ms: each sample()
+// answers the rate since the newest earlier sample that is window_ms old
+// or more (the oldest kept, before there is one; 0 on the first), so that
+// a node beating every 500 ms does not report a 500 ms burst or a 500 ms
+// silence.  At most `cap` samples are kept.  Pure (times are the
+// caller's, ms).
+class RateWindow {
+public:
+    explicit RateWindow(int64_t window_ms, size_t cap = 64)
+        : window_ms_(window_ms), cap_(cap)
+    {
+    }
+    int64_t sample(int64_t now_ms, uint64_t bytes);
+
+private:
+    int64_t window_ms_;
+    size_t cap_;
+    std::deque<std::pair<int64_t, uint64_t>> samples_;  // oldest first
+};
+
+// The window nodes report egress over (egressBitrate): the default
+// heartbeat period.
+inline constexpr int64_t kEgressWindowMs = 5000;
 
 class Membership {
 public:
@@ -58,7 +84,7 @@ public:
 private:
     void beat();
     void schedule();
-    int64_t egress_bps();  // since the previous call; 0 on the first
+    int64_t egress_bps();  // over >= kEgressWindowMs; 0 on the first
 
     OriginContext& ctx_;
     std::function<NodeLoad()> load_;
@@ -66,8 +92,7 @@ private:
     SystemSampler* sampler_;
     boost::asio::steady_timer timer_;
     std::chrono::steady_clock::time_point started_;  // of the last beat
-    uint64_t egress_bytes_ = 0;  // bytes_out_total at the previous beat
-    std::optional<std::chrono::steady_clock::time_point> egress_at_;
+    RateWindow egress_{kEgressWindowMs};  // of bytes_out_total
     bool store_ok_ = true;
     bool stopped_ = false;
     bool in_flight_ = false;
