@@ -25,10 +25,8 @@ LOAD = BUILD / "bin" / "fanout-load"
 HOST = "127.0.57.1"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-sys.path.insert(0, str(ROOT / "tests"))
-from harness.net import free_port, require_port  # noqa: E402
-
 sys.path.insert(0, str(ROOT / "bench"))
+import bench_origin  # noqa: E402
 from media_source import make_source  # noqa: E402
 
 
@@ -49,18 +47,7 @@ def rss_mb(pid):
 
 
 def start_origin(work):
-    http, rtmp = free_port(HOST), free_port(HOST)
-    conf = work / "origin.properties"
-    conf.write_text(
-        f"server.name=load-smoke\nserver.host_address={HOST}\n"
-        f"server.bind_address={HOST}\nhttp.port={http}\nrtmp.port={rtmp}\n"
-        f"clusterdb.host=sqlite://{work}/cluster.db\n"
-        "hlsTime=2\nhlsListSize=5\nlog.level=warn\n")
-    proc = subprocess.Popen([str(ORIGIN), "--config", str(conf)],
-                            stderr=open(work / "origin.log", "wb"))
-    require_port(http, HOST)
-    require_port(rtmp, HOST)
-    return proc, http, rtmp
+    return bench_origin.start_origin(ORIGIN, work, HOST, "load-smoke")
 
 
 def run(args, work):

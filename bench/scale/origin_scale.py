@@ -39,10 +39,8 @@ LOAD = BUILD / "bin" / "fanout-load"
 HOST = "127.0.59.1"
 AVAILABILITY_P95_MS = 150
 
-sys.path.insert(0, str(ROOT / "tests"))
-from harness.net import free_port, require_port  # noqa: E402
-
 sys.path.insert(0, str(ROOT / "bench"))
+import bench_origin  # noqa: E402
 from media_source import make_source  # noqa: E402
 from ingest.ingest_bench import cpu_seconds, pinned, rss_mb  # noqa: E402
 
@@ -61,21 +59,12 @@ def metric(body, name, labels=""):
 
 
 def start_origin(work):
-    http, rtmp = free_port(HOST), free_port(HOST)
-    conf = work / "origin.properties"
-    conf.write_text(
-        f"server.name=scale\nserver.host_address={HOST}\n"
-        f"server.bind_address={HOST}\nhttp.port={http}\nrtmp.port={rtmp}\n"
-        f"clusterdb.host=sqlite://{work}/cluster.db\n"
-        "hlsTime=2\nhlsListSize=5\nlog.level=warn\n"
+    """The connection caps for one client address lifted: every publisher
+    comes from the generator's."""
+    return bench_origin.start_origin(
+        ORIGIN, work, HOST, "scale",
         "broadcast.max_per_app=0\nrtmp.max_connections_per_ip=0\n"
-        "rtmp.max_connections=10000\n")
-    proc = subprocess.Popen([str(ORIGIN), "--config", str(conf)],
-                            stderr=open(work / "origin.log", "wb"),
-                            preexec_fn=pinned(SERVER_CPUS))
-    require_port(http, HOST)
-    require_port(rtmp, HOST)
-    return proc, http, rtmp
+        "rtmp.max_connections=10000\n", SERVER_CPUS)
 
 
 def step(n, args, source, work):
