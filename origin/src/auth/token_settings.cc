@@ -1,5 +1,7 @@
 #include "auth/token_settings.h"
 
+#include "transcode/app_settings.h"
+
 namespace fanout::auth {
 
 namespace {
@@ -119,14 +121,11 @@ Result<TokenSettings> effective_token_settings(const TokenSettings& defaults,
                                                std::string_view stored_json)
 {
     TokenSettings t = defaults;
-    if (stored_json.empty()) {
-        return t;
+    auto doc = transcode::parse_stored_settings(stored_json);
+    if (!doc) {
+        return doc.error();
     }
-    json doc = json::parse(stored_json, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
-        return Error("stored app settings: must be a JSON object");
-    }
-    for (const auto& [key, v] : doc.items()) {
+    for (const auto& [key, v] : doc.value().items()) {
         auto r = apply_key(key, v, t);
         if (!r) {
             return r.error().wrap("stored app settings");

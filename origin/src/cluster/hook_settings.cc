@@ -1,6 +1,7 @@
 #include "cluster/hook_settings.h"
 
 #include "core/config.h"
+#include "transcode/app_settings.h"
 
 namespace fanout::cluster {
 
@@ -18,21 +19,17 @@ Error hook_error(std::string_view what)
 Result<std::string> effective_hook_url(const std::string& default_url,
                                        std::string_view stored_json)
 {
-    if (stored_json.empty()) {
+    auto v = transcode::stored_setting(stored_json, kListenerHookUrl);
+    if (!v) {
+        return v.error();
+    }
+    if (v.value().is_null()) {
         return default_url;
     }
-    json doc = json::parse(stored_json, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
-        return Error("stored app settings: must be a JSON object");
-    }
-    auto it = doc.find(std::string(kListenerHookUrl));
-    if (it == doc.end() || it->is_null()) {
-        return default_url;
-    }
-    if (!it->is_string()) {
+    if (!v.value().is_string()) {
         return hook_error("stored value must be a string");
     }
-    std::string url = it->get<std::string>();
+    std::string url = v.value().get<std::string>();
     if (Status st = check_hook_url(url); !st) {
         return hook_error(st.error().message());
     }

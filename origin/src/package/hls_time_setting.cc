@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "transcode/app_settings.h"
+
 namespace fanout::package {
 
 namespace {
@@ -45,18 +47,14 @@ Result<int> hls_time_value(const json& v, bool strings)
 
 Result<int> effective_hls_time_s(int default_s, std::string_view stored_json)
 {
-    if (stored_json.empty()) {
+    auto v = transcode::stored_setting(stored_json, kHlsTime);
+    if (!v) {
+        return v.error();
+    }
+    if (v.value().is_null()) {
         return default_s;
     }
-    json doc = json::parse(stored_json, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
-        return Error("stored app settings: must be a JSON object");
-    }
-    auto it = doc.find(std::string(kHlsTime));
-    if (it == doc.end() || it->is_null()) {
-        return default_s;
-    }
-    auto r = hls_time_value(*it, /*strings=*/false);
+    auto r = hls_time_value(v.value(), /*strings=*/false);
     if (!r) {
         return r.error().wrap("stored app settings");
     }

@@ -166,10 +166,25 @@ bool is_origin_wide(std::string_view key)
 
 }  // namespace
 
+Result<json> parse_stored_settings(std::string_view stored_json)
+{
+    return parse_object(stored_json, "stored app settings");
+}
+
+Result<json> stored_setting(std::string_view stored_json, std::string_view key)
+{
+    auto doc = parse_stored_settings(stored_json);
+    if (!doc) {
+        return doc.error();
+    }
+    auto it = doc.value().find(std::string(key));
+    return it == doc.value().end() ? json() : *it;
+}
+
 Result<Ladder> effective_ladder(const Ladder& defaults,
                                 std::string_view stored_json)
 {
-    auto doc = parse_object(stored_json, "stored app settings");
+    auto doc = parse_stored_settings(stored_json);
     if (!doc) {
         return doc.error();
     }
@@ -199,7 +214,7 @@ Result<SettingsPut> apply_settings_put(const Config& config,
     if (!body) {
         return body.error();
     }
-    auto stored = parse_object(stored_json, "stored app settings");
+    auto stored = parse_stored_settings(stored_json);
     SettingsPut out;
     out.stored = stored ? stored.value() : json::object();
     auto ladder = body_ladder(body.value());

@@ -23,6 +23,17 @@
 
 namespace fanout::transcode {
 
+// The stored document (its text; "" when the store has none: an empty
+// object), or the error "stored app settings: must be a JSON object".
+// Every module that keeps keys in it (the ladder's here, the token
+// controls', listenerHookURL, hlsTime) reads it through this.
+Result<nlohmann::json> parse_stored_settings(std::string_view stored_json);
+
+// One key of the stored document: null when the document is empty, lacks
+// the key or holds null there (the key then takes its default).
+Result<nlohmann::json> stored_setting(std::string_view stored_json,
+                                      std::string_view key);
+
 // The keys, with Ant Media's names.
 inline constexpr std::string_view kEncoderSettingsString =
     "encoderSettingsString";
