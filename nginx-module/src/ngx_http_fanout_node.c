@@ -51,6 +51,10 @@ static ngx_int_t ngx_http_fanout_node_default_host(ngx_conf_t *cf,
 static ngx_int_t ngx_http_fanout_node_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_node_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fanout_node_timer(ngx_event_t *ev);
+/* what egress_bps spans at least (ms): the default heartbeat period */
+#define NGX_HTTP_FANOUT_EGRESS_WINDOW  5000
+
+
 static void ngx_http_fanout_node_egress(ngx_http_fanout_heartbeat_t *hb,
     uint64_t bytes_out);
 static fo_status ngx_http_fanout_node_beat(ngx_http_fanout_task_t *t);
@@ -405,6 +409,7 @@ ngx_http_fanout_node_init_process(ngx_cycle_t *cycle)
     }
 
     hb->nmcf = nmcf;
+    hb->egress.window = NGX_HTTP_FANOUT_EGRESS_WINDOW;
 
     n = &hb->node;
     (void) ngx_cpystrn((u_char *) n->id, nmcf->id.data, FO_ID_MAX);
@@ -487,7 +492,6 @@ ngx_http_fanout_node_egress(ngx_http_fanout_heartbeat_t *hb,
     /* never 0, which means "no previous sample" */
     now = ngx_current_msec ? ngx_current_msec : 1;
 
-    hb->egress.window = 5000;
     hb->node.egress_bps = ngx_http_fanout_proc_rate_sample(&hb->egress, now,
                                                            bytes_out);
 }
