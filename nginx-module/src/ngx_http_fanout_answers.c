@@ -16,6 +16,14 @@
 #define NGX_HTTP_FANOUT_IDLE        60000
 #define NGX_HTTP_FANOUT_KEEP        3600000
 
+/*
+ * How long ago `then` was.  Each worker caches its own ngx_current_msec,
+ * and a stamp in the zone may come from a worker whose clock was read
+ * later than this one's: that is "just now", not 49 days ago.
+ */
+#define ngx_http_fanout_since(now, then)                                      \
+    ((ngx_msec_int_t) ((now) - (then)) > 0 ? (now) - (then) : 0)
+
 #define ngx_http_fanout_gauge(lmcf, name, n)                                  \
     (void) ngx_atomic_fetch_add(&(lmcf)->metrics[NGX_HTTP_FANOUT_M_ ## name], \
                                 n)
@@ -136,7 +144,7 @@ ngx_http_fanout_answer_get(ngx_http_fanout_lookup_main_conf_t *lmcf,
     }
 
     if (e && e->token && e->owner != ngx_pid
-        && now - e->inflight_since < lmcf->timeout)
+        && ngx_http_fanout_since(now, e->inflight_since) < lmcf->timeout)
     {
         ngx_shmtx_unlock(&lmcf->shpool->mutex);
         return stale ? NGX_HTTP_FANOUT_STALE : NGX_HTTP_FANOUT_WAIT_REMOTE;
@@ -300,7 +308,7 @@ ngx_http_fanout_fresh(ngx_http_fanout_entry_t *e, ngx_msec_t ttl,
 {
     ngx_msec_t  age;
 
-    age = now - e->updated;
+    age = ngx_http_fanout_since(now, e->updated);
 
     switch (e->answer.state) {
 
@@ -414,7 +422,7 @@ ngx_http_fanout_expire(ngx_http_fanout_lookup_main_conf_t *lmcf,
         }
 
         if (!force) {
-            idle = now - e->used;
+            idle = ngx_http_fanout_since(now, e->used);
 
             if (idle < NGX_HTTP_FANOUT_IDLE
                 || (e->answer.state == NGX_HTTP_FANOUT_FOUND
