@@ -1,5 +1,7 @@
 #include "http_client.h"
 
+#include "socket_source.h"
+
 namespace fanout::load {
 
 namespace asio = boost::asio;
@@ -7,13 +9,14 @@ using boost::system::error_code;
 
 HttpClient::HttpClient(asio::io_context& io, asio::ip::tcp::endpoint ep,
                        std::string host, double timeout_s,
-                       std::string user_agent)
+                       std::string user_agent, std::string source)
     : sock_(io),
       deadline_(io),
       ep_(ep),
       host_(std::move(host)),
       timeout_s_(timeout_s),
-      user_agent_(std::move(user_agent))
+      user_agent_(std::move(user_agent)),
+      source_(std::move(source))
 {
 }
 
@@ -36,6 +39,7 @@ void HttpClient::get(const std::string& path, Done done)
 void HttpClient::connect()
 {
     reused_ = false;
+    if (open_from(sock_, ep_, source_)) return finish(Error("connect"));
     sock_.async_connect(ep_, [this, g = generation_](error_code ec) {
         if (g != generation_) return;
         if (ec) return finish(Error("connect"));

@@ -21,10 +21,11 @@ public:
     using Done = std::function<void(Result<Response>)>;
 
     // user_agent: what each request's User-Agent says (an edge tells
-    // viewers on one address apart by it, as players differ).
+    // viewers on one address apart by it, as players differ); source: the
+    // local address to connect from ("": the kernel's choice).
     HttpClient(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint ep,
                std::string host, double timeout_s,
-               std::string user_agent = "fanout-load");
+               std::string user_agent = "fanout-load", std::string source = "");
 
     // GET path (with query) on the open connection, or a new one.  A
     // reused connection the server had closed is reopened once.  done is
@@ -44,6 +45,7 @@ private:
     std::string host_;
     double timeout_s_;
     std::string user_agent_;
+    std::string source_;
     std::string request_, in_;
     std::array<char, 64 * 1024> rbuf_{};
     Done done_;

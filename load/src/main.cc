@@ -77,6 +77,7 @@ Status make_publishers(Run& run)
         if (!addr) return addr.error();
         Result<PublishTarget> t = publish_target(url.value(), addr.value());
         if (!t) return t.error();
+        t->source = source_address(o, i);
         auto p = std::make_shared<Publisher>(run.io, run.tags, t.value(),
                                              run.stats, o, run.connects);
         p->start(o.ramp_up_s * double(i) / double(o.publishers));

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -44,6 +46,52 @@ Result<Url> parse_url(std::string_view s)
     }
     if (u.host.empty()) return Error("no host in " + std::string(s));
     return u;
+}
+
+namespace {
+
+std::optional<uint32_t> parse_ipv4(std::string_view s)
+{
+    in_addr a{};
+    if (inet_pton(AF_INET, std::string(s).c_str(), &a) != 1)
+        return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
+std::string format_ipv4(uint32_t v)
+{
+    in_addr a{htonl(v)};
+    char buf[INET_ADDRSTRLEN];
+    return inet_ntop(AF_INET, &a, buf, sizeof buf);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parse_address_range(std::string_view s)
+{
+    size_t dash = s.find('-');
+    std::string_view a = s.substr(0, dash);
+    std::string_view b =
+        dash == std::string_view::npos ? a : s.substr(dash + 1);
+    std::optional<uint32_t> first = parse_ipv4(a), last = parse_ipv4(b);
+    if (!first || !last)
+        return Error("IPv4 address or range FIRST-LAST, not " + std::string(s));
+    if (*last < *first) return Error(std::string(s) + ": last before first");
+    if (uint64_t(*last - *first) + 1 > kMaxSourceAddresses)
+        return Error(std::string(s) + ": more than "
+                     + std::to_string(kMaxSourceAddresses) + " addresses");
+    std::vector<std::string> out;
+    for (uint64_t v = *first; v <= *last; v++)
+        out.push_back(format_ipv4(v));
+    return out;
+}
+
+const std::string& source_address(const Options& o, size_t i)
+{
+    static const std::string none;
+    return o.source_addresses.empty()
+               ? none
+               : o.source_addresses[i % o.source_addresses.size()];
 }
 
 bool is_loopback_host(std::string_view host)
@@ -173,6 +221,13 @@ const std::map<std::string, Setter>& setters()
          num(0.1, 600, [](Options& o, double d) { o.timeout_s = d; })},
         {"--seed",
          num(0, 1e15, [](Options& o, double d) { o.seed = uint64_t(d); })},
+        {"--source-addresses",
+         [](Options& o, const std::string& v) -> Status {
+             Result<std::vector<std::string>> r = parse_address_range(v);
+             if (!r) return r.error();
+             o.source_addresses = std::move(r.value());
+             return {};
+         }},
         {"--json",
          [](Options& o, const std::string& v) {
              o.json = v;
@@ -217,6 +272,10 @@ Status check(Options& o)
         if (Status s = check_target(o, o.play_url, "http", o.streams); !s)
             return s;
     }
+    for (const std::string& a : o.source_addresses)
+        if (!o.allow_remote && !is_loopback_host(a))
+            return Error("refusing source address " + a
+                         + ": not loopback; pass --allow-remote");
     if (o.publishers + o.viewers > o.max_connections)
         return Error(std::to_string(o.publishers + o.viewers)
                      + " connections exceed --max-connections "

@@ -27,6 +27,12 @@ Result<Url> parse_url(std::string_view s);
 // "127.x.y.z", "localhost", "::1" / "[::1]".
 bool is_loopback_host(std::string_view host);
 
+// "A.B.C.D-E.F.G.H" (or one address): every IPv4 address from the first
+// to the last, at most kMaxSourceAddresses of them.
+Result<std::vector<std::string>> parse_address_range(std::string_view s);
+
+inline constexpr size_t kMaxSourceAddresses = 65536;
+
 // The template with every "{i}" replaced by i.
 std::string expand(std::string_view tmpl, size_t i);
 
@@ -53,12 +59,20 @@ struct Options {
     double request_rate = 20000;  // viewers' requests per second
     double timeout_s = 10;
     bool allow_remote = false;
+    // Local addresses the clients connect from, client i from
+    // source_addresses[i % size]: a load balancer that hashes the client
+    // address (the LB's fanout_edges) then spreads the load, and per-address
+    // caps see many clients.  Empty: the kernel's choice.
+    std::vector<std::string> source_addresses;
     uint64_t seed = 1;
     std::string json;  // file; "-": stdout
     bool quiet = false;
 };
 
 inline constexpr double kMaxDurationS = 24 * 3600;
+
+// Client i's source address ("" when none was given).
+const std::string& source_address(const Options& o, size_t i);
 
 // argv without the program name.  Error: an unknown flag, a bad value,
 // nothing to do, a cap exceeded, or a target off loopback without

@@ -1,5 +1,7 @@
 #include "publisher.h"
 
+#include "socket_source.h"
+
 namespace fanout::load {
 
 namespace asio = boost::asio;
@@ -71,6 +73,8 @@ void Publisher::connect()
             if (!ec && g == self->generation_ && !self->publishing_)
                 self->drop("timeout");
         });
+    if (open_from(sock_, target_.endpoint, target_.source))
+        return drop("connect");  // the source address cannot be bound
     sock_.async_connect(target_.endpoint, [self = shared_from_this(),
                                            g = generation_](error_code ec) {
         if (self->stopped_ || g != self->generation_) return;

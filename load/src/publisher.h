@@ -23,6 +23,7 @@ namespace fanout::load {
 struct PublishTarget {
     boost::asio::ip::tcp::endpoint endpoint;
     std::string app, tc_url, name;  // name: the rest of the path (+ query)
+    std::string source;  // the local address to connect from; "": any
 };
 
 // rtmp://host:port/app/name → app, tcUrl "rtmp://host:port/app", name.

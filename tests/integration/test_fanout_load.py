@@ -4,6 +4,8 @@ the JSON report is checked against the origin's own REST view.  Then DASH
 viewers, publishers dropped by an origin restart coming back
 (--reconnect), and a target off loopback refused without --allow-remote."""
 import json
+import pathlib
+import socket
 import subprocess
 import time
 
@@ -106,18 +108,40 @@ def test_publishers_and_viewers_report_matches_origin(origin, clip,
     assert "publishing 5/5 viewing 20/20" in stderr, stderr[-2000:]
 
 
+def peers(host, port):
+    """The remote addresses of the established TCP connections to
+    host:port (/proc/net/tcp)."""
+    want = (socket.inet_aton(host)[::-1].hex().upper(), f"{port:04X}")
+    found = set()
+    for line in pathlib.Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        f = line.split()
+        local, remote, state = f[1].split(":"), f[2].split(":"), f[3]
+        if tuple(local) == want and state == "01":
+            found.add(socket.inet_ntoa(bytes.fromhex(remote[0])[::-1]))
+    return found
+
+
 def test_dash_viewers(origin, clip, tmpdir_path):
     """Publishers from one fanout-load, DASH viewers from another (a
-    viewers-only run needs no clip)."""
+    viewers-only run needs no clip), each connecting from the addresses
+    --source-addresses gives, in turn."""
     pubs = load(["--publishers", "2", "--flv", str(clip), "--publish-url",
                  f"rtmp://{HOST}:{origin.rtmp_port}/LiveApp/dash{{i}}",
+                 "--source-addresses", "127.0.56.101-127.0.56.102",
                  "--duration", "16"], tmpdir_path / "publishers.json")
     out = tmpdir_path / "report.json"
     proc = load(["--viewers", "6", "--view-after", "4", "--streams", "2",
                  "--play-url", f"http://{HOST}:{origin.http_port}"
                  "/LiveApp/streams/dash{i}/dash{i}.mpd",
+                 "--source-addresses", "127.0.56.111-127.0.56.113",
                  "--duration", "12"], out)
     try:
+        assert wait_for(lambda: peers(HOST, origin.rtmp_port) == {
+            "127.0.56.101", "127.0.56.102"}, 10), \
+            peers(HOST, origin.rtmp_port)
+        assert wait_for(lambda: peers(HOST, origin.http_port) >= {
+            "127.0.56.111", "127.0.56.112", "127.0.56.113"}, 10), \
+            peers(HOST, origin.http_port)
         finish(proc)
         finish(pubs)
     finally:

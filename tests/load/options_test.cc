@@ -92,6 +92,46 @@ TEST(Options, RefusesRemoteTargetsUnlessAllowed)
         << "{i} in the host";
 }
 
+TEST(SourceAddresses, Range)
+{
+    auto r = parse_address_range("127.0.200.254-127.0.201.1");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value(),
+              (std::vector<std::string>{"127.0.200.254", "127.0.200.255",
+                                        "127.0.201.0", "127.0.201.1"}));
+    EXPECT_EQ(parse_address_range("127.0.0.9").value(),
+              std::vector<std::string>{"127.0.0.9"});
+    EXPECT_EQ(parse_address_range("127.0.0.0-127.0.255.255")->size(),
+              kMaxSourceAddresses);
+    EXPECT_FALSE(parse_address_range("127.0.0.0-127.1.0.0").ok()) << "cap";
+    EXPECT_FALSE(parse_address_range("127.0.0.9-127.0.0.1").ok());
+    EXPECT_FALSE(parse_address_range("127.0.0.1-").ok());
+    EXPECT_FALSE(parse_address_range("::1").ok());
+    EXPECT_FALSE(parse_address_range("127.0.0.256").ok());
+    EXPECT_FALSE(parse_address_range("").ok());
+}
+
+TEST(SourceAddresses, ClientsTakeThemInTurn)
+{
+    auto a = kPub;
+    a.insert(a.end(), {"--source-addresses", "127.0.9.1-127.0.9.2"});
+    auto o = parse(a);
+    ASSERT_TRUE(o.ok()) << o.error().message();
+    EXPECT_EQ(source_address(o.value(), 0), "127.0.9.1");
+    EXPECT_EQ(source_address(o.value(), 1), "127.0.9.2");
+    EXPECT_EQ(source_address(o.value(), 2), "127.0.9.1");
+    EXPECT_EQ(source_address(parse(kPub).value(), 7), "");
+
+    a = kPub;
+    a.insert(a.end(), {"--source-addresses", "192.0.2.1-192.0.2.3"});
+    EXPECT_FALSE(parse(a).ok()) << "off loopback";
+    a.push_back("--allow-remote");
+    EXPECT_TRUE(parse(a).ok());
+    a = kPub;
+    a.insert(a.end(), {"--source-addresses", "localhost"});
+    EXPECT_FALSE(parse(a).ok()) << "addresses, not names";
+}
+
 TEST(Options, Errors)
 {
     EXPECT_FALSE(parse({}).ok()) << "nothing to do";
