@@ -188,6 +188,9 @@ const std::map<std::string, Setter>& setters()
          }},
         {"--reconnect-delay",
          num(0.01, 600, [](Options& o, double d) { o.reconnect_delay_s = d; })},
+        {"--send-interval",
+         num(0, 1000,
+             [](Options& o, double d) { o.send_interval_s = d / 1000; })},
         {"--play-url",
          [](Options& o, const std::string& v) {
              o.play_url = v;

@@ -42,6 +42,9 @@ struct Options {
     std::string flv;
     bool reconnect = false;
     double reconnect_delay_s = 1;
+    // A publisher wakes at most this often and sends every tag due since
+    // (one write): a real-time replay, late by at most this much.
+    double send_interval_s = 0.02;
 
     std::string play_url;  // template, http://host:port/path{i}.m3u8
     size_t viewers = 0;

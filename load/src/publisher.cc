@@ -2,6 +2,8 @@
 
 #include "socket_source.h"
 
+#include <algorithm>
+
 namespace fanout::load {
 
 namespace asio = boost::asio;
@@ -130,7 +132,8 @@ void Publisher::pump()
     flush();
     if (pending_.size() > kMaxBacklog) return drop("backlog");
     const double next = replay_->peek().timestamp;
-    after(std::max(0.005, (next - elapsed_ms) / 1000), &Publisher::pump);
+    after(std::max({0.001, opt_.send_interval_s, (next - elapsed_ms) / 1000}),
+          &Publisher::pump);
 }
 
 void Publisher::flush()

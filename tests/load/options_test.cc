@@ -92,6 +92,20 @@ TEST(Options, RefusesRemoteTargetsUnlessAllowed)
         << "{i} in the host";
 }
 
+TEST(Options, SendInterval)
+{
+    EXPECT_DOUBLE_EQ(parse(kPub)->send_interval_s, 0.02);
+    auto a = kPub;
+    a.insert(a.end(), {"--send-interval", "50"});
+    EXPECT_DOUBLE_EQ(parse(a)->send_interval_s, 0.05);
+    a = kPub;
+    a.insert(a.end(), {"--send-interval", "-1"});
+    EXPECT_FALSE(parse(a).ok());
+    a = kPub;
+    a.insert(a.end(), {"--send-interval", "5000"});
+    EXPECT_FALSE(parse(a).ok()) << "at most 1 s late";
+}
+
 TEST(SourceAddresses, Range)
 {
     auto r = parse_address_range("127.0.200.254-127.0.201.1");
