@@ -106,7 +106,7 @@ render_edge() {   # N ADDR
     --set "load_module=$MODULE" --set user=root --set worker_processes=1 \
     --set "pid=$dir/nginx.pid" --set "error_log=$dir/logs/error.log notice" \
     --set "access_log=$dir/logs/access.log fanout" \
-    --set "listen=$2:$HTTP_PORT" \
+    --set "listen=$2:$HTTP_PORT backlog=4096" \
     --set "fanout_store=\"$STORE_FULL\"" \
     --set "fanout_node_id=edge-$1" --set "fanout_node_address=$2:$HTTP_PORT" \
     --set "fanout_update_period=${PERIOD_MS}ms" \

@@ -87,6 +87,15 @@ static int upstream(lb_text *t, const char *name, const fo_node *nodes,
             return -1;
         }
     }
+    /* HTTP: reuse connections to the nodes.  Without a pool every request
+     * opens one, and when an edge dies its viewers' next requests all
+     * connect to the others at once: past their accept queue the SYNs are
+     * dropped, the connects time out, max_fails marks the healthy edges
+     * down too, and the LB answers everyone 502 (no live upstreams).  The
+     * figure is idle connections kept per LB worker. */
+    if (kind != ORIGIN_RTMP && lb_append(t, "    keepalive 32;\n") != 0) {
+        return -1;
+    }
     return lb_append(t, "}\n\n");
 }
 

@@ -338,9 +338,9 @@ class LB(Logs):
                 or "    server 127.0.0.1:9 down;\n"
         (self.prefix / "upstreams-http.conf").write_text(
             "upstream fanout_edges {\n    hash $remote_addr consistent;\n"
-            + servers(self.edge_ports) + "}\n\n"
+            + servers(self.edge_ports) + "    keepalive 32;\n}\n\n"
             "upstream fanout_origins {\n    least_conn;\n"
-            + servers(self.origin_ports) + "}\n")
+            + servers(self.origin_ports) + "    keepalive 32;\n}\n")
         (self.prefix / "upstreams-stream.conf").write_text(
             "upstream fanout_rtmp {\n    least_conn;\n"
             "    server 127.0.0.1:9 down;\n}\n")

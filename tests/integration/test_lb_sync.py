@@ -45,6 +45,10 @@ def test_renders_alive_nodes_per_role_and_group(tmpdir_path, store_tool):
     assert "upstream fanout_origins_eu" in http
     assert "server 10.0.0.1:1935" in stream and "server 10.0.0.2:1935" in stream
     assert "10.0.1.1" not in stream                  # edges take no RTMP
+    # HTTP upstreams keep connections to the nodes; stream ones cannot
+    for block in http.split("upstream ")[1:]:
+        assert "    keepalive 32;\n}" in block, block
+    assert "keepalive" not in stream
     eu = stream.split("upstream fanout_rtmp_eu {")[1].split("}")[0]
     assert "10.0.0.2:1935" in eu and "10.0.0.1" not in eu
 
