@@ -4,8 +4,9 @@ that publishers can send it with -c copy at almost no CPU of their own."""
 import subprocess
 
 
-def make_source(path, mbps):
-    """The file at `path`, at `mbps` Mbit/s of video (+ 128 kbit/s AAC)."""
+def make_source(path, mbps, audio_kbps=128):
+    """The file at `path`, at `mbps` Mbit/s of video (+ `audio_kbps`
+    kbit/s AAC)."""
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -16,7 +17,8 @@ def make_source(path, mbps):
          "sine=frequency=440:sample_rate=48000", "-t", "30",
          "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{mbps}M",
          "-maxrate", f"{mbps}M", "-bufsize", f"{2 * mbps}M", "-g", "60",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", f"{audio_kbps}k",
+         "-f", "flv",
          str(tmp)], check=True)
     tmp.rename(path)
     return path

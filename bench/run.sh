@@ -4,7 +4,9 @@
 #   bench/run.sh store         (one group)
 #   bench/run.sh load          (fanout-load's smoke run: not in `make bench`)
 #   bench/run.sh scale         (one origin's publishers, one edge worker's
-#                               viewers against plain nginx: issue #16)
+#                               viewers against plain nginx, 1 node
+#                               against 2 under a CPU quota, the whole
+#                               cluster under load with kills: issue #16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-$PWD/build}
@@ -70,6 +72,17 @@ bench_scale() {
   echo
   BUILD=$BUILD /usr/bin/python3 bench/scale/edge_scale.py \
     --counts 10000 --mbps "${SCALE_LOW_MBPS:-0.5}" --seconds "${SCALE_SECONDS:-30}"
+  echo
+  # 1 node against 2 behind the LB, each held to SCALE_QUOTA of a core
+  # (a cpu cgroup): publishers on origins, then viewers on edges.
+  BUILD=$BUILD /usr/bin/python3 bench/scale/node_scaling.py \
+    --quota "${SCALE_QUOTA:-0.25}"
+  echo
+  # The make up cluster: 100 publishers, 5,000 viewers, 5 minutes, an
+  # origin and an edge killed.
+  BUILD=$BUILD /usr/bin/python3 bench/scale/cluster_load.py \
+    --publishers "${CLUSTER_PUBLISHERS:-100}" \
+    --viewers "${CLUSTER_VIEWERS:-5000}" --seconds "${CLUSTER_SECONDS:-300}"
 }
 
 bench_transcode() {
