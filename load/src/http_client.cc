@@ -71,6 +71,13 @@ void HttpClient::read()
         asio::buffer(rbuf_), [this, g = generation_](error_code ec, size_t n) {
             if (g != generation_) return;
             const bool eof = ec == asio::error::eof;
+            // A reset before any byte of the answer: a reused connection
+            // the server closed as the request went out (a graceful reload
+            // closes idle keep-alive connections).  Browsers send the
+            // request again on a new connection, once; so do we.
+            if (ec == asio::error::connection_reset && in_.empty()
+                && reopen_reused())
+                return;
             if (ec && !eof) return finish(Error("closed"));
             in_.append(rbuf_.data(), n);
             ResponseResult r = parse_response(in_, {}, false, eof);
@@ -86,14 +93,20 @@ void HttpClient::read()
             if (!eof) return read();
             // Closed before a whole response: a reused connection the server
             // had timed out is reopened once, as browsers do.
-            if (reused_ && in_.empty() && !retried_) {
-                retried_ = true;
-                sock_.close(ec);
-                open_ = false;
-                return connect();
-            }
+            if (in_.empty() && reopen_reused()) return;
             finish(Error("closed"));
         });
+}
+
+bool HttpClient::reopen_reused()
+{
+    if (!reused_ || retried_) return false;
+    retried_ = true;
+    error_code ignored;
+    sock_.close(ignored);
+    open_ = false;
+    connect();
+    return true;
 }
 
 void HttpClient::finish(Result<Response> r)

@@ -28,7 +28,8 @@ public:
                std::string user_agent = "fanout-load", std::string source = "");
 
     // GET path (with query) on the open connection, or a new one.  A
-    // reused connection the server had closed is reopened once.  done is
+    // reused connection the server had closed (or reset) before answering
+    // is reopened once, as browsers do.  done is
     // not called after close().
     void get(const std::string& path, Done done);
     void close();
@@ -38,6 +39,9 @@ private:
     void send();
     void read();
     void finish(Result<Response> r);
+    // A reused connection closed or reset before any byte of the answer:
+    // the request goes again on a new one, once.  false: not this case.
+    bool reopen_reused();
 
     boost::asio::ip::tcp::socket sock_;
     boost::asio::steady_timer deadline_;

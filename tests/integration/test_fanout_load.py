@@ -6,6 +6,8 @@ viewers, publishers dropped by an origin restart coming back
 import json
 import pathlib
 import socket
+import struct
+import threading
 import subprocess
 import time
 
@@ -194,3 +196,75 @@ def test_refuses_a_target_off_loopback(tmpdir_path):
                         "--publish-url", "rtmp://example.com/LiveApp/x"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "--allow-remote" in r.stderr, r.stderr
+
+
+class OneAnswerServer:
+    """An HTTP server that answers the first request of each connection (a
+    live media playlist of 1 s segments, or a segment) and meets the
+    second without an answer: a reset (SO_LINGER 0) or a plain close, as a
+    server closing its idle keep-alive connections does when it reloads."""
+
+    PLAYLIST = ("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n"
+                "#EXT-X-MEDIA-SEQUENCE:0\n"
+                + "".join(f"#EXTINF:1.0,\nseg{i}.ts\n" for i in range(4)))
+
+    def __init__(self, reset):
+        self.reset, self.unanswered = reset, 0
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,),
+                             daemon=True).start()
+
+    def request(self, c):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk:
+                return None
+            data += chunk
+        return data.split(b" ")[1].decode()
+
+    def serve(self, c):
+        with c:
+            path = self.request(c)
+            if path is None:
+                return
+            body = (self.PLAYLIST.encode() if path.endswith(".m3u8")
+                    else b"\0" * 1000)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: "
+                      + str(len(body)).encode() + b"\r\n\r\n" + body)
+            if self.request(c) is None:
+                return
+            self.unanswered += 1
+            if self.reset:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                             struct.pack("ii", 1, 0))
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.parametrize("reset", [True, False], ids=["reset", "close"])
+def test_viewers_resend_on_a_reused_connection_the_server_closed(
+        tmpdir_path, reset):
+    server = OneAnswerServer(reset)
+    out = tmpdir_path / "report.json"
+    try:
+        finish(load(["--viewers", "2", "--duration", "5", "--play-url",
+                     f"http://{HOST}:{server.port}/live/s{{i}}.m3u8"], out))
+    finally:
+        server.close()
+    r = json.loads(out.read_text())
+    assert server.unanswered >= 4, server.unanswered
+    assert r["viewers"]["playlists"] >= 2 * 3, r
+    assert r["errors"]["total"] == 0, r
