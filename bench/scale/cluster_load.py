@@ -10,7 +10,8 @@ HLS viewers through the LB's HTTP port for --seconds, spread uniformly
 over the streams, from 250 addresses (127.0.178.x: the LB keeps a viewer
 on one edge by hashing its address).  At --kill-origin-at s into the
 viewing, kill -9 of the origin holding more streams; at --kill-edge-at s,
-kill -9 of the edge that served more playlists.
+kill -9 of the edge that served more playlists (-1: no kill, for a
+baseline).
 
 Reported: the viewers' stalls (a viewer's simulated buffer running dry),
 stalled seconds and errors by kind and HTTP status, the publishers'
@@ -150,19 +151,23 @@ def kill_and_watch(c, args, viewers, result):
     t0 = time.monotonic()
     cpu0 = {n: cpu_seconds(c.pid(n)) for n in
             ["origin-1", "origin-2", "edge-1", "edge-2", "lb"]}
-    time.sleep(args.kill_origin_at)
-    counts = streams_per_origin(c)
-    victim = max(counts, key=counts.get)
-    origin = f"origin-{c.origins.index(victim.split(':')[0]) + 1}"
+    origin = edge = None
     kill_wall = time.time()
-    c.kill(origin)
-    result["killed_origin"] = {"name": origin, "at_s": round(
-        time.monotonic() - t0, 1), "streams": counts[victim]}
-    time.sleep(max(0, args.kill_edge_at - (time.monotonic() - t0)))
-    edge, served = busiest_edge(c)
-    c.kill(edge)
-    result["killed_edge"] = {"name": edge, "at_s": round(
-        time.monotonic() - t0, 1), "playlists_served": served}
+    if args.kill_origin_at >= 0:
+        time.sleep(args.kill_origin_at)
+        counts = streams_per_origin(c)
+        victim = max(counts, key=counts.get)
+        origin = f"origin-{c.origins.index(victim.split(':')[0]) + 1}"
+        kill_wall = time.time()
+        c.kill(origin)
+        result["killed_origin"] = {"name": origin, "at_s": round(
+            time.monotonic() - t0, 1), "streams": counts[victim]}
+    if args.kill_edge_at >= 0:
+        time.sleep(max(0, args.kill_edge_at - (time.monotonic() - t0)))
+        edge, served = busiest_edge(c)
+        c.kill(edge)
+        result["killed_edge"] = {"name": edge, "at_s": round(
+            time.monotonic() - t0, 1), "playlists_served": served}
     viewers.wait(timeout=args.seconds + 120)
     wall = time.monotonic() - t0
     result["core_share"] = {n: round((cpu_seconds(c.pid(n)) - v) / wall, 3)
@@ -185,7 +190,9 @@ def report(work, result):
     result["publishers"] = p["publishers"]
     result["publish_errors"] = p["errors"]
     for key in ("killed_origin", "killed_edge"):
-        result[key]["progress"] = progress_around(log, result[key]["at_s"])
+        if key in result:
+            result[key]["progress"] = progress_around(
+                log, result[key]["at_s"])
 
 
 def main():
@@ -196,8 +203,10 @@ def main():
     ap.add_argument("--mbps", type=float, default=0.05,
                     help="the clip's video Mbit/s")
     ap.add_argument("--audio-kbps", type=int, default=32)
-    ap.add_argument("--kill-origin-at", type=int, default=100)
-    ap.add_argument("--kill-edge-at", type=int, default=200)
+    ap.add_argument("--kill-origin-at", type=int, default=100,
+                    help="seconds into the viewing; -1: no kill")
+    ap.add_argument("--kill-edge-at", type=int, default=200,
+                    help="seconds into the viewing; -1: no kill")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory (logs) and print it")
     ap.add_argument("--json", help="also write the result here")
