@@ -39,18 +39,17 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from harness.cluster import Cluster, rest_headers  # noqa: E402
+from harness.cluster import rest_headers  # noqa: E402
 from harness.net import http_get, wait_for  # noqa: E402
 from ingest.ingest_bench import cpu_seconds  # noqa: E402
 from media_source import make_source  # noqa: E402
+from scale_cluster import start_cluster  # noqa: E402
 
 BUILD = pathlib.Path(os.environ.get("BUILD", ROOT / "build"))
 LOAD = BUILD / "bin" / "fanout-load"
 BLOCK = 175
 PUBLISHER_SOURCES = "127.0.178.1-127.0.178.250"
 VIEWER_SOURCES = "127.0.179.1-127.0.179.250"
-ORIGIN_PROPS = ("broadcast.max_per_app=0\nrtmp.max_connections_per_ip=0\n"
-                "log.level=warn\n")
 
 
 def live_streams(url):
@@ -215,10 +214,7 @@ def main():
         BUILD / "bench" / f"src-720p-{args.mbps:g}mbps-a{args.audio_kbps}"
         ".flv", args.mbps, args.audio_kbps)
     work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-cluster-load-"))
-    c = Cluster(work, f"sqlite://{work}/cluster.db", BLOCK, period_ms=5000,
-                hls_time=2, origins=2, edges=2)
-    c.env["ORIGIN_PROPS"] = ORIGIN_PROPS
-    c.up()
+    c = start_cluster(work, BLOCK)
     pubs = viewers = None
     result = {"args": vars(args)}
     try:

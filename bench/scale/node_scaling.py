@@ -53,10 +53,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from harness.cluster import Cluster, rest_headers  # noqa: E402
+from harness.cluster import rest_headers  # noqa: E402
 from harness.net import http_get, wait_for  # noqa: E402
 from ingest.ingest_bench import cpu_seconds, tree  # noqa: E402
 from media_source import make_source  # noqa: E402
+from scale_cluster import start_cluster  # noqa: E402
 from cpu_quota import CpuQuota  # noqa: E402
 from edge_scale import judge  # noqa: E402
 
@@ -65,8 +66,6 @@ LOAD = BUILD / "bin" / "fanout-load"
 BLOCK = 170
 SOURCES = "127.0.173.1-127.0.173.250"
 AVAILABILITY_P95_MS = 150
-ORIGIN_PROPS = ("broadcast.max_per_app=0\nrtmp.max_connections_per_ip=0\n"
-                "rtmp.max_connections=10000\nlog.level=warn\n")
 
 
 def metric(body, name, labels=""):
@@ -84,13 +83,6 @@ def origin_metrics(c, i):
     except OSError:
         return ""
     return body.decode() if st == 200 else ""
-
-
-def start_cluster(work, origins, edges):
-    c = Cluster(work, f"sqlite://{work}/cluster.db", BLOCK, period_ms=5000,
-                hls_time=2, origins=origins, edges=edges)
-    c.env["ORIGIN_PROPS"] = ORIGIN_PROPS
-    return c.up()
 
 
 def quotas_for(c, names, cores):
@@ -121,7 +113,7 @@ class Sampler:
 
 def publisher_step(nodes, n, args, source):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-nodes-"))
-    c = start_cluster(work, nodes, 1)
+    c = start_cluster(work, BLOCK, nodes, 1)
     names = [f"origin-{i + 1}" for i in range(nodes)]
     quotas, load = quotas_for(c, names, args.quota), None
     try:
@@ -175,7 +167,7 @@ class ViewerCluster:
 
     def __init__(self, edges, args, source):
         self.work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-nodes-"))
-        self.c = start_cluster(self.work, 1, edges)
+        self.c = start_cluster(self.work, BLOCK, 1, edges)
         self.names = [f"edge-{i + 1}" for i in range(edges)]
         self.quotas = quotas_for(self.c, self.names, args.quota)
         self.pubs = subprocess.Popen(
