@@ -25,6 +25,7 @@ after the origin kill.
       [--kill-origin-at 100] [--kill-edge-at 200] [--keep] [--json FILE]
 """
 import argparse
+import collections
 import datetime
 import json
 import os
@@ -52,34 +53,29 @@ PUBLISHER_SOURCES = "127.0.178.1-127.0.178.250"
 VIEWER_SOURCES = "127.0.179.1-127.0.179.250"
 
 
-def live_streams(url):
-    """The stream ids broadcasting, from the REST list (50 a page)."""
-    ids, offset = set(), 0
+def broadcasting(url):
+    """The broadcasts listed as broadcasting, from the REST list, page by
+    page (50 a page, Ant Media's cap)."""
+    out, offset = [], 0
     while True:
         st, _, body = http_get(
             f"{url}/LiveApp/rest/v2/broadcasts/list/{offset}/50",
             headers=rest_headers(url))
         page = json.loads(body) if st == 200 else []
-        ids |= {b["streamId"] for b in page if b["status"] == "broadcasting"}
+        out += [b for b in page if b["status"] == "broadcasting"]
         if len(page) < 50:
-            return ids
+            return out
         offset += 50
 
 
+def live_streams(url):
+    """The stream ids broadcasting."""
+    return {b["streamId"] for b in broadcasting(url)}
+
+
 def streams_per_origin(c):
-    counts = {}
-    for offset in range(0, 1000, 50):
-        st, _, body = http_get(
-            f"{c.url}/LiveApp/rest/v2/broadcasts/list/{offset}/50",
-            headers=rest_headers(c.url))
-        page = json.loads(body) if st == 200 else []
-        for b in page:
-            if b["status"] == "broadcasting":
-                o = b.get("originAdress", "")
-                counts[o] = counts.get(o, 0) + 1
-        if len(page) < 50:
-            break
-    return counts
+    return collections.Counter(b.get("originAdress", "")
+                               for b in broadcasting(c.url))
 
 
 def busiest_edge(c):
