@@ -239,3 +239,10 @@ CREATE INDEX login_failure_end ON login_failure (window_end);
 -- viewers; an edge: stream responses to viewers).  Rows written before it
 -- read 0.
 ALTER TABLE cluster_node ADD COLUMN egress_bps INTEGER NOT NULL DEFAULT 0;
+
+-- migration 12
+-- The continuation's current DASH Period start (fo_progress
+-- dash_period_start_ms, issue #12): a successor lists the Period a player
+-- may still be in with its own start, so that no player is moved out of
+-- it.  Rows written before it read 0.
+ALTER TABLE broadcast ADD COLUMN dash_period_start_ms INTEGER NOT NULL DEFAULT 0;

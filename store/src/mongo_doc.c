@@ -83,6 +83,8 @@ const mg_field fo_mg_progress_fields[] = {
           F_PROGRESS),
     FIELD("dashStartMs", 'l', fo_progress, dash_start_ms, F_PROGRESS),
     FIELD("dashPeriod", 'l', fo_progress, dash_period, F_PROGRESS),
+    FIELD("dashPeriodStartMs", 'l', fo_progress, dash_period_start_ms,
+          F_PROGRESS),
     FIELD("dashEndMs", 'l', fo_progress, dash_end_ms, F_PROGRESS),
     FIELD("dashNumber", 'l', fo_progress, dash_number, F_PROGRESS),
     FIELD("progressTime", 'l', fo_progress, written_ms, F_UPDATE),

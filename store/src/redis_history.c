@@ -31,6 +31,7 @@ fo_status fo_rd_stream_progress_put(void *impl, const char *app,
     fo_rd_args_num(&a, "%" PRId64, p->hls_discontinuity);
     fo_rd_args_num(&a, "%" PRId64, p->dash_start_ms);
     fo_rd_args_num(&a, "%" PRId64, p->dash_period);
+    fo_rd_args_num(&a, "%" PRId64, p->dash_period_start_ms);
     fo_rd_args_num(&a, "%" PRId64, p->dash_end_ms);
     fo_rd_args_num(&a, "%" PRId64, p->dash_number);
     fo_rd_args_num(&a, "%" PRId64, p->bitrate);
@@ -44,11 +45,11 @@ fo_status fo_rd_stream_progress_put(void *impl, const char *app,
  * figures that are not (speed, renditions). */
 static const char *const progress_fields[] = {
     "status", "hls_sequence", "hls_discontinuity", "dash_start_ms",
-    "dash_period", "dash_end_ms", "dash_number", "progress_time", "bitrate",
-    "speed", "renditions"
+    "dash_period", "dash_period_start_ms", "dash_end_ms", "dash_number",
+    "progress_time", "bitrate", "speed", "renditions"
 };
 
-#define N_PROGRESS_INT 9
+#define N_PROGRESS_INT 10
 
 #define N_PROGRESS (sizeof(progress_fields) / sizeof(progress_fields[0]))
 
@@ -61,7 +62,8 @@ fo_status fo_rd_stream_progress_get(void *impl, const char *app,
     redisReply *rep;
     int64_t *v[N_PROGRESS] = {
         NULL, &out->hls_sequence, &out->hls_discontinuity,
-        &out->dash_start_ms, &out->dash_period, &out->dash_end_ms,
+        &out->dash_start_ms, &out->dash_period, &out->dash_period_start_ms,
+        &out->dash_end_ms,
         &out->dash_number, &out->written_ms, &out->bitrate, NULL, NULL
     };
     fo_status rc;

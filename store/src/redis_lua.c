@@ -206,8 +206,8 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "end\n"
         "return n\n",
     /* KEYS bc; ARGV session, hls_sequence, hls_discontinuity,
-     * dash_start_ms, dash_period, dash_end_ms, dash_number, and the live
-     * figures bitrate, speed, renditions.  Written only while that
+     * dash_start_ms, dash_period, dash_period_start_ms, dash_end_ms,
+     * dash_number, and the live figures bitrate, speed, renditions.  Written only while that
      * session broadcasts it. */
     [RS_PROGRESS_PUT] =
         "local cur = redis.call('HMGET', KEYS[1], 'status', 'session_id')\n"
@@ -219,9 +219,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         LUA_NOW
         "redis.call('HSET', KEYS[1], 'hls_sequence', ARGV[2],\n"
         "  'hls_discontinuity', ARGV[3], 'dash_start_ms', ARGV[4],\n"
-        "  'dash_period', ARGV[5], 'dash_end_ms', ARGV[6],\n"
-        "  'dash_number', ARGV[7], 'progress_time', nows,\n"
-        "  'bitrate', ARGV[8], 'speed', ARGV[9], 'renditions', ARGV[10])\n"
+        "  'dash_period', ARGV[5], 'dash_period_start_ms', ARGV[6],\n"
+        "  'dash_end_ms', ARGV[7], 'dash_number', ARGV[8],\n"
+        "  'progress_time', nows, 'bitrate', ARGV[9], 'speed', ARGV[10],\n"
+        "  'renditions', ARGV[11])\n"
         "return 0\n",
     /* KEYS bc, viewers; ARGV node, hls, dash, dead_after_ms.  A stale row
      * counts no more until refreshed, so it is dropped. */

@@ -65,12 +65,14 @@ fo_status fo_sq_stream_progress_put(void *impl, const char *app,
     rc = fo_sq_run(q, err, "progress put", stream_id, &changes,
                    "UPDATE broadcast SET hls_sequence = ?, "
                    "hls_discontinuity = ?, dash_start_ms = ?, "
-                   "dash_period = ?, dash_end_ms = ?, dash_number = ?, "
+                   "dash_period = ?, dash_period_start_ms = ?, "
+                   "dash_end_ms = ?, dash_number = ?, "
                    "progress_time = ?, bitrate = ?, speed = ?, "
                    "renditions = ? WHERE app = ? AND stream_id = ? "
                    "AND session_id = ? AND status = 'broadcasting'",
-                   "iiiiiiiidssss", p->hls_sequence, p->hls_discontinuity,
-                   p->dash_start_ms, p->dash_period, p->dash_end_ms,
+                   "iiiiiiiiidssss", p->hls_sequence, p->hls_discontinuity,
+                   p->dash_start_ms, p->dash_period, p->dash_period_start_ms,
+                   p->dash_end_ms,
                    p->dash_number, fo_sq_clock(), p->bitrate, p->speed,
                    p->renditions, app, stream_id, session_id);
     if (rc != FO_OK || changes == 1) {

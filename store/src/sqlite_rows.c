@@ -216,6 +216,7 @@ static const sq_col progress_cols[] = {
     COL('i', fo_progress, hls_sequence),
     COL('i', fo_progress, hls_discontinuity),
     COL('i', fo_progress, dash_start_ms), COL('i', fo_progress, dash_period),
+    COL('i', fo_progress, dash_period_start_ms),
     COL('i', fo_progress, dash_end_ms), COL('i', fo_progress, dash_number),
     COL('i', fo_progress, written_ms), COL('i', fo_progress, bitrate),
     COL('d', fo_progress, speed), COL('t', fo_progress, renditions),

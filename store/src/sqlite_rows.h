@@ -97,7 +97,8 @@ void fo_sq_read_broadcast(sqlite3_stmt *st, fo_broadcast *b);
 /* The columns fo_sq_read_progress reads, in its order. */
 #define PROGRESS_COLS                                                     \
     "hls_sequence, hls_discontinuity, dash_start_ms, dash_period, "       \
-    "dash_end_ms, dash_number, progress_time, bitrate, speed, renditions"
+    "dash_period_start_ms, dash_end_ms, dash_number, progress_time, "     \
+    "bitrate, speed, renditions"
 
 void fo_sq_read_progress(sqlite3_stmt *st, fo_progress *p);
 

@@ -390,7 +390,8 @@ fo_status fo_stream_progress_put(fo_store *s, const char *app,
         return fo_store_bad(err, "progress put", "session id");
     }
     if (p == NULL || p->hls_sequence < 0 || p->hls_discontinuity < 0
-        || p->dash_start_ms < 0 || p->dash_period < 0 || p->dash_end_ms < 0
+        || p->dash_start_ms < 0 || p->dash_period < 0
+        || p->dash_period_start_ms < 0 || p->dash_end_ms < 0
         || p->dash_number < 0 || p->bitrate < 0 || !(p->speed >= 0))
     {
         return fo_store_bad(err, "progress put", "progress (a number < 0)");

@@ -42,6 +42,10 @@ static void bad_continuation_arguments(fixture *f)
     assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "ok", "s", &p,
                                             &err), FO_ERR_INVALID);
     assert_non_null(strstr(err.msg, "progress"));
+    p.dash_end_ms = 0;
+    p.dash_period_start_ms = -1;
+    assert_int_equal(fo_stream_progress_put(f->s, "LiveApp", "ok", "s", &p,
+                                            &err), FO_ERR_INVALID);
     got.hls_sequence = 5;
     assert_int_equal(fo_stream_progress_get(f->s, "Live/App", "ok", &got,
                                             NULL), FO_ERR_INVALID);

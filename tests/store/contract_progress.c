@@ -23,6 +23,7 @@ static fo_progress make_progress(int64_t base)
                       .hls_discontinuity = base + 1,
                       .dash_start_ms = 1700000000000 + base,
                       .dash_period = base + 2,
+                      .dash_period_start_ms = base * 1000 - 500,
                       .dash_end_ms = base * 1000,
                       .dash_number = base + 3 };
 
@@ -41,6 +42,7 @@ static void assert_progress(fixture *f, const char *stream,
     assert_int_equal(got.hls_discontinuity, p->hls_discontinuity);
     assert_int_equal(got.dash_start_ms, p->dash_start_ms);
     assert_int_equal(got.dash_period, p->dash_period);
+    assert_int_equal(got.dash_period_start_ms, p->dash_period_start_ms);
     assert_int_equal(got.dash_end_ms, p->dash_end_ms);
     assert_int_equal(got.dash_number, p->dash_number);
     assert_true(got.written_ms > 0);

@@ -328,6 +328,8 @@ typedef struct {
     int64_t dash_start_ms;      /* availabilityStartTime, Unix ms: the MPD's
                                    identity across publishes; 0 none yet */
     int64_t dash_period;        /* index of the current Period */
+    int64_t dash_period_start_ms; /* that Period's start, ms from
+                                   availabilityStartTime */
     int64_t dash_end_ms;        /* presentation reached, ms from
                                    availabilityStartTime */
     int64_t dash_number;        /* next segment $Number$ */
