@@ -70,6 +70,8 @@ Continuation continue_after(const fo_progress& prev, int64_t now_ms,
     if (prev.dash_end_ms > 0) {
         c.dash_previous_period = non_negative(prev.dash_period);
         c.dash_previous_end_ms = prev.dash_end_ms;
+        c.dash_previous_start_ms = std::clamp<int64_t>(
+            prev.dash_period_start_ms, 0, prev.dash_end_ms - 1);
     }
     return c;
 }

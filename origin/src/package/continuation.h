@@ -30,11 +30,12 @@ struct Continuation {
     // First $Number$, also the segment files' number.
     uint64_t dash_number = 0;
     // The previous publish's last Period as its owner last wrote it: the
-    // new MPD keeps it listed, empty, for a while, so that a player still
-    // in it learns that it ended (docs/architecture.md, "Publishes that
-    // continue").  dash_previous_end_ms (ms from availabilityStartTime) 0:
-    // none.
+    // new MPD keeps it listed, with its own start and nothing more to
+    // fetch, for a while, so that a player still in it learns that it
+    // ended (docs/architecture.md, "Publishes that continue").  Times in ms
+    // from availabilityStartTime; dash_previous_end_ms 0: none.
     uint64_t dash_previous_period = 0;
+    int64_t dash_previous_start_ms = 0;
     int64_t dash_previous_end_ms = 0;
 };
 

@@ -167,6 +167,7 @@ void add_rendition(DashMpd& into, const DashMpd& rendition,
                    const std::string& id, const std::string& path_prefix)
 {
     for (const DashPeriod& rp : rendition.periods) {
+        if (rp.previous) continue;
         auto p =
             std::find_if(into.periods.begin(), into.periods.end(),
                          [&](const DashPeriod& x) { return x.id == rp.id; });
@@ -182,6 +183,20 @@ void add_rendition(DashMpd& into, const DashMpd& rendition,
         r.representation_id = id;
         r.initialization = path_prefix + r.initialization;
         r.media = path_prefix + r.media;
+        to->representations.push_back(std::move(r));
+    }
+}
+
+void add_placeholder(DashMpd& into, const std::string& id)
+{
+    for (DashPeriod& p : into.periods) {
+        if (!p.previous) continue;
+        auto to = std::find_if(p.sets.begin(), p.sets.end(),
+                               [](const DashAdaptation& a) { return a.video; });
+        if (to == p.sets.end()) continue;
+        DashAdaptation r = *to;
+        r.representations.clear();
+        r.representation_id = id;
         to->representations.push_back(std::move(r));
     }
 }

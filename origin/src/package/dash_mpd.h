@@ -37,6 +37,10 @@ struct DashPeriod {
     std::string id;
     int64_t start_ms = 0;  // from availabilityStartTime (dynamic)
     std::vector<DashAdaptation> sets;
+    // The previous publish's last Period, listed with no media of its own
+    // so that a player still in it learns that it ended
+    // (StreamPackager::previous_period).
+    bool previous = false;
 };
 
 struct DashMpd {
@@ -61,9 +65,21 @@ std::string render_dash_mpd(const DashMpd& mpd);
 // another Representation of that Period's video set, named `id`, with
 // `path_prefix` before its file names (e.g. "../cam_360p800kbps/": the
 // rendition's files are served beside the source's).  The audio stays the
-// source's, shared.  Periods `into` lacks are left out.
+// source's, shared.  Periods `into` lacks are left out, and so are
+// `previous` ones: add_placeholder lists a rendition there.
 void add_rendition(DashMpd& into, const DashMpd& rendition,
                    const std::string& id, const std::string& path_prefix);
+
+// Lists a Representation `id` in the video set of each `previous` Period
+// of `into`, naming the same files as that set's first one.  A player
+// that was playing rendition `id` when the last publish ended finds its
+// Representation there, with the Period's one segment: dash.js keeps a
+// Representation that an update no longer lists as it was, waits for a
+// segment past its old timeline, and so never leaves the Period.  Give
+// every rendition the last publish can have had, from the first MPD of
+// the new one on: a Period's Representations do not change across
+// updates.
+void add_placeholder(DashMpd& into, const std::string& id);
 
 // "PT2.000S"
 std::string xs_duration(int64_t ms);

@@ -63,6 +63,7 @@ struct Session {
     // from (this one's first): made again only when one of them changes.
     mutable Body merged_mpd;
     mutable std::vector<std::shared_ptr<const DashMpd>> merged_from;
+    mutable std::vector<std::string> merged_placeholders;
     std::optional<HlsVariant> variant;  // in the master playlist
     size_t bytes = 0;
     bool ended = false;
@@ -449,10 +450,33 @@ private:
         return out;
     }
 
+    // The renditions opened in the source's session s that have not ended
+    // before it, listed or not yet, in map order: those a continued
+    // stream's previous Period lists (add_placeholder).  Empty unless s's
+    // MPD lists such a Period.  Caller holds mu.
+    std::vector<std::string> placeholders(const StreamKey& key,
+                                          const Session& s) const
+    {
+        std::vector<std::string> out;
+        if (!s.dash
+            || std::none_of(s.dash->periods.begin(), s.dash->periods.end(),
+                            [](const DashPeriod& p) { return p.previous; }))
+            return out;
+        const auto& streams = shared_->streams;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it) {
+            const Session& r = *it->second;
+            if (&r != &s && r.id == s.id && !(r.ended && !s.ended))
+                out.push_back(it->first.rendition);
+        }
+        return out;
+    }
+
     // The source's MPD with the other renditions of its session as more
-    // Representations of its video (dash_mpd.h add_rendition); the source's
-    // own rendering when it has none.  Rendered once per change of any of
-    // them, not per request.  Caller holds mu.
+    // Representations of its video (dash_mpd.h add_rendition, and
+    // add_placeholder in a continued stream's previous Period); the
+    // source's own rendering when it has none.  Rendered once per change
+    // of any of them, not per request.  Caller holds mu.
     Body with_renditions(std::string_view app, std::string_view name,
                          const Session& s, int64_t now) const
     {
@@ -461,15 +485,20 @@ private:
         std::erase_if(all, [&s](const auto& x) {
             return x.second == &s || !x.second->dash;
         });
-        if (all.empty() || !s.dash) return s.mpd;
+        std::vector<std::string> names = placeholders(key, s);
+        if ((all.empty() && names.empty()) || !s.dash) return s.mpd;
         std::vector<std::shared_ptr<const DashMpd>> from{s.dash};
         for (const auto& x : all)
             from.push_back(x.second->dash);
-        if (from == s.merged_from) return s.merged_mpd;
+        if (from == s.merged_from && names == s.merged_placeholders)
+            return s.merged_mpd;
         DashMpd merged = *s.dash;
+        for (const std::string& rendition : names)
+            add_placeholder(merged, rendition);
         for (const auto& [rendition, r] : all)
             add_rendition(merged, *r->dash, *rendition,
                           "../" + key.id + "_" + *rendition + "/");
+        s.merged_placeholders = std::move(names);
         s.merged_from = std::move(from);
         s.merged_mpd =
             std::make_shared<const ByteChain>(render_dash_mpd(merged));

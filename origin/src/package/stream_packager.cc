@@ -472,19 +472,27 @@ DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 // it, and every seek lands in it again.  Listed before the new Period, it
 // gets an end (the new Period's start) and a next Period, and the player
 // moves on once it has requested the last segment listed there.  So the
-// old Period is listed with its id, ending at the previous owner's last
-// written position, one millisecond long: its media is gone with its
-// origin, and a player that joins now must not land in it.  The one
-// segment it lists is this session's first, which exists (an MPD is listed
-// from its first segment on): a player that asks for it gets this
-// session's first media at its own time, not a 404 that dash.js raises as
-// an error event after its retries (embedding players give up on DASH at
-// that event).  Its timing
+// old Period is listed with its id and its own start (the previous
+// owner's progress carries it): a Period listed to start later than a
+// player's position makes dash.js seek into it, to a time where nothing
+// is buffered, and that seek never completes (its GapController leaves a
+// seeking player alone).  Its one segment is one millisecond long, at the
+// Period's start: its media is gone with its origin, and a player that
+// joins now must not land in it.  dash.js leaves a Period once the last
+// segment it requested there ends at or after the end of the last one
+// listed; any segment a player had there ends after this one, whatever
+// the player had fetched when the owner died (the owner's last written
+// position can be ahead of it, or behind).  That segment is this
+// session's first, which exists (an MPD is listed from its first segment
+// on): a player that asks for it gets this session's first media at its
+// own time, not a 404 that dash.js raises as an error event after its
+// retries (embedding players give up on DASH at that event).  Its timing
 // makes presentation time equal media time, as in every Period here
-// (decode times are on the stream's time line, write_segment_files), so
-// the player's last segment there and this one compare, and it does not
-// matter that the old Period's true start is unknown.  Listed until this session's first segment leaves the
-// window: a player that has not refreshed by then is out of it anyway.
+// (decode times are on the stream's time line, write_segment_files).  A
+// player still in the old media plays it out, then waits out the gap to
+// the new Period (dash.js's GapController).  Listed until this session's
+// first segment leaves the window: a player that has not refreshed by
+// then is out of it anyway.
 std::optional<DashPeriod> StreamPackager::previous_period(
     const DashPeriod& first) const
 {
@@ -494,7 +502,8 @@ std::optional<DashPeriod> StreamPackager::previous_period(
         return std::nullopt;
     DashPeriod p;
     p.id = "p" + std::to_string(from_.dash_previous_period);
-    p.start_ms = from_.dash_previous_end_ms - 1;
+    p.start_ms = from_.dash_previous_start_ms;
+    p.previous = true;
     for (DashAdaptation a : first.sets) {
         const int64_t tick = std::max<int64_t>(a.timescale / 1000, 1);
         a.presentation_time_offset = ms_to(p.start_ms, a.timescale);
@@ -525,11 +534,14 @@ fo_progress StreamPackager::progress() const
     if (kept_.empty()) {
         // Nothing listed yet: where this session would have started.
         p.dash_period = static_cast<int64_t>(from_.dash_period);
+        p.dash_period_start_ms = from_.dash_period_start_ms;
         p.dash_end_ms = from_.dash_period_start_ms;
         return p;
     }
     const Kept& last = kept_.back();
     p.dash_period = static_cast<int64_t>(from_.dash_period + last.generation);
+    p.dash_period_start_ms =
+        dash_offset_ms_ + generations_.at(last.generation).start_ms;
     p.dash_end_ms =
         dash_offset_ms_ + last.start_ms + std::llround(last.duration_s * 1000);
     return p;

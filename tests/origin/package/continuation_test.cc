@@ -22,6 +22,7 @@ fo_progress owner(int64_t segments, int64_t written)
     p.hls_discontinuity = 3;
     p.dash_start_ms = kAst;
     p.dash_period = 4;
+    p.dash_period_start_ms = 12000;  // Period 4 opened at 12 s
     p.dash_end_ms = 2000 * segments;
     p.dash_number = segments + 1;
     p.written_ms = written;
@@ -71,7 +72,20 @@ TEST(ContinueAfter, CleanReleaseContinuesJustPastTheEnd)
     // the live edge now (61 s).
     EXPECT_EQ(c.dash_period_start_ms, 61500);
     EXPECT_EQ(c.dash_previous_period, 4u);
+    EXPECT_EQ(c.dash_previous_start_ms, 12000);  // its own start, as written
     EXPECT_EQ(c.dash_previous_end_ms, 60000);
+}
+
+TEST(ContinueAfter, PreviousPeriodStartsNoLaterThanItsEnd)
+{
+    // A record from before the field (0) reads as a Period from 0; one
+    // whose start is past its end (not written by an origin) is held to it.
+    fo_progress p = owner(30, kAst + 60000);
+    p.dash_period_start_ms = 0;
+    EXPECT_EQ(continue_after(p, kAst + 61000, kHls).dash_previous_start_ms, 0);
+    p.dash_period_start_ms = 90000;
+    EXPECT_EQ(continue_after(p, kAst + 61000, kHls).dash_previous_start_ms,
+              59999);
 }
 
 TEST(ContinueAfter, KillWithStaleProgressMovesPastWhatItCanHaveListed)

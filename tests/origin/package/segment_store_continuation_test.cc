@@ -102,6 +102,7 @@ TEST_F(TwoPublishes, ProgressIsWhereTheSessionStands)
     EXPECT_EQ(p1.hls_discontinuity, 0);
     EXPECT_EQ(p1.dash_start_ms, first_frame_ms);
     EXPECT_EQ(p1.dash_period, 0);
+    EXPECT_EQ(p1.dash_period_start_ms, 0);
     EXPECT_EQ(p1.dash_end_ms, 8000);
     EXPECT_EQ(p1.dash_number, 4);
     EXPECT_EQ(store->progress(kCam, "other"), std::nullopt);
@@ -200,20 +201,20 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
     std::string mpd = body(store->find("live", "cam/cam.mpd"));
     EXPECT_EQ(attr_of(mpd, "availabilityStartTime"), iso8601_ms(first_frame_ms))
         << mpd;
-    // The old Period, listed empty for a player still in it: one
-    // millisecond ending where s1's progress ended (8 s), naming s2's first
-    // segment, which s2 serves (a 404 there is a dash.js error event).
-    // Then s2's Period, where s1 can have ended at the latest.
-    EXPECT_NE(mpd.find("<Period id=\"p0\" start=\"PT7.999S\">"),
+    // The old Period, for a player still in it: its own start (0, as s1
+    // listed it: a later one would move that player), one millisecond of
+    // segment at that start, so that any segment the player had there ends
+    // after it (dash.js then leaves the Period), naming s2's first segment,
+    // which s2 serves (a 404 there is a dash.js error event).  Then s2's
+    // Period, where s1 can have ended at the latest.
+    EXPECT_NE(mpd.find("<Period id=\"p0\" start=\"PT0.000S\">"),
               std::string::npos)
         << mpd;
-    EXPECT_NE(
-        mpd.find(
-            "presentationTimeOffset=\"719910\" initialization=\"s2-v-init.mp4\""
-            " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
-            "        <SegmentTimeline>\n"
-            "          <S t=\"719910\" d=\"90\"/>\n"),
-        std::string::npos)
+    EXPECT_NE(mpd.find("initialization=\"s2-v-init.mp4\""
+                       " media=\"s2-v-$Number$.m4s\" startNumber=\"7\">\n"
+                       "        <SegmentTimeline>\n"
+                       "          <S t=\"0\" d=\"90\"/>\n"),
+              std::string::npos)
         << mpd;
     EXPECT_FALSE(store->find("live", "cam/s2-v-6.m4s"));
     EXPECT_TRUE(store->find("live", "cam/s2-v-7.m4s"));
@@ -243,6 +244,7 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
     EXPECT_NE(mpd.find("startNumber=\"8\""), std::string::npos);
     fo_progress p = *store->progress(kCam, "s2");
     EXPECT_EQ(p.dash_start_ms, first_frame_ms);
+    EXPECT_EQ(p.dash_period_start_ms, 9600);
     EXPECT_EQ(p.dash_end_ms, 9600 + 8000);
 
     // Ended: static, from 0, without the time source.
@@ -253,6 +255,46 @@ TEST_F(TwoPublishes, DashKeepsItsIdentityAndOpensAPeriod)
               std::string::npos)
         << mpd;
     EXPECT_EQ(mpd.find("UTCTiming"), std::string::npos);
+}
+
+// A player that was on a rendition when s1 died finds that Representation
+// in the old Period from s2's first MPD on, before s2's rendition lists
+// anything: dash.js keeps a Representation an update drops as it was and
+// never leaves the Period.  Once the rendition lists, the old Period still
+// has it once, and the new Period has the rendition's own files.
+TEST_F(TwoPublishes, PreviousPeriodListsEveryRenditionFromTheStart)
+{
+    auto s2 = open_av(*store, "s2", c2);
+    auto low = store->open(kCam, "240p300kbps", "s2", c2);
+    low->on_video_config(test::h264_config(426, 240));
+    auto rep_count = [](const std::string& text, const std::string& rep) {
+        size_t n = 0;
+        for (size_t at = text.find(rep); at != std::string::npos;
+             at = text.find(rep, at + 1))
+            n++;
+        return n;
+    };
+    feed(*s2, clock, 0, 2100);  // the source lists; the rendition not yet
+    std::string mpd = body(store->find("live", "cam/cam.mpd"));
+    std::string old = mpd.substr(0, mpd.find("<Period id=\"p4\""));
+    EXPECT_NE(old.find("<Period id=\"p0\" start=\"PT0.000S\">"),
+              std::string::npos)
+        << mpd;
+    EXPECT_EQ(rep_count(old, "<Representation id=\"240p300kbps\""), 1u) << mpd;
+    EXPECT_EQ(rep_count(old, "media=\"s2-v-$Number$.m4s\""), 2u) << mpd;
+    EXPECT_EQ(rep_count(mpd, "240p300kbps"), 1u) << mpd;
+
+    for (const auto& f : test::av_frames(2100))
+        if (f.video) low->on_frame(f);
+    mpd = body(store->find("live", "cam/cam.mpd"));
+    old = mpd.substr(0, mpd.find("<Period id=\"p4\""));
+    const std::string now = mpd.substr(mpd.find("<Period id=\"p4\""));
+    EXPECT_EQ(rep_count(old, "<Representation id=\"240p300kbps\""), 1u) << mpd;
+    EXPECT_EQ(rep_count(old, "../cam_240p300kbps/"), 0u) << mpd;
+    EXPECT_EQ(rep_count(now, "<Representation id=\"240p300kbps\""), 1u) << mpd;
+    EXPECT_NE(now.find("media=\"../cam_240p300kbps/s2-$Number$.m4s\""),
+              std::string::npos)
+        << mpd;
 }
 
 TEST_F(TwoPublishes, ConfigChangeAfterAContinuationTakesTheNextPeriod)
@@ -272,6 +314,7 @@ TEST_F(TwoPublishes, ConfigChangeAfterAContinuationTakesTheNextPeriod)
               std::string::npos)
         << mpd;
     EXPECT_EQ(store->progress(kCam, "s2")->dash_period, 5);
+    EXPECT_EQ(store->progress(kCam, "s2")->dash_period_start_ms, 13600);
 }
 
 TEST(SegmentStoreContinuation, TransportStreamModeContinuesToo)
