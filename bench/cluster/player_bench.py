@@ -14,9 +14,14 @@ Prints the median of the runs and each run.  The anchor: the 20 s
 heartbeat timeout that Ant Media's cluster waits before another origin
 may take a stream (ours too, before #12).
 
-  bench/cluster/player_bench.py [--runs 5] [--ladder ""]
+  bench/cluster/player_bench.py [--runs 5] [--ladder ""] [--keep DIR]
+
+--keep DIR keeps each run's evidence in DIR/run-N/: the cluster's work
+directory (origins', edges' and the LB's logs, MPD and playlists on disk)
+and players.json, the players' logs and the page's requests at the end.
 """
 import argparse
+import json
 import pathlib
 import re
 import shutil
@@ -124,7 +129,7 @@ def judge(p, before, t, wait_s):
                      if e["t"] >= t), None)} for k, r in v.items()}
 
 
-def one_run(work, block, ladder=None):
+def one_run(work, block, ladder=None, keep=False):
     c = Cluster(work, f"sqlite://{work}/cluster.db", block,
                 period_ms=HEARTBEAT_MS, hls_time=HLS_TIME, demo=True,
                 ladder=ladder).up()
@@ -157,6 +162,9 @@ def one_run(work, block, ladder=None):
         return {"edge": edge_r, "origin": origin_r, "listed": listed}
     finally:
         if p:
+            if keep:
+                (work / "players.json").write_text(json.dumps(
+                    p.snapshot(samples=True), indent=1))
             p.stop()
         c.down()
 
@@ -221,6 +229,8 @@ def report(runs):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", type=pathlib.Path, default=None,
+                    help="keep each run's logs and the players' in DIR/run-N")
     ap.add_argument("--ladder", default=None,
                     help="the origins' encoderSettingsString (default: the "
                     "demo's, as `make up`; \"\" for passthrough)")
@@ -234,8 +244,12 @@ def main(argv=None):
         work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-bench-"))
         t = time.monotonic()
         try:
-            runs.append(one_run(work, 96, a.ladder))
+            runs.append(one_run(work, 96, a.ladder, a.keep is not None))
         finally:
+            if a.keep:
+                shutil.copytree(work, a.keep / f"run-{i + 1}",
+                                ignore=shutil.ignore_patterns("*.sock"),
+                                dirs_exist_ok=True)
             shutil.rmtree(work, ignore_errors=True)
         print(f"(run {i + 1}/{a.runs}: {time.monotonic() - t:.0f} s)",
               file=sys.stderr, flush=True)
