@@ -37,8 +37,10 @@
 #define NGX_HTTP_FANOUT_MC_LAST_MOD     2
 
 #define NGX_HTTP_FANOUT_MC_HEADERS_MAX  4096    /* bytes of records */
+#define NGX_HTTP_FANOUT_EPOCH_LEN       8       /* hex digits */
 #define NGX_HTTP_FANOUT_MC_KEY_MAX      (NGX_HTTP_FANOUT_ORIGIN_MAX + 1       \
                                          + NGX_HTTP_FANOUT_SESSION_LEN        \
+                                         + NGX_HTTP_FANOUT_EPOCH_LEN          \
                                          + NGX_HTTP_FANOUT_PATH_MAX)
 #define NGX_HTTP_FANOUT_MC_EVICT        8       /* per allocation attempt */
 
@@ -117,6 +119,11 @@ typedef struct {
     ngx_rbtree_t                last;       /* ngx_http_fanout_last_entry_t */
     ngx_rbtree_node_t           last_sentinel;
     ngx_queue_t                 last_lru;
+    /* Drawn when the zone is made (a start, not a reload), and part of
+     * the playlists' proxy_cache_key ($fanout_cache_epoch): the proxy
+     * cache's files outlive a restart, the last playlists served do not,
+     * so a playlist cached before it must not be answered after it. */
+    uint32_t                    epoch;
 } ngx_http_fanout_cache_sh_t;
 
 
@@ -211,6 +218,8 @@ ngx_int_t ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 ngx_int_t ngx_http_fanout_cache_find(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
+u_char *ngx_http_fanout_cache_epoch_hex(
+    ngx_http_fanout_cache_main_conf_t *camcf, u_char *p);
 size_t ngx_http_fanout_cache_key(ngx_http_fanout_ctx_t *ctx,
     ngx_http_request_t *r, u_char *buf);
 void ngx_http_fanout_cache_store(ngx_http_request_t *r,

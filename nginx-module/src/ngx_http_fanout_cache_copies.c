@@ -73,6 +73,7 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&sh->last, &sh->last_sentinel,
                     ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->last_lru);
+    sh->epoch = (uint32_t) ngx_random();
 
     pool->data = sh;
     camcf->sh = sh;
@@ -466,27 +467,47 @@ ngx_http_fanout_cache_alloc(ngx_http_fanout_cache_main_conf_t *camcf,
 }
 
 
+/* $fanout_cache_epoch's value at p: the zone's epoch in 8 hex digits,
+ * nothing without a zone. */
+u_char *
+ngx_http_fanout_cache_epoch_hex(ngx_http_fanout_cache_main_conf_t *camcf,
+    u_char *p)
+{
+    if (camcf == NULL || camcf->sh == NULL) {
+        return p;
+    }
+
+    return ngx_sprintf(p, "%08xD", camcf->sh->epoch);
+}
+
+
 /*
  * The key edge.conf gives proxy_cache_key:
- * $fanout_origin/$fanout_session$uri ("/" and the session's 8 hex digits
- * between origin and path).
+ * $fanout_origin/$fanout_session$fanout_cache_epoch$uri ("/", the
+ * session's 8 hex digits and the zone's epoch's 8 between origin and
+ * path).
  */
 size_t
 ngx_http_fanout_cache_key(ngx_http_fanout_ctx_t *ctx,
     ngx_http_request_t *r, u_char *buf)
 {
-    u_char  *p;
+    u_char                             *p;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
 
     if (ctx->answer.origin_len == 0
         || ctx->answer.origin_len + 1 + NGX_HTTP_FANOUT_SESSION_LEN
-           + r->uri.len > NGX_HTTP_FANOUT_MC_KEY_MAX)
+           + NGX_HTTP_FANOUT_EPOCH_LEN + r->uri.len
+           > NGX_HTTP_FANOUT_MC_KEY_MAX)
     {
         return 0;
     }
 
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+
     p = ngx_cpymem(buf, ctx->answer.origin, ctx->answer.origin_len);
     *p++ = '/';
     p = ngx_http_fanout_session_hex(p, ctx->answer.session);
+    p = ngx_http_fanout_cache_epoch_hex(camcf, p);
     p = ngx_cpymem(p, r->uri.data, r->uri.len);
 
     return p - buf;

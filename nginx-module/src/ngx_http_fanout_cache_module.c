@@ -29,6 +29,8 @@ static ngx_int_t ngx_http_fanout_cache_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fanout_cache_epoch_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_command_t  ngx_http_fanout_cache_commands[] = {
@@ -163,6 +165,9 @@ static ngx_http_variable_t  ngx_http_fanout_cache_vars[] = {
 
     { ngx_string("fanout_cache_offset"), NULL,
       ngx_http_fanout_cache_offset_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_cache_epoch"), NULL,
+      ngx_http_fanout_cache_epoch_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -413,6 +418,38 @@ ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
 #endif
 
     v->not_found = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * $fanout_cache_epoch: the playlist zone's epoch (8 hex digits), drawn
+ * when the zone is made, kept across reloads; empty without a zone.  In
+ * the playlists' proxy_cache_key, so that a playlist cached before a
+ * restart, when this edge's last playlists served were lost, is never
+ * answered (as UPDATING, say) after it: it can be older than one a viewer
+ * already got from another edge.
+ */
+static ngx_int_t
+ngx_http_fanout_cache_epoch_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                             *p;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_FANOUT_EPOCH_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    v->len = ngx_http_fanout_cache_epoch_hex(camcf, p) - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
 
     return NGX_OK;
 }

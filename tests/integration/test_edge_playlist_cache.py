@@ -160,6 +160,36 @@ def test_head_is_answered_from_memory(store, store_tool, origins, edges,
     assert fetch(edge.port, PLAYLIST, method="POST").status == 405
 
 
+def test_playlist_cached_before_a_restart_is_not_answered_after_it(
+        store, store_tool, origins, edges, beats):
+    """The proxy cache's files outlive a restart of the edge; the last
+    playlists it served do not.  Copies valid for 30 s: after a restart
+    the edge asks the origin again (MISS, the new playlist), not the file
+    it cached before (which another edge's viewers can be past); after a
+    reload, it keeps what it had."""
+    o1 = origins("o1")
+    beats(live(store_tool, store.uri, o1))
+    edge = edges(store.uri, settings={**LONG, "fanout_prefetch": "off"})
+    old = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\ns1/sessA-1.m4s\n"
+    new = old + "#EXTINF:2.0,\ns1/sessA-2.m4s\n"
+    write_playlist(o1, "s1", old)
+    assert fetch(edge.port, PLAYLIST).cache == "MISS"
+    assert fetch(edge.port, PLAYLIST).cache == "MEM"
+    write_playlist(o1, "s1", new)
+
+    edge.reload()                       # the zone and its epoch stay
+    r = fetch(edge.port, PLAYLIST)
+    assert r.cache in ("MEM", "HIT") and r.text == old, (r.cache, r.text)
+
+    edge.stop()
+    edge.start()                        # a new zone, a new epoch
+    r = fetch(edge.port, PLAYLIST)
+    assert r.status == 200 and r.cache == "MISS", r.headers
+    assert r.text == new
+    assert o1.requests(PLAYLIST) == 2
+    assert not edge.crashed()
+
+
 def test_copy_of_the_old_origin_is_not_served_after_the_stream_moved(
         store, store_tool, origins, edges, beats):
     """Copies valid for 30 s; the stream is published again on o2 while o1
