@@ -96,6 +96,7 @@ void PublishGate::write_progress()
 void PublishGate::progressed(
     const std::vector<std::pair<Live, Standing>>& standings)
 {
+    bool unclaimed = false;
     for (const auto& [written, standing] : standings) {
         auto it = live_.find(written.key);
         if (it == live_.end() || it->second.session_id != written.session_id) {
@@ -105,10 +106,16 @@ void PublishGate::progressed(
             lost(written.key, written.session_id,
                  "its progress write found another session owning it");
         } else if (standing == Standing::Unclaimed) {
-            // Reaped while this origin could not heartbeat, and nobody took
-            // it: claim it again at the next beat.
+            // Reaped while this origin could not heartbeat (paused, cut
+            // off), and nobody took it: claim it again now, not at the
+            // next beat.  The edges serve its last playlist for a bounded
+            // grace only; a period later can be past it.
             it->second.claimed = false;
+            unclaimed = true;
         }
+    }
+    if (unclaimed) {
+        reconcile(true);
     }
 }
 

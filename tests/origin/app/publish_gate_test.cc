@@ -180,6 +180,31 @@ TEST_F(PublishGateTest, AStoreErrorAdmitsUnclaimedAndReconcileClaimsLater)
     EXPECT_EQ(std::string(owner("cam")->session_id), r.value().session_id);
 }
 
+// Paused past the dead timeout (SIGSTOP), the origin finds at its next
+// progress write that its stream was reaped and nobody took it: it claims
+// it again at once, in that same beat, with the same session (the edges'
+// grace for its last playlist is bounded; the next beat can be past it).
+TEST_F(PublishGateTest, AReapedPublishIsClaimedAgainInTheSameBeat)
+{
+    Result<Admission> r = admit("LiveApp", "cam");
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(owner("cam"));
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other,
+                           "UPDATE broadcast SET status = 'finished' "
+                           "WHERE stream_id = 'cam'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(other);
+    ASSERT_FALSE(owner("cam"));
+
+    gate_->after_beat(true);  // one beat only
+    ASSERT_TRUE(run_until([&] { return owner("cam").has_value(); }));
+    EXPECT_EQ(std::string(owner("cam")->session_id), r.value().session_id);
+    EXPECT_EQ(gate_->active(), 1);
+}
+
 TEST_F(PublishGateTest, AnEndedPublishIsReleased)
 {
     Result<Admission> r = admit("LiveApp", "cam");
