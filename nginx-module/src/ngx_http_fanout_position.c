@@ -7,6 +7,7 @@
  */
 #include "ngx_http_fanout_position.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define NGX_HTTP_FANOUT_DIGITS_MAX  19
@@ -298,11 +299,36 @@ ngx_http_fanout_position_cmp(const ngx_http_fanout_position_t *a,
 }
 
 
+/* publishTime - availabilityStartTime of an <MPD ...> tag, in ms; -1. */
+static int64_t
+ngx_http_fanout_pos_duration(const unsigned char *mpd, size_t n)
+{
+    size_t                vlen;
+    int64_t               start, publish;
+    const unsigned char  *v;
+
+    v = ngx_http_fanout_pos_attr(mpd, n, "availabilityStartTime", &vlen);
+    start = v ? ngx_http_fanout_pos_iso8601(v, vlen) : -1;
+
+    v = ngx_http_fanout_pos_attr(mpd, n, "publishTime", &vlen);
+    publish = v ? ngx_http_fanout_pos_iso8601(v, vlen) : -1;
+
+    if (start < 0 || publish < start
+        || publish - start > (int64_t) 1000 * 86400 * 366 * 100)
+    {
+        return -1;
+    }
+
+    return publish - start;
+}
+
+
 size_t
 ngx_http_fanout_position_end(int dash, const unsigned char *p, size_t len,
     unsigned char *out, size_t size)
 {
-    size_t                i, n, vlen;
+    size_t                i, n, m, vlen, rest;
+    int64_t               dur;
     const unsigned char  *v;
     static const char     endlist[] = "#EXT-X-ENDLIST\n";
 
@@ -324,7 +350,12 @@ ngx_http_fanout_position_end(int dash, const unsigned char *p, size_t len,
         return n + sizeof(endlist) - 1;
     }
 
-    /* type="dynamic" -> type="static" and a blank: the same length */
+    /*
+     * type="dynamic" -> type="static", with mediaPresentationDuration
+     * (a static MPD needs it: dash.js refuses one without): from
+     * availabilityStartTime to publishTime, which the origin sets when it
+     * lists a segment, so where its last one ends.
+     */
     for (i = 0; i + 4 <= len && memcmp(p + i, "<MPD", 4) != 0; i++) {
         /* void */
     }
@@ -333,9 +364,24 @@ ngx_http_fanout_position_end(int dash, const unsigned char *p, size_t len,
 
     v = ngx_http_fanout_pos_attr(p + i, n, "type", &vlen);
 
-    if (v != NULL && vlen == 7 && memcmp(v, "dynamic", 7) == 0) {
-        memcpy(out + (v - p), "static\" ", 8);
+    if (v == NULL || vlen != 7 || memcmp(v, "dynamic", 7) != 0) {
+        return len;
     }
 
-    return len;
+    dur = ngx_http_fanout_pos_duration(p + i, n);
+
+    m = v - p;
+    memcpy(out + m, "static\"", 7);
+    m += 7;
+
+    if (dur >= 0) {
+        m += snprintf((char *) out + m, NGX_HTTP_FANOUT_END_ROOM,
+                      " mediaPresentationDuration=\"PT%lld.%03lldS\"",
+                      (long long) (dur / 1000), (long long) (dur % 1000));
+    }
+
+    rest = (size_t) (v - p) + 8;        /* past dynamic" */
+    memcpy(out + m, p + rest, len - rest);
+
+    return m + len - rest;
 }

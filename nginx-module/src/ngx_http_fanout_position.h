@@ -40,10 +40,11 @@ int ngx_http_fanout_position_cmp(const ngx_http_fanout_position_t *a,
 /*
  * The stream's final answer from its last live one, written to out (room
  * for len + NGX_HTTP_FANOUT_END_ROOM bytes): an HLS playlist gets
- * "#EXT-X-ENDLIST", an MPD's type="dynamic" becomes type="static".
- * Returns the length written, 0 when out is too small.
+ * "#EXT-X-ENDLIST", an MPD's type="dynamic" becomes type="static" with a
+ * mediaPresentationDuration (publishTime - availabilityStartTime, when
+ * both parse).  Returns the length written, 0 when out is too small.
  */
-#define NGX_HTTP_FANOUT_END_ROOM  16
+#define NGX_HTTP_FANOUT_END_ROOM  64
 
 size_t ngx_http_fanout_position_end(int dash, const unsigned char *p,
     size_t len, unsigned char *out, size_t size);

@@ -154,12 +154,42 @@ test_end(void **state)
     assert_int_equal(ngx_http_fanout_position_hls(out, n, &a), 1);
     assert_true(a.ended);
 
+    /* without the times: static only */
     n = ngx_http_fanout_position_end(1, BYTES("<MPD type=\"dynamic\" a=\"1\">"),
                                      out, sizeof(out));
-    assert_int_equal(n, 26);
-    assert_memory_equal(out, "<MPD type=\"static\"  a=\"1\">", n);
+    assert_int_equal(n, 25);
+    assert_memory_equal(out, "<MPD type=\"static\" a=\"1\">", n);
     assert_int_equal(ngx_http_fanout_position_dash(out, n, &a), 1);
     assert_true(a.ended);
+
+    /* with them: the duration a static MPD needs (dash.js refuses one
+     * without), from availabilityStartTime to publishTime */
+    n = ngx_http_fanout_position_end(1, BYTES(
+        "<?xml?>\n<MPD type=\"dynamic\""
+        " availabilityStartTime=\"2026-12-07T03:20:40.160Z\""
+        " publishTime=\"2026-12-07T03:20:56.015Z\">\n<Period/></MPD>\n"),
+        out, sizeof(out));
+    {
+        static const char  want[] =
+            "<?xml?>\n<MPD type=\"static\""
+            " mediaPresentationDuration=\"PT15.855S\""
+            " availabilityStartTime=\"2026-12-07T03:20:40.160Z\""
+            " publishTime=\"2026-12-07T03:20:56.015Z\">\n<Period/></MPD>\n";
+
+        assert_int_equal(n, sizeof(want) - 1);
+        assert_memory_equal(out, want, n);
+    }
+    assert_int_equal(ngx_http_fanout_position_dash(out, n, &a), 1);
+    assert_true(a.ended);
+
+    /* a publishTime before the start: no duration */
+    n = ngx_http_fanout_position_end(1, BYTES(
+        "<MPD type=\"dynamic\" availabilityStartTime=\"2026-12-07T03:20:40Z\""
+        " publishTime=\"2026-12-07T03:20:39Z\">"), out, sizeof(out));
+    assert_true(n > 0 && n < sizeof(out));
+    out[n] = '\0';
+    assert_non_null(strstr((char *) out, "type=\"static\""));
+    assert_null(strstr((char *) out, "mediaPresentationDuration"));
 
     /* too small */
     assert_int_equal(ngx_http_fanout_position_end(0, BYTES("#EXTM3U\n"), out,
