@@ -233,21 +233,14 @@ ngx_http_fanout_pos_attr(const unsigned char *p, size_t len,
 }
 
 
-int
-ngx_http_fanout_position_dash(const unsigned char *p, size_t len,
-    ngx_http_fanout_position_t *pos)
+/* The <MPD ...> start tag in p[0..len), its length (to its '>' or the
+ * end) in *n; NULL when there is none. */
+static const unsigned char *
+ngx_http_fanout_pos_mpd_tag(const unsigned char *p, size_t len, size_t *n)
 {
-    size_t                i, n, vlen;
-    int64_t               ms;
-    const unsigned char  *mpd, *v;
+    size_t                i;
+    const unsigned char  *mpd;
 
-    memset(pos, 0, sizeof(*pos));
-
-    if (p == NULL) {
-        return 0;
-    }
-
-    /* the <MPD ...> start tag */
     for (i = 0; i + 5 <= len; i++) {
         if (memcmp(p + i, "<MPD", 4) == 0
             && (p[i + 4] == ' ' || p[i + 4] == '\n' || p[i + 4] == '\r'
@@ -258,12 +251,36 @@ ngx_http_fanout_position_dash(const unsigned char *p, size_t len,
     }
 
     if (i + 5 > len) {
-        return 0;
+        return NULL;
     }
 
     mpd = p + i;
 
-    for (n = 0; mpd + n < p + len && mpd[n] != '>'; n++) { /* void */ }
+    for (*n = 0; mpd + *n < p + len && mpd[*n] != '>'; (*n)++) { /* void */ }
+
+    return mpd;
+}
+
+
+int
+ngx_http_fanout_position_dash(const unsigned char *p, size_t len,
+    ngx_http_fanout_position_t *pos)
+{
+    size_t                n, vlen;
+    int64_t               ms;
+    const unsigned char  *mpd, *v;
+
+    memset(pos, 0, sizeof(*pos));
+
+    if (p == NULL) {
+        return 0;
+    }
+
+    mpd = ngx_http_fanout_pos_mpd_tag(p, len, &n);
+
+    if (mpd == NULL) {
+        return 0;
+    }
 
     v = ngx_http_fanout_pos_attr(mpd, n, "type", &vlen);
     pos->ended = v != NULL && vlen == 6 && memcmp(v, "static", 6) == 0;
@@ -327,9 +344,9 @@ size_t
 ngx_http_fanout_position_end(int dash, const unsigned char *p, size_t len,
     unsigned char *out, size_t size)
 {
-    size_t                i, n, m, vlen, rest;
+    size_t                n, m, vlen, rest;
     int64_t               dur;
-    const unsigned char  *v;
+    const unsigned char  *mpd, *v;
     static const char     endlist[] = "#EXT-X-ENDLIST\n";
 
     if (size < len + NGX_HTTP_FANOUT_END_ROOM) {
@@ -356,19 +373,14 @@ ngx_http_fanout_position_end(int dash, const unsigned char *p, size_t len,
      * availabilityStartTime to publishTime, which the origin sets when it
      * lists a segment, so where its last one ends.
      */
-    for (i = 0; i + 4 <= len && memcmp(p + i, "<MPD", 4) != 0; i++) {
-        /* void */
-    }
-
-    for (n = 0; i + n < len && p[i + n] != '>'; n++) { /* void */ }
-
-    v = ngx_http_fanout_pos_attr(p + i, n, "type", &vlen);
+    mpd = ngx_http_fanout_pos_mpd_tag(p, len, &n);
+    v = mpd ? ngx_http_fanout_pos_attr(mpd, n, "type", &vlen) : NULL;
 
     if (v == NULL || vlen != 7 || memcmp(v, "dynamic", 7) != 0) {
         return len;
     }
 
-    dur = ngx_http_fanout_pos_duration(p + i, n);
+    dur = ngx_http_fanout_pos_duration(mpd, n);
 
     m = v - p;
     memcpy(out + m, "static\"", 7);
