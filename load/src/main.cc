@@ -58,6 +58,7 @@ struct Run {
     std::vector<std::shared_ptr<Publisher>> publishers;
     std::vector<std::shared_ptr<Viewer>> viewers;
     RateLimiter connects{1}, requests{1};
+    bool stopped = false;
 };
 
 Status make_publishers(Run& run)
@@ -124,13 +125,16 @@ RunInfo run_info(const Run& run, double elapsed)
 using Clock = std::chrono::steady_clock;
 
 // Each second: the progress line; at the end (duration or a signal): stop.
+// A tick already due when the run stops is not cancelled by cancel() (its
+// handler is queued with success), so it checks run.stopped before it
+// prints or re-arms; otherwise io.run() would never return.
 void tick(Run& run, asio::steady_timer& timer, Clock::time_point t0, Stats prev,
           Clock::time_point prev_t)
 {
     timer.expires_at(prev_t + std::chrono::seconds(1));
     timer.async_wait([&run, &timer, t0, prev = std::move(prev),
                       prev_t](boost::system::error_code ec) {
-        if (ec) return;
+        if (ec || run.stopped) return;
         const auto t = Clock::now();
         const double elapsed = std::chrono::duration<double>(t - t0).count();
         if (!run.opt.quiet)
@@ -146,6 +150,7 @@ void tick(Run& run, asio::steady_timer& timer, Clock::time_point t0, Stats prev,
 
 void stop_all(Run& run, asio::steady_timer& progress)
 {
+    run.stopped = true;
     progress.cancel();
     for (auto& p : run.publishers)
         p->stop();
@@ -203,7 +208,9 @@ int main(int argc, char** argv)
     tick(run, progress, t0, run.stats, t0);
     auto finish = [&] {
         end.cancel();
-        signals.cancel();
+        boost::system::error_code ignored;
+        signals.cancel(ignored);
+        signals.clear(ignored);  // a second SIGTERM then ends the process
         stop_all(run, progress);
     };
     end.expires_after(

@@ -268,3 +268,29 @@ def test_viewers_resend_on_a_reused_connection_the_server_closed(
     assert server.unanswered >= 4, server.unanswered
     assert r["viewers"]["playlists"] >= 2 * 3, r
     assert r["errors"]["total"] == 0, r
+
+
+def test_a_run_ends_at_its_duration_on_a_busy_machine(tmpdir_path):
+    """With both cores busy, the end of the run and a progress tick fall
+    due in the same pass of the event loop; the run must still end (a tick
+    already due is not cancelled: it used to re-arm itself for ever)."""
+    listener = socket.socket()
+    listener.bind((HOST, 0))
+    listener.listen(16)  # accepts, never answers: the viewers just wait
+    busy = [subprocess.Popen(["sh", "-c", "while :; do :; done"])
+            for _ in range(2)]
+    try:
+        for run in range(3):
+            out = tmpdir_path / f"report{run}.json"
+            proc = load(["--viewers", "2", "--duration", "2", "--play-url",
+                         f"http://{HOST}:{listener.getsockname()[1]}"
+                         "/live/s{i}.m3u8"], out)
+            try:
+                finish(proc, timeout=15)
+            finally:
+                proc.kill()
+            assert json.loads(out.read_text())["viewers"]["requested"] == 2
+    finally:
+        for b in busy:
+            b.kill()
+        listener.close()
