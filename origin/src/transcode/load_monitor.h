@@ -15,6 +15,12 @@
 // Speed (Ant Media's `speed`): source media time processed per wall time
 // over the last window; 1.0 = real time.  Live, it cannot exceed the
 // publisher's pace by much; below 1.0 the transcoder falls behind.
+// A lag with a speed of 1.0 or more is a backlog being worked off, not an
+// overload: every shed also needs speed below 1.0, judged over at least
+// min_window.  No frame for idle_gap (the input stalled, or the
+// whole process was paused: SIGSTOP, a VM frozen) starts the speed window
+// anew, so that the frames queued across the pause, whose lag is the
+// pause, shed nothing.
 #pragma once
 
 #include <chrono>
@@ -27,6 +33,8 @@ struct LoadOptions {
     std::chrono::milliseconds max_lag{2000};
     std::chrono::milliseconds cooldown{3000};
     std::chrono::milliseconds speed_window{5000};
+    std::chrono::milliseconds min_window{1000};
+    std::chrono::milliseconds idle_gap{1000};
 };
 
 class LoadMonitor {
@@ -35,22 +43,26 @@ public:
 
     explicit LoadMonitor(LoadOptions options = {}) : opt_(options) {}
 
-    // One source frame processed: its pts (ms), when it arrived, and now.
+    // One source frame processed: its dts (ms: decode order, so that a
+    // source with B-frames moves forward frame by frame), when it
+    // arrived, and now.
     // true: shed a rendition now.
-    bool on_frame(int64_t pts_ms, TimePoint received, TimePoint now);
+    bool on_frame(int64_t dts_ms, TimePoint received, TimePoint now);
 
     // 1.0 = real time; 0 until two frames span some wall time.
     double speed() const { return speed_; }
+    // Whether speed() spans at least min_window of wall time.
+    bool speed_known() const;
     std::chrono::milliseconds lag() const { return lag_; }
     uint64_t sheds() const { return sheds_; }
 
 private:
     struct Sample {
         TimePoint at;
-        int64_t pts_ms;
+        int64_t dts_ms;
     };
 
-    void update_speed(int64_t pts_ms, TimePoint now);
+    void update_speed(int64_t dts_ms, TimePoint now);
 
     LoadOptions opt_;
     std::deque<Sample> window_;  // at most one sample per 100 ms
@@ -58,7 +70,7 @@ private:
     std::chrono::milliseconds lag_{0};
     bool shed_once_ = false;
     TimePoint last_shed_{};
-    int64_t pts_at_shed_ = 0;
+    int64_t dts_at_shed_ = 0;
     uint64_t sheds_ = 0;
 };
 

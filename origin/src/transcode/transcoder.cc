@@ -192,7 +192,8 @@ void Transcoder::on_video(const media::Frame& frame)
                       opt_.stream.c_str(), st.error().message().c_str(),
                       static_cast<unsigned long long>(decode_errors_)));
     }
-    if (load_.on_frame(pts, frame.received, opt_.clock->now())) shed_lowest();
+    if (load_.on_frame(frame.dts_ms, frame.received, opt_.clock->now()))
+        shed_lowest();
     publish_stats();
 }
 
