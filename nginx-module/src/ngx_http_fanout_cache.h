@@ -229,8 +229,23 @@ void ngx_http_fanout_cache_store(ngx_http_request_t *r,
 void ngx_http_fanout_cache_fill_init(ngx_conf_t *cf);
 
 /* ngx_http_fanout_cache_last.c */
+#define ngx_http_fanout_last_age(e, now)                                     \
+    ((now) > (e)->refreshed ? (now) - (e)->refreshed : 0)
+
 ngx_int_t ngx_http_fanout_last_lost(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
+ngx_http_fanout_last_entry_t *ngx_http_fanout_last_find(
+    ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *uri);
+void ngx_http_fanout_last_delete(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_last_entry_t *e);
+
+/* ngx_http_fanout_cache_stream.c */
+ngx_int_t ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, uint64_t now);
+void ngx_http_fanout_last_stream_put(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_position_t *pos,
+    uint64_t now);
 ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,

@@ -24,6 +24,8 @@
  *              final form (ENDLIST, MPD type="static"); then the normal
  *              answer (404).  A copy older than stale + grace when the
  *              stream is first found lost starts no grace.
+ *              A segment, or a playlist with no copy here, of a stream
+ *              in its grace: 503 (ngx_http_fanout_cache_stream.c).
  *
  * Bounded: entries older than stale + 2 x grace + final go at the next
  * store; a full
@@ -32,28 +34,22 @@
 #include "ngx_http_fanout_cache.h"
 
 
+static ngx_int_t ngx_http_fanout_last_send(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_mcopy_t *m,
+    ngx_uint_t final);
 static ngx_http_fanout_mcopy_t *ngx_http_fanout_last_copy(
     ngx_pool_t *pool, ngx_http_fanout_last_entry_t *e, ngx_uint_t final);
 static ngx_http_fanout_mcopy_t *ngx_http_fanout_last_graced(
     ngx_http_request_t *r, ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_last_entry_t *e,
     uint64_t now, ngx_uint_t *final);
-static ngx_http_fanout_last_entry_t *ngx_http_fanout_last_find(
-    ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *uri);
 static void ngx_http_fanout_last_put(ngx_http_request_t *r,
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_ctx_t *ctx,
     ngx_http_fanout_capture_t *cap, ngx_http_fanout_position_t *pos,
     uint64_t now);
-static void ngx_http_fanout_last_delete(
-    ngx_http_fanout_cache_main_conf_t *camcf,
-    ngx_http_fanout_last_entry_t *e);
 static void ngx_http_fanout_last_expire(
     ngx_http_fanout_cache_main_conf_t *camcf, uint64_t now, uint64_t keep,
     ngx_uint_t n);
-
-
-#define ngx_http_fanout_last_age(e, now)                                     \
-    ((now) > (e)->refreshed ? (now) - (e)->refreshed : 0)
 
 
 /* Entries a grace can still answer from: stale, then grace and final. */
@@ -114,10 +110,10 @@ ngx_int_t
 ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
     uint64_t                            now, age;
+    ngx_int_t                           busy;
     ngx_uint_t                          final;
     ngx_http_fanout_mcopy_t            *m;
     ngx_http_fanout_last_entry_t       *e;
-    ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
 
@@ -126,14 +122,22 @@ ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 
     if (!calcf->playlist_cache || calcf->playlist_grace == 0
         || camcf->sh == NULL || ctx->play_exchange || r != r->main
-        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
-        || (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS
-            && ctx->kind != NGX_HTTP_FANOUT_KIND_DASH))
+        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)))
     {
         return NGX_DECLINED;
     }
 
     now = ngx_http_fanout_wall_msec();
+
+    /* the stream's grace begins with its first lost request, any kind */
+    busy = ngx_http_fanout_last_stream_lost(ctx, camcf, calcf, now);
+
+    if (ctx->kind != NGX_HTTP_FANOUT_KIND_HLS
+        && ctx->kind != NGX_HTTP_FANOUT_KIND_DASH)
+    {
+        return busy;
+    }
+
     m = NULL;
     final = 0;
 
@@ -158,8 +162,20 @@ ngx_http_fanout_last_lost(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     ngx_shmtx_unlock(&camcf->pool->mutex);
 
     if (m == NULL) {
-        return NGX_DECLINED;
+        return e ? NGX_DECLINED : busy;
     }
+
+    return ngx_http_fanout_last_send(r, camcf, m, final);
+}
+
+
+/* The last playlist (final: its final form) is this request's answer. */
+static ngx_int_t
+ngx_http_fanout_last_send(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_mcopy_t *m,
+    ngx_uint_t final)
+{
+    ngx_http_fanout_cache_ctx_t  *cctx;
 
     cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
 
@@ -290,6 +306,7 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
 
     } else if (live) {
         ngx_http_fanout_last_put(r, camcf, ctx, cap, &pos, now);
+        ngx_http_fanout_last_stream_put(camcf, ctx, &pos, now);
     }
 
     ngx_shmtx_unlock(&camcf->pool->mutex);
@@ -429,7 +446,7 @@ ngx_http_fanout_last_copy(ngx_pool_t *pool, ngx_http_fanout_last_entry_t *e,
 }
 
 
-static ngx_http_fanout_last_entry_t *
+ngx_http_fanout_last_entry_t *
 ngx_http_fanout_last_find(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_str_t *uri)
 {
@@ -439,7 +456,7 @@ ngx_http_fanout_last_find(ngx_http_fanout_cache_main_conf_t *camcf,
 }
 
 
-static void
+void
 ngx_http_fanout_last_delete(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_last_entry_t *e)
 {

@@ -112,8 +112,11 @@ typedef struct ngx_http_fanout_ctx_s  ngx_http_fanout_ctx_t;
  * (not a fallback).  lost: when the stream has no live origin (gone, the
  * store failing with nothing to fall back on, or the origin that just
  * failed named again).  NGX_OK when it set another content handler,
- * NGX_DECLINED, NGX_ERROR.  The cache module's playlist copies (found) and
- * the last playlist it served (lost, the grace) hook in here.
+ * NGX_DECLINED, NGX_ERROR; lost also NGX_BUSY: the stream is in its
+ * grace but there is nothing to send for this request (a segment): 503
+ * with Retry-After, which players retry, rather than a 404, which they
+ * give up on.  The cache module's playlist copies (found) and the last
+ * playlist it served (lost, the grace) hook in here.
  */
 typedef ngx_int_t (*ngx_http_fanout_found_pt)(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
@@ -255,6 +258,7 @@ ngx_int_t ngx_http_fanout_origins_log_handler(ngx_http_request_t *r);
 /* ngx_http_fanout_lookup_policy.c */
 ngx_int_t ngx_http_fanout_lost(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx);
+ngx_int_t ngx_http_fanout_retry_after(ngx_http_request_t *r, ngx_uint_t s);
 ngx_int_t ngx_http_fanout_fallback(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,

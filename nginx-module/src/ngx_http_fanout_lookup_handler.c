@@ -409,6 +409,8 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx)
 {
+    ngx_int_t  rc;
+
     ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
 
     switch (ctx->answer.state) {
@@ -429,9 +431,9 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
             && (ctx->failed_down
                 || ctx->failed_crc
                    == ngx_http_fanout_answer_crc(&ctx->answer))
-            && ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED)
+            && (rc = ngx_http_fanout_lost(r, lmcf, ctx)) != NGX_DECLINED)
         {
-            return NGX_DECLINED;
+            return rc == NGX_OK ? NGX_DECLINED : rc;
         }
 
         /* e.g. a fresh copy of the playlist (ngx_http_fanout_cache_module) */
@@ -446,8 +448,10 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
             ctx->lookup_status = NGX_HTTP_FANOUT_LS_NEGATIVE;
         }
 
-        if (ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED) {
-            return NGX_DECLINED;
+        rc = ngx_http_fanout_lost(r, lmcf, ctx);
+
+        if (rc != NGX_DECLINED) {
+            return rc == NGX_OK ? NGX_DECLINED : rc;
         }
 
         ctx->status = NGX_HTTP_NOT_FOUND;

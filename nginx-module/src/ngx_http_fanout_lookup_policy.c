@@ -13,17 +13,62 @@
 #include "ngx_http_fanout_lookup.h"
 
 
-/* No live origin: the lost hook may answer (the grace), or NGX_DECLINED. */
+/*
+ * No live origin: the lost hook may answer (the grace: NGX_OK), or say the
+ * stream is in its grace with nothing to send (503 with Retry-After, the
+ * status returned), or NGX_DECLINED (the normal answer).
+ */
 ngx_int_t
 ngx_http_fanout_lost(ngx_http_request_t *r,
     ngx_http_fanout_lookup_main_conf_t *lmcf, ngx_http_fanout_ctx_t *ctx)
 {
-    if (lmcf->lost == NULL || lmcf->lost(r, ctx) != NGX_OK) {
+    ngx_int_t  rc;
+
+    rc = lmcf->lost ? lmcf->lost(r, ctx) : NGX_DECLINED;
+
+    if (rc == NGX_BUSY) {
+        ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_UNAVAILABLE);
+        ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
+        ctx->status = NGX_HTTP_SERVICE_UNAVAILABLE;
+        ctx->lookup_status = NGX_HTTP_FANOUT_LS_UNAVAILABLE;
+
+        if (ngx_http_fanout_retry_after(r, 1) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ctx->status;
+    }
+
+    if (rc != NGX_OK) {
         return NGX_DECLINED;
     }
 
     ctx->status = 0;
     ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
+
+    return NGX_OK;
+}
+
+
+/* A Retry-After header of s seconds. */
+ngx_int_t
+ngx_http_fanout_retry_after(ngx_http_request_t *r, ngx_uint_t s)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.len = ngx_sprintf(h->value.data, "%ui", s) - h->value.data;
 
     return NGX_OK;
 }
@@ -40,9 +85,9 @@ ngx_http_fanout_fallback(ngx_http_request_t *r,
     ngx_http_fanout_lookup_loc_conf_t *llcf, ngx_http_fanout_ctx_t *ctx,
     ngx_uint_t next)
 {
-    ngx_str_t        *nodes;
-    ngx_uint_t        i, n;
-    ngx_table_elt_t  *h;
+    ngx_int_t    rc;
+    ngx_str_t   *nodes;
+    ngx_uint_t   i, n;
 
     ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
 
@@ -69,8 +114,10 @@ ngx_http_fanout_fallback(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (ngx_http_fanout_lost(r, lmcf, ctx) != NGX_DECLINED) {
-        return NGX_DECLINED;
+    rc = ngx_http_fanout_lost(r, lmcf, ctx);
+
+    if (rc != NGX_DECLINED) {
+        return rc == NGX_OK ? NGX_DECLINED : rc;
     }
 
     ngx_http_fanout_count(lmcf->metrics, NGX_HTTP_FANOUT_M_UNAVAILABLE);
@@ -78,21 +125,12 @@ ngx_http_fanout_fallback(ngx_http_request_t *r,
     ctx->status = NGX_HTTP_SERVICE_UNAVAILABLE;
     ctx->lookup_status = NGX_HTTP_FANOUT_LS_UNAVAILABLE;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_fanout_retry_after(r, ngx_max((llcf->negative_ttl + 999)
+                                               / 1000, 1))
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (h->value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.len = ngx_sprintf(h->value.data, "%M",
-                               ngx_max((llcf->negative_ttl + 999) / 1000, 1))
-                   - h->value.data;
 
     return ctx->status;
 }

@@ -228,7 +228,12 @@ def test_playlist_never_goes_back(uri, store_tool, scripted, edges, beats):
 def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
     """The origin is killed: the edge serves its last playlist without
     ENDLIST for the grace, while the store still names the dead origin and
-    after it declares it dead; then the final playlist; then 404."""
+    after it declares it dead; then the final playlist; then 404.  In the
+    grace, a segment it lists (the origin may come back with it: a pause)
+    and a playlist the edge has no copy of are 503 with Retry-After, which
+    players retry (hls.js gives up on a segment's 404 at once); after it,
+    404."""
+    segment = f"/{APP}/streams/s1/a-22.m4s"
     a = scripted()
     a.set(PLAYLIST, hls_playlist(20))
     beat = beats(claim(store_tool, uri, a.port, "oA", "sessA"))
@@ -252,6 +257,14 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
         time.sleep(0.05)
     assert "GRACE" in seen, seen
 
+    # Dead in the store (the origin refused until then: 502): 503.
+    r = wait_for(lambda: (lambda r: r.status != 502 and r)(
+        edge.get(segment)), 3, what="the segment once the origin is dead")
+    for r, path in ((r, segment),
+                    (edge.get(f"/{APP}/streams/s1_240p.m3u8"), "no copy")):
+        assert_usable(r, 503, f"{path} in the grace")
+        assert r.headers.get("retry-after") == "1", r.headers
+
     # The grace (3 s) began when the store declared the origin dead: the
     # beat stopped at 1 s, dead 1 s later (dead_factor 2 x 500 ms), seen
     # within the negative TTL: the final playlist by ~5.5 s after the kill.
@@ -260,6 +273,7 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
                               edge.get(PLAYLIST)), 5, what="ENDLIST")
     assert r.headers["x-cache-status"] == "FINAL"
     assert r.body.startswith(last) and "etag" not in r.headers
+    assert_usable(edge.get(segment), 404, "a segment after the grace")
     wait_for(lambda: edge.get(PLAYLIST).status == 404, 3,
              what="404 after the final playlist")
     assert_usable(edge.get(PLAYLIST), 404)

@@ -1,0 +1,122 @@
+/*
+ * ngx_http_fanout_cache_stream.c — a stream's own entry among the last
+ * playlists (ngx_http_fanout_cache_last.c): when its grace began.
+ *
+ * A segment, or a playlist with no copy here, of a stream in its grace is
+ * answered 503 with Retry-After: its playlist lists segments the lost
+ * origin still has, and may have again when it comes back (a pause, a
+ * partition); players retry a 503 and give up on a 404 (hls.js at once).
+ * The grace is the playlists': it begins with the stream's first request
+ * found lost, if the stream was live here within fanout_playlist_stale +
+ * grace, and lasts fanout_playlist_grace; a stream whose last playlist
+ * ended has none.
+ *
+ * One entry per stream in the same tree and queue, keyed "app/stream"
+ * (no "/" first: never a $uri), with no body, refreshed with each fresh
+ * playlist of the stream; it expires with them.
+ */
+#include "ngx_http_fanout_cache.h"
+
+
+/*
+ * A request of a stream found lost: its grace begins (the stream's entry),
+ * if it was live here recently enough.  NGX_BUSY while it lasts: what a
+ * request with nothing of its own to send (a segment, a playlist this
+ * edge has no copy of) answers, 503; else NGX_DECLINED.  Only when the
+ * store has no live origin for it: an origin that failed and is still
+ * named is the stale case, whose segments answer for themselves.
+ */
+ngx_int_t
+ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, uint64_t now)
+{
+    ngx_int_t                      rc;
+    ngx_http_fanout_last_entry_t  *e;
+
+    if (ctx->answer.state == NGX_HTTP_FANOUT_FOUND || ctx->key.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&camcf->pool->mutex);
+
+    e = ngx_http_fanout_last_find(camcf, &ctx->key);
+
+    if (e && e->lost == 0) {
+        if (ngx_http_fanout_last_age(e, now)
+            > calcf->playlist_stale + calcf->playlist_grace)
+        {
+            ngx_http_fanout_last_delete(camcf, e);
+            e = NULL;
+
+        } else {
+            e->lost = now;
+        }
+    }
+
+    if (e && !e->pos.ended
+        && (now > e->lost ? now - e->lost : 0) <= calcf->playlist_grace)
+    {
+        rc = NGX_BUSY;
+    }
+
+    ngx_shmtx_unlock(&camcf->pool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * Under the lock: the stream was live just now (a fresh playlist from its
+ * origin): its entry, with no body, keyed by "app/stream".
+ */
+void
+ngx_http_fanout_last_stream_put(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_position_t *pos,
+    uint64_t now)
+{
+    size_t                         size;
+    ngx_http_fanout_last_entry_t  *e;
+
+    if (ctx->key.len == 0) {
+        return;
+    }
+
+    e = ngx_http_fanout_last_find(camcf, &ctx->key);
+
+    if (e == NULL) {
+        size = offsetof(ngx_http_fanout_last_entry_t, data) + ctx->key.len;
+
+        e = ngx_slab_alloc_locked(camcf->pool, size);
+        if (e == NULL) {
+            ngx_http_fanout_mc_count(camcf, NO_ROOM);
+            return;
+        }
+
+        ngx_memzero(e, offsetof(ngx_http_fanout_last_entry_t, data));
+        e->sn.node.key = ngx_crc32_short(ctx->key.data, ctx->key.len);
+        e->sn.str.len = ctx->key.len;
+        e->sn.str.data = e->data;
+        e->size = size;
+        ngx_memcpy(e->data, ctx->key.data, ctx->key.len);
+
+        ngx_rbtree_insert(&camcf->sh->last, &e->sn.node);
+        ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
+
+        ngx_http_fanout_mc_gauge(camcf, LAST_ENTRIES, 1);
+        ngx_http_fanout_mc_gauge(camcf, BYTES, size);
+
+    } else {
+        ngx_queue_remove(&e->lru);
+        ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
+    }
+
+    e->refreshed = now;
+    e->lost = 0;
+
+    if (pos->known) {
+        e->pos.ended = pos->ended;
+    }
+}
