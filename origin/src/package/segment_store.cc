@@ -383,19 +383,18 @@ public:
             streams.find(RenditionKey{key, std::string(kSourceRendition)});
         if (src == streams.end() || src->second->id != session_id) return out;
         const bool source_ended = src->second->ended;
-        for (auto it = streams.lower_bound(RenditionKey{key, ""});
-             it != streams.end() && it->first.stream == key; ++it) {
-            const Session& r = *it->second;
-            if (r.id != session_id || !r.playlist || !r.variant) continue;
-            RenditionInfo info;
-            info.name = it->first.rendition;
-            info.width = r.variant->width;
-            info.height = r.variant->height;
-            info.bandwidth = r.variant->bandwidth;
-            info.average_bandwidth = r.variant->average_bandwidth;
-            info.dropped = r.ended && !source_ended;
-            out.push_back(std::move(info));
-        }
+        each_in_session(
+            key, session_id, [&](const std::string& name, const Session& r) {
+                if (!r.playlist || !r.variant) return;
+                RenditionInfo info;
+                info.name = name;
+                info.width = r.variant->width;
+                info.height = r.variant->height;
+                info.bandwidth = r.variant->bandwidth;
+                info.average_bandwidth = r.variant->average_bandwidth;
+                info.dropped = r.ended && !source_ended;
+                out.push_back(std::move(info));
+            });
         std::stable_sort(
             out.begin(), out.end(), [](const auto& a, const auto& b) {
                 auto rank = [](const RenditionInfo& x) {
@@ -425,6 +424,18 @@ public:
 private:
     static constexpr std::string_view kAdaptive = "_adaptive";
 
+    // f(name, session) for each rendition of the stream `key` (the
+    // source's included) whose session is `id`, in map order.  Caller
+    // holds mu.
+    template <class F>
+    void each_in_session(const StreamKey& key, const std::string& id, F f) const
+    {
+        const auto& streams = shared_->streams;
+        for (auto it = streams.lower_bound(RenditionKey{key, ""});
+             it != streams.end() && it->first.stream == key; ++it)
+            if (it->second->id == id) f(it->first.rendition, *it->second);
+    }
+
     // The renditions of the stream `key` in its source's session, the
     // source's own name first in map order: those that list segments and
     // have not ended before the source (a dropped rendition is gone).
@@ -439,14 +450,12 @@ private:
         if (src == streams.end() || shared_->expired(*src->second, now))
             return out;
         const Session& s = *src->second;
-        for (auto it = streams.lower_bound(RenditionKey{key, ""});
-             it != streams.end() && it->first.stream == key; ++it) {
-            const Session& r = *it->second;
-            if (r.id != s.id || !r.playlist || (r.ended && !s.ended)
-                || shared_->expired(r, now))
-                continue;
-            out.emplace_back(&it->first.rendition, &r);
-        }
+        each_in_session(key, s.id,
+                        [&](const std::string& name, const Session& r) {
+                            if (r.playlist && !(r.ended && !s.ended)
+                                && !shared_->expired(r, now))
+                                out.emplace_back(&name, &r);
+                        });
         return out;
     }
 
@@ -462,13 +471,11 @@ private:
             || std::none_of(s.dash->periods.begin(), s.dash->periods.end(),
                             [](const DashPeriod& p) { return p.previous; }))
             return out;
-        const auto& streams = shared_->streams;
-        for (auto it = streams.lower_bound(RenditionKey{key, ""});
-             it != streams.end() && it->first.stream == key; ++it) {
-            const Session& r = *it->second;
-            if (&r != &s && r.id == s.id && !(r.ended && !s.ended))
-                out.push_back(it->first.rendition);
-        }
+        each_in_session(key, s.id,
+                        [&](const std::string& name, const Session& r) {
+                            if (&r != &s && !(r.ended && !s.ended))
+                                out.push_back(name);
+                        });
         return out;
     }
 
