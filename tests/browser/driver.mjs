@@ -29,7 +29,11 @@ const FILES = {
   '/lib/dash.all.min.js': ['node_modules/dashjs/dist/modern/umd/dash.all.min.js',
                            'text/javascript'],
 };
-const MAX_NET = 400;
+// FANOUT_PLAYER_DEBUG=1: the players' own debug logs (hls.js debug,
+// dash.js LOG_LEVEL_DEBUG) and every console message are kept, and more
+// of each list (a diagnostic run, not a test's).
+const DEBUG = process.env.FANOUT_PLAYER_DEBUG === '1';
+const MAX_NET = DEBUG ? 50000 : 400;
 
 function serve() {
   const server = http.createServer((req, res) => {
@@ -82,7 +86,7 @@ async function start(msg) {
   page.on('requestfailed', (r) => keep(state.failed, {
     t: Date.now(), url: r.url(), failure: r.failure() && r.failure().errorText}));
   page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') {
+    if (DEBUG || m.type() === 'error' || m.type() === 'warning') {
       keep(state.console, {t: Date.now(), type: m.type(), text: m.text()});
     }
   });
@@ -92,7 +96,8 @@ async function start(msg) {
   const url = `http://127.0.0.1:${port}/`;
   await page.goto(url);
   const kinds = await page.evaluate((u) => window.fanoutStart(u),
-                                    {hls: msg.hls, dash: msg.dash});
+                                    {hls: msg.hls, dash: msg.dash,
+                                     debug: DEBUG});
   return {page: url, kinds, browser: state.context.browser()?.version()};
 }
 

@@ -75,9 +75,9 @@ function mediaEvents(log, video) {
   }
 }
 
-function startHls(url, video) {
+function startHls(url, video, debug) {
   const log = newLog('hls', url);
-  const hls = new Hls();
+  const hls = new Hls(debug ? {debug: true} : {});
   hls.on(Hls.Events.ERROR, (_, d) => push(log.errors, {
     t: Date.now(), type: d.type, details: d.details, fatal: !!d.fatal,
     status: d.response ? d.response.code : undefined,
@@ -108,9 +108,12 @@ function dashPeriods(log, ids, t) {
   push(log.manifests, {t, periods: ids.map(String)});
 }
 
-function startDash(url, video) {
+function startDash(url, video, debug) {
   const log = newLog('dash', url);
   const player = dashjs.MediaPlayer().create();
+  if (debug) {
+    player.updateSettings({debug: {logLevel: 5}});  // LOG_LEVEL_DEBUG
+  }
   const ev = dashjs.MediaPlayer.events;
   player.on(ev.ERROR, (e) => {
     const err = e.error || {};
@@ -194,13 +197,16 @@ window.fanoutSetLevel = function (which) {
 };
 
 // start({hls: url, dash: url}): either may be left out.
+// urls.debug: the libraries' own debug logs on the console (the driver
+// keeps them with FANOUT_PLAYER_DEBUG=1); off, each plays with its
+// defaults.
 window.fanoutStart = function (urls) {
   for (const kind of ['hls', 'dash']) {
     if (!urls[kind]) continue;
     const video = document.getElementById(kind);
     document.getElementById(kind + '-url').textContent = urls[kind];
-    const p = kind === 'hls' ? startHls(urls[kind], video)
-                             : startDash(urls[kind], video);
+    const p = kind === 'hls' ? startHls(urls[kind], video, urls.debug)
+                             : startDash(urls[kind], video, urls.debug);
     mediaEvents(p.log, video);
     window.fanoutPlayers[kind] = p.log;
     window.fanoutLibs[kind] = p.player;
