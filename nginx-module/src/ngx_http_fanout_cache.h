@@ -238,14 +238,24 @@ ngx_http_fanout_last_entry_t *ngx_http_fanout_last_find(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *uri);
 void ngx_http_fanout_last_delete(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_last_entry_t *e);
+ngx_http_fanout_last_entry_t *ngx_http_fanout_last_new(
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *key, size_t size,
+    uint64_t now);
+void ngx_http_fanout_last_touch(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_last_entry_t *e, uint64_t now);
+ngx_int_t ngx_http_fanout_last_lost_since(
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_last_entry_t *e,
+    uint64_t now, uint64_t *since);
 
 /* ngx_http_fanout_cache_stream.c */
 ngx_int_t ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
     ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_cache_loc_conf_t *calcf, uint64_t now);
 void ngx_http_fanout_last_stream_put(ngx_http_fanout_cache_main_conf_t *camcf,
-    ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_position_t *pos,
-    uint64_t now);
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_position_t *pos, uint64_t now);
 ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,

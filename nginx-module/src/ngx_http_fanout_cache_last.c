@@ -73,18 +73,11 @@ ngx_http_fanout_last_graced(ngx_http_request_t *r,
 {
     uint64_t  lost;
 
-    if (e->lost == 0) {
-        if (ngx_http_fanout_last_age(e, now)
-            > calcf->playlist_stale + calcf->playlist_grace)
-        {
-            ngx_http_fanout_last_delete(camcf, e);
-            return NULL;
-        }
-
-        e->lost = now;
+    if (ngx_http_fanout_last_lost_since(camcf, calcf, e, now, &lost)
+        != NGX_OK)
+    {
+        return NULL;
     }
-
-    lost = now > e->lost ? now - e->lost : 0;
 
     if (lost <= calcf->playlist_grace && !e->pos.ended) {
         return ngx_http_fanout_last_copy(r->pool, e, 0);
@@ -306,7 +299,7 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
 
     } else if (live) {
         ngx_http_fanout_last_put(r, camcf, ctx, cap, &pos, now);
-        ngx_http_fanout_last_stream_put(camcf, ctx, &pos, now);
+        ngx_http_fanout_last_stream_put(camcf, calcf, ctx, &pos, now);
     }
 
     ngx_shmtx_unlock(&camcf->pool->mutex);
@@ -345,10 +338,7 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
         && ngx_memcmp(e->data + e->sn.str.len, cap->data, len) == 0)
     {
         /* the same answer again: only its time */
-        e->refreshed = now;
-        e->lost = 0;
-        ngx_queue_remove(&e->lru);
-        ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
+        ngx_http_fanout_last_touch(camcf, e, now);
         return;
     }
 
@@ -356,16 +346,45 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
         ngx_http_fanout_last_delete(camcf, e);
     }
 
+    size = offsetof(ngx_http_fanout_last_entry_t, data) + r->uri.len + len;
+
+    e = ngx_http_fanout_last_new(camcf, calcf, &r->uri, size, now);
+    if (e == NULL) {
+        return;
+    }
+
+    e->source = cap->source;
+    e->dash = ctx->kind == NGX_HTTP_FANOUT_KIND_DASH;
+    e->pos = *pos;
+    e->last_modified_time = cap->last_modified_time;
+    e->ctype_len = cap->ctype_len;
+    e->headers_len = cap->headers_len;
+    e->body_len = cap->body_len;
+
+    ngx_memcpy(e->data + r->uri.len, cap->data, len);
+}
+
+
+/*
+ * Under the lock: a new entry of size bytes (the key first in its data),
+ * refreshed now, in the tree and at the new end of the queue; its other
+ * fields zero.  Entries past keeping go first; without room, the oldest
+ * last answers, then the copies.  NULL: no room (counted).
+ */
+ngx_http_fanout_last_entry_t *
+ngx_http_fanout_last_new(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *key, size_t size,
+    uint64_t now)
+{
+    ngx_http_fanout_last_entry_t  *e;
+
     ngx_http_fanout_last_expire(camcf, now,
                                 ngx_http_fanout_last_keep(calcf),
                                 NGX_HTTP_FANOUT_MC_EVICT);
 
-    size = offsetof(ngx_http_fanout_last_entry_t, data) + r->uri.len + len;
-
     e = ngx_slab_alloc_locked(camcf->pool, size);
 
     if (e == NULL) {
-        /* the oldest last answers, then the copies */
         ngx_http_fanout_last_expire(camcf, now, 0, NGX_HTTP_FANOUT_MC_EVICT);
 
         e = (ngx_http_fanout_last_entry_t *)
@@ -373,32 +392,64 @@ ngx_http_fanout_last_put(ngx_http_request_t *r,
 
         if (e == NULL) {
             ngx_http_fanout_mc_count(camcf, NO_ROOM);
-            return;
+            return NULL;
         }
     }
 
-    e->sn.node.key = ngx_crc32_short(r->uri.data, r->uri.len);
-    e->sn.str.len = r->uri.len;
+    ngx_memzero(e, offsetof(ngx_http_fanout_last_entry_t, data));
+    e->sn.node.key = ngx_crc32_short(key->data, key->len);
+    e->sn.str.len = key->len;
     e->sn.str.data = e->data;
     e->refreshed = now;
-    e->lost = 0;
-    e->source = cap->source;
-    e->dash = ctx->kind == NGX_HTTP_FANOUT_KIND_DASH;
-    e->pos = *pos;
-    e->last_modified_time = cap->last_modified_time;
     e->size = size;
-    e->ctype_len = cap->ctype_len;
-    e->headers_len = cap->headers_len;
-    e->body_len = cap->body_len;
-
-    ngx_memcpy(e->data, r->uri.data, r->uri.len);
-    ngx_memcpy(e->data + r->uri.len, cap->data, len);
+    ngx_memcpy(e->data, key->data, key->len);
 
     ngx_rbtree_insert(&camcf->sh->last, &e->sn.node);
     ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
 
     ngx_http_fanout_mc_gauge(camcf, LAST_ENTRIES, 1);
     ngx_http_fanout_mc_gauge(camcf, BYTES, size);
+
+    return e;
+}
+
+
+/* Under the lock: refreshed by a live origin now; newest in the queue. */
+void
+ngx_http_fanout_last_touch(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_last_entry_t *e, uint64_t now)
+{
+    e->refreshed = now;
+    e->lost = 0;
+    ngx_queue_remove(&e->lru);
+    ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
+}
+
+
+/*
+ * Under the lock: the stream of e found lost now.  Its grace begins, when
+ * e was refreshed recently enough (within fanout_playlist_stale + grace):
+ * *since is the time since it began.  NGX_DECLINED: too old, e deleted.
+ */
+ngx_int_t
+ngx_http_fanout_last_lost_since(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_last_entry_t *e,
+    uint64_t now, uint64_t *since)
+{
+    if (e->lost == 0) {
+        if (ngx_http_fanout_last_age(e, now)
+            > calcf->playlist_stale + calcf->playlist_grace)
+        {
+            ngx_http_fanout_last_delete(camcf, e);
+            return NGX_DECLINED;
+        }
+
+        e->lost = now;
+    }
+
+    *since = now > e->lost ? now - e->lost : 0;
+
+    return NGX_OK;
 }
 
 

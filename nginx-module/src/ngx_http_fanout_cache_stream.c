@@ -31,6 +31,7 @@ ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
     ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_cache_loc_conf_t *calcf, uint64_t now)
 {
+    uint64_t                       since;
     ngx_int_t                      rc;
     ngx_http_fanout_last_entry_t  *e;
 
@@ -44,20 +45,10 @@ ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
 
     e = ngx_http_fanout_last_find(camcf, &ctx->key);
 
-    if (e && e->lost == 0) {
-        if (ngx_http_fanout_last_age(e, now)
-            > calcf->playlist_stale + calcf->playlist_grace)
-        {
-            ngx_http_fanout_last_delete(camcf, e);
-            e = NULL;
-
-        } else {
-            e->lost = now;
-        }
-    }
-
-    if (e && !e->pos.ended
-        && (now > e->lost ? now - e->lost : 0) <= calcf->playlist_grace)
+    if (e
+        && ngx_http_fanout_last_lost_since(camcf, calcf, e, now, &since)
+           == NGX_OK
+        && !e->pos.ended && since <= calcf->playlist_grace)
     {
         rc = NGX_BUSY;
     }
@@ -74,10 +65,9 @@ ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
  */
 void
 ngx_http_fanout_last_stream_put(ngx_http_fanout_cache_main_conf_t *camcf,
-    ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_position_t *pos,
-    uint64_t now)
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_ctx_t *ctx,
+    ngx_http_fanout_position_t *pos, uint64_t now)
 {
-    size_t                         size;
     ngx_http_fanout_last_entry_t  *e;
 
     if (ctx->key.len == 0) {
@@ -86,35 +76,18 @@ ngx_http_fanout_last_stream_put(ngx_http_fanout_cache_main_conf_t *camcf,
 
     e = ngx_http_fanout_last_find(camcf, &ctx->key);
 
-    if (e == NULL) {
-        size = offsetof(ngx_http_fanout_last_entry_t, data) + ctx->key.len;
-
-        e = ngx_slab_alloc_locked(camcf->pool, size);
-        if (e == NULL) {
-            ngx_http_fanout_mc_count(camcf, NO_ROOM);
-            return;
-        }
-
-        ngx_memzero(e, offsetof(ngx_http_fanout_last_entry_t, data));
-        e->sn.node.key = ngx_crc32_short(ctx->key.data, ctx->key.len);
-        e->sn.str.len = ctx->key.len;
-        e->sn.str.data = e->data;
-        e->size = size;
-        ngx_memcpy(e->data, ctx->key.data, ctx->key.len);
-
-        ngx_rbtree_insert(&camcf->sh->last, &e->sn.node);
-        ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
-
-        ngx_http_fanout_mc_gauge(camcf, LAST_ENTRIES, 1);
-        ngx_http_fanout_mc_gauge(camcf, BYTES, size);
+    if (e) {
+        ngx_http_fanout_last_touch(camcf, e, now);
 
     } else {
-        ngx_queue_remove(&e->lru);
-        ngx_queue_insert_head(&camcf->sh->last_lru, &e->lru);
+        e = ngx_http_fanout_last_new(camcf, calcf, &ctx->key,
+                                     offsetof(ngx_http_fanout_last_entry_t,
+                                              data)
+                                     + ctx->key.len, now);
+        if (e == NULL) {
+            return;
+        }
     }
-
-    e->refreshed = now;
-    e->lost = 0;
 
     if (pos->known) {
         e->pos.ended = pos->ended;
