@@ -87,6 +87,13 @@ static int upstream(lb_text *t, const char *name, const fo_node *nodes,
             return -1;
         }
     }
+    /* The workers share the pool's state: without a zone each worker
+     * balances only its own connections (least_conn, max_fails), and the
+     * sum over the workers can be uneven.  1 KiB a server is room to
+     * spare (a peer takes a few hundred bytes). */
+    if (lb_append(t, "    zone %s %dk;\n", name, 64 + servers) != 0) {
+        return -1;
+    }
     /* HTTP: reuse connections to the nodes.  Without a pool every request
      * opens one, and when an edge dies its viewers' next requests all
      * connect to the others at once: past their accept queue the SYNs are

@@ -9,7 +9,7 @@ import time
 
 from . import BUILD, ROOT
 from .jwt import hs256
-from .net import free_port, http_get
+from .net import free_port, http_get, wait_for
 from .origin import Origin
 
 
@@ -164,6 +164,21 @@ class Cluster:
                 count[n] = f.read().count(f" stream={stream} ".encode())
         best = max(count, key=count.get)
         return best if count[best] else None
+
+    def lb_workers(self):
+        """The pids of the LB nginx's worker processes (the master's
+        children)."""
+        pid = self.pid("lb")
+        kids = pathlib.Path(f"/proc/{pid}/task/{pid}/children")
+        return {int(k) for k in kids.read_text().split()}
+
+    def lb_reloaded(self, old_workers, timeout=15):
+        """Waits until none of `old_workers` is left: a reload is signalled
+        at once but takes effect later, and until the old workers have
+        closed their listeners they still take connections with the old
+        upstreams."""
+        return wait_for(lambda: self.lb_workers()
+                        and not self.lb_workers() & old_workers, timeout)
 
     def add_origin(self, name, host):
         """Starts one more origin on this cluster's store and ports (it

@@ -17,11 +17,16 @@ def test_third_origin_joins_and_takes_publishers(tmpdir_path):
     pubs = []
     try:
         # The new origin: same store, same ports, its own address.
+        workers = c.lb_workers()
         third = c.add_origin("origin-3", "127.0.80.3")
         upstreams = tmpdir_path / "run" / "lb" / "upstreams-stream.conf"
         assert wait_for(lambda: "127.0.80.3" in upstreams.read_text(), 5), \
             upstreams.read_text()
         assert "upstreams updated" in c.log("lb-sync")
+        # Publishes before the reload has taken effect would go to the old
+        # workers, which know two origins only (the failure of one CI run:
+        # 6/4/2).
+        assert c.lb_reloaded(workers), "the LB's old workers did not exit"
 
         pubs = c.publish_many(12)
         live = wait_for(lambda: c.broadcasting(12), 30)

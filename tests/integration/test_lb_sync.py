@@ -49,6 +49,10 @@ def test_renders_alive_nodes_per_role_and_group(tmpdir_path, store_tool):
     for block in http.split("upstream ")[1:]:
         assert "    keepalive 32;\n}" in block, block
     assert "keepalive" not in stream
+    # every pool's state is shared by the LB's workers
+    for block in (http + stream).split("upstream ")[1:]:
+        name = block.split(" ", 1)[0]
+        assert f"    zone {name} " in block, block
     eu = stream.split("upstream fanout_rtmp_eu {")[1].split("}")[0]
     assert "10.0.0.2:1935" in eu and "10.0.0.1" not in eu
 
