@@ -18,6 +18,11 @@ shared (copied).
                   SRS's and nginx-rtmp's `exec` transcoders run them, and
                   one that copies the 720p
 
+Also, for where the difference comes from: fanout-origin with
+encoderThreads=0 (libx264 chooses its threads, as the CLI does) and one
+ffmpeg per rendition with -threads 1 (one encoder thread each, as the
+origin's default).
+
 Reports CPU seconds per stream-minute for each (ffmpeg's from the
 kernel's accounting at exit; the origin's from /proc/PID/stat, exited
 threads included, from the publish to the last rendition's end), the ratios (goals: fanout <= 1.0x one ffmpeg, aim 0.9x; <= 0.6x
@@ -26,7 +31,7 @@ scaled to its size for fanout and for the one-process ffmpeg (goal: within
 0.3 dB), and how many such ladders one core runs in real time
 (60 / fanout's CPU seconds per stream-minute).
 
-  bench/transcode/transcode_bench.py [--seconds 60]
+  bench/transcode/transcode_bench.py [--seconds 60] [--reps 1]
 """
 import argparse
 import json
@@ -34,6 +39,7 @@ import os
 import pathlib
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,28 +126,33 @@ def ffmpeg_one(source, loops, work):
     return cpu
 
 
-def ffmpeg_each(source, loops, work):
-    """A process per rendition, each decoding the source; one copies."""
+def ffmpeg_each(source, loops, work, threads=None):
+    """A process per rendition, each decoding the source; one copies.
+    `threads`: libx264's threads (-threads), else ffmpeg's default."""
     procs = []
+    enc = ["-threads", str(threads)] if threads is not None else []
+    out = work / f"each{threads or ''}"
     for h, b in LADDER:
         procs.append(subprocess.Popen(
             input_args(source, loops) + ["-vf", f"scale=-2:{h}", "-map",
                                          "0:v", "-map", "0:a"]
-            + x264_args(b) + ["-c:a", "copy"]
-            + hls_args(work / "each" / name(h, b)),
-            stderr=open(work / f"each-{h}.log", "wb")))
+            + x264_args(b) + enc + ["-c:a", "copy"]
+            + hls_args(out / name(h, b)),
+            stderr=open(work / f"each{threads or ''}-{h}.log", "wb")))
     procs.append(subprocess.Popen(
         input_args(source, loops) + ["-c", "copy"]
-        + hls_args(work / "each" / "source"),
+        + hls_args(out / "source"),
         stderr=open(work / "each-source.log", "wb")))
     cpu = reap(procs)
     assert all(p.returncode == 0 for p in procs)
     return cpu
 
 
-def fanout(source, loops, work):
-    """fanout-origin with the ladder; each rendition recorded from its
-    first segment on (HLS, -c copy) for the PSNR."""
+def fanout(source, loops, work, threads=None):
+    """fanout-origin with the ladder (encoderThreads `threads`, or the
+    origin's default); each rendition recorded from its first segment on
+    (HLS, -c copy) for the PSNR."""
+    work.mkdir(parents=True, exist_ok=True)
     http, rtmp = free_port(), free_port()
     ladder = json.dumps([{"height": h, "videoBitrate": b, "audioBitrate": 0}
                          for h, b in LADDER])
@@ -151,7 +162,8 @@ def fanout(source, loops, work):
         f"server.bind_address=127.0.0.1\nhttp.port={http}\nrtmp.port={rtmp}\n"
         f"clusterdb.host=sqlite://{work}/cluster.db\nhlsTime={HLS_TIME}\n"
         f"hlsListSize=5\nlog.level=warn\nencoderPreset={PRESET}\n"
-        f"encoderSettingsString={ladder}\n")
+        f"encoderSettingsString={ladder}\n"
+        + (f"encoderThreads={threads}\n" if threads is not None else ""))
     origin = subprocess.Popen([str(ORIGIN), "--config", str(conf)],
                               stderr=open(work / "origin.log", "wb"))
     procs = [origin]
@@ -230,37 +242,68 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=int, default=60,
                     help="input length: the 30 s clip looped (default 60)")
+    ap.add_argument("--reps", type=int, default=1,
+                    help="runs of every case, in turn; the median is "
+                         "reported (default 1)")
     args = ap.parse_args()
     loops = max(1, round(args.seconds / 30))
     minutes = loops * 30 / 60
     source = make_source(BUILD / "bench" / "src-720p-2mbps.flv", 2)
-    work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-transcode-"))
-    try:
-        f_cpu, recorded = fanout(source, loops, work)
-        one = ffmpeg_one(source, loops, work)
-        each = ffmpeg_each(source, loops, work)
-        report(f_cpu / minutes, one / minutes, each / minutes,
-               [(h, b, psnr(recorded[name(h, b)], source, loops),
-                 psnr(cli_rendition(work, h, b), source, loops))
-                for h, b in LADDER], loops * 30)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    cases = {
+        "fanout": lambda w: fanout(source, loops, w / "default"),
+        "fanout, encoderThreads=0":
+            lambda w: fanout(source, loops, w / "auto", threads=0)[0],
+        "ffmpeg, 1 process": lambda w: ffmpeg_one(source, loops, w),
+        "ffmpeg, 1 per rendition": lambda w: ffmpeg_each(source, loops, w),
+        "ffmpeg, 1 per rendition, -threads 1":
+            lambda w: ffmpeg_each(source, loops, w, threads=1)}
+    runs = {k: [] for k in cases}
+    quality = None
+    for _ in range(args.reps):
+        work = pathlib.Path(tempfile.mkdtemp(prefix="fanout-transcode-"))
+        try:
+            for k, case in cases.items():
+                r = case(work)
+                if k == "fanout":
+                    r, recorded = r
+                runs[k].append(r / minutes)
+            if quality is None:     # the pictures do not change with a rerun
+                quality = [(h, b, psnr(recorded[name(h, b)], source, loops),
+                            psnr(cli_rendition(work, h, b), source, loops))
+                           for h, b in LADDER]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    report({k: statistics.median(v) for k, v in runs.items()}, quality,
+           loops * 30)
+    if args.reps > 1:
+        print("\nEvery run (CPU s per stream-minute, in the order run):")
+        for k, v in runs.items():
+            print(f"- {k}: " + ", ".join(f"{x:.1f}" for x in v))
+        for anchor in ("ffmpeg, 1 process", "ffmpeg, 1 per rendition"):
+            print(f"- fanout / {anchor}, run by run: " + ", ".join(
+                f"{f / a:.2f}x" for f, a in zip(runs["fanout"],
+                                                runs[anchor])))
 
 
-def report(fanout_m, one_m, each_m, quality, seconds):
+def report(m, quality, seconds):
+    """m: CPU seconds per stream-minute by case."""
     print(f"### transcoding: 720p30 2 Mbit/s in ({seconds} s, real time), "
           f"ladder 720p passthrough + "
           + " + ".join(f"{h}p/{b / 1e6:g} Mbit/s" for h, b in LADDER)
           + f", x264 {PRESET}\n")
-    print("| CPU s per stream-minute | fanout-origin | ffmpeg, 1 process |"
-          " ffmpeg, 1 per rendition |")
-    print("| --- | ---: | ---: | ---: |")
-    print(f"| | {fanout_m:.1f} | {one_m:.1f} | {each_m:.1f} |\n")
-    print(f"- fanout / ffmpeg 1 process: **{fanout_m / one_m:.2f}x** "
-          "(goal <= 1.0x, aim 0.9x)")
-    print(f"- fanout / ffmpeg per rendition: **{fanout_m / each_m:.2f}x** "
-          "(goal <= 0.6x)")
-    print(f"- ladders in real time per core: {60 / fanout_m:.1f}")
+    print("| CPU s per stream-minute | " + " | ".join(m) + " |")
+    print("| --- |" + " ---: |" * len(m))
+    print("| | " + " | ".join(f"{v:.1f}" for v in m.values()) + " |\n")
+    f = m["fanout"]
+    print(f"- fanout / ffmpeg 1 process: **{f / m['ffmpeg, 1 process']:.2f}x"
+          "** (goal <= 1.0x, aim 0.9x)")
+    print(f"- fanout / ffmpeg per rendition: "
+          f"**{f / m['ffmpeg, 1 per rendition']:.2f}x** (goal <= 0.6x)")
+    print(f"- the same with libx264's threads left to libx264 (fanout "
+          f"encoderThreads=0) / one thread each (ffmpeg -threads 1): "
+          f"{m['fanout, encoderThreads=0'] / m['ffmpeg, 1 per rendition']:.2f}"
+          f"x / {f / m['ffmpeg, 1 per rendition, -threads 1']:.2f}x")
+    print(f"- ladders in real time per core: {60 / f:.1f}")
     print()
     print("| rendition | size | PSNR fanout (dB) | PSNR ffmpeg (dB) |"
           " difference | goal |")

@@ -56,7 +56,7 @@ def test_defaults_put_get_and_a_second_origin(origins):
                                      "forceEncode": False}]
     assert json.loads(s["encoderSettingsString"]) == s["encoderSettings"]
     assert s["encoderPreset"] == "faster"
-    assert s["gopSize"] == 0 and s["encoderThreads"] == 0
+    assert s["gopSize"] == 0 and s["encoderThreads"] == 1
     assert s["encoderSelectionPreference"] == "cpu"
     assert s["hlsTime"] == 1 and s["hlsSegmentType"] == "fmp4"
 

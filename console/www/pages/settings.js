@@ -127,7 +127,7 @@ export function Settings() {
       <fieldset class="grid"><legend>Encoder</legend>
         <${Select} id="encoderPreset" label="x264 preset" options=${PRESETS} ...${p} />
         <${Input} id="gopSize" label="GOP size (frames, 0: the source's)" type="text" inputmode="numeric" ...${p} />
-        <${Input} id="encoderThreads" label="Encoder threads (0: automatic)" inputmode="numeric" ...${p} />
+        <${Input} id="encoderThreads" label="Encoder threads per rendition (0: libx264 chooses)" inputmode="numeric" ...${p} />
         <${Select} id="encoderSelectionPreference" label="Encoder selection"
           options=${['cpu', 'gpu_and_cpu']} ...${p} />
       </fieldset>

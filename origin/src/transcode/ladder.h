@@ -38,7 +38,7 @@ struct Ladder {
     std::string preset = "veryfast";  // encoderPreset (x264 preset)
     int gop_size =
         0;  // gopSize: 0 = follow the source, else keyframes every hlsTime
-    int threads = 0;  // encoderThreads: 0 = libx264 chooses
+    int threads = 1;  // encoderThreads: 0 = libx264 chooses
     EncoderPreference preference =
         EncoderPreference::cpu;  // encoderSelectionPreference
 

@@ -207,7 +207,7 @@ TEST(SettingsJson, GetShowsEffectiveValuesWithAntMediaNames)
     EXPECT_EQ(j["encoderSettings"][0]["height"], 480);
     EXPECT_EQ(j["encoderPreset"], "faster");
     EXPECT_EQ(j["gopSize"], 0);
-    EXPECT_EQ(j["encoderThreads"], 0);
+    EXPECT_EQ(j["encoderThreads"], 1);
     EXPECT_EQ(j["encoderSelectionPreference"], "cpu");
     EXPECT_EQ(j["hlsListSize"], 5);
     EXPECT_EQ(j["hlsSegmentType"], "fmp4");
