@@ -15,7 +15,9 @@ availability p95 (its /metrics: the frame that closes a segment arriving
 stream-minute and as a share of its one core, its RSS per stream, the
 segment bytes it holds per stream (its /metrics), and the generator's own
 CPU: when the generator's core is full, the generator is the limit, not
-the origin, and the row says so.
+the origin, and the row says so.  Also the publishers' admission as they
+waited it (fanout-load's latency_ms.publish_start: connect ->
+NetStream.Publish.Start), p50/p95/max.
 
   bench/scale/origin_scale.py [--counts 100,200,400,700,1000]
                               [--seconds 30] [--warmup 10] [--mbps 2]
@@ -115,6 +117,8 @@ def step(n, args, source, work):
         "segment_bytes_per_stream": metric(m1, "fanout_segment_store_bytes")
         / n,
         "availability_ms": {"p50": p50, "p95": p95},
+        # connect -> Publish.Start, every publisher of the step
+        "admission_ms": r["latency_ms"]["publish_start"],
         "segments_in_window": segments,
         "load_core_share": (l1 - l0) / window,
         "load_cpu_s": r["load_process"]["cpu_s"],
@@ -150,10 +154,10 @@ def print_table(rows, args):
     print()
     print("| publishers | publishing | held | ingest Mbit/s | origin CPU "
           "s/stream-min | origin core share | RSS MiB (per stream) | "
-          "segment MiB per stream | availability p50/p95 ms | generator "
-          "core share | errors | limit |")
+          "segment MiB per stream | availability p50/p95 ms | admission "
+          "p50/p95/max ms | generator core share | errors | limit |")
     print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | "
-          "---: | --- | --- |")
+          "---: | ---: | --- | --- |")
     for r in rows:
         err = r["errors"]
         kinds = ", ".join(f"{k} {v}" for k, v in err["by_kind"].items())
@@ -165,6 +169,8 @@ def print_table(rows, args):
               f"{r['segment_bytes_per_stream'] / 2**20:.2f} | "
               f"{r['availability_ms']['p50']:.0f}/"
               f"{r['availability_ms']['p95']:.0f} | "
+              f"{r['admission_ms']['p50']:.0f}/{r['admission_ms']['p95']:.0f}"
+              f"/{r['admission_ms']['max']:.0f} | "
               f"{r['load_core_share']:.2f} | {err['total']}"
               f"{' (' + kinds + ')' if kinds else ''} | {r['limit']} |")
 

@@ -68,6 +68,7 @@ void Publisher::connect()
     replay_ = std::make_unique<Replay>(tags_);
     writing_.clear();
     pending_.clear();
+    connected_at_ = Clock::now();
     deadline_.expires_after(
         std::chrono::milliseconds(int64_t(opt_.timeout_s * 1000)));
     deadline_.async_wait(
@@ -112,6 +113,9 @@ void Publisher::on_read(size_t n)
         stats_.publishing++;
         stats_.publishes++;
         started_ = Clock::now();
+        stats_.publish_start_ms.add(
+            std::chrono::duration<double, std::milli>(started_ - connected_at_)
+                .count());
         pump();
     }
     flush();

@@ -59,6 +59,7 @@ private:
     std::unique_ptr<PublishClient> client_;
     std::unique_ptr<Replay> replay_;
     Clock::time_point started_;
+    Clock::time_point connected_at_;  // connect() began: admission's start
     std::vector<uint8_t> writing_, pending_;
     std::array<uint8_t, 8192> rbuf_{};
     bool publishing_ = false, stopped_ = false;

@@ -44,6 +44,9 @@ struct Stats {
     uint64_t publishes = 0;  // NetStream.Publish.Start received, in all
     uint64_t publish_reconnects = 0;
     uint64_t publish_bytes = 0;
+    // From the connect to NetStream.Publish.Start: the origin's admission
+    // (handshake, token and claim in the store), as a publisher waits it.
+    Samples publish_start_ms;
     // Viewers.
     uint64_t viewing = 0;  // now: a media playlist loaded, not failed since
     uint64_t viewers_started = 0;

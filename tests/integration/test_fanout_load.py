@@ -104,6 +104,9 @@ def test_publishers_and_viewers_report_matches_origin(origin, clip,
     # fanout-origin writes EXT-X-PROGRAM-DATE-TIME: availability is measured.
     assert r["availability_method"] == "program-date-time", r
     assert lat["availability"]["count"] > 0, r
+    # every publish's admission, connect -> Publish.Start
+    assert lat["publish_start"]["count"] == 5, r
+    assert 0 < lat["publish_start"]["p50"] <= lat["publish_start"]["max"], r
     assert r["load_process"]["cpu_s"] > 0, r
     # The progress line, once a second on stderr.
     assert stderr.count("publishing ") >= 15, stderr[-2000:]
