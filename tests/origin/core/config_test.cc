@@ -249,7 +249,7 @@ TEST(Config, LadderDefaultsWithAntMediaKeys)
     EXPECT_TRUE(plain->ladder.renditions.empty());  // passthrough only
     EXPECT_EQ(plain->ladder.preset, "veryfast");
     EXPECT_EQ(plain->ladder.gop_size, 0);
-    EXPECT_EQ(plain->ladder.threads, 0);
+    EXPECT_EQ(plain->ladder.threads, 1);
     EXPECT_EQ(plain->ladder.preference, transcode::EncoderPreference::cpu);
 
     auto c = build(

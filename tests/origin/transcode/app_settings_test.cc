@@ -48,7 +48,7 @@ TEST(EffectiveLadder, StoredKeysOverrideKeyByKey)
     EXPECT_EQ(l->gop_size, 50);
     EXPECT_EQ(l->preference, EncoderPreference::gpu_and_cpu);
     EXPECT_EQ(l->preset, "faster");  // not stored: the default
-    EXPECT_EQ(l->threads, 0);
+    EXPECT_EQ(l->threads, 1);  // not stored: the default
     // An empty stored ladder is passthrough, whatever the default.
     EXPECT_TRUE(effective_ladder(c, R"({"encoderSettingsString":""})")
                     ->renditions.empty());
