@@ -177,8 +177,8 @@ class Cluster:
         at once but takes effect later, and until the old workers have
         closed their listeners they still take connections with the old
         upstreams."""
-        return wait_for(lambda: self.lb_workers()
-                        and not self.lb_workers() & old_workers, timeout)
+        return wait_for(lambda: (now := self.lb_workers())
+                        and not now & old_workers, timeout)
 
     def add_origin(self, name, host):
         """Starts one more origin on this cluster's store and ports (it

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import (ORIGIN_BIN, Origin, Publisher, api_broadcast, http_get,
                       wait_for)
+from harness.edge import media_sequence
 
 pytestmark = pytest.mark.skipif(not ORIGIN_BIN.exists(),
                                 reason="fanout-origin not built")
@@ -42,8 +43,7 @@ def media_sequence_end(o, name):
     if st != 200:
         return None
     text = body.decode()
-    first = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-    return first + text.count("#EXTINF")
+    return media_sequence(text) + text.count("#EXTINF")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import (BUILD, MODULE, ORIGIN_BIN, Cluster, api_broadcast,
                       http_get, wait_for)
-from harness import player
+from harness import edge, player
 
 pytestmark = [
     pytest.mark.skipif(not (ORIGIN_BIN.exists() and MODULE.exists()),
@@ -38,8 +38,8 @@ def media_sequence(c):
     """The source playlist's EXT-X-MEDIA-SEQUENCE (-1 when unavailable):
     4 is 8 s of 2 s segments gone from the window of 5, 18 s of stream."""
     st, _, body = http_get(f"{c.url}/LiveApp/streams/{STREAM}.m3u8")
-    m = re.search(rb"#EXT-X-MEDIA-SEQUENCE:(\d+)", body) if st == 200 else None
-    return int(m.group(1)) if m else -1
+    n = edge.media_sequence(body.decode()) if st == 200 else None
+    return -1 if n is None else n
 
 
 def played_since(p, kind, t0, seconds):
