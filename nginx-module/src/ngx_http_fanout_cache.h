@@ -22,6 +22,8 @@
  *   ngx_http_fanout_prefetch.c      fanout_prefetch: the newest segments
  *                                   a fresh playlist lists, fetched into
  *                                   the proxy cache at once
+ *   ngx_http_fanout_prefetch_hold.c a viewer's request for a segment
+ *                                   being prefetched waits for it
  */
 #ifndef _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
 #define _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_
@@ -43,6 +45,10 @@
                                          + NGX_HTTP_FANOUT_EPOCH_LEN          \
                                          + NGX_HTTP_FANOUT_PATH_MAX)
 #define NGX_HTTP_FANOUT_MC_EVICT        8       /* per allocation attempt */
+
+/* Prefetches in flight, edge-wide: a viewer's request for such a segment
+ * waits for it (ngx_http_fanout_prefetch.c). */
+#define NGX_HTTP_FANOUT_PREFETCH_SLOTS  256
 
 typedef struct {
     u_char                      flags;
@@ -68,6 +74,17 @@ typedef struct {
 } ngx_http_fanout_mc_entry_t;
 
 
+/*
+ * A prefetch in flight: the crc32 of the segment's path (never 0; 0: the
+ * slot is free) and when the mark ends whatever happens to the worker
+ * that made it (ngx_current_msec, one monotonic clock for all workers).
+ */
+typedef struct {
+    ngx_atomic_t                mark;
+    ngx_atomic_t                until;
+} ngx_http_fanout_prefetch_slot_t;
+
+
 /* The module's counters (fanout_status), in ngx_http_fanout_cache_metrics
  * order. */
 enum {
@@ -83,6 +100,7 @@ enum {
     NGX_HTTP_FANOUT_MC_PREFETCHES,
     NGX_HTTP_FANOUT_MC_PREFETCH_FAILED,
     NGX_HTTP_FANOUT_MC_PREFETCH_SKIPPED,
+    NGX_HTTP_FANOUT_MC_PREFETCH_HOLDS,
     NGX_HTTP_FANOUT_MC_ENTRIES,     /* gauges from here on */
     NGX_HTTP_FANOUT_MC_BYTES,
     NGX_HTTP_FANOUT_MC_LAST_ENTRIES,
@@ -124,6 +142,8 @@ typedef struct {
      * cache's files outlive a restart, the last playlists served do not,
      * so a playlist cached before it must not be answered after it. */
     uint32_t                    epoch;
+    ngx_http_fanout_prefetch_slot_t  prefetching[
+                                    NGX_HTTP_FANOUT_PREFETCH_SLOTS];
 } ngx_http_fanout_cache_sh_t;
 
 
@@ -266,6 +286,15 @@ char *ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_http_fanout_prefetch(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, u_char *p, size_t len);
+
+/* ngx_http_fanout_prefetch_hold.c */
+ngx_http_fanout_prefetch_slot_t *ngx_http_fanout_prefetch_mark(
+    ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *path,
+    ngx_atomic_uint_t *mark);
+void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_prefetch_slot_t *s,
+    ngx_atomic_uint_t mark);
+ngx_int_t ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_ */

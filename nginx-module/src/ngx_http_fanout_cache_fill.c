@@ -404,8 +404,9 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 (void) ngx_http_fanout_last_offer(r, lctx, cap);
             }
 
-            ngx_http_fanout_cache_store(r, cap);
+            /* marked in flight before a copy lists them */
             ngx_http_fanout_cache_prefetch(r, lctx, cap);
+            ngx_http_fanout_cache_store(r, cap);
         }
     }
 
@@ -496,8 +497,8 @@ ngx_http_fanout_cache_release(ngx_http_request_t *r,
         b->last = b->pos + m->body_len;
 
     } else {
-        ngx_http_fanout_cache_store(r, cap);
         ngx_http_fanout_cache_prefetch(r, lctx, cap);
+        ngx_http_fanout_cache_store(r, cap);
 
         b->pos = cap->data + cap->ctype_len + cap->headers_len;
         b->last = b->pos + cap->body_len;

@@ -150,6 +150,8 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_cache_metrics[] = {
       "Prefetches that failed: no connection, a timeout, not a 200." },
     { ngx_string("prefetch_skipped"), 0,
       "Prefetches not made: too many in flight in the worker." },
+    { ngx_string("prefetch_holds"), 0,
+      "Viewers' segment requests that waited for its prefetch." },
     { ngx_string("playlist_entries"), 1, "Copies in the zone." },
     { ngx_string("playlist_bytes"), 1,
       "Bytes of the zone the copies and last playlists take." },

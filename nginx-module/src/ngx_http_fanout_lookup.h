@@ -112,7 +112,10 @@ typedef struct ngx_http_fanout_ctx_s  ngx_http_fanout_ctx_t;
  * (not a fallback).  lost: when the stream has no live origin (gone, the
  * store failing with nothing to fall back on, or the origin that just
  * failed named again).  NGX_OK when it set another content handler,
- * NGX_DECLINED, NGX_ERROR; lost also NGX_BUSY: the stream is in its
+ * NGX_DECLINED, NGX_ERROR; found also NGX_AGAIN: the request waits (its
+ * `blocked` raised, its phase WAITING) and the hook wakes it, phase
+ * DONE, to be proxied (a segment this edge is prefetching); lost also
+ * NGX_BUSY: the stream is in its
  * grace but there is nothing to send for this request (a segment): 503
  * with Retry-After, which players retry, rather than a 404, which they
  * give up on.  The cache module's playlist copies (found) and the last
@@ -186,6 +189,9 @@ struct ngx_http_fanout_ctx_s {
     ngx_http_request_t         *request;
     ngx_queue_t                 queue;          /* in a lookup's waiters */
     ngx_event_t                 deadline;       /* of a wait */
+    ngx_event_t                 hold;           /* the found hook's wait */
+    ngx_msec_t                  hold_start;
+    uint32_t                    hold_mark;
     ngx_str_t                   uri;            /* the r->uri parsed */
     ngx_str_t                   token;          /* its signed-path element's
                                                    token, removed from

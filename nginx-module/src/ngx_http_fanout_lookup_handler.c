@@ -437,8 +437,15 @@ ngx_http_fanout_finish(ngx_http_request_t *r,
         }
 
         /* e.g. a fresh copy of the playlist (ngx_http_fanout_cache_module) */
-        if (lmcf->found && lmcf->found(r, ctx) == NGX_ERROR) {
+        rc = lmcf->found ? lmcf->found(r, ctx) : NGX_DECLINED;
+
+        if (rc == NGX_ERROR) {
             return NGX_ERROR;
+        }
+
+        if (rc == NGX_AGAIN) {
+            ctx->phase = NGX_HTTP_FANOUT_PHASE_WAITING;
+            return NGX_AGAIN;
         }
 
         return NGX_DECLINED;
@@ -542,6 +549,10 @@ ngx_http_fanout_cleanup(void *data)
 
     if (ctx->deadline.timer_set) {
         ngx_del_timer(&ctx->deadline);
+    }
+
+    if (ctx->hold.timer_set) {
+        ngx_del_timer(&ctx->hold);
     }
 }
 

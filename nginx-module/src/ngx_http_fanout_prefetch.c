@@ -21,7 +21,8 @@
  * ended).  Its answer is read and dropped.  Every prefetch is bounded:
  * NGX_HTTP_FANOUT_PREFETCH_TIMEOUT in all, and at most
  * NGX_HTTP_FANOUT_PREFETCH_MAX in flight per worker (the others are
- * skipped and counted).
+ * skipped and counted).  While it is in flight, a viewer's request for
+ * the same segment waits for it (ngx_http_fanout_prefetch_hold.c).
  */
 #include "ngx_http_fanout_cache.h"
 #include "ngx_http_fanout_segments.h"
@@ -37,6 +38,8 @@ typedef struct {
     ngx_peer_connection_t               peer;
     ngx_buf_t                          *request;
     ngx_http_fanout_cache_main_conf_t  *camcf;
+    ngx_http_fanout_prefetch_slot_t    *slot;       /* its mark, or NULL */
+    ngx_atomic_uint_t                   mark;
     ngx_uint_t                          status;     /* 0: none read yet */
     u_char                              line[16];   /* "HTTP/1.1 200" */
     size_t                              line_len;
@@ -364,6 +367,9 @@ ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     ngx_http_fanout_prefetch_in_flight++;
     ngx_http_fanout_mc_count(camcf, PREFETCHES);
 
+    /* from now on a viewer's request for it waits for it */
+    pf->slot = ngx_http_fanout_prefetch_mark(camcf, path, &pf->mark);
+
     rc = ngx_event_connect_peer(&pf->peer);
 
     if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
@@ -491,6 +497,10 @@ ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf, ngx_uint_t ok)
 
     if (pf->peer.connection) {
         ngx_close_connection(pf->peer.connection);
+    }
+
+    if (pf->slot) {
+        ngx_http_fanout_prefetch_unmark(pf->slot, pf->mark);
     }
 
     ngx_http_fanout_prefetch_in_flight--;

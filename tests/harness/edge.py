@@ -391,6 +391,7 @@ class ScriptedOrigin:
         origin = self
         self.routes = {}            # path -> (status, content type, body)
         self.delays = {}            # path -> seconds before answering
+        self.gates = {}             # path -> Event the answer waits for
         self.counts = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -403,6 +404,8 @@ class ScriptedOrigin:
                 path = self.path.split("?")[0]
                 origin.counts[path] = origin.counts.get(path, 0) + 1
                 time.sleep(origin.delays.get(path, 0))
+                if path in origin.gates:
+                    origin.gates[path].wait(30)
                 status, ctype, body = origin.routes.get(
                     path, (404, "text/plain", b"no\n"))
                 self.send_response(status)
@@ -430,6 +433,12 @@ class ScriptedOrigin:
                 else "video/mp4"
         self.routes[path] = (status, ctype,
                              body.encode() if isinstance(body, str) else body)
+
+    def gate(self, path):
+        """path's answers wait (30 s at most) until the Event returned is
+        set."""
+        self.gates[path] = threading.Event()
+        return self.gates[path]
 
     def requests(self, path):
         return self.counts.get(path, 0)

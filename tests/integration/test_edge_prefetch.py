@@ -74,6 +74,53 @@ def test_hls_newest_segments_survive_their_origin(uri, store_tool, origin,
     assert edge.get(f"/{APP}/streams/s1/a-7.m4s").status in (502, 404)
 
 
+def test_a_viewer_waits_for_the_prefetch_not_the_cache_lock(
+        uri, store_tool, origin, edges, beats):
+    """A viewer that asks for the newest segment while the edge's prefetch
+    of it is in flight is held and goes on the moment it ends (the edge
+    rechecks every 5 ms), a cache hit, one origin fetch.  nginx's own
+    cache lock would recheck only every 500 ms: the viewer, asking at t0
+    with the origin answering at t0 + 0.6 s, would get it at t0 + 1 s."""
+    import threading
+
+    newest = f"/{APP}/streams/s1/a-9.m4s"
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    gate = origin.gate(newest)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri)
+
+    assert edge.get(PLAYLIST).status == 200
+    wait_for(lambda: origin.requests(newest) == 1, 5,
+             what="the prefetch of the newest segment at the origin")
+
+    got = {}
+
+    def viewer():
+        got["reply"] = edge.get(newest)
+        got["done"] = time.monotonic()
+
+    t0 = time.monotonic()
+    v = threading.Thread(target=viewer)
+    v.start()
+    wait_for(lambda: counter(edge, "prefetch_holds") == 1, 5,
+             what="the viewer held for the prefetch")
+    time.sleep(max(0.0, t0 + 0.6 - time.monotonic()))
+    released = time.monotonic()
+    gate.set()
+    v.join(10)
+
+    r = got["reply"]
+    assert r.status == 200 and r.body.endswith(b"s1/a-9.m4s")
+    assert r.headers.get("x-cache-status") == "HIT"
+    assert origin.requests(newest) == 1
+    # woken within a poll or two, not at the lock's next recheck (0.4 s on)
+    assert got["done"] - released < 0.25, got["done"] - released
+    # the prefetch's own request is never held; one viewer was
+    assert counter(edge, "prefetch_holds") == 1
+    assert counter(edge, "prefetch_failures") == 0
+
+
 def test_dash_each_track_and_only_fresh_answers(uri, store_tool, origin,
                                                 edges, beats):
     mpd = ('<?xml version="1.0"?>\n<MPD type="dynamic" '
