@@ -77,7 +77,11 @@ module: store
 	    [ $(BUILD)/lib/libfanout_playback.a -nt $(NGX_OBJS)/ngx_http_fanout_module.so ]; then \
 	  rm -f $(NGX_OBJS)/ngx_http_fanout_module.so; fi
 	cd $(NGX_COPY) && $(MAKE) -s -f $(NGX_OBJS)/Makefile modules
-	@mkdir -p $(BUILD)/modules && cp $(NGX_OBJS)/ngx_http_fanout_module.so $(BUILD)/modules/
+	@# A new file renamed into place: nginx running from the old one (a
+	@# test, a bench, make run) keeps its mapping; cp over it would crash it.
+	@mkdir -p $(BUILD)/modules && \
+	  cp $(NGX_OBJS)/ngx_http_fanout_module.so $(BUILD)/modules/.ngx_http_fanout_module.so.new && \
+	  mv -f $(BUILD)/modules/.ngx_http_fanout_module.so.new $(BUILD)/modules/ngx_http_fanout_module.so
 
 build: store module
 

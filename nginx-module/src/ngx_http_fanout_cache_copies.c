@@ -84,11 +84,10 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * The lookup module's found hook: the request is to be proxied to the
- * stream's own origin.  NGX_OK: a fresh copy is in the ctx and this
- * module's content handler will send it; NGX_DECLINED: proxy as usual;
- * NGX_AGAIN: a segment this edge is prefetching, the request waits for
- * it (ngx_http_fanout_prefetch_hold.c); NGX_ERROR.
+ * The lookup module's found hook for a playlist or MPD: the request is to
+ * be proxied to the stream's own origin.  NGX_OK: a fresh copy is in the
+ * ctx and this module's content handler will send it; NGX_DECLINED: proxy
+ * as usual; NGX_ERROR.
  */
 ngx_int_t
 ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
@@ -101,12 +100,6 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
     u_char                              buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
-
-    if (ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
-        || ctx->kind == NGX_HTTP_FANOUT_KIND_INIT)
-    {
-        return ngx_http_fanout_prefetch_hold(r, ctx);
-    }
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
     camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);

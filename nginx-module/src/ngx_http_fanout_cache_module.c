@@ -25,6 +25,8 @@ static char *ngx_http_fanout_cache_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static ngx_int_t ngx_http_fanout_cache_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_fanout_cache_found(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx);
 static ngx_int_t ngx_http_fanout_cache_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
@@ -333,13 +335,32 @@ ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf)
 
     lmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_fanout_lookup_module);
-    lmcf->found = ngx_http_fanout_cache_find;
+    lmcf->found = ngx_http_fanout_cache_found;
     lmcf->lost = ngx_http_fanout_last_lost;
 
     ngx_http_fanout_cache_fill_init(cf);
 
     return ngx_http_fanout_metrics_add(cf, ngx_http_fanout_cache_metrics,
                                        NGX_HTTP_FANOUT_MC_N, &camcf->metrics);
+}
+
+
+/*
+ * The lookup module's found hook: the request is to be proxied to the
+ * stream's own origin.  A playlist or MPD may be answered from its copy
+ * (ngx_http_fanout_cache_find: NGX_OK); a segment this edge is
+ * prefetching waits for it (ngx_http_fanout_prefetch_hold: NGX_AGAIN).
+ */
+static ngx_int_t
+ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
+{
+    if (ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
+        || ctx->kind == NGX_HTTP_FANOUT_KIND_INIT)
+    {
+        return ngx_http_fanout_prefetch_hold(r, ctx);
+    }
+
+    return ngx_http_fanout_cache_find(r, ctx);
 }
 
 

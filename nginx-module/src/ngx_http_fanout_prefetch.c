@@ -366,7 +366,6 @@ ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
 
     ngx_http_fanout_prefetch_in_flight++;
     ngx_http_fanout_mc_count(camcf, PREFETCHES);
-
     /* from now on a viewer's request for it waits for it */
     pf->slot = ngx_http_fanout_prefetch_mark(camcf, path, &pf->mark);
 
