@@ -47,7 +47,7 @@
 #define NGX_HTTP_FANOUT_MC_EVICT        8       /* per allocation attempt */
 
 /* Prefetches in flight, edge-wide: a viewer's request for such a segment
- * waits for it (ngx_http_fanout_prefetch.c). */
+ * waits for it (ngx_http_fanout_prefetch_hold.c). */
 #define NGX_HTTP_FANOUT_PREFETCH_SLOTS  256
 
 typedef struct {
