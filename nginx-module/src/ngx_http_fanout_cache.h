@@ -49,6 +49,8 @@
 /* Prefetches in flight, edge-wide: a viewer's request for such a segment
  * waits for it (ngx_http_fanout_prefetch_hold.c). */
 #define NGX_HTTP_FANOUT_PREFETCH_SLOTS  256
+/* The User-Agent of the edge's requests to itself: never held. */
+#define NGX_HTTP_FANOUT_PREFETCH_UA     "fanout-prefetch"
 
 typedef struct {
     u_char                      flags;
@@ -144,6 +146,8 @@ typedef struct {
     uint32_t                    epoch;
     ngx_http_fanout_prefetch_slot_t  prefetching[
                                     NGX_HTTP_FANOUT_PREFETCH_SLOTS];
+    ngx_atomic_t                prefetch_marks; /* slots taken from free:
+                                                   0, nothing to look for */
 } ngx_http_fanout_cache_sh_t;
 
 
@@ -291,8 +295,8 @@ void ngx_http_fanout_prefetch(ngx_http_request_t *r,
 ngx_http_fanout_prefetch_slot_t *ngx_http_fanout_prefetch_mark(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *path,
     ngx_atomic_uint_t *mark);
-void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_prefetch_slot_t *s,
-    ngx_atomic_uint_t mark);
+void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_prefetch_slot_t *s, ngx_atomic_uint_t mark);
 ngx_int_t ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
 

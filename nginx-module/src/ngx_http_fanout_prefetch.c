@@ -263,7 +263,7 @@ ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
 
     host = r->headers_in.server.len ? &r->headers_in.server : &no_host;
     len = sizeof("GET  HTTP/1.0\r\nHost: \r\n"
-                 "User-Agent: fanout-prefetch\r\n\r\n") - 1
+                 "User-Agent: " NGX_HTTP_FANOUT_PREFETCH_UA "\r\n\r\n") - 1
           + path->len + host->len
           + sizeof(FO_PT_HEADER ": \r\n") - 1 + token.len;
 
@@ -274,7 +274,8 @@ ngx_http_fanout_prefetch_request(ngx_http_request_t *r,
 
     pf->request->last = ngx_sprintf(pf->request->last,
                                     "GET %V HTTP/1.0\r\nHost: %V\r\n"
-                                    "User-Agent: fanout-prefetch\r\n",
+                                    "User-Agent: "
+                                    NGX_HTTP_FANOUT_PREFETCH_UA "\r\n",
                                     path, host);
     if (token.len) {
         pf->request->last = ngx_sprintf(pf->request->last,
@@ -499,7 +500,7 @@ ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf, ngx_uint_t ok)
     }
 
     if (pf->slot) {
-        ngx_http_fanout_prefetch_unmark(pf->slot, pf->mark);
+        ngx_http_fanout_prefetch_unmark(pf->camcf, pf->slot, pf->mark);
     }
 
     ngx_http_fanout_prefetch_in_flight--;

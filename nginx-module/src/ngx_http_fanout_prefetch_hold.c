@@ -15,7 +15,8 @@
  * hook holds a viewer's request for a marked segment: it rechecks the
  * mark every NGX_HTTP_FANOUT_HOLD_POLL ms, in whichever worker it is, and
  * goes on to the proxy cache, a hit by then, as soon as the mark is
- * gone.  Bounded: a mark ends NGX_HTTP_FANOUT_HOLD_MAX after it was made
+ * gone.  A count of the slots in use spares the common case, nothing in
+ * flight, the walk over them.  Bounded: a mark ends NGX_HTTP_FANOUT_HOLD_MAX after it was made
  * (its worker may have died), and a request waits no longer than that;
  * with every slot taken, a prefetch is not marked and its viewers wait
  * on the lock as before.  Two paths with one crc32 only make a viewer
@@ -72,6 +73,11 @@ ngx_http_fanout_prefetch_mark(ngx_http_fanout_cache_main_conf_t *camcf,
 
         if (ngx_atomic_cmp_set(&s->mark, was, *mark)) {
             s->until = now + NGX_HTTP_FANOUT_HOLD_MAX;
+
+            if (was == 0) {
+                (void) ngx_atomic_fetch_add(&camcf->sh->prefetch_marks, 1);
+            }
+
             return s;
         }
     }
@@ -80,12 +86,17 @@ ngx_http_fanout_prefetch_mark(ngx_http_fanout_cache_main_conf_t *camcf,
 }
 
 
-/* The prefetch ended: its viewers go on (unless another took the slot). */
+/*
+ * The prefetch ended: its viewers go on (unless another took the slot
+ * once the mark had ended; that one's unmark frees it and counts it).
+ */
 void
-ngx_http_fanout_prefetch_unmark(ngx_http_fanout_prefetch_slot_t *s,
-    ngx_atomic_uint_t mark)
+ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_prefetch_slot_t *s, ngx_atomic_uint_t mark)
 {
-    (void) ngx_atomic_cmp_set(&s->mark, mark, 0);
+    if (ngx_atomic_cmp_set(&s->mark, mark, 0)) {
+        (void) ngx_atomic_fetch_add(&camcf->sh->prefetch_marks, -1);
+    }
 }
 
 
@@ -102,12 +113,14 @@ ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
     ngx_table_elt_t                    *ua;
     ngx_http_fanout_cache_main_conf_t  *camcf;
 
-    static ngx_str_t  prefetch_ua = ngx_string("fanout-prefetch");
+    static ngx_str_t  prefetch_ua = ngx_string(NGX_HTTP_FANOUT_PREFETCH_UA);
 
     camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
     ua = r->headers_in.user_agent;
 
+    /* most of the time nothing is in flight: one load, no key */
     if (camcf->sh == NULL
+        || camcf->sh->prefetch_marks == 0
         || r != r->main
         || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
         || (ua && ua->value.len == prefetch_ua.len

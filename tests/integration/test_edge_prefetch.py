@@ -2,6 +2,7 @@
 origin, the edge asks itself for the newest segments it lists, so that a
 segment a viewer saw listed is still served after its origin died.  Run
 against the shipped edge.conf and a scripted origin (a real socket)."""
+import threading
 import time
 
 import pytest
@@ -81,8 +82,6 @@ def test_a_viewer_waits_for_the_prefetch_not_the_cache_lock(
     rechecks every 5 ms), a cache hit, one origin fetch.  nginx's own
     cache lock would recheck only every 500 ms: the viewer, asking at t0
     with the origin answering at t0 + 0.6 s, would get it at t0 + 1 s."""
-    import threading
-
     newest = f"/{APP}/streams/s1/a-9.m4s"
     segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
     origin.set(PLAYLIST, hls_playlist(7, count=3))
