@@ -95,7 +95,10 @@ wait_http() {   # URL NAME [any]: a 2xx, or with "any" any HTTP answer
     esac
     sleep 0.1
   done
-  die "$2 did not answer at $1; see $RUN/$2.log and $RUN/$2/logs/"
+  # the log's last lines go with the message: a failed start stops the
+  # cluster, and a test's directory goes with it
+  die "$2 did not answer at $1; see $RUN/$2.log and $RUN/$2/logs/; its log ends:
+$(tail -n 20 "$RUN/$2.log" 2>/dev/null)"
 }
 
 render_edge() {   # N ADDR
