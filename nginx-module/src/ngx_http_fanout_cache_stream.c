@@ -9,7 +9,11 @@
  * The grace is the playlists': it begins with the stream's first request
  * found lost, if the stream was live here within fanout_playlist_stale +
  * grace, and lasts fanout_playlist_grace; a stream whose last playlist
- * ended has none.
+ * ended has none.  A stream this edge has no entry for (never served
+ * here, or this edge restarted) has the store's grace instead: it began
+ * when the store says the stream lost its live origin (its release or
+ * reap, or its owner's heartbeat going stale: fo_origin.lost_ms), so a
+ * viewer the LB moves here during a failover is not told 404.
  *
  * One entry per stream in the same tree and queue, keyed "app/stream"
  * (no "/" first: never a $uri), with no body, refreshed with each fresh
@@ -47,10 +51,22 @@ ngx_http_fanout_last_stream_lost(ngx_http_fanout_ctx_t *ctx,
 
     if (e
         && ngx_http_fanout_last_lost_since(camcf, calcf, e, now, &since)
-           == NGX_OK
-        && !e->pos.ended && since <= calcf->playlist_grace)
+           == NGX_OK)
     {
-        rc = NGX_BUSY;
+        if (!e->pos.ended && since <= calcf->playlist_grace) {
+            rc = NGX_BUSY;
+        }
+
+    } else if (ctx->answer.state == NGX_HTTP_FANOUT_GONE
+               && ctx->answer.lost_ms != 0)
+    {
+        /* nothing here: the store's word (a lost_ms ahead of this clock
+         * counts as just now) */
+        since = now > ctx->answer.lost_ms ? now - ctx->answer.lost_ms : 0;
+
+        if (since <= calcf->playlist_grace) {
+            rc = NGX_BUSY;
+        }
     }
 
     ngx_shmtx_unlock(&camcf->pool->mutex);

@@ -358,6 +358,8 @@ ngx_http_fanout_lookup_result(ngx_http_fanout_lookup_t *lk,
             || !lk->origin.node_alive)
         {
             result->state = NGX_HTTP_FANOUT_GONE;
+            result->lost_ms = lk->origin.lost_ms > 0
+                              ? (uint64_t) lk->origin.lost_ms : 0;
             ngx_http_fanout_count(lmcf->metrics,
                           NGX_HTTP_FANOUT_M_STORE_GONE);
             break;

@@ -48,6 +48,10 @@ typedef struct {
                                                found again after a loss */
     uint32_t                    session;    /* crc32 of the publish session */
     unsigned                    stale:1;    /* FOUND kept after an error */
+    uint64_t                    lost_ms;    /* GONE: since when the store
+                                               says the stream has had no
+                                               live origin (Unix ms); 0
+                                               never live, or unknown */
     size_t                      origin_len;
     u_char                      origin[NGX_HTTP_FANOUT_ORIGIN_MAX];
 } ngx_http_fanout_answer_t;

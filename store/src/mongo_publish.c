@@ -16,17 +16,25 @@
 
 #define CLAIM_TRIES 8
 
+/* Node id's last heartbeat (Unix ms); 0 when it has no record. */
+static int64_t node_seen(mg_call *c, const char *id)
+{
+    bson_t d = BSON_INITIALIZER;
+    int64_t seen = 0;
+
+    if (id[0] != '\0' && fo_mg_find_one(c, C_NODES, fo_mg_node_q(id), &d)) {
+        seen = fo_mg_num(&d, "lastUpdateTime");
+    }
+    bson_destroy(&d);
+    return seen;
+}
+
 /* 1 when node id exists and its heartbeat is fresh. */
 static int node_alive(mg_call *c, const char *id)
 {
-    bson_t d = BSON_INITIALIZER;
-    int alive = id[0] != '\0'
-                && fo_mg_find_one(c, C_NODES, fo_mg_node_q(id), &d)
-                && fo_node_fresh(fo_mg_num(&d, "lastUpdateTime"), c->now,
-                                 c->m->conf.dead_after_ms);
+    int64_t seen = node_seen(c, id);
 
-    bson_destroy(&d);
-    return alive;
+    return seen > 0 && fo_node_fresh(seen, c->now, c->m->conf.dead_after_ms);
 }
 
 /* A CAS filter: the stream's key and each field as observed in old (the
@@ -206,7 +214,11 @@ fo_status fo_mg_stream_lookup(void *impl, const char *app,
                               fo_mg_bcast_fields, &b, sizeof(b));
     if (found) {
         fo_broadcast_origin(&b, out);
-        out->node_alive = node_alive(&c, out->node_id);
+        out->update_time = b.update_time;
+        out->node_seen_ms = node_seen(&c, out->node_id);
+        out->node_alive = out->node_seen_ms > 0
+                          && fo_node_fresh(out->node_seen_ms, c.now,
+                                           c.m->conf.dead_after_ms);
     }
     return fo_mg_end(&c, found ? FO_OK : FO_NOT_FOUND);
 }

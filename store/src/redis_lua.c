@@ -187,6 +187,9 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "local r = redis.call('HMGET', KEYS[1], 'origin_address',\n"
         "  'origin_http_port', 'origin_node', 'session_id', 'status')\n"
         "r[6] = alive(r[3], tonumber(ARGV[1])) and 1 or 0\n"
+        "r[7] = redis.call('HGET', KEYS[1], 'update_time') or '0'\n"
+        "r[8] = redis.call('HGET', 'fo:node:' .. (r[3] or ''),\n"
+        "  'last_update_ms') or '0'\n"
         "return r\n",
     /* KEYS live; ARGV dead_after_ms.  A broadcast key fo:bc:<a>:<s> has
      * its history at fo:hist:<a>:<s>. */

@@ -66,7 +66,7 @@ fo_status fo_rd_stream_lookup(void *impl, const char *app,
         return rc;
     if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0) {
         rc = fo_rd_fail(r, err, FO_NOT_FOUND, "not found");
-    } else if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 6 ||
+    } else if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 8 ||
                rep->element[5]->type != REDIS_REPLY_INTEGER) {
         rc = fo_rd_fail(r, err, FO_ERR, "unexpected reply");
     } else {
@@ -77,6 +77,8 @@ fo_status fo_rd_stream_lookup(void *impl, const char *app,
         fo_strlcpy(out->session_id, fo_rd_elem_str(rep, 3), sizeof out->session_id);
         fo_strlcpy(out->status, fo_rd_elem_str(rep, 4), sizeof out->status);
         out->node_alive = rep->element[5]->integer != 0;
+        out->update_time = fo_rd_parse_i64(fo_rd_elem_str(rep, 6));
+        out->node_seen_ms = fo_rd_parse_i64(fo_rd_elem_str(rep, 7));
     }
     freeReplyObject(rep);
     return rc;

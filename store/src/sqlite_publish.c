@@ -169,6 +169,8 @@ fo_status fo_sq_stream_lookup(void *impl, const char *app,
     sqlite3_stmt *st;
     int rc = fo_sq_prep(q, &st, "SELECT origin_address, origin_http_port, "
                         "origin_node, session_id, status, " OWNER_ALIVE("?1")
+                        ", update_time, (SELECT last_update_time FROM "
+                        "cluster_node WHERE id = broadcast.origin_node)"
                         " FROM broadcast WHERE app = ?2 AND stream_id = ?3",
                         "iss", fo_sq_clock() - q->conf.dead_after_ms, app,
                         stream_id);
@@ -185,6 +187,8 @@ fo_status fo_sq_stream_lookup(void *impl, const char *app,
         fo_sq_col_text(st, 3, out->session_id, sizeof(out->session_id));
         fo_sq_col_text(st, 4, out->status, sizeof(out->status));
         out->node_alive = sqlite3_column_int(st, 5);
+        out->update_time = sqlite3_column_int64(st, 6);
+        out->node_seen_ms = sqlite3_column_int64(st, 7);  /* NULL: 0 */
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW) {

@@ -359,12 +359,37 @@ fo_status fo_stream_release(fo_store *s, const char *app,
     CALL(s, stream_release, app, stream_id, session_id, err);
 }
 
+static fo_status lookup(fo_store *s, const char *app, const char *stream_id,
+                        fo_origin *out, fo_error *err)
+{
+    CHECKED_CALL(s, check_key("lookup", app, stream_id, err),
+                 stream_lookup, app, stream_id, out, err);
+}
+
+/* What store.h says of lost_ms, from the backend's raw fields. */
+static int64_t lost_since(const fo_origin *o, int64_t dead_after_ms)
+{
+    if (strcmp(o->status, FO_STATUS_FINISHED) == 0
+        || strcmp(o->status, FO_STATUS_ERROR) == 0) {
+        return o->update_time;
+    }
+    if (strcmp(o->status, FO_STATUS_BROADCASTING) == 0 && !o->node_alive
+        && o->node_seen_ms > 0) {
+        return o->node_seen_ms + dead_after_ms;
+    }
+    return 0;
+}
+
 fo_status fo_stream_lookup(fo_store *s, const char *app,
                            const char *stream_id, fo_origin *out,
                            fo_error *err)
 {
-    CHECKED_CALL(s, check_key("lookup", app, stream_id, err),
-                 stream_lookup, app, stream_id, out, err);
+    fo_status rc = lookup(s, app, stream_id, out, err);
+
+    if (rc == FO_OK) {
+        out->lost_ms = lost_since(out, s->conf.dead_after_ms);
+    }
+    return rc;
 }
 
 fo_status fo_stream_reap_dead(fo_store *s, int64_t *reaped, fo_error *err)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 
 from . import ORIGIN_BIN
-from .net import free_port, wait_port
+from .net import free_port, http_get, wait_port
 from .nginx import origin_stub_conf
 from .proc import stop_proc
 
@@ -49,6 +49,16 @@ class Origin:
 
     def rtmp(self, app, stream):
         return f"rtmp://{self.host}:{self.rtmp_port}/{app}/{stream}"
+
+    def metric(self, name, labels=""):
+        """The value of `name{labels}` on its /metrics, or None."""
+        st, _, body = http_get(f"{self.http}/metrics", timeout=2)
+        assert st == 200, st
+        key = name + labels + " "
+        for line in body.decode().splitlines():
+            if line.startswith(key):
+                return float(line[len(key):].split()[0])
+        return None
 
     def start(self):
         self.log = open(self.log_path, "ab")

@@ -283,6 +283,56 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
     assert_usable(edge.get(f"/{APP}/streams/never.m3u8"), 404)
 
 
+def test_grace_on_an_edge_with_nothing_of_the_stream(uri, store_tool,
+                                                      scripted, edges,
+                                                      beats):
+    """An edge that never served a stream (or restarted) has no grace of
+    its own for it; the store says since when the stream has had no live
+    origin (its owner's heartbeat going stale; its release).  In the grace
+    counted from then, its playlists and segments are 503 with
+    Retry-After, not 404: a viewer the LB moves here during a failover
+    retries instead of failing.  Then 404."""
+    segment = f"/{APP}/streams/s1/a-22.m4s"
+    a = scripted()
+    a.set(PLAYLIST, hls_playlist(20))
+    beat = beats(claim(store_tool, uri, a.port, "oA", "sessA"))
+    edge = edges(uri, ttl="300ms", negative_ttl="300ms",
+                 settings={"fanout_playlist_grace": "3s",
+                           "fanout_playlist_final": "2s"})
+    stop_proc(beat)
+    a.kill()
+    stopped = time.monotonic()
+
+    # Named by the store until its heartbeat is stale (the origin refuses:
+    # 502), then lost since then: 503.
+    r = wait_for(lambda: (lambda r: r.status not in (502, 504) and r)(
+        edge.get(PLAYLIST)), 4, what="an answer once the origin is dead")
+    for r, path in ((r, PLAYLIST), (edge.get(segment), segment)):
+        assert_usable(r, 503, f"{path} in the store's grace")
+        assert r.headers.get("retry-after") == "1", r.headers
+
+    # The grace (3 s) counts from the heartbeat going stale (its last beat,
+    # at most a beat period before the stop, + 1 s), not from this edge's
+    # first request: 404 no sooner than ~3.9 s after the stop.
+    wait_for(lambda: edge.get(PLAYLIST).status == 404, 6,
+             what="404 after the store's grace")
+    assert time.monotonic() - stopped > 3.5
+    assert_usable(edge.get(segment), 404, "a segment after the grace")
+
+    # Released: lost since its release.
+    b = scripted()
+    b.set(f"/{APP}/streams/s2.m3u8", hls_playlist(5))
+    beats(claim(store_tool, uri, b.port, "oB", "sessB", stream="s2"))
+    assert store_tool.release(uri, APP, "s2", "sessB") == 0
+    released = time.monotonic()
+    assert_usable(edge.get(f"/{APP}/streams/s2.m3u8"), 503, "released")
+    wait_for(lambda: edge.get(f"/{APP}/streams/s2.m3u8").status == 404, 6,
+             what="404 after the released stream's grace")
+    assert time.monotonic() - released > 2.5
+    # a stream the store never had: 404 at once
+    assert_usable(edge.get(f"/{APP}/streams/never.m3u8"), 404)
+
+
 def test_stale_while_the_store_names_the_failed_origin(uri, store_tool,
                                                      scripted, edges, beats):
     """A paused or cut-off origin: it fails, but the store still names it

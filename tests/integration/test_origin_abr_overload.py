@@ -25,13 +25,6 @@ LADDER = ('[{"height":180,"videoBitrate":150000},'
 NAMES = ["180p150kbps", "240p300kbps", "720p2500kbps", "1080p4500kbps"]
 
 
-def metric(o, name):
-    st, _, body = http_get(f"{o.http}/metrics", timeout=2)
-    assert st == 200
-    m = re.search(rf"^{name} (\S+)$", body.decode(), re.M)
-    return float(m.group(1)) if m else None
-
-
 def rss_mib(o):
     status = open(f"/proc/{o.proc.pid}/status").read()
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
@@ -61,7 +54,7 @@ def test_a_ladder_too_large_sheds_lowest_first_and_spares_the_source(
     o = origin
     pub = Publisher(o.rtmp("LiveApp", "ovl"), tmpdir_path).start()
     try:
-        wait_for(lambda: metric(o, "fanout_transcode_renditions_dropped_total"),
+        wait_for(lambda: o.metric("fanout_transcode_renditions_dropped_total"),
                  timeout=60, what="a dropped rendition; log:\n"
                  + o.log_text()[-2000:])
         # The broadcast shows the transcoder behind real time.
@@ -86,7 +79,7 @@ def test_a_ladder_too_large_sheds_lowest_first_and_spares_the_source(
         assert max(rss) - rss0 < 64, rss    # flat: the queue is bounded
 
         # Lowest first: every drop logged, in the ladder's order.
-        counted = metric(o, "fanout_transcode_renditions_dropped_total")
+        counted = o.metric("fanout_transcode_renditions_dropped_total")
         log = o.log_text()
         dropped = re.findall(r"rendition (\w+) ended: overload", log)
         assert dropped, log[-2000:]

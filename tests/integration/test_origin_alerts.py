@@ -141,21 +141,12 @@ def matching(doc, rule, subject):
             if a["rule"] == rule and a["subject"] == subject]
 
 
-def metric(o, name):
-    st, _, body = http_get(f"{o.http}/metrics")
-    assert st == 200
-    for line in body.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def evaluating(o):
-    return metric(o, "fanout_alerts_evaluating") == 1
+    return o.metric("fanout_alerts_evaluating") == 1
 
 
 def evaluations(o):
-    return metric(o, "fanout_alert_evaluations_total") or 0
+    return o.metric("fanout_alert_evaluations_total") or 0
 
 
 def wait_evaluations(o, n):

@@ -22,6 +22,15 @@
 
 #include "contract.h"
 
+/* Wall-clock Unix ms: the clock the store stamps its writes with. */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void test_claim_release(void **state)
 {
     fixture *f = *state;
@@ -70,9 +79,15 @@ static void test_claim_release(void **state)
                                        NULL), FO_CONFLICT);
     assert_int_equal(fo_stream_release(f->s, "LiveApp", "nope", "sess-a1",
                                        NULL), FO_NOT_FOUND);
+    int64_t t0 = wall_ms();
+
     OK(fo_stream_release(f->s, "LiveApp", "stream1", "sess-a1", ERR));
+    int64_t t1 = wall_ms();
+
     OK(fo_broadcast_get(f->s, "LiveApp", "stream1", &got, ERR));
     assert_string_equal(got.status, "finished");
+    OK(fo_stream_lookup(f->s, "LiveApp", "stream1", &o, ERR));
+    assert_in_range(o.lost_ms, t0, t1);             /* since its release */
     assert_int_equal(fo_stream_release(f->s, "LiveApp", "stream1", "sess-a1",
                                        NULL), FO_CONFLICT);
 
@@ -87,6 +102,8 @@ static void test_claim_release(void **state)
     /* A broadcast created through the API is claimable too. */
     fo_broadcast pre = make_bc("LiveApp", "planned", "Planned show");
     OK(fo_broadcast_create(f->s, &pre, ERR));
+    OK(fo_stream_lookup(f->s, "LiveApp", "planned", &o, ERR));
+    assert_int_equal(o.lost_ms, 0);                 /* never published */
     fo_claim cp = make_claim("LiveApp", "planned", "origin-a", "sess-p");
     OK(fo_stream_claim(f->s, &cp, ERR));
     OK(fo_broadcast_get(f->s, "LiveApp", "planned", &got, ERR));
@@ -105,25 +122,40 @@ static void test_dead_owner_can_be_taken_over(void **state)
     fo_claim cg2 = make_claim("LiveApp", "g", "origin-b", "sess-g2");
     fo_origin o;
 
+    int64_t t0 = wall_ms();
+
     OK(fo_node_heartbeat(f->s, &a, ERR));
+    int64_t t1 = wall_ms();
+
     OK(fo_stream_claim(f->s, &ca, ERR));
     assert_int_equal(fo_stream_claim(f->s, &cb, NULL), FO_CONFLICT);
+    OK(fo_stream_lookup(f->s, "LiveApp", "s", &o, ERR));
+    assert_int_equal(o.lost_ms, 0);                     /* live */
 
     sleep_ms(900);                      /* origin-a falls silent */
     OK(fo_node_heartbeat(f->s, &b, ERR));
     OK(fo_stream_lookup(f->s, "LiveApp", "s", &o, ERR));
     assert_false(o.node_alive);
     assert_string_equal(o.status, "broadcasting");
+    /* Lost when a's heartbeat went stale: its last one + 600 ms. */
+    assert_in_range(o.node_seen_ms, t0, t1);
+    assert_in_range(o.lost_ms, t0 + 600, t1 + 600);
     OK(fo_stream_claim(f->s, &cb, ERR));
     OK(fo_stream_lookup(f->s, "LiveApp", "s", &o, ERR));
     assert_string_equal(o.node_id, "origin-b");
     assert_true(o.node_alive);
+    assert_int_equal(o.lost_ms, 0);
     /* The old session can no longer finish it. */
     assert_int_equal(fo_stream_release(f->s, "LiveApp", "s", "sess-a", NULL),
                      FO_CONFLICT);
 
-    /* An owner that never registered counts as gone. */
+    /* An owner that never registered counts as gone, lost since when
+     * nobody can say. */
     OK(fo_stream_claim(f->s, &cg, ERR));
+    OK(fo_stream_lookup(f->s, "LiveApp", "g", &o, ERR));
+    assert_false(o.node_alive);
+    assert_int_equal(o.node_seen_ms, 0);
+    assert_int_equal(o.lost_ms, 0);
     OK(fo_stream_claim(f->s, &cg2, ERR));
 }
 
@@ -149,8 +181,19 @@ static void test_reap_dead(void **state)
     sleep_ms(500);
     OK(fo_node_heartbeat(f->s, &b, ERR));   /* b stays alive, a does not */
     sleep_ms(400);
+    int64_t t0 = wall_ms();
+
     OK(fo_stream_reap_dead(f->s, &reaped, ERR));
+    int64_t t1 = wall_ms();
+
     assert_int_equal(reaped, 2);
+    /* Reaped: lost since the reap, the broadcast's update_time. */
+    fo_origin o;
+
+    OK(fo_stream_lookup(f->s, "LiveApp", "on-a-1", &o, ERR));
+    assert_string_equal(o.status, "finished");
+    assert_in_range(o.lost_ms, t0, t1);
+    assert_int_equal(o.lost_ms, o.update_time);
     OK(fo_broadcast_get(f->s, "LiveApp", "on-a-1", &got, ERR));
     assert_string_equal(got.status, "finished");
     OK(fo_broadcast_get(f->s, "LiveApp", "on-b", &got, ERR));

@@ -304,6 +304,14 @@ typedef struct {
     char session_id[FO_ID_MAX];
     char status[16];
     int node_alive;             /* owner node heartbeat is fresh */
+    int64_t update_time;        /* the broadcast's, Unix ms */
+    int64_t node_seen_ms;       /* the owner's last heartbeat; 0 gone */
+    /* When the stream lost its live origin, Unix ms by the writers'
+     * clocks: finished or error, its update_time (its release or reap,
+     * unless edited since); broadcasting on a dead owner, when that
+     * owner's heartbeat went stale (node_seen_ms + the dead timeout).
+     * 0: live, never published (created), or the owner is gone. */
+    int64_t lost_ms;
 } fo_origin;
 
 /* Where a stream is published.  FO_OK with the owner even when it is not
