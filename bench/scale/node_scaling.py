@@ -21,7 +21,12 @@ land on one edge.
   segment availability p95 (its /metrics) is <= 150 ms, as in
   origin_scale.py.  Each step is a fresh cluster.
 * **Viewers** (edges 1, then 2; one origin without a quota): K streams of
-  the --viewer-mbps clip, and M HLS viewers through the LB.  A step holds
+  the --viewer-mbps clip, their publishers started spread over
+  --stream-spread seconds (2: one segment, so each stream lists its
+  segments at its own moment, as independent broadcasters do; started
+  together, all K list theirs in the same millisecond and every viewer
+  asks for a segment in one burst, which a quota-held edge serves
+  --quota of each 20 ms at a time), and M HLS viewers through the LB.  A step holds
   when the viewers' playlist p99 <= 50 ms, no viewer stalled, nothing
   failed, and each edge fetched <= 1.05 times per segment from the
   origin, as in edge_scale.py.  The cluster stays up across M; before
@@ -37,7 +42,8 @@ cannot pass the quota), the LB's and the generator's: when the machine's
 other core is full, the machine is the limit, not the nodes.
 
   bench/scale/node_scaling.py [--kinds publishers,viewers] [--quota 0.25]
-      [--mbps 2] [--viewer-mbps 0.25] [--streams 10] [--seconds 20]
+      [--mbps 2] [--viewer-mbps 0.25] [--streams 10] [--stream-spread 2]
+      [--seconds 20]
       [--publish-rate 10] [--nodes 1,2]
       [--warmup 10] [--resolution 0.05] [--json FILE]
 """
@@ -176,7 +182,8 @@ class ViewerCluster:
         self.pubs = subprocess.Popen(
             [str(LOAD), "--quiet", "--publishers", str(args.streams),
              "--flv", str(source), "--publish-url",
-             self.c.rtmp("LiveApp", "view{i}"), "--duration", "86400"],
+             self.c.rtmp("LiveApp", "view{i}"), "--duration", "86400",
+             "--ramp-up", str(args.stream_spread)],
             stdout=subprocess.DEVNULL)
         wait_for(lambda: self.c.broadcasting(args.streams), 30)
         time.sleep(8)  # a few segments listed
@@ -339,6 +346,10 @@ def main():
     ap.add_argument("--viewer-mbps", type=float, default=0.25,
                     help="the viewed streams' clip")
     ap.add_argument("--streams", type=int, default=10)
+    ap.add_argument("--stream-spread", type=float, default=2,
+                    help="viewers: the streams' publishers start spread "
+                    "over this many seconds (one segment: their segments "
+                    "are listed at independent moments); 0: all at once")
     ap.add_argument("--start", type=int, default=0,
                     help="the first count for 1 node (default 100 "
                     "publishers, 200 viewers)")

@@ -203,6 +203,8 @@ int main(int argc, char** argv)
         return 2;
     }
     const auto t0 = Clock::now();
+    run.stats.started_s =
+        std::chrono::duration<double>(t0.time_since_epoch()).count();
     asio::steady_timer progress(run.io), end(run.io);
     asio::signal_set signals(run.io, SIGINT, SIGTERM);
     tick(run, progress, t0, run.stats, t0);

@@ -67,6 +67,27 @@ std::string progress_line(const Stats& now, const Stats& prev, double t,
     return kinds.empty() ? line : line + " (" + kinds + ")";
 }
 
+namespace {
+
+double round1(double v) { return std::round(v * 10) / 10; }
+
+nlohmann::json stall_json(const std::vector<StallExample>& stalls)
+{
+    nlohmann::json out = nlohmann::json::array();
+    for (const StallExample& e : stalls)
+        out.push_back({{"viewer", e.viewer},
+                       {"playlist", e.playlist},
+                       {"at_s", round1(e.at_s)},
+                       {"lasted_s", std::round(e.lasted_s * 1000) / 1000},
+                       {"sequence", e.sequence},
+                       {"listed_to_fetched_ms",
+                        round1(e.listed_to_fetched_ms)},
+                       {"fetch_ms", round1(e.fetch_ms)}});
+    return out;
+}
+
+}  // namespace
+
 nlohmann::json report_json(const Stats& s, const RunInfo& run)
 {
     nlohmann::json by_status = nlohmann::json::object();
@@ -90,7 +111,8 @@ nlohmann::json report_json(const Stats& s, const RunInfo& run)
           {"bytes", s.view_bytes},
           {"stalls", s.stalls},
           {"viewers_stalled", s.viewers_stalled},
-          {"stalled_s", std::round(s.stalled_s * 10) / 10}}},
+          {"stalled_s", round1(s.stalled_s)},
+          {"stall_examples", stall_json(s.stall_examples)}}},
         {"latency_ms",
          {{"playlist", s.playlist_ms.json()},
           {"segment", s.segment_ms.json()},
@@ -121,7 +143,16 @@ std::string report_text(const Stats& s, const RunInfo& run)
         out += "\n";
     };
     line("publishers", j["publishers"]);
-    line("viewers", j["viewers"]);
+    nlohmann::json viewers = j["viewers"];
+    viewers.erase("stall_examples");
+    line("viewers", viewers);
+    for (const auto& e : j["viewers"]["stall_examples"])
+        out += "  stall: viewer " + e["viewer"].dump() + " "
+               + e["playlist"].get<std::string>() + " at "
+               + e["at_s"].dump() + " s for " + e["lasted_s"].dump()
+               + " s, until segment " + e["sequence"].dump()
+               + " (listed to fetched " + e["listed_to_fetched_ms"].dump()
+               + " ms, its request " + e["fetch_ms"].dump() + " ms)\n";
     for (const auto& [k, v] : j["latency_ms"].items())
         line(k + " ms", v);
     out += "  availability method: "

@@ -38,6 +38,19 @@ private:
     double max_ = 0;
 };
 
+// One stall as the viewer had it, for the report: where to look.
+struct StallExample {
+    size_t viewer = 0;  // its index (User-Agent "fanout-load viewer/<i>")
+    std::string playlist;  // the media playlist it played
+    double at_s = 0;  // when its buffer ran dry, since the run began
+    double lasted_s = 0;
+    uint64_t sequence = 0;  // the segment that ended it
+    // From the viewer first seeing that segment listed to having it;
+    // negative when it was listed before the viewer joined.
+    double listed_to_fetched_ms = -1;
+    double fetch_ms = 0;  // its request alone
+};
+
 struct Stats {
     // Publishers.
     uint64_t publishing = 0;  // now
@@ -59,6 +72,10 @@ struct Stats {
     // Filled in at the end from each viewer's buffer.
     uint64_t stalls = 0, viewers_stalled = 0;
     double stalled_s = 0;
+    // The first stalls that ended, as they ended (at most kStallExamples).
+    static constexpr size_t kStallExamples = 10;
+    std::vector<StallExample> stall_examples;
+    double started_s = 0;  // the run's start, on the viewers' clock
     // Errors: by kind ("connect", "timeout", "closed", "http", "parse",
     // "rtmp", "backlog") and, for replies other than 2xx, by status.
     std::map<std::string, uint64_t> errors;

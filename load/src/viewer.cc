@@ -20,7 +20,8 @@ Viewer::Viewer(asio::io_context& io, asio::ip::tcp::endpoint ep,
       opt_(options),
       connects_(connects),
       requests_(requests),
-      buffer_(options.start_buffer_s)
+      buffer_(options.start_buffer_s),
+      index_(index)
 {
     std::string path = playlist_path_.substr(0, playlist_path_.find('?'));
     dash_ = path.size() >= 4 && path.compare(path.size() - 4, 4, ".mpd") == 0;
@@ -198,7 +199,16 @@ void Viewer::on_segment(const HlsSegment& s, bool primary, const Response& r,
     stats_.view_bytes += r.body.size();
     stats_.segment_ms.add(ms);
     if (!primary) return;  // the buffer and latencies follow one track
+    const uint64_t stalls = buffer_.stalls();
     buffer_.add(t, s.duration_s);
+    if (buffer_.stalls() > stalls
+        && stats_.stall_examples.size() < Stats::kStallExamples) {
+        auto seen = seen_.find(s.sequence);
+        stats_.stall_examples.push_back(
+            {index_, media_path_, buffer_.dry_since() - stats_.started_s,
+             t - buffer_.dry_since(), s.sequence,
+             seen == seen_.end() ? -1 : (t - seen->second) * 1000, ms});
+    }
     if (auto st = buffer_.startup_s(); st && !startup_counted_) {
         startup_counted_ = true;
         stats_.startup_ms.add(*st * 1000);

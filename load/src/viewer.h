@@ -68,6 +68,7 @@ private:
     const Options& opt_;
     RateLimiter &connects_, &requests_;
     PlayerBuffer buffer_;
+    size_t index_;
     double loaded_at_ = 0;  // when the playlist being acted on was asked for
     bool changed_ = false;
     double target_s_ = 0;  // the media playlist's target duration

@@ -38,6 +38,8 @@ public:
     double buffered_s() const { return buffered_; }
     uint64_t stalls() const { return stalls_; }
     double stalled_s() const { return stalled_; }
+    // When the buffer last ran dry (the last stall's start).
+    double dry_since() const { return dry_since_; }
 
 private:
     double start_;

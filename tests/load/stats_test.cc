@@ -51,6 +51,32 @@ TEST(Report, JsonAndText)
     std::string text = report_text(st, run);
     EXPECT_NE(text.find("publishing 5"), std::string::npos) << text;
     EXPECT_NE(text.find("HTTP status: 404 1"), std::string::npos) << text;
+    EXPECT_EQ(text.find("stall:"), std::string::npos) << text;
+}
+
+TEST(Report, StallExamples)
+{
+    Stats st;
+    st.stalls = 1;
+    st.stall_examples.push_back(
+        {12, "/LiveApp/streams/view2.m3u8", 23.14, 0.0042, 28, 4100.04, 2.5});
+    RunInfo run{0, 20, 30};
+    auto j = report_json(st, run);
+    const auto& e = j["viewers"]["stall_examples"][0];
+    EXPECT_EQ(e["viewer"], 12);
+    EXPECT_EQ(e["playlist"], "/LiveApp/streams/view2.m3u8");
+    EXPECT_EQ(e["at_s"], 23.1);
+    EXPECT_EQ(e["lasted_s"], 0.004);
+    EXPECT_EQ(e["sequence"], 28);
+    EXPECT_EQ(e["listed_to_fetched_ms"], 4100.0);
+    EXPECT_EQ(e["fetch_ms"], 2.5);
+    std::string text = report_text(st, run);
+    EXPECT_NE(text.find("stall: viewer 12 /LiveApp/streams/view2.m3u8 at "
+                        "23.1 s for 0.004 s, until segment 28 (listed to "
+                        "fetched 4100.0 ms, its request 2.5 ms)"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("stall_examples"), std::string::npos) << text;
 }
 
 TEST(Progress, RatesOverTheInterval)

@@ -50,6 +50,7 @@ TEST(PlayerBuffer, RunningDryIsOneStallUntilTheNextSegment)
     b.advance(5);  // dry at 4
     EXPECT_FALSE(b.playing());
     EXPECT_EQ(b.stalls(), 1u);
+    EXPECT_DOUBLE_EQ(b.dry_since(), 4);
     b.advance(6);
     EXPECT_EQ(b.stalls(), 1u) << "one stall however long";
     b.add(6.5, 2);
