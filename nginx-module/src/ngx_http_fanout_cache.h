@@ -67,6 +67,8 @@ typedef struct {
     ngx_msec_t                  deadline;   /* ngx_current_msec: the cap,
                                                whatever the wall clock does */
     ngx_uint_t                  gen;        /* of the mapping */
+    ngx_uint_t                  outlived;   /* its proxy cache entry stays
+                                               valid past its expiry */
     time_t                      last_modified_time;
     size_t                      size;       /* this allocation */
     uint32_t                    ctype_len;
@@ -99,6 +101,7 @@ enum {
     NGX_HTTP_FANOUT_MC_OLDER,
     NGX_HTTP_FANOUT_MC_GRACE,
     NGX_HTTP_FANOUT_MC_FINAL,
+    NGX_HTTP_FANOUT_MC_REFRESHES,
     NGX_HTTP_FANOUT_MC_PREFETCHES,
     NGX_HTTP_FANOUT_MC_PREFETCH_FAILED,
     NGX_HTTP_FANOUT_MC_PREFETCH_SKIPPED,
@@ -209,6 +212,7 @@ typedef struct {
     ngx_http_fanout_capture_t  *capture;    /* a response being stored */
     unsigned                    mem_hit:1;
     unsigned                    last:2;     /* 1: GRACE, 2: FINAL */
+    unsigned                    refresh:1;  /* $fanout_playlist_refresh */
 } ngx_http_fanout_cache_ctx_t;
 
 

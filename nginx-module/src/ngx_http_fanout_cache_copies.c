@@ -12,6 +12,13 @@
  * session, or is found again after being lost (fanout_invalidate, gone):
  * a copy from before is never served again.
  *
+ * nginx keeps a cache entry's validity in whole seconds, so
+ * proxy_cache_valid 1s lasts 1-2 s.  When a copy expires by
+ * fanout_playlist_cache_valid while its proxy cache entry is still valid,
+ * the one request that finds it so refreshes it past the proxy cache
+ * ($fanout_playlist_refresh, for proxy_cache_bypass): a playlist is then
+ * never more than about fanout_playlist_cache_valid old.
+ *
  * The zone: a slab of entries (key, expiry, generation, headers, body) in
  * an rbtree and an LRU queue, one mutex.  A hit is one lock, one rbtree
  * walk and one copy into the request pool; a full zone drops expired,
@@ -89,6 +96,31 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
  * ctx and this module's content handler will send it; NGX_DECLINED: proxy
  * as usual; NGX_ERROR.
  */
+/*
+ * This request found its copy expired while the proxy cache entry is
+ * still valid: it fetches the playlist from the origin, past the proxy
+ * cache ($fanout_playlist_refresh), and the answer refreshes both.
+ */
+static ngx_int_t
+ngx_http_fanout_cache_refresh(ngx_http_request_t *r,
+    ngx_http_fanout_cache_main_conf_t *camcf)
+{
+    ngx_http_fanout_cache_ctx_t  *cctx;
+
+    cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
+
+    if (cctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    cctx->refresh = 1;
+    ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
+    ngx_http_fanout_mc_count(camcf, REFRESHES);
+
+    return NGX_DECLINED;
+}
+
+
 ngx_int_t
 ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
@@ -99,6 +131,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
+    ngx_uint_t                          refresh;
     u_char                              buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
@@ -129,7 +162,10 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     e = (ngx_http_fanout_mc_entry_t *)
             ngx_str_rbtree_lookup(&camcf->sh->rbtree, &key, hash);
 
+    refresh = 0;
+
     if (e && ngx_http_fanout_cache_expired(e, ngx_http_fanout_wall_msec())) {
+        refresh = e->outlived && e->gen == ctx->answer.gen;
         ngx_http_fanout_cache_delete(camcf, e);
         e = NULL;
     }
@@ -138,7 +174,8 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     if (e == NULL || e->gen != ctx->answer.gen) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         ngx_http_fanout_mc_count(camcf, MISSES);
-        return NGX_DECLINED;
+        return refresh ? ngx_http_fanout_cache_refresh(r, camcf)
+                       : NGX_DECLINED;
     }
 
     m = ngx_http_fanout_cache_copy(r->pool, e);
@@ -372,6 +409,7 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     e->sn.str.data = e->data;
     e->expires = expires;
     e->deadline = ngx_current_msec + calcf->playlist_valid;
+    e->outlived = ((uint64_t) (r->cache->valid_sec + 1) * 1000 > expires);
     e->gen = cap->gen;
     e->last_modified_time = cap->last_modified_time;
     e->size = size;

@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_fanout_cache_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_fanout_cache_found(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
+static ngx_int_t ngx_http_fanout_cache_refresh_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_cache_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fanout_cache_offset_variable(ngx_http_request_t *r,
@@ -146,6 +148,9 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_cache_metrics[] = {
       "Last playlists answered while their stream had no live origin." },
     { ngx_string("playlist_final"), 0,
       "Final playlists (ENDLIST, static MPD) answered after the grace." },
+    { ngx_string("playlist_refreshes"), 0,
+      "Playlists fetched past a proxy cache entry still valid, their copy "
+      "expired ($fanout_playlist_refresh)." },
     { ngx_string("prefetches"), 0,
       "Segments this edge asked itself for, listed by a fresh playlist." },
     { ngx_string("prefetch_failures"), 0,
@@ -172,6 +177,10 @@ static ngx_http_variable_t  ngx_http_fanout_cache_vars[] = {
 
     { ngx_string("fanout_cache_epoch"), NULL,
       ngx_http_fanout_cache_epoch_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fanout_playlist_refresh"), NULL,
+      ngx_http_fanout_cache_refresh_variable, 0, NGX_HTTP_VAR_NOCACHEABLE,
+      0 },
 
       ngx_http_null_variable
 };
@@ -361,6 +370,29 @@ ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     }
 
     return ngx_http_fanout_cache_find(r, ctx);
+}
+
+
+/*
+ * $fanout_playlist_refresh: "1" for the request that refreshes an expired
+ * copy whose proxy cache entry is still valid (proxy_cache_bypass), else
+ * empty.
+ */
+static ngx_int_t
+ngx_http_fanout_cache_refresh_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_fanout_cache_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->len = (ctx && ctx->refresh) ? 1 : 0;
+    v->data = (u_char *) "1";
+
+    return NGX_OK;
 }
 
 
