@@ -225,6 +225,18 @@ def test_playlist_never_goes_back(uri, store_tool, scripted, edges, beats):
 
 # ---- the grace ----------------------------------------------------------------
 
+def live_with_grace(uri, store_tool, scripted, edges, beats):
+    """s1 live on a scripted origin (its beat), and an edge with a 3 s
+    grace and a 2 s final answer."""
+    a = scripted()
+    a.set(PLAYLIST, hls_playlist(20))
+    beat = beats(claim(store_tool, uri, a.port, "oA", "sessA"))
+    edge = edges(uri, ttl="300ms", negative_ttl="300ms",
+                 settings={"fanout_playlist_grace": "3s",
+                           "fanout_playlist_final": "2s"})
+    return a, beat, edge
+
+
 def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
     """The origin is killed: the edge serves its last playlist without
     ENDLIST for the grace, while the store still names the dead origin and
@@ -234,12 +246,7 @@ def test_grace_when_the_origin_dies(uri, store_tool, scripted, edges, beats):
     players retry (hls.js gives up on a segment's 404 at once); after it,
     404."""
     segment = f"/{APP}/streams/s1/a-22.m4s"
-    a = scripted()
-    a.set(PLAYLIST, hls_playlist(20))
-    beat = beats(claim(store_tool, uri, a.port, "oA", "sessA"))
-    edge = edges(uri, ttl="300ms", negative_ttl="300ms",
-                 settings={"fanout_playlist_grace": "3s",
-                           "fanout_playlist_final": "2s"})
+    a, beat, edge = live_with_grace(uri, store_tool, scripted, edges, beats)
     wait_for(lambda: edge.get(PLAYLIST).headers.get("x-cache-status")
              == "MEM", 5, what="a memory hit")
     last = edge.get(PLAYLIST).body
@@ -293,12 +300,7 @@ def test_grace_on_an_edge_with_nothing_of_the_stream(uri, store_tool,
     Retry-After, not 404: a viewer the LB moves here during a failover
     retries instead of failing.  Then 404."""
     segment = f"/{APP}/streams/s1/a-22.m4s"
-    a = scripted()
-    a.set(PLAYLIST, hls_playlist(20))
-    beat = beats(claim(store_tool, uri, a.port, "oA", "sessA"))
-    edge = edges(uri, ttl="300ms", negative_ttl="300ms",
-                 settings={"fanout_playlist_grace": "3s",
-                           "fanout_playlist_final": "2s"})
+    a, beat, edge = live_with_grace(uri, store_tool, scripted, edges, beats)
     stop_proc(beat)
     a.kill()
     stopped = time.monotonic()
