@@ -91,12 +91,6 @@ ngx_http_fanout_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * The lookup module's found hook for a playlist or MPD: the request is to
- * be proxied to the stream's own origin.  NGX_OK: a fresh copy is in the
- * ctx and this module's content handler will send it; NGX_DECLINED: proxy
- * as usual; NGX_ERROR.
- */
-/*
  * This request found its copy expired while the proxy cache entry is
  * still valid: it fetches the playlist from the origin, past the proxy
  * cache ($fanout_playlist_refresh), and the answer refreshes both.
@@ -121,6 +115,12 @@ ngx_http_fanout_cache_refresh(ngx_http_request_t *r,
 }
 
 
+/*
+ * The lookup module's found hook for a playlist or MPD: the request is to
+ * be proxied to the stream's own origin.  NGX_OK: a fresh copy is in the
+ * ctx and this module's content handler will send it; NGX_DECLINED: proxy
+ * as usual; NGX_ERROR.
+ */
 ngx_int_t
 ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
