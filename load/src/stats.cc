@@ -69,7 +69,10 @@ std::string progress_line(const Stats& now, const Stats& prev, double t,
 
 namespace {
 
-double round1(double v) { return std::round(v * 10) / 10; }
+double round1(double v)
+{
+    return std::round(v * 10) / 10;
+}
 
 nlohmann::json stall_json(const std::vector<StallExample>& stalls)
 {
@@ -80,8 +83,7 @@ nlohmann::json stall_json(const std::vector<StallExample>& stalls)
                        {"at_s", round1(e.at_s)},
                        {"lasted_s", std::round(e.lasted_s * 1000) / 1000},
                        {"sequence", e.sequence},
-                       {"listed_to_fetched_ms",
-                        round1(e.listed_to_fetched_ms)},
+                       {"listed_to_fetched_ms", round1(e.listed_to_fetched_ms)},
                        {"fetch_ms", round1(e.fetch_ms)}});
     return out;
 }
@@ -148,11 +150,11 @@ std::string report_text(const Stats& s, const RunInfo& run)
     line("viewers", viewers);
     for (const auto& e : j["viewers"]["stall_examples"])
         out += "  stall: viewer " + e["viewer"].dump() + " "
-               + e["playlist"].get<std::string>() + " at "
-               + e["at_s"].dump() + " s for " + e["lasted_s"].dump()
-               + " s, until segment " + e["sequence"].dump()
-               + " (listed to fetched " + e["listed_to_fetched_ms"].dump()
-               + " ms, its request " + e["fetch_ms"].dump() + " ms)\n";
+               + e["playlist"].get<std::string>() + " at " + e["at_s"].dump()
+               + " s for " + e["lasted_s"].dump() + " s, until segment "
+               + e["sequence"].dump() + " (listed to fetched "
+               + e["listed_to_fetched_ms"].dump() + " ms, its request "
+               + e["fetch_ms"].dump() + " ms)\n";
     for (const auto& [k, v] : j["latency_ms"].items())
         line(k + " ms", v);
     out += "  availability method: "

@@ -155,6 +155,16 @@ class Run:
             snap, indent=1))
 
 
+def served_again(log, mark):
+    """Whether the edge's access log, from byte `mark` on, has a 200 for
+    the stream's HLS playlist and for its MPD."""
+    with open(log, "rb") as f:
+        f.seek(mark)
+        text = f.read()
+    return all(f"/{STREAM}{p} HTTP/1.1\" 200 ".encode() in text
+               for p in (".m3u8", f"/{STREAM}.mpd"))
+
+
 def test_players_survive_failover(tmpdir_path):
     # Passthrough: with the demo's ladder, dash.js stops after the origin
     # kill in some runs, on a rendition's init segment (issue #13 open,
@@ -185,14 +195,18 @@ def test_players_survive_failover(tmpdir_path):
         # The LB retries on the other edge: no error at all (issue #12).
         run.fault("edge-kill", lambda: c.kill(edge), 15, EDGE_GOAL_MS,
                   no_error=True)
+        log = c.workdir / "run" / edge / "logs" / "access.log"
+        mark = log.stat().st_size if log.exists() else 0
         c.restart(edge)
         # Recovered before the next fault: the LB's hash brings the viewer
         # back to its edge once fail_timeout (5 s) has passed, and that
-        # edge has the stream's last playlists again.  (A restarted edge
-        # has none: a viewer moved onto it in the middle of an origin's
-        # pause gets no grace there.)
+        # edge has the stream's last playlists again, both players' (a
+        # restarted edge has none: a viewer moved onto it in the middle of
+        # an origin's pause gets only the store's grace, 503, there).
         assert wait_for(lambda: c.viewer_edge(STREAM, 2) == edge or None,
                         30), f"the viewer did not come back to {edge}"
+        assert wait_for(lambda: served_again(log, mark), 20), \
+            f"both players' playlists were not served by {edge} again"
 
         holder = wait_for(lambda: origin_of(c), 20)
         assert holder, "the stream is not broadcasting before SIGSTOP"
