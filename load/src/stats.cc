@@ -6,6 +6,15 @@
 
 namespace fanout::load {
 
+namespace {
+
+double round1(double v)
+{
+    return std::round(v * 10) / 10;
+}
+
+}  // namespace
+
 void Samples::add(double v)
 {
     count_++;
@@ -30,12 +39,11 @@ double Samples::percentile(double p) const
 
 nlohmann::json Samples::json() const
 {
-    auto r = [](double x) { return std::round(x * 10) / 10; };
     return {{"count", count_},
-            {"p50", r(percentile(50))},
-            {"p95", r(percentile(95))},
-            {"p99", r(percentile(99))},
-            {"max", r(max_)}};
+            {"p50", round1(percentile(50))},
+            {"p95", round1(percentile(95))},
+            {"p99", round1(percentile(99))},
+            {"max", round1(max_)}};
 }
 
 uint64_t Stats::error_count() const
@@ -69,11 +77,6 @@ std::string progress_line(const Stats& now, const Stats& prev, double t,
 
 namespace {
 
-double round1(double v)
-{
-    return std::round(v * 10) / 10;
-}
-
 nlohmann::json stall_json(const std::vector<StallExample>& stalls)
 {
     nlohmann::json out = nlohmann::json::array();
@@ -96,7 +99,7 @@ nlohmann::json report_json(const Stats& s, const RunInfo& run)
     for (const auto& [k, v] : s.http_status)
         by_status[std::to_string(k)] = v;
     return {
-        {"duration_s", std::round(run.elapsed_s * 10) / 10},
+        {"duration_s", round1(run.elapsed_s)},
         {"publishers",
          {{"requested", run.publishers},
           {"publishing", s.publishing},

@@ -199,24 +199,24 @@ void Viewer::on_segment(const HlsSegment& s, bool primary, const Response& r,
     stats_.view_bytes += r.body.size();
     stats_.segment_ms.add(ms);
     if (!primary) return;  // the buffer and latencies follow one track
+    // Live delivery only: segments listed after the viewer joined.
+    const auto seen = seen_.find(s.sequence);
+    const double listed_ms =
+        seen == seen_.end() ? -1 : (t - seen->second) * 1000;
     const uint64_t stalls = buffer_.stalls();
     buffer_.add(t, s.duration_s);
     if (buffer_.stalls() > stalls
         && stats_.stall_examples.size() < Stats::kStallExamples) {
-        auto seen = seen_.find(s.sequence);
         stats_.stall_examples.push_back(
             {index_, media_path_, buffer_.dry_since() - stats_.started_s,
-             t - buffer_.dry_since(), s.sequence,
-             seen == seen_.end() ? -1 : (t - seen->second) * 1000, ms});
+             t - buffer_.dry_since(), s.sequence, listed_ms, ms});
     }
     if (auto st = buffer_.startup_s(); st && !startup_counted_) {
         startup_counted_ = true;
         stats_.startup_ms.add(*st * 1000);
     }
-    // Live delivery only: segments listed after the viewer joined.
-    auto seen = seen_.find(s.sequence);
     if (seen == seen_.end()) return;
-    stats_.listed_to_fetched_ms.add((t - seen->second) * 1000);
+    stats_.listed_to_fetched_ms.add(listed_ms);
     seen_.erase(seen_.begin(), std::next(seen));
     if (s.program_date_time_ms) {
         const double wall_ms =
