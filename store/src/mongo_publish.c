@@ -29,12 +29,16 @@ static int64_t node_seen(mg_call *c, const char *id)
     return seen;
 }
 
+/* 1 when a heartbeat at seen (0: none) is fresh. */
+static int seen_fresh(const mg_call *c, int64_t seen)
+{
+    return seen > 0 && fo_node_fresh(seen, c->now, c->m->conf.dead_after_ms);
+}
+
 /* 1 when node id exists and its heartbeat is fresh. */
 static int node_alive(mg_call *c, const char *id)
 {
-    int64_t seen = node_seen(c, id);
-
-    return seen > 0 && fo_node_fresh(seen, c->now, c->m->conf.dead_after_ms);
+    return seen_fresh(c, node_seen(c, id));
 }
 
 /* A CAS filter: the stream's key and each field as observed in old (the
@@ -216,9 +220,7 @@ fo_status fo_mg_stream_lookup(void *impl, const char *app,
         fo_broadcast_origin(&b, out);
         out->update_time = b.update_time;
         out->node_seen_ms = node_seen(&c, out->node_id);
-        out->node_alive = out->node_seen_ms > 0
-                          && fo_node_fresh(out->node_seen_ms, c.now,
-                                           c.m->conf.dead_after_ms);
+        out->node_alive = seen_fresh(&c, out->node_seen_ms);
     }
     return fo_mg_end(&c, found ? FO_OK : FO_NOT_FOUND);
 }

@@ -11,10 +11,14 @@
 
 /* A node is alive when its hash exists and it spoke within dead ms. */
 #define LUA_ALIVE                                                            \
-    "local function alive(node, dead)\n"                                     \
-    "  local lu = redis.call('HGET', 'fo:node:' .. (node or ''), 'last_update_ms')\n" \
-    "  lu = tonumber(lu)\n"                                                  \
+    "local function seen(node)\n"                                            \
+    "  return tonumber(redis.call('HGET', 'fo:node:' .. (node or ''), 'last_update_ms'))\n" \
+    "end\n"                                                                  \
+    "local function fresh(lu, dead)\n"                                       \
     "  return lu ~= nil and now - lu <= dead\n"                              \
+    "end\n"                                                                  \
+    "local function alive(node, dead)\n"                                     \
+    "  return fresh(seen(node), dead)\n"                                     \
     "end\n"
 
 /* Keeps fo:autodone in step with broadcast k: it holds k, scored by its
@@ -186,10 +190,10 @@ const char *const fo_rd_scripts[RS_COUNT] = {
         "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
         "local r = redis.call('HMGET', KEYS[1], 'origin_address',\n"
         "  'origin_http_port', 'origin_node', 'session_id', 'status')\n"
-        "r[6] = alive(r[3], tonumber(ARGV[1])) and 1 or 0\n"
+        "local lu = seen(r[3])\n"
+        "r[6] = fresh(lu, tonumber(ARGV[1])) and 1 or 0\n"
         "r[7] = redis.call('HGET', KEYS[1], 'update_time') or '0'\n"
-        "r[8] = redis.call('HGET', 'fo:node:' .. (r[3] or ''),\n"
-        "  'last_update_ms') or '0'\n"
+        "r[8] = string.format('%.0f', lu or 0)\n"
         "return r\n",
     /* KEYS live; ARGV dead_after_ms.  A broadcast key fo:bc:<a>:<s> has
      * its history at fo:hist:<a>:<s>. */

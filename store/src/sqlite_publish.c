@@ -167,13 +167,13 @@ fo_status fo_sq_stream_lookup(void *impl, const char *app,
 {
     sq *q = impl;
     sqlite3_stmt *st;
+    int64_t now = fo_sq_clock();
     int rc = fo_sq_prep(q, &st, "SELECT origin_address, origin_http_port, "
-                        "origin_node, session_id, status, " OWNER_ALIVE("?1")
-                        ", update_time, (SELECT last_update_time FROM "
-                        "cluster_node WHERE id = broadcast.origin_node)"
-                        " FROM broadcast WHERE app = ?2 AND stream_id = ?3",
-                        "iss", fo_sq_clock() - q->conf.dead_after_ms, app,
-                        stream_id);
+                        "origin_node, session_id, status, update_time, "
+                        "(SELECT last_update_time FROM cluster_node "
+                        "WHERE id = broadcast.origin_node)"
+                        " FROM broadcast WHERE app = ?1 AND stream_id = ?2",
+                        "ss", app, stream_id);
 
     if (rc != SQLITE_OK) {
         return fo_sq_fail(q, err, "lookup", stream_id);
@@ -186,9 +186,11 @@ fo_status fo_sq_stream_lookup(void *impl, const char *app,
         fo_sq_col_text(st, 2, out->node_id, sizeof(out->node_id));
         fo_sq_col_text(st, 3, out->session_id, sizeof(out->session_id));
         fo_sq_col_text(st, 4, out->status, sizeof(out->status));
-        out->node_alive = sqlite3_column_int(st, 5);
-        out->update_time = sqlite3_column_int64(st, 6);
-        out->node_seen_ms = sqlite3_column_int64(st, 7);  /* NULL: 0 */
+        out->update_time = sqlite3_column_int64(st, 5);
+        out->node_seen_ms = sqlite3_column_int64(st, 6);  /* NULL: 0 */
+        /* as OWNER_ALIVE says it, from the one read of the owner's row */
+        out->node_alive = out->node_seen_ms > 0
+                          && out->node_seen_ms >= now - q->conf.dead_after_ms;
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW) {
