@@ -296,6 +296,8 @@ void ngx_http_fanout_prefetch(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, u_char *p, size_t len);
 
 /* ngx_http_fanout_prefetch_hold.c */
+ngx_http_fanout_cache_ctx_t *ngx_http_fanout_cache_get_ctx(
+    ngx_http_request_t *r);
 ngx_http_fanout_prefetch_slot_t *ngx_http_fanout_prefetch_mark(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *path,
     ngx_atomic_uint_t *mark);

@@ -101,14 +101,13 @@ ngx_http_fanout_cache_refresh(ngx_http_request_t *r,
 {
     ngx_http_fanout_cache_ctx_t  *cctx;
 
-    cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
+    cctx = ngx_http_fanout_cache_get_ctx(r);
 
     if (cctx == NULL) {
         return NGX_ERROR;
     }
 
     cctx->refresh = 1;
-    ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
     ngx_http_fanout_mc_count(camcf, REFRESHES);
 
     return NGX_DECLINED;
@@ -179,7 +178,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     }
 
     m = ngx_http_fanout_cache_copy(r->pool, e);
-    cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
+    cctx = ngx_http_fanout_cache_get_ctx(r);
 
     if (m == NULL || cctx == NULL) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
@@ -195,7 +194,6 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 
     cctx->mem = m;
     cctx->mem_hit = 1;
-    ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
 
     r->content_handler = ngx_http_fanout_cache_send;
 

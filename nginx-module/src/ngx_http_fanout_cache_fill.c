@@ -163,15 +163,10 @@ ngx_http_fanout_cache_capture(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+    cctx = ngx_http_fanout_cache_get_ctx(r);
 
     if (cctx == NULL) {
-        cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
-        if (cctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
+        return NGX_ERROR;
     }
 
     key.data = buf;

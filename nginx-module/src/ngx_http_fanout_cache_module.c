@@ -373,6 +373,27 @@ ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 }
 
 
+/* The request's ctx of this module, made on first use; NULL: no memory. */
+ngx_http_fanout_cache_ctx_t *
+ngx_http_fanout_cache_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_fanout_cache_ctx_t  *cctx;
+
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+
+    if (cctx == NULL) {
+        cctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fanout_cache_ctx_t));
+        if (cctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, cctx, ngx_http_fanout_cache_module);
+    }
+
+    return cctx;
+}
+
+
 /*
  * $fanout_playlist_refresh: "1" for the request that refreshes an expired
  * copy whose proxy cache entry is still valid (proxy_cache_bypass), else

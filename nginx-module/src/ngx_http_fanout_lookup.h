@@ -121,8 +121,9 @@ typedef struct ngx_http_fanout_ctx_s  ngx_http_fanout_ctx_t;
  * DONE, to be proxied (a segment this edge is prefetching); lost also
  * NGX_BUSY: the stream is in its grace but there is nothing to send for
  * this request (a segment): 503 with Retry-After, which players retry,
- * rather than a 404, which they give up on.  The cache module's playlist copies (found) and the last
- * playlist it served (lost, the grace) hook in here.
+ * rather than a 404, which they give up on.  The cache module's playlist
+ * copies (found) and the last playlist it served (lost, the grace) hook
+ * in here.
  */
 typedef ngx_int_t (*ngx_http_fanout_found_pt)(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);

@@ -16,8 +16,9 @@
  * mark every NGX_HTTP_FANOUT_HOLD_POLL ms, in whichever worker it is, and
  * goes on to the proxy cache, a hit by then, as soon as the mark is
  * gone.  A count of the slots in use spares the common case, nothing in
- * flight, the walk over them.  Bounded: a mark ends NGX_HTTP_FANOUT_HOLD_MAX after it was made
- * (its worker may have died), and a request waits no longer than that;
+ * flight, the walk over them.  Bounded: a mark ends
+ * NGX_HTTP_FANOUT_HOLD_MAX after it was made (its worker may have died),
+ * and a request waits no longer than that;
  * with every slot taken, a prefetch is not marked and its viewers wait
  * on the lock as before.  Two paths with one crc32 only make a viewer
  * wait for the other's prefetch.
