@@ -59,6 +59,9 @@ def test_defaults_put_get_and_a_second_origin(origins):
     assert s["gopSize"] == 0 and s["encoderThreads"] == 1
     assert s["encoderSelectionPreference"] == "cpu"
     assert s["hlsTime"] == 1 and s["hlsSegmentType"] == "fmp4"
+    # dashWindowSize's default: the dead timeout (4 x 500 ms) in segments
+    # of hlsTime, + 6 (package::dash_window_segments).
+    assert s["dashWindowSize"] == 8
 
     ladder = [{"height": 720, "videoBitrate": 2500000, "audioBitrate": 128000,
                "forceEncode": False},
@@ -128,6 +131,8 @@ BAD = [
     ({"encoderSelectionPreference": "gpu"}, "encoderSelectionPreference:"),
     ({"hlsTime": 0}, "hlsTime:"),
     ({"hlsTime": "six"}, "hlsTime:"),
+    ({"dashWindowSize": 5}, "dashWindowSize:"),
+    ({"dashWindowSize": "9"}, "dashWindowSize:"),
     (b"[1,2]", "body:"),
     (b"{not json", "body:"),
 ]
@@ -248,8 +253,14 @@ def test_hls_time_per_application(tmpdir_path):
             st, r = call(o, "PUT", body={"hlsTime": bad})
             assert st == 400 and r["message"].startswith("hlsTime: "), r
         assert call(o, "GET")[1]["hlsTime"] == 4
-        assert call(o, "GET", "/rest/v2/applications/settings/Other")[1][
-            "hlsTime"] == 1
+        other_settings = call(
+            o, "GET", "/rest/v2/applications/settings/Other")[1]
+        assert other_settings["hlsTime"] == 1
+        # The MPD's window in the app's segments: ceil(2 s / 4 s) + 6.
+        assert call(o, "GET")[1]["dashWindowSize"] == 7
+        assert other_settings["dashWindowSize"] == 8
+        st, r = call(o, "PUT", body={"dashWindowSize": "7"})  # sent back
+        assert st == 200 and "dashWindowSize" not in r["message"], r
 
         for app in ("LiveApp", "Other"):
             pubs.append(Publisher(o.rtmp(app, "cam"), tmpdir_path,
@@ -261,6 +272,8 @@ def test_hls_time_per_application(tmpdir_path):
         # GOP 1 s: segments cut at the first keyframe at or after 4 s.
         assert target == 4 and 3.5 <= longest <= 4.5, own
         assert cache == "max-age=2", own
+        _, _, mpd = http_get(o.http + "/LiveApp/streams/cam/cam.mpd")
+        assert b'timeShiftBufferDepth="PT28.000S"' in mpd, mpd  # 7 x 4 s
         target, longest, cache = other
         assert target == 1 and longest <= 1.5 and cache == "no-cache", other
         _, _, metrics = http_get(o.http + "/metrics")

@@ -57,17 +57,6 @@ fo_store* open_store(const std::string& uri)
     }
 }
 
-package::PackagerConfig packager_config(const Config& c)
-{
-    package::PackagerConfig p;
-    p.hls_time_ms = c.hls_time_s * 1000;
-    p.hls_list_size = c.hls_list_size;
-    p.hls_ts = c.hls_segment_type == "mpegts";
-    p.max_segment_bytes = static_cast<size_t>(c.segment_max_bytes);
-    p.max_segment_samples = static_cast<size_t>(c.segment_max_samples);
-    return p;
-}
-
 ingest::RtmpServerOptions rtmp_options(const Config& c)
 {
     ingest::RtmpServerOptions o;
@@ -256,7 +245,7 @@ int run_origin(const Config& config)
     boost::asio::io_context loop(1);
     Metrics metrics;
     auto segments =
-        package::make_segment_store(packager_config(config), &metrics);
+        package::make_segment_store(package::packager_config(config), &metrics);
     int exit_code = 0;
     {
         BlockingPool pool(loop, 2, static_cast<size_t>(config.rest_queue_max));

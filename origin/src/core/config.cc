@@ -331,6 +331,7 @@ const std::map<std::string, Setter>& setters()
             {"cluster.dead_factor", integer(&Config::dead_factor, 2, 100)},
             {"hlsTime", integer(&Config::hls_time_s, 1, 60)},
             {"hlsListSize", integer(&Config::hls_list_size, 2, 100)},
+            {"dashWindowSize", integer(&Config::dash_window_size, 0, 1000)},
             {"hlsSegmentType", set_segment_type},
             {"listenerHookURL", set_hook_url},
             {"listenerHookSecret", hmac_key(&Config::hook_secret)},

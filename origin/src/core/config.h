@@ -34,6 +34,9 @@ struct Config {
     int dead_factor = 4;  // cluster.dead_factor
     int hls_time_s = 2;  // hlsTime
     int hls_list_size = 5;  // hlsListSize
+    // dashWindowSize: segments an MPD lists; 0: enough to outlast an
+    // origin's pause (package::dash_window_segments).
+    int dash_window_size = 0;
     std::string hls_segment_type = "fmp4";  // hlsSegmentType: fmp4 | mpegts
     std::string listener_hook_url;  // listenerHookURL
     // listenerHookSecret: signs each webhook POST (X-Fanout-Signature).  A

@@ -3,9 +3,9 @@
 // (transcode/app_settings.h) and the stream token controls' keys
 // (auth/token_settings.h; secrets masked in a GET), the webhook URL
 // (cluster/hook_settings.h) and hlsTime (package/hls_time_setting.h), kept
-// in the cluster
-// store's app settings so that every origin uses the same.  A change
-// applies to the next publish.
+// in the cluster store's app settings so that every origin uses the same.
+// A change applies to the next publish.  dashWindowSize is origin-wide
+// (origin.properties), shown as the app's publishes get it.
 #include <algorithm>
 #include <optional>
 
@@ -14,6 +14,7 @@
 #include "http/rest_api.h"
 #include "http/rest_util.h"
 #include "package/hls_time_setting.h"
+#include "package/segment_store.h"
 #include "transcode/app_settings.h"
 #include "transcode/app_settings_store.h"
 
@@ -34,6 +35,34 @@ std::optional<Response> read_settings(fo_store* store, Metrics& metrics,
     }
     *out = std::move(s.json);
     return std::nullopt;
+}
+
+constexpr std::string_view kDashWindowSize = "dashWindowSize";
+
+// The segments the app's MPDs list: origin.properties' dashWindowSize, its
+// default counted in the app's hlsTime.
+int dash_window_of(const Config& config, int hls_time_s)
+{
+    package::PackagerConfig p = package::packager_config(config);
+    p.hls_time_ms = hls_time_s * 1000;
+    return package::dash_window_segments(p);
+}
+
+// A PUT may send dashWindowSize back as a GET showed it (a number, or a
+// string as Ant Media writes it); another value is an error.
+Status check_dash_window(const Config& config, const json& body, int current)
+{
+    auto it =
+        body.is_object() ? body.find(std::string(kDashWindowSize)) : body.end();
+    if (it == body.end()) return {};
+    const std::string want = std::to_string(current);
+    bool same = it->is_string() ? it->get<std::string>() == want
+                                : it->is_number_integer() && it->dump() == want;
+    if (same) return {};
+    return Error(std::string(kDashWindowSize)
+                 + ": is origin-wide (origin.properties dashWindowSize="
+                 + std::to_string(config.dash_window_size) + ": " + want
+                 + " segments here); it cannot be changed per application");
 }
 
 Response bad_request(const std::string& message)
@@ -65,6 +94,8 @@ Response get_settings(fo_store* store, Metrics& metrics, const Config& config,
     auth::token_settings_to_json(tokens.value(), out);  // masked
     out[std::string(cluster::kListenerHookUrl)] = hook.value();
     out[std::string(package::kHlsTime)] = hls_time.value();
+    out[std::string(kDashWindowSize)] =
+        dash_window_of(config, hls_time.value());
     return Response::json(200, out);
 }
 
@@ -94,12 +125,20 @@ Response put_settings(fo_store* store, Metrics& metrics, const Config& config,
     if (st) {
         st = package::apply_hls_time_put(put->stored, parsed);
     }
+    if (st) {
+        auto hls_time = package::effective_hls_time_s(config.hls_time_s,
+                                                      put->stored.dump());
+        st = check_dash_window(
+            config, parsed,
+            dash_window_of(config,
+                           hls_time ? hls_time.value() : config.hls_time_s));
+    }
     if (!st) {
         return bad_request(st.error().message());
     }
     std::erase_if(put->ignored, [](const std::string& k) {
         return auth::is_token_key(k) || k == cluster::kListenerHookUrl
-               || k == package::kHlsTime;
+               || k == package::kHlsTime || k == kDashWindowSize;
     });
     std::string doc = put->stored.dump();
     if (doc.size() >= FO_EXTRA_MAX) {

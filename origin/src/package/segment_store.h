@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/metrics.h"
 #include "core/shared_bytes.h"
 #include "core/stream_key.h"
@@ -55,6 +56,11 @@ namespace fanout::package {
 struct PackagerConfig {
     int hls_time_ms = 2000;  // target segment duration (hlsTime)
     int hls_list_size = 5;  // segments listed (hlsListSize)
+    // Segments the MPD lists (dashWindowSize); its timeShiftBufferDepth is
+    // that many hlsTime.  0: dash_window_segments()'s default, which
+    // outlasts an origin's pause by dead_after_ms (why: that function).
+    int dash_window_size = 0;
+    int dead_after_ms = 20000;  // the cluster's dead timeout (4 x 5 s)
     bool hls_ts = false;  // HLS uses MPEG-TS segments, not fMP4
     // Segments kept beyond the window, for players a little behind.
     int extra_segments = 3;
@@ -64,6 +70,25 @@ struct PackagerConfig {
     size_t max_segment_bytes = 64u << 20;
     size_t max_segment_samples = 4096;
 };
+
+// The segments an MPD lists under `c`: dash_window_size, or by default
+// enough that a DASH player which waited through an origin's pause finds
+// its next segment when the origin comes back.  While an origin is paused
+// (SIGSTOP, a stall) the edges answer its last MPD, for up to the dead
+// timeout and then the edges' fanout_playlist_grace (4 x hlsTime).
+// dash.js measures its window against the clock: once the MPD it holds
+// lists nothing younger than now - timeShiftBufferDepth, it takes the
+// timeline for its clock (a conformance violation, INVALID_DVR_WINDOW)
+// and keeps that offset after the MPD is fresh again, so every new
+// segment looks not yet available to it and it never plays again.  So
+// the depth covers the dead timeout, the grace, the last segment listed
+// before the pause (up to one hlsTime old) and one more: 16 at 2 s.  At
+// least hlsListSize.  The cost is memory: the origin keeps what it lists.
+int dash_window_segments(const PackagerConfig& c);
+
+// origin.properties' packaging keys (hlsTime, hlsListSize, dashWindowSize,
+// hlsSegmentType, segment.*) and the dead timeout.
+PackagerConfig packager_config(const Config& c);
 
 struct Resource {
     // Immutable and shared: serving copies the pointer, never the bytes.

@@ -14,6 +14,29 @@
 #include "package/segment_rule.h"
 
 namespace fanout::package {
+
+PackagerConfig packager_config(const Config& c)
+{
+    PackagerConfig p;
+    p.hls_time_ms = c.hls_time_s * 1000;
+    p.hls_list_size = c.hls_list_size;
+    p.dash_window_size = c.dash_window_size;
+    p.dead_after_ms = c.update_period_ms * c.dead_factor;
+    p.hls_ts = c.hls_segment_type == "mpegts";
+    p.max_segment_bytes = static_cast<size_t>(c.segment_max_bytes);
+    p.max_segment_samples = static_cast<size_t>(c.segment_max_samples);
+    return p;
+}
+
+int dash_window_segments(const PackagerConfig& c)
+{
+    if (c.dash_window_size > 0) return c.dash_window_size;
+    const int hls_ms = std::max(c.hls_time_ms, 1);
+    // The dead timeout, the edges' grace (4), the last segment's age (1)
+    // and one more (1).
+    const int n = (std::max(c.dead_after_ms, 0) + hls_ms - 1) / hls_ms + 6;
+    return std::max(n, std::max(c.hls_list_size, 1));
+}
 namespace {
 
 Body make_body(std::string s)
@@ -98,6 +121,7 @@ StreamPackager::StreamPackager(const PackagerConfig& config,
       discontinuity_sequence_(from.hls_discontinuity)
 {
     config_.hls_list_size = std::max(config_.hls_list_size, 1);
+    config_.dash_window_size = dash_window_segments(config_);
     config_.extra_segments = std::max(config_.extra_segments, 0);
 }
 
@@ -274,7 +298,9 @@ void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
     if (kept_.size() > listed && kept_[kept_.size() - listed - 1].discontinuity)
         discontinuity_sequence_++;
 
-    size_t keep = listed + static_cast<size_t>(config_.extra_segments);
+    size_t keep =
+        std::max(listed, static_cast<size_t>(config_.dash_window_size))
+        + static_cast<size_t>(config_.extra_segments);
     while (kept_.size() > keep) {
         for (auto& f : kept_.front().files)
             up.removed.push_back(f);
@@ -416,14 +442,14 @@ DashAdaptation StreamPackager::adaptation(const Generation& gen,
 DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 {
     size_t listed =
-        std::min(kept_.size(), static_cast<size_t>(config_.hls_list_size));
+        std::min(kept_.size(), static_cast<size_t>(config_.dash_window_size));
     size_t first = kept_.size() - listed;
     DashMpd m;
     m.dynamic = !ended_;
     m.availability_start_ms = first_frame_ms_ ? dash_start_ms_ : now_ms;
     m.publish_ms = now_ms;
     m.min_update_period_ms = config_.hls_time_ms;
-    m.time_shift_buffer_ms = config_.hls_time_ms * config_.hls_list_size;
+    m.time_shift_buffer_ms = config_.hls_time_ms * config_.dash_window_size;
     m.suggested_delay_ms = config_.hls_time_ms * 3;
     m.min_buffer_ms = config_.hls_time_ms;
     m.utc_timing_url = kUtcTimingFromMpd;
@@ -491,13 +517,13 @@ DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 // (decode times are on the stream's time line, write_segment_files).  A
 // player still in the old media plays it out, then waits out the gap to
 // the new Period (dash.js's GapController).  Listed until this session's
-// first segment leaves the window: a player that has not refreshed by
+// first segment leaves the MPD's window: a player that has not refreshed by
 // then is out of it anyway.
 std::optional<DashPeriod> StreamPackager::previous_period(
     const DashPeriod& first) const
 {
     if (from_.dash_previous_end_ms <= 0
-        || segments_ > static_cast<uint64_t>(config_.hls_list_size)
+        || segments_ > static_cast<uint64_t>(config_.dash_window_size)
         || first.start_ms <= from_.dash_previous_end_ms - 1)
         return std::nullopt;
     DashPeriod p;

@@ -49,6 +49,7 @@ TEST(Config, DefaultsFollowAntMedia)
     EXPECT_EQ(c->rtmp_port, 1935);
     EXPECT_EQ(c->hls_time_s, 2);
     EXPECT_EQ(c->hls_list_size, 5);
+    EXPECT_EQ(c->dash_window_size, 0);  // package::dash_window_segments
     EXPECT_EQ(c->hls_segment_type, "fmp4");
     EXPECT_EQ(c->rtmp_merge_read_ms, 100);
     EXPECT_EQ(c->apps, std::vector<std::string>{"LiveApp"});
@@ -98,6 +99,8 @@ TEST(Config, BadValuesNameTheKey)
         {"hlsTime=", "hlsTime: '' is not an integer"},
         {"rtmp.merge_read_ms=-1",
          "rtmp.merge_read_ms: '-1' is not an integer in [0, 1000]"},
+        {"dashWindowSize=1001",
+         "dashWindowSize: '1001' is not an integer in [0, 1000]"},
         {"colour=blue", "unknown key 'colour'"},
     };
     for (const auto& tc : cases) {

@@ -71,6 +71,7 @@ struct TwoPublishes : ::testing::Test {
     {
         PackagerConfig c;
         c.hls_list_size = 3;
+        c.dash_window_size = 3;  // the MPD's window as the playlist's
         return c;
     }
     fanout::test::FakeClock clock;

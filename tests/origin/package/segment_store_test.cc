@@ -213,6 +213,7 @@ TEST(SegmentStore, MemoryIsBoundedByWindowPlusExtra)
 {
     PackagerConfig c;
     c.hls_list_size = 3;
+    c.dash_window_size = 3;
     c.extra_segments = 2;
     auto store = make_segment_store(c);
     auto sink = open_av(*store, "s1");
