@@ -1,7 +1,7 @@
 // Settings: an application's settings through Ant Media's
 // GET / PUT /rest/v2/applications/settings/{app} (origin/README.md):
-// the ladder (encoderSettingsString, as rows), the encoder's knobs, HLS,
-// the stream token controls and the webhook URL.  A save sends only the
+// the ladder (encoderSettingsString, as rows), the encoder's knobs, HLS and
+// the MPD's window, the stream token controls and the webhook URL.  A save sends only the
 // keys the user changed (the PUT is partial); a 400 shows the server's
 // message next to the input it names, and nothing is changed (the server
 // applies all or nothing).  Not polled: a refresh would undo edits; it
@@ -10,7 +10,7 @@ import { html, useState, useEffect } from '../html.js';
 import { api, enc } from '../api.js';
 import { Input, Check, Select, Ladder, fieldOf } from './settings_fields.js';
 
-const NUMBERS = ['hlsTime', 'hlsListSize', 'gopSize', 'encoderThreads'];
+const NUMBERS = ['hlsTime', 'hlsListSize', 'dashWindowSize', 'gopSize', 'encoderThreads'];
 const STRINGS = ['encoderPreset', 'encoderSelectionPreference', 'hlsSegmentType',
   'listenerHookURL', 'jwtStreamSecretKey', 'tokenHashSecret'];
 const TOKEN_CHECKS = [
@@ -136,6 +136,8 @@ export function Settings() {
           help="1–60 s; this application's next publish uses it (origin.properties' hlsTime is the default)." />
         <${Input} id="hlsListSize" label="Playlist length hlsListSize" inputmode="numeric" ...${p} />
         <${Input} id="hlsSegmentType" label="Segment type hlsSegmentType" ...${p} />
+        <${Input} id="dashWindowSize" label="MPD length dashWindowSize (segments)" inputmode="numeric" ...${p}
+          help="Origin-wide (origin.properties); by default long enough for DASH players to outlast an origin's pause." />
       </fieldset>
       <fieldset class="grid"><legend>Stream tokens</legend>
         ${TOKEN_CHECKS.map(([k, label]) => html`<${Check} id=${k} label=${label} ...${p} />`)}

@@ -72,6 +72,9 @@ struct Session {
     // (0: none yet).  stream_ages() reports them.
     int64_t opened_ms = 0;
     int64_t last_segment_ms = 0;
+    // Steady clock: when its MPD was last served (0: never).  The sink
+    // reads it without the lock.
+    mutable std::atomic<int64_t> mpd_read_ms{0};
     // A newer session took the name, or this one was withdrawn.
     std::atomic<bool> replaced{false};
     fo_progress progress{};  // where a successor continues (progress())
@@ -170,6 +173,11 @@ public:
         const auto t0 = f.received != std::chrono::steady_clock::time_point{}
                             ? f.received
                             : clock_.now();
+        const int64_t read =
+            session_->mpd_read_ms.load(std::memory_order_relaxed);
+        packager_.set_dash_watched(read != 0
+                                   && shared_->now_ms() - read
+                                          < dash_watched_ms(shared_->config));
         PackagerUpdate up = packager_.on_frame(f, clock_.wall_ms());
         publish(up);
         if (up.segments > 0 && shared_->metrics) {
@@ -351,6 +359,7 @@ public:
             && file.substr(0, stream.size()) == stream
             && ends_with(file, ".mpd")) {
             if (!s.mpd) return std::nullopt;
+            watched(StreamKey{std::string(app), std::string(stream)}, s, now);
             return Resource{with_renditions(app, stream, s, now),
                             "application/dash+xml", s.playlist_cache};
         }
@@ -434,6 +443,16 @@ private:
         for (auto it = streams.lower_bound(RenditionKey{key, ""});
              it != streams.end() && it->first.stream == key; ++it)
             if (it->second->id == id) f(it->first.rendition, *it->second);
+    }
+
+    // A DASH player reads s's MPD: s and its session's renditions (which
+    // the source's MPD lists) hold the MPD's window.  Caller holds mu.
+    void watched(const StreamKey& key, const Session& s, int64_t now) const
+    {
+        s.mpd_read_ms.store(now, std::memory_order_relaxed);
+        each_in_session(key, s.id, [now](const std::string&, const Session& r) {
+            r.mpd_read_ms.store(now, std::memory_order_relaxed);
+        });
     }
 
     // The renditions of the stream `key` in its source's session, the

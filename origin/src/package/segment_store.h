@@ -35,6 +35,7 @@
 //                                         lists segments (master_playlist.h)
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -83,8 +84,18 @@ struct PackagerConfig {
 // segment looks not yet available to it and it never plays again.  So
 // the depth covers the dead timeout, the grace, the last segment listed
 // before the pause (up to one hlsTime old) and one more: 16 at 2 s.  At
-// least hlsListSize.  The cost is memory: the origin keeps what it lists.
+// least hlsListSize.  The cost is memory: the origin keeps what it lists,
+// so it lists that only for a stream a DASH player watches (below).
 int dash_window_segments(const PackagerConfig& c);
+
+// The store holds that window only for a stream whose MPD was served in
+// this long (StreamPackager::set_dash_watched): past a pause that the
+// edges cover with its last MPD (the dead timeout and their grace), so
+// the burst of media after the pause still holds it.
+inline int64_t dash_watched_ms(const PackagerConfig& c)
+{
+    return std::max<int64_t>(60000, 3LL * c.dead_after_ms);
+}
 
 // origin.properties' packaging keys (hlsTime, hlsListSize, dashWindowSize,
 // hlsSegmentType, segment.*) and the dead timeout.

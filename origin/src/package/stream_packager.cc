@@ -298,9 +298,10 @@ void StreamPackager::trim_window(uint32_t current, PackagerUpdate& up)
     if (kept_.size() > listed && kept_[kept_.size() - listed - 1].discontinuity)
         discontinuity_sequence_++;
 
-    size_t keep =
-        std::max(listed, static_cast<size_t>(config_.dash_window_size))
-        + static_cast<size_t>(config_.extra_segments);
+    size_t window = dash_watched_ ? std::max(
+                        listed, static_cast<size_t>(config_.dash_window_size))
+                                  : listed;
+    size_t keep = window + static_cast<size_t>(config_.extra_segments);
     while (kept_.size() > keep) {
         for (auto& f : kept_.front().files)
             up.removed.push_back(f);
@@ -439,17 +440,32 @@ DashAdaptation StreamPackager::adaptation(const Generation& gen,
     return a;
 }
 
+// The held segments but the extra ones, at least what HLS lists, at most
+// dashWindowSize: HLS's window while DASH is not watched, then one more a
+// segment up to the MPD's own (trim_window).
+size_t StreamPackager::dash_listed() const
+{
+    const size_t extra = static_cast<size_t>(config_.extra_segments);
+    const size_t held = kept_.size() > extra ? kept_.size() - extra : 0;
+    const size_t n = std::max(static_cast<size_t>(config_.hls_list_size), held);
+    return std::min(
+        {n, static_cast<size_t>(config_.dash_window_size), kept_.size()});
+}
+
 DashMpd StreamPackager::build_mpd(int64_t now_ms) const
 {
-    size_t listed =
-        std::min(kept_.size(), static_cast<size_t>(config_.dash_window_size));
+    size_t listed = dash_listed();
     size_t first = kept_.size() - listed;
     DashMpd m;
     m.dynamic = !ended_;
     m.availability_start_ms = first_frame_ms_ ? dash_start_ms_ : now_ms;
     m.publish_ms = now_ms;
     m.min_update_period_ms = config_.hls_time_ms;
-    m.time_shift_buffer_ms = config_.hls_time_ms * config_.dash_window_size;
+    // What is listed, and never less than a young stream's nominal window.
+    const size_t nominal = static_cast<size_t>(
+        std::min(config_.hls_list_size, config_.dash_window_size));
+    m.time_shift_buffer_ms =
+        config_.hls_time_ms * static_cast<int>(std::max(listed, nominal));
     m.suggested_delay_ms = config_.hls_time_ms * 3;
     m.min_buffer_ms = config_.hls_time_ms;
     m.utc_timing_url = kUtcTimingFromMpd;
@@ -523,7 +539,7 @@ std::optional<DashPeriod> StreamPackager::previous_period(
     const DashPeriod& first) const
 {
     if (from_.dash_previous_end_ms <= 0
-        || segments_ > static_cast<uint64_t>(config_.dash_window_size)
+        || segments_ > static_cast<uint64_t>(dash_listed())
         || first.start_ms <= from_.dash_previous_end_ms - 1)
         return std::nullopt;
     DashPeriod p;

@@ -82,6 +82,12 @@ public:
 
     uint64_t dropped_frames() const { return segmenter_.dropped_frames(); }
 
+    // Whether a DASH player reads the MPD (the store tells, before each
+    // frame): only then does the packager hold the MPD's window
+    // (dash_window_segments), growing to it a segment at a time; else the
+    // MPD lists what HLS does.
+    void set_dash_watched(bool watched) { dash_watched_ = watched; }
+
     // Where the next publish continues (written_ms 0): fo_progress's fields
     // for what has been listed so far.
     fo_progress progress() const;
@@ -131,6 +137,8 @@ private:
     std::optional<DashPeriod> previous_period(const DashPeriod& first) const;
     // Discontinuity sequence number of the last segment listed.
     uint64_t last_discontinuity() const;
+    // The segments the MPD lists now.
+    size_t dash_listed() const;
     // One AdaptationSet of a Period: kept_[i, j) of generation gen.
     DashAdaptation adaptation(const Generation& gen, uint64_t start_number,
                               size_t i, size_t j, int64_t period_start,
@@ -150,6 +158,7 @@ private:
     int64_t dash_start_ms_ = 0;  // availabilityStartTime, once started
     int64_t dash_offset_ms_ = 0;  // presentation time of output time 0
     uint64_t segments_ = 0;  // listed by this session
+    bool dash_watched_ = false;  // set_dash_watched
     std::map<uint32_t, Generation> generations_;
     std::deque<Kept> kept_;
     uint64_t discontinuity_sequence_ = 0;
