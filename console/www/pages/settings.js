@@ -131,7 +131,7 @@ export function Settings() {
         <${Select} id="encoderSelectionPreference" label="Encoder selection"
           options=${['cpu', 'gpu_and_cpu']} ...${p} />
       </fieldset>
-      <fieldset class="grid"><legend>HLS</legend>
+      <fieldset class="grid"><legend>HLS and DASH</legend>
         <${Input} id="hlsTime" label="Segment duration hlsTime (s)" inputmode="numeric" ...${p}
           help="1–60 s; this application's next publish uses it (origin.properties' hlsTime is the default)." />
         <${Input} id="hlsListSize" label="Playlist length hlsListSize" inputmode="numeric" ...${p} />
