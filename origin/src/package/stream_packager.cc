@@ -35,7 +35,8 @@ int dash_window_segments(const PackagerConfig& c)
     // The dead timeout, the edges' grace (4), the last segment's age (1)
     // and one more (1).
     const int n = (std::max(c.dead_after_ms, 0) + hls_ms - 1) / hls_ms + 6;
-    return std::max(n, std::max(c.hls_list_size, 1));
+    // Bounded as the setting is (0..1000), whatever the dead timeout.
+    return std::max(std::min(n, 1000), std::max(c.hls_list_size, 1));
 }
 namespace {
 

@@ -109,6 +109,9 @@ TEST(DashWindowSize, DefaultOutlastsThePause)
     c.dead_after_ms = 2000;
     c.hls_list_size = 20;
     EXPECT_EQ(dash_window_segments(c), 20);
+    c.dead_after_ms = 100 * 600000;  // the longest dead timeout
+    c.hls_time_ms = 1000;
+    EXPECT_EQ(dash_window_segments(c), 1000);  // bounded as the setting
     c.dash_window_size = 7;  // set: as set
     EXPECT_EQ(dash_window_segments(c), 7);
 
