@@ -48,21 +48,17 @@ int dash_window_of(const Config& config, int hls_time_s)
     return package::dash_window_segments(p);
 }
 
-// A PUT may send dashWindowSize back as a GET showed it (a number, or a
-// string as Ant Media writes it); another value is an error.
+// A PUT may send dashWindowSize back as a GET showed it, nothing else.
 Status check_dash_window(const Config& config, const json& body, int current)
 {
     auto it =
         body.is_object() ? body.find(std::string(kDashWindowSize)) : body.end();
     if (it == body.end()) return {};
     const std::string want = std::to_string(current);
-    bool same = it->is_string() ? it->get<std::string>() == want
-                                : it->is_number_integer() && it->dump() == want;
-    if (same) return {};
-    return Error(std::string(kDashWindowSize)
-                 + ": is origin-wide (origin.properties dashWindowSize="
-                 + std::to_string(config.dash_window_size) + ": " + want
-                 + " segments here); it cannot be changed per application");
+    return transcode::check_sent_back(
+        kDashWindowSize, *it, want,
+        "dashWindowSize=" + std::to_string(config.dash_window_size) + ": "
+            + want + " segments here");
 }
 
 Response bad_request(const std::string& message)

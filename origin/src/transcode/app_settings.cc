@@ -89,14 +89,9 @@ Result<bool> check_origin_wide(const Config& config, std::string_view key,
     } else {
         return false;
     }
-    // Ant Media writes hlsListSize as a string.
-    bool same = v.is_string() ? v.get<std::string>() == current
-                              : v.is_number_integer() && v.dump() == current;
-    if (!same) {
-        return field_error(
-            key, "is origin-wide (origin.properties " + std::string(key) + "="
-                     + current + "); it cannot be changed per application");
-    }
+    Status st =
+        check_sent_back(key, v, current, std::string(key) + "=" + current);
+    if (!st) return st.error();
     return true;
 }
 
@@ -165,6 +160,17 @@ bool is_origin_wide(std::string_view key)
 }
 
 }  // namespace
+
+Status check_sent_back(std::string_view key, const json& v,
+                       const std::string& current, const std::string& setting)
+{
+    // Ant Media writes its numbers (hlsListSize, dashWindowSize) as strings.
+    bool same = v.is_string() ? v.get<std::string>() == current
+                              : v.is_number_integer() && v.dump() == current;
+    if (same) return {};
+    return field_error(key, "is origin-wide (origin.properties " + setting
+                                + "); it cannot be changed per application");
+}
 
 Result<json> parse_stored_settings(std::string_view stored_json)
 {

@@ -29,6 +29,13 @@ namespace fanout::transcode {
 // controls', listenerHookURL, hlsTime) reads it through this.
 Result<nlohmann::json> parse_stored_settings(std::string_view stored_json);
 
+// A PUT's value for an origin-wide key whose value a GET shows as
+// `current`: accepted when it is that (a number, or the string Ant Media
+// writes); else "<key>: is origin-wide (origin.properties <setting>); it
+// cannot be changed per application".
+Status check_sent_back(std::string_view key, const nlohmann::json& v,
+                       const std::string& current, const std::string& setting);
+
 // One key of the stored document: null when the document is empty, lacks
 // the key or holds null there (the key then takes its default).
 Result<nlohmann::json> stored_setting(std::string_view stored_json,
