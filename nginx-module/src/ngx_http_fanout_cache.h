@@ -49,6 +49,18 @@
 /* Prefetches in flight, edge-wide: a viewer's request for such a segment
  * waits for it (ngx_http_fanout_prefetch_hold.c). */
 #define NGX_HTTP_FANOUT_PREFETCH_SLOTS  256
+/* Segments whose prefetch got a failed answer, edge-wide, for
+ * NGX_HTTP_FANOUT_LOST_KEEP ms: a playlist that lists one is answered
+ * with the one before (ngx_http_fanout_prefetch_hold.c). */
+#define NGX_HTTP_FANOUT_LOST_SLOTS      32
+#define NGX_HTTP_FANOUT_LOST_KEEP       10000
+/* Names a playlist's prefetch covers, and how long a prefetch may take
+ * in all (ngx_http_fanout_prefetch.c). */
+#define NGX_HTTP_FANOUT_PREFETCH_NAMES    32
+#define NGX_HTTP_FANOUT_PREFETCH_TIMEOUT  10000     /* ms */
+/* r->buffered while a playlist waits for its prefetches (the bit nginx's
+ * image and xslt filters use: never in a stream location). */
+#define NGX_HTTP_FANOUT_BUFFERED        0x08
 /* The User-Agent of the edge's requests to itself: never held. */
 #define NGX_HTTP_FANOUT_PREFETCH_UA     "fanout-prefetch"
 
@@ -106,6 +118,8 @@ enum {
     NGX_HTTP_FANOUT_MC_PREFETCH_FAILED,
     NGX_HTTP_FANOUT_MC_PREFETCH_SKIPPED,
     NGX_HTTP_FANOUT_MC_PREFETCH_HOLDS,
+    NGX_HTTP_FANOUT_MC_PREFETCH_WAITS,
+    NGX_HTTP_FANOUT_MC_PREFETCH_LOST,
     NGX_HTTP_FANOUT_MC_ENTRIES,     /* gauges from here on */
     NGX_HTTP_FANOUT_MC_BYTES,
     NGX_HTTP_FANOUT_MC_LAST_ENTRIES,
@@ -151,6 +165,9 @@ typedef struct {
                                     NGX_HTTP_FANOUT_PREFETCH_SLOTS];
     ngx_atomic_t                prefetch_marks; /* slots taken from free:
                                                    0, nothing to look for */
+    /* a ring: mark, and until when it counts */
+    ngx_http_fanout_prefetch_slot_t  lost[NGX_HTTP_FANOUT_LOST_SLOTS];
+    ngx_atomic_t                lost_next;
 } ngx_http_fanout_cache_sh_t;
 
 
@@ -180,7 +197,13 @@ typedef struct {
     uint32_t                    source;     /* ngx_http_fanout_answer_crc */
     unsigned                    failed:1;
     unsigned                    held:1;     /* the header waits for the
-                                               body: it may be older */
+                                               body: it may be older, or
+                                               list segments in flight */
+    unsigned                    waiting:1;  /* for its prefetches */
+    unsigned                    lost:1;     /* a segment it lists could
+                                               not be fetched */
+    ngx_uint_t                  nmarks;
+    ngx_atomic_uint_t           marks[NGX_HTTP_FANOUT_PREFETCH_NAMES];
 } ngx_http_fanout_capture_t;
 
 
@@ -255,6 +278,8 @@ void ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
 /* ngx_http_fanout_cache_fill.c */
 void ngx_http_fanout_cache_fill_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_fanout_cache_release(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap);
 
 /* ngx_http_fanout_cache_last.c */
 #define ngx_http_fanout_last_age(e, now)                                     \
@@ -288,12 +313,16 @@ ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_capture_t *cap);
+ngx_http_fanout_mcopy_t *ngx_http_fanout_last_before(ngx_http_request_t *r);
 
 /* ngx_http_fanout_prefetch.c */
 char *ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-void ngx_http_fanout_prefetch(ngx_http_request_t *r,
-    ngx_http_fanout_ctx_t *ctx, u_char *p, size_t len);
+ngx_uint_t ngx_http_fanout_prefetch_on(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf);
+ngx_uint_t ngx_http_fanout_prefetch(ngx_http_request_t *r,
+    ngx_http_fanout_ctx_t *ctx, u_char *p, size_t len, ngx_uint_t start,
+    ngx_atomic_uint_t *marks);
 
 /* ngx_http_fanout_prefetch_hold.c */
 ngx_http_fanout_cache_ctx_t *ngx_http_fanout_cache_get_ctx(
@@ -305,6 +334,11 @@ void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_prefetch_slot_t *s, ngx_atomic_uint_t mark);
 ngx_int_t ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
+ngx_atomic_uint_t ngx_http_fanout_prefetch_key(u_char *path, size_t len);
+void ngx_http_fanout_prefetch_lost(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_atomic_uint_t mark);
+ngx_int_t ngx_http_fanout_playlist_wait(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap);
 
 
 #endif /* _NGX_HTTP_FANOUT_CACHE_H_INCLUDED_ */

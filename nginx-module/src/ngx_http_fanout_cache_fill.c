@@ -12,10 +12,14 @@
  * fanout_playlist_cache_max_size, whose proxy_cache_key is the memory's
  * key ($fanout_origin/$fanout_session$uri).
  *
- * Such an answer from another origin or session than the last one served
- * for the path (ngx_http_fanout_cache_last.c) is held: the header filter
- * passes nothing on until the body is in, and then either the answer or,
- * when it is older, the last one goes out.
+ * Such an answer is held when it may not go out as it is: from another
+ * origin or session than the last one served for the path
+ * (ngx_http_fanout_cache_last.c), or listing segments, with
+ * fanout_prefetch on.  The header filter passes nothing on until the body
+ * is in; the answer then waits while a segment it lists is being
+ * prefetched (ngx_http_fanout_prefetch_hold.c), and either it goes out
+ * or the last one does: when it is older, or lists a segment this edge
+ * could not fetch.
  */
 #include "ngx_http_fanout_cache.h"
 
@@ -35,11 +39,7 @@ static size_t ngx_http_fanout_cache_records(ngx_http_request_t *r,
     u_char *p);
 static ngx_int_t ngx_http_fanout_cache_take(ngx_http_fanout_capture_t *cap,
     ngx_buf_t *b);
-static ngx_int_t ngx_http_fanout_cache_release(ngx_http_request_t *r,
-    ngx_http_fanout_capture_t *cap);
 static void ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r);
-static void ngx_http_fanout_cache_prefetch(ngx_http_request_t *r,
-    ngx_http_fanout_ctx_t *lctx, ngx_http_fanout_capture_t *cap);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -112,7 +112,9 @@ ngx_http_fanout_cache_header_filter(ngx_http_request_t *r)
 
     cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
 
-    if (cctx && cctx->capture && ngx_http_fanout_last_hold(r, cctx->capture))
+    if (cctx && cctx->capture
+        && (ngx_http_fanout_prefetch_on(r, calcf)
+            || ngx_http_fanout_last_hold(r, cctx->capture)))
     {
         /* the body decides what goes out (ngx_http_fanout_cache_release) */
         cctx->capture->held = 1;
@@ -359,8 +361,11 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     cap = ctx->capture;
 
-    if (cap->failed) {
-        return NGX_OK;          /* held and already sent: nothing more */
+    if (cap->failed || cap->waiting) {
+        /* held: already sent (the writer's flush goes on), or waiting for
+         * its prefetches: nothing more from the proxy */
+        return in == NULL && !cap->waiting ? ngx_http_next_body_filter(r, in)
+                                           : NGX_OK;
     }
 
     done = 0;
@@ -386,7 +391,11 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (cap->held) {
-        return done ? ngx_http_fanout_cache_release(r, cap) : NGX_OK;
+        if (!done || ngx_http_fanout_playlist_wait(r, cap) == NGX_AGAIN) {
+            return NGX_OK;
+        }
+
+        return ngx_http_fanout_cache_release(r, cap);
     }
 
     if (done) {
@@ -399,8 +408,6 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 (void) ngx_http_fanout_last_offer(r, lctx, cap);
             }
 
-            /* marked in flight before a copy lists them */
-            ngx_http_fanout_cache_prefetch(r, lctx, cap);
             ngx_http_fanout_cache_store(r, cap);
         }
     }
@@ -454,10 +461,11 @@ ngx_http_fanout_cache_take(ngx_http_fanout_capture_t *cap, ngx_buf_t *b)
 
 
 /*
- * A held answer is complete: the answer itself goes out (and is stored)
- * when it is not older than the last one served, else the last one.
+ * A held answer is complete and waits no more: the answer itself goes out
+ * (and is stored) when it is not older than the last one served and lists
+ * no lost segment, else the last one.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_fanout_cache_release(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap)
 {
@@ -474,7 +482,15 @@ ngx_http_fanout_cache_release(ngx_http_request_t *r,
     }
 
     lctx = ngx_http_fanout_get_ctx(r);
-    m = lctx ? ngx_http_fanout_last_offer(r, lctx, cap) : NULL;
+    m = NULL;
+
+    if (cap->lost) {
+        m = ngx_http_fanout_last_before(r);
+    }
+
+    if (m == NULL && lctx) {
+        m = ngx_http_fanout_last_offer(r, lctx, cap);
+    }
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -492,7 +508,6 @@ ngx_http_fanout_cache_release(ngx_http_request_t *r,
         b->last = b->pos + m->body_len;
 
     } else {
-        ngx_http_fanout_cache_prefetch(r, lctx, cap);
         ngx_http_fanout_cache_store(r, cap);
 
         b->pos = cap->data + cap->ctype_len + cap->headers_len;
@@ -553,28 +568,4 @@ ngx_http_fanout_cache_clear_headers(ngx_http_request_t *r)
     r->headers_out.last_modified = NULL;
     r->headers_out.expires = NULL;
     r->headers_out.content_type.len = 0;
-}
-
-
-/*
- * A playlist that came from the origin just now (not a proxy cache hit)
- * and goes out as it is: its newest segments are fetched into the cache
- * (fanout_prefetch).
- */
-static void
-ngx_http_fanout_cache_prefetch(ngx_http_request_t *r,
-    ngx_http_fanout_ctx_t *lctx, ngx_http_fanout_capture_t *cap)
-{
-#if (NGX_HTTP_CACHE)
-    if (lctx == NULL || r->upstream == NULL
-        || (r->upstream->cache_status != NGX_HTTP_CACHE_MISS
-            && r->upstream->cache_status != NGX_HTTP_CACHE_EXPIRED
-            && r->upstream->cache_status != NGX_HTTP_CACHE_BYPASS))
-    {
-        return;
-    }
-
-    ngx_http_fanout_prefetch(r, lctx, cap->data + cap->ctype_len
-                                      + cap->headers_len, cap->body_len);
-#endif
 }

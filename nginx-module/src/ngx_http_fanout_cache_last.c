@@ -312,6 +312,49 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
 }
 
 
+/*
+ * The answer lists a segment this edge could not fetch (its origin died
+ * between listing and sending it): the last one served for the path, to
+ * send instead, while it is in its grace; NULL: none, send the answer.
+ * A segment that stays lost so delays the path's playlists by a grace at
+ * most.
+ */
+ngx_http_fanout_mcopy_t *
+ngx_http_fanout_last_before(ngx_http_request_t *r)
+{
+    uint64_t                            now;
+    ngx_http_fanout_mcopy_t            *m;
+    ngx_http_fanout_last_entry_t       *e;
+    ngx_http_fanout_cache_loc_conf_t   *calcf;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+    now = ngx_http_fanout_wall_msec();
+    m = NULL;
+
+    ngx_shmtx_lock(&camcf->pool->mutex);
+
+    e = ngx_http_fanout_last_find(camcf, &r->uri);
+
+    if (e && ngx_http_fanout_last_age(e, now) <= calcf->playlist_grace) {
+        m = ngx_http_fanout_last_copy(r->pool, e, 0);
+    }
+
+    ngx_shmtx_unlock(&camcf->pool->mutex);
+
+    if (m) {
+        ngx_http_fanout_mc_count(camcf, PREFETCH_LOST);
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "fanout: \"%V\" lists a segment this edge could not "
+                      "fetch, serving the one before", &r->uri);
+    }
+
+    return m;
+}
+
+
 /* Under the lock: the answer becomes the path's last one. */
 static void
 ngx_http_fanout_last_put(ngx_http_request_t *r,

@@ -159,6 +159,11 @@ static ngx_http_fanout_metric_t  ngx_http_fanout_cache_metrics[] = {
       "Prefetches not made: too many in flight in the worker." },
     { ngx_string("prefetch_holds"), 0,
       "Viewers' segment requests that waited for its prefetch." },
+    { ngx_string("prefetch_waits"), 0,
+      "Playlists that waited for the prefetch of a segment they list." },
+    { ngx_string("prefetch_lost"), 0,
+      "Playlists answered with the one before: a segment they list could "
+      "not be fetched." },
     { ngx_string("playlist_entries"), 1, "Copies in the zone." },
     { ngx_string("playlist_bytes"), 1,
       "Bytes of the zone the copies and last playlists take." },

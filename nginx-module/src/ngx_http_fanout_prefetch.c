@@ -22,15 +22,20 @@
  * NGX_HTTP_FANOUT_PREFETCH_TIMEOUT in all, and at most
  * NGX_HTTP_FANOUT_PREFETCH_MAX in flight per worker (the others are
  * skipped and counted).  While it is in flight, a viewer's request for
- * the same segment waits for it (ngx_http_fanout_prefetch_hold.c).
+ * the same segment waits for it, and so does the playlist that listed it:
+ * no viewer is told of a segment before this edge has it, so none asks
+ * for one that died with its origin (ngx_http_fanout_prefetch_hold.c).
+ * A prefetch answered with a 5xx, or with a 200 shorter than its
+ * Content-Length, marks its segment lost for a while; a playlist that
+ * lists it is answered with the one before.
  */
 #include "ngx_http_fanout_cache.h"
+#include "ngx_http_fanout_head.h"
 #include "ngx_http_fanout_segments.h"
 
 
 #define NGX_HTTP_FANOUT_PREFETCH_MAX      64        /* per worker */
-#define NGX_HTTP_FANOUT_PREFETCH_TIMEOUT  10000     /* ms, whole request */
-#define NGX_HTTP_FANOUT_PREFETCH_NAMES    32        /* per playlist */
+#define NGX_HTTP_FANOUT_PREFETCH_HEAD     2048      /* the answer's head */
 
 
 typedef struct {
@@ -41,8 +46,10 @@ typedef struct {
     ngx_http_fanout_prefetch_slot_t    *slot;       /* its mark, or NULL */
     ngx_atomic_uint_t                   mark;
     ngx_uint_t                          status;     /* 0: none read yet */
-    u_char                              line[16];   /* "HTTP/1.1 200" */
-    size_t                              line_len;
+    long long                           length;     /* -1: not given */
+    off_t                               body;       /* bytes read */
+    size_t                              head_len;   /* bytes in head */
+    u_char                              head[NGX_HTTP_FANOUT_PREFETCH_HEAD];
 } ngx_http_fanout_prefetch_t;
 
 
@@ -59,34 +66,53 @@ static void ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     ngx_http_fanout_cache_loc_conf_t *calcf, ngx_str_t *path);
 static void ngx_http_fanout_prefetch_write(ngx_event_t *wev);
 static void ngx_http_fanout_prefetch_read(ngx_event_t *rev);
+static ngx_int_t ngx_http_fanout_prefetch_head(ngx_http_fanout_prefetch_t *pf,
+    size_t beyond);
 static void ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf,
     ngx_uint_t ok);
 
 
+/* fanout_prefetch is on for r's location (on needs the request's own
+ * address: plain HTTP, or an address given). */
+ngx_uint_t
+ngx_http_fanout_prefetch_on(ngx_http_request_t *r,
+    ngx_http_fanout_cache_loc_conf_t *calcf)
+{
+    if (calcf->prefetch_segments == 0) {
+        return 0;
+    }
+
+#if (NGX_HTTP_SSL)
+    if (calcf->prefetch_addr == NULL && r->connection->ssl) {
+        return 0;
+    }
+#endif
+
+    return 1;
+}
+
+
 /*
- * The playlist or MPD in [p, p + len) came fresh from the origin and is
- * served as it is: prefetch the newest segments it lists.
+ * The playlist or MPD in [p, p + len): the marks of the newest segments
+ * it lists (at most NGX_HTTP_FANOUT_PREFETCH_NAMES, into marks), their
+ * count; start: it came fresh from the origin, prefetch them.
  */
-void
+ngx_uint_t
 ngx_http_fanout_prefetch(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
-    u_char *p, size_t len)
+    u_char *p, size_t len, ngx_uint_t start, ngx_atomic_uint_t *marks)
 {
     size_t                             n, i;
     u_char                            *name;
     ngx_str_t                          path;
+    ngx_uint_t                         k;
     ngx_http_fanout_cache_loc_conf_t  *calcf;
     u_char                             names[NGX_HTTP_FANOUT_PREFETCH_NAMES
                                              * 64];
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
 
-    if (calcf->prefetch_segments == 0 || len == 0
-#if (NGX_HTTP_SSL)
-        || (calcf->prefetch_addr == NULL && r->connection->ssl)
-#endif
-        )
-    {
-        return;
+    if (!ngx_http_fanout_prefetch_on(r, calcf) || len == 0) {
+        return 0;
     }
 
     n = ngx_http_fanout_segments_newest(ctx->kind == NGX_HTTP_FANOUT_KIND_DASH,
@@ -94,11 +120,20 @@ ngx_http_fanout_prefetch(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
                                         names, sizeof(names),
                                         NGX_HTTP_FANOUT_PREFETCH_NAMES);
 
-    for (i = 0, name = names; i < n; i++, name += ngx_strlen(name) + 1) {
-        if (ngx_http_fanout_prefetch_path(r, ctx, name, &path) == NGX_OK) {
+    for (i = 0, k = 0, name = names; i < n; i++, name += ngx_strlen(name) + 1)
+    {
+        if (ngx_http_fanout_prefetch_path(r, ctx, name, &path) != NGX_OK) {
+            continue;
+        }
+
+        marks[k++] = ngx_http_fanout_prefetch_key(path.data, path.len);
+
+        if (start) {
             ngx_http_fanout_prefetch_start(r, calcf, &path);
         }
     }
+
+    return k;
 }
 
 
@@ -470,21 +505,56 @@ ngx_http_fanout_prefetch_read(ngx_event_t *rev)
         }
 
         if (n == 0) {               /* HTTP/1.0: the end of the answer */
-            ngx_http_fanout_prefetch_close(pf, pf->status == NGX_HTTP_OK);
+            ngx_http_fanout_prefetch_close(pf, pf->status == NGX_HTTP_OK
+                                           && (pf->length < 0
+                                               || pf->body == pf->length));
             return;
         }
 
-        if (pf->line_len < sizeof(pf->line)) {
-            take = ngx_min((size_t) n, sizeof(pf->line) - pf->line_len);
-            ngx_memcpy(pf->line + pf->line_len, buf, take);
-            pf->line_len += take;
+        if (pf->status != 0) {
+            pf->body += n;
+            continue;
+        }
 
-            /* "HTTP/1.x NNN" */
-            if (pf->line_len >= 12 && pf->status == 0) {
-                pf->status = ngx_atoi(pf->line + 9, 3);
-            }
+        /* the head: its status and length, then count the body */
+        take = ngx_min((size_t) n, sizeof(pf->head) - pf->head_len);
+        ngx_memcpy(pf->head + pf->head_len, buf, take);
+        pf->head_len += take;
+
+        if (ngx_http_fanout_prefetch_head(pf, n - take) != NGX_OK) {
+            ngx_http_fanout_prefetch_close(pf, 0);
+            return;
         }
     }
+}
+
+
+/*
+ * The head is in pf->head (and more bytes than fit, beyond): status,
+ * length and the body's bytes so far once it is complete.  NGX_ERROR:
+ * not a head, or longer than the buffer (the edge's are 300 bytes).
+ */
+static ngx_int_t
+ngx_http_fanout_prefetch_head(ngx_http_fanout_prefetch_t *pf, size_t beyond)
+{
+    int   status;
+    long  n;
+
+    n = ngx_http_fanout_head_parse(pf->head, pf->head_len, &status,
+                                   &pf->length);
+
+    if (n == NGX_HTTP_FANOUT_HEAD_INCOMPLETE) {
+        return pf->head_len < sizeof(pf->head) ? NGX_OK : NGX_ERROR;
+    }
+
+    if (n == NGX_HTTP_FANOUT_HEAD_INVALID) {
+        return NGX_ERROR;
+    }
+
+    pf->status = (ngx_uint_t) status;
+    pf->body = (off_t) (pf->head_len - (size_t) n + beyond);
+
+    return NGX_OK;
 }
 
 
@@ -493,6 +563,15 @@ ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf, ngx_uint_t ok)
 {
     if (!ok) {
         ngx_http_fanout_mc_count(pf->camcf, PREFETCH_FAILED);
+
+        /* this edge could not get it from the origin (5xx: the origin
+         * died or is unreachable), or got it cut short (a 200 shorter
+         * than its length: the origin died mid-answer).  No answer at
+         * all says nothing of the segment, and a 404 is the origin's
+         * own word, which its viewers would get as well. */
+        if (pf->status >= 500 || pf->status == NGX_HTTP_OK) {
+            ngx_http_fanout_prefetch_lost(pf->camcf, pf->mark);
+        }
     }
 
     if (pf->peer.connection) {

@@ -16,12 +16,32 @@
  * mark every NGX_HTTP_FANOUT_HOLD_POLL ms, in whichever worker it is, and
  * goes on to the proxy cache, a hit by then, as soon as the mark is
  * gone.  A count of the slots in use spares the common case, nothing in
- * flight, the walk over them.  Bounded: a mark ends
- * NGX_HTTP_FANOUT_HOLD_MAX after it was made (its worker may have died),
- * and a request waits no longer than that;
+ * flight, the walk over them.  Bounded: a mark ends with its prefetch,
+ * or NGX_HTTP_FANOUT_PREFETCH_TIMEOUT + 1 s after it was made (its worker
+ * may have died), and a request waits no longer than
+ * NGX_HTTP_FANOUT_HOLD_MAX;
  * with every slot taken, a prefetch is not marked and its viewers wait
  * on the lock as before.  Two paths with one crc32 only make a viewer
  * wait for the other's prefetch.
+ *
+ * The playlist that lists a marked segment waits too, from the origin or
+ * the proxy cache (ngx_http_fanout_cache_fill.c holds every such answer
+ * until its body is in): it goes out once its marks are gone, so a viewer
+ * learns of a segment only when this edge has it.  Without that, an
+ * origin killed in the milliseconds between listing a segment and
+ * sending it to the edge takes the segment with it while viewers have
+ * it listed; dash.js retries such a segment three times and raises an
+ * error event.  A prefetch that could not get the segment from the
+ * origin (a 5xx, or a 200 cut short) marks it lost (a ring of
+ * NGX_HTTP_FANOUT_LOST_SLOTS, for
+ * NGX_HTTP_FANOUT_LOST_KEEP ms), and a playlist that lists a lost
+ * segment is answered with the one before it, while that one is in its
+ * grace (ngx_http_fanout_last_before): the player polls again and gets
+ * the stream's next answer (the stale copy, the grace, or the new
+ * origin's playlist).  Bounded as the segments' holds: a playlist whose
+ * segment is still in flight NGX_HTTP_FANOUT_HOLD_MAX after it began to
+ * wait (its origin paused, or cut off) is answered as one listing a lost
+ * segment, and so is any other while that prefetch lasts.
  */
 #include "ngx_http_fanout_cache.h"
 
@@ -33,9 +53,12 @@
 static ngx_uint_t ngx_http_fanout_prefetching(ngx_http_fanout_cache_sh_t *sh,
     ngx_atomic_uint_t mark);
 static void ngx_http_fanout_prefetch_held(ngx_event_t *ev);
+static ngx_uint_t ngx_http_fanout_playlist_pending(
+    ngx_http_fanout_cache_sh_t *sh, ngx_http_fanout_capture_t *cap);
+static void ngx_http_fanout_playlist_waited(ngx_event_t *ev);
 
 
-static ngx_atomic_uint_t
+ngx_atomic_uint_t
 ngx_http_fanout_prefetch_key(u_char *path, size_t len)
 {
     uint32_t  crc;
@@ -73,7 +96,7 @@ ngx_http_fanout_prefetch_mark(ngx_http_fanout_cache_main_conf_t *camcf,
         }
 
         if (ngx_atomic_cmp_set(&s->mark, was, *mark)) {
-            s->until = now + NGX_HTTP_FANOUT_HOLD_MAX;
+            s->until = now + NGX_HTTP_FANOUT_PREFETCH_TIMEOUT + 1000;
 
             if (was == 0) {
                 (void) ngx_atomic_fetch_add(&camcf->sh->prefetch_marks, 1);
@@ -193,4 +216,165 @@ ngx_http_fanout_prefetch_held(ngx_event_t *ev)
 
     ctx->phase = NGX_HTTP_FANOUT_PHASE_DONE;
     ngx_http_fanout_wake(ctx->request);
+}
+
+
+/* A prefetch could not get its segment from the origin: it is lost. */
+void
+ngx_http_fanout_prefetch_lost(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_atomic_uint_t mark)
+{
+    ngx_uint_t                        i;
+    ngx_http_fanout_prefetch_slot_t  *s;
+
+    if (camcf->sh == NULL || mark == 0) {
+        return;
+    }
+
+    i = ngx_atomic_fetch_add(&camcf->sh->lost_next, 1)
+        % NGX_HTTP_FANOUT_LOST_SLOTS;
+    s = &camcf->sh->lost[i];
+
+    s->mark = 0;
+    s->until = ngx_current_msec + NGX_HTTP_FANOUT_LOST_KEEP;
+    s->mark = mark;
+}
+
+
+/*
+ * A held playlist or MPD is complete: the newest segments it lists are
+ * prefetched when it came from the origin just now (not from the proxy
+ * cache), marked in flight before anyone sees it.  NGX_AGAIN when one of
+ * them is in flight (the answer waits, r->buffered, and is released by
+ * ngx_http_fanout_playlist_waited), else NGX_OK; cap->lost when one was
+ * lost.
+ */
+ngx_int_t
+ngx_http_fanout_playlist_wait(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap)
+{
+    ngx_uint_t                          fresh;
+    ngx_http_fanout_ctx_t              *ctx;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+    ctx = ngx_http_fanout_get_ctx(r);
+
+    if (ctx == NULL || camcf->sh == NULL || cap->last != cap->end) {
+        return NGX_OK;
+    }
+
+    fresh = 0;
+
+#if (NGX_HTTP_CACHE)
+    fresh = r->upstream
+            && (r->upstream->cache_status == NGX_HTTP_CACHE_MISS
+                || r->upstream->cache_status == NGX_HTTP_CACHE_EXPIRED
+                || r->upstream->cache_status == NGX_HTTP_CACHE_BYPASS);
+#endif
+
+    cap->nmarks = ngx_http_fanout_prefetch(r, ctx,
+                      cap->data + cap->ctype_len + cap->headers_len,
+                      cap->body_len, fresh, cap->marks);
+
+    if (cap->nmarks == 0) {
+        return NGX_OK;
+    }
+
+    if (!ngx_http_fanout_playlist_pending(camcf->sh, cap)) {
+        return NGX_OK;
+    }
+
+    ngx_http_fanout_mc_count(camcf, PREFETCH_WAITS);
+
+    cap->waiting = 1;
+    r->buffered |= NGX_HTTP_FANOUT_BUFFERED;
+
+    ctx->hold.handler = ngx_http_fanout_playlist_waited;
+    ctx->hold.data = ctx;
+    ctx->hold.log = r->connection->log;
+    ctx->hold_start = ngx_current_msec;
+
+    ngx_add_timer(&ctx->hold, NGX_HTTP_FANOUT_HOLD_POLL);
+
+    return NGX_AGAIN;
+}
+
+
+/* One of cap's segments in flight (and cap->lost set when one is lost). */
+static ngx_uint_t
+ngx_http_fanout_playlist_pending(ngx_http_fanout_cache_sh_t *sh,
+    ngx_http_fanout_capture_t *cap)
+{
+    ngx_uint_t                        i, j;
+    ngx_msec_t                        now;
+    ngx_http_fanout_prefetch_slot_t  *s;
+
+    now = ngx_current_msec;
+
+    for (i = 0; i < cap->nmarks; i++) {
+        if (sh->prefetch_marks && ngx_http_fanout_prefetching(sh, cap->marks[i]))
+        {
+            return 1;
+        }
+
+        for (j = 0; j < NGX_HTTP_FANOUT_LOST_SLOTS; j++) {
+            s = &sh->lost[j];
+
+            if (s->mark == cap->marks[i]
+                && (ngx_msec_int_t) (s->until - now) > 0)
+            {
+                cap->lost = 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/* The poll of a waiting playlist: released when nothing it lists is in
+ * flight, or NGX_HTTP_FANOUT_HOLD_MAX after it began to wait (then as
+ * one that lists a lost segment). */
+static void
+ngx_http_fanout_playlist_waited(ngx_event_t *ev)
+{
+    ngx_http_fanout_ctx_t *ctx = ev->data;
+
+    ngx_int_t                           rc;
+    ngx_http_request_t                 *r;
+    ngx_http_fanout_capture_t          *cap;
+    ngx_http_fanout_cache_ctx_t        *cctx;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    r = ctx->request;
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+    cap = cctx ? cctx->capture : NULL;
+
+    if (cap == NULL) {
+        return;
+    }
+
+    if (ngx_http_fanout_playlist_pending(camcf->sh, cap)) {
+        if (ngx_current_msec - ctx->hold_start < NGX_HTTP_FANOUT_HOLD_MAX) {
+            ngx_add_timer(ev, NGX_HTTP_FANOUT_HOLD_POLL);
+            return;
+        }
+
+        cap->lost = 1;          /* not here after all that time */
+    }
+
+    cap->waiting = 0;
+    r->buffered &= ~NGX_HTTP_FANOUT_BUFFERED;
+
+    rc = ngx_http_fanout_cache_release(r, cap);
+
+    if (rc == NGX_ERROR) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    /* the writer sends what is left and ends the request */
+    ngx_post_event(r->connection->write, &ngx_posted_events);
 }

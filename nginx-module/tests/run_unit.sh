@@ -5,7 +5,8 @@
 # for auth/src/stream_scope.c, the rendition rule it shares)
 # the playlist position parser (src/ngx_http_fanout_position.c), the
 # heartbeat's /proc parsers (src/ngx_http_fanout_proc.c) and the
-# newest-segments parser (src/ngx_http_fanout_segments.c)
+# newest-segments parser (src/ngx_http_fanout_segments.c) and the
+# response head parser of the prefetch (src/ngx_http_fanout_head.c)
 # with its cmocka test (which also reads tests/data/stream_ids.tsv) under
 # ASan + UBSan and runs it, then builds the
 # libFuzzer target with clang and runs it FUZZ_SECONDS (default 20; 0
@@ -43,6 +44,11 @@ gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
     "$here/segments_test.c" "$src/ngx_http_fanout_segments.c" \
     "$src/ngx_http_fanout_xml.c" -lcmocka \
     -o "$out/edge_segments_test"
+
+gcc "${cflags[@]}" -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "$here/head_test.c" "$src/ngx_http_fanout_head.c" -lcmocka \
+    -o "$out/edge_head_test"
+"$out/edge_head_test"
 "$out/edge_segments_test"
 
 if [ "$seconds" -gt 0 ]; then
@@ -82,4 +88,13 @@ if [ "$seconds" -gt 0 ]; then
        -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-proc" \
        "$here/corpus/proc" 2>&1 | tail -n 6)
   echo "fuzz edge_proc: ${seconds}s without a crash"
+  mkdir -p "$out/corpus-head"
+  clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined \
+        "$here/head_fuzz.c" "$src/ngx_http_fanout_head.c" \
+        -o "$out/edge_head_fuzz"
+  (cd "$out" && ./edge_head_fuzz -max_total_time="$seconds" -timeout=5 \
+       -rss_limit_mb=1024 -print_final_stats=1 "$out/corpus-head" \
+       "$here/corpus/head" 2>&1 | tail -n 6)
+  echo "fuzz edge_head: ${seconds}s without a crash"
 fi

@@ -392,6 +392,7 @@ class ScriptedOrigin:
         self.routes = {}            # path -> (status, content type, body)
         self.delays = {}            # path -> seconds before answering
         self.gates = {}             # path -> Event the answer waits for
+        self.lengths = {}           # path -> Content-Length it claims
         self.counts = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -408,14 +409,17 @@ class ScriptedOrigin:
                     origin.gates[path].wait(30)
                 status, ctype, body = origin.routes.get(
                     path, (404, "text/plain", b"no\n"))
+                length = origin.lengths.get(path, len(body))
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(length))
                 self.send_header("Cache-Control", "max-age=1")
                 self.send_header("Access-Control-Allow-Origin", "*")
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
+                if length != len(body):     # cut short: the end, now
+                    self.close_connection = True
 
             do_HEAD = do_GET
 
@@ -426,7 +430,11 @@ class ScriptedOrigin:
         threading.Thread(target=self.server.serve_forever,
                          daemon=True).start()
 
-    def set(self, path, body, status=200, ctype=None):
+    def set(self, path, body, status=200, ctype=None, length=None):
+        """length: the Content-Length to claim, when not the body's (an
+        answer cut short: the connection closes after the body)."""
+        if length is not None:
+            self.lengths[path] = length
         if ctype is None:
             ctype = "application/dash+xml" if path.endswith(".mpd") else \
                 "application/vnd.apple.mpegurl" if path.endswith(".m3u8") \

@@ -81,7 +81,10 @@ def test_a_viewer_waits_for_the_prefetch_not_the_cache_lock(
     of it is in flight is held and goes on the moment it ends (the edge
     rechecks every 5 ms), a cache hit, one origin fetch.  nginx's own
     cache lock would recheck only every 500 ms: the viewer, asking at t0
-    with the origin answering at t0 + 0.6 s, would get it at t0 + 1 s."""
+    with the origin answering at t0 + 0.6 s, would get it at t0 + 1 s.
+    (The playlist that lists it waits for the same prefetch: the viewer
+    here asks for the segment before it is listed, as a player that
+    counts on the next number does.)"""
     newest = f"/{APP}/streams/s1/a-9.m4s"
     segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
     origin.set(PLAYLIST, hls_playlist(7, count=3))
@@ -89,35 +92,126 @@ def test_a_viewer_waits_for_the_prefetch_not_the_cache_lock(
     on_air(store_tool, uri, origin, beats)
     edge = edges(uri)
 
-    assert edge.get(PLAYLIST).status == 200
+    got = {}
+
+    def get(what, path):
+        got[what] = edge.get(path)
+        got[what + " done"] = time.monotonic()
+
+    poll = threading.Thread(target=get, args=("playlist", PLAYLIST))
+    poll.start()
     wait_for(lambda: origin.requests(newest) == 1, 5,
              what="the prefetch of the newest segment at the origin")
 
-    got = {}
-
-    def viewer():
-        got["reply"] = edge.get(newest)
-        got["done"] = time.monotonic()
-
     t0 = time.monotonic()
-    v = threading.Thread(target=viewer)
+    v = threading.Thread(target=get, args=("segment", newest))
     v.start()
     wait_for(lambda: counter(edge, "prefetch_holds") == 1, 5,
              what="the viewer held for the prefetch")
     time.sleep(max(0.0, t0 + 0.6 - time.monotonic()))
+    assert "playlist" not in got, "the playlist went out before its segment"
     released = time.monotonic()
     gate.set()
     v.join(10)
+    poll.join(10)
 
-    r = got["reply"]
+    r = got["segment"]
     assert r.status == 200 and r.body.endswith(b"s1/a-9.m4s")
     assert r.headers.get("x-cache-status") == "HIT"
     assert origin.requests(newest) == 1
     # woken within a poll or two, not at the lock's next recheck (0.4 s on)
-    assert got["done"] - released < 0.25, got["done"] - released
+    for what in ("segment", "playlist"):
+        assert got[what + " done"] - released < 0.25, \
+            (what, got[what + " done"] - released)
+    assert got["playlist"].status == 200
+    assert b"s1/a-9.m4s" in got["playlist"].body
     # the prefetch's own request is never held; one viewer was
     assert counter(edge, "prefetch_holds") == 1
+    assert counter(edge, "prefetch_waits") == 1
     assert counter(edge, "prefetch_failures") == 0
+
+
+def test_a_playlist_lists_only_what_the_edge_has(uri, store_tool, origin,
+                                                 edges, beats):
+    """The race the prefetch alone left open: an origin that dies between
+    listing a segment and sending it to the edge.  The playlist waits for
+    the prefetch of the segments it lists (bounded: 2 s), so by the time a
+    viewer reads it the edge has them; were the origin dead a moment
+    later, every segment a viewer saw listed would still be served."""
+    newest = f"/{APP}/streams/s1/a-9.m4s"
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    gate = origin.gate(newest)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri)
+
+    got = {}
+    poll = threading.Thread(target=lambda: got.update(r=edge.get(PLAYLIST)))
+    poll.start()
+    wait_for(lambda: origin.requests(newest) == 1, 5,
+             what="the prefetch of the newest segment at the origin")
+    time.sleep(0.5)
+    assert "r" not in got, "the playlist went out before its newest segment"
+    gate.set()
+    poll.join(10)
+    assert got["r"].status == 200 and b"s1/a-9.m4s" in got["r"].body
+
+    origin.kill()
+    for n in (8, 9):
+        r = edge.get(f"/{APP}/streams/s1/a-{n}.m4s")
+        assert r.status == 200 and r.headers.get("x-cache-status") == "HIT"
+    assert counter(edge, "prefetch_waits") == 1
+
+
+@pytest.mark.parametrize("how", ["502", "cut", "paused"])
+def test_a_segment_the_edge_could_not_fetch_is_not_listed(
+        uri, store_tool, origin, edges, beats, how):
+    """The edge cannot get a segment the origin listed, as when the origin
+    dies or pauses between listing and sending it: here the origin answers
+    502 for it (what the edge's proxy answers for a dead origin), or a 200
+    cut short of its Content-Length (dead mid-answer), or nothing for
+    longer than a playlist waits (2 s).  The viewer gets the playlist
+    before it, not one that lists a segment it would ask for in vain
+    (dash.js raises an error event after three retries), also from the
+    proxy cache, until the stream's next answer."""
+    newest = f"/{APP}/streams/s1/a-10.m4s"
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    if how == "502":
+        origin.set(newest, b"gone\n", status=502)
+    elif how == "cut":
+        origin.set(newest, b"\0" * 1000, length=300000)
+    else:
+        origin.set(newest, b"\0" * 1000)
+        gate = origin.gate(newest)
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri)
+
+    first = edge.get(PLAYLIST)
+    assert first.status == 200 and b"s1/a-9.m4s" in first.body
+
+    origin.set(PLAYLIST, hls_playlist(8, count=3))      # lists a-10
+    # a refresh from the origin (the memory copy lives 1 s), then polls
+    # answered from memory or the proxy cache
+    bodies = []
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        r = edge.get(PLAYLIST)
+        assert r.status == 200, r.status
+        bodies.append(r.body)
+        time.sleep(0.1)
+    assert origin.requests(f"/{APP}/streams/s1/a-10.m4s") >= 1
+    assert all(b"s1/a-10.m4s" not in b for b in bodies), \
+        "a segment the edge could not fetch was listed"
+    assert all(b == first.body for b in bodies)
+    assert counter(edge, "prefetch_lost") >= 1
+    if how == "paused":
+        gate.set()
+        # back: the next answer lists it, and the edge has it
+        wait_for(lambda: b"s1/a-10.m4s" in edge.get(PLAYLIST).body, 5,
+                 what="the playlist that lists it, once fetched")
+        r = edge.get(newest)
+        assert r.status == 200 and r.headers.get("x-cache-status") == "HIT"
 
 
 def test_dash_each_track_and_only_fresh_answers(uri, store_tool, origin,
