@@ -204,6 +204,11 @@ typedef struct {
                                                not be fetched */
     ngx_uint_t                  nmarks;
     ngx_atomic_uint_t           marks[NGX_HTTP_FANOUT_PREFETCH_NAMES];
+    /* while it waits, its own path is marked: the same playlist's other
+     * requests wait for it, not for the proxy cache lock */
+    ngx_http_fanout_prefetch_slot_t  *self;
+    ngx_atomic_uint_t           self_mark;
+    void                       *camcf;      /* the main conf, for it */
 } ngx_http_fanout_capture_t;
 
 
@@ -329,7 +334,7 @@ ngx_http_fanout_cache_ctx_t *ngx_http_fanout_cache_get_ctx(
     ngx_http_request_t *r);
 ngx_http_fanout_prefetch_slot_t *ngx_http_fanout_prefetch_mark(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_str_t *path,
-    ngx_atomic_uint_t *mark);
+    ngx_atomic_uint_t *mark, ngx_msec_t ttl);
 void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_prefetch_slot_t *s, ngx_atomic_uint_t mark);
 ngx_int_t ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,

@@ -361,17 +361,23 @@ ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf)
 
 /*
  * The lookup module's found hook: the request is to be proxied to the
- * stream's own origin.  A playlist or MPD may be answered from its copy
- * (ngx_http_fanout_cache_find: NGX_OK); a segment this edge is
- * prefetching waits for it (ngx_http_fanout_prefetch_hold: NGX_AGAIN).
+ * stream's own origin.  A segment this edge is prefetching, or a
+ * playlist whose answer waits for its prefetches, waits for them
+ * (ngx_http_fanout_prefetch_hold: NGX_AGAIN); a playlist or MPD may be
+ * answered from its copy (ngx_http_fanout_cache_find: NGX_OK).
  */
 static ngx_int_t
 ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
-    if (ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
+    ngx_int_t  rc;
+
+    rc = ngx_http_fanout_prefetch_hold(r, ctx);
+
+    if (rc != NGX_DECLINED
+        || ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
         || ctx->kind == NGX_HTTP_FANOUT_KIND_INIT)
     {
-        return ngx_http_fanout_prefetch_hold(r, ctx);
+        return rc;
     }
 
     return ngx_http_fanout_cache_find(r, ctx);

@@ -386,12 +386,9 @@ ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     pf->pool = pool;
     pf->camcf = camcf;
 
-    if (ngx_http_fanout_prefetch_request(r, pf, path) != NGX_OK) {
-        ngx_destroy_pool(pool);
-        return;
-    }
-
-    if (ngx_http_fanout_prefetch_peer(r, calcf, pf) != NGX_OK) {
+    if (ngx_http_fanout_prefetch_request(r, pf, path) != NGX_OK
+        || ngx_http_fanout_prefetch_peer(r, calcf, pf) != NGX_OK)
+    {
         ngx_destroy_pool(pool);
         return;
     }
@@ -403,7 +400,8 @@ ngx_http_fanout_prefetch_start(ngx_http_request_t *r,
     ngx_http_fanout_prefetch_in_flight++;
     ngx_http_fanout_mc_count(camcf, PREFETCHES);
     /* from now on a viewer's request for it waits for it */
-    pf->slot = ngx_http_fanout_prefetch_mark(camcf, path, &pf->mark);
+    pf->slot = ngx_http_fanout_prefetch_mark(camcf, path, &pf->mark,
+                                   NGX_HTTP_FANOUT_PREFETCH_TIMEOUT + 1000);
 
     rc = ngx_event_connect_peer(&pf->peer);
 

@@ -56,6 +56,7 @@ static void ngx_http_fanout_prefetch_held(ngx_event_t *ev);
 static ngx_uint_t ngx_http_fanout_playlist_pending(
     ngx_http_fanout_cache_sh_t *sh, ngx_http_fanout_capture_t *cap);
 static void ngx_http_fanout_playlist_waited(ngx_event_t *ev);
+static void ngx_http_fanout_playlist_unmark(void *data);
 
 
 ngx_atomic_uint_t
@@ -69,11 +70,11 @@ ngx_http_fanout_prefetch_key(u_char *path, size_t len)
 }
 
 
-/* Marks a prefetch of path in flight; the slot, or NULL when all are
- * taken. */
+/* Marks a prefetch of path in flight, for ttl ms at most; the slot, or
+ * NULL when all are taken. */
 ngx_http_fanout_prefetch_slot_t *
 ngx_http_fanout_prefetch_mark(ngx_http_fanout_cache_main_conf_t *camcf,
-    ngx_str_t *path, ngx_atomic_uint_t *mark)
+    ngx_str_t *path, ngx_atomic_uint_t *mark, ngx_msec_t ttl)
 {
     ngx_uint_t                        i;
     ngx_msec_t                        now;
@@ -96,7 +97,7 @@ ngx_http_fanout_prefetch_mark(ngx_http_fanout_cache_main_conf_t *camcf,
         }
 
         if (ngx_atomic_cmp_set(&s->mark, was, *mark)) {
-            s->until = now + NGX_HTTP_FANOUT_PREFETCH_TIMEOUT + 1000;
+            s->until = now + ttl;
 
             if (was == 0) {
                 (void) ngx_atomic_fetch_add(&camcf->sh->prefetch_marks, 1);
@@ -127,7 +128,9 @@ ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
 /*
  * The found hook, for a segment or an init segment: NGX_AGAIN when this
  * edge is prefetching it (the request waits, and is woken to be proxied),
- * else NGX_DECLINED.  The prefetch's own request goes on.
+ * else NGX_DECLINED.  The prefetch's own request goes on.  For a playlist
+ * or MPD: NGX_AGAIN while another answer of it waits for its prefetches
+ * (woken, it goes on to the proxy cache, which has that answer by then).
  */
 ngx_int_t
 ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
@@ -160,7 +163,14 @@ ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    ngx_http_fanout_mc_count(camcf, PREFETCH_HOLDS);
+    if (ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
+        || ctx->kind == NGX_HTTP_FANOUT_KIND_INIT)
+    {
+        ngx_http_fanout_mc_count(camcf, PREFETCH_HOLDS);
+
+    } else {
+        ngx_http_fanout_mc_count(camcf, PREFETCH_WAITS);
+    }
 
     ctx->hold.handler = ngx_http_fanout_prefetch_held;
     ctx->hold.data = ctx;
@@ -254,6 +264,7 @@ ngx_http_fanout_playlist_wait(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap)
 {
     ngx_uint_t                          fresh;
+    ngx_pool_cleanup_t                 *cln;
     ngx_http_fanout_ctx_t              *ctx;
     ngx_http_fanout_cache_main_conf_t  *camcf;
 
@@ -287,6 +298,18 @@ ngx_http_fanout_playlist_wait(ngx_http_request_t *r,
 
     ngx_http_fanout_mc_count(camcf, PREFETCH_WAITS);
 
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_OK;
+    }
+
+    cln->handler = ngx_http_fanout_playlist_unmark;
+    cln->data = cap;
+
+    cap->camcf = camcf;
+    cap->self = ngx_http_fanout_prefetch_mark(camcf, &ctx->uri,
+                                              &cap->self_mark,
+                                              NGX_HTTP_FANOUT_HOLD_MAX + 500);
     cap->waiting = 1;
     r->buffered |= NGX_HTTP_FANOUT_BUFFERED;
 
@@ -367,6 +390,7 @@ ngx_http_fanout_playlist_waited(ngx_event_t *ev)
 
     cap->waiting = 0;
     r->buffered &= ~NGX_HTTP_FANOUT_BUFFERED;
+    ngx_http_fanout_playlist_unmark(cap);
 
     rc = ngx_http_fanout_cache_release(r, cap);
 
@@ -377,4 +401,18 @@ ngx_http_fanout_playlist_waited(ngx_event_t *ev)
 
     /* the writer sends what is left and ends the request */
     ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+
+/* The wait is over (or its request gone): its path is no longer marked. */
+static void
+ngx_http_fanout_playlist_unmark(void *data)
+{
+    ngx_http_fanout_capture_t *cap = data;
+
+    if (cap->self) {
+        ngx_http_fanout_prefetch_unmark(cap->camcf, cap->self,
+                                        cap->self_mark);
+        cap->self = NULL;
+    }
 }

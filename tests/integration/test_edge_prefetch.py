@@ -146,21 +146,37 @@ def test_a_playlist_lists_only_what_the_edge_has(uri, store_tool, origin,
     edge = edges(uri)
 
     got = {}
-    poll = threading.Thread(target=lambda: got.update(r=edge.get(PLAYLIST)))
-    poll.start()
+
+    def poll(what):
+        got[what] = edge.get(PLAYLIST)
+        got[what + " done"] = time.monotonic()
+
+    first = threading.Thread(target=poll, args=("first",))
+    first.start()
     wait_for(lambda: origin.requests(newest) == 1, 5,
              what="the prefetch of the newest segment at the origin")
+    # another viewer's poll meanwhile waits for the same answer, not for
+    # the proxy cache lock (rechecked every 500 ms)
+    second = threading.Thread(target=poll, args=("second",))
+    second.start()
     time.sleep(0.5)
-    assert "r" not in got, "the playlist went out before its newest segment"
+    assert "first" not in got and "second" not in got, \
+        "the playlist went out before its newest segment"
+    released = time.monotonic()
     gate.set()
-    poll.join(10)
-    assert got["r"].status == 200 and b"s1/a-9.m4s" in got["r"].body
+    first.join(10)
+    second.join(10)
+    for what in ("first", "second"):
+        assert got[what].status == 200 and b"s1/a-9.m4s" in got[what].body
+        assert got[what + " done"] - released < 0.25, \
+            (what, got[what + " done"] - released)
+    assert origin.requests(PLAYLIST) == 1
 
     origin.kill()
     for n in (8, 9):
         r = edge.get(f"/{APP}/streams/s1/a-{n}.m4s")
         assert r.status == 200 and r.headers.get("x-cache-status") == "HIT"
-    assert counter(edge, "prefetch_waits") == 1
+    assert counter(edge, "prefetch_waits") == 2       # both polls
 
 
 @pytest.mark.parametrize("how", ["502", "cut", "paused"])
