@@ -340,6 +340,8 @@ void ngx_http_fanout_prefetch_unmark(ngx_http_fanout_cache_main_conf_t *camcf,
 ngx_int_t ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx);
 ngx_atomic_uint_t ngx_http_fanout_prefetch_key(u_char *path, size_t len);
+ngx_uint_t ngx_http_fanout_prefetching(ngx_http_fanout_cache_sh_t *sh,
+    ngx_atomic_uint_t mark);
 void ngx_http_fanout_prefetch_lost(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_atomic_uint_t mark);
 ngx_int_t ngx_http_fanout_playlist_wait(ngx_http_request_t *r,

@@ -101,17 +101,22 @@ ngx_uint_t
 ngx_http_fanout_prefetch(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
     u_char *p, size_t len, ngx_uint_t start, ngx_atomic_uint_t *marks)
 {
-    size_t                             n, i;
-    u_char                            *name;
-    ngx_str_t                          path;
-    ngx_uint_t                         k;
-    ngx_http_fanout_cache_loc_conf_t  *calcf;
-    u_char                             names[NGX_HTTP_FANOUT_PREFETCH_NAMES
-                                             * 64];
+    size_t                              n, i;
+    u_char                             *name;
+    ngx_str_t                           path;
+    ngx_uint_t                          j, k;
+    ngx_atomic_uint_t                   key;
+    ngx_http_fanout_cache_loc_conf_t   *calcf;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+    u_char                              names[NGX_HTTP_FANOUT_PREFETCH_NAMES
+                                              * 64];
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
 
-    if (!ngx_http_fanout_prefetch_on(r, calcf) || len == 0) {
+    if (!ngx_http_fanout_prefetch_on(r, calcf) || len == 0
+        || camcf->sh == NULL)
+    {
         return 0;
     }
 
@@ -126,9 +131,20 @@ ngx_http_fanout_prefetch(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
             continue;
         }
 
-        marks[k++] = ngx_http_fanout_prefetch_key(path.data, path.len);
+        key = ngx_http_fanout_prefetch_key(path.data, path.len);
 
-        if (start) {
+        /* once per path (a new publish's MPD names its first files
+         * twice): a second prefetch in flight would sit on nginx's cache
+         * lock, rechecked every 500 ms, and the playlist with it */
+        for (j = 0; j < k && marks[j] != key; j++) { /* void */ }
+
+        if (j < k) {
+            continue;
+        }
+
+        marks[k++] = key;
+
+        if (start && !ngx_http_fanout_prefetching(camcf->sh, key)) {
             ngx_http_fanout_prefetch_start(r, calcf, &path);
         }
     }
@@ -527,11 +543,8 @@ ngx_http_fanout_prefetch_read(ngx_event_t *rev)
 }
 
 
-/*
- * The head is in pf->head (and more bytes than fit, beyond): status,
- * length and the body's bytes so far once it is complete.  NGX_ERROR:
- * not a head, or longer than the buffer (the edge's are 300 bytes).
- */
+/* pf->head has the head's bytes (beyond: more than fit): status, length,
+ * body bytes once complete; NGX_ERROR: no head, or one over the buffer. */
 static ngx_int_t
 ngx_http_fanout_prefetch_head(ngx_http_fanout_prefetch_t *pf, size_t beyond)
 {

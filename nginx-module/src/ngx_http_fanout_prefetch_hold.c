@@ -50,8 +50,6 @@
 #define NGX_HTTP_FANOUT_HOLD_POLL  5        /* ms */
 
 
-static ngx_uint_t ngx_http_fanout_prefetching(ngx_http_fanout_cache_sh_t *sh,
-    ngx_atomic_uint_t mark);
 static void ngx_http_fanout_prefetch_held(ngx_event_t *ev);
 static ngx_uint_t ngx_http_fanout_playlist_pending(
     ngx_http_fanout_cache_sh_t *sh, ngx_http_fanout_capture_t *cap);
@@ -185,13 +183,18 @@ ngx_http_fanout_prefetch_hold(ngx_http_request_t *r,
 }
 
 
-static ngx_uint_t
+/* A prefetch of the path with this mark is in flight. */
+ngx_uint_t
 ngx_http_fanout_prefetching(ngx_http_fanout_cache_sh_t *sh,
     ngx_atomic_uint_t mark)
 {
     ngx_uint_t                        i;
     ngx_msec_t                        now;
     ngx_http_fanout_prefetch_slot_t  *s;
+
+    if (sh->prefetch_marks == 0) {
+        return 0;
+    }
 
     now = ngx_current_msec;
 
@@ -336,8 +339,7 @@ ngx_http_fanout_playlist_pending(ngx_http_fanout_cache_sh_t *sh,
     now = ngx_current_msec;
 
     for (i = 0; i < cap->nmarks; i++) {
-        if (sh->prefetch_marks && ngx_http_fanout_prefetching(sh, cap->marks[i]))
-        {
+        if (ngx_http_fanout_prefetching(sh, cap->marks[i])) {
             return 1;
         }
 

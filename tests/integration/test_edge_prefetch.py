@@ -333,3 +333,41 @@ def test_off_fetches_nothing(uri, store_tool, origin, edges, beats):
     time.sleep(0.5)
     assert not [p for p in origin.counts if p.endswith(".m4s")]
     assert counter(edge, "prefetches") == 0
+
+
+def test_a_segment_named_twice_is_fetched_once(uri, store_tool, origin,
+                                               edges, beats):
+    """A new publish's MPD names its first files twice (the old Period's
+    one-segment placeholder, its own Period): one prefetch, and the MPD
+    goes out when it ends, not after nginx's cache lock (500 ms)."""
+    def period(pid, start):
+        return (f'<Period id="{pid}" start="PT{start}S">'
+                '<AdaptationSet contentType="video"><SegmentTemplate '
+                'timescale="1000" initialization="sessB-v-init.mp4" '
+                'media="sessB-v-$Number$.m4s" startNumber="6">'
+                f'<SegmentTimeline><S t="{start * 1000}" d="2000"/>'
+                '</SegmentTimeline></SegmentTemplate>'
+                '<Representation id="v"/></AdaptationSet></Period>\n')
+    mpd = ('<?xml version="1.0"?>\n<MPD type="dynamic">\n'
+           + period("p0", 0) + period("p1", 30) + '</MPD>\n')
+    first = f"/{APP}/streams/s1/sessB-v-6.m4s"
+    segments(origin, ["s1/sessB-v-6.m4s", "s1/sessB-v-init.mp4"])
+    origin.set(MPD, mpd)
+    gate = origin.gate(first)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri, settings={"fanout_prefetch": "on segments=1"})
+
+    got = {}
+    poll = threading.Thread(target=lambda: got.update(
+        r=edge.get(MPD), done=time.monotonic()))
+    poll.start()
+    wait_for(lambda: origin.requests(first) == 1, 5,
+             what="the prefetch of the first segment")
+    time.sleep(0.3)
+    released = time.monotonic()
+    gate.set()
+    poll.join(10)
+    assert got["r"].status == 200
+    assert got["done"] - released < 0.25, got["done"] - released
+    assert origin.requests(first) == 1
+    assert counter(edge, "prefetches") == 2          # the segment, the init
