@@ -50,10 +50,11 @@
  * waits for it (ngx_http_fanout_prefetch_hold.c). */
 #define NGX_HTTP_FANOUT_PREFETCH_SLOTS  256
 /* Segments whose prefetch got a failed answer, edge-wide, for
- * NGX_HTTP_FANOUT_LOST_KEEP ms: a playlist that lists one is answered
- * with the one before (ngx_http_fanout_prefetch_hold.c). */
+ * NGX_HTTP_FANOUT_LOST_KEEP ms (past a playlist's proxy cache entry, 1-2
+ * s, and its wait, 2 s): a playlist that lists one is answered with the
+ * one before (ngx_http_fanout_prefetch_hold.c). */
 #define NGX_HTTP_FANOUT_LOST_SLOTS      32
-#define NGX_HTTP_FANOUT_LOST_KEEP       10000
+#define NGX_HTTP_FANOUT_LOST_KEEP       4000
 /* Names a playlist's prefetch covers, and how long a prefetch may take
  * in all (ngx_http_fanout_prefetch.c). */
 #define NGX_HTTP_FANOUT_PREFETCH_NAMES    32

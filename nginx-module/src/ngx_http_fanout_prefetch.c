@@ -25,8 +25,8 @@
  * the same segment waits for it, and so does the playlist that listed it:
  * no viewer is told of a segment before this edge has it, so none asks
  * for one that died with its origin (ngx_http_fanout_prefetch_hold.c).
- * A prefetch answered with a 5xx, or with a 200 shorter than its
- * Content-Length, marks its segment lost for a while; a playlist that
+ * A prefetch answered with a 5xx but a 504, or with a 200 shorter than
+ * its Content-Length, marks its segment lost for a while; a playlist that
  * lists it is answered with the one before.
  */
 #include "ngx_http_fanout_cache.h"
@@ -575,12 +575,12 @@ ngx_http_fanout_prefetch_close(ngx_http_fanout_prefetch_t *pf, ngx_uint_t ok)
     if (!ok) {
         ngx_http_fanout_mc_count(pf->camcf, PREFETCH_FAILED);
 
-        /* this edge could not get it from the origin (5xx: the origin
-         * died or is unreachable), or got it cut short (a 200 shorter
-         * than its length: the origin died mid-answer).  No answer at
-         * all says nothing of the segment, and a 404 is the origin's
-         * own word, which its viewers would get as well. */
-        if (pf->status >= 500 || pf->status == NGX_HTTP_OK) {
+        /* lost: a 5xx (the origin died, or is unreachable), a 200 cut
+         * short (it died mid-answer); not a 504 (paused or slow: it may
+         * send it yet), a 404 (its own word), or no answer at all */
+        if ((pf->status >= 500 && pf->status != NGX_HTTP_GATEWAY_TIME_OUT)
+            || pf->status == NGX_HTTP_OK)
+        {
             ngx_http_fanout_prefetch_lost(pf->camcf, pf->mark);
         }
     }

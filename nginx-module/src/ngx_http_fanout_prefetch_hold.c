@@ -32,7 +32,7 @@
  * sending it to the edge takes the segment with it while viewers have
  * it listed; dash.js retries such a segment three times and raises an
  * error event.  A prefetch that could not get the segment from the
- * origin (a 5xx, or a 200 cut short) marks it lost (a ring of
+ * origin (a 5xx but a 504, or a 200 cut short) marks it lost (a ring of
  * NGX_HTTP_FANOUT_LOST_SLOTS, for
  * NGX_HTTP_FANOUT_LOST_KEEP ms), and a playlist that lists a lost
  * segment is answered with the one before it, while that one is in its

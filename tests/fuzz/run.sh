@@ -3,8 +3,9 @@
 #   tests/fuzz/run.sh TARGET SECONDS OUTDIR
 # The corpus in tests/fuzz/corpus/TARGET seeds it; new finds go to OUTDIR.
 # SECONDS 0 replays the corpus instead, every input once (the sanitizer
-# pass).  edge_uri, edge_position and edge_segments are the edge module's
-# path, playlist position and newest-segments parsers and their corpora (nginx-module/tests).
+# pass).  edge_uri, edge_position, edge_segments, edge_proc and edge_head
+# are the edge module's path, playlist position, newest-segments, /proc
+# and response head parsers and their corpora (nginx-module/tests).
 # Exits non-zero on a crash, leak or sanitizer report.
 set -euo pipefail
 target=$1 seconds=$2 out=$3
@@ -58,6 +59,14 @@ case $target in
                 incs=(-I"$root/nginx-module/src")
                 main=$root/nginx-module/tests/segments_fuzz.c
                 corpus=$root/nginx-module/tests/corpus/segments ;;
+  edge_proc)    srcs=(nginx-module/src/ngx_http_fanout_proc.c)
+                incs=(-I"$root/nginx-module/src")
+                main=$root/nginx-module/tests/proc_fuzz.c
+                corpus=$root/nginx-module/tests/corpus/proc ;;
+  edge_head)    srcs=(nginx-module/src/ngx_http_fanout_head.c)
+                incs=(-I"$root/nginx-module/src")
+                main=$root/nginx-module/tests/head_fuzz.c
+                corpus=$root/nginx-module/tests/corpus/head ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 

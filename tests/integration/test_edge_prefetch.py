@@ -46,6 +46,17 @@ def counter(edge, name):
     return edge.status()[name]
 
 
+def gated_newest(uri, store_tool, origin, edges, beats):
+    """s1 on air with a-7..a-9 listed, the origin's answers of the newest
+    held until the returned Event is set: (edge, its path, the Event)."""
+    newest = f"/{APP}/streams/s1/a-9.m4s"
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    gate = origin.gate(newest)
+    on_air(store_tool, uri, origin, beats)
+    return edges(uri), newest, gate
+
+
 def test_hls_newest_segments_survive_their_origin(uri, store_tool, origin,
                                                   edges, beats):
     segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
@@ -85,12 +96,7 @@ def test_a_viewer_waits_for_the_prefetch_not_the_cache_lock(
     (The playlist that lists it waits for the same prefetch: the viewer
     here asks for the segment before it is listed, as a player that
     counts on the next number does.)"""
-    newest = f"/{APP}/streams/s1/a-9.m4s"
-    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
-    origin.set(PLAYLIST, hls_playlist(7, count=3))
-    gate = origin.gate(newest)
-    on_air(store_tool, uri, origin, beats)
-    edge = edges(uri)
+    edge, newest, gate = gated_newest(uri, store_tool, origin, edges, beats)
 
     got = {}
 
@@ -138,12 +144,7 @@ def test_a_playlist_lists_only_what_the_edge_has(uri, store_tool, origin,
     the prefetch of the segments it lists (bounded: 2 s), so by the time a
     viewer reads it the edge has them; were the origin dead a moment
     later, every segment a viewer saw listed would still be served."""
-    newest = f"/{APP}/streams/s1/a-9.m4s"
-    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
-    origin.set(PLAYLIST, hls_playlist(7, count=3))
-    gate = origin.gate(newest)
-    on_air(store_tool, uri, origin, beats)
-    edge = edges(uri)
+    edge, newest, gate = gated_newest(uri, store_tool, origin, edges, beats)
 
     got = {}
 
