@@ -62,6 +62,7 @@
 /* r->buffered while a playlist waits for its prefetches (the bit nginx's
  * image and xslt filters use: never in a stream location). */
 #define NGX_HTTP_FANOUT_BUFFERED        0x08
+#define ngx_http_fanout_waiting(r)  ((r)->buffered & NGX_HTTP_FANOUT_BUFFERED)
 /* The User-Agent of the edge's requests to itself: never held. */
 #define NGX_HTTP_FANOUT_PREFETCH_UA     "fanout-prefetch"
 
@@ -200,7 +201,6 @@ typedef struct {
     unsigned                    held:1;     /* the header waits for the
                                                body: it may be older, or
                                                list segments in flight */
-    unsigned                    waiting:1;  /* for its prefetches */
     unsigned                    lost:1;     /* a segment it lists could
                                                not be fetched */
     ngx_uint_t                  nmarks;
@@ -209,7 +209,6 @@ typedef struct {
      * requests wait for it, not for the proxy cache lock */
     ngx_http_fanout_prefetch_slot_t  *self;
     ngx_atomic_uint_t           self_mark;
-    void                       *camcf;      /* the main conf, for it */
 } ngx_http_fanout_capture_t;
 
 
@@ -319,7 +318,6 @@ ngx_uint_t ngx_http_fanout_last_hold(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap);
 ngx_http_fanout_mcopy_t *ngx_http_fanout_last_offer(ngx_http_request_t *r,
     ngx_http_fanout_ctx_t *ctx, ngx_http_fanout_capture_t *cap);
-ngx_http_fanout_mcopy_t *ngx_http_fanout_last_before(ngx_http_request_t *r);
 
 /* ngx_http_fanout_prefetch.c */
 char *ngx_http_fanout_prefetch_set(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -361,11 +361,11 @@ ngx_http_fanout_cache_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     cap = ctx->capture;
 
-    if (cap->failed || cap->waiting) {
+    if (cap->failed || ngx_http_fanout_waiting(r)) {
         /* held: already sent (the writer's flush goes on), or waiting for
          * its prefetches: nothing more from the proxy */
-        return in == NULL && !cap->waiting ? ngx_http_next_body_filter(r, in)
-                                           : NGX_OK;
+        return in == NULL && !ngx_http_fanout_waiting(r)
+               ? ngx_http_next_body_filter(r, in) : NGX_OK;
     }
 
     done = 0;
@@ -482,15 +482,7 @@ ngx_http_fanout_cache_release(ngx_http_request_t *r,
     }
 
     lctx = ngx_http_fanout_get_ctx(r);
-    m = NULL;
-
-    if (cap->lost) {
-        m = ngx_http_fanout_last_before(r);
-    }
-
-    if (m == NULL && lctx) {
-        m = ngx_http_fanout_last_offer(r, lctx, cap);
-    }
+    m = lctx ? ngx_http_fanout_last_offer(r, lctx, cap) : NULL;
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {

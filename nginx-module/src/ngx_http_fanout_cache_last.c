@@ -230,10 +230,31 @@ ngx_http_fanout_last_hold(ngx_http_request_t *r,
 }
 
 
+/* r's answer is the origin's now: a stale proxy cache answer says
+ * nothing about the origin. */
+static ngx_uint_t
+ngx_http_fanout_last_live(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_CACHE)
+    if (r->upstream && (r->upstream->cache_status == NGX_HTTP_CACHE_STALE
+                        || r->upstream->cache_status
+                           == NGX_HTTP_CACHE_UPDATING))
+    {
+        return 0;
+    }
+#endif
+
+    return 1;
+}
+
+
 /*
  * A complete answer from the stream's origin.  NULL: send it (it is
  * recorded as the last one when it is not older).  Else the last one, to
- * send instead: the answer was held and is older.
+ * send instead, while it is in its grace: the answer was held and is
+ * older, or lists a segment this edge could not fetch (cap->lost: its
+ * origin died between listing and sending it; a segment that stays lost
+ * so delays the path's playlists by a grace at most).
  */
 ngx_http_fanout_mcopy_t *
 ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
@@ -264,18 +285,7 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
         (void) ngx_http_fanout_position_hls(body, cap->body_len, &pos);
     }
 
-    /* a stale proxy cache answer says nothing about the origin now */
-    live = 1;
-
-#if (NGX_HTTP_CACHE)
-    if (r->upstream && (r->upstream->cache_status == NGX_HTTP_CACHE_STALE
-                        || r->upstream->cache_status
-                           == NGX_HTTP_CACHE_UPDATING))
-    {
-        live = 0;
-    }
-#endif
-
+    live = ngx_http_fanout_last_live(r);
     now = ngx_http_fanout_wall_msec();
     m = NULL;
 
@@ -283,11 +293,12 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
 
     e = ngx_http_fanout_last_find(camcf, &r->uri);
 
-    if (e && e->pos.known && pos.known
-        && ngx_http_fanout_last_age(e, now) <= calcf->playlist_grace
-        && ngx_http_fanout_position_cmp(&pos, &e->pos) < 0)
+    if (e && ngx_http_fanout_last_age(e, now) <= calcf->playlist_grace
+        && (cap->lost
+            || (e->pos.known && pos.known
+                && ngx_http_fanout_position_cmp(&pos, &e->pos) < 0)))
     {
-        /* older than what this edge served */
+        /* lists a lost segment, or older than what this edge served */
         if (cap->held) {
             m = ngx_http_fanout_last_copy(r->pool, e, 0);
         }
@@ -299,56 +310,20 @@ ngx_http_fanout_last_offer(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx,
 
     ngx_shmtx_unlock(&camcf->pool->mutex);
 
-    if (m) {
+    if (m && cap->lost) {
+        ngx_http_fanout_mc_count(camcf, PREFETCH_LOST);
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "fanout: \"%V\" lists a segment this edge could not "
+                      "fetch, serving the one before", &r->uri);
+
+    } else if (m) {
         ngx_http_fanout_mc_count(camcf, OLDER);
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "fanout: \"%V\" from %*s is older than the one served,"
                       " serving that", &r->uri, ctx->answer.origin_len,
                       ctx->answer.origin);
-    }
-
-    return m;
-}
-
-
-/*
- * The answer lists a segment this edge could not fetch (its origin died
- * between listing and sending it): the last one served for the path, to
- * send instead, while it is in its grace; NULL: none, send the answer.
- * A segment that stays lost so delays the path's playlists by a grace at
- * most.
- */
-ngx_http_fanout_mcopy_t *
-ngx_http_fanout_last_before(ngx_http_request_t *r)
-{
-    uint64_t                            now;
-    ngx_http_fanout_mcopy_t            *m;
-    ngx_http_fanout_last_entry_t       *e;
-    ngx_http_fanout_cache_loc_conf_t   *calcf;
-    ngx_http_fanout_cache_main_conf_t  *camcf;
-
-    calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
-    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
-    now = ngx_http_fanout_wall_msec();
-    m = NULL;
-
-    ngx_shmtx_lock(&camcf->pool->mutex);
-
-    e = ngx_http_fanout_last_find(camcf, &r->uri);
-
-    if (e && ngx_http_fanout_last_age(e, now) <= calcf->playlist_grace) {
-        m = ngx_http_fanout_last_copy(r->pool, e, 0);
-    }
-
-    ngx_shmtx_unlock(&camcf->pool->mutex);
-
-    if (m) {
-        ngx_http_fanout_mc_count(camcf, PREFETCH_LOST);
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "fanout: \"%V\" lists a segment this edge could not "
-                      "fetch, serving the one before", &r->uri);
     }
 
     return m;

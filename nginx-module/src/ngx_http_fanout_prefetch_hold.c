@@ -36,7 +36,7 @@
  * NGX_HTTP_FANOUT_LOST_SLOTS, for
  * NGX_HTTP_FANOUT_LOST_KEEP ms), and a playlist that lists a lost
  * segment is answered with the one before it, while that one is in its
- * grace (ngx_http_fanout_last_before): the player polls again and gets
+ * grace (ngx_http_fanout_last_offer): the player polls again and gets
  * the stream's next answer (the stale copy, the grace, or the new
  * origin's playlist).  Bounded as the segments' holds: a playlist whose
  * segment is still in flight NGX_HTTP_FANOUT_HOLD_MAX after it began to
@@ -309,11 +309,9 @@ ngx_http_fanout_playlist_wait(ngx_http_request_t *r,
     cln->handler = ngx_http_fanout_playlist_unmark;
     cln->data = cap;
 
-    cap->camcf = camcf;
     cap->self = ngx_http_fanout_prefetch_mark(camcf, &ctx->uri,
                                               &cap->self_mark,
                                               NGX_HTTP_FANOUT_HOLD_MAX + 500);
-    cap->waiting = 1;
     r->buffered |= NGX_HTTP_FANOUT_BUFFERED;
 
     ctx->hold.handler = ngx_http_fanout_playlist_waited;
@@ -390,7 +388,6 @@ ngx_http_fanout_playlist_waited(ngx_event_t *ev)
         cap->lost = 1;          /* not here after all that time */
     }
 
-    cap->waiting = 0;
     r->buffered &= ~NGX_HTTP_FANOUT_BUFFERED;
     ngx_http_fanout_playlist_unmark(cap);
 
@@ -413,8 +410,10 @@ ngx_http_fanout_playlist_unmark(void *data)
     ngx_http_fanout_capture_t *cap = data;
 
     if (cap->self) {
-        ngx_http_fanout_prefetch_unmark(cap->camcf, cap->self,
-                                        cap->self_mark);
+        ngx_http_fanout_prefetch_unmark(
+            ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                                ngx_http_fanout_cache_module),
+            cap->self, cap->self_mark);
         cap->self = NULL;
     }
 }
