@@ -197,6 +197,8 @@ typedef struct {
     ngx_uint_t                  gen;
     ngx_str_t                   key;
     uint32_t                    source;     /* ngx_http_fanout_answer_crc */
+    uint64_t                    wall;       /* its header came: wall ms, */
+    ngx_msec_t                  msec;       /* and ngx_current_msec */
     unsigned                    failed:1;
     unsigned                    held:1;     /* the header waits for the
                                                body: it may be older, or

@@ -375,9 +375,10 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
     camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
 
+    /* aged from the answer's arrival, not from the end of its wait */
     now = ngx_http_fanout_wall_msec();
     expires = ngx_min((uint64_t) (r->cache->valid_sec + 1) * 1000,
-                      now + calcf->playlist_valid);
+                      cap->wall + calcf->playlist_valid);
 
     if (expires <= now) {
         return;
@@ -406,7 +407,7 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     e->sn.str.len = cap->key.len;
     e->sn.str.data = e->data;
     e->expires = expires;
-    e->deadline = ngx_current_msec + calcf->playlist_valid;
+    e->deadline = cap->msec + calcf->playlist_valid;
     e->outlived = ((uint64_t) (r->cache->valid_sec + 1) * 1000 > expires);
     e->gen = cap->gen;
     e->last_modified_time = cap->last_modified_time;

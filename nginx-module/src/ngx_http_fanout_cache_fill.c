@@ -218,6 +218,8 @@ ngx_http_fanout_capture_create(ngx_http_request_t *r, ngx_str_t *key,
     cap->data = cap->key.data + key->len;
     cap->end = cap->data + len;
     cap->last_modified_time = r->headers_out.last_modified_time;
+    cap->wall = ngx_http_fanout_wall_msec();
+    cap->msec = ngx_current_msec;
     cap->ctype_len = r->headers_out.content_type.len;
     cap->headers_len = hlen;
     cap->body_len = body;
