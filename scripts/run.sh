@@ -221,9 +221,11 @@ PROPS
           -f lavfi -i 'sine=frequency=440:sample_rate=48000' \
           -vf \"drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:text='%{localtime\:%T}':fontsize=64:fontcolor=white:box=1:boxcolor=black@0.6:x=40:y=40\" \
           -c:v libx264 -preset veryfast -tune zerolatency -g 60 -pix_fmt yuv420p \
-          -c:a aac -b:a 96k -f flv -rw_timeout 2000000 rtmp://$LB_ADDR:$RTMP_PORT/LiveApp/demo
+          -c:a aac -b:a 96k -f flv -rw_timeout 2000000 -tcp_nodelay 1 \
+          rtmp://$LB_ADDR:$RTMP_PORT/LiveApp/demo
         sleep 1   # reconnect, as OBS does; -rw_timeout: an origin that
-                  # stops reading (paused, cut off) is left after 2 s
+                  # stops reading (paused, cut off) is left after 2 s;
+                  # -tcp_nodelay: as OBS, or each command waits 40 ms
       done"
   fi
   console_admin
