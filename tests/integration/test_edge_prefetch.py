@@ -180,6 +180,53 @@ def test_a_playlist_lists_only_what_the_edge_has(uri, store_tool, origin,
     assert counter(edge, "prefetch_waits") == 2       # both polls
 
 
+@pytest.mark.parametrize("slow", [False, True])
+def test_a_poll_during_a_new_playlists_first_fetch(uri, store_tool, origin,
+                                                   edges, beats, slow):
+    """A playlist the proxy cache has never had (a new publish session's,
+    after a failover; a new stream's) is fetched by one request, and
+    another viewer's poll meanwhile waits on nginx's cache lock, which it
+    first rechecks after 500 ms, or at the lock's timeout if sooner:
+    edge.conf gives playlists proxy_cache_lock_timeout 100ms.  The origin
+    answering 50 ms after that poll arrived, the poll is answered from the
+    proxy cache 100 ms after it arrived, not 500 ms, with one origin
+    fetch.  A fetch slower than 100 ms sends the poll to the origin
+    itself: one more fetch, no longer wait."""
+    segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
+    origin.set(PLAYLIST, hls_playlist(7, count=3))
+    gate = origin.gate(PLAYLIST)
+    on_air(store_tool, uri, origin, beats)
+    edge = edges(uri)
+
+    got = {}
+
+    def poll(what):
+        got[what] = edge.get(PLAYLIST)
+        got[what + " done"] = time.monotonic()
+
+    first = threading.Thread(target=poll, args=("first",))
+    first.start()
+    wait_for(lambda: origin.requests(PLAYLIST) == 1, 5,
+             what="the first fetch at the origin")
+    t0 = time.monotonic()
+    second = threading.Thread(target=poll, args=("second",))
+    second.start()
+    time.sleep(0.4 if slow else 0.05)
+    gate.set()
+    first.join(10)
+    second.join(10)
+
+    for what in ("first", "second"):
+        assert got[what].status == 200 and b"s1/a-9.m4s" in got[what].body
+    if slow:
+        assert origin.requests(PLAYLIST) == 2
+        assert got["second done"] - t0 < 0.7, got["second done"] - t0
+    else:
+        assert origin.requests(PLAYLIST) == 1
+        assert got["second"].headers.get("x-cache-status") == "HIT"
+        assert got["second done"] - t0 < 0.35, got["second done"] - t0
+
+
 @pytest.mark.parametrize("how", ["502", "cut", "paused"])
 def test_a_segment_the_edge_could_not_fetch_is_not_listed(
         uri, store_tool, origin, edges, beats, how):
