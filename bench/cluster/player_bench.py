@@ -6,9 +6,13 @@ Debian's Chromium (tests/browser) playing through the LB.  Each run starts
 the cluster, then:
 
   kill -9 of the edge the viewer's requests went to -> longest freeze;
+    the edge restarted, and the viewer back on it;
   kill -9 of the stream's origin -> first segment of the new publish
     listed at the LB (HLS playlist and DASH MPD polled every 50 ms),
-    longest freeze, whether the player survived (played on, no reload).
+    longest freeze, whether the player survived (played on, no reload);
+    and where that time goes: the new publish's start at the surviving
+    origin (its log) and its first segment listed by that origin (its
+    HLS playlist, polled directly).
 
 Prints the median of the runs and each run.  The anchor: the 20 s
 heartbeat timeout that Ant Media's cluster waits before another origin
@@ -21,6 +25,7 @@ directory (origins', edges' and the LB's logs, MPD and playlists on disk)
 and players.json, the players' logs and the page's requests at the end.
 """
 import argparse
+import datetime
 import json
 import pathlib
 import re
@@ -33,7 +38,8 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]
                        / "tests"))
 from harness import player  # noqa: E402
-from harness.cluster import Cluster, api_broadcast  # noqa: E402
+from harness.cluster import (Cluster, api_broadcast,  # noqa: E402
+                             served_again)
 from harness.net import http_get, wait_for  # noqa: E402
 
 STREAM = "demo"
@@ -81,14 +87,19 @@ def new_hls(now, old):
     return {u for pub, u in now if pub not in {p for p, _ in old}}
 
 
-def first_new_segments(c, old_hls, old_dash, t0, timeout):
+def first_new_segments(c, old_hls, old_dash, t0, timeout, survivor):
     """Seconds from t0 (monotonic) to the first poll of the LB that lists a
-    segment of the new publish, for HLS and DASH (None: not within
-    timeout)."""
+    segment of the new publish, for HLS and DASH, and to the first poll of
+    the surviving origin itself that lists one in its HLS playlist
+    ("origin": where the time goes; None: not within timeout)."""
     m3u8 = f"{c.url}/LiveApp/streams/{STREAM}.m3u8"
     mpd = f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd"
-    found = {"hls": None, "dash": None}
+    at_origin = f"{survivor}/LiveApp/streams/{STREAM}.m3u8"
+    found = {"hls": None, "dash": None, "origin": None}
     while time.monotonic() - t0 < timeout and None in found.values():
+        if found["origin"] is None and new_hls(
+                hls_segments(at_origin) or set(), old_hls):
+            found["origin"] = time.monotonic() - t0
         if found["hls"] is None and new_hls(hls_segments(m3u8) or set(),
                                             old_hls):
             found["hls"] = time.monotonic() - t0
@@ -96,6 +107,18 @@ def first_new_segments(c, old_hls, old_dash, t0, timeout):
             found["dash"] = time.monotonic() - t0
         time.sleep(0.05)
     return found
+
+
+def publish_started(log, since_s):
+    """Seconds from since_s (Unix time) to the first "publish ... started"
+    line of the origin's log after it (its times are UTC, in ms)."""
+    for m in re.finditer(rf"^(\S+)Z info  publish LiveApp/{STREAM} started",
+                         log, re.M):
+        t = datetime.datetime.fromisoformat(m.group(1)).replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        if t >= since_s:
+            return t - since_s
+    return None
 
 
 def holder(c):
@@ -147,16 +170,32 @@ def one_run(work, block, ladder=None, keep=False):
         edge = c.viewer_edge(STREAM)
         before, t = fault(p, lambda: c.kill(edge))
         edge_r = judge(p, before, t, EDGE_WAIT_S)
+        log = work / "run" / edge / "logs" / "access.log"
+        mark = log.stat().st_size if log.exists() else 0
         c.restart(edge)
+        # One fault at a time, as test_player_failover.py: the LB's hash
+        # brings the viewer back to its restarted edge once fail_timeout
+        # (5 s) has passed, and that edge has no last playlists until it
+        # has served them again.  Killed before that, the origin's
+        # failover would meet a viewer moving onto an edge that has no
+        # copy to serve in the grace (nginx-module/README.md).
+        wait_for(lambda: c.viewer_edge(STREAM, 2) == edge or None, 30,
+                 what=f"the viewer back on {edge}")
+        wait_for(lambda: served_again(log, mark, STREAM), 20,
+                 what=f"both players' playlists served by {edge} again")
 
         victim = holder(c)
         old_hls = hls_segments(f"{c.url}/LiveApp/streams/{STREAM}.m3u8")
         old_dash = mpd_segments(
             f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd")
         assert old_hls and old_dash, "nothing listed at the LB before"
+        other = 1 - c.origins.index(api_broadcast(c.url, STREAM)[
+            "originAdress"])
         before, t = fault(p, lambda: c.kill(victim))
         listed = first_new_segments(c, old_hls, old_dash, time.monotonic(),
-                                    ORIGIN_WAIT_S)
+                                    ORIGIN_WAIT_S, c.origin_http(other))
+        listed["publish"] = publish_started(c.log(f"origin-{other + 1}"),
+                                            t / 1000)
         left = ORIGIN_WAIT_S - (player.now_ms() - t) / 1000
         origin_r = judge(p, before, t, max(1, left))
         return {"edge": edge_r, "origin": origin_r, "listed": listed}
@@ -210,10 +249,19 @@ def report(runs):
     print("| kill -9 viewer's edge -> player survived (runs) | "
           + " | ".join(f"{sum(r['edge'][x]['survived'] for r in runs)}/{n}"
                        for x in k) + f" | {n}/{n} | |")
+    print("\nWhere the time to the first new segment goes (medians, s after "
+          "the kill): the new publish started at the surviving origin "
+          f"{fmt(med([r['listed']['publish'] for r in runs]))} (the "
+          "publisher's reconnect and start); its first segment listed by "
+          f"that origin {fmt(med([r['listed']['origin'] for r in runs]))} "
+          "(one GOP later); at the LB "
+          f"{fmt(med([r['listed']['hls'] for r in runs]))} (HLS).")
     print("\nEach run (listed s, origin freeze s, survived; edge freeze s; "
           "dash.js error events):")
     for i, r in enumerate(runs, 1):
-        print(f"- run {i}: " + "; ".join(
+        at = r["listed"]
+        print(f"- run {i}: publish started {fmt(at['publish'])}, listed at "
+              f"the origin {fmt(at['origin'])}; " + "; ".join(
             f"{x}: listed {fmt(r['listed'][x])}, origin freeze "
             f"{'' if r['origin'][x]['survived'] else '>= '}"
             f"{r['origin'][x]['freeze']:.2f} "

@@ -42,6 +42,17 @@ def api_nodes(base_url):
     return {n["id"]: n for n in json.loads(body)} if st == 200 else {}
 
 
+def served_again(log, mark, stream):
+    """Whether an edge's access log, from byte `mark` on, has a 200 for the
+    stream's HLS playlist and for its MPD (a restarted edge serves its
+    viewers again, and has its last copies of both)."""
+    with open(log, "rb") as f:
+        f.seek(mark)
+        text = f.read()
+    return all(f"/{stream}{p} HTTP/1.1\" 200 ".encode() in text
+               for p in (".m3u8", f"/{stream}.mpd"))
+
+
 def playlist_sessions(base_url, stream, app="LiveApp"):
     """The publish sessions named by the HLS playlist's segments, or None."""
     st, _, body = http_get(f"{base_url}/{app}/streams/{stream}.m3u8",

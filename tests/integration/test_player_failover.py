@@ -29,6 +29,7 @@ import pytest
 from conftest import (BUILD, MODULE, ORIGIN_BIN, Cluster, api_broadcast,
                       http_get, wait_for)
 from harness import player
+from harness.cluster import served_again
 
 pytestmark = [
     pytest.mark.skipif(not (ORIGIN_BIN.exists() and MODULE.exists()),
@@ -154,16 +155,6 @@ class Run:
             snap, indent=1))
 
 
-def served_again(log, mark):
-    """Whether the edge's access log, from byte `mark` on, has a 200 for
-    the stream's HLS playlist and for its MPD."""
-    with open(log, "rb") as f:
-        f.seek(mark)
-        text = f.read()
-    return all(f"/{STREAM}{p} HTTP/1.1\" 200 ".encode() in text
-               for p in (".m3u8", f"/{STREAM}.mpd"))
-
-
 def test_players_survive_failover(tmpdir_path):
     # Passthrough: with the demo's ladder, dash.js stops after the origin
     # kill in some runs, on a rendition's init segment (issue #13 open,
@@ -204,7 +195,7 @@ def test_players_survive_failover(tmpdir_path):
         # an origin's pause gets only the store's grace, 503, there).
         assert wait_for(lambda: c.viewer_edge(STREAM, 2) == edge or None,
                         30), f"the viewer did not come back to {edge}"
-        assert wait_for(lambda: served_again(log, mark), 20), \
+        assert wait_for(lambda: served_again(log, mark, STREAM), 20), \
             f"both players' playlists were not served by {edge} again"
 
         holder = wait_for(lambda: origin_of(c), 20)
