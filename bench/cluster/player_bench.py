@@ -189,8 +189,7 @@ def one_run(work, block, ladder=None, keep=False):
         old_dash = mpd_segments(
             f"{c.url}/LiveApp/streams/{STREAM}/{STREAM}.mpd")
         assert old_hls and old_dash, "nothing listed at the LB before"
-        other = 1 - c.origins.index(api_broadcast(c.url, STREAM)[
-            "originAdress"])
+        other = 1 if victim == "origin-1" else 0        # two origins
         before, t = fault(p, lambda: c.kill(victim))
         listed = first_new_segments(c, old_hls, old_dash, time.monotonic(),
                                     ORIGIN_WAIT_S, c.origin_http(other))

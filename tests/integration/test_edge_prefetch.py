@@ -57,6 +57,24 @@ def gated_newest(uri, store_tool, origin, edges, beats):
     return edges(uri), newest, gate
 
 
+def timed_polls(edge):
+    """(got, poll): poll(what) GETs the playlist in a thread of its own
+    (returned), its answer into got[what] and when it came into
+    got[what + " done"]."""
+    got = {}
+
+    def get(what):
+        got[what] = edge.get(PLAYLIST)
+        got[what + " done"] = time.monotonic()
+
+    def poll(what):
+        t = threading.Thread(target=get, args=(what,))
+        t.start()
+        return t
+
+    return got, poll
+
+
 def test_hls_newest_segments_survive_their_origin(uri, store_tool, origin,
                                                   edges, beats):
     segments(origin, [f"s1/a-{n}.m4s" for n in range(7, 10)])
@@ -146,20 +164,13 @@ def test_a_playlist_lists_only_what_the_edge_has(uri, store_tool, origin,
     later, every segment a viewer saw listed would still be served."""
     edge, newest, gate = gated_newest(uri, store_tool, origin, edges, beats)
 
-    got = {}
-
-    def poll(what):
-        got[what] = edge.get(PLAYLIST)
-        got[what + " done"] = time.monotonic()
-
-    first = threading.Thread(target=poll, args=("first",))
-    first.start()
+    got, poll = timed_polls(edge)
+    first = poll("first")
     wait_for(lambda: origin.requests(newest) == 1, 5,
              what="the prefetch of the newest segment at the origin")
     # another viewer's poll meanwhile waits for the same answer, not for
     # the proxy cache lock (rechecked every 500 ms)
-    second = threading.Thread(target=poll, args=("second",))
-    second.start()
+    second = poll("second")
     time.sleep(0.5)
     assert "first" not in got and "second" not in got, \
         "the playlist went out before its newest segment"
@@ -198,19 +209,12 @@ def test_a_poll_during_a_new_playlists_first_fetch(uri, store_tool, origin,
     on_air(store_tool, uri, origin, beats)
     edge = edges(uri)
 
-    got = {}
-
-    def poll(what):
-        got[what] = edge.get(PLAYLIST)
-        got[what + " done"] = time.monotonic()
-
-    first = threading.Thread(target=poll, args=("first",))
-    first.start()
+    got, poll = timed_polls(edge)
+    first = poll("first")
     wait_for(lambda: origin.requests(PLAYLIST) == 1, 5,
              what="the first fetch at the origin")
     t0 = time.monotonic()
-    second = threading.Thread(target=poll, args=("second",))
-    second.start()
+    second = poll("second")
     time.sleep(0.4 if slow else 0.05)
     gate.set()
     first.join(10)
