@@ -14,8 +14,13 @@ mkdir -p "$out/corpus-$target"
 
 store=(-I"$root/store/include" -I"$root/store/src")
 origin=(-I"$root/origin/src")
+edge=(-I"$root/nginx-module/src")
 main=$root/tests/fuzz/${target}_fuzz.c
 corpus=$root/tests/fuzz/corpus/$target
+if [[ $target == edge_* ]]; then   # the edge module's, in nginx-module/tests
+  main=$root/nginx-module/tests/${target#edge_}_fuzz.c
+  corpus=$root/nginx-module/tests/corpus/${target#edge_}
+fi
 media=(origin/src/media/{flv,avc,hevc,aac,nal}.cc)
 libs=()
 case $target in
@@ -48,25 +53,12 @@ case $target in
   playback_token) srcs=(auth/src/{playback_token,playback_keys,stream_scope}.c)
                 incs=(-I"$root/auth/include"); libs=(-lcrypto) ;;
   edge_uri)     srcs=(nginx-module/src/ngx_http_fanout_uri.c auth/src/stream_scope.c)
-                incs=(-I"$root/nginx-module/src" -I"$root/auth/include")
-                main=$root/nginx-module/tests/uri_fuzz.c
-                corpus=$root/nginx-module/tests/corpus/uri ;;
-  edge_position) srcs=(nginx-module/src/ngx_http_fanout_position.c)
-                incs=(-I"$root/nginx-module/src")
-                main=$root/nginx-module/tests/position_fuzz.c
-                corpus=$root/nginx-module/tests/corpus/position ;;
+                incs=("${edge[@]}" -I"$root/auth/include") ;;
+  edge_position) srcs=(nginx-module/src/ngx_http_fanout_position.c); incs=("${edge[@]}") ;;
   edge_segments) srcs=(nginx-module/src/ngx_http_fanout_{segments,xml}.c)
-                incs=(-I"$root/nginx-module/src")
-                main=$root/nginx-module/tests/segments_fuzz.c
-                corpus=$root/nginx-module/tests/corpus/segments ;;
-  edge_proc)    srcs=(nginx-module/src/ngx_http_fanout_proc.c)
-                incs=(-I"$root/nginx-module/src")
-                main=$root/nginx-module/tests/proc_fuzz.c
-                corpus=$root/nginx-module/tests/corpus/proc ;;
-  edge_head)    srcs=(nginx-module/src/ngx_http_fanout_head.c)
-                incs=(-I"$root/nginx-module/src")
-                main=$root/nginx-module/tests/head_fuzz.c
-                corpus=$root/nginx-module/tests/corpus/head ;;
+                incs=("${edge[@]}") ;;
+  edge_proc)    srcs=(nginx-module/src/ngx_http_fanout_proc.c); incs=("${edge[@]}") ;;
+  edge_head)    srcs=(nginx-module/src/ngx_http_fanout_head.c); incs=("${edge[@]}") ;;
   *)            echo "run.sh: unknown fuzz target '$target'" >&2; exit 2 ;;
 esac
 
