@@ -8,11 +8,11 @@
 
 namespace fanout::package {
 
-int ceil_extinf(double duration_s)
+int target_of_extinf(double duration_s)
 {
-    // Round to the printed millisecond first, so 2.0000001 s is a 2.
+    // Round to the printed millisecond first, so 2.4999999 s is a 2.
     int64_t ms = std::llround(duration_s * 1000);
-    return static_cast<int>((ms + 999) / 1000);
+    return static_cast<int>((ms + 500) / 1000);
 }
 
 std::string iso8601_ms(int64_t unix_ms)
@@ -36,7 +36,7 @@ std::string render_hls_playlist(const HlsPlaylist& p)
 {
     int target = p.target_duration_s;
     for (const HlsSegment& s : p.segments)
-        target = std::max(target, ceil_extinf(s.duration_s));
+        target = std::max(target, target_of_extinf(s.duration_s));
     target = std::max(target, 1);
 
     std::string out;

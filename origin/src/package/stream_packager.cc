@@ -228,7 +228,7 @@ void StreamPackager::add_segment(Segment seg, PackagerUpdate& up)
     write_segment_files(seg, k, up);
 
     target_duration_s_ =
-        std::max(target_duration_s_, ceil_extinf(k.duration_s));
+        std::max(target_duration_s_, target_of_extinf(k.duration_s));
     kept_.push_back(std::move(k));
     segments_++;
     up.segments++;

@@ -18,7 +18,7 @@ TEST(HlsPlaylist, Fmp4LiveWindow)
     EXPECT_EQ(render_hls_playlist(p),
               "#EXTM3U\n"
               "#EXT-X-VERSION:7\n"
-              "#EXT-X-TARGETDURATION:3\n"
+              "#EXT-X-TARGETDURATION:2\n"
               "#EXT-X-MEDIA-SEQUENCE:7\n"
               "#EXT-X-INDEPENDENT-SEGMENTS\n"
               "#EXT-X-MAP:URI=\"cam/s1-init.mp4\"\n"
@@ -80,12 +80,15 @@ TEST(HlsPlaylist, TransportStreamVersion3WithoutMap)
               "s/x-0.ts\n");
 }
 
-TEST(HlsPlaylist, TargetDurationRoundsThePrintedValueUp)
+TEST(HlsPlaylist, TargetDurationRoundsThePrintedValueToTheNearest)
 {
-    EXPECT_EQ(ceil_extinf(2.0), 2);
-    EXPECT_EQ(ceil_extinf(2.0000004), 2);  // prints as 2.000
-    EXPECT_EQ(ceil_extinf(2.0006), 3);  // prints as 2.001
-    EXPECT_EQ(ceil_extinf(0.2), 1);
+    EXPECT_EQ(target_of_extinf(2.0), 2);
+    EXPECT_EQ(target_of_extinf(2.0006), 2);  // prints as 2.001
+    EXPECT_EQ(target_of_extinf(2.033), 2);  // 2 s hlsTime, a frame over
+    EXPECT_EQ(target_of_extinf(2.4994), 2);  // prints as 2.499
+    EXPECT_EQ(target_of_extinf(2.4996), 3);  // prints as 2.500: halves up
+    EXPECT_EQ(target_of_extinf(2.96), 3);
+    EXPECT_EQ(target_of_extinf(0.2), 0);  // the playlist keeps at least 1
 }
 
 TEST(HlsPlaylist, Iso8601)
