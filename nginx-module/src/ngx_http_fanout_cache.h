@@ -81,8 +81,8 @@ typedef struct {
     ngx_msec_t                  deadline;   /* ngx_current_msec: the cap,
                                                whatever the wall clock does */
     ngx_uint_t                  gen;        /* of the mapping */
-    ngx_uint_t                  outlived;   /* its proxy cache entry stays
-                                               valid past its expiry */
+    uint64_t                    proxy_expires;  /* wall ms: its proxy
+                                               cache entry's expiry */
     time_t                      last_modified_time;
     size_t                      size;       /* this allocation */
     uint32_t                    ctype_len;

@@ -17,7 +17,11 @@
  * fanout_playlist_cache_valid while its proxy cache entry is still valid,
  * the one request that finds it so refreshes it past the proxy cache
  * ($fanout_playlist_refresh, for proxy_cache_bypass): a playlist is then
- * never more than about fanout_playlist_cache_valid old.
+ * never more than about fanout_playlist_cache_valid old.  Until that
+ * answer is stored (after its newest segments' prefetch), the others are
+ * answered from the copy as it was, for one more fanout_playlist_cache_valid
+ * at most: the proxy cache entry already holds the new answer, and a poll
+ * that read it would wait for the same prefetch.
  *
  * The zone: a slab of entries (key, expiry, generation, headers, body) in
  * an rbtree and an LRU queue, one mutex.  A hit is one lock, one rbtree
@@ -31,7 +35,7 @@ static ngx_http_fanout_mcopy_t *ngx_http_fanout_cache_copy(ngx_pool_t *pool,
     ngx_http_fanout_mc_entry_t *e);
 static ngx_uint_t ngx_http_fanout_cache_stored(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_capture_t *cap,
-    uint32_t hash, uint64_t expires, uint64_t now);
+    uint32_t hash, uint64_t expires, uint64_t now, ngx_uint_t refresh);
 static void ngx_http_fanout_cache_delete(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_mc_entry_t *e);
 static void ngx_http_fanout_cache_evict(
@@ -130,7 +134,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
-    ngx_uint_t                          refresh;
+    uint64_t                            now;
     u_char                              buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
@@ -161,10 +165,19 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     e = (ngx_http_fanout_mc_entry_t *)
             ngx_str_rbtree_lookup(&camcf->sh->rbtree, &key, hash);
 
-    refresh = 0;
+    now = ngx_http_fanout_wall_msec();
 
-    if (e && ngx_http_fanout_cache_expired(e, ngx_http_fanout_wall_msec())) {
-        refresh = e->outlived && e->gen == ctx->answer.gen;
+    if (e && ngx_http_fanout_cache_expired(e, now)) {
+
+        if (e->gen == ctx->answer.gen && e->proxy_expires > now) {
+            /* this request refreshes it; the others keep it meanwhile */
+            e->expires = ngx_min(e->proxy_expires, now + calcf->playlist_valid);
+            e->deadline = ngx_current_msec + calcf->playlist_valid;
+            ngx_shmtx_unlock(&camcf->pool->mutex);
+            ngx_http_fanout_mc_count(camcf, MISSES);
+            return ngx_http_fanout_cache_refresh(r, camcf);
+        }
+
         ngx_http_fanout_cache_delete(camcf, e);
         e = NULL;
     }
@@ -173,8 +186,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     if (e == NULL || e->gen != ctx->answer.gen) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         ngx_http_fanout_mc_count(camcf, MISSES);
-        return refresh ? ngx_http_fanout_cache_refresh(r, camcf)
-                       : NGX_DECLINED;
+        return NGX_DECLINED;
     }
 
     m = ngx_http_fanout_cache_copy(r->pool, e);
@@ -363,6 +375,7 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     uint32_t                            hash;
     uint64_t                            now, expires;
     ngx_http_fanout_mc_entry_t         *e;
+    ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
 
@@ -390,7 +403,11 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&camcf->pool->mutex);
 
-    if (ngx_http_fanout_cache_stored(camcf, cap, hash, expires, now)) {
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+
+    if (ngx_http_fanout_cache_stored(camcf, cap, hash, expires, now,
+                                     cctx && cctx->refresh))
+    {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         return;
     }
@@ -408,7 +425,7 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     e->sn.str.data = e->data;
     e->expires = expires;
     e->deadline = cap->msec + calcf->playlist_valid;
-    e->outlived = ((uint64_t) (r->cache->valid_sec + 1) * 1000 > expires);
+    e->proxy_expires = (uint64_t) (r->cache->valid_sec + 1) * 1000;
     e->gen = cap->gen;
     e->last_modified_time = cap->last_modified_time;
     e->size = size;
@@ -438,12 +455,13 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
 /*
  * Under the lock: 1 when another worker stored the same answer, or a
- * newer one; an older copy of it is dropped.
+ * newer one; an older copy of it is dropped, and so is the copy a
+ * refresh (refresh: this answer is one) was kept for.
  */
 static ngx_uint_t
 ngx_http_fanout_cache_stored(ngx_http_fanout_cache_main_conf_t *camcf,
     ngx_http_fanout_capture_t *cap, uint32_t hash, uint64_t expires,
-    uint64_t now)
+    uint64_t now, ngx_uint_t refresh)
 {
     ngx_http_fanout_mc_entry_t  *e;
 
@@ -454,7 +472,7 @@ ngx_http_fanout_cache_stored(ngx_http_fanout_cache_main_conf_t *camcf,
         return 0;
     }
 
-    if (e->gen == cap->gen && e->expires >= expires
+    if (!refresh && e->gen == cap->gen && e->expires >= expires
         && !ngx_http_fanout_cache_expired(e, now))
     {
         return 1;
@@ -501,53 +519,6 @@ ngx_http_fanout_cache_alloc(ngx_http_fanout_cache_main_conf_t *camcf,
 
         ngx_http_fanout_cache_delete(camcf, e);
     }
-}
-
-
-/* $fanout_cache_epoch's value at p: the zone's epoch in 8 hex digits,
- * nothing without a zone. */
-u_char *
-ngx_http_fanout_cache_epoch_hex(ngx_http_fanout_cache_main_conf_t *camcf,
-    u_char *p)
-{
-    if (camcf == NULL || camcf->sh == NULL) {
-        return p;
-    }
-
-    return ngx_sprintf(p, "%08xD", camcf->sh->epoch);
-}
-
-
-/*
- * The key edge.conf gives proxy_cache_key:
- * $fanout_origin/$fanout_session$fanout_cache_epoch$uri ("/", the
- * session's 8 hex digits and the zone's epoch's 8 between origin and
- * path).
- */
-size_t
-ngx_http_fanout_cache_key(ngx_http_fanout_ctx_t *ctx,
-    ngx_http_request_t *r, u_char *buf)
-{
-    u_char                             *p;
-    ngx_http_fanout_cache_main_conf_t  *camcf;
-
-    if (ctx->answer.origin_len == 0
-        || ctx->answer.origin_len + 1 + NGX_HTTP_FANOUT_SESSION_LEN
-           + NGX_HTTP_FANOUT_EPOCH_LEN + r->uri.len
-           > NGX_HTTP_FANOUT_MC_KEY_MAX)
-    {
-        return 0;
-    }
-
-    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
-
-    p = ngx_cpymem(buf, ctx->answer.origin, ctx->answer.origin_len);
-    *p++ = '/';
-    p = ngx_http_fanout_session_hex(p, ctx->answer.session);
-    p = ngx_http_fanout_cache_epoch_hex(camcf, p);
-    p = ngx_cpymem(p, r->uri.data, r->uri.len);
-
-    return p - buf;
 }
 
 

@@ -361,26 +361,29 @@ ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf)
 
 /*
  * The lookup module's found hook: the request is to be proxied to the
- * stream's own origin.  A segment this edge is prefetching, or a
- * playlist whose answer waits for its prefetches, waits for them
- * (ngx_http_fanout_prefetch_hold: NGX_AGAIN); a playlist or MPD may be
- * answered from its copy (ngx_http_fanout_cache_find: NGX_OK).
+ * stream's own origin.  A playlist or MPD is answered from its copy if
+ * it has one (ngx_http_fanout_cache_find: NGX_OK; the copy lists nothing
+ * this edge has not fetched, even while a newer answer waits for its
+ * prefetches).  A segment this edge is prefetching, or a playlist with
+ * no copy whose answer waits for its prefetches, waits for them
+ * (ngx_http_fanout_prefetch_hold: NGX_AGAIN).
  */
 static ngx_int_t
 ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_fanout_prefetch_hold(r, ctx);
-
-    if (rc != NGX_DECLINED
-        || ctx->kind == NGX_HTTP_FANOUT_KIND_SEGMENT
-        || ctx->kind == NGX_HTTP_FANOUT_KIND_INIT)
+    if (ctx->kind != NGX_HTTP_FANOUT_KIND_SEGMENT
+        && ctx->kind != NGX_HTTP_FANOUT_KIND_INIT)
     {
-        return rc;
+        rc = ngx_http_fanout_cache_find(r, ctx);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
-    return ngx_http_fanout_cache_find(r, ctx);
+    return ngx_http_fanout_prefetch_hold(r, ctx);
 }
 
 
@@ -539,4 +542,51 @@ ngx_http_fanout_cache_epoch_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/* $fanout_cache_epoch's value at p: the zone's epoch in 8 hex digits,
+ * nothing without a zone. */
+u_char *
+ngx_http_fanout_cache_epoch_hex(ngx_http_fanout_cache_main_conf_t *camcf,
+    u_char *p)
+{
+    if (camcf == NULL || camcf->sh == NULL) {
+        return p;
+    }
+
+    return ngx_sprintf(p, "%08xD", camcf->sh->epoch);
+}
+
+
+/*
+ * The key edge.conf gives proxy_cache_key:
+ * $fanout_origin/$fanout_session$fanout_cache_epoch$uri ("/", the
+ * session's 8 hex digits and the zone's epoch's 8 between origin and
+ * path).
+ */
+size_t
+ngx_http_fanout_cache_key(ngx_http_fanout_ctx_t *ctx,
+    ngx_http_request_t *r, u_char *buf)
+{
+    u_char                             *p;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    if (ctx->answer.origin_len == 0
+        || ctx->answer.origin_len + 1 + NGX_HTTP_FANOUT_SESSION_LEN
+           + NGX_HTTP_FANOUT_EPOCH_LEN + r->uri.len
+           > NGX_HTTP_FANOUT_MC_KEY_MAX)
+    {
+        return 0;
+    }
+
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+
+    p = ngx_cpymem(buf, ctx->answer.origin, ctx->answer.origin_len);
+    *p++ = '/';
+    p = ngx_http_fanout_session_hex(p, ctx->answer.session);
+    p = ngx_http_fanout_cache_epoch_hex(camcf, p);
+    p = ngx_cpymem(p, r->uri.data, r->uri.len);
+
+    return p - buf;
 }
