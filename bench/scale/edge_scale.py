@@ -218,9 +218,6 @@ def main():
     counts = [int(c) for c in args.counts.split(",")]
     names = [f"scale{i}" for i in range(args.streams)]
     rows = []
-    # Everything but the nginx workers (pinned below) runs on LOAD_CPUS:
-    # the origin, the publishers and the mirror inherit this.
-    os.sched_setaffinity(0, LOAD_CPUS)
     with Env("edge-scale") as env:
         uri = f"sqlite://{env.dir}/cluster.db"
         origin = env.origin(uri, hls_time=2)
