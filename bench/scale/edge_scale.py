@@ -8,10 +8,11 @@ with one worker (the module's lookup, proxy_cache, the playlist cache);
 the anchor is plain nginx, one worker, serving static copies of the same
 playlists and segments, which a mirror thread keeps live (it polls the
 origin's media playlists every 250 ms and writes each new segment before
-the playlist that lists it).  Both nginx workers run on the last CPU;
+the playlist that lists it).  Both nginx workers run on the last CPU,
 fanout-load (M HLS viewers spread uniformly over the K media playlists,
-polling at the target duration, every segment downloaded), the origin,
-the publishers and the mirror share the others.
+polling at the target duration, every segment downloaded) on the others;
+the origin, the publishers and the mirror are left to the scheduler
+(pinned with the generator, they starved: both servers failed 3,000).
 
 A step holds when the viewers' playlist p99 <= 50 ms, no viewer stalled
 and nothing failed; for the edge also <= 1.05 origin fetches per segment
