@@ -33,9 +33,13 @@
 
 static ngx_http_fanout_mcopy_t *ngx_http_fanout_cache_copy(ngx_pool_t *pool,
     ngx_http_fanout_mc_entry_t *e);
-static ngx_uint_t ngx_http_fanout_cache_stored(
-    ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_capture_t *cap,
-    uint32_t hash, uint64_t expires, uint64_t now, ngx_uint_t refresh);
+static ngx_uint_t ngx_http_fanout_cache_expire(
+    ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_mc_entry_t *e,
+    ngx_uint_t gen);
+static ngx_uint_t ngx_http_fanout_cache_stored(ngx_http_request_t *r,
+    ngx_http_fanout_capture_t *cap, uint32_t hash, uint64_t expires,
+    uint64_t now);
 static void ngx_http_fanout_cache_delete(
     ngx_http_fanout_cache_main_conf_t *camcf, ngx_http_fanout_mc_entry_t *e);
 static void ngx_http_fanout_cache_evict(
@@ -119,6 +123,33 @@ ngx_http_fanout_cache_refresh(ngx_http_request_t *r,
 
 
 /*
+ * Under the lock, a copy found expired: 1 when the request that found it
+ * is to refresh it (its proxy cache entry is still valid), and the others
+ * are answered from it meanwhile, for one more fanout_playlist_cache_valid
+ * at most; else it is deleted, 0.
+ */
+static ngx_uint_t
+ngx_http_fanout_cache_expire(ngx_http_fanout_cache_main_conf_t *camcf,
+    ngx_http_fanout_cache_loc_conf_t *calcf, ngx_http_fanout_mc_entry_t *e,
+    ngx_uint_t gen)
+{
+    uint64_t  now;
+
+    now = ngx_http_fanout_wall_msec();
+
+    if (e->gen == gen && e->proxy_expires > now) {
+        e->expires = ngx_min(e->proxy_expires, now + calcf->playlist_valid);
+        e->deadline = ngx_current_msec + calcf->playlist_valid;
+        return 1;
+    }
+
+    ngx_http_fanout_cache_delete(camcf, e);
+
+    return 0;
+}
+
+
+/*
  * The lookup module's found hook for a playlist or MPD: the request is to
  * be proxied to the stream's own origin.  NGX_OK: a fresh copy is in the
  * ctx and this module's content handler will send it; NGX_DECLINED: proxy
@@ -134,7 +165,7 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
-    uint64_t                            now;
+    ngx_uint_t                          refresh;
     u_char                              buf[NGX_HTTP_FANOUT_MC_KEY_MAX];
 
     calcf = ngx_http_get_module_loc_conf(r, ngx_http_fanout_cache_module);
@@ -165,20 +196,11 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     e = (ngx_http_fanout_mc_entry_t *)
             ngx_str_rbtree_lookup(&camcf->sh->rbtree, &key, hash);
 
-    now = ngx_http_fanout_wall_msec();
+    refresh = 0;
 
-    if (e && ngx_http_fanout_cache_expired(e, now)) {
-
-        if (e->gen == ctx->answer.gen && e->proxy_expires > now) {
-            /* this request refreshes it; the others keep it meanwhile */
-            e->expires = ngx_min(e->proxy_expires, now + calcf->playlist_valid);
-            e->deadline = ngx_current_msec + calcf->playlist_valid;
-            ngx_shmtx_unlock(&camcf->pool->mutex);
-            ngx_http_fanout_mc_count(camcf, MISSES);
-            return ngx_http_fanout_cache_refresh(r, camcf);
-        }
-
-        ngx_http_fanout_cache_delete(camcf, e);
+    if (e && ngx_http_fanout_cache_expired(e, ngx_http_fanout_wall_msec())) {
+        refresh = ngx_http_fanout_cache_expire(camcf, calcf, e,
+                                               ctx->answer.gen);
         e = NULL;
     }
 
@@ -186,7 +208,8 @@ ngx_http_fanout_cache_find(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
     if (e == NULL || e->gen != ctx->answer.gen) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         ngx_http_fanout_mc_count(camcf, MISSES);
-        return NGX_DECLINED;
+        return refresh ? ngx_http_fanout_cache_refresh(r, camcf)
+                       : NGX_DECLINED;
     }
 
     m = ngx_http_fanout_cache_copy(r->pool, e);
@@ -375,7 +398,6 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
     uint32_t                            hash;
     uint64_t                            now, expires;
     ngx_http_fanout_mc_entry_t         *e;
-    ngx_http_fanout_cache_ctx_t        *cctx;
     ngx_http_fanout_cache_loc_conf_t   *calcf;
     ngx_http_fanout_cache_main_conf_t  *camcf;
 
@@ -403,11 +425,7 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&camcf->pool->mutex);
 
-    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
-
-    if (ngx_http_fanout_cache_stored(camcf, cap, hash, expires, now,
-                                     cctx && cctx->refresh))
-    {
+    if (ngx_http_fanout_cache_stored(r, cap, hash, expires, now)) {
         ngx_shmtx_unlock(&camcf->pool->mutex);
         return;
     }
@@ -455,15 +473,22 @@ ngx_http_fanout_cache_store(ngx_http_request_t *r,
 
 /*
  * Under the lock: 1 when another worker stored the same answer, or a
- * newer one; an older copy of it is dropped, and so is the copy a
- * refresh (refresh: this answer is one) was kept for.
+ * newer one; an older copy of it is dropped, and so is the copy kept for
+ * r's refresh ($fanout_playlist_refresh) when r is one.
  */
 static ngx_uint_t
-ngx_http_fanout_cache_stored(ngx_http_fanout_cache_main_conf_t *camcf,
+ngx_http_fanout_cache_stored(ngx_http_request_t *r,
     ngx_http_fanout_capture_t *cap, uint32_t hash, uint64_t expires,
-    uint64_t now, ngx_uint_t refresh)
+    uint64_t now)
 {
-    ngx_http_fanout_mc_entry_t  *e;
+    ngx_uint_t                          refresh;
+    ngx_http_fanout_mc_entry_t         *e;
+    ngx_http_fanout_cache_ctx_t        *cctx;
+    ngx_http_fanout_cache_main_conf_t  *camcf;
+
+    camcf = ngx_http_get_module_main_conf(r, ngx_http_fanout_cache_module);
+    cctx = ngx_http_get_module_ctx(r, ngx_http_fanout_cache_module);
+    refresh = (cctx && cctx->refresh);
 
     e = (ngx_http_fanout_mc_entry_t *)
             ngx_str_rbtree_lookup(&camcf->sh->rbtree, &cap->key, hash);
