@@ -362,25 +362,21 @@ ngx_http_fanout_cache_postconfiguration(ngx_conf_t *cf)
 /*
  * The lookup module's found hook: the request is to be proxied to the
  * stream's own origin.  A playlist or MPD is answered from its copy if
- * it has one (ngx_http_fanout_cache_find: NGX_OK; the copy lists nothing
- * this edge has not fetched, even while a newer answer waits for its
- * prefetches).  A segment this edge is prefetching, or a playlist with
- * no copy whose answer waits for its prefetches, waits for them
- * (ngx_http_fanout_prefetch_hold: NGX_AGAIN).
+ * it has one (ngx_http_fanout_cache_find: NGX_OK; it declines anything
+ * else, and the copy lists nothing this edge has not fetched, even while
+ * a newer answer waits for its prefetches).  A segment this edge is
+ * prefetching, or a playlist with no copy whose answer waits for its
+ * prefetches, waits for them (ngx_http_fanout_prefetch_hold: NGX_AGAIN).
  */
 static ngx_int_t
 ngx_http_fanout_cache_found(ngx_http_request_t *r, ngx_http_fanout_ctx_t *ctx)
 {
     ngx_int_t  rc;
 
-    if (ctx->kind != NGX_HTTP_FANOUT_KIND_SEGMENT
-        && ctx->kind != NGX_HTTP_FANOUT_KIND_INIT)
-    {
-        rc = ngx_http_fanout_cache_find(r, ctx);
+    rc = ngx_http_fanout_cache_find(r, ctx);
 
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     return ngx_http_fanout_prefetch_hold(r, ctx);
